@@ -1,0 +1,129 @@
+/**
+ * A tiny Kubernetes REST client for the lab's simulated components: reads a kubeconfig
+ * file (client certificate, bearer token, CA) and speaks HTTPS. Not used by kubemend itself.
+ */
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import https from 'node:https';
+import YAML from 'yaml';
+
+/** What a kubeconfig's current context gives: where and who. */
+export interface KubeCreds {
+  server: string;
+  ca?: Buffer;
+  cert?: Buffer;
+  key?: Buffer;
+  token?: string;
+  /** Skip server verification (kubeadm discovery before the CA is pinned). */
+  insecure?: boolean;
+}
+
+/** A response: status code, parsed JSON body (or undefined) and raw text. */
+export interface KubeResponse<T = any> {
+  status: number;
+  body: T;
+  text: string;
+}
+
+function fileOrData(base: string, obj: any, key: string): Buffer | undefined {
+  if (obj?.[`${key}-data`]) return Buffer.from(obj[`${key}-data`], 'base64');
+  if (obj?.[key]) return readFileSync(resolve(base, obj[key]));
+  return undefined;
+}
+
+/** Load the current context of a kubeconfig file into credentials. */
+export function loadKubeconfig(path: string): KubeCreds {
+  const doc = YAML.parse(readFileSync(path, 'utf8'));
+  const base = dirname(path);
+  const ctxName = doc['current-context'] ?? doc.contexts?.[0]?.name;
+  const ctx = doc.contexts?.find((c: any) => c.name === ctxName)?.context ?? doc.contexts?.[0]?.context;
+  const cluster = doc.clusters?.find((c: any) => c.name === ctx?.cluster)?.cluster ?? doc.clusters?.[0]?.cluster;
+  const user = doc.users?.find((u: any) => u.name === ctx?.user)?.user ?? doc.users?.[0]?.user ?? {};
+  if (!cluster?.server) throw new Error(`${path}: no cluster server in kubeconfig`);
+  return {
+    server: cluster.server,
+    ca: fileOrData(base, cluster, 'certificate-authority'),
+    cert: fileOrData(base, user, 'client-certificate'),
+    key: fileOrData(base, user, 'client-key'),
+    token: user.token,
+    insecure: cluster['insecure-skip-tls-verify'] === true,
+  };
+}
+
+/** Kubernetes REST over HTTPS with one keep-alive agent. */
+export class KubeClient {
+  readonly agent: https.Agent;
+  constructor(readonly creds: KubeCreds, readonly timeoutMs = 10_000) {
+    this.agent = new https.Agent({
+      keepAlive: true,
+      maxSockets: 8,
+      ca: creds.ca,
+      cert: creds.cert,
+      key: creds.key,
+      rejectUnauthorized: !creds.insecure,
+    });
+  }
+
+  /** Build a client from a kubeconfig file. */
+  static fromFile(path: string, timeoutMs?: number): KubeClient {
+    return new KubeClient(loadKubeconfig(path), timeoutMs);
+  }
+
+  /** One request; resolves for any HTTP status, rejects on network/TLS errors. */
+  request<T = any>(method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<KubeResponse<T>> {
+    const url = new URL(path, this.creds.server);
+    const payload = body === undefined ? undefined : Buffer.from(typeof body === 'string' ? body : JSON.stringify(body));
+    const headers: Record<string, string> = { Accept: 'application/json' };
+    if (payload) {
+      headers['Content-Type'] = contentType;
+      headers['Content-Length'] = String(payload.length);
+    }
+    if (this.creds.token) headers.Authorization = `Bearer ${this.creds.token}`;
+    return new Promise((resolvePromise, reject) => {
+      const req = https.request(url, { method, headers, agent: this.agent, timeout: this.timeoutMs }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c) => chunks.push(c));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          let parsed: any;
+          try {
+            parsed = text ? JSON.parse(text) : undefined;
+          } catch {
+            parsed = undefined;
+          }
+          resolvePromise({ status: res.statusCode ?? 0, body: parsed, text });
+        });
+        res.on('error', reject);
+      });
+      req.on('timeout', () => req.destroy(new Error(`${method} ${url.pathname}: timed out after ${this.timeoutMs} ms`)));
+      req.on('error', reject);
+      if (payload) req.write(payload);
+      req.end();
+    });
+  }
+
+  /** GET path. */
+  get<T = any>(path: string) {
+    return this.request<T>('GET', path);
+  }
+  /** POST a JSON body. */
+  post<T = any>(path: string, body: unknown) {
+    return this.request<T>('POST', path, body);
+  }
+  /** PUT a JSON body. */
+  put<T = any>(path: string, body: unknown) {
+    return this.request<T>('PUT', path, body);
+  }
+  /** PATCH with a JSON merge patch. */
+  patch<T = any>(path: string, body: unknown) {
+    return this.request<T>('PATCH', path, body, 'application/merge-patch+json');
+  }
+  /** DELETE path. */
+  delete<T = any>(path: string) {
+    return this.request<T>('DELETE', path);
+  }
+  /** Close idle sockets. */
+  close(): void {
+    this.agent.destroy();
+  }
+}
