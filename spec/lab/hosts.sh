@@ -1,0 +1,468 @@
+#!/usr/bin/env bash
+# The lab's host part: N simulated hosts on one Linux machine, each a real OpenSSH sshd in
+#   * its own network namespace (veth on the lab bridge kmlabID, address 10.ID.x.y/16, no default route)
+#   * its own UTS (hostname), IPC and PID namespaces (PID 1 = a tiny reaping init that starts sshd)
+#   * its own mount namespace: overlay on /etc and /var (upper folders per host under DIR/hosts/NAME),
+#     per-host /root and /home, tmpfs /run, /tmp, /dev/shm, /opt (with the checkout read-only at
+#     /opt/kubemend) and spec/lab/bin read-only on /usr/local/bin.
+# Nothing outside DIR is written on the real filesystem; nothing is sent outside 10.ID.0.0/16.
+#
+# usage (normally through scripts/lab; needs root):
+#   hosts.sh up   (--hosts N | --names a,b,c) [--dir DIR] [--net ID] [--ssh-port P] [--sudo-user]
+#   hosts.sh down [--dir DIR] [--net ID]
+#   hosts.sh exec HOST [--dir DIR] -- CMD...
+#   hosts.sh fault sshd-stop|sshd-start|cut|uncut HOST [--dir DIR]
+#   hosts.sh fault kill HOST PROCESS-NAME [--signal SIG] [--dir DIR]
+#   hosts.sh list [--dir DIR]
+# env: LAB_JOBS (parallel host creation, default 8), LAB_KEEP_FAILED=1 (keep a half-made lab)
+set -euo pipefail
+
+SELF=$(readlink -f "${BASH_SOURCE[0]}")
+REPO_DEFAULT=$(cd "$(dirname "$SELF")/../.." && pwd -P)
+SUDO_PASSWORD_USER=kubepw    # its sudo password is "lab-sudo-pw" (a lab fixture, not a secret)
+KUBE_UID=2001
+KUBEPW_UID=2002
+
+die() { echo "lab: $*" >&2; exit 1; }
+log() { echo "lab: $*" >&2; }
+
+# ---------------------------------------------------------------- options and lab.env
+
+parse_common() {  # sets OPT_* from the command line; leftovers in ARGS
+  OPT_DIR= OPT_NET= OPT_PORT= OPT_SUDO= OPT_HOSTS= OPT_NAMES= OPT_SIGNAL= ARGS=()
+  while [ $# -gt 0 ]; do
+    case "$1" in
+      --dir) OPT_DIR=${2:?--dir needs a folder}; shift 2 ;;
+      --dir=*) OPT_DIR=${1#*=}; shift ;;
+      --net) OPT_NET=${2:?--net needs an id}; shift 2 ;;
+      --net=*) OPT_NET=${1#*=}; shift ;;
+      --ssh-port) OPT_PORT=${2:?--ssh-port needs a port}; shift 2 ;;
+      --ssh-port=*) OPT_PORT=${1#*=}; shift ;;
+      --sudo-user) OPT_SUDO=1; shift ;;
+      --hosts) OPT_HOSTS=${2:?--hosts needs a number}; shift 2 ;;
+      --hosts=*) OPT_HOSTS=${1#*=}; shift ;;
+      --names) OPT_NAMES=${2:?--names needs a list}; shift 2 ;;
+      --names=*) OPT_NAMES=${1#*=}; shift ;;
+      --signal) OPT_SIGNAL=${2:?--signal needs a signal}; shift 2 ;;
+      --) shift; ARGS+=("$@"); break ;;
+      *) ARGS+=("$1"); shift ;;
+    esac
+  done
+}
+
+# Loads DIR/lab.env (written first thing by `up`), so every later command uses up's values.
+load_env() {
+  LAB_DIR=$(realpath -m "${OPT_DIR:-/tmp/kubemend-lab}")
+  if [ -f "$LAB_DIR/lab.env" ]; then
+    # shellcheck disable=SC1091
+    . "$LAB_DIR/lab.env"
+    return 0
+  fi
+  return 1
+}
+
+check_net() {
+  [[ "$1" =~ ^[0-9]+$ ]] && [ "$1" -ge 60 ] && [ "$1" -le 99 ] || die "--net must be an integer 60..99, got '$1'"
+}
+
+# host i (1-based) -> 10.NET.(1+(i-1)/200).(10+(i-1)%200)
+addr_of() { echo "10.$LAB_NET.$((1 + ($1 - 1) / 200)).$((10 + ($1 - 1) % 200))"; }
+ns_of() { echo "kmlab$LAB_NET-$1"; }
+veth_of() { echo "km$LAB_NET-$1"; }
+
+# role of host NAME at position I: m<digits> master, w<digits> worker, else the first host is the master
+role_of() {
+  case "$1" in
+    m[0-9]*) echo master ;;
+    w[0-9]*) echo worker ;;
+    *) [ "$2" = 1 ] && echo master || echo worker ;;
+  esac
+}
+
+names_array() { IFS=, read -r -a NAMES <<<"$LAB_NAMES"; }
+
+# root-namespace pid of a host's init (PID 1 of its pid namespace), or fail
+init_pid() {
+  local f=$LAB_DIR/hosts/$1/init.pid p
+  [ -f "$f" ] || die "$1: no such host in $LAB_DIR (is the lab up?)"
+  p=$(cat "$f")
+  [ "$(readlink "/proc/$p/ns/net" 2>/dev/null)" = "$(stat -L -c 'net:[%i]' "/run/netns/$(ns_of "$1")" 2>/dev/null)" ] \
+    || die "$1: host is not running (init pid $p gone)"
+  echo "$p"
+}
+
+# ---------------------------------------------------------------- up
+
+cmd_up() {
+  parse_common "$@"
+  [ ${#ARGS[@]} = 0 ] || die "up: unexpected argument '${ARGS[0]}'"
+  if load_env; then
+    die "a lab is already up in $LAB_DIR (net $LAB_NET); run: scripts/lab down --dir $LAB_DIR"
+  fi
+  LAB_NET=${OPT_NET:-77}; check_net "$LAB_NET"
+  LAB_PORT=${OPT_PORT:-22}
+  [[ "$LAB_PORT" =~ ^[0-9]+$ ]] && [ "$LAB_PORT" -ge 1 ] && [ "$LAB_PORT" -le 65535 ] || die "--ssh-port must be 1..65535"
+  LAB_SUDO=${OPT_SUDO:-0}
+  if [ -n "$OPT_NAMES" ]; then
+    LAB_NAMES=$OPT_NAMES
+  elif [ -n "$OPT_HOSTS" ]; then
+    [[ "$OPT_HOSTS" =~ ^[0-9]+$ ]] && [ "$OPT_HOSTS" -ge 1 ] || die "--hosts must be a positive integer"
+    [ "$OPT_HOSTS" -le 1000 ] || die "--hosts: at most 1000 hosts (one bridge holds at most 1023 ports)"
+    LAB_NAMES=$(for ((i = 1; i <= OPT_HOSTS; i++)); do printf 'h%03d\n' "$i"; done | paste -sd,)
+  else
+    die "up: give --hosts N or --names a,b,c"
+  fi
+  names_array
+  local n=${#NAMES[@]} seen=" " name
+  [ "$n" -le 1000 ] || die "at most 1000 hosts (one bridge holds at most 1023 ports)"
+  for name in "${NAMES[@]}"; do
+    [[ "$name" =~ ^[a-z][a-z0-9-]{0,19}$ ]] || die "bad host name '$name' (lowercase letters, digits, '-', at most 20)"
+    [[ "$seen" == *" $name "* ]] && die "host name '$name' given twice"
+    seen+="$name "
+  done
+  LAB_BR=kmlab$LAB_NET
+  ip link show "$LAB_BR" >/dev/null 2>&1 && die "bridge $LAB_BR exists: another lab uses net $LAB_NET (take it down, or use another --net)"
+  ip netns list | grep -q "^kmlab$LAB_NET-" && die "network namespaces kmlab$LAB_NET-* exist: another lab uses net $LAB_NET"
+  LAB_REPO=$REPO_DEFAULT
+  [ -d "$LAB_REPO/spec/lab/bin" ] || die "missing $LAB_REPO/spec/lab/bin"
+
+  local t0 own=0
+  t0=$(date +%s.%N)
+  if [ ! -e "$LAB_DIR" ] || [ -z "$(ls -A "$LAB_DIR" 2>/dev/null)" ]; then own=1; fi
+  mkdir -p "$LAB_DIR/hosts"
+  chmod 700 "$LAB_DIR"
+  # lab.env first: `down` can then clean up even a half-made lab
+  cat >"$LAB_DIR/lab.env" <<EOF
+LAB_DIR=$LAB_DIR
+LAB_NET=$LAB_NET
+LAB_BR=$LAB_BR
+LAB_PORT=$LAB_PORT
+LAB_SUDO=$LAB_SUDO
+LAB_NAMES=$LAB_NAMES
+LAB_REPO=$LAB_REPO
+LAB_OWN_DIR=$own
+EOF
+
+  if ! up_body "$n"; then
+    if [ "${LAB_KEEP_FAILED:-}" = 1 ]; then
+      die "up failed; half-made lab kept in $LAB_DIR (scripts/lab down --dir $LAB_DIR)"
+    fi
+    log "up failed; tearing the half-made lab down"
+    cmd_down --dir "$LAB_DIR" >&2 || true
+    exit 1
+  fi
+  local t1
+  t1=$(date +%s.%N)
+  printf 'lab: %d hosts up in %.1fs (net %s, dir %s)\n' "$n" "$(awk "BEGIN{print $t1 - $t0}")" "$LAB_NET" "$LAB_DIR"
+}
+
+up_body() {
+  local n=$1 i
+  ssh-keygen -q -t ed25519 -N '' -C "kubemend-lab-client" -f "$LAB_DIR/id_ed25519" </dev/null >/dev/null || return 1
+  ip link add "$LAB_BR" type bridge || return 1
+  echo 1 >"/proc/sys/net/ipv6/conf/$LAB_BR/disable_ipv6"
+  ip addr add "10.$LAB_NET.0.1/16" dev "$LAB_BR" || return 1
+  ip link set "$LAB_BR" up || return 1
+  # /etc/hosts shared by all hosts of the lab (each host gets a copy in its /etc overlay)
+  {
+    printf '127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n'
+    for ((i = 1; i <= n; i++)); do printf '%s\t%s\n' "$(addr_of "$i")" "${NAMES[i - 1]}"; done
+  } >"$LAB_DIR/etc-hosts"
+  if [ "$LAB_SUDO" = 1 ]; then
+    openssl passwd -6 lab-sudo-pw >"$LAB_DIR/kubepw.hash" || return 1
+  fi
+  export LAB_DIR
+  local jobs=${LAB_JOBS:-8}
+  for ((i = 1; i <= n; i++)); do echo "$i ${NAMES[i - 1]}"; done |
+    xargs -P "$jobs" -L 1 "$SELF" _mkhost || { log "some hosts failed to start"; return 1; }
+  write_outputs "$n"
+}
+
+# ---- runs in the root namespaces: create and start one host (called via xargs -P) ----
+cmd_mkhost() {
+  local i=$1 h=$2
+  load_env || die "_mkhost: no lab.env in $LAB_DIR"
+  local d=$LAB_DIR/hosts/$h ip ns v
+  ip=$(addr_of "$i"); ns=$(ns_of "$h"); v=$(veth_of "$i")
+  mkdir -p "$d"/{etc.up/ssh,etc.wk,var.up/log,var.wk,root/.ssh,home}
+  echo "$i" >"$d/index"
+  chmod 700 "$d" "$d/root" "$d/root/.ssh"
+  cp "$LAB_DIR/id_ed25519.pub" "$d/root/.ssh/authorized_keys"; chmod 600 "$d/root/.ssh/authorized_keys"
+  ssh-keygen -q -t ed25519 -N '' -C "root@$h" -f "$d/etc.up/ssh/ssh_host_ed25519_key" </dev/null >/dev/null
+  echo "$h" >"$d/etc.up/hostname"
+  cp "$LAB_DIR/etc-hosts" "$d/etc.up/hosts"
+  tr -d '-' </proc/sys/kernel/random/uuid >"$d/etc.up/machine-id"
+  cat >"$d/etc.up/ssh/sshd_config" <<EOF
+# lab host $h: complete config (the real /etc/ssh/sshd_config is shadowed by the /etc overlay)
+ListenAddress $ip:$LAB_PORT
+HostKey /etc/ssh/ssh_host_ed25519_key
+PidFile /run/sshd.pid
+UsePAM no
+PermitRootLogin prohibit-password
+PubkeyAuthentication yes
+AuthorizedKeysFile .ssh/authorized_keys
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+StrictModes yes
+UseDNS no
+PrintMotd no
+PrintLastLog no
+X11Forwarding no
+MaxStartups 1000:30:1000
+MaxSessions 64
+LoginGraceTime 30
+AcceptEnv LANG LC_*
+Subsystem sftp /usr/lib/openssh/sftp-server
+EOF
+  if [ "$LAB_SUDO" = 1 ]; then add_sudo_users "$d" "$i"; fi
+
+  # network: netns + veth (peer created directly inside the netns as eth0); no default route
+  ip netns add "$ns"
+  ip link add "$v" type veth peer name eth0 netns "$ns"
+  echo 1 >"/proc/sys/net/ipv6/conf/$v/disable_ipv6"
+  ip link set "$v" master "$LAB_BR" up
+  ip -n "$ns" addr add "$ip/16" dev eth0
+  ip -n "$ns" link set eth0 up
+  ip -n "$ns" link set lo up
+
+  # ip netns exec: setns(net) + a mount ns with this netns' /sys; unshare makes the rest.
+  # `unshare --fork` stays as the parent outside the pid ns; its child is the host's PID 1.
+  setsid ip netns exec "$ns" unshare --mount --uts --ipc --pid --fork --mount-proc --propagation private \
+    "$SELF" _init "$i" "$h" </dev/null >"$d/init.log" 2>&1 &
+  local up=$! init= t
+  echo "$up" >"$d/unshare.pid"
+  for ((t = 0; t < 600; t++)); do   # 30 s
+    [ -z "$init" ] && init=$(cut -d' ' -f1 "/proc/$up/task/$up/children" 2>/dev/null || true)
+    if [ -n "$init" ] && [ -s "/proc/$init/root/run/sshd.pid" ]; then
+      echo "$init" >"$d/init.pid"
+      return 0
+    fi
+    kill -0 "$up" 2>/dev/null || break
+    sleep 0.05
+  done
+  [ -n "$init" ] && echo "$init" >"$d/init.pid"
+  echo "lab: host $h ($ip) did not start sshd; its log:" >&2
+  tail -n 20 "$d/init.log" "$d/var.up/log/sshd.log" 2>/dev/null | sed 's/^/  /' >&2 || true
+  return 1
+}
+
+# users kube (passwordless sudo, every host) and kubepw (sudo with a password, first host only),
+# written into the host's /etc overlay and /home before the host starts
+add_sudo_users() {
+  local d=$1 i=$2 u
+  cp -p /etc/passwd /etc/group "$d/etc.up/"
+  cp -p /etc/shadow /etc/gshadow "$d/etc.up/"
+  mkdir -p "$d/etc.up/sudoers.d"
+  local users=(kube)
+  [ "$i" = 1 ] && users+=("$SUDO_PASSWORD_USER")
+  for u in "${users[@]}"; do
+    local uid=$KUBE_UID hash='*' rule='NOPASSWD: ALL'
+    if [ "$u" = "$SUDO_PASSWORD_USER" ]; then uid=$KUBEPW_UID hash=$(cat "$LAB_DIR/kubepw.hash") rule='ALL'; fi
+    echo "$u:x:$uid:$uid:kubemend lab:/home/$u:/bin/bash" >>"$d/etc.up/passwd"
+    echo "$u:x:$uid:" >>"$d/etc.up/group"
+    echo "$u:$hash:20000:0:99999:7:::" >>"$d/etc.up/shadow"
+    echo "$u:!::" >>"$d/etc.up/gshadow"
+    echo "$u ALL=(ALL:ALL) $rule" >"$d/etc.up/sudoers.d/lab-$u"
+    chmod 0440 "$d/etc.up/sudoers.d/lab-$u"
+    mkdir -p "$d/home/$u/.ssh"
+    cp "$LAB_DIR/id_ed25519.pub" "$d/home/$u/.ssh/authorized_keys"
+    chmod 755 "$d/home/$u"; chmod 700 "$d/home/$u/.ssh"; chmod 600 "$d/home/$u/.ssh/authorized_keys"
+    chown -R "$uid:$uid" "$d/home/$u"
+  done
+}
+
+# ---- runs INSIDE the new namespaces as PID 1: mounts, starts sshd, then reaps forever ----
+cmd_init() {
+  local i=$1 h=$2
+  load_env || { echo "init: no lab.env" >&2; exit 1; }
+  local d=$LAB_DIR/hosts/$h
+  hostname "$h"
+  echo 1 >/proc/sys/net/ipv6/conf/all/disable_ipv6 2>/dev/null || true
+  echo 1 >/proc/sys/net/ipv6/conf/default/disable_ipv6 2>/dev/null || true
+  mount -t overlay "kmlab-etc-$h" -o "lowerdir=/etc,upperdir=$d/etc.up,workdir=$d/etc.wk" /etc
+  mount -t overlay "kmlab-var-$h" -o "lowerdir=/var,upperdir=$d/var.up,workdir=$d/var.wk" /var
+  mount --bind "$d/root" /root
+  mount --bind "$d/home" /home
+  mount -t tmpfs -o mode=0755,size=1m "kmlab-opt-$h" /opt
+  mkdir /opt/kubemend
+  mount --bind "$LAB_REPO" /opt/kubemend
+  mount -o remount,bind,ro /opt/kubemend
+  mount --bind "$LAB_REPO/spec/lab/bin" /usr/local/bin
+  mount -o remount,bind,ro /usr/local/bin
+  mount -t tmpfs -o mode=0755,size=64m "kmlab-run-$h" /run
+  mkdir -m 0755 /run/sshd /run/lock /run/lab   # sshd's privsep dir: root-owned, 0755
+  # last: the lab folder (usually under /tmp) is not needed inside the host after this point
+  mount -t tmpfs -o mode=1777,size=256m "kmlab-tmp-$h" /tmp
+  mount -t tmpfs -o mode=1777,size=64m "kmlab-shm-$h" /dev/shm
+  cd /
+  start_sshd
+  # the reaper: bash reaps every orphan while in `wait`; its sleeper is named lab-pause (comm),
+  # so `pkill -x sleep` on a host does not hit it
+  ln -s /bin/sleep /opt/lab-pause
+  exec -a lab-init /bin/bash -c 'trap "" HUP INT QUIT TERM USR1 USR2
+    while :; do /opt/lab-pause 2147483647 & wait || sleep 1; done'
+}
+
+# starts the host's sshd as a daemon (absolute path: it re-executes itself per connection);
+# it writes /run/sshd.pid once it listens
+start_sshd() {
+  rm -f /run/sshd.pid
+  env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8 \
+    /usr/sbin/sshd -f /etc/ssh/sshd_config -E /var/log/sshd.log </dev/null >/dev/null 2>&1
+}
+
+# ---------------------------------------------------------------- outputs
+
+write_outputs() {
+  local n=$1 i h ip kh role first_addr
+  : >"$LAB_DIR/known_hosts"
+  first_addr=
+  local hj="[" inv_hosts=""
+  for ((i = 1; i <= n; i++)); do
+    h=${NAMES[i - 1]}; ip=$(addr_of "$i"); role=$(role_of "$h" "$i")
+    kh=$ip; [ "$LAB_PORT" = 22 ] || kh="[$ip]:$LAB_PORT"
+    echo "$kh $(cut -d' ' -f1,2 "$LAB_DIR/hosts/$h/etc.up/ssh/ssh_host_ed25519_key.pub")" >>"$LAB_DIR/known_hosts"
+    [ -z "$first_addr" ] && [ "$role" = master ] && first_addr=$ip
+    [ "$i" -gt 1 ] && hj+=","
+    hj+=$(printf '\n  {"name": "%s", "address": "%s", "role": "%s"}' "$h" "$ip" "$role")
+    inv_hosts+=$(printf '  - name: %s\n    address: %s\n    role: %s\n' "$h" "$ip" "$role")$'\n'
+  done
+  [ -z "$first_addr" ] && first_addr=$(addr_of 1)
+  printf '%s\n]\n' "$hj" >"$LAB_DIR/hosts.json"
+  cat >"$LAB_DIR/inventory.yaml" <<EOF
+# written by scripts/lab up (net $LAB_NET); paths are relative to this file
+cluster: lab
+controlPlaneEndpoint: $first_addr:6443
+ssh:
+  user: root
+  port: $LAB_PORT
+  identityFile: id_ed25519
+  knownHosts: known_hosts
+  sudo: none
+hosts:
+$inv_hosts
+EOF
+}
+
+# ---------------------------------------------------------------- down
+
+cmd_down() {
+  parse_common "$@"
+  if ! load_env; then
+    if [ -n "$OPT_NET" ]; then   # no lab.env: clean up by net id only when asked explicitly
+      check_net "$OPT_NET"; LAB_NET=$OPT_NET LAB_BR=kmlab$OPT_NET LAB_OWN_DIR=0
+    else
+      return 0
+    fi
+  fi
+  local t0 nss=() inodes=() ns p pids=()
+  t0=$(date +%s.%N)
+  mapfile -t nss < <(ip netns list | awk -v pre="kmlab$LAB_NET-" 'index($1, pre) == 1 {print $1}')
+  # 1. SIGKILL each host's PID 1 (its pid namespace dies with it); sshd-free, no SIGTERM games
+  for p in "$LAB_DIR"/hosts/*/init.pid; do
+    [ -f "$p" ] && pids+=("$(cat "$p")")
+  done
+  # only pids that really live in one of this lab's network namespaces
+  for ns in "${nss[@]}"; do inodes+=("$(stat -L -c 'net:[%i]' "/run/netns/$ns" 2>/dev/null)"); done
+  local pass
+  for pass in 1 2 3 4 5 6 7 8 9 10; do
+    pids=()
+    if [ ${#inodes[@]} -gt 0 ]; then
+      mapfile -t pids < <(find /proc/[0-9]*/ns/net -maxdepth 0 -printf '%l %h\n' 2>/dev/null |
+        awk -v set=" ${inodes[*]} " 'index(set, " " $1 " ") {split($2, a, "/"); print a[3]}')
+    fi
+    [ ${#pids[@]} = 0 ] && break
+    kill -KILL "${pids[@]}" 2>/dev/null || true
+    sleep 0.2
+  done
+  [ ${#pids[@]} = 0 ] || log "down: processes still alive in the lab's namespaces: ${pids[*]}"
+  # 2. namespaces (the veth pairs die with them), leftover veths, the bridge
+  for ns in "${nss[@]}"; do ip netns del "$ns" 2>/dev/null || true; done
+  ip -o link show type veth 2>/dev/null | awk -F': ' -v pre="km$LAB_NET-" '{split($2, a, "@")} index(a[1], pre) == 1 {print a[1]}' |
+    while read -r v; do ip link del "$v" 2>/dev/null || true; done
+  ip link del "$LAB_BR" 2>/dev/null || true
+  # 3. files
+  if [ -n "${LAB_DIR:-}" ] && [ -d "$LAB_DIR" ]; then
+    if [ "${LAB_OWN_DIR:-0}" = 1 ]; then
+      rm -rf --one-file-system "$LAB_DIR"
+    else
+      rm -rf --one-file-system "$LAB_DIR/hosts" "$LAB_DIR/inventory.yaml" "$LAB_DIR/known_hosts" \
+        "$LAB_DIR/id_ed25519" "$LAB_DIR/id_ed25519.pub" "$LAB_DIR/hosts.json" "$LAB_DIR/etc-hosts" \
+        "$LAB_DIR/kubepw.hash" "$LAB_DIR/lab.env"
+    fi
+  fi
+  printf 'lab: down in %.1fs (net %s)\n' "$(awk "BEGIN{print $(date +%s.%N) - $t0}")" "$LAB_NET"
+}
+
+# ---------------------------------------------------------------- exec, fault, list
+
+nsenter_host() {  # nsenter_host HOST CMD... : run CMD in every namespace of HOST, clean env
+  local p
+  p=$(init_pid "$1"); shift
+  exec_or_run=(nsenter -t "$p" -m -u -i -n -p -r -w -- env -i
+    PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8
+    TERM="${TERM:-dumb}" "$@")
+}
+
+cmd_exec() {
+  parse_common "$@"
+  load_env || die "exec: no lab in ${LAB_DIR} (run scripts/lab up)"
+  [ ${#ARGS[@]} -ge 2 ] || die "usage: scripts/lab exec HOST [--dir DIR] -- CMD..."
+  local h=${ARGS[0]}
+  nsenter_host "$h" "${ARGS[@]:1}"
+  exec "${exec_or_run[@]}"
+}
+
+cmd_fault() {
+  parse_common "$@"
+  load_env || die "fault: no lab in ${LAB_DIR} (run scripts/lab up)"
+  local kind=${ARGS[0]:-} h=${ARGS[1]:-}
+  [ -n "$kind" ] && [ -n "$h" ] || die "usage: scripts/lab fault sshd-stop|sshd-start|cut|uncut HOST | kill HOST PROCESS-NAME [--signal SIG]"
+  [ -f "$LAB_DIR/hosts/$h/index" ] || die "fault $kind: no host '$h' in $LAB_DIR"
+  local v
+  v=$(veth_of "$(cat "$LAB_DIR/hosts/$h/index")")
+  case "$kind" in
+    sshd-stop)
+      # only the listener, like `systemctl stop ssh`: open sessions survive
+      nsenter_host "$h" sh -c 'p=$(cat /run/sshd.pid 2>/dev/null) || { echo "sshd is not running" >&2; exit 1; }
+        kill -TERM "$p" || exit 1; rm -f /run/sshd.pid
+        for i in $(seq 100); do kill -0 "$p" 2>/dev/null || exit 0; sleep 0.05; done
+        echo "sshd (pid $p) did not stop" >&2; exit 1'
+      "${exec_or_run[@]}" || die "fault sshd-stop $h: failed"
+      ;;
+    sshd-start)
+      nsenter_host "$h" sh -c '[ -s /run/sshd.pid ] && kill -0 "$(cat /run/sshd.pid)" 2>/dev/null && { echo "sshd already running" >&2; exit 0; }
+        rm -f /run/sshd.pid
+        /usr/sbin/sshd -f /etc/ssh/sshd_config -E /var/log/sshd.log </dev/null >/dev/null 2>&1 || exit 1
+        for i in $(seq 200); do [ -s /run/sshd.pid ] && exit 0; sleep 0.05; done
+        echo "sshd did not write its pid file" >&2; exit 1'
+      "${exec_or_run[@]}" || die "fault sshd-start $h: failed"
+      ;;
+    cut) ip link set "$v" down || die "fault cut $h: ip link set $v down failed" ;;
+    uncut) ip link set "$v" up || die "fault uncut $h: ip link set $v up failed" ;;
+    kill)
+      local pname=${ARGS[2]:-}
+      [ -n "$pname" ] || die "usage: scripts/lab fault kill HOST PROCESS-NAME [--signal SIG]"
+      nsenter_host "$h" pkill "-${OPT_SIGNAL:-TERM}" -x -- "$pname"
+      "${exec_or_run[@]}" || die "fault kill $h $pname: no process named '$pname' on $h (or kill failed)"
+      ;;
+    *) die "fault: unknown fault '$kind' (sshd-stop, sshd-start, cut, uncut, kill)" ;;
+  esac
+}
+
+cmd_list() {
+  parse_common "$@"
+  load_env || die "list: no lab in ${LAB_DIR}"
+  cat "$LAB_DIR/hosts.json"
+}
+
+case "${1:-}" in
+  up) shift; cmd_up "$@" ;;
+  down) shift; cmd_down "$@" ;;
+  exec) shift; cmd_exec "$@" ;;
+  fault) shift; cmd_fault "$@" ;;
+  list) shift; cmd_list "$@" ;;
+  _mkhost) LAB_DIR=$(realpath -m "$LAB_DIR"); OPT_DIR=$LAB_DIR; cmd_mkhost "$2" "$3" ;;
+  _init) OPT_DIR=$LAB_DIR; cmd_init "$2" "$3" ;;
+  *) sed -n '2,17p' "$SELF" >&2; exit 2 ;;
+esac
