@@ -1,0 +1,179 @@
+/** Builds the contexts phases see; every step they take becomes an event. */
+import type { Host, Inventory } from '../inventory/types.js';
+import type { CommandResult, UploadOptions } from '../transport/types.js';
+import { CommandError } from './errors.js';
+import type { RunEvent, StepKind } from './events.js';
+import { tail } from './events.js';
+import type { Executor } from './executor.js';
+import { quoteArgv } from './quote.js';
+import { type Arg, Secret, registerSecret } from './secret.js';
+/** The host name used in events of cluster-level steps. */
+export const CLUSTER = '(cluster)';
+
+import type { CaptureOptions, CommandOptions, Fact, HostContext, PhaseContext } from './types.js';
+
+/** What the contexts of one run share. */
+export interface RunState {
+  executor: Executor;
+  emit(e: RunEvent): void;
+  inventory: Inventory;
+  options: unknown;
+  /** Hosts still in the run. */
+  live: Host[];
+  /** Aborted on the first interrupt: start no new work. */
+  stop: AbortSignal;
+  /** Aborted when running commands must be killed. */
+  abort: AbortSignal;
+  captures: Map<string, string | Secret>;
+  facts: Map<string, Promise<unknown>>;
+  /** >0 while a secret is being captured: command output stays out of events. */
+  secretCaptures: number;
+}
+
+/** A short description of a command for errors: its first words up to the first flag. */
+export function describeArgv(display: string): string {
+  const words = display.split(' ');
+  const out: string[] = [];
+  for (const w of words) {
+    if (w.startsWith('-') || out.length >= 4) break;
+    out.push(w);
+  }
+  return out.join(' ') || words[0];
+}
+
+/** The context of a phase (cluster phases get this one). */
+export function phaseContext<O>(state: RunState, phase: string): PhaseContext<O> {
+  const ctx: PhaseContext<O> = {
+    phase,
+    inventory: state.inventory,
+    get hosts() {
+      return state.live;
+    },
+    options: state.options as O,
+    signal: state.stop,
+    get(name) {
+      const v = state.captures.get(name);
+      if (v === undefined) {
+        throw new Error(`captured value ${name} is unknown: the phase that captures it did not run in this run (on resume, mark that phase rerunOnResume)`);
+      }
+      return v;
+    },
+    has: (name) => state.captures.has(name),
+    log(message, level = 'info') {
+      state.emit({ kind: 'log', phase, level, message });
+    },
+    async wet(description, fn, dryValue) {
+      const t0 = performance.now();
+      const v = await state.executor.wet(fn, dryValue);
+      state.emit({ kind: 'command', phase, host: CLUSTER, step: 'wet', command: description, exitCode: 0, durationMs: performance.now() - t0, dryRun: state.executor.dryRun });
+      return v;
+    },
+    on: (host) => hostContext<O>(state, phase, host),
+  };
+  return ctx;
+}
+
+/** The context of one phase x host pair. */
+export function hostContext<O>(state: RunState, phase: string, host: Host): HostContext<O> {
+  const base = phaseContext<O>(state, phase);
+  const h = host.name;
+
+  const command = async (argv: readonly Arg[], step: 'run' | 'read' | 'fact', opts: CommandOptions = {}): Promise<CommandResult> => {
+    const display = quoteArgv(argv).display;
+    const r = await state.executor.exec(host, argv, step, {
+      timeoutMs: opts.timeoutMs,
+      stdin: opts.stdin,
+      sudo: opts.sudo,
+      signal: state.abort,
+    });
+    const quiet = state.secretCaptures > 0;
+    state.emit({
+      kind: 'command', phase, host: h, step, command: display, exitCode: r.exitCode, durationMs: r.durationMs,
+      dryRun: state.executor.dryRun,
+      ...(quiet ? {} : { stdoutTail: tail(r.stdout), stderrTail: tail(r.stderr) }),
+    });
+    if (r.exitCode !== 0 && !opts.allowFail && step !== 'fact') {
+      throw new CommandError(opts.what ?? describeArgv(display), quiet ? { ...r, stdout: '', stderr: '' } : r);
+    }
+    return r;
+  };
+
+  const emitStep = (step: StepKind, what: string, t0: number) =>
+    state.emit({ kind: 'command', phase, host: h, step, command: what, exitCode: 0, durationMs: performance.now() - t0, dryRun: state.executor.dryRun });
+
+  async function capture(name: string, fn: () => Promise<string>, opts?: CaptureOptions): Promise<any> {
+    let value: string | Secret;
+    const secret = !!opts?.secret;
+    if (secret) state.secretCaptures++;
+    try {
+      if (state.executor.dryRun) {
+        try {
+          await fn();
+        } catch {
+          /* a dry run cannot know the value; its commands are planned all the same */
+        }
+        value = secret ? new Secret(name, `<${name}>`) : `<${name}>`;
+      } else {
+        let raw: string;
+        try {
+          raw = (await fn()).trim();
+        } catch (err) {
+          if (!secret) throw err;
+          throw new Error(`capture ${name}: ${err instanceof CommandError ? `${err.what}: exit ${err.result.exitCode}` : 'failed'}`);
+        }
+        if (secret) registerSecret(raw, name);
+        value = secret ? new Secret(name, raw) : raw;
+      }
+    } finally {
+      if (secret) state.secretCaptures--;
+    }
+    state.captures.set(name, value);
+    state.emit({ kind: 'capture', phase, host: h, name, secret, dryRun: state.executor.dryRun });
+    return value;
+  }
+
+  return {
+    ...base,
+    get hosts() {
+      return state.live;
+    },
+    host,
+    on: (other) => hostContext<O>(state, phase, other),
+    fact<T>(f: Fact<T>): Promise<T> {
+      const key = `${h}\0${f.id}`;
+      let p = state.facts.get(key) as Promise<T> | undefined;
+      if (!p) {
+        p = command(f.argv, 'fact').then((r) => {
+          try {
+            return f.parse(r.stdout, r.exitCode);
+          } catch (err) {
+            throw new Error(`fact ${f.id}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+          }
+        });
+        state.facts.set(key, p);
+        p.catch(() => state.facts.delete(key));
+      }
+      return p;
+    },
+    async wet(description, fn, dryValue) {
+      const t0 = performance.now();
+      const v = await state.executor.wet(fn, dryValue);
+      emitStep('wet', description, t0);
+      return v;
+    },
+    read: (argv, opts) => command(argv, 'read', opts),
+    run: (argv, opts) => command(argv, 'run', opts),
+    async upload(remotePath: string, content: string | Buffer, opts?: UploadOptions) {
+      const t0 = performance.now();
+      await state.executor.upload(host, remotePath, content, opts);
+      emitStep('upload', `upload ${remotePath}${opts?.mode !== undefined ? ` mode ${opts.mode.toString(8)}` : ''} (${Buffer.byteLength(content)} bytes)`, t0);
+    },
+    async download(remotePath: string) {
+      const t0 = performance.now();
+      const b = await state.executor.download(host, remotePath);
+      emitStep('download', `download ${remotePath}`, t0);
+      return b;
+    },
+    capture,
+  };
+}

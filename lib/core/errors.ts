@@ -1,0 +1,58 @@
+/** Errors of a run: each says what was being done; secrets are redacted from every message. */
+import type { CommandResult } from '../transport/types.js';
+import { redact } from './secret.js';
+
+/** The last non-empty lines of a command's output, for error messages. */
+export function outputTail(r: Pick<CommandResult, 'stdout' | 'stderr'>, lines = 3): string {
+  const text = (r.stderr.trim() || r.stdout.trim()).split('\n').slice(-lines).join(' / ');
+  return redact(text.length > 400 ? text.slice(-400) : text);
+}
+
+/** A command exited non-zero (shaped like execa's error: the result is kept). */
+export class CommandError extends Error {
+  /** `what` describes the command, e.g. `kubeadm join phase kubelet-start`. */
+  constructor(readonly what: string, readonly result: CommandResult) {
+    const how = result.exitCode === null ? `signal ${result.signal ?? 'unknown'}` : `exit ${result.exitCode}`;
+    const t = outputTail(result);
+    super(redact(`${what}: ${how}${t ? `: ${t}` : ''}`));
+    this.name = 'CommandError';
+  }
+}
+
+/** A phase failed on a host: `w3: workers/rejoin: kubeadm join phase kubelet-start: exit 1: ...`. */
+export class HostError extends Error {
+  constructor(readonly host: string, readonly phase: string, readonly reason: string, options?: { cause?: unknown }) {
+    super(redact(`${host}: ${phase}: ${reason}`), options);
+    this.name = 'HostError';
+  }
+}
+
+/** One failed phase x host pair of a run. */
+export interface Failure {
+  host: string;
+  phase: string;
+  error: string;
+}
+
+/** Report failures together, k0sctl style: `failed on 2 hosts:\n - w3: ...`. */
+export function formatFailures(failures: readonly Failure[]): string {
+  if (failures.length === 0) return 'no failures';
+  const hosts = new Set(failures.map((f) => f.host));
+  const lines = failures.map((f) => ` - ${f.host}: ${f.phase}: ${f.error}`);
+  return redact(`failed on ${hosts.size} host${hosts.size > 1 ? 's' : ''}:\n${lines.join('\n')}`);
+}
+
+/** Bad input or usage: the CLI exits 2 and no host is contacted. */
+export class UsageError extends Error {
+  readonly code = 'EUSAGE';
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+/** The message of any thrown value, without a host prefix added twice; redacted. */
+export function errorMessage(err: unknown): string {
+  if (err instanceof Error) return redact(err.message);
+  return redact(String(err));
+}

@@ -1,0 +1,48 @@
+/**
+ * The executor: the one collaborator swapped for a dry run. The real one forwards every step
+ * to the transport; the dry one forwards read-only steps and records mutating ones unsent.
+ */
+import type { Host } from '../inventory/types.js';
+import type { CommandResult, RunOptions, Transport, UploadOptions } from '../transport/types.js';
+import { MUTATING, type StepKind } from './events.js';
+import { quoteArgv } from './quote.js';
+import type { Arg } from './secret.js';
+
+/** Runs the steps of a run, for real or dry. */
+export interface Executor {
+  readonly dryRun: boolean;
+  /** Run a command; `step` says whether it is mutating (`run`) or read-only (`read`, `fact`). */
+  exec(host: Host, argv: readonly Arg[], step: 'run' | 'read' | 'fact', opts?: RunOptions): Promise<CommandResult>;
+  upload(host: Host, remotePath: string, content: string | Buffer, opts?: UploadOptions): Promise<void>;
+  download(host: Host, remotePath: string): Promise<Buffer>;
+  /** A mutating non-command action: runs `fn` for real, returns `dryValue` in a dry run. */
+  wet<T>(fn: () => Promise<T>, dryValue: T): Promise<T>;
+}
+
+/** True when a dry run must not send this step. */
+export function isHeldBack(dryRun: boolean, step: StepKind): boolean {
+  return dryRun && MUTATING.has(step);
+}
+
+/** An executor over `transport`; with `dryRun` mutating steps are recorded, never sent. */
+export function createExecutor(transport: Transport, dryRun: boolean): Executor {
+  return {
+    dryRun,
+    async exec(host, argv, step, opts) {
+      if (isHeldBack(dryRun, step)) {
+        return { host: host.name, command: quoteArgv(argv).display, exitCode: 0, signal: null, stdout: '', stderr: '', durationMs: 0, truncated: false };
+      }
+      return transport.run(host, argv, opts);
+    },
+    async upload(host, remotePath, content, opts) {
+      if (dryRun) return;
+      await transport.upload(host, remotePath, content, opts);
+    },
+    download(host, remotePath) {
+      return transport.download(host, remotePath);
+    },
+    async wet(fn, dryValue) {
+      return dryRun ? dryValue : fn();
+    },
+  };
+}

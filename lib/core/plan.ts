@@ -1,0 +1,166 @@
+/**
+ * The plan: ONE function (buildPlan) runs a playbook with the dry-run executor and collects,
+ * per phase and per host, the exact commands (display form). `plan` prints or saves it;
+ * `run` shows its summary before asking for confirmation.
+ */
+import type { Failure } from './errors.js';
+import { MUTATING, type StampedEvent, type StepKind } from './events.js';
+import { type RunParams, type RunResult, runPlaybook } from './runner.js';
+
+/** One step of a plan. */
+export interface PlanStep {
+  step: StepKind | 'capture';
+  command: string;
+  mutating: boolean;
+}
+
+/** What one host does in one phase. */
+export interface PlanHost {
+  host: string;
+  steps: PlanStep[];
+  /** Set when the dry run could not plan this host (a fact failed). */
+  error?: string;
+  /** Set when a resumed run skips this host. */
+  skipped?: string;
+}
+
+/** One phase of a plan. */
+export interface PlanPhase {
+  id: string;
+  title: string;
+  scope: 'hosts' | 'cluster';
+  destructive: boolean;
+  strategy?: string;
+  /** Why the phase does not run, when it does not. */
+  skipped?: string;
+  hosts: PlanHost[];
+}
+
+/** The versioned plan artifact (`--out plan.json`). */
+export interface Plan {
+  kind: 'kubemend-plan';
+  version: 1;
+  playbook: string;
+  inventory: { file: string; cluster: string };
+  options: unknown;
+  createdAt: string;
+  phases: PlanPhase[];
+  /** Hosts the dry run could not plan. */
+  failures: Failure[];
+}
+
+/** Collect a plan from dry-run events. */
+export function planRecorder(): { sink: (e: StampedEvent) => void; phases: PlanPhase[] } {
+  const phases: PlanPhase[] = [];
+  const byId = new Map<string, PlanPhase>();
+  const hostOf = (phase: string, host: string): PlanHost | undefined => {
+    const ph = byId.get(phase);
+    if (!ph) return undefined;
+    let h = ph.hosts.find((x) => x.host === host);
+    if (!h) ph.hosts.push((h = { host, steps: [] }));
+    return h;
+  };
+  const sink = (e: StampedEvent) => {
+    switch (e.kind) {
+      case 'phase-start':
+      case 'phase-skip': {
+        let ph = byId.get(e.phase);
+        if (!ph) {
+          ph = { id: e.phase, title: '', scope: 'hosts', destructive: false, hosts: [] };
+          byId.set(e.phase, ph);
+          phases.push(ph);
+        }
+        if (e.kind === 'phase-start') {
+          ph.title = e.title;
+          ph.strategy = e.strategy;
+          ph.scope = e.strategy === 'once' ? 'cluster' : 'hosts';
+          ph.hosts = e.hosts.map((host) => ({ host, steps: [] }));
+        } else ph.skipped = e.reason;
+        break;
+      }
+      case 'command':
+        hostOf(e.phase, e.host)?.steps.push({ step: e.step, command: e.command, mutating: MUTATING.has(e.step) });
+        break;
+      case 'capture':
+        hostOf(e.phase, e.host)?.steps.push({ step: 'capture', command: `<${e.name}>${e.secret ? ' (secret)' : ''}`, mutating: false });
+        break;
+      case 'host-end': {
+        const h = hostOf(e.phase, e.host);
+        if (h && e.status === 'failed') h.error = e.error;
+        if (h && e.status === 'skipped') h.skipped = e.reason;
+        break;
+      }
+    }
+  };
+  return { sink, phases };
+}
+
+/** Build the plan of a run: the playbook run with the dry-run executor. */
+export async function buildPlan<O>(params: Omit<RunParams<O>, 'dryRun'>): Promise<{ plan: Plan; result: RunResult }> {
+  const rec = planRecorder();
+  const result = await runPlaybook({ ...params, dryRun: true, sinks: [...(params.sinks ?? []), rec.sink] });
+  const meta = new Map(params.playbook.phases.map((p) => [p.id, p]));
+  for (const ph of rec.phases) {
+    const p = meta.get(ph.id);
+    if (!p) continue;
+    ph.title = p.title;
+    ph.scope = p.scope === 'cluster' ? 'cluster' : 'hosts';
+    ph.destructive = !!p.destructive;
+  }
+  const plan: Plan = {
+    kind: 'kubemend-plan',
+    version: 1,
+    playbook: params.playbook.name,
+    inventory: { file: params.inventory.file, cluster: params.inventory.cluster },
+    options: params.options,
+    createdAt: new Date().toISOString(),
+    phases: rec.phases,
+    failures: result.failures,
+  };
+  return { plan, result };
+}
+
+/** Number of mutating steps in a plan. */
+export function countChanges(plan: Plan): number {
+  return plan.phases.reduce((n, p) => n + p.hosts.reduce((m, h) => m + h.steps.filter((s) => s.mutating).length, 0), 0);
+}
+
+/** One line per phase: id, hosts, changes, strategy, destructive mark. */
+export function formatPlanSummary(plan: Plan): string {
+  const w = Math.max(...plan.phases.map((p) => p.id.length), 5);
+  const lines = plan.phases.map((p) => {
+    if (p.skipped) return `  ${p.id.padEnd(w)}  skipped: ${p.skipped}`;
+    const changes = p.hosts.reduce((m, h) => m + h.steps.filter((s) => s.mutating).length, 0);
+    const where = p.scope === 'cluster' ? 'cluster' : `${p.hosts.length} host${p.hosts.length === 1 ? '' : 's'}`;
+    return `  ${p.id.padEnd(w)}  ${where}, ${changes} change${changes === 1 ? '' : 's'}, ${p.strategy}${p.destructive ? '  DESTRUCTIVE' : ''}  ${p.title}`;
+  });
+  return [`plan: ${plan.playbook} on ${plan.inventory.cluster} (${countChanges(plan)} changes)`, ...lines].join('\n');
+}
+
+/** The whole plan, every host's steps (identical hosts shown once). */
+export function formatPlan(plan: Plan): string {
+  const out: string[] = [formatPlanSummary(plan), ''];
+  for (const p of plan.phases) {
+    if (p.skipped) continue;
+    out.push(`== ${p.id}: ${p.title}${p.destructive ? ' (destructive)' : ''}`);
+    const groups = new Map<string, string[]>();
+    const bodies = new Map<string, PlanHost>();
+    for (const h of p.hosts) {
+      const key = JSON.stringify([h.steps.map((s) => [s.step, s.command.split(h.host).join('{host}')]), h.error, h.skipped]);
+      if (!groups.has(key)) {
+        groups.set(key, []);
+        bodies.set(key, h);
+      }
+      groups.get(key)!.push(h.host);
+    }
+    for (const [key, names] of groups) {
+      const h = bodies.get(key)!;
+      out.push(`  ${names.join(', ')}:`);
+      if (h.skipped) out.push(`    skipped: ${h.skipped}`);
+      for (const s of h.steps) out.push(`    ${s.mutating ? '*' : ' '} ${s.step.padEnd(8)} ${names.length > 1 ? s.command.split(h.host).join('{host}') : s.command}`);
+      if (h.error) out.push(`    ! cannot plan: ${h.error}`);
+    }
+  }
+  out.push('', '(* = changes something; the others only read)');
+  return out.join('\n');
+}

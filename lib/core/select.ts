@@ -1,0 +1,33 @@
+/** Phase selection by hierarchical id (`--only`, `--skip`, `--from`): `etcd` matches `etcd/certs`. */
+import { UsageError } from './errors.js';
+import type { Selection } from './events.js';
+
+/** True when `id` is `pattern` or one of its sub-ids. */
+export function matchesId(id: string, pattern: string): boolean {
+  const p = pattern.replace(/\/+$/, '');
+  return id === p || id.startsWith(p + '/');
+}
+
+/** For each phase id, whether it runs and why not. Throws UsageError for a pattern that matches nothing. */
+export function selectPhases(ids: readonly string[], sel: Selection): Map<string, { run: boolean; reason?: string }> {
+  const check = (flag: string, patterns: readonly string[] | undefined) => {
+    for (const p of patterns ?? []) {
+      if (!ids.some((id) => matchesId(id, p))) {
+        throw new UsageError(`${flag} ${p}: no phase has this id; phases: ${ids.join(', ')}`);
+      }
+    }
+  };
+  check('--only', sel.only);
+  check('--skip', sel.skip);
+  check('--from', sel.from ? [sel.from] : undefined);
+  const out = new Map<string, { run: boolean; reason?: string }>();
+  let reached = !sel.from;
+  for (const id of ids) {
+    if (!reached && sel.from && matchesId(id, sel.from)) reached = true;
+    if (!reached) out.set(id, { run: false, reason: `before --from ${sel.from}` });
+    else if (sel.only?.length && !sel.only.some((p) => matchesId(id, p))) out.set(id, { run: false, reason: 'not in --only' });
+    else if (sel.skip?.some((p) => matchesId(id, p))) out.set(id, { run: false, reason: '--skip' });
+    else out.set(id, { run: true });
+  }
+  return out;
+}
