@@ -138,6 +138,9 @@ export function hostContext<O>(state: RunState, phase: string, host: Host): Host
       return state.live;
     },
     host,
+    log(message, level = 'info') {
+      state.emit({ kind: 'log', phase, host: h, level, message });
+    },
     on: (other) => hostContext<O>(state, phase, other),
     fact<T>(f: Fact<T>): Promise<T> {
       const key = `${h}\0${f.id}`;

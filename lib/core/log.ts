@@ -1,0 +1,55 @@
+/** Renderers of run events: terminal text (one line per host event, host first), JSON lines, and a winston log file per run. */
+import { join } from 'node:path';
+import winston from 'winston';
+import { type EventSink, type StampedEvent, formatEvent, redactDeep } from './events.js';
+import { redact } from './secret.js';
+
+/** Print events as human lines through `write` (commands and starts only when verbose). */
+export function textRenderer(write: (line: string) => void, verbose = false): EventSink {
+  return (e) => {
+    const line = formatEvent(e, verbose);
+    if (line !== undefined) write(line);
+  };
+}
+
+/** Print every event as one JSON line through `write`. */
+export function jsonRenderer(write: (line: string) => void): EventSink {
+  return (e) => write(redact(JSON.stringify(redactDeep(e))));
+}
+
+/** A run's log file (`run.log` in the run folder, mode 0600): every event, verbose. */
+export interface FileLog {
+  sink: EventSink;
+  /** Flush and close the file. */
+  close(): Promise<void>;
+}
+
+const levelOf = (e: StampedEvent): string =>
+  (e.kind === 'host-end' && e.status === 'failed') || (e.kind === 'run-end' && e.status !== 'done') || (e.kind === 'log' && e.level === 'warn') || (e.kind === 'gate' && !e.ok)
+    ? 'warn'
+    : e.kind === 'command' || e.kind === 'host-start'
+      ? 'debug'
+      : 'info';
+
+/** Open `dir/run.log` with winston. */
+export function openFileLog(dir: string): FileLog {
+  const file = join(dir, 'run.log');
+  const transport = new winston.transports.File({ filename: file, options: { flags: 'a', mode: 0o600 } });
+  const logger = winston.createLogger({
+    level: 'debug',
+    format: winston.format.printf((i) => `${i.timestamp} ${String(i.level).padEnd(5)} ${i.message}`),
+    transports: [transport],
+  });
+  return {
+    sink(e) {
+      const line = formatEvent(e, true);
+      if (line !== undefined) logger.log({ level: levelOf(e), message: line, timestamp: e.ts });
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        transport.on('finish', () => resolve());
+        logger.end();
+        setTimeout(resolve, 2000).unref();
+      }),
+  };
+}

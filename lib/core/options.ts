@@ -1,0 +1,81 @@
+/**
+ * Playbook options: a zod object schema whose keys become CLI flags (`batchSize` ->
+ * `--batch-size <value>`, booleans without a value); values are validated by the schema.
+ */
+import { z } from 'zod';
+import { parseCountOrPercent } from './budget.js';
+import { UsageError } from './errors.js';
+import type { CountOrPercent } from './types.js';
+
+/** A count or percentage option (`3`, `'25%'`), accepting CLI strings. */
+export const countOrPercent = z.preprocess(
+  (v) => (typeof v === 'string' ? (/^\d+$/.test(v) ? Number(v) : v) : v),
+  z.union([z.number().int().nonnegative(), z.string().regex(/^\d+(?:\.\d+)?%$/, 'a number or a percentage like 25%')]),
+) as unknown as z.ZodType<CountOrPercent>;
+
+/** One CLI flag derived from a schema key. */
+export interface OptionFlag {
+  key: string;
+  flag: string;
+  description: string;
+  boolean: boolean;
+  defaultValue?: unknown;
+}
+
+const kebab = (k: string) => k.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase());
+
+function baseType(t: any): string {
+  let cur = t;
+  for (let i = 0; i < 10 && cur?.def; i++) {
+    const ty = cur.def.type;
+    if (ty === 'optional' || ty === 'default' || ty === 'nullable' || ty === 'prefault') cur = cur.def.innerType;
+    else if (ty === 'pipe') cur = cur.def.out ?? cur.def.in;
+    else return ty;
+  }
+  return 'unknown';
+}
+
+function defaultOf(t: any): unknown {
+  let cur = t;
+  for (let i = 0; i < 10 && cur?.def; i++) {
+    if (cur.def.type === 'default') return typeof cur.def.defaultValue === 'function' ? cur.def.defaultValue() : cur.def.defaultValue;
+    cur = cur.def.innerType;
+  }
+  return undefined;
+}
+
+/** The CLI flags of a playbook options schema. */
+export function optionFlags(schema: z.ZodObject<any> | undefined): OptionFlag[] {
+  if (!schema) return [];
+  return Object.entries(schema.shape).map(([key, t]: [string, any]) => ({
+    key,
+    flag: `--${kebab(key)}`,
+    description: t.description ?? '',
+    boolean: baseType(t) === 'boolean',
+    defaultValue: defaultOf(t),
+  }));
+}
+
+/** Validate raw option values (strings from the CLI or values from a journal); UsageError on bad input. */
+export function parseOptions<O>(schema: z.ZodObject<any> | undefined, raw: Record<string, unknown>, playbook: string): O {
+  if (!schema) {
+    const extra = Object.keys(raw).filter((k) => raw[k] !== undefined);
+    if (extra.length) throw new UsageError(`playbook ${playbook} takes no options (got ${extra.map(kebab).map((k) => '--' + k).join(', ')})`);
+    return {} as O;
+  }
+  const flags = new Map(optionFlags(schema).map((f) => [f.key, f]));
+  const input: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(raw)) {
+    if (v === undefined) continue;
+    const f = flags.get(k);
+    if (!f) throw new UsageError(`playbook ${playbook} has no option --${kebab(k)}`);
+    const ty = baseType(schema.shape[k]);
+    input[k] = typeof v === 'string' && ty === 'number' && /^-?\d+(\.\d+)?$/.test(v) ? Number(v) : v;
+  }
+  const r = schema.safeParse(input);
+  if (!r.success) {
+    const msg = r.error.issues.map((i) => `--${kebab(String(i.path[0] ?? ''))}: ${i.message}`).join('; ');
+    throw new UsageError(`playbook ${playbook} options: ${msg}`);
+  }
+  return r.data as O;
+}

@@ -1,0 +1,17 @@
+/** The playbook registry: every playbook `kubemend` knows, in the order `kubemend playbooks` lists them. */
+import type { Playbook } from '../lib/core/types.js';
+import facts from './facts.js';
+import hello from './hello.js';
+
+/** Every registered playbook (add new ones here; spec/core/dry-run-all.test.ts checks each). */
+export const PLAYBOOKS: readonly Playbook[] = [facts, hello];
+
+/** All playbooks. */
+export function listPlaybooks(): readonly Playbook[] {
+  return PLAYBOOKS;
+}
+
+/** The playbook called `name`, or undefined. */
+export function getPlaybook(name: string): Playbook | undefined {
+  return PLAYBOOKS.find((p) => p.name === name);
+}
