@@ -2,6 +2,7 @@
  * The runner: walks a playbook's phases in order, each over its own hosts with its strategy,
  * and turns everything into events. The same code runs plans (dry executor) and real runs.
  */
+import { setMaxListeners } from 'node:events';
 import type { Host, Inventory } from '../inventory/types.js';
 import type { Transport } from '../transport/types.js';
 import { CLUSTER, type RunState, hostContext, phaseContext } from './context.js';
@@ -75,6 +76,7 @@ export async function runPlaybook<O>(p: RunParams<O>): Promise<RunResult> {
   const concurrency = p.concurrency ?? 20;
   const stop = p.stop ?? new AbortController().signal;
   const abort = p.abort ?? new AbortController().signal;
+  setMaxListeners(0, stop, abort); // every running command listens to them
   const completed = p.completed ?? new Set<string>();
   const selection = p.selection ?? {};
   const state: RunState = {

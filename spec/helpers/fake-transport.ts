@@ -47,7 +47,7 @@ export class FakeTransport implements Transport {
 
   constructor(readonly rules: FakeRule[] = [], readonly fallback: FakeAnswer = { exitCode: 0 }) {}
 
-  /** Add a rule in front of the others. */
+  /** Add a rule in front of the others (the last rule added wins). */
   on(command: string | RegExp, answer: FakeRule['answer'], host?: string | RegExp): this {
     this.rules.unshift({ command, answer, host });
     return this;
