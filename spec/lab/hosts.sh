@@ -388,7 +388,7 @@ cmd_down() {
     else
       rm -rf --one-file-system "$LAB_DIR/hosts" "$LAB_DIR/inventory.yaml" "$LAB_DIR/known_hosts" \
         "$LAB_DIR/id_ed25519" "$LAB_DIR/id_ed25519.pub" "$LAB_DIR/hosts.json" "$LAB_DIR/etc-hosts" \
-        "$LAB_DIR/kubepw.hash" "$LAB_DIR/lab.env"
+        "$LAB_DIR/kubepw.hash" "$LAB_DIR/cluster.up" "$LAB_DIR/lab.env"
     fi
   fi
   printf 'lab: down in %.1fs (net %s)\n' "$(awk "BEGIN{print $(date +%s.%N) - $t0}")" "$LAB_NET"

@@ -1,0 +1,210 @@
+/**
+ * Test fixture: a lab (bare hosts or a cluster) brought up once per test file through
+ * `scripts/lab`, or reused when one with the same shape is already up in the same folder.
+ * Use a lab net id of your own per test file (see spec/lab/HOSTS.md); call `lab.down()` in
+ * `test.after.always` unless you want to keep it for the next run.
+ */
+import { execFile, spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import test, { type ExecutionContext, type TestFn } from 'ava';
+
+const run = promisify(execFile);
+
+/** Absolute path of the lab command (scripts/lab of this checkout). */
+export const LAB_CMD = fileURLToPath(new URL('../../scripts/lab', import.meta.url));
+
+/** One host of a lab, as in DIR/hosts.json. */
+export interface LabHost {
+  name: string;
+  address: string;
+  role: 'master' | 'worker';
+}
+
+/** What a command run inside a host returned. */
+export interface ExecResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** A lab that is up. */
+export interface Lab {
+  dir: string;
+  inventoryPath: string;
+  knownHosts: string;
+  /** The client private key (authorized for root on every host, and for kube/kubepw with sudoUser). */
+  key: string;
+  net: number;
+  hosts: LabHost[];
+  /** Runs argv inside HOST's namespaces (nsenter, not SSH: for setup and checks only). */
+  exec(host: string, cmd: string[], opts?: { input?: string }): Promise<ExecResult>;
+  /** Runs `scripts/lab ARGS --dir DIR` (for example ['fault', 'cut', 'w1']). */
+  lab(args: string[]): Promise<ExecResult>;
+  /** Takes the lab down (processes, namespaces, bridge, its folder). */
+  down(): Promise<void>;
+}
+
+/** The shape of lab a test file wants. */
+export interface LabOptions {
+  /** Bare hosts h001..hNNN (first is master). Otherwise a cluster of masters + workers. */
+  hosts?: number;
+  masters?: number;
+  workers?: number;
+  /** Lab net id, 60..99, one per test file. */
+  net: number;
+  /** Default /tmp/kubemend-lab-net<net>. */
+  dir?: string;
+  sudoUser?: boolean;
+  /** Cluster mode only: `--serving-certs`. */
+  servingCerts?: boolean;
+}
+
+/** True when this process runs as root. */
+export function isRoot(): boolean {
+  return process.getuid?.() === 0;
+}
+
+const NOT_ROOT = 'this test needs root (network namespaces, mounts, sshd): run the tests as root';
+
+/**
+ * Call first in a test that needs the lab. Returns true when it can go on; when not root it
+ * fails the test under CI=true, and otherwise logs why and fails too (so it never passes silently).
+ */
+export function requireRoot(t: ExecutionContext): boolean {
+  if (isRoot()) return true;
+  t.fail(process.env.CI === 'true' ? `${NOT_ROOT} (CI=true)` : NOT_ROOT);
+  return false;
+}
+
+/**
+ * `test`, or `test.skip` when not root outside CI (under CI=true it stays `test`, so the test fails).
+ * Use it to register lab tests: `labTest('ssh works', async t => { ... })`.
+ */
+export const labTest: TestFn = (isRoot() || process.env.CI === 'true' ? test : test.skip) as TestFn;
+
+/** The names a shape gives, in order. */
+export function namesFor(opts: LabOptions): string[] {
+  if (opts.hosts !== undefined) {
+    return Array.from({ length: opts.hosts }, (_, i) => `h${String(i + 1).padStart(3, '0')}`);
+  }
+  const m = opts.masters ?? 3;
+  const w = opts.workers ?? 3;
+  return [
+    ...Array.from({ length: m }, (_, i) => `m${i + 1}`),
+    ...Array.from({ length: w }, (_, i) => `w${i + 1}`),
+  ];
+}
+
+function readEnv(dir: string): Record<string, string> | undefined {
+  const f = join(dir, 'lab.env');
+  if (!existsSync(f)) return undefined;
+  const env: Record<string, string> = {};
+  for (const line of readFileSync(f, 'utf8').split('\n')) {
+    const i = line.indexOf('=');
+    if (i > 0) env[line.slice(0, i)] = line.slice(i + 1);
+  }
+  return env;
+}
+
+/** Runs scripts/lab with args; never throws on a non-zero exit. */
+export function runLab(args: string[], input?: string): Promise<ExecResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(LAB_CMD, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on('data', (b: Buffer) => out.push(b));
+    child.stderr.on('data', (b: Buffer) => err.push(b));
+    child.on('error', reject);
+    child.on('close', (code, signal) =>
+      resolve({
+        code: code ?? (signal ? 128 : 1),
+        stdout: Buffer.concat(out).toString('utf8'),
+        stderr: Buffer.concat(err).toString('utf8'),
+      }),
+    );
+    child.stdin.end(input ?? '');
+  });
+}
+
+/** True when every host of the lab in dir still has its init and sshd. */
+async function alive(dir: string, names: string[]): Promise<boolean> {
+  for (const n of names) {
+    const r = await runLab(['exec', n, '--dir', dir, '--', 'sh', '-c', 'kill -0 "$(cat /run/sshd.pid)"']);
+    if (r.code !== 0) return false;
+  }
+  return true;
+}
+
+function makeLab(dir: string, net: number): Lab {
+  const hosts = JSON.parse(readFileSync(join(dir, 'hosts.json'), 'utf8')) as LabHost[];
+  return {
+    dir,
+    net,
+    inventoryPath: join(dir, 'inventory.yaml'),
+    knownHosts: join(dir, 'known_hosts'),
+    key: join(dir, 'id_ed25519'),
+    hosts,
+    exec: (host, cmd, opts) => runLab(['exec', host, '--dir', dir, '--', ...cmd], opts?.input),
+    lab: (args) => runLab([...args, '--dir', dir]),
+    down: async () => {
+      const r = await runLab(['down', '--dir', dir]);
+      if (r.code !== 0) throw new Error(`lab down --dir ${dir}: exit ${r.code}: ${r.stderr.trim()}`);
+    },
+  };
+}
+
+/** The line scripts/lab writes to DIR/cluster.up once the cluster part succeeded. */
+function clusterShape(opts: LabOptions): string {
+  return `masters=${opts.masters ?? 3} workers=${opts.workers ?? 3} serving=${opts.servingCerts ? 1 : 0}`;
+}
+
+function clusterUp(dir: string): string | undefined {
+  const f = join(dir, 'cluster.up');
+  return existsSync(f) ? readFileSync(f, 'utf8').trim() : undefined;
+}
+
+const cache = new Map<string, Promise<Lab>>();
+
+/** Brings a lab of this shape up once per test file (process), or reuses the one already up. */
+export function sharedLab(opts: LabOptions): Promise<Lab> {
+  const dir = opts.dir ?? `/tmp/kubemend-lab-net${opts.net}`;
+  let p = cache.get(dir);
+  if (!p) {
+    p = bringUp(dir, opts);
+    cache.set(dir, p);
+    p.catch(() => cache.delete(dir));
+  }
+  return p;
+}
+
+async function bringUp(dir: string, opts: LabOptions): Promise<Lab> {
+  if (!isRoot()) throw new Error(`sharedLab(net ${opts.net}): ${NOT_ROOT}`);
+  const names = namesFor(opts);
+  const env = readEnv(dir);
+  if (env) {
+    const same =
+      env.LAB_NET === String(opts.net) &&
+      env.LAB_NAMES === names.join(',') &&
+      env.LAB_SUDO === (opts.sudoUser ? '1' : '0') &&
+      existsSync(join(dir, 'hosts.json')) &&
+      (opts.hosts !== undefined || clusterUp(dir) === clusterShape(opts));
+    if (same && (await alive(dir, names))) return makeLab(dir, opts.net);
+    const r = await runLab(['down', '--dir', dir]);
+    if (r.code !== 0) throw new Error(`sharedLab: lab down --dir ${dir} (other shape): exit ${r.code}: ${r.stderr.trim()}`);
+  }
+  const args = ['up', '--dir', dir, '--net', String(opts.net)];
+  if (opts.hosts !== undefined) args.push('--hosts', String(opts.hosts));
+  else args.push('--masters', String(opts.masters ?? 3), '--workers', String(opts.workers ?? 3));
+  if (opts.sudoUser) args.push('--sudo-user');
+  if (opts.servingCerts && opts.hosts === undefined) args.push('--serving-certs');
+  try {
+    await run(LAB_CMD, args, { maxBuffer: 64 << 20 });
+  } catch (e) {
+    const err = e as { code?: number; stderr?: string };
+    throw new Error(`sharedLab: scripts/lab ${args.join(' ')}: exit ${err.code}: ${String(err.stderr ?? e).trim()}`);
+  }
+  return makeLab(dir, opts.net);
+}
