@@ -1,0 +1,141 @@
+/**
+ * daemonset: one pod per eligible node for each apps/v1 DaemonSet (nodeSelector, affinity and
+ * NoSchedule/NoExecute taints vs. tolerations, plus the tolerations the real controller adds).
+ * A missing pod is created with a new random name, owned by the DaemonSet and pinned to its node
+ * by required node affinity on `metadata.name`; the scheduler binds it, as in Kubernetes >= 1.12.
+ */
+import { createHash, randomInt } from 'node:crypto';
+import type { KObject } from '../api.js';
+import { ApiError } from '../api.js';
+import type { Context, Controller } from '../context.js';
+import { type Toleration, podFitsNode, readyStatus, untolerated } from '../taints.js';
+
+/** The tolerations the real DaemonSet controller adds to every daemon pod. */
+export const DAEMON_TOLERATIONS: Toleration[] = [
+  { key: 'node.kubernetes.io/not-ready', operator: 'Exists', effect: 'NoExecute' },
+  { key: 'node.kubernetes.io/unreachable', operator: 'Exists', effect: 'NoExecute' },
+  { key: 'node.kubernetes.io/disk-pressure', operator: 'Exists', effect: 'NoSchedule' },
+  { key: 'node.kubernetes.io/memory-pressure', operator: 'Exists', effect: 'NoSchedule' },
+  { key: 'node.kubernetes.io/pid-pressure', operator: 'Exists', effect: 'NoSchedule' },
+  { key: 'node.kubernetes.io/unschedulable', operator: 'Exists', effect: 'NoSchedule' },
+];
+
+const ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
+
+/** A pod name suffix as apiserver's generateName makes it (5 chars of the safe alphabet). */
+export function nameSuffix(): string {
+  return Array.from({ length: 5 }, () => ALPHABET[randomInt(ALPHABET.length)]).join('');
+}
+
+function tolerationsFor(template: any): Toleration[] {
+  const own: Toleration[] = template?.spec?.tolerations ?? [];
+  const extra = DAEMON_TOLERATIONS.filter((d) => !own.some((t) => t.key === d.key && t.effect === d.effect));
+  return [...own, ...extra];
+}
+
+/** Whether a DaemonSet should run a pod on this node (the real NodeShouldRunDaemonPod, simplified). */
+export function shouldRun(ds: KObject, node: KObject): boolean {
+  const spec = ds.spec?.template?.spec ?? {};
+  if (!podFitsNode(spec, node)) return false;
+  return untolerated(node.spec?.taints ?? [], tolerationsFor(ds.spec?.template), ['NoSchedule', 'NoExecute']).length === 0;
+}
+
+/** The node a daemon pod is for: its nodeName, else its required affinity on metadata.name. */
+export function nodeOfPod(pod: KObject): string | undefined {
+  if (pod.spec?.nodeName) return pod.spec.nodeName;
+  const terms: any[] = pod.spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms ?? [];
+  for (const t of terms) for (const f of t.matchFields ?? []) if (f.key === 'metadata.name' && f.operator === 'In') return f.values?.[0];
+  return undefined;
+}
+
+function templateHash(ds: KObject): string {
+  return createHash('sha256').update(JSON.stringify(ds.spec?.template ?? {})).digest('hex').slice(0, 10);
+}
+
+/** The daemon pod for one node, as the real controller builds it from the template. */
+export function daemonPod(ds: KObject, nodeName: string): KObject {
+  const t = ds.spec?.template ?? {};
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: {
+      name: `${ds.metadata.name}-${nameSuffix()}`,
+      namespace: ds.metadata.namespace,
+      labels: { ...(t.metadata?.labels ?? {}), 'controller-revision-hash': templateHash(ds), 'pod-template-generation': String(ds.metadata.generation ?? 1) },
+      ...(t.metadata?.annotations ? { annotations: t.metadata.annotations } : {}),
+      ownerReferences: [{ apiVersion: 'apps/v1', kind: 'DaemonSet', name: ds.metadata.name, uid: ds.metadata.uid!, controller: true, blockOwnerDeletion: true } as any],
+    },
+    spec: {
+      ...t.spec,
+      affinity: {
+        ...(t.spec?.affinity ?? {}),
+        nodeAffinity: {
+          requiredDuringSchedulingIgnoredDuringExecution: {
+            nodeSelectorTerms: [{ matchFields: [{ key: 'metadata.name', operator: 'In', values: [nodeName] }] }],
+          },
+        },
+      },
+      tolerations: tolerationsFor(t),
+    },
+  };
+}
+
+/** Make the daemonset controller. */
+export function daemonSet(ctx: Context): Controller {
+  const log = ctx.log.child('daemonset');
+  let statusUnsupported = false;
+  return {
+    name: 'daemonset-controller',
+    periodMs: ctx.opts.syncPeriodMs,
+    async sync() {
+      const sets = await ctx.api.list('daemonsets', '/apis/apps/v1/daemonsets');
+      if (!sets.length) return;
+      const nodes = await ctx.api.list('nodes', '/api/v1/nodes');
+      const pods = await ctx.api.list('pods', '/api/v1/pods');
+      for (const ds of sets) {
+        if (ds.metadata.deletionTimestamp) continue;
+        const ns = ds.metadata.namespace!;
+        const owned = pods.filter((p) => p.metadata.namespace === ns && !p.metadata.deletionTimestamp && p.metadata.ownerReferences?.some((o) => o.controller && o.uid === ds.metadata.uid));
+        let desired = 0;
+        let scheduled = 0;
+        let ready = 0;
+        let misscheduled = 0;
+        for (const node of nodes) {
+          const mine = owned.filter((p) => nodeOfPod(p) === node.metadata.name);
+          const run = shouldRun(ds, node);
+          if (run) desired++;
+          if (run && mine.length === 0) {
+            const pod = daemonPod(ds, node.metadata.name);
+            await ctx.api.create(`pod ${ns}/${pod.metadata.name} of daemonset ${ds.metadata.name}`, `/api/v1/namespaces/${ns}/pods`, pod);
+            log.info(`created pod ${ns}/${pod.metadata.name} of daemonset ${ds.metadata.name} for node ${node.metadata.name}`);
+            continue;
+          }
+          const extra = run ? mine.slice(1) : mine;
+          if (!run && mine.length) misscheduled += mine.filter((p) => p.spec?.nodeName).length;
+          for (const p of extra) {
+            log.info(`deleting pod ${ns}/${p.metadata.name} of daemonset ${ds.metadata.name}: ${run ? 'more than one on' : 'should not run on'} node ${node.metadata.name}`);
+            await ctx.api.delete(`pod ${ns}/${p.metadata.name}`, `/api/v1/namespaces/${ns}/pods/${p.metadata.name}`);
+          }
+          if (run && mine[0]?.spec?.nodeName) {
+            scheduled++;
+            if ((mine[0].status?.conditions ?? []).some((c: any) => c.type === 'Ready' && c.status === 'True') && readyStatus(node) !== 'Unknown') ready++;
+          }
+        }
+        const status = {
+          ...(ds.status ?? {}),
+          currentNumberScheduled: scheduled, desiredNumberScheduled: desired, numberMisscheduled: misscheduled, numberReady: ready,
+          numberAvailable: ready, updatedNumberScheduled: scheduled, observedGeneration: ds.metadata.generation ?? 1,
+        };
+        if (statusUnsupported || Object.entries(status).every(([k, v]) => ds.status?.[k] === v)) continue;
+        try {
+          await ctx.api.update(`status of daemonset ${ns}/${ds.metadata.name}`, `/apis/apps/v1/namespaces/${ns}/daemonsets/${ds.metadata.name}/status`, { ...ds, status });
+        } catch (e) {
+          if (e instanceof ApiError && (e.status === 404 || e.status === 405)) {
+            statusUnsupported = true;
+            log.warn(`the apiserver has no daemonsets/status: ${(e as Error).message}`);
+          } else if (!(e instanceof ApiError && e.status === 409)) throw e;
+        }
+      }
+    },
+  };
+}

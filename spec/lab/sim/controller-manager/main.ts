@@ -1,0 +1,85 @@
+/**
+ * The lab's kube-controller-manager: reads its kubeconfig, signing CA, root CA and sa.key ONCE at
+ * start, wins the `kube-system/kube-controller-manager` Lease, then runs the enabled controllers
+ * until leadership is lost (then exits 1, as the real one does, and the kubelet restarts it).
+ */
+import { KubeClient } from '../kubeclient.js';
+import { Api } from './api.js';
+import { loadFiles } from './files.js';
+import type { Context, Controller } from './context.js';
+import { LeaderElector } from './leader.js';
+import { logger } from './log.js';
+import { CONTROLLERS, canonical, isEnabled } from './names.js';
+import { type Options, parseOptions } from './options.js';
+import { csrApproving } from './controllers/csr-approving.js';
+import { csrSigning } from './controllers/csr-signing.js';
+import { bootstrapSigner } from './controllers/bootstrap-signer.js';
+import { tokenCleaner } from './controllers/token-cleaner.js';
+import { serviceAccountToken } from './controllers/serviceaccount-token.js';
+import { rootCAPublisher } from './controllers/root-ca-publisher.js';
+import { nodeLifecycle } from './controllers/node-lifecycle.js';
+import { daemonSet } from './controllers/daemonset.js';
+
+const log = logger('kube-controller-manager');
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function controllersFor(ctx: Context): Controller[] {
+  const all = [
+    serviceAccountToken(ctx), rootCAPublisher(ctx), csrApproving(ctx), csrSigning(ctx),
+    bootstrapSigner(ctx), tokenCleaner(ctx), nodeLifecycle(ctx), daemonSet(ctx),
+  ];
+  return all.filter((c) => isEnabled(c.name, ctx.opts.controllers));
+}
+
+async function runLoop(c: Controller, signal: AbortSignal): Promise<void> {
+  const clog = log.child(c.name);
+  let lastError = '';
+  while (!signal.aborted) {
+    try {
+      await c.sync();
+      lastError = '';
+    } catch (e) {
+      const msg = (e as Error).message;
+      if (msg !== lastError) clog.error(msg);
+      lastError = msg;
+    }
+    await sleep(c.periodMs);
+  }
+}
+
+async function main(): Promise<void> {
+  const opts = parseOptions(process.argv.slice(2));
+  log.info(`Version: v1.32.4 (lab simulator)`);
+  if (opts.ignored.length) log.info(`flags accepted but not simulated: ${opts.ignored.map((f) => '--' + f).join(' ')}`);
+  for (const c of opts.controllers) {
+    const name = canonical(c.replace(/^-/, ''));
+    if (c !== '*' && !(name in CONTROLLERS)) log.info(`--controllers: ${c} is not simulated; ignored`);
+  }
+  const files = loadFiles(opts);
+  const api = new Api(KubeClient.fromFile(opts.kubeconfig));
+  const ctx: Context = { api, log, opts, ...files };
+  const controllers = controllersFor(ctx);
+  const stop = new AbortController();
+  for (const sig of ['SIGTERM', 'SIGINT'] as const) process.on(sig, () => process.exit(0));
+
+  if (opts.leaderElect) {
+    const elector = new LeaderElector(api, {
+      namespace: 'kube-system', name: 'kube-controller-manager',
+      leaseDurationMs: opts.leaseDurationMs, renewDeadlineMs: opts.renewDeadlineMs, retryPeriodMs: opts.retryPeriodMs,
+    }, log);
+    await elector.acquire(stop.signal);
+    log.info(`started controllers: ${controllers.map((c) => c.name).join(', ')}`);
+    for (const c of controllers) void runLoop(c, stop.signal);
+    await elector.holdUntilLost(stop.signal);
+    stop.abort();
+    log.error('leaderelection lost');
+    process.exit(1);
+  }
+  log.info(`leader election off; started controllers: ${controllers.map((c) => c.name).join(', ')}`);
+  await Promise.all(controllers.map((c) => runLoop(c, stop.signal)));
+}
+
+main().catch((e) => {
+  log.error(`kube-controller-manager: ${(e as Error).message}`);
+  process.exit(1);
+});
