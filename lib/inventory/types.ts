@@ -57,4 +57,6 @@ export interface Inventory {
   hosts: Host[];
   /** Non-fatal findings (for example an even number of masters). */
   warnings: string[];
+  /** The file format it was read from (kubemend YAML, Ansible YAML or Ansible INI). */
+  format?: 'kubemend' | 'ansible-yaml' | 'ansible-ini';
 }

@@ -1,0 +1,97 @@
+/** Ansible/kubespray YAML inventories (`all: children: kube_control_plane: hosts: ...`) read into an AnsibleModel. */
+import { isMap, isPair, isScalar, type Node, type Pair, type YAMLMap } from 'yaml';
+import { emptyModel, groupOf, type AnsibleModel } from './ansible-model.js';
+import type { Position } from './document.js';
+import type { InventoryIssue } from './errors.js';
+import { positionOf, type YamlSource } from './yaml-source.js';
+
+/** True when a YAML value looks like an Ansible inventory: a mapping of groups with hosts/children/vars. */
+export function looksLikeAnsibleYaml(data: unknown): boolean {
+  if (!data || typeof data !== 'object' || Array.isArray(data)) return false;
+  const top = data as Record<string, unknown>;
+  if ('hosts' in top || 'cluster' in top) return false;
+  if ('all' in top) return true;
+  return Object.values(top).some(
+    (g) => !!g && typeof g === 'object' && !Array.isArray(g) && ['hosts', 'children', 'vars'].some((k) => k in (g as object)),
+  );
+}
+
+/** Read an Ansible YAML inventory; structural problems become issues. */
+export function readAnsibleYaml(file: string, src: YamlSource): { model: AnsibleModel; top: Position } | InventoryIssue[] {
+  const m = emptyModel();
+  const issues: InventoryIssue[] = [];
+  const at = (node: unknown, field: string): Position => ({ ...positionOf(src.lines, node as Node), field });
+  const problem = (node: unknown, field: string, message: string): void => {
+    issues.push({ file, ...at(node, field), message });
+  };
+  const pairs = (node: unknown): Pair[] => (isMap(node) ? (node as YAMLMap).items.filter(isPair) : []);
+  const keyOf = (p: Pair): string => String(isScalar(p.key) ? p.key.value : p.key);
+  const plain = (v: Node | null): unknown => {
+    if (!v) return null;
+    try {
+      return (v as unknown as { toJS(doc: unknown, o: object): unknown }).toJS(src.doc, { maxAliasCount: 100 });
+    } catch {
+      return undefined;
+    }
+  };
+
+  const readVars = (node: unknown, field: string): Map<string, { value: unknown; at: Position }> => {
+    const vars = new Map<string, { value: unknown; at: Position }>();
+    if (node === null || node === undefined || (isScalar(node) && node.value === null)) return vars;
+    if (!isMap(node)) {
+      problem(node, field, 'must be a mapping of variables');
+      return vars;
+    }
+    for (const p of pairs(node)) {
+      const k = keyOf(p);
+      const v = p.value as Node | null;
+      vars.set(k, { value: plain(v), at: at(p.value ?? p.key, `${field}.${k}`) });
+    }
+    return vars;
+  };
+
+  const readGroup = (name: string, node: unknown, field: string, depth: number): void => {
+    const g = groupOf(m, name);
+    if (depth > 32) return problem(node, field, 'groups nested too deep');
+    if (node === null || node === undefined || (isScalar(node) && node.value === null)) return;
+    if (!isMap(node)) return problem(node, field, 'a group must be a mapping with hosts, children or vars');
+    for (const p of pairs(node)) {
+      const k = keyOf(p);
+      const f = `${field}.${k}`;
+      if (k === 'vars') for (const [vk, vv] of readVars(p.value, f)) g.vars.set(vk, vv);
+      else if (k === 'hosts') {
+        if (p.value !== null && !isMap(p.value) && !(isScalar(p.value) && p.value.value === null)) {
+          problem(p.value ?? p.key, f, 'must be a mapping of host names');
+          continue;
+        }
+        for (const hp of pairs(p.value)) {
+          const h = keyOf(hp);
+          if (!g.hosts.includes(h)) g.hosts.push(h);
+          if (!m.hostAt.has(h)) m.hostAt.set(h, at(hp.key, `${f}.${h}`));
+          const hv = m.hostVars.get(h) ?? new Map();
+          for (const [vk, vv] of readVars(hp.value, `${f}.${h}`)) hv.set(vk, vv);
+          m.hostVars.set(h, hv);
+        }
+      } else if (k === 'children') {
+        if (p.value !== null && !isMap(p.value) && !(isScalar(p.value) && p.value.value === null)) {
+          problem(p.value ?? p.key, f, 'must be a mapping of group names');
+          continue;
+        }
+        for (const cp of pairs(p.value)) {
+          const c = keyOf(cp);
+          if (!g.children.includes(c)) g.children.push(c);
+          readGroup(c, cp.value, `${f}.${c}`, depth + 1);
+        }
+      } else problem(p.key, f, 'unknown group key (expected hosts, children or vars)');
+    }
+  };
+
+  const contents = src.doc.contents;
+  for (const p of pairs(contents)) {
+    const name = keyOf(p);
+    readGroup(name, p.value, name, 0);
+    if (name !== 'all' && !groupOf(m, 'all').children.includes(name)) groupOf(m, 'all').children.push(name);
+  }
+  if (issues.length > 0) return issues;
+  return { model: m, top: at(contents, '(document)') };
+}

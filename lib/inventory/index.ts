@@ -1,0 +1,5 @@
+/** The inventory module: load, validate and select hosts. */
+export { loadInventory, MAX_INVENTORY_BYTES, type LoadOptions } from './load.js';
+export { InventoryError, LimitError, formatIssues, type InventoryIssue } from './errors.js';
+export { selectHosts, firstMaster, masters, workers, others } from './select.js';
+export type { Host, Inventory, JumpHost, Role, SshDefaults, SudoMode } from './types.js';
