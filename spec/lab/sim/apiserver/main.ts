@@ -1,0 +1,86 @@
+/**
+ * The lab's simulated kube-apiserver: started by the kubelet as a static pod with kubeadm's real
+ * flags; reads its files once at start, stores objects in the real etcd over TLS.
+ */
+import { readFileSync } from 'node:fs';
+import { Etcd } from './etcd.js';
+import { parseFlags } from './flags.js';
+import { loadPublicKeys } from './jwt.js';
+import { error, info } from './log.js';
+import { createServer } from './server.js';
+import { Store } from './store.js';
+import { runTrustController } from './trust.js';
+import { ensureNamespaces } from './bootstrap.js';
+
+function read(flag: string, path: string | undefined): Buffer | undefined {
+  if (!path) return undefined;
+  try {
+    return readFileSync(path);
+  } catch (e) {
+    throw new Error(`--${flag}: ${(e as Error).message}`);
+  }
+}
+
+async function main(): Promise<void> {
+  const f = parseFlags(process.argv.slice(2));
+  info(`Version: v1.32.4 (lab simulation)`);
+  if (!f.tlsCertFile || !f.tlsPrivateKeyFile) throw new Error('--tls-cert-file and --tls-private-key-file are required in the lab');
+  if (f.etcdServers.length === 0) throw new Error('--etcd-servers must be specified');
+  if (f.serviceAccountKeyFiles.length === 0 || f.serviceAccountIssuers.length === 0) {
+    throw new Error('service-account-issuer and service-account-key-file are required');
+  }
+  const cert = read('tls-cert-file', f.tlsCertFile)!;
+  const key = read('tls-private-key-file', f.tlsPrivateKeyFile)!;
+  const clientCA = read('client-ca-file', f.clientCaFile);
+  const requestHeaderCA = read('requestheader-client-ca-file', f.requestheaderClientCaFile);
+  const etcd = new Etcd(f.etcdServers, {
+    ca: read('etcd-cafile', f.etcdCafile),
+    cert: read('etcd-certfile', f.etcdCertfile),
+    key: read('etcd-keyfile', f.etcdKeyfile),
+  });
+  const saKeys = loadPublicKeys(f.serviceAccountKeyFiles);
+  const store = new Store(etcd);
+  const enableBootstrap = f.enableBootstrapTokenAuth;
+  const server = createServer({
+    cert,
+    key,
+    clientCA,
+    store,
+    serverAddress: `${f.advertiseAddress ?? f.bindAddress}:${f.securePort}`,
+    authn: { saKeys, issuers: f.serviceAccountIssuers, audiences: f.apiAudiences, bootstrapTokens: enableBootstrap, anonymous: f.anonymousAuth },
+  });
+  const host = f.bindAddress === '0.0.0.0' ? '::' : f.bindAddress;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (e) => reject(new Error(`listen on ${f.bindAddress}:${f.securePort}: ${e.message}`)));
+    server.listen(f.securePort, host, () => resolve());
+  });
+  info(`Serving securely on ${f.bindAddress}:${f.securePort}`);
+  ensureNamespaces(store);
+  const stopTrust = runTrustController(
+    store,
+    {
+      clientCA: clientCA?.toString('utf8'),
+      requestHeaderCA: requestHeaderCA?.toString('utf8'),
+      requestHeaderAllowedNames: f.requestheaderAllowedNames,
+      requestHeaderUsernameHeaders: f.requestheaderUsernameHeaders,
+      requestHeaderGroupHeaders: f.requestheaderGroupHeaders,
+      requestHeaderExtraHeaderPrefixes: f.requestheaderExtraHeadersPrefix,
+    },
+    f.labTrustSyncSeconds,
+  );
+  const shutdown = (sig: string) => {
+    info(`received ${sig}, shutting down`);
+    stopTrust();
+    server.close();
+    server.closeAllConnections?.();
+    etcd.close();
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+}
+
+main().catch((e) => {
+  error(`kube-apiserver: ${(e as Error).message}`);
+  process.exit(1);
+});

@@ -1,0 +1,130 @@
+/**
+ * The HTTPS front of the simulated kube-apiserver: TLS with the serving cert and the client CA as
+ * loaded at start, authentication, authorization, then health, discovery, or the REST handlers.
+ */
+import https from 'node:https';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { TLSSocket } from 'node:tls';
+import { type AuthnConfig, authenticate } from './authn.js';
+import { type Attributes, allowed, forbidden } from './authz.js';
+import { VERSION, apiGroup, apiGroupList, apiResourceList, apiVersions } from './discovery.js';
+import { info } from './log.js';
+import { decodeProtobuf } from './protobuf.js';
+import { serveResource } from './rest.js';
+import { route } from './router.js';
+import { ApiError, badRequest, pathNotFound, unauthorized } from './status.js';
+import type { Store } from './store.js';
+import { serveWatch } from './watch.js';
+
+/** What the server needs, loaded once at start. */
+export interface ServerConfig {
+  cert: Buffer;
+  key: Buffer;
+  clientCA?: Buffer;
+  authn: AuthnConfig;
+  store: Store;
+  serverAddress: string;
+}
+
+const HEALTH = new Set(['/healthz', '/livez', '/readyz']);
+
+function sendJson(res: ServerResponse, code: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(code, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text), 'Cache-Control': 'no-cache, private' });
+  res.end(text);
+}
+
+function sendError(res: ServerResponse, e: unknown): void {
+  const err = e instanceof ApiError ? e : new ApiError(500, 'InternalError', `Internal error occurred: ${(e as Error).message}`);
+  if (!res.headersSent) sendJson(res, err.code, err.toStatus());
+  else res.end();
+}
+
+async function readBody(req: IncomingMessage): Promise<any> {
+  const ctype = req.headers['content-type'] ?? '';
+  const chunks: Buffer[] = [];
+  for await (const c of req) chunks.push(c as Buffer);
+  if (chunks.length === 0) return undefined;
+  if (ctype.startsWith('application/vnd.kubernetes.protobuf')) return decodeProtobuf(Buffer.concat(chunks));
+  if (ctype.includes('cbor')) {
+    throw new ApiError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/vnd.kubernetes.protobuf`);
+  }
+  const text = Buffer.concat(chunks).toString('utf8');
+  if (!text.trim()) return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    const ct = req.headers['content-type'] ?? '';
+    if (ct.includes('yaml')) throw new ApiError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json`);
+    throw badRequest(`error decoding request body: invalid JSON`);
+  }
+}
+
+async function health(cfg: ServerConfig, path: string, res: ServerResponse): Promise<void> {
+  try {
+    await cfg.store.etcd.revision();
+    res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8', 'X-Content-Type-Options': 'nosniff' });
+    res.end('ok');
+  } catch (e) {
+    info(`${path} check failed: etcd: ${(e as Error).message}`);
+    res.writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8', 'X-Content-Type-Options': 'nosniff' });
+    res.end(`[+]ping ok\n[-]etcd failed: reason withheld\n${path.slice(1)} check failed\n`);
+  }
+}
+
+function nonResource(cfg: ServerConfig, path: string): unknown | undefined {
+  if (path === '/version') return VERSION;
+  if (path === '/api') return apiVersions(cfg.serverAddress);
+  if (path === '/api/v1') return apiResourceList('', 'v1');
+  if (path === '/apis') return apiGroupList();
+  const segs = path.split('/').filter(Boolean);
+  if (segs[0] === 'apis' && segs.length === 2) return apiGroup(segs[1]);
+  if (segs[0] === 'apis' && segs.length === 3) return apiResourceList(segs[1], segs[2]);
+  return undefined;
+}
+
+async function handle(cfg: ServerConfig, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const url = new URL(req.url ?? '/', 'https://apiserver');
+  const path = url.pathname.replace(/\/+$/, '') || '/';
+  const method = req.method ?? 'GET';
+  const authn = await authenticate(cfg.authn, cfg.store, req.socket as TLSSocket, req.headers.authorization);
+  if ('error' in authn) throw unauthorized();
+  const user = authn.user;
+  const rt = route(method, path, url.searchParams);
+  if (!rt) {
+    const attrs: Attributes = { verb: method === 'GET' || method === 'HEAD' ? 'get' : method.toLowerCase(), path };
+    if (!allowed(user, attrs)) throw forbidden(user, attrs);
+    if (HEALTH.has(path)) return health(cfg, path, res);
+    const doc = method === 'GET' ? nonResource(cfg, path) : undefined;
+    if (doc === undefined) throw pathNotFound();
+    return sendJson(res, 200, doc);
+  }
+  const attrs: Attributes = { verb: rt.verb, resource: rt.r.plural, subresource: rt.subresource, group: rt.r.group, namespace: rt.namespace, name: rt.name };
+  if (!allowed(user, attrs)) throw forbidden(user, attrs);
+  const body = ['POST', 'PUT', 'PATCH', 'DELETE'].includes(method) ? await readBody(req) : undefined;
+  const rr = { ...rt, query: url.searchParams, body, contentType: req.headers['content-type'] ?? 'application/json', accept: req.headers.accept, user };
+  if (rt.verb === 'watch') return serveWatch(cfg.store, rr, res);
+  const out = await serveResource(cfg.store, rr);
+  sendJson(res, out.code, out.body);
+}
+
+/** Create the HTTPS server (not yet listening). */
+export function createServer(cfg: ServerConfig): https.Server {
+  const server = https.createServer(
+    {
+      cert: cfg.cert,
+      key: cfg.key,
+      ca: cfg.clientCA,
+      // Like the real apiserver (tls.RequestClientCert): ask for a client cert, verify it at the HTTP layer (401).
+      requestCert: !!cfg.clientCA,
+      rejectUnauthorized: false,
+      minVersion: 'TLSv1.2',
+    },
+    (req, res) => {
+      handle(cfg, req, res).catch((e) => sendError(res, e));
+    },
+  );
+  server.keepAliveTimeout = 60_000;
+  server.on('tlsClientError', (err) => info(`http: TLS handshake error: ${err.message}`));
+  return server;
+}
