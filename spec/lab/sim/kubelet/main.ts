@@ -1,0 +1,148 @@
+/**
+ * The lab's kubelet daemon, started by the systemctl shim. Under systemd the real kubelet exits on
+ * a fatal startup error and is restarted 10 s later (Restart=always); this process does the same
+ * in place (state "activating (auto-restart)") so `systemctl is-active` answers as on a real host.
+ */
+import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { KubeClient } from '../kubeclient.js';
+import { isAlive } from '../cri/process.js';
+import { ensureStore } from '../cri/store.js';
+import { paths } from '../paths.js';
+import { restartSec, unitFiles } from '../systemctl/unit.js';
+import { credPaths, loadClientCert } from './bootstrap.js';
+import { loadKubeletConfig } from './config.js';
+import { parseKubeletFlags, nodeIP, nodeName } from './flags.js';
+import * as log from './log.js';
+import { KUBELET_VERSION, NodeAgent } from './node.js';
+import { PodWorkers } from './pods.js';
+import { Serving } from './serving.js';
+import { StaticPods } from './staticpods.js';
+
+let stopping = false;
+const timers: NodeJS.Timeout[] = [];
+let serving: Serving | undefined;
+
+function setState(state: string, result = 'success'): void {
+  mkdirSync(dirname(unitFiles.state), { recursive: true });
+  writeFileSync(unitFiles.state, JSON.stringify({ state, since: new Date().toISOString(), result }));
+}
+
+/** Take the kubelet lock (one kubelet per host); false when another live kubelet holds it. */
+function lock(): boolean {
+  mkdirSync(dirname(unitFiles.lock), { recursive: true });
+  for (let i = 0; i < 2; i++) {
+    try {
+      const fd = openSync(unitFiles.lock, 'wx');
+      writeSync(fd, String(process.pid));
+      closeSync(fd);
+      return true;
+    } catch {
+      const other = Number(readFileSync(unitFiles.lock, 'utf8').trim());
+      if (other && other !== process.pid && isAlive(other)) return false;
+      rmSync(unitFiles.lock, { force: true });
+    }
+  }
+  return false;
+}
+
+function every(ms: number, fn: () => Promise<void>): void {
+  const tick = async () => {
+    if (stopping) return;
+    await fn().catch(() => undefined);
+    if (!stopping) timers.push(setTimeout(tick, ms));
+  };
+  void tick();
+}
+
+/** Start the kubelet; throws (like the real run.go) on a fatal startup error. */
+async function run(argv: string[]): Promise<void> {
+  const flags = parseKubeletFlags(argv);
+  setState('active');
+  log.info('server.go:484', 'Kubelet version', { kubeletVersion: KUBELET_VERSION });
+  const cfg = loadKubeletConfig(flags.config ?? paths.kubeletConfigYaml);
+  const node = nodeName(flags);
+  const ip = nodeIP(flags, node);
+  const creds = credPaths(flags.kubeconfig, flags.bootstrapKubeconfig);
+  await loadClientCert(creds, node, () => stopping);
+  const client = KubeClient.fromFile(creds.kubeconfig, 5000);
+  log.info('kubelet.go:411', 'Kubelet is running', { node, nodeIP: ip, server: client.creds.server });
+  ensureStore();
+  mkdirSync(paths.workloads, { recursive: true });
+  serving = new Serving({
+    certDir: creds.certDir, node, ip, port: cfg.port, address: cfg.address, healthzPort: cfg.healthzPort,
+    healthzBind: cfg.healthzBindAddress, tlsBootstrap: cfg.serverTLSBootstrap, certFile: cfg.tlsCertFile, keyFile: cfg.tlsPrivateKeyFile,
+  });
+  await serving.listen();
+  if (cfg.staticPodPath) {
+    const statics = new StaticPods(cfg.staticPodPath, node);
+    every(1000, () => statics.sync().catch((e) => log.error('kubelet.go:2394', 'Static pod sync failed', { err: log.errMsg(e) })));
+  } else {
+    log.info('kubelet.go:406', 'No static pod path, not watching any');
+  }
+  const agent = new NodeAgent(client, { name: node, ip, port: cfg.port, labels: flags.nodeLabels, taints: flags.registerWithTaints });
+  const workers = new PodWorkers(client, node, ip, cfg.staticPodPath);
+  let lastErr = '';
+  every(cfg.heartbeatMs, async () => {
+    try {
+      await agent.heartbeat();
+      workers.nodeUid = agent.nodeUid;
+      serving?.maybeRequest(client, () => stopping);
+      lastErr = '';
+    } catch (e) {
+      const msg = log.errMsg(e);
+      if (msg !== lastErr) log.error('kubelet_node_status.go:549', 'Error updating node status, will retry', { err: msg });
+      lastErr = msg;
+    }
+  });
+  let lastPodErr = '';
+  every(2000, async () => {
+    try {
+      await workers.sync();
+      lastPodErr = '';
+    } catch (e) {
+      const msg = log.errMsg(e);
+      if (msg !== lastPodErr) log.error('reflector.go:158', 'Failed to watch pods', { err: msg });
+      lastPodErr = msg;
+    }
+  });
+}
+
+function shutdown(): void {
+  if (stopping) return;
+  stopping = true;
+  for (const t of timers) clearTimeout(t);
+  serving?.close();
+  log.info('kubelet.go:1697', 'Shutting down kubelet (containers keep running)');
+  try {
+    if (Number(readFileSync(unitFiles.lock, 'utf8').trim()) === process.pid) rmSync(unitFiles.lock, { force: true });
+  } catch {
+    // no lock
+  }
+  setTimeout(() => process.exit(0), 50).unref();
+}
+
+async function main(): Promise<void> {
+  process.on('SIGTERM', shutdown);
+  process.on('SIGINT', shutdown);
+  if (!lock()) {
+    log.error('run.go:72', 'command failed', { err: `another kubelet is already running (lock ${unitFiles.lock})` });
+    process.exit(1);
+  }
+  const argv = process.argv.slice(2);
+  while (!stopping) {
+    try {
+      await run(argv);
+      return;
+    } catch (e) {
+      log.error('run.go:72', 'command failed', { err: log.errMsg(e) });
+      serving?.close();
+      serving = undefined;
+      setState('activating', 'exit-code');
+      await sleep(restartSec() * 1000);
+    }
+  }
+}
+
+void main();

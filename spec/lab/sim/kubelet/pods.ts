@@ -1,0 +1,315 @@
+/**
+ * Pods from the API bound to this node (spec.nodeName): each runs as a `lab-workload` container
+ * in its own sandbox; its service-account token is read once when the pod starts. The kubelet
+ * reports phase, Ready (from the workload's health file), startTime and containerStatuses, kills
+ * pods deleted in the API, and adopts running containers after a restart (same id, startedAt).
+ * Also the mirror pods of static pods.
+ */
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { type ContainerRecord, type PodRecord, listPods, removeContainerRecord } from '../cri/store.js';
+import { containersNow, removePod } from '../cri/runtime.js';
+import { type KubeClient } from '../kubeclient.js';
+import { paths } from '../paths.js';
+import { Backoff, containerEnv, createSandbox, startContainer } from './containers.js';
+import * as log from './log.js';
+import { readManifests } from './staticpods.js';
+
+const SA_TOKEN = 'kubernetes.io/service-account-token';
+
+/** The health file a workload writes: /run/lab/workloads/<ns>_<name>.health */
+export function healthFile(ns: string, name: string): string {
+  return join(paths.workloads, `${ns}_${name}.health`);
+}
+
+function seconds(iso: string): string {
+  return iso.replace(/\.\d+Z$/, 'Z');
+}
+
+/** Runs API pods bound to this node and reports their status. */
+export class PodWorkers {
+  readonly backoff = new Backoff();
+  #busy = false;
+  nodeUid?: string;
+  constructor(readonly client: KubeClient, readonly node: string, readonly ip: string, readonly staticDir: string | undefined) {}
+
+  /** One pass: list this node's pods, start/stop/restart, report status. Throws when the API cannot be listed. */
+  async sync(): Promise<void> {
+    if (this.#busy) return;
+    this.#busy = true;
+    try {
+      await this.#sync();
+    } finally {
+      this.#busy = false;
+    }
+  }
+
+  async #sync(): Promise<void> {
+    const res = await this.client.get(`/api/v1/pods?fieldSelector=${encodeURIComponent(`spec.nodeName=${this.node}`)}`);
+    if (res.status !== 200) throw new Error(`failed to list pods bound to node ${this.node}: ${res.status} ${res.body?.message ?? res.text.slice(0, 200)}`);
+    const items: any[] = (res.body?.items ?? []).filter((p: any) => p?.spec?.nodeName === this.node);
+    const mirrors = items.filter((p) => p.metadata?.annotations?.['kubernetes.io/config.mirror']);
+    const pods = items.filter((p) => !p.metadata?.annotations?.['kubernetes.io/config.mirror']);
+    const sandboxes = listPods();
+    const containers = containersNow();
+    const wanted = new Set<string>();
+    for (const pod of pods) {
+      const uid = pod.metadata.uid;
+      const sandbox = sandboxes.find((s) => !s.static && s.uid === uid && s.state === 'SANDBOX_READY');
+      if (pod.metadata.deletionTimestamp) {
+        await this.#kill(sandboxes.filter((s) => !s.static && s.uid === uid), pod);
+        const del = await this.client.request('DELETE', `/api/v1/namespaces/${pod.metadata.namespace}/pods/${pod.metadata.name}`, { kind: 'DeleteOptions', apiVersion: 'v1', gracePeriodSeconds: 0, preconditions: { uid } });
+        if (del.status >= 300 && del.status !== 404 && del.status !== 409) log.error('status_manager.go:872', 'Failed to delete status for pod', { pod: `${pod.metadata.namespace}/${pod.metadata.name}`, err: `${del.status}` });
+        continue;
+      }
+      if (pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed') continue;
+      wanted.add(uid);
+      try {
+        const s = sandbox ?? (await this.#startPod(pod));
+        if (!s) continue;
+        await this.#ensureContainer(pod, s, containers.filter((c) => c.podId === s.id));
+        await this.#report(pod, s);
+      } catch (e) {
+        log.error('pod_workers.go:1301', 'Error syncing pod, skipping', { pod: `${pod.metadata.namespace}/${pod.metadata.name}`, podUID: uid, err: log.errMsg(e) });
+      }
+    }
+    // containers of pods that are no longer bound here (deleted, evicted, recreated with a new uid)
+    for (const s of sandboxes.filter((s) => !s.static && !wanted.has(s.uid))) {
+      log.info('kubelet.go:2450', 'SyncLoop REMOVE', { source: 'api', pods: [`${s.namespace}/${s.name}`] });
+      await this.#kill([s]);
+    }
+    await this.#mirrors(mirrors);
+  }
+
+  async #kill(sandboxes: PodRecord[], pod?: any): Promise<void> {
+    for (const s of sandboxes) {
+      try {
+        await removePod(s.id, true);
+      } catch (e) {
+        log.error('kuberuntime_manager.go:1120', 'Failed to remove pod sandbox', { pod: s.name, err: log.errMsg(e) });
+      }
+    }
+    if (pod) log.info('kubelet.go:2450', 'SyncLoop DELETE', { source: 'api', pods: [`${pod.metadata.namespace}/${pod.metadata.name}`] });
+  }
+
+  /** The pod's service-account token (read now, once) and CA, or undefined for a pod without one. */
+  async #token(pod: any): Promise<{ token: string; ca?: string; volume: string } | undefined> {
+    const ns = pod.metadata.namespace;
+    const getSecret = async (name: string) => {
+      const r = await this.client.get(`/api/v1/namespaces/${ns}/secrets/${name}`);
+      if (r.status === 404) return undefined;
+      if (r.status !== 200) throw new Error(`MountVolume.SetUp failed: secret "${name}": ${r.status} ${r.body?.message ?? ''}`);
+      return r.body;
+    };
+    const fromSecret = (s: any, volume: string) => ({
+      token: s?.data?.token ? Buffer.from(s.data.token, 'base64').toString('utf8') : '',
+      ca: s?.data?.['ca.crt'] ? Buffer.from(s.data['ca.crt'], 'base64').toString('utf8') : undefined,
+      volume,
+    });
+    for (const v of pod.spec?.volumes ?? []) {
+      if (!v?.secret?.secretName) continue;
+      const s = await getSecret(v.secret.secretName);
+      if (!s) throw new Error(`MountVolume.SetUp failed for volume "${v.name}" : secret "${v.secret.secretName}" not found`);
+      if (s.type === SA_TOKEN) return fromSecret(s, v.name);
+    }
+    if (pod.spec?.automountServiceAccountToken === false) return undefined;
+    const sa = pod.spec?.serviceAccountName ?? pod.spec?.serviceAccount;
+    if (!sa) return undefined;
+    const acct = await this.client.get(`/api/v1/namespaces/${ns}/serviceaccounts/${sa}`);
+    for (const ref of acct.status === 200 ? acct.body?.secrets ?? [] : []) {
+      const s = ref?.name ? await getSecret(ref.name) : undefined;
+      if (s?.type === SA_TOKEN) return fromSecret(s, `${sa}-token`);
+    }
+    const list = await this.client.get(`/api/v1/namespaces/${ns}/secrets`);
+    const s = (list.status === 200 ? list.body?.items ?? [] : []).find(
+      (x: any) => x.type === SA_TOKEN && x.metadata?.annotations?.['kubernetes.io/service-account.name'] === sa,
+    );
+    return s ? fromSecret(s, `${sa}-token`) : undefined;
+  }
+
+  async #rootCA(ns: string): Promise<string | undefined> {
+    const r = await this.client.get(`/api/v1/namespaces/${ns}/configmaps/kube-root-ca.crt`);
+    if (r.status === 200 && r.body?.data?.['ca.crt']) return r.body.data['ca.crt'];
+    return this.client.creds.ca?.toString('utf8');
+  }
+
+  async #startPod(pod: any): Promise<PodRecord | undefined> {
+    const { name, namespace, uid } = pod.metadata;
+    const tok = await this.#token(pod);
+    const env: Record<string, string> = {
+      POD_NAME: name,
+      POD_NAMESPACE: namespace,
+      NODE_NAME: this.node,
+      KUBE_API: this.client.creds.server,
+    };
+    if (tok) {
+      const dir = join(paths.kubeletDir, 'pods', uid, 'volumes', 'kubernetes.io~secret', tok.volume);
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(join(dir, 'token'), tok.token, { mode: 0o644 });
+      writeFileSync(join(dir, 'ca.crt'), tok.ca ?? (await this.#rootCA(namespace)) ?? '', { mode: 0o644 });
+      env.SA_TOKEN_FILE = join(dir, 'token');
+      env.SA_CA_FILE = join(dir, 'ca.crt');
+    }
+    const prev = listPods().filter((s) => s.uid === uid);
+    log.info('kubelet.go:2434', 'SyncLoop ADD', { source: 'api', pods: [`${namespace}/${name}`] });
+    const s = createSandbox({ name, namespace, uid, static: false, attempt: prev.length });
+    this.#env.set(uid, env);
+    return s;
+  }
+
+  readonly #env = new Map<string, Record<string, string>>();
+
+  async #ensureContainer(pod: any, s: PodRecord, mine: ContainerRecord[]): Promise<void> {
+    const c0 = pod.spec?.containers?.[0] ?? { name: 'app', image: '' };
+    const cs = mine.filter((c) => c.name === c0.name);
+    if (cs.some((c) => c.state === 'CONTAINER_RUNNING')) return;
+    const last = cs[cs.length - 1];
+    const key = `${s.uid}/${c0.name}`;
+    const ranMs = last ? Date.parse(last.finishedAt ?? new Date().toISOString()) - Date.parse(last.startedAt) : 0;
+    if (!this.backoff.ready(key, ranMs)) return;
+    let env = this.#env.get(s.uid);
+    if (!env) {
+      // adopted sandbox whose container is gone: reuse the env recorded with its last container
+      env = { POD_NAME: pod.metadata.name, POD_NAMESPACE: pod.metadata.namespace, NODE_NAME: this.node, KUBE_API: this.client.creds.server };
+      const dir = join(paths.kubeletDir, 'pods', s.uid, 'volumes', 'kubernetes.io~secret');
+      try {
+        const vol = existsSync(dir) ? readdirSync(dir)[0] : undefined;
+        if (vol) {
+          env.SA_TOKEN_FILE = join(dir, vol, 'token');
+          env.SA_CA_FILE = join(dir, vol, 'ca.crt');
+        }
+      } catch {
+        // no token volume
+      }
+      this.#env.set(s.uid, env);
+    }
+    for (const old of cs.slice(0, -1)) removeContainerRecord(old.id);
+    const attempt = last ? last.attempt + 1 : 0;
+    try {
+      const rec = await startContainer(s, { name: c0.name, image: c0.image ?? '', argv: ['lab-workload'], env: containerEnv(env), attempt });
+      log.info('kuberuntime_container.go:259', last ? 'Restarted container' : 'Started container', { pod: `${s.namespace}/${s.name}`, container: c0.name, containerID: rec.id });
+    } catch (e) {
+      this.backoff.restarted(key);
+      throw new Error(`failed to "StartContainer" for "${c0.name}": ${log.errMsg(e)}`);
+    }
+    if (last) this.backoff.restarted(key);
+  }
+
+  #status(pod: any, s: PodRecord, prev: any): any {
+    const c0 = pod.spec?.containers?.[0] ?? { name: 'app', image: '' };
+    const cs = containersNow().filter((c) => c.podId === s.id && c.name === c0.name);
+    const run = cs.find((c) => c.state === 'CONTAINER_RUNNING');
+    const last = cs[cs.length - 1];
+    const c = run ?? last;
+    let healthy = false;
+    if (run) {
+      if (s.static) healthy = true;
+      else {
+        try {
+          healthy = readFileSync(healthFile(s.namespace, pod.metadata.name), 'utf8').trim() === 'ok';
+        } catch {
+          healthy = false;
+        }
+      }
+    }
+    const now = seconds(new Date().toISOString());
+    const prevCond = (t: string) => (prev?.conditions ?? []).find((x: any) => x.type === t);
+    const cond = (type: string, status: string) => ({
+      type,
+      status,
+      lastProbeTime: null,
+      lastTransitionTime: prevCond(type)?.status === status ? prevCond(type).lastTransitionTime : now,
+    });
+    const state = run
+      ? { running: { startedAt: seconds(run.startedAt) } }
+      : last
+        ? { waiting: { reason: 'CrashLoopBackOff', message: `back-off restarting failed container ${c0.name} in pod ${pod.metadata.name}_${pod.metadata.namespace}(${pod.metadata.uid})` } }
+        : { waiting: { reason: 'ContainerCreating' } };
+    return {
+      phase: 'Running',
+      conditions: [
+        cond('PodReadyToStartContainers', 'True'),
+        cond('Initialized', 'True'),
+        cond('Ready', healthy ? 'True' : 'False'),
+        cond('ContainersReady', healthy ? 'True' : 'False'),
+        cond('PodScheduled', 'True'),
+      ],
+      hostIP: this.ip,
+      hostIPs: [{ ip: this.ip }],
+      podIP: this.ip,
+      podIPs: [{ ip: this.ip }],
+      startTime: seconds(s.createdAt),
+      qosClass: 'BestEffort',
+      containerStatuses: [
+        {
+          name: c0.name,
+          image: c0.image ?? '',
+          imageID: c0.image ?? '',
+          containerID: c ? `containerd://${c.id}` : undefined,
+          ready: healthy,
+          started: !!run,
+          restartCount: c ? c.attempt : 0,
+          state,
+          lastState: !run && last ? { terminated: { exitCode: last.exitCode, reason: 'Error', startedAt: seconds(last.startedAt), finishedAt: seconds(last.finishedAt ?? last.startedAt), containerID: `containerd://${last.id}` } } : {},
+        },
+      ],
+    };
+  }
+
+  async #report(pod: any, s: PodRecord): Promise<void> {
+    const prev = pod.status ?? {};
+    const next = this.#status(pod, s, prev);
+    const sig = (st: any) =>
+      JSON.stringify([
+        st?.phase,
+        st?.startTime,
+        st?.podIP,
+        (st?.conditions ?? []).map((c: any) => `${c.type}=${c.status}`).sort(),
+        (st?.containerStatuses ?? []).map((c: any) => [c.containerID, c.ready, c.restartCount, c.state?.running?.startedAt ?? Object.keys(c.state ?? {})[0]]),
+      ]);
+    if (sig(prev) === sig(next)) return;
+    const r = await this.client.patch(`/api/v1/namespaces/${pod.metadata.namespace}/pods/${pod.metadata.name}/status`, { status: next });
+    if (r.status >= 300) throw new Error(`failed to update pod status: ${r.status} ${r.body?.message ?? r.text.slice(0, 200)}`);
+  }
+
+  /** Mirror pods: one per running static pod (`<name>-<node>`), none for static pods that are gone. */
+  async #mirrors(existing: any[]): Promise<void> {
+    const statics = listPods().filter((s) => s.static && s.state === 'SANDBOX_READY');
+    const manifests = this.staticDir ? readManifests(this.staticDir, this.node) : [];
+    for (const m of existing) {
+      const hash = m.metadata.annotations['kubernetes.io/config.mirror'];
+      const s = statics.find((x) => x.name === m.metadata.name && x.namespace === m.metadata.namespace);
+      if (!s || s.uid !== hash) {
+        await this.client.request('DELETE', `/api/v1/namespaces/${m.metadata.namespace}/pods/${m.metadata.name}`, { kind: 'DeleteOptions', apiVersion: 'v1', gracePeriodSeconds: 0, preconditions: { uid: m.metadata.uid } });
+      } else {
+        await this.#report(m, s).catch((e) => log.warn('status_manager.go:877', 'Failed to update status for pod', { pod: m.metadata.name, err: log.errMsg(e) }));
+      }
+    }
+    for (const s of statics) {
+      if (existing.some((m) => m.metadata.name === s.name && m.metadata.namespace === s.namespace)) continue;
+      const man = manifests.find((x) => x.uid === s.uid);
+      if (!man) continue;
+      const body = {
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: {
+          ...(man.manifest.metadata ?? {}),
+          name: s.name,
+          namespace: s.namespace,
+          annotations: {
+            ...(man.manifest.metadata?.annotations ?? {}),
+            'kubernetes.io/config.hash': s.uid,
+            'kubernetes.io/config.mirror': s.uid,
+            'kubernetes.io/config.seen': new Date().toISOString(),
+            'kubernetes.io/config.source': 'file',
+          },
+          ...(this.nodeUid ? { ownerReferences: [{ apiVersion: 'v1', kind: 'Node', name: this.node, uid: this.nodeUid, controller: true }] } : {}),
+        },
+        spec: { ...man.manifest.spec, nodeName: this.node },
+      };
+      delete (body.metadata as any).creationTimestamp;
+      const r = await this.client.post(`/api/v1/namespaces/${s.namespace}/pods`, body);
+      if (r.status >= 300 && r.status !== 409) log.error('kubelet.go:1917', 'Failed creating a mirror pod', { pod: `${s.namespace}/${s.name}`, err: `${r.status} ${r.body?.message ?? ''}` });
+    }
+  }
+}
