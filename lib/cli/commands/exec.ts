@@ -1,0 +1,75 @@
+/**
+ * `kubemend exec -- CMD...`: an ad-hoc command on the selected hosts, one connection per host,
+ * each host's output printed as soon as it finishes (`m1 | ...`), never accumulated across the fleet.
+ */
+import PQueue from 'p-queue';
+import { UsageError, errorMessage } from '../../core/errors.js';
+import type { Host } from '../../inventory/types.js';
+import { parseDuration } from '../../inventory/syntax.js';
+import type { Deps } from '../deps.js';
+import { EXIT } from '../exit.js';
+import { onInterrupt } from '../interrupt.js';
+import { err } from '../io.js';
+import { redact } from '../../core/secret.js';
+
+/** Options of `exec`. */
+export interface ExecArgs {
+  inventory?: string;
+  limit?: string;
+  concurrency: number;
+  timeout?: string;
+  sudo?: boolean;
+  acceptNewHostKeys?: boolean;
+}
+
+/** Prefix every line of `text` with `name | `. */
+export function prefixLines(name: string, text: string): string {
+  if (!text) return '';
+  const body = text.endsWith('\n') ? text.slice(0, -1) : text;
+  return body.split('\n').map((l) => `${name} | ${l}`).join('\n') + '\n';
+}
+
+/** Run argv on every selected host; exit 1 when any host failed. */
+export async function execCommand(deps: Deps, argv: string[], a: ExecArgs): Promise<number> {
+  if (argv.length === 0) throw new UsageError('exec: give the command after --, e.g. kubemend exec -i inv.yaml -- uptime');
+  const timeoutMs = a.timeout ? parseDuration(a.timeout) : undefined;
+  if (a.timeout && timeoutMs === undefined) throw new UsageError(`--timeout ${a.timeout}: not a duration like 30s, 2m, 500ms`);
+  if (!a.inventory) throw new UsageError('missing -i/--inventory FILE');
+  const inv = await deps.loadInventory(a.inventory);
+  const hosts = deps.selectHosts(inv, a.limit);
+  const transport = deps.createTransport(inv, { acceptNewHostKeys: a.acceptNewHostKeys });
+  const intr = onInterrupt(err, 0);
+  const failed: string[] = [];
+  const q = new PQueue({ concurrency: Math.max(1, a.concurrency) });
+  const one = async (h: Host) => {
+    if (intr.stop.aborted) return;
+    try {
+      const r = await transport.run(h, argv, { timeoutMs, signal: intr.abort, sudo: a.sudo });
+      const o = prefixLines(h.name, r.stdout);
+      const e = prefixLines(h.name, r.stderr);
+      if (o) process.stdout.write(redact(o));
+      if (e) process.stderr.write(redact(e));
+      if (r.exitCode !== 0) {
+        failed.push(h.name);
+        process.stderr.write(`${h.name} | exit ${r.exitCode ?? `signal ${r.signal}`}\n`);
+      }
+    } catch (e) {
+      failed.push(h.name);
+      const m = errorMessage(e);
+      process.stderr.write(`${h.name} | error: ${m.startsWith(`${h.name}: `) ? m.slice(h.name.length + 2) : m}\n`);
+    }
+  };
+  try {
+    for (const h of hosts) q.add(() => one(h));
+    await q.onIdle();
+  } finally {
+    intr.dispose();
+    await transport.close();
+  }
+  if (intr.stop.aborted) return EXIT.interrupted;
+  if (failed.length) {
+    err(`failed on ${failed.length} of ${hosts.length} hosts: ${failed.join(', ')}`);
+    return EXIT.failed;
+  }
+  return EXIT.ok;
+}

@@ -1,0 +1,50 @@
+/** `kubemend plan PLAYBOOK -i INVENTORY [--out plan.json]`: what a run would do, without changing anything. */
+import { writeFileSync } from 'node:fs';
+import type { Selection } from '../../core/events.js';
+import { formatFailures } from '../../core/errors.js';
+import { jsonRenderer } from '../../core/log.js';
+import { buildPlan, formatPlan, formatPlanSummary } from '../../core/plan.js';
+import type { Deps } from '../deps.js';
+import { EXIT } from '../exit.js';
+import { onInterrupt } from '../interrupt.js';
+import { err, out } from '../io.js';
+import { prepare } from '../prepare.js';
+
+/** Options of `plan`. */
+export interface PlanArgs {
+  inventory?: string;
+  out?: string;
+  concurrency: number;
+  logFormat: 'text' | 'json';
+  acceptNewHostKeys?: boolean;
+  selection: Selection;
+  rawOptions: Record<string, unknown>;
+}
+
+/** Build the plan (facts run for real, nothing mutating is sent), print it, optionally save it. */
+export async function planCommand(deps: Deps, name: string, a: PlanArgs): Promise<number> {
+  const p = await prepare(deps, { playbook: name, inventory: a.inventory, rawOptions: a.rawOptions, selection: a.selection });
+  const transport = deps.createTransport(p.inventory, { acceptNewHostKeys: a.acceptNewHostKeys });
+  const intr = onInterrupt(err, 0);
+  try {
+    const { plan, result } = await buildPlan({
+      playbook: p.playbook, inventory: p.inventory, transport, options: p.options, hosts: p.hosts, selection: p.selection,
+      concurrency: a.concurrency, stop: intr.stop, abort: intr.abort,
+      sinks: a.logFormat === 'json' ? [jsonRenderer((l) => process.stderr.write(l + '\n'))] : [],
+    });
+    if (a.out) {
+      writeFileSync(a.out, JSON.stringify(plan, null, 2) + '\n', { mode: 0o600 });
+      out(formatPlanSummary(plan));
+      out(`plan written to ${a.out}`);
+    } else out(formatPlan(plan));
+    if (result.status === 'interrupted') return EXIT.interrupted;
+    if (result.failures.length) {
+      err(`cannot plan every host: ${formatFailures(result.failures)}`);
+      return EXIT.failed;
+    }
+    return EXIT.ok;
+  } finally {
+    intr.dispose();
+    await transport.close();
+  }
+}

@@ -1,0 +1,15 @@
+/** `kubemend playbooks`: one line per registered playbook. */
+import { optionFlags } from '../../core/options.js';
+import { listPlaybooks } from '../../../playbooks/index.js';
+import { out } from '../io.js';
+
+/** Print every playbook: name, destructive mark, description, options. */
+export function playbooksCommand(): number {
+  const list = listPlaybooks();
+  const w = Math.max(...list.map((p) => p.name.length));
+  for (const p of list) {
+    const flags = optionFlags(p.options).map((f) => f.flag);
+    out(`${p.name.padEnd(w)}  ${p.destructive ? 'destructive' : 'safe       '}  ${p.description}${flags.length ? ` [${flags.join(' ')}]` : ''}`);
+  }
+  return 0;
+}

@@ -1,0 +1,96 @@
+/**
+ * `kubemend run PLAYBOOK` and `kubemend resume RUN_ID`: prepare, plan (dry run), show the plan,
+ * confirm, then run for real with the journal, the run log and the terminal renderer.
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { UsageError, formatFailures } from '../../core/errors.js';
+import type { EventSink, Selection } from '../../core/events.js';
+import { ensureRunDir, openJournal, runDir } from '../../core/journal.js';
+import { jsonRenderer, openFileLog, textRenderer } from '../../core/log.js';
+import { buildPlan, countChanges, formatPlanSummary } from '../../core/plan.js';
+import { type ResumeInfo, loadResume } from '../../core/resume.js';
+import { runPlaybook } from '../../core/runner.js';
+import { newRunId } from '../../core/runid.js';
+import type { Deps } from '../deps.js';
+import { canPrompt, confirmCluster, requirePrompt } from '../confirm.js';
+import { EXIT } from '../exit.js';
+import { onInterrupt } from '../interrupt.js';
+import { err, out } from '../io.js';
+import { prepare } from '../prepare.js';
+
+/** Options of `run` and `resume`. */
+export interface RunArgs {
+  inventory?: string;
+  yes?: boolean;
+  concurrency: number;
+  stateDir: string;
+  logFormat: 'text' | 'json';
+  verbose?: boolean;
+  acceptNewHostKeys?: boolean;
+  resume?: string;
+  selection: Selection;
+  rawOptions: Record<string, unknown>;
+}
+
+/** Run a playbook (or resume a run); returns the exit code. */
+export async function runCommand(deps: Deps, name: string | undefined, a: RunArgs): Promise<number> {
+  let resume: ResumeInfo | undefined;
+  let args = a;
+  if (a.resume) {
+    resume = loadResume(a.stateDir, a.resume);
+    if (name && name !== resume.playbook) throw new UsageError(`--resume ${a.resume}: that run is of playbook ${resume.playbook}, not ${name}`);
+    if (a.inventory && a.inventory !== resume.inventory) err(`warning: resuming with inventory ${a.inventory} (run ${a.resume} used ${resume.inventory})`);
+    if (Object.keys(a.rawOptions).length) throw new UsageError(`--resume ${a.resume}: playbook options come from the run being resumed; do not pass them`);
+    args = { ...a, inventory: a.inventory ?? resume.inventory, selection: { ...resume.selection, ...(a.selection.limit ? { limit: a.selection.limit } : {}) }, rawOptions: resume.options };
+    name = resume.playbook;
+    if (resume.lastStatus === 'done') err(`note: run ${a.resume} already completed; re-checking what is left`);
+  }
+  if (!name) throw new UsageError('missing PLAYBOOK');
+  const p = await prepare(deps, { playbook: name, inventory: args.inventory, rawOptions: args.rawOptions, selection: args.selection });
+  const what = `${resume ? 'resume' : 'run'} ${p.playbook.name} on ${p.inventory.cluster}`;
+  if (p.playbook.destructive && !args.yes) requirePrompt(what);
+
+  const transport = deps.createTransport(p.inventory, { acceptNewHostKeys: args.acceptNewHostKeys });
+  const intr = onInterrupt(err);
+  try {
+    const common = {
+      playbook: p.playbook, inventory: p.inventory, transport, options: p.options, hosts: p.hosts, selection: p.selection,
+      concurrency: args.concurrency, stop: intr.stop, abort: intr.abort, completed: resume?.completed,
+    };
+    const { plan, result: planned } = await buildPlan(common);
+    out(formatPlanSummary(plan));
+    if (planned.status === 'interrupted') return EXIT.interrupted;
+    if (planned.failures.length) {
+      err(`cannot plan the run, nothing was changed: ${formatFailures(planned.failures)}`);
+      return EXIT.failed;
+    }
+    const changes = countChanges(plan);
+    if (!args.yes && (p.playbook.destructive || changes > 0)) {
+      if (!canPrompt()) requirePrompt(what);
+      await confirmCluster(p.inventory.cluster, what);
+    }
+
+    const runId = resume?.runId ?? newRunId();
+    const dir = ensureRunDir(runDir(args.stateDir, runId));
+    if (!resume) writeFileSync(join(dir, 'plan.json'), JSON.stringify(plan, null, 2) + '\n', { mode: 0o600 });
+    const journal = openJournal(dir);
+    const log = openFileLog(dir);
+    const render: EventSink = args.logFormat === 'json' ? jsonRenderer(out) : textRenderer(out, args.verbose);
+    let result;
+    try {
+      result = await runPlaybook({ ...common, dryRun: false, runId, sinks: [journal.sink, log.sink, render], firstSeq: resume?.nextSeq });
+    } finally {
+      journal.close();
+      await log.close();
+    }
+    const hint = `resume with: kubemend resume ${runId} --state-dir ${args.stateDir}`;
+    if (result.failures.length) err(formatFailures(result.failures));
+    if (result.status === 'interrupted') err(`interrupted; journal ${journal.file}; ${hint}`);
+    else if (result.status === 'failed') err(`${result.stoppedAt ? `run stopped at phase ${result.stoppedAt}` : 'every phase ran, but some hosts failed'}; journal ${journal.file}; ${hint}`);
+    return result.exitCode;
+  } finally {
+    intr.dispose();
+    await transport.close();
+  }
+}

@@ -1,0 +1,175 @@
+#!/usr/bin/env node
+/** The kubemend command line (commander): playbooks, plan, run, resume, exec. Exit codes: 0 done, 1 failed, 2 usage, 130 interrupted. */
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { Selection } from '../core/events.js';
+import { defaultStateDir } from '../core/journal.js';
+import { type OptionFlag, optionFlags } from '../core/options.js';
+import { version } from '../core/version.js';
+import { listPlaybooks } from '../../playbooks/index.js';
+import { execCommand } from './commands/exec.js';
+import { planCommand } from './commands/plan.js';
+import { playbooksCommand } from './commands/playbooks.js';
+import { runCommand } from './commands/run.js';
+import { type Deps, realDeps } from './deps.js';
+import { EXIT, exitFor } from './exit.js';
+import { err } from './io.js';
+import { findPlaybook, pickPlaybookOptions } from './prepare.js';
+
+const positiveInt = (v: string): number => {
+  if (!/^\d+$/.test(v) || Number(v) < 1) throw new InvalidArgumentError('must be a whole number >= 1');
+  return Number(v);
+};
+const collect = (v: string, prev: string[] = []) => [...prev, ...v.split(',').map((s) => s.trim()).filter(Boolean)];
+
+/** Every playbook option flag, merged by flag name (each playbook validates its own). */
+function allPlaybookFlags(): OptionFlag[] {
+  const byFlag = new Map<string, OptionFlag & { owners: string[] }>();
+  for (const pb of listPlaybooks()) {
+    for (const f of optionFlags(pb.options)) {
+      const cur = byFlag.get(f.flag);
+      if (cur) cur.owners.push(pb.name);
+      else byFlag.set(f.flag, { ...f, owners: [pb.name] });
+    }
+  }
+  return [...byFlag.values()].map((f) => ({ ...f, description: `${f.description}${f.defaultValue !== undefined ? ` (default ${f.defaultValue})` : ''} [playbook: ${f.owners.join(', ')}]` }));
+}
+
+function selectionOf(o: Record<string, any>): Selection {
+  return { only: o.only, skip: o.skip, from: o.from, limit: o.limit };
+}
+
+/** Build the program; `deps` gives inventory loading and the transport (tests inject fakes). */
+export function buildProgram(getDeps: () => Promise<Deps>, setExit: (code: number) => void): Command {
+  const program = new Command('kubemend')
+    .description('Repair kubeadm Kubernetes clusters over SSH: PKI recovery, rolling worker rejoin, health proof')
+    .version(version())
+    .showHelpAfterError()
+    .exitOverride()
+    .addHelpText('after', '\nExamples:\n  $ kubemend playbooks\n  $ kubemend plan recover -i inventory.yaml\n  $ kubemend run recover -i inventory.yaml\n  $ kubemend resume 20261129-052000-a1b2\n  $ kubemend exec -i inventory.yaml -- uptime\n\nExit codes: 0 done, 1 the run failed, 2 bad input or usage, 130 interrupted.');
+  const flags = allPlaybookFlags();
+  const flagKeys = flags.map((f) => f.key);
+  const addPlaybookFlags = (c: Command) => {
+    for (const f of flags) c.addOption(new Option(f.boolean ? f.flag : `${f.flag} <value>`, f.description));
+  };
+  const addSelection = (c: Command) =>
+    c
+      .option('-l, --limit <hosts>', 'only these hosts or groups (names, globs, roles; comma-separated)')
+      .option('--only <id>', 'only phases with this id or under it (repeatable, comma-separated)', collect)
+      .option('--skip <id>', 'skip phases with this id or under it (repeatable, comma-separated)', collect)
+      .option('--from <id>', 'start at the first phase with this id or under it')
+      .option('--concurrency <n>', 'hosts worked on at once in parallel phases', positiveInt, 20)
+      .option('--accept-new-host-keys', 'trust and record host keys not yet in known_hosts (changed keys are always refused)');
+
+  program
+    .command('playbooks')
+    .description('list the playbooks, one line each')
+    .addHelpText('after', '\nExample:\n  $ kubemend playbooks')
+    .action(() => setExit(playbooksCommand()));
+
+  const plan = program
+    .command('plan <playbook>')
+    .description('show what a run would do, changing nothing (facts are read from the hosts)')
+    .requiredOption('-i, --inventory <file>', 'inventory file')
+    .option('-o, --out <file>', 'write the plan as versioned JSON (kind kubemend-plan, version 1)')
+    .addOption(new Option('--log-format <format>', 'dry-run events on stderr as JSON lines too').choices(['text', 'json']).default('text'));
+  addSelection(plan);
+  addPlaybookFlags(plan);
+  plan
+    .addHelpText('after', '\nExamples:\n  $ kubemend plan hello -i inventory.yaml\n  $ kubemend plan recover -i inventory.yaml --limit workers --out plan.json')
+    .action(async (name: string, o: Record<string, any>) => {
+      const pb = findPlaybook(name);
+      setExit(await planCommand(await getDeps(), name, { inventory: o.inventory, out: o.out, concurrency: o.concurrency, logFormat: o.logFormat, acceptNewHostKeys: o.acceptNewHostKeys, selection: selectionOf(o), rawOptions: pickPlaybookOptions(pb, o, flagKeys) }));
+    });
+
+  const run = program
+    .command('run [playbook]')
+    .description('plan, confirm (type the cluster name, or --yes), then run a playbook; every step is journaled')
+    .option('-i, --inventory <file>', 'inventory file')
+    .option('-y, --yes', 'do not ask for confirmation')
+    .option('--resume <run-id>', 'resume an earlier run: skip what completed, re-run the rest')
+    .option('--state-dir <dir>', 'where run folders (journal, log, plan) are kept', defaultStateDir())
+    .addOption(new Option('--log-format <format>', 'terminal output: text lines or JSON events').choices(['text', 'json']).default('text'))
+    .option('-v, --verbose', 'print every command as it runs');
+  addSelection(run);
+  addPlaybookFlags(run);
+  run
+    .addHelpText('after', '\nExamples:\n  $ kubemend run hello -i inventory.yaml --yes\n  $ kubemend run recover -i inventory.yaml --batch-size 25% --max-failures 2\n  $ kubemend run recover -i inventory.yaml --only workers --limit w1,w2\n  $ kubemend run recover --resume 20261129-052000-a1b2')
+    .action(async (name: string | undefined, o: Record<string, any>) => {
+      const raw = name ? pickPlaybookOptions(findPlaybook(name), o, flagKeys) : {};
+      setExit(await runCommand(await getDeps(), name, { inventory: o.inventory, yes: o.yes, concurrency: o.concurrency, stateDir: o.stateDir, logFormat: o.logFormat, verbose: o.verbose, acceptNewHostKeys: o.acceptNewHostKeys, resume: o.resume, selection: selectionOf(o), rawOptions: raw }));
+    });
+
+  program
+    .command('resume <run-id>')
+    .description('resume an interrupted or failed run with its playbook, inventory and options')
+    .option('--state-dir <dir>', 'where run folders are kept', defaultStateDir())
+    .option('-i, --inventory <file>', 'inventory file (default: the one the run used)')
+    .option('-y, --yes', 'do not ask for confirmation')
+    .option('--concurrency <n>', 'hosts worked on at once in parallel phases', positiveInt, 20)
+    .addOption(new Option('--log-format <format>', 'terminal output').choices(['text', 'json']).default('text'))
+    .option('-v, --verbose', 'print every command as it runs')
+    .option('--accept-new-host-keys', 'trust and record host keys not yet in known_hosts')
+    .addHelpText('after', '\nExample:\n  $ kubemend resume 20261129-052000-a1b2 --state-dir /var/lib/kubemend/runs')
+    .action(async (id: string, o: Record<string, any>) => {
+      setExit(await runCommand(await getDeps(), undefined, { inventory: o.inventory, yes: o.yes, concurrency: o.concurrency, stateDir: o.stateDir, logFormat: o.logFormat, verbose: o.verbose, acceptNewHostKeys: o.acceptNewHostKeys, resume: id, selection: {}, rawOptions: {} }));
+    });
+
+  program
+    .command('exec')
+    .description('run one command on the selected hosts; output lines prefixed with the host name')
+    .requiredOption('-i, --inventory <file>', 'inventory file')
+    .option('-l, --limit <hosts>', 'only these hosts or groups')
+    .option('--concurrency <n>', 'hosts at once', positiveInt, 20)
+    .option('--timeout <duration>', 'kill the command after this long (30s, 2m)', '30s')
+    .option('--no-sudo', 'run as the SSH user, not through sudo')
+    .option('--accept-new-host-keys', 'trust and record host keys not yet in known_hosts')
+    .argument('<command...>', 'the command and its arguments, after --')
+    .addHelpText('after', '\nExamples:\n  $ kubemend exec -i inventory.yaml -- hostname\n  $ kubemend exec -i inventory.yaml --limit workers --timeout 10s -- systemctl is-active kubelet')
+    .action(async (argv: string[], o: Record<string, any>) => {
+      setExit(await execCommand(await getDeps(), argv, { inventory: o.inventory, limit: o.limit, concurrency: o.concurrency, timeout: o.timeout, sudo: o.sudo, acceptNewHostKeys: o.acceptNewHostKeys }));
+    });
+
+  return program;
+}
+
+/** Parse argv, run the command, return the exit code (never throws). */
+export async function main(argv: string[], getDeps: () => Promise<Deps> = realDeps): Promise<number> {
+  let code: number = EXIT.ok;
+  const program = buildProgram(getDeps, (c) => (code = c));
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return code;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return EXIT.ok;
+      return EXIT.usage;
+    }
+    const { code: c, message } = exitFor(e);
+    err(`kubemend: ${message}`);
+    return c;
+  }
+}
+
+const isMain = (() => {
+  try {
+    return process.argv[1] !== undefined && realpathSync(process.argv[1]) === realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false;
+  }
+})();
+
+if (isMain) {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+      // let stdout drain, then leave even if a handle (an SSH socket) lingers
+      setTimeout(() => process.exit(code), 50).unref();
+    },
+    (e) => {
+      err(`kubemend: internal error: ${e instanceof Error ? e.stack : String(e)}`);
+      process.exit(1);
+    },
+  );
+}

@@ -1,0 +1,51 @@
+/** Everything checked before any host is contacted: playbook, options, inventory, --limit, phase selection. */
+import { UsageError } from '../core/errors.js';
+import type { Selection } from '../core/events.js';
+import { optionFlags, parseOptions } from '../core/options.js';
+import { selectPhases } from '../core/select.js';
+import type { Playbook } from '../core/types.js';
+import type { Host, Inventory } from '../inventory/types.js';
+import { getPlaybook, listPlaybooks } from '../../playbooks/index.js';
+import type { Deps } from './deps.js';
+import { err } from './io.js';
+
+/** A run ready to plan. */
+export interface Prepared {
+  playbook: Playbook;
+  inventory: Inventory;
+  hosts: Host[];
+  options: Record<string, unknown>;
+  selection: Selection;
+}
+
+/** The playbook called `name`; UsageError listing the known ones otherwise. */
+export function findPlaybook(name: string): Playbook {
+  const pb = getPlaybook(name);
+  if (!pb) throw new UsageError(`unknown playbook ${JSON.stringify(name)}; known: ${listPlaybooks().map((p) => p.name).join(', ')}`);
+  return pb;
+}
+
+/** The values of a playbook's option flags among commander's parsed options. */
+export function pickPlaybookOptions(pb: Playbook, cliOpts: Record<string, unknown>, allFlagKeys: readonly string[]): Record<string, unknown> {
+  const mine = new Set(optionFlags(pb.options).map((f) => f.key));
+  const raw: Record<string, unknown> = {};
+  for (const k of allFlagKeys) {
+    if (cliOpts[k] === undefined) continue;
+    if (!mine.has(k)) throw new UsageError(`playbook ${pb.name} has no option --${k.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())}`);
+    raw[k] = cliOpts[k];
+  }
+  return raw;
+}
+
+/** Validate everything a run needs, in the order a person fixes them. */
+export async function prepare(deps: Deps, a: { playbook: string; inventory?: string; rawOptions: Record<string, unknown>; selection: Selection }): Promise<Prepared> {
+  const playbook = findPlaybook(a.playbook);
+  const options = parseOptions<Record<string, unknown>>(playbook.options, a.rawOptions, playbook.name);
+  selectPhases(playbook.phases.map((p) => p.id), a.selection);
+  if (!a.inventory) throw new UsageError('missing -i/--inventory FILE');
+  const inventory = await deps.loadInventory(a.inventory);
+  for (const w of inventory.warnings) err(`warning: ${w}`);
+  const hosts = deps.selectHosts(inventory, a.selection.limit);
+  if (hosts.length === 0) throw new UsageError(`--limit ${a.selection.limit}: no host selected`);
+  return { playbook, inventory, hosts, options, selection: a.selection };
+}
