@@ -67,7 +67,7 @@ export function expandRange(pattern: string): string[] | undefined {
 }
 
 /** Read an Ansible INI inventory; lines that cannot be read become issues. */
-export function readAnsibleIni(file: string, text: string): { model: AnsibleModel; top: Position } | InventoryIssue[] {
+export function readAnsibleIni(file: string, text: string): { model: AnsibleModel; top: Position; issues: InventoryIssue[] } {
   const m = emptyModel();
   const issues: InventoryIssue[] = [];
   let section = 'ungrouped';
@@ -115,7 +115,7 @@ export function readAnsibleIni(file: string, text: string): { model: AnsibleMode
     } else {
       const w = words(line);
       if (!w || w.length === 0) {
-        problem(`[${section}]`, 'INI: unterminated quote');
+        problem('(syntax)', 'INI: unterminated quote');
         continue;
       }
       let pattern = w[0]!;
@@ -152,6 +152,5 @@ export function readAnsibleIni(file: string, text: string): { model: AnsibleMode
       }
     }
   }
-  if (issues.length > 0) return issues;
-  return { model: m, top: { line: 1, column: 1, field: '(document)' } };
+  return { model: m, top: { line: 1, column: 1, field: '(document)' }, issues };
 }

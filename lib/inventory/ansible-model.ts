@@ -2,6 +2,7 @@
 import { basename, extname } from 'node:path';
 import { parse as parseYamlValue } from 'yaml';
 import { formatPath, type DocPath, type ParsedDocument, type Position } from './document.js';
+import type { InventoryIssue } from './errors.js';
 
 /** A value read from an Ansible inventory, with where it was written. */
 export interface AnsibleValue {
@@ -114,7 +115,13 @@ function clusterFromFile(file: string): string {
 }
 
 /** Turn an Ansible model into kubemend's shape, with positions pointing at the Ansible source. */
-export function ansibleDocument(file: string, format: 'ansible-yaml' | 'ansible-ini', m: AnsibleModel, top: Position): ParsedDocument {
+export function ansibleDocument(
+  file: string,
+  format: 'ansible-yaml' | 'ansible-ini',
+  m: AnsibleModel,
+  top: Position,
+  readIssues: InventoryIssue[] = [],
+): ParsedDocument {
   const where = new Map<string, Position>();
   const implicit = new Set<string>();
   const warnings: string[] = [];
@@ -166,7 +173,7 @@ export function ansibleDocument(file: string, format: 'ansible-yaml' | 'ansible-
   for (const g of ['k8s_cluster', 'k8s-cluster']) for (const [k, v] of m.groups.get(g)?.vars ?? []) all.set(k, v);
   const data: Record<string, unknown> = { hosts };
   where.set('(document)', top);
-  where.set('hosts', top);
+  where.set('hosts', { ...top, field: 'kube_control_plane' });
 
   const cluster = all.get('cluster_name');
   if (cluster) {
@@ -190,6 +197,8 @@ export function ansibleDocument(file: string, format: 'ansible-yaml' | 'ansible-
     const a = String(hosts[0].address);
     data.controlPlaneEndpoint = `${a.includes(':') ? `[${a}]` : a}:6443`;
     where.set('controlPlaneEndpoint', where.get('hosts[0].address') ?? m.hostAt.get(masters[0]!)!);
+  } else {
+    where.set('controlPlaneEndpoint', { ...top, field: 'apiserver_loadbalancer_domain_name' });
   }
 
   const bastion = m.groups.get('bastion')?.hosts[0];
@@ -212,10 +221,13 @@ export function ansibleDocument(file: string, format: 'ansible-yaml' | 'ansible-
     data,
     implicit,
     warnings,
+    readIssues,
     locate(path) {
       for (let n = path.length; n >= 0; n--) {
         const p = where.get(formatPath(path.slice(0, n)));
-        if (p) return n === path.length ? p : { ...p, field: `${p.field}${n < path.length ? ` (${formatPath(path)})` : ''}` };
+        if (!p) continue;
+        if (n === path.length) return p;
+        return { ...p, field: n === 0 ? formatPath(path) : `${p.field} (${formatPath(path)})` };
       }
       return top;
     },

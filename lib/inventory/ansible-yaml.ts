@@ -17,7 +17,7 @@ export function looksLikeAnsibleYaml(data: unknown): boolean {
 }
 
 /** Read an Ansible YAML inventory; structural problems become issues. */
-export function readAnsibleYaml(file: string, src: YamlSource): { model: AnsibleModel; top: Position } | InventoryIssue[] {
+export function readAnsibleYaml(file: string, src: YamlSource): { model: AnsibleModel; top: Position; issues: InventoryIssue[] } {
   const m = emptyModel();
   const issues: InventoryIssue[] = [];
   const at = (node: unknown, field: string): Position => ({ ...positionOf(src.lines, node as Node), field });
@@ -92,6 +92,5 @@ export function readAnsibleYaml(file: string, src: YamlSource): { model: Ansible
     readGroup(name, p.value, name, 0);
     if (name !== 'all' && !groupOf(m, 'all').children.includes(name)) groupOf(m, 'all').children.push(name);
   }
-  if (issues.length > 0) return issues;
-  return { model: m, top: at(contents, '(document)') };
+  return { model: m, top: at(contents, '(document)'), issues };
 }

@@ -15,7 +15,10 @@ export function crossCheck(file: string, absFile: string, doc: ParsedDocument): 
   const issue = (path: DocPath, message: string): void => {
     issues.push({ file, ...doc.locate(path), message });
   };
-  const lineOf = (path: DocPath): number => doc.locate(path).line;
+  const where = (path: DocPath): string => {
+    const p = doc.locate(path);
+    return `${p.field} at line ${p.line}`;
+  };
   const top = obj(doc.data) ?? {};
   const ssh = obj(top.ssh) ?? {};
   const hosts = Array.isArray(top.hosts) ? top.hosts.map(obj) : [];
@@ -30,27 +33,27 @@ export function crossCheck(file: string, absFile: string, doc: ParsedDocument): 
     if (!h) return;
     if (typeof h.name === 'string') {
       const prev = names.get(h.name);
-      if (prev !== undefined) issue(['hosts', i, 'name'], `duplicate host name ${shown(h.name)} (also hosts[${prev}] at line ${lineOf(['hosts', prev, 'name'])})`);
+      if (prev !== undefined) issue(['hosts', i, 'name'], `duplicate host name ${shown(h.name)} (also ${where(['hosts', prev, 'name'])})`);
       else names.set(h.name, i);
     }
     if (typeof h.address === 'string') {
       const port = typeof h.port === 'number' ? h.port : defaultPort;
       const key = `${h.address.toLowerCase()}:${port}`;
       const prev = endpoints.get(key);
-      if (prev !== undefined) issue(['hosts', i, 'address'], `duplicate address ${shown(`${h.address} port ${port}`)} (also hosts[${prev}] at line ${lineOf(['hosts', prev, 'address'])})`);
+      if (prev !== undefined) issue(['hosts', i, 'address'], `duplicate address ${shown(`${h.address} port ${port}`)} (also ${where(['hosts', prev, 'address'])})`);
       else endpoints.set(key, i);
     }
     if (h.role === 'master') masters++;
     if (h.first === true) {
       if (h.role === 'worker') issue(['hosts', i, 'first'], 'only a master can be first');
-      if (firstAt !== undefined) issue(['hosts', i, 'first'], `only one host can be first (also hosts[${firstAt}] at line ${lineOf(['hosts', firstAt, 'first'])})`);
+      if (firstAt !== undefined) issue(['hosts', i, 'first'], `only one host can be first (also ${where(['hosts', firstAt, 'first'])})`);
       else firstAt = i;
     }
     checkFile(h.identityFile, ['hosts', i, 'identityFile']);
     const jump = obj(h.jump);
     if (jump) checkFile(jump.identityFile, ['hosts', i, 'jump', 'identityFile']);
   });
-  if (Array.isArray(top.hosts) && top.hosts.length > 0 && masters === 0) issue(['hosts'], 'no master: at least one host needs role master');
+  if (Array.isArray(top.hosts) && top.hosts.length > 0 && masters === 0) issue(['hosts'], doc.format === 'kubemend' ? 'no master: at least one host needs role master' : 'no master: no host in group kube_control_plane');
   if (masters > 0 && masters % 2 === 0) {
     warnings.push(`${masters} masters: an even number of etcd members tolerates no more failures than ${masters - 1}; an odd number is recommended`);
   }

@@ -1,5 +1,7 @@
 /** A parsed inventory document: plain data in kubemend's shape plus a way back to source positions. */
 
+import type { InventoryIssue } from './errors.js';
+
 /** A path into the document, as zod reports it. */
 export type DocPath = readonly PropertyKey[];
 
@@ -24,6 +26,8 @@ export interface ParsedDocument {
   implicit: ReadonlySet<string>;
   /** Non-fatal findings made while reading the file. */
   warnings: string[];
+  /** Problems found while reading the file's structure (validation still runs on the rest). */
+  readIssues?: InventoryIssue[];
 }
 
 /** Format a path as `hosts[2].labels["app.kubernetes.io/name"]`. */

@@ -56,7 +56,7 @@ export async function loadInventory(path: string, opts: LoadOptions = {}): Promi
   const doc = parseDocumentOf(file, absFile, text);
   if (Array.isArray(doc)) return fail(doc);
 
-  const issues: InventoryIssue[] = [];
+  const issues: InventoryIssue[] = [...(doc.readIssues ?? [])];
   const parsed = inventorySchema.safeParse(doc.data);
   if (!parsed.success) issues.push(...fromZodIssues(file, doc, parsed.error.issues));
   const cross = crossCheck(file, absFile, doc);
@@ -80,14 +80,14 @@ function parseDocumentOf(file: string, absFile: string, text: string): ParsedDoc
   const ext = extname(absFile).toLowerCase();
   if (ext === '.ini' || ext === '.cfg' || looksLikeIni(text)) {
     const r = readAnsibleIni(file, text);
-    return Array.isArray(r) ? r : ansibleDocument(absFile, 'ansible-ini', r.model, r.top);
+    return ansibleDocument(absFile, 'ansible-ini', r.model, r.top, r.issues);
   }
   const src = parseYaml(file, text);
   if (Array.isArray(src)) return src;
   if (src.data === null || src.data === undefined) return [{ file, line: 1, column: 1, field: '(file)', message: 'the file is empty (only comments)' }];
   if (looksLikeAnsibleYaml(src.data)) {
     const r = readAnsibleYaml(file, src);
-    return Array.isArray(r) ? r : ansibleDocument(absFile, 'ansible-yaml', r.model, r.top);
+    return ansibleDocument(absFile, 'ansible-yaml', r.model, r.top, r.issues);
   }
   const doc = kubemendDocument(src);
   if (typeof src.data !== 'object' || Array.isArray(src.data)) {

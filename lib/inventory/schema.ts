@@ -19,7 +19,7 @@ const user = z.string().refine(isPosixUser, 'must be a POSIX user name (^[a-z_][
 const path = z.string().min(1, 'must not be empty').refine((s) => !s.includes('\0'), 'must not contain NUL');
 const sudo = z.enum(['none', 'nopasswd', 'password'], 'must be one of none, nopasswd, password');
 const duration = z
-  .string()
+  .string('must be a duration like 500ms, 10s, 2m, 1h')
   .refine((s) => parseDuration(s) !== undefined, 'must be a duration like 500ms, 10s, 2m, 1h')
   .transform((s) => parseDuration(s)!);
 

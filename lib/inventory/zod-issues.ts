@@ -22,7 +22,7 @@ function valueAt(data: unknown, path: DocPath): unknown {
   return v;
 }
 
-const TYPE_WORDS: Record<string, string> = { object: 'mapping', array: 'list', int: 'integer' };
+const TYPE_WORDS: Record<string, string> = { object: 'mapping', record: 'mapping', array: 'list', int: 'integer' };
 
 /** Map zod issues to inventory issues, located in `doc`'s source. */
 export function fromZodIssues(file: string, doc: ParsedDocument, zodIssues: readonly ZodIssue[], prefix: DocPath = []): InventoryIssue[] {
