@@ -24,6 +24,9 @@ export function defaultSshConfigPath(): string {
   return join(homedir(), '.ssh', 'config');
 }
 
+/** A host name no Host pattern but a wildcard matches (patterns cannot hold spaces). */
+const NO_SUCH_HOST = ' kubemend no such host ';
+
 /** Read the ssh config at `path`; an absent file means no settings. Match exec is never evaluated. */
 export function readSshConfig(path: string): SshConfigLookup {
   let text: string;
@@ -45,14 +48,20 @@ export function readSshConfig(path: string): SshConfigLookup {
   const many = (v: string | string[] | undefined): string[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
   return {
     lookup(name, address) {
+      // A value only wildcards give (the baseline) loses to one a section matching the address gives.
+      const base = compute(NO_SUCH_HOST);
       const a = compute(name);
       const b = address && address !== name ? compute(address) : {};
-      const get = (k: string): string | undefined => one(a[k]) ?? one(b[k]);
+      const get = (k: string): string | undefined => {
+        const [va, vb, v0] = [one(a[k]), one(b[k]), one(base[k])];
+        if (va !== undefined && va !== v0) return va;
+        return vb ?? va;
+      };
       return {
         hostName: get('hostname'),
         user: get('user'),
         port: get('port'),
-        identityFiles: [...many(a.identityfile), ...many(b.identityfile)],
+        identityFiles: [...new Set([...many(a.identityfile), ...many(b.identityfile)])],
         proxyJump: get('proxyjump'),
       };
     },
