@@ -11,6 +11,7 @@ export default definePlaybook({
   name: 'facts',
   description: 'Read-only: hostname, kubelet state and the cluster CA fingerprint of every host',
   destructive: false,
+  readOnly: true,
   phases: [
     {
       id: 'facts/host',

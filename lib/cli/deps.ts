@@ -1,9 +1,13 @@
 /**
  * The CLI's collaborators from other parts of kubemend (inventory loading, --limit, the SSH
- * transport), looked up at run time so the CLI is the one place that wires them together.
+ * transport): the CLI is the one place that wires them together; tests inject fakes.
  */
+import { password } from '@inquirer/prompts';
+import { loadInventory, selectHosts } from '../inventory/index.js';
 import type { Host, Inventory } from '../inventory/types.js';
+import { registerSecret } from '../core/secret.js';
 import type { Transport } from '../transport/types.js';
+import { canPrompt } from './confirm.js';
 
 /** Options the CLI passes to the SSH transport. */
 export interface TransportOptions {
@@ -14,32 +18,39 @@ export interface TransportOptions {
 /** What the CLI needs from the rest of kubemend. */
 export interface Deps {
   loadInventory(path: string): Promise<Inventory>;
+  /** Hosts chosen by --limit (comma-separated patterns; undefined: all). */
   selectHosts(inv: Inventory, limit: string | undefined): Host[];
   createTransport(inv: Inventory, opts: TransportOptions): Transport;
 }
 
-async function findExport<T>(name: string, modules: readonly string[]): Promise<T> {
-  for (const m of modules) {
-    let mod: Record<string, unknown>;
-    try {
-      mod = await import(new URL(m, import.meta.url).href);
-    } catch (err) {
-      if ((err as { code?: string }).code === 'ERR_MODULE_NOT_FOUND' && String((err as Error).message).includes(m.replace(/^\.\.\//, '').replace(/\.js$/, ''))) continue;
-      throw err;
-    }
-    if (typeof mod[name] === 'function') return mod[name] as T;
+type CreateSsh = (inv: Inventory, opts: Record<string, unknown>) => Transport;
+
+/** The sudo password: $KUBEMEND_SUDO_PASSWORD, or asked once on the terminal; registered as a secret. */
+async function askSudoPassword(): Promise<string> {
+  let pw = process.env.KUBEMEND_SUDO_PASSWORD;
+  if (pw === undefined) {
+    if (!canPrompt()) throw new Error('a host uses sudo: password, and there is no terminal to ask on: set KUBEMEND_SUDO_PASSWORD');
+    pw = await password({ message: 'sudo password:', mask: true }, { output: process.stderr });
   }
-  throw new Error(`internal: ${name} not found in ${modules.join(', ')}`);
+  registerSecret(pw, 'sudo-password');
+  return pw;
 }
 
 /** The real collaborators. */
 export async function realDeps(): Promise<Deps> {
-  const load = await findExport<(p: string) => Inventory | Promise<Inventory>>('loadInventory', ['../inventory/index.js', '../inventory/load.js']);
-  const select = await findExport<(i: Inventory, l: string | undefined) => Host[]>('selectHosts', ['../inventory/index.js', '../inventory/select.js', '../inventory/limit.js']);
-  const ssh = await findExport<(i: Inventory, o: TransportOptions) => Transport>('createSshTransport', ['../transport/ssh.js', '../transport/index.js']);
+  let mod: { createSshTransport: CreateSsh } | undefined;
+  let why: unknown;
+  try {
+    mod = await import(new URL('../transport/ssh.js', import.meta.url).href);
+  } catch (e) {
+    why = e; // reported only when a command needs to reach hosts
+  }
   return {
-    loadInventory: async (p) => load(p),
-    selectHosts: (i, l) => (l ? select(i, l) : i.hosts),
-    createTransport: ssh,
+    loadInventory: (p) => loadInventory(p),
+    selectHosts: (i, l) => selectHosts(i, l ? [l] : undefined),
+    createTransport: (inv, o) => {
+      if (!mod) throw new Error(`the SSH transport could not be loaded: ${why instanceof Error ? why.message : String(why)}`);
+      return mod.createSshTransport(inv, { acceptNewHostKeys: o.acceptNewHostKeys, sudoPassword: askSudoPassword });
+    },
   };
 }

@@ -150,8 +150,10 @@ export interface Playbook<O = any> {
   name: string;
   /** One line, shown by `kubemend playbooks`. */
   description: string;
-  /** Changes the cluster in ways that need care: `run` asks for confirmation. */
+  /** Changes the cluster in ways that cannot simply be undone (shown in `kubemend playbooks`). */
   destructive: boolean;
+  /** Never changes anything: `run` needs no confirmation (a mutating step in its plan is refused). */
+  readOnly?: boolean;
   /** zod object schema of the playbook's options; each key becomes a CLI flag (`batchSize` -> `--batch-size`). */
   options?: z.ZodObject<any>;
   phases: Phase<O>[];

@@ -13,7 +13,7 @@ import { type ResumeInfo, loadResume } from '../../core/resume.js';
 import { runPlaybook } from '../../core/runner.js';
 import { newRunId } from '../../core/runid.js';
 import type { Deps } from '../deps.js';
-import { canPrompt, confirmCluster, requirePrompt } from '../confirm.js';
+import { confirmCluster, requirePrompt } from '../confirm.js';
 import { EXIT } from '../exit.js';
 import { onInterrupt } from '../interrupt.js';
 import { err, out } from '../io.js';
@@ -49,7 +49,7 @@ export async function runCommand(deps: Deps, name: string | undefined, a: RunArg
   if (!name) throw new UsageError('missing PLAYBOOK');
   const p = await prepare(deps, { playbook: name, inventory: args.inventory, rawOptions: args.rawOptions, selection: args.selection });
   const what = `${resume ? 'resume' : 'run'} ${p.playbook.name} on ${p.inventory.cluster}`;
-  if (p.playbook.destructive && !args.yes) requirePrompt(what);
+  if (!p.playbook.readOnly && !args.yes) requirePrompt(what);
 
   const transport = deps.createTransport(p.inventory, { acceptNewHostKeys: args.acceptNewHostKeys });
   const intr = onInterrupt(err);
@@ -65,11 +65,11 @@ export async function runCommand(deps: Deps, name: string | undefined, a: RunArg
       err(`cannot plan the run, nothing was changed: ${formatFailures(planned.failures)}`);
       return EXIT.failed;
     }
-    const changes = countChanges(plan);
-    if (!args.yes && (p.playbook.destructive || changes > 0)) {
-      if (!canPrompt()) requirePrompt(what);
-      await confirmCluster(p.inventory.cluster, what);
+    if (p.playbook.readOnly && countChanges(plan) > 0) {
+      err(`playbook ${p.playbook.name} says it is read-only but its plan changes things; refusing`);
+      return EXIT.failed;
     }
+    if (!args.yes && !p.playbook.readOnly) await confirmCluster(p.inventory.cluster, what);
 
     const runId = resume?.runId ?? newRunId();
     const dir = ensureRunDir(runDir(args.stateDir, runId));

@@ -1,0 +1,117 @@
+/** The CLI without a lab: listing, help, exit codes for bad input, no-terminal refusal, run/resume/JSON output, SIGINT. */
+import test from 'ava';
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { readJournal } from '../../lib/core/journal.js';
+import { FAKE_MAIN, MAIN, cli } from './run-cli.js';
+
+const tmp = () => mkdtempSync(join(tmpdir(), 'km-cli-'));
+
+function inventories() {
+  const dir = tmp();
+  const bad = join(dir, 'bad.yaml');
+  writeFileSync(bad, 'cluster: Bad_Name\ncontrolPlaneEndpoint: 10.0.0.1:6443\nhosts:\n  - name: m1\n    address: 10.0.0.1\n    role: boss\n');
+  const good = join(dir, 'good.yaml');
+  writeFileSync(join(dir, 'known_hosts'), '');
+  // addresses in TEST-NET-1: never contacted, the commands under test must stop before
+  writeFileSync(good, `cluster: good\ncontrolPlaneEndpoint: 192.0.2.1:6443\nssh:\n  knownHosts: ${join(dir, 'known_hosts')}\nhosts:\n  - name: m1\n    address: 192.0.2.1\n    role: master\n    first: true\n  - name: w1\n    address: 192.0.2.2\n    role: worker\n`);
+  return { dir, bad, good };
+}
+
+test('kubemend playbooks lists every playbook on one line each', async (t) => {
+  const r = await cli(MAIN, ['playbooks']);
+  t.is(r.code, 0, r.stderr);
+  const lines = r.stdout.trim().split('\n');
+  t.regex(lines.find((l) => l.startsWith('facts'))!, /^facts +read-only +Read-only: hostname/);
+  t.regex(lines.find((l) => l.startsWith('hello'))!, /^hello +changes +Demo: writes \/tmp\/kubemend-hello/);
+});
+
+test('every command has help with an example; unknown commands and options exit 2', async (t) => {
+  for (const c of ['playbooks', 'plan', 'run', 'resume', 'exec']) {
+    const r = await cli(MAIN, [c, '--help']);
+    t.is(r.code, 0, c);
+    t.regex(r.stdout, /Examples?:\n {2}\$ kubemend /, c);
+  }
+  t.is((await cli(MAIN, ['frobnicate'])).code, 2);
+  t.is((await cli(MAIN, ['run', 'hello', '--no-such-flag'])).code, 2);
+});
+
+test('plan on a bad inventory exits 2 with file:line:column for every problem and contacts no host', async (t) => {
+  const { bad } = inventories();
+  const r = await cli(MAIN, ['plan', 'hello', '-i', bad]);
+  t.is(r.code, 2);
+  t.regex(r.stderr, new RegExp(`${bad}:1:10: cluster: must be a DNS-1123 label`));
+  t.regex(r.stderr, new RegExp(`${bad}:6:11: hosts\\[0\\]\\.role: must be master or worker`));
+  t.is(r.stdout, '');
+});
+
+test('usage errors exit 2: unknown playbook, unknown phase id, unmatched --limit, bad playbook option', async (t) => {
+  const { good } = inventories();
+  const cases: Array<[string[], RegExp]> = [
+    [['plan', 'nope', '-i', good], /unknown playbook "nope"; known: facts, hello/],
+    [['run', 'hello', '-i', good, '--yes', '--only', 'etcd'], /--only etcd: no phase has this id; phases: hello\/token/],
+    [['run', 'hello', '-i', good, '--yes', '--limit', 'zz9'], /--limit: no host matches "zz9"/],
+    [['run', 'hello', '-i', good, '--yes', '--concurrency', '0'], /--concurrency/],
+    [['resume', 'no-such-run', '--state-dir', tmp()], /resume no-such-run: read journal/],
+  ];
+  for (const [args, re] of cases) {
+    const r = await cli(MAIN, args);
+    t.is(r.code, 2, args.join(' '));
+    t.regex(r.stderr, re, args.join(' '));
+  }
+});
+
+test('run without a terminal and without --yes exits 2 before contacting any host', async (t) => {
+  const { good } = inventories();
+  const r = await cli(MAIN, ['run', 'hello', '-i', good]);
+  t.is(r.code, 2);
+  t.regex(r.stderr, /needs confirmation, but there is no terminal to ask on .*pass --yes/);
+  t.is(r.stdout, '', 'not even a plan: no host was contacted');
+});
+
+test('run --yes journals the run; a failed host exits 1 k0sctl style; resume finishes it', async (t) => {
+  const state = tmp();
+  const r = await cli(FAKE_MAIN, ['run', 'hello', '-i', 'x', '--yes', '--state-dir', state], { env: { FAKE_FAIL: 'w2' } });
+  t.is(r.code, 1, r.stderr);
+  t.regex(r.stderr, /failed on 1 host:\n - w2: hello\/workers: write \/tmp\/kubemend-hello: exit 1: read-only file system/);
+  const runId = /resume with: kubemend resume (\S+)/.exec(r.stderr)![1];
+  t.deepEqual(readdirSync(join(state, runId)).sort(), ['journal.jsonl', 'plan.json', 'run.log']);
+  t.like(JSON.parse(readFileSync(join(state, runId, 'plan.json'), 'utf8')), { kind: 'kubemend-plan', version: 1 });
+  const r2 = await cli(FAKE_MAIN, ['resume', runId, '--yes', '--state-dir', state, '--log-format', 'json']);
+  t.is(r2.code, 0, r2.stderr);
+  const events = r2.stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
+  const ran = events.filter((e) => e.kind === 'host-end' && e.status === 'ok').map((e) => `${e.phase} ${e.host}`);
+  t.deepEqual(ran.sort(), ['hello/token m1', 'hello/workers w2'].sort(), 'only what had not completed (and the token) ran again');
+  t.false(readFileSync(join(state, runId, 'journal.jsonl'), 'utf8').includes('c0ffee0123456789c0ffee0123456789'), 'the secret token is not journaled');
+});
+
+test('SIGINT mid-run: exit 130, running hosts finish, no new host starts, the journal is consistent, resume completes', async (t) => {
+  const state = tmp();
+  let sent = false;
+  const r = await cli(FAKE_MAIN, ['run', 'hello', '-i', 'x', '--yes', '--state-dir', state, '--concurrency', '2'], {
+    env: { FAKE_WORKERS: '8', FAKE_DELAY_MS: '400' },
+    onStdout: (text, child) => {
+      if (!sent && /w1 \| hello\/workers: ok/.test(text)) {
+        sent = true;
+        child.kill('SIGINT');
+      }
+    },
+  });
+  t.is(r.code, 130, r.stderr);
+  t.regex(r.stderr, /SIGINT: starting no new work/);
+  const runId = /kubemend resume (\S+)/.exec(r.stderr)![1];
+  const events = readJournal(join(state, runId, 'journal.jsonl'));
+  t.deepEqual(events.map((e) => e.seq), events.map((_e, i) => i));
+  t.like(events.at(-1), { kind: 'run-end', status: 'interrupted', exitCode: 130 });
+  const started = events.filter((e) => e.kind === 'host-start').map((e) => `${(e as any).phase} ${(e as any).host}`);
+  const ended = events.filter((e) => e.kind === 'host-end').map((e) => `${(e as any).phase} ${(e as any).host}`);
+  t.deepEqual(ended.sort(), started.sort(), 'every started host has an end');
+  const workersStarted = started.filter((s) => s.startsWith('hello/workers'));
+  t.true(workersStarted.length < 8, `no new host after the interrupt (${workersStarted.length} started)`);
+  const r2 = await cli(FAKE_MAIN, ['resume', runId, '--yes', '--state-dir', state], { env: { FAKE_WORKERS: '8' } });
+  t.is(r2.code, 0, r2.stderr);
+  const all = readJournal(join(state, runId, 'journal.jsonl'));
+  const done = new Set(all.filter((e) => e.kind === 'host-end' && e.status === 'ok' && e.phase === 'hello/workers').map((e) => (e as any).host));
+  t.is(done.size, 8);
+});
