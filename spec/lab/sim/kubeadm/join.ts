@@ -1,0 +1,242 @@
+/**
+ * `kubeadm join` and `kubeadm join phase ...`: token discovery (lazily, by the first phase that
+ * needs it), then the worker or control-plane join phases as kubeadm v1.32 orders them.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import YAML from 'yaml';
+import { paths } from '../paths.js';
+import { Api } from './api.js';
+import type { Args } from './args.js';
+import { runCertsSubphase } from './certs.js';
+import { type Config, clusterFromDoc, loadConfig, parseDuration } from './config.js';
+import { downloadCerts } from './copycerts.js';
+import { type DiscoveryResult, discover } from './discovery.js';
+import { runEtcdJoin } from './etcdjoin.js';
+import { runJoinKubeletStart } from './kubelet.js';
+import { runKubeconfigPhase } from './kubeconfig.js';
+import { CONTROL_PLANE, runControlPlanePhase } from './manifests.js';
+import { runMarkControlPlane } from './markcp.js';
+import { say } from './out.js';
+import { joinPreflight } from './preflight.js';
+import { type Phase, findPhase, runPhases } from './workflow.js';
+
+/** State shared by join's phases; discovery runs once, when first needed. */
+class JoinData {
+  private disc?: DiscoveryResult;
+  private boot?: Api;
+  private admin?: Api;
+  private clusterLoaded = false;
+  kubeletConfig?: any;
+  constructor(readonly c: Config, readonly args: Args) {}
+
+  /** Discovery result (cluster-info verified by JWS and CA pin). */
+  async discovery(): Promise<DiscoveryResult> {
+    this.disc ??= await discover(this.c.discovery);
+    return this.disc;
+  }
+
+  /** A client authenticated with the TLS bootstrap token, trusting the discovered CA. */
+  async bootstrapClient(): Promise<Api> {
+    if (!this.boot) {
+      const d = await this.discovery();
+      this.boot = Api.fromCreds({ server: d.server, ca: Buffer.from(d.caPem), token: this.c.discovery.tlsBootstrapToken });
+    }
+    return this.boot;
+  }
+
+  /** Read the cluster's ClusterConfiguration and kubelet config from the kubeadm-config/kubelet-config ConfigMaps. */
+  async loadClusterConfig(): Promise<void> {
+    if (this.clusterLoaded) return;
+    const api = await this.bootstrapClient();
+    say(`[preflight] Reading configuration from the "kubeadm-config" ConfigMap in namespace "kube-system"...`);
+    say(`[preflight] Use 'kubeadm init phase upload-config --config your-config.yaml' to re-upload it.`);
+    const cm = await api.get('/api/v1/namespaces/kube-system/configmaps/kubeadm-config');
+    if (!cm?.data?.ClusterConfiguration) throw new Error('unable to fetch the kubeadm-config ConfigMap: configmaps "kubeadm-config" not found');
+    const certDir = this.c.certDir;
+    this.c.cluster = clusterFromDoc(YAML.parse(cm.data.ClusterConfiguration));
+    this.c.certDir = certDir;
+    const kcm = await api.get('/api/v1/namespaces/kube-system/configmaps/kubelet-config');
+    this.kubeletConfig = kcm?.data?.kubelet ? YAML.parse(kcm.data.kubelet) : undefined;
+    this.clusterLoaded = true;
+  }
+
+  /** The admin client from the admin.conf written by control-plane-prepare. */
+  adminClient(): Api {
+    this.admin ??= Api.fromFile(paths.adminConf);
+    return this.admin;
+  }
+
+  close(): void {
+    this.boot?.close();
+    this.admin?.close();
+  }
+}
+
+function requireControlPlane(d: JoinData, fn: () => Promise<void> | void): () => Promise<void> {
+  return async () => {
+    if (!d.c.controlPlane) return;
+    await d.loadClusterConfig();
+    await fn();
+  };
+}
+
+function phases(d: JoinData): Phase[] {
+  const { c } = d;
+  const prepareCerts = async () => {
+    say(`[certs] Using certificateDir folder "${c.cluster.certificatesDir}"`);
+    for (const n of ['apiserver', 'apiserver-kubelet-client', 'front-proxy-client', 'etcd-server', 'etcd-peer', 'etcd-healthcheck-client', 'apiserver-etcd-client']) {
+      await runCertsSubphase(c, n);
+    }
+    say('[certs] Valid certificates and keys now exist in "/etc/kubernetes/pki"');
+    say('[certs] Using the existing "sa" key');
+  };
+  return [
+    {
+      name: 'preflight',
+      run: async () => {
+        joinPreflight(c);
+        await d.loadClusterConfig();
+        if (c.controlPlane) say('[preflight] Running pre-flight checks before initializing the new control plane instance');
+      },
+    },
+    {
+      name: 'control-plane-prepare',
+      children: [
+        {
+          name: 'download-certs',
+          run: requireControlPlane(d, async () => {
+            if (!c.certificateKey) return;
+            say(`[download-certs] Downloading the certificates in Secret "kubeadm-certs" in the "kube-system" Namespace`);
+            try {
+              await downloadCerts(await d.bootstrapClient(), c.certDir, c.certificateKey);
+            } catch (e) {
+              throw new Error(`error downloading certs: ${(e as Error).message}`);
+            }
+            say(`[download-certs] Saving the certificates to the folder: "${c.cluster.certificatesDir}"`);
+          }),
+        },
+        { name: 'certs', run: requireControlPlane(d, prepareCerts) },
+        {
+          name: 'kubeconfig',
+          run: requireControlPlane(d, async () => {
+            say('[kubeconfig] Generating kubeconfig files');
+            say(`[kubeconfig] Using kubeconfig folder "/etc/kubernetes"`);
+            for (const k of ['admin', 'controller-manager', 'scheduler']) await runKubeconfigPhase(c, k);
+          }),
+        },
+        {
+          name: 'control-plane',
+          run: requireControlPlane(d, () => {
+            say(`[control-plane] Using manifest folder "/etc/kubernetes/manifests"`);
+            for (const w of CONTROL_PLANE) runControlPlanePhase(c, w);
+          }),
+        },
+      ],
+    },
+    {
+      name: 'kubelet-start',
+      run: async () => {
+        const disc = await d.discovery();
+        await d.loadClusterConfig();
+        const api = await d.bootstrapClient();
+        const node = await api.req('GET', `/api/v1/nodes/${c.nodeName}`);
+        if (node.status === 200) {
+          const ready = (node.body?.status?.conditions ?? []).find((x: any) => x.type === 'Ready');
+          if (ready?.status === 'True') {
+            throw new Error(`a Node with name "${c.nodeName}" and status "Ready" already exists in the cluster. You must delete the existing Node or change the name of this new joining Node`);
+          }
+        } else if (node.status !== 404 && node.status !== 403) {
+          throw new Error(`cannot get Node "${c.nodeName}": ${node.body?.message ?? `HTTP ${node.status}`}`);
+        }
+        await runJoinKubeletStart(c, {
+          server: disc.server, caPem: disc.caPem, token: c.discovery.tlsBootstrapToken ?? '', kubeletConfig: d.kubeletConfig,
+          timeoutMs: Number(process.env.LAB_KUBEADM_TLS_BOOTSTRAP_TIMEOUT_MS ?? 60_000),
+        });
+      },
+    },
+    {
+      name: 'control-plane-join',
+      children: [
+        { name: 'etcd', run: requireControlPlane(d, () => runEtcdJoin(d.adminClient(), c)) },
+        { name: 'update-status', run: requireControlPlane(d, () => undefined) },
+        { name: 'mark-control-plane', run: requireControlPlane(d, () => runMarkControlPlane(d.adminClient(), c)) },
+      ],
+    },
+    {
+      name: 'wait-control-plane',
+      run: requireControlPlane(d, () => undefined),
+    },
+  ];
+}
+
+function joinedMessage(c: Config): string {
+  if (c.controlPlane) {
+    return [
+      '',
+      'This node has joined the cluster and a new control plane instance was created:',
+      '',
+      '* Certificate signing request was sent to apiserver and approval was received.',
+      '* The Kubelet was informed of the new secure connection details.',
+      '* Control plane label and taint were applied to the new node.',
+      '* The Kubernetes control plane instances scaled up.',
+      '* A new etcd member was added to the local/stacked etcd cluster.',
+      '',
+      'To start administering your cluster from this node, you need to run the following as a regular user:',
+      '',
+      '\tmkdir -p $HOME/.kube',
+      '\tsudo cp -i /etc/kubernetes/admin.conf $HOME/.kube/config',
+      '\tsudo chown $(id -u):$(id -g) $HOME/.kube/config',
+      '',
+      "Run 'kubectl get nodes' to see this node join the cluster.",
+      '',
+    ].join('\n');
+  }
+  return [
+    '',
+    'This node has joined the cluster:',
+    '* Certificate signing request was sent to apiserver and a response was received.',
+    '* The Kubelet was informed of the new secure connection details.',
+    '',
+    "Run 'kubectl get nodes' on the control-plane to see this node join the cluster.",
+    '',
+  ].join('\n');
+}
+
+function joinConfig(args: Args): Config {
+  const c = loadConfig(args, { side: 'join' });
+  const env = process.env.LAB_KUBEADM_DISCOVERY_TIMEOUT;
+  if (env) c.discovery.timeoutMs = parseDuration(env);
+  return c;
+}
+
+/** Run `kubeadm join <endpoint> [flags]`. */
+export async function runJoin(args: Args): Promise<void> {
+  const c = joinConfig(args);
+  const d = new JoinData(c, args);
+  try {
+    await runPhases(phases(d), c.skipPhases);
+  } finally {
+    d.close();
+  }
+  say(joinedMessage(c));
+}
+
+/** Run `kubeadm join phase <words...>`. */
+export async function runJoinPhase(words: string[], args: Args): Promise<void> {
+  const c = joinConfig(args);
+  const d = new JoinData(c, args);
+  const hit = findPhase(phases(d), words);
+  if (!hit) throw new Error(`unknown command "${words.join(' ')}" for "kubeadm join phase"`);
+  const parent = hit.path.includes('/') ? hit.path.slice(0, hit.path.lastIndexOf('/')) : '';
+  try {
+    await runPhases([hit.phase], c.skipPhases, parent);
+  } finally {
+    d.close();
+  }
+}
+
+/** Whether this node looks joined (kubelet.conf present). */
+export function isJoined(): boolean {
+  return existsSync(paths.kubeletConf) && readFileSync(paths.kubeletConf, 'utf8').length > 0 && existsSync(join(paths.pki, 'ca.crt'));
+}

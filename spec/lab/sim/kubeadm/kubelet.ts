@@ -1,0 +1,134 @@
+/**
+ * The `kubelet-start` phase (init and join) and `kubelet-finalize`: the kubelet's config.yaml and
+ * kubeadm-flags.env, a restart through `systemctl`, and for join the TLS bootstrap wait.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { hostname } from 'node:os';
+import YAML from 'yaml';
+import * as pki from '../pki.js';
+import { paths } from '../paths.js';
+import type { Config } from './config.js';
+import { say } from './out.js';
+import { sleep } from './api.js';
+import { apiServiceIP } from './certs.js';
+
+/** The KubeletConfiguration kubeadm writes: the user's document over kubeadm's defaults. */
+export function kubeletConfiguration(c: Config, fromCluster?: any): Record<string, any> {
+  const svcIP = apiServiceIP(c.cluster.networking.serviceSubnet).split('.');
+  svcIP[3] = String(Number(svcIP[3]) + 9);
+  const base: Record<string, any> = {
+    apiVersion: 'kubelet.config.k8s.io/v1beta1',
+    kind: 'KubeletConfiguration',
+    authentication: {
+      anonymous: { enabled: false },
+      webhook: { cacheTTL: '0s', enabled: true },
+      x509: { clientCAFile: '/etc/kubernetes/pki/ca.crt' },
+    },
+    authorization: { mode: 'Webhook', webhook: { cacheAuthorizedTTL: '0s', cacheUnauthorizedTTL: '0s' } },
+    cgroupDriver: 'systemd',
+    clusterDNS: [svcIP.join('.')],
+    clusterDomain: c.cluster.networking.dnsDomain,
+    containerRuntimeEndpoint: '',
+    cpuManagerReconcilePeriod: '0s',
+    healthzBindAddress: '127.0.0.1',
+    healthzPort: 10248,
+    rotateCertificates: true,
+    runtimeRequestTimeout: '0s',
+    staticPodPath: '/etc/kubernetes/manifests',
+    syncFrequency: '0s',
+    volumeStatsAggPeriod: '0s',
+  };
+  const user = fromCluster ?? c.kubelet ?? {};
+  return { ...base, ...user, apiVersion: 'kubelet.config.k8s.io/v1beta1', kind: 'KubeletConfiguration' };
+}
+
+function writeKubeletFiles(c: Config, kubeletCfg: Record<string, any>): void {
+  const args = [
+    '--container-runtime-endpoint=unix:///var/run/containerd/containerd.sock',
+    '--pod-infra-container-image=registry.k8s.io/pause:3.10',
+    ...c.kubeletExtraArgs.map((e) => `--${e.name}=${e.value}`),
+  ];
+  if (c.nodeName !== hostname().toLowerCase()) args.push(`--hostname-override=${c.nodeName}`);
+  say(`[kubelet-start] Writing kubelet environment file with flags to file "/var/lib/kubelet/kubeadm-flags.env"`);
+  pki.writePublicFile(paths.kubeadmFlagsEnv, `KUBELET_KUBEADM_ARGS="${args.join(' ')}"\n`);
+  say(`[kubelet-start] Writing kubelet configuration to file "/var/lib/kubelet/config.yaml"`);
+  pki.writePublicFile(paths.kubeletConfigYaml, YAML.stringify(kubeletCfg));
+}
+
+/** Run `systemctl <verb> kubelet` (the lab shim; LAB_SYSTEMCTL overrides it in unit tests). */
+export function systemctl(verb: string): void {
+  execFileSync(process.env.LAB_SYSTEMCTL ?? 'systemctl', [verb, 'kubelet'], { stdio: ['ignore', 'ignore', 'pipe'] });
+}
+
+function startKubelet(): void {
+  say('[kubelet-start] Starting the kubelet');
+  try {
+    systemctl('restart');
+  } catch (e) {
+    say(`[kubelet-start] WARNING: unable to start the kubelet service: [${(e as Error).message.split('\n')[0]}]`);
+    say(`[kubelet-start] Please ensure kubelet is reloaded and running manually.`);
+  }
+}
+
+/** Run `init phase kubelet-start`: write config.yaml and flags, restart the kubelet. */
+export function runInitKubeletStart(c: Config): void {
+  try {
+    systemctl('stop');
+  } catch {
+    /* kubeadm ignores a failed stop */
+  }
+  writeKubeletFiles(c, kubeletConfiguration(c));
+  startKubelet();
+}
+
+/** Options of join's kubelet-start. */
+export interface JoinKubeletOptions {
+  server: string;
+  caPem: string;
+  token: string;
+  /** The kubelet configuration from the cluster's `kubelet-config` ConfigMap. */
+  kubeletConfig?: any;
+  timeoutMs: number;
+}
+
+/** Run `join phase kubelet-start`: bootstrap-kubelet.conf, ca.crt, config, restart, wait for the TLS bootstrap. */
+export async function runJoinKubeletStart(c: Config, o: JoinKubeletOptions): Promise<void> {
+  pki.writeSecretFile(paths.bootstrapKubeletConf, pki.renderKubeconfig({
+    server: o.server, caPem: o.caPem, clusterName: c.cluster.clusterName, user: 'tls-bootstrap-token-user', token: o.token,
+  }));
+  const caPath = join(c.certDir, 'ca.crt');
+  if (!existsSync(caPath)) pki.writePublicFile(caPath, o.caPem);
+  try {
+    systemctl('stop');
+  } catch {
+    /* ignored like kubeadm */
+  }
+  writeKubeletFiles(c, kubeletConfiguration(c, o.kubeletConfig));
+  startKubelet();
+  say(`[kubelet-check] Waiting for a healthy kubelet at http://127.0.0.1:10248/healthz. This can take up to 4m0s`);
+  say(`[kubelet-start] Waiting for the kubelet to perform the TLS Bootstrap`);
+  const start = Date.now();
+  while (!existsSync(paths.kubeletConf)) {
+    if (Date.now() - start > o.timeoutMs) {
+      throw new Error(`error waiting for the kubelet to perform the TLS Bootstrap: timed out waiting for the condition`);
+    }
+    await sleep(250);
+  }
+  // the kubelet removes the bootstrap kubeconfig only on success; kubeadm removes it after the wait
+  rmSync(paths.bootstrapKubeletConf, { force: true });
+}
+
+/** Run `kubelet-finalize`: point kubelet.conf at the rotatable client cert when the kubelet wrote one. */
+export function runKubeletFinalize(c: Config): void {
+  const current = join(paths.kubeletPki, 'kubelet-client-current.pem');
+  if (!existsSync(current) || !existsSync(paths.kubeletConf)) return;
+  const kc = pki.parseKubeconfig(readFileSync(paths.kubeletConf, 'utf8'));
+  if (!kc.certPem) return;
+  say(`[kubelet-finalize] Updating "/etc/kubernetes/kubelet.conf" to point to a rotatable kubelet client certificate and key`);
+  pki.writeSecretFile(paths.kubeletConf, pki.renderKubeconfig({
+    server: kc.server, caPem: kc.caPem ?? '', clusterName: kc.clusterName || c.cluster.clusterName, user: kc.user,
+    embedFiles: { cert: '/var/lib/kubelet/pki/kubelet-client-current.pem', key: '/var/lib/kubelet/pki/kubelet-client-current.pem' },
+  }));
+}
