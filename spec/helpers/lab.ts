@@ -9,7 +9,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import test, { type ExecutionContext, type TestFn } from 'ava';
+import type { ExecutionContext } from 'ava';
 
 const run = promisify(execFile);
 
@@ -78,12 +78,6 @@ export function requireRoot(t: ExecutionContext): boolean {
   t.fail(process.env.CI === 'true' ? `${NOT_ROOT} (CI=true)` : NOT_ROOT);
   return false;
 }
-
-/**
- * `test`, or `test.skip` when not root outside CI (under CI=true it stays `test`, so the test fails).
- * Use it to register lab tests: `labTest('ssh works', async t => { ... })`.
- */
-export const labTest: TestFn = (isRoot() || process.env.CI === 'true' ? test : test.skip) as TestFn;
 
 /** The names a shape gives, in order. */
 export function namesFor(opts: LabOptions): string[] {

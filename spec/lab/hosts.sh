@@ -284,8 +284,8 @@ cmd_init() {
   mount -t sysfs "kmlab-sys-$h" /sys
   echo 1 >/proc/sys/net/ipv6/conf/all/disable_ipv6 2>/dev/null || true
   echo 1 >/proc/sys/net/ipv6/conf/default/disable_ipv6 2>/dev/null || true
-  mount -t overlay "kmlab-etc-$h" -o "lowerdir=/etc,upperdir=$d/etc.up,workdir=$d/etc.wk" /etc
-  mount -t overlay "kmlab-var-$h" -o "lowerdir=/var,upperdir=$d/var.up,workdir=$d/var.wk" /var
+  mount -t overlay "kmlab-etc-$h" -o "lowerdir=/etc,upperdir=$d/etc.up,workdir=$d/etc.wk,volatile" /etc
+  mount -t overlay "kmlab-var-$h" -o "lowerdir=/var,upperdir=$d/var.up,workdir=$d/var.wk,volatile" /var
   mount --bind "$d/root" /root
   mount --bind "$d/home" /home
   mount -t tmpfs -o mode=0755,size=1m "kmlab-opt-$h" /opt
