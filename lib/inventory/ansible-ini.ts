@@ -13,7 +13,7 @@ export function looksLikeIni(text: string): boolean {
   return false;
 }
 
-/** Split a host line into words, honouring single and double quotes. */
+/** Split a host line into words, honouring single and double quotes; an unquoted `#` starting a word begins a comment. */
 function words(line: string): string[] | undefined {
   const out: string[] = [];
   let cur = '';
@@ -23,6 +23,8 @@ function words(line: string): string[] | undefined {
     if (quote) {
       if (ch === quote) quote = undefined;
       else cur += ch;
+    } else if (ch === '#' && !has) {
+      break;
     } else if (ch === '"' || ch === "'") {
       quote = ch;
       has = true;
@@ -147,7 +149,7 @@ export function readAnsibleIni(file: string, text: string): { model: AnsibleMode
         if (!g.hosts.includes(name)) g.hosts.push(name);
         if (!m.hostAt.has(name)) m.hostAt.set(name, at(name));
         const hv = m.hostVars.get(name) ?? new Map<string, AnsibleValue>();
-        for (const [k, v] of vars) hv.set(k, v);
+        for (const [k, v] of vars) hv.set(k, { ...v, at: { ...v.at, field: `${name}.${k}` } });
         m.hostVars.set(name, hv);
       }
     }

@@ -2,7 +2,8 @@
 import test from 'ava';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadInventory } from '../../lib/inventory/index.js';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { InventoryError, loadInventory } from '../../lib/inventory/index.js';
 import { tempFiles } from './helpers.js';
 
 const examples = fileURLToPath(new URL('../../inventory/', import.meta.url));
@@ -98,7 +99,6 @@ hosts:
   - {name: w1, address: 10.0.1.21, role: worker}
 `,
   });
-  const { writeFileSync } = await import('node:fs');
   writeFileSync(
     join(dir, 'ssh_config'),
     `Host m1 m2
@@ -183,4 +183,27 @@ hosts:
   t.is(inv.hosts[0]!.identityFile, join(dir, 'id_test'));
   t.is(inv.warnings.length, 1);
   t.regex(inv.warnings[0]!, /2 masters/);
+});
+
+test('INI: inline comments after host lines, name:port, padded ranges, ungrouped hosts', async (t) => {
+  const dir = tempFiles({
+    'hosts.ini': `; a comment
+[kube_control_plane]
+cp1:2201 ansible_host=10.0.0.11   # the first master
+[kube_node]
+n[01:02] ansible_port=2022
+n03 ansible_host=10.0.1.3 ansible_port=2022
+n04 ansible_host=10.0.1.3 ansible_port=2022
+`,
+  });
+  const err = await t.throwsAsync(loadInventory(join(dir, 'hosts.ini'), noSshConfig), { instanceOf: InventoryError });
+  t.deepEqual(err?.issues.map((i) => `${i.line}:${i.field}`), ['7:n04.ansible_host']);
+  writeFileSync(join(dir, 'hosts.ini'), readFileSync(join(dir, 'hosts.ini'), 'utf8').replace(/^n04.*$/m, ''));
+  const inv = await loadInventory(join(dir, 'hosts.ini'), noSshConfig);
+  t.deepEqual(inv.hosts.map((h) => `${h.name}@${h.address}:${h.port}`), [
+    'cp1@10.0.0.11:2201',
+    'n01@n01:2022',
+    'n02@n02:2022',
+    'n03@10.0.1.3:2022',
+  ]);
 });
