@@ -58,7 +58,12 @@ export function allowed(user: UserInfo, a: Attributes): boolean {
     return false;
   }
   if (g.includes('system:bootstrappers')) {
-    return res === 'certificatesigningrequests' && ['create', ...READ].includes(a.verb);
+    if (res === 'certificatesigningrequests' && ['create', ...READ].includes(a.verb)) return true;
+    // kubeadm's join RBAC: kubeadm:get-nodes, kubeadm:nodes-kubeadm-config, kubeadm:kubelet-config, kubeadm:kubeadm-certs
+    if (a.verb !== 'get') return false;
+    if (res === 'nodes') return true;
+    if (res === 'configmaps' && a.namespace === 'kube-system' && ['kubeadm-config', 'kubelet-config'].includes(a.name ?? '')) return true;
+    return res === 'secrets' && a.namespace === 'kube-system' && a.name === 'kubeadm-certs';
   }
   const sa = /^system:serviceaccount:([^:]+):([^:]+)$/.exec(user.username);
   if (sa) {
