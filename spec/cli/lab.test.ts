@@ -1,0 +1,63 @@
+/** The CLI over REAL ssh on a 20-host lab (net 76): exec prints each host's own name; hello and facts run end to end. */
+import test from 'ava';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { readJournal } from '../../lib/core/journal.js';
+import { requireRoot, sharedLab } from '../helpers/lab.js';
+import { MAIN, cli } from './run-cli.js';
+
+const LAB = { hosts: 20, net: 76, dir: '/tmp/h-runner/lab' };
+
+test.serial('exec over real ssh on 20 hosts prints each host its own name, prefixed with the host', async (t) => {
+  if (!requireRoot(t)) return;
+  const lab = await sharedLab(LAB);
+  const r = await cli(MAIN, ['exec', '-i', lab.inventoryPath, '--', 'hostname']);
+  t.is(r.code, 0, r.stderr);
+  const lines = r.stdout.trim().split('\n').sort();
+  t.deepEqual(lines, lab.hosts.map((h) => `${h.name} | ${h.name}`).sort());
+});
+
+test.serial('exec: a failing host makes exit 1 and is named; --limit selects hosts; quoting survives', async (t) => {
+  if (!requireRoot(t)) return;
+  const lab = await sharedLab(LAB);
+  const r = await cli(MAIN, ['exec', '-i', lab.inventoryPath, '--limit', 'h001,h002,h003', '--', 'sh', '-c', 'echo "it\'s $(hostname)"; [ "$(hostname)" != h002 ]']);
+  t.is(r.code, 1);
+  t.deepEqual(r.stdout.trim().split('\n').sort(), ["h001 | it's h001", "h002 | it's h002", "h003 | it's h003"]);
+  t.regex(r.stderr, /h002 \| exit 1/);
+  t.regex(r.stderr, /failed on 1 of 3 hosts: h002/);
+});
+
+test.serial('run hello over real ssh writes each host its name; facts reads it back; journal complete', async (t) => {
+  if (!requireRoot(t)) return;
+  const lab = await sharedLab(LAB);
+  const state = mkdtempSync(join(tmpdir(), 'km-lab-'));
+  const r = await cli(MAIN, ['run', 'hello', '-i', lab.inventoryPath, '--yes', '--state-dir', state]);
+  t.is(r.code, 0, r.stderr + r.stdout);
+  const check = await cli(MAIN, ['exec', '-i', lab.inventoryPath, '--', 'cat', '/tmp/kubemend-hello']);
+  t.deepEqual(check.stdout.trim().split('\n').sort(), lab.hosts.map((h) => `${h.name} | ${h.name}`).sort());
+  const runId = /\(run (\S+)\)/.exec(r.stdout)![1];
+  const events = readJournal(join(state, runId, 'journal.jsonl'));
+  t.is(events.filter((e) => e.kind === 'host-end' && e.status === 'ok').length, 1 + 20);
+  const f = await cli(MAIN, ['run', 'facts', '-i', lab.inventoryPath, '--state-dir', state]);
+  t.is(f.code, 0, f.stderr);
+  t.regex(f.stdout, /h007 \| facts\/host: hostname=h007 kubelet=(active|inactive) ca=(absent|[0-9A-F:]+)/);
+});
+
+test.serial('exec: SIGINT aborts running remote commands and exits 130', async (t) => {
+  if (!requireRoot(t)) return;
+  const lab = await sharedLab(LAB);
+  const marker = `km-sigint-${process.pid}`;
+  const running = async () => (await lab.exec('h001', ['sh', '-c', `pgrep -f ${marker} || true`])).stdout.trim() !== '';
+  const r = await cli(MAIN, ['exec', '-i', lab.inventoryPath, '--limit', 'h001,h002', '--', 'sh', '-c', `sleep 120; echo ${marker}`], {
+    env: { KUBEMEND_GRACE_MS: '0' },
+    onSpawn: (child) => {
+      void (async () => {
+        for (let i = 0; i < 600 && !(await running()); i++) await new Promise((res) => setTimeout(res, 100));
+        child.kill('SIGINT');
+      })();
+    },
+  });
+  t.is(r.code, 130, r.stderr);
+  t.regex(r.stderr, /SIGINT/);
+});
