@@ -1,0 +1,128 @@
+/**
+ * One command on one SSH channel: stdin in, bounded stdout/stderr out, exit code or signal,
+ * a timeout and an abort signal that stop the remote process and close the channel.
+ */
+import type { Client, ClientChannel } from 'ssh2';
+import { BoundedOutput, DEFAULT_MAX_OUTPUT } from './output.js';
+
+/** What one exec gave back, as raw bytes (the caller decodes and redacts). */
+export interface RawResult {
+  exitCode: number | null;
+  signal: string | null;
+  stdout: Buffer;
+  stderr: Buffer;
+  stdoutDropped: number;
+  stderrDropped: number;
+  durationMs: number;
+}
+
+/** Why an exec stopped early. */
+export class ExecStopped extends Error {
+  constructor(
+    readonly reason: 'timeout' | 'aborted' | 'disconnected' | 'channel',
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'ExecStopped';
+  }
+}
+
+/** Options of one exec. */
+export interface ExecOptions {
+  stdin?: Buffer;
+  timeoutMs: number;
+  maxOutputBytes?: number;
+  signal?: AbortSignal;
+}
+
+/** Opens an exec channel on client for `wire` and resolves when the channel closes. */
+export function execOnChannel(client: Client, wire: string, opts: ExecOptions): Promise<RawResult> {
+  const started = performance.now();
+  return new Promise<RawResult>((resolve, reject) => {
+    let settled = false;
+    let channel: ClientChannel | undefined;
+    let timer: NodeJS.Timeout | undefined;
+    const out = new BoundedOutput(opts.maxOutputBytes ?? DEFAULT_MAX_OUTPUT);
+    const err = new BoundedOutput(opts.maxOutputBytes ?? DEFAULT_MAX_OUTPUT);
+    let exitCode: number | null = null;
+    let signal: string | null = null;
+
+    const cleanup = () => {
+      if (timer) clearTimeout(timer);
+      opts.signal?.removeEventListener('abort', onAbort);
+      client.removeListener('close', onClientClose);
+    };
+    const fail = (e: ExecStopped) => {
+      if (settled) return;
+      settled = true;
+      cleanup();
+      reject(e);
+    };
+    const stop = (e: ExecStopped) => {
+      if (settled) return;
+      if (channel) {
+        try {
+          channel.signal('KILL');
+        } catch {
+          /* the channel may be gone already */
+        }
+        try {
+          channel.close();
+        } catch {
+          /* idem */
+        }
+      }
+      fail(e);
+    };
+    const onAbort = () => stop(new ExecStopped('aborted', 'aborted by the caller'));
+    const onClientClose = () => fail(new ExecStopped('disconnected', 'the connection closed while the command ran'));
+
+    if (opts.signal?.aborted) return fail(new ExecStopped('aborted', 'aborted by the caller before it started'));
+    opts.signal?.addEventListener('abort', onAbort, { once: true });
+    client.on('close', onClientClose);
+    timer = setTimeout(
+      () => stop(new ExecStopped('timeout', `timed out after ${opts.timeoutMs} ms`)),
+      opts.timeoutMs,
+    );
+
+    try {
+      client.exec(wire, (e, ch) => {
+        if (e) return fail(new ExecStopped('channel', `opening a channel: ${e.message}`, { cause: e }));
+        channel = ch;
+        if (settled) {
+          // stopped while the channel was opening
+          ch.close();
+          return;
+        }
+        ch.on('data', (b: Buffer) => out.push(b));
+        ch.stderr.on('data', (b: Buffer) => err.push(b));
+        ch.on('exit', (code: number | null, sig?: string) => {
+          if (typeof code === 'number') exitCode = code;
+          if (sig) signal = sig.startsWith('SIG') ? sig : `SIG${sig}`;
+        });
+        ch.on('error', () => {
+          /* reported through close */
+        });
+        ch.on('close', () => {
+          if (settled) return;
+          settled = true;
+          cleanup();
+          resolve({
+            exitCode,
+            signal,
+            stdout: out.buffer(),
+            stderr: err.buffer(),
+            stdoutDropped: out.dropped,
+            stderrDropped: err.dropped,
+            durationMs: Math.round(performance.now() - started),
+          });
+        });
+        if (opts.stdin && opts.stdin.length) ch.end(opts.stdin);
+        else ch.end();
+      });
+    } catch (e) {
+      fail(new ExecStopped('channel', `opening a channel: ${(e as Error).message}`, { cause: e }));
+    }
+  });
+}
