@@ -53,11 +53,15 @@ export interface Plan {
 export function planRecorder(): { sink: (e: StampedEvent) => void; phases: PlanPhase[] } {
   const phases: PlanPhase[] = [];
   const byId = new Map<string, PlanPhase>();
+  const hostIndex = new Map<string, PlanHost>();
   const hostOf = (phase: string, host: string): PlanHost | undefined => {
     const ph = byId.get(phase);
     if (!ph) return undefined;
-    let h = ph.hosts.find((x) => x.host === host);
-    if (!h) ph.hosts.push((h = { host, steps: [] }));
+    let h = hostIndex.get(`${phase}\0${host}`);
+    if (!h) {
+      ph.hosts.push((h = { host, steps: [] }));
+      hostIndex.set(`${phase}\0${host}`, h);
+    }
     return h;
   };
   const sink = (e: StampedEvent) => {
@@ -74,7 +78,8 @@ export function planRecorder(): { sink: (e: StampedEvent) => void; phases: PlanP
           ph.title = e.title;
           ph.strategy = e.strategy;
           ph.scope = e.strategy === 'once' ? 'cluster' : 'hosts';
-          ph.hosts = e.hosts.map((host) => ({ host, steps: [] }));
+          ph.hosts = [];
+          for (const host of e.hosts) hostOf(e.phase, host);
         } else ph.skipped = e.reason;
         break;
       }

@@ -229,7 +229,7 @@ async function runPhase(phase: Phase, state: RunState, r: PhaseRun): Promise<'ok
     runHost,
     onBatch: (index, batch) => emit({ kind: 'batch', phase: phase.id, index, hosts: batch.map((h) => h.name) }),
     gate:
-      strategy.kind === 'rolling' && strategy.gate
+      strategy.kind === 'rolling' && strategy.gate && !r.dryRun // a dry run plans batches; it does not wait on gates
         ? async (index, batch) => {
             try {
               const bad = (await strategy.gate!(ctx, batch)) ?? [];

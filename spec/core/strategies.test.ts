@@ -121,3 +121,12 @@ test('a transport error is wrapped with host and phase once', async (t) => {
   t.is(r.failures[0].error, 'work w1: connect');
   t.is(formatFailures(r.failures), 'failed on 1 host:\n - w1: workers/do: work w1: connect');
 });
+
+test('a dry run plans rolling batches without calling the gate', async (t) => {
+  let gates = 0;
+  const events: StampedEvent[] = [];
+  const r = await runPlaybook({ playbook: twoPhases({ kind: 'rolling', batch: 2, gate: async () => void gates++ }), inventory: fakeInventory(0, 4), transport: new FakeTransport(), options: {}, dryRun: true, sinks: [(e) => events.push(e)] });
+  t.is(r.exitCode, 0);
+  t.is(gates, 0);
+  t.is(events.filter((e) => e.kind === 'batch').length, 2);
+});
