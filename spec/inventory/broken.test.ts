@@ -13,6 +13,7 @@ const noSshConfig = { sshConfigPath: join(dir, 'no-such-ssh-config') };
 const table: Record<string, string[]> = {
   'bad-yaml.yaml': ['5:(syntax)'],
   'duplicate-keys.yaml': ['3:(syntax)'],
+  'alias-bomb.yaml': ['1:(syntax)'],
   'wrong-types.yaml': ['4:ssh.port', '5:ssh.user', '10:hosts[0].first', '12:hosts[1].address', '14:hosts[1].labels'],
   'hosts-not-list.yaml': ['4:hosts'],
   'unknown-keys.yaml': ['3:clusterName', '6:ssh.password', '11:hosts[0].adress'],

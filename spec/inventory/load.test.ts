@@ -207,3 +207,32 @@ n04 ansible_host=10.0.1.3 ansible_port=2022
     'n03@10.0.1.3:2022',
   ]);
 });
+
+test('the inventory scripts/lab writes (relative key and known_hosts, non-22 port) loads', async (t) => {
+  const dir = tempFiles({
+    id_ed25519: 'key',
+    known_hosts: '',
+    'inventory.yaml': `# written by scripts/lab up (net 7); paths are relative to this file
+cluster: lab
+controlPlaneEndpoint: 10.77.0.11:6443
+ssh:
+  user: root
+  port: 2222
+  identityFile: id_ed25519
+  knownHosts: known_hosts
+  sudo: none
+hosts:
+  - name: m1
+    address: 10.77.0.11
+    role: master
+  - name: w1
+    address: 10.77.0.21
+    role: worker
+
+`,
+  });
+  const inv = await loadInventory(join(dir, 'inventory.yaml'), noSshConfig);
+  t.like(inv.ssh, { port: 2222, identityFile: join(dir, 'id_ed25519'), knownHosts: join(dir, 'known_hosts'), sudo: 'none' });
+  t.like(inv.hosts[1], { name: 'w1', port: 2222, user: 'root', identityFile: join(dir, 'id_ed25519'), first: false });
+  t.true(inv.hosts[0]!.first);
+});
