@@ -44,8 +44,23 @@ export interface CA {
 /** Key usage profile of a leaf cert, as kubeadm's certutil.Config.Usages. */
 export type Usage = 'server' | 'client';
 
+const keyPool: Promise<KeyPair>[] = [];
+
+/** Start generating `n` keys in the background (in parallel on the libuv pool); newKey() takes them first. */
+export function prefetchKeys(n: number): void {
+  for (let i = 0; i < n; i++) {
+    const k = generateKey();
+    k.catch(() => undefined);
+    keyPool.push(k);
+  }
+}
+
 /** Make an RSA 2048 key pair (kubeadm's default key type). */
 export async function newKey(): Promise<KeyPair> {
+  return keyPool.shift() ?? generateKey();
+}
+
+async function generateKey(): Promise<KeyPair> {
   const { privateKey, publicKey } = await promisify(generateKeyPair)('rsa', { modulusLength: 2048 });
   return {
     keyPem: privateKey.export({ type: 'pkcs1', format: 'pem' }) as string,

@@ -182,6 +182,14 @@ export async function runCertsSubphase(c: Config, name: string): Promise<void> {
 /** The names of the certs sub-phases, in order. */
 export const CERT_PHASES = [...CERTS.map((s) => s.name), 'sa'];
 
+/** Start generating the keys that `certs` (and `kubeconfig`) will need, in parallel. */
+export function prefetchKeysFor(c: Config, kubeconfigFiles: string[] = []): void {
+  let n = CERTS.filter((s) => !existsSync(keyPath(c.certDir, s.baseName)) && !existsSync(crtPath(c.certDir, s.baseName))).length;
+  if (!existsSync(join(c.certDir, 'sa.key'))) n++;
+  n += kubeconfigFiles.filter((f) => !existsSync(f)).length;
+  pki.prefetchKeys(n);
+}
+
 /** Run `init phase certs all`. */
 export async function runCertsAll(c: Config, skip: (phase: string) => boolean = () => false): Promise<void> {
   say(`[certs] Using certificateDir folder "${c.cluster.certificatesDir}"`);

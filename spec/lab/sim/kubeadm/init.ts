@@ -1,12 +1,13 @@
 /** `kubeadm init` and `kubeadm init phase ...`: the init workflow as kubeadm v1.32 orders it. */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as pki from '../pki.js';
 import { type Api, adminApi, waitHealthy } from './api.js';
 import { type Args, boolFlag, flag } from './args.js';
 import { runCoreDNS, runKubeProxy } from './addons.js';
 import { runBootstrapToken } from './bootstraptoken.js';
-import { CERT_PHASES, runCertsAll, runCertsSubphase } from './certs.js';
+import { CERT_PHASES, prefetchKeysFor, runCertsAll, runCertsSubphase } from './certs.js';
+import { paths } from '../paths.js';
 import { type Config, controlPlaneURL, loadConfig } from './config.js';
 import { newCertificateKey, uploadCerts } from './copycerts.js';
 import { runInitKubeletStart, runKubeletFinalize } from './kubelet.js';
@@ -25,6 +26,8 @@ interface InitData {
   api?: Api;
   tokens: string[];
   certificateKey?: string;
+  /** `kubeadm init` (every phase) rather than one `init phase`. */
+  wholeInit?: boolean;
 }
 
 function client(d: InitData): Api {
@@ -38,12 +41,18 @@ function phases(d: InitData): Phase[] {
     { name: 'preflight', run: () => initPreflight(c) },
     {
       name: 'certs',
-      run: () => say(`[certs] Using certificateDir folder "${c.cluster.certificatesDir}"`),
+      run: () => {
+        prefetchKeysFor(c, d.wholeInit ? KUBECONFIGS.map((k) => join(paths.kubernetes, k.file)) : []);
+        say(`[certs] Using certificateDir folder "${c.cluster.certificatesDir}"`);
+      },
       children: CERT_PHASES.map((n) => ({ name: n, run: () => runCertsSubphase(c, n) })),
     },
     {
       name: 'kubeconfig',
-      run: () => say(`[kubeconfig] Using kubeconfig folder "/etc/kubernetes"`),
+      run: () => {
+        if (!d.wholeInit) pki.prefetchKeys(KUBECONFIGS.filter((k) => !existsSync(join(paths.kubernetes, k.file))).length);
+        say(`[kubeconfig] Using kubeconfig folder "/etc/kubernetes"`);
+      },
       children: KUBECONFIGS.map((k) => ({ name: k.name, run: () => runKubeconfigPhase(c, k.name) })),
     },
     { name: 'etcd', children: [{ name: 'local', run: () => runEtcdLocal(c) }] },
@@ -156,7 +165,7 @@ function showJoinCommand(d: InitData): void {
 export async function runInit(args: Args): Promise<void> {
   const c = loadConfig(args, { side: 'init' });
   say(`[init] Using Kubernetes version: ${c.cluster.kubernetesVersion}`);
-  const d: InitData = { c, args, tokens: [] };
+  const d: InitData = { c, args, tokens: [], wholeInit: true };
   try {
     await runPhases(phases(d), c.skipPhases);
   } finally {
