@@ -1,0 +1,238 @@
+/**
+ * Fidelity tests of the lab's node side (kubelet, systemctl, crictl, lab-workload): each simulated
+ * node runs in its own folder (LAB_ROOT) through the real shims, against the real etcd and the
+ * simulated apiserver and controller-manager (spec/lab/controlplane); real kubectl and etcdctl
+ * are the witnesses. Needs `npm run build` first.
+ */
+import test from 'ava';
+import { execFile } from 'node:child_process';
+import { X509Certificate } from 'node:crypto';
+import { existsSync, lstatSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import tls from 'node:tls';
+import { promisify } from 'node:util';
+import { join } from 'node:path';
+import { type ControlPlane, type Proc, LAB_BIN, SIM_DIST, freePort, startControlPlane, startProc, writeClientKubeconfig, writeTokenKubeconfig } from './controlplane/index.js';
+import { newCA, newKey, signCert, writeKeyPair } from './sim/pki.js';
+import { KubeClient } from './sim/kubeclient.js';
+import { humanDuration, table } from './sim/crictl/format.js';
+import { NodeRig, alive, sleep, waitFor } from './node/rig.js';
+
+const run = promisify(execFile);
+const BASE = '/tmp/h-node/unit';
+
+let cp: ControlPlane;
+let admin: KubeClient;
+let kcm: Proc;
+const rigs: NodeRig[] = [];
+
+async function kubectl(...args: string[]): Promise<string> {
+  try {
+    const { stdout } = await run('/usr/bin/kubectl', ['--kubeconfig', cp.adminConf, ...args], { timeout: 30_000 });
+    return stdout;
+  } catch (e: any) {
+    throw new Error(`kubectl ${args.join(' ')}: ${e.stderr || e.message}`);
+  }
+}
+
+async function rig(name: string, config: Record<string, unknown> = {}): Promise<NodeRig> {
+  const r = await NodeRig.create(join(BASE, name), name, config);
+  rigs.push(r);
+  return r;
+}
+
+/** kubelet.conf for system:node:NAME, as kubeadm writes it on a master (embedded cert). */
+async function nodeKubeconfig(r: NodeRig, server = cp.server, ca = cp.cas.ca): Promise<void> {
+  await writeClientKubeconfig(r.path('etc/kubernetes/kubelet.conf'), { server, serverCa: cp.cas.ca, ca, cn: `system:node:${r.name}`, orgs: ['system:nodes'] });
+}
+
+function sleeperPod(name: string, seconds = 3600, extra: Record<string, unknown> = {}) {
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name, namespace: 'kube-system', labels: { component: name, tier: 'control-plane' } },
+    spec: { containers: [{ name, image: 'registry.k8s.io/pause:3.10', command: ['sleep', String(seconds)], ...extra }], hostNetwork: true },
+  };
+}
+
+test.before(async () => {
+  for (const c of ['apiserver', 'controller-manager', 'kubelet', 'crictl', 'systemctl', 'workload']) {
+    const main = join(SIM_DIST, `spec/lab/sim/${c}/main.js`);
+    if (!existsSync(main)) throw new Error(`${main} is missing: run npm run build first`);
+  }
+  rmSync(BASE, { recursive: true, force: true });
+  cp = await startControlPlane({ dir: join(BASE, 'cp') });
+  admin = KubeClient.fromFile(cp.adminConf);
+  const pki = cp.pki;
+  const conf = cp.controllerManagerConf;
+  kcm = startProc(join(LAB_BIN, 'kube-controller-manager'), [
+    `--authentication-kubeconfig=${conf}`, `--authorization-kubeconfig=${conf}`, '--bind-address=127.0.0.1',
+    `--client-ca-file=${pki}/ca.crt`, '--cluster-name=kubernetes', `--cluster-signing-cert-file=${pki}/ca.crt`,
+    `--cluster-signing-key-file=${pki}/ca.key`, '--controllers=*,bootstrapsigner,tokencleaner', `--kubeconfig=${conf}`,
+    '--leader-elect=false', `--requestheader-client-ca-file=${pki}/front-proxy-ca.crt`, `--root-ca-file=${pki}/ca.crt`,
+    `--service-account-private-key-file=${pki}/sa.key`, '--service-cluster-ip-range=10.96.0.0/12', '--use-service-account-credentials=true',
+    '--node-monitor-grace-period=10s', '--lab-eviction-timeout=600s',
+  ], join(BASE, 'cp/log/kcm.log'));
+});
+
+test.after.always(async () => {
+  for (const r of rigs) await r.destroy().catch(() => undefined);
+  await kcm?.stop();
+  admin?.close();
+  await cp?.stop();
+});
+
+test('crictl tables are Go tabwriter tables (minwidth 20, padding 3) with go-units durations', (t) => {
+  const out = table([
+    ['CONTAINER', 'IMAGE', 'CREATED', 'STATE', 'NAME', 'ATTEMPT', 'POD ID', 'POD'],
+    ['1f5c8d3c3e3b1', '6e38f40d628db', '2 minutes ago', 'Running', 'kube-controller-manager', '0', 'd4a5b3c2e1f0a', 'kube-controller-manager-m1'],
+  ]);
+  const [head, row] = out.split('\n');
+  t.is(head, 'CONTAINER           IMAGE               CREATED             STATE               ' + 'NAME'.padEnd(26) + 'ATTEMPT             POD ID              POD');
+  t.is(row.indexOf('kube-controller-manager'), 80);
+  t.is(row.indexOf('0 '), 106);
+  t.is(table([['CONTAINER', 'POD'], ['a', 'b']]), 'CONTAINER           POD\na                   b\n');
+  t.is(humanDuration(500), 'Less than a second');
+  t.is(humanDuration(1000), '1 second');
+  t.is(humanDuration(59_000), '59 seconds');
+  t.is(humanDuration(90_000), 'About a minute');
+  t.is(humanDuration(3 * 3600_000), '3 hours');
+});
+
+test.serial('systemctl: unknown units, exit codes, enable, and a kubelet without config.yaml crash-loops as under systemd', async (t) => {
+  const r = await rig('sysd');
+  rmSync(r.path('var/lib/kubelet/config.yaml'));
+  let x = await r.systemctl('start', 'containerd');
+  t.is(x.code, 5);
+  t.is(x.stderr.trim(), 'Failed to start containerd.service: Unit containerd.service not found.');
+  x = await r.systemctl('is-active', 'kubelet');
+  t.is(x.stdout.trim(), 'inactive');
+  t.is(x.code, 3);
+  x = await r.systemctl('is-enabled', 'kubelet');
+  t.is(x.stdout.trim(), 'disabled');
+  t.is(x.code, 1);
+  t.is((await r.systemctl('enable', 'kubelet')).code, 0);
+  t.is((await r.systemctl('is-enabled', 'kubelet.service')).stdout.trim(), 'enabled');
+  t.is((await r.systemctl('daemon-reload')).code, 0);
+  t.is((await r.systemctl('start', 'kubelet')).code, 0);
+  await waitFor('the config error in the kubelet log', () => r.log().includes('failed to load kubelet config file'));
+  t.regex(r.log(), /"command failed" err="failed to load kubelet config file, path: \S+config.yaml, error: .*no such file or directory"/);
+  x = await r.systemctl('is-active', 'kubelet');
+  t.is(x.stdout.trim(), 'activating');
+  t.is(x.code, 3);
+  x = await r.systemctl('status', 'kubelet');
+  t.is(x.code, 3);
+  t.regex(x.stdout, /Active: activating \(auto-restart\)/);
+  // kubeadm's kubelet-start writes the file and restarts: then it runs (no kubelet.conf: the next real error)
+  r.writeConfig();
+  t.is((await r.systemctl('restart', 'kubelet')).code, 0);
+  await waitFor('the bootstrap error', () => r.log().includes('unable to load bootstrap kubeconfig'));
+  const pid = Number(readFileSync(r.path('run/lab/kubelet.pid'), 'utf8').split(' ')[0]);
+  t.true(alive(pid));
+  // a second kubelet cannot run beside it
+  const second = await r.sh('kubelet', `--config=${r.path('var/lib/kubelet/config.yaml')}`);
+  t.is(second.code, 1);
+  t.regex(second.stdout + second.stderr, /another kubelet is already running/);
+  t.is((await r.systemctl('start', 'kubelet')).code, 0);
+  t.is(Number(readFileSync(r.path('run/lab/kubelet.pid'), 'utf8').split(' ')[0]), pid, 'start of a running unit keeps it');
+  t.is((await r.systemctl('stop', 'kubelet')).code, 0);
+  t.false(alive(pid));
+  x = await r.systemctl('is-active', 'kubelet');
+  t.is(x.stdout.trim(), 'inactive');
+  t.is(x.code, 3);
+});
+
+test.serial('static pods: start from the manifest, restart after crictl stop and rm, restart on change, go with the manifest; no apiserver needed', async (t) => {
+  const r = await rig('static1');
+  // a valid client cert, but nothing listens at the server: static pods run anyway
+  await nodeKubeconfig(r, `https://127.0.0.1:${await freePort()}`);
+  r.manifest('sleeper.yaml', sleeperPod('sleeper'));
+  t.is((await r.systemctl('start', 'kubelet')).code, 0);
+  const first = await waitFor('sleeper running', async () => (await r.containers(false)).find((c) => c.metadata.name === 'sleeper'));
+  t.is(first.state, 'CONTAINER_RUNNING');
+  t.is(first.labels['io.kubernetes.pod.name'], 'sleeper-static1');
+  t.is(first.labels['io.kubernetes.pod.namespace'], 'kube-system');
+  const ps = await r.crictl('ps');
+  t.regex(ps.stdout.split('\n')[1], new RegExp(`^${first.id.slice(0, 13)} {7}[0-9a-f]{13} {7}.+Running {13}sleeper {13}0 {19}[0-9a-f]{13} {7}sleeper-static1$`));
+  const pid1 = await r.pidOf(first.id);
+  t.true(alive(pid1));
+  // crictl stop kills it; the kubelet restarts it (attempt 1) in the same sandbox
+  const stop = await r.crictl('stop', first.id.slice(0, 13));
+  t.is(stop.stdout.trim(), first.id.slice(0, 13));
+  t.false(alive(pid1));
+  const second = await waitFor('sleeper restarted', async () => (await r.containers(false)).find((c) => c.metadata.name === 'sleeper' && c.id !== first.id));
+  t.is(second.metadata.attempt, 1);
+  t.is(second.podSandboxId, first.podSandboxId);
+  const exited = (await r.containers()).find((c) => c.id === first.id);
+  t.is(exited?.state, 'CONTAINER_EXITED');
+  // crictl rm refuses a running container, like the real one
+  const rm = await r.crictl('rm', second.id);
+  t.is(rm.code, 1);
+  t.regex(rm.stderr, /container is still running, to stop first/);
+  // rm -f removes it; the kubelet starts a new one
+  t.is((await r.crictl('rm', '-f', second.id)).code, 0);
+  const third = await waitFor('sleeper recreated after rm -f', async () => (await r.containers(false)).find((c) => c.metadata.name === 'sleeper' && c.id !== second.id && c.id !== first.id));
+  t.true(alive(await r.pidOf(third.id)));
+  // a changed manifest: a new pod sandbox, the old container killed
+  const pid3 = await r.pidOf(third.id);
+  r.manifest('sleeper.yaml', sleeperPod('sleeper', 3601));
+  const fourth = await waitFor('sleeper re-created from the new manifest', async () => (await r.containers(false)).find((c) => c.metadata.name === 'sleeper' && c.podSandboxId !== first.podSandboxId));
+  t.false(alive(pid3));
+  const inspect = JSON.parse((await r.crictl('inspect', fourth.id)).stdout);
+  t.deepEqual(inspect.info.config.args, ['sleep', '3601']);
+  // the manifest goes: pod and container go
+  const pid4 = await r.pidOf(fourth.id);
+  rmSync(r.path('etc/kubernetes/manifests/sleeper.yaml'));
+  await waitFor('sleeper gone', async () => (await r.crictl('pods', '-q')).stdout.trim() === '');
+  t.false(alive(pid4));
+  t.is((await r.crictl('ps', '-aq')).stdout.trim(), '');
+  t.regex(r.log(), /Error updating node status|connect ECONNREFUSED/);
+});
+
+test.serial('static etcd: the real etcd runs from a kubeadm-style manifest with client and peer TLS', async (t) => {
+  const r = await rig('etcd1');
+  await nodeKubeconfig(r, `https://127.0.0.1:${await freePort()}`);
+  const pki = r.path('etc/kubernetes/pki/etcd');
+  const ca = await newCA('etcd-ca');
+  writeKeyPair(pki, 'ca', ca.certPem, ca.keyPem);
+  for (const [name, cn, usages] of [['server', 'etcd1', ['server', 'client']], ['peer', 'etcd1', ['server', 'client']], ['healthcheck-client', 'kube-etcd-healthcheck-client', ['client']]] as const) {
+    const key = await newKey();
+    writeKeyPair(pki, name, await signCert({ ca, key, cn, dnsNames: ['localhost', 'etcd1'], ips: ['127.0.0.1'], usages: [...usages] }), key.keyPem);
+  }
+  const [client, peer] = [await freePort(), await freePort()];
+  r.manifest('etcd.yaml', {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: 'etcd', namespace: 'kube-system', labels: { component: 'etcd', tier: 'control-plane' } },
+    spec: {
+      hostNetwork: true,
+      containers: [{
+        name: 'etcd',
+        image: 'registry.k8s.io/etcd:3.5.16-0',
+        command: [
+          'etcd', `--advertise-client-urls=https://127.0.0.1:${client}`, `--cert-file=${pki}/server.crt`, '--client-cert-auth=true',
+          `--data-dir=${r.path('var/lib/etcd')}`, `--initial-advertise-peer-urls=https://127.0.0.1:${peer}`,
+          `--initial-cluster=etcd1=https://127.0.0.1:${peer}`, `--key-file=${pki}/server.key`,
+          `--listen-client-urls=https://127.0.0.1:${client}`, `--listen-peer-urls=https://127.0.0.1:${peer}`, '--name=etcd1',
+          `--peer-cert-file=${pki}/peer.crt`, '--peer-client-cert-auth=true', `--peer-key-file=${pki}/peer.key`,
+          `--peer-trusted-ca-file=${pki}/ca.crt`, '--snapshot-count=10000', `--trusted-ca-file=${pki}/ca.crt`,
+        ],
+      }],
+    },
+  });
+  t.is((await r.systemctl('start', 'kubelet')).code, 0);
+  const etcdctl = (cert: string, key: string) =>
+    run('/usr/bin/etcdctl', [`--endpoints=https://127.0.0.1:${client}`, `--cacert=${pki}/ca.crt`, `--cert=${cert}`, `--key=${key}`, 'endpoint', 'health'], { env: { ...process.env, ETCDCTL_API: '3' }, timeout: 15_000 });
+  const ok = await waitFor('etcd healthy over TLS', async () => {
+    const o = await etcdctl(`${pki}/healthcheck-client.crt`, `${pki}/healthcheck-client.key`);
+    return o.stdout + o.stderr; // etcdctl 3.4 reports health on stderr
+  }, 30_000, 500);
+  t.regex(ok, /is healthy/);
+  // a client cert from another etcd CA is refused by the real etcd
+  const other = await newCA('etcd-ca');
+  const key = await newKey();
+  writeKeyPair(r.path('other'), 'client', await signCert({ ca: other, key, cn: 'intruder', usages: ['client'] }), key.keyPem);
+  await t.throwsAsync(etcdctl(r.path('other/client.crt'), r.path('other/client.key')));
+  const c = (await r.containers(false)).find((x) => x.metadata.name === 'etcd');
+  t.truthy(c);
+  t.regex((await r.crictl('ps', '--name', 'etcd|kube-apiserver', '-q')).stdout, new RegExp(c.id));
+});
