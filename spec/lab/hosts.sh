@@ -171,6 +171,16 @@ up_body() {
   if [ "$LAB_SUDO" = 1 ]; then
     openssl passwd -6 lab-sudo-pw >"$LAB_DIR/kubepw.hash" || return 1
   fi
+  # the network of every host in three `ip -batch` runs (netns, veth with its peer eth0 inside,
+  # bridge port); addresses are set by each host's init, from inside its netns
+  local ns=() veths=()
+  for ((i = 1; i <= n; i++)); do ns+=("$(ns_of "${NAMES[i - 1]}")"); veths+=("$(veth_of "$i")"); done
+  printf 'netns add %s\n' "${ns[@]}" | ip -batch - || return 1
+  for ((i = 0; i < n; i++)); do echo "link add ${veths[i]} type veth peer name eth0 netns ${ns[i]}"; done |
+    ip -batch - || return 1
+  for ((i = 0; i < n; i++)); do echo 1 >"/proc/sys/net/ipv6/conf/${veths[i]}/disable_ipv6"; done
+  printf "link set %s master $LAB_BR up\n" "${veths[@]}" | ip -batch - || return 1
+  mkfifo "$LAB_DIR/.tick"   # read -t on it = a sleep without a fork
   export LAB_DIR
   local jobs=${LAB_JOBS:-8}
   for ((i = 1; i <= n; i++)); do echo "$i ${NAMES[i - 1]}"; done |
@@ -182,16 +192,17 @@ up_body() {
 cmd_mkhost() {
   local i=$1 h=$2
   load_env || die "_mkhost: no lab.env in $LAB_DIR"
-  local d=$LAB_DIR/hosts/$h ip ns v
-  ip=$(addr_of "$i"); ns=$(ns_of "$h"); v=$(veth_of "$i")
-  mkdir -p "$d"/{etc.up/ssh,etc.wk,var.up/log,var.wk,root/.ssh,home}
+  local d=$LAB_DIR/hosts/$h ip ns uuid
+  ip=$(addr_of "$i"); ns=$(ns_of "$h")
+  # few forks per host (bash builtins for the small files): this runs 200 times
+  umask 022   # upper dirs and files of /etc are seen by every user of the host
+  mkdir -p "$d"/{etc.up/ssh,etc.wk,var.up/log,var.wk,home}
   echo "$i" >"$d/index"
-  chmod 700 "$d" "$d/root" "$d/root/.ssh"
-  cp "$LAB_DIR/id_ed25519.pub" "$d/root/.ssh/authorized_keys"; chmod 600 "$d/root/.ssh/authorized_keys"
   ssh-keygen -q -t ed25519 -N '' -C "root@$h" -f "$d/etc.up/ssh/ssh_host_ed25519_key" </dev/null >/dev/null
   echo "$h" >"$d/etc.up/hostname"
-  cp "$LAB_DIR/etc-hosts" "$d/etc.up/hosts"
-  tr -d '-' </proc/sys/kernel/random/uuid >"$d/etc.up/machine-id"
+  echo "$(<"$LAB_DIR/etc-hosts")" >"$d/etc.up/hosts"
+  read -r uuid </proc/sys/kernel/random/uuid
+  echo "${uuid//-/}" >"$d/etc.up/machine-id"
   cat >"$d/etc.up/ssh/sshd_config" <<EOF
 # lab host $h: complete config (the real /etc/ssh/sshd_config is shadowed by the /etc overlay)
 ListenAddress $ip:$LAB_PORT
@@ -215,31 +226,27 @@ AcceptEnv LANG LC_*
 Subsystem sftp /usr/lib/openssh/sftp-server
 EOF
   if [ "$LAB_SUDO" = 1 ]; then add_sudo_users "$d" "$i"; fi
-
-  # network: netns + veth (peer created directly inside the netns as eth0); no default route
-  ip netns add "$ns"
-  ip link add "$v" type veth peer name eth0 netns "$ns"
-  echo 1 >"/proc/sys/net/ipv6/conf/$v/disable_ipv6"
-  ip link set "$v" master "$LAB_BR" up
-  ip -n "$ns" addr add "$ip/16" dev eth0
-  ip -n "$ns" link set eth0 up
-  ip -n "$ns" link set lo up
+  umask 077
+  mkdir -p "$d/root/.ssh"
+  echo "$(<"$LAB_DIR/id_ed25519.pub")" >"$d/root/.ssh/authorized_keys"
+  umask 022   # the host's processes (sshd and its sessions) get the usual 022
 
   # nsenter --net (not `ip netns exec`, whose extra slave mount ns per host receives every later
   # netns mount: O(n^2) at 200 hosts); unshare makes the rest; the init mounts this netns' /sys.
   # `unshare --fork` stays as the parent outside the pid ns; its child is the host's PID 1.
   setsid nsenter --net="/run/netns/$ns" unshare --mount --uts --ipc --pid --fork --mount-proc --propagation private \
     "$SELF" _init "$i" "$h" </dev/null >"$d/init.log" 2>&1 &
-  local up=$! init= t
+  local up=$! init= t tick
   echo "$up" >"$d/unshare.pid"
-  for ((t = 0; t < 600; t++)); do   # 30 s
-    [ -z "$init" ] && init=$(cut -d' ' -f1 "/proc/$up/task/$up/children" 2>/dev/null || true)
+  exec {tick}<>"$LAB_DIR/.tick"
+  for ((t = 0; t < 1200; t++)); do   # 60 s
+    [ -z "$init" ] && { read -r init _ <"/proc/$up/task/$up/children" || true; } 2>/dev/null
     if [ -n "$init" ] && [ -s "/proc/$init/root/run/sshd.pid" ]; then
       echo "$init" >"$d/init.pid"
       return 0
     fi
     kill -0 "$up" 2>/dev/null || break
-    sleep 0.05
+    read -r -t 0.05 -u "$tick" _ || true
   done
   [ -n "$init" ] && echo "$init" >"$d/init.pid"
   echo "lab: host $h ($ip) did not start sshd; its log:" >&2
@@ -277,13 +284,16 @@ cmd_init() {
   local i=$1 h=$2
   load_env || { echo "init: no lab.env" >&2; exit 1; }
   local d=$LAB_DIR/hosts/$h
+  umask 022
   hostname "$h"
   # the root's /run/netns/* (one per lab host) and /sys (the root netns' devices) are not this host's
   umount -l /run/netns 2>/dev/null || true
   umount -l /sys
   mount -t sysfs "kmlab-sys-$h" /sys
-  echo 1 >/proc/sys/net/ipv6/conf/all/disable_ipv6 2>/dev/null || true
-  echo 1 >/proc/sys/net/ipv6/conf/default/disable_ipv6 2>/dev/null || true
+  local f
+  for f in all default lo eth0; do echo 1 >"/proc/sys/net/ipv6/conf/$f/disable_ipv6"; done
+  # no default route: the host only reaches 10.NET.0.0/16
+  printf 'addr add %s/16 dev eth0\nlink set lo up\nlink set eth0 up\n' "$(addr_of "$i")" | ip -batch -
   mount -t overlay "kmlab-etc-$h" -o "lowerdir=/etc,upperdir=$d/etc.up,workdir=$d/etc.wk,volatile" /etc
   mount -t overlay "kmlab-var-$h" -o "lowerdir=/var,upperdir=$d/var.up,workdir=$d/var.wk,volatile" /var
   mount --bind "$d/root" /root
@@ -393,7 +403,7 @@ cmd_down() {
     else
       rm -rf --one-file-system "$LAB_DIR/hosts" "$LAB_DIR/inventory.yaml" "$LAB_DIR/known_hosts" \
         "$LAB_DIR/id_ed25519" "$LAB_DIR/id_ed25519.pub" "$LAB_DIR/hosts.json" "$LAB_DIR/etc-hosts" \
-        "$LAB_DIR/kubepw.hash" "$LAB_DIR/cluster.up" "$LAB_DIR/lab.env"
+        "$LAB_DIR/kubepw.hash" "$LAB_DIR/cluster.up" "$LAB_DIR/.tick" "$LAB_DIR/lab.env"
     fi
   fi
   printf 'lab: down in %.1fs (net %s)\n' "$(awk "BEGIN{print $(date +%s.%N) - $t0}")" "$LAB_NET"
