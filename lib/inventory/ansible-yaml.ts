@@ -26,6 +26,8 @@ export function readAnsibleYaml(file: string, src: YamlSource): { model: Ansible
   };
   const pairs = (node: unknown): Pair[] => (isMap(node) ? (node as YAMLMap).items.filter(isPair) : []);
   const keyOf = (p: Pair): string => String(isScalar(p.key) ? p.key.value : p.key);
+  /** A name as a field path segment: quoted when empty or unusual. */
+  const seg = (s: string): string => (/^[A-Za-z0-9_.:-]+$/.test(s) ? s : JSON.stringify(s));
   const plain = (v: Node | null): unknown => {
     if (!v) return null;
     try {
@@ -45,7 +47,7 @@ export function readAnsibleYaml(file: string, src: YamlSource): { model: Ansible
     for (const p of pairs(node)) {
       const k = keyOf(p);
       const v = p.value as Node | null;
-      vars.set(k, { value: plain(v), at: at(p.value ?? p.key, `${field}.${k}`) });
+      vars.set(k, { value: plain(v), at: at(p.value ?? p.key, `${field}.${seg(k)}`) });
     }
     return vars;
   };
@@ -57,7 +59,7 @@ export function readAnsibleYaml(file: string, src: YamlSource): { model: Ansible
     if (!isMap(node)) return problem(node, field, 'a group must be a mapping with hosts, children or vars');
     for (const p of pairs(node)) {
       const k = keyOf(p);
-      const f = `${field}.${k}`;
+      const f = `${field}.${seg(k)}`;
       if (k === 'vars') for (const [vk, vv] of readVars(p.value, f)) g.vars.set(vk, vv);
       else if (k === 'hosts') {
         if (p.value !== null && !isMap(p.value) && !(isScalar(p.value) && p.value.value === null)) {
@@ -67,9 +69,9 @@ export function readAnsibleYaml(file: string, src: YamlSource): { model: Ansible
         for (const hp of pairs(p.value)) {
           const h = keyOf(hp);
           if (!g.hosts.includes(h)) g.hosts.push(h);
-          if (!m.hostAt.has(h)) m.hostAt.set(h, at(hp.key, `${f}.${h}`));
+          if (!m.hostAt.has(h)) m.hostAt.set(h, at(hp.key, `${f}.${seg(h)}`));
           const hv = m.hostVars.get(h) ?? new Map();
-          for (const [vk, vv] of readVars(hp.value, `${f}.${h}`)) hv.set(vk, vv);
+          for (const [vk, vv] of readVars(hp.value, `${f}.${seg(h)}`)) hv.set(vk, vv);
           m.hostVars.set(h, hv);
         }
       } else if (k === 'children') {
@@ -80,7 +82,7 @@ export function readAnsibleYaml(file: string, src: YamlSource): { model: Ansible
         for (const cp of pairs(p.value)) {
           const c = keyOf(cp);
           if (!g.children.includes(c)) g.children.push(c);
-          readGroup(c, cp.value, `${f}.${c}`, depth + 1);
+          readGroup(c, cp.value, `${f}.${seg(c)}`, depth + 1);
         }
       } else problem(p.key, f, 'unknown group key (expected hosts, children or vars)');
     }
@@ -89,7 +91,7 @@ export function readAnsibleYaml(file: string, src: YamlSource): { model: Ansible
   const contents = src.doc.contents;
   for (const p of pairs(contents)) {
     const name = keyOf(p);
-    readGroup(name, p.value, name, 0);
+    readGroup(name, p.value, seg(name), 0);
     if (name !== 'all' && !groupOf(m, 'all').children.includes(name)) groupOf(m, 'all').children.push(name);
   }
   return { model: m, top: at(contents, '(document)'), issues };
