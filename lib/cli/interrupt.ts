@@ -2,6 +2,7 @@
  * Ctrl-C during a run: the first SIGINT stops new work and lets running commands finish; after
  * a grace period (or a second SIGINT) running commands are aborted. The journal stays consistent.
  */
+import { setMaxListeners } from 'node:events';
 
 /** The signals a run listens to, and a way to stop listening. */
 export interface Interrupts {
@@ -16,6 +17,7 @@ export interface Interrupts {
 export function onInterrupt(say: (msg: string) => void, graceMs = Number(process.env.KUBEMEND_GRACE_MS ?? 10_000)): Interrupts {
   const stop = new AbortController();
   const abort = new AbortController();
+  setMaxListeners(0, stop.signal, abort.signal); // every running command listens
   let timer: NodeJS.Timeout | undefined;
   const handler = (sig: NodeJS.Signals) => {
     if (!stop.signal.aborted) {
