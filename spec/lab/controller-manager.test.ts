@@ -5,7 +5,7 @@
  */
 import test from 'ava';
 import { execFile } from 'node:child_process';
-import { createHmac, createPublicKey, verify as verifySig } from 'node:crypto';
+import { X509Certificate, createHmac, createPublicKey, verify as verifySig } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -181,4 +181,273 @@ test.serial('csrsigning signs with the CA it loaded at start, even after the fil
   t.true(verifyChain(cert3, caB.certPem), 'after a restart: signed by B');
   t.false(verifyChain(cert3, caA.certPem));
   await stopComponent(procs[procs.length - 1]);
+});
+
+test.serial('a kubelet-serving CSR stays Pending until an admin approves it; then it is signed for server auth', async (t) => {
+  const kcm = startKcm(kcmFlags());
+  const node = KubeClient.fromFile(await cp.kubeconfig('node-w1', 'system:node:w1', ['system:nodes']));
+  await postCSR(node, 'serving-w1', { cn: 'system:node:w1', orgs: ['system:nodes'], dns: ['w1'], ips: ['10.0.0.11'], signer: 'kubernetes.io/kubelet-serving', usages: ['digital signature', 'key encipherment', 'server auth'] });
+  // a kubelet client CSR of the same node is auto-approved meanwhile: proof the approver runs
+  await postCSR(node, 'client-w1', { cn: 'system:node:w1', orgs: ['system:nodes'], signer: 'kubernetes.io/kube-apiserver-client-kubelet', usages: ['digital signature', 'key encipherment', 'client auth'] });
+  await issued('client-w1');
+  await sleep(2000);
+  const csr = (await admin.get(`${CSRS}/serving-w1`)).body;
+  t.deepEqual(csr.status?.conditions ?? [], [], 'never auto-approved');
+  t.falsy(csr.status?.certificate);
+  t.regex(await kubectl('get', 'csr', 'serving-w1'), /serving-w1\s+\S+\s+kubernetes\.io\/kubelet-serving\s+system:node:w1\s+<none>\s+Pending/);
+  t.regex(await kubectl('get', 'csr', 'client-w1'), /Approved,Issued/);
+  await kubectl('certificate', 'approve', 'serving-w1');
+  const pem = await issued('serving-w1');
+  t.true(verifyChain(pem, cp.cas.ca.certPem));
+  const info = readCertInfo(pem);
+  t.deepEqual(info.dnsNames, ['w1']);
+  t.deepEqual(info.ips, ['10.0.0.11']);
+  t.deepEqual(new X509Certificate(pem).keyUsage, ['1.3.6.1.5.5.7.3.1'], 'extended key usage: server auth only');
+  node.close();
+  await stopComponent(kcm);
+});
+
+test.serial('bootstrap token: cluster-info gets a JWS that verifies with the token, node CSRs made with it are auto-approved, expired tokens are cleaned', async (t) => {
+  const kcm = startKcm(kcmFlags());
+  const kubeconfig = readFileSync(cp.adminConf, 'utf8').split('\n').filter((l) => !/client-(certificate|key)-data/.test(l)).join('\n');
+  await admin.post('/api/v1/namespaces/kube-public/configmaps', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cluster-info', namespace: 'kube-public' }, data: { kubeconfig } });
+  const token = (id: string, secret: string, expiration: Date, usages = ['authentication', 'signing']) => admin.post('/api/v1/namespaces/kube-system/secrets', {
+    apiVersion: 'v1', kind: 'Secret', type: 'bootstrap.kubernetes.io/token',
+    metadata: { name: `bootstrap-token-${id}`, namespace: 'kube-system' },
+    stringData: undefined,
+    data: Object.fromEntries(Object.entries({
+      'token-id': id, 'token-secret': secret, expiration: expiration.toISOString().replace(/\.\d+Z$/, 'Z'),
+      'auth-extra-groups': 'system:bootstrappers:kubeadm:default-node-token',
+      ...Object.fromEntries(usages.map((u) => [`usage-bootstrap-${u}`, 'true'])),
+    }).map(([k, v]) => [k, Buffer.from(v).toString('base64')])),
+  });
+  t.is((await token('abcdef', '0123456789abcdef', new Date(Date.now() + 3600_000))).status, 201);
+  t.is((await token('zzzzzz', 'zzzzzzzzzzzzzzzz', new Date(Date.now() + 3600_000), ['authentication'])).status, 201, 'no signing usage: no signature');
+  t.is((await token('oldtok', '1111111111111111', new Date(Date.now() + 4000))).status, 201);
+
+  const cm = await waitFor('cluster-info signatures', async () => {
+    const c = (await admin.get('/api/v1/namespaces/kube-public/configmaps/cluster-info')).body;
+    return c.data?.['jws-kubeconfig-abcdef'] && c.data?.['jws-kubeconfig-oldtok'] ? c : undefined;
+  });
+  t.falsy(cm.data['jws-kubeconfig-zzzzzz']);
+  // verify the detached JWS as kubeadm's discovery does: header.payload(kubeconfig).signature, HS256 keyed by the token secret
+  const [h, empty, sig] = cm.data['jws-kubeconfig-abcdef'].split('.');
+  t.is(empty, '', 'detached payload');
+  t.deepEqual(JSON.parse(Buffer.from(h, 'base64url').toString()), { alg: 'HS256', kid: 'abcdef' });
+  const expected = createHmac('sha256', '0123456789abcdef').update(`${h}.${Buffer.from(cm.data.kubeconfig).toString('base64url')}`).digest('base64url');
+  t.is(sig, expected, 'the signature verifies with the token');
+  const wrong = createHmac('sha256', 'ffffffffffffffff').update(`${h}.${Buffer.from(cm.data.kubeconfig).toString('base64url')}`).digest('base64url');
+  t.not(sig, wrong);
+
+  // TLS bootstrap with the token: the kubelet client CSR is auto-approved and signed
+  const boot = KubeClient.fromFile(writeTokenKubeconfig(join(cp.dir, 'bootstrap-kubelet.conf'), { server: cp.server, serverCa: cp.cas.ca, user: 'tls-bootstrap-token-user', token: 'abcdef.0123456789abcdef' }));
+  await postCSR(boot, 'node-csr-w9', { cn: 'system:node:w9', orgs: ['system:nodes'], signer: 'kubernetes.io/kube-apiserver-client-kubelet', usages: ['digital signature', 'key encipherment', 'client auth'] });
+  // the same token asking for a wrong subject or a serving cert gets nothing
+  await postCSR(boot, 'node-csr-bad-org', { cn: 'system:node:w9', orgs: ['system:masters'], signer: 'kubernetes.io/kube-apiserver-client-kubelet', usages: ['digital signature', 'key encipherment', 'client auth'] });
+  await postCSR(boot, 'node-csr-serving', { cn: 'system:node:w9', orgs: ['system:nodes'], dns: ['w9'], signer: 'kubernetes.io/kubelet-serving', usages: ['digital signature', 'key encipherment', 'server auth'] });
+  const pem = await issued('node-csr-w9');
+  t.true(verifyChain(pem, cp.cas.ca.certPem));
+  const csr = (await admin.get(`${CSRS}/node-csr-w9`)).body;
+  t.is(csr.spec.username, 'system:bootstrap:abcdef');
+  t.like(csr.status.conditions[0], { type: 'Approved', status: 'True', reason: 'AutoApproved' });
+  await sleep(1500);
+  for (const n of ['node-csr-bad-org', 'node-csr-serving']) {
+    t.deepEqual((await admin.get(`${CSRS}/${n}`)).body.status?.conditions ?? [], [], `${n} not approved`);
+  }
+
+  // the expired token is deleted by the token cleaner and its signature removed
+  await waitFor('expired token gone', async () => (await admin.get('/api/v1/namespaces/kube-system/secrets/bootstrap-token-oldtok')).status === 404);
+  await waitFor('signature of the expired token removed', async () => {
+    const c = (await admin.get('/api/v1/namespaces/kube-public/configmaps/cluster-info')).body;
+    return !c.data['jws-kubeconfig-oldtok'] && c.data['jws-kubeconfig-abcdef'];
+  });
+  boot.close();
+  await stopComponent(kcm);
+});
+
+test.serial('legacy service-account tokens: filled with sa.key, a blanked token is refused until refilled with a new one that works; kube-root-ca.crt published', async (t) => {
+  const kcm = startKcm(kcmFlags());
+  await admin.post('/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'apps' } });
+  const sa = (await admin.post('/api/v1/namespaces/apps/serviceaccounts', { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'web' } })).body;
+  t.truthy(sa.metadata?.uid);
+  await admin.post('/api/v1/namespaces/apps/secrets', {
+    apiVersion: 'v1', kind: 'Secret', type: 'kubernetes.io/service-account-token',
+    metadata: { name: 'web-token', annotations: { 'kubernetes.io/service-account.name': 'web' } },
+  });
+  const tokenOf = async () => {
+    const s = (await admin.get('/api/v1/namespaces/apps/secrets/web-token')).body;
+    return s.data?.token ? { token: Buffer.from(s.data.token, 'base64').toString(), secret: s } : undefined;
+  };
+  const first = await waitFor('token filled', tokenOf);
+  t.is(Buffer.from(first.secret.data['ca.crt'], 'base64').toString(), cp.cas.ca.certPem);
+  t.is(Buffer.from(first.secret.data.namespace, 'base64').toString(), 'apps');
+  t.is(first.secret.metadata.annotations['kubernetes.io/service-account.uid'], sa.metadata.uid);
+  // the JWT: RS256 with sa.key, the legacy claims
+  const [h, p, s] = first.token.split('.');
+  const claims = JSON.parse(Buffer.from(p, 'base64url').toString());
+  t.like(claims, {
+    iss: 'kubernetes/serviceaccount', sub: 'system:serviceaccount:apps:web',
+    'kubernetes.io/serviceaccount/namespace': 'apps', 'kubernetes.io/serviceaccount/secret.name': 'web-token',
+    'kubernetes.io/serviceaccount/service-account.name': 'web', 'kubernetes.io/serviceaccount/service-account.uid': sa.metadata.uid,
+  });
+  t.is(JSON.parse(Buffer.from(h, 'base64url').toString()).alg, 'RS256');
+  t.true(verifySig('sha256', Buffer.from(`${h}.${p}`), createPublicKey(cp.cas.sa.publicKeyPem), Buffer.from(s, 'base64url')));
+
+  const asSa = (tok: string) => KubeClient.fromFile(writeTokenKubeconfig(join(cp.dir, 'sa.conf'), { server: cp.server, serverCa: cp.cas.ca, user: 'web', token: tok }));
+  const c1 = asSa(first.token);
+  t.is((await c1.get('/api/v1/namespaces/apps/pods')).status, 200, 'the filled token works');
+
+  // blank it as kubemend does; the old token is refused, a new one is filled that works
+  await kcm.stop();
+  await kubectl('patch', 'secret', '-n', 'apps', 'web-token', '-p', '{"data":{"token":null}}');
+  t.is((await c1.get('/api/v1/namespaces/apps/pods')).status, 401, 'token of a blanked secret: 401');
+  await sleep(1000);
+  t.is((await c1.get('/api/v1/namespaces/apps/pods')).status, 401, 'no controller-manager: stays refused');
+  await admin.delete('/apis/coordination.k8s.io/v1/namespaces/kube-system/leases/kube-controller-manager');
+  const kcm2 = startKcm(kcmFlags());
+  const second = await waitFor('token refilled', tokenOf);
+  // legacy tokens have no iat/jti: same key and claims give the same JWT, as in real Kubernetes
+  t.is(second.token, first.token);
+  t.is((await c1.get('/api/v1/namespaces/apps/pods')).status, 200, 'refilled: the token works again');
+
+  // a secret whose service account is gone is deleted, as the real token controller does
+  await admin.post('/api/v1/namespaces/apps/secrets', {
+    apiVersion: 'v1', kind: 'Secret', type: 'kubernetes.io/service-account-token',
+    metadata: { name: 'ghost-token', annotations: { 'kubernetes.io/service-account.name': 'ghost' } },
+  });
+  await waitFor('secret of a missing service account deleted', async () => (await admin.get('/api/v1/namespaces/apps/secrets/ghost-token')).status === 404);
+
+  // kube-root-ca.crt in every namespace = --root-ca-file
+  for (const ns of ['default', 'kube-system', 'apps']) {
+    const cm = await waitFor(`kube-root-ca.crt in ${ns}`, async () => (await admin.get(`/api/v1/namespaces/${ns}/configmaps/kube-root-ca.crt`)).body?.data);
+    t.deepEqual(cm, { 'ca.crt': cp.cas.ca.certPem });
+  }
+  c1.close();
+  await stopComponent(kcm2);
+});
+
+/** Create a Node reporting Ready, and its Lease. */
+async function createNode(name: string, o: { taints?: any[]; labels?: Record<string, string> } = {}): Promise<void> {
+  const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+  const res = await admin.post('/api/v1/nodes', {
+    apiVersion: 'v1', kind: 'Node',
+    metadata: { name, labels: { 'kubernetes.io/hostname': name, ...(o.labels ?? {}) } },
+    spec: o.taints ? { taints: o.taints } : {},
+    status: { conditions: [{ type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'kubelet is posting ready status', lastHeartbeatTime: now, lastTransitionTime: now }] },
+  });
+  if (res.status !== 201) throw new Error(`create node ${name}: ${res.status} ${res.text}`);
+  await renewLease(name);
+}
+
+/** Renew (or create) a node's Lease, as a kubelet heartbeat does. */
+async function renewLease(name: string): Promise<void> {
+  const path = `/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/${name}`;
+  const renewTime = new Date().toISOString().replace(/Z$/, '000Z').replace(/\.(\d{3})000Z$/, '.$1000Z');
+  const cur = await admin.get(path);
+  if (cur.status === 404) {
+    await admin.post('/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases', { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name, namespace: 'kube-node-lease' }, spec: { holderIdentity: name, leaseDurationSeconds: 40, renewTime } });
+  } else {
+    await admin.put(path, { ...cur.body, spec: { ...cur.body.spec, renewTime } });
+  }
+}
+
+/** Heartbeat these nodes every second until the returned function is called. */
+function heartbeat(names: string[]): () => void {
+  const timer = setInterval(() => {
+    for (const n of names) void renewLease(n).catch(() => undefined);
+  }, 1000);
+  return () => clearInterval(timer);
+}
+
+/** Create a pod bound to a node (as if scheduled). */
+async function createPod(ns: string, name: string, nodeName: string | undefined, extra: { ownerReferences?: any[]; tolerations?: any[]; nodeSelector?: any } = {}): Promise<void> {
+  const res = await admin.post(`/api/v1/namespaces/${ns}/pods`, {
+    apiVersion: 'v1', kind: 'Pod',
+    metadata: { name, namespace: ns, ...(extra.ownerReferences ? { ownerReferences: extra.ownerReferences } : {}) },
+    spec: { ...(nodeName ? { nodeName } : {}), containers: [{ name: 'app', image: 'lab/workload' }], ...(extra.tolerations ? { tolerations: extra.tolerations } : {}), ...(extra.nodeSelector ? { nodeSelector: extra.nodeSelector } : {}) },
+  });
+  if (res.status !== 201) throw new Error(`create pod ${ns}/${name}: ${res.status} ${res.text}`);
+}
+
+const exists = async (path: string) => (await admin.get(path)).status === 200;
+const nodeReady = async (name: string) => ((await admin.get(`/api/v1/nodes/${name}`)).body.status?.conditions ?? []).find((c: any) => c.type === 'Ready')?.status;
+
+async function deleteNodes(names: string[]): Promise<void> {
+  for (const n of names) {
+    await admin.delete(`/api/v1/nodes/${n}`);
+    await admin.delete(`/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/${n}`);
+  }
+}
+
+test.serial('node lifecycle disabled with --controllers=*,-node-lifecycle-controller: a silent node stays Ready and keeps its pods', async (t) => {
+  const kcm = startKcm(kcmFlags({ extra: ['--controllers=*,bootstrapsigner,tokencleaner,-node-lifecycle-controller', '--node-monitor-grace-period=2s', '--lab-eviction-timeout=2s'] }));
+  await createNode('off1');
+  await createPod('default', 'off-web', 'off1');
+  await waitFor('controller-manager leading', async () => readFileSync(kcm.log, 'utf8').includes('started controllers'));
+  await sleep(7000); // well past grace period + eviction timeout, with no heartbeat
+  t.is(await nodeReady('off1'), 'True');
+  t.regex(await kubectl('get', 'nodes', 'off1'), /off1\s+Ready\s/);
+  t.true(await exists('/api/v1/namespaces/default/pods/off-web'));
+  t.notRegex(readFileSync(kcm.log, 'utf8'), /node-lifecycle/);
+  await stopComponent(kcm);
+  await admin.delete('/api/v1/namespaces/default/pods/off-web');
+  await deleteNodes(['off1']);
+});
+
+test.serial('a node whose heartbeats stop goes NotReady after the grace period; its pods are evicted after the timeout, except DaemonSet and tolerating pods; no eviction in a full disruption', async (t) => {
+  await createNode('lc1');
+  await createNode('lc2');
+  await createNode('lc3');
+  const stopBeats12 = heartbeat(['lc1', 'lc2']);
+  try {
+    const dsOwner = [{ apiVersion: 'apps/v1', kind: 'DaemonSet', name: 'proxy', uid: '6b1c6c1e-0000-4000-8000-000000000001', controller: true, blockOwnerDeletion: true }];
+    await createPod('default', 'lc3-web', 'lc3');
+    await createPod('default', 'lc3-daemon', 'lc3', { ownerReferences: dsOwner });
+    await createPod('default', 'lc3-tolerant', 'lc3', { tolerations: [{ key: 'node.kubernetes.io/unreachable', operator: 'Exists', effect: 'NoExecute' }] });
+    await createPod('default', 'lc1-web', 'lc1');
+    const kcm = startKcm(kcmFlags({ extra: ['--node-monitor-grace-period=3s', '--lab-eviction-timeout=4s'] }));
+
+    await waitFor('lc3 NotReady', async () => (await nodeReady('lc3')) === 'Unknown');
+    t.true(await exists('/api/v1/namespaces/default/pods/lc3-web'), 'not evicted at once: the eviction timeout runs first');
+    const nodes = await kubectl('get', 'nodes');
+    t.regex(nodes, /lc3\s+NotReady\s/);
+    t.regex(nodes, /lc1\s+Ready\s/);
+    const lc3 = (await admin.get('/api/v1/nodes/lc3')).body;
+    t.like(lc3.status.conditions.find((c: any) => c.type === 'Ready'), { status: 'Unknown', reason: 'NodeStatusUnknown', message: 'Kubelet stopped posting node status.' });
+    await waitFor('unreachable taints on lc3', async () => {
+      const taints = (await admin.get('/api/v1/nodes/lc3')).body.spec?.taints ?? [];
+      return ['NoSchedule', 'NoExecute'].every((e) => taints.some((x: any) => x.key === 'node.kubernetes.io/unreachable' && x.effect === e));
+    });
+
+    await waitFor('lc3-web evicted', async () => !(await exists('/api/v1/namespaces/default/pods/lc3-web')));
+    t.true(await exists('/api/v1/namespaces/default/pods/lc3-daemon'), 'DaemonSet pods are not evicted');
+    t.true(await exists('/api/v1/namespaces/default/pods/lc3-tolerant'), 'a pod tolerating unreachable:NoExecute forever stays');
+    t.is(await nodeReady('lc1'), 'True');
+    t.true(await exists('/api/v1/namespaces/default/pods/lc1-web'));
+
+    // every node silent: full disruption, the controller assumes its own network is at fault and evicts nothing
+    stopBeats12();
+    await waitFor('all nodes NotReady', async () => (await nodeReady('lc1')) === 'Unknown' && (await nodeReady('lc2')) === 'Unknown');
+    await waitFor('NoExecute taints lifted in full disruption', async () => {
+      const all = await Promise.all(['lc1', 'lc2', 'lc3'].map(async (n) => (await admin.get(`/api/v1/nodes/${n}`)).body.spec?.taints ?? []));
+      return all.every((ts) => !ts.some((x: any) => x.effect === 'NoExecute'));
+    });
+    await sleep(6000); // past the eviction timeout
+    t.true(await exists('/api/v1/namespaces/default/pods/lc1-web'), 'no eviction while every node is NotReady');
+    t.regex(await kubectl('get', 'nodes'), /lc1\s+NotReady\s/);
+
+    // lc1 comes back: Ready again, its taints are removed
+    const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+    const lc1 = (await admin.get('/api/v1/nodes/lc1')).body;
+    lc1.status.conditions = lc1.status.conditions.map((c: any) => (c.type === 'Ready' ? { ...c, status: 'True', reason: 'KubeletReady', lastHeartbeatTime: now, lastTransitionTime: now } : c));
+    t.is((await admin.put('/api/v1/nodes/lc1/status', lc1)).status, 200);
+    const stopBeat1 = heartbeat(['lc1']);
+    await waitFor('lc1 untainted', async () => ((await admin.get('/api/v1/nodes/lc1')).body.spec?.taints ?? []).length === 0);
+    stopBeat1();
+    await stopComponent(kcm);
+  } finally {
+    stopBeats12();
+    for (const p of ['lc3-web', 'lc3-daemon', 'lc3-tolerant', 'lc1-web']) await admin.delete(`/api/v1/namespaces/default/pods/${p}`);
+    await deleteNodes(['lc1', 'lc2', 'lc3']);
+  }
 });
