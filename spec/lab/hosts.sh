@@ -235,7 +235,7 @@ EOF
   # netns mount: O(n^2) at 200 hosts); unshare makes the rest; the init mounts this netns' /sys.
   # `unshare --fork` stays as the parent outside the pid ns; its child is the host's PID 1.
   setsid nsenter --net="/run/netns/$ns" unshare --mount --uts --ipc --pid --fork --mount-proc --propagation private \
-    "$SELF" _init "$i" "$h" </dev/null >"$d/init.log" 2>&1 &
+    "$SELF" _init "$i" "$h" "$LAB_DIR" </dev/null >"$d/init.log" 2>&1 &   # DIR in argv: pgrep -f DIR
   local up=$! init= t tick
   echo "$up" >"$d/unshare.pid"
   exec {tick}<>"$LAB_DIR/.tick"

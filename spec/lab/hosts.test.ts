@@ -224,6 +224,7 @@ test.serial('a second lab coexists; up refuses a net id in use; down removes eve
   // half-made: a host whose pid files are lost must still be cleaned up
   const pids2 = await labPids(62);
   t.true(pids2.length >= 6, `init, sshd, pause and unshare per host: ${pids2}`);
+  t.is((await sh(`pgrep -f '_ini[t] [0-9]+ [a-z0-9-]+ ${DIR2}$' | wc -l`)).trim(), '2', 'one unshare parent per host names the lab folder');
   const hostsDir = join(DIR2, 'hosts', 'h002');
   await sh(`rm -f ${hostsDir}/init.pid ${hostsDir}/unshare.pid`);
   const d = await lab2.lab(['down']);
@@ -233,6 +234,7 @@ test.serial('a second lab coexists; up refuses a net id in use; down removes eve
   t.is((await sh('ip netns list | grep -c "^kmlab62-" || true')).trim(), '0');
   t.is((await sh('ip -o link show | grep -c "kmlab62\\|km62-" || true')).trim(), '0');
   t.deepEqual(gone(pids2), [], 'no process of lab 62 left');
+  t.is((await sh(`pgrep -f '_ini[t] [0-9]+ [a-z0-9-]+ ${DIR2}$' | xargs -r ps -o stat= -p | grep -vc Z || true`)).trim(), '0');
 
   // lab 61 untouched by all that
   const still = await ssh(lab, 'root', host('h001').address, 'hostname');
@@ -245,5 +247,6 @@ test.serial('a second lab coexists; up refuses a net id in use; down removes eve
   t.is((await sh('ip netns list | grep -c "^kmlab61-" || true')).trim(), '0');
   t.is((await sh('ip -o link show | grep -c "kmlab61\\|km61-" || true')).trim(), '0');
   t.deepEqual(gone(pids1), [], 'no process of lab 61 left');
+  t.is((await sh(`pgrep -f '_ini[t] [0-9]+ [a-z0-9-]+ ${DIR}$' | xargs -r ps -o stat= -p | grep -vc Z || true`)).trim(), '0');
   t.false(readdirSync('/run/netns').some((n) => n.startsWith('kmlab61-')));
 });
