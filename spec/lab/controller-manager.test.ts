@@ -451,3 +451,106 @@ test.serial('a node whose heartbeats stop goes NotReady after the grace period; 
     await deleteNodes(['lc1', 'lc2', 'lc3']);
   }
 });
+
+test.serial('daemonset pods: one per eligible node, bound by the scheduler, a deleted one is recreated; the scheduler needs an accepted kubeconfig and binds plain pods to Ready nodes', async (t) => {
+  await createNode('s1');
+  await createNode('s2');
+  await createNode('m1', { taints: [{ key: 'node-role.kubernetes.io/control-plane', effect: 'NoSchedule' }], labels: { 'node-role.kubernetes.io/control-plane': '' } });
+  const stopBeats = heartbeat(['s1', 's2', 'm1']);
+  const pods = async (ns: string) => ((await admin.get(`/api/v1/namespaces/${ns}/pods`)).body.items ?? []) as any[];
+  try {
+    // a scheduler whose client cert comes from another CA is refused at the TLS layer and binds nothing
+    const otherCa = await newCA('kubernetes');
+    const badConf = await writeClientKubeconfig(join(cp.dir, 'bad-scheduler.conf'), { server: cp.server, serverCa: cp.cas.ca, ca: otherCa, cn: 'system:kube-scheduler' });
+    const bad = startScheduler(badConf);
+    await createPod('default', 'plain', undefined);
+    await waitFor('the refused scheduler logs its error', async () => /kube-system\/kube-scheduler/.test(readFileSync(bad.log, 'utf8')) && /E\d{4}/.test(readFileSync(bad.log, 'utf8')));
+    await sleep(1500);
+    t.falsy((await admin.get('/api/v1/namespaces/default/pods/plain')).body.spec.nodeName, 'not bound by a scheduler the apiserver refused');
+    t.notRegex(readFileSync(bad.log, 'utf8'), /successfully acquired/);
+    await bad.stop();
+
+    const sched = startScheduler(cp.schedulerConf);
+    const kcm = startKcm(kcmFlags());
+    const plain = await waitFor('plain pod bound', async () => (await admin.get('/api/v1/namespaces/default/pods/plain')).body.spec.nodeName);
+    t.true(['s1', 's2'].includes(plain), `bound to a worker, not the tainted master (${plain})`);
+    await createPod('default', 'picky', undefined, { nodeSelector: { disk: 'ssd' } });
+    const cond = await waitFor('picky marked unschedulable', async () => ((await admin.get('/api/v1/namespaces/default/pods/picky')).body.status?.conditions ?? []).find((c: any) => c.type === 'PodScheduled' && c.status === 'False'));
+    t.is(cond.reason, 'Unschedulable');
+    t.regex(cond.message, /^0\/\d+ nodes are available: .*didn't match Pod's node affinity\/selector/);
+
+    const ds = await admin.post('/apis/apps/v1/namespaces/kube-system/daemonsets', {
+      apiVersion: 'apps/v1', kind: 'DaemonSet', metadata: { name: 'lab-proxy', namespace: 'kube-system' },
+      spec: { selector: { matchLabels: { app: 'lab-proxy' } }, template: { metadata: { labels: { app: 'lab-proxy' } }, spec: { containers: [{ name: 'proxy', image: 'lab/workload' }] } } },
+    });
+    t.is(ds.status, 201, ds.text);
+    const daemonPods = async () => (await pods('kube-system')).filter((p) => p.metadata.ownerReferences?.some((o: any) => o.kind === 'DaemonSet' && o.name === 'lab-proxy'));
+    const bound = await waitFor('one bound daemon pod on s1 and s2', async () => {
+      const ps = await daemonPods();
+      const nodes = ps.map((p) => p.spec.nodeName).sort();
+      return ps.length === 2 && nodes[0] === 's1' && nodes[1] === 's2' ? ps : undefined;
+    });
+    const onS1 = bound.find((p) => p.spec.nodeName === 's1');
+    t.like(onS1.metadata.ownerReferences[0], { apiVersion: 'apps/v1', kind: 'DaemonSet', name: 'lab-proxy', uid: ds.body.metadata.uid, controller: true });
+    t.true(onS1.spec.tolerations.some((x: any) => x.key === 'node.kubernetes.io/unreachable' && x.effect === 'NoExecute' && x.tolerationSeconds === undefined));
+    t.is(onS1.metadata.labels.app, 'lab-proxy');
+
+    await kubectl('delete', 'pod', '-n', 'kube-system', onS1.metadata.name, '--wait=false');
+    const again = await waitFor('daemon pod recreated on s1', async () => (await daemonPods()).find((p) => p.spec.nodeName === 's1' && p.metadata.name !== onS1.metadata.name));
+    t.not(again.metadata.uid, onS1.metadata.uid);
+    t.is((await daemonPods()).length, 2);
+    const st = await waitFor('daemonset status', async () => {
+      const s = (await admin.get('/apis/apps/v1/namespaces/kube-system/daemonsets/lab-proxy')).body.status;
+      return s?.desiredNumberScheduled === 2 && s.currentNumberScheduled === 2 ? s : undefined;
+    });
+    t.is(st.numberMisscheduled, 0);
+    await stopComponent(sched, 'kube-scheduler');
+    await stopComponent(kcm);
+    await admin.delete('/apis/apps/v1/namespaces/kube-system/daemonsets/lab-proxy');
+    for (const p of await daemonPods()) await admin.delete(`/api/v1/namespaces/kube-system/pods/${p.metadata.name}`);
+  } finally {
+    stopBeats();
+    for (const p of ['plain', 'picky']) await admin.delete(`/api/v1/namespaces/default/pods/${p}`);
+    await deleteNodes(['s1', 's2', 'm1']);
+  }
+});
+
+test.serial('leader election: of two controller-managers only the lease holder acts; when it dies the other takes over; a refused kubeconfig never leads', async (t) => {
+  const lease = async () => (await admin.get('/apis/coordination.k8s.io/v1/namespaces/kube-system/leases/kube-controller-manager')).body;
+  // a controller-manager whose client cert is from another CA: refused, never leads, acts on nothing
+  const otherCa = await newCA('kubernetes');
+  const badConf = await writeClientKubeconfig(join(cp.dir, 'bad-kcm.conf'), { server: cp.server, serverCa: cp.cas.ca, ca: otherCa, cn: 'system:kube-controller-manager' });
+  const bad = startKcm(kcmFlags({ conf: badConf }));
+  await postCSR(admin, 'le-0', { cn: 'le-0', signer: 'kubernetes.io/kube-apiserver-client', usages: ['digital signature', 'client auth'] });
+  await approve('le-0');
+  await waitFor('the refused controller-manager logs its error', async () => /error retrieving resource lock kube-system\/kube-controller-manager/.test(readFileSync(bad.log, 'utf8')));
+  await sleep(1500);
+  t.is((await admin.get('/apis/coordination.k8s.io/v1/namespaces/kube-system/leases/kube-controller-manager')).status, 404, 'no lease taken');
+  t.falsy((await admin.get(`${CSRS}/le-0`)).body.status?.certificate, 'nothing signed');
+  await bad.stop();
+
+  const a = startKcm(kcmFlags());
+  const first = await waitFor('a lease holder', async () => (await lease())?.spec?.holderIdentity);
+  const b = startKcm(kcmFlags());
+  await issued('le-0');
+  await sleep(2500);
+  const logs = [a, b].map((p) => readFileSync(p.log, 'utf8'));
+  const leaders = logs.filter((l) => l.includes('started controllers'));
+  t.is(leaders.length, 1, 'exactly one controller-manager runs the controllers');
+  t.is((await lease()).spec.holderIdentity, first, 'the first holder keeps renewing');
+  const [leader, follower] = logs[0].includes('started controllers') ? [a, b] : [b, a];
+  t.regex(readFileSync(follower.log, 'utf8'), /attempting to acquire leader lease/);
+
+  leader.child.kill('SIGKILL');
+  const next = await waitFor('the other one takes the lease', async () => {
+    const l = await lease();
+    return l?.spec?.holderIdentity && l.spec.holderIdentity !== first ? l : undefined;
+  }, 20_000);
+  t.true(next.spec.leaseTransitions >= 1);
+  t.is(next.spec.leaseDurationSeconds, 6);
+  await postCSR(admin, 'le-1', { cn: 'le-1', signer: 'kubernetes.io/kube-apiserver-client', usages: ['digital signature', 'client auth'] });
+  await approve('le-1');
+  t.true(verifyChain(await issued('le-1'), cp.cas.ca.certPem), 'the new leader signs');
+  t.regex(readFileSync(follower.log, 'utf8'), /started controllers/);
+  await stopComponent(follower);
+});
