@@ -1,4 +1,5 @@
 /** `kubeadm certs check-expiration|renew|certificate-key`, with kubeadm's output. */
+import { X509Certificate } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as pki from '../pki.js';
@@ -8,6 +9,9 @@ import type { Config } from './config.js';
 import { KUBECONFIGS } from './kubeconfig.js';
 import { say } from './out.js';
 import { humanDuration } from './tokens.js';
+
+/** Where the ClusterConfiguration came from (`--config`, the kubeadm-config ConfigMap, or defaults). */
+export type ConfigSource = 'file' | 'cluster' | 'defaults';
 
 /** One renewable item: a cert file or a kubeconfig with an embedded cert. */
 interface Item {
@@ -60,11 +64,11 @@ export function goDate(d: Date): string {
   return `${mon} ${pad(d.getUTCDate())}, ${d.getUTCFullYear()} ${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())} UTC`;
 }
 
-/** Go's tabwriter (minwidth 10, padding 3, trailing cell terminated): every cell padded. */
+/** Go's tabwriter (minwidth 10, padding 3): tab-terminated cells aligned, the last cell printed as is. */
 export function tabwrite(rows: string[][]): string {
   const cols = Math.max(...rows.map((r) => r.length));
-  const w = Array.from({ length: cols }, (_, i) => Math.max(10, ...rows.map((r) => (r[i] ?? '').length + 3)));
-  return rows.map((r) => r.map((cell, i) => cell.padEnd(w[i])).join('')).join('\n') + '\n';
+  const w = Array.from({ length: cols }, (_, i) => Math.max(10, ...rows.map((r) => (i < r.length - 1 ? r[i].length + 3 : 0))));
+  return rows.map((r) => r.map((cell, i) => (i < r.length - 1 ? cell.padEnd(w[i]) : cell)).join('')).join('\n') + '\n';
 }
 
 function residual(notAfter: Date, now: number): string {
@@ -73,11 +77,11 @@ function residual(notAfter: Date, now: number): string {
 }
 
 /** Run `certs check-expiration`. */
-export function checkExpiration(c: Config, fromCluster: boolean): void {
-  if (fromCluster) {
+export function checkExpiration(c: Config, source: ConfigSource): void {
+  if (source === 'cluster') {
     say(`[check-expiration] Reading configuration from the "kubeadm-config" ConfigMap in namespace "kube-system"...`);
     say(`[check-expiration] Use 'kubeadm init phase upload-config --config your-config.yaml' to re-upload it.`);
-  } else {
+  } else if (source === 'defaults') {
     say('[check-expiration] Error reading configuration from the Cluster. Falling back to default configuration');
   }
   say('');
@@ -92,7 +96,7 @@ export function checkExpiration(c: Config, fromCluster: boolean): void {
     }
     const info = pki.readCertInfo(pem);
     const external = !existsSync(join(c.certDir, it.ca === 'etcd-ca' ? 'etcd/ca.key' : `${it.ca}.key`));
-    rows.push([it.name, goDate(info.notAfter), residual(info.notAfter, now), it.ca, external ? 'yes' : 'no']);
+    rows.push([it.name, goDate(info.notAfter), residual(info.notAfter, now), it.ca, (external ? 'yes' : 'no').padEnd(8)]);
   }
   process.stdout.write(tabwrite(rows));
   for (const m of missing) say(m);
@@ -105,7 +109,7 @@ export function checkExpiration(c: Config, fromCluster: boolean): void {
       continue;
     }
     const info = pki.readCertInfo(readFileSync(f, 'utf8'));
-    caRows.push([name, goDate(info.notAfter), residual(info.notAfter, now), existsSync(join(c.certDir, `${base}.key`)) ? 'no' : 'yes']);
+    caRows.push([name, goDate(info.notAfter), residual(info.notAfter, now), (existsSync(join(c.certDir, `${base}.key`)) ? 'no' : 'yes').padEnd(8)]);
   }
   process.stdout.write(tabwrite(caRows));
 }
@@ -122,7 +126,7 @@ async function renewOne(c: Config, it: Item): Promise<boolean> {
   if (!pem) return false;
   const ca = caFor(c, it.ca);
   const info = pki.readCertInfo(pem);
-  const x = new (await import('node:crypto')).X509Certificate(pki.firstCert(pem));
+  const x = new X509Certificate(pki.firstCert(pem));
   const usages: pki.Usage[] = [];
   const eku = (x as any).keyUsage as string[] | undefined;
   if (eku?.includes('1.3.6.1.5.5.7.3.1')) usages.push('server');
@@ -143,14 +147,14 @@ async function renewOne(c: Config, it: Item): Promise<boolean> {
 }
 
 /** Run `certs renew <name|all>`. */
-export async function renew(c: Config, which: string, fromCluster: boolean): Promise<void> {
+export async function renew(c: Config, which: string, source: ConfigSource): Promise<void> {
   const all = items(c);
   const chosen = which === 'all' ? all : all.filter((i) => i.name === which);
   if (chosen.length === 0) throw new Error(`unknown command "${which}" for "kubeadm certs renew"`);
-  if (fromCluster) {
+  if (source === 'cluster') {
     say(`[renew] Reading configuration from the "kubeadm-config" ConfigMap in namespace "kube-system"...`);
     say(`[renew] Use 'kubeadm init phase upload-config --config your-config.yaml' to re-upload it.`);
-  } else {
+  } else if (source === 'defaults') {
     say('[renew] Error reading configuration from the Cluster. Falling back to default configuration');
   }
   say('');
@@ -158,11 +162,6 @@ export async function renew(c: Config, which: string, fromCluster: boolean): Pro
     if (await renewOne(c, it)) say(`${it.long} renewed`);
     else say(`MISSING! ${it.long}`);
   }
-  if (which === 'all') {
-    say('');
-    say('Done renewing certificates. You must restart the kube-apiserver, kube-controller-manager, kube-scheduler and etcd, so that they can use the new certificates.');
-  } else {
-    say('');
-    say(`Done renewing certificates. You must restart the kube-apiserver, kube-controller-manager, kube-scheduler and etcd, so that they can use the new certificates.`);
-  }
+  say('');
+  say('Done renewing certificates. You must restart the kube-apiserver, kube-controller-manager, kube-scheduler and etcd, so that they can use the new certificates.');
 }

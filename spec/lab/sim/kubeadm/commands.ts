@@ -5,7 +5,7 @@ import * as pki from '../pki.js';
 import { paths } from '../paths.js';
 import { Api } from './api.js';
 import { type Args, boolFlag, flag, listFlag } from './args.js';
-import { checkExpiration, renew } from './certscmd.js';
+import { type ConfigSource, checkExpiration, renew } from './certscmd.js';
 import { type Config, KUBEADM_VERSION, controlPlaneURL, loadConfig, parseDuration } from './config.js';
 import { newCertificateKey } from './copycerts.js';
 import { joinCommand } from './init.js';
@@ -20,8 +20,8 @@ function kubeconfigPath(a: Args): string {
 }
 
 /** Load config for commands that read the cluster's ClusterConfiguration when the API answers. */
-async function configFromCluster(a: Args): Promise<{ c: Config; fromCluster: boolean }> {
-  if (flag(a, 'config')) return { c: loadConfig(a, { side: 'init' }), fromCluster: false };
+async function configFromCluster(a: Args): Promise<{ c: Config; source: ConfigSource }> {
+  if (flag(a, 'config')) return { c: loadConfig(a, { side: 'init' }), source: 'file' };
   let cluster: any;
   try {
     if (existsSync(kubeconfigPath(a))) {
@@ -35,7 +35,7 @@ async function configFromCluster(a: Args): Promise<{ c: Config; fromCluster: boo
   } catch {
     cluster = undefined;
   }
-  return { c: loadConfig(a, { side: 'init', clusterFromCluster: cluster }), fromCluster: !!cluster };
+  return { c: loadConfig(a, { side: 'init', clusterFromCluster: cluster }), source: cluster ? 'cluster' : 'defaults' };
 }
 
 /** `kubeadm token create|list|delete|generate`. */
@@ -91,11 +91,11 @@ export async function certsCmd(words: string[], a: Args): Promise<void> {
     say(newCertificateKey());
     return;
   }
-  const { c, fromCluster } = await configFromCluster(a);
-  if (sub === 'check-expiration') return checkExpiration(c, fromCluster);
+  const { c, source } = await configFromCluster(a);
+  if (sub === 'check-expiration') return checkExpiration(c, source);
   if (sub === 'renew') {
     if (!words[1]) throw new Error('missing subcommand; "renew" is not meant to be run on its own');
-    return renew(c, words[1], fromCluster);
+    return renew(c, words[1], source);
   }
   throw new Error(`unknown command "${sub ?? ''}" for "kubeadm certs"`);
 }
