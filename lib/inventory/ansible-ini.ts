@@ -1,6 +1,6 @@
 /** Ansible INI inventories (`[kube_control_plane]`, `[all:vars]`, `[group:children]`, `name key=value`) read into an AnsibleModel. */
 import { emptyModel, groupOf, type AnsibleModel, type AnsibleValue } from './ansible-model.js';
-import type { Position } from './document.js';
+import { fieldSeg, type Position } from './document.js';
 import type { InventoryIssue } from './errors.js';
 
 /** True when the first significant line of `text` is an INI `[section]` header. */
@@ -59,13 +59,13 @@ export function expandRange(pattern: string): string[] | undefined {
   if (/^\d+$/.test(a) && /^\d+$/.test(b)) {
     const lo = Number(a);
     const hi = Number(b);
-    if (hi < lo || hi - lo > 10_000) return undefined;
+    if (hi < lo || (hi - lo + 1) * rest.length > 10_000) return undefined;
     const width = a.length > 1 && a.startsWith('0') ? a.length : 0;
     for (let i = lo; i <= hi; i++) for (const r of rest) out.push(`${pre}${String(i).padStart(width, '0')}${r}`);
   } else if (/^[a-z]$/.test(a) && /^[a-z]$/.test(b) && a <= b) {
     for (let c = a.charCodeAt(0); c <= b.charCodeAt(0); c++) for (const r of rest) out.push(`${pre}${String.fromCharCode(c)}${r}`);
   } else return undefined;
-  return out;
+  return out.length > 10_000 ? undefined : out;
 }
 
 /** Read an Ansible INI inventory; lines that cannot be read become issues. */
@@ -105,7 +105,7 @@ export function readAnsibleIni(file: string, text: string): { model: AnsibleMode
         continue;
       }
       const key = line.slice(0, eq).trim();
-      groupOf(m, section).vars.set(key, { value: unquote(line.slice(eq + 1)), at: at(`${section}:vars.${key}`) });
+      groupOf(m, section).vars.set(key, { value: unquote(line.slice(eq + 1)), at: at(`${section}:vars.${fieldSeg(key)}`) });
     } else if (kind === 'children') {
       if (!/^[^\s=]+$/.test(line)) {
         problem(`${section}:children`, 'INI: expected one group name per line');
@@ -121,35 +121,39 @@ export function readAnsibleIni(file: string, text: string): { model: AnsibleMode
         continue;
       }
       let pattern = w[0]!;
+      if (pattern === '') {
+        problem('(syntax)', 'INI: empty host name');
+        continue;
+      }
       const vars = new Map<string, AnsibleValue>();
       const portM = /^(.*[^:]):(\d+)$/.exec(pattern);
       if (portM && !pattern.includes('::')) {
         pattern = portM[1]!;
-        vars.set('ansible_port', { value: portM[2], at: at(`${pattern}:port`) });
+        vars.set('ansible_port', { value: portM[2], at: at(`${fieldSeg(pattern)}:port`) });
       }
       const names = expandRange(pattern);
       if (!names) {
-        problem(pattern, 'INI: bad host range (use name[1:3] or name[a:c])');
+        problem(fieldSeg(pattern), 'INI: bad host range (use name[1:3] or name[a:c], at most 10000 hosts)');
         continue;
       }
       let bad = false;
       for (const kv of w.slice(1)) {
         const eq = kv.indexOf('=');
         if (eq <= 0) {
-          problem(pattern, `INI: expected key=value after the host name, got a bare word`);
+          problem(fieldSeg(pattern), `INI: expected key=value after the host name, got a bare word`);
           bad = true;
           break;
         }
         const key = kv.slice(0, eq);
-        vars.set(key, { value: kv.slice(eq + 1), at: at(`${pattern}.${key}`) });
+        vars.set(key, { value: kv.slice(eq + 1), at: at(`${fieldSeg(pattern)}.${fieldSeg(key)}`) });
       }
       if (bad) continue;
       const g = groupOf(m, section);
       for (const name of names) {
         if (!g.hosts.includes(name)) g.hosts.push(name);
-        if (!m.hostAt.has(name)) m.hostAt.set(name, at(name));
+        if (!m.hostAt.has(name)) m.hostAt.set(name, at(fieldSeg(name)));
         const hv = m.hostVars.get(name) ?? new Map<string, AnsibleValue>();
-        for (const [k, v] of vars) hv.set(k, { ...v, at: { ...v.at, field: `${name}.${k}` } });
+        for (const [k, v] of vars) hv.set(k, { ...v, at: { ...v.at, field: `${fieldSeg(name)}.${fieldSeg(k)}` } });
         m.hostVars.set(name, hv);
       }
     }

@@ -1,7 +1,7 @@
 /** Ansible/kubespray YAML inventories (`all: children: kube_control_plane: hosts: ...`) read into an AnsibleModel. */
 import { isMap, isPair, isScalar, type Node, type Pair, type YAMLMap } from 'yaml';
 import { emptyModel, groupOf, type AnsibleModel } from './ansible-model.js';
-import type { Position } from './document.js';
+import { fieldSeg, type Position } from './document.js';
 import type { InventoryIssue } from './errors.js';
 import { positionOf, type YamlSource } from './yaml-source.js';
 
@@ -26,8 +26,7 @@ export function readAnsibleYaml(file: string, src: YamlSource): { model: Ansible
   };
   const pairs = (node: unknown): Pair[] => (isMap(node) ? (node as YAMLMap).items.filter(isPair) : []);
   const keyOf = (p: Pair): string => String(isScalar(p.key) ? p.key.value : p.key);
-  /** A name as a field path segment: quoted when empty or unusual. */
-  const seg = (s: string): string => (/^[A-Za-z0-9_.:-]+$/.test(s) ? s : JSON.stringify(s));
+  const seg = fieldSeg;
   const plain = (v: Node | null): unknown => {
     if (!v) return null;
     try {

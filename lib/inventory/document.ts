@@ -40,3 +40,8 @@ export function formatPath(path: DocPath): string {
   }
   return out || '(document)';
 }
+
+/** A name used as a field segment: bare when plain, JSON-quoted when empty or unusual. */
+export function fieldSeg(name: string): string {
+  return /^[A-Za-z0-9_.:-]+$/.test(name) ? name : JSON.stringify(name);
+}

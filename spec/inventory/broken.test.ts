@@ -52,7 +52,7 @@ const table: Record<string, string[]> = {
     '11:hosts[0].labels["it\'s"]',
     '12:hosts[0].labels.pool',
   ],
-  'bad-ini.ini': ['3:m2', '4:(syntax)', '5:(syntax)', '7:kube_node:vars'],
+  'bad-ini.ini': ['3:m2', '4:(syntax)', '5:(syntax)', '7:kube_node:vars', '9:"h[0:9999][0:9999]"', '10:(syntax)'],
   'bad-ini-values.ini': ['2:all:vars.cluster_name', '5:m1.ansible_port', '6:m2.ansible_host', '9:w1.ansible_user'],
   'ini-no-masters.ini': ['1:apiserver_loadbalancer_domain_name', '1:kube_control_plane'],
   'bad-kubespray.yaml': [

@@ -10,6 +10,8 @@ import { VALID, tempFiles } from './helpers.js';
 const dir = tempFiles({ 'id_key': 'key' });
 const opts = { sshConfigPath: join(dir, 'no-ssh-config') };
 let n = 0;
+/** FC_RUNS=10 runs ten times as many cases (for a long local hunt). */
+const scale = Number(process.env.FC_RUNS ?? 1);
 
 /** Write `text` to a fresh file and load it: it must load, or throw InventoryError with complete issues. */
 async function loadsOrExplains(text: string, ext = 'yaml'): Promise<boolean> {
@@ -46,13 +48,13 @@ const values = fc.letrec((tie) => ({
 })).value;
 
 test('random YAML documents load or throw InventoryError with file, line >= 1 and field on every issue', async (t) => {
-  await fc.assert(fc.asyncProperty(values, async (v) => loadsOrExplains(stringify(v))), { numRuns: 300 });
+  await fc.assert(fc.asyncProperty(values, async (v) => loadsOrExplains(stringify(v))), { numRuns: 300 * scale });
   t.pass();
 });
 
 test('random text (YAML-ish and INI-ish) loads or throws InventoryError', async (t) => {
   const yamlish = fc.array(fc.oneof(fc.constantFrom('hosts:', '  - name: m1', '    role: master', 'cluster: c', '[kube_node]', 'a: [', '- ', '  ', '\t', ':', '{', '}', '&x', '*x', '<<: *x', '---', '...', '%YAML 1.2', 'w1 ansible_host=1.2.3.4', '[all:vars]', 'k=v', '"'), fc.string()), { maxLength: 12 });
-  await fc.assert(fc.asyncProperty(yamlish, fc.constantFrom('yaml', 'ini', 'txt'), async (lines, ext) => loadsOrExplains(lines.join('\n'), ext)), { numRuns: 300 });
+  await fc.assert(fc.asyncProperty(yamlish, fc.constantFrom('yaml', 'ini', 'txt'), async (lines, ext) => loadsOrExplains(lines.join('\n'), ext)), { numRuns: 300 * scale });
   t.pass();
 });
 
@@ -82,7 +84,7 @@ test('random mutations of a valid inventory load or throw InventoryError', async
       }
       return loadsOrExplains(stringify(doc));
     }),
-    { numRuns: 400 },
+    { numRuns: 400 * scale },
   );
   t.pass();
 });
