@@ -124,12 +124,8 @@ export function runLab(args: string[], input?: string): Promise<ExecResult> {
 }
 
 /** True when every host of the lab in dir still has its init and sshd. */
-async function alive(dir: string, names: string[]): Promise<boolean> {
-  for (const n of names) {
-    const r = await runLab(['exec', n, '--dir', dir, '--', 'sh', '-c', 'kill -0 "$(cat /run/sshd.pid)"']);
-    if (r.code !== 0) return false;
-  }
-  return true;
+async function alive(dir: string): Promise<boolean> {
+  return (await runLab(['check', '--dir', dir])).code === 0;
 }
 
 function makeLab(dir: string, net: number): Lab {
@@ -185,7 +181,7 @@ async function bringUp(dir: string, opts: LabOptions): Promise<Lab> {
       env.LAB_SUDO === (opts.sudoUser ? '1' : '0') &&
       existsSync(join(dir, 'hosts.json')) &&
       (opts.hosts !== undefined || clusterUp(dir) === clusterShape(opts));
-    if (same && (await alive(dir, names))) return makeLab(dir, opts.net);
+    if (same && (await alive(dir))) return makeLab(dir, opts.net);
     const r = await runLab(['down', '--dir', dir]);
     if (r.code !== 0) throw new Error(`sharedLab: lab down --dir ${dir} (other shape): exit ${r.code}: ${r.stderr.trim()}`);
   }

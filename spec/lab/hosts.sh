@@ -13,7 +13,8 @@
 #   hosts.sh exec HOST [--dir DIR] -- CMD...
 #   hosts.sh fault sshd-stop|sshd-start|cut|uncut HOST [--dir DIR]
 #   hosts.sh fault kill HOST PROCESS-NAME [--signal SIG] [--dir DIR]
-#   hosts.sh list [--dir DIR]
+#   hosts.sh list [--dir DIR]          (hosts.json)
+#   hosts.sh check [--dir DIR]         (exit 0 when every host runs its init and sshd)
 # env: LAB_JOBS (parallel host creation, default 8), LAB_KEEP_FAILED=1 (keep a half-made lab)
 set -euo pipefail
 
@@ -471,12 +472,27 @@ cmd_list() {
   cat "$LAB_DIR/hosts.json"
 }
 
+# exit 0 when every host of the lab runs its init and its sshd; else name the first that does not
+cmd_check() {
+  parse_common "$@"
+  load_env || die "check: no lab in ${LAB_DIR}"
+  names_array
+  local h p sp
+  for h in "${NAMES[@]}"; do
+    p=$(init_pid "$h")
+    sp=
+    read -r sp 2>/dev/null <"/proc/$p/root/run/sshd.pid" || true
+    [ -n "$sp" ] && [ -d "/proc/$p/root/proc/$sp" ] || die "$h: sshd is not running"
+  done
+}
+
 case "${1:-}" in
   up) shift; cmd_up "$@" ;;
   down) shift; cmd_down "$@" ;;
   exec) shift; cmd_exec "$@" ;;
   fault) shift; cmd_fault "$@" ;;
   list) shift; cmd_list "$@" ;;
+  check) shift; cmd_check "$@" ;;
   _mkhost) LAB_DIR=$(realpath -m "$LAB_DIR"); OPT_DIR=$LAB_DIR; cmd_mkhost "$2" "$3" ;;
   _init) OPT_DIR=$LAB_DIR; cmd_init "$2" "$3" ;;
   *) sed -n '2,17p' "$SELF" >&2; exit 2 ;;

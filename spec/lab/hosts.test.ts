@@ -177,6 +177,9 @@ test.serial('fault sshd-stop refuses new ssh but keeps open sessions; sshd-start
   t.is(refused.code, 255);
   t.regex(refused.stderr, /Connection refused/);
   t.is((await open).stdout.trim(), 'still-here', 'the open session survived');
+  const check = await lab.lab(['check']);
+  t.is(check.code, 1);
+  t.regex(check.stderr, /h002: sshd is not running/);
   const others = await ssh(lab, 'root', host('h003').address, 'hostname');
   t.is(others.stdout.trim(), 'h003');
   const start = await lab.lab(['fault', 'sshd-start', 'h002']);
@@ -184,6 +187,7 @@ test.serial('fault sshd-stop refuses new ssh but keeps open sessions; sshd-start
   const back = await ssh(lab, 'root', a, 'hostname'); // StrictHostKeyChecking=yes: same key
   t.is(back.code, 0, back.stderr);
   t.is(back.stdout.trim(), 'h002');
+  t.is((await lab.lab(['check'])).code, 0);
 });
 
 test.serial('fault cut takes a host off the bridge, uncut puts it back', async (t) => {
