@@ -54,6 +54,21 @@ function sleeperPod(name: string, seconds = 3600, extra: Record<string, unknown>
   };
 }
 
+let kcmRuns = 0;
+/** Start the controller-manager with kubeadm's flags (node-monitor grace 10 s, no eviction during the tests). */
+function startKcm(): Proc {
+  const pki = cp.pki;
+  const conf = cp.controllerManagerConf;
+  return startProc(join(LAB_BIN, 'kube-controller-manager'), [
+    `--authentication-kubeconfig=${conf}`, `--authorization-kubeconfig=${conf}`, '--bind-address=127.0.0.1',
+    `--client-ca-file=${pki}/ca.crt`, '--cluster-name=kubernetes', `--cluster-signing-cert-file=${pki}/ca.crt`,
+    `--cluster-signing-key-file=${pki}/ca.key`, '--controllers=*,bootstrapsigner,tokencleaner', `--kubeconfig=${conf}`,
+    '--leader-elect=false', `--requestheader-client-ca-file=${pki}/front-proxy-ca.crt`, `--root-ca-file=${pki}/ca.crt`,
+    `--service-account-private-key-file=${pki}/sa.key`, '--service-cluster-ip-range=10.96.0.0/12', '--use-service-account-credentials=true',
+    '--node-monitor-grace-period=10s', '--lab-eviction-timeout=600s',
+  ], join(BASE, `cp/log/kcm.${++kcmRuns}.log`));
+}
+
 test.before(async () => {
   for (const c of ['apiserver', 'controller-manager', 'kubelet', 'crictl', 'systemctl', 'workload']) {
     const main = join(SIM_DIST, `spec/lab/sim/${c}/main.js`);
@@ -62,16 +77,7 @@ test.before(async () => {
   rmSync(BASE, { recursive: true, force: true });
   cp = await startControlPlane({ dir: join(BASE, 'cp') });
   admin = KubeClient.fromFile(cp.adminConf);
-  const pki = cp.pki;
-  const conf = cp.controllerManagerConf;
-  kcm = startProc(join(LAB_BIN, 'kube-controller-manager'), [
-    `--authentication-kubeconfig=${conf}`, `--authorization-kubeconfig=${conf}`, '--bind-address=127.0.0.1',
-    `--client-ca-file=${pki}/ca.crt`, '--cluster-name=kubernetes', `--cluster-signing-cert-file=${pki}/ca.crt`,
-    `--cluster-signing-key-file=${pki}/ca.key`, '--controllers=*,bootstrapsigner,tokencleaner', `--kubeconfig=${conf}`,
-    '--leader-elect=false', `--requestheader-client-ca-file=${pki}/front-proxy-ca.crt`, `--root-ca-file=${pki}/ca.crt`,
-    `--service-account-private-key-file=${pki}/sa.key`, '--service-cluster-ip-range=10.96.0.0/12', '--use-service-account-credentials=true',
-    '--node-monitor-grace-period=10s', '--lab-eviction-timeout=600s',
-  ], join(BASE, 'cp/log/kcm.log'));
+  kcm = startKcm();
 });
 
 test.after.always(async () => {
@@ -235,4 +241,229 @@ test.serial('static etcd: the real etcd runs from a kubeadm-style manifest with 
   const c = (await r.containers(false)).find((x) => x.metadata.name === 'etcd');
   t.truthy(c);
   t.regex((await r.crictl('ps', '--name', 'etcd|kube-apiserver', '-q')).stdout, new RegExp(c.id));
+});
+
+const b64 = (s: string) => Buffer.from(s).toString('base64');
+
+async function nodeJson(name: string): Promise<any> {
+  return JSON.parse(await kubectl('get', 'node', name, '-o', 'json'));
+}
+
+function readyOf(o: any): string | undefined {
+  return o?.status?.conditions?.find((c: any) => c.type === 'Ready')?.status;
+}
+
+async function leaseRenew(name: string): Promise<string | undefined> {
+  const r = await admin.get(`/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/${name}`);
+  return r.status === 200 ? r.body.spec.renewTime : undefined;
+}
+
+test.serial('TLS bootstrap: token -> CSR -> signed client cert in kubelet-client-current.pem -> kubelet.conf -> Node Ready with a renewed Lease', async (t) => {
+  const r = await rig('boot1');
+  const [id, secret] = ['n0de7a', 'k3l3tb00tstrap01'];
+  const s = await admin.post('/api/v1/namespaces/kube-system/secrets', {
+    apiVersion: 'v1', kind: 'Secret', type: 'bootstrap.kubernetes.io/token',
+    metadata: { name: `bootstrap-token-${id}`, namespace: 'kube-system' },
+    data: { 'token-id': b64(id), 'token-secret': b64(secret), 'usage-bootstrap-authentication': b64('true'), 'usage-bootstrap-signing': b64('true'), 'auth-extra-groups': b64('system:bootstrappers:kubeadm:default-node-token') },
+  });
+  t.true(s.status === 201 || s.status === 409, s.text);
+  writeTokenKubeconfig(r.path('etc/kubernetes/bootstrap-kubelet.conf'), { server: cp.server, serverCa: cp.cas.ca, user: 'tls-bootstrap-token-user', token: `${id}.${secret}` });
+  t.is((await r.systemctl('start', 'kubelet')).code, 0);
+  await waitFor('kubelet.conf written by the bootstrap', () => existsSync(r.path('etc/kubernetes/kubelet.conf')), 30_000);
+  const current = r.path('var/lib/kubelet/pki/kubelet-client-current.pem');
+  t.true(lstatSync(current).isSymbolicLink());
+  t.regex(readlinkSync(current), /kubelet-client-\d{4}-\d{2}-\d{2}-\d{2}-\d{2}-\d{2}\.pem$/);
+  const pem = readFileSync(current, 'utf8');
+  t.regex(pem, /-----BEGIN (RSA |EC )?PRIVATE KEY-----/);
+  const cert = new X509Certificate(pem);
+  t.is(cert.subject.split('\n').sort().join(','), 'CN=system:node:boot1,O=system:nodes');
+  t.true(cert.verify(new X509Certificate(cp.cas.ca.certPem).publicKey), 'signed by the cluster CA');
+  const conf = readFileSync(r.path('etc/kubernetes/kubelet.conf'), 'utf8');
+  t.true(conf.includes(`client-certificate: ${current}`));
+  t.true(conf.includes(`client-key: ${current}`));
+  t.false(existsSync(r.path('etc/kubernetes/bootstrap-kubelet.conf')));
+  const csrs = JSON.parse(await kubectl('get', 'csr', '-o', 'json')).items.filter((c: any) => c.spec.username === `system:bootstrap:${id}`);
+  t.is(csrs.length, 1);
+  t.regex(csrs[0].metadata.name, /^node-csr-/);
+  t.is(csrs[0].spec.signerName, 'kubernetes.io/kube-apiserver-client-kubelet');
+  t.deepEqual([...csrs[0].spec.usages].sort(), ['client auth', 'digital signature', 'key encipherment']);
+  const node = await waitFor('node boot1 Ready', async () => {
+    const n = await nodeJson('boot1');
+    return readyOf(n) === 'True' && n;
+  }, 20_000);
+  t.is(node.metadata.labels['kubernetes.io/hostname'], 'boot1');
+  t.is(node.metadata.labels['kubernetes.io/os'], 'linux');
+  t.is(node.status.nodeInfo.kubeletVersion, 'v1.32.4');
+  t.deepEqual(node.status.addresses, [{ type: 'InternalIP', address: '127.0.0.1' }, { type: 'Hostname', address: 'boot1' }]);
+  const r1 = await waitFor('lease', () => leaseRenew('boot1'));
+  const r2 = await waitFor('lease renewed', async () => ((await leaseRenew('boot1')) !== r1 ? leaseRenew('boot1') : undefined), 10_000);
+  t.not(r1, r2);
+  t.false(r.log().includes(secret), 'the bootstrap token never reaches the log');
+});
+
+test.serial('a kubelet.conf from another CA fails at TLS: no Lease renewal, and the controller-manager marks the Node NotReady', async (t) => {
+  const r = await rig('rogue1');
+  await nodeKubeconfig(r);
+  t.is((await r.systemctl('start', 'kubelet')).code, 0);
+  await waitFor('node rogue1 Ready', async () => readyOf(await nodeJson('rogue1')) === 'True', 20_000);
+  await r.systemctl('stop', 'kubelet');
+  const other = await newCA('kubernetes');
+  await writeClientKubeconfig(r.path('etc/kubernetes/kubelet.conf'), { server: cp.server, serverCa: cp.cas.ca, ca: other, cn: 'system:node:rogue1', orgs: ['system:nodes'] });
+  t.is((await r.systemctl('start', 'kubelet')).code, 0);
+  await sleep(3000);
+  const before = await leaseRenew('rogue1');
+  await sleep(5000);
+  t.is(await leaseRenew('rogue1'), before, 'the Lease is not renewed');
+  t.regex(r.log().split('Kubelet version').pop()!, /Error updating node status.*(certificate|Unauthorized|401|socket hang up|ECONNRESET|alert)/i);
+  await waitFor('node rogue1 not Ready', async () => readyOf(await nodeJson('rogue1')) !== 'True', 30_000, 1000);
+  t.is((await r.systemctl('is-active', 'kubelet')).stdout.trim(), 'active', 'the kubelet keeps running and retrying');
+});
+
+test.serial('serverTLSBootstrap: the kubelet-serving CSR stays Pending until approved, then the kubelet serves with the signed cert', async (t) => {
+  const r = await rig('serve1', { serverTLSBootstrap: true });
+  await nodeKubeconfig(r);
+  t.is((await r.systemctl('start', 'kubelet')).code, 0);
+  const csr = await waitFor('kubelet-serving CSR', async () =>
+    JSON.parse(await kubectl('get', 'csr', '-o', 'json')).items.find((c: any) => c.spec.signerName === 'kubernetes.io/kubelet-serving' && c.spec.username === 'system:node:serve1'), 20_000);
+  t.deepEqual([...csr.spec.usages].sort(), ['digital signature', 'key encipherment', 'server auth']);
+  await sleep(4000);
+  const pending = JSON.parse(await kubectl('get', 'csr', csr.metadata.name, '-o', 'json'));
+  t.falsy(pending.status?.certificate, 'nobody approves serving CSRs by default');
+  t.false(existsSync(r.path('var/lib/kubelet/pki/kubelet-server-current.pem')));
+  const handshake = () => new Promise<X509Certificate>((resolve, reject) => {
+    const s = tls.connect({ host: '127.0.0.1', port: r.port, ca: cp.cas.ca.certPem }, () => {
+      const c = s.getPeerX509Certificate();
+      s.end();
+      c ? resolve(c) : reject(new Error('no peer cert'));
+    });
+    s.on('error', reject);
+  });
+  await t.throwsAsync(handshake(), undefined, 'no serving cert before approval');
+  await kubectl('certificate', 'approve', csr.metadata.name);
+  await waitFor('kubelet-server-current.pem', () => existsSync(r.path('var/lib/kubelet/pki/kubelet-server-current.pem')), 20_000);
+  const served = await waitFor('TLS with the signed serving cert', () => handshake(), 10_000);
+  t.regex(served.subject, /CN=system:node:serve1/);
+  t.regex(served.subjectAltName ?? '', /DNS:serve1/);
+  t.regex(served.subjectAltName ?? '', /IP Address:127\.0\.0\.1/);
+});
+
+async function podJson(ns: string, name: string): Promise<any> {
+  return JSON.parse(await kubectl('get', 'pod', '-n', ns, name, '-o', 'json'));
+}
+
+test.serial('workloads: run with their SA token, survive systemctl restart kubelet unchanged, die with crictl rm $(crictl ps -aq), go with a pod delete', async (t) => {
+  const r = await rig('work1');
+  await nodeKubeconfig(r);
+  r.manifest('sleeper.yaml', sleeperPod('sleeper'));
+  t.is((await r.systemctl('start', 'kubelet')).code, 0);
+  await waitFor('node work1 Ready', async () => readyOf(await nodeJson('work1')) === 'True', 20_000);
+  const ns = 'default';
+  await admin.post(`/api/v1/namespaces/${ns}/serviceaccounts`, { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'app', namespace: ns } });
+  await admin.post(`/api/v1/namespaces/${ns}/secrets`, {
+    apiVersion: 'v1', kind: 'Secret', type: 'kubernetes.io/service-account-token',
+    metadata: { name: 'app-token', namespace: ns, annotations: { 'kubernetes.io/service-account.name': 'app' } },
+  });
+  await waitFor('token filled by the controller-manager', async () => (await admin.get(`/api/v1/namespaces/${ns}/secrets/app-token`)).body?.data?.token, 20_000);
+  const pod = (name: string) => ({
+    apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: ns },
+    spec: { nodeName: 'work1', serviceAccountName: 'app', containers: [{ name: 'web', image: 'nginx:1.27' }], volumes: [{ name: 'app-token', secret: { secretName: 'app-token' } }] },
+  });
+  const created = await admin.post(`/api/v1/namespaces/${ns}/pods`, pod('web'));
+  t.is(created.status, 201, created.text);
+  const running = await waitFor('web Running and Ready', async () => {
+    const p = await podJson(ns, 'web');
+    return p.status?.phase === 'Running' && readyOf(p) === 'True' && p;
+  }, 30_000, 500);
+  const cs = running.status.containerStatuses[0];
+  t.regex(cs.containerID, /^containerd:\/\/[0-9a-f]{64}$/);
+  t.is(cs.restartCount, 0);
+  t.truthy(cs.state.running.startedAt);
+  t.is(readFileSync(r.path('run/lab/workloads/default_web.health'), 'utf8').trim(), 'ok');
+  const cid = cs.containerID.slice('containerd://'.length);
+  const pid = await r.pidOf(cid);
+  t.true(alive(pid));
+  // the mirror pod of the static pod
+  const mirror = await waitFor('mirror pod', async () => {
+    const p = await podJson('kube-system', 'sleeper-work1').catch(() => undefined);
+    return p?.status?.phase === 'Running' && p;
+  }, 20_000);
+  t.is(mirror.metadata.annotations['kubernetes.io/config.source'], 'file');
+
+  // systemctl restart kubelet: the workload keeps running, adopted with the same id and startedAt
+  t.is((await r.systemctl('restart', 'kubelet')).code, 0);
+  await sleep(6000);
+  const after = await podJson(ns, 'web');
+  t.is(after.status.containerStatuses[0].containerID, cs.containerID);
+  t.is(after.status.containerStatuses[0].state.running.startedAt, cs.state.running.startedAt);
+  t.is(after.status.containerStatuses[0].restartCount, 0);
+  t.true(alive(pid));
+  t.is(readyOf(after), 'True');
+
+  // the article's trap, with the kubelet stopped (so nothing restarts in between):
+  // crictl stop $(crictl ps -q); crictl rm $(crictl ps -aq) takes the workload too
+  t.is((await r.systemctl('stop', 'kubelet')).code, 0);
+  const running1 = (await r.crictl('ps', '-q')).stdout.trim().split('\n');
+  t.true(running1.includes(cid));
+  t.is((await r.crictl('stop', ...running1)).code, 0);
+  const all = (await r.crictl('ps', '-aq')).stdout.trim().split('\n');
+  t.true(all.includes(cid));
+  t.is((await r.crictl('rm', ...all)).code, 0);
+  t.false(alive(pid), 'the workload process was killed');
+  t.is((await r.crictl('ps', '-aq')).stdout.trim(), '');
+  t.is((await r.systemctl('start', 'kubelet')).code, 0);
+  const restarted = await waitFor('web restarted by the kubelet', async () => {
+    const p = await podJson(ns, 'web');
+    const c = p.status?.containerStatuses?.[0];
+    return c?.containerID !== cs.containerID && c?.state?.running && p;
+  }, 30_000, 500);
+  t.not(restarted.status.containerStatuses[0].state.running.startedAt, cs.state.running.startedAt);
+
+  // a pod deleted in the API: its process is killed and its sandbox removed
+  const newPid = await r.pidOf(restarted.status.containerStatuses[0].containerID.slice('containerd://'.length));
+  await kubectl('delete', 'pod', '-n', ns, 'web', '--wait=false');
+  await waitFor('web process killed', () => !alive(newPid), 20_000);
+  await waitFor('web sandbox removed', async () => (await r.crictl('pods', '--name', '^web$', '-q')).stdout.trim() === '', 10_000);
+  await waitFor('web gone from the API', async () => (await admin.get(`/api/v1/namespaces/${ns}/pods/web`)).status === 404, 20_000);
+});
+
+test.serial('a workload whose token stops verifying turns unready but keeps running; a recreated pod gets the new token', async (t) => {
+  const r = await rig('work2');
+  await nodeKubeconfig(r);
+  t.is((await r.systemctl('start', 'kubelet')).code, 0);
+  const ns = 'kube-public';
+  await admin.post(`/api/v1/namespaces/${ns}/serviceaccounts`, { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'app2', namespace: ns } });
+  await admin.post(`/api/v1/namespaces/${ns}/secrets`, {
+    apiVersion: 'v1', kind: 'Secret', type: 'kubernetes.io/service-account-token',
+    metadata: { name: 'app2-token', namespace: ns, annotations: { 'kubernetes.io/service-account.name': 'app2' } },
+  });
+  const tok1 = await waitFor('token filled', async () => (await admin.get(`/api/v1/namespaces/${ns}/secrets/app2-token`)).body?.data?.token, 20_000);
+  const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'api-user', namespace: ns }, spec: { nodeName: 'work2', serviceAccountName: 'app2', containers: [{ name: 'c', image: 'busybox' }], volumes: [{ name: 't', secret: { secretName: 'app2-token' } }] } };
+  t.is((await admin.post(`/api/v1/namespaces/${ns}/pods`, pod)).status, 201);
+  const p1 = await waitFor('api-user Ready', async () => {
+    const p = await podJson(ns, 'api-user');
+    return readyOf(p) === 'True' && p;
+  }, 30_000, 500);
+  const pid = await r.pidOf(p1.status.containerStatuses[0].containerID.slice(13));
+  // the sa key pair is replaced (as in a PKI rebuild): apiserver and controller-manager restart with it
+  await cp.restartApiserver({ ...cp.cas, sa: await newKey() });
+  await kcm.stop();
+  kcm = startKcm();
+  // procedure step 15: blank the token; the controller-manager refills it, signed with the new key
+  await admin.patch(`/api/v1/namespaces/${ns}/secrets/app2-token`, { data: { token: null } });
+  await waitFor('a new token', async () => {
+    const tk = (await admin.get(`/api/v1/namespaces/${ns}/secrets/app2-token`)).body?.data?.token;
+    return tk && tk !== tok1;
+  }, 20_000);
+  const p2 = await waitFor('api-user unready', async () => {
+    const p = await podJson(ns, 'api-user');
+    return readyOf(p) === 'False' && p;
+  }, 20_000, 500);
+  t.regex(readFileSync(r.path(`run/lab/workloads/${ns}_api-user.health`), 'utf8'), /^401/);
+  t.true(alive(pid), 'still running');
+  t.is(p2.status.containerStatuses[0].restartCount, 0);
+  await kubectl('delete', 'pod', '-n', ns, 'api-user', '--wait=false');
+  await waitFor('old pod gone', async () => (await admin.get(`/api/v1/namespaces/${ns}/pods/api-user`)).status === 404, 20_000);
+  t.is((await admin.post(`/api/v1/namespaces/${ns}/pods`, pod)).status, 201);
+  await waitFor('recreated api-user Ready', async () => readyOf(await podJson(ns, 'api-user')) === 'True', 30_000, 500);
+  t.false(alive(pid));
 });
