@@ -1,5 +1,4 @@
 /** Confirmation before a run changes a cluster: the operator types the cluster name. Never hangs without a terminal. */
-import { input } from '@inquirer/prompts';
 import { EXIT, ExitError } from './exit.js';
 
 /** True when a person can answer a prompt (stdin and stderr are terminals). */
@@ -17,6 +16,7 @@ export function requirePrompt(what: string): void {
 /** Ask the operator to type the cluster name; ExitError(2) when the answer differs. */
 export async function confirmCluster(cluster: string, what: string): Promise<void> {
   requirePrompt(what);
+  const { input } = await import('@inquirer/prompts');
   const answer = await input({ message: `${what}: type the cluster name (${cluster}) to go on:` }, { output: process.stderr });
   if (answer.trim() !== cluster) throw new ExitError(EXIT.usage, `not confirmed: typed ${JSON.stringify(answer.trim())}, cluster is ${cluster}; nothing was changed`);
 }

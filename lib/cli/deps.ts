@@ -2,7 +2,6 @@
  * The CLI's collaborators from other parts of kubemend (inventory loading, --limit, the SSH
  * transport): the CLI is the one place that wires them together; tests inject fakes.
  */
-import { password } from '@inquirer/prompts';
 import { loadInventory, selectHosts } from '../inventory/index.js';
 import type { Host, Inventory } from '../inventory/types.js';
 import { registerSecret } from '../core/secret.js';
@@ -30,6 +29,7 @@ async function askSudoPassword(): Promise<string> {
   let pw = process.env.KUBEMEND_SUDO_PASSWORD;
   if (pw === undefined) {
     if (!canPrompt()) throw new Error('a host uses sudo: password, and there is no terminal to ask on: set KUBEMEND_SUDO_PASSWORD');
+    const { password } = await import('@inquirer/prompts');
     pw = await password({ message: 'sudo password:', mask: true }, { output: process.stderr });
   }
   registerSecret(pw, 'sudo-password');

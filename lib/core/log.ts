@@ -1,6 +1,5 @@
 /** Renderers of run events: terminal text (one line per host event, host first), JSON lines, and a winston log file per run. */
 import { join } from 'node:path';
-import winston from 'winston';
 import { type EventSink, type StampedEvent, formatEvent, redactDeep } from './events.js';
 import { redact } from './secret.js';
 
@@ -31,8 +30,9 @@ const levelOf = (e: StampedEvent): string =>
       ? 'debug'
       : 'info';
 
-/** Open `dir/run.log` with winston. */
-export function openFileLog(dir: string): FileLog {
+/** Open `dir/run.log` with winston (loaded on first use: it costs start-up time). */
+export async function openFileLog(dir: string): Promise<FileLog> {
+  const { default: winston } = await import('winston');
   const file = join(dir, 'run.log');
   const transport = new winston.transports.File({ filename: file, options: { flags: 'a', mode: 0o600 } });
   const logger = winston.createLogger({

@@ -18,7 +18,7 @@ test('a real run journals every step; every line parses; no secret value appears
   const state = mkdtempSync(join(tmpdir(), 'km-journal-'));
   const dir = runDir(state, 'r1');
   const journal = openJournal(dir);
-  const log = openFileLog(dir);
+  const log = await openFileLog(dir);
   const pw = new Secret('sudo-password', PASSWORD);
   const pb: Playbook = {
     ...hello,

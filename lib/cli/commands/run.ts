@@ -75,7 +75,7 @@ export async function runCommand(deps: Deps, name: string | undefined, a: RunArg
     const dir = ensureRunDir(runDir(args.stateDir, runId));
     if (!resume) writeFileSync(join(dir, 'plan.json'), JSON.stringify(plan, null, 2) + '\n', { mode: 0o600 });
     const journal = openJournal(dir);
-    const log = openFileLog(dir);
+    const log = await openFileLog(dir);
     const render: EventSink = args.logFormat === 'json' ? jsonRenderer(out) : textRenderer(out, args.verbose);
     let result;
     try {
