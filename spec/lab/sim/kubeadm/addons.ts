@@ -35,7 +35,7 @@ function podSpec(c: Config, app: string, sa: string, secret: string, nodeName?: 
   };
 }
 
-/** Run `addon coredns`: ConfigMap, service account + legacy token, Deployment, Service and its pods. */
+/** Run `addon coredns`: ConfigMap, service account + legacy token, Deployment, and two pods (the lab has no Deployment controller). */
 export async function runCoreDNS(api: Api, c: Config): Promise<void> {
   const secret = await serviceAccountWithLegacyToken(api, 'coredns');
   await api.createIfMissing(`${NS}/configmaps`, {
@@ -56,7 +56,7 @@ export async function runCoreDNS(api: Api, c: Config): Promise<void> {
   say('[addons] Applied essential addon: CoreDNS');
 }
 
-/** Run `addon kube-proxy`: ConfigMap, service account + legacy token, DaemonSet and this node's pod. */
+/** Run `addon kube-proxy`: ConfigMap, service account + legacy token, DaemonSet (the controller-manager makes its pods). */
 export async function runKubeProxy(api: Api, c: Config): Promise<void> {
   const secret = await serviceAccountWithLegacyToken(api, 'kube-proxy');
   await api.createIfMissing(`${NS}/configmaps`, {
@@ -70,10 +70,6 @@ export async function runKubeProxy(api: Api, c: Config): Promise<void> {
   await api.createIfMissing('/apis/apps/v1/namespaces/kube-system/daemonsets', {
     apiVersion: 'apps/v1', kind: 'DaemonSet', metadata: { name: 'kube-proxy', namespace: 'kube-system', labels },
     spec: { selector: { matchLabels: labels }, template: { metadata: { labels }, spec: podSpec(c, 'kube-proxy', 'kube-proxy', secret) } },
-  });
-  await api.createIfMissing(`${NS}/pods`, {
-    apiVersion: 'v1', kind: 'Pod', metadata: { name: `kube-proxy-${c.nodeName}`, namespace: 'kube-system', labels },
-    spec: podSpec(c, 'kube-proxy', 'kube-proxy', secret, c.nodeName),
   });
   say('[addons] Applied essential addon: kube-proxy');
 }
