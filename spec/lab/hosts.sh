@@ -125,6 +125,7 @@ cmd_up() {
   ip link show "$LAB_BR" >/dev/null 2>&1 && die "bridge $LAB_BR exists: another lab uses net $LAB_NET (take it down, or use another --net)"
   ip netns list | grep -q "^kmlab$LAB_NET-" && die "network namespaces kmlab$LAB_NET-* exist: another lab uses net $LAB_NET"
   LAB_REPO=$REPO_DEFAULT
+  [[ "$LAB_DIR$LAB_REPO" =~ [[:space:]] ]] && die "the lab folder and the checkout path must not contain spaces ($LAB_DIR, $LAB_REPO)"
   [ -d "$LAB_REPO/spec/lab/bin" ] || die "missing $LAB_REPO/spec/lab/bin"
 
   local t0 own=0
@@ -286,30 +287,30 @@ cmd_init() {
   load_env || { echo "init: no lab.env" >&2; exit 1; }
   local d=$LAB_DIR/hosts/$h
   umask 022
-  hostname "$h"
+  echo "$h" >/proc/sys/kernel/hostname
   # the root's /run/netns/* (one per lab host) and /sys (the root netns' devices) are not this host's
-  umount -l /run/netns 2>/dev/null || true
-  umount -l /sys
-  mount -t sysfs "kmlab-sys-$h" /sys
+  umount -l /run/netns /sys 2>/dev/null || umount -l /sys
   local f
   for f in all default lo eth0; do echo 1 >"/proc/sys/net/ipv6/conf/$f/disable_ipv6"; done
   # no default route: the host only reaches 10.NET.0.0/16
   printf 'addr add %s/16 dev eth0\nlink set lo up\nlink set eth0 up\n' "$(addr_of "$i")" | ip -batch -
-  mount -t overlay "kmlab-etc-$h" -o "lowerdir=/etc,upperdir=$d/etc.up,workdir=$d/etc.wk,volatile" /etc
-  mount -t overlay "kmlab-var-$h" -o "lowerdir=/var,upperdir=$d/var.up,workdir=$d/var.wk,volatile" /var
-  mount --bind "$d/root" /root
-  mount --bind "$d/home" /home
-  mount -t tmpfs -o mode=0755,size=1m "kmlab-opt-$h" /opt
-  mkdir /opt/kubemend
-  mount --bind "$LAB_REPO" /opt/kubemend
-  mount -o remount,bind,ro /opt/kubemend
-  mount --bind "$LAB_REPO/spec/lab/bin" /usr/local/bin
-  mount -o remount,bind,ro /usr/local/bin
-  mount -t tmpfs -o mode=0755,size=64m "kmlab-run-$h" /run
+  # every mount in one `mount -a` (it reads the whole table first, so over-mounting /tmp, where the
+  # table and the lab folder usually are, comes last and is fine)
+  cat >"$d/fstab" <<FSTAB
+kmlab-sys-$h /sys sysfs defaults 0 0
+kmlab-etc-$h /etc overlay lowerdir=/etc,upperdir=$d/etc.up,workdir=$d/etc.wk,volatile 0 0
+kmlab-var-$h /var overlay lowerdir=/var,upperdir=$d/var.up,workdir=$d/var.wk,volatile 0 0
+$d/root /root none bind 0 0
+$d/home /home none bind 0 0
+kmlab-opt-$h /opt tmpfs mode=0755,size=1m 0 0
+$LAB_REPO /opt/kubemend none bind,ro,X-mount.mkdir 0 0
+$LAB_REPO/spec/lab/bin /usr/local/bin none bind,ro 0 0
+kmlab-run-$h /run tmpfs mode=0755,size=64m 0 0
+kmlab-tmp-$h /tmp tmpfs mode=1777,size=256m 0 0
+kmlab-shm-$h /dev/shm tmpfs mode=1777,size=64m 0 0
+FSTAB
+  mount -a -T "$d/fstab"
   mkdir -m 0755 /run/sshd /run/lock /run/lab   # sshd's privsep dir: root-owned, 0755
-  # last: the lab folder (usually under /tmp) is not needed inside the host after this point
-  mount -t tmpfs -o mode=1777,size=256m "kmlab-tmp-$h" /tmp
-  mount -t tmpfs -o mode=1777,size=64m "kmlab-shm-$h" /dev/shm
   cd /
   start_sshd
   # the reaper (dash: 1.7 MiB): it reaps every orphan while in `wait`; its sleeper is named
