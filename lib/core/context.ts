@@ -7,10 +7,10 @@ import { tail } from './events.js';
 import type { Executor } from './executor.js';
 import { quoteArgv } from './quote.js';
 import { type Arg, Secret, registerSecret } from './secret.js';
+import type { CaptureOptions, CommandOptions, Fact, HostContext, PhaseContext } from './types.js';
+
 /** The host name used in events of cluster-level steps. */
 export const CLUSTER = '(cluster)';
-
-import type { CaptureOptions, CommandOptions, Fact, HostContext, PhaseContext } from './types.js';
 
 /** What the contexts of one run share. */
 export interface RunState {
