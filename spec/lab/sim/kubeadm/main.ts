@@ -63,6 +63,12 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
+// a closed pipe (`kubeadm ... | head`) ends the process quietly, as SIGPIPE ends a Go program
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') process.exit(141);
+  throw e;
+});
+
 main(process.argv.slice(2)).then((code) => {
   process.exitCode = code;
 });
