@@ -16,9 +16,15 @@ import { newCA, newKey, signCert, writeKeyPair } from './sim/pki.js';
 import { KubeClient } from './sim/kubeclient.js';
 import { humanDuration, table } from './sim/crictl/format.js';
 import { NodeRig, alive, sleep, waitFor } from './node/rig.js';
+import { type Lab, requireRoot, sharedLab } from '../helpers/lab.js';
 
 const run = promisify(execFile);
 const BASE = '/tmp/h-node/unit';
+/** This file's lab: net 73, its bridge address in the root namespace. */
+const LAB_NET = 73;
+const BRIDGE = `10.${LAB_NET}.0.1`;
+const LAB_DIR = '/tmp/h-node/lab';
+let lab: Lab | undefined;
 
 let cp: ControlPlane;
 let admin: KubeClient;
@@ -75,12 +81,21 @@ test.before(async () => {
     if (!existsSync(main)) throw new Error(`${main} is missing: run npm run build first`);
   }
   rmSync(BASE, { recursive: true, force: true });
-  cp = await startControlPlane({ dir: join(BASE, 'cp') });
+  // reachable from the lab hosts through the bridge address (10.73.0.1) as well as 127.0.0.1
+  cp = await startControlPlane({ dir: join(BASE, 'cp'), apiserverArgs: ['--bind-address=0.0.0.0'] });
+  const key = await newKey();
+  writeKeyPair(cp.pki, 'apiserver', await signCert({
+    ca: cp.cas.ca, key, cn: 'kube-apiserver', usages: ['server'],
+    dnsNames: ['localhost', 'kubernetes', 'kubernetes.default', 'kubernetes.default.svc', 'kubernetes.default.svc.cluster.local'],
+    ips: ['10.96.0.1', '127.0.0.1', BRIDGE],
+  }), key.keyPem);
+  await cp.restartApiserver();
   admin = KubeClient.fromFile(cp.adminConf);
   kcm = startKcm();
 });
 
 test.after.always(async () => {
+  if (lab && !process.env.KEEP_NODE_LAB) await lab.down().catch(() => undefined);
   for (const r of rigs) await r.destroy().catch(() => undefined);
   await kcm?.stop();
   admin?.close();
@@ -466,4 +481,109 @@ test.serial('a workload whose token stops verifying turns unready but keeps runn
   t.is((await admin.post(`/api/v1/namespaces/${ns}/pods`, pod)).status, 201);
   await waitFor('recreated api-user Ready', async () => readyOf(await podJson(ns, 'api-user')) === 'True', 30_000, 500);
   t.false(alive(pid));
+});
+
+/** Run a command in a lab host; throws with its output when it fails. */
+async function inHost(host: string, ...cmd: string[]): Promise<string> {
+  const r = await lab!.exec(host, cmd);
+  if (r.code !== 0) throw new Error(`${host}: ${cmd.join(' ')}: exit ${r.code}: ${r.stderr || r.stdout}`);
+  return r.stdout;
+}
+
+/** Set up a lab host as a node: kubelet config, kubelet.conf for system:node:HOST to the test's apiserver. */
+async function labNode(host: string): Promise<void> {
+  const conf = join(BASE, `${host}.kubelet.conf`);
+  await writeClientKubeconfig(conf, { server: `https://${BRIDGE}:${cp.apiPort}`, serverCa: cp.cas.ca, ca: cp.cas.ca, cn: `system:node:${host}`, orgs: ['system:nodes'] });
+  const cfg = ['apiVersion: kubelet.config.k8s.io/v1beta1', 'kind: KubeletConfiguration', 'staticPodPath: /etc/kubernetes/manifests', 'rotateCertificates: true', ''].join('\n');
+  const r = await lab!.exec(host, ['sh', '-c', 'mkdir -p /etc/kubernetes/manifests /var/lib/kubelet && cat > /var/lib/kubelet/config.yaml && echo ok'], { input: cfg });
+  if (r.code !== 0) throw new Error(`${host}: write config.yaml: ${r.stderr}`);
+  const k = await lab!.exec(host, ['sh', '-c', 'umask 077; cat > /etc/kubernetes/kubelet.conf'], { input: readFileSync(conf, 'utf8') });
+  if (k.code !== 0) throw new Error(`${host}: write kubelet.conf: ${k.stderr}`);
+}
+
+test.serial('in lab hosts: systemctl and crictl are the shims, the real etcd runs as a static pod with TLS, the Node registers with the host address', async (t) => {
+  if (!requireRoot(t)) return;
+  lab = await sharedLab({ hosts: 2, net: LAB_NET, dir: LAB_DIR });
+  const h = lab.hosts[0];
+  t.is((await inHost(h.name, 'sh', '-c', 'for c in systemctl crictl kubelet; do command -v $c; done')).trim().split('\n').join(','), '/usr/local/bin/systemctl,/usr/local/bin/crictl,/usr/local/bin/kubelet');
+  await labNode(h.name);
+  // etcd certs for this host, in kubeadm's layout
+  const etcdDir = join(BASE, `${h.name}-etcd`);
+  const ca = await newCA('etcd-ca');
+  writeKeyPair(etcdDir, 'ca', ca.certPem, ca.keyPem);
+  for (const [name, cn, usages] of [['server', h.name, ['server', 'client']], ['peer', h.name, ['server', 'client']], ['healthcheck-client', 'kube-etcd-healthcheck-client', ['client']]] as const) {
+    const key = await newKey();
+    writeKeyPair(etcdDir, name, await signCert({ ca, key, cn, dnsNames: ['localhost', h.name], ips: ['127.0.0.1', h.address], usages: [...usages] }), key.keyPem);
+  }
+  const files = ['ca.crt', 'ca.key', 'server.crt', 'server.key', 'peer.crt', 'peer.key', 'healthcheck-client.crt', 'healthcheck-client.key'];
+  for (const f of files) {
+    const r = await lab.exec(h.name, ['sh', '-c', `mkdir -p /etc/kubernetes/pki/etcd && cat > /etc/kubernetes/pki/etcd/${f}`], { input: readFileSync(join(etcdDir, f), 'utf8') });
+    t.is(r.code, 0, r.stderr);
+  }
+  const a = h.address;
+  const manifest = [
+    'apiVersion: v1', 'kind: Pod', 'metadata:', '  name: etcd', '  namespace: kube-system', 'spec:', '  hostNetwork: true', '  containers:', '  - name: etcd',
+    '    image: registry.k8s.io/etcd:3.5.16-0', '    command:', '    - etcd',
+    ...[`--advertise-client-urls=https://${a}:2379`, '--cert-file=/etc/kubernetes/pki/etcd/server.crt', '--client-cert-auth=true', '--data-dir=/var/lib/etcd',
+      `--initial-advertise-peer-urls=https://${a}:2380`, `--initial-cluster=${h.name}=https://${a}:2380`, '--key-file=/etc/kubernetes/pki/etcd/server.key',
+      `--listen-client-urls=https://127.0.0.1:2379,https://${a}:2379`, `--listen-peer-urls=https://${a}:2380`, `--name=${h.name}`,
+      '--peer-cert-file=/etc/kubernetes/pki/etcd/peer.crt', '--peer-client-cert-auth=true', '--peer-key-file=/etc/kubernetes/pki/etcd/peer.key',
+      '--peer-trusted-ca-file=/etc/kubernetes/pki/etcd/ca.crt', '--trusted-ca-file=/etc/kubernetes/pki/etcd/ca.crt'].map((x) => `    - ${x}`),
+    '',
+  ].join('\n');
+  t.is((await lab.exec(h.name, ['sh', '-c', 'cat > /etc/kubernetes/manifests/etcd.yaml'], { input: manifest })).code, 0);
+  t.is((await lab.exec(h.name, ['systemctl', 'is-active', 'kubelet'])).code, 3);
+  await inHost(h.name, 'systemctl', 'enable', '--now', 'kubelet');
+  t.is((await inHost(h.name, 'systemctl', 'is-active', 'kubelet')).trim(), 'active');
+  const health = await waitFor('etcd healthy inside the host', async () => {
+    const r = await lab!.exec(h.name, ['sh', '-c', 'ETCDCTL_API=3 etcdctl --endpoints=https://127.0.0.1:2379 --cacert=/etc/kubernetes/pki/etcd/ca.crt --cert=/etc/kubernetes/pki/etcd/healthcheck-client.crt --key=/etc/kubernetes/pki/etcd/healthcheck-client.key endpoint health 2>&1']);
+    return r.code === 0 && r.stdout;
+  }, 40_000, 1000);
+  t.regex(health, /is healthy/);
+  const ps = await inHost(h.name, 'crictl', 'ps', '--name', 'etcd');
+  t.regex(ps, /^CONTAINER {11}IMAGE {15}CREATED {13}STATE {15}NAME {16}ATTEMPT {13}POD ID {14}POD\n[0-9a-f]{13} .* Running {13}etcd {16}0 {19}[0-9a-f]{13} {7}etcd-h001\n$/);
+  // the other host sees none of it
+  t.is((await inHost(lab.hosts[1].name, 'crictl', 'ps', '-aq')).trim(), '');
+  const node = await waitFor('Node h001 Ready', async () => {
+    const n = await nodeJson(h.name);
+    return readyOf(n) === 'True' && n;
+  }, 30_000, 1000);
+  t.deepEqual(node.status.addresses, [{ type: 'InternalIP', address: a }, { type: 'Hostname', address: h.name }]);
+});
+
+test.serial('in lab hosts: a workload survives systemctl restart kubelet, and crictl rm $(crictl ps -aq) after stop kills it', async (t) => {
+  if (!requireRoot(t)) return;
+  lab = await sharedLab({ hosts: 2, net: LAB_NET, dir: LAB_DIR });
+  const h = lab.hosts[1].name;
+  await labNode(h);
+  await inHost(h, 'systemctl', 'start', 'kubelet');
+  await waitFor(`Node ${h} Ready`, async () => readyOf(await nodeJson(h)) === 'True', 30_000, 1000);
+  const ns = 'default';
+  const created = await admin.post(`/api/v1/namespaces/${ns}/pods`, { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'in-host', namespace: ns }, spec: { nodeName: h, containers: [{ name: 'app', image: 'busybox' }] } });
+  t.is(created.status, 201, created.text);
+  const p1 = await waitFor('in-host Ready', async () => {
+    const p = await podJson(ns, 'in-host');
+    return readyOf(p) === 'True' && p;
+  }, 30_000, 500);
+  const cs = p1.status.containerStatuses[0];
+  const cid = cs.containerID.slice('containerd://'.length);
+  const pid = JSON.parse(await inHost(h, 'crictl', 'inspect', cid)).info.pid;
+  await inHost(h, 'systemctl', 'restart', 'kubelet');
+  await sleep(5000);
+  const p2 = await podJson(ns, 'in-host');
+  t.is(p2.status.containerStatuses[0].containerID, cs.containerID);
+  t.is(p2.status.containerStatuses[0].state.running.startedAt, cs.state.running.startedAt);
+  t.is((await lab.exec(h, ['kill', '-0', String(pid)])).code, 0, 'same process');
+  // the trap, as an operator would type it in the host
+  await inHost(h, 'systemctl', 'stop', 'kubelet');
+  await inHost(h, 'sh', '-c', 'crictl stop $(crictl ps -q) >/dev/null && crictl rm $(crictl ps -aq) >/dev/null');
+  t.not((await lab.exec(h, ['kill', '-0', String(pid)])).code, 0, 'the workload was killed');
+  await inHost(h, 'systemctl', 'start', 'kubelet');
+  const p3 = await waitFor('in-host restarted', async () => {
+    const p = await podJson(ns, 'in-host');
+    const c = p.status?.containerStatuses?.[0];
+    return c?.containerID !== cs.containerID && c?.state?.running && p;
+  }, 30_000, 500);
+  t.not(p3.status.containerStatuses[0].state.running.startedAt, cs.state.running.startedAt);
+  await admin.delete(`/api/v1/namespaces/${ns}/pods/in-host`);
 });
