@@ -28,6 +28,8 @@ export interface RunState {
   facts: Map<string, Promise<unknown>>;
   /** >0 while a secret is being captured: command output stays out of events. */
   secretCaptures: number;
+  /** Run-scoped scratch space for phases. */
+  shared: Map<string, unknown>;
 }
 
 /** A short description of a command for errors: its first words up to the first flag. */
@@ -69,6 +71,8 @@ export function phaseContext<O>(state: RunState, phase: string): PhaseContext<O>
       return v;
     },
     on: (host) => hostContext<O>(state, phase, host),
+    forward: (host, targetHost, targetPort) => state.executor.forward(host, targetHost, targetPort),
+    shared: state.shared,
   };
   return ctx;
 }

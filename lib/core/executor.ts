@@ -17,6 +17,8 @@ export interface Executor {
   download(host: Host, remotePath: string): Promise<Buffer>;
   /** A mutating non-command action: runs `fn` for real, returns `dryValue` in a dry run. */
   wet<T>(fn: () => Promise<T>, dryValue: T): Promise<T>;
+  /** A local port forwarded through host to targetHost:targetPort (read-only by itself: dry runs get it too). */
+  forward(host: Host, targetHost: string, targetPort: number): Promise<{ localPort: number; close(): Promise<void> }>;
 }
 
 /** True when a dry run must not send this step. */
@@ -43,6 +45,9 @@ export function createExecutor(transport: Transport, dryRun: boolean): Executor 
     },
     async wet(fn, dryValue) {
       return dryRun ? dryValue : fn();
+    },
+    forward(host, targetHost, targetPort) {
+      return transport.forward(host, targetHost, targetPort);
     },
   };
 }

@@ -90,6 +90,7 @@ export async function runPlaybook<O>(p: RunParams<O>): Promise<RunResult> {
     captures: new Map(),
     facts: new Map(),
     secretCaptures: 0,
+    shared: new Map(),
   };
   const failures: Failure[] = [];
   const selected = selectPhases(p.playbook.phases.map((ph) => ph.id), selection);

@@ -86,6 +86,10 @@ export interface PhaseContext<O = any> {
   wet<T>(description: string, fn: () => Promise<T>, dryValue: T): Promise<T>;
   /** A context to drive another host from this phase (e.g. read the CA from the first master). */
   on(host: Host): HostContext<O>;
+  /** A local TCP port forwarded through `host` to targetHost:targetPort (e.g. the API server); also in dry runs. */
+  forward(host: Host, targetHost: string, targetPort: number): Promise<{ localPort: number; close(): Promise<void> }>;
+  /** Run-scoped scratch space shared by all phases (API clients, tunnels); never journaled. */
+  readonly shared: Map<string, unknown>;
 }
 
 /** What a phase's per-host run() sees. */
