@@ -74,7 +74,7 @@ export function readAnsibleIni(file: string, text: string): { model: AnsibleMode
   const issues: InventoryIssue[] = [];
   let section = 'ungrouped';
   let kind: 'hosts' | 'vars' | 'children' = 'hosts';
-  groupOf(m, 'all').children.push('ungrouped');
+  groupOf(m, 'all').children.add('ungrouped');
   const lines = text.split(/\r?\n/);
   for (let i = 0; i < lines.length; i++) {
     const raw = lines[i]!;
@@ -94,7 +94,7 @@ export function readAnsibleIni(file: string, text: string): { model: AnsibleMode
       section = head[1]!;
       kind = (head[2] as 'vars' | 'children' | undefined) ?? 'hosts';
       groupOf(m, section);
-      if (section !== 'all' && !groupOf(m, 'all').children.includes(section)) groupOf(m, 'all').children.push(section);
+      if (section !== 'all') groupOf(m, 'all').children.add(section);
       continue;
     }
     const at = (field: string): Position => ({ line: lineNo, column, field });
@@ -112,7 +112,7 @@ export function readAnsibleIni(file: string, text: string): { model: AnsibleMode
         continue;
       }
       const g = groupOf(m, section);
-      if (!g.children.includes(line)) g.children.push(line);
+      g.children.add(line);
       groupOf(m, line);
     } else {
       const w = words(line);
@@ -150,7 +150,7 @@ export function readAnsibleIni(file: string, text: string): { model: AnsibleMode
       if (bad) continue;
       const g = groupOf(m, section);
       for (const name of names) {
-        if (!g.hosts.includes(name)) g.hosts.push(name);
+        g.hosts.add(name);
         if (!m.hostAt.has(name)) m.hostAt.set(name, at(fieldSeg(name)));
         const hv = m.hostVars.get(name) ?? new Map<string, AnsibleValue>();
         for (const [k, v] of vars) hv.set(k, { ...v, at: { ...v.at, field: `${fieldSeg(name)}.${fieldSeg(k)}` } });

@@ -12,8 +12,10 @@ export interface AnsibleValue {
 
 /** One Ansible group. */
 export interface AnsibleGroup {
-  hosts: string[];
-  children: string[];
+  /** Host names, in file order. */
+  hosts: Set<string>;
+  /** Child group names, in file order. */
+  children: Set<string>;
   vars: Map<string, AnsibleValue>;
 }
 
@@ -33,7 +35,7 @@ export function emptyModel(): AnsibleModel {
 
 /** A new empty group. */
 export function newGroup(): AnsibleGroup {
-  return { hosts: [], children: [], vars: new Map() };
+  return { hosts: new Set(), children: new Set(), vars: new Map() };
 }
 
 /** Get or create group `name` in `m`. */
@@ -71,7 +73,7 @@ function membership(m: AnsibleModel): Map<string, Map<string, number>> {
     let groups = out.get(host);
     if (!groups) out.set(host, (groups = new Map()));
     groups.set(group, depth.get(group) ?? 1);
-    for (const [pname, p] of m.groups) if (p.children.includes(group)) add(host, pname, seen);
+    for (const [pname, p] of m.groups) if (p.children.has(group)) add(host, pname, seen);
   };
   for (const [name, g] of m.groups) for (const h of g.hosts) add(h, name, new Set());
   for (const h of m.hostAt.keys()) out.get(h)?.set('all', 0);
@@ -144,7 +146,7 @@ export function ansibleDocument(
     where.set(formatPath(base), hostAt);
     where.set(formatPath([...base, 'name']), hostAt);
     where.set(formatPath([...base, 'role']), hostAt);
-    const host: Record<string, unknown> = { name, role: masters.includes(name) ? 'master' : 'worker' };
+    const host: Record<string, unknown> = { name, role: i < masters.length ? 'master' : 'worker' };
     const set = (field: string, v: AnsibleValue | undefined, conv: (x: unknown) => unknown = scalar): void => {
       if (!v) return;
       host[field] = conv(v.value);
@@ -201,7 +203,7 @@ export function ansibleDocument(
     where.set('controlPlaneEndpoint', { ...top, field: 'apiserver_loadbalancer_domain_name' });
   }
 
-  const bastion = m.groups.get('bastion')?.hosts[0];
+  const bastion = [...(m.groups.get('bastion')?.hosts ?? [])][0];
   if (bastion) {
     const bv = varsOf(m, bastion, member.get(bastion) ?? new Map());
     const jump: Record<string, unknown> = { host: bv.get('ansible_host')?.value ?? bastion };

@@ -67,7 +67,7 @@ export function readAnsibleYaml(file: string, src: YamlSource): { model: Ansible
         }
         for (const hp of pairs(p.value)) {
           const h = keyOf(hp);
-          if (!g.hosts.includes(h)) g.hosts.push(h);
+          g.hosts.add(h);
           if (!m.hostAt.has(h)) m.hostAt.set(h, at(hp.key, `${f}.${seg(h)}`));
           const hv = m.hostVars.get(h) ?? new Map();
           for (const [vk, vv] of readVars(hp.value, `${f}.${seg(h)}`)) hv.set(vk, vv);
@@ -80,7 +80,7 @@ export function readAnsibleYaml(file: string, src: YamlSource): { model: Ansible
         }
         for (const cp of pairs(p.value)) {
           const c = keyOf(cp);
-          if (!g.children.includes(c)) g.children.push(c);
+          g.children.add(c);
           readGroup(c, cp.value, `${f}.${seg(c)}`, depth + 1);
         }
       } else problem(p.key, f, 'unknown group key (expected hosts, children or vars)');
@@ -91,7 +91,7 @@ export function readAnsibleYaml(file: string, src: YamlSource): { model: Ansible
   for (const p of pairs(contents)) {
     const name = keyOf(p);
     readGroup(name, p.value, seg(name), 0);
-    if (name !== 'all' && !groupOf(m, 'all').children.includes(name)) groupOf(m, 'all').children.push(name);
+    if (name !== 'all') groupOf(m, 'all').children.add(name);
   }
   return { model: m, top: at(contents, '(document)'), issues };
 }

@@ -75,6 +75,9 @@ export function selectHosts(inv: Inventory, limit: string[] | undefined): Host[]
     if (hs.length === 0) unmatched.push(`!${p}`);
     hs.forEach((h) => chosen.delete(h));
   }
-  if (unmatched.length > 0) throw new LimitError(unmatched, inv.hosts.map((h) => h.name).join(', '));
+  if (unmatched.length > 0) {
+    const known = inv.hosts.slice(0, 10).map((h) => h.name).join(', ');
+    throw new LimitError(unmatched, inv.hosts.length > 10 ? `${known}, ... ${inv.hosts.length - 10} more` : known);
+  }
   return inv.hosts.filter((h) => chosen.has(h));
 }
