@@ -456,7 +456,7 @@ test.serial('daemonset pods: one per eligible node, bound by the scheduler, a de
   await createNode('s1');
   await createNode('s2');
   await createNode('m1', { taints: [{ key: 'node-role.kubernetes.io/control-plane', effect: 'NoSchedule' }], labels: { 'node-role.kubernetes.io/control-plane': '' } });
-  const stopBeats = heartbeat(['s1', 's2', 'm1']);
+  let stopBeats = heartbeat(['s1', 's2', 'm1']);
   const pods = async (ns: string) => ((await admin.get(`/api/v1/namespaces/${ns}/pods`)).body.items ?? []) as any[];
   try {
     // a scheduler whose client cert comes from another CA is refused at the TLS layer and binds nothing
@@ -471,7 +471,7 @@ test.serial('daemonset pods: one per eligible node, bound by the scheduler, a de
     await bad.stop();
 
     const sched = startScheduler(cp.schedulerConf);
-    const kcm = startKcm(kcmFlags());
+    const kcm = startKcm(kcmFlags({ extra: ['--node-monitor-grace-period=3s', '--lab-eviction-timeout=2s'] }));
     const plain = await waitFor('plain pod bound', async () => (await admin.get('/api/v1/namespaces/default/pods/plain')).body.spec.nodeName);
     t.true(['s1', 's2'].includes(plain), `bound to a worker, not the tainted master (${plain})`);
     await createPod('default', 'picky', undefined, { nodeSelector: { disk: 'ssd' } });
@@ -504,6 +504,15 @@ test.serial('daemonset pods: one per eligible node, bound by the scheduler, a de
       return s?.desiredNumberScheduled === 2 && s.currentNumberScheduled === 2 ? s : undefined;
     });
     t.is(st.numberMisscheduled, 0);
+
+    // s2 goes silent: NotReady and tainted unreachable; its daemon pod tolerates that and stays
+    stopBeats();
+    stopBeats = heartbeat(['s1', 'm1']);
+    await waitFor('s2 tainted unreachable:NoExecute', async () => ((await admin.get('/api/v1/nodes/s2')).body.spec?.taints ?? []).some((x: any) => x.key === 'node.kubernetes.io/unreachable' && x.effect === 'NoExecute'));
+    const onS2 = (await daemonPods()).find((p) => p.spec.nodeName === 's2');
+    await sleep(5000); // past the eviction timeout and several daemonset syncs
+    t.true(await exists(`/api/v1/namespaces/kube-system/pods/${onS2.metadata.name}`), 'the daemon pod on the NotReady node is kept');
+    t.is((await daemonPods()).length, 2);
     await stopComponent(sched, 'kube-scheduler');
     await stopComponent(kcm);
     await admin.delete('/apis/apps/v1/namespaces/kube-system/daemonsets/lab-proxy');
@@ -553,4 +562,54 @@ test.serial('leader election: of two controller-managers only the lease holder a
   t.true(verifyChain(await issued('le-1'), cp.cas.ca.certPem), 'the new leader signs');
   t.regex(readFileSync(follower.log, 'utf8'), /started controllers/);
   await stopComponent(follower);
+});
+
+test.serial('after a PKI replacement, a controller-manager started before it fails like a real one until restarted; then it signs with the new CA and refills blanked tokens with the new sa.key', async (t) => {
+  const oldKcm = startKcm(kcmFlags());
+  await waitFor('old controller-manager leading', async () => readFileSync(oldKcm.log, 'utf8').includes('started controllers'));
+  const sec = async () => (await admin.get('/api/v1/namespaces/apps/secrets/web-token')).body;
+  const oldToken = Buffer.from((await sec()).data.token, 'base64').toString();
+
+  const { newClusterCAs } = await import('./controlplane/index.js');
+  const cas = await newClusterCAs();
+  await cp.restartApiserver(cas);
+  admin.close();
+  admin = KubeClient.fromFile(cp.adminConf);
+  t.is((await admin.get('/api/v1/namespaces/apps/secrets/web-token')).status, 200, 'objects survive the PKI replacement (etcd kept)');
+
+  // the old controller-manager still holds the old CA and credentials: refused, so nothing gets signed or refilled
+  // (while the apiserver was down it could not renew its lease: it exits as the real one does; else it logs TLS errors)
+  const mark = readFileSync(oldKcm.log, 'utf8').length;
+  await waitFor('the old controller-manager fails against the new apiserver', async () =>
+    oldKcm.child.exitCode === 1 || /E\d{4} /.test(readFileSync(oldKcm.log, 'utf8').slice(mark)), 15_000);
+  if (oldKcm.child.exitCode === 1) t.regex(readFileSync(oldKcm.log, 'utf8'), /leaderelection lost/);
+  const saConf = (tok: string, name: string) => KubeClient.fromFile(writeTokenKubeconfig(join(cp.dir, `${name}.conf`), { server: cp.server, serverCa: cas.ca, user: 'web', token: tok }));
+  const oldClient = saConf(oldToken, 'sa-old');
+  t.is((await oldClient.get('/api/v1/namespaces/apps/pods')).status, 401, 'a token signed with the lost sa.key is refused');
+  await kubectl('patch', 'secret', '-n', 'apps', 'web-token', '-p', '{"data":{"token":null}}');
+  await sleep(2000);
+  t.falsy((await sec()).data?.token, 'not refilled by the controller-manager that lost its connection');
+  await oldKcm.stop();
+
+  // restarted with the new files (as `kubeadm init phase control-plane controller-manager` does)
+  await admin.delete('/apis/coordination.k8s.io/v1/namespaces/kube-system/leases/kube-controller-manager');
+  const kcm = startKcm(kcmFlags());
+  const filled = await waitFor('token refilled with the new sa.key', async () => (await sec()).data?.token);
+  const newToken = Buffer.from(filled, 'base64').toString();
+  t.not(newToken, oldToken);
+  const newClient = saConf(newToken, 'sa-new');
+  t.is((await newClient.get('/api/v1/namespaces/apps/pods')).status, 200, 'the new token works');
+  t.is((await oldClient.get('/api/v1/namespaces/apps/pods')).status, 401);
+  t.is(Buffer.from((await sec()).data['ca.crt'], 'base64').toString(), cas.ca.certPem, 'ca.crt of the secret = the new root CA');
+  const rootCm = await waitFor('kube-root-ca.crt carries the new CA', async () => {
+    const d = (await admin.get('/api/v1/namespaces/apps/configmaps/kube-root-ca.crt')).body.data;
+    return d?.['ca.crt'] === cas.ca.certPem ? d : undefined;
+  });
+  t.truthy(rootCm);
+  await postCSR(admin, 'after-pki', { cn: 'after', signer: 'kubernetes.io/kube-apiserver-client', usages: ['digital signature', 'client auth'] });
+  await approve('after-pki');
+  t.true(verifyChain(await issued('after-pki'), cas.ca.certPem), 'signed with the new CA');
+  oldClient.close();
+  newClient.close();
+  await stopComponent(kcm);
 });

@@ -33,11 +33,18 @@ function tolerationsFor(template: any): Toleration[] {
   return [...own, ...extra];
 }
 
-/** Whether a DaemonSet should run a pod on this node (the real NodeShouldRunDaemonPod, simplified). */
-export function shouldRun(ds: KObject, node: KObject): boolean {
+/**
+ * Whether a DaemonSet should start a pod on this node, and whether a pod already there may keep
+ * running (the real NodeShouldRunDaemonPod: an untolerated NoSchedule taint stops new pods only,
+ * an untolerated NoExecute taint removes the running one too).
+ */
+export function shouldRun(ds: KObject, node: KObject): { run: boolean; keep: boolean } {
   const spec = ds.spec?.template?.spec ?? {};
-  if (!podFitsNode(spec, node)) return false;
-  return untolerated(node.spec?.taints ?? [], tolerationsFor(ds.spec?.template), ['NoSchedule', 'NoExecute']).length === 0;
+  if (!podFitsNode(spec, node)) return { run: false, keep: false };
+  const taints = node.spec?.taints ?? [];
+  const tols = tolerationsFor(ds.spec?.template);
+  if (untolerated(taints, tols, ['NoSchedule', 'NoExecute']).length === 0) return { run: true, keep: true };
+  return { run: false, keep: untolerated(taints, tols, ['NoExecute']).length === 0 };
 }
 
 /** The node a daemon pod is for: its nodeName, else its required affinity on metadata.name. */
@@ -102,7 +109,7 @@ export function daemonSet(ctx: Context): Controller {
         let misscheduled = 0;
         for (const node of nodes) {
           const mine = owned.filter((p) => nodeOfPod(p) === node.metadata.name);
-          const run = shouldRun(ds, node);
+          const { run, keep } = shouldRun(ds, node);
           if (run) desired++;
           if (run && mine.length === 0) {
             const pod = daemonPod(ds, node.metadata.name);
@@ -110,13 +117,13 @@ export function daemonSet(ctx: Context): Controller {
             log.info(`created pod ${ns}/${pod.metadata.name} of daemonset ${ds.metadata.name} for node ${node.metadata.name}`);
             continue;
           }
-          const extra = run ? mine.slice(1) : mine;
-          if (!run && mine.length) misscheduled += mine.filter((p) => p.spec?.nodeName).length;
+          const extra = keep ? mine.slice(1) : mine;
+          if (!keep && mine.length) misscheduled += mine.filter((p) => p.spec?.nodeName).length;
           for (const p of extra) {
-            log.info(`deleting pod ${ns}/${p.metadata.name} of daemonset ${ds.metadata.name}: ${run ? 'more than one on' : 'should not run on'} node ${node.metadata.name}`);
+            log.info(`deleting pod ${ns}/${p.metadata.name} of daemonset ${ds.metadata.name}: ${keep ? 'more than one on' : 'should not run on'} node ${node.metadata.name}`);
             await ctx.api.delete(`pod ${ns}/${p.metadata.name}`, `/api/v1/namespaces/${ns}/pods/${p.metadata.name}`);
           }
-          if (run && mine[0]?.spec?.nodeName) {
+          if (keep && mine[0]?.spec?.nodeName) {
             scheduled++;
             if ((mine[0].status?.conditions ?? []).some((c: any) => c.type === 'Ready' && c.status === 'True') && readyStatus(node) !== 'Unknown') ready++;
           }
