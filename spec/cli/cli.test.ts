@@ -80,7 +80,7 @@ test('run --yes journals the run; a failed host exits 1 k0sctl style; resume fin
   t.like(JSON.parse(readFileSync(join(state, runId, 'plan.json'), 'utf8')), { kind: 'kubemend-plan', version: 1 });
   const r2 = await cli(FAKE_MAIN, ['resume', runId, '--yes', '--state-dir', state, '--log-format', 'json']);
   t.is(r2.code, 0, r2.stderr);
-  const events = r2.stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
+  const events = r2.stdout.trim().split('\n').map((l) => JSON.parse(l));
   const ran = events.filter((e) => e.kind === 'host-end' && e.status === 'ok').map((e) => `${e.phase} ${e.host}`);
   t.deepEqual(ran.sort(), ['hello/token m1', 'hello/workers w2'].sort(), 'only what had not completed (and the token) ran again');
   t.false(readFileSync(join(state, runId, 'journal.jsonl'), 'utf8').includes('c0ffee0123456789c0ffee0123456789'), 'the secret token is not journaled');

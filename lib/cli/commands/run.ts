@@ -59,7 +59,7 @@ export async function runCommand(deps: Deps, name: string | undefined, a: RunArg
       concurrency: args.concurrency, stop: intr.stop, abort: intr.abort, completed: resume?.completed,
     };
     const { plan, result: planned } = await buildPlan(common);
-    out(formatPlanSummary(plan));
+    (args.logFormat === 'json' ? err : out)(formatPlanSummary(plan)); // stdout stays pure JSON lines
     if (planned.status === 'interrupted') return EXIT.interrupted;
     if (planned.failures.length) {
       err(`cannot plan the run, nothing was changed: ${formatFailures(planned.failures)}`);
