@@ -127,3 +127,13 @@ test('unknown-key values never reach the message (a password stays out)', async 
   const err = await refused(t, join(dir, 'unknown-keys.yaml'));
   t.false(err.message.includes('hunter2'));
 });
+
+test('a YAML syntax error on a line holding a secret does not echo the line', async (t) => {
+  const tmp = mkdtempSync(join(tmpdir(), 'kubemend-inv-'));
+  const file = join(tmp, 'hosts.yaml');
+  writeFileSync(file, `all:\n  vars:\n    ansible_become_password: 'Sup3rS3cret-value\n  hosts:\n    m1:\n`);
+  const err = await refused(t, file);
+  t.true(err.issues.length >= 1);
+  t.is(err.issues[0]!.field, '(syntax)');
+  t.false(err.message.includes('Sup3rS3cret'), err.message);
+});
