@@ -13,6 +13,7 @@ import { detachedJws } from './sim/controller-manager/jws.js';
 import { kubeadm, openssl, snapshot, tempRoot, writeConfig } from './kubeadm/run.js';
 import { startControlPlane } from './controlplane/index.js';
 import { KubeClient } from './sim/kubeclient.js';
+import { requireRoot, runLab } from '../helpers/lab.js';
 
 const ADDR = '10.75.0.11';
 const ENDPOINT = 'cp.lab.test:6443';
@@ -359,4 +360,75 @@ test('API phases against a local etcd + apiserver: upload-config, upload-certs, 
   t.is(rightKey.code, 0, rightKey.stderr);
   t.is(readFileSync(join(cpJoiner, 'etc/kubernetes/pki/ca.key'), 'utf8'), readFileSync(join(cp.pki, 'ca.key'), 'utf8'));
   t.true(existsSync(join(cpJoiner, 'etc/kubernetes/pki/etcd/ca.crt')));
+});
+
+test('end to end on lab hosts (net 75): init --upload-certs, worker join, control-plane join with an etcd learner, refusals', async (t) => {
+  if (!requireRoot(t)) return;
+  const dir = '/tmp/h-kubeadm/e2e-net75';
+  await runLab(['down', '--dir', dir]);
+  const up = await runLab(['up', '--names', 'm1,m2,w1', '--dir', dir, '--net', '75']);
+  t.is(up.code, 0, up.stderr);
+  t.teardown(async () => {
+    await runLab(['down', '--dir', dir]);
+  });
+  const hosts = JSON.parse(readFileSync(join(dir, 'hosts.json'), 'utf8')) as { name: string; address: string }[];
+  const addr = (n: string) => hosts.find((h) => h.name === n)!.address;
+  const exec = (host: string, cmd: string[], input?: string) => runLab(['exec', host, '--dir', dir, '--', ...cmd], input);
+  const endpoint = `${addr('m1')}:6443`;
+  const init = `apiVersion: kubeadm.k8s.io/v1beta4
+kind: InitConfiguration
+localAPIEndpoint: {advertiseAddress: ${addr('m1')}, bindPort: 6443}
+nodeRegistration: {name: m1}
+---
+apiVersion: kubeadm.k8s.io/v1beta4
+kind: ClusterConfiguration
+controlPlaneEndpoint: ${endpoint}
+networking: {podSubnet: 10.244.0.0/16}
+`;
+  t.is((await exec('m1', ['sh', '-c', 'cat > /root/init.yaml'], init)).code, 0);
+  const r = await exec('m1', ['kubeadm', 'init', '--config', '/root/init.yaml', '--upload-certs']);
+  t.is(r.code, 0, r.stderr);
+  t.regex(r.stdout, /Your Kubernetes control-plane has initialized successfully!/);
+  const key = /\[upload-certs\] Using certificate key:\n([0-9a-f]{64})\n/.exec(r.stdout)?.[1];
+  const worker = /\nkubeadm join (\S+) --token (\S+) \\\n\t--discovery-token-ca-cert-hash (sha256:[0-9a-f]{64}) \n/.exec(r.stdout);
+  t.truthy(key);
+  t.truthy(worker, r.stdout);
+  const [, ep, token, hash] = worker!;
+  t.is(ep, endpoint);
+  const caPem = (await exec('m1', ['cat', '/etc/kubernetes/pki/ca.crt'])).stdout;
+  t.is(hash, pki.caPinHash(caPem));
+
+  const wrong = await exec('w1', ['kubeadm', 'join', ep, '--token', token, '--discovery-token-ca-cert-hash', 'sha256:' + 'a'.repeat(64)]);
+  t.is(wrong.code, 1);
+  t.regex(wrong.stderr, /^error execution phase preflight: couldn't validate the identity of the API Server: cluster CA found in cluster-info ConfigMap is invalid: none of the public keys "sha256:[0-9a-f]{64}" are pinned\n/);
+  const wj = await exec('w1', ['kubeadm', 'join', ep, '--token', token, '--discovery-token-ca-cert-hash', hash]);
+  t.is(wj.code, 0, wj.stderr);
+  t.regex(wj.stdout, /This node has joined the cluster:/);
+  t.true(pki.verifyChain(pki.firstCert((await exec('w1', ['cat', '/var/lib/kubelet/pki/kubelet-client-current.pem'])).stdout), caPem), 'the worker kubelet cert chains to the cluster CA');
+  const badKey = await exec('m2', ['kubeadm', 'join', ep, '--token', token, '--discovery-token-ca-cert-hash', hash, '--control-plane', '--certificate-key', newCertificateKey()]);
+  t.is(badKey.code, 1);
+  t.regex(badKey.stderr, /^error execution phase control-plane-prepare\/download-certs: error downloading certs: error decoding secret data with provided key: cipher: message authentication failed\n/);
+  await exec('m2', ['sh', '-c', 'rm -rf /etc/kubernetes/pki']);
+  const mj = await exec('m2', ['kubeadm', 'join', ep, '--token', token, '--discovery-token-ca-cert-hash', hash, '--control-plane', '--certificate-key', key!]);
+  t.is(mj.code, 0, mj.stderr);
+  t.regex(mj.stdout, /This node has joined the cluster and a new control plane instance was created:/);
+
+  // the independent witnesses: real kubectl and real etcdctl
+  let nodes = '';
+  for (let i = 0; i < 60; i++) {
+    nodes = (await exec('m1', ['kubectl', '--kubeconfig', '/etc/kubernetes/admin.conf', 'get', 'nodes', '--no-headers'])).stdout;
+    if (nodes.split('\n').filter((l) => / Ready /.test(l)).length === 3) break;
+    await new Promise((res) => setTimeout(res, 1000));
+  }
+  t.is(nodes.split('\n').filter((l) => / Ready /.test(l)).length, 3, nodes);
+  t.regex(nodes, /^m2 +Ready +control-plane/m);
+  const members = await exec('m2', ['sh', '-c', 'cd /etc/kubernetes/pki/etcd && ETCDCTL_API=3 etcdctl --endpoints=https://127.0.0.1:2379 --cacert ca.crt --cert healthcheck-client.crt --key healthcheck-client.key member list']);
+  t.is(members.code, 0, members.stderr);
+  t.deepEqual(members.stdout.trim().split('\n').map((l) => l.split(', ').slice(1, 3).concat(l.split(', ')[5])), [['started', 'm1', 'false'], ['started', 'm2', 'false']].sort((a, b) => (members.stdout.indexOf(a[1]) - members.stdout.indexOf(b[1]))));
+  t.regex((await exec('m2', ['cat', '/etc/kubernetes/manifests/etcd.yaml'])).stdout, /--initial-cluster-state=existing/);
+
+  // a worker re-join while its Node is still Ready is refused, as real kubeadm does
+  const rejoin = await exec('w1', ['sh', '-c', `systemctl stop kubelet; rm -rf /var/lib/kubelet/pki /etc/kubernetes/pki /etc/kubernetes/kubelet.conf; kubeadm join phase kubelet-start ${ep} --token ${token} --discovery-token-ca-cert-hash ${hash}`]);
+  t.is(rejoin.code, 1);
+  t.regex(rejoin.stderr, /^error execution phase kubelet-start: a Node with name "w1" and status "Ready" already exists in the cluster\. You must delete the existing Node or change the name of this new joining Node\n/);
 });

@@ -29,8 +29,9 @@ export function goNetError(method: string, url: string, e: unknown): Error {
 /** A Kubernetes API error in client-go's wording from a non-2xx response. */
 export function apiError(res: KubeResponse, what: string): Error {
   const msg = res.body?.message ?? res.text.trim();
-  if (res.status === 401) return new Error(`${what}: Unauthorized`);
-  if (res.status === 403) return new Error(`${what}: ${msg || 'Forbidden'}`);
+  if (res.status === 401) return Object.assign(new Error(`${what}: Unauthorized`), { final: true });
+  if (res.status === 403) return Object.assign(new Error(`${what}: ${msg || 'Forbidden'}`), { final: true });
+  if (res.status === 400 || res.status === 422) return Object.assign(new Error(`${what}: ${msg}`), { final: true });
   if (res.status === 404) return Object.assign(new Error(msg || `${what}: the server could not find the requested resource`), { notFound: true });
   return new Error(`${what}: ${msg || `the server returned HTTP ${res.status}`}`);
 }
@@ -67,8 +68,26 @@ export class Api {
     return r.body;
   }
 
-  /** Create, or replace when it exists (client-go's CreateOrUpdate). `collection` is the list path. */
+  /** Retry `fn` every 500 ms for up to a minute (kubeadm's APICallRetryInterval and KubernetesAPICall timeout). */
+  async retry<T>(fn: () => Promise<T>): Promise<T> {
+    const limit = Number(process.env.LAB_KUBEADM_API_CALL_TIMEOUT_MS ?? 60_000);
+    const start = Date.now();
+    for (;;) {
+      try {
+        return await fn();
+      } catch (e) {
+        if ((e as any).final || Date.now() - start >= limit) throw e;
+      }
+      await sleep(500);
+    }
+  }
+
+  /** Create, or replace when it exists (client-go's CreateOrUpdate, retried like kubeadm's apiclient). */
   async createOrUpdate(collection: string, obj: any): Promise<any> {
+    return this.retry(() => this.createOrUpdateOnce(collection, obj));
+  }
+
+  private async createOrUpdateOnce(collection: string, obj: any): Promise<any> {
     const r = await this.req('POST', collection, obj);
     if (r.status < 300) return r.body;
     if (r.status !== 409) throw apiError(r, `unable to create ${obj.kind}`);
@@ -82,9 +101,12 @@ export class Api {
 
   /** Create only if missing (client-go's CreateOrRetain); API groups the server lacks are ignored. */
   async createIfMissing(collection: string, obj: any): Promise<void> {
-    const r = await this.req('POST', collection, obj);
-    if (r.status < 300 || r.status === 409 || r.status === 404) return;
-    throw apiError(r, `unable to create ${obj.kind}`);
+    return this.retry(async () => {
+      const r = await this.req('POST', collection, obj);
+      if (r.status < 300 || r.status === 409) return;
+      if (r.status === 404 && !/namespaces? "[^"]+" not found/.test(r.body?.message ?? '')) return;
+      throw apiError(r, `unable to create ${obj.kind}`);
+    });
   }
 
   /** DELETE; ignores 404. */
