@@ -4,7 +4,8 @@ import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readJournal } from '../../lib/core/journal.js';
-import { FAKE_MAIN, MAIN, cli } from './run-cli.js';
+import { spawn } from 'node:child_process';
+import { FAKE_MAIN, MAIN, ROOT, cli } from './run-cli.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'km-cli-'));
 
@@ -114,4 +115,35 @@ test('SIGINT mid-run: exit 130, running hosts finish, no new host starts, the jo
   const all = readJournal(join(state, runId, 'journal.jsonl'));
   const done = new Set(all.filter((e) => e.kind === 'host-end' && e.status === 'ok' && e.phase === 'hello/workers').map((e) => (e as any).host));
   t.is(done.size, 8);
+});
+
+/** Run the fake CLI inside a pseudo-terminal (util-linux `script`), typing `answer` once the prompt shows. */
+function inTerminal(args: string[], answer: string): Promise<{ code: number | null; out: string }> {
+  return new Promise((resolve, reject) => {
+    const cmd = ['node', '--import', 'tsx', FAKE_MAIN, ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
+    const child = spawn('script', ['-qec', cmd, '/dev/null'], { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    let typed = false;
+    child.stdout.on('data', (d) => {
+      out += d;
+      if (!typed && out.includes('type the cluster name')) {
+        typed = true;
+        child.stdin.write(answer + '\r');
+      }
+    });
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, out }));
+  });
+}
+
+test('in a terminal, run asks for the cluster name: a wrong name exits 2 and runs nothing; the right one runs', async (t) => {
+  const state = tmp();
+  const no = await inTerminal(['run', 'hello', '-i', 'x', '--state-dir', state], 'prod');
+  t.is(no.code, 2, no.out);
+  t.regex(no.out, /not confirmed: typed "prod", cluster is fakeclu; nothing was changed/);
+  t.deepEqual(readdirSync(state), [], 'no run was started');
+  const yes = await inTerminal(['run', 'hello', '-i', 'x', '--state-dir', state], 'fakeclu');
+  t.is(yes.code, 0, yes.out);
+  t.regex(yes.out, /done in .* \(run \S+\)/);
+  t.is(readdirSync(state).length, 1);
 });
