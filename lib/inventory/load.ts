@@ -1,7 +1,7 @@
 /** loadInventory: read, detect the format, validate and resolve an inventory file. */
 import { readFileSync, statSync } from 'node:fs';
 import { extname, resolve } from 'node:path';
-import { ansibleDocument } from './ansible-model.js';
+import { ansibleDocument } from './ansible-document.js';
 import { looksLikeIni, readAnsibleIni } from './ansible-ini.js';
 import { looksLikeAnsibleYaml, readAnsibleYaml } from './ansible-yaml.js';
 import { crossCheck } from './checks.js';
