@@ -13,6 +13,9 @@ export { newClusterCAs, writeClientKubeconfig, writeTokenKubeconfig, clientCert 
 export type { ClusterCAs } from './pki.js';
 export { freePort, startProc, waitHttpsOk, SIM_DIST, LAB_BIN, REPO } from './procs.js';
 export type { Proc } from './procs.js';
+export { kubectl } from './kubectl.js';
+export type { KubectlResult } from './kubectl.js';
+export { signJwt, legacyClaims, bootstrapTokenSecret } from './tokens.js';
 
 /** Options of startControlPlane. */
 export interface ControlPlaneOptions {
@@ -51,6 +54,10 @@ export interface ControlPlane {
   kubeconfig(name: string, cn: string, orgs?: string[]): Promise<string>;
   /** Restart the apiserver; with `cas`, rewrite the PKI and kubeconfigs first (etcd data kept, etcd restarted too when its CA changed). */
   restartApiserver(cas?: ClusterCAs): Promise<void>;
+  /** Stop etcd (data kept). */
+  stopEtcd(): Promise<void>;
+  /** Start etcd again after stopEtcd. */
+  startEtcd(): Promise<void>;
   /** Stop everything; removes the folder when it was a temp one. */
   stop(): Promise<void>;
 }
@@ -186,6 +193,13 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
         }
       }
       await startApi();
+    },
+    async stopEtcd() {
+      await etcd.stop();
+    },
+    async startEtcd() {
+      etcd = startEtcd(dir, pki, etcdPort, peerPort);
+      await waitHttpsOk(`https://127.0.0.1:${etcdPort}/health`, etcdTls(), 20_000, etcd);
     },
     async stop() {
       await apiserver.stop();

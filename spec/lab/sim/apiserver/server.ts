@@ -10,6 +10,7 @@ import { type Attributes, allowed, forbidden } from './authz.js';
 import { VERSION, apiGroup, apiGroupList, apiResourceList, apiVersions } from './discovery.js';
 import { info } from './log.js';
 import { decodeProtobuf } from './protobuf.js';
+import { openapiV3Doc, openapiV3Root } from './openapi.js';
 import { serveResource } from './rest.js';
 import { route } from './router.js';
 import { ApiError, badRequest, pathNotFound, unauthorized } from './status.js';
@@ -74,6 +75,11 @@ async function health(cfg: ServerConfig, path: string, res: ServerResponse): Pro
 
 function nonResource(cfg: ServerConfig, path: string): unknown | undefined {
   if (path === '/version') return VERSION;
+  if (path === '/openapi/v3') return openapiV3Root();
+  if (path.startsWith('/openapi/v3/')) {
+    const doc = openapiV3Doc(path.slice('/openapi/v3/'.length));
+    return doc === undefined ? undefined : JSON.parse(doc);
+  }
   if (path === '/api') return apiVersions(cfg.serverAddress);
   if (path === '/api/v1') return apiResourceList('', 'v1');
   if (path === '/apis') return apiGroupList();

@@ -114,6 +114,8 @@ export function prepareUpdate(r: ResourceDef, old: Obj, next: Obj, subresource: 
     return out;
   }
   if (STATUS_SPLIT.has(r.plural)) next.status = old.status;
+  // Go's omitempty: an emptied map is not serialized.
+  for (const k of ['data', 'binaryData', 'stringData']) if (next[k] && typeof next[k] === 'object' && Object.keys(next[k]).length === 0) delete next[k];
   if (r.plural === 'certificatesigningrequests') next.spec = old.spec; // spec is immutable
   if (r.plural === 'daemonsets') md.generation = (old.metadata.generation ?? 1) + (sameSpec(old, next) ? 0 : 1);
   return next;

@@ -30,6 +30,7 @@ export async function serveWatch(store: Store, req: ResourceRequest, res: Server
     start = revision + 1;
   } else start = Number(rvParam) + 1;
   res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked', 'Cache-Control': 'no-cache, private' });
+  res.flushHeaders(); // clients wait for the headers before they read events
   const send = (type: string, obj: Obj) => {
     const o = table ? toTable(req.r, [obj], { resourceVersion: obj.metadata.resourceVersion }, includeObject) : obj;
     res.write(JSON.stringify({ type, object: o }) + '\n');

@@ -1,0 +1,400 @@
+/**
+ * Fidelity tests of the lab's simulated kube-apiserver: the real etcd with client TLS, the apiserver
+ * process (compiled, through its shim), and the machine's real kubectl as the witness.
+ * Needs /usr/bin/etcd, /usr/bin/kubectl and a build (`npx tsc -p tsconfig.json`); no lab hosts.
+ */
+import test from 'ava';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Node } from 'kubernetes-models/v1/Node';
+import { NodeList } from 'kubernetes-models/v1/NodeList';
+import { Pod } from 'kubernetes-models/v1/Pod';
+import { PodList } from 'kubernetes-models/v1/PodList';
+import { Secret } from 'kubernetes-models/v1/Secret';
+import { ConfigMap } from 'kubernetes-models/v1/ConfigMap';
+import { Namespace } from 'kubernetes-models/v1/Namespace';
+import { ServiceAccount } from 'kubernetes-models/v1/ServiceAccount';
+import { Lease } from 'kubernetes-models/coordination.k8s.io/v1/Lease';
+import { DaemonSet } from 'kubernetes-models/apps/v1/DaemonSet';
+import { CertificateSigningRequest } from 'kubernetes-models/certificates.k8s.io/v1/CertificateSigningRequest';
+import { KubeClient } from './sim/kubeclient.js';
+import { createCSR, newCA, newKey } from './sim/pki.js';
+import {
+  type ControlPlane,
+  bootstrapTokenSecret,
+  clientCert,
+  kubectl,
+  legacyClaims,
+  newClusterCAs,
+  signJwt,
+  startControlPlane,
+  writeClientKubeconfig,
+  writeTokenKubeconfig,
+} from './controlplane/index.js';
+
+let cp: ControlPlane;
+let admin: KubeClient;
+
+const now = () => new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+const b64 = (s: string) => Buffer.from(s).toString('base64');
+
+function nodeObj(name: string, ready: boolean, labels: Record<string, string> = {}) {
+  return {
+    apiVersion: 'v1',
+    kind: 'Node',
+    metadata: { name, labels: { 'kubernetes.io/hostname': name, ...labels } },
+    status: {
+      conditions: [{ type: 'Ready', status: ready ? 'True' : 'False', reason: 'KubeletReady', message: 'kubelet is posting ready status', lastHeartbeatTime: now(), lastTransitionTime: now() }],
+      addresses: [{ type: 'InternalIP', address: '10.75.0.9' }, { type: 'Hostname', address: name }],
+      nodeInfo: { kubeletVersion: 'v1.32.4', osImage: 'Debian GNU/Linux 12 (bookworm)', kernelVersion: '6.1.0', containerRuntimeVersion: 'lab://1.0', architecture: 'amd64', operatingSystem: 'linux', bootID: 'b', machineID: 'm', systemUUID: 's', kubeProxyVersion: '' },
+    },
+  };
+}
+
+function podObj(ns: string, name: string, node: string, sa = 'default') {
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name, namespace: ns, labels: { app: name } },
+    spec: { nodeName: node, serviceAccountName: sa, containers: [{ name: 'main', image: 'lab/workload:1' }] },
+  };
+}
+
+async function ok<T = any>(p: Promise<{ status: number; body: T; text: string }>, what: string): Promise<T> {
+  const r = await p;
+  if (r.status >= 300) throw new Error(`${what}: HTTP ${r.status}: ${r.text}`);
+  return r.body;
+}
+
+test.before(async () => {
+  cp = await startControlPlane({ apiserverArgs: ['--lab-trust-sync-seconds=1'] });
+  admin = KubeClient.fromFile(cp.adminConf);
+  await ok(admin.post('/api/v1/nodes', nodeObj('m1', true, { 'node-role.kubernetes.io/control-plane': '' })), 'create node m1');
+  await ok(admin.post('/api/v1/nodes', nodeObj('w1', true)), 'create node w1');
+  await ok(admin.post('/api/v1/namespaces', { metadata: { name: 'apps' } }), 'create ns apps');
+  await ok(admin.post('/api/v1/namespaces/apps/pods', podObj('apps', 'web-1', 'w1')), 'create pod');
+  await ok(admin.post('/api/v1/namespaces/kube-system/pods', podObj('kube-system', 'kube-proxy-abcde', 'w1')), 'create pod');
+});
+
+test.after.always(async () => {
+  admin?.close();
+  await cp?.stop();
+});
+
+test.serial('kubectl get nodes / pods -A / secret -A print the real server-side columns', async (t) => {
+  const nodes = await kubectl(cp.adminConf, 'get', 'nodes');
+  t.is(nodes.code, 0, nodes.stderr);
+  const lines = nodes.stdout.trim().split('\n');
+  t.regex(lines[0], /^NAME\s+STATUS\s+ROLES\s+AGE\s+VERSION$/);
+  t.regex(nodes.stdout, /\nm1\s+Ready\s+control-plane\s+\d+s\s+v1\.32\.4\n/);
+  t.regex(nodes.stdout, /\nw1\s+Ready\s+<none>\s+\d+s\s+v1\.32\.4/);
+
+  const pods = await kubectl(cp.adminConf, 'get', 'pods', '-A');
+  t.is(pods.code, 0, pods.stderr);
+  t.regex(pods.stdout, /^NAMESPACE\s+NAME\s+READY\s+STATUS\s+RESTARTS\s+AGE\n/);
+  t.regex(pods.stdout, /\napps\s+web-1\s+0\/1\s+Pending\s+0\s+\d+s/);
+  t.regex(pods.stdout, /\nkube-system\s+kube-proxy-abcde\s+0\/1\s+Pending/);
+
+  const sel = await kubectl(cp.adminConf, 'get', 'pods', '-A', '--field-selector', 'spec.nodeName=w1,metadata.namespace!=kube-system', '-o', 'name');
+  t.is(sel.stdout.trim(), 'pod/web-1');
+
+  await ok(admin.post('/api/v1/namespaces/apps/secrets', { metadata: { name: 'db' }, data: { password: b64('pw') } }), 'create secret');
+  const secrets = await kubectl(cp.adminConf, 'get', 'secret', '-A');
+  t.is(secrets.code, 0, secrets.stderr);
+  t.regex(secrets.stdout, /^NAMESPACE\s+NAME\s+TYPE\s+DATA\s+AGE\n/);
+  t.regex(secrets.stdout, /\napps\s+db\s+Opaque\s+1\s+\d+s/);
+
+  const json = await kubectl(cp.adminConf, 'get', 'nodes', '-o', 'json');
+  t.is(json.code, 0, json.stderr);
+  t.deepEqual(JSON.parse(json.stdout).items.map((n: any) => n.metadata.name), ['m1', 'w1']);
+});
+
+test.serial('kubectl create configmap, patch secret token:null, delete pod', async (t) => {
+  const cm = await kubectl(cp.adminConf, 'create', 'configmap', 'settings', '-n', 'apps', '--from-literal=mode=fast');
+  t.is(cm.code, 0, cm.stderr);
+  t.is(cm.stdout.trim(), 'configmap/settings created');
+  t.deepEqual((await admin.get('/api/v1/namespaces/apps/configmaps/settings')).body.data, { mode: 'fast' });
+  const again = await kubectl(cp.adminConf, 'create', 'configmap', 'settings', '-n', 'apps');
+  t.not(again.code, 0);
+  t.regex(again.stderr, /configmaps "settings" already exists/);
+
+  await ok(admin.post('/api/v1/namespaces/apps/secrets', { metadata: { name: 'tok' }, type: 'kubernetes.io/service-account-token', metadata2: undefined, data: { token: b64('x'), 'ca.crt': b64('y') } } as any), 'create');
+  const p = await kubectl(cp.adminConf, 'patch', 'secret', 'tok', '-n', 'apps', '-p', '{"data":{"token":null}}');
+  t.is(p.code, 0, p.stderr);
+  const s = (await admin.get('/api/v1/namespaces/apps/secrets/tok')).body;
+  t.false('token' in (s.data ?? {}));
+  t.is(s.data['ca.crt'], b64('y'));
+
+  await ok(admin.post('/api/v1/namespaces/apps/pods', podObj('apps', 'doomed', 'w1')), 'create pod');
+  const d = await kubectl(cp.adminConf, 'delete', 'pod', 'doomed', '-n', 'apps');
+  t.is(d.code, 0, d.stderr);
+  t.regex(d.stdout, /pod "doomed" deleted/);
+  const gone = await admin.get('/api/v1/namespaces/apps/pods/doomed');
+  t.is(gone.status, 404);
+  t.is(gone.body.reason, 'NotFound');
+  t.is(gone.body.message, 'pods "doomed" not found');
+  const d2 = await kubectl(cp.adminConf, 'delete', 'pod', 'doomed', '-n', 'apps');
+  t.not(d2.code, 0);
+  t.regex(d2.stderr, /Error from server \(NotFound\): pods "doomed" not found/);
+});
+
+test.serial('a kubelet-serving CSR stays Pending until kubectl certificate approve', async (t) => {
+  const key = await newKey();
+  const csrPem = await createCSR({ key, cn: 'system:node:w1', orgs: ['system:nodes'], dnsNames: ['w1'], ips: ['10.75.0.9'] });
+  const node = await cp.kubeconfig('node-w1', 'system:node:w1', ['system:nodes']);
+  const nodeClient = KubeClient.fromFile(node);
+  const created = await ok(
+    nodeClient.post('/apis/certificates.k8s.io/v1/certificatesigningrequests', {
+      metadata: { generateName: 'csr-' },
+      spec: { request: b64(csrPem), signerName: 'kubernetes.io/kubelet-serving', usages: ['digital signature', 'key encipherment', 'server auth'] },
+    }),
+    'create csr',
+  );
+  nodeClient.close();
+  const name = created.metadata.name;
+  t.regex(name, /^csr-[bcdfghjklmnpqrstvwxz2456789]{5}$/);
+  t.is(created.spec.username, 'system:node:w1', 'the requestor is set by the server from the client cert');
+  t.deepEqual(created.spec.groups, ['system:nodes', 'system:authenticated']);
+
+  const list = await kubectl(cp.adminConf, 'get', 'csr');
+  t.regex(list.stdout, /^NAME\s+AGE\s+SIGNERNAME\s+REQUESTOR\s+REQUESTEDDURATION\s+CONDITION\n/);
+  t.regex(list.stdout, new RegExp(`\\n${name}\\s+\\d+s\\s+kubernetes.io/kubelet-serving\\s+system:node:w1\\s+<none>\\s+Pending`));
+
+  const approve = await kubectl(cp.adminConf, 'certificate', 'approve', name);
+  t.is(approve.code, 0, approve.stderr);
+  t.is(approve.stdout.trim(), `certificatesigningrequest.certificates.k8s.io/${name} approved`);
+  const after = (await admin.get(`/apis/certificates.k8s.io/v1/certificatesigningrequests/${name}`)).body;
+  t.deepEqual(after.status.conditions.map((c: any) => [c.type, c.status, c.reason]), [['Approved', 'True', 'KubectlApprove']]);
+  t.is(after.spec.username, 'system:node:w1', 'approval does not change the spec');
+  const list2 = await kubectl(cp.adminConf, 'get', 'csr', name);
+  t.regex(list2.stdout, /Approved\n?$/);
+});
+
+test.serial('kubectl wait --for=condition=Ready follows a watch until the node turns Ready', async (t) => {
+  await ok(admin.post('/api/v1/nodes', nodeObj('w2', false)), 'create w2');
+  const waiting = kubectl(cp.adminConf, 'wait', '--for=condition=Ready', 'node/w2', '--timeout=30s');
+  await new Promise((r) => setTimeout(r, 1500));
+  await ok(admin.patch('/api/v1/nodes/w2/status', { status: { conditions: nodeObj('w2', true).status.conditions } }), 'mark w2 ready');
+  const w = await waiting;
+  t.is(w.code, 0, w.stderr);
+  t.is(w.stdout.trim(), 'node/w2 condition met');
+  const all = await kubectl(cp.adminConf, 'wait', '--for=condition=Ready', 'node', '--all', '--timeout=10s');
+  t.is(all.code, 0, all.stderr);
+  t.is(all.stdout.trim().split('\n').length, 3);
+});
+
+test.serial('objects served validate against the official schemas (kubernetes-models)', async (t) => {
+  await ok(admin.post('/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases', { metadata: { name: 'w1' }, spec: { holderIdentity: 'w1', leaseDurationSeconds: 40, renewTime: new Date().toISOString().replace('Z', '000Z').replace(/\.(\d{3})000Z/, '.$1000Z') } }), 'lease');
+  await ok(admin.post('/api/v1/namespaces/apps/serviceaccounts', { metadata: { name: 'app' } }), 'sa');
+  await ok(
+    admin.post('/apis/apps/v1/namespaces/kube-system/daemonsets', {
+      metadata: { name: 'kube-proxy' },
+      spec: { selector: { matchLabels: { k8s: 'kp' } }, template: { metadata: { labels: { k8s: 'kp' } }, spec: { containers: [{ name: 'kp', image: 'kp' }] } } },
+    }),
+    'ds',
+  );
+  const checks: [string, (o: any) => { validate(): void }][] = [
+    ['/api/v1/nodes/m1', (o) => new Node(o)],
+    ['/api/v1/nodes', (o) => new NodeList(o)],
+    ['/api/v1/namespaces/apps/pods/web-1', (o) => new Pod(o)],
+    ['/api/v1/pods', (o) => new PodList(o)],
+    ['/api/v1/namespaces/apps/secrets/db', (o) => new Secret(o)],
+    ['/api/v1/namespaces/apps/configmaps/settings', (o) => new ConfigMap(o)],
+    ['/api/v1/namespaces/kube-system/configmaps/extension-apiserver-authentication', (o) => new ConfigMap(o)],
+    ['/api/v1/namespaces/kube-system', (o) => new Namespace(o)],
+    ['/api/v1/namespaces/apps/serviceaccounts/app', (o) => new ServiceAccount(o)],
+    ['/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/w1', (o) => new Lease(o)],
+    ['/apis/apps/v1/namespaces/kube-system/daemonsets/kube-proxy', (o) => new DaemonSet(o)],
+  ];
+  const csrs = (await admin.get('/apis/certificates.k8s.io/v1/certificatesigningrequests')).body.items;
+  t.true(csrs.length > 0);
+  checks.push([`/apis/certificates.k8s.io/v1/certificatesigningrequests/${csrs[0].metadata.name}`, (o) => new CertificateSigningRequest(o)]);
+  for (const [path, model] of checks) {
+    const r = await admin.get(path);
+    t.is(r.status, 200, path);
+    t.notThrows(() => model(r.body).validate(), path);
+    if (r.body.metadata?.name) {
+      t.regex(r.body.metadata.uid, /^[0-9a-f-]{36}$/, path);
+      t.regex(r.body.metadata.resourceVersion, /^\d+$/, path);
+    }
+  }
+});
+
+test.serial('a client cert from another CA or an expired one is not authenticated (401), like x509 auth in the real apiserver', async (t) => {
+  const otherCa = await newCA('kubernetes'); // same subject as the cluster CA, as after a PKI rebuild
+  const foreign = await writeClientKubeconfig(join(cp.dir, 'foreign.conf'), { server: cp.server, serverCa: cp.cas.ca, ca: otherCa, cn: 'kubernetes-admin', orgs: ['kubeadm:cluster-admins'] });
+  const r = await kubectl(foreign, 'get', 'nodes');
+  t.not(r.code, 0);
+  t.regex(r.stderr, /You must be logged in to the server \(Unauthorized\)/);
+  t.log(`kubectl with a cert from another CA: ${r.stderr.trim()}`);
+  const log = readFileSync(cp.apiserver.log, 'utf8');
+  t.regex(log, /Unable to authenticate the request: \[verifying certificate .* failed: x509: certificate signed by unknown authority/);
+
+  const expired = await writeClientKubeconfig(join(cp.dir, 'expired.conf'), {
+    server: cp.server, serverCa: cp.cas.ca, ca: cp.cas.ca, cn: 'kubernetes-admin', orgs: ['kubeadm:cluster-admins'],
+    notBefore: new Date(Date.now() - 3 * 86400_000), notAfter: new Date(Date.now() - 86400_000),
+  });
+  const e = await kubectl(expired, 'get', 'nodes');
+  t.not(e.code, 0);
+  t.regex(e.stderr, /Unauthorized/);
+  t.regex(readFileSync(cp.apiserver.log, 'utf8'), /x509: certificate has expired or is not yet valid/);
+
+  // The other direction is a TLS failure: a kubeconfig that trusts another CA rejects the serving cert.
+  const wrongTrust = await writeClientKubeconfig(join(cp.dir, 'wrong-trust.conf'), { server: cp.server, serverCa: otherCa, ca: cp.cas.ca, cn: 'kubernetes-admin', orgs: ['kubeadm:cluster-admins'] });
+  const w = await kubectl(wrongTrust, 'get', 'nodes');
+  t.not(w.code, 0);
+  t.regex(w.stderr, /x509: certificate signed by unknown authority/);
+
+  // The same cert, signed by the right CA, works.
+  const good = await clientCert(cp.cas.ca, 'someone', ['kubeadm:cluster-admins']);
+  const c = new KubeClient({ server: cp.server, ca: Buffer.from(cp.cas.ca.certPem), cert: Buffer.from(good.certPem), key: Buffer.from(good.keyPem) });
+  t.is((await c.get('/api/v1/nodes')).status, 200);
+  c.close();
+});
+
+test.serial('anonymous and under-privileged users get the real 403 messages', async (t) => {
+  const anon = new KubeClient({ server: cp.server, ca: Buffer.from(cp.cas.ca.certPem) });
+  const r = await anon.get('/api/v1/nodes');
+  t.is(r.status, 403);
+  t.is(r.body.message, 'nodes is forbidden: User "system:anonymous" cannot list resource "nodes" in API group "" at the cluster scope');
+  t.is((await anon.get('/readyz')).text, 'ok');
+  t.is((await anon.get('/version')).body.gitVersion, 'v1.32.4');
+  t.is((await anon.get('/api')).status, 403);
+  t.is((await anon.get('/api/v1/namespaces/kube-public/configmaps/cluster-info')).status, 404, 'cluster-info is readable anonymously (absent here)');
+  anon.close();
+  const nodeConf = await cp.kubeconfig('node-w1b', 'system:node:w1', ['system:nodes']);
+  const node = await kubectl(nodeConf, 'delete', 'ns', 'apps');
+  t.not(node.code, 0);
+  t.regex(node.stderr, /namespaces "apps" is forbidden: User "system:node:w1" cannot delete resource "namespaces" in API group "" at the cluster scope/);
+});
+
+test.serial('service-account tokens: verified with sa.pub as loaded; legacy tokens also need their secret holding them', async (t) => {
+  const sa = await ok(admin.get('/api/v1/namespaces/apps/serviceaccounts/app'), 'sa');
+  const mkToken = (key: string) => signJwt(legacyClaims('apps', 'app', sa.metadata.uid, 'app-token'), key);
+  const token1 = mkToken(cp.cas.sa.keyPem);
+  await ok(admin.post('/api/v1/namespaces/apps/secrets', { metadata: { name: 'app-token', annotations: { 'kubernetes.io/service-account.name': 'app', 'kubernetes.io/service-account.uid': sa.metadata.uid } }, type: 'kubernetes.io/service-account-token', data: { token: b64(token1) } }), 'token secret');
+  await ok(admin.post('/api/v1/namespaces/apps/pods', podObj('apps', 'uses-token', 'w1', 'app')), 'pod');
+  const as = (token: string) => new KubeClient({ server: cp.server, ca: Buffer.from(cp.cas.ca.certPem), token });
+
+  const c1 = as(token1);
+  t.is((await c1.get('/api/v1/namespaces/apps/pods/uses-token')).status, 200);
+  const other = await c1.get('/api/v1/namespaces/kube-system/pods');
+  t.is(other.status, 403);
+  t.regex(other.body.message, /User "system:serviceaccount:apps:app" cannot list resource "pods"/);
+  const review = await c1.post('/apis/authentication.k8s.io/v1/selfsubjectreviews', { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' });
+  t.deepEqual(review.body.status.userInfo.groups, ['system:serviceaccounts', 'system:serviceaccounts:apps', 'system:authenticated']);
+
+  const foreignKey = (await newKey()).keyPem;
+  const c2 = as(mkToken(foreignKey));
+  const r2 = await c2.get('/api/v1/namespaces/apps/pods/uses-token');
+  t.is(r2.status, 401);
+  t.deepEqual(r2.body, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'Unauthorized', reason: 'Unauthorized', code: 401 });
+
+  // Blank the token as the recovery procedure does: the old token stops working at once.
+  const blank = await kubectl(cp.adminConf, 'patch', 'secret', 'app-token', '-n', 'apps', '-p', '{"data":{"token":null}}');
+  t.is(blank.code, 0, blank.stderr);
+  t.is((await c1.get('/api/v1/namespaces/apps/pods/uses-token')).status, 401);
+  // A refilled token (as the controller-manager writes it) works; the old one still does not.
+  const token2 = signJwt({ ...legacyClaims('apps', 'app', sa.metadata.uid, 'app-token'), jti: 'second' }, cp.cas.sa.keyPem);
+  await ok(admin.patch('/api/v1/namespaces/apps/secrets/app-token', { data: { token: b64(token2) } }), 'refill');
+  const c3 = as(token2);
+  t.is((await c3.get('/api/v1/namespaces/apps/pods/uses-token')).status, 200);
+  t.is((await c1.get('/api/v1/namespaces/apps/pods/uses-token')).status, 401);
+  // Deleting the secret revokes its token.
+  await ok(admin.delete('/api/v1/namespaces/apps/secrets/app-token'), 'delete');
+  t.is((await c3.get('/api/v1/namespaces/apps/pods/uses-token')).status, 401);
+  for (const c of [c1, c2, c3]) c.close();
+});
+
+test.serial('bootstrap tokens authenticate as system:bootstrap:<id> and may create CSRs only', async (t) => {
+  await ok(admin.post('/api/v1/namespaces/kube-system/secrets', bootstrapTokenSecret('abcdef', '0123456789abcdef', { expiration: new Date(Date.now() + 3600_000) })), 'token');
+  await ok(admin.post('/api/v1/namespaces/kube-system/secrets', bootstrapTokenSecret('zzzzzz', '0123456789abcdef', { expiration: new Date(Date.now() - 1000) })), 'expired token');
+  await ok(admin.post('/api/v1/namespaces/kube-public/configmaps', { metadata: { name: 'cluster-info' }, data: { kubeconfig: 'x' } }), 'cluster-info');
+  const conf = writeTokenKubeconfig(join(cp.dir, 'bootstrap.conf'), { server: cp.server, serverCa: cp.cas.ca, user: 'tls-bootstrap-token-user', token: 'abcdef.0123456789abcdef' });
+  const c = KubeClient.fromFile(conf);
+  const who = await c.post('/apis/authentication.k8s.io/v1/selfsubjectreviews', { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' });
+  t.is(who.body.status.userInfo.username, 'system:bootstrap:abcdef');
+  t.deepEqual(who.body.status.userInfo.groups, ['system:bootstrappers', 'system:bootstrappers:kubeadm:default-node-token', 'system:authenticated']);
+  const key = await newKey();
+  const csr = await c.post('/apis/certificates.k8s.io/v1/certificatesigningrequests', {
+    metadata: { generateName: 'node-csr-' },
+    spec: { request: b64(await createCSR({ key, cn: 'system:node:w9', orgs: ['system:nodes'] })), signerName: 'kubernetes.io/kube-apiserver-client-kubelet', usages: ['digital signature', 'key encipherment', 'client auth'] },
+  });
+  t.is(csr.status, 201, csr.text);
+  t.is(csr.body.spec.username, 'system:bootstrap:abcdef');
+  t.is((await c.get(`/apis/certificates.k8s.io/v1/certificatesigningrequests/${csr.body.metadata.name}`)).status, 200);
+  t.is((await c.get('/api/v1/nodes')).status, 403);
+  t.is((await c.get('/api/v1/namespaces/kube-public/configmaps/cluster-info')).status, 200);
+  c.close();
+  for (const bad of ['zzzzzz.0123456789abcdef', 'abcdef.0123456789abcdee', 'qqqqqq.0123456789abcdef']) {
+    const b = new KubeClient({ server: cp.server, ca: Buffer.from(cp.cas.ca.certPem), token: bad });
+    t.is((await b.get('/api/v1/namespaces/kube-public/configmaps/cluster-info')).status, 401, bad.slice(0, 6));
+    b.close();
+  }
+});
+
+test.serial('etcd unreachable: /readyz fails and requests get 500; back when etcd is back', async (t) => {
+  await cp.stopEtcd();
+  const anon = new KubeClient({ server: cp.server, ca: Buffer.from(cp.cas.ca.certPem) }, 15_000);
+  const ready = await anon.get('/readyz');
+  t.is(ready.status, 500);
+  t.regex(ready.text, /\[-\]etcd failed/);
+  const r = await admin.get('/api/v1/nodes');
+  t.is(r.status, 500);
+  t.is(r.body.reason, 'InternalError');
+  await cp.startEtcd();
+  t.is((await anon.get('/readyz')).status, 200);
+  t.is((await admin.get('/api/v1/nodes')).status, 200);
+  anon.close();
+});
+
+test.serial('objects survive an apiserver restart with new certificates; extension-apiserver-authentication merges CAs until deleted', async (t) => {
+  const cmName = 'extension-apiserver-authentication';
+  const before = (await admin.get(`/api/v1/namespaces/kube-system/configmaps/${cmName}`)).body.data;
+  const oldCa = cp.cas.ca.certPem.trim();
+  const oldFp = cp.cas.frontProxyCa.certPem.trim();
+  t.true(before['client-ca-file'].includes(oldCa));
+  t.true(before['requestheader-client-ca-file'].includes(oldFp));
+  t.is(before['requestheader-allowed-names'], '["front-proxy-client"]');
+  const oldAdmin = join(cp.dir, 'old-admin.conf');
+  await writeClientKubeconfig(oldAdmin, { server: cp.server, serverCa: cp.cas.ca, ca: cp.cas.ca, cn: 'kubernetes-admin', orgs: ['kubeadm:cluster-admins'] });
+  const podUid = (await admin.get('/api/v1/namespaces/apps/pods/web-1')).body.metadata.uid;
+  admin.close();
+
+  const t0 = Date.now();
+  await cp.restartApiserver(await newClusterCAs());
+  t.log(`apiserver restart with a new PKI (and etcd with a new etcd CA) until /readyz ok: ${Date.now() - t0} ms`);
+  admin = KubeClient.fromFile(cp.adminConf);
+
+  const pods = await kubectl(cp.adminConf, 'get', 'pods', '-n', 'apps', 'web-1', '-o', 'jsonpath={.metadata.uid}');
+  t.is(pods.code, 0, pods.stderr);
+  t.is(pods.stdout, podUid, 'same object, same uid, from the etcd data that survived');
+  const nodes = await kubectl(cp.adminConf, 'get', 'nodes', '-o', 'name');
+  t.deepEqual(nodes.stdout.trim().split('\n'), ['node/m1', 'node/w1', 'node/w2']);
+
+  const old = await kubectl(oldAdmin, 'get', 'nodes');
+  t.not(old.code, 0);
+  t.regex(old.stderr, /x509: certificate signed by unknown authority/, 'the old admin.conf no longer trusts the serving cert');
+
+  const after = (await admin.get(`/api/v1/namespaces/kube-system/configmaps/${cmName}`)).body.data;
+  t.true(after['client-ca-file'].includes(oldCa), 'the old CA stays after a restart');
+  t.true(after['client-ca-file'].includes(cp.cas.ca.certPem.trim()), 'the new CA is added');
+  t.true(after['requestheader-client-ca-file'].includes(oldFp));
+  t.true(after['requestheader-client-ca-file'].includes(cp.cas.frontProxyCa.certPem.trim()));
+  t.is(after['client-ca-file'].match(/BEGIN CERTIFICATE/g)!.length, 2);
+  const yaml = await kubectl(cp.adminConf, 'get', 'cm', '-n', 'kube-system', cmName, '-o', 'yaml');
+  t.is(yaml.code, 0, yaml.stderr);
+  t.regex(yaml.stdout, /client-ca-file: \|/);
+
+  const del = await kubectl(cp.adminConf, 'delete', 'cm', '-n', 'kube-system', cmName);
+  t.is(del.code, 0, del.stderr);
+  let rewritten: any;
+  for (let i = 0; i < 50 && !rewritten; i++) {
+    await new Promise((r) => setTimeout(r, 200));
+    const r = await admin.get(`/api/v1/namespaces/kube-system/configmaps/${cmName}`);
+    if (r.status === 200) rewritten = r.body.data;
+  }
+  t.truthy(rewritten, 'the apiserver rewrites the deleted ConfigMap');
+  t.is(rewritten['client-ca-file'].trim(), cp.cas.ca.certPem.trim(), 'only the current CA');
+  t.is(rewritten['requestheader-client-ca-file'].trim(), cp.cas.frontProxyCa.certPem.trim());
+});
