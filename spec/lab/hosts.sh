@@ -15,7 +15,8 @@
 #   hosts.sh fault kill HOST PROCESS-NAME [--signal SIG] [--dir DIR]
 #   hosts.sh list [--dir DIR]          (hosts.json)
 #   hosts.sh check [--dir DIR]         (exit 0 when every host runs its init and sshd)
-# env: LAB_JOBS (parallel host creation, default 8), LAB_KEEP_FAILED=1 (keep a half-made lab)
+# env: LAB_JOBS (parallel host creation, default 8), LAB_KEEP_FAILED=1 (keep a half-made lab),
+#      LAB_TRACE=1 (phase time stamps on stderr)
 set -euo pipefail
 
 SELF=$(readlink -f "${BASH_SOURCE[0]}")
@@ -25,6 +26,8 @@ KUBE_UID=2001
 KUBEPW_UID=2002
 
 die() { echo "lab: $*" >&2; exit 1; }
+# LAB_TRACE=1: time stamps of the phases of up/down on stderr
+trace() { [ "${LAB_TRACE:-}" = 1 ] && echo "lab: $(date +%T.%3N) $*" >&2; return 0; }
 log() { echo "lab: $*" >&2; }
 
 # ---------------------------------------------------------------- options and lab.env
@@ -182,11 +185,13 @@ up_body() {
     ip -batch - || return 1
   for ((i = 0; i < n; i++)); do echo 1 >"/proc/sys/net/ipv6/conf/${veths[i]}/disable_ipv6"; done
   printf "link set %s master $LAB_BR up\n" "${veths[@]}" | ip -batch - || return 1
+  trace "up: network of $n hosts made"
   mkfifo "$LAB_DIR/.tick"   # read -t on it = a sleep without a fork
   export LAB_DIR
   local jobs=${LAB_JOBS:-8}
   for ((i = 1; i <= n; i++)); do echo "$i ${NAMES[i - 1]}"; done |
     xargs -P "$jobs" -L 1 "$SELF" _mkhost || { log "some hosts failed to start"; return 1; }
+  trace "up: $n hosts started"
   write_outputs "$n"
 }
 
@@ -375,12 +380,10 @@ cmd_down() {
   local t0 nss=() inodes=() ns p pids=()
   t0=$(date +%s.%N)
   mapfile -t nss < <(ip netns list | awk -v pre="kmlab$LAB_NET-" 'index($1, pre) == 1 {print $1}')
-  # 1. SIGKILL each host's PID 1 (its pid namespace dies with it); sshd-free, no SIGTERM games
-  for p in "$LAB_DIR"/hosts/*/init.pid; do
-    [ -f "$p" ] && pids+=("$(cat "$p")")
-  done
-  # only pids that really live in one of this lab's network namespaces
-  for ns in "${nss[@]}"; do inodes+=("$(stat -L -c 'net:[%i]' "/run/netns/$ns" 2>/dev/null)"); done
+  trace "down: ${#nss[@]} namespaces"
+  # 1. SIGKILL every process in one of the lab's network namespaces: that includes each host's
+  #    PID 1, whose death ends its whole pid namespace (no pid files needed: half-made labs too)
+  [ ${#nss[@]} -gt 0 ] && mapfile -t inodes < <(cd /run/netns && stat -L -c 'net:[%i]' "${nss[@]}" 2>/dev/null)
   local pass
   for pass in 1 2 3 4 5 6 7 8 9 10; do
     pids=()
@@ -389,15 +392,18 @@ cmd_down() {
         awk -v set=" ${inodes[*]} " 'index(set, " " $1 " ") {split($2, a, "/"); print a[3]}')
     fi
     [ ${#pids[@]} = 0 ] && break
+    trace "down: pass $pass: SIGKILL ${#pids[@]} processes"
     kill -KILL "${pids[@]}" 2>/dev/null || true
     sleep 0.2
   done
+  trace "down: processes gone"
   [ ${#pids[@]} = 0 ] || log "down: processes still alive in the lab's namespaces: ${pids[*]}"
   # 2. namespaces (the veth pairs die with them), leftover veths, the bridge
   [ ${#nss[@]} -gt 0 ] && { printf 'netns del %s\n' "${nss[@]}" | ip -force -batch - 2>/dev/null || true; }
   ip -o link show type veth 2>/dev/null | awk -F': ' -v pre="km$LAB_NET-" '{split($2, a, "@")} index(a[1], pre) == 1 {print a[1]}' |
     while read -r v; do ip link del "$v" 2>/dev/null || true; done
   ip link del "$LAB_BR" 2>/dev/null || true
+  trace "down: namespaces and links deleted"
   # 3. files
   if [ -n "${LAB_DIR:-}" ] && [ -d "$LAB_DIR" ]; then
     if [ "${LAB_OWN_DIR:-0}" = 1 ]; then
@@ -408,6 +414,7 @@ cmd_down() {
         "$LAB_DIR/kubepw.hash" "$LAB_DIR/cluster.up" "$LAB_DIR/.tick" "$LAB_DIR/lab.env"
     fi
   fi
+  trace "down: files removed"
   printf 'lab: down in %.1fs (net %s)\n' "$(awk "BEGIN{print $(date +%s.%N) - $t0}")" "$LAB_NET"
 }
 
