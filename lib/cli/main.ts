@@ -73,6 +73,7 @@ export function buildProgram(getDeps: () => Promise<Deps>, setExit: (code: numbe
     .description('show what a run would do, changing nothing (facts are read from the hosts)')
     .requiredOption('-i, --inventory <file>', 'inventory file')
     .option('-o, --out <file>', 'write the plan as versioned JSON (kind kubemend-plan, version 1)')
+    .option('--state-dir <dir>', 'accepted for symmetry with run; a plan keeps no state')
     .addOption(new Option('--log-format <format>', 'dry-run events on stderr as JSON lines too').choices(['text', 'json']).default('text'));
   addSelection(plan);
   addPlaybookFlags(plan);
@@ -89,16 +90,17 @@ export function buildProgram(getDeps: () => Promise<Deps>, setExit: (code: numbe
     .option('-i, --inventory <file>', 'inventory file')
     .option('-y, --yes', 'do not ask for confirmation')
     .option('--resume <run-id>', 'resume an earlier run: skip what completed, re-run the rest')
+    .option('--plan <file>', 'a plan reviewed earlier (plan --out): refuse to run if the cluster drifted from it')
     .option('--state-dir <dir>', 'where run folders (journal, log, plan) are kept', defaultStateDir())
     .addOption(new Option('--log-format <format>', 'terminal output: text lines or JSON events').choices(['text', 'json']).default('text'))
     .option('-v, --verbose', 'print every command as it runs');
   addSelection(run);
   addPlaybookFlags(run);
   run
-    .addHelpText('after', '\nExamples:\n  $ kubemend run hello -i inventory.yaml --yes\n  $ kubemend run recover -i inventory.yaml --batch-size 25% --max-failures 2\n  $ kubemend run recover -i inventory.yaml --only workers --limit w1,w2\n  $ kubemend run recover --resume 20261129-052000-a1b2')
+    .addHelpText('after', '\nExamples:\n  $ kubemend run hello -i inventory.yaml --yes\n  $ kubemend run recover -i inventory.yaml --batch-size 25% --max-failures 2\n  $ kubemend run recover -i inventory.yaml --only workers --limit w1,w2\n  $ kubemend run recover --resume 20261129-052000-a1b2\n  $ kubemend plan recover -i inventory.yaml --out plan.json && kubemend run recover -i inventory.yaml --plan plan.json')
     .action(async (name: string | undefined, o: Record<string, any>) => {
       const raw = name ? pickPlaybookOptions(findPlaybook(name), o, flagKeys) : {};
-      setExit(await runCommand(await getDeps(), name, { inventory: o.inventory, yes: o.yes, concurrency: o.concurrency, stateDir: o.stateDir, logFormat: o.logFormat, verbose: o.verbose, acceptNewHostKeys: o.acceptNewHostKeys, resume: o.resume, selection: selectionOf(o), rawOptions: raw }));
+      setExit(await runCommand(await getDeps(), name, { inventory: o.inventory, yes: o.yes, concurrency: o.concurrency, stateDir: o.stateDir, logFormat: o.logFormat, verbose: o.verbose, acceptNewHostKeys: o.acceptNewHostKeys, resume: o.resume, plan: o.plan, selection: selectionOf(o), rawOptions: raw }));
     });
 
   program

@@ -169,3 +169,24 @@ export function formatPlan(plan: Plan): string {
   out.push('', '(* = changes something; the others only read)');
   return out.join('\n');
 }
+
+/** What a plan would change, for comparing two plans: phases, hosts and steps, without timestamps. */
+function planBody(p: Plan): string {
+  return JSON.stringify({ playbook: p.playbook, cluster: p.inventory.cluster, options: p.options, phases: p.phases });
+}
+
+/** Differences between a reviewed plan and a fresh one (empty when the same). */
+export function planDrift(reviewed: Plan, fresh: Plan): string[] {
+  if (reviewed.kind !== 'kubemend-plan' || reviewed.version !== 1) return [`not a kubemend-plan version 1 (kind ${String(reviewed.kind)}, version ${String(reviewed.version)})`];
+  if (planBody(reviewed) === planBody(fresh)) return [];
+  const out: string[] = [];
+  if (reviewed.playbook !== fresh.playbook) out.push(`playbook ${reviewed.playbook} -> ${fresh.playbook}`);
+  if (JSON.stringify(reviewed.options) !== JSON.stringify(fresh.options)) out.push('playbook options differ');
+  const key = (ph: PlanPhase, h: PlanHost) => `${ph.id} ${h.host}`;
+  const index = (p: Plan) => new Map(p.phases.flatMap((ph) => [[ph.id, JSON.stringify(ph.skipped ?? null)], ...ph.hosts.map((h) => [key(ph, h), JSON.stringify([h.steps, h.skipped ?? null])] as [string, string])]));
+  const a = index(reviewed);
+  const b = index(fresh);
+  for (const [k, v] of a) if (b.get(k) !== v) out.push(b.has(k) ? `${k}: changed` : `${k}: gone`);
+  for (const k of b.keys()) if (!a.has(k)) out.push(`${k}: new`);
+  return out.length ? out : ['the plans differ'];
+}

@@ -1,6 +1,6 @@
 /** The CLI without a lab: listing, help, exit codes for bad input, no-terminal refusal, run/resume/JSON output, SIGINT. */
 import test from 'ava';
-import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readJournal } from '../../lib/core/journal.js';
@@ -146,4 +146,18 @@ test('in a terminal, run asks for the cluster name: a wrong name exits 2 and run
   t.is(yes.code, 0, yes.out);
   t.regex(yes.out, /done in .* \(run \S+\)/);
   t.is(readdirSync(state).length, 1);
+});
+
+test('run --plan runs a reviewed plan, and refuses (exit 1, nothing run) when the cluster drifted from it', async (t) => {
+  const dir = tmp();
+  const planFile = join(dir, 'plan.json');
+  const p = await cli(FAKE_MAIN, ['plan', 'hello', '-i', 'x', '--out', planFile]);
+  t.is(p.code, 0, p.stderr);
+  t.like(JSON.parse(readFileSync(planFile, 'utf8')), { kind: 'kubemend-plan', version: 1, playbook: 'hello' });
+  const drifted = await cli(FAKE_MAIN, ['run', 'hello', '-i', 'x', '--yes', '--plan', planFile, '--state-dir', join(dir, 's1')], { env: { FAKE_WORKERS: '5' } });
+  t.is(drifted.code, 1);
+  t.regex(drifted.stderr, /drifted since .*plan\.json.*\n - hello\/workers w5: new/);
+  t.false(existsSync(join(dir, 's1')), 'nothing was run');
+  const ok = await cli(FAKE_MAIN, ['run', 'hello', '-i', 'x', '--yes', '--plan', planFile, '--state-dir', join(dir, 's2')]);
+  t.is(ok.code, 0, ok.stderr);
 });

@@ -2,13 +2,13 @@
  * `kubemend run PLAYBOOK` and `kubemend resume RUN_ID`: prepare, plan (dry run), show the plan,
  * confirm, then run for real with the journal, the run log and the terminal renderer.
  */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { UsageError, formatFailures } from '../../core/errors.js';
 import type { EventSink, Selection } from '../../core/events.js';
 import { ensureRunDir, openJournal, runDir } from '../../core/journal.js';
 import { jsonRenderer, openFileLog, textRenderer } from '../../core/log.js';
-import { buildPlan, countChanges, formatPlanSummary } from '../../core/plan.js';
+import { type Plan, buildPlan, countChanges, formatPlanSummary, planDrift } from '../../core/plan.js';
 import { type ResumeInfo, loadResume } from '../../core/resume.js';
 import { runPlaybook } from '../../core/runner.js';
 import { newRunId } from '../../core/runid.js';
@@ -29,6 +29,8 @@ export interface RunArgs {
   verbose?: boolean;
   acceptNewHostKeys?: boolean;
   resume?: string;
+  /** A reviewed plan (`plan --out`): refuse to run when the fresh plan differs. */
+  plan?: string;
   selection: Selection;
   rawOptions: Record<string, unknown>;
 }
@@ -60,6 +62,19 @@ export async function runCommand(deps: Deps, name: string | undefined, a: RunArg
     };
     const { plan, result: planned } = await buildPlan(common);
     (args.logFormat === 'json' ? err : out)(formatPlanSummary(plan)); // stdout stays pure JSON lines
+    if (args.plan) {
+      let reviewed: Plan;
+      try {
+        reviewed = JSON.parse(readFileSync(args.plan, 'utf8'));
+      } catch (e) {
+        throw new UsageError(`--plan ${args.plan}: ${e instanceof Error ? e.message : String(e)}`);
+      }
+      const drift = planDrift(reviewed, plan);
+      if (drift.length) {
+        err(`the cluster drifted since ${args.plan} was made; nothing was changed; plan again:\n${drift.slice(0, 20).map((d) => ` - ${d}`).join('\n')}${drift.length > 20 ? `\n ... ${drift.length - 20} more` : ''}`);
+        return EXIT.failed;
+      }
+    }
     if (planned.status === 'interrupted') return EXIT.interrupted;
     if (planned.failures.length) {
       err(`cannot plan the run, nothing was changed: ${formatFailures(planned.failures)}`);
