@@ -174,7 +174,7 @@ up_body() {
     for ((i = 1; i <= n; i++)); do printf '%s\t%s\n' "$(addr_of "$i")" "${NAMES[i - 1]}"; done
   } >"$LAB_DIR/etc-hosts"
   if [ "$LAB_SUDO" = 1 ]; then
-    openssl passwd -6 lab-sudo-pw >"$LAB_DIR/kubepw.hash" || return 1
+    openssl passwd -6 -stdin <<<lab-sudo-pw >"$LAB_DIR/kubepw.hash" || return 1
   fi
   # the network of every host in three `ip -batch` runs (netns, veth with its peer eth0 inside,
   # bridge port); addresses are set by each host's init, from inside its netns
