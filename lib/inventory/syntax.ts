@@ -24,9 +24,9 @@ export function isHostname(s: string): boolean {
   return labels.every((l) => l.length <= 63 && HOST_LABEL.test(l));
 }
 
-/** True for an IPv4 address, an IPv6 address (no brackets) or a DNS name. */
+/** True for an IPv4 address, an IPv6 address (no brackets, no zone id) or a DNS name. */
 export function isAddress(s: string): boolean {
-  return isIPv4(s) || isIPv6(s) || isHostname(s);
+  return isIPv4(s) || (isIPv6(s) && !s.includes('%')) || isHostname(s);
 }
 
 /** True for a POSIX user name (`^[a-z_][a-z0-9_-]*[$]?$`, at most 32 characters). */
