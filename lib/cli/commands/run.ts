@@ -76,10 +76,11 @@ export async function runCommand(deps: Deps, name: string | undefined, a: RunArg
       }
     }
     if (planned.status === 'interrupted') return EXIT.interrupted;
-    if (planned.failures.length) {
-      err(`cannot plan the run, nothing was changed: ${formatFailures(planned.failures)}`);
+    if (planned.stoppedAt) {
+      err(`cannot plan the run (stopped at phase ${planned.stoppedAt}), nothing was changed: ${formatFailures(planned.failures)}`);
       return EXIT.failed;
     }
+    if (planned.failures.length) err(`warning: within the failure budget, these will fail again in the run: ${formatFailures(planned.failures)}`);
     if (p.playbook.readOnly && countChanges(plan) > 0) {
       err(`playbook ${p.playbook.name} says it is read-only but its plan changes things; refusing`);
       return EXIT.failed;
