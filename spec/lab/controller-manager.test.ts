@@ -9,7 +9,8 @@ import { X509Certificate, createHmac, createPublicKey, verify as verifySig } fro
 import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { type ControlPlane, type Proc, LAB_BIN, SIM_DIST, startControlPlane, startProc, writeClientKubeconfig, writeTokenKubeconfig } from './controlplane/index.js';
+import https from 'node:https';
+import { type ControlPlane, type Proc, LAB_BIN, SIM_DIST, freePort, startControlPlane, startProc, writeClientKubeconfig, writeTokenKubeconfig } from './controlplane/index.js';
 import { createCSR, newCA, newKey, readCertInfo, verifyChain } from './sim/pki.js';
 import { KubeClient } from './sim/kubeclient.js';
 
@@ -68,6 +69,7 @@ function kcmFlags(o: { pki?: string; conf?: string; extra?: string[] } = {}): st
     `--service-account-private-key-file=${pki}/sa.key`,
     '--service-cluster-ip-range=10.96.0.0/12',
     '--use-service-account-credentials=true',
+    '--secure-port=0', // several controller-managers share 127.0.0.1 here; one test serves 10257-like
     ...(o.extra ?? []),
   ];
 }
@@ -82,7 +84,7 @@ function startKcm(flags: string[]): Proc {
 
 /** Start a scheduler process. */
 function startScheduler(conf: string): Proc {
-  const p = startProc(join(LAB_BIN, 'kube-scheduler'), [`--authentication-kubeconfig=${conf}`, `--authorization-kubeconfig=${conf}`, '--bind-address=127.0.0.1', `--kubeconfig=${conf}`, '--leader-elect=true'], join(cp.dir, `log/sched.${++kcmCount}.log`));
+  const p = startProc(join(LAB_BIN, 'kube-scheduler'), [`--authentication-kubeconfig=${conf}`, `--authorization-kubeconfig=${conf}`, '--bind-address=127.0.0.1', `--kubeconfig=${conf}`, '--leader-elect=true', '--secure-port=0'], join(cp.dir, `log/sched.${++kcmCount}.log`));
   procs.push(p);
   return p;
 }
@@ -611,5 +613,27 @@ test.serial('after a PKI replacement, a controller-manager started before it fai
   t.true(verifyChain(await issued('after-pki'), cas.ca.certPem), 'signed with the new CA');
   oldClient.close();
   newClient.close();
+  await stopComponent(kcm);
+});
+
+test.serial('the secure port serves /healthz like the real one (self-signed, open health paths, 403 elsewhere); a second process on a taken port fails to start', async (t) => {
+  const port = await freePort();
+  const get = (path: string) => new Promise<{ status: number; body: string }>((resolve, reject) => {
+    https.get({ host: '127.0.0.1', port, path, rejectUnauthorized: false }, (res) => {
+      let body = '';
+      res.on('data', (c) => (body += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    }).on('error', reject);
+  });
+  const kcm = startKcm(kcmFlags({ extra: [`--secure-port=${port}`] }));
+  const health = await waitFor('/healthz', () => get('/healthz').catch(() => undefined));
+  t.deepEqual(health, { status: 200, body: 'ok' });
+  const metrics = await get('/metrics');
+  t.is(metrics.status, 403);
+  t.regex(metrics.body, /forbidden: User \\"system:anonymous\\" cannot get path \\"\/metrics\\"/);
+  const second = startKcm(kcmFlags({ extra: [`--secure-port=${port}`] }));
+  const code = await new Promise<number | null>((r) => second.child.once('exit', (c) => r(c)));
+  t.is(code, 1);
+  t.regex(readFileSync(second.log, 'utf8'), /failed to listen on 127\.0\.0\.1:\d+: .*EADDRINUSE/);
   await stopComponent(kcm);
 });

@@ -11,6 +11,7 @@ import { LeaderElector } from './leader.js';
 import { logger } from './log.js';
 import { CONTROLLERS, canonical, isEnabled } from './names.js';
 import { type Options, parseOptions } from './options.js';
+import { serveHealth } from './serving.js';
 import { csrApproving } from './controllers/csr-approving.js';
 import { csrSigning } from './controllers/csr-signing.js';
 import { bootstrapSigner } from './controllers/bootstrap-signer.js';
@@ -56,6 +57,7 @@ async function main(): Promise<void> {
     if (c !== '*' && !(name in CONTROLLERS)) log.info(`--controllers: ${c} is not simulated; ignored`);
   }
   const files = loadFiles(opts);
+  await serveHealth(opts.flags, 10257, log);
   const api = new Api(KubeClient.fromFile(opts.kubeconfig));
   const ctx: Context = { api, log, opts, ...files };
   const controllers = controllersFor(ctx);

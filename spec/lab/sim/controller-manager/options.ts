@@ -25,6 +25,8 @@ export interface Options {
   syncPeriodMs: number;
   /** Flags given but not used by this simulator (logged at start). */
   ignored: string[];
+  /** All flags as given. */
+  flags: Flags;
 }
 
 const BOOLS = new Set(['leader-elect', 'use-service-account-credentials', 'allocate-node-cidrs', 'profiling', 'configure-cloud-routes']);
@@ -32,7 +34,7 @@ const USED = new Set([
   'kubeconfig', 'controllers', 'cluster-signing-cert-file', 'cluster-signing-key-file', 'cluster-signing-duration',
   'root-ca-file', 'service-account-private-key-file', 'leader-elect', 'leader-elect-lease-duration',
   'leader-elect-renew-deadline', 'leader-elect-retry-period', 'node-monitor-grace-period', 'node-monitor-period',
-  'lab-eviction-timeout', 'lab-sync-period',
+  'lab-eviction-timeout', 'lab-sync-period', 'secure-port', 'bind-address',
 ]);
 
 /** Parse kube-controller-manager's argv. */
@@ -57,5 +59,6 @@ export function parseOptions(argv: readonly string[]): Options {
     evictionTimeoutMs: durationFlag(f, 'lab-eviction-timeout', 30_000),
     syncPeriodMs: durationFlag(f, 'lab-sync-period', 1000),
     ignored: [...f.keys()].filter((k) => !USED.has(k)),
+    flags: f,
   };
 }

@@ -10,6 +10,7 @@ import { LeaderElector } from '../controller-manager/leader.js';
 import { logger } from '../controller-manager/log.js';
 import { metaTime } from '../controller-manager/controllers/node-health.js';
 import { RoundRobin } from './pick.js';
+import { serveHealth } from '../controller-manager/serving.js';
 
 const log = logger('kube-scheduler');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -60,6 +61,7 @@ async function main(): Promise<void> {
   const period = durationFlag(flags, 'lab-sync-period', 1000);
   log.info('Version: v1.32.4 (lab simulator)');
   const api = new Api(KubeClient.fromFile(kubeconfig));
+  await serveHealth(flags, 10259, log);
   for (const sig of ['SIGTERM', 'SIGINT'] as const) process.on(sig, () => process.exit(0));
   const rr = new RoundRobin();
   const stop = new AbortController();
