@@ -71,3 +71,20 @@ test.serial('exec: SIGINT aborts running remote commands and exits 130', async (
   t.regex(r.stderr, /SIGINT: starting no new work/);
   t.false(r.stdout.includes('done'), 'the remote commands did not run to their end');
 });
+
+test.serial('run facts with a host cut off the network: the others report, the cut host is named, exit 1', async (t) => {
+  if (!requireRoot(t)) return;
+  const lab = await sharedLab(LAB);
+  const state = mkdtempSync(join(tmpdir(), 'km-lab-'));
+  const cut = await lab.lab(['fault', 'cut', 'h005']);
+  t.is(cut.code, 0, cut.stderr);
+  try {
+    const r = await cli(MAIN, ['run', 'facts', '-i', lab.inventoryPath, '--state-dir', state]);
+    t.is(r.code, 1, r.stderr);
+    t.regex(r.stderr, /failed on 1 host:\n - h005: facts\/host: /);
+    const ok = r.stdout.split('\n').filter((l) => / \| facts\/host: ok/.test(l));
+    t.is(ok.length, 19);
+  } finally {
+    await lab.lab(['fault', 'uncut', 'h005']);
+  }
+});
