@@ -5,13 +5,16 @@
  * `test.after.always` unless you want to keep it for the next run.
  */
 import { execFile, spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readFileSync, realpathSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import type { ExecutionContext } from 'ava';
 
 const run = promisify(execFile);
+
+/** The checkout the lab's hosts see at /opt/kubemend when this fixture brings them up. */
+const REPO = realpathSync(dirname(dirname(dirname(fileURLToPath(import.meta.url)))));
 
 /** Absolute path of the lab command (scripts/lab of this checkout). */
 export const LAB_CMD = fileURLToPath(new URL('../../scripts/lab', import.meta.url));
@@ -177,6 +180,7 @@ async function bringUp(dir: string, opts: LabOptions): Promise<Lab> {
   if (env) {
     const same =
       env.LAB_NET === String(opts.net) &&
+      env.LAB_REPO === REPO &&
       env.LAB_NAMES === names.join(',') &&
       env.LAB_SUDO === (opts.sudoUser ? '1' : '0') &&
       existsSync(join(dir, 'hosts.json')) &&

@@ -211,6 +211,21 @@ test.serial('the checkout is read-only at /opt/kubemend and spec/lab/bin is /usr
   t.is((r.stdout.match(/Read-only file system/g) ?? []).length, 2, r.stdout);
 });
 
+test.serial('sharedLab in another process reuses the lab that is up with the same shape', async (t) => {
+  if (!requireRoot(t)) return;
+  const before = readFileSync(lab.knownHosts, 'utf8');
+  const helper = new URL('../helpers/lab.ts', import.meta.url).pathname;
+  const code = `import(${JSON.stringify(helper)}).then(async (m) => {
+    const l = await m.sharedLab({ hosts: 3, net: 61, dir: ${JSON.stringify(DIR)}, sudoUser: true });
+    console.log(JSON.stringify(l.hosts));
+  })`;
+  const out = await new Promise<string>((resolve, reject) =>
+    execFile(process.execPath, ['--import', 'tsx', '-e', code], (e, stdout, stderr) => (e ? reject(new Error(stderr)) : resolve(stdout))),
+  );
+  t.deepEqual(JSON.parse(out), lab.hosts);
+  t.is(readFileSync(lab.knownHosts, 'utf8'), before, 'same host keys: not brought up again');
+});
+
 test.serial('a second lab coexists; up refuses a net id in use; down removes everything, even half-made, twice', async (t) => {
   if (!requireRoot(t)) return;
   const clash = await runLab(['up', '--hosts', '1', '--net', '61', '--dir', '/tmp/h-labhosts/clash']);
