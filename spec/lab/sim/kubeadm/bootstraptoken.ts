@@ -2,7 +2,9 @@
  * The `bootstrap-token` phase: bootstrap tokens, the RBAC that lets tokens join, and
  * `kube-public/cluster-info` holding the cluster CA (the bootstrap signer adds JWS signatures).
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import * as pki from '../pki.js';
+import { paths } from '../paths.js';
 import { join } from 'node:path';
 import YAML from 'yaml';
 import type { Api } from './api.js';
@@ -63,10 +65,12 @@ export async function runBootstrapToken(api: Api, c: Config, print = true): Prom
   say('[bootstrap-token] Configured RBAC rules to allow certificate rotation for all node client certificates in the cluster');
   say('[bootstrap-token] Creating the "cluster-info" ConfigMap in the "kube-public" namespace');
   const caPem = readFileSync(join(c.certDir, 'ca.crt'), 'utf8');
+  // like kubeadm, the server comes from admin.conf (the kubeconfig the phase runs with)
+  const server = existsSync(paths.adminConf) ? pki.parseKubeconfig(readFileSync(paths.adminConf, 'utf8')).server || controlPlaneURL(c) : controlPlaneURL(c);
   await api.createOrUpdate('/api/v1/namespaces/kube-public/configmaps', {
     apiVersion: 'v1', kind: 'ConfigMap',
     metadata: { name: 'cluster-info', namespace: 'kube-public' },
-    data: { kubeconfig: clusterInfoKubeconfig(controlPlaneURL(c), caPem) },
+    data: { kubeconfig: clusterInfoKubeconfig(server, caPem) },
   });
   await api.createIfMissing(`${RBAC}/namespaces/kube-public/roles`, {
     apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role',
