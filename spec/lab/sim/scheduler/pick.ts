@@ -36,7 +36,8 @@ export class RoundRobin {
       const r = misfit(pod, n)!;
       reasons.set(r, (reasons.get(r) ?? 0) + 1);
     }
-    const parts = [...reasons.entries()].sort().map(([r, c]) => `${c} ${r}`);
-    return { message: `0/${nodes.length} nodes are available: ${parts.join(', ')}.` };
+    const parts = [...reasons.entries()].map(([r, c]) => `${c} ${r}`).sort();
+    const n = nodes.length;
+    return { message: `0/${n} nodes are available: ${parts.join(', ')}. preemption: 0/${n} nodes are available: ${n} Preemption is not helpful for scheduling.` };
   }
 }
