@@ -134,6 +134,8 @@ cmd_up() {
   local t0 own=0
   t0=$(date +%s.%N)
   if [ ! -e "$LAB_DIR" ] || [ -z "$(ls -A "$LAB_DIR" 2>/dev/null)" ]; then own=1; fi
+  # leftovers of a lab that died without `down` (no lab.env, so nothing of it runs): start clean
+  rm -rf --one-file-system "$LAB_DIR/hosts" "$LAB_DIR/id_ed25519" "$LAB_DIR/id_ed25519.pub" "$LAB_DIR/.tick"
   mkdir -p "$LAB_DIR/hosts"
   chmod 700 "$LAB_DIR"
   # lab.env first: `down` can then clean up even a half-made lab
@@ -406,7 +408,7 @@ cmd_down() {
   trace "down: namespaces and links deleted"
   # 3. files
   if [ -n "${LAB_DIR:-}" ] && [ -d "$LAB_DIR" ]; then
-    if [ "${LAB_OWN_DIR:-0}" = 1 ]; then
+    if [ "${LAB_OWN_DIR:-0}" = 1 ] && [[ "$LAB_DIR" == /*/* ]]; then   # never / or a top folder
       rm -rf --one-file-system "$LAB_DIR"
     else
       rm -rf --one-file-system "$LAB_DIR/hosts" "$LAB_DIR/inventory.yaml" "$LAB_DIR/known_hosts" \
