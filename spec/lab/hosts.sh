@@ -126,7 +126,7 @@ cmd_up() {
   done
   LAB_BR=kmlab$LAB_NET
   ip link show "$LAB_BR" >/dev/null 2>&1 && die "bridge $LAB_BR exists: another lab uses net $LAB_NET (take it down, or use another --net)"
-  ip netns list | grep -q "^kmlab$LAB_NET-" && die "network namespaces kmlab$LAB_NET-* exist: another lab uses net $LAB_NET"
+  grep -q "^kmlab$LAB_NET-" <<<"$(ip netns list)" && die "network namespaces kmlab$LAB_NET-* exist: another lab uses net $LAB_NET"
   LAB_REPO=$REPO_DEFAULT
   [[ "$LAB_DIR$LAB_REPO" =~ [[:space:]] ]] && die "the lab folder and the checkout path must not contain spaces ($LAB_DIR, $LAB_REPO)"
   [ -d "$LAB_REPO/spec/lab/bin" ] || die "missing $LAB_REPO/spec/lab/bin"
@@ -137,7 +137,7 @@ cmd_up() {
   # leftovers of a lab that died without `down` (no lab.env, so nothing of it runs): start clean
   rm -rf --one-file-system "$LAB_DIR/hosts" "$LAB_DIR/id_ed25519" "$LAB_DIR/id_ed25519.pub" "$LAB_DIR/.tick"
   mkdir -p "$LAB_DIR/hosts"
-  chmod 700 "$LAB_DIR"
+  if [ "$own" = 1 ]; then chmod 700 "$LAB_DIR"; fi   # it holds the client's private key
   # lab.env first: `down` can then clean up even a half-made lab
   cat >"$LAB_DIR/lab.env" <<EOF
 LAB_DIR=$LAB_DIR
@@ -338,14 +338,15 @@ start_sshd() {
 # ---------------------------------------------------------------- outputs
 
 write_outputs() {
-  local n=$1 i h ip kh role first_addr
+  local n=$1 i h ip kh role first_addr ktype key
   : >"$LAB_DIR/known_hosts"
   first_addr=
   local hj="[" inv_hosts=""
   for ((i = 1; i <= n; i++)); do
     h=${NAMES[i - 1]}; ip=$(addr_of "$i"); role=$(role_of "$h" "$i")
     kh=$ip; [ "$LAB_PORT" = 22 ] || kh="[$ip]:$LAB_PORT"
-    echo "$kh $(cut -d' ' -f1,2 "$LAB_DIR/hosts/$h/etc.up/ssh/ssh_host_ed25519_key.pub")" >>"$LAB_DIR/known_hosts"
+    read -r ktype key _ <"$LAB_DIR/hosts/$h/etc.up/ssh/ssh_host_ed25519_key.pub"
+    echo "$kh $ktype $key" >>"$LAB_DIR/known_hosts"
     [ -z "$first_addr" ] && [ "$role" = master ] && first_addr=$ip
     [ "$i" -gt 1 ] && hj+=","
     hj+=$(printf '\n  {"name": "%s", "address": "%s", "role": "%s"}' "$h" "$ip" "$role")
