@@ -1,10 +1,10 @@
 /** The corpus of broken inventories: each refused with an InventoryError whose issues point at the right line and field. */
 import test from 'ava';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InventoryError, loadInventory } from '../../lib/inventory/index.js';
+import { tempFiles } from './helpers.js';
 
 const dir = fileURLToPath(new URL('./broken/', import.meta.url));
 const noSshConfig = { sshConfigPath: join(dir, 'no-such-ssh-config') };
@@ -104,7 +104,7 @@ test('format() prints file:line:column: field: message per issue', async (t) => 
 });
 
 test('a 10 MB file is refused before parsing, as a file issue', async (t) => {
-  const tmp = mkdtempSync(join(tmpdir(), 'kubemend-inv-'));
+  const tmp = tempFiles({});
   const file = join(tmp, 'huge.yaml');
   const host = '  - {name: w1, address: 10.0.1.21, role: worker}\n';
   writeFileSync(file, `cluster: c1\ncontrolPlaneEndpoint: 10.0.0.10:6443\nhosts:\n${host.repeat(Math.ceil(10_000_000 / host.length))}`);
@@ -129,7 +129,7 @@ test('unknown-key values never reach the message (a password stays out)', async 
 });
 
 test('a YAML syntax error on a line holding a secret does not echo the line', async (t) => {
-  const tmp = mkdtempSync(join(tmpdir(), 'kubemend-inv-'));
+  const tmp = tempFiles({});
   const file = join(tmp, 'hosts.yaml');
   writeFileSync(file, `all:\n  vars:\n    ansible_become_password: 'Sup3rS3cret-value\n  hosts:\n    m1:\n`);
   const err = await refused(t, file);
