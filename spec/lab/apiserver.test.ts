@@ -118,7 +118,7 @@ test.serial('kubectl create configmap, patch secret token:null, delete pod', asy
   t.not(again.code, 0);
   t.regex(again.stderr, /configmaps "settings" already exists/);
 
-  await ok(admin.post('/api/v1/namespaces/apps/secrets', { metadata: { name: 'tok' }, type: 'kubernetes.io/service-account-token', metadata2: undefined, data: { token: b64('x'), 'ca.crt': b64('y') } } as any), 'create');
+  await ok(admin.post('/api/v1/namespaces/apps/secrets', { metadata: { name: 'tok' }, type: 'kubernetes.io/service-account-token', data: { token: b64('x'), 'ca.crt': b64('y') } }), 'create');
   const p = await kubectl(cp.adminConf, 'patch', 'secret', 'tok', '-n', 'apps', '-p', '{"data":{"token":null}}');
   t.is(p.code, 0, p.stderr);
   const s = (await admin.get('/api/v1/namespaces/apps/secrets/tok')).body;
@@ -266,6 +266,33 @@ test.serial('anonymous and under-privileged users get the real 403 messages', as
   const node = await kubectl(nodeConf, 'delete', 'ns', 'apps');
   t.not(node.code, 0);
   t.regex(node.stderr, /namespaces "apps" is forbidden: User "system:node:w1" cannot delete resource "namespaces" in API group "" at the cluster scope/);
+});
+
+test.serial('stored RBAC (kubeadm\'s roles and bindings) grants access on top of the built-in rules', async (t) => {
+  const jane = KubeClient.fromFile(await cp.kubeconfig('jane', 'jane', ['team:ops']));
+  await ok(admin.post('/api/v1/namespaces/kube-system/configmaps', { metadata: { name: 'kubeadm-config' }, data: { ClusterConfiguration: 'x' } }), 'cm');
+  const denied = await jane.get('/api/v1/namespaces/kube-system/configmaps/kubeadm-config');
+  t.is(denied.status, 403);
+  t.is(denied.body.message, 'configmaps "kubeadm-config" is forbidden: User "jane" cannot get resource "configmaps" in API group "" in the namespace "kube-system"');
+  const rbac = '/apis/rbac.authorization.k8s.io/v1';
+  await ok(admin.post(`${rbac}/namespaces/kube-system/roles`, { metadata: { name: 'kubeadm:nodes-kubeadm-config' }, rules: [{ apiGroups: [''], resources: ['configmaps'], resourceNames: ['kubeadm-config'], verbs: ['get'] }] }), 'role');
+  await ok(admin.post(`${rbac}/namespaces/kube-system/rolebindings`, { metadata: { name: 'kubeadm:nodes-kubeadm-config' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'kubeadm:nodes-kubeadm-config' }, subjects: [{ kind: 'Group', name: 'team:ops' }] }), 'rb');
+  await new Promise((r) => setTimeout(r, 1100));
+  t.is((await jane.get('/api/v1/namespaces/kube-system/configmaps/kubeadm-config')).status, 200);
+  t.is((await jane.get('/api/v1/namespaces/kube-system/configmaps/other')).status, 403, 'resourceNames limits the grant');
+  t.is((await jane.get('/api/v1/pods')).status, 403);
+  await ok(admin.post(`${rbac}/clusterrolebindings`, { metadata: { name: 'ops-view' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'view' }, subjects: [{ kind: 'User', name: 'jane' }] }), 'crb');
+  await new Promise((r) => setTimeout(r, 1100));
+  t.is((await jane.get('/api/v1/pods')).status, 200, 'the built-in view ClusterRole, bound but not stored');
+  t.is((await jane.delete('/api/v1/namespaces/apps/pods/web-1')).status, 403);
+  jane.close();
+});
+
+test.serial('pods/eviction deletes the pod (kubectl drain path)', async (t) => {
+  await ok(admin.post('/api/v1/namespaces/apps/pods', podObj('apps', 'evict-me', 'w1')), 'pod');
+  const r = await admin.post('/api/v1/namespaces/apps/pods/evict-me/eviction', { apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name: 'evict-me', namespace: 'apps' } });
+  t.is(r.status, 201, r.text);
+  t.is((await admin.get('/api/v1/namespaces/apps/pods/evict-me')).status, 404);
 });
 
 test.serial('service-account tokens: verified with sa.pub as loaded; legacy tokens also need their secret holding them', async (t) => {

@@ -56,8 +56,8 @@ export function apiResourceList(group: string, version: string): unknown | undef
       ...(r.categories ? { categories: r.categories } : {}),
     });
     for (const s of r.subresources) {
-      const verbs = s === 'binding' ? ['create'] : ['get', 'patch', 'update'];
-      const kind = s === 'binding' ? 'Binding' : r.kind;
+      const verbs = s === 'binding' || s === 'eviction' ? ['create'] : ['get', 'patch', 'update'];
+      const kind = s === 'binding' ? 'Binding' : s === 'eviction' ? 'Eviction' : r.kind;
       resources.push({ name: `${r.plural}/${s}`, singularName: '', namespaced: r.namespaced, kind, verbs });
     }
   }

@@ -9,6 +9,7 @@ import { loadPublicKeys } from './jwt.js';
 import { error, info } from './log.js';
 import { createServer } from './server.js';
 import { Store } from './store.js';
+import { Rbac } from './rbac.js';
 import { runTrustController } from './trust.js';
 import { ensureNamespaces } from './bootstrap.js';
 
@@ -46,10 +47,11 @@ async function main(): Promise<void> {
     key,
     clientCA,
     store,
+    rbac: new Rbac(store),
     serverAddress: `${f.advertiseAddress ?? f.bindAddress}:${f.securePort}`,
     authn: { saKeys, issuers: f.serviceAccountIssuers, audiences: f.apiAudiences, bootstrapTokens: enableBootstrap, anonymous: f.anonymousAuth },
   });
-  const host = f.bindAddress === '0.0.0.0' ? '::' : f.bindAddress;
+  const host = f.bindAddress;
   await new Promise<void>((resolve, reject) => {
     server.once('error', (e) => reject(new Error(`listen on ${f.bindAddress}:${f.securePort}: ${e.message}`)));
     server.listen(f.securePort, host, () => resolve());

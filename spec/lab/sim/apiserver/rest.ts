@@ -168,6 +168,12 @@ export async function serveResource(store: Store, req: ResourceRequest): Promise
   if (r.plural === 'selfsubjectaccessreviews' && verb === 'create') return selfSubjectAccessReview(req);
   if (subresource && !r.subresources.includes(subresource)) throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
   if (!r.verbs.includes(verb) && !subresource) throw methodNotAllowed();
+  if (subresource === 'eviction') {
+    // policy/v1 Eviction: no PodDisruptionBudgets in the lab, so an eviction is a delete.
+    if (verb !== 'create') throw methodNotAllowed();
+    await store.delete(r, req.namespace, req.name!);
+    return { code: 201, body: { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 } };
+  }
   if (subresource === 'binding') {
     if (verb !== 'create') throw methodNotAllowed();
     return binding(store, req);

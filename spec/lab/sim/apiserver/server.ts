@@ -12,6 +12,7 @@ import { info } from './log.js';
 import { decodeProtobuf } from './protobuf.js';
 import { openapiV3Doc, openapiV3Root } from './openapi.js';
 import { serveResource } from './rest.js';
+import type { Rbac } from './rbac.js';
 import { route } from './router.js';
 import { ApiError, badRequest, pathNotFound, unauthorized } from './status.js';
 import type { Store } from './store.js';
@@ -24,6 +25,7 @@ export interface ServerConfig {
   clientCA?: Buffer;
   authn: AuthnConfig;
   store: Store;
+  rbac: Rbac;
   serverAddress: string;
 }
 
@@ -99,15 +101,16 @@ async function handle(cfg: ServerConfig, req: IncomingMessage, res: ServerRespon
   const rt = route(method, path, url.searchParams);
   if (!rt) {
     const attrs: Attributes = { verb: method === 'GET' || method === 'HEAD' ? 'get' : method.toLowerCase(), path };
-    if (!allowed(user, attrs)) throw forbidden(user, attrs);
+    if (!allowed(user, attrs) && !(await cfg.rbac.allowed(user, attrs))) throw forbidden(user, attrs);
     if (HEALTH.has(path)) return health(cfg, path, res);
     const doc = method === 'GET' ? nonResource(cfg, path) : undefined;
     if (doc === undefined) throw pathNotFound();
     return sendJson(res, 200, doc);
   }
   const attrs: Attributes = { verb: rt.verb, resource: rt.r.plural, subresource: rt.subresource, group: rt.r.group, namespace: rt.namespace, name: rt.name };
-  if (!allowed(user, attrs)) throw forbidden(user, attrs);
-  const body = ['POST', 'PUT', 'PATCH', 'DELETE'].includes(method) ? await readBody(req) : undefined;
+  if (!allowed(user, attrs) && !(await cfg.rbac.allowed(user, attrs))) throw forbidden(user, attrs);
+  if (rt.subresource === 'eviction') req.resume();
+  const body = ['POST', 'PUT', 'PATCH', 'DELETE'].includes(method) && rt.subresource !== 'eviction' ? await readBody(req) : undefined;
   const rr = { ...rt, query: url.searchParams, body, contentType: req.headers['content-type'] ?? 'application/json', accept: req.headers.accept, user };
   if (rt.verb === 'watch') return serveWatch(cfg.store, rr, res);
   const out = await serveResource(cfg.store, rr);

@@ -16,7 +16,7 @@ export function nameSuffix(): string {
 }
 
 /** Resources whose main-resource updates keep the stored status (status only changes through /status). */
-const STATUS_SPLIT = new Set(['pods', 'nodes', 'namespaces', 'certificatesigningrequests', 'daemonsets', 'services']);
+const STATUS_SPLIT = new Set(['pods', 'nodes', 'namespaces', 'certificatesigningrequests', 'daemonsets', 'deployments', 'services']);
 
 const NAME_RE = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
 
@@ -26,7 +26,9 @@ export function prepareCreate(r: ResourceDef, obj: Obj, ns: string | undefined, 
   const md = obj.metadata;
   if (!md.name && md.generateName) md.name = md.generateName + nameSuffix();
   if (!md.name) throw invalid(r.group, r.kind, '', 'metadata.name: Required value: name or generateName is required');
-  if (!NAME_RE.test(md.name) && r.plural !== 'nodes' && !r.plural.startsWith('certificate')) {
+  // RBAC objects and CSRs only need a valid path segment (kubeadm names roles "kubeadm:..."); the rest are DNS subdomains.
+  const pathSegmentOnly = r.group === 'rbac.authorization.k8s.io' || r.plural === 'certificatesigningrequests';
+  if (pathSegmentOnly ? /[/%]/.test(md.name) || md.name === '.' || md.name === '..' : !NAME_RE.test(md.name) || md.name.length > 253) {
     throw invalid(r.group, r.kind, md.name, `metadata.name: Invalid value: "${md.name}": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character`);
   }
   if (r.namespaced) md.namespace = ns;
@@ -68,6 +70,10 @@ export function prepareCreate(r: ResourceDef, obj: Obj, ns: string | undefined, 
       else delete obj.spec.uid;
       obj.spec.groups = user.groups;
       if (user.extra) obj.spec.extra = user.extra;
+      obj.status = {};
+      break;
+    case 'deployments':
+      md.generation = 1;
       obj.status = {};
       break;
     case 'daemonsets':
@@ -117,6 +123,6 @@ export function prepareUpdate(r: ResourceDef, old: Obj, next: Obj, subresource: 
   // Go's omitempty: an emptied map is not serialized.
   for (const k of ['data', 'binaryData', 'stringData']) if (next[k] && typeof next[k] === 'object' && Object.keys(next[k]).length === 0) delete next[k];
   if (r.plural === 'certificatesigningrequests') next.spec = old.spec; // spec is immutable
-  if (r.plural === 'daemonsets') md.generation = (old.metadata.generation ?? 1) + (sameSpec(old, next) ? 0 : 1);
+  if (r.plural === 'daemonsets' || r.plural === 'deployments') md.generation = (old.metadata.generation ?? 1) + (sameSpec(old, next) ? 0 : 1);
   return next;
 }
