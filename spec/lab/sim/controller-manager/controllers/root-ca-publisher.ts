@@ -17,11 +17,16 @@ export function rootCAPublisher(ctx: Context): Controller {
     async sync() {
       const ca = ctx.rootCA;
       if (!ca) return;
+      const existing = new Map(
+        (await ctx.api.list(`configmaps ${NAME}`, `/api/v1/configmaps?fieldSelector=${encodeURIComponent(`metadata.name=${NAME}`)}`))
+          .filter((c) => c.metadata.name === NAME)
+          .map((c) => [c.metadata.namespace, c]),
+      );
       for (const ns of await ctx.api.list('namespaces', '/api/v1/namespaces')) {
         if (ns.metadata.deletionTimestamp || ns.status?.phase === 'Terminating') continue;
         const n = ns.metadata.name;
         const path = `/api/v1/namespaces/${n}/configmaps/${NAME}`;
-        const cm = await ctx.api.get(`configmap ${n}/${NAME}`, path);
+        const cm = existing.get(n);
         if (!cm) {
           await ctx.api.create(`configmap ${n}/${NAME}`, `/api/v1/namespaces/${n}/configmaps`, {
             apiVersion: 'v1',

@@ -50,13 +50,17 @@ export function serviceAccountToken(ctx: Context): Controller {
     periodMs: ctx.opts.syncPeriodMs,
     async sync() {
       if (!ctx.saKey) return;
-      for (const s of await ctx.api.list('secrets', '/api/v1/secrets')) {
-        if (s.type !== SA_TOKEN_TYPE || s.metadata.deletionTimestamp) continue;
+      const secrets = (await ctx.api.list('secrets', '/api/v1/secrets')).filter((s) => s.type === SA_TOKEN_TYPE && !s.metadata.deletionTimestamp);
+      if (!secrets.length) return;
+      const accounts = new Map((await ctx.api.list('serviceaccounts', '/api/v1/serviceaccounts')).map((a) => [`${a.metadata.namespace}/${a.metadata.name}`, a]));
+      for (const s of secrets) {
         const ns = s.metadata.namespace!;
         const saName = s.metadata.annotations?.[NAME_KEY] ?? '';
         const saUid = s.metadata.annotations?.[UID_KEY] ?? '';
         const path = `/api/v1/namespaces/${ns}/secrets/${s.metadata.name}`;
-        const sa = saName ? await ctx.api.get(`serviceaccount ${ns}/${saName}`, `/api/v1/namespaces/${ns}/serviceaccounts/${saName}`) : undefined;
+        let sa = accounts.get(`${ns}/${saName}`);
+        // not in the list: look it up live before deleting anything, as the real controller does
+        if (!sa && saName) sa = await ctx.api.get(`serviceaccount ${ns}/${saName}`, `/api/v1/namespaces/${ns}/serviceaccounts/${saName}`);
         if (!sa || (saUid && sa.metadata.uid !== saUid)) {
           log.info(`deleting secret ${ns}/${s.metadata.name}: its service account ${saName || '(none)'}${saUid ? ` uid ${saUid}` : ''} does not exist`);
           await ctx.api.delete(`secret ${ns}/${s.metadata.name}`, path);
