@@ -11,7 +11,8 @@
 #   hosts.sh up   (--hosts N | --names a,b,c) [--dir DIR] [--net ID] [--ssh-port P] [--sudo-user]
 #   hosts.sh down [--dir DIR] [--net ID]
 #   hosts.sh exec HOST [--dir DIR] -- CMD...
-#   hosts.sh fault sshd-stop|sshd-start|cut|uncut HOST [--dir DIR]
+#   hosts.sh fault sshd-stop|sshd-start|cut|uncut|unslow HOST [--dir DIR]
+#   hosts.sh fault slow HOST [RATE, default 1mbit] [--dir DIR]   (bandwidth, both ways; no netem here)
 #   hosts.sh fault kill HOST PROCESS-NAME [--signal SIG] [--dir DIR]
 #   hosts.sh list [--dir DIR]          (hosts.json)
 #   hosts.sh check [--dir DIR]         (exit 0 when every host runs its init and sshd)
@@ -444,7 +445,7 @@ cmd_fault() {
   parse_common "$@"
   load_env || die "fault: no lab in ${LAB_DIR} (run scripts/lab up)"
   local kind=${ARGS[0]:-} h=${ARGS[1]:-}
-  [ -n "$kind" ] && [ -n "$h" ] || die "usage: scripts/lab fault sshd-stop|sshd-start|cut|uncut HOST | kill HOST PROCESS-NAME [--signal SIG]"
+  [ -n "$kind" ] && [ -n "$h" ] || die "usage: scripts/lab fault sshd-stop|sshd-start|cut|uncut|unslow HOST | slow HOST [RATE] | kill HOST PROCESS-NAME [--signal SIG]"
   [ -f "$LAB_DIR/hosts/$h/index" ] || die "fault $kind: no host '$h' in $LAB_DIR"
   local v
   v=$(veth_of "$(cat "$LAB_DIR/hosts/$h/index")")
@@ -466,6 +467,20 @@ cmd_fault() {
       "${exec_or_run[@]}" || die "fault sshd-start $h: failed"
       ;;
     cut) ip link set "$v" down || die "fault cut $h: ip link set $v down failed" ;;
+    slow)
+      # bandwidth only (token bucket, both directions): this kernel has no netem for delays
+      local rate=${ARGS[2]:-1mbit}
+      [[ "$rate" =~ ^[0-9]+(bit|kbit|mbit|gbit)$ ]] || die "fault slow $h: rate like 1mbit or 200kbit, got '$rate'"
+      tc qdisc replace dev "$v" root tbf rate "$rate" burst 16kbit latency 5s ||
+        die "fault slow $h: tc qdisc replace dev $v root tbf failed"
+      nsenter_host "$h" tc qdisc replace dev eth0 root tbf rate "$rate" burst 16kbit latency 5s
+      "${exec_or_run[@]}" || die "fault slow $h: tc inside the host failed"
+      ;;
+    unslow)
+      tc qdisc del dev "$v" root 2>/dev/null || true
+      nsenter_host "$h" sh -c 'tc qdisc del dev eth0 root 2>/dev/null || true'
+      "${exec_or_run[@]}"
+      ;;
     uncut) ip link set "$v" up || die "fault uncut $h: ip link set $v up failed" ;;
     kill)
       local pname=${ARGS[2]:-}
@@ -473,7 +488,7 @@ cmd_fault() {
       nsenter_host "$h" pkill "-${OPT_SIGNAL:-TERM}" -x -- "$pname"
       "${exec_or_run[@]}" || die "fault kill $h $pname: no process named '$pname' on $h (or kill failed)"
       ;;
-    *) die "fault: unknown fault '$kind' (sshd-stop, sshd-start, cut, uncut, kill)" ;;
+    *) die "fault: unknown fault '$kind' (sshd-stop, sshd-start, cut, uncut, slow, unslow, kill)" ;;
   esac
 }
 

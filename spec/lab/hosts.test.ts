@@ -204,6 +204,26 @@ test.serial('fault cut takes a host off the bridge, uncut puts it back', async (
   t.is(back.stdout.trim(), 'h003', back.stderr);
 });
 
+test.serial('fault slow shapes a host link both ways (token bucket), unslow removes it', async (t) => {
+  if (!requireRoot(t)) return;
+  const a = host('h003').address;
+  const bad = await lab.lab(['fault', 'slow', 'h003', 'fast']);
+  t.is(bad.code, 1);
+  t.regex(bad.stderr, /rate like 1mbit/);
+  t.is((await lab.lab(['fault', 'slow', 'h003', '400kbit'])).code, 0);
+  const r = await ssh(lab, 'root', a, 'head -c 300000 /dev/zero');
+  t.is(r.code, 0, r.stderr);
+  t.is(r.stdout.length, 300000, 'all data arrives, only slower');
+  const inside = await lab.exec('h003', ['tc', '-s', 'qdisc', 'show', 'dev', 'eth0']);
+  t.regex(inside.stdout, /qdisc tbf .* rate 400Kbit/);
+  const over = /overlimits (\d+)/.exec(inside.stdout);
+  t.true(Number(over?.[1]) > 0, `the bucket held packets back: ${inside.stdout}`);
+  t.regex(await sh('tc qdisc show dev km61-3'), /qdisc tbf .* rate 400Kbit/);
+  t.is((await lab.lab(['fault', 'unslow', 'h003'])).code, 0);
+  t.notRegex((await lab.exec('h003', ['tc', 'qdisc', 'show', 'dev', 'eth0'])).stdout, /tbf/);
+  t.notRegex(await sh('tc qdisc show dev km61-3'), /tbf/);
+});
+
 test.serial('the checkout is read-only at /opt/kubemend and spec/lab/bin is /usr/local/bin', async (t) => {
   if (!requireRoot(t)) return;
   const r = await ssh(lab, 'root', host('h001').address, 'test -f /opt/kubemend/package.json && test -f /usr/local/bin/.keep && echo ok; touch /opt/kubemend/x 2>&1; touch /usr/local/bin/x 2>&1');
