@@ -432,3 +432,40 @@ networking: {podSubnet: 10.244.0.0/16}
   t.is(rejoin.code, 1);
   t.regex(rejoin.stderr, /^error execution phase kubelet-start: a Node with name "w1" and status "Ready" already exists in the cluster\. You must delete the existing Node or change the name of this new joining Node\n/);
 });
+
+test('config: v1beta3 maps and v1beta4 lists of extraArgs, refused old API version and flag mixing; preflight refusals', async (t) => {
+  const root = tempRoot();
+  const v3 = join(root, 'v3.yaml');
+  writeFileSync(v3, `apiVersion: kubeadm.k8s.io/v1beta3
+kind: ClusterConfiguration
+controlPlaneEndpoint: lb.lab.test
+controllerManager:
+  extraArgs:
+    controllers: "*,-node-lifecycle-controller"
+---
+apiVersion: kubeadm.k8s.io/v1beta3
+kind: InitConfiguration
+localAPIEndpoint: {advertiseAddress: 10.75.0.12}
+nodeRegistration: {name: m2}
+`);
+  const cp = await kubeadm(root, ['init', 'phase', 'control-plane', 'controller-manager', '--config', v3]);
+  t.is(cp.code, 0, cp.stderr);
+  const cmd = YAML.parse(readFileSync(join(root, 'etc/kubernetes/manifests/kube-controller-manager.yaml'), 'utf8')).spec.containers[0].command;
+  t.true(cmd.includes('--controllers=*,-node-lifecycle-controller'), 'extraArgs override kubeadm defaults');
+  t.false(cmd.includes('--controllers=*,bootstrapsigner,tokencleaner'));
+  const old = join(root, 'old.yaml');
+  writeFileSync(old, 'apiVersion: kubeadm.k8s.io/v1beta2\nkind: ClusterConfiguration\n');
+  const o = await kubeadm(root, ['init', 'phase', 'certs', 'ca', '--config', old]);
+  t.is(o.code, 1);
+  t.regex(o.stderr, /no kind "ClusterConfiguration" is registered for version "kubeadm\.k8s\.io\/v1beta2"/);
+  const mix = await kubeadm(root, ['init', '--config', v3, '--control-plane-endpoint', 'x:6443']);
+  t.is(mix.code, 1);
+  t.regex(mix.stderr, /can not mix '--config' with arguments \[control-plane-endpoint\]/);
+  // the controller-manager manifest exists now: init's preflight refuses, and names the way out
+  const pf = await kubeadm(root, ['init', 'phase', 'preflight', '--config', v3]);
+  t.is(pf.code, 1);
+  t.true(pf.stderr.startsWith('error execution phase preflight: [preflight] Some fatal errors occurred:\n\t[ERROR FileAvailable--etc-kubernetes-manifests-kube-controller-manager.yaml]: /etc/kubernetes/manifests/kube-controller-manager.yaml already exists\n[preflight] If you know what you are doing, you can make a check non-fatal with `--ignore-preflight-errors=...`\n'), pf.stderr);
+  const ign = await kubeadm(root, ['init', 'phase', 'preflight', '--config', v3, '--ignore-preflight-errors', 'FileAvailable--etc-kubernetes-manifests-kube-controller-manager.yaml']);
+  t.is(ign.code, 0, ign.stderr);
+  t.regex(ign.stderr, /\[WARNING FileAvailable--etc-kubernetes-manifests-kube-controller-manager\.yaml\]/);
+});

@@ -6,7 +6,7 @@ import { type Api, adminApi, waitHealthy } from './api.js';
 import { type Args, boolFlag, flag } from './args.js';
 import { runCoreDNS, runKubeProxy } from './addons.js';
 import { runBootstrapToken } from './bootstraptoken.js';
-import { CERT_PHASES, prefetchKeysFor, runCertsAll, runCertsSubphase } from './certs.js';
+import { CERT_PHASES, prefetchKeysFor, runCertsSubphase } from './certs.js';
 import { paths } from '../paths.js';
 import { type Config, controlPlaneURL, loadConfig } from './config.js';
 import { newCertificateKey, uploadCerts } from './copycerts.js';
@@ -189,4 +189,3 @@ export async function runInitPhase(words: string[], args: Args): Promise<void> {
   }
 }
 
-export { runCertsAll };

@@ -2,8 +2,6 @@
  * `kubeadm join` and `kubeadm join phase ...`: token discovery (lazily, by the first phase that
  * needs it), then the worker or control-plane join phases as kubeadm v1.32 orders them.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import YAML from 'yaml';
 import { paths } from '../paths.js';
 import { Api } from './api.js';
@@ -234,9 +232,4 @@ export async function runJoinPhase(words: string[], args: Args): Promise<void> {
   } finally {
     d.close();
   }
-}
-
-/** Whether this node looks joined (kubelet.conf present). */
-export function isJoined(): boolean {
-  return existsSync(paths.kubeletConf) && readFileSync(paths.kubeletConf, 'utf8').length > 0 && existsSync(join(paths.pki, 'ca.crt'));
 }

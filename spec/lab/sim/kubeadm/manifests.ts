@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import YAML from 'yaml';
 import { paths } from '../paths.js';
 import * as pki from '../pki.js';
-import { type Config, KUBEADM_VERSION } from './config.js';
+import type { Config } from './config.js';
 import { say } from './out.js';
 
 /** An etcd member for --initial-cluster. */
@@ -232,5 +232,3 @@ export function runEtcdLocal(c: Config): void {
   say(`[etcd] Creating static Pod manifest for local etcd in "/etc/kubernetes/manifests"`);
 }
 
-/** The kubeadm version string for `kubeadm version`. */
-export const VERSION_INFO = KUBEADM_VERSION;

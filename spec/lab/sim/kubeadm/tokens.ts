@@ -4,7 +4,7 @@
  */
 import { randomInt } from 'node:crypto';
 import { type Api, b64map, unb64map } from './api.js';
-import { type BootstrapTokenSpec, formatDuration, parseDuration } from './config.js';
+import { type BootstrapTokenSpec, parseDuration } from './config.js';
 
 /** The bootstrap token format. */
 export const TOKEN_RE = /^([a-z0-9]{6})\.([a-z0-9]{16})$/;
@@ -116,4 +116,3 @@ export async function deleteToken(api: Api, tokenOrId: string): Promise<string> 
   return `bootstrap token "${id}" deleted`;
 }
 
-export { formatDuration };
