@@ -5,6 +5,7 @@
  */
 import type { Failure } from './errors.js';
 import { MUTATING, type StampedEvent, type StepKind } from './events.js';
+import { parseOptions } from './options.js';
 import { type RunParams, type RunResult, runPlaybook } from './runner.js';
 
 /** One step of a plan. */
@@ -117,7 +118,7 @@ export async function buildPlan<O>(params: Omit<RunParams<O>, 'dryRun'>): Promis
     version: 1,
     playbook: params.playbook.name,
     inventory: { file: params.inventory.file, cluster: params.inventory.cluster },
-    options: params.options,
+    options: parseOptions(params.playbook.options, (params.options ?? {}) as Record<string, unknown>, params.playbook.name),
     createdAt: new Date().toISOString(),
     phases: rec.phases,
     failures: result.failures,

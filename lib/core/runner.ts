@@ -10,6 +10,7 @@ import { type Failure, errorMessage } from './errors.js';
 import type { EventSink, RunEvent, Selection, StampedEvent } from './events.js';
 import { createExecutor } from './executor.js';
 import { pairKey } from './journal.js';
+import { parseOptions } from './options.js';
 import { newRunId } from './runid.js';
 import { selectPhases } from './select.js';
 import { describeStrategy, walk } from './strategy.js';
@@ -72,6 +73,8 @@ function reasonOf(err: unknown, host: string): string {
 export async function runPlaybook<O>(p: RunParams<O>): Promise<RunResult> {
   const t0 = performance.now();
   const runId = p.runId ?? newRunId();
+  // validated (defaults applied) here too, so every caller gets the same options the CLI would
+  const options = parseOptions<O>(p.playbook.options, (p.options ?? {}) as Record<string, unknown>, p.playbook.name);
   const emit = createEmitter(p.sinks ?? [], p.firstSeq ?? 0);
   const concurrency = p.concurrency ?? 20;
   const stop = p.stop ?? new AbortController().signal;
@@ -83,7 +86,7 @@ export async function runPlaybook<O>(p: RunParams<O>): Promise<RunResult> {
     executor: createExecutor(p.transport, p.dryRun),
     emit,
     inventory: p.inventory,
-    options: p.options,
+    options,
     live: [...(p.hosts ?? p.inventory.hosts)],
     stop,
     abort,
@@ -97,7 +100,7 @@ export async function runPlaybook<O>(p: RunParams<O>): Promise<RunResult> {
 
   emit({
     kind: 'run-start', runId, playbook: p.playbook.name, inventory: p.inventory.file, cluster: p.inventory.cluster,
-    options: p.options, selection, version: version(), dryRun: p.dryRun, ...(completed.size ? { resumed: true } : {}),
+    options, selection, version: version(), dryRun: p.dryRun, ...(completed.size ? { resumed: true } : {}),
   });
 
   let stoppedAt: string | undefined;

@@ -161,3 +161,15 @@ test('run --plan runs a reviewed plan, and refuses (exit 1, nothing run) when th
   const ok = await cli(FAKE_MAIN, ['run', 'hello', '-i', 'x', '--yes', '--plan', planFile, '--state-dir', join(dir, 's2')]);
   t.is(ok.code, 0, ok.stderr);
 });
+
+test('playbook options arrive as flags: hello --hello-file is validated and used', async (t) => {
+  const r = await cli(FAKE_MAIN, ['plan', 'hello', '-i', 'x', '--hello-file', '/tmp/km-other']);
+  t.is(r.code, 0, r.stderr);
+  t.regex(r.stdout, /sh \{host\} \/tmp\/km-other\n/);
+  const bad = await cli(FAKE_MAIN, ['plan', 'hello', '-i', 'x', '--hello-file', '/etc/passwd']);
+  t.is(bad.code, 2);
+  t.regex(bad.stderr, /--hello-file: must be a file directly under \/tmp/);
+  const wrong = await cli(FAKE_MAIN, ['plan', 'facts', '-i', 'x', '--hello-file', '/tmp/x']);
+  t.is(wrong.code, 2);
+  t.regex(wrong.stderr, /playbook facts has no option --hello-file/);
+});
