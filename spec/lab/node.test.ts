@@ -60,6 +60,18 @@ function sleeperPod(name: string, seconds = 3600, extra: Record<string, unknown>
   };
 }
 
+/** Restart the apiserver (with new `cas` when given) serving a cert that also names the bridge address. */
+async function restartApiserver(cas?: ControlPlane['cas']): Promise<void> {
+  if (cas) await cp.restartApiserver(cas);
+  const key = await newKey();
+  writeKeyPair(cp.pki, 'apiserver', await signCert({
+    ca: cp.cas.ca, key, cn: 'kube-apiserver', usages: ['server'],
+    dnsNames: ['localhost', 'kubernetes', 'kubernetes.default', 'kubernetes.default.svc', 'kubernetes.default.svc.cluster.local'],
+    ips: ['10.96.0.1', '127.0.0.1', BRIDGE],
+  }), key.keyPem);
+  await cp.restartApiserver();
+}
+
 let kcmRuns = 0;
 /** Start the controller-manager with kubeadm's flags (node-monitor grace 10 s, no eviction during the tests). */
 function startKcm(): Proc {
@@ -83,13 +95,7 @@ test.before(async () => {
   rmSync(BASE, { recursive: true, force: true });
   // reachable from the lab hosts through the bridge address (10.73.0.1) as well as 127.0.0.1
   cp = await startControlPlane({ dir: join(BASE, 'cp'), apiserverArgs: ['--bind-address=0.0.0.0'] });
-  const key = await newKey();
-  writeKeyPair(cp.pki, 'apiserver', await signCert({
-    ca: cp.cas.ca, key, cn: 'kube-apiserver', usages: ['server'],
-    dnsNames: ['localhost', 'kubernetes', 'kubernetes.default', 'kubernetes.default.svc', 'kubernetes.default.svc.cluster.local'],
-    ips: ['10.96.0.1', '127.0.0.1', BRIDGE],
-  }), key.keyPem);
-  await cp.restartApiserver();
+  await restartApiserver();
   admin = KubeClient.fromFile(cp.adminConf);
   kcm = startKcm();
 });
@@ -432,6 +438,7 @@ test.serial('workloads: run with their SA token, survive systemctl restart kubel
     return c?.containerID !== cs.containerID && c?.state?.running && p;
   }, 30_000, 500);
   t.not(restarted.status.containerStatuses[0].state.running.startedAt, cs.state.running.startedAt);
+  t.is(restarted.status.containerStatuses[0].restartCount, 1, 'the restart is counted from the log folder, as real');
 
   // a pod deleted in the API: its process is killed and its sandbox removed
   const newPid = await r.pidOf(restarted.status.containerStatuses[0].containerID.slice('containerd://'.length));
@@ -460,7 +467,7 @@ test.serial('a workload whose token stops verifying turns unready but keeps runn
   }, 30_000, 500);
   const pid = await r.pidOf(p1.status.containerStatuses[0].containerID.slice(13));
   // the sa key pair is replaced (as in a PKI rebuild): apiserver and controller-manager restart with it
-  await cp.restartApiserver({ ...cp.cas, sa: await newKey() });
+  await restartApiserver({ ...cp.cas, sa: await newKey() });
   await kcm.stop();
   kcm = startKcm();
   // procedure step 15: blank the token; the controller-manager refills it, signed with the new key
@@ -492,6 +499,8 @@ async function inHost(host: string, ...cmd: string[]): Promise<string> {
 
 /** Set up a lab host as a node: kubelet config, kubelet.conf for system:node:HOST to the test's apiserver. */
 async function labNode(host: string): Promise<void> {
+  // a reused lab may hold a node from an earlier run: start from a clean host
+  await inHost(host, 'sh', '-c', 'systemctl stop kubelet; crictl rmp -f --all >/dev/null; rm -rf /etc/kubernetes /var/lib/kubelet /var/lib/etcd /run/lab /var/log/pods /var/log/kubelet.log /etc/systemd/system/multi-user.target.wants/kubelet.service');
   const conf = join(BASE, `${host}.kubelet.conf`);
   await writeClientKubeconfig(conf, { server: `https://${BRIDGE}:${cp.apiPort}`, serverCa: cp.cas.ca, ca: cp.cas.ca, cn: `system:node:${host}`, orgs: ['system:nodes'] });
   const cfg = ['apiVersion: kubelet.config.k8s.io/v1beta1', 'kind: KubeletConfiguration', 'staticPodPath: /etc/kubernetes/manifests', 'rotateCertificates: true', ''].join('\n');
@@ -543,7 +552,9 @@ test.serial('in lab hosts: systemctl and crictl are the shims, the real etcd run
   const ps = await inHost(h.name, 'crictl', 'ps', '--name', 'etcd');
   t.regex(ps, /^CONTAINER {11}IMAGE {15}CREATED {13}STATE {15}NAME {16}ATTEMPT {13}POD ID {14}POD\n[0-9a-f]{13} .* Running {13}etcd {16}0 {19}[0-9a-f]{13} {7}etcd-h001\n$/);
   // the other host sees none of it
-  t.is((await inHost(lab.hosts[1].name, 'crictl', 'ps', '-aq')).trim(), '');
+  const etcdId = (await inHost(h.name, 'crictl', 'ps', '--name', '^etcd$', '-q')).trim();
+  t.regex(etcdId, /^[0-9a-f]{64}$/);
+  t.false((await inHost(lab.hosts[1].name, 'crictl', 'ps', '-aq')).includes(etcdId));
   const node = await waitFor('Node h001 Ready', async () => {
     const n = await nodeJson(h.name);
     return readyOf(n) === 'True' && n;
@@ -585,5 +596,6 @@ test.serial('in lab hosts: a workload survives systemctl restart kubelet, and cr
     return c?.containerID !== cs.containerID && c?.state?.running && p;
   }, 30_000, 500);
   t.not(p3.status.containerStatuses[0].state.running.startedAt, cs.state.running.startedAt);
+  t.is(p3.status.containerStatuses[0].restartCount, 1);
   await admin.delete(`/api/v1/namespaces/${ns}/pods/in-host`);
 });

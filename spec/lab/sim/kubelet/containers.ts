@@ -3,7 +3,8 @@
  * start the process detached, record it, and record its exit while the kubelet is its parent.
  * Also the crash-loop backoff (doubling from 2 s, capped at 10 s in the lab).
  */
-import { join } from 'node:path';
+import { readdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { type ContainerRecord, type PodRecord, getContainer, newId, putContainer, putPod } from '../cri/store.js';
 import { startDetached } from '../cri/process.js';
 import { p } from '../paths.js';
@@ -29,6 +30,24 @@ export function createSandbox(o: { name: string; namespace: string; uid: string;
 /** The real container log path: /var/log/pods/<ns>_<pod>_<uid>/<container>/<attempt>.log */
 export function containerLogPath(pod: PodRecord, container: string, attempt: number): string {
   return join(p('var/log/pods'), `${pod.namespace}_${pod.name}_${pod.uid}`, container, `${attempt}.log`);
+}
+
+/**
+ * The attempt number of a pod's next container: the last container's + 1; when the runtime lost
+ * the containers (crictl rm), the highest `<n>.log` in the container's log folder + 1, as the real
+ * kubelet's calcRestartCountByLogDir does, so restarts stay counted.
+ */
+export function nextAttempt(pod: PodRecord, container: string, last?: ContainerRecord): number {
+  if (last) return last.attempt + 1;
+  try {
+    const ns = readdirSync(dirname(containerLogPath(pod, container, 0)))
+      .map((f) => /^(\d+)\.log$/.exec(f)?.[1])
+      .filter((x): x is string => x !== undefined)
+      .map(Number);
+    return ns.length ? Math.max(...ns) + 1 : 0;
+  } catch {
+    return 0;
+  }
 }
 
 /** Start one container of `pod` running `argv`; returns its record (state RUNNING). */

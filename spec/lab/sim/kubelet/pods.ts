@@ -11,7 +11,7 @@ import { type ContainerRecord, type PodRecord, listPods, removeContainerRecord }
 import { containersNow, removePod } from '../cri/runtime.js';
 import { type KubeClient } from '../kubeclient.js';
 import { paths } from '../paths.js';
-import { Backoff, containerEnv, createSandbox, startContainer } from './containers.js';
+import { Backoff, containerEnv, createSandbox, nextAttempt, startContainer } from './containers.js';
 import * as log from './log.js';
 import { readManifests } from './staticpods.js';
 
@@ -184,7 +184,7 @@ export class PodWorkers {
       this.#env.set(s.uid, env);
     }
     for (const old of cs.slice(0, -1)) removeContainerRecord(old.id);
-    const attempt = last ? last.attempt + 1 : 0;
+    const attempt = nextAttempt(s, c0.name, last);
     try {
       const rec = await startContainer(s, { name: c0.name, image: c0.image ?? '', argv: ['lab-workload'], env: containerEnv(env), attempt });
       log.info('kuberuntime_container.go:259', last ? 'Restarted container' : 'Started container', { pod: `${s.namespace}/${s.name}`, container: c0.name, containerID: rec.id });

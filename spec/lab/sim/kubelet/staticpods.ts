@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import YAML from 'yaml';
 import { type PodRecord, listPods, removeContainerRecord } from '../cri/store.js';
 import { containersNow, removePod } from '../cri/runtime.js';
-import { Backoff, containerEnv, createSandbox, startContainer } from './containers.js';
+import { Backoff, containerEnv, createSandbox, nextAttempt, startContainer } from './containers.js';
 import * as log from './log.js';
 
 /** A static pod read from a manifest file. */
@@ -111,7 +111,7 @@ export class StaticPods {
       const key = `${want.uid}/${c0.name}`;
       const ranMs = last ? Date.parse(last.finishedAt ?? new Date().toISOString()) - Date.parse(last.startedAt) : 0;
       if (!this.backoff.ready(key, ranMs)) continue;
-      const attempt = last ? last.attempt + 1 : this.#attempts.get(key) ?? 0;
+      const attempt = nextAttempt(pod, c0.name, last);
       const argv = [...(c0.command ?? []), ...(c0.args ?? [])].map(String);
       if (argv.length === 0) {
         log.error('kuberuntime_manager.go:1256', 'container has no command (the lab runs command + args)', { pod: want.fullName, container: c0.name });
@@ -128,10 +128,8 @@ export class StaticPods {
         this.backoff.restarted(key);
         log.error('pod_workers.go:1301', 'Error syncing pod, skipping', { pod: want.fullName, err: `failed to "StartContainer" for "${c0.name}": ${log.errMsg(e)}` });
       }
-      this.#attempts.set(key, attempt + 1);
       if (last) this.backoff.restarted(key);
     }
   }
 
-  readonly #attempts = new Map<string, number>();
 }

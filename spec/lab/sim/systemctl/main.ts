@@ -109,7 +109,7 @@ function status(): Out {
   const st = activeState();
   const pid = mainPid();
   const en = enabled() ? 'enabled' : 'disabled';
-  const dot = st.active === 'active' ? '●' : st.active === 'failed' ? '×' : '○';
+  const dot = st.active === 'active' || st.active === 'activating' ? '●' : st.active === 'failed' ? '×' : '○';
   let active = `${st.active} (${st.sub})`;
   if (st.active === 'activating') active += ` (Result: ${st.result ?? 'exit-code'})`;
   const lines = [
