@@ -351,6 +351,15 @@ test('API phases against a local etcd + apiserver: upload-config, upload-certs, 
   t.is(good.code, 0, good.stderr);
   t.regex(good.stdout, /\[preflight\] Reading configuration from the "kubeadm-config" ConfigMap in namespace "kube-system"\.\.\./);
 
+  // kubelet-start with no kubelet to finish the TLS bootstrap: kubeadm's timeout, files written, the bootstrap credential removed
+  const ks = await kubeadm(joiner, ['join', 'phase', 'kubelet-start', endpoint, '--token', m![2], '--discovery-token-ca-cert-hash', hash, '--node-name', 'w1'], { ...env, LAB_KUBEADM_TLS_BOOTSTRAP_TIMEOUT_MS: '1500' });
+  t.is(ks.code, 1);
+  t.true(ks.stderr.startsWith('error execution phase kubelet-start: context deadline exceeded\n'), ks.stderr);
+  t.regex(ks.stdout, /\[kubelet-start\] Waiting for the kubelet to perform the TLS Bootstrap\n[\s\S]*Unfortunately, an error has occurred:/);
+  t.is(readFileSync(join(joiner, 'etc/kubernetes/pki/ca.crt'), 'utf8'), readFileSync(join(cp.pki, 'ca.crt'), 'utf8'));
+  t.true(existsSync(join(joiner, 'var/lib/kubelet/config.yaml')));
+  t.false(existsSync(join(joiner, 'etc/kubernetes/bootstrap-kubelet.conf')), 'the bootstrap token does not stay on disk');
+
   // download-certs with the bootstrap token: right key writes the CA; wrong key is refused
   const cpJoiner = tempRoot('cpjoiner-');
   const wrongKey = await kubeadm(cpJoiner, ['join', 'phase', 'control-plane-prepare', 'download-certs', endpoint, '--control-plane', '--token', m![2], '--discovery-token-ca-cert-hash', hash, '--certificate-key', newCertificateKey(), '--node-name', 'm2'], env);

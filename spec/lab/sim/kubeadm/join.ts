@@ -138,18 +138,21 @@ function phases(d: JoinData): Phase[] {
         const disc = await d.discovery();
         await d.loadClusterConfig();
         const api = await d.bootstrapClient();
-        const node = await api.req('GET', `/api/v1/nodes/${c.nodeName}`);
-        if (node.status === 200) {
-          const ready = (node.body?.status?.conditions ?? []).find((x: any) => x.type === 'Ready');
-          if (ready?.status === 'True') {
-            throw new Error(`a Node with name "${c.nodeName}" and status "Ready" already exists in the cluster. You must delete the existing Node or change the name of this new joining Node`);
+        const checkNode = async () => {
+          const node = await api.req('GET', `/api/v1/nodes/${c.nodeName}`);
+          if (node.status === 200) {
+            const ready = (node.body?.status?.conditions ?? []).find((x: any) => x.type === 'Ready');
+            if (ready?.status === 'True') {
+              throw new Error(`a Node with name "${c.nodeName}" and status "Ready" already exists in the cluster. You must delete the existing Node or change the name of this new joining Node`);
+            }
+          } else if (node.status !== 404) {
+            throw new Error(`cannot get Node "${c.nodeName}": ${node.body?.message ?? `HTTP ${node.status}`}`);
           }
-        } else if (node.status !== 404 && node.status !== 403) {
-          throw new Error(`cannot get Node "${c.nodeName}": ${node.body?.message ?? `HTTP ${node.status}`}`);
-        }
+        };
         await runJoinKubeletStart(c, {
           server: disc.server, caPem: disc.caPem, token: c.discovery.tlsBootstrapToken ?? '', kubeletConfig: d.kubeletConfig,
           timeoutMs: Number(process.env.LAB_KUBEADM_TLS_BOOTSTRAP_TIMEOUT_MS ?? 60_000),
+          checkNode,
         });
       },
     },

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { hostname } from 'node:os';
 import YAML from 'yaml';
 import * as pki from '../pki.js';
-import { paths } from '../paths.js';
+import { p, paths } from '../paths.js';
 import type { Config } from './config.js';
 import { say } from './out.js';
 import { sleep } from './api.js';
@@ -91,33 +91,68 @@ export interface JoinKubeletOptions {
   /** The kubelet configuration from the cluster's `kubelet-config` ConfigMap. */
   kubeletConfig?: any;
   timeoutMs: number;
+  /** kubeadm's check for a Ready Node of the same name (run after the bootstrap files are written). */
+  checkNode: () => Promise<void>;
 }
+
+const JOIN_FAIL_MSG = `
+Unfortunately, an error has occurred:
+	%v
+
+This error is likely caused by:
+	- The kubelet is not running
+	- The kubelet is unhealthy due to a misconfiguration of the node in some way (required cgroups disabled)
+
+If you are on a systemd-powered system, you can try to troubleshoot the error with the following commands:
+	- 'systemctl status kubelet'
+	- 'journalctl -xeu kubelet'
+`;
 
 /** Run `join phase kubelet-start`: bootstrap-kubelet.conf, ca.crt, config, restart, wait for the TLS bootstrap. */
 export async function runJoinKubeletStart(c: Config, o: JoinKubeletOptions): Promise<void> {
-  pki.writeSecretFile(paths.bootstrapKubeletConf, pki.renderKubeconfig({
-    server: o.server, caPem: o.caPem, clusterName: c.cluster.clusterName, user: 'tls-bootstrap-token-user', token: o.token,
-  }));
-  const caPath = join(c.certDir, 'ca.crt');
-  if (!existsSync(caPath)) pki.writePublicFile(caPath, o.caPem);
   try {
-    systemctl('stop');
-  } catch {
-    /* ignored like kubeadm */
-  }
-  writeKubeletFiles(c, kubeletConfiguration(c, o.kubeletConfig));
-  startKubelet();
-  say(`[kubelet-check] Waiting for a healthy kubelet at http://127.0.0.1:10248/healthz. This can take up to 4m0s`);
-  say(`[kubelet-start] Waiting for the kubelet to perform the TLS Bootstrap`);
-  const start = Date.now();
-  while (!existsSync(paths.kubeletConf)) {
-    if (Date.now() - start > o.timeoutMs) {
-      throw new Error(`error waiting for the kubelet to perform the TLS Bootstrap: timed out waiting for the condition`);
+    pki.writeSecretFile(paths.bootstrapKubeletConf, pki.renderKubeconfig({
+      server: o.server, caPem: o.caPem, clusterName: c.cluster.clusterName, user: 'tls-bootstrap-token-user', token: o.token,
+    }));
+    const caPath = join(c.certDir, 'ca.crt');
+    if (!existsSync(caPath)) pki.writePublicFile(caPath, o.caPem);
+    await o.checkNode();
+    try {
+      systemctl('stop');
+    } catch {
+      /* ignored like kubeadm's TryStopKubelet */
     }
-    await sleep(250);
+    writeKubeletFiles(c, kubeletConfiguration(c, o.kubeletConfig));
+    startKubelet();
+    say(`[kubelet-check] Waiting for a healthy kubelet at http://127.0.0.1:10248/healthz. This can take up to 4m0s`);
+    say(`[kubelet-start] Waiting for the kubelet to perform the TLS Bootstrap`);
+    const start = Date.now();
+    while (!kubeletConfUsable()) {
+      if (Date.now() - start > o.timeoutMs) {
+        process.stdout.write(JOIN_FAIL_MSG.replace('%v', 'context deadline exceeded'));
+        throw new Error('context deadline exceeded');
+      }
+      await sleep(250);
+    }
+  } finally {
+    // kubeadm removes the bootstrap credential from disk whatever happened
+    rmSync(paths.bootstrapKubeletConf, { force: true });
   }
-  // the kubelet removes the bootstrap kubeconfig only on success; kubeadm removes it after the wait
-  rmSync(paths.bootstrapKubeletConf, { force: true });
+}
+
+/** Whether kubelet.conf exists and the client cert files it names exist (kubeadm builds a client from it). */
+function kubeletConfUsable(): boolean {
+  if (!existsSync(paths.kubeletConf)) return false;
+  try {
+    const doc = YAML.parse(readFileSync(paths.kubeletConf, 'utf8'));
+    const user = doc?.users?.[0]?.user ?? {};
+    for (const k of ['client-certificate', 'client-key']) {
+      if (user[k] && !existsSync(p(user[k]))) return false;
+    }
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Run `kubelet-finalize`: point kubelet.conf at the rotatable client cert when the kubelet wrote one. */
