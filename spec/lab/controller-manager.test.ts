@@ -13,6 +13,15 @@ import https from 'node:https';
 import { type ControlPlane, type Proc, LAB_BIN, SIM_DIST, freePort, startControlPlane, startProc, writeClientKubeconfig, writeTokenKubeconfig } from './controlplane/index.js';
 import { createCSR, newCA, newKey, readCertInfo, verifyChain } from './sim/pki.js';
 import { KubeClient } from './sim/kubeclient.js';
+import { Node, Pod, Secret, ConfigMap } from 'kubernetes-models/v1';
+import { Lease } from 'kubernetes-models/coordination.k8s.io/v1';
+import { CertificateSigningRequest } from 'kubernetes-models/certificates.k8s.io/v1';
+import { DaemonSet } from 'kubernetes-models/apps/v1';
+
+/** Validate an object written by the controllers against the official schema (throws on a violation). */
+function valid(t: { notThrows(fn: () => void, msg?: string): void }, Model: any, obj: any, what: string): void {
+  t.notThrows(() => new Model(obj).validate(), `${what} validates against the official schema`);
+}
 
 const run = promisify(execFile);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -164,6 +173,7 @@ test.serial('csrsigning signs with the CA it loaded at start, even after the fil
   const life = info.notAfter.getTime() - Date.now();
   t.true(life > 3500_000 && life <= 3600_000, `expirationSeconds honoured (${life} ms left)`);
   t.regex(await kubectl('get', 'csr', 'sign-1'), /Approved,Issued/);
+  valid(t, CertificateSigningRequest, (await admin.get(`${CSRS}/sign-1`)).body, 'the signed CSR');
 
   // the CA files on disk change to B: the running controller-manager keeps A
   const caB = await newCA('kubernetes');
@@ -252,6 +262,8 @@ test.serial('bootstrap token: cluster-info gets a JWS that verifies with the tok
   const csr = (await admin.get(`${CSRS}/node-csr-w9`)).body;
   t.is(csr.spec.username, 'system:bootstrap:abcdef');
   t.like(csr.status.conditions[0], { type: 'Approved', status: 'True', reason: 'AutoApproved' });
+  valid(t, CertificateSigningRequest, csr, 'the auto-approved CSR');
+  valid(t, ConfigMap, cm, 'cluster-info');
   await sleep(1500);
   for (const n of ['node-csr-bad-org', 'node-csr-serving']) {
     t.deepEqual((await admin.get(`${CSRS}/${n}`)).body.status?.conditions ?? [], [], `${n} not approved`);
@@ -284,6 +296,7 @@ test.serial('legacy service-account tokens: filled with sa.key, a blanked token 
   t.is(Buffer.from(first.secret.data['ca.crt'], 'base64').toString(), cp.cas.ca.certPem);
   t.is(Buffer.from(first.secret.data.namespace, 'base64').toString(), 'apps');
   t.is(first.secret.metadata.annotations['kubernetes.io/service-account.uid'], sa.metadata.uid);
+  valid(t, Secret, first.secret, 'the filled token secret');
   // the JWT: RS256 with sa.key, the legacy claims
   const [h, p, s] = first.token.split('.');
   const claims = JSON.parse(Buffer.from(p, 'base64url').toString());
@@ -416,6 +429,7 @@ test.serial('a node whose heartbeats stop goes NotReady after the grace period; 
     t.regex(nodes, /lc1\s+Ready\s/);
     const lc3 = (await admin.get('/api/v1/nodes/lc3')).body;
     t.like(lc3.status.conditions.find((c: any) => c.type === 'Ready'), { status: 'Unknown', reason: 'NodeStatusUnknown', message: 'Kubelet stopped posting node status.' });
+    valid(t, Node, lc3, 'the NotReady node');
     await waitFor('unreachable taints on lc3', async () => {
       const taints = (await admin.get('/api/v1/nodes/lc3')).body.spec?.taints ?? [];
       return ['NoSchedule', 'NoExecute'].every((e) => taints.some((x: any) => x.key === 'node.kubernetes.io/unreachable' && x.effect === e));
@@ -496,6 +510,7 @@ test.serial('daemonset pods: one per eligible node, bound by the scheduler, a de
     t.like(onS1.metadata.ownerReferences[0], { apiVersion: 'apps/v1', kind: 'DaemonSet', name: 'lab-proxy', uid: ds.body.metadata.uid, controller: true });
     t.true(onS1.spec.tolerations.some((x: any) => x.key === 'node.kubernetes.io/unreachable' && x.effect === 'NoExecute' && x.tolerationSeconds === undefined));
     t.is(onS1.metadata.labels.app, 'lab-proxy');
+    valid(t, Pod, onS1, 'the daemon pod');
 
     await kubectl('delete', 'pod', '-n', 'kube-system', onS1.metadata.name, '--wait=false');
     const again = await waitFor('daemon pod recreated on s1', async () => (await daemonPods()).find((p) => p.spec.nodeName === 's1' && p.metadata.name !== onS1.metadata.name));
@@ -506,6 +521,8 @@ test.serial('daemonset pods: one per eligible node, bound by the scheduler, a de
       return s?.desiredNumberScheduled === 2 && s.currentNumberScheduled === 2 ? s : undefined;
     });
     t.is(st.numberMisscheduled, 0);
+    valid(t, DaemonSet, (await admin.get('/apis/apps/v1/namespaces/kube-system/daemonsets/lab-proxy')).body, 'the daemonset with its status');
+    valid(t, Pod, (await admin.get('/api/v1/namespaces/default/pods/picky')).body, 'the unschedulable pod');
 
     // s2 goes silent: NotReady and tainted unreachable; its daemon pod tolerates that and stays
     stopBeats();
@@ -559,6 +576,7 @@ test.serial('leader election: of two controller-managers only the lease holder a
   }, 20_000);
   t.true(next.spec.leaseTransitions >= 1);
   t.is(next.spec.leaseDurationSeconds, 6);
+  valid(t, Lease, next, 'the leader lease');
   await postCSR(admin, 'le-1', { cn: 'le-1', signer: 'kubernetes.io/kube-apiserver-client', usages: ['digital signature', 'client auth'] });
   await approve('le-1');
   t.true(verifyChain(await issued('le-1'), cp.cas.ca.certPem), 'the new leader signs');
