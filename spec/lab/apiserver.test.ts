@@ -286,6 +286,15 @@ test.serial('stored RBAC (kubeadm\'s roles and bindings) grants access on top of
   t.is((await jane.get('/api/v1/pods')).status, 200, 'the built-in view ClusterRole, bound but not stored');
   t.is((await jane.delete('/api/v1/namespaces/apps/pods/web-1')).status, 403);
   jane.close();
+  const janeConf = join(cp.dir, 'jane.conf');
+  const can = await kubectl(janeConf, 'auth', 'can-i', 'get', 'configmaps/kubeadm-config', '-n', 'kube-system');
+  t.is(can.stdout.trim(), 'yes');
+  const cannot = await kubectl(janeConf, 'auth', 'can-i', 'delete', 'pods', '-n', 'apps');
+  t.is(cannot.stdout.trim(), 'no');
+  const imp = await kubectl(cp.adminConf, 'get', 'secrets', '-n', 'apps', '--as=jane');
+  t.regex(imp.stderr, /secrets is forbidden: User "jane" cannot list resource "secrets"/, 'admins impersonate; the impersonated user is authorized');
+  const noImp = await kubectl(janeConf, 'get', 'pods', '--as=system:admin', '--as-group=system:masters');
+  t.regex(noImp.stderr, /users "system:admin" is forbidden: User "jane" cannot impersonate resource "users"/);
 });
 
 test.serial('pods/eviction deletes the pod (kubectl drain path)', async (t) => {

@@ -37,6 +37,7 @@ function isClusterInfo(a: Attributes): boolean {
 export function allowed(user: UserInfo, a: Attributes): boolean {
   const g = user.groups;
   if (g.includes('system:masters') || g.includes('kubeadm:cluster-admins')) return true;
+  if (a.verb === 'impersonate') return false; // only admins (or stored RBAC) may impersonate
   if (a.path !== undefined) {
     if (pathMatches(a.path, PUBLIC_PATHS) && a.verb === 'get') return true;
     if (g.includes('system:authenticated') && pathMatches(a.path, DISCOVERY_PATHS) && a.verb === 'get') return true;

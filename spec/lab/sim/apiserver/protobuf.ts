@@ -72,6 +72,20 @@ const KINDS: Record<string, Msg> = {
   },
 };
 KINDS['meta.k8s.io/v1/DeleteOptions'] = KINDS['v1/DeleteOptions'];
+KINDS['authorization.k8s.io/v1/SelfSubjectAccessReview'] = {
+  1: { n: 'metadata', t: ObjectMeta },
+  2: {
+    n: 'spec',
+    t: {
+      1: {
+        n: 'resourceAttributes',
+        t: { 1: { n: 'namespace', t: 'string' }, 2: { n: 'verb', t: 'string' }, 3: { n: 'group', t: 'string' }, 4: { n: 'version', t: 'string' }, 5: { n: 'resource', t: 'string' }, 6: { n: 'subresource', t: 'string' }, 7: { n: 'name', t: 'string' } },
+      },
+      2: { n: 'nonResourceAttributes', t: { 1: { n: 'path', t: 'string' }, 2: { n: 'verb', t: 'string' } } },
+    },
+  },
+};
+KINDS['authentication.k8s.io/v1/SelfSubjectReview'] = { 1: { n: 'metadata', t: ObjectMeta } };
 
 class Reader {
   pos = 0;

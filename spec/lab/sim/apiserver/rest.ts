@@ -1,5 +1,5 @@
 /** The REST verbs on resources: get, list, create, update, patch, delete, and the subresources. */
-import { allowed } from './authz.js';
+import { type Attributes, allowed } from './authz.js';
 import { applyPatch } from './patch.js';
 import { type ResourceDef, apiVersionOf, findResource } from './resources.js';
 import { parseFieldSelector, parseLabelSelector } from './selectors.js';
@@ -21,6 +21,8 @@ export interface ResourceRequest {
   contentType: string;
   accept?: string;
   user: UserInfo;
+  /** Full authorization (built-in rules, then stored RBAC), for access reviews. */
+  authorize?: (a: Attributes) => Promise<boolean>;
 }
 
 /** An HTTP result: status code and JSON body. */
@@ -148,13 +150,14 @@ function selfSubjectReview(req: ResourceRequest): Result {
   };
 }
 
-function selfSubjectAccessReview(req: ResourceRequest): Result {
+async function selfSubjectAccessReview(req: ResourceRequest): Promise<Result> {
   const spec = req.body?.spec ?? {};
   const ra = spec.resourceAttributes;
   const nra = spec.nonResourceAttributes;
-  const ok = ra
-    ? allowed(req.user, { verb: ra.verb, resource: ra.resource, subresource: ra.subresource || undefined, group: ra.group ?? '', namespace: ra.namespace || undefined, name: ra.name || undefined })
-    : allowed(req.user, { verb: nra?.verb ?? 'get', path: nra?.path ?? '/' });
+  const attrs: Attributes = ra
+    ? { verb: ra.verb, resource: ra.resource, subresource: ra.subresource || undefined, group: ra.group ?? '', namespace: ra.namespace || undefined, name: ra.name || undefined }
+    : { verb: nra?.verb ?? 'get', path: nra?.path ?? '/' };
+  const ok = req.authorize ? await req.authorize(attrs) : allowed(req.user, attrs);
   return {
     code: 201,
     body: { kind: 'SelfSubjectAccessReview', apiVersion: 'authorization.k8s.io/v1', metadata: { creationTimestamp: null }, spec, status: { allowed: ok, ...(ok ? { reason: 'lab authorizer' } : {}) } },
@@ -165,7 +168,7 @@ function selfSubjectAccessReview(req: ResourceRequest): Result {
 export async function serveResource(store: Store, req: ResourceRequest): Promise<Result> {
   const { r, verb, subresource } = req;
   if (r.plural === 'selfsubjectreviews' && verb === 'create') return selfSubjectReview(req);
-  if (r.plural === 'selfsubjectaccessreviews' && verb === 'create') return selfSubjectAccessReview(req);
+  if (r.plural === 'selfsubjectaccessreviews' && verb === 'create') return await selfSubjectAccessReview(req);
   if (subresource && !r.subresources.includes(subresource)) throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
   if (!r.verbs.includes(verb) && !subresource) throw methodNotAllowed();
   if (subresource === 'eviction') {

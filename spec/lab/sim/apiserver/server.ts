@@ -6,6 +6,7 @@ import https from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import { type AuthnConfig, authenticate } from './authn.js';
+import { type UserInfo, authenticated } from './user.js';
 import { type Attributes, allowed, forbidden } from './authz.js';
 import { VERSION, apiGroup, apiGroupList, apiResourceList, apiVersions } from './discovery.js';
 import { info } from './log.js';
@@ -91,27 +92,51 @@ function nonResource(cfg: ServerConfig, path: string): unknown | undefined {
   return undefined;
 }
 
+/** `Impersonate-User`/`Impersonate-Group` headers: allowed to whoever may `impersonate` users (and groups). */
+async function impersonate(cfg: ServerConfig, user: UserInfo, req: IncomingMessage): Promise<UserInfo> {
+  const as = req.headers['impersonate-user'];
+  const groupsHeader = req.headers['impersonate-group'];
+  if (!as) {
+    if (groupsHeader) throw badRequest('requested impersonation without a user');
+    return user;
+  }
+  const name = String(as);
+  const groups = groupsHeader === undefined ? [] : Array.isArray(groupsHeader) ? groupsHeader : [groupsHeader];
+  const can = async (a: Attributes) => allowed(user, a) || (await cfg.rbac.allowed(user, a));
+  if (!(await can({ verb: 'impersonate', resource: 'users', group: '', name }))) {
+    throw new ApiError(403, 'Forbidden', `users "${name}" is forbidden: User "${user.username}" cannot impersonate resource "users" in API group "" at the cluster scope`, { name, kind: 'users' });
+  }
+  for (const g of groups) {
+    if (!(await can({ verb: 'impersonate', resource: 'groups', group: '', name: g }))) {
+      throw new ApiError(403, 'Forbidden', `groups "${g}" is forbidden: User "${user.username}" cannot impersonate resource "groups" in API group "" at the cluster scope`, { name: g, kind: 'groups' });
+    }
+  }
+  if (name === 'system:anonymous') return { username: name, groups: ['system:unauthenticated', ...groups] };
+  return authenticated({ username: name, groups });
+}
+
 async function handle(cfg: ServerConfig, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const url = new URL(req.url ?? '/', 'https://apiserver');
   const path = url.pathname.replace(/\/+$/, '') || '/';
   const method = req.method ?? 'GET';
   const authn = await authenticate(cfg.authn, cfg.store, req.socket as TLSSocket, req.headers.authorization);
   if ('error' in authn) throw unauthorized();
-  const user = authn.user;
+  const user = await impersonate(cfg, authn.user, req);
+  const authorize = async (a: Attributes) => allowed(user, a) || (await cfg.rbac.allowed(user, a));
   const rt = route(method, path, url.searchParams);
   if (!rt) {
     const attrs: Attributes = { verb: method === 'GET' || method === 'HEAD' ? 'get' : method.toLowerCase(), path };
-    if (!allowed(user, attrs) && !(await cfg.rbac.allowed(user, attrs))) throw forbidden(user, attrs);
+    if (!(await authorize(attrs))) throw forbidden(user, attrs);
     if (HEALTH.has(path)) return health(cfg, path, res);
     const doc = method === 'GET' ? nonResource(cfg, path) : undefined;
     if (doc === undefined) throw pathNotFound();
     return sendJson(res, 200, doc);
   }
   const attrs: Attributes = { verb: rt.verb, resource: rt.r.plural, subresource: rt.subresource, group: rt.r.group, namespace: rt.namespace, name: rt.name };
-  if (!allowed(user, attrs) && !(await cfg.rbac.allowed(user, attrs))) throw forbidden(user, attrs);
+  if (!(await authorize(attrs))) throw forbidden(user, attrs);
   if (rt.subresource === 'eviction') req.resume();
   const body = ['POST', 'PUT', 'PATCH', 'DELETE'].includes(method) && rt.subresource !== 'eviction' ? await readBody(req) : undefined;
-  const rr = { ...rt, query: url.searchParams, body, contentType: req.headers['content-type'] ?? 'application/json', accept: req.headers.accept, user };
+  const rr = { ...rt, query: url.searchParams, body, contentType: req.headers['content-type'] ?? 'application/json', accept: req.headers.accept, user, authorize };
   if (rt.verb === 'watch') return serveWatch(cfg.store, rr, res);
   const out = await serveResource(cfg.store, rr);
   sendJson(res, out.code, out.body);
