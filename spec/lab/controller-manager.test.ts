@@ -655,3 +655,29 @@ test.serial('the secure port serves /healthz like the real one (self-signed, ope
   t.regex(readFileSync(second.log, 'utf8'), /failed to listen on 127\.0\.0\.1:\d+: .*EADDRINUSE/);
   await stopComponent(kcm);
 });
+
+test.serial('the signer never issues past its CA NotAfter and refuses once the CA has expired', async (t) => {
+  const kdir = join(cp.dir, 'kcm-exp');
+  mkdirSync(kdir, { recursive: true });
+  for (const f of ['sa.key', 'front-proxy-ca.crt']) copyFileSync(join(cp.pki, f), join(kdir, f));
+  const hour = 3600_000;
+  const soon = await newCA('kubernetes', { notBefore: new Date(Date.now() - hour), notAfter: new Date(Date.now() + 2 * hour) });
+  writeFileSync(join(kdir, 'ca.crt'), soon.certPem);
+  writeFileSync(join(kdir, 'ca.key'), soon.keyPem);
+  let kcm = startKcm(kcmFlags({ pki: kdir }));
+  await postCSR(admin, 'exp-1', { cn: 'exp-1', signer: 'kubernetes.io/kube-apiserver-client', usages: ['digital signature', 'client auth'] });
+  await approve('exp-1');
+  const info = readCertInfo(await issued('exp-1'));
+  t.true(info.notAfter.getTime() <= Date.now() + 2 * hour, 'capped at the CA NotAfter, not one year');
+  await stopComponent(kcm);
+
+  const expired = await newCA('kubernetes', { notBefore: new Date(Date.now() - 3 * hour), notAfter: new Date(Date.now() - hour) });
+  writeFileSync(join(kdir, 'ca.crt'), expired.certPem);
+  writeFileSync(join(kdir, 'ca.key'), expired.keyPem);
+  kcm = startKcm(kcmFlags({ pki: kdir }));
+  await postCSR(admin, 'exp-2', { cn: 'exp-2', signer: 'kubernetes.io/kube-apiserver-client', usages: ['digital signature', 'client auth'] });
+  await approve('exp-2');
+  await waitFor('the signer reports its expiry', async () => readFileSync(kcm.log, 'utf8').includes('the signer has expired'));
+  t.falsy((await admin.get(`${CSRS}/exp-2`)).body.status?.certificate, 'approved but never issued');
+  await stopComponent(kcm);
+});

@@ -4,6 +4,7 @@
  * keeps signing with the old one), honouring spec.expirationSeconds (at least 10 minutes) and
  * `--cluster-signing-duration`; invalid requests get the real Failed/SignerValidationFailure condition.
  */
+import { X509Certificate } from 'node:crypto';
 import type { KObject } from '../api.js';
 import type { Context, Controller } from '../context.js';
 import { signCSR, type Usage } from '../../pki.js';
@@ -35,6 +36,7 @@ export function csrSigning(ctx: Context): Controller {
     periodMs: ctx.opts.syncPeriodMs,
     async sync() {
       if (!ctx.signingCA) return;
+      const caNotAfter = new Date(new X509Certificate(ctx.signingCA.certPem).validTo);
       for (const csr of await ctx.api.list('certificatesigningrequests', PATH)) {
         const rule = RULES[csr.spec?.signerName];
         if (!rule || csr.status?.certificate) continue;
@@ -57,7 +59,11 @@ export function csrSigning(ctx: Context): Controller {
           const certUsages: Usage[] = [];
           if (usages.includes('client auth')) certUsages.push('client');
           if (usages.includes('server auth')) certUsages.push('server');
-          const pem = await signCSR(requestPem(csr), ctx.signingCA, { usages: certUsages, durationSeconds: lifetimeSeconds(csr, ctx.opts.clusterSigningDurationMs) });
+          // the real authority refuses once its CA has expired, and never issues past the CA's NotAfter
+          const left = Math.floor((caNotAfter.getTime() - Date.now()) / 1000);
+          if (left <= 0) throw new Error(`sign csr ${name}: the signer has expired: NotAfter=${caNotAfter.toISOString()}`);
+          const durationSeconds = Math.min(lifetimeSeconds(csr, ctx.opts.clusterSigningDurationMs), left);
+          const pem = await signCSR(requestPem(csr), ctx.signingCA, { usages: certUsages, durationSeconds });
           status = { ...csr.status, certificate: Buffer.from(pem).toString('base64') };
         }
         await ctx.api.update(`status of csr ${name}`, `${PATH}/${name}/status`, { ...csr, status });
