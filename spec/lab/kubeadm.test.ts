@@ -478,3 +478,13 @@ nodeRegistration: {name: m2}
   t.is(ign.code, 0, ign.stderr);
   t.regex(ign.stderr, /\[WARNING FileAvailable--etc-kubernetes-manifests-kube-controller-manager\.yaml\]/);
 });
+
+test('apiserver unreachable: the phase fails with Go client wording after kubeadm retries', async (t) => {
+  const root = tempRoot();
+  const ca = await pki.newCA('kubernetes');
+  mkdirSync(join(root, 'etc/kubernetes'), { recursive: true });
+  writeFileSync(join(root, 'etc/kubernetes/admin.conf'), pki.renderKubeconfig({ server: 'https://127.0.0.1:1', caPem: ca.certPem, user: 'kubernetes-admin', token: 'unused-token' }));
+  const r = await kubeadm(root, ['init', 'phase', 'upload-config', 'kubeadm', '--apiserver-advertise-address', ADDR], { LAB_KUBEADM_API_CALL_TIMEOUT_MS: '1000' });
+  t.is(r.code, 1);
+  t.is(r.stderr.split('\n')[0], 'error execution phase upload-config/kubeadm: error uploading the kubeadm ClusterConfiguration: unable to create ConfigMap: Post "https://127.0.0.1:1/api/v1/namespaces/kube-system/configmaps?timeout=10s": dial tcp 127.0.0.1:1: connect: connection refused');
+});

@@ -88,7 +88,12 @@ export class Api {
   }
 
   private async createOrUpdateOnce(collection: string, obj: any): Promise<any> {
-    const r = await this.req('POST', collection, obj);
+    let r: KubeResponse;
+    try {
+      r = await this.req('POST', collection, obj);
+    } catch (e) {
+      throw new Error(`unable to create ${obj.kind}: ${(e as Error).message}`);
+    }
     if (r.status < 300) return r.body;
     if (r.status !== 409) throw apiError(r, `unable to create ${obj.kind}`);
     const path = `${collection}/${obj.metadata.name}`;
@@ -102,7 +107,12 @@ export class Api {
   /** Create only if missing (client-go's CreateOrRetain); API groups the server lacks are ignored. */
   async createIfMissing(collection: string, obj: any): Promise<void> {
     return this.retry(async () => {
-      const r = await this.req('POST', collection, obj);
+      let r: KubeResponse;
+      try {
+        r = await this.req('POST', collection, obj);
+      } catch (e) {
+        throw new Error(`unable to create ${obj.kind}: ${(e as Error).message}`);
+      }
       if (r.status < 300 || r.status === 409) return;
       if (r.status === 404 && !/namespaces? "[^"]+" not found/.test(r.body?.message ?? '')) return;
       // the lab apiserver's authorization is a fixed rule set: RBAC objects it cannot store change nothing

@@ -41,7 +41,9 @@ export async function createInitTokens(api: Api, c: Config, print: boolean): Pro
   for (const t of c.bootstrapTokens) {
     if (!t.token) t.token = generateToken();
     if (print) say(`[bootstrap-token] Using token: ${t.token}`);
-    await createToken(api, t);
+    await createToken(api, t).catch((e) => {
+      throw new Error(`error updating or creating token: ${e.message}`);
+    });
     out.push(t.token);
   }
   return out;

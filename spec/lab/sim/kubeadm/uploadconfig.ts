@@ -24,6 +24,8 @@ export async function uploadKubeadmConfig(api: Api, c: Config): Promise<void> {
     apiVersion: 'v1', kind: 'ConfigMap',
     metadata: { name: 'kubeadm-config', namespace: 'kube-system' },
     data: { ClusterConfiguration: clusterConfigurationYAML(c.cluster) },
+  }).catch((e) => {
+    throw new Error(`error uploading the kubeadm ClusterConfiguration: ${e.message}`);
   });
   await api.createIfMissing('/apis/rbac.authorization.k8s.io/v1/namespaces/kube-system/roles', {
     apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role',
@@ -45,5 +47,7 @@ export async function uploadKubeletConfig(api: Api, c: Config): Promise<void> {
     apiVersion: 'v1', kind: 'ConfigMap',
     metadata: { name: 'kubelet-config', namespace: 'kube-system' },
     data: { kubelet: YAML.stringify(kubeletConfiguration(c)) },
+  }).catch((e) => {
+    throw new Error(`error creating kubelet configuration ConfigMap: ${e.message}`);
   });
 }
