@@ -302,7 +302,7 @@ test.serial('TLS bootstrap: token -> CSR -> signed client cert in kubelet-client
   const conf = readFileSync(r.path('etc/kubernetes/kubelet.conf'), 'utf8');
   t.true(conf.includes(`client-certificate: ${current}`));
   t.true(conf.includes(`client-key: ${current}`));
-  t.false(existsSync(r.path('etc/kubernetes/bootstrap-kubelet.conf')));
+  await waitFor('bootstrap-kubelet.conf removed', () => !existsSync(r.path('etc/kubernetes/bootstrap-kubelet.conf')), 5000);
   const csrs = JSON.parse(await kubectl('get', 'csr', '-o', 'json')).items.filter((c: any) => c.spec.username === `system:bootstrap:${id}`);
   t.is(csrs.length, 1);
   t.regex(csrs[0].metadata.name, /^node-csr-/);
