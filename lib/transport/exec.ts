@@ -34,7 +34,15 @@ export interface ExecOptions {
   timeoutMs: number;
   maxOutputBytes?: number;
   signal?: AbortSignal;
+  /**
+   * The wire starts with SESSION_PREAMBLE: the first stderr line is the remote session id
+   * (stripped), handed to `kill` when the command is stopped, so the remote processes die too.
+   */
+  kill?: (sessionId: number) => Promise<void>;
 }
+
+/** Put before a wire command: prints the session leader's pid (= session id) on stderr, then execs. */
+export const SESSION_PREAMBLE = 'echo "$$" >&2; exec ';
 
 /** Opens an exec channel on client for `wire` and resolves when the channel closes. */
 export function execOnChannel(client: Client, wire: string, opts: ExecOptions): Promise<RawResult> {
@@ -47,6 +55,19 @@ export function execOnChannel(client: Client, wire: string, opts: ExecOptions): 
     const err = new BoundedOutput(opts.maxOutputBytes ?? DEFAULT_MAX_OUTPUT);
     let exitCode: number | null = null;
     let signal: string | null = null;
+    let sessionId: number | undefined;
+    let preamble = opts.kill ? Buffer.alloc(0) : undefined;
+    const onStderr = (b: Buffer) => {
+      if (!preamble) return err.push(b);
+      preamble = Buffer.concat([preamble, b]);
+      const nl = preamble.indexOf(0x0a);
+      if (nl < 0 && preamble.length < 32) return;
+      const line = preamble.subarray(0, Math.max(nl, 0)).toString('latin1');
+      if (/^\d+$/.test(line)) sessionId = Number(line);
+      const rest = nl < 0 ? preamble : preamble.subarray(nl + 1);
+      preamble = undefined;
+      if (rest.length) err.push(rest);
+    };
 
     const cleanup = () => {
       if (timer) clearTimeout(timer);
@@ -59,8 +80,19 @@ export function execOnChannel(client: Client, wire: string, opts: ExecOptions): 
       cleanup();
       reject(e);
     };
+    let stopping: ExecStopped | undefined;
     const stop = (e: ExecStopped) => {
       if (settled) return;
+      stopping ??= e;
+      if (opts.kill && sessionId !== undefined) {
+        // kill the remote session's processes first (ssh signals are refused for root logins)
+        const sid = sessionId;
+        sessionId = undefined;
+        const killed = opts.kill(sid).catch(() => undefined);
+        const grace = new Promise((r) => setTimeout(r, 5000).unref());
+        void Promise.race([killed, grace]).then(() => stop(e));
+        return;
+      }
       if (channel) {
         try {
           channel.signal('KILL');
@@ -96,7 +128,7 @@ export function execOnChannel(client: Client, wire: string, opts: ExecOptions): 
           return;
         }
         ch.on('data', (b: Buffer) => out.push(b));
-        ch.stderr.on('data', (b: Buffer) => err.push(b));
+        ch.stderr.on('data', onStderr);
         ch.on('exit', (code: number | null, sig?: string) => {
           if (typeof code === 'number') exitCode = code;
           if (sig) signal = sig.startsWith('SIG') ? sig : `SIG${sig}`;
@@ -105,6 +137,7 @@ export function execOnChannel(client: Client, wire: string, opts: ExecOptions): 
           /* reported through close */
         });
         ch.on('close', () => {
+          if (stopping) return fail(stopping);
           if (settled) return;
           settled = true;
           cleanup();
@@ -118,8 +151,8 @@ export function execOnChannel(client: Client, wire: string, opts: ExecOptions): 
             durationMs: Math.round(performance.now() - started),
           });
         });
-        if (opts.stdin && opts.stdin.length) ch.end(opts.stdin);
-        else ch.end();
+        if (opts.stdin && opts.stdin.length) ch.write(opts.stdin);
+        ch.end();
       });
     } catch (e) {
       fail(new ExecStopped('channel', `opening a channel: ${(e as Error).message}`, { cause: e }));

@@ -10,7 +10,7 @@ import { type CommandResult, type RunOptions, type Transport, type UploadOptions
 import type { SshTransportOptions, TransportEvent } from './options.js';
 import { agentSocket, KeyStore } from './auth.js';
 import { Connection, type ConnectionContext, type ConnectTarget, connectionId } from './connection.js';
-import { ExecStopped, execOnChannel, type RawResult } from './exec.js';
+import { ExecStopped, execOnChannel, type RawResult, SESSION_PREAMBLE } from './exec.js';
 import { HostKeyChecker } from './verify.js';
 import { type SudoPlan, sudoArgv, sudoFailure, sudoPlan, sudoStdin } from './sudo.js';
 import { sftpRead, sftpRemoveQuietly, sftpRename, sftpWriteTemp, tempName } from './sftp.js';
@@ -125,6 +125,17 @@ class Ssh implements SshTransport {
     return this.#password;
   }
 
+  /**
+   * Kills the remote session `sid` (its process group) after a timeout or abort, through the
+   * same sudo as the command, on a channel of its own outside the queue (the queue may be full).
+   */
+  async #killSession(conn: Connection, plan: SudoPlan, password: string | undefined, sid: number): Promise<void> {
+    const { wire } = quoteArgv(sudoArgv(plan, ['kill', '-KILL', '--', `-${sid}`]));
+    const c = await conn.client();
+    const stdin = sudoStdin(plan, password);
+    await execOnChannel(c, wire, { ...(stdin ? { stdin } : {}), timeoutMs: 5000, maxOutputBytes: 4096 });
+  }
+
   /** Runs wire on conn; maps a stop to a TransportError naming host and command. */
   async #exec(
     host: Host,
@@ -132,9 +143,12 @@ class Ssh implements SshTransport {
     wire: string,
     display: string,
     o: { stdin?: Buffer; timeoutMs: number; maxOutputBytes?: number; signal?: AbortSignal },
+    sudo?: { plan: SudoPlan; password: string | undefined },
   ): Promise<RawResult> {
     try {
-      return await conn.withChannel((c) => execOnChannel(c, wire, o));
+      const kill = sudo ? (sid: number) => this.#killSession(conn, sudo.plan, sudo.password, sid) : undefined;
+      const w = kill ? SESSION_PREAMBLE + wire : wire;
+      return await conn.withChannel((c) => execOnChannel(c, w, { ...o, ...(kill ? { kill } : {}) }));
     } catch (e) {
       if (e instanceof TransportError) throw e;
       if (e instanceof ExecStopped) {
@@ -177,7 +191,7 @@ class Ssh implements SshTransport {
     argv: readonly Arg[],
     sudo: boolean | undefined,
     stdin: string | Buffer | undefined,
-  ): Promise<{ plan: SudoPlan; wire: string; stdin: Buffer | undefined }> {
+  ): Promise<{ plan: SudoPlan; wire: string; stdin: Buffer | undefined; password: string | undefined }> {
     const plan = sudoPlan(host, sudo);
     const { wire } = quoteArgv(sudoArgv(plan, argv));
     let password: string | undefined;
@@ -191,7 +205,7 @@ class Ssh implements SshTransport {
       }
       await this.#checkSudo(host, conn, password);
     }
-    return { plan, wire, stdin: sudoStdin(plan, password, stdin) };
+    return { plan, wire, stdin: sudoStdin(plan, password, stdin), password };
   }
 
   async run(host: Host, argv: readonly Arg[], opts: RunOptions = {}): Promise<CommandResult> {
@@ -207,7 +221,7 @@ class Ssh implements SshTransport {
         timeoutMs,
         ...(opts.maxOutputBytes !== undefined ? { maxOutputBytes: opts.maxOutputBytes } : {}),
         ...(opts.signal ? { signal: opts.signal } : {}),
-      });
+      }, p);
       const result: CommandResult = {
         host: host.name,
         command: display,
@@ -304,7 +318,7 @@ class Ssh implements SshTransport {
       ...(p.stdin ? { stdin: p.stdin } : {}),
       timeoutMs: this.inv.ssh.commandTimeoutMs,
       maxOutputBytes: MAX_DOWNLOAD_BYTES,
-    });
+    }, p);
     const stderr = redact(raw.stderr.toString('utf8'));
     const why = sudoFailure(p.plan, raw.exitCode, stderr);
     if (why) throw new TransportError(host.name, 'sudo', `download ${remotePath} (through sudo as ${host.user}): ${why}`);
