@@ -1,0 +1,60 @@
+/**
+ * The cluster seen through real kubectl with the admin.conf fetched from the first reachable
+ * master over ssh (it changes when the CA changes), cached as DIR/admin.conf.
+ */
+import { execFile } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { LabDir } from './labdir.js';
+import { ssh, type Result } from './ssh.js';
+
+/** The real kubectl on this machine. */
+export const KUBECTL = '/usr/bin/kubectl';
+
+/** Path of the cached admin kubeconfig. */
+export function adminConfPath(lab: LabDir): string {
+  return join(lab.dir, 'admin.conf');
+}
+
+/**
+ * Fetches /etc/kubernetes/admin.conf from m1, falling back to the other masters, and writes it
+ * to DIR/admin.conf (0600); its server is the controlPlaneEndpoint (m1:6443). Returns false when
+ * no master has one.
+ */
+export async function refreshAdminConf(lab: LabDir): Promise<boolean> {
+  for (const m of lab.masters) {
+    const r = await ssh(lab, m, ['cat', '/etc/kubernetes/admin.conf'], { timeoutMs: 30_000 });
+    if (r.code === 0 && r.stdout.includes('client-certificate-data')) {
+      writeFileSync(adminConfPath(lab), r.stdout, { mode: 0o600 });
+      return true;
+    }
+  }
+  return false;
+}
+
+/** Runs real kubectl with DIR/admin.conf; never throws on a non-zero exit. */
+export function kubectl(lab: LabDir, args: string[], opts: { input?: string; timeoutMs?: number } = {}): Promise<Result> {
+  return new Promise((resolve) => {
+    const child = execFile(
+      KUBECTL,
+      ['--kubeconfig', adminConfPath(lab), '--request-timeout', '20s', ...args],
+      { maxBuffer: 256 << 20, timeout: opts.timeoutMs ?? 60_000 },
+      (err, stdout, stderr) => {
+        const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? ((err as { code: number }).code) : 1) : 0;
+        resolve({ code, stdout, stderr });
+      },
+    );
+    child.stdin?.on('error', () => {});
+    child.stdin?.end(opts.input ?? '');
+  });
+}
+
+/** Runs kubectl and parses `-o json` output; throws `what: kubectl ...: exit N: stderr`. */
+export async function kubectlJson<T = any>(lab: LabDir, what: string, args: string[]): Promise<T> {
+  const r = await kubectl(lab, [...args, '-o', 'json']);
+  if (r.code !== 0) throw new Error(`${what}: kubectl ${args.join(' ')}: exit ${r.code}: ${r.stderr.trim()}`);
+  return JSON.parse(r.stdout) as T;
+}
+
+/** Sleeps ms. */
+export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));

@@ -1,0 +1,151 @@
+/**
+ * `scripts/lab status [--json] [--dir DIR]`: the cluster's health as an operator finds it: nodes
+ * (real kubectl with the admin.conf fetched from a master), etcd (`etcdctl endpoint health
+ * --cluster` on a master), which CA every cert and kubeconfig of every host chains to (`openssl
+ * verify` on the host), workload restarts and the marker ConfigMap. JSON output is sorted and
+ * holds no timestamps of its own, so a no-op leaves it identical. Exit 1 when not healthy.
+ */
+import { pathToFileURL } from 'node:url';
+import { chainsOf, collectCAs, type HostChains } from './fingerprints.js';
+import { kubectl, refreshAdminConf } from './kube.js';
+import { parseArgs, readLab, type LabDir } from './labdir.js';
+import { ssh } from './ssh.js';
+
+/** The status report (see the module comment). */
+export interface Status {
+  healthy: boolean;
+  problems: string[];
+  api: string;
+  nodes: Record<string, string>;
+  etcd: Record<string, string>;
+  cas: Record<string, string>;
+  hosts: Record<string, HostChains | { error: string }>;
+  workloads: Record<string, { node: string; ready: boolean; restartCount: number; startedAt: string }>;
+  marker: string | null;
+}
+
+const ETCD_HEALTH = `cd /etc/kubernetes/pki/etcd && ETCDCTL_API=3 etcdctl --endpoints=https://127.0.0.1:2379 --cacert=ca.crt --cert=healthcheck-client.crt --key=healthcheck-client.key --dial-timeout=3s --command-timeout=5s endpoint health --cluster`;
+
+/** etcd health per member endpoint, from the first master whose etcdctl answers. */
+async function etcdHealth(lab: LabDir): Promise<Record<string, string>> {
+  let lastErr = 'no master';
+  for (const m of lab.masters) {
+    const r = await ssh(lab, m, ['bash', '-c', ETCD_HEALTH], { timeoutMs: 60_000 });
+    const out: Record<string, string> = {};
+    for (const line of (r.stdout + '\n' + r.stderr).split('\n')) {
+      const x = /^(https:\/\/\S+) is (healthy|unhealthy)/.exec(line);
+      if (x) out[x[1]] = x[2];
+    }
+    if (Object.keys(out).length) return out;
+    lastErr = `${m.name}: ${(r.stderr.trim().split('\n').pop() ?? '') || `exit ${r.code}`}`;
+  }
+  return { error: `etcdctl endpoint health: ${lastErr}` };
+}
+
+function sortKeys(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(sortKeys);
+  if (v && typeof v === 'object') {
+    return Object.fromEntries(Object.keys(v as object).sort().map((k) => [k, sortKeys((v as Record<string, unknown>)[k])]));
+  }
+  return v;
+}
+
+/** JSON with every object's keys sorted. */
+export function stableJson(v: unknown): string {
+  return JSON.stringify(sortKeys(v), null, 2) + '\n';
+}
+
+/** Collects the status of the lab in dir. */
+export async function status(lab: LabDir): Promise<Status> {
+  const problems: string[] = [];
+  const fetched = await refreshAdminConf(lab);
+  if (!fetched) problems.push('no master has /etc/kubernetes/admin.conf');
+  const [nodesR, podsR, markerR, etcd, cas] = await Promise.all([
+    kubectl(lab, ['get', 'nodes', '-o', 'json']),
+    kubectl(lab, ['get', 'pods', '-n', 'apps', '-o', 'json']),
+    kubectl(lab, ['get', 'configmap', 'marker', '-n', 'kubemend-lab', '-o', 'json']),
+    etcdHealth(lab),
+    collectCAs(lab),
+  ]);
+  const hosts = await chainsOf(lab, cas);
+  const api = nodesR.code === 0 ? 'ok' : nodesR.stderr.trim().split('\n').pop() ?? `exit ${nodesR.code}`;
+  if (api !== 'ok') problems.push(`kubectl get nodes: ${api}`);
+  const nodes: Record<string, string> = {};
+  for (const h of lab.hosts) nodes[h.name] = 'Absent';
+  if (nodesR.code === 0) {
+    for (const n of JSON.parse(nodesR.stdout).items as any[]) {
+      nodes[n.metadata.name] = n.status?.conditions?.find((c: any) => c.type === 'Ready')?.status === 'True' ? 'Ready' : 'NotReady';
+    }
+  }
+  for (const [n, s] of Object.entries(nodes)) if (api === 'ok' && s !== 'Ready') problems.push(`node ${n} ${s}`);
+  for (const [e, s] of Object.entries(etcd)) if (s !== 'healthy') problems.push(`etcd ${e}: ${s}`);
+  const workloads: Status['workloads'] = {};
+  if (podsR.code === 0) {
+    for (const p of JSON.parse(podsR.stdout).items as any[]) {
+      const cs = p.status?.containerStatuses?.[0];
+      workloads[`${p.metadata.namespace}/${p.metadata.name}`] = {
+        node: p.spec?.nodeName ?? '',
+        ready: !!p.status?.conditions?.some((c: any) => c.type === 'Ready' && c.status === 'True'),
+        restartCount: cs?.restartCount ?? 0,
+        startedAt: cs?.state?.running?.startedAt ?? '',
+      };
+    }
+    for (const [n, w] of Object.entries(workloads)) if (!w.ready) problems.push(`pod ${n} not Ready`);
+  }
+  const marker = markerR.code === 0 ? (JSON.parse(markerR.stdout).data?.createdAt ?? '') : null;
+  const used = new Map<string, Set<string>>();
+  for (const [h, chains] of Object.entries(hosts)) {
+    if ('error' in chains) { problems.push(`${h}: ${chains.error}`); continue; }
+    for (const [path, c] of Object.entries(chains as HostChains)) {
+      if (c.ca === 'none') problems.push(`${h}:${path} chains to no known CA`);
+      else {
+        const cn = cas.get(c.ca)?.cn ?? '?';
+        if (!used.has(cn)) used.set(cn, new Set());
+        used.get(cn)!.add(c.ca);
+      }
+      if (c.expired) problems.push(`${h}:${path} has expired`);
+    }
+  }
+  for (const [cn, fps] of used) if (fps.size > 1) problems.push(`certs chain to ${fps.size} different "${cn}" CAs`);
+  const casOut: Record<string, string> = {};
+  for (const [cn, fps] of used) for (const fp of fps) casOut[fp] = cn;
+  return { healthy: problems.length === 0, problems: problems.sort(), api, nodes, etcd, cas: casOut, hosts, workloads, marker };
+}
+
+/** The human form: one line per topic, problems listed. */
+export function human(s: Status): string {
+  const short = (fp: string) => (fp === 'none' ? 'none' : fp.slice(0, 12));
+  const lines: string[] = [];
+  const nodeList = Object.entries(s.nodes).sort();
+  lines.push(`api:       ${s.api}`);
+  lines.push(`nodes:     ${nodeList.filter(([, v]) => v === 'Ready').length}/${nodeList.length} Ready  ${nodeList.filter(([, v]) => v !== 'Ready').map(([k, v]) => `${k}=${v}`).join(' ')}`);
+  const etcd = Object.entries(s.etcd).sort();
+  lines.push(`etcd:      ${etcd.filter(([, v]) => v === 'healthy').length}/${etcd.length} healthy  ${etcd.filter(([, v]) => v !== 'healthy').map(([k, v]) => `${k}=${v}`).join(' ')}`);
+  lines.push(`CAs in use: ${Object.entries(s.cas).sort((a, b) => a[1].localeCompare(b[1])).map(([fp, cn]) => `${cn}=${short(fp)}`).join(' ') || '(none)'}`);
+  for (const [h, chains] of Object.entries(s.hosts).sort()) {
+    if ('error' in chains) { lines.push(`  ${h}: ${chains.error}`); continue; }
+    const byCa = new Map<string, number>();
+    for (const c of Object.values(chains as HostChains)) byCa.set(short(c.ca), (byCa.get(short(c.ca)) ?? 0) + 1);
+    lines.push(`  ${h.padEnd(5)} ${[...byCa].sort().map(([ca, n]) => `${ca}:${n}`).join(' ') || '(no certs)'}`);
+  }
+  const w = Object.values(s.workloads);
+  lines.push(`workloads: ${w.filter((x) => x.ready).length}/${w.length} Ready, ${w.reduce((a, x) => a + x.restartCount, 0)} restarts`);
+  lines.push(`marker:    ${s.marker === null ? 'NOT FOUND' : `kubemend-lab/marker (createdAt ${s.marker})`}`);
+  lines.push(s.healthy ? 'HEALTHY' : `NOT HEALTHY (${s.problems.length} problems):\n${s.problems.slice(0, 30).map((p) => `  - ${p}`).join('\n')}${s.problems.length > 30 ? `\n  ... ${s.problems.length - 30} more` : ''}`);
+  return lines.join('\n') + '\n';
+}
+
+async function main(): Promise<void> {
+  const { flags } = parseArgs(process.argv.slice(2), ['json']);
+  const lab = readLab(flags.dir ?? '/tmp/kubemend-lab');
+  const s = await status(lab);
+  process.stdout.write(flags.json ? stableJson(s) : human(s));
+  process.exitCode = s.healthy ? 0 : 1;
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  main().catch((e: Error) => {
+    process.stderr.write(`lab status: ${e.message}\n`);
+    process.exit(2);
+  });
+}

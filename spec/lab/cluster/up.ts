@@ -1,0 +1,123 @@
+/**
+ * `scripts/lab up` (cluster mode), after the hosts are up: kubeadm init on the first master,
+ * the other masters joined one at a time, the workers in parallel (10 at a time), every Node
+ * Ready, workloads created; writes DIR/inventory.yaml's kubeadmConfig, DIR/kubeadm-config.yaml,
+ * DIR/admin.conf. Everything goes over real ssh.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import PQueue from 'p-queue';
+import { clusterConfiguration, initConfig } from './config.js';
+import { parseInitOutput, type JoinInfo } from './join.js';
+import { kubectl, refreshAdminConf, sleep } from './kube.js';
+import { parseArgs, readLab, type Host, type LabDir } from './labdir.js';
+import { sshOk } from './ssh.js';
+import { APPS_NS, workloadManifests } from './workloads.js';
+
+const KUBEADM_TIMEOUT = 5 * 60_000;
+
+/** kubeadm init on the first master with the lab's config; returns the join credentials. */
+async function init(lab: LabDir, first: Host, serving: boolean): Promise<JoinInfo> {
+  await sshOk(lab, first, 'write the kubeadm config', ['sh', '-c', 'umask 077; mkdir -p /root/kubeadm && cat > /root/kubeadm/init.yaml'], { input: initConfig(first, serving) });
+  const out = await sshOk(lab, first, 'kubeadm init', ['kubeadm', 'init', '--config', '/root/kubeadm/init.yaml', '--upload-certs'], { timeoutMs: KUBEADM_TIMEOUT });
+  return parseInitOutput(out);
+}
+
+/** kubeadm join of one more master (control plane, stacked etcd). */
+async function joinMaster(lab: LabDir, m: Host, j: JoinInfo): Promise<void> {
+  await sshOk(lab, m, `join master ${m.name}`, ['kubeadm', 'join', j.endpoint, '--control-plane', '--token', j.token, '--discovery-token-ca-cert-hash', j.caCertHash,
+    '--certificate-key', j.certificateKey, '--apiserver-advertise-address', m.address], { timeoutMs: KUBEADM_TIMEOUT });
+}
+
+/** kubeadm join of one worker. */
+async function joinWorker(lab: LabDir, w: Host, j: JoinInfo): Promise<void> {
+  await sshOk(lab, w, `join worker ${w.name}`, ['kubeadm', 'join', j.endpoint, '--token', j.token, '--discovery-token-ca-cert-hash', j.caCertHash], { timeoutMs: KUBEADM_TIMEOUT });
+}
+
+/** Waits until `expected` Nodes are Ready (real kubectl); throws naming the ones that are not. */
+export async function waitNodesReady(lab: LabDir, expected: string[], timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last = '';
+  for (;;) {
+    const r = await kubectl(lab, ['get', 'nodes', '-o', 'json']);
+    if (r.code === 0) {
+      const items = JSON.parse(r.stdout).items as any[];
+      const ready = new Set(items.filter((n) => n.status?.conditions?.some((c: any) => c.type === 'Ready' && c.status === 'True')).map((n) => n.metadata.name));
+      const missing = expected.filter((n) => !ready.has(n));
+      if (missing.length === 0) return;
+      last = `not Ready: ${missing.join(', ')}`;
+    } else last = r.stderr.trim();
+    if (Date.now() > deadline) throw new Error(`wait for Nodes Ready: ${last}`);
+    await sleep(2000);
+  }
+}
+
+/** Waits until both DaemonSets run a Ready pod on every worker. */
+async function waitWorkloads(lab: LabDir, timeoutMs: number): Promise<void> {
+  const want = 2 * lab.workers.length;
+  const deadline = Date.now() + timeoutMs;
+  let last = '';
+  for (;;) {
+    const r = await kubectl(lab, ['get', 'pods', '-n', APPS_NS, '-o', 'json']);
+    if (r.code === 0) {
+      const pods = JSON.parse(r.stdout).items as any[];
+      const ready = pods.filter((p) => p.status?.conditions?.some((c: any) => c.type === 'Ready' && c.status === 'True')).length;
+      if (ready >= want) return;
+      last = `${ready}/${want} pods Ready`;
+    } else last = r.stderr.trim();
+    if (Date.now() > deadline) throw new Error(`wait for workloads in ${APPS_NS}: ${last}`);
+    await sleep(2000);
+  }
+}
+
+/** Adds `kubeadmConfig:` to the inventory the host part wrote (once). */
+function writeInventoryExtras(lab: LabDir, first: Host): void {
+  writeFileSync(join(lab.dir, 'kubeadm-config.yaml'), clusterConfiguration(first));
+  const inv = join(lab.dir, 'inventory.yaml');
+  const text = readFileSync(inv, 'utf8');
+  if (!/^kubeadmConfig:/m.test(text)) {
+    writeFileSync(inv, text.replace(/^(controlPlaneEndpoint: .*\n)/m, '$1kubeadmConfig: kubeadm-config.yaml\n'));
+  }
+}
+
+/** Brings the cluster up on the lab's hosts. */
+export async function up(dir: string, serving: boolean): Promise<void> {
+  const t0 = Date.now();
+  const lab = readLab(dir);
+  const [first, ...others] = lab.masters;
+  if (!first) throw new Error(`lab up ${lab.dir}: no master host`);
+  const step = (s: string) => process.stdout.write(`[lab] ${((Date.now() - t0) / 1000).toFixed(1)}s ${s}\n`);
+  step(`kubeadm init on ${first.name}`);
+  const j = await init(lab, first, serving);
+  writeInventoryExtras(lab, first);
+  if (!(await refreshAdminConf(lab))) throw new Error('lab up: no admin.conf on the first master after kubeadm init');
+  for (const m of others) {
+    step(`kubeadm join --control-plane on ${m.name}`);
+    await joinMaster(lab, m, j);
+  }
+  step(`kubeadm join on ${lab.workers.length} workers (10 at a time)`);
+  const q = new PQueue({ concurrency: 10 });
+  const errors: string[] = [];
+  await Promise.all(lab.workers.map((w) => q.add(() => joinWorker(lab, w, j).catch((e: Error) => { errors.push(e.message); }))));
+  if (errors.length) throw new Error(`lab up: ${errors.length} worker join(s) failed:\n${errors.sort().join('\n')}`);
+  step('waiting for every Node to be Ready');
+  await waitNodesReady(lab, lab.hosts.map((h) => h.name), 5 * 60_000 + lab.hosts.length * 5_000);
+  step('creating workloads (apps/sa-probe, apps/plain, kubemend-lab/marker)');
+  const ap = await kubectl(lab, ['apply', '-f', '-'], { input: workloadManifests(new Date().toISOString()) });
+  if (ap.code !== 0) throw new Error(`lab up: kubectl apply workloads: exit ${ap.code}: ${ap.stderr.trim()}`);
+  await waitWorkloads(lab, 3 * 60_000 + lab.workers.length * 3_000);
+  step(`cluster up: ${lab.masters.length} masters + ${lab.workers.length} workers, all Ready, in ${((Date.now() - t0) / 1000).toFixed(1)}s`);
+  process.stdout.write(`KUBECONFIG=${join(lab.dir, 'admin.conf')} kubectl get nodes\n`);
+}
+
+/** CLI: node up.js --dir DIR [--serving-certs] [--masters M --workers W (informative)] */
+async function main(): Promise<void> {
+  const { flags } = parseArgs(process.argv.slice(2), ['serving-certs']);
+  await up(flags.dir ?? '/tmp/kubemend-lab', flags['serving-certs'] === '1');
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) main().catch((e: Error) => {
+  process.stderr.write(`lab up: ${e.message}\n`);
+  process.exit(1);
+});
