@@ -128,6 +128,7 @@ test('crictl tables are Go tabwriter tables (minwidth 20, padding 3) with go-uni
 test.serial('systemctl: unknown units, exit codes, enable, and a kubelet without config.yaml crash-loops as under systemd', async (t) => {
   const r = await rig('sysd');
   rmSync(r.path('var/lib/kubelet/config.yaml'));
+  t.is((await r.sh('kubelet', '--version')).stdout, 'Kubernetes v1.32.4\n', 'what kubeadm preflight reads');
   let x = await r.systemctl('start', 'containerd');
   t.is(x.code, 5);
   t.is(x.stderr.trim(), 'Failed to start containerd.service: Unit containerd.service not found.');

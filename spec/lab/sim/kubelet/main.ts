@@ -124,6 +124,18 @@ function shutdown(): void {
 }
 
 async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  if (args.includes('--version') || args.includes('--version=true')) {
+    process.stdout.write(`Kubernetes ${KUBELET_VERSION}\n`); // what kubeadm's preflight KubeletVersionCheck reads
+    return;
+  }
+  if (args.includes('-h') || args.includes('--help')) {
+    process.stdout.write('The kubelet is the primary "node agent" that runs on each node (lab simulation).\n\nUsage:\n  kubelet [flags]\n');
+    return;
+  }
+  // a bug in a loop must not take the node down for good (under systemd it would restart)
+  process.on('uncaughtException', (e) => log.error('runtime.go:79', 'Observed a panic', { panic: log.errMsg(e) }));
+  process.on('unhandledRejection', (e) => log.error('runtime.go:79', 'Observed a panic', { panic: log.errMsg(e) }));
   process.on('SIGTERM', shutdown);
   process.on('SIGINT', shutdown);
   if (!lock()) {
