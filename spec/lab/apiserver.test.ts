@@ -32,6 +32,12 @@ import {
   writeTokenKubeconfig,
 } from './controlplane/index.js';
 
+import { humanDuration } from './sim/apiserver/age.js';
+import { parseFieldSelector, parseLabelSelector } from './sim/apiserver/selectors.js';
+import { jsonPatch, mergePatch } from './sim/apiserver/patch.js';
+import { combineBundles } from './sim/apiserver/trust.js';
+import { route } from './sim/apiserver/router.js';
+
 let cp: ControlPlane;
 let admin: KubeClient;
 
@@ -79,6 +85,50 @@ test.before(async () => {
 test.after.always(async () => {
   admin?.close();
   await cp?.stop();
+});
+
+test('AGE is printed like Go\'s duration.HumanDuration', (t) => {
+  const cases: [number, string][] = [[-5, '<invalid>'], [0, '0s'], [119, '119s'], [120, '2m'], [200, '3m20s'], [600, '10m'], [3 * 3600 - 1, '179m'], [3 * 3600, '3h'], [5 * 3600 + 60 * 7, '5h7m'], [47 * 3600, '47h'], [50 * 3600, '2d2h'], [9 * 86400, '9d'], [3 * 365 * 86400, '3y'], [2 * 365 * 86400 + 86400, '2y1d']];
+  for (const [s, want] of cases) t.is(humanDuration(s), want, String(s));
+});
+
+test('label and field selectors use the real syntax', (t) => {
+  const sel = parseLabelSelector('app in (web,db),tier!=cache,!legacy,env');
+  t.true(sel({ app: 'web', env: 'prod' }));
+  t.false(sel({ app: 'web', env: 'prod', legacy: '1' }));
+  t.false(sel({ app: 'web' }));
+  t.false(sel({ app: 'api', env: 'x' }));
+  t.false(sel({ app: 'db', env: 'x', tier: 'cache' }));
+  const f = parseFieldSelector('spec.nodeName=w1,spec.serviceAccountName!=default');
+  t.true(f({ spec: { nodeName: 'w1', serviceAccountName: 'app' } }));
+  t.false(f({ spec: { nodeName: 'w1', serviceAccountName: 'default' } }));
+  t.false(f({ spec: { nodeName: 'w2', serviceAccountName: 'app' } }));
+  t.throws(() => parseLabelSelector('a in b'), { message: /unable to parse requirement/ });
+});
+
+test('merge patch removes nulls; JSON patch applies RFC 6902 operations', (t) => {
+  t.deepEqual(mergePatch({ data: { token: 'x', ca: 'y' }, type: 't' }, { data: { token: null } }), { data: { ca: 'y' }, type: 't' });
+  const doc = { metadata: { labels: { a: '1' } }, status: { conditions: [{ type: 'Ready' }] } };
+  t.deepEqual(jsonPatch(doc, [{ op: 'add', path: '/metadata/labels/b~1c', value: '2' }, { op: 'remove', path: '/status/conditions/0' }, { op: 'test', path: '/metadata/labels/a', value: '1' }]), { metadata: { labels: { a: '1', 'b/c': '2' } }, status: { conditions: [] } });
+  t.throws(() => jsonPatch(doc, [{ op: 'test', path: '/metadata/labels/a', value: '9' }]));
+  t.deepEqual(doc.status.conditions, [{ type: 'Ready' }], 'the input is not modified');
+});
+
+test('CA bundles merge as a union: existing first, duplicates and expired certs dropped', async (t) => {
+  const [a, b] = [await newCA('kubernetes'), await newCA('kubernetes')];
+  const old = await newCA('kubernetes', { notBefore: new Date(Date.now() - 86400_000 * 3), notAfter: new Date(Date.now() - 86400_000) });
+  const merged = combineBundles(a.certPem + old.certPem, b.certPem + a.certPem);
+  t.is(merged, a.certPem.trim() + '\n' + b.certPem.trim() + '\n');
+});
+
+test('URL paths map to resources, scopes, subresources and verbs', (t) => {
+  const q = new URLSearchParams('watch=true');
+  t.like(route('GET', '/api/v1/namespaces/kube-system/pods', q), { verb: 'watch', namespace: 'kube-system' });
+  t.like(route('PUT', '/apis/certificates.k8s.io/v1/certificatesigningrequests/csr-1/approval', new URLSearchParams()), { verb: 'update', name: 'csr-1', subresource: 'approval' });
+  t.like(route('GET', '/api/v1/namespaces/apps', new URLSearchParams()), { verb: 'get', name: 'apps' });
+  t.like(route('PATCH', '/api/v1/namespaces/apps/status', new URLSearchParams()), { verb: 'patch', name: 'apps', subresource: 'status' });
+  t.is(route('GET', '/api/v1/namespaces/apps/nodes', new URLSearchParams()), undefined, 'nodes are cluster-scoped');
+  t.is(route('GET', '/apis/apps/v1/widgets', new URLSearchParams()), undefined);
 });
 
 test.serial('kubectl get nodes / pods -A / secret -A print the real server-side columns', async (t) => {

@@ -26,7 +26,8 @@ export function route(method: string, path: string, query: URLSearchParams): Rou
     rest = segs.slice(3);
   } else return undefined;
   let namespace: string | undefined;
-  if (rest[0] === 'namespaces' && rest.length >= 3) {
+  // `/namespaces/<ns>/<plural>...` names a namespaced resource; `/namespaces/<name>/status` is the Namespace itself.
+  if (rest[0] === 'namespaces' && rest.length >= 3 && findResource(group, version, rest[2])?.namespaced) {
     namespace = rest[1];
     rest = rest.slice(2);
   }
@@ -35,6 +36,7 @@ export function route(method: string, path: string, query: URLSearchParams): Rou
   const r = findResource(group, version, plural);
   if (!r) return undefined;
   if (namespace && !r.namespaced) return undefined;
+  if (subresource && !r.subresources.includes(subresource)) return undefined;
   const watch = query.get('watch') === 'true' || query.get('watch') === '1';
   let verb: string;
   switch (method) {
