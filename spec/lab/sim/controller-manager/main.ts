@@ -9,8 +9,8 @@ import { loadFiles } from './files.js';
 import type { Context, Controller } from './context.js';
 import { LeaderElector } from './leader.js';
 import { logger } from './log.js';
-import { CONTROLLERS, canonical, isEnabled } from './names.js';
-import { type Options, parseOptions } from './options.js';
+import { isEnabled, unknownControllers } from './names.js';
+import { parseOptions } from './options.js';
 import { serveHealth } from './serving.js';
 import { csrApproving } from './controllers/csr-approving.js';
 import { csrSigning } from './controllers/csr-signing.js';
@@ -52,10 +52,8 @@ async function main(): Promise<void> {
   const opts = parseOptions(process.argv.slice(2));
   log.info(`Version: v1.32.4 (lab simulator)`);
   if (opts.ignored.length) log.info(`flags accepted but not simulated: ${opts.ignored.map((f) => '--' + f).join(' ')}`);
-  for (const c of opts.controllers) {
-    const name = canonical(c.replace(/^-/, ''));
-    if (c !== '*' && !(name in CONTROLLERS)) log.info(`--controllers: ${c} is not simulated; ignored`);
-  }
+  const unknown = unknownControllers(opts.controllers);
+  if (unknown.length) log.info(`--controllers: not simulated, ignored: ${unknown.join(',')}`);
   const files = loadFiles(opts);
   await serveHealth(opts.flags, 10257, log);
   const api = new Api(KubeClient.fromFile(opts.kubeconfig));

@@ -15,7 +15,6 @@ export const CONTROLLERS: Record<string, string> = {
   'token-cleaner-controller': 'tokencleaner',
   'node-lifecycle-controller': 'nodelifecycle',
   'daemonset-controller': 'daemonset',
-  'pod-garbage-collector-controller': 'podgc',
 };
 
 /** Controllers that `*` does not turn on. */
@@ -40,7 +39,7 @@ export function isEnabled(name: string, controllers: readonly string[]): boolean
   return star && !DISABLED_BY_DEFAULT.has(name);
 }
 
-/** Names in a `--controllers` list that are neither `*` nor a known controller (real KCM refuses to start). */
+/** Names in a `--controllers` list that are neither `*` nor a controller this simulator runs. */
 export function unknownControllers(controllers: readonly string[]): string[] {
   return controllers.filter((raw) => raw !== '*' && !(canonical(raw.replace(/^-/, '')) in CONTROLLERS));
 }
