@@ -379,6 +379,10 @@ test.serial('workloads: run with their SA token, survive systemctl restart kubel
   r.manifest('sleeper.yaml', sleeperPod('sleeper'));
   t.is((await r.systemctl('start', 'kubelet')).code, 0);
   await waitFor('node work1 Ready', async () => readyOf(await nodeJson('work1')) === 'True', 20_000);
+  // rotateCertificates: the inline client cert of kubelet.conf seeds the cert store (what kubelet-finalize needs)
+  const seeded = r.path('var/lib/kubelet/pki/kubelet-client-current.pem');
+  t.true(lstatSync(seeded).isSymbolicLink());
+  t.is(new X509Certificate(readFileSync(seeded)).subject.split('\n').sort().join(','), 'CN=system:node:work1,O=system:nodes');
   const ns = 'default';
   await admin.post(`/api/v1/namespaces/${ns}/serviceaccounts`, { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'app', namespace: ns } });
   await admin.post(`/api/v1/namespaces/${ns}/secrets`, {

@@ -163,3 +163,28 @@ export async function loadClientCert(p: CredPaths, node: string, shouldStop: () 
 export function credPaths(kubeconfig?: string, bootstrap?: string): CredPaths {
   return { kubeconfig: kubeconfig || paths.kubeletConf, bootstrapKubeconfig: bootstrap || paths.bootstrapKubeletConf, certDir: paths.kubeletPki };
 }
+
+/**
+ * With rotateCertificates, a kubelet.conf carrying its client cert inline (as kubeadm writes it on
+ * control-plane nodes) seeds the cert store: the real certificate manager writes it to
+ * kubelet-client-<time>.pem and points kubelet-client-current.pem at it (what kubeadm's
+ * kubelet-finalize phase then switches kubelet.conf to). Does nothing when the store has a valid cert.
+ */
+export function seedCertStore(p: CredPaths): void {
+  const current = join(p.certDir, 'kubelet-client-current.pem');
+  if (existsSync(current) && certValidNow(readFileSync(current))) return;
+  let user: any;
+  try {
+    const doc = YAML.parse(readFileSync(p.kubeconfig, 'utf8'));
+    const ctx = doc.contexts?.find((c: any) => c.name === doc['current-context'])?.context ?? doc.contexts?.[0]?.context;
+    user = doc.users?.find((u: any) => u.name === ctx?.user)?.user ?? doc.users?.[0]?.user;
+  } catch {
+    return;
+  }
+  if (!user?.['client-certificate-data'] || !user?.['client-key-data']) return;
+  const cert = Buffer.from(user['client-certificate-data'], 'base64').toString('utf8');
+  const key = Buffer.from(user['client-key-data'], 'base64').toString('utf8');
+  if (!certValidNow(cert)) return;
+  storeCert(p.certDir, 'kubelet-client', cert, key);
+  log.info('certificate_store.go:130', 'Loading cert/key pair from the kubeconfig into the certificate store', { path: current });
+}

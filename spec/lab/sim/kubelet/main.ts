@@ -11,7 +11,7 @@ import { isAlive } from '../cri/process.js';
 import { ensureStore } from '../cri/store.js';
 import { paths } from '../paths.js';
 import { restartSec, unitFiles } from '../systemctl/unit.js';
-import { credPaths, loadClientCert } from './bootstrap.js';
+import { credPaths, loadClientCert, seedCertStore } from './bootstrap.js';
 import { loadKubeletConfig } from './config.js';
 import { parseKubeletFlags, nodeIP, nodeName } from './flags.js';
 import * as log from './log.js';
@@ -66,6 +66,7 @@ async function run(argv: string[]): Promise<void> {
   const ip = nodeIP(flags, node);
   const creds = credPaths(flags.kubeconfig, flags.bootstrapKubeconfig);
   await loadClientCert(creds, node, () => stopping);
+  if (cfg.rotateCertificates) seedCertStore(creds);
   const client = KubeClient.fromFile(creds.kubeconfig, 5000);
   log.info('kubelet.go:411', 'Kubelet is running', { node, nodeIP: ip, server: client.creds.server });
   ensureStore();
