@@ -142,6 +142,16 @@ async function handle(cfg: ServerConfig, req: IncomingMessage, res: ServerRespon
   sendJson(res, out.code, out.body);
 }
 
+/** Go's wording for the usual handshake failures (OpenSSL's alert names otherwise). */
+function tlsReason(err: Error): string {
+  const m = /alert ([a-z ]+?)(?::|$)/i.exec(err.message);
+  const alert = m?.[1].trim().toLowerCase();
+  if (alert === 'bad certificate') return 'remote error: tls: bad certificate';
+  if (alert === 'unknown ca') return 'remote error: tls: unknown certificate authority';
+  if (alert) return `remote error: tls: ${alert}`;
+  return err.message.split('\n')[0];
+}
+
 /** Create the HTTPS server (not yet listening). */
 export function createServer(cfg: ServerConfig): https.Server {
   const server = https.createServer(
@@ -159,6 +169,6 @@ export function createServer(cfg: ServerConfig): https.Server {
     },
   );
   server.keepAliveTimeout = 60_000;
-  server.on('tlsClientError', (err) => info(`http: TLS handshake error: ${err.message}`));
+  server.on('tlsClientError', (err, sock) => info(`http: TLS handshake error from ${sock.remoteAddress}:${sock.remotePort}: ${tlsReason(err)}`));
   return server;
 }
