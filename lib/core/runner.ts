@@ -22,8 +22,8 @@ export interface RunParams<O = unknown> {
   playbook: Playbook<O>;
   inventory: Inventory;
   transport: Transport;
-  /** Validated playbook options. */
-  options: O;
+  /** Playbook options, raw or validated: the runner validates them with the playbook's schema (defaults applied). */
+  options?: O | Record<string, unknown>;
   /** The hosts in the run (after --limit); default: every host of the inventory. */
   hosts?: Host[];
   selection?: Selection;
