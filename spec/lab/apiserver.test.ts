@@ -37,6 +37,8 @@ import { parseFieldSelector, parseLabelSelector } from './sim/apiserver/selector
 import { jsonPatch, mergePatch } from './sim/apiserver/patch.js';
 import { combineBundles } from './sim/apiserver/trust.js';
 import { route } from './sim/apiserver/router.js';
+import { toTable } from './sim/apiserver/table.js';
+import { findResource } from './sim/apiserver/resources.js';
 
 let cp: ControlPlane;
 let admin: KubeClient;
@@ -119,6 +121,27 @@ test('CA bundles merge as a union: existing first, duplicates and expired certs 
   const old = await newCA('kubernetes', { notBefore: new Date(Date.now() - 86400_000 * 3), notAfter: new Date(Date.now() - 86400_000) });
   const merged = combineBundles(a.certPem + old.certPem, b.certPem + a.certPem);
   t.is(merged, a.certPem.trim() + '\n' + b.certPem.trim() + '\n');
+});
+
+test('pod and node rows read like the real printers', (t) => {
+  const ago = (s: number) => new Date(Date.now() - s * 1000).toISOString();
+  const pod = {
+    metadata: { name: 'web', namespace: 'apps', creationTimestamp: ago(7200) },
+    spec: { nodeName: 'w1', containers: [{ name: 'a' }, { name: 'b' }] },
+    status: {
+      phase: 'Running',
+      podIP: '10.244.1.5',
+      containerStatuses: [
+        { name: 'a', ready: true, restartCount: 2, state: { running: { startedAt: ago(300) } }, lastState: { terminated: { exitCode: 137, finishedAt: ago(301) } } },
+        { name: 'b', ready: false, restartCount: 0, state: { waiting: { reason: 'CrashLoopBackOff' } } },
+      ],
+    },
+  };
+  const rows = toTable(findResource('', 'v1', 'pods')!, [pod], {}).rows as any[];
+  t.deepEqual(rows[0].cells.slice(0, 7), ['web', '1/2', 'CrashLoopBackOff', '2 (5m1s ago)', '120m', '10.244.1.5', 'w1']);
+  const node = { metadata: { name: 'w1', creationTimestamp: ago(90), labels: {} }, spec: { unschedulable: true }, status: { conditions: [{ type: 'Ready', status: 'Unknown' }], nodeInfo: { kubeletVersion: 'v1.32.4' } } };
+  const nrows = toTable(findResource('', 'v1', 'nodes')!, [node], {}).rows as any[];
+  t.deepEqual(nrows[0].cells.slice(0, 5), ['w1', 'NotReady,SchedulingDisabled', '<none>', '90s', 'v1.32.4']);
 });
 
 test('URL paths map to resources, scopes, subresources and verbs', (t) => {
