@@ -31,6 +31,8 @@ export interface RunParams<O = unknown> {
   /** Cap for parallel phases (default 20). */
   concurrency?: number;
   runId?: string;
+  /** The run's folder under the state dir (real runs): phases find `{id, dir}` in `ctx.shared.get('run')` (backups pulled there). */
+  runDir?: string;
   sinks?: EventSink[];
   /** First interrupt: start no new work. */
   stop?: AbortSignal;
@@ -93,7 +95,7 @@ export async function runPlaybook<O>(p: RunParams<O>): Promise<RunResult> {
     captures: new Map(),
     facts: new Map(),
     secretCaptures: 0,
-    shared: new Map(),
+    shared: new Map<string, unknown>([['run', { id: runId, dir: p.runDir }]]),
   };
   const failures: Failure[] = [];
   const selected = selectPhases(p.playbook.phases.map((ph) => ph.id), selection);

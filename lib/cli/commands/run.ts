@@ -95,7 +95,7 @@ export async function runCommand(deps: Deps, name: string | undefined, a: RunArg
     const render: EventSink = args.logFormat === 'json' ? jsonRenderer(out) : textRenderer(out, args.verbose);
     let result;
     try {
-      result = await runPlaybook({ ...common, dryRun: false, runId, sinks: [journal.sink, log.sink, render], firstSeq: resume?.nextSeq });
+      result = await runPlaybook({ ...common, dryRun: false, runId, runDir: dir, sinks: [journal.sink, log.sink, render], firstSeq: resume?.nextSeq });
     } finally {
       journal.close();
       await log.close();
