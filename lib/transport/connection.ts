@@ -14,6 +14,12 @@ import type { KeyStore } from './auth.js';
 import { authMethods } from './auth.js';
 import type { HostKeyChecker } from './verify.js';
 
+/** Key exchanges named in $KUBEMEND_SSH_KEX (comma-separated, e.g. curve25519-sha256), or undefined for ssh2's defaults. */
+export function pinnedKex(env: NodeJS.ProcessEnv = process.env): string[] | undefined {
+  const list = (env.KUBEMEND_SSH_KEX ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  return list.length ? list : undefined;
+}
+
 /** Where and as whom to connect. */
 export interface ConnectTarget {
   /** The name used in errors and events (inventory host name, or the jump host). */
@@ -209,6 +215,7 @@ export class Connection {
     let hostKeyError: TransportError | undefined;
     let keyError: Error | undefined;
     const hostKeys = this.ctx.hostKeys;
+    const kex = pinnedKex();
 
     const auth: AuthHandlerMiddleware = (() => {
       const methods: Array<'agent' | 'publickey'> = [];
@@ -244,6 +251,7 @@ export class Connection {
       keepaliveInterval: this.ctx.keepaliveIntervalMs,
       keepaliveCountMax: this.ctx.keepaliveCountMax,
       authHandler: auth,
+      ...(kex ? { algorithms: { kex: kex as NonNullable<ConnectConfig['algorithms']>['kex'] } } : {}),
       hostVerifier: (blob: Buffer, verify: (ok: boolean) => void) => {
         hostKeys.check(t.name, t.address, t.port, blob).then(
           () => verify(true),
