@@ -431,7 +431,7 @@ test.serial('a node whose heartbeats stop goes NotReady after the grace period; 
     await createPod('default', 'lc3-daemon', 'lc3', { ownerReferences: dsOwner });
     await createPod('default', 'lc3-tolerant', 'lc3', { tolerations: [{ key: 'node.kubernetes.io/unreachable', operator: 'Exists', effect: 'NoExecute' }] });
     await createPod('default', 'lc1-web', 'lc1');
-    const kcm = startKcm(kcmFlags({ extra: ['--node-monitor-grace-period=3s', '--lab-eviction-timeout=4s'] }));
+    const kcm = startKcm(kcmFlags({ extra: ['--node-monitor-grace-period=5s', '--lab-eviction-timeout=4s'] }));
 
     await waitFor('lc3 NotReady', async () => (await nodeReady('lc3')) === 'Unknown');
     const nodes = await kubectl('get', 'nodes');
@@ -497,7 +497,7 @@ test.serial('daemonset pods: one per eligible node, bound by the scheduler, a de
     await bad.stop();
 
     const sched = startScheduler(cp.schedulerConf);
-    const kcm = startKcm(kcmFlags({ extra: ['--node-monitor-grace-period=3s', '--lab-eviction-timeout=2s'] }));
+    const kcm = startKcm(kcmFlags({ extra: ['--node-monitor-grace-period=5s', '--lab-eviction-timeout=2s'] }));
     const plain = await waitFor('plain pod bound', async () => (await admin.get('/api/v1/namespaces/default/pods/plain')).body.spec.nodeName);
     t.true(['s1', 's2'].includes(plain), `bound to a worker, not the tainted master (${plain})`);
     await createPod('default', 'picky', undefined, { nodeSelector: { disk: 'ssd' } });
