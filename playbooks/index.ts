@@ -2,9 +2,10 @@
 import type { Playbook } from '../lib/core/types.js';
 import facts from './facts.js';
 import hello from './hello.js';
+import benchSeq from './bench-seq.js';
 
 /** Every registered playbook (add new ones here; spec/core/dry-run-all.test.ts checks each). */
-export const PLAYBOOKS: readonly Playbook[] = [facts, hello];
+export const PLAYBOOKS: readonly Playbook[] = [facts, hello, benchSeq];
 
 /** All playbooks. */
 export function listPlaybooks(): readonly Playbook[] {

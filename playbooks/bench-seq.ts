@@ -1,0 +1,33 @@
+/** `bench-seq`: the benchmark's workload of N sequential commands per host (`scripts/bench`); changes nothing on the hosts. */
+import { z } from 'zod';
+import { definePlaybook } from '../lib/core/types.js';
+
+/** bench-seq's options: how many commands each host runs, one after the other. */
+const options = z.object({
+  count: z.number().int().min(1).max(1000).default(10).describe('commands per host, run one after the other'),
+});
+
+type Options = z.infer<typeof options>;
+
+/**
+ * The benchmark playbook. Its commands (`echo bench I`) change nothing, but they go through
+ * `run` (not `read`) so the dry run that precedes every `kubemend run` does not send them:
+ * the measured run sends each command exactly once, like the other clients of the benchmark.
+ */
+export default definePlaybook<Options>({
+  name: 'bench-seq',
+  description: 'Benchmark: N sequential echo commands on every host (scripts/bench; changes nothing)',
+  destructive: false,
+  options,
+  phases: [
+    {
+      id: 'bench/seq',
+      title: 'Run N sequential commands on every host, all hosts in parallel',
+      hosts: (ctx) => ctx.hosts,
+      strategy: { kind: 'parallel' },
+      async run(h) {
+        for (let i = 1; i <= h.options.count; i++) await h.run(['echo', 'bench', String(i)], { what: `bench command ${i}` });
+      },
+    },
+  ],
+});
