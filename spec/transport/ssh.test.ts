@@ -3,9 +3,9 @@
  * timeouts, signals, bounded and redacted output, sudo (nopasswd and password), file transfer,
  * host keys, one connection per host under load, reconnection after a drop, clean exit.
  */
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import test from 'ava';
 import type { Host } from '../../lib/inventory/types.js';
@@ -28,7 +28,8 @@ async function setup(
   knownHosts?: string,
 ) {
   const lab = await getLab();
-  const inv = labInventory(lab, knownHosts ? { knownHosts } : {});
+  // generous connect timeout: the test machine is shared and may be heavily loaded
+  const inv = labInventory(lab, { connectTimeoutMs: 90_000, ...(knownHosts ? { knownHosts } : {}) });
   const events: TransportEvent[] = [];
   const tr = createSshTransport(inv, { ...opts, onEvent: (e) => events.push(e) });
   t.teardown(() => tr.close());
@@ -42,6 +43,11 @@ async function sshdConnections(lab: Lab, host: string): Promise<string[]> {
   return r.stdout.split('\n').filter((l) => l.trim());
 }
 
+/** Runs a shell command on the test machine; its stdout. */
+function sh(cmd: string): Promise<string> {
+  return new Promise((resolve) => execFile('sh', ['-c', cmd], (_e, out) => resolve(String(out))));
+}
+
 /** Polls cond every 100 ms, up to `tries` times. */
 async function eventually(cond: () => Promise<boolean>, tries = 100): Promise<boolean> {
   for (let i = 0; i < tries; i++) {
@@ -51,7 +57,7 @@ async function eventually(cond: () => Promise<boolean>, tries = 100): Promise<bo
   return false;
 }
 
-test('exec: exit code, stdout, stderr, stdin and a signal', async (t) => {
+test.serial('exec: exit code, stdout, stderr, stdin and a signal', async (t) => {
   if (!requireRoot(t)) return;
   const { tr, host } = await setup(t);
   const h = host('h001');
@@ -65,7 +71,7 @@ test('exec: exit code, stdout, stderr, stdin and a signal', async (t) => {
   t.is(c.stdout, 'line one\nh001\n');
 });
 
-test('a command timeout kills the remote command and names host, command and timeout', async (t) => {
+test.serial('a command timeout kills the remote command and names host, command and timeout', async (t) => {
   if (!requireRoot(t)) return;
   const { tr, host, lab } = await setup(t);
   const h = host('h002');
@@ -87,7 +93,7 @@ test('a command timeout kills the remote command and names host, command and tim
   t.true(await eventually(async () => (await lab.exec('h002', ['pgrep', '-f', m2])).code === 1), 'the sudo command survived');
 });
 
-test('an abort signal stops a running command', async (t) => {
+test.serial('an abort signal stops a running command', async (t) => {
   if (!requireRoot(t)) return;
   const { tr, host } = await setup(t);
   const ac = new AbortController();
@@ -97,7 +103,7 @@ test('an abort signal stops a running command', async (t) => {
   t.is(err?.kind, 'aborted');
 });
 
-test('output is bounded: the head is kept, the rest counted', async (t) => {
+test.serial('output is bounded: the head is kept, the rest counted', async (t) => {
   if (!requireRoot(t)) return;
   const { tr, host } = await setup(t);
   const r = await tr.run(host('h004'), ['sh', '-c', 'seq 1 200000; echo done >&2'], { maxOutputBytes: 1000 });
@@ -108,7 +114,7 @@ test('output is bounded: the head is kept, the rest counted', async (t) => {
   t.is(r.exitCode, 0);
 });
 
-test('secrets are redacted from outputs, commands and events', async (t) => {
+test.serial('secrets are redacted from outputs, commands and events', async (t) => {
   if (!requireRoot(t)) return;
   const { tr, host, events } = await setup(t);
   const value = `tok-${randomBytes(8).toString('hex')}`;
@@ -120,7 +126,7 @@ test('secrets are redacted from outputs, commands and events', async (t) => {
   t.false(JSON.stringify([r, events]).includes(value));
 });
 
-test('sudo nopasswd (kube): root through sudo -n, the login user with sudo:false, sudo none runs as kube', async (t) => {
+test.serial('sudo nopasswd (kube): root through sudo -n, the login user with sudo:false, sudo none runs as kube', async (t) => {
   if (!requireRoot(t)) return;
   const { tr, host } = await setup(t);
   const kube = host('h006', { user: 'kube', sudo: 'nopasswd' });
@@ -131,7 +137,7 @@ test('sudo nopasswd (kube): root through sudo -n, the login user with sudo:false
   t.is((await tr.run(kube, ['cat'], { stdin: 'through sudo\n' })).stdout, 'through sudo\n');
 });
 
-test('sudo with a password (kubepw): asked once, only on stdin, never in a result or event', async (t) => {
+test.serial('sudo with a password (kubepw): asked once, only on stdin, never in a result or event', async (t) => {
   if (!requireRoot(t)) return;
   let asked = 0;
   const { tr, host, events } = await setup(t, {
@@ -158,7 +164,7 @@ test('sudo with a password (kubepw): asked once, only on stdin, never in a resul
   t.true((await tr.download(pw, '/root/pw-upload.bin')).equals(data));
 });
 
-test('a wrong sudo password is refused with kind sudo, the password nowhere', async (t) => {
+test.serial('a wrong sudo password is refused with kind sudo, the password nowhere', async (t) => {
   if (!requireRoot(t)) return;
   const wrong = `wrong-${randomBytes(6).toString('hex')}`;
   let asked = 0;
@@ -183,7 +189,7 @@ test('a wrong sudo password is refused with kind sudo, the password nowhere', as
   t.false(JSON.stringify(events).includes(wrong));
 });
 
-test('upload and download over SFTP as root: bytes, mode and owner as asked', async (t) => {
+test.serial('upload and download over SFTP as root: bytes, mode and owner as asked', async (t) => {
   if (!requireRoot(t)) return;
   const { tr, host, lab } = await setup(t);
   const h = host('h007');
@@ -202,7 +208,7 @@ test('upload and download over SFTP as root: bytes, mode and owner as asked', as
   t.regex(err?.message ?? '', /^h007: download \/root\/nope: /);
 });
 
-test('upload and download through sudo -n (kube): root-owned file, binary bytes intact', async (t) => {
+test.serial('upload and download through sudo -n (kube): root-owned file, binary bytes intact', async (t) => {
   if (!requireRoot(t)) return;
   const { tr, host, lab } = await setup(t);
   const kube = host('h008', { user: 'kube', sudo: 'nopasswd' });
@@ -232,7 +238,7 @@ function labKey(lab: Lab, address: string): Buffer {
   return Buffer.from(line.split(' ')[2]!, 'base64');
 }
 
-test('a changed host key is refused with both fingerprints, even with acceptNewHostKeys', async (t) => {
+test.serial('a changed host key is refused with both fingerprints, even with acceptNewHostKeys', async (t) => {
   if (!requireRoot(t)) return;
   const lab = await getLab();
   const kh = knownHostsCopy(lab, 'changed');
@@ -256,7 +262,7 @@ test('a changed host key is refused with both fingerprints, even with acceptNewH
   t.is(again?.kind, 'host-key-changed');
 });
 
-test('an unknown host is refused by default, accepted and recorded with acceptNewHostKeys', async (t) => {
+test.serial('an unknown host is refused by default, accepted and recorded with acceptNewHostKeys', async (t) => {
   if (!requireRoot(t)) return;
   const lab = await getLab();
   const kh = knownHostsCopy(lab, 'unknown');
@@ -284,33 +290,29 @@ test('an unknown host is refused by default, accepted and recorded with acceptNe
   t.is((await later.tr.run(later.host('h012'), ['hostname'])).stdout, 'h012\n');
 });
 
-test('50 hosts in parallel: one TCP connection per host while several commands run on each', async (t) => {
+test.serial('50 hosts in parallel: one TCP connection per host while several commands run on each', async (t) => {
   if (!requireRoot(t)) return;
   const { tr, inv, lab } = await setup(t);
   const PER_HOST = 6;
-  const gate = `/tmp/go-${randomBytes(4).toString('hex')}`;
+  // every command blocks in a sleep of a duration unique to this run (no busy loop), released by pkill
+  const dur = `600.${1000 + Math.floor(Math.random() * 8999)}`;
+  const pattern = `^sleep ${dur.replace('.', '\\.')}$`;
   const running = inv.hosts.flatMap((h) =>
     Array.from({ length: PER_HOST }, (_, i) =>
-      tr.run(h, ['sh', '-c', 'echo started > "$1.$2"; while [ ! -e "$1" ]; do sleep 0.1; done; echo "$2"', 'sh', gate, String(i)], {
-        timeoutMs: 120_000,
-      }),
+      tr.run(h, ['sh', '-c', 'sleep "$1" || true; echo "$2"', 'sh', dur, String(i)], { timeoutMs: 300_000 }),
     ),
   );
-  // every command is running on its host (its marker file exists) before we count
-  const started = await eventually(async () => {
-    const r = await Promise.all(
-      inv.hosts.map((h) => lab.exec(h.name, ['sh', '-c', `ls ${gate}.* 2>/dev/null | wc -l`])),
-    );
-    return r.every((x) => x.stdout.trim() === String(PER_HOST));
-  }, 600);
-  t.true(started, 'not every command started');
+  // all 300 commands are running on their hosts (the root pid namespace sees the lab's processes)
+  const count = async () => Number((await sh(`pgrep -c -f '${pattern}' || true`)).trim());
+  const started = await eventually(async () => (await count()) === 50 * PER_HOST, 1800);
+  t.true(started, `not every command started (${await count()} of ${50 * PER_HOST})`);
   const counts = await Promise.all(inv.hosts.map(async (h) => [h.name, (await sshdConnections(lab, h.name)).length] as const));
   t.deepEqual(
     counts.filter(([, n]) => n !== 1),
     [],
     'hosts whose sshd does not see exactly one connection',
   );
-  await Promise.all(inv.hosts.map((h) => tr.run(h, ['touch', gate])));
+  await sh(`pkill -f '${pattern}'`);
   const results = await Promise.all(running);
   t.is(results.length, 50 * PER_HOST);
   t.true(results.every((r) => r.exitCode === 0));
@@ -318,7 +320,7 @@ test('50 hosts in parallel: one TCP connection per host while several commands r
   t.true([...tr.connections.values()].every((c) => c.connects === 1));
 });
 
-test('channels per host are capped at maxChannelsPerHost', async (t) => {
+test.serial('channels per host are capped at maxChannelsPerHost', async (t) => {
   if (!requireRoot(t)) return;
   const { tr, host, lab } = await setup(t, { maxChannelsPerHost: 3 });
   const h = host('h013');
@@ -337,7 +339,7 @@ test('channels per host are capped at maxChannelsPerHost', async (t) => {
   t.true(max >= 1 && max <= 3, `at most 3 at once on the host, saw ${max}`);
 });
 
-test('a dropped connection fails the running command and is made again for the next one', async (t) => {
+test.serial('a dropped connection fails the running command and is made again for the next one', async (t) => {
   if (!requireRoot(t)) return;
   const { tr, host, lab, events } = await setup(t);
   const h = host('h014');
@@ -355,7 +357,7 @@ test('a dropped connection fails the running command and is made again for the n
   t.is(conn?.connects, 2);
 });
 
-test('connect failures name the host and what failed', async (t) => {
+test.serial('connect failures name the host and what failed', async (t) => {
   if (!requireRoot(t)) return;
   const { tr, host } = await setup(t);
   const refused = await t.throwsAsync(tr.run(host('h015', { port: 2 }), ['true']), { instanceOf: TransportError });
@@ -366,14 +368,14 @@ test('connect failures name the host and what failed', async (t) => {
   t.regex(auth?.message ?? '', /^h015: connect to nobody-here@.*authentication failed/);
 });
 
-test('close() ends every connection and the process exits on its own', async (t) => {
+test.serial('close() ends every connection and the process exits on its own', async (t) => {
   if (!requireRoot(t)) return;
   const lab = await getLab();
   const script = `
     import { createSshTransport } from ${JSON.stringify(new URL('../../lib/transport/ssh.ts', import.meta.url).pathname)};
     import { labInventory } from ${JSON.stringify(new URL('./fixture.ts', import.meta.url).pathname)};
     const lab = ${JSON.stringify({ dir: lab.dir, hosts: lab.hosts.slice(0, 5), key: lab.key, knownHosts: lab.knownHosts })};
-    const inv = labInventory(lab);
+    const inv = labInventory(lab, { connectTimeoutMs: 90000 });
     const tr = createSshTransport(inv);
     const f = await tr.forward(inv.hosts[0], '127.0.0.1', 22);
     const rs = await Promise.all(inv.hosts.map((h) => tr.run(h, ['hostname'])));
@@ -384,7 +386,7 @@ test('close() ends every connection and the process exits on its own', async (t)
     const c = spawn(process.execPath, ['--import=tsx', '--input-type=module', '-e', script]);
     let out = '';
     let err = '';
-    const killer = setTimeout(() => c.kill('SIGKILL'), 60_000);
+    const killer = setTimeout(() => c.kill('SIGKILL'), 240_000);
     c.stdout.on('data', (b: Buffer) => (out += b.toString()));
     c.stderr.on('data', (b: Buffer) => (err += b.toString()));
     c.on('close', (code) => {
