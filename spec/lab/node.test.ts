@@ -332,11 +332,12 @@ test.serial('a kubelet.conf from another CA fails at TLS: no Lease renewal, and 
   const other = await newCA('kubernetes');
   await writeClientKubeconfig(r.path('etc/kubernetes/kubelet.conf'), { server: cp.server, serverCa: cp.cas.ca, ca: other, cn: 'system:node:rogue1', orgs: ['system:nodes'] });
   t.is((await r.systemctl('start', 'kubelet')).code, 0);
-  await sleep(3000);
+  const failure = /Error updating node status.*(certificate|Unauthorized|401|socket hang up|ECONNRESET|alert)/i;
+  await waitFor('the heartbeat failing', () => failure.test(r.log().split('Kubelet version').pop()!), 20_000);
   const before = await leaseRenew('rogue1');
   await sleep(5000);
   t.is(await leaseRenew('rogue1'), before, 'the Lease is not renewed');
-  t.regex(r.log().split('Kubelet version').pop()!, /Error updating node status.*(certificate|Unauthorized|401|socket hang up|ECONNRESET|alert)/i);
+  t.regex(r.log().split('Kubelet version').pop()!, failure);
   await waitFor('node rogue1 not Ready', async () => readyOf(await nodeJson('rogue1')) !== 'True', 30_000, 1000);
   t.is((await r.systemctl('is-active', 'kubelet')).stdout.trim(), 'active', 'the kubelet keeps running and retrying');
 });

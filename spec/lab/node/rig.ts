@@ -18,11 +18,16 @@ export interface Res {
   stderr: string;
 }
 
+/** How much longer than nominal a wait may take (env NODE_TEST_WAIT_FACTOR, default 3). */
+export const WAIT_FACTOR = Number(process.env.NODE_TEST_WAIT_FACTOR) || 3;
+
 /** Sleep. */
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Poll `fn` until it returns a truthy value; throws with what was awaited and the last error. */
 export async function waitFor<T>(what: string, fn: () => Promise<T | undefined | false | null> | T | undefined | false | null, timeoutMs = 20_000, everyMs = 250): Promise<T> {
+  // the machine is shared (load averages of 50+ were seen): waits stretch, they never shorten a passing test
+  timeoutMs *= WAIT_FACTOR;
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   while (Date.now() < deadline) {
