@@ -71,7 +71,7 @@ export async function status(lab: LabDir): Promise<Status> {
   const api = nodesR.code === 0 ? 'ok' : nodesR.stderr.trim().split('\n').pop() ?? `exit ${nodesR.code}`;
   if (api !== 'ok') problems.push(`kubectl get nodes: ${api}`);
   const nodes: Record<string, string> = {};
-  for (const h of lab.hosts) nodes[h.name] = 'Absent';
+  for (const h of lab.hosts) nodes[h.name] = nodesR.code === 0 ? 'Absent' : 'Unknown';
   if (nodesR.code === 0) {
     for (const n of JSON.parse(nodesR.stdout).items as any[]) {
       nodes[n.metadata.name] = n.status?.conditions?.find((c: any) => c.type === 'Ready')?.status === 'True' ? 'Ready' : 'NotReady';
