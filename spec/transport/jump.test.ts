@@ -15,6 +15,13 @@ const DIR = '/tmp/h-transport/lab72';
 const NET = 72;
 const getLab = () => sharedLab({ hosts: 3, net: NET, dir: DIR });
 
+// the lab is taken down when the file is done (set KEEP_LAB=1 to keep it for the next run)
+test.after.always(async () => {
+  if (process.env.KEEP_LAB === '1') return;
+  const lab = await getLab().catch(() => undefined);
+  await lab?.down();
+});
+
 /** Established connections to :22 inside a lab host, as `peer-address`. */
 async function sshPeers(lab: Lab, host: string): Promise<string[]> {
   const r = await lab.exec(host, ['ss', '-Htn', 'state', 'established', '( sport = :22 )']);

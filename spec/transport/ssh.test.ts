@@ -21,6 +21,13 @@ const DIR = '/tmp/h-transport/lab';
 const SUDO_PW = 'lab-sudo-pw';
 const getLab = () => sharedLab({ hosts: 50, net: 71, dir: DIR, sudoUser: true });
 
+// the lab is taken down when the file is done (set KEEP_LAB=1 to keep it for the next run)
+test.after.always(async () => {
+  if (process.env.KEEP_LAB === '1') return;
+  const lab = await getLab().catch(() => undefined);
+  await lab?.down();
+});
+
 /** A transport on the lab with every event kept; closed after the test. */
 async function setup(
   t: { teardown(fn: () => Promise<void>): void },
