@@ -106,7 +106,7 @@ export async function up(dir: string, serving: boolean): Promise<void> {
   step('creating workloads (apps/sa-probe, apps/plain, kubemend-lab/marker)');
   const ap = await kubectl(lab, ['apply', '-f', '-'], { input: workloadManifests(new Date().toISOString()) });
   if (ap.code !== 0) throw new Error(`lab up: kubectl apply workloads: exit ${ap.code}: ${ap.stderr.trim()}`);
-  await waitWorkloads(lab, 3 * 60_000 + lab.workers.length * 3_000);
+  await waitWorkloads(lab, 5 * 60_000 + lab.workers.length * 6_000);
   step(`cluster up: ${lab.masters.length} masters + ${lab.workers.length} workers, all Ready, in ${((Date.now() - t0) / 1000).toFixed(1)}s`);
   process.stdout.write(`KUBECONFIG=${join(lab.dir, 'admin.conf')} kubectl get nodes\n`);
 }
