@@ -1,0 +1,176 @@
+/** The few API calls kubemend makes, over @kubernetes/client-node (errors say what was being done). */
+import {
+  CertificatesV1Api,
+  CoordinationV1Api,
+  CoreV1Api,
+  PatchStrategy,
+  setHeaderOptions,
+  type KubeConfig,
+  type V1CertificateSigningRequest,
+  type V1Node,
+  type V1Pod,
+  type V1Secret,
+} from '@kubernetes/client-node';
+
+/** The message of an API error: the status body's message when there is one. */
+export function apiMessage(err: unknown): string {
+  const e = err as { code?: number; body?: unknown; message?: string };
+  let body: any = e?.body;
+  if (typeof body === 'string') {
+    try {
+      body = JSON.parse(body);
+    } catch {
+      /* plain text */
+    }
+  }
+  const msg = body && typeof body === 'object' && body.message ? body.message : e?.message ?? String(err);
+  return e?.code ? `HTTP ${e.code}: ${msg}` : String(msg).split('\n')[0];
+}
+
+async function doing<T>(what: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    throw new Error(`${what}: ${apiMessage(err)}`, { cause: err });
+  }
+}
+
+/** True when the Node's Ready condition is True. */
+export function nodeReady(node: V1Node): boolean {
+  return (node.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
+}
+
+/** The API client for one cluster. */
+export class Kube {
+  readonly core: CoreV1Api;
+  readonly certs: CertificatesV1Api;
+  readonly coordination: CoordinationV1Api;
+  constructor(kc: KubeConfig) {
+    this.core = kc.makeApiClient(CoreV1Api);
+    this.certs = kc.makeApiClient(CertificatesV1Api);
+    this.coordination = kc.makeApiClient(CoordinationV1Api);
+  }
+
+  /** Every Node. */
+  async nodes(): Promise<V1Node[]> {
+    return (await doing('list nodes', () => this.core.listNode())).items;
+  }
+
+  /** One Node, or undefined when it does not exist. */
+  async node(name: string): Promise<V1Node | undefined> {
+    try {
+      return await this.core.readNode({ name });
+    } catch (err) {
+      if ((err as { code?: number }).code === 404) return undefined;
+      throw new Error(`read node ${name}: ${apiMessage(err)}`, { cause: err });
+    }
+  }
+
+  /** The renewTime of the node's Lease in kube-node-lease (undefined when absent). */
+  async leaseRenewed(name: string): Promise<Date | undefined> {
+    try {
+      const l = await this.coordination.readNamespacedLease({ name, namespace: 'kube-node-lease' });
+      const t = l.spec?.renewTime as unknown;
+      return t ? new Date(t as string | Date) : undefined;
+    } catch (err) {
+      if ((err as { code?: number }).code === 404) return undefined;
+      throw new Error(`read lease kube-node-lease/${name}: ${apiMessage(err)}`, { cause: err });
+    }
+  }
+
+  /**
+   * Wait until each named Node is Ready and its Lease was renewed after `since`; returns the
+   * names that were not, with why, when `timeoutMs` ran out.
+   */
+  async waitNodesReady(names: readonly string[], since: Date, timeoutMs: number, signal?: AbortSignal): Promise<Array<{ name: string; reason: string }>> {
+    const pending = new Map(names.map((n) => [n, 'not checked yet']));
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      for (const name of [...pending.keys()]) {
+        try {
+          const node = await this.node(name);
+          if (!node) pending.set(name, 'no Node object');
+          else if (!nodeReady(node)) pending.set(name, 'Node not Ready');
+          else {
+            const renewed = await this.leaseRenewed(name);
+            if (!renewed || renewed.getTime() < since.getTime() - 1000) pending.set(name, `Lease not renewed since ${since.toISOString()}`);
+            else pending.delete(name);
+          }
+        } catch (err) {
+          pending.set(name, err instanceof Error ? err.message : String(err));
+        }
+      }
+      if (pending.size === 0 || Date.now() > deadline || signal?.aborted) break;
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+    return [...pending].map(([name, why]) => ({ name, reason: `not Ready after ${Math.round(timeoutMs / 1000)}s: ${why}` }));
+  }
+
+  /** Every CertificateSigningRequest. */
+  async csrs(): Promise<V1CertificateSigningRequest[]> {
+    return (await doing('list certificatesigningrequests', () => this.certs.listCertificateSigningRequest())).items;
+  }
+
+  /** Approve a CSR (the approval subresource, condition Approved). */
+  async approveCsr(csr: V1CertificateSigningRequest, message: string): Promise<void> {
+    const name = csr.metadata!.name!;
+    const body: V1CertificateSigningRequest = {
+      ...csr,
+      status: {
+        ...csr.status,
+        conditions: [
+          ...(csr.status?.conditions ?? []),
+          { type: 'Approved', status: 'True', reason: 'KubemendApprove', message, lastUpdateTime: new Date() },
+        ],
+      },
+    };
+    await doing(`approve csr ${name}`, () => this.certs.replaceCertificateSigningRequestApproval({ name, body }));
+  }
+
+  /** Every Secret of a type, in every namespace. */
+  async secretsOfType(type: string): Promise<V1Secret[]> {
+    return (await doing(`list secrets of type ${type}`, () => this.core.listSecretForAllNamespaces({ fieldSelector: `type=${type}` }))).items.filter((s) => s.type === type);
+  }
+
+  /** A JSON merge patch on a Secret. */
+  async mergePatchSecret(namespace: string, name: string, patch: object): Promise<V1Secret> {
+    return doing(`patch secret ${namespace}/${name}`, () =>
+      this.core.patchNamespacedSecret({ name, namespace, body: patch }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch)),
+    );
+  }
+
+  /** One Secret (undefined when gone). */
+  async secret(namespace: string, name: string): Promise<V1Secret | undefined> {
+    try {
+      return await this.core.readNamespacedSecret({ name, namespace });
+    } catch (err) {
+      if ((err as { code?: number }).code === 404) return undefined;
+      throw new Error(`read secret ${namespace}/${name}: ${apiMessage(err)}`, { cause: err });
+    }
+  }
+
+  /** Every Pod in every namespace. */
+  async pods(): Promise<V1Pod[]> {
+    return (await doing('list pods', () => this.core.listPodForAllNamespaces())).items;
+  }
+
+  /** Delete a Pod (its controller recreates it); a Pod already gone is fine. */
+  async deletePod(namespace: string, name: string): Promise<void> {
+    try {
+      await this.core.deleteNamespacedPod({ name, namespace });
+    } catch (err) {
+      if ((err as { code?: number }).code === 404) return;
+      throw new Error(`delete pod ${namespace}/${name}: ${apiMessage(err)}`, { cause: err });
+    }
+  }
+
+  /** A ConfigMap's data (undefined when absent). */
+  async configMap(namespace: string, name: string): Promise<Record<string, string> | undefined> {
+    try {
+      return (await this.core.readNamespacedConfigMap({ name, namespace })).data ?? {};
+    } catch (err) {
+      if ((err as { code?: number }).code === 404) return undefined;
+      throw new Error(`read configmap ${namespace}/${name}: ${apiMessage(err)}`, { cause: err });
+    }
+  }
+}

@@ -1,0 +1,62 @@
+/**
+ * The run's API client: admin.conf read from the first master over SSH into memory (never
+ * written to the laptop), connected directly or through an SSH tunnel; kept in ctx.shared.
+ */
+import { inventoryFirst } from '../core/hosts.js';
+import { registerSecret } from '../core/secret.js';
+import type { PhaseContext } from '../core/types.js';
+import { Kube } from './api.js';
+import { connectKube, type KubeConnection } from './connect.js';
+
+/** Where kubeadm writes the admin kubeconfig on a control-plane node. */
+export const ADMIN_CONF = '/etc/kubernetes/admin.conf';
+
+const KEY = 'kube:session';
+
+interface Session {
+  conn: KubeConnection;
+  kube: Kube;
+}
+
+/** Register the client key and token of a kubeconfig as secrets so no log or error can show them. */
+function registerKubeconfigSecrets(text: string): void {
+  for (const m of text.matchAll(/^\s*(client-key-data|token|password):\s*(\S+)\s*$/gm)) registerSecret(m[2], `admin.conf ${m[1]}`);
+}
+
+/** The run's Kube client (opened on first use: download admin.conf from the first master, probe, tunnel if needed). */
+export async function kubeFor(ctx: PhaseContext, opts: { forceTunnel?: boolean } = {}): Promise<Kube> {
+  const have = ctx.shared.get(KEY) as Promise<Session> | undefined;
+  if (have) return (await have).kube;
+  const p = (async (): Promise<Session> => {
+    const first = inventoryFirst(ctx);
+    const text = (await ctx.on(first).download(ADMIN_CONF)).toString('utf8');
+    registerKubeconfigSecrets(text);
+    const conn = await connectKube(text, {
+      forceTunnel: opts.forceTunnel,
+      // from the first master the API is its own address (the kubeconfig's host may be a name or VIP only inside the cluster)
+      tunnel: (_host, port) => ctx.forward(first, first.address, port),
+    });
+    if (conn.via === 'tunnel') ctx.log(`API ${conn.server} not reachable directly: using an SSH tunnel through ${first.name}`);
+    return { conn, kube: new Kube(conn.kc) };
+  })();
+  ctx.shared.set(KEY, p);
+  p.catch(() => ctx.shared.delete(KEY));
+  return (await p).kube;
+}
+
+/** Close the run's API connection (its tunnel) if one was opened. */
+export async function closeKube(ctx: PhaseContext): Promise<void> {
+  const have = ctx.shared.get(KEY) as Promise<Session> | undefined;
+  if (!have) return;
+  ctx.shared.delete(KEY);
+  try {
+    await (await have).conn.close();
+  } catch {
+    /* a failed open has nothing to close */
+  }
+}
+
+/** Forget the run's API client (after the CA changed, the next use reads admin.conf again). */
+export async function resetKube(ctx: PhaseContext): Promise<void> {
+  await closeKube(ctx);
+}

@@ -1,0 +1,140 @@
+/**
+ * Step 13: workers rejoined ROLLING with kubeadm's TLS bootstrap (kubelet stopped, its
+ * credentials removed, `kubeadm join phase kubelet-start`); gate: Node Ready with a renewed
+ * Lease. Node-lifecycle eviction is paused on the masters while workers wait their turn and
+ * restored afterwards (cleanUp: also after a failure and on resume). Running containers are
+ * never touched; workers already chaining to the current CA with a Ready Node are skipped.
+ */
+import { inventoryFirst, workers } from '../../lib/core/hosts.js';
+import { Secret } from '../../lib/core/secret.js';
+import type { CountOrPercent, HostContext, HostPhase, PhaseContext } from '../../lib/core/types.js';
+import { pauseEviction, restoreEviction } from '../../lib/kube/eviction.js';
+import { CA_CERT_PATH, CLUSTER_CA, JOIN_TOKEN } from '../../lib/kube/names.js';
+import { caCertHash } from '../../lib/kube/pin.js';
+import { closeKube, kubeFor } from '../../lib/kube/session.js';
+import { nodeReady } from '../../lib/kube/api.js';
+
+/** Options the rolling rejoin reads (recover and rejoin-workers both have them). */
+export interface RejoinOptions {
+  batchSize: CountOrPercent;
+  maxUnavailable?: CountOrPercent;
+  maxFailures: CountOrPercent;
+  /** Seconds to wait for each batch's Nodes to be Ready. */
+  readyTimeout?: number;
+}
+
+/** The kubelet's client certificate after a TLS bootstrap. */
+export const KUBELET_CLIENT_CERT = '/var/lib/kubelet/pki/kubelet-client-current.pem';
+/** What the rejoin removes on a worker (kubeadm never overwrites them). */
+export const KUBELET_CREDENTIALS = ['/var/lib/kubelet/pki', '/etc/kubernetes/pki', '/etc/kubernetes/kubelet.conf', '/etc/kubernetes/bootstrap-kubelet.conf'];
+
+const STARTS = 'rejoin:batch-start';
+const PAUSED = 'rejoin:eviction-paused';
+const MINTED = 'rejoin:token';
+
+/** The cluster CA (PEM) from the first master, captured once per run (a placeholder in dry runs). */
+async function clusterCa(ctx: PhaseContext): Promise<string> {
+  if (ctx.has(CLUSTER_CA)) return String(ctx.get(CLUSTER_CA));
+  const first = inventoryFirst(ctx);
+  return ctx.on(first).capture(CLUSTER_CA, async () => (await ctx.on(first).download(CA_CERT_PATH)).toString('utf8'));
+}
+
+/** True when the worker's kubelet client cert chains to `caPem` and its Node is Ready with a fresh Lease. */
+async function alreadyJoined(h: HostContext, caPem: string): Promise<string | undefined> {
+  if (!caPem.includes('-----BEGIN CERTIFICATE-----')) return undefined; // dry run: the CA is not known
+  const v = await h.read(['openssl', 'verify', '-CAfile', '/dev/stdin', KUBELET_CLIENT_CERT], { stdin: caPem, allowFail: true });
+  if (v.exitCode !== 0) return undefined;
+  const kube = await kubeFor(h);
+  const node = await kube.node(h.host.name);
+  if (!node || !nodeReady(node)) return undefined;
+  const renewed = await kube.leaseRenewed(h.host.name);
+  if (!renewed || Date.now() - renewed.getTime() > 40_000) return undefined;
+  return `kubelet cert chains to the current CA, Node Ready, Lease renewed ${renewed.toISOString()}`;
+}
+
+/** The run's join token (captured by recover step 12), or a fresh 1-hour one made once on the first master. */
+function joinToken(ctx: PhaseContext): Promise<Secret> {
+  if (ctx.has(JOIN_TOKEN)) {
+    const t = ctx.get(JOIN_TOKEN);
+    return Promise.resolve(typeof t === 'string' ? new Secret(JOIN_TOKEN, t) : t);
+  }
+  let p = ctx.shared.get(MINTED) as Promise<Secret> | undefined;
+  if (!p) {
+    const first = ctx.on(inventoryFirst(ctx));
+    p = first.capture(JOIN_TOKEN, async () => (await first.run(['kubeadm', 'token', 'create', '--ttl', '1h'], { what: 'kubeadm token create' })).stdout, { secret: true });
+    ctx.shared.set(MINTED, p);
+    p.catch(() => ctx.shared.delete(MINTED));
+  }
+  return p;
+}
+
+/** Pause eviction once per run, before the first worker is touched. */
+function pauseOnce(ctx: PhaseContext): Promise<void> {
+  let p = ctx.shared.get(PAUSED) as Promise<void> | undefined;
+  if (!p) {
+    p = pauseEviction(ctx);
+    ctx.shared.set(PAUSED, p);
+    p.catch(() => ctx.shared.delete(PAUSED));
+  }
+  return p;
+}
+
+/** Rejoin one worker (or skip it when it is already part of the current cluster). */
+async function rejoinWorker(h: HostContext<RejoinOptions>): Promise<void> {
+  const starts = (h.shared.get(STARTS) as Map<string, Date> | undefined) ?? new Map<string, Date>();
+  h.shared.set(STARTS, starts);
+  starts.set(h.host.name, new Date());
+  const caPem = await clusterCa(h);
+  const skip = await alreadyJoined(h, caPem);
+  if (skip) {
+    h.log(`skipped: ${skip}`);
+    return;
+  }
+  const tokenArg = await joinToken(h);
+  const hash = caPem.includes('-----BEGIN CERTIFICATE-----') ? caCertHash(caPem) : `sha256:<${CLUSTER_CA}-hash>`;
+  await pauseOnce(h);
+  await h.run(['systemctl', 'stop', 'kubelet'], { what: 'systemctl stop kubelet' });
+  await h.run(['rm', '-rf', '--', ...KUBELET_CREDENTIALS], { what: 'remove kubelet credentials' });
+  await h.run(
+    ['kubeadm', 'join', 'phase', 'kubelet-start', h.inventory.controlPlaneEndpoint, '--token', tokenArg, '--discovery-token-ca-cert-hash', hash, '--node-name', h.host.name],
+    { what: 'kubeadm join phase kubelet-start', timeoutMs: 300_000 },
+  );
+}
+
+/** The rolling gate: every Node of the batch Ready with a Lease renewed since its rejoin started. */
+async function readyGate(ctx: PhaseContext<RejoinOptions>, batch: readonly { name: string }[]) {
+  const starts = (ctx.shared.get(STARTS) as Map<string, Date> | undefined) ?? new Map<string, Date>();
+  const since = new Date(Math.min(...batch.map((b) => starts.get(b.name)?.getTime() ?? Date.now())));
+  const kube = await kubeFor(ctx);
+  const late = await kube.waitNodesReady(batch.map((b) => b.name), since, (ctx.options.readyTimeout ?? 180) * 1000, ctx.signal);
+  return late.map((l) => ({ host: l.name, reason: l.reason }));
+}
+
+/** Step 13 as a phase (id `workers/rejoin`; the join token is JOIN_TOKEN when captured, else minted once), reading batchSize/maxUnavailable/maxFailures/readyTimeout from the options. */
+export function workersRejoinPhase<O extends RejoinOptions>(id = 'workers/rejoin', opts: { closeApi?: boolean } = {}): HostPhase<O> {
+  return {
+    id,
+    title: 'Rejoin workers, rolling: kubelet stopped, credentials removed, kubeadm join phase kubelet-start; gate: Node Ready',
+    destructive: true,
+    hosts: workers,
+    strategy: (ctx) => ({
+      kind: 'rolling',
+      batch: ctx.options.batchSize,
+      maxUnavailable: ctx.options.maxUnavailable,
+      maxFailures: ctx.options.maxFailures,
+      gate: (c, batch) => readyGate(c as PhaseContext<RejoinOptions>, batch),
+    }),
+    run: (h) => rejoinWorker(h),
+    async cleanUp(ctx) {
+      ctx.shared.delete(PAUSED);
+      try {
+        await restoreEviction(ctx);
+      } finally {
+        if (opts.closeApi) await closeKube(ctx);
+      }
+    },
+  };
+}
+
+/** Step 13 of recover. */
+export const workersRejoin = workersRejoinPhase<RejoinOptions>();
