@@ -2,10 +2,11 @@
 import type { Playbook } from '../lib/core/types.js';
 import facts from './facts.js';
 import hello from './hello.js';
+import rejoinWorkers from './rejoin-workers.js';
 import benchSeq from './bench-seq.js';
 
 /** Every registered playbook (add new ones here; spec/core/dry-run-all.test.ts checks each). */
-export const PLAYBOOKS: readonly Playbook[] = [facts, hello, benchSeq];
+export const PLAYBOOKS: readonly Playbook[] = [facts, hello, benchSeq, rejoinWorkers];
 
 /** All playbooks. */
 export function listPlaybooks(): readonly Playbook[] {
