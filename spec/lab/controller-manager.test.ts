@@ -602,7 +602,11 @@ test.serial('after a PKI replacement, a controller-manager started before it fai
   const oldKcm = startKcm(kcmFlags());
   await waitFor('old controller-manager leading', async () => readFileSync(oldKcm.log, 'utf8').includes('started controllers'));
   const sec = async () => (await admin.get('/api/v1/namespaces/apps/secrets/web-token')).body;
-  const oldToken = Buffer.from((await sec()).data.token, 'base64').toString();
+  // the service account and its token secret (made by the legacy-token test; made here when run alone)
+  await admin.post('/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'apps' } });
+  await admin.post('/api/v1/namespaces/apps/serviceaccounts', { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'web' } });
+  await admin.post('/api/v1/namespaces/apps/secrets', { apiVersion: 'v1', kind: 'Secret', type: 'kubernetes.io/service-account-token', metadata: { name: 'web-token', annotations: { 'kubernetes.io/service-account.name': 'web' } } });
+  const oldToken = Buffer.from(await waitFor('web-token filled', async () => (await sec()).data?.token), 'base64').toString();
 
   const { newClusterCAs } = await import('./controlplane/index.js');
   const cas = await newClusterCAs();
