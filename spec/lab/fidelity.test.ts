@@ -193,7 +193,7 @@ test.serial('6. a pod holding a token signed by another sa.key gets 401 from the
       spec: { nodeName: 'w2', automountServiceAccountToken: false, containers: [{ name: 'probe', image: 'lab/probe:1', volumeMounts: [{ name: 't', mountPath: '/var/run/secrets/lab' }] }],
         volumes: [{ name: 't', secret: { secretName: 'forged-token' } }] } },
   ];
-  const c = await kubectl(dir, ['apply', '-f', '-'], { input: JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objs }) });
+  const c = await kubectl(dir, ['apply', '-f', '-'], { input: objs.map((o) => JSON.stringify(o)).join('\n---\n') });
   t.is(c.code, 0, c.stderr);
   try {
     const health = await until('the probe reports', 60_000, async () => (await sh(lab, 'w2', 'cat /run/lab/workloads/fid6_probe.health 2>/dev/null')).stdout.trim());
@@ -213,13 +213,18 @@ test.serial('7. kubeadm does not overwrite an existing cert or kubeconfig', asyn
   if (!requireRoot(t)) return;
   const { lab } = await cluster();
   const sums = 'cd /etc/kubernetes && find pki -type f | sort | xargs sha256sum && sha256sum *.conf';
-  const before = await shOk(lab, 'm2', sums);
-  await shOk(lab, 'm2', `printf 'apiVersion: kubeadm.k8s.io/v1beta4\\nkind: InitConfiguration\\nlocalAPIEndpoint: {advertiseAddress: %s}\\nnodeRegistration: {name: m2}\\n' $(hostname -i | awk '{print $1}') > /root/f7.yaml`);
-  const certs = await sh(lab, 'm2', 'kubeadm init phase certs all --config /root/f7.yaml');
-  const confs = await sh(lab, 'm2', 'kubeadm init phase kubeconfig all --config /root/f7.yaml');
-  t.regex(certs.stdout + confs.stdout + certs.stderr + confs.stderr, /Using existing/);
-  t.notRegex(certs.stdout, /Generating/);
-  t.is(await shOk(lab, 'm2', sums), before, 'every cert, key and kubeconfig byte-identical');
+  const before = await shOk(lab, 'm1', sums);
+  // the cluster's own config, as `scripts/lab up` gave it to kubeadm init
+  const certs = await sh(lab, 'm1', 'kubeadm init phase certs all --config /root/kubeadm/init.yaml');
+  const confs = await sh(lab, 'm1', 'kubeadm init phase kubeconfig all --config /root/kubeadm/init.yaml');
+  t.is(certs.code, 0, certs.stderr);
+  t.is(confs.code, 0, confs.stderr);
+  t.regex(certs.stdout, /Using existing ca certificate authority/);
+  t.regex(confs.stdout, /Using existing kubeconfig file: "\/etc\/kubernetes\/admin\.conf"/);
+  t.notRegex(certs.stdout + confs.stdout, /Generating|Writing/);
+  const after = await shOk(lab, 'm1', sums);
+  const changed = before.split('\n').filter((l) => !after.split('\n').includes(l));
+  t.deepEqual(changed, [], 'every existing cert, key and kubeconfig byte-identical');
 });
 
 test.serial('8. a kube-controller-manager started before the CA changed signs CSRs with the old CA', async (t) => {

@@ -4,6 +4,7 @@
  * in the control-plane kubeconfigs with the same key, subject, SANs and usages, signed by the same
  * CA, but with dates in the past. CA keys never leave the host.
  */
+import 'reflect-metadata';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import * as x509 from '@peculiar/x509';
