@@ -5,6 +5,7 @@
  */
 import test from 'ava';
 import { createSign, generateKeyPairSync } from 'node:crypto';
+import YAML from 'yaml';
 import { requireRoot, sharedLab, type Lab } from '../helpers/lab.js';
 import { kubectl, refreshAdminConf, sleep } from './cluster/kube.js';
 import { readLab, type LabDir } from './cluster/labdir.js';
@@ -193,7 +194,7 @@ test.serial('6. a pod holding a token signed by another sa.key gets 401 from the
       spec: { nodeName: 'w2', automountServiceAccountToken: false, containers: [{ name: 'probe', image: 'lab/probe:1', volumeMounts: [{ name: 't', mountPath: '/var/run/secrets/lab' }] }],
         volumes: [{ name: 't', secret: { secretName: 'forged-token' } }] } },
   ];
-  const c = await kubectl(dir, ['apply', '-f', '-'], { input: objs.map((o) => JSON.stringify(o)).join('\n---\n') });
+  const c = await kubectl(dir, ['apply', '-f', '-'], { input: objs.map((o) => YAML.stringify(o)).join('---\n') });
   t.is(c.code, 0, c.stderr);
   try {
     const health = await until('the probe reports', 60_000, async () => (await sh(lab, 'w2', 'cat /run/lab/workloads/fid6_probe.health 2>/dev/null')).stdout.trim());
