@@ -155,12 +155,12 @@ wait_for 120 "every token secret refilled" bash -c \
   '[ "$(kubectl get secrets -A -o json | jq "[.items[] | select(.type == \"kubernetes.io/service-account-token\" and (.data.token // \"\") == \"\")] | length")" = 0 ]'
 
 step "16. pods holding old tokens restarted: kube-system first, then the rest"
-TOKEN_PODS='.items[] | select(.metadata.ownerReferences[0].kind != "Node")
+TOKEN_PODS='.items[] | select(.metadata.ownerReferences[0].kind != "Node" and .metadata.annotations["kubernetes.io/config.mirror"] == null)
   | select((.spec.automountServiceAccountToken != false) or ([.spec.volumes[]?.secret.secretName // empty] | length > 0) or ([.spec.volumes[]?.projected.sources[]?.serviceAccountToken // empty] | length > 0))
   | "\(.metadata.namespace) \(.metadata.name)"'
 for scope in kube-system others; do
   kubectl get pods -A -o json | jq -r "$TOKEN_PODS" | while read -r ns name; do
-    if [ "$scope" = kube-system ] && [ "$ns" = kube-system ] || [ "$scope" = others ] && [ "$ns" != kube-system ]; then
+    if { [ "$scope" = kube-system ] && [ "$ns" = kube-system ]; } || { [ "$scope" = others ] && [ "$ns" != kube-system ]; }; then
       kubectl -n "$ns" delete pod "$name" --wait=false >/dev/null
     fi
   done
