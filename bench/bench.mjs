@@ -12,6 +12,8 @@ import { medianSpread, parseTimeV, resultTables } from './stats.mjs';
 
 const ROOT = resolve(new URL('..', import.meta.url).pathname);
 const KEX = 'curve25519-sha256';
+/** The SSH connect timeout every client gets (kubemend's and Ansible's default of 10 s fails hosts on a loaded machine). */
+const CONNECT_TIMEOUT_S = 120;
 const ALL_CLIENTS = ['kubemend', 'floor', 'ansible', 'pssh'];
 
 const { values: a } = parseArgs({
@@ -70,6 +72,9 @@ function clientFiles(dir, work, n) {
   const hosts = JSON.parse(readFileSync(join(dir, 'hosts.json'), 'utf8'));
   const key = join(dir, 'id_ed25519');
   const kh = join(dir, 'known_hosts');
+  // the lab's inventory with the bench's connect timeout; next to it, since its paths are relative
+  const inv = readFileSync(join(dir, 'inventory.yaml'), 'utf8').replace(/^ssh:\n/m, `ssh:\n  connectTimeout: ${CONNECT_TIMEOUT_S}s\n`);
+  writeFileSync(join(dir, 'bench-inventory.yaml'), inv);
   writeFileSync(join(work, 'hosts.ini'), '[all]\n' + hosts.map((h) => `${h.name} ansible_host=${h.address}`).join('\n') + '\n');
   writeFileSync(join(work, 'hosts.txt'), hosts.map((h) => `root@${h.address}`).join('\n') + '\n');
   const tasks = (k) => Array.from({ length: k }, (_, i) => `    - raw: echo bench ${i + 1}\n`).join('');
@@ -80,7 +85,7 @@ function clientFiles(dir, work, n) {
     // ssh_args keeps Ansible's own default (-C, ControlMaster/ControlPersist); only the kex is added
     writeFileSync(
       join(work, `ansible-${mode}.cfg`),
-      `[defaults]\nforks = ${n}\nhost_key_checking = True\nremote_user = root\nprivate_key_file = ${key}\ninterpreter_python = auto_silent\nstdout_callback = default\n` +
+      `[defaults]\nforks = ${n}\ntimeout = ${CONNECT_TIMEOUT_S}\nhost_key_checking = True\nremote_user = root\nprivate_key_file = ${key}\ninterpreter_python = auto_silent\nstdout_callback = default\n` +
         `[ssh_connection]\npipelining = True\nssh_args = -C -o ControlMaster=auto -o ControlPersist=60s${kex}\nssh_common_args = ${common}\n`,
     );
     writeFileSync(join(work, `pssh-${mode}.args`), `-i ${key} ${common}${kex}`);
@@ -96,12 +101,12 @@ function command(client, k, mode, ctx) {
     if (mode === 'pinned') env.KUBEMEND_SSH_KEX = KEX;
     else delete env.KUBEMEND_SSH_KEX;
     const main = join(ROOT, 'dist/lib/cli/main.js');
-    const inv = join(dir, 'inventory.yaml');
+    const inv = join(dir, 'bench-inventory.yaml');
     if (k === 1) return { argv: ['node', main, 'exec', '-i', inv, '--concurrency', String(n), '--', 'echo', 'bench', '1'], env };
     return { argv: ['node', main, 'run', 'bench-seq', '-i', inv, '--yes', '--concurrency', String(n), '--state-dir', join(work, 'runs'), '--count', String(k)], env };
   }
   if (client === 'floor') {
-    const argv = ['node', join(ROOT, 'bench/floor.mjs'), '--hosts-json', join(dir, 'hosts.json'), '--key', files.key, '--known-hosts', files.kh, '--count', String(k)];
+    const argv = ['node', join(ROOT, 'bench/floor.mjs'), '--hosts-json', join(dir, 'hosts.json'), '--key', files.key, '--known-hosts', files.kh, '--count', String(k), '--timeout', String(CONNECT_TIMEOUT_S)];
     return { argv: mode === 'pinned' ? [...argv, '--kex', KEX] : argv, env };
   }
   if (client === 'ansible') {

@@ -3,7 +3,7 @@
 // all hosts connected at once, COUNT commands run one after the other on each connection, host
 // keys checked against known_hosts, outputs counted and dropped. Exit 1 when any host failed.
 //
-//   node bench/floor.mjs --hosts-json H.json --key KEY --known-hosts KH [--count 10] [--kex A,B]
+//   node bench/floor.mjs --hosts-json H.json --key KEY --known-hosts KH [--count 10] [--kex A,B] [--timeout 120]
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import ssh2 from 'ssh2';
@@ -16,6 +16,7 @@ const { values: a } = parseArgs({
     count: { type: 'string', default: '1' },
     kex: { type: 'string' },
     port: { type: 'string', default: '22' },
+    timeout: { type: 'string', default: '120' },
   },
 });
 for (const k of ['hosts-json', 'key', 'known-hosts']) if (!a[k]) throw new Error(`floor: missing --${k}`);
@@ -55,7 +56,7 @@ async function one(h) {
       port,
       username: 'root',
       privateKey: key,
-      readyTimeout: 120_000,
+      readyTimeout: Number(a.timeout) * 1000,
       ...(kex ? { algorithms: { kex } } : {}),
       hostVerifier: (blob) => (known.get(name) ?? []).includes(blob.toString('base64')),
     });
