@@ -1,0 +1,106 @@
+/** The doctor's diagnosis: cluster facts in, findings in words and the playbook to run out (pure). */
+import { KUBELET_CLIENT } from '../facts/index.js';
+import { nameList } from './names.js';
+import type { ClusterFacts, Diagnosis, Finding, HostFacts, Recommendation } from './types.js';
+
+/** Certificates expiring within this many days are reported (renew-certs). */
+export const EXPIRY_WARN_DAYS = 30;
+
+const DAY = 86_400_000;
+const KUBELET_CONF = '/etc/kubernetes/kubelet.conf';
+
+/** Days from `now` to `iso` (negative when past). */
+export function daysLeft(iso: string, now: string): number {
+  return Math.floor((Date.parse(iso) - Date.parse(now)) / DAY);
+}
+
+/** The kubelet credential files of a host (kubelet.conf and the client cert) that exist. */
+function kubeletCreds(h: HostFacts) {
+  return h.files.filter((f) => (f.path === KUBELET_CLIENT || f.path === KUBELET_CONF) && f.chain !== 'absent');
+}
+
+/** Diagnose a cluster from its facts; never reads anything itself. */
+export function diagnose(f: ClusterFacts): Diagnosis {
+  const findings: Finding[] = [];
+  const recs: Recommendation[] = [];
+  const problem = (message: string) => findings.push({ severity: 'problem', message });
+  const down = f.hosts.filter((h) => h.error);
+  if (down.length) problem(`${down.length === 1 ? 'host' : 'hosts'} ${nameList(down.map((h) => h.name))} could not be read (${down[0]!.error})`);
+  const up = f.hosts.filter((h) => !h.error);
+  const masters = up.filter((h) => h.role === 'master');
+  const workers = up.filter((h) => h.role === 'worker');
+  const noPki = masters.filter((h) => !h.pki?.complete);
+  const masterCas = new Set(masters.filter((h) => h.pki?.complete && h.pki.ca).map((h) => h.pki!.ca!));
+  let state = 'healthy';
+  let recover = false;
+
+  if (noPki.length) {
+    const all = noPki.length === masters.length;
+    problem(`${noPki.length === 1 ? 'master' : 'masters'} ${nameList(noPki.map((h) => h.name))} ${noPki.length === 1 ? 'has' : 'have'} no PKI${all ? ' (no master holds the cluster CA)' : ''}`);
+    state = all ? 'pki-wipe' : 'pki-wipe-one';
+    recover = true;
+  }
+  if (masterCas.size > 1) {
+    problem(`the masters hold ${masterCas.size} different cluster CAs`);
+    state = 'mixed';
+    recover = true;
+  }
+  const badMasterChains = masters.filter((h) => h.pki?.complete && h.files.some((x) => x.chain === 'bad' && x.path !== KUBELET_CLIENT && x.path !== KUBELET_CONF));
+  if (badMasterChains.length) {
+    problem(`${nameList(badMasterChains.map((h) => h.name))}: control-plane certificates or kubeconfigs do not chain to the cluster CA`);
+    recover = true;
+    if (state === 'healthy') state = 'mixed';
+  }
+
+  // workers (and masters' kubelets): credentials gone, or chained to a CA no master has
+  const noCreds = workers.filter((h) => kubeletCreds(h).length === 0);
+  const foreign = workers.filter((h) => !noCreds.includes(h) && (kubeletCreds(h).some((x) => !x.ca || !masterCas.has(x.ca)) || (h.pki?.ca && !masterCas.has(h.pki.ca))));
+  if (noCreds.length) problem(`${noCreds.length === 1 ? 'worker' : 'workers'} ${nameList(noCreds.map((h) => h.name))} ${noCreds.length === 1 ? 'has' : 'have'} no kubelet credentials`);
+  if (foreign.length) problem(`${foreign.length === 1 ? 'worker' : 'workers'} ${nameList(foreign.map((h) => h.name))} trust${foreign.length === 1 ? 's' : ''} a CA that no master has`);
+  const rejoin = [...noCreds, ...foreign].map((h) => h.name).sort();
+  if (rejoin.length && state === 'healthy') state = 'worker-pki';
+
+  // expiry of certificates that chain to a CA a master has (others are covered above)
+  const expired: string[] = [];
+  const expiring: string[] = [];
+  const renewHosts = new Set<string>();
+  const workerExpired = new Set<string>();
+  for (const h of up) {
+    for (const x of h.files) {
+      if (!x.expires || x.chain === 'absent') continue;
+      const d = daysLeft(x.expires, f.now);
+      if (d >= EXPIRY_WARN_DAYS) continue;
+      (d < 0 ? expired : expiring).push(`${h.name}:${x.path}`);
+      if (h.role === 'worker') workerExpired.add(h.name);
+      else renewHosts.add(h.name);
+    }
+  }
+  if (expired.length) {
+    problem(`${expired.length} certificate${expired.length === 1 ? ' has' : 's have'} expired: ${expired.slice(0, 6).join(', ')}${expired.length > 6 ? ', ...' : ''}`);
+    if (state === 'healthy') state = 'expired';
+  }
+  if (expiring.length) findings.push({ severity: 'warning', message: `${expiring.length} certificate${expiring.length === 1 ? '' : 's'} expire within ${EXPIRY_WARN_DAYS} days: ${expiring.slice(0, 6).join(', ')}${expiring.length > 6 ? ', ...' : ''}` });
+
+  const inactive = up.filter((h) => h.kubelet === false);
+  if (inactive.length) problem(`kubelet is not active on ${nameList(inactive.map((h) => h.name))}`);
+  if (f.api === 'unreachable') problem('API unreachable (through the first master\'s admin.conf)');
+  else {
+    const notReady = up.filter((h) => h.node && h.node !== 'absent' && !h.node.ready);
+    const absent = up.filter((h) => h.node === 'absent');
+    if (notReady.length) problem(`${notReady.length === 1 ? 'Node' : 'Nodes'} ${nameList(notReady.map((h) => h.name))} not Ready`);
+    if (absent.length) problem(`no Node object for ${nameList(absent.map((h) => h.name))}`);
+  }
+  if (f.etcd && f.etcd.unhealthy.length) problem(`etcd members unhealthy: ${f.etcd.unhealthy.join(', ')}`);
+  if (!f.etcd && masters.length && !noPki.length) problem('etcd health could not be read');
+
+  if (recover) recs.push({ playbook: 'recover', command: 'kubemend run recover -i INVENTORY' });
+  else {
+    if (rejoin.length) recs.push({ playbook: 'rejoin-workers', limit: rejoin, command: `kubemend run rejoin-workers -i INVENTORY --limit ${rejoin.join(',')}` });
+    const expWorkers = [...workerExpired].filter((w) => !rejoin.includes(w)).sort();
+    if (expWorkers.length) recs.push({ playbook: 'rejoin-workers', limit: expWorkers, command: `kubemend run rejoin-workers -i INVENTORY --limit ${expWorkers.join(',')}` });
+    if (renewHosts.size) recs.push({ playbook: 'renew-certs', limit: [...renewHosts].sort(), command: `kubemend run renew-certs -i INVENTORY --limit ${[...renewHosts].sort().join(',')}` });
+  }
+  const healthy = !findings.some((x) => x.severity !== 'info');
+  findings.push({ severity: 'info', message: 'a compromised CA (ca-compromised) looks healthy to these checks: if the CA key may have leaked, run recover anyway' });
+  return { healthy, state: healthy ? 'healthy' : state, findings, recommendations: recs };
+}

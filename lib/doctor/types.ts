@@ -1,0 +1,59 @@
+/** What `kubemend doctor` gathers from a cluster (the input of diagnose) and what it concludes. */
+import type { EtcdHealth, PkiState } from '../facts/index.js';
+
+/** One certificate or kubeconfig client certificate on a host. */
+export interface CertFile {
+  path: string;
+  /** notAfter as an ISO date, or null when it could not be read. */
+  expires: string | null;
+  /** SHA-256 fingerprint of the CA it chains to (checked on the host), null when none of the known CAs. */
+  ca: string | null;
+  /** The chain check's result (`absent`: file missing; `unchecked`: not a file chained to the cluster CA). */
+  chain: 'ok' | 'bad' | 'absent' | 'unchecked';
+}
+
+/** Everything doctor knows about one host. */
+export interface HostFacts {
+  name: string;
+  role: 'master' | 'worker';
+  /** Why the host could not be read (SSH down...), or undefined. */
+  error?: string;
+  pki: PkiState | null;
+  kubelet: boolean | null;
+  files: CertFile[];
+  /** The Node object's Ready state, or null when the API did not answer or has no such Node. */
+  node: { ready: boolean } | 'absent' | null;
+}
+
+/** The facts of the whole cluster. */
+export interface ClusterFacts {
+  hosts: HostFacts[];
+  /** etcd health seen from the first master that has its PKI, or null. */
+  etcd: EtcdHealth | null;
+  /** Whether the API answered through the first master's admin.conf. */
+  api: 'ok' | 'unreachable';
+  /** When the facts were read (ISO), for days left. */
+  now: string;
+}
+
+/** One problem found, in words. */
+export interface Finding {
+  severity: 'problem' | 'warning' | 'info';
+  message: string;
+}
+
+/** A playbook to run, with its limit. */
+export interface Recommendation {
+  playbook: 'recover' | 'rejoin-workers' | 'renew-certs';
+  limit?: string[];
+  command: string;
+}
+
+/** The diagnosis. */
+export interface Diagnosis {
+  healthy: boolean;
+  /** The scenario the facts look like (pki-wipe, pki-wipe-one, worker-pki, expired, healthy, mixed). */
+  state: string;
+  findings: Finding[];
+  recommendations: Recommendation[];
+}
