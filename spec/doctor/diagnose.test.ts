@@ -1,0 +1,83 @@
+/** diagnose on tables of cluster facts: each lab scenario's facts give its findings and playbook. */
+import test from 'ava';
+import { diagnose } from '../../lib/doctor/diagnose.js';
+import type { ClusterFacts, HostFacts } from '../../lib/doctor/types.js';
+import { KUBELET_CLIENT, MASTER_CA_FILES } from '../../lib/facts/index.js';
+
+const NOW = '2026-11-29T07:00:00Z';
+const YEAR = '2027-11-29T07:00:00Z';
+const CA = 'AA:AA';
+const OLD = 'BB:BB';
+const pki = (ca: string | null) => (ca ? { present: [...MASTER_CA_FILES], ca, etcdCa: 'EE', complete: true } : { present: [], ca: null, etcdCa: null, complete: false });
+const wpki = (ca: string | null) => ({ present: ca ? ['ca.crt'] : [], ca, etcdCa: null, complete: false });
+function master(name: string, ca: string | null, expires = YEAR): HostFacts {
+  const files = ca ? [{ path: '/etc/kubernetes/pki/apiserver.crt', expires, ca, chain: 'ok' as const }, { path: '/etc/kubernetes/kubelet.conf', expires: YEAR, ca, chain: 'ok' as const }] : [];
+  return { name, role: 'master', pki: pki(ca), kubelet: true, files, node: { ready: true } };
+}
+function worker(name: string, ca: string | null, creds: boolean): HostFacts {
+  const files = creds ? [{ path: KUBELET_CLIENT, expires: YEAR, ca, chain: 'ok' as const }, { path: '/etc/kubernetes/kubelet.conf', expires: YEAR, ca, chain: 'ok' as const }] : [];
+  return { name, role: 'worker', pki: wpki(ca), kubelet: true, files, node: { ready: true } };
+}
+const cluster = (hosts: HostFacts[], over: Partial<ClusterFacts> = {}): ClusterFacts => ({ hosts, etcd: { healthy: ['a', 'b', 'c'], unhealthy: [] }, api: 'ok', now: NOW, ...over });
+const healthyHosts = () => [master('m1', CA), master('m2', CA), master('m3', CA), worker('w1', CA, true), worker('w2', CA, true), worker('w3', CA, true)];
+
+const text = (f: ClusterFacts) => diagnose(f).findings.map((x) => x.message).join('\n');
+
+test('healthy: no problem, no playbook, and a note that ca-compromised looks the same', (t) => {
+  const d = diagnose(cluster(healthyHosts()));
+  t.true(d.healthy);
+  t.is(d.state, 'healthy');
+  t.deepEqual(d.recommendations, []);
+  t.regex(text(cluster(healthyHosts())), /ca-compromised/);
+});
+
+test('pki-wipe: every master without PKI, workers on the old CA: recover', (t) => {
+  const f = cluster([master('m1', null), master('m2', null), master('m3', null), worker('w1', OLD, true), worker('w2', OLD, true), worker('w3', OLD, true)], { etcd: null, api: 'unreachable' });
+  const d = diagnose(f);
+  t.false(d.healthy);
+  t.is(d.state, 'pki-wipe');
+  t.regex(text(f), /masters m1-m3 have no PKI/);
+  t.regex(text(f), /workers w1-w3 trust a CA that no master has/);
+  t.deepEqual(d.recommendations.map((r) => r.playbook), ['recover']);
+});
+
+test('pki-wipe-one: one master without PKI: recover', (t) => {
+  const hosts = healthyHosts();
+  hosts[1] = master('m2', null);
+  const d = diagnose(cluster(hosts));
+  t.is(d.state, 'pki-wipe-one');
+  t.regex(text(cluster(hosts)), /master m2 has no PKI/);
+  t.deepEqual(d.recommendations.map((r) => r.playbook), ['recover']);
+});
+
+test('worker-pki: workers without kubelet credentials: rejoin-workers limited to them', (t) => {
+  const hosts = healthyHosts();
+  hosts[3] = worker('w1', CA, false);
+  hosts[5] = worker('w3', OLD, true);
+  const d = diagnose(cluster(hosts));
+  t.is(d.state, 'worker-pki');
+  t.regex(text(cluster(hosts)), /worker w1 has no kubelet credentials/);
+  t.regex(text(cluster(hosts)), /worker w3 trusts a CA that no master has/);
+  t.deepEqual(d.recommendations, [{ playbook: 'rejoin-workers', limit: ['w1', 'w3'], command: 'kubemend run rejoin-workers -i INVENTORY --limit w1,w3' }]);
+});
+
+test('expired: leaf certs past notAfter with a valid CA: renew-certs on those masters', (t) => {
+  const hosts = healthyHosts();
+  hosts[0] = master('m1', CA, '2026-11-01T00:00:00Z');
+  const d = diagnose(cluster(hosts));
+  t.is(d.state, 'expired');
+  t.regex(text(cluster(hosts)), /1 certificate has expired: m1:\/etc\/kubernetes\/pki\/apiserver.crt/);
+  t.deepEqual(d.recommendations.map((r) => [r.playbook, r.limit]), [['renew-certs', ['m1']]]);
+});
+
+test('expiring soon is a warning with renew-certs; API down and unhealthy etcd are problems', (t) => {
+  const hosts = healthyHosts();
+  hosts[2] = master('m3', CA, '2026-12-10T00:00:00Z');
+  const d = diagnose(cluster(hosts));
+  t.false(d.healthy);
+  t.is(d.findings[0]!.severity, 'warning');
+  t.deepEqual(d.recommendations.map((r) => r.playbook), ['renew-certs']);
+  const f2 = cluster(healthyHosts(), { api: 'unreachable', etcd: { healthy: ['a'], unhealthy: ['https://10.94.0.3:2379'] } });
+  t.regex(text(f2), /API unreachable/);
+  t.regex(text(f2), /etcd members unhealthy: https:\/\/10.94.0.3:2379/);
+});
