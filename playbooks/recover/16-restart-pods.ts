@@ -1,0 +1,55 @@
+/**
+ * Step 16: restart the pods that hold old tokens (they mount a blanked/refilled token Secret or
+ * use a service account that has one): kube-system first (kube-proxy, CNI, CoreDNS), then the
+ * rest, by deleting the pod so its controller recreates it. Other pods are never touched.
+ */
+import type { V1Pod } from '@kubernetes/client-node';
+import type { ClusterPhase } from '../../lib/core/types.js';
+import { kubeFor } from '../../lib/kube/session.js';
+import { BLANKED, SA_TOKEN_TYPE } from './15-sa-tokens.js';
+
+/** The token Secrets a pod depends on: mounted ones, and its service account's legacy token Secrets. */
+export function podTokenSecrets(pod: V1Pod, saSecrets: Map<string, string[]>): string[] {
+  const ns = pod.metadata?.namespace ?? 'default';
+  const out = new Set<string>();
+  for (const v of pod.spec?.volumes ?? []) if (v.secret?.secretName) out.add(`${ns}/${v.secret.secretName}`);
+  for (const s of saSecrets.get(`${ns}/${pod.spec?.serviceAccountName ?? 'default'}`) ?? []) out.add(s);
+  return [...out];
+}
+
+/** Order: kube-system's kube-proxy, CNI and CoreDNS first, the rest of kube-system, then other namespaces. */
+export function restartOrder(p: V1Pod): number {
+  const ns = p.metadata?.namespace;
+  const n = p.metadata?.name ?? '';
+  if (ns === 'kube-system') return /^(kube-proxy|calico|cilium|flannel|kube-flannel|weave|canal|coredns)/.test(n) ? 0 : 1;
+  return 2;
+}
+
+/** Step 16 of recover (cluster phase). */
+export const restartPods: ClusterPhase = {
+  id: 'api/restart-pods',
+  title: 'Restart pods holding old service-account tokens (kube-system first), by deleting them',
+  scope: 'cluster',
+  async run(ctx) {
+    await ctx.wet('delete pods that use a blanked token Secret (kube-system first); others untouched', async () => {
+      const kube = await kubeFor(ctx);
+      const blanked = new Set((ctx.shared.get(BLANKED) as string[] | undefined) ?? (await kube.secretsOfType(SA_TOKEN_TYPE)).map((s) => `${s.metadata!.namespace}/${s.metadata!.name}`));
+      const saSecrets = new Map<string, string[]>();
+      for (const s of await kube.secretsOfType(SA_TOKEN_TYPE)) {
+        const sa = s.metadata?.annotations?.['kubernetes.io/service-account.name'];
+        if (!sa) continue;
+        const k = `${s.metadata!.namespace}/${sa}`;
+        saSecrets.set(k, [...(saSecrets.get(k) ?? []), `${s.metadata!.namespace}/${s.metadata!.name}`]);
+      }
+      const pods = (await kube.pods())
+        .filter((p) => !p.metadata?.annotations?.['kubernetes.io/config.mirror'] && p.metadata?.ownerReferences?.length)
+        .filter((p) => podTokenSecrets(p, saSecrets).some((s) => blanked.has(s)))
+        .sort((a, b) => restartOrder(a) - restartOrder(b));
+      for (const p of pods) {
+        await kube.deletePod(p.metadata!.namespace!, p.metadata!.name!);
+        ctx.log(`restarted pod ${p.metadata!.namespace}/${p.metadata!.name} (old service-account token)`);
+      }
+      ctx.log(`restarted ${pods.length} pods`);
+    }, undefined);
+  },
+};
