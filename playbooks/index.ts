@@ -2,6 +2,8 @@
 import type { Playbook } from '../lib/core/types.js';
 import facts from './facts.js';
 import hello from './hello.js';
+import recover from './recover.js';
+import backup from './backup.js';
 import rejoinWorkers from './rejoin-workers.js';
 import benchSeq from './bench-seq.js';
 

@@ -1,0 +1,63 @@
+/**
+ * Backups of a host's kubeadm state: `/etc/kubernetes` and `/var/lib/kubelet/pki` archived ON
+ * the host under `/var/backups/kubemend/<run>/` with a sha256, then pulled to the laptop under
+ * the run's folder (`<run-dir>/backups/<host>.tar.gz`, files 0600 in folders 0700).
+ * `/var/lib/etcd` is never part of it and never touched.
+ */
+import { createHash } from 'node:crypto';
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { HostContext } from '../core/types.js';
+
+/** The folder on the host that keeps a run's backups. */
+export function hostBackupDir(runId: string): string {
+  if (!/^[A-Za-z0-9._-]+$/.test(runId)) throw new Error(`bad run id ${JSON.stringify(runId)}`);
+  return `/var/backups/kubemend/${runId}`;
+}
+
+/** The paths archived (relative to /). */
+export const BACKUP_PATHS = ['etc/kubernetes', 'var/lib/kubelet/pki'] as const;
+
+/** Archive the paths that exist into DIR/NAME.tar.gz and print its sha256 (script args: DIR NAME PATHS...). */
+const ARCHIVE = `set -eu
+umask 077; dir=$1 name=$2; shift 2; mkdir -p -m 0700 "$dir"
+set -- $(for p in "$@"; do [ -e "/$p" ] && echo "$p"; done)
+tar -czf "$dir/$name.tar.gz" -C / --files-from /dev/null "$@"
+cd "$dir" && sha256sum "$name.tar.gz" > "$name.tar.gz.sha256" && cat "$name.tar.gz.sha256"`;
+
+/** The local folder of a run's pulled backups (0700). */
+export function localBackupDir(runDir: string): string {
+  const d = join(runDir, 'backups');
+  mkdirSync(d, { recursive: true, mode: 0o700 });
+  chmodSync(d, 0o700);
+  return d;
+}
+
+/** Write a file 0600 (the folder made 0700). */
+export function writePrivate(file: string, content: string | Buffer): void {
+  writeFileSync(file, content, { mode: 0o600 });
+  chmodSync(file, 0o600);
+}
+
+/** The sha256 of a buffer (hex). */
+export function sha256(b: Buffer | string): string {
+  return createHash('sha256').update(b).digest('hex');
+}
+
+/** Archive the host's kubeadm state on the host; returns the archive's path and sha256 ('' in a dry run). */
+export async function archiveOnHost(h: HostContext, runId: string, name = h.host.name): Promise<{ path: string; sha256: string }> {
+  const dir = hostBackupDir(runId);
+  const r = await h.run(['sh', '-c', ARCHIVE, 'sh', dir, name, ...BACKUP_PATHS], { what: `archive /etc/kubernetes and /var/lib/kubelet/pki into ${dir}` });
+  return { path: `${dir}/${name}.tar.gz`, sha256: (/^([0-9a-f]{64})\s/.exec(r.stdout.trim()) ?? [])[1] ?? '' };
+}
+
+/** Pull an archive from the host, check its sha256, keep it under the run folder; returns the local path. */
+export async function pullArchive(h: HostContext, remote: { path: string; sha256: string }, runDir: string): Promise<string> {
+  const data = await h.download(remote.path);
+  const got = sha256(data);
+  if (got !== remote.sha256) throw new Error(`pull ${remote.path}: sha256 ${got} differs from the host's ${remote.sha256}`);
+  const file = join(localBackupDir(runDir), `${h.host.name}.tar.gz`);
+  writePrivate(file, data);
+  writePrivate(`${file}.sha256`, `${got}  ${h.host.name}.tar.gz\n`);
+  return file;
+}

@@ -1,0 +1,24 @@
+/** Where kubeadm keeps the files kubemend reads and rebuilds on a host. */
+
+/** The kubeadm folder (wiped in a pki-wipe). */
+export const K8S = '/etc/kubernetes';
+/** The PKI folder. */
+export const PKI = '/etc/kubernetes/pki';
+/** The kubelet's certificates. */
+export const KUBELET_PKI = '/var/lib/kubelet/pki';
+/** The cluster CA certificate. */
+export const CA_CRT = `${PKI}/ca.crt`;
+/** The admin kubeconfig kubeadm writes on masters. */
+export const ADMIN_CONF = `${K8S}/admin.conf`;
+/** Where kubemend puts the kubeadm --config file on masters (outside /etc/kubernetes, which is rebuilt). */
+export const KUBEADM_CONFIG = '/var/lib/kubemend/kubeadm.yaml';
+/** The control-plane containers: the only ones kubemend ever stops. */
+export const CONTROL_PLANE_NAMES = 'etcd|kube-apiserver|kube-controller-manager|kube-scheduler';
+/** The files a master must hold to count as having its PKI (CA, front-proxy CA, sa keys, etcd CA). */
+export const MASTER_CA_FILES = ['ca.crt', 'ca.key', 'front-proxy-ca.crt', 'front-proxy-ca.key', 'sa.key', 'sa.pub', 'etcd/ca.crt', 'etcd/ca.key'] as const;
+/** Certificates (signed by the cluster CA) checked on masters. */
+export const MASTER_LEAF_CERTS = [`${PKI}/apiserver.crt`, `${PKI}/apiserver-kubelet-client.crt`] as const;
+/** Kubeconfigs whose client certificate must chain to the cluster CA on masters. */
+export const MASTER_KUBECONFIGS = ['admin.conf', 'controller-manager.conf', 'scheduler.conf', 'kubelet.conf'].map((f) => `${K8S}/${f}`);
+/** The kubelet's client certificate (every node). */
+export const KUBELET_CLIENT = `${KUBELET_PKI}/kubelet-client-current.pem`;

@@ -1,0 +1,61 @@
+/**
+ * `recover`: rebuild the PKI of a kubeadm cluster and prove it whole. One ordered list that reads
+ * like the table of recovery-procedure.md; each phase skips itself when the chosen path
+ * (full-rebuild, rebuild-one, replace-ca, nothing-to-do) does not need it.
+ */
+import type { Phase } from '../lib/core/types.js';
+import { definePlaybook } from '../lib/core/types.js';
+import { type RecoverOptions, recoverOptions } from './recover/common.js';
+import { configPhase } from './recover/00-config.js';
+import { pathPhase } from './recover/00-path.js';
+import { backupPhase } from './recover/00-backup.js';
+import { cleanPhase } from './recover/01-clean.js';
+import { etcdCaPhase } from './recover/02-etcd-ca.js';
+import { etcdCaCopyPhase } from './recover/03-etcd-ca-copy.js';
+import { etcdHealthyPhase, etcdStartPhase } from './recover/04-etcd.js';
+import { firstControlPlanePhase } from './recover/05-first-control-plane.js';
+import { bootstrapTokenPhase } from './recover/06-bootstrap-token.js';
+import { uploadCertsPhase } from './recover/07-upload-certs.js';
+import { joinOthersPhase } from './recover/08-join-others.js';
+import { frontProxyPhase } from './recover/09-front-proxy.js';
+import { rebuildOnePhase } from './recover/rebuild-one.js';
+import { masterKubeletsPhase } from './recover/10-master-kubelets.js';
+import { controllerManagerPhase } from './recover/11-controller-manager.js';
+import { joinTokenPhase } from './recover/12-join-token.js';
+import { verifyPhase } from './recover/17-verify.js';
+
+/**
+ * PLACEHOLDER for steps 13-16 (API half, another helper): workers/rejoin, serving CSRs, SA
+ * tokens, pod restarts. Import them here when `playbooks/recover/13-16-*.ts` land; they read
+ * `join-token` (Secret) and `ca-cert-hash` captured by step 12, and `decision(ctx).staleWorkers`.
+ */
+const API_HALF: Phase<RecoverOptions>[] = [];
+
+/** The recover playbook. */
+export default definePlaybook<RecoverOptions>({
+  name: 'recover',
+  description: 'Rebuild the PKI of a kubeadm cluster (full-rebuild, rebuild-one, replace-ca) and prove it whole',
+  destructive: true,
+  options: recoverOptions,
+  phases: [
+    configPhase, //             0  ClusterConfiguration found before anything changes
+    pathPhase, //               0  facts and the path (journaled)
+    backupPhase, //             0  every host archived and pulled
+    cleanPhase, //              1  masters: leftovers aside, control-plane containers stopped
+    etcdCaPhase, //             2  first: etcd CA
+    etcdCaCopyPhase, //         3  others: etcd CA copied
+    etcdStartPhase, //          4  masters: etcd certs and static pod
+    etcdHealthyPhase, //        4  every member healthy
+    firstControlPlanePhase, //  5  first: certs, kubeconfigs, control plane
+    bootstrapTokenPhase, //     6  first: cluster-info rewritten
+    uploadCertsPhase, //        7  first: certificate key, upload-certs, token
+    joinOthersPhase, //         8  others, one at a time
+    frontProxyPhase, //         9  front-proxy CA in extension-apiserver-authentication
+    rebuildOnePhase, //            rebuild-one: lost masters from a healthy one
+    masterKubeletsPhase, //    10  master kubelets re-bootstrapped
+    controllerManagerPhase, // 11  controller-manager restarted
+    joinTokenPhase, //         12  fresh join token
+    ...API_HALF, //         13-16  workers, CSRs, SA tokens, pods (API half)
+    verifyPhase, //            17  proof of health
+  ],
+});

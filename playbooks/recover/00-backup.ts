@@ -1,0 +1,20 @@
+/** Step 0 (backup): every host's /etc/kubernetes and /var/lib/kubelet/pki archived on the host and pulled with checksums. */
+import type { HostPhase } from '../../lib/core/types.js';
+import { allHosts } from '../../lib/core/hosts.js';
+import { archiveOnHost, pullArchive } from '../../lib/backup/archive.js';
+import { type RecoverOptions, runDirOf, runIdOf } from './common.js';
+
+/** Step 0: back up every host before anything destructive. */
+export const backupPhase: HostPhase<RecoverOptions> = {
+  id: 'backup/archive',
+  title: '0. Back up /etc/kubernetes and /var/lib/kubelet/pki of every host (archived on the host, pulled with sha256)',
+  hosts: allHosts,
+  strategy: { kind: 'parallel' },
+  async run(h) {
+    const remote = await archiveOnHost(h, runIdOf(h));
+    const dir = runDirOf(h);
+    if (!dir) return; // a dry run: nothing to pull
+    const file = await pullArchive(h, remote, dir);
+    h.log(`backup ${remote.path} (sha256 ${remote.sha256.slice(0, 16)}...) pulled to ${file}`);
+  },
+};

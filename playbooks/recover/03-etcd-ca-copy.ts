@@ -1,0 +1,18 @@
+/** Step 3: other masters: the etcd CA copied from the first master. */
+import type { HostPhase } from '../../lib/core/types.js';
+import { inventoryFirst, otherMasters } from '../../lib/core/hosts.js';
+import { type RecoverOptions, rebuildsAll } from './common.js';
+import { copyPki } from './copy.js';
+
+/** Step 3. */
+export const etcdCaCopyPhase: HostPhase<RecoverOptions> = {
+  id: 'etcd/ca-copy',
+  title: '3. Other masters: copy etcd/ca.{crt,key} from the first master',
+  hosts: otherMasters,
+  strategy: { kind: 'serial' },
+  destructive: true,
+  shouldRun: rebuildsAll,
+  async run(h) {
+    await copyPki(h, inventoryFirst(h), ['etcd/ca.crt', 'etcd/ca.key']);
+  },
+};

@@ -1,0 +1,21 @@
+/** Step 5: first master: new CA, front-proxy CA, sa keys, apiserver certs, kubeconfigs and manifests. */
+import type { HostPhase } from '../../lib/core/types.js';
+import { firstMaster } from '../../lib/core/hosts.js';
+import { type RecoverOptions, kubeadm, rebuildsAll } from './common.js';
+import { waitApiserver } from './waits.js';
+
+/** Step 5 (+ the wait of step 6). */
+export const firstControlPlanePhase: HostPhase<RecoverOptions> = {
+  id: 'first/control-plane',
+  title: '5. First master: kubeadm init phase certs all, kubeconfig all, control-plane all; wait for the apiserver',
+  hosts: firstMaster,
+  strategy: { kind: 'serial' },
+  destructive: true,
+  shouldRun: rebuildsAll,
+  async run(h) {
+    await kubeadm(h, ['init', 'phase', 'certs', 'all']);
+    await kubeadm(h, ['init', 'phase', 'kubeconfig', 'all']);
+    await kubeadm(h, ['init', 'phase', 'control-plane', 'all']);
+    await waitApiserver(h, h);
+  },
+};

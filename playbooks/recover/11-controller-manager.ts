@@ -1,0 +1,22 @@
+/** Step 11: masters: kube-controller-manager restarted so that it loads the new CA and root CA. */
+import type { HostPhase } from '../../lib/core/types.js';
+import { masters } from '../../lib/core/hosts.js';
+import { type RecoverOptions, kubeadm, rebuildsAll, waitFor } from './common.js';
+
+/** Step 11. */
+export const controllerManagerPhase: HostPhase<RecoverOptions> = {
+  id: 'masters/controller-manager',
+  title: '11. Masters: kube-controller-manager manifest removed, its container gone, manifest written again',
+  hosts: masters,
+  strategy: { kind: 'serial' },
+  destructive: true,
+  shouldRun: rebuildsAll,
+  async run(h) {
+    await h.run(['rm', '-f', '/etc/kubernetes/manifests/kube-controller-manager.yaml']);
+    await waitFor(h, 'the kube-controller-manager container gone', async () => {
+      const r = await h.read(['crictl', 'ps', '-q', '--name', 'kube-controller-manager'], { allowFail: true });
+      return r.stdout.trim() === '' ? true : 'still running';
+    }, 90);
+    await kubeadm(h, ['init', 'phase', 'control-plane', 'controller-manager']);
+  },
+};

@@ -1,0 +1,78 @@
+/** Step 17: the proof of health, as a table in the output and journal; a failed check fails the run. */
+import type { ClusterPhase, PhaseContext } from '../../lib/core/types.js';
+import { inventoryFirst } from '../../lib/core/hosts.js';
+import { chainsTo } from '../../lib/facts/chains.js';
+import { CA_CRT } from '../../lib/facts/paths.js';
+import { ETCDCTL, parseEtcdHealth } from '../../lib/facts/etcd.js';
+import { type RecoverOptions, decision, kubectlArgv } from './common.js';
+import { pemBody } from './09-front-proxy.js';
+import { readyNodes, waitNodesReady } from './waits.js';
+
+/** One row of the proof. */
+export interface Check {
+  check: string;
+  ok: boolean;
+  detail: string;
+}
+
+/** The proof as a fixed-width table. */
+export function formatChecks(rows: Check[]): string {
+  const w = Math.max(...rows.map((r) => r.check.length), 5);
+  return rows.map((r) => `${r.ok ? 'PASS' : 'FAIL'}  ${r.check.padEnd(w)}  ${r.detail}`).join('\n');
+}
+
+/** Run every check (real runs only). */
+async function prove(ctx: PhaseContext<RecoverOptions>): Promise<Check[]> {
+  const first = ctx.on(inventoryFirst(ctx));
+  const rows: Check[] = [];
+  const names = ctx.hosts.map((h) => h.name);
+  await waitNodesReady(ctx, first, names).catch(() => undefined);
+  const nodes = await first.read(kubectlArgv('get', 'nodes', '-o', 'json'), { allowFail: true });
+  const ready = nodes.exitCode === 0 ? readyNodes(nodes.stdout) : new Set<string>();
+  const notReady = names.filter((n) => !ready.has(n));
+  rows.push({ check: 'nodes Ready', ok: notReady.length === 0, detail: notReady.length ? `not Ready: ${notReady.join(', ')}` : `${names.length} nodes` });
+  const caPem = (await first.download(CA_CRT)).toString('utf8');
+  const fp = (await first.read(['openssl', 'x509', '-noout', '-fingerprint', '-sha256', '-in', CA_CRT])).stdout.trim().replace(/^.*=/, '');
+  for (const h of ctx.hosts) {
+    const res = await chainsTo(ctx.on(h), caPem);
+    const bad = res.filter((r) => r.status !== 'ok');
+    rows.push({ check: `${h.name} certs chain to CA`, ok: bad.length === 0 && res.length > 0, detail: bad.length ? bad.map((b) => `${b.path} ${b.status}`).join(', ') : `${res.length} files, CA ${fp.slice(0, 23)}` });
+  }
+  const eh = parseEtcdHealth((await first.read(['sh', '-c', `${ETCDCTL} endpoint health --cluster 2>&1; exit 0`])).stdout);
+  const nm = ctx.inventory.hosts.filter((h) => h.role === 'master').length;
+  rows.push({ check: 'etcd members healthy', ok: eh.healthy.length >= nm && eh.unhealthy.length === 0, detail: `${eh.healthy.length}/${nm} healthy${eh.unhealthy.length ? `; unhealthy ${eh.unhealthy.join(', ')}` : ''}` });
+  const ns = await first.read(kubectlArgv('get', 'namespaces', '-o', 'name'), { allowFail: true });
+  const nsCount = ns.stdout.split('\n').filter(Boolean).length;
+  rows.push({ check: "cluster's objects present", ok: ns.exitCode === 0 && /namespace\/kube-system/.test(ns.stdout), detail: `${nsCount} namespaces` });
+  const body = pemBody(caPem);
+  const old = decision(ctx).oldCa;
+  const oldBody = old && old.fingerprint !== fp ? pemBody(old.pem) : undefined;
+  const cms: Array<[string, string, string]> = [
+    ['cluster-info', 'kube-public', 'jsonpath={.data.kubeconfig}'],
+    ['kube-root-ca.crt', 'kube-system', 'jsonpath={.data.ca\\.crt}'],
+    ['extension-apiserver-authentication', 'kube-system', 'jsonpath={.data.client-ca-file}'],
+  ];
+  for (const [name, nsName, path] of cms) {
+    const r = await first.read(kubectlArgv('-n', nsName, 'get', 'configmap', name, '-o', path), { allowFail: true });
+    let text = r.stdout;
+    if (name === 'cluster-info') text = (/certificate-authority-data:\s*(\S+)/.exec(r.stdout)?.[1] ?? '') && Buffer.from(/certificate-authority-data:\s*(\S+)/.exec(r.stdout)![1], 'base64').toString('utf8');
+    const has = pemBody(text).includes(body);
+    const stale = oldBody ? pemBody(text).includes(oldBody) : false;
+    rows.push({ check: `${name} carries the CA`, ok: has && !stale, detail: !has ? 'new CA missing' : stale ? 'old CA still listed' : 'new CA only' + (oldBody ? ' (old CA gone)' : '') });
+  }
+  return rows;
+}
+
+/** Step 17. */
+export const verifyPhase: ClusterPhase<RecoverOptions> = {
+  id: 'verify',
+  title: '17. Proof of health: nodes Ready, every cert chains to the one CA (on the hosts), etcd healthy, objects kept, CA ConfigMaps',
+  scope: 'cluster',
+  async run(ctx) {
+    const rows = await ctx.wet('prove the cluster whole (read-only checks)', () => prove(ctx), [] as Check[]);
+    if (rows.length === 0) return;
+    ctx.log(`proof of health:\n${formatChecks(rows)}`);
+    const failed = rows.filter((r) => !r.ok);
+    if (failed.length) throw new Error(`proof of health failed: ${failed.map((f) => `${f.check}: ${f.detail}`).join('; ')}`);
+  },
+};

@@ -1,0 +1,94 @@
+/** What the recover phases share: the options, the chosen path, the run's id, waits, kubeadm calls. */
+import { z } from 'zod';
+import type { Host } from '../../lib/inventory/types.js';
+import type { HostContext, PhaseContext } from '../../lib/core/types.js';
+import type { Arg } from '../../lib/core/secret.js';
+import { ADMIN_CONF, KUBEADM_CONFIG } from '../../lib/facts/paths.js';
+
+/** recover's options. */
+export const recoverOptions = z.object({
+  replaceCa: z.boolean().default(false).describe('replace the CA of a working cluster (compromised CA): old PKI moved aside, full rebuild'),
+  batchSize: z.union([z.number().int().min(1), z.string().regex(/^\d+%$/)]).default(1).describe('workers rejoined per batch (number or %)'),
+  maxFailures: z.union([z.number().int().min(0), z.string().regex(/^\d+%$/)]).default(0).describe('workers that may fail before the run stops'),
+  waitSeconds: z.number().int().min(10).default(300).describe('how long to wait for etcd, the apiserver and nodes at each step'),
+});
+
+/** Validated recover options. */
+export type RecoverOptions = z.infer<typeof recoverOptions>;
+
+/** The four repair paths. */
+export type RecoverPath = 'full-rebuild' | 'rebuild-one' | 'replace-ca' | 'nothing-to-do';
+
+/** The path decision with what it rests on. */
+export interface PathDecision {
+  path: RecoverPath;
+  /** Masters that lost their PKI (rebuild-one) or every master (full-rebuild, replace-ca). */
+  lost: string[];
+  /** A master that still holds the CA (rebuild-one: the source of the copies). */
+  source?: string;
+  /** Workers whose CA differs from the masters' (need a rejoin). */
+  staleWorkers: string[];
+  /** Fingerprint and PEM of the CA before the run (replace-ca: must be gone afterwards). */
+  oldCa?: { fingerprint: string; pem: string };
+  reason: string;
+}
+
+/** The path chosen by facts/path (throws when that phase has not run). */
+export function decision(ctx: PhaseContext): PathDecision {
+  const d = ctx.shared.get('recover:path') as PathDecision | undefined;
+  if (!d) throw new Error('the repair path is unknown: phase facts/path must run first (it reruns on resume)');
+  return d;
+}
+
+/** True when the chosen path is one of `paths`. */
+export const onPath = (...paths: RecoverPath[]) => (ctx: PhaseContext): boolean => paths.includes(decision(ctx).path);
+
+/** Full rebuild or CA replacement: every master rebuilt from a new CA. */
+export const rebuildsAll = onPath('full-rebuild', 'replace-ca');
+
+/** The run's id (a fixed `plan` in dry runs). */
+export function runIdOf(ctx: PhaseContext): string {
+  const r = ctx.shared.get('run') as { id?: string } | undefined;
+  return r?.id ?? 'plan';
+}
+
+/** The run's folder on this machine (undefined in dry runs). */
+export function runDirOf(ctx: PhaseContext): string | undefined {
+  return (ctx.shared.get('run') as { dir?: string } | undefined)?.dir;
+}
+
+/** `kubeadm ARGS --config <kubemend's config>`. */
+export function kubeadm(h: HostContext, args: readonly Arg[], what?: string) {
+  return h.run(['kubeadm', ...args, '--config', KUBEADM_CONFIG], { what: what ?? `kubeadm ${args.join(' ')}`, timeoutMs: 300_000 });
+}
+
+/** kubectl on a master with its admin.conf (read-only use). */
+export function kubectlArgv(...args: string[]): string[] {
+  return ['kubectl', '--kubeconfig', ADMIN_CONF, '--request-timeout=10s', ...args];
+}
+
+/**
+ * Wait until `check` returns true (it returns a reason string while not yet): polled every 2 s up
+ * to the run's waitSeconds. A dry run records the wait and does not poll.
+ */
+export async function waitFor(ctx: PhaseContext<RecoverOptions>, what: string, check: () => Promise<true | string>, seconds?: number): Promise<void> {
+  await ctx.wet(`wait: ${what}`, async () => {
+    const deadline = Date.now() + (seconds ?? ctx.options.waitSeconds ?? 300) * 1000;
+    let last = '';
+    for (;;) {
+      if (ctx.signal.aborted) throw new Error(`${what}: interrupted`);
+      const r = await check().catch((e: Error) => e.message);
+      if (r === true) return;
+      last = r;
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: ${last}`);
+      await new Promise((res) => setTimeout(res, 2000));
+    }
+  }, undefined);
+}
+
+/** The inventory host called `name`. */
+export function hostNamed(ctx: PhaseContext, name: string): Host {
+  const h = ctx.inventory.hosts.find((x) => x.name === name);
+  if (!h) throw new Error(`host ${name} is not in the inventory`);
+  return h;
+}

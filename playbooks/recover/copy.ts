@@ -1,0 +1,14 @@
+/** Copy PKI files from one master to another through the transport (keys 0600; contents never logged). */
+import type { HostContext } from '../../lib/core/types.js';
+import type { Host } from '../../lib/inventory/types.js';
+import { PKI } from '../../lib/facts/paths.js';
+
+/** Copy `files` (relative to /etc/kubernetes/pki) from `from` to the host of `h`. */
+export async function copyPki(h: HostContext, from: Host, files: readonly string[]): Promise<void> {
+  const src = h.on(from);
+  await h.run(['mkdir', '-p', '-m', '0755', `${PKI}/etcd`]);
+  for (const f of files) {
+    const data = await src.download(`${PKI}/${f}`);
+    await h.upload(`${PKI}/${f}`, data, { mode: f.endsWith('.key') ? 0o600 : 0o644 });
+  }
+}
