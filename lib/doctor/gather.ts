@@ -1,0 +1,78 @@
+/** Read-only gathering of the doctor's facts: a playbook run through buildPlan (nothing mutating can be sent). */
+import { allHosts, firstMaster, masters } from '../core/hosts.js';
+import { serviceActive } from '../core/facts.js';
+import { definePlaybook, type HostContext, type Playbook } from '../core/types.js';
+import { type EtcdHealth, chainsTo, etcdHealth, pkiState } from '../facts/index.js';
+import { kubeFor, closeKube } from '../kube/session.js';
+import { nodeReady } from '../kube/api.js';
+import { certExpiries } from './expiry.js';
+import type { CertFile, HostFacts } from './types.js';
+
+/** What the gathering playbook fills in. */
+export interface Collected {
+  hosts: Map<string, HostFacts>;
+  caPems: Map<string, string>;
+  etcd: EtcdHealth | null;
+  api: 'ok' | 'unreachable';
+}
+
+const CA_SCRIPT = 'f=/etc/kubernetes/pki/ca.crt; [ -f "$f" ] || exit 0; openssl x509 -noout -fingerprint -sha256 -in "$f"; cat "$f"';
+
+/** Facts of one host: PKI, kubelet, expiry of every cert, the CA each chains to (openssl verify on the host). */
+async function hostFacts(h: HostContext, cas: Map<string, string>): Promise<HostFacts> {
+  const [pki, kubelet, exp] = await Promise.all([h.fact(pkiState), h.fact(serviceActive('kubelet')), h.fact(certExpiries)]);
+  const chainOf = new Map<string, { ca: string | null; chain: CertFile['chain'] }>();
+  for (const [fp, pem] of cas) {
+    for (const r of await chainsTo(h, pem)) {
+      const cur = chainOf.get(r.path);
+      if (r.status === 'ok') chainOf.set(r.path, { ca: fp, chain: 'ok' });
+      else if (!cur) chainOf.set(r.path, { ca: null, chain: r.status });
+    }
+  }
+  const files: CertFile[] = exp.map((e) => ({ path: e.path, expires: e.expires, ...(chainOf.get(e.path) ?? { ca: null, chain: 'unchecked' as const }) }));
+  for (const [path, c] of chainOf) if (c.chain === 'absent') files.push({ path, expires: null, ...c });
+  return { name: h.host.name, role: h.host.role, pki, kubelet, files, node: null };
+}
+
+/** The read-only playbook that collects into `c`. */
+export function gatherPlaybook(c: Collected): Playbook {
+  return definePlaybook({
+    name: 'doctor', description: 'Read-only: the doctor\'s facts', destructive: false, readOnly: true,
+    phases: [
+      { id: 'doctor/cas', title: 'Read every host\'s cluster CA', hosts: allHosts, strategy: { kind: 'parallel', maxFailures: '100%' },
+        async run(h) {
+          const out = (await h.read(['sh', '-c', CA_SCRIPT], { what: 'read the cluster CA' })).stdout;
+          const fp = /Fingerprint=([0-9A-F:]+)/i.exec(out)?.[1]?.toUpperCase();
+          const pem = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/.exec(out)?.[0];
+          if (fp && pem) c.caPems.set(fp, pem + '\n');
+        } },
+      { id: 'doctor/hosts', title: 'Certificates, chains, kubelet', hosts: allHosts, strategy: { kind: 'parallel', maxFailures: '100%' },
+        async run(h) { c.hosts.set(h.host.name, await hostFacts(h, c.caPems)); } },
+      { id: 'doctor/etcd', title: 'etcd member health', hosts: (ctx) => masters(ctx).slice(0, 1), strategy: { kind: 'serial', maxFailures: '100%' },
+        async run(h) {
+          const e = await h.fact(etcdHealth);
+          c.etcd = e.healthy.length + e.unhealthy.length ? e : null;
+        } },
+      { id: 'doctor/api', title: 'Node states from the API', scope: 'cluster',
+        async run(ctx) {
+          if (!firstMaster(ctx).length) return;
+          try {
+            const nodes = await Promise.race([
+              kubeFor(ctx).then((k) => k.nodes()),
+              new Promise<never>((_, rej) => setTimeout(() => rej(new Error('timeout')), 20_000).unref()),
+            ]);
+            c.api = 'ok';
+            for (const h of c.hosts.values()) {
+              const n = nodes.find((x) => x.metadata?.name === h.name);
+              h.node = n ? { ready: nodeReady(n) } : 'absent';
+            }
+          } catch (e) {
+            c.api = 'unreachable';
+            ctx.log(`API unreachable: ${e instanceof Error ? e.message : String(e)}`, 'warn');
+          } finally {
+            await closeKube(ctx).catch(() => undefined);
+          }
+        } },
+    ],
+  });
+}
