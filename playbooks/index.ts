@@ -8,7 +8,7 @@ import rejoinWorkers from './rejoin-workers.js';
 import benchSeq from './bench-seq.js';
 
 /** Every registered playbook (add new ones here; spec/core/dry-run-all.test.ts checks each). */
-export const PLAYBOOKS: readonly Playbook[] = [facts, hello, benchSeq, rejoinWorkers];
+export const PLAYBOOKS: readonly Playbook[] = [facts, hello, recover, backup, benchSeq, rejoinWorkers];
 
 /** All playbooks. */
 export function listPlaybooks(): readonly Playbook[] {
