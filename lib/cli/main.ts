@@ -9,6 +9,7 @@ import { type OptionFlag, optionFlags } from '../core/options.js';
 import { version } from '../core/version.js';
 import { listPlaybooks } from '../../playbooks/index.js';
 import { execCommand } from './commands/exec.js';
+import { registerDoctor } from './doctor.js';
 import { planCommand } from './commands/plan.js';
 import { playbooksCommand } from './commands/playbooks.js';
 import { runCommand } from './commands/run.js';
@@ -133,6 +134,7 @@ export function buildProgram(getDeps: () => Promise<Deps>, setExit: (code: numbe
       setExit(await execCommand(await getDeps(), argv, { inventory: o.inventory, limit: o.limit, concurrency: o.concurrency, timeout: o.timeout, sudo: o.sudo, acceptNewHostKeys: o.acceptNewHostKeys }));
     });
 
+  registerDoctor(program, getDeps, setExit);
   return program;
 }
 
