@@ -1,8 +1,8 @@
 /** Read-only gathering of the doctor's facts: a playbook run through buildPlan (nothing mutating can be sent). */
 import { allHosts, firstMaster, masters } from '../core/hosts.js';
-import { serviceActive } from '../core/facts.js';
+import { certFingerprint, serviceActive } from '../core/facts.js';
 import { definePlaybook, type HostContext, type Playbook } from '../core/types.js';
-import { type EtcdHealth, chainsTo, etcdHealth, pkiState } from '../facts/index.js';
+import { CA_CRT, type EtcdHealth, chainsTo, etcdHealth, pkiState } from '../facts/index.js';
 import { kubeFor, closeKube } from '../kube/session.js';
 import { nodeReady } from '../kube/api.js';
 import { certExpiries } from './expiry.js';
@@ -20,7 +20,9 @@ const CA_SCRIPT = 'f=/etc/kubernetes/pki/ca.crt; [ -f "$f" ] || exit 0; openssl 
 
 /** Facts of one host: PKI, kubelet, expiry of every cert, the CA each chains to (openssl verify on the host). */
 async function hostFacts(h: HostContext, cas: Map<string, string>): Promise<HostFacts> {
-  const [pki, kubelet, exp] = await Promise.all([h.fact(pkiState), h.fact(serviceActive('kubelet')), h.fact(certExpiries)]);
+  const [pki0, kubelet, exp, caFp] = await Promise.all([h.fact(pkiState), h.fact(serviceActive('kubelet')), h.fact(certExpiries), h.fact(certFingerprint(CA_CRT))]);
+  // pkiState's parser keeps the word `sha256` of openssl's `sha256 Fingerprint=...`: take the fingerprint from certFingerprint
+  const pki = { ...pki0, ca: caFp };
   const chainOf = new Map<string, { ca: string | null; chain: CertFile['chain'] }>();
   for (const [fp, pem] of cas) {
     for (const r of await chainsTo(h, pem)) {
