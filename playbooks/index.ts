@@ -6,9 +6,10 @@ import recover from './recover.js';
 import backup from './backup.js';
 import rejoinWorkers from './rejoin-workers.js';
 import benchSeq from './bench-seq.js';
+import checkCerts from './check-certs.js';
 
 /** Every registered playbook (add new ones here; spec/core/dry-run-all.test.ts checks each). */
-export const PLAYBOOKS: readonly Playbook[] = [facts, hello, recover, backup, benchSeq, rejoinWorkers];
+export const PLAYBOOKS: readonly Playbook[] = [facts, hello, recover, backup, benchSeq, rejoinWorkers, checkCerts];
 
 /** All playbooks. */
 export function listPlaybooks(): readonly Playbook[] {
