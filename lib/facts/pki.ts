@@ -19,9 +19,11 @@ export function parsePkiState(out: string): PkiState {
   const present: string[] = [];
   const fps = new Map<string, string>();
   for (const line of out.split('\n')) {
-    const [kind, name, fp] = line.trim().split(/\s+/);
+    const [kind, name, ...rest] = line.trim().split(/\s+/);
+    // openssl prints `sha256 Fingerprint=AA:BB:...` (two words): the fingerprint is after '='
+    const fp = rest.join(' ').replace(/^.*Fingerprint=/i, '').trim();
     if (kind === 'file' && name) present.push(name);
-    if (kind === 'fp' && name && fp) fps.set(name, fp.replace(/^.*Fingerprint=/i, '').toUpperCase());
+    if (kind === 'fp' && name && fp) fps.set(name, fp.toUpperCase());
   }
   return { present, ca: fps.get('ca.crt') ?? null, etcdCa: fps.get('etcd/ca.crt') ?? null, complete: MASTER_CA_FILES.every((f) => present.includes(f)) };
 }

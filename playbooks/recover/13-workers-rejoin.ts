@@ -36,7 +36,9 @@ const MINTED = 'rejoin:token';
 async function clusterCa(ctx: PhaseContext): Promise<string> {
   if (ctx.has(CLUSTER_CA)) return String(ctx.get(CLUSTER_CA));
   const first = inventoryFirst(ctx);
-  return ctx.on(first).capture(CLUSTER_CA, async () => (await ctx.on(first).download(CA_CERT_PATH)).toString('utf8'));
+  const fh = ctx.on(first);
+  // in a recover dry run the CA does not exist yet (step 5 makes it): plan with a placeholder
+  return fh.capture(CLUSTER_CA, async () => (await fh.wet(`read ${CA_CERT_PATH}`, () => fh.download(CA_CERT_PATH), Buffer.alloc(0))).toString('utf8'));
 }
 
 /** True when the worker's kubelet client cert chains to `caPem` and its Node is Ready with a fresh Lease. */

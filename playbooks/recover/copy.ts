@@ -8,7 +8,8 @@ export async function copyPki(h: HostContext, from: Host, files: readonly string
   const src = h.on(from);
   await h.run(['mkdir', '-p', '-m', '0755', `${PKI}/etcd`]);
   for (const f of files) {
-    const data = await src.download(`${PKI}/${f}`);
+    // an earlier step of this run makes the file: a dry run cannot read it yet, so it plans the copy
+    const data = await h.wet(`copy ${from.name}:${PKI}/${f}`, () => src.download(`${PKI}/${f}`), Buffer.alloc(0));
     await h.upload(`${PKI}/${f}`, data, { mode: f.endsWith('.key') ? 0o600 : 0o644 });
   }
 }

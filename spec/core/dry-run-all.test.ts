@@ -4,6 +4,7 @@
  * below says otherwise). Add rows here when a new playbook needs specific fact output to plan.
  */
 import test from 'ava';
+import { fileURLToPath } from 'node:url';
 import { buildPlan } from '../../lib/core/plan.js';
 import { parseOptions } from '../../lib/core/options.js';
 import { listPlaybooks } from '../../playbooks/index.js';
@@ -26,7 +27,8 @@ for (const pb of playbooks) {
   test(`dry run of ${pb.name} sends nothing mutating to any host`, async (t) => {
     const fake = new FakeTransport([...rows]);
     // every command a playbook sends during a dry run must come from a read, fact or download
-    const inv = fakeInventory(3, 4);
+    // the cluster's own ClusterConfiguration, as an operator gives it (recover refuses to plan without one)
+    const inv = { ...fakeInventory(3, 4), kubeadmConfig: fileURLToPath(new URL('../../inventory/kubeadm-config.yaml', import.meta.url)) };
     const readOnly = new Set<string>();
     const { plan, result } = await buildPlan({
       playbook: pb, inventory: inv, transport: fake, options: parseOptions(pb.options, {}, pb.name),
