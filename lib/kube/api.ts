@@ -66,6 +66,21 @@ export class Kube {
     }
   }
 
+  /**
+   * Mark a Node's Ready condition Unknown, as node lifecycle does for a silent kubelet (used while
+   * that controller is paused): kubeadm refuses to rejoin a name whose Node is still Ready.
+   */
+  async markNodeUnknown(name: string, message: string): Promise<void> {
+    await doing(`mark node ${name} Ready=Unknown`, async () => {
+      const node = await this.core.readNodeStatus({ name });
+      const now = new Date();
+      const conditions = (node.status?.conditions ?? []).filter((c) => c.type !== 'Ready');
+      conditions.push({ type: 'Ready', status: 'Unknown', reason: 'NodeStatusUnknown', message, lastHeartbeatTime: now, lastTransitionTime: now });
+      node.status = { ...(node.status ?? {}), conditions };
+      await this.core.replaceNodeStatus({ name, body: node });
+    });
+  }
+
   /** The renewTime of the node's Lease in kube-node-lease (undefined when absent). */
   async leaseRenewed(name: string): Promise<Date | undefined> {
     try {

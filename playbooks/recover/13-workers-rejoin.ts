@@ -97,6 +97,13 @@ async function rejoinWorker(h: HostContext<RejoinOptions>): Promise<void> {
   await pauseOnce(h);
   await h.run(['systemctl', 'stop', 'kubelet'], { what: 'systemctl stop kubelet' });
   await h.run(['rm', '-rf', '--', ...KUBELET_CREDENTIALS], { what: 'remove kubelet credentials' });
+  // node lifecycle is paused, so nothing marks the stopped kubelet's Node unready, and kubeadm
+  // refuses to join a name whose Node is Ready: mark it Unknown as node lifecycle would (no eviction)
+  await h.wet(`mark Node ${h.host.name} Ready=Unknown`, async () => {
+    const kube = await kubeFor(h);
+    const node = await kube.node(h.host.name);
+    if (node && nodeReady(node)) await kube.markNodeUnknown(h.host.name, 'Kubelet stopped posting node status (kubemend rejoin).');
+  }, undefined);
   await h.run(
     ['kubeadm', 'join', 'phase', 'kubelet-start', h.inventory.controlPlaneEndpoint, '--token', tokenArg, '--discovery-token-ca-cert-hash', hash, '--node-name', h.host.name],
     { what: 'kubeadm join phase kubelet-start', timeoutMs: 300_000 },
