@@ -5,8 +5,10 @@
  */
 import { inspect } from 'node:util';
 
-/** Every secret value seen in this process, longest first, so redact() can scrub any text. */
+/** Every secret value seen in this process, with its label, so redact() can scrub any text. */
 const registry = new Map<string, string>();
+/** The registry's values, longest first (so a value inside another is not half-replaced); rebuilt when one is added. */
+let longestFirst: string[] = [];
 
 /** A secret value with a visible placeholder such as `<join-token>`. */
 export class Secret {
@@ -37,15 +39,16 @@ export class Secret {
 
 /** Register a secret value (and its placeholder label) so redact() scrubs it from any text. */
 export function registerSecret(value: string, label = 'secret'): void {
-  if (value.length >= 6) registry.set(value, label);
+  if (value.length < 6 || registry.get(value) === label) return;
+  registry.set(value, label);
+  longestFirst = [...registry.keys()].sort((a, b) => b.length - a.length);
 }
 
 /** Replace every registered secret value in `text` with its placeholder. */
 export function redact(text: string): string {
   if (registry.size === 0 || !text) return text;
   let out = text;
-  const values = [...registry.keys()].sort((a, b) => b.length - a.length);
-  for (const v of values) {
+  for (const v of longestFirst) {
     if (out.includes(v)) out = out.split(v).join(`<${registry.get(v)}>`);
   }
   return out;
