@@ -1,10 +1,11 @@
 /** `backup`: /etc/kubernetes and /var/lib/kubelet/pki of the selected hosts and an etcd snapshot from one master, pulled with checksums. */
 import { join } from 'node:path';
-import { allHosts, masters } from '../lib/core/hosts.js';
+import { masters } from '../lib/core/hosts.js';
 import { definePlaybook } from '../lib/core/types.js';
-import { archiveOnHost, hostBackupDir, localBackupDir, pullArchive, sha256, writePrivate } from '../lib/backup/archive.js';
+import { hostBackupDir, localBackupDir, sha256, writePrivate } from '../lib/backup/archive.js';
 import { ETCDCTL } from '../lib/facts/etcd.js';
 import { runDirOf, runIdOf } from './recover/common.js';
+import { archivePhase } from './recover/00-backup.js';
 
 /** The backup playbook. */
 export default definePlaybook({
@@ -12,17 +13,7 @@ export default definePlaybook({
   description: 'Archive /etc/kubernetes, /var/lib/kubelet/pki and an etcd snapshot; pull them under the run folder with sha256',
   destructive: false,
   phases: [
-    {
-      id: 'backup/archive',
-      title: 'Archive /etc/kubernetes and /var/lib/kubelet/pki on each host, pull with sha256',
-      hosts: allHosts,
-      strategy: { kind: 'parallel' },
-      async run(h) {
-        const remote = await archiveOnHost(h, runIdOf(h));
-        const dir = runDirOf(h);
-        if (dir) h.log(`pulled ${await pullArchive(h, remote, dir)}`);
-      },
-    },
+    archivePhase('Archive /etc/kubernetes and /var/lib/kubelet/pki on each host, pull with sha256'),
     {
       id: 'backup/etcd-snapshot',
       title: 'etcdctl snapshot save on one master, pulled with sha256',

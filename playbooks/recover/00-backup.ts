@@ -4,17 +4,22 @@ import { allHosts } from '../../lib/core/hosts.js';
 import { archiveOnHost, pullArchive } from '../../lib/backup/archive.js';
 import { type RecoverOptions, runDirOf, runIdOf } from './common.js';
 
+/** The archive-and-pull phase (id `backup/archive`), shared by recover's step 0 and the backup playbook. */
+export function archivePhase<O = unknown>(title: string): HostPhase<O> {
+  return {
+    id: 'backup/archive',
+    title,
+    hosts: allHosts,
+    strategy: { kind: 'parallel' },
+    async run(h) {
+      const remote = await archiveOnHost(h, runIdOf(h));
+      const dir = runDirOf(h);
+      if (!dir) return; // a dry run: nothing to pull
+      const file = await pullArchive(h, remote, dir);
+      h.log(`backup ${remote.path} (sha256 ${remote.sha256.slice(0, 16)}...) pulled to ${file}`);
+    },
+  };
+}
+
 /** Step 0: back up every host before anything destructive. */
-export const backupPhase: HostPhase<RecoverOptions> = {
-  id: 'backup/archive',
-  title: '0. Back up /etc/kubernetes and /var/lib/kubelet/pki of every host (archived on the host, pulled with sha256)',
-  hosts: allHosts,
-  strategy: { kind: 'parallel' },
-  async run(h) {
-    const remote = await archiveOnHost(h, runIdOf(h));
-    const dir = runDirOf(h);
-    if (!dir) return; // a dry run: nothing to pull
-    const file = await pullArchive(h, remote, dir);
-    h.log(`backup ${remote.path} (sha256 ${remote.sha256.slice(0, 16)}...) pulled to ${file}`);
-  },
-};
+export const backupPhase = archivePhase<RecoverOptions>('0. Back up /etc/kubernetes and /var/lib/kubelet/pki of every host (archived on the host, pulled with sha256)');
