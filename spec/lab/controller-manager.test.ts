@@ -14,6 +14,7 @@ import https from 'node:https';
 import { type ControlPlane, type Proc, LAB_BIN, SIM_DIST, freePort, startControlPlane, startProc, writeClientKubeconfig, writeTokenKubeconfig } from './controlplane/index.js';
 import { createCSR, newCA, newKey, readCertInfo, verifyChain } from './sim/pki.js';
 import { KubeClient } from './sim/kubeclient.js';
+import { pollUntil, sleep } from '../helpers/wait.js';
 import { Node, Pod, Secret, ConfigMap } from 'kubernetes-models/v1';
 import { Lease } from 'kubernetes-models/coordination.k8s.io/v1';
 import { CertificateSigningRequest } from 'kubernetes-models/certificates.k8s.io/v1';
@@ -25,7 +26,6 @@ function valid(t: { notThrows(fn: () => void, msg?: string): void }, Model: any,
 }
 
 const run = promisify(execFile);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 let cp: ControlPlane;
 let cpDir: string | undefined;
@@ -43,20 +43,7 @@ async function kubectl(...args: string[]): Promise<string> {
 }
 
 /** Poll `fn` until it returns a truthy value. */
-async function waitFor<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const v = await fn();
-      if (v) return v;
-    } catch (e) {
-      last = e;
-    }
-    await sleep(250);
-  }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
-}
+const waitFor = <T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 60_000): Promise<T> => pollUntil(what, fn, timeoutMs);
 
 /** kube-controller-manager flags exactly as kubeadm 1.32 writes them, for this control plane. */
 function kcmFlags(o: { pki?: string; conf?: string; extra?: string[] } = {}): string[] {

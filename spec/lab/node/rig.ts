@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import YAML from 'yaml';
 import { LAB_BIN, SIM_DIST, freePort } from '../controlplane/index.js';
+import { pollUntil, sleep } from '../../helpers/wait.js';
 
 const run = promisify(execFile);
 
@@ -22,24 +23,12 @@ export interface Res {
 export const WAIT_FACTOR = Number(process.env.NODE_TEST_WAIT_FACTOR) || 3;
 
 /** Sleep. */
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+export { sleep };
 
 /** Poll `fn` until it returns a truthy value; throws with what was awaited and the last error. */
-export async function waitFor<T>(what: string, fn: () => Promise<T | undefined | false | null> | T | undefined | false | null, timeoutMs = 20_000, everyMs = 250): Promise<T> {
+export function waitFor<T>(what: string, fn: () => Promise<T | undefined | false | null> | T | undefined | false | null, timeoutMs = 20_000, everyMs = 250): Promise<T> {
   // the machine is shared (load averages of 50+ were seen): waits stretch, they never shorten a passing test
-  timeoutMs *= WAIT_FACTOR;
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const v = await fn();
-      if (v) return v;
-    } catch (e) {
-      last = e;
-    }
-    await sleep(everyMs);
-  }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
+  return pollUntil(what, fn, timeoutMs * WAIT_FACTOR, everyMs);
 }
 
 /** One simulated node in a folder. */
