@@ -12,6 +12,7 @@ export default definePlaybook({
   name: 'backup',
   description: 'Archive /etc/kubernetes, /var/lib/kubelet/pki and an etcd snapshot; pull them under the run folder with sha256',
   destructive: false,
+  subset: { preselect: 'all' },
   phases: [
     archivePhase('Archive /etc/kubernetes and /var/lib/kubelet/pki on each host, pull with sha256'),
     {

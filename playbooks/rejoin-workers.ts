@@ -19,6 +19,7 @@ export default definePlaybook<Options>({
   name: 'rejoin-workers',
   description: 'Rejoin the selected workers (--limit) batch by batch with a fresh token; healthy workers are skipped',
   destructive: true,
+  subset: { roles: ['worker'], preselect: 'not-ready' },
   options,
   phases: [workersRejoinPhase<Options>('workers/rejoin', { closeApi: true })],
 });

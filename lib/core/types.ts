@@ -149,6 +149,17 @@ export interface ClusterPhase<O = any> extends PhaseBase<O> {
 /** One step of a playbook. */
 export type Phase<O = any> = HostPhase<O> | ClusterPhase<O>;
 
+/**
+ * A playbook that acts on hosts the operator picks: run in a terminal without --limit, the CLI
+ * offers them in a checkbox; without a terminal it asks for --limit (or --yes: every host).
+ */
+export interface SubsetSelection {
+  /** Roles offered (default: every role). */
+  roles?: Array<Host['role']>;
+  /** Which hosts start checked (default 'all'): the NotReady Nodes, every host, or none. */
+  preselect?: 'not-ready' | 'all' | 'none';
+}
+
 /** A named, ordered list of phases, with its own validated options. */
 export interface Playbook<O = any> {
   name: string;
@@ -160,6 +171,8 @@ export interface Playbook<O = any> {
   readOnly?: boolean;
   /** zod object schema of the playbook's options; each key becomes a CLI flag (`batchSize` -> `--batch-size`). */
   options?: z.ZodObject<any>;
+  /** Acts on a subset of hosts chosen by the operator (checkbox in a terminal, else --limit). */
+  subset?: SubsetSelection;
   phases: Phase<O>[];
 }
 
