@@ -1,44 +1,110 @@
 /**
  * Restore of a host's `/etc/kubernetes` and `/var/lib/kubelet/pki` from an archive pulled by a
- * backup: checked against its sha256, uploaded, the current folders moved aside (never deleted),
- * then extracted.
+ * backup (the `backup` playbook or recover's step 0): every archive checked against its sha256
+ * before any host is contacted, then per host uploaded, checked again on the host, the current
+ * folders moved aside (never deleted) and the archive extracted. `/var/lib/etcd` is never touched.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Host } from '../inventory/types.js';
-import type { Transport } from '../transport/types.js';
-import { sha256 } from './archive.js';
+import { z } from 'zod';
+import { allHosts } from '../core/hosts.js';
+import { definePlaybook, type Playbook } from '../core/types.js';
+import { BACKUP_PATHS, hostBackupDir, sha256 } from './archive.js';
 
-/** The archive and checksum pulled for `host` in run `runDir`. */
-export function pulledArchive(runDir: string, host: string): { file: string; data: Buffer } {
-  const file = join(runDir, 'backups', `${host}.tar.gz`);
-  if (!existsSync(file)) throw new Error(`restore ${host}: no archive ${file} (was the host backed up in this run?)`);
-  const data = readFileSync(file);
-  const want = readFileSync(`${file}.sha256`, 'utf8').split(/\s/)[0];
-  if (sha256(data) !== want) throw new Error(`restore ${host}: ${file} does not match its sha256 (${want})`);
-  return { file, data };
+/** A pulled archive, read and checked against its recorded sha256. */
+export interface CheckedArchive {
+  host: string;
+  file: string;
+  sha256: string;
+  data: Buffer;
 }
 
-/** Move the current folders aside and extract; prints the folder they were moved to. */
+/** Why a restore cannot start (the CLI exits 2: nothing was changed). */
+export class RestoreRefused extends Error {
+  readonly code = 'EUSAGE';
+  constructor(message: string) {
+    super(message);
+    this.name = 'RestoreRefused';
+  }
+}
+
+/** The hosts that have a pulled archive in a run folder (sorted). */
+export function archivedHosts(runDir: string): string[] {
+  const d = join(runDir, 'backups');
+  if (!existsSync(d)) return [];
+  return readdirSync(d).filter((f) => f.endsWith('.tar.gz')).map((f) => f.slice(0, -'.tar.gz'.length)).sort();
+}
+
+/** Check that `runDir` is a run folder that holds pulled backups; RestoreRefused otherwise. */
+export function checkRunDir(runDir: string, runId: string): void {
+  if (!existsSync(runDir) || !statSync(runDir).isDirectory()) throw new RestoreRefused(`restore: no run ${runId} (no folder ${runDir}; is --state-dir right?); nothing was changed`);
+  if (archivedHosts(runDir).length === 0) throw new RestoreRefused(`restore: run ${runId} pulled no backup (nothing under ${join(runDir, 'backups')}); nothing was changed`);
+}
+
+/** The archive pulled for `host` in `runDir`, checked against its `.sha256`; RestoreRefused when missing or different. */
+export function pulledArchive(runDir: string, host: string): CheckedArchive {
+  const file = join(runDir, 'backups', `${host}.tar.gz`);
+  if (!existsSync(file)) {
+    const have = archivedHosts(runDir);
+    throw new RestoreRefused(`restore ${host}: no archive ${file} (the run backed up ${have.length ? have.join(', ') : 'no host'}); nothing was changed`);
+  }
+  const sumFile = `${file}.sha256`;
+  if (!existsSync(sumFile)) throw new RestoreRefused(`restore ${host}: no checksum ${sumFile}; refusing an archive that cannot be checked; nothing was changed`);
+  const want = readFileSync(sumFile, 'utf8').trim().split(/\s/)[0] ?? '';
+  if (!/^[0-9a-f]{64}$/.test(want)) throw new RestoreRefused(`restore ${host}: ${sumFile} holds no sha256; nothing was changed`);
+  const data = readFileSync(file);
+  const got = sha256(data);
+  if (got !== want) throw new RestoreRefused(`restore ${host}: ${file} has sha256 ${got}, its checksum file says ${want}: the archive is damaged; nothing was changed`);
+  return { host, file, sha256: want, data };
+}
+
+/**
+ * On the host (args: ARCHIVE SHA256 ASIDE PATHS...): check the uploaded archive, move each
+ * current folder under ASIDE (kept), extract the folders the archive holds, print ASIDE.
+ */
 const RESTORE = `set -eu
-umask 077; src=$1 aside=$2; mkdir -p -m 0700 "$aside"
-for p in etc/kubernetes var/lib/kubelet/pki; do
+umask 077; src=$1 want=$2 aside=$3; shift 3; paths=$*
+echo "$want  $src" | sha256sum -c --status || { echo "uploaded archive $src does not match sha256 $want" >&2; exit 3; }
+members=$(tar -tzf "$src")
+mkdir -p -m 0700 "$aside"
+for p in "$@"; do
   if [ -e "/$p" ]; then mkdir -p "$aside/$(dirname "$p")"; mv "/$p" "$aside/$p"; fi
 done
-tar -xzf "$src" -C /
+set --
+for p in $paths; do
+  printf '%s\\n' "$members" | grep -q "^$p/" && set -- "$@" "$p"
+done
+[ $# -gt 0 ] && tar -xzpf "$src" -C / "$@"
 rm -f "$src"
 echo "$aside"`;
 
-/** Restore `host` from the archive pulled in `runDir`; returns where the replaced files were moved. */
-export async function restoreHost(t: Transport, host: Host, runDir: string, runId: string): Promise<string> {
-  const { data } = pulledArchive(runDir, host.name);
-  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '');
-  const remote = `/var/backups/kubemend/${runId}/restore-${stamp}.tar.gz`;
-  await t.run(host, ['mkdir', '-p', '-m', '0700', `/var/backups/kubemend/${runId}`]);
-  await t.upload(host, remote, data, { mode: 0o600 });
-  const got = await t.run(host, ['sha256sum', remote]);
-  if (!got.stdout.startsWith(sha256(data))) throw new Error(`restore ${host.name}: uploaded archive ${remote} has another sha256: ${got.stdout.trim()} ${got.stderr.trim()}`);
-  const r = await t.run(host, ['sh', '-c', RESTORE, 'sh', remote, `/var/backups/kubemend/${runId}/replaced-${stamp}`]);
-  if (r.exitCode !== 0) throw new Error(`restore ${host.name}: extract ${remote}: exit ${r.exitCode}: ${r.stderr.trim().slice(-300)}`);
-  return r.stdout.trim();
+/** The restore playbook (not registered: built by `kubemend restore` for the checked archives of run `fromRun`). */
+export function restorePlaybook(fromRun: string, archives: ReadonlyMap<string, CheckedArchive>): Playbook {
+  return definePlaybook({
+    name: 'restore',
+    description: `Put back /etc/kubernetes and /var/lib/kubelet/pki from the archives pulled in run ${fromRun} (current folders moved aside)`,
+    destructive: true,
+    options: z.object({ fromRun: z.string().describe('the run whose pulled archives are put back') }),
+    phases: [
+      {
+        id: 'restore/host',
+        title: `Restore /etc/kubernetes and /var/lib/kubelet/pki from run ${fromRun} (current folders moved aside, never deleted)`,
+        destructive: true,
+        hosts: allHosts,
+        strategy: { kind: 'serial' },
+        async run(h) {
+          const a = archives.get(h.host.name);
+          if (!a) throw new Error(`no checked archive for ${h.host.name} from run ${fromRun}`);
+          const run = (h.shared.get('run') as { id?: string } | undefined)?.id ?? 'plan';
+          const dir = hostBackupDir(run);
+          const remote = `${dir}/restore-${fromRun}.tar.gz`;
+          const aside = `${dir}/replaced`;
+          await h.run(['mkdir', '-p', '-m', '0700', dir], { what: `mkdir ${dir}` });
+          await h.upload(remote, a.data, { mode: 0o600 });
+          await h.run(['sh', '-c', RESTORE, 'sh', remote, a.sha256, aside, ...BACKUP_PATHS], { what: `restore ${a.file} (sha256 ${a.sha256.slice(0, 16)}...) into / with the current folders moved to ${aside}`, timeoutMs: 120_000 });
+          h.log(`restored /etc/kubernetes and /var/lib/kubelet/pki from ${a.file}; the replaced folders are kept on ${h.host.name} in ${aside}`);
+        },
+      },
+    ],
+  });
 }

@@ -13,6 +13,7 @@ import { registerDoctor } from './doctor.js';
 import { planCommand } from './commands/plan.js';
 import { playbooksCommand } from './commands/playbooks.js';
 import { runCommand } from './commands/run.js';
+import { restoreCommand } from './commands/restore.js';
 import { type Deps, realDeps } from './deps.js';
 import { EXIT, exitFor } from './exit.js';
 import { err } from './io.js';
@@ -132,6 +133,22 @@ export function buildProgram(getDeps: () => Promise<Deps>, setExit: (code: numbe
     .addHelpText('after', '\nExamples:\n  $ kubemend exec -i inventory.yaml -- hostname\n  $ kubemend exec -i inventory.yaml --limit workers --timeout 10s -- systemctl is-active kubelet')
     .action(async (argv: string[], o: Record<string, any>) => {
       setExit(await execCommand(await getDeps(), argv, { inventory: o.inventory, limit: o.limit, concurrency: o.concurrency, timeout: o.timeout, sudo: o.sudo, acceptNewHostKeys: o.acceptNewHostKeys }));
+    });
+
+  program
+    .command('restore')
+    .description('put back /etc/kubernetes and /var/lib/kubelet/pki of the given hosts from the archives a run (backup or recover) pulled; current folders moved aside, never deleted')
+    .requiredOption('-i, --inventory <file>', 'inventory file')
+    .option('--run <run-id>', 'the run whose pulled archives to put back (required)')
+    .option('-l, --limit <hosts>', 'the hosts to restore (required: restore never picks every host by default)')
+    .option('--state-dir <dir>', 'where run folders are kept', defaultStateDir())
+    .option('-y, --yes', 'do not ask for confirmation')
+    .addOption(new Option('--log-format <format>', 'terminal output').choices(['text', 'json']).default('text'))
+    .option('-v, --verbose', 'print every command as it runs')
+    .option('--accept-new-host-keys', 'trust and record host keys not yet in known_hosts')
+    .addHelpText('after', '\nExample:\n  $ kubemend run backup -i inventory.yaml --limit w1 --yes   # prints the run id\n  $ kubemend restore -i inventory.yaml --run 20261129-052000-a1b2 --limit w1\n\nExit codes: 0 restored, 1 a host failed, 2 refused (no such run, no archive for a host, checksum mismatch, no --limit): nothing changed.')
+    .action(async (o: Record<string, any>) => {
+      setExit(await restoreCommand(await getDeps(), { inventory: o.inventory, run: o.run, limit: o.limit, stateDir: o.stateDir, yes: o.yes, logFormat: o.logFormat, verbose: o.verbose, acceptNewHostKeys: o.acceptNewHostKeys }));
     });
 
   registerDoctor(program, getDeps, setExit);
