@@ -7,9 +7,10 @@ import backup from './backup.js';
 import rejoinWorkers from './rejoin-workers.js';
 import benchSeq from './bench-seq.js';
 import checkCerts from './check-certs.js';
+import renewCerts from './renew-certs.js';
 
 /** Every registered playbook (add new ones here; spec/core/dry-run-all.test.ts checks each). */
-export const PLAYBOOKS: readonly Playbook[] = [facts, hello, recover, backup, benchSeq, rejoinWorkers, checkCerts];
+export const PLAYBOOKS: readonly Playbook[] = [facts, hello, recover, backup, benchSeq, rejoinWorkers, checkCerts, renewCerts];
 
 /** All playbooks. */
 export function listPlaybooks(): readonly Playbook[] {
