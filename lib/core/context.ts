@@ -43,6 +43,18 @@ export function describeArgv(display: string): string {
   return out.join(' ') || words[0];
 }
 
+/**
+ * Why a command could not run at all (exit 127: not found, 126: not executable), from the
+ * shell's own words; undefined otherwise. A fact's parser must never read that as an answer
+ * (a missing crictl is not "no containers", a missing systemctl is not "kubelet inactive").
+ */
+export function notRunnable(argv: readonly Arg[], r: Pick<CommandResult, 'exitCode' | 'stderr'>): string | undefined {
+  if (r.exitCode !== 127 && r.exitCode !== 126) return undefined;
+  const said = r.stderr.trim().split('\n').pop()?.slice(0, 200) ?? '';
+  const what = r.exitCode === 127 ? 'a command was not found on the host' : 'a command is not executable on the host';
+  return `${quoteArgv([argv[0]!]).display}: ${what} (exit ${r.exitCode})${said ? `: ${said}` : ''}`;
+}
+
 /** The context of a phase (cluster phases get this one). */
 export function phaseContext<O>(state: RunState, phase: string): PhaseContext<O> {
   const ctx: PhaseContext<O> = {
@@ -151,6 +163,8 @@ export function hostContext<O>(state: RunState, phase: string, host: Host): Host
       let p = state.facts.get(key) as Promise<T> | undefined;
       if (!p) {
         p = command(f.argv, 'fact').then((r) => {
+          const missing = notRunnable(f.argv, r);
+          if (missing) throw new Error(`fact ${f.id}: ${missing}`);
           try {
             return f.parse(r.stdout, r.exitCode);
           } catch (err) {
