@@ -76,7 +76,11 @@ export function diagnose(f: ClusterFacts): Diagnosis {
     }
   }
   if (expired.length) {
-    problem(`${expired.length} certificate${expired.length === 1 ? ' has' : 's have'} expired: ${expired.slice(0, 6).join(', ')}${expired.length > 6 ? ', ...' : ''}`);
+    const on = (role: 'master' | 'worker') => {
+      const names = [...new Set(expired.map((e) => e.split(':')[0]!))].filter((n) => up.find((h) => h.name === n)?.role === role);
+      return names.length ? [`${role}${names.length === 1 ? '' : 's'} ${nameList(names)}`] : [];
+    };
+    problem(`${expired.length} certificate${expired.length === 1 ? ' has' : 's have'} expired on ${[...on('master'), ...on('worker')].join(' and ')}: ${expired.slice(0, 6).join(', ')}${expired.length > 6 ? ', ...' : ''}`);
     if (state === 'healthy') state = 'expired';
   }
   if (expiring.length) findings.push({ severity: 'warning', message: `${expiring.length} certificate${expiring.length === 1 ? '' : 's'} expire within ${EXPIRY_WARN_DAYS} days: ${expiring.slice(0, 6).join(', ')}${expiring.length > 6 ? ', ...' : ''}` });

@@ -66,8 +66,24 @@ test('expired: leaf certs past notAfter with a valid CA: renew-certs on those ma
   hosts[0] = master('m1', CA, '2026-11-01T00:00:00Z');
   const d = diagnose(cluster(hosts));
   t.is(d.state, 'expired');
-  t.regex(text(cluster(hosts)), /1 certificate has expired: m1:\/etc\/kubernetes\/pki\/apiserver.crt/);
+  t.regex(text(cluster(hosts)), /1 certificate has expired on master m1: m1:\/etc\/kubernetes\/pki\/apiserver.crt/);
   t.deepEqual(d.recommendations.map((r) => [r.playbook, r.limit]), [['renew-certs', ['m1']]]);
+});
+
+test('lab expired: every master expired, API and etcd unreadable with them: renew-certs on every master, not recover', (t) => {
+  const f = cluster([master('m1', CA, '2026-10-30T00:00:00Z'), master('m2', CA, '2026-10-30T00:00:00Z'), master('m3', CA, '2026-10-30T00:00:00Z'), worker('w1', CA, true)], { etcd: null, api: 'unreachable' });
+  const d = diagnose(f);
+  t.is(d.state, 'expired');
+  t.regex(text(f), /3 certificates have expired on masters m1-m3: /);
+  t.deepEqual(d.recommendations, [{ playbook: 'renew-certs', limit: ['m1', 'm2', 'm3'], command: 'kubemend run renew-certs -i INVENTORY --limit m1,m2,m3' }]);
+});
+
+test('an expired kubelet client cert on a worker: rejoin-workers for it, named with its role', (t) => {
+  const hosts = healthyHosts();
+  hosts[4] = { ...worker('w2', CA, true), files: [{ path: KUBELET_CLIENT, expires: '2026-11-01T00:00:00Z', ca: CA, chain: 'ok' }] };
+  const f = cluster(hosts);
+  t.regex(text(f), /1 certificate has expired on worker w2: w2:\/var\/lib\/kubelet/);
+  t.deepEqual(diagnose(f).recommendations.map((r) => [r.playbook, r.limit]), [['rejoin-workers', ['w2']]]);
 });
 
 test('expiring soon is a warning with renew-certs; API down and unhealthy etcd are problems', (t) => {
