@@ -23,18 +23,22 @@ import { masterKubeletsPhase } from './recover/10-master-kubelets.js';
 import { controllerManagerPhase } from './recover/11-controller-manager.js';
 import { joinTokenPhase } from './recover/12-join-token.js';
 import { verifyPhase } from './recover/17-verify.js';
-import { decision } from './recover/common.js';
+import { decision, rebuildsAll } from './recover/common.js';
+import { podsBeforePhase } from './recover/13-pods-before.js';
 import { workersRejoinPhase } from './recover/13-workers-rejoin.js';
 import { servingCsrs } from './recover/14-serving-csrs.js';
 import { saTokens } from './recover/15-sa-tokens.js';
 import { restartPods } from './recover/16-restart-pods.js';
 
 /**
- * Steps 13-16 (API half, another helper): workers/rejoin, serving CSRs, SA tokens, pod
- * restarts; skipped on nothing-to-do. They read
- * `join-token` (Secret) and `ca-cert-hash` captured by step 12, and `decision(ctx).staleWorkers`.
+ * Steps 13-16, the API half: pods recorded, workers rejoined, serving CSRs approved (any path that
+ * repairs something); SA tokens blanked and their pods restarted only when sa.key was made anew
+ * (full-rebuild, replace-ca): on rebuild-one the key is copied and every token still verifies.
  */
-const API_HALF: Phase<RecoverOptions>[] = [workersRejoinPhase<any>(), servingCsrs, saTokens, restartPods].map((p) => ({ ...p, shouldRun: (ctx: any) => decision(ctx).path !== 'nothing-to-do' }) as Phase<RecoverOptions>);
+const API_HALF: Phase<RecoverOptions>[] = [
+  ...[podsBeforePhase, workersRejoinPhase<any>(), servingCsrs].map((p) => ({ ...p, shouldRun: (ctx: any) => decision(ctx).path !== 'nothing-to-do' }) as Phase<RecoverOptions>),
+  ...[saTokens, restartPods].map((p) => ({ ...p, shouldRun: rebuildsAll }) as Phase<RecoverOptions>),
+];
 
 /** The recover playbook. */
 export default definePlaybook<RecoverOptions>({

@@ -5,7 +5,10 @@
  */
 import type { V1Pod } from '@kubernetes/client-node';
 import type { ClusterPhase } from '../../lib/core/types.js';
+import type { Kube } from '../../lib/kube/api.js';
 import { kubeFor } from '../../lib/kube/session.js';
+import { type RecoverOptions, waitFor } from './common.js';
+import { isWorkload, podReady, recordRestarted } from './pods.js';
 import { BLANKED, SA_TOKEN_TYPE } from './15-sa-tokens.js';
 
 /** The token Secrets a pod depends on: mounted ones, and its service account's legacy token Secrets. */
@@ -25,13 +28,24 @@ export function restartOrder(p: V1Pod): number {
   return 2;
 }
 
-/** Step 16 of recover (cluster phase). */
-export const restartPods: ClusterPhase = {
+/** Wait until the pods deleted in `gone` are gone and every pod of the same owners is Ready; returns what is still missing. */
+async function replacedAndReady(kube: Kube, gone: V1Pod[]): Promise<true | string> {
+  const owners = new Set(gone.map((p) => p.metadata?.ownerReferences?.[0]?.uid));
+  const goneUids = new Set(gone.map((p) => p.metadata?.uid));
+  const pods = (await kube.pods()).filter(isWorkload);
+  const still = pods.filter((p) => goneUids.has(p.metadata?.uid)).map((p) => `${p.metadata?.namespace}/${p.metadata?.name} still there`);
+  const notReady = pods.filter((p) => owners.has(p.metadata?.ownerReferences?.[0]?.uid) && !goneUids.has(p.metadata?.uid) && !podReady(p)).map((p) => `${p.metadata?.namespace}/${p.metadata?.name} not Ready`);
+  const problems = [...still, ...notReady];
+  return problems.length === 0 ? true : problems.slice(0, 5).join(', ') + (problems.length > 5 ? ` and ${problems.length - 5} more` : '');
+}
+
+/** Step 16 of recover (cluster phase): each group (kube-system networking/DNS, rest of kube-system, others) restarted and Ready before the next. */
+export const restartPods: ClusterPhase<RecoverOptions> = {
   id: 'api/restart-pods',
-  title: 'Restart pods holding old service-account tokens (kube-system first), by deleting them',
+  title: 'Restart pods holding old service-account tokens (kube-system first), by deleting them; each group Ready before the next',
   scope: 'cluster',
   async run(ctx) {
-    await ctx.wet('delete pods that use a blanked token Secret (kube-system first); others untouched', async () => {
+    await ctx.wet('delete pods that use a blanked token Secret (kube-system first), wait for their replacements; others untouched', async () => {
       const kube = await kubeFor(ctx);
       const blanked = new Set((ctx.shared.get(BLANKED) as string[] | undefined) ?? (await kube.secretsOfType(SA_TOKEN_TYPE)).map((s) => `${s.metadata!.namespace}/${s.metadata!.name}`));
       const saSecrets = new Map<string, string[]>();
@@ -41,13 +55,16 @@ export const restartPods: ClusterPhase = {
         const k = `${s.metadata!.namespace}/${sa}`;
         saSecrets.set(k, [...(saSecrets.get(k) ?? []), `${s.metadata!.namespace}/${s.metadata!.name}`]);
       }
-      const pods = (await kube.pods())
-        .filter((p) => !p.metadata?.annotations?.['kubernetes.io/config.mirror'] && p.metadata?.ownerReferences?.length)
-        .filter((p) => podTokenSecrets(p, saSecrets).some((s) => blanked.has(s)))
-        .sort((a, b) => restartOrder(a) - restartOrder(b));
-      for (const p of pods) {
-        await kube.deletePod(p.metadata!.namespace!, p.metadata!.name!);
-        ctx.log(`restarted pod ${p.metadata!.namespace}/${p.metadata!.name} (old service-account token)`);
+      const pods = (await kube.pods()).filter(isWorkload).filter((p) => podTokenSecrets(p, saSecrets).some((s) => blanked.has(s)));
+      for (const group of [0, 1, 2]) {
+        const batch = pods.filter((p) => restartOrder(p) === group);
+        if (!batch.length) continue;
+        recordRestarted(ctx, batch.map((p) => p.metadata!.uid!));
+        for (const p of batch) {
+          await kube.deletePod(p.metadata!.namespace!, p.metadata!.name!);
+          ctx.log(`restarted pod ${p.metadata!.namespace}/${p.metadata!.name} (old service-account token)`);
+        }
+        await waitFor(ctx, `replacements of ${batch.length} restarted pods Ready`, () => replacedAndReady(kube, batch));
       }
       ctx.log(`restarted ${pods.length} pods`);
     }, undefined);

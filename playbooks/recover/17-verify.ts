@@ -4,7 +4,9 @@ import { inventoryFirst } from '../../lib/core/hosts.js';
 import { chainsTo } from '../../lib/facts/chains.js';
 import { CA_CRT } from '../../lib/facts/paths.js';
 import { ETCDCTL, parseEtcdHealth } from '../../lib/facts/etcd.js';
-import { type RecoverOptions, decision, kubectlArgv } from './common.js';
+import { kubeFor } from '../../lib/kube/session.js';
+import { type RecoverOptions, decision, kubectlArgv, waitFor } from './common.js';
+import { isWorkload, podReady, podsBefore, restartedUids, unexpectedRestarts } from './pods.js';
 import { pemBody } from './09-front-proxy.js';
 import { readyNodes, waitNodesReady } from './waits.js';
 
@@ -19,6 +21,25 @@ export interface Check {
 export function formatChecks(rows: Check[]): string {
   const w = Math.max(...rows.map((r) => r.check.length), 5);
   return rows.map((r) => `${r.ok ? 'PASS' : 'FAIL'}  ${r.check.padEnd(w)}  ${r.detail}`).join('\n');
+}
+
+/** Workload pods Ready (waited for), and none restarted but those this run restarted on purpose. */
+async function workloadRows(ctx: PhaseContext<RecoverOptions>): Promise<Check[]> {
+  const kube = await kubeFor(ctx);
+  let notReady: string[] = [];
+  await waitFor(ctx, 'workload pods Ready', async () => {
+    notReady = (await kube.pods()).filter((p) => isWorkload(p) && !podReady(p)).map((p) => `${p.metadata?.namespace}/${p.metadata?.name}`);
+    return notReady.length === 0 ? true : `not Ready: ${notReady.slice(0, 5).join(', ')}`;
+  }).catch(() => undefined);
+  const pods = (await kube.pods()).filter(isWorkload);
+  const rows: Check[] = [{ check: 'workload pods Ready', ok: notReady.length === 0, detail: notReady.length ? `not Ready: ${notReady.join(', ')}` : `${pods.length} pods` }];
+  const before = podsBefore(ctx);
+  if (before) {
+    const restarted = restartedUids(ctx);
+    const bad = unexpectedRestarts(before, pods, restarted);
+    rows.push({ check: 'pods restarted only for old tokens', ok: bad.length === 0, detail: bad.length ? bad.join('; ') : `${before.filter((b) => !restarted.includes(b.uid)).length} kept running, ${restarted.length} restarted (old token)` });
+  }
+  return rows;
 }
 
 /** Run every check (real runs only). */
@@ -41,6 +62,7 @@ async function prove(ctx: PhaseContext<RecoverOptions>): Promise<Check[]> {
   const eh = parseEtcdHealth((await first.read(['sh', '-c', `${ETCDCTL} endpoint health --cluster 2>&1; exit 0`])).stdout);
   const nm = ctx.inventory.hosts.filter((h) => h.role === 'master').length;
   rows.push({ check: 'etcd members healthy', ok: eh.healthy.length >= nm && eh.unhealthy.length === 0, detail: `${eh.healthy.length}/${nm} healthy${eh.unhealthy.length ? `; unhealthy ${eh.unhealthy.join(', ')}` : ''}` });
+  rows.push(...(await workloadRows(ctx)));
   const ns = await first.read(kubectlArgv('get', 'namespaces', '-o', 'name'), { allowFail: true });
   const nsCount = ns.stdout.split('\n').filter(Boolean).length;
   rows.push({ check: "cluster's objects present", ok: ns.exitCode === 0 && /namespace\/kube-system/.test(ns.stdout), detail: `${nsCount} namespaces` });

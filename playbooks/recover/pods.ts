@@ -1,0 +1,92 @@
+/**
+ * Workload pods across the repair: a snapshot of every controller-owned pod (uid, container start
+ * times) taken before the workers are touched, kept in the run folder so that a resumed run
+ * compares with the same one, and the comparison the proof of health makes.
+ */
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { V1Pod } from '@kubernetes/client-node';
+import type { PhaseContext } from '../../lib/core/types.js';
+import { runDirOf } from './common.js';
+
+/** What identifies one run of a pod's containers. */
+export interface PodMark {
+  /** `namespace/name`. */
+  id: string;
+  uid: string;
+  /** Start time of each container now running (empty while none runs). */
+  started: string[];
+}
+
+/** Pods made by a controller (not mirror pods of static manifests, not bare pods), not finished. */
+export function isWorkload(p: V1Pod): boolean {
+  if (p.metadata?.annotations?.['kubernetes.io/config.mirror']) return false;
+  if (!p.metadata?.ownerReferences?.length) return false;
+  return p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed';
+}
+
+/** The mark of a pod. */
+export function markOf(p: V1Pod): PodMark {
+  const started = (p.status?.containerStatuses ?? []).map((c) => c.state?.running?.startedAt).filter((s): s is Date => !!s);
+  return { id: `${p.metadata?.namespace}/${p.metadata?.name}`, uid: p.metadata?.uid ?? '', started: started.map((d) => new Date(d).toISOString()) };
+}
+
+/** True when the pod reports Ready. */
+export function podReady(p: V1Pod): boolean {
+  return !!p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True');
+}
+
+const BEFORE = 'pods-before.json';
+const RESTARTED = 'pods-restarted.json';
+
+function readJson<T>(ctx: PhaseContext, file: string): T | undefined {
+  const dir = runDirOf(ctx);
+  if (!dir || !existsSync(join(dir, file))) return undefined;
+  return JSON.parse(readFileSync(join(dir, file), 'utf8')) as T;
+}
+
+function writeJson(ctx: PhaseContext, file: string, value: unknown): void {
+  const dir = runDirOf(ctx);
+  if (dir) writeFileSync(join(dir, file), JSON.stringify(value, null, 1) + '\n');
+}
+
+/** Record the workload pods as they are before the repair touches them; a resumed run keeps the first record. */
+export function recordPodsBefore(ctx: PhaseContext, pods: V1Pod[]): PodMark[] {
+  const have = podsBefore(ctx);
+  if (have) return have;
+  const marks = pods.filter(isWorkload).map(markOf);
+  ctx.shared.set(BEFORE, marks);
+  writeJson(ctx, BEFORE, marks);
+  return marks;
+}
+
+/** The record made before the repair (undefined when none was made). */
+export function podsBefore(ctx: PhaseContext): PodMark[] | undefined {
+  return (ctx.shared.get(BEFORE) as PodMark[] | undefined) ?? readJson<PodMark[]>(ctx, BEFORE);
+}
+
+/** Add pods this run restarted on purpose (their uids), kept across a resume. */
+export function recordRestarted(ctx: PhaseContext, uids: string[]): void {
+  const all = [...new Set([...restartedUids(ctx), ...uids])];
+  ctx.shared.set(RESTARTED, all);
+  writeJson(ctx, RESTARTED, all);
+}
+
+/** Uids of the pods this run restarted on purpose. */
+export function restartedUids(ctx: PhaseContext): string[] {
+  return (ctx.shared.get(RESTARTED) as string[] | undefined) ?? readJson<string[]>(ctx, RESTARTED) ?? [];
+}
+
+/** Pods of `before` that are gone or restarted without this run meaning to: `id (why)` each. */
+export function unexpectedRestarts(before: PodMark[], now: V1Pod[], restarted: string[]): string[] {
+  const byUid = new Map(now.map((p) => [p.metadata?.uid ?? '', markOf(p)]));
+  const meant = new Set(restarted);
+  const out: string[] = [];
+  for (const b of before) {
+    if (meant.has(b.uid)) continue;
+    const n = byUid.get(b.uid);
+    if (!n) out.push(`${b.id} (gone)`);
+    else if (b.started.length && n.started.join() !== b.started.join()) out.push(`${b.id} (restarted: started ${n.started.join(',') || 'not running'}, was ${b.started.join(',')})`);
+  }
+  return out;
+}
