@@ -110,7 +110,12 @@ export class PodWorkers {
       if (!v?.secret?.secretName) continue;
       const s = await getSecret(v.secret.secretName);
       if (!s) throw new Error(`MountVolume.SetUp failed for volume "${v.name}" : secret "${v.secret.secretName}" not found`);
-      if (s.type === SA_TOKEN) return fromSecret(s, v.name);
+      if (s.type === SA_TOKEN) {
+        // The tokens controller has not filled it yet: a real kubelet would mount it empty and
+        // refresh it within a minute; our workloads read the token once, so wait for it instead.
+        if (!s.data?.token) throw new Error(`MountVolume.SetUp failed for volume "${v.name}" : secret "${v.secret.secretName}" has no token yet`);
+        return fromSecret(s, v.name);
+      }
     }
     if (pod.spec?.automountServiceAccountToken === false) return undefined;
     const sa = pod.spec?.serviceAccountName ?? pod.spec?.serviceAccount;
