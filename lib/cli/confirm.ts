@@ -1,5 +1,6 @@
 /** Confirmation before a run changes a cluster: the operator types the cluster name. Never hangs without a terminal. */
 import { EXIT, ExitError } from './exit.js';
+import { whilePrompting } from './io.js';
 
 /** True when a person can answer a prompt (stdin and stderr are terminals). */
 export function canPrompt(): boolean {
@@ -17,6 +18,6 @@ export function requirePrompt(what: string): void {
 export async function confirmCluster(cluster: string, what: string): Promise<void> {
   requirePrompt(what);
   const { input } = await import('@inquirer/prompts');
-  const answer = await input({ message: `${what}: type the cluster name (${cluster}) to go on:` }, { output: process.stderr });
+  const answer = await whilePrompting(() => input({ message: `${what}: type the cluster name (${cluster}) to go on:` }, { output: process.stderr }));
   if (answer.trim() !== cluster) throw new ExitError(EXIT.usage, `not confirmed: typed ${JSON.stringify(answer.trim())}, cluster is ${cluster}; nothing was changed`);
 }

@@ -7,6 +7,7 @@ import type { Host, Inventory } from '../inventory/types.js';
 import { registerSecret } from '../core/secret.js';
 import type { Transport } from '../transport/types.js';
 import { canPrompt } from './confirm.js';
+import { whilePrompting } from './io.js';
 
 /** Options the CLI passes to the SSH transport. */
 export interface TransportOptions {
@@ -30,7 +31,7 @@ async function askSudoPassword(): Promise<string> {
   if (pw === undefined) {
     if (!canPrompt()) throw new Error('a host uses sudo: password, and there is no terminal to ask on: set KUBEMEND_SUDO_PASSWORD');
     const { password } = await import('@inquirer/prompts');
-    pw = await password({ message: 'sudo password:', mask: true }, { output: process.stderr });
+    pw = await whilePrompting(() => password({ message: 'sudo password:', mask: true }, { output: process.stderr }));
   }
   registerSecret(pw, 'sudo-password');
   return pw;

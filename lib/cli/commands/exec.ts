@@ -11,6 +11,8 @@ import { EXIT } from '../exit.js';
 import { onInterrupt } from '../interrupt.js';
 import { err } from '../io.js';
 import { redact } from '../../core/secret.js';
+import { canPrompt } from '../confirm.js';
+import { chooseHosts, needLimit } from '../select-hosts.js';
 
 /** Options of `exec`. */
 export interface ExecArgs {
@@ -36,8 +38,18 @@ export async function execCommand(deps: Deps, argv: string[], a: ExecArgs): Prom
   if (a.timeout && timeoutMs === undefined) throw new UsageError(`--timeout ${a.timeout}: not a duration like 30s, 2m, 500ms`);
   if (!a.inventory) throw new UsageError('missing -i/--inventory FILE');
   const inv = await deps.loadInventory(a.inventory);
-  const hosts = deps.selectHosts(inv, a.limit);
+  if (!a.limit && !canPrompt()) throw needLimit('exec');
+  let hosts = deps.selectHosts(inv, a.limit);
   const transport = deps.createTransport(inv, { acceptNewHostKeys: a.acceptNewHostKeys });
+  if (!a.limit) {
+    try {
+      // no --limit on a terminal: the operator ticks the hosts (none preselected)
+      hosts = await chooseHosts({ what: `exec ${argv[0]}`, inventory: inv, transport, hosts, subset: { preselect: 'none' }, select: (l) => deps.selectHosts(inv, l), say: err });
+    } catch (e) {
+      await transport.close();
+      throw e;
+    }
+  }
   const intr = onInterrupt(err, 0);
   const failed: string[] = [];
   const q = new PQueue({ concurrency: Math.max(1, a.concurrency) });

@@ -6,18 +6,21 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { UsageError, formatFailures } from '../../core/errors.js';
 import type { EventSink, Selection } from '../../core/events.js';
-import { ensureRunDir, openJournal, runDir } from '../../core/journal.js';
+import { defaultStateDir, ensureRunDir, openJournal, runDir } from '../../core/journal.js';
 import { jsonRenderer, openFileLog, textRenderer } from '../../core/log.js';
 import { type Plan, buildPlan, countChanges, formatPlanSummary, planDrift } from '../../core/plan.js';
 import { type ResumeInfo, loadResume } from '../../core/resume.js';
 import { runPlaybook } from '../../core/runner.js';
 import { newRunId } from '../../core/runid.js';
 import type { Deps } from '../deps.js';
-import { confirmCluster, requirePrompt } from '../confirm.js';
+import { canPrompt, confirmCluster, requirePrompt } from '../confirm.js';
 import { EXIT } from '../exit.js';
 import { onInterrupt } from '../interrupt.js';
 import { err, out } from '../io.js';
 import { prepare } from '../prepare.js';
+import { liveCapable, startLive } from '../progress.js';
+import { formatRecap, recapCollector, recapRows, resumeCommand } from '../recap.js';
+import { chooseHosts, needLimit } from '../select-hosts.js';
 
 /** Options of `run` and `resume`. */
 export interface RunArgs {
@@ -51,11 +54,21 @@ export async function runCommand(deps: Deps, name: string | undefined, a: RunArg
   if (!name) throw new UsageError('missing PLAYBOOK');
   const p = await prepare(deps, { playbook: name, inventory: args.inventory, rawOptions: args.rawOptions, selection: args.selection });
   const what = `${resume ? 'resume' : 'run'} ${p.playbook.name} on ${p.inventory.cluster}`;
+  // a playbook acting on chosen hosts, no --limit, not a resume, not --yes: the operator chooses them
+  const choose = !!p.playbook.subset && !args.selection.limit && !resume && !args.yes;
+  if (choose && !canPrompt()) throw needLimit(`${p.playbook.name}`, 'or --yes for every host it would pick');
   if (!p.playbook.readOnly && !args.yes) requirePrompt(what);
 
   const transport = deps.createTransport(p.inventory, { acceptNewHostKeys: args.acceptNewHostKeys });
   const intr = onInterrupt(err);
   try {
+    if (choose) {
+      const picked = await chooseHosts({ what, inventory: p.inventory, transport, hosts: p.hosts, subset: p.playbook.subset!, select: (l) => deps.selectHosts(p.inventory, l), say: err });
+      // the choice is recorded as --limit in the journal: a resume acts on the same hosts
+      p.hosts = picked;
+      p.selection = { ...p.selection, limit: picked.map((h) => h.name).join(',') };
+      err(`hosts: ${p.selection.limit}`);
+    }
     const common = {
       playbook: p.playbook, inventory: p.inventory, transport, options: p.options, hosts: p.hosts, selection: p.selection,
       concurrency: args.concurrency, stop: intr.stop, abort: intr.abort, completed: resume?.completed,
@@ -93,10 +106,14 @@ export async function runCommand(deps: Deps, name: string | undefined, a: RunArg
     const journal = openJournal(dir);
     const log = await openFileLog(dir);
     const render: EventSink = args.logFormat === 'json' ? jsonRenderer(out) : textRenderer(out, args.verbose);
+    const recap = recapCollector();
+    // live progress on a terminal (after every prompt: prompts later pause it), text lines otherwise
+    const live = args.logFormat === 'text' && liveCapable() ? startLive({ stream: process.stderr, phaseIds: p.playbook.phases.map((ph) => ph.id) }) : undefined;
     let result;
     try {
-      result = await runPlaybook({ ...common, dryRun: false, runId, runDir: dir, sinks: [journal.sink, log.sink, render], firstSeq: resume?.nextSeq });
+      result = await runPlaybook({ ...common, dryRun: false, runId, runDir: dir, sinks: [journal.sink, log.sink, render, recap.sink, ...(live ? [live.sink] : [])], firstSeq: resume?.nextSeq });
     } finally {
+      live?.stop();
       journal.close();
       await log.close();
     }
@@ -104,6 +121,11 @@ export async function runCommand(deps: Deps, name: string | undefined, a: RunArg
     if (result.failures.length) err(formatFailures(result.failures));
     if (result.status === 'interrupted') err(`interrupted; journal ${journal.file}; ${hint}`);
     else if (result.status === 'failed') err(`${result.stoppedAt ? `run stopped at phase ${result.stoppedAt}` : 'every phase ran, but some hosts failed'}; journal ${journal.file}; ${hint}`);
+    const recapText = formatRecap({
+      runId, status: result.status, durationMs: result.durationMs, journal: journal.file,
+      rows: recapRows(recap.events, p.hosts.map((h) => h.name)), resume: resumeCommand(runId, args.stateDir, defaultStateDir()),
+    });
+    (args.logFormat === 'json' ? err : out)(recapText); // stdout stays pure JSON lines
     return result.exitCode;
   } finally {
     intr.dispose();

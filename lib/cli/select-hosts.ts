@@ -1,0 +1,199 @@
+/**
+ * Interactive host selection for playbooks that act on a subset (Playbook.subset) and `exec`:
+ * facts gathered read-only and quickly (Node Ready from the API, certificate expiry over SSH;
+ * "unknown" when they do not come in time), then an inquirer checkbox grouped by role.
+ */
+import { runPlaybook } from '../core/runner.js';
+import { definePlaybook, type Playbook, type SubsetSelection } from '../core/types.js';
+import { errorMessage } from '../core/errors.js';
+import type { Host, Inventory } from '../inventory/types.js';
+import type { Transport } from '../transport/types.js';
+import { nodeReady } from '../kube/api.js';
+import { closeKube, kubeFor } from '../kube/session.js';
+import { EXIT, ExitError } from './exit.js';
+import { whilePrompting } from './io.js';
+
+/** What helps an operator choose a host; 'unknown' when it could not be read in time. */
+export interface ChoiceFacts {
+  node: 'Ready' | 'NotReady' | 'absent' | 'unknown';
+  /** notAfter (ISO) of the kubelet client certificate; null: no such file. */
+  kubeletCert: string | null | 'unknown';
+  /** notAfter (ISO) of apiserver.crt on masters; null: no such file. */
+  apiserverCert?: string | null | 'unknown';
+}
+
+/** A line of the checkbox: a role header or a host. */
+export type ChoiceLine = { separator: string } | { value: string; name: string; checked: boolean };
+
+const KUBELET = '/var/lib/kubelet/pki/kubelet-client-current.pem';
+const APISERVER = '/etc/kubernetes/pki/apiserver.crt';
+const EXPIRY_SCRIPT = 'for f in "$@"; do if [ -f "$f" ]; then echo "$f|$(openssl x509 -noout -enddate -in "$f" 2>/dev/null | sed s/^notAfter=//)"; else echo "$f|absent"; fi; done';
+
+/** Parse `path|notAfter` lines (`absent` for a missing file) into ISO dates, null or 'unknown'. */
+export function parseExpiryLines(out: string): Map<string, string | null | 'unknown'> {
+  const m = new Map<string, string | null | 'unknown'>();
+  for (const line of out.split('\n')) {
+    const i = line.indexOf('|');
+    if (i < 0) continue;
+    const d = line.slice(i + 1).trim();
+    const t = Date.parse(d);
+    m.set(line.slice(0, i), d === 'absent' ? null : Number.isNaN(t) ? 'unknown' : new Date(t).toISOString());
+  }
+  return m;
+}
+
+/** The read-only playbooks that fill `facts`: certificate expiry per host, Node states from the API. */
+function gatherPlaybooks(facts: Map<string, ChoiceFacts>): Playbook[] {
+  const hostsPb = definePlaybook({
+    name: 'select-facts', description: 'certificate expiry for host selection', destructive: false, readOnly: true,
+    phases: [{
+      id: 'select/certs', title: 'certificate expiry', hosts: (ctx) => ctx.hosts, strategy: { kind: 'parallel', maxFailures: '100%' },
+      async run(h) {
+        const paths = h.host.role === 'master' ? [KUBELET, APISERVER] : [KUBELET];
+        const r = await h.read(['sh', '-c', EXPIRY_SCRIPT, 'sh', ...paths], { what: 'read certificate expiry', timeoutMs: 8000 });
+        const exp = parseExpiryLines(r.stdout);
+        const f = facts.get(h.host.name)!;
+        f.kubeletCert = exp.get(KUBELET) ?? 'unknown';
+        if (h.host.role === 'master') f.apiserverCert = exp.get(APISERVER) ?? 'unknown';
+      },
+    }],
+  });
+  const apiPb = definePlaybook({
+    name: 'select-nodes', description: 'Node states for host selection', destructive: false, readOnly: true,
+    phases: [{
+      id: 'select/nodes', title: 'Node states from the API', scope: 'cluster',
+      async run(ctx) {
+        try {
+          const nodes = await (await kubeFor(ctx)).nodes();
+          for (const [name, f] of facts) {
+            const n = nodes.find((x) => x.metadata?.name === name);
+            f.node = !n ? 'absent' : nodeReady(n) ? 'Ready' : 'NotReady';
+          }
+        } finally {
+          await closeKube(ctx).catch(() => undefined);
+        }
+      },
+    }],
+  });
+  return [hostsPb, apiPb];
+}
+
+/** Facts of `hosts`, read-only, within `timeoutMs` (default 10 s); whatever is not known by then is 'unknown'. Never throws. */
+export async function gatherChoiceFacts(inventory: Inventory, transport: Transport, hosts: readonly Host[], timeoutMs = 10_000): Promise<Map<string, ChoiceFacts>> {
+  const facts = new Map<string, ChoiceFacts>(hosts.map((h) => [h.name, { node: 'unknown', kubeletCert: 'unknown', ...(h.role === 'master' ? { apiserverCert: 'unknown' as const } : {}) }]));
+  const stop = new AbortController();
+  const timer = setTimeout(() => stop.abort(), timeoutMs);
+  try {
+    const runs = gatherPlaybooks(facts).map((playbook) =>
+      runPlaybook({ playbook, inventory, transport, hosts: [...hosts], dryRun: true, sinks: [], stop: stop.signal, abort: stop.signal }).catch(() => undefined),
+    );
+    const deadline = new Promise<void>((resolve) => stop.signal.addEventListener('abort', () => resolve(), { once: true }));
+    await Promise.race([Promise.all(runs), deadline]);
+  } catch {
+    /* the facts only help: never block the selection */
+  } finally {
+    clearTimeout(timer);
+    stop.abort(); // kill what is still running
+  }
+  // copies: a run aborted above may still write into `facts` as it unwinds
+  return new Map([...facts].map(([k, v]) => [k, { ...v }]));
+}
+
+/** `2027-11-29 (364d)`, `absent`, `unknown`, or `EXPIRED 2025-01-02`. */
+export function formatExpiry(iso: string | null | 'unknown' | undefined, now: number): string {
+  if (iso === undefined || iso === 'unknown') return 'unknown';
+  if (iso === null) return 'absent';
+  const days = Math.floor((Date.parse(iso) - now) / 86_400_000);
+  return days < 0 ? `EXPIRED ${iso.slice(0, 10)}` : `${iso.slice(0, 10)} (${days}d)`;
+}
+
+/** Whether a host starts checked. */
+export function preselected(preselect: SubsetSelection['preselect'], f: ChoiceFacts | undefined): boolean {
+  if (preselect === 'none') return false;
+  if (preselect === 'not-ready') return f?.node === 'NotReady' || f?.node === 'absent';
+  return true;
+}
+
+const ROLE_TITLE: Record<Host['role'], string> = { master: 'masters', worker: 'workers' };
+
+/** The checkbox lines: a header per role, then one line per host with its facts (pure). */
+export function hostChoices(hosts: readonly Host[], facts: ReadonlyMap<string, ChoiceFacts>, subset: SubsetSelection, now = Date.now()): ChoiceLine[] {
+  const offered = hosts.filter((h) => !subset.roles || subset.roles.includes(h.role));
+  const width = Math.max(4, ...offered.map((h) => h.name.length));
+  const out: ChoiceLine[] = [];
+  for (const role of ['master', 'worker'] as const) {
+    const group = offered.filter((h) => h.role === role);
+    if (!group.length) continue;
+    out.push({ separator: `-- ${ROLE_TITLE[role]} (${group.length}) --` });
+    for (const h of group) {
+      const f = facts.get(h.name);
+      const node = f?.node ?? 'unknown';
+      const parts = [h.name.padEnd(width), `Node ${node}`.padEnd(13), `kubelet cert ${formatExpiry(f?.kubeletCert, now)}`];
+      if (h.role === 'master') parts.push(`apiserver cert ${formatExpiry(f?.apiserverCert, now)}`);
+      out.push({ value: h.name, name: parts.join('  '), checked: preselected(subset.preselect, f) });
+    }
+  }
+  return out;
+}
+
+/** More hosts than this: a filter (in --limit syntax) is asked first, since the checkbox has no search of its own. */
+export const FILTER_ABOVE = 15;
+
+/** The hosts to offer after the operator's filter (names, globs, groups, label:k=v; empty: all). */
+async function filterHosts(hosts: readonly Host[], select: (limit: string) => Host[]): Promise<readonly Host[]> {
+  const { input } = await import('@inquirer/prompts');
+  const answer = await input(
+    {
+      message: `${hosts.length} hosts: filter them (names, globs like w1*, groups like workers, label:key=value; comma-separated; empty: all):`,
+      validate: (v) => {
+        if (!v.trim()) return true;
+        try {
+          return select(v.trim()).length > 0 || 'no host matches';
+        } catch (e) {
+          return errorMessage(e);
+        }
+      },
+    },
+    { output: process.stderr },
+  );
+  if (!answer.trim()) return hosts;
+  const keep = new Set(select(answer.trim()).map((h) => h.name));
+  return hosts.filter((h) => keep.has(h.name));
+}
+
+/** Ask which hosts to act on (a checkbox on the terminal); ExitError(2) when none is chosen. */
+export async function chooseHosts(a: {
+  what: string;
+  inventory: Inventory;
+  transport: Transport;
+  hosts: readonly Host[];
+  subset: SubsetSelection;
+  /** --limit syntax, for the filter. */
+  select: (limit: string) => Host[];
+  say: (line: string) => void;
+}): Promise<Host[]> {
+  let offered: readonly Host[] = a.hosts.filter((h) => !a.subset.roles || a.subset.roles.includes(h.role));
+  if (!offered.length) throw new ExitError(EXIT.usage, `${a.what}: no host of role ${a.subset.roles?.join('/')} to choose from; nothing was changed`);
+  const prompts = await import('@inquirer/prompts');
+  return whilePrompting(async () => {
+    if (offered.length > FILTER_ABOVE) offered = await filterHosts(offered, a.select);
+    a.say(`reading Node states and certificate expiry of ${offered.length} host${offered.length > 1 ? 's' : ''} (read-only)...`);
+    const facts = await gatherChoiceFacts(a.inventory, a.transport, offered);
+    const choices = hostChoices(offered, facts, a.subset).map((c) => ('separator' in c ? new prompts.Separator(c.separator) : c));
+    const picked = await prompts.checkbox<string>(
+      { message: `${a.what}: choose the hosts (space toggles, a all, i invert, enter accepts)`, choices, pageSize: Math.min(choices.length, Math.max(5, (process.stderr.rows ?? 24) - 6)), loop: false },
+      { output: process.stderr },
+    );
+    if (!picked.length) throw new ExitError(EXIT.usage, `${a.what}: no host selected; nothing was changed`);
+    const set = new Set(picked);
+    return a.hosts.filter((h) => set.has(h.name));
+  });
+}
+
+/** ExitError(2) for a subset command without --limit and without a terminal to choose on. */
+export function needLimit(what: string, alternative?: string): ExitError {
+  return new ExitError(
+    EXIT.usage,
+    `${what} acts on the hosts you choose, and there is no terminal to choose them on (stdin is not a TTY): pass --limit HOSTS (names, globs, groups such as workers or all)${alternative ? `, ${alternative}` : ''}; nothing was changed`,
+  );
+}
