@@ -3,7 +3,7 @@
  * written with one append (O_APPEND), so a crash leaves at most a partial last line, which
  * the reader ignores. Folders 0700, files 0600. Every string is redacted before it is written.
  */
-import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, ftruncateSync, fstatSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { type EventSink, type StampedEvent, redactDeep } from './events.js';
@@ -40,6 +40,7 @@ export function openJournal(dir: string): JournalWriter {
   const file = join(dir, 'journal.jsonl');
   const fd = openSync(file, 'a', 0o600);
   chmodSync(file, 0o600);
+  dropPartialLine(fd, file);
   let open = true;
   return {
     file,
@@ -52,6 +53,18 @@ export function openJournal(dir: string): JournalWriter {
       open = false;
     },
   };
+}
+
+/**
+ * A process killed mid-write leaves a partial last line; appending to it would glue the next event
+ * onto it and make a middle line that is not JSON. Cut the file back to its last complete line.
+ */
+function dropPartialLine(fd: number, file: string): void {
+  const size = fstatSync(fd).size;
+  if (size === 0) return;
+  const text = readFileSync(file);
+  if (text[size - 1] === 0x0a) return;
+  ftruncateSync(fd, text.lastIndexOf(0x0a, size - 1) + 1);
 }
 
 /** Read a journal: every complete line, parsed; a partial last line (a crash mid-write) is ignored. */
