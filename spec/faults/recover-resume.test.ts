@@ -1,0 +1,218 @@
+/**
+ * Resume-safety of `recover` (issue 6) on one 2 + 1 lab cluster (net 85), over real SSH, with the
+ * lab's own witnesses (`scripts/lab status --json`: kubectl, etcdctl, openssl):
+ * - a master (m2) whose join fails between control-plane-prepare and control-plane-join: the run
+ *   stops there naming m2 and the phase, nothing later ran on any host, every host's backup is in
+ *   the run folder with its checksum; with the fault gone, `kubemend resume` completes;
+ * - kubemend SIGKILLed (its whole process group) at seeded pseudo-random moments of a pki-wipe
+ *   recover (spread over the run's length, measured by the scenario before), then one
+ *   `kubemend resume`: exit 0, the proof of health passes, the cluster is healthy with one CA and
+ *   its marker object. One seed also leaves a half-written journal line, as a kill mid-write would.
+ * The tests share the lab and run in order; each starts from the healthy cluster the one before left.
+ */
+import test from 'ava';
+import { spawn } from 'node:child_process';
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { openJournal, readJournal } from '../../lib/core/journal.js';
+import type { StampedEvent } from '../../lib/core/events.js';
+import { requireRoot, sharedLab, type Lab } from '../helpers/lab.js';
+import { MAIN, ROOT, cli } from '../cli/run-cli.js';
+
+const LAB = { masters: 2, workers: 1, net: 85, dir: '/tmp/h-resume/lab' };
+const HOSTS = ['m1', 'm2', 'w1'];
+/** Phases after others/join that change hosts (none may run once a join failed). */
+const AFTER_JOIN = ['first/front-proxy-check', 'masters/kubelet', 'masters/controller-manager', 'first/join-token', 'api/pods-before', 'workers/rejoin', 'api/serving-csrs', 'api/sa-tokens', 'api/restart-pods', 'verify'];
+/** Seeds of the kill moments (each keeps its stratum of the run: seed i kills in the i-th third). */
+const SEEDS = [11, 29, 47];
+
+/** Length of a whole recover run on this lab (ms), measured by the join-failure scenario. */
+let runMs = 0;
+
+interface Status {
+  healthy: boolean;
+  problems: string[];
+  marker?: string;
+  cas: Record<string, string>;
+}
+
+async function status(lab: Lab): Promise<Status> {
+  const r = await lab.lab(['status', '--json']);
+  return JSON.parse(r.stdout) as Status;
+}
+
+function clusterCa(s: Status): string[] {
+  return Object.entries(s.cas).filter(([, role]) => role === 'kubernetes').map(([fp]) => fp);
+}
+
+/** mulberry32: a small deterministic PRNG, so a seed always kills at the same fraction of the run. */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** kubemend in its own process group (detached), so the whole group can be SIGKILLed. */
+function startKubemend(args: string[]) {
+  const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], { cwd: ROOT, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout.on('data', (d) => (out += d));
+  child.stderr.on('data', (d) => (out += d));
+  const done = new Promise<{ code: number | null; signal: string | null; out: string }>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code, signal) => resolve({ code, signal, out }));
+  });
+  return { child, done };
+}
+
+function runIdIn(state: string): string {
+  const ids = readdirSync(state);
+  if (ids.length !== 1) throw new Error(`expected one run folder in ${state}, found ${ids.join(', ') || 'none'}`);
+  return ids[0];
+}
+
+function journalOf(state: string, runId: string): StampedEvent[] {
+  return readJournal(join(state, runId, 'journal.jsonl'));
+}
+
+async function resume(state: string, runId: string) {
+  const t0 = Date.now();
+  const r = await cli(MAIN, ['resume', runId, '--state-dir', state, '--yes']);
+  return { ...r, out: r.stdout + r.stderr, ms: Date.now() - t0 };
+}
+
+/** The proof of health printed no FAIL row and every host's certs chain to the one CA. */
+function assertProof(t: any, out: string): void {
+  t.regex(out, /proof of health:/);
+  t.notRegex(out, /^FAIL /m, out.slice(-3000));
+  for (const row of ['nodes Ready', 'etcd members healthy', "cluster's objects present", ...HOSTS.map((h) => `${h} certs chain to CA`)]) {
+    t.regex(out, new RegExp(`^PASS  ${row.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`, 'm'), `proof row: ${row}`);
+  }
+}
+
+/** The lab's own view after a repair: healthy, one cluster CA, the marker made at lab up kept. */
+async function assertHealthy(t: any, lab: Lab, marker: string | undefined): Promise<void> {
+  const s = await status(lab);
+  t.true(s.healthy, s.problems.join('; '));
+  t.is(clusterCa(s).length, 1, 'one cluster CA in use');
+  t.truthy(marker);
+  t.is(s.marker, marker, 'the marker object survived (etcd data kept)');
+}
+
+/** A kubeadm on m2 (bind-mounted over the real one, in m2's mount namespace only) whose control-plane-join fails. */
+const FAULTY_KUBEADM = `#!/bin/sh
+case " $* " in
+  *" join phase control-plane-join "*)
+    echo "error execution phase control-plane-join/etcd: error creating local etcd static pod manifest file: timeout waiting for etcd cluster to be available" >&2
+    exit 1 ;;
+esac
+exec /usr/bin/node "\${LAB_SIM_DIST:-/opt/kubemend/dist}/spec/lab/sim/kubeadm/main.js" "$@"
+`;
+
+test('a journal with a half-written last line (a kill mid-write) stays readable after a resume appends to it', (t) => {
+  const dir = mkdtempSync('/tmp/kubemend-journal-');
+  const j = openJournal(dir);
+  j.sink({ kind: 'log', phase: 'p', level: 'info', message: 'one', ts: '', seq: 0 } as StampedEvent);
+  j.close();
+  appendFileSync(join(dir, 'journal.jsonl'), '{"kind":"host-end","phase":"masters/cl');
+  t.is(readJournal(join(dir, 'journal.jsonl')).length, 1, 'the partial line is ignored');
+  const again = openJournal(dir);
+  again.sink({ kind: 'log', phase: 'p', level: 'info', message: 'two', ts: '', seq: 1 } as StampedEvent);
+  again.close();
+  const events = readJournal(join(dir, 'journal.jsonl'));
+  t.deepEqual(events.map((e) => (e as { message?: string }).message), ['one', 'two']);
+});
+
+test.serial('m2 fails in the middle of its join: the run stops there, nothing later ran, backups kept; resume completes', async (t) => {
+  if (!requireRoot(t)) return;
+  const lab = await sharedLab(LAB);
+  const marker = (await status(lab)).marker;
+  t.is((await lab.lab(['break', 'pki-wipe'])).code, 0);
+  const put = await lab.exec('m2', ['sh', '-c', 'cat > /root/kubeadm-faulty && chmod 0755 /root/kubeadm-faulty && mount --bind /root/kubeadm-faulty /usr/local/bin/kubeadm'], { input: FAULTY_KUBEADM });
+  t.is(put.code, 0, put.stderr);
+  const state = mkdtempSync('/tmp/kubemend-resume-state-');
+  let t0 = Date.now();
+  let r;
+  try {
+    const ran = await cli(MAIN, ['run', 'recover', '-i', lab.inventoryPath, '--yes', '--state-dir', state]);
+    r = { ...ran, out: ran.stdout + ran.stderr };
+  } finally {
+    await lab.exec('m2', ['sh', '-c', 'umount /usr/local/bin/kubeadm; rm -f /root/kubeadm-faulty']);
+  }
+  const failMs = Date.now() - t0;
+  t.is(r.code, 1, r.out.slice(-3000));
+  t.regex(r.out, /m2/);
+  t.regex(r.out, /others\/join/);
+  t.regex(r.out, /control-plane-join/);
+  const runId = runIdIn(state);
+  const events = journalOf(state, runId);
+  t.true(events.some((e) => e.kind === 'host-end' && e.phase === 'others/join' && e.host === 'm2' && e.status === 'failed'), 'the journal names m2 failing in others/join');
+  const later = events.filter((e) => 'phase' in e && AFTER_JOIN.includes(e.phase) && e.kind !== 'phase-skip');
+  t.deepEqual(later.map((e) => `${e.kind} ${'phase' in e ? e.phase : ''}`), [], 'no phase after others/join ran on any host');
+  for (const h of HOSTS) {
+    const file = join(state, runId, 'backups', `${h}.tar.gz`);
+    t.true(existsSync(file), `backup of ${h} pulled`);
+    const sum = readFileSync(`${file}.sha256`, 'utf8').split(/\s+/)[0];
+    const { createHash } = await import('node:crypto');
+    t.is(createHash('sha256').update(readFileSync(file)).digest('hex'), sum, `backup of ${h} matches its checksum`);
+  }
+  t0 = Date.now();
+  const res = await resume(state, runId);
+  t.is(res.code, 0, res.out.slice(-4000));
+  t.regex(res.out, /path: full-rebuild/);
+  assertProof(t, res.out);
+  const after = journalOf(state, runId);
+  t.true(after.some((e) => e.kind === 'host-end' && e.phase === 'others/join' && e.host === 'm2' && e.status === 'ok'), 'm2 joined on resume');
+  t.true(after.some((e) => e.kind === 'host-end' && e.phase === 'etcd/ca' && e.status === 'skipped'), 'completed phases skipped on resume');
+  await assertHealthy(t, lab, marker);
+  runMs = failMs + res.ms;
+  t.log(`join failure: failed run ${(failMs / 1000).toFixed(0)}s, resume ${(res.ms / 1000).toFixed(0)}s`);
+});
+
+for (const [i, seed] of SEEDS.entries()) {
+  test.serial(`seed ${seed}: recover SIGKILLed at a seeded moment, then one resume ends with a healthy cluster`, async (t) => {
+    if (!requireRoot(t)) return;
+    const lab = await sharedLab(LAB);
+    const marker = (await status(lab)).marker;
+    t.is((await lab.lab(['break', 'pki-wipe'])).code, 0);
+    const length = runMs || 120_000; // the scenario before measured it; a fallback when it failed
+    const fraction = (i + 0.1 + 0.8 * prng(seed)()) / SEEDS.length; // inside the seed's third of the run
+    const delay = Math.round(fraction * length);
+    const state = mkdtempSync('/tmp/kubemend-resume-state-');
+    const run = startKubemend(['run', 'recover', '-i', lab.inventoryPath, '--yes', '--state-dir', state]);
+    // the clock starts when the run's journal exists (after the plan), as the measured length does
+    const started = Date.now();
+    while (!(existsSync(state) && readdirSync(state).length && existsSync(join(state, readdirSync(state)[0], 'journal.jsonl'))) && run.child.exitCode === null) await new Promise((ok) => setTimeout(ok, 200));
+    const timer = setTimeout(() => {
+      try {
+        process.kill(-run.child.pid!, 'SIGKILL');
+      } catch {
+        /* it ended already */
+      }
+    }, Math.max(0, delay - (Date.now() - started)));
+    const killed = await run.done;
+    clearTimeout(timer);
+    const runId = runIdIn(state);
+    const events = journalOf(state, runId);
+    const running = events.filter((e) => e.kind === 'host-start').at(-1);
+    t.log(`seed ${seed}: kill at ${(delay / 1000).toFixed(0)}s of ${(length / 1000).toFixed(0)}s (${killed.signal ?? `exit ${killed.code}`}), last started: ${running && 'phase' in running ? `${running.phase} ${running.host}` : 'none'}`);
+    t.is(killed.signal, 'SIGKILL', `the run was killed mid-way (it ended by itself otherwise): ${killed.out.slice(-1500)}`);
+    if (i === 1) appendFileSync(join(state, runId, 'journal.jsonl'), '{"kind":"command","phase":"x","host":"m1","step":"ru'); // as a kill mid-write leaves it
+    const res = await resume(state, runId);
+    t.is(res.code, 0, res.out.slice(-4000));
+    assertProof(t, res.out);
+    t.notThrows(() => journalOf(state, runId), 'the journal reads whole after the resume');
+    await assertHealthy(t, lab, marker);
+    t.log(`seed ${seed}: resume ${(res.ms / 1000).toFixed(0)}s`);
+  });
+}
+
+test.after.always(async () => {
+  if (process.getuid?.() !== 0) return;
+  await (await sharedLab(LAB).catch(() => undefined))?.down();
+});
