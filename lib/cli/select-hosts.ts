@@ -23,7 +23,7 @@ export interface ChoiceFacts {
 }
 
 /** A line of the checkbox: a role header or a host. */
-export type ChoiceLine = { separator: string } | { value: string; name: string; checked: boolean };
+export type ChoiceLine = { separator: string } | { value: string; name: string; short: string; checked: boolean };
 
 const KUBELET = '/var/lib/kubelet/pki/kubelet-client-current.pem';
 const APISERVER = '/etc/kubernetes/pki/apiserver.crt';
@@ -130,7 +130,7 @@ export function hostChoices(hosts: readonly Host[], facts: ReadonlyMap<string, C
       const node = f?.node ?? 'unknown';
       const parts = [h.name.padEnd(width), `Node ${node}`.padEnd(13), `kubelet cert ${formatExpiry(f?.kubeletCert, now)}`];
       if (h.role === 'master') parts.push(`apiserver cert ${formatExpiry(f?.apiserverCert, now)}`);
-      out.push({ value: h.name, name: parts.join('  '), checked: preselected(subset.preselect, f) });
+      out.push({ value: h.name, name: parts.join('  '), short: h.name, checked: preselected(subset.preselect, f) });
     }
   }
   return out;

@@ -12,7 +12,7 @@ const LAB = { hosts: 20, net: 76, dir: '/tmp/h-runner/lab' };
 test.serial('exec over real ssh on 20 hosts prints each host its own name, prefixed with the host', async (t) => {
   if (!requireRoot(t)) return;
   const lab = await sharedLab(LAB);
-  const r = await cli(MAIN, ['exec', '-i', lab.inventoryPath, '--', 'hostname']);
+  const r = await cli(MAIN, ['exec', '-i', lab.inventoryPath, '--limit', 'all', '--', 'hostname']);
   t.is(r.code, 0, r.stderr);
   const lines = r.stdout.trim().split('\n').sort();
   t.deepEqual(lines, lab.hosts.map((h) => `${h.name} | ${h.name}`).sort());
@@ -34,7 +34,7 @@ test.serial('run hello over real ssh writes each host its name; facts reads it b
   const state = mkdtempSync(join(tmpdir(), 'km-lab-'));
   const r = await cli(MAIN, ['run', 'hello', '-i', lab.inventoryPath, '--yes', '--state-dir', state]);
   t.is(r.code, 0, r.stderr + r.stdout);
-  const check = await cli(MAIN, ['exec', '-i', lab.inventoryPath, '--', 'cat', '/tmp/kubemend-hello']);
+  const check = await cli(MAIN, ['exec', '-i', lab.inventoryPath, '--limit', 'all', '--', 'cat', '/tmp/kubemend-hello']);
   t.deepEqual(check.stdout.trim().split('\n').sort(), lab.hosts.map((h) => `${h.name} | ${h.name}`).sort());
   const runId = /\(run (\S+)\)/.exec(r.stdout)![1];
   const events = readJournal(join(state, runId, 'journal.jsonl'));
