@@ -35,6 +35,8 @@ export interface PlanPhase {
   /** Why the phase does not run, when it does not. */
   skipped?: string;
   hosts: PlanHost[];
+  /** What the phase said while planning (e.g. the path it chose); not compared for drift. */
+  notes?: string[];
 }
 
 /** The versioned plan artifact (`--out plan.json`). */
@@ -82,6 +84,11 @@ export function planRecorder(): { sink: (e: StampedEvent) => void; phases: PlanP
           ph.hosts = [];
           for (const host of e.hosts) hostOf(e.phase, host);
         } else ph.skipped = e.reason;
+        break;
+      }
+      case 'log': {
+        const ph = byId.get(e.phase);
+        if (ph && !e.host) (ph.notes ??= []).push(e.message);
         break;
       }
       case 'command':
@@ -138,7 +145,8 @@ export function formatPlanSummary(plan: Plan): string {
     if (p.skipped) return `  ${p.id.padEnd(w)}  skipped: ${p.skipped}`;
     const changes = p.hosts.reduce((m, h) => m + h.steps.filter((s) => s.mutating).length, 0);
     const where = p.scope === 'cluster' ? 'cluster' : `${p.hosts.length} host${p.hosts.length === 1 ? '' : 's'}`;
-    return `  ${p.id.padEnd(w)}  ${where}, ${changes} change${changes === 1 ? '' : 's'}, ${p.strategy}${p.destructive ? '  DESTRUCTIVE' : ''}  ${p.title}`;
+    const line = `  ${p.id.padEnd(w)}  ${where}, ${changes} change${changes === 1 ? '' : 's'}, ${p.strategy}${p.destructive ? '  DESTRUCTIVE' : ''}  ${p.title}`;
+    return [line, ...(p.scope === 'cluster' ? (p.notes ?? []) : []).map((n) => `  ${' '.repeat(w)}  > ${n}`)].join('\n');
   });
   return [`plan: ${plan.playbook} on ${plan.inventory.cluster} (${countChanges(plan)} changes)`, ...lines].join('\n');
 }
@@ -173,7 +181,7 @@ export function formatPlan(plan: Plan): string {
 
 /** What a plan would change, for comparing two plans: phases, hosts and steps, without timestamps. */
 function planBody(p: Plan): string {
-  return JSON.stringify({ playbook: p.playbook, cluster: p.inventory.cluster, options: p.options, phases: p.phases });
+  return JSON.stringify({ playbook: p.playbook, cluster: p.inventory.cluster, options: p.options, phases: p.phases.map(({ notes: _notes, ...ph }) => ph) });
 }
 
 /** Differences between a reviewed plan and a fresh one (empty when the same). */

@@ -39,7 +39,12 @@ export const pathPhase: ClusterPhase<RecoverOptions> = {
         return { name: h.name, role: h.role, pki, controlPlaneFiles: files?.exitCode === 0 };
       }),
     );
-    for (const h of hosts) ctx.log(`${h.name}: CA ${h.pki.ca ?? 'absent'}; CA files ${h.pki.complete ? 'complete' : h.pki.present.length ? `partial (${h.pki.present.join(' ')})` : 'absent'}${h.role === 'master' ? `; control-plane files ${h.controlPlaneFiles ? 'present' : 'missing'}` : ''}`);
+    const seen = new Map<string, string[]>();
+    for (const h of hosts) {
+      const what = `CA ${h.pki.ca?.slice(0, 23) ?? 'absent'}; CA files ${h.pki.complete ? 'complete' : h.pki.present.length ? `partial (${h.pki.present.join(' ')})` : 'absent'}${h.role === 'master' ? `; control-plane files ${h.controlPlaneFiles ? 'present' : 'missing'}` : ''}`;
+      seen.set(what, [...(seen.get(what) ?? []), h.name]);
+    }
+    for (const [what, names] of seen) ctx.log(`${names.join(', ')}: ${what}`);
     const earlier = chosenBefore(ctx);
     if (earlier) {
       // a resumed run: the facts now show a half-repaired cluster, which would look like another path
