@@ -1,7 +1,7 @@
 /**
  * renew/masters (one master at a time): `kubeadm certs renew all` (CAs kept), the admin kubeconfig
- * copies refreshed, the control-plane static pods restarted, and (rolling) etcd and this master's
- * apiserver healthy before the next master starts.
+ * copies refreshed, etcd leadership moved off the master (rolling), the control-plane static pods
+ * restarted, and (rolling) etcd and this master's apiserver healthy before the next master starts.
  */
 import { masters } from '../../lib/core/hosts.js';
 import type { HostContext, HostPhase } from '../../lib/core/types.js';
@@ -9,6 +9,7 @@ import { ETCDCTL, parseEtcdHealth } from '../../lib/facts/etcd.js';
 import { ADMIN_CONF, K8S } from '../../lib/facts/paths.js';
 import { kubectlArgv } from '../recover/common.js';
 import { type RenewOptions, renewState } from './options.js';
+import { moveLeaderAway } from './etcd-leader.js';
 import { MANIFESTS, controlPlanePods, restartStaticPods, restoreAside, waitRenew } from './restart.js';
 
 /** Prints every `~/.kube/config` (of root and of `$1` when given) that is a copy of admin.conf: those are replaced after renewal. */
@@ -50,6 +51,7 @@ export const renewMastersPhase: HostPhase<RenewOptions> = {
       h.log(`${f} was a copy of admin.conf: replaced by the renewed one`);
     }
     await checkKubeletConf(h);
+    if (s.mode === 'rolling' && pods.includes('etcd')) await moveLeaderAway(h);
     await restartStaticPods(h, pods, s.mode === 'rolling');
     if (s.mode !== 'rolling') return;
     if (pods.includes('etcd')) {
