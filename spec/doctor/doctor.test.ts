@@ -1,4 +1,4 @@
-/** kubemend doctor on one 3+2 lab: healthy, then worker-pki, then pki-wipe (destructive, in that order). */
+/** kubemend doctor on one 3+2 lab: healthy, then worker-pki, then pki-wipe (destructive, in that order). The expired case shares the renew-certs lab: spec/renew/renew-certs.test.ts. */
 import test from 'ava';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
