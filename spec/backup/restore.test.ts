@@ -8,7 +8,7 @@
 import test from 'ava';
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { readJournal } from '../../lib/core/journal.js';
@@ -42,6 +42,7 @@ test.before(async () => {
 test.after.always(async () => {
   if (process.getuid?.() !== 0) return;
   await runLab(['down', '--dir', LAB.dir]);
+  rmSync(STATE, { recursive: true, force: true }); // pulled archives hold the lab's private keys
 });
 
 test.serial('backup --limit m1,w1: archives of both hosts and an etcd snapshot pulled with matching sha256; the snapshot is valid', async (t) => {
