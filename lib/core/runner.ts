@@ -202,6 +202,8 @@ async function runPhase(phase: Phase, state: RunState, r: PhaseRun): Promise<'ok
     return false;
   });
   if (todo.length === 0) {
+    // a run killed after the last host but before cleanUp (e.g. eviction left paused): undo it now
+    if (r.completed.size) await cleanUp(phase, ctx);
     emit({ kind: 'phase-end', phase: phase.id, status: 'ok', durationMs: performance.now() - t0, failed: [] });
     return 'ok';
   }

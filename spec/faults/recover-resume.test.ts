@@ -18,6 +18,9 @@ import { openJournal, readJournal } from '../../lib/core/journal.js';
 import type { StampedEvent } from '../../lib/core/events.js';
 import { requireRoot, sharedLab, type Lab } from '../helpers/lab.js';
 import { MAIN, ROOT, cli } from '../cli/run-cli.js';
+import { runPlaybook } from '../../lib/core/runner.js';
+import { definePlaybook } from '../../lib/core/types.js';
+import { FakeTransport, fakeInventory } from '../helpers/fake-transport.js';
 
 const LAB = { masters: 2, workers: 1, net: 85, dir: '/tmp/h-resume/lab' };
 const HOSTS = ['m1', 'm2', 'w1'];
@@ -25,6 +28,15 @@ const HOSTS = ['m1', 'm2', 'w1'];
 const AFTER_JOIN = ['first/front-proxy-check', 'masters/kubelet', 'masters/controller-manager', 'first/join-token', 'api/pods-before', 'workers/rejoin', 'api/serving-csrs', 'api/sa-tokens', 'api/restart-pods', 'verify'];
 /** Seeds of the kill moments (each keeps its stratum of the run: seed i kills in the i-th third). */
 const SEEDS = [11, 29, 47];
+
+/** True once a test of this file used the lab (only then does the file take it down). */
+let usedLab = false;
+
+/** The file's lab (brought up once, or reused when it is already up). */
+function getLab(): Promise<Lab> {
+  usedLab = true;
+  return sharedLab(LAB);
+}
 
 /** Length of a whole recover run on this lab (ms), measured by the join-failure scenario. */
 let runMs = 0;
@@ -128,9 +140,25 @@ test('a journal with a half-written last line (a kill mid-write) stays readable 
   t.deepEqual(events.map((e) => (e as { message?: string }).message), ['one', 'two']);
 });
 
+test('a resumed phase whose every host completed earlier still runs its cleanUp (a kill between the last host and the clean-up, e.g. eviction left paused)', async (t) => {
+  let cleaned = 0;
+  let ran = 0;
+  const playbook = definePlaybook({
+    name: 'clean-up-on-resume',
+    description: 'test',
+    phases: [{ id: 'workers/rejoin', title: 'rejoin', hosts: (ctx) => ctx.hosts.filter((h) => h.role === 'worker'), strategy: { kind: 'serial' }, run: async () => void ran++, cleanUp: async () => void cleaned++ }],
+  });
+  const inv = fakeInventory(1, 2);
+  const completed = new Set(['workers/rejoin\0w1', 'workers/rejoin\0w2']);
+  const r = await runPlaybook({ playbook, inventory: inv, transport: new FakeTransport(), dryRun: false, completed });
+  t.is(r.exitCode, 0);
+  t.is(ran, 0, 'no host ran again');
+  t.is(cleaned, 1, 'the clean-up ran');
+});
+
 test.serial('m2 fails in the middle of its join: the run stops there, nothing later ran, backups kept; resume completes', async (t) => {
   if (!requireRoot(t)) return;
-  const lab = await sharedLab(LAB);
+  const lab = await getLab();
   const marker = (await status(lab)).marker;
   t.is((await lab.lab(['break', 'pki-wipe'])).code, 0);
   const put = await lab.exec('m2', ['sh', '-c', 'cat > /root/kubeadm-faulty && chmod 0755 /root/kubeadm-faulty && mount --bind /root/kubeadm-faulty /usr/local/bin/kubeadm'], { input: FAULTY_KUBEADM });
@@ -177,7 +205,7 @@ test.serial('m2 fails in the middle of its join: the run stops there, nothing la
 for (const [i, seed] of SEEDS.entries()) {
   test.serial(`seed ${seed}: recover SIGKILLed at a seeded moment, then one resume ends with a healthy cluster`, async (t) => {
     if (!requireRoot(t)) return;
-    const lab = await sharedLab(LAB);
+    const lab = await getLab();
     const marker = (await status(lab)).marker;
     t.is((await lab.lab(['break', 'pki-wipe'])).code, 0);
     const length = runMs || 120_000; // the scenario before measured it; a fallback when it failed
@@ -213,6 +241,6 @@ for (const [i, seed] of SEEDS.entries()) {
 }
 
 test.after.always(async () => {
-  if (process.getuid?.() !== 0) return;
+  if (process.getuid?.() !== 0 || !usedLab) return;
   await (await sharedLab(LAB).catch(() => undefined))?.down();
 });
