@@ -44,13 +44,31 @@ export function registerSecret(value: string, label = 'secret'): void {
   longestFirst = [...registry.keys()].sort((a, b) => b.length - a.length);
 }
 
-/** Replace every registered secret value in `text` with its placeholder. */
-export function redact(text: string): string {
+/**
+ * Secrets recognised by their shape, even when kubemend never registered them (kubeadm prints
+ * `[bootstrap-token] Using token: ...` from `init phase bootstrap-token`, a host may print a key).
+ */
+const SHAPES: [RegExp, string][] = [
+  [/\b[a-z0-9]{6}\.[a-z0-9]{16}\b/g, '<bootstrap-token>'],
+  [/-----BEGIN ([A-Z0-9 ]*)PRIVATE KEY-----[\s\S]*?(-----END \1PRIVATE KEY-----|$)/g, '<private-key>'],
+  [/(client-key-data:\s*)[A-Za-z0-9+/=]{16,}/g, '$1<client-key>'],
+];
+
+/** Replace every registered secret value in `text` with its placeholder (the transport uses this on command output, so a new secret can still be captured). */
+export function redactRegistered(text: string): string {
   if (registry.size === 0 || !text) return text;
   let out = text;
   for (const v of longestFirst) {
     if (out.includes(v)) out = out.split(v).join(`<${registry.get(v)}>`);
   }
+  return out;
+}
+
+/** Replace every registered secret value, and every token, private key or client key recognised by its shape, with a placeholder (for anything shown or stored). */
+export function redact(text: string): string {
+  if (!text) return text;
+  let out = redactRegistered(text);
+  for (const [re, to] of SHAPES) out = out.replace(re, to);
   return out;
 }
 

@@ -5,7 +5,7 @@
  */
 import type { Host, Inventory, JumpHost } from '../inventory/types.js';
 import { quoteArgv } from '../core/quote.js';
-import { type Arg, redact, registerSecret } from '../core/secret.js';
+import { type Arg, redact, redactRegistered, registerSecret } from '../core/secret.js';
 import { type CommandResult, type RunOptions, type Transport, type UploadOptions, TransportError } from './types.js';
 import type { SshTransportOptions, TransportEvent } from './options.js';
 import { agentSocket, KeyStore } from './auth.js';
@@ -227,8 +227,9 @@ class Ssh implements SshTransport {
         command: display,
         exitCode: raw.exitCode,
         signal: raw.signal,
-        stdout: redact(raw.stdout.toString('utf8')),
-        stderr: redact(raw.stderr.toString('utf8')),
+        // registered secrets only: a command's output may hold a new secret to capture (shapes are scrubbed where output is shown or stored)
+        stdout: redactRegistered(raw.stdout.toString('utf8')),
+        stderr: redactRegistered(raw.stderr.toString('utf8')),
         durationMs: raw.durationMs,
         truncated: raw.stdoutDropped > 0 || raw.stderrDropped > 0,
       };
