@@ -5,7 +5,7 @@
  * the missing one are bind mounts over the lab's /usr/local/bin inside one host, undone after.
  */
 import test from 'ava';
-import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
@@ -41,8 +41,13 @@ function failures(r: CliResult): string[] {
   return (r.stdout + r.stderr).split('\n').filter((l) => /^\s*- \S+: \S+: /.test(l)).map((l) => l.trim());
 }
 
+const made: string[] = [];
+/** A fresh state folder (removed after the file: backups hold private keys). */
 function state(): string {
-  return mkdtempSync('/tmp/h-sec/faults-state-');
+  mkdirSync('/tmp/h-sec', { recursive: true });
+  const d = mkdtempSync('/tmp/h-sec/faults-state-');
+  made.push(d);
+  return d;
 }
 
 // ---------------------------------------------------------------- without the lab
@@ -153,4 +158,5 @@ test.serial('full disk on w2 (64 KiB tmpfs, full, over /var/backups/kubemend): b
 
 test.after.always(async () => {
   await releaseLab(import.meta.url);
+  for (const d of made) rmSync(d, { recursive: true, force: true });
 });

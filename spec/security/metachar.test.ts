@@ -6,7 +6,7 @@
 import test from 'ava';
 import fc from 'fast-check';
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { quoteArg, quoteArgv } from '../../lib/core/quote.js';
 import { InventoryError, loadInventory } from '../../lib/inventory/index.js';
@@ -29,6 +29,7 @@ const PAYLOADS = [
   'ünïcödé ✓ \t tab',
 ];
 
+mkdirSync('/tmp/h-sec', { recursive: true });
 const LOCAL = mkdtempSync('/tmp/h-sec/metachar-');
 
 // ---------------------------------------------------------------- quoteArgv, locally
@@ -255,4 +256,5 @@ test.serial('paths with metacharacters (ssh key, known_hosts, kubeadmConfig) are
 
 test.after.always(async () => {
   await releaseLab(import.meta.url);
+  rmSync(LOCAL, { recursive: true, force: true });
 });

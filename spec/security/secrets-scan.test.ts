@@ -12,7 +12,7 @@
  */
 import test from 'ava';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { requireRoot, type Lab } from '../helpers/lab.js';
@@ -21,6 +21,7 @@ import { MAIN, ROOT, cli } from '../cli/run-cli.js';
 import { acquireLab, releaseLab } from './shared-lab.js';
 
 const execp = promisify(execFile);
+mkdirSync('/tmp/h-sec', { recursive: true });
 const LOCAL = mkdtempSync('/tmp/h-sec/secrets-');
 const SUDO_PASSWORD = 'lab-sudo-pw';
 const TMUX = ['-L', 'kubemend-sec98', '-f', '/dev/null'];
@@ -220,4 +221,6 @@ test.serial('recover in a terminal (tmux, whole scrollback), after a second pki-
 test.after.always(async () => {
   if (lab) await unwrapKubeadm(lab);
   await releaseLab(import.meta.url);
+  // the state folders hold backup archives with private keys
+  rmSync(LOCAL, { recursive: true, force: true });
 });
