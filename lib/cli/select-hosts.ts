@@ -11,7 +11,7 @@ import type { Transport } from '../transport/types.js';
 import { nodeReady } from '../kube/api.js';
 import { closeKube, kubeFor } from '../kube/session.js';
 import { EXIT, ExitError } from './exit.js';
-import { whilePrompting } from './io.js';
+import { promptOpen, whilePrompting } from './io.js';
 
 /** What helps an operator choose a host; 'unknown' when it could not be read in time. */
 export interface ChoiceFacts {
@@ -82,7 +82,9 @@ function gatherPlaybooks(facts: Map<string, ChoiceFacts>): Playbook[] {
 export async function gatherChoiceFacts(inventory: Inventory, transport: Transport, hosts: readonly Host[], timeoutMs = 10_000): Promise<Map<string, ChoiceFacts>> {
   const facts = new Map<string, ChoiceFacts>(hosts.map((h) => [h.name, { node: 'unknown', kubeletCert: 'unknown', ...(h.role === 'master' ? { apiserverCert: 'unknown' as const } : {}) }]));
   const stop = new AbortController();
-  const timer = setTimeout(() => stop.abort(), timeoutMs);
+  // the clock does not run out while a prompt is open (a sudo password asked by the transport)
+  const fire = () => (promptOpen() ? (timer = setTimeout(fire, 500)) : stop.abort());
+  let timer = setTimeout(fire, timeoutMs);
   try {
     const runs = gatherPlaybooks(facts).map((playbook) =>
       runPlaybook({ playbook, inventory, transport, hosts: [...hosts], dryRun: true, sinks: [], stop: stop.signal, abort: stop.signal }).catch(() => undefined),
@@ -175,19 +177,19 @@ export async function chooseHosts(a: {
   let offered: readonly Host[] = a.hosts.filter((h) => !a.subset.roles || a.subset.roles.includes(h.role));
   if (!offered.length) throw new ExitError(EXIT.usage, `${a.what}: no host of role ${a.subset.roles?.join('/')} to choose from; nothing was changed`);
   const prompts = await import('@inquirer/prompts');
-  return whilePrompting(async () => {
-    if (offered.length > FILTER_ABOVE) offered = await filterHosts(offered, a.select);
-    a.say(`reading Node states and certificate expiry of ${offered.length} host${offered.length > 1 ? 's' : ''} (read-only)...`);
-    const facts = await gatherChoiceFacts(a.inventory, a.transport, offered);
-    const choices = hostChoices(offered, facts, a.subset).map((c) => ('separator' in c ? new prompts.Separator(c.separator) : c));
-    const picked = await prompts.checkbox<string>(
+  if (offered.length > FILTER_ABOVE) offered = await whilePrompting(() => filterHosts(offered, a.select));
+  a.say(`reading Node states and certificate expiry of ${offered.length} host${offered.length > 1 ? 's' : ''} (read-only)...`);
+  const facts = await gatherChoiceFacts(a.inventory, a.transport, offered);
+  const choices = hostChoices(offered, facts, a.subset).map((c) => ('separator' in c ? new prompts.Separator(c.separator) : c));
+  const picked = await whilePrompting(() =>
+    prompts.checkbox<string>(
       { message: `${a.what}: choose the hosts (space toggles, a all, i invert, enter accepts)`, choices, pageSize: Math.min(choices.length, Math.max(5, (process.stderr.rows ?? 24) - 6)), loop: false },
       { output: process.stderr },
-    );
-    if (!picked.length) throw new ExitError(EXIT.usage, `${a.what}: no host selected; nothing was changed`);
-    const set = new Set(picked);
-    return a.hosts.filter((h) => set.has(h.name));
-  });
+    ),
+  );
+  if (!picked.length) throw new ExitError(EXIT.usage, `${a.what}: no host selected; nothing was changed`);
+  const set = new Set(picked);
+  return a.hosts.filter((h) => set.has(h.name));
 }
 
 /** ExitError(2) for a subset command without --limit and without a terminal to choose on. */
