@@ -46,8 +46,9 @@ export const renewFactsPhase: ClusterPhase<RenewOptions> = {
     const now = Date.now();
     const expired = new Map(ms.map((m) => [m.name, expiredLeaves(before[m.name]!, now)] as const).filter(([, e]) => e.length));
     const first = ctx.on(ms[0]!);
-    const etcd = parseEtcdHealth((await first.read(['sh', '-c', `${ETCDCTL} endpoint health --cluster 2>&1; exit 0`], { what: 'etcdctl endpoint health' })).stdout);
-    const api = (await first.read(kubectlArgv('get', '--raw', '/readyz'), { allowFail: true, what: 'kubectl get --raw /readyz' })).exitCode === 0;
+    // with expired certificates etcdctl and kubectl can only time out: not asked
+    const etcd = expired.size ? { healthy: [], unhealthy: [] } : parseEtcdHealth((await first.read(['sh', '-c', `${ETCDCTL} endpoint health --cluster 2>&1; exit 0`], { what: 'etcdctl endpoint health' })).stdout);
+    const api = !expired.size && (await first.read(kubectlArgv('get', '--raw', '/readyz'), { allowFail: true, what: 'kubectl get --raw /readyz' })).exitCode === 0;
     const why = notRollable(expired, etcd, api);
     if (why) {
       // nothing to keep available, and etcd gets no quorum until every master has valid certificates:

@@ -51,8 +51,11 @@ export const renewMastersPhase: HostPhase<RenewOptions> = {
       h.log(`${f} was a copy of admin.conf: replaced by the renewed one`);
     }
     await checkKubeletConf(h);
-    if (s.mode === 'rolling' && pods.includes('etcd')) await moveLeaderAway(h);
+    // kubeadm names each etcd member after its node: the masters restarted earlier in this run
+    const done = (h.shared.get('renew:restarted') as string[] | undefined) ?? [];
+    if (s.mode === 'rolling' && pods.includes('etcd')) await moveLeaderAway(h, done);
     await restartStaticPods(h, pods, s.mode === 'rolling');
+    h.shared.set('renew:restarted', [...done, h.host.name]);
     if (s.mode !== 'rolling') return;
     if (pods.includes('etcd')) {
       await waitRenew(h, `etcd healthy on all ${s.etcdMembers} members (asked on ${h.host.name})`, async () => {

@@ -18,3 +18,9 @@ test('the local member and whether it leads, from endpoint status; null when etc
 test('leadership goes only to another started voting member (not self, not unstarted, not a learner)', (t) => {
   t.deepEqual(otherMembers(MEMBERS, '651eaef10ed10b75'), ['3ff7122d35ec5cba']);
 });
+
+test('a member of an already restarted master is preferred', (t) => {
+  const m = MEMBERS.replace(/, true\n$/, ', false\n');
+  t.deepEqual(otherMembers(m, '651eaef10ed10b75'), ['3ff7122d35ec5cba', 'c6f1047770c35b42']);
+  t.deepEqual(otherMembers(m, '651eaef10ed10b75', ['m3']), ['c6f1047770c35b42', '3ff7122d35ec5cba']);
+});
