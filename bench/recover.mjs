@@ -54,13 +54,27 @@ const WORKERS = Array.from({ length: W }, (_, i) => `w${i + 1}`);
 const say = (s) => process.stderr.write(`[bench recover ${new Date().toISOString().slice(11, 19)}] ${s}\n`);
 const sec = (ms) => (ms / 1000).toFixed(1);
 
+// Ctrl-C / SIGTERM: the running command's process group is killed, the step fails, the lab is taken down.
+let interrupted = '';
+let current;
+for (const sig of ['SIGINT', 'SIGTERM']) {
+  process.on(sig, () => {
+    if (interrupted) return;
+    interrupted = sig;
+    say(`${sig}: stopping (the lab is taken down unless --keep)`);
+    if (current) try { process.kill(-current, 'SIGTERM'); } catch {}
+  });
+}
+
 /** Runs a command with a timeout (whole process group killed), output to LOGS/<log>.log; resolves {code, ms, out}. */
 function run(log, cmd, args, timeoutS) {
+  if (interrupted && log !== 'down') return Promise.resolve({ code: interrupted, ms: 0, out: `not run: ${interrupted}` });
   const file = join(LOGS, `${log}.log`);
   appendFileSync(file, `$ ${cmd} ${args.join(' ')}\n`);
   const t0 = Date.now();
   return new Promise((res) => {
     const p = spawn(cmd, args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    current = p.pid;
     let out = '';
     const take = (d) => { out += d; appendFileSync(file, d); };
     p.stdout.on('data', take);
@@ -72,8 +86,10 @@ function run(log, cmd, args, timeoutS) {
       setTimeout(() => { try { process.kill(-p.pid, 'SIGKILL'); } catch {} }, 10_000).unref();
     }, timeoutS * 1000);
     p.on('error', (e) => { out += String(e); });
-    p.on('close', (code) => {
+    p.on('close', (exit, signal) => {
+      const code = exit ?? `killed by ${signal}`;
       clearTimeout(timer);
+      if (current === p.pid) current = undefined;
       const ms = Date.now() - t0;
       appendFileSync(file, `# exit ${code}${timedOut ? ` (timed out after ${timeoutS}s)` : ''} in ${sec(ms)}s\n`);
       res({ code: timedOut ? 'timeout' : code, ms, out });
@@ -100,6 +116,7 @@ async function waitHealthy(what, timeoutS) {
   while (Date.now() - t0 < timeoutS * 1000) {
     const r = await run('status', LAB, ['status', '--json', '--dir', DIR], 120);
     if (r.code === 0) return Date.now() - t0;
+    if (interrupted) throw new Error(`${what}: ${interrupted}`);
     last = r.out.trim().split('\n').slice(-8).join('\n');
     await new Promise((s) => setTimeout(s, 5000));
   }
