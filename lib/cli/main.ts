@@ -75,7 +75,7 @@ export function buildProgram(getDeps: () => Promise<Deps>, setExit: (code: numbe
     .description('show what a run would do, changing nothing (facts are read from the hosts)')
     .requiredOption('-i, --inventory <file>', 'inventory file')
     .option('-o, --out <file>', 'write the plan as versioned JSON (kind kubemend-plan, version 1)')
-    .option('--state-dir <dir>', 'accepted for symmetry with run; a plan keeps no state')
+    .option('--state-dir <dir>', 'where earlier runs are kept (read for their backups; a plan writes nothing there)', defaultStateDir())
     .addOption(new Option('--log-format <format>', 'dry-run events on stderr as JSON lines too').choices(['text', 'json']).default('text'));
   addSelection(plan);
   addPlaybookFlags(plan);
@@ -83,7 +83,7 @@ export function buildProgram(getDeps: () => Promise<Deps>, setExit: (code: numbe
     .addHelpText('after', '\nExamples:\n  $ kubemend plan hello -i inventory.yaml\n  $ kubemend plan recover -i inventory.yaml --limit workers --out plan.json')
     .action(async (name: string, o: Record<string, any>) => {
       const pb = findPlaybook(name);
-      setExit(await planCommand(await getDeps(), name, { inventory: o.inventory, out: o.out, concurrency: o.concurrency, logFormat: o.logFormat, acceptNewHostKeys: o.acceptNewHostKeys, selection: selectionOf(o), rawOptions: pickPlaybookOptions(pb, o, flagKeys) }));
+      setExit(await planCommand(await getDeps(), name, { inventory: o.inventory, out: o.out, concurrency: o.concurrency, logFormat: o.logFormat, acceptNewHostKeys: o.acceptNewHostKeys, stateDir: o.stateDir, selection: selectionOf(o), rawOptions: pickPlaybookOptions(pb, o, flagKeys) }));
     });
 
   const run = program

@@ -33,6 +33,8 @@ export interface RunParams<O = unknown> {
   runId?: string;
   /** The run's folder under the state dir (real runs): phases find `{id, dir}` in `ctx.shared.get('run')` (backups pulled there). */
   runDir?: string;
+  /** The state dir holding every run's folder (plan and run): phases find it as `stateDir` in `ctx.shared.get('run')` (e.g. recover looks for earlier backups). */
+  stateDir?: string;
   sinks?: EventSink[];
   /** First interrupt: start no new work. */
   stop?: AbortSignal;
@@ -95,7 +97,7 @@ export async function runPlaybook<O>(p: RunParams<O>): Promise<RunResult> {
     captures: new Map(),
     facts: new Map(),
     secretCaptures: 0,
-    shared: new Map<string, unknown>([['run', { id: runId, dir: p.runDir }]]),
+    shared: new Map<string, unknown>([['run', { id: runId, dir: p.runDir, stateDir: p.stateDir }]]),
   };
   const failures: Failure[] = [];
   const selected = selectPhases(p.playbook.phases.map((ph) => ph.id), selection);

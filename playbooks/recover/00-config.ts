@@ -1,10 +1,9 @@
 /** Step 0 (config): find the cluster's own ClusterConfiguration BEFORE anything is changed; stop when there is none. */
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { defaultStateDir } from '../../lib/core/journal.js';
+import { join } from 'node:path';
 import type { ClusterPhase, PhaseContext } from '../../lib/core/types.js';
 import { writePrivate, localBackupDir } from '../../lib/backup/archive.js';
-import { type RecoverOptions, kubectlArgv, runDirOf } from './common.js';
+import { type RecoverOptions, kubectlArgv, runDirOf, stateDirOf } from './common.js';
 import { clusterDocs } from './config.js';
 
 /** The kubeadm-config file name kept in a run's backups folder. */
@@ -41,7 +40,7 @@ export const configPhase: ClusterPhase<RecoverOptions> = {
     const inv = ctx.inventory.kubeadmConfig;
     if (inv) got = { text: readFileSync(inv, 'utf8'), source: `inventory kubeadmConfig ${inv}` };
     const runDir = runDirOf(ctx);
-    const saved = got ? undefined : newestSavedConfig(runDir ? dirname(runDir) : defaultStateDir());
+    const saved = got ? undefined : newestSavedConfig(stateDirOf(ctx));
     if (saved) got = { text: readFileSync(saved, 'utf8'), source: `kubemend backup ${saved}` };
     if (!got) got = await fromCluster(ctx);
     if (!got) {

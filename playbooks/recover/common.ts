@@ -1,5 +1,7 @@
 /** What the recover phases share: the options, the chosen path, the run's id, waits, kubeadm calls. */
+import { dirname } from 'node:path';
 import { z } from 'zod';
+import { defaultStateDir } from '../../lib/core/journal.js';
 import type { Host } from '../../lib/inventory/types.js';
 import type { HostContext, PhaseContext } from '../../lib/core/types.js';
 import type { Arg } from '../../lib/core/secret.js';
@@ -50,6 +52,12 @@ export const rebuildsAll = onPath('full-rebuild', 'replace-ca');
 export function runIdOf(ctx: PhaseContext): string {
   const r = ctx.shared.get('run') as { id?: string } | undefined;
   return r?.id ?? 'plan';
+}
+
+/** The state dir with every run's folder (the CLI's --state-dir; the default one when not given). */
+export function stateDirOf(ctx: PhaseContext): string {
+  const r = ctx.shared.get('run') as { dir?: string; stateDir?: string } | undefined;
+  return r?.stateDir ?? (r?.dir ? dirname(r.dir) : defaultStateDir());
 }
 
 /** The run's folder on this machine (undefined in dry runs). */

@@ -17,6 +17,8 @@ export interface PlanArgs {
   concurrency: number;
   logFormat: 'text' | 'json';
   acceptNewHostKeys?: boolean;
+  /** Where earlier runs' folders are (a playbook may read them, e.g. recover's saved ClusterConfiguration). */
+  stateDir?: string;
   selection: Selection;
   rawOptions: Record<string, unknown>;
 }
@@ -29,7 +31,7 @@ export async function planCommand(deps: Deps, name: string, a: PlanArgs): Promis
   try {
     const { plan, result } = await buildPlan({
       playbook: p.playbook, inventory: p.inventory, transport, options: p.options, hosts: p.hosts, selection: p.selection,
-      concurrency: a.concurrency, stop: intr.stop, abort: intr.abort,
+      concurrency: a.concurrency, stop: intr.stop, abort: intr.abort, stateDir: a.stateDir,
       sinks: a.logFormat === 'json' ? [jsonRenderer((l) => process.stderr.write(l + '\n'))] : [],
     });
     if (a.out) {

@@ -71,7 +71,7 @@ export async function runCommand(deps: Deps, name: string | undefined, a: RunArg
     }
     const common = {
       playbook: p.playbook, inventory: p.inventory, transport, options: p.options, hosts: p.hosts, selection: p.selection,
-      concurrency: args.concurrency, stop: intr.stop, abort: intr.abort, completed: resume?.completed,
+      concurrency: args.concurrency, stop: intr.stop, abort: intr.abort, completed: resume?.completed, stateDir: args.stateDir,
     };
     const { plan, result: planned } = await buildPlan(common);
     (args.logFormat === 'json' ? err : out)(formatPlanSummary(plan)); // stdout stays pure JSON lines
