@@ -1,0 +1,162 @@
+/**
+ * `kubemend run recover` end to end on a 3 + 2 lab cluster (net 84), over real SSH, with the lab's
+ * own witnesses (real kubectl, etcdctl and openssl in `scripts/lab status --json`): the article's
+ * pki-wipe (with kubelet serving certs, so step 14's CSR approval is exercised), then a second run
+ * with nothing to do, one master wiped, and a CA replaced on purpose.
+ * The tests share one lab and run in order; each starts from the healthy cluster the one before left.
+ */
+import test from 'ava';
+import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { requireRoot, sharedLab, type Lab } from '../helpers/lab.js';
+import { MAIN, cli } from '../cli/run-cli.js';
+
+const LAB = { masters: 3, workers: 2, net: 84, servingCerts: true };
+const HOSTS = ['m1', 'm2', 'm3', 'w1', 'w2'];
+
+interface Status {
+  healthy: boolean;
+  problems: string[];
+  marker?: string;
+  cas: Record<string, string>;
+  nodes: Record<string, string>;
+  etcd: Record<string, string>;
+  workloads: Record<string, { node: string; ready: boolean; restartCount: number; startedAt: string }>;
+  hosts: Record<string, Record<string, { ca?: string; expired?: boolean }>>;
+}
+
+/** The lab's own view (openssl verify of every cert against every CA it has seen, kubectl, etcdctl). */
+async function status(lab: Lab): Promise<Status> {
+  const r = await lab.lab(['status', '--json']);
+  return JSON.parse(r.stdout) as Status;
+}
+
+/** Fingerprint of the cluster CA the lab sees in use. */
+function clusterCa(s: Status): string[] {
+  return Object.entries(s.cas).filter(([, role]) => role === 'kubernetes').map(([fp]) => fp);
+}
+
+/** sha256 of every file of the host's PKI and kubeconfigs, and the ids of running containers. */
+async function fingerprint(lab: Lab): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  for (const h of HOSTS) {
+    const r = await lab.exec(h, ['sh', '-c', 'find /etc/kubernetes /var/lib/kubelet/pki -type f -exec sha256sum {} + 2>/dev/null | sort; crictl ps -q | sort']);
+    out[h] = r.stdout;
+  }
+  return out;
+}
+
+/** The lab as it was before the first break (the witness for what must survive). */
+let healthy: Status | undefined;
+
+async function recover(extra: string[] = []) {
+  const state = mkdtempSync('/tmp/kubemend-recover-state-');
+  const lab = await sharedLab(LAB);
+  const r = await cli(MAIN, ['run', 'recover', '-i', lab.inventoryPath, '--yes', '--state-dir', state, ...extra]);
+  return { ...r, state, out: r.stdout + r.stderr };
+}
+
+/** Every check of the proof printed PASS, none FAIL, and the proof is in the journal too. */
+function assertProof(t: any, r: { out: string; state: string }): void {
+  t.regex(r.out, /proof of health:/);
+  t.notRegex(r.out, /^FAIL /m, r.out.slice(-3000));
+  for (const row of ['nodes Ready', 'etcd members healthy', 'workload pods Ready', 'pods restarted only for old tokens', "cluster's objects present", 'cluster-info carries the CA', 'kube-root-ca.crt carries the CA', 'extension-apiserver-authentication carries the CA', ...HOSTS.map((h) => `${h} certs chain to CA`)]) {
+    t.regex(r.out, new RegExp(`^PASS  ${row.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`, 'm'), `proof row: ${row}`);
+  }
+  const run = readdirSync(r.state)[0];
+  const journal = readFileSync(join(r.state, run, 'journal.jsonl'), 'utf8');
+  t.regex(journal, /proof of health/, 'the proof is journaled');
+}
+
+test.serial('plan recover after pki-wipe: the full-rebuild path per host, nothing changed on any host', async (t) => {
+  if (!requireRoot(t)) return;
+  const lab = await sharedLab(LAB);
+  healthy = await status(lab);
+  t.true(healthy.healthy, healthy.problems.join('; '));
+  const broke = await lab.lab(['break', 'pki-wipe']);
+  t.is(broke.code, 0, broke.stderr);
+  const before = await fingerprint(lab);
+  const state = mkdtempSync('/tmp/kubemend-recover-state-');
+  const r = await cli(MAIN, ['plan', 'recover', '-i', lab.inventoryPath, '--state-dir', state]);
+  t.is(r.code, 0, r.stderr);
+  t.regex(r.stdout + r.stderr, /full-rebuild/);
+  for (const phase of ['masters/clean', 'etcd/ca', 'first/control-plane', 'others/join', 'workers/rejoin', 'api/sa-tokens', 'verify']) t.true(r.stdout.includes(phase), `plan lists ${phase}`);
+  t.deepEqual(await fingerprint(lab), before, 'no file and no container changed on any host');
+});
+
+test.serial('run recover after pki-wipe (the article): one new CA everywhere, etcd and objects kept, only pods with old tokens restarted', async (t) => {
+  if (!requireRoot(t)) return;
+  const lab = await sharedLab(LAB);
+  const broken = await status(lab);
+  t.false(broken.healthy);
+  const r = await recover();
+  t.is(r.code, 0, r.out.slice(-4000));
+  t.regex(r.out, /path: full-rebuild/);
+  assertProof(t, r);
+  const s = await status(lab);
+  t.true(s.healthy, s.problems.join('; '));
+  t.is(clusterCa(s).length, 1, 'one cluster CA in use on every host');
+  for (const h of HOSTS) for (const [file, v] of Object.entries(s.hosts[h] ?? {})) if (v.ca && s.cas[v.ca] !== 'etcd-ca' && s.cas[v.ca] !== 'front-proxy-ca') t.is(s.cas[v.ca], 'kubernetes', `${h} ${file} chains to the cluster CA`);
+  t.truthy(healthy?.marker);
+  t.is(s.marker, healthy?.marker, 'the marker object made at lab up survived (etcd data kept)');
+  t.is(Object.values(s.etcd).filter((v) => v === 'healthy').length, 3);
+  // serverTLSBootstrap: every rejoined kubelet asked for a serving cert, and step 14 approved it
+  for (const h of ['w1', 'w2']) t.regex(r.out, new RegExp(`approved CSR \\S+ of node ${h}\\b`));
+  const csrs = await lab.exec('m1', ['kubectl', '--kubeconfig', '/etc/kubernetes/admin.conf', 'get', 'csr', '--no-headers']);
+  t.notRegex(csrs.stdout, /kubelet-serving\s+system:node:\S+\s+\S+\s+Pending/, 'no serving CSR of a node left pending');
+  for (const [id, w] of Object.entries(healthy?.workloads ?? {})) {
+    if (id.startsWith('apps/plain-')) t.is(s.workloads[id]?.startedAt, w.startedAt, `${id} kept running`);
+    if (id.startsWith('apps/sa-probe-')) t.is(s.workloads[id], undefined, `${id} (old token) was restarted`);
+  }
+});
+
+test.serial('run recover again on the repaired cluster: nothing to do, no certificate or container changed', async (t) => {
+  if (!requireRoot(t)) return;
+  const lab = await sharedLab(LAB);
+  const before = await fingerprint(lab);
+  const r = await recover();
+  t.is(r.code, 0, r.out.slice(-4000));
+  t.regex(r.out, /path: nothing-to-do/);
+  t.notRegex(r.out, /restarted pod/);
+  t.deepEqual(await fingerprint(lab), before);
+});
+
+test.serial('pki-wipe-one: the lost master rebuilt from the others, the CA kept, no pod restarted', async (t) => {
+  if (!requireRoot(t)) return;
+  const lab = await sharedLab(LAB);
+  const ca = clusterCa(await status(lab));
+  const before = await status(lab);
+  t.is((await lab.lab(['break', 'pki-wipe-one'])).code, 0);
+  const r = await recover();
+  t.is(r.code, 0, r.out.slice(-4000));
+  t.regex(r.out, /path: rebuild-one/);
+  t.notRegex(r.out, /restarted pod/);
+  assertProof(t, r);
+  const s = await status(lab);
+  t.true(s.healthy, s.problems.join('; '));
+  t.deepEqual(clusterCa(s), ca, 'the same CA');
+  t.deepEqual(Object.fromEntries(Object.entries(s.workloads).map(([k, v]) => [k, v.startedAt])), Object.fromEntries(Object.entries(before.workloads).map(([k, v]) => [k, v.startedAt])), 'every workload pod kept running');
+});
+
+test.serial('ca-compromised with --replace-ca: a new CA everywhere, the old one gone from the CA ConfigMaps', async (t) => {
+  if (!requireRoot(t)) return;
+  const lab = await sharedLab(LAB);
+  t.is((await lab.lab(['break', 'ca-compromised'])).code, 0);
+  const old = clusterCa(await status(lab));
+  const r = await recover(['--replace-ca']);
+  t.is(r.code, 0, r.out.slice(-4000));
+  t.regex(r.out, /path: replace-ca/);
+  assertProof(t, r);
+  t.regex(r.out, /cluster-info carries the CA\s+new CA only \(old CA gone\)/);
+  t.regex(r.out, /extension-apiserver-authentication carries the CA\s+new CA only \(old CA gone\)/);
+  const s = await status(lab);
+  t.true(s.healthy, s.problems.join('; '));
+  const now = clusterCa(s);
+  t.is(now.length, 1);
+  t.false(old.includes(now[0]), 'the CA was replaced');
+});
+
+test.after.always(async () => {
+  if (process.getuid?.() !== 0) return;
+  await (await sharedLab(LAB).catch(() => undefined))?.down();
+});
