@@ -12,7 +12,7 @@
  */
 import test from 'ava';
 import { spawn } from 'node:child_process';
-import { appendFileSync, existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { openJournal, readJournal } from '../../lib/core/journal.js';
 import type { StampedEvent } from '../../lib/core/events.js';
@@ -36,6 +36,16 @@ let usedLab = false;
 function getLab(): Promise<Lab> {
   usedLab = true;
   return sharedLab(LAB);
+}
+
+/** The runs' state folders (their backups hold private keys): removed when the file ends. */
+const states: string[] = [];
+
+/** A new state folder for one run. */
+function stateDir(): string {
+  const d = mkdtempSync('/tmp/kubemend-resume-state-');
+  states.push(d);
+  return d;
 }
 
 /** Length of a whole recover run on this lab (ms), measured by the join-failure scenario. */
@@ -163,7 +173,7 @@ test.serial('m2 fails in the middle of its join: the run stops there, nothing la
   t.is((await lab.lab(['break', 'pki-wipe'])).code, 0);
   const put = await lab.exec('m2', ['sh', '-c', 'cat > /root/kubeadm-faulty && chmod 0755 /root/kubeadm-faulty && mount --bind /root/kubeadm-faulty /usr/local/bin/kubeadm'], { input: FAULTY_KUBEADM });
   t.is(put.code, 0, put.stderr);
-  const state = mkdtempSync('/tmp/kubemend-resume-state-');
+  const state = stateDir();
   let t0 = Date.now();
   let r;
   try {
@@ -212,7 +222,7 @@ for (const [i, seed] of SEEDS.entries()) {
     const length = runMs || 120_000; // the scenario before measured it; a fallback when it failed
     const fraction = (i + 0.1 + 0.8 * prng(seed)()) / SEEDS.length; // inside the seed's third of the run
     const delay = Math.round(fraction * length);
-    const state = mkdtempSync('/tmp/kubemend-resume-state-');
+    const state = stateDir();
     const run = startKubemend(['run', 'recover', '-i', lab.inventoryPath, '--yes', '--state-dir', state]);
     // the clock starts when the run's journal exists (after the plan), as the measured length does
     const started = Date.now();
@@ -242,6 +252,7 @@ for (const [i, seed] of SEEDS.entries()) {
 }
 
 test.after.always(async () => {
+  for (const d of states) rmSync(d, { recursive: true, force: true });
   if (process.getuid?.() !== 0 || !usedLab) return;
   await (await sharedLab(LAB).catch(() => undefined))?.down();
 });
