@@ -6,7 +6,7 @@
  */
 import test from 'ava';
 import { execFile } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { type Lab, requireRoot, sharedLab } from '../helpers/lab.js';
@@ -21,17 +21,22 @@ const MASTERS = ['m1', 'm2', 'm3'];
 const DAY = 86_400_000;
 const exec = promisify(execFile);
 let lab: Lab | undefined;
+const stateDirs: string[] = [];
 
 test.before(async () => {
   if (process.getuid?.() === 0) lab = await sharedLab(LAB);
 });
 test.after.always(async () => {
+  // the runs' folders hold the pulled backups, private keys included
+  for (const d of stateDirs) rmSync(d, { recursive: true, force: true });
   if (lab && !process.env.KEEP_LAB) await lab.down();
 });
 
 function stateDir(): string {
   mkdirSync('/tmp/h-renew', { recursive: true });
-  return mkdtempSync('/tmp/h-renew/state-');
+  const d = mkdtempSync('/tmp/h-renew/state-');
+  stateDirs.push(d);
+  return d;
 }
 
 async function allCerts(l: Lab): Promise<Map<string, Map<string, Seen>>> {
