@@ -27,7 +27,8 @@ const { values: o } = parseArgs({
   options: {
     workers: { type: 'string', default: '50' },
     batches: { type: 'string', default: '1,5,10,25,50' },
-    'batch-size': { type: 'string' },
+    'batch-size': { type: 'string', default: '20%' },
+    only: { type: 'string', default: 'hand,recover,sweep' },
     net: { type: 'string', default: '86' },
     'dir-base': { type: 'string', default: '/tmp/kubemend-bench-recover' },
     doc: { type: 'string', default: join(ROOT, 'docs/benchmarks.md') },
@@ -41,10 +42,15 @@ if (!Number.isInteger(W) || W < 1 || BATCHES.some((b) => !Number.isInteger(b) ||
   process.stderr.write('scripts/bench recover: --workers and --batches take positive integers\n');
   process.exit(2);
 }
-// B0: 20% of the workers (at least 1, at most 10): a 50-worker cluster keeps 80% of its workers
-// serving while a batch rejoins, and 5 batches of 10 is what an operator would choose; the sweep
-// below shows what other sizes cost.
-const B0 = o['batch-size'] ? Number(o['batch-size']) : Math.max(1, Math.min(10, Math.round(W * 0.2)));
+// B0: 20% of the workers: a cluster keeps 80% of its workers serving while a batch rejoins, and
+// at 50 workers 5 batches of 10 is what an operator would choose; the sweep shows other sizes.
+// (Given as a percentage: recover's --batch-size takes "N%" or a JSON number.)
+const B0 = o['batch-size'];
+const ONLY = new Set(o.only.split(','));
+if ([...ONLY].some((x) => !['hand', 'recover', 'sweep'].includes(x))) {
+  process.stderr.write('scripts/bench recover: --only takes hand,recover,sweep\n');
+  process.exit(2);
+}
 const BASE = resolve(o['dir-base']);
 const DIR = join(BASE, 'lab');
 const LOGS = join(BASE, 'logs');
@@ -174,9 +180,9 @@ async function main() {
   rmSync(LOGS, { recursive: true, force: true });
   mkdirSync(LOGS, { recursive: true });
   madeLab = true;
-  const R = {
+  const R = PARTIAL = {
     date: new Date().toISOString(), host: hostname(), cpu: `${cpus().length} x ${cpus()[0]?.model ?? '?'}`, memGiB: Math.round(totalmem() / 2 ** 30),
-    load: loadavg().map((x) => x.toFixed(1)).join(' '), workers: W, b0: B0, batches: BATCHES, net: o.net,
+    load: loadavg().map((x) => x.toFixed(1)).join(' '), workers: W, b0: B0, batches: BATCHES, net: o.net, only: o.only,
   };
   say(`3 masters + ${W} workers on net ${o.net} in ${DIR}; recover --batch-size ${B0}; sweep ${BATCHES.join(',')}; load ${R.load}; logs in ${LOGS}`);
 
@@ -188,6 +194,7 @@ async function main() {
   say(`lab up in ${sec(up.ms)}s, healthy at ${R.upHealthyS.toFixed(1)}s`);
 
   // 2. by hand
+  if (ONLY.has('hand')) {
   await lab('break-hand', ['break', 'pki-wipe'], 300);
   say('by hand: spec/lab/solve-by-hand.sh');
   const hand = await must('spec/lab/solve-by-hand.sh', 'solve-by-hand', SOLVE, [DIR], 1800 + 30 * W);
@@ -195,8 +202,10 @@ async function main() {
   R.handSteps = solveSteps(hand.out);
   R.handHealthyAfterS = (await waitHealthy('after solve-by-hand.sh', 600)) / 1000;
   say(`by hand: ${sec(hand.ms)}s (healthy ${R.handHealthyAfterS.toFixed(1)}s after)`);
+  }
 
   // 3. kubemend recover
+  if (ONLY.has('recover')) {
   await lab('break-recover', ['break', 'pki-wipe'], 300);
   const stRec = join(BASE, 'state-recover');
   rmSync(stRec, { recursive: true, force: true });
@@ -206,12 +215,14 @@ async function main() {
   const recEvents = journal(stRec);
   R.recoverPhases = phases(recEvents);
   R.recoverBatches = batches(recEvents, 'workers/rejoin');
+  R.b0Hosts = R.recoverBatches[0]?.hosts;
   R.recoverHealthyAfterS = (await waitHealthy('after kubemend run recover', 600)) / 1000;
   say(`kubemend recover: ${sec(rec.ms)}s (healthy ${R.recoverHealthyAfterS.toFixed(1)}s after)`);
+  }
 
   // 4. sweep
   R.sweep = [];
-  for (const b of BATCHES) {
+  for (const b of ONLY.has('sweep') ? BATCHES : []) {
     await lab(`break-workers-b${b}`, ['break', 'worker-pki', '--hosts', WORKERS.join(',')], 300);
     const st = join(BASE, `state-rejoin-b${b}`);
     rmSync(st, { recursive: true, force: true });
@@ -227,45 +238,37 @@ async function main() {
     R.sweep.push(row);
     say(`batch ${b}: ${sec(r.ms)}s, ${row.n} batches, ${row.mean.toFixed(1)}s per batch (${rejoined} hosts ok, ${skipped} skipped)`);
   }
-  writeFileSync(join(BASE, 'results.json'), JSON.stringify(R, null, 2) + '\n');
   return R;
 }
 
-/** The results as markdown (the block between the bench:recover markers). */
+/** The results as markdown (the block between the bench:recover markers); missing parts (--only) are left out. */
 function markdown(R) {
   const small = R.workers < 50;
-  const cmd = `scripts/bench recover --workers ${R.workers} --batches ${R.batches.join(',')} --net ${R.net}${R.b0 !== Math.max(1, Math.min(10, Math.round(R.workers * 0.2))) ? ` --batch-size ${R.b0}` : ''}`;
+  const cmd = `scripts/bench recover --workers ${R.workers} --batches ${R.batches.join(',')} --net ${R.net}${R.b0 !== '20%' ? ` --batch-size ${R.b0}` : ''}${R.only !== 'hand,recover,sweep' ? ` --only ${R.only}` : ''}`;
+  const has = (k) => R[k] !== undefined;
   const ratio = R.handS / R.recoverS;
-  const per = R.sweep.map((x) => x.mean);
+  const per = (R.sweep ?? []).map((x) => x.mean);
   const spread = per.length ? Math.max(...per) / Math.min(...per) : NaN;
+  const rows = [[`lab up (3 + ${R.workers}), until \`status\` healthy`, `${R.upS.toFixed(1)} s, healthy at ${R.upHealthyS.toFixed(1)} s`]];
+  if (has('handS')) rows.push(['by hand (`spec/lab/solve-by-hand.sh`)', `**${R.handS.toFixed(1)} s** (+${R.handHealthyAfterS.toFixed(1)} s until \`status\` healthy)`]);
+  if (has('recoverS')) rows.push([`\`kubemend run recover --batch-size ${R.b0}\` (${R.b0Hosts ?? '?'} per batch)`, `**${R.recoverS.toFixed(1)} s** (+${R.recoverHealthyAfterS.toFixed(1)} s until \`status\` healthy)`]);
+  if (has('handS') && has('recoverS')) rows.push(['by hand / kubemend', `**${ratio.toFixed(2)}x** (goal ≥ 5x: ${ratio >= 5 ? 'met' : 'missed'})`]);
   const lines = [
     `### Measured ${R.date.slice(0, 16).replace('T', ' ')} UTC: 3 masters + ${R.workers} workers`,
     '',
     ...(small ? [`**Small-lab numbers (3 + ${R.workers}), NOT the 3 + 50 measurement**, taken under load average ${R.load} (1/5/15 min) at start on a shared machine; they check the script, not the goals.`, ''] : []),
     `Machine: ${R.host}, ${R.cpu}, ${R.memGiB} GiB; load average at start ${R.load}. Reproduce: \`${cmd}\`.`,
     '',
-    table(['what', 'wall time'], [
-      [`lab up (3 + ${R.workers}), until \`status\` healthy`, `${R.upS.toFixed(1)} s, healthy at ${R.upHealthyS.toFixed(1)} s`],
-      ['by hand (`spec/lab/solve-by-hand.sh`)', `**${R.handS.toFixed(1)} s** (+${R.handHealthyAfterS.toFixed(1)} s until \`status\` healthy)`],
-      [`\`kubemend run recover --batch-size ${R.b0}\``, `**${R.recoverS.toFixed(1)} s** (+${R.recoverHealthyAfterS.toFixed(1)} s until \`status\` healthy)`],
-      ['by hand / kubemend', `**${ratio.toFixed(2)}x** (goal ≥ 5x: ${ratio >= 5 ? 'met' : 'missed'})`],
-    ]),
-    '',
-    `kubemend recover by phase (journal phase-start → phase-end; phases run one after the other, so this is the critical path):`,
-    '',
-    table(['phase', 'starts at (s)', 'duration (s)', 'hosts', 'status'], R.recoverPhases.map((p) => [`\`${p.phase}\``, p.at.toFixed(1), p.s.toFixed(1), String(p.hosts), p.status])),
-    '',
-    `By hand, by step (\`[solve Ns]\` lines, whole seconds):`,
-    '',
-    table(['step', 'starts at (s)', 'duration (s)'], R.handSteps.map((s) => [s.step, String(s.at), String(s.s)])),
-    '',
-    `Rolling rejoin per batch size (\`scripts/lab break worker-pki\` on all ${R.workers} workers, then \`kubemend run rejoin-workers --batch-size B --limit <all workers>\`; a batch = its \`batch\` event → its \`gate\` event):`,
-    '',
-    table(['B', 'total (s)', 'batches', 'mean per batch (s)', 'min-max (s)', 'rejoined / skipped'], R.sweep.map((x) => [String(x.b), x.s.toFixed(1), String(x.n), x.mean.toFixed(1), `${x.min.toFixed(1)}-${x.max.toFixed(1)}`, `${x.rejoined} / ${x.skipped}`])),
-    '',
-    `Per-batch time flat as the batch grows (goal): largest mean / smallest mean = ${spread.toFixed(2)}x (B ${R.batches[0]} → ${R.batches.at(-1)}).`,
+    table(['what', 'wall time'], rows),
     '',
   ];
+  if (has('recoverPhases')) lines.push('kubemend recover by phase (journal phase-start → phase-end; phases run one after the other, so this is the critical path):', '',
+    table(['phase', 'starts at (s)', 'duration (s)', 'hosts', 'status'], R.recoverPhases.map((p) => [`\`${p.phase}\``, p.at.toFixed(1), p.s.toFixed(1), String(p.hosts), p.status])), '');
+  if (has('handSteps')) lines.push('By hand, by step (`[solve Ns]` lines, whole seconds):', '',
+    table(['step', 'starts at (s)', 'duration (s)'], R.handSteps.map((x) => [x.step, String(x.at), String(x.s)])), '');
+  if (per.length) lines.push(`Rolling rejoin per batch size (\`scripts/lab break worker-pki\` on all ${R.workers} workers, then \`kubemend run rejoin-workers --batch-size B --limit <all workers>\`; a batch = its \`batch\` event → its \`gate\` event):`, '',
+    table(['B', 'total (s)', 'batches', 'mean per batch (s)', 'min-max (s)', 'rejoined / skipped'], R.sweep.map((x) => [String(x.b), x.s.toFixed(1), String(x.n), x.mean.toFixed(1), `${x.min.toFixed(1)}-${x.max.toFixed(1)}`, `${x.rejoined} / ${x.skipped}`])), '',
+    `Per-batch time flat as the batch grows (goal): largest mean / smallest mean = ${spread.toFixed(2)}x (B ${R.batches[0]} → ${R.batches.at(-1)}).`, '');
   return lines.join('\n');
 }
 
@@ -282,6 +285,7 @@ function writeDoc(file, md) {
 }
 
 let code = 0;
+let PARTIAL;
 let madeLab = false;
 try {
   const R = await main();
@@ -292,6 +296,7 @@ try {
   process.stderr.write(`scripts/bench recover: ${e.message}\n`);
   code = 1;
 } finally {
+  if (PARTIAL) writeFileSync(join(BASE, 'results.json'), JSON.stringify(PARTIAL, null, 2) + '\n');
   if (madeLab && !o.keep) {
     say('lab down');
     const r = await run('down', LAB, ['down', '--dir', DIR, '--net', o.net], 600);
