@@ -135,7 +135,7 @@ export function hostContext<O>(state: RunState, phase: string, host: Host): Host
           raw = (await fn()).trim();
         } catch (err) {
           if (!secret) throw err;
-          throw new Error(`capture ${name}: ${err instanceof CommandError ? `${err.what}: exit ${err.result.exitCode}` : 'failed'}`);
+          throw new Error(`capture ${name}: ${err instanceof CommandError ? `${err.what}: exit ${err.result.exitCode}` : err instanceof Error ? err.message : 'failed'}`); // a CommandError's message holds the output, which may be the secret
         }
         if (secret) registerSecret(raw, name);
         value = secret ? new Secret(name, raw) : raw;

@@ -2,7 +2,7 @@
 import type { HostContext, HostPhase } from '../../lib/core/types.js';
 import { firstMaster } from '../../lib/core/hosts.js';
 import { CA_CRT } from '../../lib/facts/paths.js';
-import { type RecoverOptions, kubeadm, onPath } from './common.js';
+import { type RecoverOptions, createToken, kubeadm, onPath, secretLine } from './common.js';
 
 /** sha256 of the CA's SubjectPublicKeyInfo (DER), as kubeadm's --discovery-token-ca-cert-hash wants. */
 export async function caCertHash(h: HostContext): Promise<string> {
@@ -21,9 +21,9 @@ export const uploadCertsPhase: HostPhase<RecoverOptions> = {
   rerunOnResume: true,
   shouldRun: onPath('full-rebuild', 'replace-ca'),
   async run(h) {
-    const key = await h.capture('certificate-key', async () => (await h.run(['kubeadm', 'certs', 'certificate-key'], { what: 'kubeadm certs certificate-key' })).stdout, { secret: true });
+    const key = await h.capture('certificate-key', async () => secretLine((await h.run(['kubeadm', 'certs', 'certificate-key'], { what: 'kubeadm certs certificate-key' })).stdout, 'certificate-key', `${h.host.name}: kubeadm certs certificate-key`), { secret: true });
     await kubeadm(h, ['init', 'phase', 'upload-certs', '--upload-certs', '--certificate-key', key], 'kubeadm init phase upload-certs');
-    await h.capture('cp-join-token', async () => (await h.run(['kubeadm', 'token', 'create', '--ttl', '2h'], { what: 'kubeadm token create' })).stdout, { secret: true });
+    await h.capture('cp-join-token', () => createToken(h, '2h'), { secret: true });
     await caCertHash(h);
   },
 };

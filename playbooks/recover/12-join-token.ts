@@ -1,7 +1,7 @@
 /** Step 12: first master: a fresh join token (Secret) and the CA pin hash, for the workers' rejoin. */
 import type { HostPhase } from '../../lib/core/types.js';
 import { firstMaster } from '../../lib/core/hosts.js';
-import { type RecoverOptions, decision } from './common.js';
+import { type RecoverOptions, createToken, decision } from './common.js';
 import { caCertHash } from './07-upload-certs.js';
 
 /** Step 12: captures `join-token` (Secret) and `ca-cert-hash`. */
@@ -13,7 +13,7 @@ export const joinTokenPhase: HostPhase<RecoverOptions> = {
   rerunOnResume: true,
   shouldRun: (ctx) => decision(ctx).path !== 'nothing-to-do',
   async run(h) {
-    await h.capture('join-token', async () => (await h.run(['kubeadm', 'token', 'create', '--ttl', '2h'], { what: 'kubeadm token create' })).stdout, { secret: true });
+    await h.capture('join-token', () => createToken(h, '2h'), { secret: true });
     if (!h.has('ca-cert-hash')) await caCertHash(h);
   },
 };

@@ -10,6 +10,7 @@ import { Secret } from '../../lib/core/secret.js';
 import type { CountOrPercent, HostContext, HostPhase, PhaseContext } from '../../lib/core/types.js';
 import { pauseEviction, restoreEviction } from '../../lib/kube/eviction.js';
 import { CA_CERT_PATH, CLUSTER_CA, JOIN_TOKEN } from '../../lib/kube/names.js';
+import { createToken } from './common.js';
 import { caCertHash } from '../../lib/kube/pin.js';
 import { closeKube, kubeFor } from '../../lib/kube/session.js';
 import { nodeReady } from '../../lib/kube/api.js';
@@ -63,7 +64,7 @@ function joinToken(ctx: PhaseContext): Promise<Secret> {
   let p = ctx.shared.get(MINTED) as Promise<Secret> | undefined;
   if (!p) {
     const first = ctx.on(inventoryFirst(ctx));
-    p = first.capture(JOIN_TOKEN, async () => (await first.run(['kubeadm', 'token', 'create', '--ttl', '1h'], { what: 'kubeadm token create' })).stdout, { secret: true });
+    p = first.capture(JOIN_TOKEN, () => createToken(first, '1h'), { secret: true });
     ctx.shared.set(MINTED, p);
     p.catch(() => ctx.shared.delete(MINTED));
   }

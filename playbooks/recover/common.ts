@@ -65,6 +65,24 @@ export function runDirOf(ctx: PhaseContext): string | undefined {
   return (ctx.shared.get('run') as { dir?: string } | undefined)?.dir;
 }
 
+/** A bootstrap token as kubeadm prints it (`[a-z0-9]{6}.[a-z0-9]{16}`). */
+const TOKEN_LINE = /^[a-z0-9]{6}\.[a-z0-9]{16}$/;
+/** A certificate key as `kubeadm certs certificate-key` prints it (32 bytes, hex). */
+const KEY_LINE = /^[0-9a-f]{64}$/;
+
+/** The one line of `stdout` that has the shape of `what`; throws (without echoing the output) when none has. */
+export function secretLine(stdout: string, shape: 'token' | 'certificate-key', doing: string): string {
+  const re = shape === 'token' ? TOKEN_LINE : KEY_LINE;
+  const lines = stdout.split('\n').map((l) => l.trim()).filter((l) => re.test(l));
+  if (lines.length !== 1) throw new Error(`${doing} printed ${lines.length ? 'more than one' : 'no'} ${shape === 'token' ? 'bootstrap token' : 'certificate key'} (${stdout.split('\n').filter(Boolean).length} lines of output, not shown: they may hold secrets); nothing was changed with it`);
+  return lines[0];
+}
+
+/** `kubeadm token create --ttl TTL` on `h`, the token checked for its shape before any use. */
+export async function createToken(h: HostContext, ttl: string): Promise<string> {
+  return secretLine((await h.run(['kubeadm', 'token', 'create', '--ttl', ttl], { what: 'kubeadm token create' })).stdout, 'token', `${h.host.name}: kubeadm token create`);
+}
+
 /** `kubeadm ARGS --config <kubemend's config>`. */
 export function kubeadm(h: HostContext, args: readonly Arg[], what?: string) {
   return h.run(['kubeadm', ...args, '--config', KUBEADM_CONFIG], { what: what ?? `kubeadm ${args.join(' ')}`, timeoutMs: 300_000 });
