@@ -13,6 +13,10 @@ export const bootstrapTokenPhase: HostPhase<RecoverOptions> = {
   shouldRun: rebuildsAll,
   async run(h) {
     await waitApiserver(h, h);
-    await kubeadm(h, ['init', 'phase', 'bootstrap-token']);
+    const r = await kubeadm(h, ['init', 'phase', 'bootstrap-token']);
+    // kubeadm made a 24 h token for the phase ("Using token: ID.SECRET"); the joins use tokens of
+    // their own, so do not leave a live credential behind: delete it by its id (not secret)
+    const id = /Using token: ([a-z0-9]{6})\.[a-z0-9]{16}/.exec(r.stdout)?.[1];
+    if (id) await h.run(['kubeadm', 'token', 'delete', id], { what: `kubeadm token delete ${id} (made by the bootstrap-token phase)` });
   },
 };
