@@ -10,8 +10,9 @@
 // break pki-wipe, time `kubemend run recover --batch-size B0`, check exit 0 and healthy, phases
 // from the journal; for each B: break worker-pki on every worker, time `kubemend run
 // rejoin-workers --batch-size B --limit <every worker>`, batches from the journal's batch/gate
-// events. Every command has a timeout; its output goes to DIR-BASE/logs/. The lab is taken down
-// at the end (also on failure) unless --keep.
+// events. Every command has a timeout; its output goes to DIR-BASE/logs/. The lab and the run
+// state folders (backups hold private keys) are removed at the end (the lab also on failure)
+// unless --keep; the parsed figures stay in DIR-BASE/results.json.
 import { spawn } from 'node:child_process';
 import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, hostname, loadavg, totalmem } from 'node:os';
@@ -213,6 +214,7 @@ async function main() {
   const rec = await must('kubemend run recover', 'recover', 'node', [CLI, 'run', 'recover', '-i', INV, '--yes', '--state-dir', stRec, '--batch-size', String(B0)], 1800 + 30 * W);
   R.recoverS = rec.ms / 1000;
   const recEvents = journal(stRec);
+  if (!o.keep) rmSync(stRec, { recursive: true, force: true }); // its backup archives hold private keys
   R.recoverPhases = phases(recEvents);
   R.recoverBatches = batches(recEvents, 'workers/rejoin');
   R.b0Hosts = R.recoverBatches[0]?.hosts;
@@ -230,6 +232,7 @@ async function main() {
     const r = await must(`kubemend run rejoin-workers --batch-size ${b}`, `rejoin-b${b}`, 'node',
       [CLI, 'run', 'rejoin-workers', '-i', INV, '--yes', '--state-dir', st, '--batch-size', String(b), '--limit', WORKERS.join(',')], 1800 + 60 * W);
     const ev = journal(st);
+    if (!o.keep) rmSync(st, { recursive: true, force: true });
     const bs = batches(ev, 'workers/rejoin');
     const rejoined = ev.filter((e) => e.kind === 'host-end' && e.phase === 'workers/rejoin' && e.status === 'ok').length;
     const skipped = ev.filter((e) => e.kind === 'log' && e.phase === 'workers/rejoin' && /^skipped/.test(e.message)).length;
