@@ -300,6 +300,7 @@ try {
   code = 1;
 } finally {
   if (PARTIAL) writeFileSync(join(BASE, 'results.json'), JSON.stringify(PARTIAL, null, 2) + '\n');
+  if (!o.keep && existsSync(BASE)) for (const d of readdirSync(BASE)) if (d.startsWith('state-')) rmSync(join(BASE, d), { recursive: true, force: true });
   if (madeLab && !o.keep) {
     say('lab down');
     const r = await run('down', LAB, ['down', '--dir', DIR, '--net', o.net], 600);
