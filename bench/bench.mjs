@@ -102,7 +102,7 @@ function command(client, k, mode, ctx) {
     else delete env.KUBEMEND_SSH_KEX;
     const main = join(ROOT, 'dist/lib/cli/main.js');
     const inv = join(dir, 'bench-inventory.yaml');
-    if (k === 1) return { argv: ['node', main, 'exec', '-i', inv, '--concurrency', String(n), '--', 'echo', 'bench', '1'], env };
+    if (k === 1) return { argv: ['node', main, 'exec', '-i', inv, '--limit', 'all', '--concurrency', String(n), '--', 'echo', 'bench', '1'], env };
     return { argv: ['node', main, 'run', 'bench-seq', '-i', inv, '--yes', '--concurrency', String(n), '--state-dir', join(work, 'runs'), '--count', String(k)], env };
   }
   if (client === 'floor') {
