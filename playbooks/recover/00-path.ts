@@ -1,28 +1,15 @@
 /** Step 0 (facts): gather every host's PKI facts and announce the repair path (journaled). */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import type { ClusterPhase, PhaseContext } from '../../lib/core/types.js';
+import type { ClusterPhase } from '../../lib/core/types.js';
 import { pkiState } from '../../lib/facts/pki.js';
 import { ADMIN_CONF, CA_CRT } from '../../lib/facts/paths.js';
-import { type PathDecision, type RecoverOptions, runDirOf } from './common.js';
+import { type PathDecision, type RecoverOptions, readRunFile, writeRunFile } from './common.js';
 import { type HostPki, choosePath } from './path.js';
 
 /** Control-plane files a whole master has besides its CAs. */
 const CP_FILES = [ADMIN_CONF, '/etc/kubernetes/kubelet.conf', '/etc/kubernetes/manifests/kube-apiserver.yaml', '/etc/kubernetes/manifests/etcd.yaml', '/etc/kubernetes/pki/apiserver.crt'];
 
+/** Where the chosen path is kept in the run folder. */
 const CHOICE = 'recover-path.json';
-
-/** The path a resumed run chose when it started (kept in its run folder). */
-function chosenBefore(ctx: PhaseContext): PathDecision | undefined {
-  const dir = runDirOf(ctx);
-  return dir && existsSync(join(dir, CHOICE)) ? (JSON.parse(readFileSync(join(dir, CHOICE), 'utf8')) as PathDecision) : undefined;
-}
-
-/** Keep the chosen path in the run folder for a resume (real runs only: dry runs have no folder). */
-function keepChoice(ctx: PhaseContext, d: PathDecision): void {
-  const dir = runDirOf(ctx);
-  if (dir) writeFileSync(join(dir, CHOICE), JSON.stringify(d, null, 1) + '\n');
-}
 
 /** Step 0: facts of every host, then the path (a resumed run keeps the path it chose first). */
 export const pathPhase: ClusterPhase<RecoverOptions> = {
@@ -45,7 +32,7 @@ export const pathPhase: ClusterPhase<RecoverOptions> = {
       seen.set(what, [...(seen.get(what) ?? []), h.name]);
     }
     for (const [what, names] of seen) ctx.log(`${names.join(', ')}: ${what}`);
-    const earlier = chosenBefore(ctx);
+    const earlier = readRunFile<PathDecision>(ctx, CHOICE);
     if (earlier) {
       // a resumed run: the facts now show a half-repaired cluster, which would look like another path
       ctx.shared.set('recover:path', earlier);
@@ -60,7 +47,7 @@ export const pathPhase: ClusterPhase<RecoverOptions> = {
       oldCa = { fingerprint: holder.pki.ca!, pem };
     }
     ctx.shared.set('recover:path', { ...d, oldCa });
-    keepChoice(ctx, { ...d, oldCa });
+    writeRunFile(ctx, CHOICE, { ...d, oldCa }); // a resume keeps this path
     ctx.log(`path: ${d.path} (${d.reason})${d.lost.length ? `; masters rebuilt: ${d.lost.join(', ')}` : ''}`);
   },
 };

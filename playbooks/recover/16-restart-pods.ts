@@ -50,9 +50,10 @@ export const restartPods: ClusterPhase<RecoverOptions> = {
   async run(ctx) {
     await ctx.wet('delete pods that use a blanked token Secret (kube-system first), wait for their replacements; others untouched', async () => {
       const kube = await kubeFor(ctx);
-      const blanked = new Set((ctx.shared.get(BLANKED) as string[] | undefined) ?? (await kube.secretsOfType(SA_TOKEN_TYPE)).map((s) => `${s.metadata!.namespace}/${s.metadata!.name}`));
+      const tokenSecrets = await kube.secretsOfType(SA_TOKEN_TYPE);
+      const blanked = new Set((ctx.shared.get(BLANKED) as string[] | undefined) ?? tokenSecrets.map((s) => `${s.metadata!.namespace}/${s.metadata!.name}`));
       const saSecrets = new Map<string, string[]>();
-      for (const s of await kube.secretsOfType(SA_TOKEN_TYPE)) {
+      for (const s of tokenSecrets) {
         const sa = s.metadata?.annotations?.['kubernetes.io/service-account.name'];
         if (!sa) continue;
         const k = `${s.metadata!.namespace}/${sa}`;

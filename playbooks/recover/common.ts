@@ -1,5 +1,6 @@
 /** What the recover phases share: the options, the chosen path, the run's id, waits, kubeadm calls. */
-import { dirname } from 'node:path';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { z } from 'zod';
 import { defaultStateDir } from '../../lib/core/journal.js';
 import { countOrPercent } from '../../lib/core/options.js';
@@ -83,6 +84,19 @@ export function secretLine(stdout: string, shape: 'token' | 'certificate-key', d
 /** `kubeadm token create --ttl TTL` on `h`, the token checked for its shape before any use. */
 export async function createToken(h: HostContext, ttl: string): Promise<string> {
   return secretLine((await h.run(['kubeadm', 'token', 'create', '--ttl', ttl], { what: 'kubeadm token create' })).stdout, 'token', `${h.host.name}: kubeadm token create`);
+}
+
+/** A JSON file this run kept in its folder (a resumed run reads what the first attempt wrote); undefined in dry runs or when absent. */
+export function readRunFile<T>(ctx: PhaseContext, file: string): T | undefined {
+  const dir = runDirOf(ctx);
+  if (!dir || !existsSync(join(dir, file))) return undefined;
+  return JSON.parse(readFileSync(join(dir, file), 'utf8')) as T;
+}
+
+/** Keep `value` as JSON in the run's folder (real runs only: dry runs have no folder). */
+export function writeRunFile(ctx: PhaseContext, file: string, value: unknown): void {
+  const dir = runDirOf(ctx);
+  if (dir) writeFileSync(join(dir, file), JSON.stringify(value, null, 1) + '\n');
 }
 
 /** `kubeadm ARGS --config <kubemend's config>`. */

@@ -3,11 +3,9 @@
  * times) taken before the workers are touched, kept in the run folder so that a resumed run
  * compares with the same one, and the comparison the proof of health makes.
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { V1Pod } from '@kubernetes/client-node';
 import type { PhaseContext } from '../../lib/core/types.js';
-import { runDirOf } from './common.js';
+import { readRunFile, writeRunFile } from './common.js';
 
 /** What identifies one run of a pod's containers. */
 export interface PodMark {
@@ -39,42 +37,31 @@ export function podReady(p: V1Pod): boolean {
 const BEFORE = 'pods-before.json';
 const RESTARTED = 'pods-restarted.json';
 
-function readJson<T>(ctx: PhaseContext, file: string): T | undefined {
-  const dir = runDirOf(ctx);
-  if (!dir || !existsSync(join(dir, file))) return undefined;
-  return JSON.parse(readFileSync(join(dir, file), 'utf8')) as T;
-}
-
-function writeJson(ctx: PhaseContext, file: string, value: unknown): void {
-  const dir = runDirOf(ctx);
-  if (dir) writeFileSync(join(dir, file), JSON.stringify(value, null, 1) + '\n');
-}
-
 /** Record the workload pods as they are before the repair touches them; a resumed run keeps the first record. */
 export function recordPodsBefore(ctx: PhaseContext, pods: V1Pod[]): PodMark[] {
   const have = podsBefore(ctx);
   if (have) return have;
   const marks = pods.filter(isWorkload).map(markOf);
   ctx.shared.set(BEFORE, marks);
-  writeJson(ctx, BEFORE, marks);
+  writeRunFile(ctx, BEFORE, marks);
   return marks;
 }
 
 /** The record made before the repair (undefined when none was made). */
 export function podsBefore(ctx: PhaseContext): PodMark[] | undefined {
-  return (ctx.shared.get(BEFORE) as PodMark[] | undefined) ?? readJson<PodMark[]>(ctx, BEFORE);
+  return (ctx.shared.get(BEFORE) as PodMark[] | undefined) ?? readRunFile<PodMark[]>(ctx, BEFORE);
 }
 
 /** Add pods this run restarted on purpose (their uids), kept across a resume. */
 export function recordRestarted(ctx: PhaseContext, uids: string[]): void {
   const all = [...new Set([...restartedUids(ctx), ...uids])];
   ctx.shared.set(RESTARTED, all);
-  writeJson(ctx, RESTARTED, all);
+  writeRunFile(ctx, RESTARTED, all);
 }
 
 /** Uids of the pods this run restarted on purpose. */
 export function restartedUids(ctx: PhaseContext): string[] {
-  return (ctx.shared.get(RESTARTED) as string[] | undefined) ?? readJson<string[]>(ctx, RESTARTED) ?? [];
+  return (ctx.shared.get(RESTARTED) as string[] | undefined) ?? readRunFile<string[]>(ctx, RESTARTED) ?? [];
 }
 
 /** Pods of `before` that are gone or restarted without this run meaning to: `id (why)` each. */
