@@ -45,22 +45,30 @@ export const servingCsrs: ClusterPhase<RecoverOptions> = {
       const deadline = Date.now() + Math.min(ctx.options.waitSeconds ?? 300, 120) * 1000;
       const decided = new Set<string>();
       let missing = want;
-      for (;;) {
+      /** One round: approve what passes the policy; returns the re-bootstrapped nodes still without a serving cert. */
+      const approveRound = async (): Promise<string[]> => {
         const [csrs, nodes] = await Promise.all([kube.csrs(), kube.nodes()]);
         for (const csr of csrs.filter((c) => csrPending(c) && c.spec.signerName === KUBELET_SERVING && !decided.has(c.metadata?.name ?? ''))) {
           const r = decideCsr(csr, known, nodes);
-          decided.add(r.name);
           if (r.approve) {
             await kube.approveCsr(csr, `kubemend: serving certificate of inventory node ${r.node}`);
             ctx.log(`approved CSR ${r.name} of node ${r.node}`);
           } else ctx.log(`refused CSR ${r.name}: ${r.reason}`, 'warn');
+          decided.add(r.name); // after the approval: one that failed on a restarting apiserver is tried again
         }
-        if (!on) return;
-        missing = withoutServingCert(await kube.csrs(), want, since);
-        if (missing.length === 0 || Date.now() > deadline || ctx.signal.aborted) break;
-        await new Promise((res) => setTimeout(res, 2000));
+        return on ? withoutServingCert(await kube.csrs(), want, since) : [];
+      };
+      for (;; await new Promise((res) => setTimeout(res, 2000))) {
+        // an apiserver restarting under us (a static pod re-synced) is retried until the deadline, as waitFor does
+        try {
+          missing = await approveRound();
+        } catch (e) {
+          if (Date.now() > deadline) throw e;
+          continue;
+        }
+        if (!on || missing.length === 0 || Date.now() > deadline || ctx.signal.aborted) break;
       }
-      if (missing.length) ctx.log(`serverTLSBootstrap is on but no approved serving CSR yet from ${missing.join(', ')}: check \`kubectl get csr\` and run again (this step approves only what passes the policy)`, 'warn');
+      if (on && missing.length) ctx.log(`serverTLSBootstrap is on but no approved serving CSR yet from ${missing.join(', ')}: check \`kubectl get csr\` and run again (this step approves only what passes the policy)`, 'warn');
     }, undefined);
   },
 };
