@@ -2,7 +2,9 @@
  * `kubemend run recover` end to end on a 3 + 2 lab cluster (net 84), over real SSH, with the lab's
  * own witnesses (real kubectl, etcdctl and openssl in `scripts/lab status --json`): the article's
  * pki-wipe (with kubelet serving certs, so step 14's CSR approval is exercised), then a second run
- * with nothing to do, one master wiped, and a CA replaced on purpose.
+ * with nothing to do, one master wiped, and a CA replaced on purpose. Three forged serving-like CSRs
+ * (spec/recover/forged-csrs.ts: an unknown node, w1 with a foreign SAN, w2 with another signer),
+ * made before the first break as the nodes they claim to be, must never be approved (issues 4, 6).
  * The tests share one lab and run in order; each starts from the healthy cluster the one before left.
  */
 import test from 'ava';
@@ -10,6 +12,7 @@ import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { requireRoot, sharedLab, type Lab } from '../helpers/lab.js';
 import { MAIN, cli } from '../cli/run-cli.js';
+import { type ForgedCsr, createForgedCsrs, csrConditions } from './forged-csrs.js';
 
 const LAB = { masters: 3, workers: 2, net: 84, servingCerts: true };
 const HOSTS = ['m1', 'm2', 'm3', 'w1', 'w2'];
@@ -49,6 +52,18 @@ async function fingerprint(lab: Lab): Promise<Record<string, string>> {
 /** The lab as it was before the first break (the witness for what must survive). */
 let healthy: Status | undefined;
 
+/** The CSRs made in the first test that no run may approve. */
+let forged: ForgedCsr[] = [];
+
+/** No forged CSR was approved (each still there, no Approved condition), and none is in the output as approved. */
+async function assertForgedNotApproved(t: any, lab: Lab, out: string): Promise<void> {
+  t.is(forged.length, 3, 'the forged CSRs were made in the first test');
+  for (const f of forged) {
+    t.false((await csrConditions(lab, f.name)).includes('Approved'), `${f.name} (${f.signer}, system:node:${f.node}, ${f.sans}) is not approved`);
+    t.notRegex(out, new RegExp(`approved CSR ${f.name}\\b`), `kubemend did not approve ${f.name}`);
+  }
+}
+
 async function recover(extra: string[] = []) {
   const state = mkdtempSync('/tmp/kubemend-recover-state-');
   const lab = await sharedLab(LAB);
@@ -73,6 +88,8 @@ test.serial('plan recover after pki-wipe: the full-rebuild path per host, nothin
   const lab = await sharedLab(LAB);
   healthy = await status(lab);
   t.true(healthy.healthy, healthy.problems.join('; '));
+  // before the break: made with the cluster CA that pki-wipe destroys, and outside the fingerprinted folders
+  forged = await createForgedCsrs(lab);
   const broke = await lab.lab(['break', 'pki-wipe']);
   t.is(broke.code, 0, broke.stderr);
   const before = await fingerprint(lab);
@@ -103,7 +120,11 @@ test.serial('run recover after pki-wipe (the article): one new CA everywhere, et
   // serverTLSBootstrap: every rejoined kubelet asked for a serving cert, and step 14 approved it
   for (const h of ['w1', 'w2']) t.regex(r.out, new RegExp(`approved CSR \\S+ of node ${h}\\b`));
   const csrs = await lab.exec('m1', ['kubectl', '--kubeconfig', '/etc/kubernetes/admin.conf', 'get', 'csr', '--no-headers']);
-  t.notRegex(csrs.stdout, /kubelet-serving\s+system:node:\S+\s+\S+\s+Pending/, 'no serving CSR of a node left pending');
+  const pending = csrs.stdout.split('\n').filter((l) => !l.startsWith('forged-')).join('\n');
+  t.notRegex(pending, /kubelet-serving\s+system:node:\S+\s+\S+\s+Pending/, 'no serving CSR of a node left pending');
+  // issues 4 and 6: an unknown node, a foreign SAN, another signer: never approved; the first two refused with the reason
+  await assertForgedNotApproved(t, lab, r.out);
+  for (const f of forged) if (f.refusal) t.regex(r.out, f.refusal, `kubemend says it refused ${f.name}`);
   for (const [id, w] of Object.entries(healthy?.workloads ?? {})) {
     if (id.startsWith('apps/plain-')) t.is(s.workloads[id]?.startedAt, w.startedAt, `${id} kept running`);
     if (id.startsWith('apps/sa-probe-')) t.is(s.workloads[id], undefined, `${id} (old token) was restarted`);
@@ -154,6 +175,7 @@ test.serial('ca-compromised with --replace-ca: a new CA everywhere, the old one 
   const now = clusterCa(s);
   t.is(now.length, 1);
   t.false(old.includes(now[0]), 'the CA was replaced');
+  await assertForgedNotApproved(t, lab, r.out);
 });
 
 test.after.always(async () => {
