@@ -8,7 +8,7 @@ import { definePlaybook, type Playbook, type SubsetSelection } from '../core/typ
 import { errorMessage } from '../core/errors.js';
 import type { Host, Inventory } from '../inventory/types.js';
 import type { Transport } from '../transport/types.js';
-import { nodeReady } from '../kube/api.js';
+import { nodeReady } from '../kube/node-ready.js';
 import { closeKube, kubeFor } from '../kube/session.js';
 import { EXIT, ExitError } from './exit.js';
 import { promptOpen, whilePrompting } from './io.js';

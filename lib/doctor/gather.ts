@@ -4,7 +4,7 @@ import { certFingerprint, serviceActive } from '../core/facts.js';
 import { definePlaybook, type HostContext, type Playbook } from '../core/types.js';
 import { CA_CRT, type EtcdHealth, chainsTo, etcdHealth, pkiState } from '../facts/index.js';
 import { kubeFor, closeKube } from '../kube/session.js';
-import { nodeReady } from '../kube/api.js';
+import { nodeReady } from '../kube/node-ready.js';
 import { certExpiries } from './expiry.js';
 import type { CertFile, HostFacts } from './types.js';
 

@@ -35,10 +35,9 @@ async function doing<T>(what: string, fn: () => Promise<T>): Promise<T> {
   }
 }
 
-/** True when the Node's Ready condition is True. */
-export function nodeReady(node: V1Node): boolean {
-  return (node.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
-}
+import { nodeReady } from './node-ready.js';
+
+export { nodeReady };
 
 /** The API client for one cluster. */
 export class Kube {

@@ -7,9 +7,9 @@
 import 'reflect-metadata';
 import { Pkcs10CertificateRequest, SubjectAlternativeNameExtension } from '@peculiar/x509';
 import type { V1CertificateSigningRequest, V1Node } from '@kubernetes/client-node';
+import { KUBELET_SERVING } from './signers.js';
 
-/** The signer of kubelet serving certificates. */
-export const KUBELET_SERVING = 'kubernetes.io/kubelet-serving';
+export { KUBELET_SERVING };
 
 /** One node kubemend knows: its inventory name and address. */
 export interface KnownNode {

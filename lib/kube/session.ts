@@ -5,8 +5,10 @@
 import { inventoryFirst } from '../core/hosts.js';
 import { registerSecret } from '../core/secret.js';
 import type { PhaseContext } from '../core/types.js';
-import { Kube } from './api.js';
-import { connectKube, type KubeConnection } from './connect.js';
+// the API client (@kubernetes/client-node: ~1.7 s and ~60 MB to import) is loaded on first use
+// only, so commands that never reach the API (exec, check-certs, plan) start fast
+import type { Kube } from './api.js';
+import type { KubeConnection } from './connect.js';
 
 /** Where kubeadm writes the admin kubeconfig on a control-plane node. */
 export const ADMIN_CONF = '/etc/kubernetes/admin.conf';
@@ -28,6 +30,7 @@ export async function kubeFor(ctx: PhaseContext, opts: { forceTunnel?: boolean }
   const have = ctx.shared.get(KEY) as Promise<Session> | undefined;
   if (have) return (await have).kube;
   const p = (async (): Promise<Session> => {
+    const [{ connectKube }, { Kube }] = await Promise.all([import('./connect.js'), import('./api.js')]);
     const first = inventoryFirst(ctx);
     const text = (await ctx.on(first).download(ADMIN_CONF)).toString('utf8');
     registerKubeconfigSecrets(text);

@@ -13,7 +13,7 @@ import { CA_CERT_PATH, CLUSTER_CA, JOIN_TOKEN } from '../../lib/kube/names.js';
 import { createToken } from './common.js';
 import { caCertHash } from '../../lib/kube/pin.js';
 import { closeKube, kubeFor } from '../../lib/kube/session.js';
-import { nodeReady } from '../../lib/kube/api.js';
+import { nodeReady } from '../../lib/kube/node-ready.js';
 
 /** Options the rolling rejoin reads (recover and rejoin-workers both have them). */
 export interface RejoinOptions {

@@ -5,7 +5,7 @@
  */
 import type { V1CertificateSigningRequest } from '@kubernetes/client-node';
 import type { ClusterPhase } from '../../lib/core/types.js';
-import { csrPending, decideCsr, KUBELET_SERVING } from '../../lib/kube/csr-policy.js';
+import { KUBELET_SERVING } from '../../lib/kube/signers.js';
 import { kubeFor } from '../../lib/kube/session.js';
 import { type RecoverOptions, decision } from './common.js';
 
@@ -36,6 +36,7 @@ export const servingCsrs: ClusterPhase<RecoverOptions> = {
   async run(ctx) {
     await ctx.wet(`approve pending ${KUBELET_SERVING} CSRs that pass the policy (others refused and reported)`, async () => {
       const kube = await kubeFor(ctx);
+      const { csrPending, decideCsr } = await import('../../lib/kube/csr-policy.js'); // an X.509 parser: loaded when used
       const known = ctx.inventory.hosts.map((h) => ({ name: h.name, address: h.address }));
       const on = servingBootstrapOn((await kube.configMap('kube-system', 'kubelet-config'))?.kubelet);
       const d = decision(ctx);
