@@ -73,17 +73,25 @@ export async function discover(d: Discovery): Promise<DiscoveryResult> {
       throw new Error(`couldn't validate the identity of the API Server: cluster CA found in cluster-info ConfigMap is invalid: none of the public keys "${hash}" are pinned`);
     }
   }
-  // second fetch, now trusting the pinned CA, must give the same kubeconfig
+  // second fetch, now trusting the pinned CA, must give the same kubeconfig; retried until the
+  // same deadline as the first (kubeadm's getClusterInfo polls both), so a busy apiserver is waited for
   const secure = Api.fromCreds({ server: endpoint, ca: Buffer.from(caPem) });
   try {
-    const r = await secure.req('GET', '/api/v1/namespaces/kube-public/configmaps/cluster-info');
-    if (r.status !== 200) throw new Error(`HTTP ${r.status}`);
-    if (r.body?.data?.kubeconfig !== kubeconfigText) {
-      throw new Error(`couldn't validate the identity of the API Server: the second kubeconfig from the cluster-info ConfigMap did not match the first`);
+    for (;;) {
+      let r;
+      try {
+        r = await secure.req('GET', '/api/v1/namespaces/kube-public/configmaps/cluster-info');
+        if (r.status !== 200) throw new Error(`HTTP ${r.status}`);
+      } catch (e) {
+        if (Date.now() > deadline) throw new Error(`couldn't validate the identity of the API Server: ${(e as Error).message}`);
+        await sleep(Math.min(2000, Math.max(100, deadline - Date.now())));
+        continue;
+      }
+      if (r.body?.data?.kubeconfig !== kubeconfigText) {
+        throw new Error(`couldn't validate the identity of the API Server: the second kubeconfig from the cluster-info ConfigMap did not match the first`);
+      }
+      break;
     }
-  } catch (e) {
-    if ((e as Error).message.startsWith("couldn't validate")) throw e;
-    throw new Error(`couldn't validate the identity of the API Server: ${(e as Error).message}`);
   } finally {
     secure.close();
   }
