@@ -28,11 +28,15 @@ const HOSTS = ['m1', 'm2', 'w1'];
 const AFTER_JOIN = ['first/front-proxy-check', 'masters/kubelet', 'masters/controller-manager', 'first/join-token', 'api/pods-before', 'workers/rejoin', 'api/serving-csrs', 'api/sa-tokens', 'api/restart-pods', 'verify'];
 /** Phases of a full rebuild that change hosts or the cluster, in run order: where a kill may land. */
 const KILL_PHASES = ['masters/clean', 'etcd/ca', 'etcd/start', 'first/control-plane', 'first/upload-certs', 'others/join', 'masters/kubelet', 'masters/controller-manager', 'workers/rejoin', 'api/sa-tokens', 'api/restart-pods'];
-// Seed 11 (kill 0.8 s into etcd/ca on a 2+1 lab) failed once on 2026-11-29: the resume's proof
-// passed, then `lab status` found an apps/sa-probe pod not Ready. Not yet understood; it is left
-// out until it is (put it back here to reproduce). 29 and 47 passed in every run so far.
-/** [seed, stratum]: the stratum is the third of KILL_PHASES the seed picks its phase from. */
-const SEEDS: Array<[number, number]> = [[29, 1], [47, 2]];
+// Seed 11 (kill 0.8 s into etcd/ca) failed once on 2026-11-29 under load ~40: the resume's proof
+// passed, then `lab status` found an apps/sa-probe pod not Ready. It passed 5 runs in a row after,
+// and the lab's probe then turned a pod unready on ONE slow answer (now 3 in a row, a readiness
+// probe's failureThreshold), so a transient is the likely cause; it is back in the list.
+/** [seed, stratum]: the stratum is the third of KILL_PHASES the seed picks its phase from.
+ * RESUME_SEEDS="11:0,29:1" runs other seeds instead (to reproduce one). */
+const SEEDS: Array<[number, number]> = process.env.RESUME_SEEDS
+  ? process.env.RESUME_SEEDS.split(',').map((p) => p.split(':').map(Number) as [number, number])
+  : [[11, 0], [29, 1], [47, 2]];
 const STRATA = 3;
 
 /** True once a test of this file used the lab (only then does the file take it down). */
@@ -267,6 +271,6 @@ for (const [seed, i] of SEEDS) {
 
 test.after.always(async () => {
   for (const d of states) rmSync(d, { recursive: true, force: true });
-  if (process.getuid?.() !== 0 || !usedLab) return;
+  if (process.getuid?.() !== 0 || !usedLab || process.env.KEEP_LAB === '1') return;
   await (await sharedLab(LAB).catch(() => undefined))?.down();
 });

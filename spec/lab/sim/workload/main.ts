@@ -2,7 +2,8 @@
  * lab-workload: a pod's process. Every 2 s it reads its own Pod from the apiserver with the
  * service-account token the kubelet gave it at start (SA_TOKEN_FILE, server checked with
  * SA_CA_FILE) and writes `ok`, the HTTP status or the TLS error to
- * /run/lab/workloads/<ns>_<name>.health. Without a token it just stays healthy.
+ * /run/lab/workloads/<ns>_<name>.health (once ready, only after 3 failures in a row, as a
+ * readiness probe's failureThreshold). Without a token it just stays healthy.
  */
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import https from 'node:https';
@@ -13,6 +14,8 @@ const ns = process.env.POD_NAMESPACE ?? 'default';
 const name = process.env.POD_NAME ?? 'unknown';
 const health = join(paths.workloads, `${ns}_${name}.health`);
 const intervalMs = Number(process.env.LAB_WORKLOAD_INTERVAL_MS) || 2000;
+/** Failed checks in a row before a ready pod turns unready (a probe's failureThreshold). */
+const FAILURE_THRESHOLD = 3;
 
 function write(text: string): void {
   mkdirSync(dirname(health), { recursive: true });
@@ -57,8 +60,16 @@ function main(): void {
   const ca = readOr(process.env.SA_CA_FILE);
   const api = process.env.KUBE_API ?? 'https://127.0.0.1:6443';
   const agent = new https.Agent({ keepAlive: false, ca });
+  // a readiness probe's failureThreshold (3, Kubernetes' default): not ready until the first
+  // success, then ready until 3 checks in a row failed, so one slow answer of a busy apiserver
+  // does not flip the pod (a token the apiserver refuses still shows within ~3 intervals)
+  let ready = false;
+  let failures = 0;
   const loop = async () => {
-    write(await check(api, token, ca, agent));
+    const r = await check(api, token, ca, agent);
+    if (r === 'ok') [ready, failures] = [true, 0];
+    else if (++failures >= FAILURE_THRESHOLD) ready = false;
+    write(ready ? 'ok' : r);
     setTimeout(loop, intervalMs);
   };
   void loop();
