@@ -49,9 +49,23 @@ export function knownHostsName(host: string, port: number): string {
   return port === 22 ? host : `[${host}]:${port}`;
 }
 
-function globToRegExp(glob: string): RegExp {
-  const re = glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
-  return new RegExp(`^${re}$`, 'i');
+/** Compiled host patterns (each connection checks every entry: compiling once keeps 200 hosts linear). */
+const patterns = new Map<string, (name: string) => boolean>();
+
+/** A matcher for one OpenSSH host pattern (`*` and `?` wildcards, case-insensitive). */
+function patternMatcher(glob: string): (name: string) => boolean {
+  let m = patterns.get(glob);
+  if (!m) {
+    if (!/[*?]/.test(glob)) {
+      const lower = glob.toLowerCase();
+      m = (name) => name.toLowerCase() === lower;
+    } else {
+      const re = new RegExp(`^${glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`, 'i');
+      m = (name) => re.test(name);
+    }
+    patterns.set(glob, m);
+  }
+  return m;
 }
 
 /** True when an entry's host field matches `name` (the knownHostsName form). */
@@ -67,7 +81,7 @@ export function hostFieldMatches(field: string, name: string): boolean {
     if (!pat) continue;
     const negated = pat.startsWith('!');
     const p = negated ? pat.slice(1) : pat;
-    if (globToRegExp(p).test(name)) {
+    if (patternMatcher(p)(name)) {
       if (negated) return false;
       matched = true;
     }
