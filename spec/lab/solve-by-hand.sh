@@ -7,6 +7,7 @@
 # pods holding old tokens restarted.
 #
 #   spec/lab/solve-by-hand.sh DIR        (DIR = the lab folder of `scripts/lab up`)
+#   SOLVE_WORKERS_AT_ONCE=1 spec/lab/solve-by-hand.sh DIR   (workers one by one; default 5 at a time)
 set -euo pipefail
 DIR=$(realpath "${1:?usage: solve-by-hand.sh DIR}")
 [ -f "$DIR/hosts.json" ] && [ -f "$DIR/kubeadm-config.yaml" ] || { echo "solve-by-hand: $DIR is not a lab cluster folder" >&2; exit 1; }
@@ -125,7 +126,8 @@ step "12. $FIRST: a fresh join command"
 JOIN=$(on "$FIRST" <<<'kubeadm token create --print-join-command')
 read -r _ _ JEP _ JTOKEN _ JHASH _ <<<"$JOIN"
 
-step "13. workers, rolling (5 at a time): kubelet re-bootstrapped by kubeadm join phase kubelet-start"
+AT_ONCE=${SOLVE_WORKERS_AT_ONCE:-5}  # 1 = strictly host by host (scripts/bench recover's baseline)
+step "13. workers, rolling ($AT_ONCE at a time): kubelet re-bootstrapped by kubeadm join phase kubelet-start"
 not_ready() { [ "$(kubectl get node "$1" -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}')" != True ]; }
 ready() { ! not_ready "$1"; }
 rejoin() {
@@ -137,9 +139,9 @@ kubeadm join phase kubelet-start $JEP --token $JTOKEN --discovery-token-ca-cert-
 SH
   wait_for 180 "$1 Ready after its rejoin" ready "$1"
 }
-for ((i = 0; i < ${#WORKERS[@]}; i += 5)); do
+for ((i = 0; i < ${#WORKERS[@]}; i += AT_ONCE)); do
   pids=()
-  for w in "${WORKERS[@]:i:5}"; do rejoin "$w" & pids+=($!); done
+  for w in "${WORKERS[@]:i:AT_ONCE}"; do rejoin "$w" & pids+=($!); done
   for p in "${pids[@]}"; do wait "$p"; done
 done
 
