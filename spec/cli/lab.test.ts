@@ -1,6 +1,6 @@
-/** The CLI over REAL ssh on a 20-host lab (net 76): exec prints each host's own name; hello and facts run end to end. */
+/** The CLI over REAL ssh on a 20-host lab (net 76): exec prints each host's own name; hello and facts run end to end; SIGINT stops exec and a run cleanly (the run resumable). */
 import test from 'ava';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readJournal } from '../../lib/core/journal.js';
@@ -70,6 +70,48 @@ test.serial('exec: SIGINT aborts running remote commands and exits 130', async (
   t.is(r.code, 130, r.stderr);
   t.regex(r.stderr, /SIGINT: starting no new work/);
   t.false(r.stdout.includes('done'), 'the remote commands did not run to their end');
+});
+
+test.serial('run: SIGINT mid-run over real ssh: exit 130, a whole journal, no host started after it, resume completes the rest', async (t) => {
+  if (!requireRoot(t)) return;
+  const lab = await sharedLab(LAB);
+  const state = mkdtempSync(join(tmpdir(), 'km-lab-'));
+  const file = `/tmp/kubemend-sigint-${process.pid}`;
+  let sent = false;
+  // workers 2 at a time, so most are still waiting when the first ends and the signal goes
+  const r = await cli(MAIN, ['run', 'hello', '-i', lab.inventoryPath, '--yes', '--state-dir', state, '--concurrency', '2', '--hello-file', file], {
+    onStdout: (text, child) => {
+      if (!sent && /\| hello\/workers: ok/.test(text)) {
+        sent = true;
+        child.kill('SIGINT');
+      }
+    },
+  });
+  t.is(r.code, 130, r.stderr + r.stdout);
+  t.regex(r.stderr, /SIGINT: starting no new work/);
+  const runId = /kubemend resume (\S+)/.exec(r.stderr)?.[1] ?? '';
+  t.truthy(runId, 'the resume command is printed');
+  const raw = readFileSync(join(state, runId, 'journal.jsonl'), 'utf8');
+  t.true(raw.endsWith('\n'), 'no half-written last line');
+  t.notThrows(() => raw.trim().split('\n').forEach((l) => JSON.parse(l)), 'every journal line is whole JSON');
+  const events = readJournal(join(state, runId, 'journal.jsonl'));
+  t.deepEqual(events.map((e) => e.seq), events.map((_e, i) => i), 'no event lost or repeated');
+  t.like(events.at(-1), { kind: 'run-end', status: 'interrupted', exitCode: 130 });
+  const key = (e: any) => `${e.phase} ${e.host}`;
+  const started = events.filter((e) => e.kind === 'host-start').map(key);
+  t.deepEqual(events.filter((e) => e.kind === 'host-end').map(key).sort(), started.sort(), 'every started host ended (finished or stopped)');
+  const workers = lab.hosts.length - 1;
+  const before = started.filter((s) => s.startsWith('hello/workers')).length;
+  t.true(before < workers, `no new host after the interrupt (${before} of ${workers} started)`);
+  const r2 = await cli(MAIN, ['resume', runId, '--yes', '--state-dir', state]);
+  t.is(r2.code, 0, r2.stderr + r2.stdout);
+  const all = readJournal(join(state, runId, 'journal.jsonl'));
+  const ok = all.filter((e) => e.kind === 'host-end' && e.status === 'ok' && e.phase === 'hello/workers').map((e: any) => e.host);
+  t.is(new Set(ok).size, workers, 'every worker done after the resume');
+  t.is(ok.length, new Set(ok).size, 'no worker done twice');
+  const check = await cli(MAIN, ['exec', '-i', lab.inventoryPath, '--limit', 'all', '--', 'cat', file]);
+  t.deepEqual(check.stdout.trim().split('\n').sort(), lab.hosts.map((h) => `${h.name} | ${h.name}`).sort());
+  await cli(MAIN, ['exec', '-i', lab.inventoryPath, '--limit', 'all', '--', 'rm', '-f', file, `${file}.token`]);
 });
 
 test.serial('run facts with a host cut off the network: the others report, the cut host is named, exit 1', async (t) => {

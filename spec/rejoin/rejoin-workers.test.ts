@@ -4,6 +4,7 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { readJournal } from '../../lib/core/journal.js';
 import { requireRoot, sharedLab, type Lab } from '../helpers/lab.js';
 import { MAIN, cli } from '../cli/run-cli.js';
 
@@ -78,6 +79,37 @@ test.serial('sshd stopped on w3 in the middle of the rolling rejoin: w1 and w2 f
   t.is(again.code, 0, again.stdout + again.stderr);
   t.regex(again.stdout, /w3 \| workers\/rejoin: ok/);
   t.notRegex(again.stdout, /w[12] \| workers\/rejoin: ok/, 'w1 and w2 are not rejoined again');
+  const nodes = await kubectl(lab, ['get', 'nodes']);
+  for (const n of nodes.items) t.true(n.status.conditions.some((c: any) => c.type === 'Ready' && c.status === 'True'), `${n.metadata.name} Ready`);
+});
+
+test.serial('failure budget: with --max-failures 0, sshd killed on w2 as its batch comes stops the rolling rejoin there: w3 never started, exit 1; resume finishes', async (t) => {
+  if (!requireRoot(t)) return;
+  const lab = await sharedLab(LAB);
+  t.is((await lab.lab(['break', 'worker-pki', '--hosts', 'w1,w2,w3'])).code, 0);
+  const state = mkdtempSync('/tmp/h-recover-api/state-');
+  let stopped: Promise<unknown> | undefined;
+  try {
+    const r = await cli(MAIN, ['run', 'rejoin-workers', '-i', lab.inventoryPath, '--yes', '--state-dir', state, '--batch-size', '1', '--max-failures', '0'], {
+      onStdout: (text) => {
+        if (!stopped && /w1 \| workers\/rejoin: ok/.test(text)) stopped = lab.lab(['fault', 'kill', 'w2', 'sshd']);
+      },
+    });
+    await stopped;
+    t.truthy(stopped, 'sshd was stopped mid-run');
+    t.is(r.code, 1, r.stdout + r.stderr);
+    t.regex(r.stdout + r.stderr, /w2: workers\/rejoin: /, 'the failure names w2 and the phase');
+    t.regex(r.stderr, /run stopped at phase workers\/rejoin/, 'the budget stopped the run');
+    t.notRegex(r.stdout, /w3 \| workers\/rejoin: ok/, 'w3 was not rejoined');
+    const events = readJournal(join(state, readdirSync(state)[0], 'journal.jsonl'));
+    t.false(events.some((e) => e.kind === 'host-start' && e.phase === 'workers/rejoin' && e.host === 'w3'), 'w3 never started: the budget was spent');
+  } finally {
+    await lab.lab(['fault', 'sshd-start', 'w2']);
+  }
+  const again = await cli(MAIN, ['resume', readdirSync(state)[0], '--state-dir', state, '--yes']);
+  t.is(again.code, 0, again.stdout + again.stderr);
+  t.regex(again.stdout, /w2 \| workers\/rejoin: ok/);
+  t.regex(again.stdout, /w3 \| workers\/rejoin: ok/);
   const nodes = await kubectl(lab, ['get', 'nodes']);
   for (const n of nodes.items) t.true(n.status.conditions.some((c: any) => c.type === 'Ready' && c.status === 'True'), `${n.metadata.name} Ready`);
 });
