@@ -114,6 +114,37 @@ test.serial('run: SIGINT mid-run over real ssh: exit 130, a whole journal, no ho
   await cli(MAIN, ['exec', '-i', lab.inventoryPath, '--limit', 'all', '--', 'rm', '-f', file, `${file}.token`]);
 });
 
+test.serial('exec: a host cut off the network mid-command is found dead by SSH keepalive (no hang until the 10 min command timeout), named, exit 1; the other host finishes', async (t) => {
+  if (!requireRoot(t)) return;
+  const lab = await sharedLab(LAB);
+  const secs = String(20 + (process.pid % 9));
+  // the bracket keeps pgrep (and the shell around it) from matching itself
+  const pattern = `sleep ${secs.slice(0, -1)}[${secs.slice(-1)}]`;
+  const running = async () => (await lab.exec('h005', ['sh', '-c', `pgrep -f '${pattern}' || true`])).stdout.trim() !== '';
+  let cut: Promise<unknown> | undefined;
+  try {
+    const r = await cli(MAIN, ['exec', '-i', lab.inventoryPath, '--limit', 'h005,h006', '--', 'sh', '-c', `sleep ${secs}; echo done`], {
+      onSpawn: () => {
+        cut = (async () => {
+          for (let i = 0; i < 300 && !(await running()); i++) await new Promise((res) => setTimeout(res, 100));
+          return lab.lab(['fault', 'cut', 'h005']);
+        })();
+      },
+    });
+    t.is(((await cut) as { code: number }).code, 0, 'h005 was cut while its command ran');
+    t.is(r.code, 1, r.stdout + r.stderr);
+    t.regex(r.stdout, /^h006 \| done$/m, 'the other host ran to its end');
+    t.notRegex(r.stdout, /^h005 \| done$/m);
+    t.regex(r.stderr, /h005/, 'the cut host is named');
+    t.notRegex(r.stderr, /timed out after 600000 ms/, 'found by keepalive, not by the command timeout');
+    t.notRegex(r.stderr, /h005 \| error: connect to/, 'the connection was up when the cut came (a lost one, not a refused one)');
+    t.log(r.stderr.trim().split('\n').slice(-3).join(' / '));
+  } finally {
+    await lab.lab(['fault', 'uncut', 'h005']);
+    await lab.exec('h005', ['sh', '-c', `pkill -f '${pattern}' || true`]);
+  }
+});
+
 test.serial('run facts with a host cut off the network: the others report, the cut host is named, exit 1', async (t) => {
   if (!requireRoot(t)) return;
   const lab = await sharedLab(LAB);
