@@ -50,66 +50,62 @@ test.serial('after break worker-pki: the broken worker comes back Ready, healthy
   t.is(kcm.stdout.trim(), '0', 'controller-manager manifest restored');
 });
 
-test.serial('sshd stopped on w3 in the middle of the rolling rejoin: w1 and w2 finish, exit 1 naming w3; after sshd is back, resume completes w3 and skips what was done', async (t) => {
-  if (!requireRoot(t)) return;
-  const lab = await sharedLab(LAB);
-  // every worker needs a rejoin, so each one's batch does real work
+/**
+ * Every worker broken (so each batch does real work), then rejoin-workers one at a time; the
+ * moment w1's batch is done, sshd is killed on `victim` with its sessions (kubemend's open
+ * connection included: a plain listener stop would leave that one working). sshd is started
+ * again before this returns.
+ */
+async function rollWithSshdKilled(t: any, lab: Lab, victim: string, maxFailures: string) {
   t.is((await lab.lab(['break', 'worker-pki', '--hosts', 'w1,w2,w3'])).code, 0);
   const state = mkdtempSync('/tmp/h-recover-api/state-');
   let stopped: Promise<unknown> | undefined;
   try {
-    const r = await cli(MAIN, ['run', 'rejoin-workers', '-i', lab.inventoryPath, '--yes', '--state-dir', state, '--batch-size', '1', '--max-failures', '1'], {
-      // the moment w1's batch is done: sshd stopped on w3 with its sessions (kubemend's open
-      // connection included: a plain listener stop would leave that one working)
+    const r = await cli(MAIN, ['run', 'rejoin-workers', '-i', lab.inventoryPath, '--yes', '--state-dir', state, '--batch-size', '1', '--max-failures', maxFailures], {
       onStdout: (text) => {
-        if (!stopped && /w1 \| workers\/rejoin: ok/.test(text)) stopped = lab.lab(['fault', 'kill', 'w3', 'sshd']);
+        if (!stopped && /w1 \| workers\/rejoin: ok/.test(text)) stopped = lab.lab(['fault', 'kill', victim, 'sshd']);
       },
     });
     await stopped;
     t.truthy(stopped, 'sshd was stopped mid-run');
     t.is(r.code, 1, r.stdout + r.stderr);
-    t.regex(r.stdout + r.stderr, /w3: workers\/rejoin: /, 'the failure names w3 and the phase');
-    t.regex(r.stdout, /w1 \| workers\/rejoin: ok/);
-    t.regex(r.stdout, /w2 \| workers\/rejoin: ok/);
+    t.regex(r.stdout + r.stderr, new RegExp(`${victim}: workers/rejoin: `), `the failure names ${victim} and the phase`);
+    return { r, state, runId: readdirSync(state)[0] };
   } finally {
-    await lab.lab(['fault', 'sshd-start', 'w3']);
+    await lab.lab(['fault', 'sshd-start', victim]);
   }
-  const runId = readdirSync(state)[0];
+}
+
+/** Every Node of the lab Ready (real kubectl). */
+async function assertAllReady(t: any, lab: Lab): Promise<void> {
+  const nodes = await kubectl(lab, ['get', 'nodes']);
+  for (const n of nodes.items) t.true(n.status.conditions.some((c: any) => c.type === 'Ready' && c.status === 'True'), `${n.metadata.name} Ready`);
+}
+
+test.serial('sshd stopped on w3 in the middle of the rolling rejoin: w1 and w2 finish, exit 1 naming w3; after sshd is back, resume completes w3 and skips what was done', async (t) => {
+  if (!requireRoot(t)) return;
+  const lab = await sharedLab(LAB);
+  const { r, state, runId } = await rollWithSshdKilled(t, lab, 'w3', '1');
+  t.regex(r.stdout, /w1 \| workers\/rejoin: ok/);
+  t.regex(r.stdout, /w2 \| workers\/rejoin: ok/);
   const again = await cli(MAIN, ['resume', runId, '--state-dir', state, '--yes']);
   t.is(again.code, 0, again.stdout + again.stderr);
   t.regex(again.stdout, /w3 \| workers\/rejoin: ok/);
   t.notRegex(again.stdout, /w[12] \| workers\/rejoin: ok/, 'w1 and w2 are not rejoined again');
-  const nodes = await kubectl(lab, ['get', 'nodes']);
-  for (const n of nodes.items) t.true(n.status.conditions.some((c: any) => c.type === 'Ready' && c.status === 'True'), `${n.metadata.name} Ready`);
+  await assertAllReady(t, lab);
 });
 
 test.serial('failure budget: with --max-failures 0, sshd killed on w2 as its batch comes stops the rolling rejoin there: w3 never started, exit 1; resume finishes', async (t) => {
   if (!requireRoot(t)) return;
   const lab = await sharedLab(LAB);
-  t.is((await lab.lab(['break', 'worker-pki', '--hosts', 'w1,w2,w3'])).code, 0);
-  const state = mkdtempSync('/tmp/h-recover-api/state-');
-  let stopped: Promise<unknown> | undefined;
-  try {
-    const r = await cli(MAIN, ['run', 'rejoin-workers', '-i', lab.inventoryPath, '--yes', '--state-dir', state, '--batch-size', '1', '--max-failures', '0'], {
-      onStdout: (text) => {
-        if (!stopped && /w1 \| workers\/rejoin: ok/.test(text)) stopped = lab.lab(['fault', 'kill', 'w2', 'sshd']);
-      },
-    });
-    await stopped;
-    t.truthy(stopped, 'sshd was stopped mid-run');
-    t.is(r.code, 1, r.stdout + r.stderr);
-    t.regex(r.stdout + r.stderr, /w2: workers\/rejoin: /, 'the failure names w2 and the phase');
-    t.regex(r.stderr, /run stopped at phase workers\/rejoin/, 'the budget stopped the run');
-    t.notRegex(r.stdout, /w3 \| workers\/rejoin: ok/, 'w3 was not rejoined');
-    const events = readJournal(join(state, readdirSync(state)[0], 'journal.jsonl'));
-    t.false(events.some((e) => e.kind === 'host-start' && e.phase === 'workers/rejoin' && e.host === 'w3'), 'w3 never started: the budget was spent');
-  } finally {
-    await lab.lab(['fault', 'sshd-start', 'w2']);
-  }
-  const again = await cli(MAIN, ['resume', readdirSync(state)[0], '--state-dir', state, '--yes']);
+  const { r, state, runId } = await rollWithSshdKilled(t, lab, 'w2', '0');
+  t.regex(r.stderr, /run stopped at phase workers\/rejoin/, 'the budget stopped the run');
+  t.notRegex(r.stdout, /w3 \| workers\/rejoin: ok/, 'w3 was not rejoined');
+  const events = readJournal(join(state, runId, 'journal.jsonl'));
+  t.false(events.some((e) => e.kind === 'host-start' && e.phase === 'workers/rejoin' && e.host === 'w3'), 'w3 never started: the budget was spent');
+  const again = await cli(MAIN, ['resume', runId, '--state-dir', state, '--yes']);
   t.is(again.code, 0, again.stdout + again.stderr);
   t.regex(again.stdout, /w2 \| workers\/rejoin: ok/);
   t.regex(again.stdout, /w3 \| workers\/rejoin: ok/);
-  const nodes = await kubectl(lab, ['get', 'nodes']);
-  for (const n of nodes.items) t.true(n.status.conditions.some((c: any) => c.type === 'Ready' && c.status === 'True'), `${n.metadata.name} Ready`);
+  await assertAllReady(t, lab);
 });
