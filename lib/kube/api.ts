@@ -11,6 +11,7 @@ import {
   type V1Pod,
   type V1Secret,
 } from '@kubernetes/client-node';
+import { nodeReady } from './node-ready.js';
 
 /** The message of an API error: the status body's message when there is one. */
 export function apiMessage(err: unknown): string {
@@ -34,10 +35,6 @@ async function doing<T>(what: string, fn: () => Promise<T>): Promise<T> {
     throw new Error(`${what}: ${apiMessage(err)}`, { cause: err });
   }
 }
-
-import { nodeReady } from './node-ready.js';
-
-export { nodeReady };
 
 /** The API client for one cluster. */
 export class Kube {

@@ -9,8 +9,6 @@ import { Pkcs10CertificateRequest, SubjectAlternativeNameExtension } from '@pecu
 import type { V1CertificateSigningRequest, V1Node } from '@kubernetes/client-node';
 import { KUBELET_SERVING } from './signers.js';
 
-export { KUBELET_SERVING };
-
 /** One node kubemend knows: its inventory name and address. */
 export interface KnownNode {
   name: string;

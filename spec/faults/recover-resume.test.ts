@@ -58,9 +58,6 @@ function stateDir(): string {
   return d;
 }
 
-/** Length of a whole recover run on this lab (ms), measured by the join-failure scenario. */
-let runMs = 0;
-
 interface Status {
   healthy: boolean;
   problems: string[];
@@ -219,7 +216,7 @@ test.serial('m2 fails in the middle of its join: the run stops there, nothing la
   t.true(after.some((e) => e.kind === 'host-end' && e.phase === 'etcd/ca' && e.status === 'skipped'), 'completed phases skipped on resume');
   await assertHealthy(t, lab, marker);
   // the run's own length (its two attempts, plans excluded), as the runner journals it
-  runMs = after.filter((e) => e.kind === 'run-end').reduce((sum, e) => sum + (e.kind === 'run-end' ? e.durationMs : 0), 0);
+  const runMs = after.filter((e) => e.kind === 'run-end').reduce((sum, e) => sum + (e.kind === 'run-end' ? e.durationMs : 0), 0);
   t.log(`join failure: failed run ${(failMs / 1000).toFixed(0)}s, resume ${(res.ms / 1000).toFixed(0)}s (the run's phases: ${(runMs / 1000).toFixed(0)}s)`);
 });
 

@@ -4,7 +4,8 @@ import { webcrypto } from 'node:crypto';
 import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
 import type { V1CertificateSigningRequest, V1Node } from '@kubernetes/client-node';
-import { csrPending, decideCsr, KUBELET_SERVING } from '../../lib/kube/csr-policy.js';
+import { csrPending, decideCsr } from '../../lib/kube/csr-policy.js';
+import { KUBELET_SERVING } from '../../lib/kube/signers.js';
 
 x509.cryptoProvider.set(webcrypto as unknown as Crypto);
 
