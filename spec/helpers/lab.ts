@@ -65,6 +65,29 @@ export interface LabOptions {
   servingCerts?: boolean;
 }
 
+/**
+ * This checkout's lab slot (env KUBEMEND_LAB_SLOT, 0..4, default 0). Each slot shifts every test
+ * file's net id and folder, so that several checkouts (git worktrees) can run lab tests at once
+ * without sharing a bridge or a lab folder.
+ */
+export const LAB_SLOT = (() => {
+  const v = process.env.KUBEMEND_LAB_SLOT ?? '0';
+  if (!/^[0-4]$/.test(v)) throw new Error(`KUBEMEND_LAB_SLOT must be 0..4, got '${v}'`);
+  return Number(v);
+})();
+
+/** A test file's lab net id (60..99) as this checkout's slot shifts it: disjoint ranges within 20..255. */
+export function labNet(net: number): number {
+  if (LAB_SLOT === 0 || net < 60 || net > 99) return net;
+  return ((net - 20 + 40 * LAB_SLOT) % 236) + 20;
+}
+
+/** A lab folder as this checkout's slot moves it (`/tmp/x` becomes `/tmp/slotK/x`). */
+export function labDir(dir: string): string {
+  if (LAB_SLOT === 0 || dir.startsWith(`/tmp/slot${LAB_SLOT}/`)) return dir;
+  return dir.replace(/^\/tmp\//, `/tmp/slot${LAB_SLOT}/`);
+}
+
 /** True when this process runs as root. */
 export function isRoot(): boolean {
   return process.getuid?.() === 0;
@@ -108,6 +131,7 @@ function readEnv(dir: string): Record<string, string> | undefined {
 
 /** Runs scripts/lab with args; never throws on a non-zero exit. */
 export function runLab(args: string[], input?: string): Promise<ExecResult> {
+  args = args.map((a, i) => (args[i - 1] === '--net' ? String(labNet(Number(a))) : args[i - 1] === '--dir' ? labDir(a) : a));
   return new Promise((resolve, reject) => {
     const child = spawn(LAB_CMD, args, { stdio: ['pipe', 'pipe', 'pipe'] });
     const out: Buffer[] = [];
@@ -163,7 +187,8 @@ const cache = new Map<string, Promise<Lab>>();
 
 /** Brings a lab of this shape up once per test file (process), or reuses the one already up. */
 export function sharedLab(opts: LabOptions): Promise<Lab> {
-  const dir = opts.dir ?? `/tmp/kubemend-lab-net${opts.net}`;
+  opts = { ...opts, net: labNet(opts.net) };
+  const dir = labDir(opts.dir ?? `/tmp/kubemend-lab-net${opts.net}`);
   let p = cache.get(dir);
   if (!p) {
     p = bringUp(dir, opts);

@@ -67,7 +67,7 @@ load_env() {
 }
 
 check_net() {
-  [[ "$1" =~ ^[0-9]+$ ]] && [ "$1" -ge 60 ] && [ "$1" -le 99 ] || die "--net must be an integer 60..99, got '$1'"
+  [[ "$1" =~ ^[0-9]+$ ]] && [ "$1" -ge 20 ] && [ "$1" -le 255 ] || die "--net must be an integer 20..255, got '$1'"
 }
 
 # host i (1-based) -> 10.NET.(1+(i-1)/200).(10+(i-1)%200)

@@ -1,17 +1,19 @@
 /**
  * The lab's host part, checked over REAL ssh (OpenSSH client, host keys checked): each host is
  * its own machine (hostname, /etc, /tmp, /run, processes), sudo users work, faults work, and
- * `down` leaves nothing behind. Lab nets 61 and 62, folders under /tmp/h-labhosts/.
+ * `down` leaves nothing behind. Lab nets 61 and 62 (shifted by KUBEMEND_LAB_SLOT), folders under /tmp/h-labhosts/.
  */
 import { execFile, spawn } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import test from 'ava';
 import YAML from 'yaml';
-import { type ExecResult, type Lab, requireRoot, runLab, sharedLab } from '../helpers/lab.js';
+import { type ExecResult, type Lab, labDir, labNet, requireRoot, runLab, sharedLab } from '../helpers/lab.js';
 
-const DIR = '/tmp/h-labhosts/test61';
-const DIR2 = '/tmp/h-labhosts/test62';
+const DIR = labDir('/tmp/h-labhosts/test61');
+const N1 = labNet(61);
+const N2 = labNet(62);
+const DIR2 = labDir('/tmp/h-labhosts/test62');
 
 /** Runs a command on the host over real ssh as USER; input goes to its stdin. */
 function ssh(lab: Lab, user: string, address: string, cmd: string, input = ''): Promise<ExecResult> {
@@ -93,7 +95,7 @@ test.serial('inventory.yaml, hosts.json and known_hosts describe the lab', async
   t.deepEqual(inv.ssh, { user: 'root', port: 22, identityFile: 'id_ed25519', knownHosts: 'known_hosts', sudo: 'none' });
   t.deepEqual(inv.hosts, lab.hosts);
   t.deepEqual(lab.hosts.map((h) => h.role), ['master', 'worker', 'worker']);
-  t.deepEqual(lab.hosts.map((h) => h.address), ['10.61.1.10', '10.61.1.11', '10.61.1.12']);
+  t.deepEqual(lab.hosts.map((h) => h.address), [`10.${N1}.1.10`, `10.${N1}.1.11`, `10.${N1}.1.12`]);
   const kh = readFileSync(lab.knownHosts, 'utf8').trim().split('\n');
   t.deepEqual(kh.map((l) => l.split(' ')[0]), lab.hosts.map((h) => h.address));
   t.is(new Set(kh.map((l) => l.split(' ')[2])).size, 3, 'each host has its own host key');
@@ -218,10 +220,10 @@ test.serial('fault slow shapes a host link both ways (token bucket), unslow remo
   t.regex(inside.stdout, /qdisc tbf .* rate 400Kbit/);
   const over = /overlimits (\d+)/.exec(inside.stdout);
   t.true(Number(over?.[1]) > 0, `the bucket held packets back: ${inside.stdout}`);
-  t.regex(await sh('tc qdisc show dev km61-3'), /qdisc tbf .* rate 400Kbit/);
+  t.regex(await sh(`tc qdisc show dev km${N1}-3`), /qdisc tbf .* rate 400Kbit/);
   t.is((await lab.lab(['fault', 'unslow', 'h003'])).code, 0);
   t.notRegex((await lab.exec('h003', ['tc', 'qdisc', 'show', 'dev', 'eth0'])).stdout, /tbf/);
-  t.notRegex(await sh('tc qdisc show dev km61-3'), /tbf/);
+  t.notRegex(await sh(`tc qdisc show dev km${N1}-3`), /tbf/);
 });
 
 test.serial('the checkout is read-only at /opt/kubemend and spec/lab/bin is /usr/local/bin', async (t) => {
@@ -248,20 +250,20 @@ test.serial('sharedLab in another process reuses the lab that is up with the sam
 
 test.serial('a second lab coexists; up refuses a net id in use; down removes everything, even half-made, twice', async (t) => {
   if (!requireRoot(t)) return;
-  const clash = await runLab(['up', '--hosts', '1', '--net', '61', '--dir', '/tmp/h-labhosts/clash']);
+  const clash = await runLab(['up', '--hosts', '1', '--net', '61', '--dir', '/tmp/h-labhosts/clash']); // both shifted by the slot
   t.is(clash.code, 1);
-  t.regex(clash.stderr, /another lab uses net 61/);
-  t.false(existsSync('/tmp/h-labhosts/clash/lab.env'));
+  t.regex(clash.stderr, new RegExp(`another lab uses net ${N1}`));
+  t.false(existsSync(labDir('/tmp/h-labhosts/clash/lab.env')));
 
   const lab2 = await sharedLab({ hosts: 2, net: 62, dir: DIR2 });
-  t.deepEqual(lab2.hosts.map((h) => h.address), ['10.62.1.10', '10.62.1.11']);
-  const r2 = await ssh(lab2, 'root', '10.62.1.11', 'hostname');
+  t.deepEqual(lab2.hosts.map((h) => h.address), [`10.${N2}.1.10`, `10.${N2}.1.11`]);
+  const r2 = await ssh(lab2, 'root', `10.${N2}.1.11`, 'hostname');
   t.is(r2.stdout.trim(), 'h002');
   // labs are isolated from each other
   const x = await lab2.exec('h001', ['timeout', '2', 'bash', '-c', `</dev/tcp/${host('h001').address}/22`]);
   t.not(x.code, 0);
   // half-made: a host whose pid files are lost must still be cleaned up
-  const pids2 = await labPids(62);
+  const pids2 = await labPids(N2);
   t.true(pids2.length >= 6, `init, sshd, pause and unshare per host: ${pids2}`);
   t.is((await sh(`pgrep -f '_ini[t] [0-9]+ [a-z0-9-]+ ${DIR2}$' | wc -l`)).trim(), '2', 'one unshare parent per host names the lab folder');
   const hostsDir = join(DIR2, 'hosts', 'h002');
@@ -270,22 +272,22 @@ test.serial('a second lab coexists; up refuses a net id in use; down removes eve
   t.is(d.code, 0, d.stderr);
   t.is((await runLab(['down', '--dir', DIR2])).code, 0, 'down twice is fine');
   t.false(existsSync(DIR2));
-  t.is((await sh('ip netns list | grep -c "^kmlab62-" || true')).trim(), '0');
-  t.is((await sh('ip -o link show | grep -c "kmlab62\\|km62-" || true')).trim(), '0');
+  t.is((await sh(`ip netns list | grep -c "^kmlab${N2}-" || true`)).trim(), '0');
+  t.is((await sh(`ip -o link show | grep -c "kmlab${N2}\\|km${N2}-" || true`)).trim(), '0');
   t.deepEqual(gone(pids2), [], 'no process of lab 62 left');
   t.is((await sh(`pgrep -f '_ini[t] [0-9]+ [a-z0-9-]+ ${DIR2}$' | xargs -r ps -o stat= -p | grep -vc Z || true`)).trim(), '0');
 
   // lab 61 untouched by all that
   const still = await ssh(lab, 'root', host('h001').address, 'hostname');
   t.is(still.stdout.trim(), 'h001');
-  const pids1 = await labPids(61);
+  const pids1 = await labPids(N1);
   t.true(pids1.length >= 9);
   const down = await lab.down();
   t.is(down, undefined);
   t.false(existsSync(DIR));
-  t.is((await sh('ip netns list | grep -c "^kmlab61-" || true')).trim(), '0');
-  t.is((await sh('ip -o link show | grep -c "kmlab61\\|km61-" || true')).trim(), '0');
+  t.is((await sh(`ip netns list | grep -c "^kmlab${N1}-" || true`)).trim(), '0');
+  t.is((await sh(`ip -o link show | grep -c "kmlab${N1}\\|km${N1}-" || true`)).trim(), '0');
   t.deepEqual(gone(pids1), [], 'no process of lab 61 left');
   t.is((await sh(`pgrep -f '_ini[t] [0-9]+ [a-z0-9-]+ ${DIR}$' | xargs -r ps -o stat= -p | grep -vc Z || true`)).trim(), '0');
-  t.false(readdirSync('/run/netns').some((n) => n.startsWith('kmlab61-')));
+  t.false(readdirSync('/run/netns').some((n) => n.startsWith(`kmlab${N1}-`)));
 });

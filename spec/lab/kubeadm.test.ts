@@ -13,7 +13,7 @@ import { detachedJws } from './sim/controller-manager/jws.js';
 import { kubeadm, openssl, snapshot, tempRoot, writeConfig } from './kubeadm/run.js';
 import { startControlPlane } from './controlplane/index.js';
 import { KubeClient } from './sim/kubeclient.js';
-import { requireRoot, runLab } from '../helpers/lab.js';
+import { labDir, requireRoot, runLab } from '../helpers/lab.js';
 
 const ADDR = '10.75.0.11';
 const ENDPOINT = 'cp.lab.test:6443';
@@ -373,7 +373,7 @@ test('API phases against a local etcd + apiserver: upload-config, upload-certs, 
 
 test('end to end on lab hosts (net 75): init --upload-certs, worker join, control-plane join with an etcd learner, refusals', async (t) => {
   if (!requireRoot(t)) return;
-  const dir = '/tmp/h-kubeadm/e2e-net75';
+  const dir = labDir('/tmp/h-kubeadm/e2e-net75');
   await runLab(['down', '--dir', dir]);
   const up = await runLab(['up', '--names', 'm1,m2,w1', '--dir', dir, '--net', '75']);
   t.is(up.code, 0, up.stderr);

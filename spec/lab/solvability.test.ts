@@ -9,10 +9,10 @@ import test from 'ava';
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { promisify } from 'node:util';
-import { requireRoot, sharedLab, type Lab } from '../helpers/lab.js';
+import { labDir, requireRoot, sharedLab, type Lab } from '../helpers/lab.js';
 
 const run = promisify(execFile);
-const DIR = '/tmp/h-labcluster/solvability-net81';
+const DIR = labDir('/tmp/h-labcluster/solvability-net81');
 const SOLVE = new URL('./solve-by-hand.sh', import.meta.url).pathname;
 let lab: Lab | undefined;
 
@@ -82,9 +82,9 @@ test.serial('scripts/lab down leaves nothing behind', async (t) => {
   lab ??= await sharedLab({ masters: 3, workers: 3, net: 81, dir: DIR });
   await lab.down();
   const ns = await run('ip', ['netns', 'list']);
-  t.false(/^kmlab81-/m.test(ns.stdout), ns.stdout);
+  t.false(new RegExp(`^kmlab${lab.net}-`, 'm').test(ns.stdout), ns.stdout);
   const links = await run('ip', ['-o', 'link', 'show']);
-  t.false(/ kmlab81[:@]| km81-/.test(links.stdout));
+  t.false(new RegExp(` kmlab${lab.net}[:@]| km${lab.net}-`).test(links.stdout));
   t.false(existsSync(DIR), `${DIR} removed`);
   const procs = await run('ps', ['-eo', 'args']);
   t.false(procs.stdout.includes(DIR), 'no process of the lab left');
