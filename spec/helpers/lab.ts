@@ -56,7 +56,7 @@ export interface LabOptions {
   hosts?: number;
   masters?: number;
   workers?: number;
-  /** Lab net id, 60..99, one per test file. */
+  /** Lab net id, 60..98, one per test file (shifted by KUBEMEND_LAB_SLOT). */
   net: number;
   /** Default /tmp/kubemend-lab-net<net>. */
   dir?: string;
@@ -66,20 +66,23 @@ export interface LabOptions {
 }
 
 /**
- * This checkout's lab slot (env KUBEMEND_LAB_SLOT, 0..4, default 0). Each slot shifts every test
+ * This checkout's lab slot (env KUBEMEND_LAB_SLOT, 0..5, default 0). Each slot shifts every test
  * file's net id and folder, so that several checkouts (git worktrees) can run lab tests at once
  * without sharing a bridge or a lab folder.
  */
 export const LAB_SLOT = (() => {
   const v = process.env.KUBEMEND_LAB_SLOT ?? '0';
-  if (!/^[0-4]$/.test(v)) throw new Error(`KUBEMEND_LAB_SLOT must be 0..4, got '${v}'`);
+  if (!/^[0-5]$/.test(v)) throw new Error(`KUBEMEND_LAB_SLOT must be 0..5, got '${v}'`);
   return Number(v);
 })();
 
-/** A test file's lab net id (60..99) as this checkout's slot shifts it: disjoint ranges within 20..255. */
+/**
+ * A test file's lab net id (60..98) as this checkout's slot shifts it: slot K uses 60+39K..98+39K,
+ * wrapped into 20..255, so the six slots' ranges never meet.
+ */
 export function labNet(net: number): number {
-  if (LAB_SLOT === 0 || net < 60 || net > 99) return net;
-  return ((net - 20 + 40 * LAB_SLOT) % 236) + 20;
+  if (LAB_SLOT === 0 || net < 60 || net > 98) return net;
+  return ((net - 20 + 39 * LAB_SLOT) % 236) + 20;
 }
 
 /** A lab folder as this checkout's slot moves it (`/tmp/x` becomes `/tmp/slotK/x`). */
