@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readJournal } from '../../lib/core/journal.js';
-import { requireRoot, sharedLab } from '../helpers/lab.js';
+import { labDir, requireRoot, sharedLab } from '../helpers/lab.js';
 import { MAIN, cli } from './run-cli.js';
 
 const LAB = { hosts: 20, net: 76, dir: '/tmp/h-runner/lab' };
@@ -164,6 +164,6 @@ test.serial('run facts with a host cut off the network: the others report, the c
 
 test.after.always(async () => {
   // the file's own lab (net 76, no other file uses it) is taken down; not brought up just for that
-  if (process.getuid?.() !== 0 || !existsSync(join(LAB.dir, 'hosts.json'))) return;
+  if (process.getuid?.() !== 0 || !existsSync(join(labDir(LAB.dir), 'hosts.json'))) return;
   await (await sharedLab(LAB).catch(() => undefined))?.down();
 });
