@@ -3,7 +3,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { z } from 'zod';
 import { defaultStateDir } from '../../lib/core/journal.js';
-import { countOrPercent } from '../../lib/core/options.js';
+import { countOrPercent, positiveCountOrPercent } from '../../lib/core/options.js';
 import type { Host } from '../../lib/inventory/types.js';
 import type { HostContext, PhaseContext } from '../../lib/core/types.js';
 import type { Arg } from '../../lib/core/secret.js';
@@ -12,8 +12,8 @@ import { ADMIN_CONF, KUBEADM_CONFIG } from '../../lib/facts/paths.js';
 /** recover's options. */
 export const recoverOptions = z.object({
   replaceCa: z.boolean().default(false).describe('replace the CA of a working cluster (compromised CA): old PKI moved aside, full rebuild'),
-  batchSize: countOrPercent.default(1).describe('workers rejoined per batch (number or %)'),
-  maxUnavailable: countOrPercent.optional().describe('workers of a batch worked on at once (number or %; default: the batch size)'),
+  batchSize: positiveCountOrPercent.default(1).describe('workers rejoined per batch (number or %)'),
+  maxUnavailable: positiveCountOrPercent.optional().describe('workers of a batch worked on at once (number or %; default: the batch size)'),
   maxFailures: countOrPercent.default(0).describe('workers that may fail before the run stops (number or %)'),
   waitSeconds: z.number().int().min(10).default(300).describe('how long to wait for etcd, the apiserver and nodes at each step'),
 });

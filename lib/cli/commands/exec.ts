@@ -5,7 +5,8 @@
 import PQueue from 'p-queue';
 import { UsageError, errorMessage } from '../../core/errors.js';
 import type { Host } from '../../inventory/types.js';
-import { parseDuration } from '../../inventory/syntax.js';
+import { DURATION_FORMS, parseDuration } from '../../core/duration.js';
+import { checkLimit } from '../checks.js';
 import type { Deps } from '../deps.js';
 import { EXIT } from '../exit.js';
 import { onInterrupt } from '../interrupt.js';
@@ -34,8 +35,9 @@ export function prefixLines(name: string, text: string): string {
 /** Run argv on every selected host; exit 1 when any host failed. */
 export async function execCommand(deps: Deps, argv: string[], a: ExecArgs): Promise<number> {
   if (argv.length === 0) throw new UsageError('exec: give the command after --, e.g. kubemend exec -i inv.yaml -- uptime');
+  checkLimit(a.limit);
   const timeoutMs = a.timeout ? parseDuration(a.timeout) : undefined;
-  if (a.timeout && timeoutMs === undefined) throw new UsageError(`--timeout ${a.timeout}: not a duration like 30s, 2m, 500ms`);
+  if (a.timeout && timeoutMs === undefined) throw new UsageError(`--timeout ${a.timeout}: not ${DURATION_FORMS}`);
   if (!a.inventory) throw new UsageError('missing -i/--inventory FILE');
   const inv = await deps.loadInventory(a.inventory);
   if (!a.limit && !canPrompt()) throw needLimit('exec');

@@ -16,6 +16,7 @@ import type { Deps } from '../deps.js';
 import { confirmCluster, requirePrompt } from '../confirm.js';
 import { onInterrupt } from '../interrupt.js';
 import { err, out } from '../io.js';
+import { checkLimit } from '../checks.js';
 
 /** Options of `restore`. */
 export interface RestoreArgs {
@@ -32,6 +33,7 @@ export interface RestoreArgs {
 /** Restore the selected hosts from run `a.run`'s pulled archives; returns the exit code. */
 export async function restoreCommand(deps: Deps, a: RestoreArgs): Promise<number> {
   if (!a.run) throw new UsageError('missing --run RUN_ID: the run (backup or recover) whose pulled archives to put back');
+  if (a.limit !== undefined) checkLimit(a.limit);
   if (!a.limit?.trim()) throw new UsageError('missing --limit HOST[,HOST]: restore replaces the live /etc/kubernetes and /var/lib/kubelet/pki of every host it selects, so it never picks all hosts by default; name the hosts to restore');
   if (!a.inventory) throw new UsageError('missing -i/--inventory FILE');
   let from: string;

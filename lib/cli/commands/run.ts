@@ -2,18 +2,19 @@
  * `kubemend run PLAYBOOK` and `kubemend resume RUN_ID`: prepare, plan (dry run), show the plan,
  * confirm, then run for real with the journal, the run log and the terminal renderer.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { UsageError, formatFailures } from '../../core/errors.js';
 import type { EventSink, Selection } from '../../core/events.js';
 import { defaultStateDir, ensureRunDir, openJournal, runDir } from '../../core/journal.js';
 import { jsonRenderer, openFileLog, textRenderer } from '../../core/log.js';
-import { type Plan, buildPlan, countChanges, formatPlanSummary, planDrift } from '../../core/plan.js';
+import { buildPlan, countChanges, formatPlanSummary, planDrift } from '../../core/plan.js';
 import { type ResumeInfo, loadResume } from '../../core/resume.js';
 import { runPlaybook } from '../../core/runner.js';
 import { newRunId } from '../../core/runid.js';
 import type { Deps } from '../deps.js';
 import { canPrompt, confirmCluster, requirePrompt } from '../confirm.js';
+import { checkLimit, checkWritableDir, readPlanFile } from '../checks.js';
 import { EXIT } from '../exit.js';
 import { onInterrupt } from '../interrupt.js';
 import { err, out } from '../io.js';
@@ -40,6 +41,10 @@ export interface RunArgs {
 
 /** Run a playbook (or resume a run); returns the exit code. */
 export async function runCommand(deps: Deps, name: string | undefined, a: RunArgs): Promise<number> {
+  // what the command line names is checked before any host is contacted
+  checkLimit(a.selection.limit);
+  const reviewed = a.plan ? readPlanFile(a.plan) : undefined;
+  checkWritableDir(a.stateDir, '--state-dir');
   let resume: ResumeInfo | undefined;
   let args = a;
   if (a.resume) {
@@ -75,13 +80,7 @@ export async function runCommand(deps: Deps, name: string | undefined, a: RunArg
     };
     const { plan, result: planned } = await buildPlan(common);
     (args.logFormat === 'json' ? err : out)(formatPlanSummary(plan)); // stdout stays pure JSON lines
-    if (args.plan) {
-      let reviewed: Plan;
-      try {
-        reviewed = JSON.parse(readFileSync(args.plan, 'utf8'));
-      } catch (e) {
-        throw new UsageError(`--plan ${args.plan}: ${e instanceof Error ? e.message : String(e)}`);
-      }
+    if (reviewed) {
       const drift = planDrift(reviewed, plan);
       if (drift.length) {
         err(`the cluster drifted since ${args.plan} was made; nothing was changed; plan again:\n${drift.slice(0, 20).map((d) => ` - ${d}`).join('\n')}${drift.length > 20 ? `\n ... ${drift.length - 20} more` : ''}`);
