@@ -5,9 +5,12 @@
  * `/var/lib/etcd` is never part of it and never touched.
  */
 import { createHash } from 'node:crypto';
-import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { HostContext } from '../core/types.js';
+import { privateDir, writePrivate } from '../core/private-file.js';
+
+/** Writes a file 0600 (lib/core/private-file.ts; re-exported for the playbooks that save run files next to backups). */
+export { writePrivate };
 
 /** The folder on the host that keeps a run's backups. */
 export function hostBackupDir(runId: string): string {
@@ -27,16 +30,7 @@ cd "$dir" && sha256sum "$name.tar.gz" > "$name.tar.gz.sha256" && cat "$name.tar.
 
 /** The local folder of a run's pulled backups (0700). */
 export function localBackupDir(runDir: string): string {
-  const d = join(runDir, 'backups');
-  mkdirSync(d, { recursive: true, mode: 0o700 });
-  chmodSync(d, 0o700);
-  return d;
-}
-
-/** Write a file 0600 (the folder made 0700). */
-export function writePrivate(file: string, content: string | Buffer): void {
-  writeFileSync(file, content, { mode: 0o600 });
-  chmodSync(file, 0o600);
+  return privateDir(join(runDir, 'backups'));
 }
 
 /** The sha256 of a buffer (hex). */

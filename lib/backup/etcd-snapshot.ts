@@ -7,7 +7,8 @@
 import { join } from 'node:path';
 import type { HostContext } from '../core/types.js';
 import { ETCDCTL } from '../facts/etcd.js';
-import { hostBackupDir, localBackupDir, sha256, writePrivate } from './archive.js';
+import { writePrivate } from '../core/private-file.js';
+import { hostBackupDir, localBackupDir, sha256 } from './archive.js';
 
 /** The snapshot's file name, on the host and in the run's local backups folder. */
 export const SNAPSHOT_NAME = 'etcd-snapshot.db';

@@ -1,8 +1,9 @@
 /** What the recover phases share: the options, the chosen path, the run's id, waits, kubeadm calls. */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { z } from 'zod';
 import { defaultStateDir } from '../../lib/core/journal.js';
+import { writePrivate } from '../../lib/core/private-file.js';
 import { countOrPercent, positiveCountOrPercent } from '../../lib/core/options.js';
 import type { Host } from '../../lib/inventory/types.js';
 import type { HostContext, PhaseContext } from '../../lib/core/types.js';
@@ -93,10 +94,10 @@ export function readRunFile<T>(ctx: PhaseContext, file: string): T | undefined {
   return JSON.parse(readFileSync(join(dir, file), 'utf8')) as T;
 }
 
-/** Keep `value` as JSON in the run's folder (real runs only: dry runs have no folder). */
+/** Keep `value` as JSON in the run's folder, mode 0600 (real runs only: dry runs have no folder). */
 export function writeRunFile(ctx: PhaseContext, file: string, value: unknown): void {
   const dir = runDirOf(ctx);
-  if (dir) writeFileSync(join(dir, file), JSON.stringify(value, null, 1) + '\n');
+  if (dir) writePrivate(join(dir, file), JSON.stringify(value, null, 1) + '\n');
 }
 
 /** `kubeadm ARGS --config <kubemend's config>`. */

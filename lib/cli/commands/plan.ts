@@ -1,9 +1,9 @@
 /** `kubemend plan PLAYBOOK -i INVENTORY [--out plan.json]`: what a run would do, without changing anything. */
-import { writeFileSync } from 'node:fs';
 import type { Selection } from '../../core/events.js';
 import { errorMessage, formatFailures } from '../../core/errors.js';
 import { jsonRenderer } from '../../core/log.js';
 import { buildPlan, formatPlan, formatPlanSummary } from '../../core/plan.js';
+import { writePrivate } from '../../core/private-file.js';
 import type { Deps } from '../deps.js';
 import { EXIT } from '../exit.js';
 import { onInterrupt } from '../interrupt.js';
@@ -38,7 +38,7 @@ export async function planCommand(deps: Deps, name: string, a: PlanArgs): Promis
     });
     if (a.out) {
       try {
-        writeFileSync(a.out, JSON.stringify(plan, null, 2) + '\n', { mode: 0o600 });
+        writePrivate(a.out, JSON.stringify(plan, null, 2) + '\n');
       } catch (e) {
         throw new Error(`--out ${a.out}: writing the plan: ${errorMessage(e)}`);
       }

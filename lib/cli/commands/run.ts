@@ -2,7 +2,6 @@
  * `kubemend run PLAYBOOK` and `kubemend resume RUN_ID`: prepare, plan (dry run), show the plan,
  * confirm, then run for real with the journal, the run log and the terminal renderer.
  */
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { UsageError, formatFailures } from '../../core/errors.js';
 import type { EventSink, Selection } from '../../core/events.js';
@@ -12,6 +11,7 @@ import { buildPlan, countChanges, formatPlanSummary, planDrift } from '../../cor
 import { type ResumeInfo, loadResume } from '../../core/resume.js';
 import { runPlaybook } from '../../core/runner.js';
 import { newRunId } from '../../core/runid.js';
+import { writePrivate } from '../../core/private-file.js';
 import type { Deps } from '../deps.js';
 import { canPrompt, confirmCluster, requirePrompt } from '../confirm.js';
 import { checkLimit, checkWritableDir, readPlanFile } from '../checks.js';
@@ -101,7 +101,7 @@ export async function runCommand(deps: Deps, name: string | undefined, a: RunArg
 
     const runId = resume?.runId ?? newRunId();
     const dir = ensureRunDir(runDir(args.stateDir, runId));
-    if (!resume) writeFileSync(join(dir, 'plan.json'), JSON.stringify(plan, null, 2) + '\n', { mode: 0o600 });
+    if (!resume) writePrivate(join(dir, 'plan.json'), JSON.stringify(plan, null, 2) + '\n');
     const journal = openJournal(dir);
     const log = await openFileLog(dir);
     const render: EventSink = args.logFormat === 'json' ? jsonRenderer(out) : textRenderer(out, args.verbose);
