@@ -60,10 +60,13 @@ export function pulledArchive(runDir: string, host: string): CheckedArchive {
 
 /**
  * On the host (args: ARCHIVE SHA256 ASIDE PATHS...): check the uploaded archive, move each
- * current folder under ASIDE (kept), extract the folders the archive holds, print ASIDE.
+ * current folder under ASIDE (kept), extract the folders the archive holds, print ASIDE. The
+ * uploaded archive (it holds the CA keys) is removed on every way out, a failure too.
  */
-const RESTORE = `set -eu
+export const RESTORE_SCRIPT = `set -eu
 umask 077; src=$1 want=$2 aside=$3; shift 3; paths=$*
+trap 'rm -f -- "$src"' EXIT
+trap 'exit 129' HUP; trap 'exit 130' INT; trap 'exit 143' TERM
 echo "$want  $src" | sha256sum -c --status || { echo "uploaded archive $src does not match sha256 $want" >&2; exit 3; }
 members=$(tar -tzf "$src")
 mkdir -p -m 0700 "$aside"
@@ -75,7 +78,6 @@ for p in $paths; do
   printf '%s\\n' "$members" | grep -q "^$p/" && set -- "$@" "$p"
 done
 [ $# -gt 0 ] && tar -xzpf "$src" -C / "$@"
-rm -f "$src"
 echo "$aside"`;
 
 /** The restore playbook (not registered: built by `kubemend restore` for the checked archives of run `fromRun`). */
@@ -101,7 +103,13 @@ export function restorePlaybook(fromRun: string, archives: ReadonlyMap<string, C
           const aside = `${dir}/replaced`;
           await h.run(['mkdir', '-p', '-m', '0700', dir], { what: `mkdir ${dir}` });
           await h.upload(remote, a.data, { mode: 0o600 });
-          await h.run(['sh', '-c', RESTORE, 'sh', remote, a.sha256, aside, ...BACKUP_PATHS], { what: `restore ${a.file} (sha256 ${a.sha256.slice(0, 16)}...) into / with the current folders moved to ${aside}`, timeoutMs: 120_000 });
+          try {
+            await h.run(['sh', '-c', RESTORE_SCRIPT, 'sh', remote, a.sha256, aside, ...BACKUP_PATHS], { what: `restore ${a.file} (sha256 ${a.sha256.slice(0, 16)}...) into / with the current folders moved to ${aside}`, timeoutMs: 120_000 });
+          } catch (e) {
+            // the script's trap removes the archive on its own failures; not when it was killed or never ran
+            await h.run(['rm', '-f', '--', remote], { allowFail: true, what: `remove the uploaded ${remote}` }).catch(() => undefined);
+            throw e;
+          }
           h.log(`restored /etc/kubernetes and /var/lib/kubelet/pki from ${a.file}; the replaced folders are kept on ${h.host.name} in ${aside}`);
         },
       },

@@ -15,6 +15,7 @@ import { HostKeyChecker } from './verify.js';
 import { type SudoPlan, sudoArgv, sudoFailure, sudoPlan, sudoStdin } from './sudo.js';
 import { sftpRead, sftpRemoveQuietly, sftpRename, sftpWriteTemp, tempName } from './sftp.js';
 import { listenForward, type LocalForward } from './forward.js';
+import { sudoUploadArgv } from './sudo-upload.js';
 
 export type { SshTransportOptions, TransportEvent } from './options.js';
 
@@ -23,12 +24,6 @@ const KEEPALIVE_INTERVAL_MS = 5000;
 const KEEPALIVE_COUNT_MAX = 3;
 /** Downloads are not cut at maxOutputBytes; this only guards memory. */
 const MAX_DOWNLOAD_BYTES = 512 << 20;
-
-/** Writes stdin to "$1.tmp" with mode "$2" and renames it over "$1" (values are positional args). */
-export const SUDO_UPLOAD_SCRIPT = 'umask 077; cat > "$1.tmp" && chmod "$2" "$1.tmp" && mv "$1.tmp" "$1"';
-/** The same, with chown "$3" before the rename. */
-export const SUDO_UPLOAD_OWNER_SCRIPT =
-  'umask 077; cat > "$1.tmp" && chmod "$2" "$1.tmp" && chown "$3" "$1.tmp" && mv "$1.tmp" "$1"';
 
 /** The SSH transport, with what tests and benchmarks may inspect. */
 export interface SshTransport extends Transport {
@@ -293,10 +288,16 @@ class Ssh implements SshTransport {
       }
       return;
     }
-    const argv = opts.owner
-      ? ['sh', '-c', SUDO_UPLOAD_OWNER_SCRIPT, 'sh', remotePath, mode.toString(8).padStart(4, '0'), opts.owner]
-      : ['sh', '-c', SUDO_UPLOAD_SCRIPT, 'sh', remotePath, mode.toString(8).padStart(4, '0')];
-    const r = await this.run(host, argv, { stdin: data, maxOutputBytes: 64 << 10 });
+    const argv = sudoUploadArgv(remotePath, data, mode, opts.owner);
+    const tmp = argv[5]!;
+    let r: CommandResult;
+    try {
+      r = await this.run(host, argv, { stdin: data, maxOutputBytes: 64 << 10 });
+    } catch (e) {
+      // a timeout or abort SIGKILLs the script before its trap can run: remove its temp file here
+      await this.run(host, ['rm', '-f', '--', tmp], { timeoutMs: 10_000 }).catch(() => undefined);
+      throw e;
+    }
     if (r.exitCode !== 0) {
       throw new TransportError(host.name, 'sftp', `${what} through sudo: exit ${r.exitCode}: ${r.stderr.trim()}`);
     }
