@@ -25,17 +25,17 @@ const positiveInt = (v: string): number => {
 };
 const collect = (v: string, prev: string[] = []) => [...prev, ...v.split(',').map((s) => s.trim()).filter(Boolean)];
 
-/** Every playbook option flag, merged by flag name (each playbook validates its own). */
-function allPlaybookFlags(): OptionFlag[] {
-  const byFlag = new Map<string, OptionFlag & { owners: string[] }>();
+/** Every playbook option flag, merged by flag name (each playbook validates its own); `hidden` when only hidden playbooks (the benchmark's) have it. */
+function allPlaybookFlags(): Array<OptionFlag & { hidden: boolean }> {
+  const byFlag = new Map<string, OptionFlag & { owners: string[]; hiddenOwners: string[] }>();
   for (const pb of listPlaybooks()) {
     for (const f of optionFlags(pb.options)) {
-      const cur = byFlag.get(f.flag);
-      if (cur) cur.owners.push(pb.name);
-      else byFlag.set(f.flag, { ...f, owners: [pb.name] });
+      const cur = byFlag.get(f.flag) ?? { ...f, owners: [], hiddenOwners: [] };
+      (pb.hidden ? cur.hiddenOwners : cur.owners).push(pb.name);
+      byFlag.set(f.flag, cur);
     }
   }
-  return [...byFlag.values()].map((f) => ({ ...f, description: `${f.description}${f.defaultValue !== undefined ? ` (default ${f.defaultValue})` : ''} [playbook: ${f.owners.join(', ')}]` }));
+  return [...byFlag.values()].map((f) => ({ ...f, hidden: f.owners.length === 0, description: `${f.description}${f.defaultValue !== undefined ? ` (default ${f.defaultValue})` : ''} [playbook: ${(f.owners.length ? f.owners : f.hiddenOwners).join(', ')}]` }));
 }
 
 function selectionOf(o: Record<string, any>): Selection {
@@ -56,7 +56,7 @@ export function buildProgram(getDeps: () => Promise<Deps>, setExit: (code: numbe
   const flags = allPlaybookFlags();
   const flagKeys = flags.map((f) => f.key);
   const addPlaybookFlags = (c: Command) => {
-    for (const f of flags) c.addOption(new Option(f.boolean ? f.flag : `${f.flag} <value>`, f.description));
+    for (const f of flags) c.addOption(new Option(f.boolean ? f.flag : `${f.flag} <value>`, f.description).hideHelp(f.hidden));
   };
   const addSelection = (c: Command) =>
     c

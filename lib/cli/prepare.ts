@@ -22,7 +22,7 @@ export interface Prepared {
 /** The playbook called `name`; UsageError listing the known ones otherwise. */
 export function findPlaybook(name: string): Playbook {
   const pb = getPlaybook(name);
-  if (!pb) throw new UsageError(`unknown playbook ${JSON.stringify(name)}; known: ${listPlaybooks().map((p) => p.name).join(', ')}`);
+  if (!pb) throw new UsageError(`unknown playbook ${JSON.stringify(name)}; known: ${listPlaybooks().filter((p) => !p.hidden).map((p) => p.name).join(', ')}`);
   return pb;
 }
 
