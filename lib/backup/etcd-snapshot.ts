@@ -4,11 +4,10 @@
  * backup folder on the host and pulled with its sha256. It reads etcd through its client port:
  * `/var/lib/etcd` is never touched.
  */
-import { join } from 'node:path';
 import type { HostContext } from '../core/types.js';
 import { ETCDCTL } from '../facts/etcd.js';
-import { writePrivate } from '../core/private-file.js';
-import { hostBackupDir, localBackupDir, sha256 } from './archive.js';
+import { hostBackupDir, keepPulled, sha256 } from './archive.js';
+import type { BackupCipher } from './encrypt.js';
 
 /** The snapshot's file name, on the host and in the run's local backups folder. */
 export const SNAPSHOT_NAME = 'etcd-snapshot.db';
@@ -26,8 +25,8 @@ rm -f "$dir/$name" "$dir/$name.part"
 ETCDCTL_API=3 etcdctl snapshot status "$dir/$name" >/dev/null
 cd "$dir" && sha256sum "$name" > "$name.sha256" && cat "$name.sha256"`;
 
-/** Take the snapshot on the master `h` and, in a real run, pull it under `runDir`; returns the local path (undefined in a dry run). */
-export async function snapshotEtcd(h: HostContext, runId: string, runDir: string | undefined): Promise<string | undefined> {
+/** Take the snapshot on the master `h` and, in a real run, pull it under `runDir` (encrypted with `cipher`); returns the local path (undefined in a dry run). */
+export async function snapshotEtcd(h: HostContext, runId: string, runDir: string | undefined, cipher?: BackupCipher): Promise<string | undefined> {
   const dir = hostBackupDir(runId);
   const remote = `${dir}/${SNAPSHOT_NAME}`;
   const r = await h.run(['sh', '-c', SAVE, 'sh', dir, SNAPSHOT_NAME], { what: `etcdctl snapshot save ${remote}`, timeoutMs: 300_000 });
@@ -37,8 +36,5 @@ export async function snapshotEtcd(h: HostContext, runId: string, runDir: string
   const data = await h.download(remote);
   const got = sha256(data);
   if (got !== want) throw new Error(`pull ${remote}: sha256 ${got} differs from the host's ${want}`);
-  const file = join(localBackupDir(runDir), SNAPSHOT_NAME);
-  writePrivate(file, data);
-  writePrivate(`${file}.sha256`, `${want}  ${SNAPSHOT_NAME}\n`);
-  return file;
+  return keepPulled(runDir, SNAPSHOT_NAME, data, want, cipher);
 }

@@ -145,6 +145,7 @@ export function buildProgram(getDeps: () => Promise<Deps>, setExit: (code: numbe
     .requiredOption('-i, --inventory <file>', 'inventory file')
     .option('--run <run-id>', 'the run whose pulled archives to put back (required)')
     .option('-l, --limit <hosts>', 'the hosts to restore (required: restore never picks every host by default)')
+    .option('--backup-passphrase-file <file>', 'the passphrase file the run pulled its backups with (encrypted backups)')
     .option('--state-dir <dir>', 'where run folders are kept', defaultStateDir())
     .option('-y, --yes', 'do not ask for confirmation')
     .addOption(new Option('--log-format <format>', 'terminal output').choices(['text', 'json']).default('text'))
@@ -152,7 +153,7 @@ export function buildProgram(getDeps: () => Promise<Deps>, setExit: (code: numbe
     .option('--accept-new-host-keys', 'trust and record host keys not yet in known_hosts')
     .addHelpText('after', '\nExample:\n  $ kubemend run backup -i inventory.yaml --limit w1 --yes   # prints the run id\n  $ kubemend restore -i inventory.yaml --run 20261129-052000-a1b2 --limit w1\n\nExit codes: 0 restored, 1 a host failed, 2 refused (no such run, no archive for a host, checksum mismatch, no --limit): nothing changed.')
     .action(async (o: Record<string, any>) => {
-      setExit(await restoreCommand(await getDeps(), { inventory: o.inventory, run: o.run, limit: o.limit, stateDir: o.stateDir, yes: o.yes, logFormat: o.logFormat, verbose: o.verbose, acceptNewHostKeys: o.acceptNewHostKeys }));
+      setExit(await restoreCommand(await getDeps(), { inventory: o.inventory, backupPassphraseFile: o.backupPassphraseFile, run: o.run, limit: o.limit, stateDir: o.stateDir, yes: o.yes, logFormat: o.logFormat, verbose: o.verbose, acceptNewHostKeys: o.acceptNewHostKeys }));
     });
 
   registerDoctor(program, getDeps, setExit);

@@ -4,6 +4,7 @@ import { dirname, join } from 'node:path';
 import { z } from 'zod';
 import { defaultStateDir } from '../../lib/core/journal.js';
 import { writePrivate } from '../../lib/core/private-file.js';
+import { backupPassphraseOption } from '../../lib/backup/encrypt.js';
 import { countOrPercent, positiveCountOrPercent } from '../../lib/core/options.js';
 import type { Host } from '../../lib/inventory/types.js';
 import type { HostContext, PhaseContext } from '../../lib/core/types.js';
@@ -17,6 +18,7 @@ export const recoverOptions = z.object({
   maxUnavailable: positiveCountOrPercent.optional().describe('workers of a batch worked on at once (number or %; default: the batch size)'),
   maxFailures: countOrPercent.default(0).describe('workers that may fail before the run stops (number or %)'),
   waitSeconds: z.number().int().min(10).default(300).describe('how long to wait for etcd, the apiserver and nodes at each step'),
+  backupPassphraseFile: backupPassphraseOption,
 });
 
 /** Validated recover options. */

@@ -12,6 +12,7 @@ import { runPlaybook } from '../../core/runner.js';
 import { newRunId } from '../../core/runid.js';
 import { type CheckedArchive, checkRunDir, pulledArchive, restorePlaybook } from '../../backup/restore.js';
 import { hostBackupDir } from '../../backup/archive.js';
+import { type BackupCipher, readPassphraseFile } from '../../backup/encrypt.js';
 import type { Deps } from '../deps.js';
 import { confirmCluster, requirePrompt } from '../confirm.js';
 import { onInterrupt } from '../interrupt.js';
@@ -21,6 +22,8 @@ import { checkLimit } from '../checks.js';
 /** Options of `restore`. */
 export interface RestoreArgs {
   inventory?: string;
+  /** The passphrase file the run's backups were pulled (encrypted) with. */
+  backupPassphraseFile?: string;
   run?: string;
   limit?: string;
   stateDir: string;
@@ -46,7 +49,15 @@ export async function restoreCommand(deps: Deps, a: RestoreArgs): Promise<number
   const inv = await deps.loadInventory(a.inventory);
   const hosts = deps.selectHosts(inv, a.limit);
   if (hosts.length === 0) throw new UsageError(`--limit ${a.limit}: no host selected`);
-  const archives = new Map<string, CheckedArchive>(hosts.map((h) => [h.name, pulledArchive(from, h.name)]));
+  let cipher: BackupCipher | undefined;
+  if (a.backupPassphraseFile !== undefined) {
+    try {
+      cipher = readPassphraseFile(a.backupPassphraseFile);
+    } catch (e) {
+      throw new UsageError(`--backup-passphrase-file: ${(e as Error).message}`);
+    }
+  }
+  const archives = new Map<string, CheckedArchive>(hosts.map((h) => [h.name, pulledArchive(from, h.name, cipher)]));
 
   const runId = newRunId();
   const aside = `${hostBackupDir(runId)}/replaced`;
