@@ -4,7 +4,9 @@
 #   * its own UTS (hostname), IPC and PID namespaces (PID 1 = a tiny reaping init (dash) that starts sshd)
 #   * its own mount namespace: overlay on /etc and /var (upper folders per host under DIR/hosts/NAME),
 #     per-host /root and /home, tmpfs /run, /tmp, /dev/shm, /opt (with the checkout read-only at
-#     /opt/kubemend) and spec/lab/bin read-only on /usr/local/bin.
+#     /opt/kubemend) and spec/lab/bin read-only on /usr/local/bin; the machine's /usr, bound
+#     non-recursively at /opt/lab/machine-usr, is where the lab ctr's etcd image takes etcd and etcdctl
+#     (so a host may hide /usr/bin/etcdctl: the image still has it).
 # Nothing outside DIR is written on the real filesystem; nothing is sent outside 10.ID.0.0/16.
 #
 # usage (normally through scripts/lab; needs root):
@@ -313,6 +315,7 @@ $d/home /home none bind 0 0
 kmlab-opt-$h /opt tmpfs mode=0755,size=1m 0 0
 $LAB_REPO /opt/kubemend none bind,ro,X-mount.mkdir 0 0
 $LAB_REPO/spec/lab/bin /usr/local/bin none bind,ro 0 0
+/usr /opt/lab/machine-usr none bind,ro,X-mount.mkdir 0 0
 kmlab-run-$h /run tmpfs mode=0755,size=64m 0 0
 kmlab-tmp-$h /tmp tmpfs mode=1777,size=256m 0 0
 kmlab-shm-$h /dev/shm tmpfs mode=1777,size=64m 0 0
