@@ -15,7 +15,8 @@ export function clusterDocs(text: string, source: string): { apiVersion: string;
     const o = d.toJS() as { kind?: string; apiVersion?: string } | null;
     if (!o || !o.kind || !KEPT.has(o.kind)) continue;
     if (o.kind === 'ClusterConfiguration') apiVersion = String(o.apiVersion ?? '');
-    kept.push(d.toString().trimEnd() + '\n');
+    // a document after the first prints its own `---` marker: dropped, the join puts one back
+    kept.push(d.toString().replace(/^---[ \t]*\n/, '').trimEnd() + '\n');
   }
   if (!apiVersion) throw new Error(`${source}: no kind ClusterConfiguration in it`);
   if (!/^kubeadm\.k8s\.io\/v1beta[34]$/.test(apiVersion)) throw new Error(`${source}: ClusterConfiguration ${apiVersion} is not v1beta3/v1beta4`);

@@ -3,6 +3,7 @@
  * an encrypted value refused with the provider named (never guessed); v1beta3 and v1beta4.
  */
 import test from 'ava';
+import { parseAllDocuments } from 'yaml';
 import { EncryptedValueError, decodeConfigMap, valueKind } from '../../lib/etcd-data/decode.js';
 import { KUBEADM_CONFIG_KEY, KUBELET_CONFIG_KEY, configFromValues } from '../../lib/etcd-data/configmaps.js';
 import { clusterDocs } from '../../playbooks/recover/config.js';
@@ -50,6 +51,7 @@ for (const ver of ['v1beta3', 'v1beta4'] as const) {
     t.is(docs.apiVersion, `kubeadm.k8s.io/${ver}`);
     t.regex(docs.yaml, /kind: KubeletConfiguration/);
     t.regex(docs.yaml, /serverTLSBootstrap: true/);
+    t.deepEqual(parseAllDocuments(docs.yaml).map((d) => (d.toJS() as { kind: string }).kind), ['ClusterConfiguration', 'KubeletConfiguration'], 'two documents, no empty one between');
     t.regex(docs.yaml, ver === 'v1beta3' ? /authorization-mode: Node,RBAC/ : /- name: authorization-mode\n\s+value: Node,RBAC/);
     t.true(KUBELET_CONFIG_KEY.endsWith('kube-system/kubelet-config'));
   });
