@@ -9,6 +9,7 @@ import type { HostContext } from '../core/types.js';
 import { BoltReader, type RangeReader, bufferReader } from './bbolt.js';
 import { KUBEADM_CONFIG_KEY, KUBELET_CONFIG_KEY, type ConfigFromEtcd, configFromValues } from './configmaps.js';
 import { readMembers, scanKeys, type StoredMember } from './mvcc.js';
+import { throwawayTlsBundle } from './tls.js';
 
 /** etcd's data folder on a kubeadm master (stacked etcd). */
 export const ETCD_DATA = '/var/lib/etcd';
@@ -124,22 +125,24 @@ export async function readOffline(h: HostContext): Promise<EtcdConfigRead> {
 }
 
 /**
- * The throwaway etcd, as one script run as root (args: DATA IMAGE NAME ID): copy member/ to a 0700
- * folder in /var/lib, run the etcd image with `ctr run --rm --net-host` on the copy with
- * --force-new-cluster and client/peer URLs on two free 127.0.0.1 ports, wait for it, get both
- * ConfigMaps with etcdctl (another container of the same image: a kubeadm host has no etcdctl),
- * stop it and delete the copy: on every exit path (trap), also on a failure or a hang-up.
+ * The throwaway etcd, as one script run as root (args: DATA IMAGE NAME ID; stdin: the TLS bundle
+ * of tls.ts): copy member/ to a 0700 folder in /var/lib, run the etcd image with `ctr run --rm
+ * --net-host` on the copy with --force-new-cluster, client and peer URLs on two free 127.0.0.1
+ * ports, TLS with client certificates required (so no other local process can read it), wait for
+ * it, get both ConfigMaps with etcdctl (another container of the same image: a kubeadm host has
+ * no etcdctl), stop it and delete the copy: on every exit path (trap), also on a failure or a
+ * hang-up. etcd's tlsutil parses every block of a CA file as a certificate: ca.pem has no key.
  */
 export const THROWAWAY = `set -u
 umask 077
 data=$1 image=$2 name=$3 id=$4 copy= pid=
+C=/kubemend-etcd-copy
 cleanup() {
   trap - EXIT HUP INT TERM
   if [ -n "$pid" ]; then ctr -n k8s.io tasks kill "$id" >/dev/null 2>&1; i=0
     while kill -0 "$pid" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
     ctr -n k8s.io tasks kill -s SIGKILL "$id" >/dev/null 2>&1; wait "$pid" 2>/dev/null; fi
-  ctr -n k8s.io tasks rm -f "$id" >/dev/null 2>&1; ctr -n k8s.io containers rm "$id" >/dev/null 2>&1
-  for c in "$id-probe" "$id-get"; do ctr -n k8s.io tasks rm -f "$c" >/dev/null 2>&1; ctr -n k8s.io containers rm "$c" >/dev/null 2>&1; done
+  for c in "$id" "$id-probe" "$id-get"; do ctr -n k8s.io tasks rm -f "$c" >/dev/null 2>&1; ctr -n k8s.io containers rm "$c" >/dev/null 2>&1; done
   if [ -n "$copy" ]; then rm -rf -- "$copy"; fi
 }
 trap cleanup EXIT; trap 'exit 129' HUP; trap 'exit 130' INT; trap 'exit 143' TERM
@@ -148,16 +151,26 @@ if pgrep -x etcd >/dev/null; then echo "etcd runs on this host: its data is live
 free() { ! ss -Hltn "sport = :$1" | grep -q .; }
 cport=; for p in $(seq 23790 2 23988); do if free "$p" && free $((p + 1)); then cport=$p; break; fi; done
 [ -n "$cport" ] || { echo "no two free ports in 23790-23989 on 127.0.0.1" >&2; exit 6; }
-pport=$((cport + 1)); url=http://127.0.0.1:$cport
+url=https://127.0.0.1:$cport purl=https://127.0.0.1:$((cport + 1))
 copy=$(mktemp -d /var/lib/kubemend-etcd-copy.XXXXXXXX) || { echo "cannot make a folder in /var/lib" >&2; exit 5; }
-cp -a "$data/member" "$copy/member" || { echo "copying $data/member failed" >&2; exit 5; }
-ctr -n k8s.io run --rm --net-host --mount "type=bind,src=$copy,dst=/kubemend-etcd-copy,options=rbind:rw" "$image" "$id" \\
-  etcd --name "$name" --data-dir /kubemend-etcd-copy --force-new-cluster \\
-  --listen-client-urls "$url" --advertise-client-urls "$url" \\
-  --listen-peer-urls "http://127.0.0.1:$pport" --initial-advertise-peer-urls "http://127.0.0.1:$pport" >"$copy/etcd.log" 2>&1 &
+cat > "$copy/tls.pem"
+grep -q 'BEGIN PRIVATE KEY' "$copy/tls.pem" || { echo "no TLS key on stdin" >&2; exit 5; }
+sed '/-----BEGIN PRIVATE KEY-----/,/-----END PRIVATE KEY-----/d' "$copy/tls.pem" > "$copy/ca.pem"
+mkdir -m 0700 "$copy/data" && cp -a "$data/member" "$copy/data/member" || { echo "copying $data/member failed" >&2; exit 5; }
+ctr -n k8s.io run --rm --net-host --mount "type=bind,src=$copy,dst=$C,options=rbind:rw" "$image" "$id" \\
+  etcd --name "$name" --data-dir "$C/data" --force-new-cluster \\
+  --listen-client-urls "$url" --advertise-client-urls "$url" --listen-peer-urls "$purl" --initial-advertise-peer-urls "$purl" \\
+  --cert-file "$C/tls.pem" --key-file "$C/tls.pem" --trusted-ca-file "$C/ca.pem" --client-cert-auth \\
+  --peer-cert-file "$C/tls.pem" --peer-key-file "$C/tls.pem" --peer-trusted-ca-file "$C/ca.pem" --peer-client-cert-auth >"$copy/etcd.log" 2>&1 &
 pid=$!
+ctl() {
+  c=$1; shift
+  ctr -n k8s.io run --rm --net-host --mount "type=bind,src=$copy/tls.pem,dst=/kubemend-tls.pem,options=rbind:ro" \\
+    --mount "type=bind,src=$copy/ca.pem,dst=/kubemend-ca.pem,options=rbind:ro" "$image" "$c" \\
+    etcdctl --endpoints "$url" --cacert /kubemend-ca.pem --cert /kubemend-tls.pem --key /kubemend-tls.pem "$@"
+}
 i=0
-until out=$(ctr -n k8s.io run --rm --net-host "$image" "$id-probe" etcdctl --endpoints "$url" --command-timeout=2s endpoint health 2>&1); do
+until out=$(ctl "$id-probe" --command-timeout=2s endpoint health 2>&1); do
   i=$((i + 1))
   if ! kill -0 "$pid" 2>/dev/null; then echo "the throwaway etcd exited; its last lines:" >&2; tail -n 15 "$copy/etcd.log" >&2; exit 7; fi
   if [ $i -ge 60 ]; then echo "the throwaway etcd did not answer in 60 s: $out; its last lines:" >&2; tail -n 15 "$copy/etcd.log" >&2; exit 8; fi
@@ -165,13 +178,15 @@ until out=$(ctr -n k8s.io run --rm --net-host "$image" "$id-probe" etcdctl --end
 done
 for k in kubeadm-config kubelet-config; do
   printf '%s ' "$k"
-  ctr -n k8s.io run --rm --net-host "$image" "$id-get" etcdctl --endpoints "$url" --command-timeout=10s get "/registry/configmaps/kube-system/$k" -w json || exit 9
+  ctl "$id-get" --command-timeout=10s get "/registry/configmaps/kube-system/$k" -w json || exit 9
 done
 `;
 
 /** Read both ConfigMaps on `h` through the throwaway etcd (a real run: it copies and runs a container). */
 export async function readThroughThrowaway(h: HostContext, image: string, memberName: string, id: string): Promise<EtcdConfigRead> {
-  const r = await h.run(['sh', '-c', THROWAWAY, 'sh', ETCD_DATA, image, memberName, id], { what: `read kubeadm-config and kubelet-config through a throwaway etcd (${image}) on a copy of ${ETCD_DATA}`, timeoutMs: 300_000 });
+  const r = await h.run(['sh', '-c', THROWAWAY, 'sh', ETCD_DATA, image, memberName, id], {
+    what: `read kubeadm-config and kubelet-config through a throwaway etcd (${image}) on a copy of ${ETCD_DATA}`, timeoutMs: 300_000, stdin: await throwawayTlsBundle(),
+  });
   const got: Record<string, { value: Buffer; modRevision: number }> = {};
   let revision = 0;
   for (const line of r.stdout.split('\n')) {
@@ -189,6 +204,6 @@ export async function readThroughThrowaway(h: HostContext, image: string, member
   return {
     config: configFromValues(got['kubeadm-config'], got['kubelet-config']),
     revision,
-    how: `throwaway etcd from ${image} on a copy of ${ETCD_DATA}, copy deleted`,
+    how: `throwaway etcd from ${image} on a copy of ${ETCD_DATA}, TLS on 127.0.0.1, copy deleted`,
   };
 }

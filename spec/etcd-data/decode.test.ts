@@ -5,6 +5,7 @@
 import test from 'ava';
 import { parseAllDocuments } from 'yaml';
 import { EncryptedValueError, decodeConfigMap, valueKind } from '../../lib/etcd-data/decode.js';
+import { newestEtcdImage } from '../../lib/etcd-data/remote.js';
 import { KUBEADM_CONFIG_KEY, KUBELET_CONFIG_KEY, configFromValues } from '../../lib/etcd-data/configmaps.js';
 import { clusterDocs } from '../../playbooks/recover/config.js';
 import { KUBELET_CONFIGURATION, clusterConfigurationText, jsonConfigMap, protoConfigMap } from './proto-fixture.js';
@@ -56,3 +57,9 @@ for (const ver of ['v1beta3', 'v1beta4'] as const) {
     t.true(KUBELET_CONFIG_KEY.endsWith('kube-system/kubelet-config'));
   });
 }
+
+test('the newest etcd image is chosen by its tag; digests and image ids are skipped', (t) => {
+  t.is(newestEtcdImage(['registry.k8s.io/etcd:3.5.9-0', 'registry.k8s.io/etcd:3.5.16-0', 'registry.k8s.io/etcd@sha256:ab', 'sha256:cd', 'registry.k8s.io/etcd:3.5.15-0']), 'registry.k8s.io/etcd:3.5.16-0');
+  t.is(newestEtcdImage(['quay.io/coreos/etcd:v3.5.1', 'registry.k8s.io/kube-apiserver:v1.32.4']), 'quay.io/coreos/etcd:v3.5.1');
+  t.is(newestEtcdImage(['registry.k8s.io/pause:3.10', 'sha256:cd']), undefined);
+});

@@ -60,7 +60,7 @@ test.serial('step 0 alone after pki-wipe-no-config: the config read from etcd da
   const out = r.stdout + r.stderr;
   t.is(r.code, 0, out.slice(-3000));
   t.regex(out, /etcd members in the data on m1: m1 https:\/\/[\d.]+:2380; m2 https:\/\/[\d.]+:2380; m3 https:\/\/[\d.]+:2380 \(match the inventory\)|etcd members in the data on m1: .*\(match the inventory\)/);
-  t.regex(out, /from etcd data on m1, revision \d+ \(kubeadm-config mod_revision \d+, kubelet-config \d+; json\/json; throwaway etcd from registry\.k8s\.io\/etcd:[\w.-]+ on a copy of \/var\/lib\/etcd, copy deleted\)/);
+  t.regex(out, /from etcd data on m1, revision \d+ \(kubeadm-config mod_revision \d+, kubelet-config \d+; json\/json; throwaway etcd from registry\.k8s\.io\/etcd:[\w.-]+ on a copy of \/var\/lib\/etcd, TLS on 127\.0\.0\.1, copy deleted\)/);
   t.deepEqual(await etcdFiles(lab), sums, "the original etcd files' sha256 are unchanged");
   for (const m of MASTERS) t.is(await leftovers(lab, m), '', `${m}: no container, task, etcd, listener or copy left`);
   const docs = savedDocs(state);
