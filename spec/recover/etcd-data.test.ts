@@ -91,6 +91,26 @@ test.serial('run recover with only etcd data: proof of health passes, the recove
   for (const m of MASTERS) t.is(await leftovers(lab, m, true), '', `${m}: nothing of the read left`);
 });
 
+test.serial('without the etcd image (no throwaway etcd): the offline reader, in a real run, says what it misses', async (t) => {
+  if (!requireRoot(t)) return;
+  const lab = await sharedLab(LAB);
+  const now = await configMaps(lab);
+  t.is((await lab.lab(['break', 'pki-wipe-no-config'])).code, 0);
+  for (const m of MASTERS) await lab.exec(m, ['sh', '-c', 'grep -l \'"name": "registry.k8s.io/etcd:\' /var/lib/containerd/lab/images/*.json | xargs -r rm -f']);
+  const sums = await etcdFiles(lab);
+  const state = mkdtempSync('/tmp/kubemend-etcddata-state-');
+  const r = await cli(MAIN, ['run', 'recover', '-i', lab.inventoryPath, '--yes', '--state-dir', state, '--only', 'backup/config']);
+  const out = r.stdout + r.stderr;
+  t.is(r.code, 0, out.slice(-3000));
+  t.regex(out, /m1: no throwaway etcd \(no etcd image in containerd/);
+  t.regex(out, /from etcd data on m1, revision \d+ \(.*offline read of \/var\/lib\/etcd\/member\/snap\/db; writes still only in the WAL/);
+  t.deepEqual(await etcdFiles(lab), sums, "the original etcd files' sha256 are unchanged");
+  const docs = savedDocs(state);
+  t.deepEqual(docs.ClusterConfiguration, now.cluster);
+  t.deepEqual(docs.KubeletConfiguration, now.kubelet);
+  for (const m of MASTERS) t.is(await leftovers(lab, m), '', `${m}: nothing left`);
+});
+
 test.after.always(async () => {
   if (process.env.KEEP_LAB) return;
   const lab = await sharedLab(LAB).catch(() => undefined);
