@@ -85,7 +85,13 @@ async function fromEtcdData(ctx: PhaseContext): Promise<Found | undefined> {
   const masters = ctx.inventory.hosts.filter((h) => h.role === 'master');
   for (const m of mastersFirstFirst(ctx)) {
     const h = ctx.on(m);
-    const probe = await probeEtcdData(h);
+    let probe;
+    try {
+      probe = await probeEtcdData(h);
+    } catch (e) {
+      why.push(`${m.name}: ${(e as Error).message.split('\n')[0]}`); // unreachable: try the next master
+      continue;
+    }
     if (probe.dbBytes === undefined) {
       why.push(`${m.name}: no etcd data`);
       continue;
