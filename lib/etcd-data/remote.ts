@@ -31,7 +31,8 @@ export interface EtcdDataProbe {
   needKiB?: number;
 }
 
-const PROBE = `d=$1
+/** The read-only probe script (arg: the data folder). */
+export const PROBE = `d=$1
 if [ -f "$d/member/snap/db" ]; then echo "db $(stat -c %s "$d/member/snap/db")"; echo "need $(du -sk "$d/member" | cut -f1)"; fi
 echo "free $(df -Pk /var/lib | awk 'NR==2 {print $4}')"
 echo "etcd $(pgrep -x etcd | tr '\\n' ' ')"
