@@ -10,6 +10,7 @@ import { BoltReader, type RangeReader, bufferReader } from './bbolt.js';
 import { KUBEADM_CONFIG_KEY, KUBELET_CONFIG_KEY, type ConfigFromEtcd, configFromValues } from './configmaps.js';
 import { readMembers, scanKeys, type StoredMember } from './mvcc.js';
 import { throwawayTlsBundle } from './tls.js';
+import type { Decrypt } from './encryption.js';
 
 /** etcd's data folder on a kubeadm master (stacked etcd). */
 export const ETCD_DATA = '/var/lib/etcd';
@@ -113,13 +114,13 @@ export interface EtcdConfigRead {
  * Offline: pull member/snap/db (into memory only, never to disk) and read the newest revisions
  * of both ConfigMaps. Misses writes still only in the WAL (said in `how`).
  */
-export async function readOffline(h: HostContext): Promise<EtcdConfigRead> {
+export async function readOffline(h: HostContext, decrypt?: Decrypt): Promise<EtcdConfigRead> {
   const db = await BoltReader.open(bufferReader(await h.download(ETCD_DB)), `${h.host.name}:${ETCD_DB}`);
   const scan = await scanKeys(db, [KUBEADM_CONFIG_KEY, KUBELET_CONFIG_KEY]);
   const kubeadm = scan.found.get(KUBEADM_CONFIG_KEY);
   if (!kubeadm) throw new Error(`${h.host.name}:${ETCD_DB}: ${scan.deleted.has(KUBEADM_CONFIG_KEY) ? 'kube-system/kubeadm-config was deleted' : 'no kube-system/kubeadm-config'} (store revision ${scan.revision})`);
   return {
-    config: configFromValues(kubeadm, scan.found.get(KUBELET_CONFIG_KEY)),
+    config: configFromValues(kubeadm, scan.found.get(KUBELET_CONFIG_KEY), decrypt),
     revision: scan.revision,
     how: `offline read of ${ETCD_DB}; writes still only in the WAL (the last moments before etcd stopped) are not in it`,
   };
@@ -184,7 +185,7 @@ done
 `;
 
 /** Read both ConfigMaps on `h` through the throwaway etcd (a real run: it copies and runs a container). */
-export async function readThroughThrowaway(h: HostContext, image: string, memberName: string, id: string): Promise<EtcdConfigRead> {
+export async function readThroughThrowaway(h: HostContext, image: string, memberName: string, id: string, decrypt?: Decrypt): Promise<EtcdConfigRead> {
   const r = await h.run(['sh', '-c', THROWAWAY, 'sh', ETCD_DATA, image, memberName, id], {
     what: `read kubeadm-config and kubelet-config through a throwaway etcd (${image}) on a copy of ${ETCD_DATA}`, timeoutMs: 300_000, stdin: await throwawayTlsBundle(),
   });
@@ -203,7 +204,7 @@ export async function readThroughThrowaway(h: HostContext, image: string, member
   }
   if (!got['kubeadm-config']) throw new Error(`${h.host.name}: the throwaway etcd on a copy of ${ETCD_DATA} has no kube-system/kubeadm-config (store revision ${revision})`);
   return {
-    config: configFromValues(got['kubeadm-config'], got['kubelet-config']),
+    config: configFromValues(got['kubeadm-config'], got['kubelet-config'], decrypt),
     revision,
     how: `throwaway etcd from ${image} on a copy of ${ETCD_DATA}, TLS on 127.0.0.1, copy deleted`,
   };

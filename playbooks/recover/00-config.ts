@@ -12,6 +12,8 @@ import type { ClusterPhase, PhaseContext } from '../../lib/core/types.js';
 import type { Host } from '../../lib/inventory/types.js';
 import { writePrivate, localBackupDir } from '../../lib/backup/archive.js';
 import { memberMismatches } from '../../lib/etcd-data/members.js';
+import { EncryptedValueError } from '../../lib/etcd-data/decode.js';
+import { DecryptError, decryptorFrom } from '../../lib/etcd-data/encryption.js';
 import { type EtcdConfigRead, membersOn, probeEtcdData, readOffline, readThroughThrowaway, throwawayBlocker } from '../../lib/etcd-data/remote.js';
 import { type RecoverOptions, kubectlArgv, runDirOf, runIdOf, stateDirOf } from './common.js';
 import { clusterDocs, configDifferences } from './config.js';
@@ -79,8 +81,9 @@ function mastersFirstFirst(ctx: PhaseContext): Host[] {
  * there, etcd is stopped and space allows) or the offline reader. A plan reads offline only:
  * it starts nothing.
  */
-async function fromEtcdData(ctx: PhaseContext): Promise<Found | undefined> {
+async function fromEtcdData(ctx: PhaseContext<RecoverOptions>): Promise<Found | undefined> {
   const dry = !runDirOf(ctx);
+  const decrypt = ctx.options.encryptionConfig ? decryptorFrom(ctx.options.encryptionConfig) : undefined;
   const why: string[] = [];
   const masters = ctx.inventory.hosts.filter((h) => h.role === 'master');
   for (const m of mastersFirstFirst(ctx)) {
@@ -107,13 +110,14 @@ async function fromEtcdData(ctx: PhaseContext): Promise<Found | undefined> {
     if (!blocker && dry) ctx.log(`the run reads it through a throwaway etcd from ${probe.image} on a copy of the data on ${m.name}; this plan reads member/snap/db offline and starts nothing`);
     if (!blocker && !dry) {
       try {
-        read = await readThroughThrowaway(h, probe.image!, m.name, `kubemend-etcd-read-${runIdOf(ctx)}`);
+        read = await readThroughThrowaway(h, probe.image!, m.name, `kubemend-etcd-read-${runIdOf(ctx)}`, decrypt);
       } catch (e) {
+        if (e instanceof EncryptedValueError || e instanceof DecryptError) throw e; // the offline reader would meet the same value
         ctx.log(`${m.name}: the throwaway etcd failed (${(e as Error).message.split('\n')[0]}); reading member/snap/db offline instead`, 'warn');
       }
     }
     if (blocker) ctx.log(`${m.name}: no throwaway etcd (${blocker}): reading member/snap/db offline`, blocker.startsWith('etcd runs') ? 'warn' : 'info');
-    if (!read) read = await readOffline(h);
+    if (!read) read = await readOffline(h, decrypt);
     const c = read.config;
     return {
       text: c.text,
