@@ -5,6 +5,7 @@ import { formatDoctor } from '../doctor/format.js';
 import type { Deps } from './deps.js';
 import { EXIT } from './exit.js';
 import { out } from './io.js';
+import { jsonText } from '../core/log.js';
 
 /** Register the doctor command on the program. */
 export function registerDoctor(program: Command, getDeps: () => Promise<Deps>, setExit: (code: number) => void): void {
@@ -21,7 +22,8 @@ export function registerDoctor(program: Command, getDeps: () => Promise<Deps>, s
       const transport = deps.createTransport(inv, { acceptNewHostKeys: o.acceptNewHostKeys });
       try {
         const { facts, diagnosis } = await doctor(inv, transport);
-        out(o.json ? JSON.stringify({ kind: 'kubemend-doctor', version: 1, facts, diagnosis }, null, 2) : formatDoctor(facts, diagnosis));
+        if (o.json) out(jsonText(JSON.stringify({ kind: 'kubemend-doctor', version: 1, facts, diagnosis }, null, 2)));
+        else out(formatDoctor(facts, diagnosis), { paint: true });
         setExit(diagnosis.healthy ? EXIT.ok : EXIT.failed);
       } finally {
         await transport.close();

@@ -201,7 +201,7 @@ export async function main(argv: string[], getDeps: () => Promise<Deps> = realDe
       return EXIT.usage;
     }
     const { code: c, message } = exitFor(e);
-    err(`kubemend: ${message}`);
+    err(`kubemend: ${message}`, { paint: true });
     return c;
   }
 }
