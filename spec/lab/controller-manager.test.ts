@@ -562,6 +562,9 @@ test.serial('leader election: of two controller-managers only the lease holder a
   const first = await waitFor('a lease holder', async () => (await lease())?.spec?.holderIdentity);
   const b = startKcm(kcmFlags({ extra: le }));
   await issued('le-0');
+  // b must have tried the lease at least once before we look (a fixed sleep alone read an empty
+  // log at load average 75); then a retry period and more, in which it must still not lead
+  await waitFor('the second controller-manager tries the lease', async () => /attempting to acquire leader lease/.test(readFileSync(b.log, 'utf8')));
   await sleep(2500);
   const logs = [a, b].map((p) => readFileSync(p.log, 'utf8'));
   const leaders = logs.filter((l) => l.includes('started controllers'));
