@@ -2,6 +2,8 @@
 import type { Command } from 'commander';
 import { doctor } from '../doctor/run.js';
 import { formatDoctor } from '../doctor/format.js';
+import { requireStackedEtcd } from '../inventory/etcd.js';
+import { clusterNameOption, inventoryOption } from './commands/inventory.js';
 import type { Deps } from './deps.js';
 import { EXIT } from './exit.js';
 import { out } from './io.js';
@@ -12,13 +14,15 @@ export function registerDoctor(program: Command, getDeps: () => Promise<Deps>, s
   program
     .command('doctor')
     .description('read-only: certificates, CA chains, kubelet, Nodes, etcd of every host; a diagnosis and the playbook to run')
-    .requiredOption('-i, --inventory <file>', 'inventory file')
+    .addOption(inventoryOption(true))
+    .addOption(clusterNameOption())
     .option('--json', 'print facts and diagnosis as JSON')
     .option('--accept-new-host-keys', 'trust and record host keys not yet in known_hosts')
     .addHelpText('after', '\nExamples:\n  $ kubemend doctor -i inventory.yaml\n  $ kubemend doctor -i inventory.yaml --json\n\nExit codes: 0 healthy, 1 problems found, 2 bad input.')
     .action(async (o: Record<string, any>) => {
       const deps = await getDeps();
       const inv = await deps.loadInventory(o.inventory);
+      requireStackedEtcd(inv, 'doctor');
       const transport = deps.createTransport(inv, { acceptNewHostKeys: o.acceptNewHostKeys });
       try {
         const { facts, diagnosis } = await doctor(inv, transport);

@@ -115,7 +115,7 @@ export function preselected(preselect: SubsetSelection['preselect'], f: ChoiceFa
   return true;
 }
 
-const ROLE_TITLE: Record<Host['role'], string> = { master: 'masters', worker: 'workers' };
+const ROLE_TITLE: Record<Host['role'], string> = { master: 'masters', worker: 'workers', etcd: 'etcd hosts' };
 
 /** The checkbox lines: a header per role, then one line per host with its facts (pure). */
 export function hostChoices(hosts: readonly Host[], facts: ReadonlyMap<string, ChoiceFacts>, subset: SubsetSelection, now = Date.now()): ChoiceLine[] {

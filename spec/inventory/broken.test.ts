@@ -118,9 +118,9 @@ test('a missing inventory file is an InventoryError, not ENOENT', async (t) => {
   t.regex(err.format(), /does-not-exist\.yaml:1:1: \(file\): cannot read: ENOENT/);
 });
 
-test('a directory is refused as not a regular file', async (t) => {
+test('a folder with no inventory file in it is refused, naming the files it looked for', async (t) => {
   const err = await refused(t, dir);
-  t.regex(err.issues[0]!.message, /not a regular file/);
+  t.regex(err.issues[0]!.message, /a folder with no inventory file: expected one of inventory\.ini, hosts\.yaml, hosts\.yml/);
 });
 
 test('unknown-key values never reach the message (a password stays out)', async (t) => {
