@@ -5,7 +5,7 @@
  * the same refusals (a child group or a `:vars` section for a group that is never declared).
  * Unlike Ansible, every problem is reported, not only the first.
  */
-import { addChild, addHost, emptyModel, groupOf, reconcile, type AnsibleModel, type AnsibleValue } from './ansible-model.js';
+import { addChild, addHost, emptyModel, groupOf, reconcile, setGroupVar, type AnsibleModel, type AnsibleValue } from './ansible-model.js';
 import { HostPatternError, expandHostPattern } from './ansible-range.js';
 import { fieldSeg, type Position } from './document.js';
 import type { InventoryIssue } from './errors.js';
@@ -85,7 +85,9 @@ export function readAnsibleIni(file: string, text: string): { model: AnsibleMode
         continue;
       }
       const key = line.slice(0, eq).trim();
-      groupOf(m, group).vars.set(key, { value: iniValue(line.slice(eq + 1).trim()), at: at(`${fieldSeg(group)}:vars.${fieldSeg(key)}`) });
+      const field = `${fieldSeg(group)}:vars.${fieldSeg(key)}`;
+      const refused = setGroupVar(groupOf(m, group), key, { value: iniValue(line.slice(eq + 1).trim()), at: at(field) });
+      if (refused) problem(field, `INI: ${refused}`);
     } else if (state === 'children') {
       const g = GROUP_NAME.exec(line);
       if (!g) {
@@ -149,8 +151,12 @@ export function readAnsibleIni(file: string, text: string): { model: AnsibleMode
         const hv = m.hostVars.get(name)!;
         if (port !== undefined) hv.set('ansible_port', { value: port, at: at(`${fieldSeg(pattern)}:port`) });
         // Ansible's set_variable looks for a group of that name first: a host named like a group gives its vars to the group
-        const target = m.groups.get(name)?.vars ?? hv;
-        for (const [k, v] of vars) target.set(k, { ...v, at: { ...v.at, field: `${fieldSeg(name)}.${fieldSeg(k)}` } });
+        const same = m.groups.get(name);
+        for (const [k, v] of vars) {
+          const x = { ...v, at: { ...v.at, field: `${fieldSeg(name)}.${fieldSeg(k)}` } };
+          const refused = same ? setGroupVar(same, k, x) : (hv.set(k, x), undefined);
+          if (refused) problem(x.at.field, `INI: ${refused}`);
+        }
       }
     }
   }

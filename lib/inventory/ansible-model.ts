@@ -17,6 +17,8 @@ export interface AnsibleGroup {
   children: Set<string>;
   /** Vars written in the inventory file itself (`[g:vars]`, `g: vars:`). */
   vars: Map<string, AnsibleValue>;
+  /** `ansible_group_priority` (set in the inventory file only; not a var), default 1. */
+  priority?: number;
 }
 
 /** An Ansible inventory read from either syntax. */
@@ -131,9 +133,23 @@ export function membership(m: AnsibleModel): Map<string, Set<string>> {
 
 /** A group's priority: `ansible_group_priority` from the inventory file (group_vars files do not set it), default 1. */
 export function groupPriority(g: AnsibleGroup | undefined): number {
-  const v = g?.vars.get('ansible_group_priority')?.value;
-  const n = typeof v === 'number' ? v : typeof v === 'string' && /^\s*[+-]?\d+\s*$/.test(v) ? Number(v) : 1;
-  return Number.isInteger(n) ? n : 1;
+  return g?.priority ?? 1;
+}
+
+/**
+ * Set a var on a group as Ansible's Group.set_variable does: `ansible_group_priority` sets the
+ * group's priority (Python's int() of it) and is not a var. Returns why the value was refused.
+ */
+export function setGroupVar(g: AnsibleGroup, key: string, v: AnsibleValue): string | undefined {
+  if (key !== 'ansible_group_priority') {
+    g.vars.set(key, v);
+    return undefined;
+  }
+  const x = v.value;
+  const n = typeof x === 'number' ? Math.trunc(x) : typeof x === 'boolean' ? Number(x) : typeof x === 'string' && /^\s*[+-]?\d+(_\d+)*\s*$/.test(x) ? Number(x.trim().replace(/_/g, '')) : undefined;
+  if (n === undefined || !Number.isFinite(n)) return 'ansible_group_priority must be an integer';
+  g.priority = n;
+  return undefined;
 }
 
 /** Compare strings as Python does (by code point). */

@@ -1,6 +1,6 @@
 /** Ansible/kubespray YAML inventories (`all: children: kube_control_plane: hosts: ...`) read into an AnsibleModel. */
 import { isMap, isPair, isScalar, type Node, type Pair, type YAMLMap } from 'yaml';
-import { addChild, addHost, emptyModel, groupOf, reconcile, type AnsibleModel } from './ansible-model.js';
+import { addChild, addHost, emptyModel, groupOf, reconcile, setGroupVar, type AnsibleModel } from './ansible-model.js';
 import { HostPatternError, expandHostPattern } from './ansible-range.js';
 import { fieldSeg, type Position } from './document.js';
 import type { InventoryIssue } from './errors.js';
@@ -61,7 +61,12 @@ export function readAnsibleYaml(file: string, src: YamlSource): { model: Ansible
     for (const p of pairs(node)) {
       const k = keyOf(p);
       const f = `${field}.${seg(k)}`;
-      if (k === 'vars') for (const [vk, vv] of readVars(p.value, f)) g.vars.set(vk, vv);
+      if (k === 'vars') {
+        for (const [vk, vv] of readVars(p.value, f)) {
+          const refused = setGroupVar(g, vk, vv);
+          if (refused) issues.push({ file, line: vv.at.line, column: vv.at.column, field: vv.at.field, message: refused });
+        }
+      }
       else if (k === 'hosts') {
         if (p.value !== null && !isMap(p.value) && !(isScalar(p.value) && p.value.value === null)) {
           problem(p.value ?? p.key, f, 'must be a mapping of host names');
@@ -84,7 +89,11 @@ export function readAnsibleYaml(file: string, src: YamlSource): { model: Ansible
             const hv = m.hostVars.get(h)!;
             if (port !== undefined) hv.set('ansible_port', { value: port, at: at(hp.key, `${hf}:port`) });
             // Ansible's set_variable looks for a group of that name first: a host named like a group gives its vars to the group
-            for (const [vk, vv] of vars) (m.groups.has(h) ? m.groups.get(h)!.vars : hv).set(vk, vv);
+            const same = m.groups.get(h);
+            for (const [vk, vv] of vars) {
+              const refused = same ? setGroupVar(same, vk, vv) : (hv.set(vk, vv), undefined);
+              if (refused) issues.push({ file, line: vv.at.line, column: vv.at.column, field: vv.at.field, message: refused });
+            }
           }
         }
       } else if (k === 'children') {

@@ -1,10 +1,16 @@
 /** Test helpers for Ansible inventories: the committed kubespray-layout fixtures, copies to change, and the ansible-inventory requirement. */
 import test, { type TestFn } from 'ava';
-import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { findAnsibleInventory } from '../../lib/inventory/ansible-cli.js';
+import { ansibleInventoryList, dynamicGroupsSource, findAnsibleInventory } from '../../lib/inventory/ansible-cli.js';
+import { readAnsibleIni } from '../../lib/inventory/ansible-ini.js';
+import { hostsOf } from '../../lib/inventory/ansible-model.js';
+import { addKubesprayGroups, flatten, kubesprayGroupAdditions } from '../../lib/inventory/ansible-vars.js';
+import { readAnsibleYaml } from '../../lib/inventory/ansible-yaml.js';
+import { VarsFileCache } from '../../lib/inventory/vars-files.js';
+import { parseYaml } from '../../lib/inventory/yaml-source.js';
 
 /** spec/inventory/fixtures/ (absolute). */
 export const FIXTURES = fileURLToPath(new URL('./fixtures/', import.meta.url));
@@ -45,3 +51,33 @@ export function requireAnsible(t: { fail(m: string): void }): string {
   }
   return ANSIBLE;
 }
+
+/** Every host's vars and every group's hosts, by kubemend's reader and by ansible-inventory. */
+export async function bothAnswers(bin: string, file: string): Promise<{ ours: Record<string, unknown>; theirs: Record<string, unknown>; issues: string[] }> {
+  const text = readFileSync(file, 'utf8');
+  let r;
+  if (file.endsWith('.ini')) r = readAnsibleIni(file, text);
+  else {
+    const src = parseYaml(file, text, { ansible: true });
+    if (Array.isArray(src)) throw new Error(src.map((i) => i.message).join('; '));
+    r = readAnsibleYaml(file, src);
+  }
+  const additions = kubesprayGroupAdditions(r.model);
+  addKubesprayGroups(r.model);
+  const cache = new VarsFileCache({ abs: dirname(file), shown: dirname(file) });
+  const flat = flatten(r.model, { inventoryDir: dirname(file) }, cache, 'reader');
+  const issues = [...r.issues, ...cache.issues].map((i) => `${i.file}:${i.line}: ${i.message}`);
+  if (issues.length) return { ours: {}, theirs: {}, issues };
+  const listing = await ansibleInventoryList({ bin, file, extraSource: dynamicGroupsSource(additions) });
+  if (!listing.listing) throw new Error(`ansible-inventory failed: ${listing.error}`);
+  const members = (groups: ReadonlyMap<string, { hosts: Iterable<string>; children: Iterable<string> }>): Record<string, string[]> =>
+    Object.fromEntries([...groups.keys()].filter((g) => g !== 'ungrouped').map((g) => [g, hostsOf(groups, g).sort()] as const).filter(([, hs]) => hs.length > 0));
+  const canonical = (o: Record<string, unknown>): Record<string, unknown> => JSON.parse(JSON.stringify(o, (_k, v) => (v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : 1))) : v)));
+  return {
+    // ansible-inventory leaves hosts without vars out of _meta.hostvars
+    ours: canonical({ hostvars: Object.fromEntries([...flat.vars].filter(([, vs]) => vs.size > 0).map(([h, vs]) => [h, Object.fromEntries([...vs].map(([k, v]) => [k, v.value]))])), members: members(r.model.groups) }),
+    theirs: canonical({ hostvars: Object.fromEntries(listing.listing.hostvars), members: members(listing.listing.groups) }),
+    issues,
+  };
+}
+
