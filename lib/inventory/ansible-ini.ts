@@ -147,9 +147,11 @@ export function readAnsibleIni(file: string, text: string): { model: AnsibleMode
       }
       if (bad) continue;
       for (const name of names) {
+        const isNew = !m.hostAt.has(name);
         addHost(m, group, name, at(fieldSeg(name)));
         const hv = m.hostVars.get(name)!;
-        if (port !== undefined) hv.set('ansible_port', { value: port, at: at(`${fieldSeg(pattern)}:port`) });
+        // Ansible's add_host applies `:port` only when it creates the host
+        if (port !== undefined && isNew) hv.set('ansible_port', { value: port, at: at(`${fieldSeg(pattern)}:port`) });
         // Ansible's set_variable looks for a group of that name first: a host named like a group gives its vars to the group
         const same = m.groups.get(name);
         for (const [k, v] of vars) {

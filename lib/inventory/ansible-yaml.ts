@@ -85,9 +85,11 @@ export function readAnsibleYaml(file: string, src: YamlSource): { model: Ansible
           const vars = readVars(hp.value, `${f}.${seg(pattern)}`);
           for (const h of names) {
             const hf = names.length === 1 && h === pattern ? `${f}.${seg(h)}` : `${f}.${seg(pattern)}`;
+            const isNew = !m.hostAt.has(h);
             addHost(m, name, h, at(hp.key, hf));
             const hv = m.hostVars.get(h)!;
-            if (port !== undefined) hv.set('ansible_port', { value: port, at: at(hp.key, `${hf}:port`) });
+            // Ansible's add_host applies `:port` only when it creates the host
+            if (port !== undefined && isNew) hv.set('ansible_port', { value: port, at: at(hp.key, `${hf}:port`) });
             // Ansible's set_variable looks for a group of that name first: a host named like a group gives its vars to the group
             const same = m.groups.get(h);
             for (const [vk, vv] of vars) {
