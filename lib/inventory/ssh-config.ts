@@ -99,7 +99,7 @@ function configWords(s: string): string[] {
  * user config, /etc/ssh for the system one, as ssh_config(5) says). An Include inside a Host or
  * Match block is followed by that block's header again, so the block goes on after it.
  */
-export function expandIncludes(path: string, system = false, depth = 0, home = homedir()): string {
+export function expandIncludes(path: string, system = false, depth = 0, home = homedir(), seen: { nested: boolean } = { nested: false }): string {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -118,9 +118,10 @@ export function expandIncludes(path: string, system = false, depth = 0, home = h
       continue;
     }
     if (depth >= MAX_INCLUDE_DEPTH) throw new Error(`${path}: Include nested more than ${MAX_INCLUDE_DEPTH} deep`);
+    if (header) seen.nested = true;
     for (const word of configWords(m![2]!)) {
       const p = word.startsWith('~/') ? join(home, word.slice(2)) : isAbsolute(word) ? word : join(system ? '/etc/ssh' : join(home, '.ssh'), word);
-      for (const f of globFiles(p)) out.push(expandIncludes(f, system, depth + 1, home));
+      for (const f of globFiles(p)) out.push(expandIncludes(f, system, depth + 1, home, seen));
     }
     if (header) out.push(header);
   }
@@ -129,13 +130,21 @@ export function expandIncludes(path: string, system = false, depth = 0, home = h
 
 /** Read the ssh config at `path` with the ssh-config package (Includes inlined); an absent file means no settings. */
 export function readSshConfig(path: string): SshConfigLookup {
-  let text: string;
+  return readerOf(path, readConfigText(path));
+}
+
+/** The text of a config with its Includes inlined; '' when the file does not exist. */
+function readConfigText(path: string, system = false, seen?: { nested: boolean }): string {
   try {
-    text = expandIncludes(path);
+    return expandIncludes(path, system, 0, homedir(), seen);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return memoryLookup(path, () => ({ identityFiles: [] }));
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return '';
     throw new Error(`reading ssh config ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
+}
+
+/** kubemend's reader over a config text (the ssh-config package; Match exec never run). */
+function readerOf(path: string, text: string): SshConfigLookup {
   let config: SSHConfig;
   try {
     config = SSHConfig.parse(text);
@@ -222,28 +231,34 @@ function setsAnything(text: string): boolean {
 }
 
 /**
- * The ssh config lookup: `ssh -G` when ssh is installed and the config sets something kubemend
- * reads; else kubemend's reader. `path` undefined: ~/.ssh/config and /etc/ssh/ssh_config, as ssh
- * reads them; a path: that file only (as `ssh -F`).
+ * What kubemend's reader cannot answer exactly, so that ssh must: a Match block, an Include
+ * inside a Host or Match block, tokens other than %h (HostName) and %d %h %r (IdentityFile).
+ */
+function needsSsh(text: string, nestedInclude: boolean): boolean {
+  if (nestedInclude || /^\s*match\b/im.test(text)) return true;
+  for (const m of text.matchAll(/^\s*(user|port|hostname|identityfile|proxyjump)(?:\s*=\s*|\s+)(.*)$/gim)) {
+    const ok = m[1]!.toLowerCase() === 'identityfile' ? /%[dhr%]/g : m[1]!.toLowerCase() === 'hostname' ? /%[h%]/g : /%%/g;
+    if (m[2]!.replace(ok, '').includes('%')) return true;
+  }
+  return false;
+}
+
+/**
+ * The ssh config lookup. `path` undefined: ~/.ssh/config then /etc/ssh/ssh_config, as ssh reads
+ * them; a path: that file only (as `ssh -F`). `ssh -G` answers when the config sets something
+ * kubemend reads and uses what only ssh evaluates exactly (Match, an Include inside a block,
+ * other tokens), or always when `opts.ssh` names the ssh to run; otherwise kubemend's reader
+ * answers (the same answer, without a process per host). `opts.ssh` false: the reader always.
  */
 export function openSshConfig(path: string | undefined, opts: { ssh?: string | false } = {}): SshConfigLookup {
   const userPath = path ?? defaultSshConfigPath();
+  const seen = { nested: false };
+  const user = readConfigText(userPath, false, seen);
+  const system = path === undefined ? readConfigText(SYSTEM_CONFIG, true, seen) : '';
+  // the system config comes after the user's (first value wins); `Host *` ends the user's last block
+  const text = system ? `${user}\nHost *\n${system}` : user;
   const ssh = opts.ssh === undefined ? findSsh() : opts.ssh || undefined;
-  if (!ssh) return readSshConfig(userPath);
-  const texts: string[] = [];
-  try {
-    texts.push(expandIncludes(userPath));
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new Error(`reading ssh config ${userPath}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-  }
-  if (path === undefined) {
-    try {
-      texts.push(expandIncludes(SYSTEM_CONFIG, true));
-    } catch {
-      /* no system config */
-    }
-  }
-  if (!texts.some(setsAnything)) return readSshConfig(userPath);
+  if (!ssh || !setsAnything(text) || (opts.ssh === undefined && !needsSsh(text, seen.nested))) return readerOf(userPath, text);
 
   const dir = mkdtempSync(join(tmpdir(), 'kubemend-ssh-'));
   const wrapper = join(dir, 'config');

@@ -196,3 +196,13 @@ both('a host in etcd only is a host of role etcd; masters without etcd make it s
   t.regex(inv.etcd!.reason, /etcd1, etcd2, etcd3 run etcd and are not masters; masters node1, node2, node3 run no etcd/);
   t.deepEqual(names(selectHosts(inv, ['masters'])), ['node1', 'node2', 'node3']);
 });
+
+both('a broken vars file is refused at its own file:line:column, like the inventory', async (t, load) => {
+  const dir = copyFixture(KUBESPRAY);
+  writeFileSync(join(dir, 'group_vars/all/all.yml'), 'ansible_user: ubuntu\nloadbalancer_apiserver: {address: 10.3.0.100\n');
+  writeFileSync(join(dir, 'host_vars/node3.yml'), '- a list, not a mapping\n');
+  const err = await t.throwsAsync(load(dir), { instanceOf: InventoryError });
+  t.deepEqual(err!.issues.map((i) => `${i.file.slice(dir.length + 1)}:${i.line}:${i.field}`).sort(), ['group_vars/all/all.yml:3:(syntax)', 'host_vars/node3.yml:1:(document)']);
+  t.regex(err!.format(), new RegExp(`^${join(dir, 'group_vars/all/all.yml')}:3:1: \\(syntax\\): YAML: `, 'm'));
+  t.regex(err!.format(), /host_vars\/node3\.yml:1:1: \(document\): a vars file must be a mapping/);
+});

@@ -14,7 +14,7 @@ const SSH = findSsh();
 const withSsh: TestFn = (SSH || process.env.CI === 'true' ? test : test.skip) as TestFn;
 const MODES = [
   { name: 'kubemend reader', ssh: false as const, t: test as TestFn },
-  { name: 'ssh -G', ssh: undefined, t: withSsh },
+  { name: 'ssh -G', ssh: SSH, t: withSsh },
 ];
 
 function layout(): { dir: string; config: string } {
@@ -30,7 +30,7 @@ function layout(): { dir: string; config: string } {
 
 for (const mode of MODES) {
   mode.t(`Include (a glob at the top, a file inside a Host block) and %h, as ssh reads them [${mode.name}]`, async (t) => {
-    if (mode.ssh === undefined && !SSH) return t.fail('ssh is not installed (CI installs openssh-client)');
+    if (mode.ssh !== false && !SSH) return t.fail('ssh is not installed (CI installs openssh-client)');
     const { dir, config } = layout();
     const inv = await loadInventory(join(dir, 'hosts.ini'), { sshConfigPath: config, ssh: mode.ssh, ansibleInventory: false });
     const [m1, w1, w2, w3] = inv.hosts;
@@ -66,6 +66,19 @@ withSsh('ssh -G evaluates Match (here Match exec), which kubemend\'s reader neve
   t.is(viaSsh.lookup('w8').user, undefined, 'an unset value is not ssh\'s default (the local user)');
   const reader = openSshConfig(join(dir, 'config'), { ssh: false });
   t.is(reader.lookup('w9').user, undefined);
+});
+
+withSsh('by default ssh -G answers only where the reader cannot be exact: Match, an Include inside a block, other tokens', async (t) => {
+  if (!SSH) return t.fail('ssh is not installed (CI installs openssh-client)');
+  const auto = (config: string): string => openSshConfig(join(tempFiles({ config }), 'config')).source;
+  t.is(auto('Match host w9\n  User matched\n'), 'ssh -G');
+  t.is(auto('Host w*\n  IdentityFile ~/.ssh/id_%u\n'), 'ssh -G');
+  t.not(auto('Host w*\n  User ops\n  HostName %h.example\n  IdentityFile ~/.ssh/%r@%h\n'), 'ssh -G');
+  const dir = tempFiles({ 'inner.conf': 'User inner\n' });
+  writeFileSync(join(dir, 'config'), `Host w1\n  Include ${join(dir, 'inner.conf')}\n`);
+  t.is(openSshConfig(join(dir, 'config')).source, 'ssh -G');
+  writeFileSync(join(dir, 'config'), `Include ${join(dir, 'inner.conf')}\n`);
+  t.not(openSshConfig(join(dir, 'config')).source, 'ssh -G');
 });
 
 withSsh('ssh -G is not run when the config sets nothing kubemend reads', async (t) => {
