@@ -19,6 +19,7 @@ import { Node, Pod, Secret, ConfigMap } from 'kubernetes-models/v1';
 import { Lease } from 'kubernetes-models/coordination.k8s.io/v1';
 import { CertificateSigningRequest } from 'kubernetes-models/certificates.k8s.io/v1';
 import { DaemonSet } from 'kubernetes-models/apps/v1';
+import { KUBECTL } from './cluster/kube.js';
 
 /** Validate an object written by the controllers against the official schema (throws on a violation). */
 function valid(t: { notThrows(fn: () => void, msg?: string): void }, Model: any, obj: any, what: string): void {
@@ -35,7 +36,7 @@ const procs: Proc[] = [];
 /** Run real kubectl as the admin; resolves with stdout, rejects with stderr in the message. */
 async function kubectl(...args: string[]): Promise<string> {
   try {
-    const { stdout } = await run('/usr/bin/kubectl', ['--kubeconfig', cp.adminConf, ...args], { timeout: 120_000 });
+    const { stdout } = await run(KUBECTL, ['--kubeconfig', cp.adminConf, ...args], { timeout: 120_000 });
     return stdout;
   } catch (e: any) {
     throw new Error(`kubectl ${args.join(' ')}: ${e.stderr || e.message}`);
