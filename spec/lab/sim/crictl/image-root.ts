@@ -1,6 +1,6 @@
 /**
  * What `crictl exec` finds in a container: the files of its image (spec/lab/sim/ctr/image-fs.ts:
- * registry.k8s.io/etcd's etcd, etcdctl, /bin/sh and /bin/cp, taken from the machine's /usr, which
+ * registry.k8s.io/etcd's etcd, etcdctl and /bin/sh, taken from the machine's /usr, which
  * a lab host sees at /opt/lab/machine-usr even though its own /usr/bin hides etcdctl), laid out
  * as symlinks under the runtime's state, so a command exec'd into the container (a shell
  * included) finds only the image's programs on its PATH, as in the real container. The container

@@ -27,8 +27,6 @@ export function imageFiles(name: string): ImageFile[] | undefined {
     { path: '/usr/local/bin/etcd', from: `${MACHINE_USR}/bin/etcd`, kind: 'file' },
     { path: '/usr/local/bin/etcdctl', from: `${MACHINE_USR}/bin/etcdctl`, kind: 'file' },
     { path: '/bin/sh', from: `${MACHINE_USR}/bin/bash`, kind: 'file' },
-    // `COPY cp* /bin/` in the Dockerfile (commit 147581ef)
-    { path: '/bin/cp', from: `${MACHINE_USR}/bin/cp`, kind: 'file' },
     { path: '/usr/lib', from: `${MACHINE_USR}/lib`, kind: 'dir' },
     { path: '/usr/lib64', from: `${MACHINE_USR}/lib64`, kind: 'dir' },
   ];
