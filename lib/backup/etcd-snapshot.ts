@@ -12,7 +12,7 @@
  */
 import { join } from 'node:path';
 import type { HostContext } from '../core/types.js';
-import { ETCDCTL, ETCD_PKI } from '../facts/etcd.js';
+import { ETCDCTL, ETCDCTL_FN, ETCD_PKI } from '../facts/etcd.js';
 import { hostBackupDir, localBackupDir, sha256, writePrivate } from './archive.js';
 
 /** The snapshot's file name, on the host and in the run's local backups folder. */
@@ -28,8 +28,8 @@ ${ETCDCTL}[ -r ${ETCD_PKI}/healthcheck-client.key ] || { echo "no ${ETCD_PKI}/he
 mkdir -p -m 0700 "$dir"; rm -f "$dir/$name" "$dir/$name.sha256"
 share=$(mktemp -d ${ETCD_PKI}/kubemend-snapshot.XXXXXXXX)
 trap 'rm -rf "$share"' EXIT
-etcdctl --command-timeout=240s snapshot save "$share/$name" >/dev/null
-etcdctl snapshot status "$share/$name" >/dev/null
+${ETCDCTL_FN} --command-timeout=240s snapshot save "$share/$name" >/dev/null
+${ETCDCTL_FN} snapshot status "$share/$name" >/dev/null
 mv "$share/$name" "$dir/$name"
 cd "$dir" && sha256sum "$name" > "$name.sha256" && cat "$name.sha256"`;
 

@@ -39,14 +39,17 @@ export const ETCD_PKI = '/etc/kubernetes/pki/etcd';
  */
 export const ETCD_CONTAINER_ID = `crictl ps -q --name '^etcd$' --label ${KUBE_SYSTEM_LABEL} | head -n 1`;
 
+/** The shell function ETCDCTL defines: the etcd image's etcdctl, run in the etcd container. */
+export const ETCDCTL_FN = 'etcdctl_in_container';
+
 /**
- * Shell prelude that defines `etcdctl` as the etcd image's own etcdctl, run in the etcd container
+ * Shell prelude that defines ETCDCTL_FN, the etcd image's own etcdctl run in the etcd container
  * (cri-tools v1.32 cmd/crictl/exec.go: `crictl exec [CONTAINER-ID] COMMAND [ARG...]`; the
  * CONTAINER-ID form exists in every crictl of kubeadm 1.28-1.33, the filter flags of `exec` only
  * since cri-tools 1.32, so the id is found with `crictl ps` first), with the healthcheck-client certificate kubeadm makes for exactly this use. No
  * container (etcd not started yet): a message on stderr and status 125, never a fake answer.
  */
-export const ETCDCTL = `etcdctl() {
+export const ETCDCTL = `${ETCDCTL_FN}() {
   id=$(${ETCD_CONTAINER_ID})
   [ -n "$id" ] || { echo "no running etcd container on this host (crictl ps --name '^etcd$' --label ${KUBE_SYSTEM_LABEL})" >&2; return 125; }
   crictl exec "$id" etcdctl --endpoints=https://127.0.0.1:2379 --cacert=${ETCD_PKI}/ca.crt --cert=${ETCD_PKI}/healthcheck-client.crt --key=${ETCD_PKI}/healthcheck-client.key --dial-timeout=3s --command-timeout=5s "$@"
@@ -55,7 +58,7 @@ export const ETCDCTL = `etcdctl() {
 
 /** argv of `etcdctl ARGS` run in the etcd container (stderr merged, exit 0: for health reads parsed from text). */
 export function etcdctlRead(args: string): string[] {
-  return ['sh', '-c', `${ETCDCTL}etcdctl ${args} 2>&1; exit 0`];
+  return ['sh', '-c', `${ETCDCTL}${ETCDCTL_FN} ${args} 2>&1; exit 0`];
 }
 
 /** argv of `etcdctl endpoint health --cluster` in the etcd container (stderr merged; parse with parseEtcdHealth). */
@@ -94,4 +97,4 @@ export function parseMemberList(json: string): EtcdMember[] {
 }
 
 /** The member list, asked in the etcd container of the host of `argv`'s caller. */
-export const ETCD_MEMBERS_ARGV = ['sh', '-c', `${ETCDCTL}etcdctl member list -w json`];
+export const ETCD_MEMBERS_ARGV = ['sh', '-c', `${ETCDCTL}${ETCDCTL_FN} member list -w json`];

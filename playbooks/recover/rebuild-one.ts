@@ -16,7 +16,7 @@
 import type { HostContext, HostPhase } from '../../lib/core/types.js';
 import { masters } from '../../lib/core/hosts.js';
 import { controlPlaneContainers } from '../../lib/facts/containers.js';
-import { ETCDCTL, ETCD_MEMBERS_ARGV, parseMemberList } from '../../lib/facts/etcd.js';
+import { ETCDCTL, ETCDCTL_FN, ETCD_MEMBERS_ARGV, parseMemberList } from '../../lib/facts/etcd.js';
 import { type RecoverOptions, decision, hostNamed, kubeadm, onPath } from './common.js';
 import { copyPki } from './copy.js';
 import { etcdDataDir } from './config.js';
@@ -41,7 +41,7 @@ async function removeStaleMember(h: HostContext<RecoverOptions>, source: HostCon
   const members = parseMemberList((await source.read(ETCD_MEMBERS_ARGV, { what: 'etcdctl member list -w json (in the etcd container)' })).stdout);
   const stale = members.find((m) => m.name === h.host.name || m.peerURLs.includes(peerURL(h.host.address)));
   if (!stale) return false;
-  await source.run(['sh', '-c', `${ETCDCTL}etcdctl member remove "$1"`, 'sh', stale.id], { what: `etcdctl member remove ${stale.id} (${h.host.name}'s stale member, in ${source.host.name}'s etcd container)` });
+  await source.run(['sh', '-c', `${ETCDCTL}${ETCDCTL_FN} member remove "$1"`, 'sh', stale.id], { what: `etcdctl member remove ${stale.id} (${h.host.name}'s stale member, in ${source.host.name}'s etcd container)` });
   return true;
 }
 
