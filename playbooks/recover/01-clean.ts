@@ -4,8 +4,9 @@
  * that the disaster took put back from the host's newest backup that still held them; then the
  * control-plane containers (only those) stopped.
  *
- * kubeadm's own files are what `kubeadm reset` cleans and kubeadm never overwrites: its
- * certificates and keys, its kubeconfigs, its four static pod manifests. Everything else stays
+ * kubeadm's own files are those kubeadm makes and never overwrites: its certificates and keys, its
+ * kubeconfigs, its four static pod manifests (`kubeadm reset` goes further: it empties manifests/
+ * and pki/, cmd/kubeadm/app/cmd/phases/reset/cleanupnode.go resetConfigDir). Everything else stays
  * where it is: a kube-vip or haproxy static pod keeps running (the kubelet stops a static pod whose
  * manifest goes), an encryption or audit config the apiserver's extraArgs name stays, a kubespray
  * kubelet.env stays. Stopping uses the anchored names with the kube-system label: a workload's

@@ -22,7 +22,7 @@ import { join } from 'node:path';
 import { requireRoot, sharedLab, type Lab } from '../helpers/lab.js';
 import { MAIN, cli } from '../cli/run-cli.js';
 import { type ForgedCsr, createForgedCsrs, csrConditions } from './forged-csrs.js';
-import { NODE_IP_WORKER, addKubeVip, addMasterWorkloads, etcdClusterId, etcdMembers, internalIP, kubeVipIds, leftoverJoinSecrets, pinNodeIp } from './scenario.js';
+import { NODE_IP_WORKER, addKubeVip, addMasterWorkloads, bootstrapTokens, etcdClusterId, etcdMembers, internalIP, kubeVipIds, leftoverJoinSecrets, pinNodeIp } from './scenario.js';
 import { certificateKeysIn, hostRecord, startRecording, stopSampler, tokensIn, unwrapKubeadm } from '../security/host-record.js';
 
 const LAB = { masters: 3, workers: 2, net: 84, servingCerts: true };
@@ -66,6 +66,9 @@ let healthy: Status | undefined;
 /** The CSRs made in the first test that no run may approve. */
 let forged: ForgedCsr[] = [];
 
+/** The bootstrap tokens before the first break (lab up's own, e.g. its upload-certs proxy token, may still live). */
+let tokensAtStart = new Map<string, string>();
+
 /** NODE_IP_WORKER's address, pinned with --node-ip before the first break. */
 let nodeIp = '';
 
@@ -73,8 +76,8 @@ let nodeIp = '';
 const KEPT = /^apps\/(plain|etcd-backup|app-etcd)-/;
 
 /** After a run: no bootstrap token it made and no kubeadm-certs Secret left (issue 18 item 4). */
-async function assertNoJoinSecrets(t: any, lab: Lab): Promise<void> {
-  const left = await leftoverJoinSecrets(lab);
+async function assertNoJoinSecrets(t: any, lab: Lab, before: Map<string, string>): Promise<void> {
+  const left = await leftoverJoinSecrets(lab, before);
   t.deepEqual(left.tokens, [], 'no bootstrap token made by the run is left');
   t.false(left.kubeadmCerts, 'kube-system/kubeadm-certs is gone');
 }
@@ -91,8 +94,10 @@ async function assertForgedNotApproved(t: any, lab: Lab, out: string): Promise<v
 async function recover(extra: string[] = []) {
   const state = mkdtempSync('/tmp/kubemend-recover-state-');
   const lab = await sharedLab(LAB);
+  // the bootstrap tokens now, or (the API down after a pki-wipe) as taken before the break
+  const tokensBefore = await bootstrapTokens(lab).catch(() => tokensAtStart);
   const r = await cli(MAIN, ['run', 'recover', '-i', lab.inventoryPath, '--yes', '--state-dir', state, ...extra]);
-  return { ...r, state, out: r.stdout + r.stderr };
+  return { ...r, state, out: r.stdout + r.stderr, tokensBefore };
 }
 
 /** Every check of the proof printed PASS, none FAIL, and the proof is in the journal too. */
@@ -112,6 +117,7 @@ test.serial('plan recover after pki-wipe: the full-rebuild path per host, nothin
   const lab = await sharedLab(LAB);
   await addMasterWorkloads(lab);
   nodeIp = await pinNodeIp(lab);
+  tokensAtStart = await bootstrapTokens(lab);
   healthy = await status(lab);
   t.true(healthy.healthy, healthy.problems.join('; '));
   t.true(Object.keys(healthy.workloads).some((id) => id.startsWith('apps/etcd-backup-')) && Object.keys(healthy.workloads).some((id) => id.startsWith('apps/app-etcd-')), 'the etcd-named workloads run');
@@ -154,7 +160,7 @@ test.serial('run recover after pki-wipe (the article): one new CA everywhere, et
     }
   });
   for (const m of ['m2', 'm3']) t.true(recs[HOSTS.indexOf(m)]!.ps.some((l) => /kubeadm join phase control-plane-prepare all --config \/run\/kubemend-kubeadm\./.test(l)), `${m}'s process list was sampled while it joined`);
-  await assertNoJoinSecrets(t, lab);
+  await assertNoJoinSecrets(t, lab, r.tokensBefore);
   // item 5: kubelet flags and configuration kept; masters' kubelet.conf on the rotated certificate
   t.is(await internalIP(lab, NODE_IP_WORKER), nodeIp, `${NODE_IP_WORKER} kept its --node-ip InternalIP`);
   for (const m of ['m1', 'm2', 'm3']) {
@@ -192,7 +198,7 @@ test.serial('run recover again on the repaired cluster: nothing to do, no certif
   const r = await recover();
   t.is(r.code, 0, r.out.slice(-4000));
   t.regex(r.out, /path: nothing-to-do/);
-  await assertNoJoinSecrets(t, lab);
+  await assertNoJoinSecrets(t, lab, r.tokensBefore);
   t.notRegex(r.out, /restarted pod/);
   t.deepEqual(await fingerprint(lab), before);
 });
@@ -219,7 +225,7 @@ test.serial('pki-wipe-one: the lost master rebuilt from the others, the CA kept,
   t.truthy(now.m2, "m2's kube-vip runs again");
   t.is(now.m1, vip.m1, "m1's kube-vip kept running");
   t.is(now.m3, vip.m3, "m3's kube-vip kept running");
-  await assertNoJoinSecrets(t, lab);
+  await assertNoJoinSecrets(t, lab, r.tokensBefore);
 });
 
 test.serial('pki-wipe-one whose etcd data is lost too: the stale member removed, the master rejoins etcd as a new member, never a one-member cluster', async (t) => {
@@ -247,7 +253,7 @@ test.serial('pki-wipe-one whose etcd data is lost too: the stale member removed,
   t.true(s.healthy, s.problems.join('; '));
   t.is(s.marker, healthy?.marker, 'the marker object survived');
   t.deepEqual(Object.fromEntries(Object.entries(s.workloads).map(([k, v]) => [k, v.startedAt])), Object.fromEntries(Object.entries(before.workloads).map(([k, v]) => [k, v.startedAt])), 'every workload pod kept running');
-  await assertNoJoinSecrets(t, lab);
+  await assertNoJoinSecrets(t, lab, r.tokensBefore);
 });
 
 test.serial('ca-compromised with --replace-ca: a new CA everywhere, the old one gone from the CA ConfigMaps', async (t) => {
@@ -272,7 +278,7 @@ test.serial('ca-compromised with --replace-ca: a new CA everywhere, the old one 
   t.deepEqual(await kubeVipIds(lab), vip, 'kube-vip (not kubeadm\'s) kept running on every master: its manifest was never moved');
   for (const [id, w] of Object.entries(before.workloads)) if (/^apps\/(etcd-backup|app-etcd)-/.test(id)) t.is(s.workloads[id]?.startedAt, w.startedAt, `${id} kept running`);
   t.is(await internalIP(lab, NODE_IP_WORKER), nodeIp, `${NODE_IP_WORKER} kept its --node-ip InternalIP`);
-  await assertNoJoinSecrets(t, lab);
+  await assertNoJoinSecrets(t, lab, r.tokensBefore);
 });
 
 test.after.always(async () => {

@@ -119,10 +119,22 @@ systemctl restart kubelet`;
   return w.address;
 }
 
-/** The run-made bootstrap tokens still in the cluster (their descriptions), and whether kubeadm-certs exists. */
-export async function leftoverJoinSecrets(lab: Lab): Promise<{ tokens: string[]; kubeadmCerts: boolean }> {
-  const out = await kubectl(lab, ['-n', 'kube-system', 'get', 'secrets', '--field-selector', 'type=bootstrap.kubernetes.io/token', '-o', 'jsonpath={range .items[*]}{.data.description}{"\\n"}{end}']);
-  const tokens = out.split('\n').filter(Boolean).map((b) => Buffer.from(b, 'base64').toString('utf8')).filter((d) => d.startsWith('kubemend run ') || d.startsWith('Proxy for managing TTL'));
+/** Every bootstrap token Secret in kube-system: name -> description. */
+export async function bootstrapTokens(lab: Lab): Promise<Map<string, string>> {
+  const out = await kubectl(lab, ['-n', 'kube-system', 'get', 'secrets', '--field-selector', 'type=bootstrap.kubernetes.io/token', '-o', 'jsonpath={range .items[*]}{.metadata.name}{" "}{.data.description}{"\\n"}{end}']);
+  return new Map(out.split('\n').filter(Boolean).map((l) => {
+    const [name, d = ''] = l.split(' ');
+    return [name!, Buffer.from(d, 'base64').toString('utf8')] as const;
+  }));
+}
+
+/**
+ * What a run left behind: bootstrap tokens that were not there before it (`before`: bootstrapTokens
+ * taken before the run) or that name a kubemend run, and whether kube-system/kubeadm-certs exists.
+ */
+export async function leftoverJoinSecrets(lab: Lab, before: Map<string, string>): Promise<{ tokens: string[]; kubeadmCerts: boolean }> {
+  const now = await bootstrapTokens(lab);
+  const tokens = [...now].filter(([n, d]) => !before.has(n) || d.startsWith('kubemend run ')).map(([n, d]) => `${n} (${d || 'no description'})`);
   const certs = await lab.exec('m1', [...KUBECTL, '-n', 'kube-system', 'get', 'secret', 'kubeadm-certs', '-o', 'name']);
   return { tokens, kubeadmCerts: certs.code === 0 };
 }
