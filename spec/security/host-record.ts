@@ -25,7 +25,8 @@ exec /run/kmrec/kubeadm-real "$@"
 /** The ps sampler (runs until /run/kmrec/sampler is removed). */
 const SAMPLER = 'while [ -e /run/kmrec/sampler ]; do ps -eo args >> /run/kmrec/ps-bg; sleep 0.3; done';
 
-async function must(lab: Lab, host: string, script: string, input?: string): Promise<string> {
+/** Run a script in a host (nsenter, root); its stdout, or an error naming the host and script. */
+export async function must(lab: Lab, host: string, script: string, input?: string): Promise<string> {
   const r = await lab.exec(host, ['sh', '-c', script], input === undefined ? undefined : { input });
   if (r.code !== 0) throw new Error(`${host}: ${script}: exit ${r.code}: ${r.stderr}`);
   return r.stdout;

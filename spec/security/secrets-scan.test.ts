@@ -26,13 +26,19 @@ import { requireRoot, type Lab } from '../helpers/lab.js';
 import { pollUntil, sleep } from '../helpers/wait.js';
 import { MAIN, ROOT, cli } from '../cli/run-cli.js';
 import { acquireLab, releaseLab } from './shared-lab.js';
-import { type HostRecord, certificateKeysIn, hostRecord, startRecording, stopSampler, tokensIn, unwrapKubeadm } from './host-record.js';
+import { type HostRecord, certificateKeysIn, hostRecord, must, startRecording, stopSampler, tokensIn, unwrapKubeadm } from './host-record.js';
 
 const execp = promisify(execFile);
 mkdirSync('/tmp/h-sec', { recursive: true });
 const LOCAL = mkdtempSync('/tmp/h-sec/secrets-');
 const SUDO_PASSWORD = 'lab-sudo-pw';
 const TMUX = ['-L', 'kubemend-sec98', '-f', '/dev/null'];
+
+/** A named secret value to look for. */
+interface Needle {
+  what: string;
+  value: string;
+}
 
 /** Body lines of the PEM blocks of a text (base64 lines of 32+ characters: long enough to never match by chance). */
 function pemBodyLines(text: string): string[] {
