@@ -4,6 +4,7 @@
  */
 import test from 'ava';
 import { existsSync, readFileSync, rmSync, writeFileSync, cpSync, mkdirSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import YAML from 'yaml';
 import * as pki from './sim/pki.js';
@@ -14,6 +15,7 @@ import { kubeadm, openssl, snapshot, tempRoot, writeConfig } from './kubeadm/run
 import { startControlPlane } from './controlplane/index.js';
 import { KubeClient } from './sim/kubeclient.js';
 import { labDir, requireRoot, runLab } from '../helpers/lab.js';
+import { etcdctlWitness } from './cluster/etcdctl.js';
 
 const ADDR = '10.75.0.11';
 const ENDPOINT = 'cp.lab.test:6443';
@@ -188,18 +190,19 @@ test('refusals: kubeconfig with the wrong CA; leaf kept while its CA is missing;
 
 test('certs all without --config falls back to defaults: no controlPlaneEndpoint, no extra SANs (the trap)', async (t) => {
   const root = tempRoot();
-  const r = await kubeadm(root, ['init', 'phase', 'certs', 'apiserver', '--apiserver-advertise-address', ADDR, '--node-name', 'm1'], {});
+  // `certs apiserver` has no --node-name (real kubeadm: unknown flag): the node name is the hostname
+  const r = await kubeadm(root, ['init', 'phase', 'certs', 'apiserver', '--apiserver-advertise-address', ADDR], {});
   t.is(r.code, 1, 'no CA yet');
   await kubeadm(root, ['init', 'phase', 'certs', 'ca']);
-  const a = await kubeadm(root, ['init', 'phase', 'certs', 'apiserver', '--apiserver-advertise-address', ADDR, '--node-name', 'm1']);
+  const a = await kubeadm(root, ['init', 'phase', 'certs', 'apiserver', '--apiserver-advertise-address', ADDR]);
   t.is(a.code, 0, a.stderr);
   const info = pki.readCertInfo(readFileSync(join(root, 'etc/kubernetes/pki/apiserver.crt'), 'utf8'));
-  t.deepEqual(info.dnsNames, ['m1', 'kubernetes', 'kubernetes.default', 'kubernetes.default.svc', 'kubernetes.default.svc.cluster.local']);
+  t.deepEqual(info.dnsNames, [hostname().toLowerCase(), 'kubernetes', 'kubernetes.default', 'kubernetes.default.svc', 'kubernetes.default.svc.cluster.local']);
   t.deepEqual(info.ips, ['10.96.0.1', ADDR]);
   const { pkiDir } = await sharedTree();
   const withCfg = pki.readCertInfo(readFileSync(join(pkiDir, 'apiserver.crt'), 'utf8'));
   t.true(withCfg.dnsNames.includes('cp.lab.test') && withCfg.ips.includes('10.75.0.100'));
-  const k = await kubeadm(root, ['init', 'phase', 'kubeconfig', 'admin', '--apiserver-advertise-address', ADDR, '--node-name', 'm1']);
+  const k = await kubeadm(root, ['init', 'phase', 'kubeconfig', 'admin', '--apiserver-advertise-address', ADDR]);
   t.is(k.code, 0, k.stderr);
   t.is(pki.parseKubeconfig(readFileSync(join(root, 'etc/kubernetes/admin.conf'), 'utf8')).server, `https://${ADDR}:6443`, 'admin.conf points at this node, not the endpoint');
 });
@@ -295,8 +298,13 @@ test('API phases against a local etcd + apiserver: upload-config, upload-certs, 
   const kubeletCm = (await admin.get('/api/v1/namespaces/kube-system/configmaps/kubelet-config')).body;
   t.true(YAML.parse(kubeletCm.data.kubelet).serverTLSBootstrap);
 
+  // with --config, the certificate key goes in the InitConfiguration (--certificate-key would be refused)
   const key = newCertificateKey();
-  const uc = await kubeadm(root, ['init', 'phase', 'upload-certs', '--upload-certs', '--certificate-key', key, '--config', cfg]);
+  const cfgKey = writeConfig(root, { addr: '127.0.0.1', endpoint, certificateKey: key, file: 'cfg-key.yaml' });
+  const mixed = await kubeadm(root, ['init', 'phase', 'upload-certs', '--upload-certs', '--certificate-key', key, '--config', cfg]);
+  t.is(mixed.code, 1);
+  t.is(mixed.stderr, "can not mix '--config' with arguments [certificate-key]\nTo see the stack trace of this error execute with --v=5 or higher\n");
+  const uc = await kubeadm(root, ['init', 'phase', 'upload-certs', '--upload-certs', '--config', cfgKey]);
   t.is(uc.code, 0, uc.stderr);
   t.true(uc.stdout.includes(`[upload-certs] Using certificate key:\n${key}\n`));
   const sec = (await admin.get('/api/v1/namespaces/kube-system/secrets/kubeadm-certs')).body;
@@ -362,10 +370,10 @@ test('API phases against a local etcd + apiserver: upload-config, upload-certs, 
 
   // download-certs with the bootstrap token: right key writes the CA; wrong key is refused
   const cpJoiner = tempRoot('cpjoiner-');
-  const wrongKey = await kubeadm(cpJoiner, ['join', 'phase', 'control-plane-prepare', 'download-certs', endpoint, '--control-plane', '--token', m![2], '--discovery-token-ca-cert-hash', hash, '--certificate-key', newCertificateKey(), '--node-name', 'm2'], env);
+  const wrongKey = await kubeadm(cpJoiner, ['join', 'phase', 'control-plane-prepare', 'download-certs', endpoint, '--control-plane', '--token', m![2], '--discovery-token-ca-cert-hash', hash, '--certificate-key', newCertificateKey()], env);
   t.is(wrongKey.code, 1);
   t.regex(wrongKey.stderr, /^error execution phase control-plane-prepare\/download-certs: error downloading certs: error decoding secret data with provided key: cipher: message authentication failed\n/);
-  const rightKey = await kubeadm(cpJoiner, ['join', 'phase', 'control-plane-prepare', 'download-certs', endpoint, '--control-plane', '--token', m![2], '--discovery-token-ca-cert-hash', hash, '--certificate-key', key, '--node-name', 'm2'], env);
+  const rightKey = await kubeadm(cpJoiner, ['join', 'phase', 'control-plane-prepare', 'download-certs', endpoint, '--control-plane', '--token', m![2], '--discovery-token-ca-cert-hash', hash, '--certificate-key', key], env);
   t.is(rightKey.code, 0, rightKey.stderr);
   t.is(readFileSync(join(cpJoiner, 'etc/kubernetes/pki/ca.key'), 'utf8'), readFileSync(join(cp.pki, 'ca.key'), 'utf8'));
   t.true(existsSync(join(cpJoiner, 'etc/kubernetes/pki/etcd/ca.crt')));
@@ -431,7 +439,8 @@ networking: {podSubnet: 10.244.0.0/16}
   }
   t.is(nodes.split('\n').filter((l) => / Ready /.test(l)).length, 3, nodes);
   t.regex(nodes, /^m2 +Ready +control-plane/m);
-  const members = await exec('m2', ['sh', '-c', 'cd /etc/kubernetes/pki/etcd && ETCDCTL_API=3 etcdctl --endpoints=https://127.0.0.1:2379 --cacert ca.crt --cert healthcheck-client.crt --key healthcheck-client.key member list']);
+  // (the machine's etcdctl from outside the hosts: a kubeadm host has no etcdctl)
+  const members = await etcdctlWitness(dir, { name: 'm2', address: addr('m2') }, ['member', 'list']);
   t.is(members.code, 0, members.stderr);
   t.deepEqual(members.stdout.trim().split('\n').map((l) => l.split(', ').slice(1, 3).concat(l.split(', ')[5])), [['started', 'm1', 'false'], ['started', 'm2', 'false']].sort((a, b) => (members.stdout.indexOf(a[1]) - members.stdout.indexOf(b[1]))));
   t.regex((await exec('m2', ['cat', '/etc/kubernetes/manifests/etcd.yaml'])).stdout, /--initial-cluster-state=existing/);
@@ -484,7 +493,7 @@ test('apiserver unreachable: the phase fails with Go client wording after kubead
   const ca = await pki.newCA('kubernetes');
   mkdirSync(join(root, 'etc/kubernetes'), { recursive: true });
   writeFileSync(join(root, 'etc/kubernetes/admin.conf'), pki.renderKubeconfig({ server: 'https://127.0.0.1:1', caPem: ca.certPem, user: 'kubernetes-admin', token: 'unused-token' }));
-  const r = await kubeadm(root, ['init', 'phase', 'upload-config', 'kubeadm', '--apiserver-advertise-address', ADDR], { LAB_KUBEADM_API_CALL_TIMEOUT_MS: '1000' });
+  const r = await kubeadm(root, ['init', 'phase', 'upload-config', 'kubeadm'], { LAB_KUBEADM_API_CALL_TIMEOUT_MS: '1000' });
   t.is(r.code, 1);
   t.is(r.stderr.split('\n')[0], 'error execution phase upload-config/kubeadm: error uploading the kubeadm ClusterConfiguration: unable to create ConfigMap: Post "https://127.0.0.1:1/api/v1/namespaces/kube-system/configmaps?timeout=10s": dial tcp 127.0.0.1:1: connect: connection refused');
 });
