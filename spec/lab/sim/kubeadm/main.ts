@@ -26,7 +26,7 @@ async function dispatch(c: CommandDef, a: Args): Promise<void> {
   if (c.path === 'init') return runInit(a);
   if (c.path.startsWith('init phase ')) return runInitPhase(w.slice(2), a);
   if (c.path === 'join') return runJoin(a);
-  if (c.path.startsWith('join phase ')) return runJoinPhase(w.slice(2), a);
+  if (c.path.startsWith('join phase ')) return runJoinPhase(w.slice(2), a, c.flags.includes('discovery-file'));
   if (w[0] === 'token') return tokenCmd(w[1], a);
   if (w[0] === 'certs') return certsCmd(w.slice(1), a);
   if (c.path === 'kubeconfig user') return kubeconfigUserCmd(a);
