@@ -1,7 +1,9 @@
 /** `backup`: /etc/kubernetes and /var/lib/kubelet/pki of the selected hosts and an etcd snapshot from one master, pulled with checksums. */
 import { masters } from '../lib/core/hosts.js';
 import { definePlaybook } from '../lib/core/types.js';
+import { z } from 'zod';
 import { snapshotEtcd } from '../lib/backup/etcd-snapshot.js';
+import { backupCipherOf, backupPassphraseOption } from '../lib/backup/encrypt.js';
 import { runDirOf, runIdOf } from './recover/common.js';
 import { archivePhase } from './recover/00-backup.js';
 
@@ -11,6 +13,7 @@ export default definePlaybook({
   description: 'Archive /etc/kubernetes, /var/lib/kubelet/pki and an etcd snapshot; pull them under the run folder with sha256',
   destructive: false,
   subset: { preselect: 'all' },
+  options: z.object({ backupPassphraseFile: backupPassphraseOption }),
   phases: [
     archivePhase('Archive /etc/kubernetes and /var/lib/kubelet/pki on each host, pull with sha256'),
     {
@@ -22,7 +25,7 @@ export default definePlaybook({
       },
       strategy: { kind: 'serial' },
       async run(h) {
-        const file = await snapshotEtcd(h, runIdOf(h), runDirOf(h));
+        const file = await snapshotEtcd(h, runIdOf(h), runDirOf(h), backupCipherOf(h));
         if (file) h.log(`etcd snapshot pulled to ${file}`);
       },
     },

@@ -18,6 +18,7 @@ export default definePlaybook<Options>({
   name: 'bench-seq',
   description: 'Benchmark: N sequential echo commands on every host (scripts/bench; changes nothing)',
   destructive: false,
+  hidden: true,
   options,
   phases: [
     {

@@ -1,13 +1,13 @@
 /** `rejoin-workers`: the rolling worker rejoin alone (step 13), with a fresh 1-hour join token made on the first master. */
 import { z } from 'zod';
-import { countOrPercent } from '../lib/core/options.js';
+import { countOrPercent, positiveCountOrPercent } from '../lib/core/options.js';
 import { definePlaybook } from '../lib/core/types.js';
 import { workersRejoinPhase } from './recover/13-workers-rejoin.js';
 
 /** rejoin-workers' options (batching, unavailability, failure budget, Ready timeout). */
 const options = z.object({
-  batchSize: countOrPercent.default(1).describe('workers rejoined per batch (number or %)'),
-  maxUnavailable: countOrPercent.optional().describe('workers of a batch worked on at once (number or %; default: the batch size)'),
+  batchSize: positiveCountOrPercent.default(1).describe('workers rejoined per batch (number or %)'),
+  maxUnavailable: positiveCountOrPercent.optional().describe('workers of a batch worked on at once (number or %; default: the batch size)'),
   maxFailures: countOrPercent.default(0).describe('workers that may fail before the run stops (number or %)'),
   readyTimeout: z.number().int().positive().default(180).describe("seconds to wait for a batch's Nodes to be Ready"),
 });

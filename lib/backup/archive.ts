@@ -5,9 +5,13 @@
  * `/var/lib/etcd` is never part of it and never touched.
  */
 import { createHash } from 'node:crypto';
-import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { HostContext } from '../core/types.js';
+import { privateDir, writePrivate } from '../core/private-file.js';
+import { type BackupCipher, ENCRYPTED_SUFFIX, encryptBackup, encryptedNote } from './encrypt.js';
+
+/** Writes a file 0600 (lib/core/private-file.ts; re-exported for the playbooks that save run files next to backups). */
+export { writePrivate };
 
 /** The folder on the host that keeps a run's backups. */
 export function hostBackupDir(runId: string): string {
@@ -27,16 +31,7 @@ cd "$dir" && sha256sum "$name.tar.gz" > "$name.tar.gz.sha256" && cat "$name.tar.
 
 /** The local folder of a run's pulled backups (0700). */
 export function localBackupDir(runDir: string): string {
-  const d = join(runDir, 'backups');
-  mkdirSync(d, { recursive: true, mode: 0o700 });
-  chmodSync(d, 0o700);
-  return d;
-}
-
-/** Write a file 0600 (the folder made 0700). */
-export function writePrivate(file: string, content: string | Buffer): void {
-  writeFileSync(file, content, { mode: 0o600 });
-  chmodSync(file, 0o600);
+  return privateDir(join(runDir, 'backups'));
 }
 
 /** The sha256 of a buffer (hex). */
@@ -51,13 +46,24 @@ export async function archiveOnHost(h: HostContext, runId: string, name = h.host
   return { path: `${dir}/${name}.tar.gz`, sha256: (/^([0-9a-f]{64})\s/.exec(r.stdout.trim()) ?? [])[1] ?? '' };
 }
 
-/** Pull an archive from the host, check its sha256, keep it under the run folder; returns the local path. */
-export async function pullArchive(h: HostContext, remote: { path: string; sha256: string }, runDir: string): Promise<string> {
+/**
+ * Keep pulled bytes `data` (sha256 `sum`) as `name` in the run's backups folder, 0600: encrypted
+ * as `name.enc` when a cipher is given (the plaintext never touches the disk), with `name.sha256`
+ * (the plaintext's) beside it; returns the file written.
+ */
+export async function keepPulled(runDir: string, name: string, data: Buffer, sum: string, cipher?: BackupCipher): Promise<string> {
+  const dir = localBackupDir(runDir);
+  const file = join(dir, cipher ? `${name}${ENCRYPTED_SUFFIX}` : name);
+  writePrivate(file, cipher ? await encryptBackup(data, cipher.passphrase) : data);
+  if (cipher) writePrivate(join(dir, 'ENCRYPTED.txt'), encryptedNote(cipher));
+  writePrivate(join(dir, `${name}.sha256`), `${sum}  ${name}\n`);
+  return file;
+}
+
+/** Pull an archive from the host, check its sha256, keep it under the run folder (encrypted with `cipher`); returns the local path. */
+export async function pullArchive(h: HostContext, remote: { path: string; sha256: string }, runDir: string, cipher?: BackupCipher): Promise<string> {
   const data = await h.download(remote.path);
   const got = sha256(data);
   if (got !== remote.sha256) throw new Error(`pull ${remote.path}: sha256 ${got} differs from the host's ${remote.sha256}`);
-  const file = join(localBackupDir(runDir), `${h.host.name}.tar.gz`);
-  writePrivate(file, data);
-  writePrivate(`${file}.sha256`, `${got}  ${h.host.name}.tar.gz\n`);
-  return file;
+  return keepPulled(runDir, `${h.host.name}.tar.gz`, data, got, cipher);
 }

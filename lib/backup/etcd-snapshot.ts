@@ -10,10 +10,10 @@
  * `mktemp -d` (0700, root) in /etc/kubernetes/pki/etcd, is moved out to /var/backups/kubemend/RUN
  * at once, and the folder is removed by a trap whatever happens (also on a failed save).
  */
-import { join } from 'node:path';
 import type { HostContext } from '../core/types.js';
 import { ETCDCTL, ETCDCTL_FN, ETCD_PKI } from '../facts/etcd.js';
-import { hostBackupDir, localBackupDir, sha256, writePrivate } from './archive.js';
+import { hostBackupDir, keepPulled, sha256 } from './archive.js';
+import type { BackupCipher } from './encrypt.js';
 
 /** The snapshot's file name, on the host and in the run's local backups folder. */
 export const SNAPSHOT_NAME = 'etcd-snapshot.db';
@@ -33,8 +33,8 @@ ${ETCDCTL_FN} snapshot status "$share/$name" >/dev/null
 mv "$share/$name" "$dir/$name"
 cd "$dir" && sha256sum "$name" > "$name.sha256" && cat "$name.sha256"`;
 
-/** Take the snapshot on the master `h` and, in a real run, pull it under `runDir`; returns the local path (undefined in a dry run). */
-export async function snapshotEtcd(h: HostContext, runId: string, runDir: string | undefined): Promise<string | undefined> {
+/** Take the snapshot on the master `h` and, in a real run, pull it under `runDir` (encrypted with `cipher`); returns the local path (undefined in a dry run). */
+export async function snapshotEtcd(h: HostContext, runId: string, runDir: string | undefined, cipher?: BackupCipher): Promise<string | undefined> {
   const dir = hostBackupDir(runId);
   const remote = `${dir}/${SNAPSHOT_NAME}`;
   const r = await h.run(['sh', '-c', SAVE, 'sh', dir, SNAPSHOT_NAME], { what: `etcdctl snapshot save ${remote} (in the etcd container)`, timeoutMs: 300_000 });
@@ -44,8 +44,5 @@ export async function snapshotEtcd(h: HostContext, runId: string, runDir: string
   const data = await h.download(remote);
   const got = sha256(data);
   if (got !== want) throw new Error(`pull ${remote}: sha256 ${got} differs from the host's ${want}`);
-  const file = join(localBackupDir(runDir), SNAPSHOT_NAME);
-  writePrivate(file, data);
-  writePrivate(`${file}.sha256`, `${want}  ${SNAPSHOT_NAME}\n`);
-  return file;
+  return keepPulled(runDir, SNAPSHOT_NAME, data, want, cipher);
 }

@@ -25,16 +25,26 @@ export interface Deps {
 
 type CreateSsh = (inv: Inventory, opts: Record<string, unknown>) => Transport;
 
-/** The sudo password: $KUBEMEND_SUDO_PASSWORD, or asked once on the terminal; registered as a secret. */
-async function askSudoPassword(): Promise<string> {
-  let pw = process.env.KUBEMEND_SUDO_PASSWORD;
-  if (pw === undefined) {
-    if (!canPrompt()) throw new Error('a host uses sudo: password, and there is no terminal to ask on: set KUBEMEND_SUDO_PASSWORD');
+/** The variable that may hold the sudo password (for runs without a terminal). */
+const SUDO_PASSWORD_ENV = 'KUBEMEND_SUDO_PASSWORD';
+
+/**
+ * The sudo password's source: $KUBEMEND_SUDO_PASSWORD, read and removed from `env` at once (so no
+ * child process inherits it and no later dump of the environment shows it) and registered as a
+ * secret; without it, asked once on the terminal when a host first needs it.
+ */
+export function sudoPasswordSource(env: NodeJS.ProcessEnv = process.env): () => Promise<string> {
+  const fromEnv = env[SUDO_PASSWORD_ENV];
+  delete env[SUDO_PASSWORD_ENV];
+  if (fromEnv !== undefined) registerSecret(fromEnv, 'sudo-password');
+  return async () => {
+    if (fromEnv !== undefined) return fromEnv;
+    if (!canPrompt()) throw new Error(`a host uses sudo: password, and there is no terminal to ask on: set ${SUDO_PASSWORD_ENV}`);
     const { password } = await import('@inquirer/prompts');
-    pw = await whilePrompting(() => password({ message: 'sudo password:', mask: true }, { output: process.stderr }));
-  }
-  registerSecret(pw, 'sudo-password');
-  return pw;
+    const pw = await whilePrompting(() => password({ message: 'sudo password:', mask: true }, { output: process.stderr }));
+    registerSecret(pw, 'sudo-password');
+    return pw;
+  };
 }
 
 /** The real collaborators. */
@@ -46,12 +56,13 @@ export async function realDeps(): Promise<Deps> {
   } catch (e) {
     why = e; // reported only when a command needs to reach hosts
   }
+  const sudoPassword = sudoPasswordSource();
   return {
     loadInventory: (p) => loadInventory(p),
     selectHosts: (i, l) => selectHosts(i, l ? [l] : undefined),
     createTransport: (inv, o) => {
       if (!mod) throw new Error(`the SSH transport could not be loaded: ${why instanceof Error ? why.message : String(why)}`);
-      return mod.createSshTransport(inv, { acceptNewHostKeys: o.acceptNewHostKeys, sudoPassword: askSudoPassword });
+      return mod.createSshTransport(inv, { acceptNewHostKeys: o.acceptNewHostKeys, sudoPassword });
     },
   };
 }

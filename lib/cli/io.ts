@@ -38,9 +38,36 @@ export async function whilePrompting<T>(fn: () => Promise<T>): Promise<T> {
   }
 }
 
+const closed = new WeakSet<NodeJS.WriteStream>();
+
+/**
+ * A closed pipe (`kubemend playbooks | head -1`) ends the output quietly, as in every Unix tool:
+ * no stack trace; later lines to that stream are dropped while the command itself goes on
+ * (a run keeps its journal, and is never cut short because its reader went away).
+ */
+export function guardPipes(streams: NodeJS.WriteStream[] = [process.stdout, process.stderr]): void {
+  for (const s of streams) {
+    if (s.listeners('error').some((l) => (l as { kubemendPipeGuard?: boolean }).kubemendPipeGuard)) continue;
+    const onError = Object.assign(
+      (e: NodeJS.ErrnoException) => {
+        if (e.code === 'EPIPE' || e.code === 'ERR_STREAM_DESTROYED') closed.add(s);
+        else throw e;
+      },
+      { kubemendPipeGuard: true },
+    );
+    s.on('error', onError);
+  }
+}
+
+/** Write to a stream unless its reader is gone. */
+export function writeTo(stream: NodeJS.WriteStream, text: string): void {
+  if (closed.has(stream) || stream.destroyed) return;
+  stream.write(text);
+}
+
 function write(stream: NodeJS.WriteStream, text: string): void {
-  if (live && stream.isTTY) live.above(() => stream.write(text));
-  else stream.write(text);
+  if (live && stream.isTTY) live.above(() => writeTo(stream, text));
+  else writeTo(stream, text);
 }
 
 /** A line to stdout. */

@@ -16,7 +16,7 @@ import { runCommand } from './commands/run.js';
 import { restoreCommand } from './commands/restore.js';
 import { type Deps, realDeps } from './deps.js';
 import { EXIT, exitFor } from './exit.js';
-import { err } from './io.js';
+import { err, guardPipes } from './io.js';
 import { findPlaybook, pickPlaybookOptions } from './prepare.js';
 
 const positiveInt = (v: string): number => {
@@ -25,17 +25,17 @@ const positiveInt = (v: string): number => {
 };
 const collect = (v: string, prev: string[] = []) => [...prev, ...v.split(',').map((s) => s.trim()).filter(Boolean)];
 
-/** Every playbook option flag, merged by flag name (each playbook validates its own). */
-function allPlaybookFlags(): OptionFlag[] {
-  const byFlag = new Map<string, OptionFlag & { owners: string[] }>();
+/** Every playbook option flag, merged by flag name (each playbook validates its own); `hidden` when only hidden playbooks (the benchmark's) have it. */
+function allPlaybookFlags(): Array<OptionFlag & { hidden: boolean }> {
+  const byFlag = new Map<string, OptionFlag & { owners: string[]; hiddenOwners: string[] }>();
   for (const pb of listPlaybooks()) {
     for (const f of optionFlags(pb.options)) {
-      const cur = byFlag.get(f.flag);
-      if (cur) cur.owners.push(pb.name);
-      else byFlag.set(f.flag, { ...f, owners: [pb.name] });
+      const cur = byFlag.get(f.flag) ?? { ...f, owners: [], hiddenOwners: [] };
+      (pb.hidden ? cur.hiddenOwners : cur.owners).push(pb.name);
+      byFlag.set(f.flag, cur);
     }
   }
-  return [...byFlag.values()].map((f) => ({ ...f, description: `${f.description}${f.defaultValue !== undefined ? ` (default ${f.defaultValue})` : ''} [playbook: ${f.owners.join(', ')}]` }));
+  return [...byFlag.values()].map((f) => ({ ...f, hidden: f.owners.length === 0, description: `${f.description}${f.defaultValue !== undefined ? ` (default ${f.defaultValue})` : ''} [playbook: ${(f.owners.length ? f.owners : f.hiddenOwners).join(', ')}]` }));
 }
 
 function selectionOf(o: Record<string, any>): Selection {
@@ -47,13 +47,16 @@ export function buildProgram(getDeps: () => Promise<Deps>, setExit: (code: numbe
   const program = new Command('kubemend')
     .description('Repair kubeadm Kubernetes clusters over SSH: PKI recovery, rolling worker rejoin, health proof')
     .version(version())
-    .showHelpAfterError()
+    // a usage error is one line and a hint, as kubectl does (not the whole help); settings set here are inherited by every command
+    .configureOutput({ outputError: (str, write) => write(`kubemend: ${str.replace(/^error: /, '')}`) })
+    .enablePositionalOptions() // lets exec pass everything after its first operand to the remote command
+    .helpCommand(false)
     .exitOverride()
     .addHelpText('after', '\nExamples:\n  $ kubemend playbooks\n  $ kubemend plan recover -i inventory.yaml\n  $ kubemend run recover -i inventory.yaml\n  $ kubemend resume 20261129-052000-a1b2\n  $ kubemend exec -i inventory.yaml -- uptime\n\nExit codes: 0 done, 1 the run failed, 2 bad input or usage, 130 interrupted.');
   const flags = allPlaybookFlags();
   const flagKeys = flags.map((f) => f.key);
   const addPlaybookFlags = (c: Command) => {
-    for (const f of flags) c.addOption(new Option(f.boolean ? f.flag : `${f.flag} <value>`, f.description));
+    for (const f of flags) c.addOption(new Option(f.boolean ? f.flag : `${f.flag} <value>`, f.description).hideHelp(f.hidden));
   };
   const addSelection = (c: Command) =>
     c
@@ -75,7 +78,7 @@ export function buildProgram(getDeps: () => Promise<Deps>, setExit: (code: numbe
     .description('show what a run would do, changing nothing (facts are read from the hosts)')
     .requiredOption('-i, --inventory <file>', 'inventory file')
     .option('-o, --out <file>', 'write the plan as versioned JSON (kind kubemend-plan, version 1)')
-    .option('--state-dir <dir>', 'where earlier runs are kept (read for their backups; a plan writes nothing there)', defaultStateDir())
+    .option('--state-dir <dir>', 'where earlier runs are kept (read for their backups and saved configs; a plan writes nothing there)', defaultStateDir())
     .addOption(new Option('--log-format <format>', 'dry-run events on stderr as JSON lines too').choices(['text', 'json']).default('text'));
   addSelection(plan);
   addPlaybookFlags(plan);
@@ -129,8 +132,9 @@ export function buildProgram(getDeps: () => Promise<Deps>, setExit: (code: numbe
     .option('--timeout <duration>', 'kill the command after this long (30s, 2m)', '30s')
     .option('--no-sudo', 'run as the SSH user, not through sudo')
     .option('--accept-new-host-keys', 'trust and record host keys not yet in known_hosts')
-    .argument('<command...>', 'the command and its arguments, after --')
-    .addHelpText('after', '\nExamples:\n  $ kubemend exec -i inventory.yaml -- hostname\n  $ kubemend exec -i inventory.yaml --limit workers --timeout 10s -- systemctl is-active kubelet')
+    .argument('<command...>', 'the command and its arguments (everything after the first operand belongs to it; -- is optional)')
+    .passThroughOptions()
+    .addHelpText('after', '\nExamples:\n  $ kubemend exec -i inventory.yaml -- hostname\n  $ kubemend exec -i inventory.yaml --limit m1 uptime -p\n  $ kubemend exec -i inventory.yaml --limit workers --timeout 10s -- systemctl is-active kubelet')
     .action(async (argv: string[], o: Record<string, any>) => {
       setExit(await execCommand(await getDeps(), argv, { inventory: o.inventory, limit: o.limit, concurrency: o.concurrency, timeout: o.timeout, sudo: o.sudo, acceptNewHostKeys: o.acceptNewHostKeys }));
     });
@@ -141,6 +145,7 @@ export function buildProgram(getDeps: () => Promise<Deps>, setExit: (code: numbe
     .requiredOption('-i, --inventory <file>', 'inventory file')
     .option('--run <run-id>', 'the run whose pulled archives to put back (required)')
     .option('-l, --limit <hosts>', 'the hosts to restore (required: restore never picks every host by default)')
+    .option('--backup-passphrase-file <file>', 'the passphrase file the run pulled its backups with (encrypted backups)')
     .option('--state-dir <dir>', 'where run folders are kept', defaultStateDir())
     .option('-y, --yes', 'do not ask for confirmation')
     .addOption(new Option('--log-format <format>', 'terminal output').choices(['text', 'json']).default('text'))
@@ -148,15 +153,27 @@ export function buildProgram(getDeps: () => Promise<Deps>, setExit: (code: numbe
     .option('--accept-new-host-keys', 'trust and record host keys not yet in known_hosts')
     .addHelpText('after', '\nExample:\n  $ kubemend run backup -i inventory.yaml --limit w1 --yes   # prints the run id\n  $ kubemend restore -i inventory.yaml --run 20261129-052000-a1b2 --limit w1\n\nExit codes: 0 restored, 1 a host failed, 2 refused (no such run, no archive for a host, checksum mismatch, no --limit): nothing changed.')
     .action(async (o: Record<string, any>) => {
-      setExit(await restoreCommand(await getDeps(), { inventory: o.inventory, run: o.run, limit: o.limit, stateDir: o.stateDir, yes: o.yes, logFormat: o.logFormat, verbose: o.verbose, acceptNewHostKeys: o.acceptNewHostKeys }));
+      setExit(await restoreCommand(await getDeps(), { inventory: o.inventory, backupPassphraseFile: o.backupPassphraseFile, run: o.run, limit: o.limit, stateDir: o.stateDir, yes: o.yes, logFormat: o.logFormat, verbose: o.verbose, acceptNewHostKeys: o.acceptNewHostKeys }));
     });
 
   registerDoctor(program, getDeps, setExit);
+
+  program
+    .command('help [command]')
+    .description('display help for a command')
+    .action((name: string | undefined) => {
+      const c = name === undefined ? program : program.commands.find((x) => x.name() === name || x.aliases().includes(name));
+      if (!c) program.error(`unknown command '${name}'`, { code: 'commander.unknownCommand', exitCode: EXIT.usage });
+      else c.outputHelp();
+    });
+  program.showHelpAfterError("See 'kubemend --help' for usage.");
+  for (const c of program.commands) c.showHelpAfterError(`See 'kubemend ${c.name()} --help' for usage.`);
   return program;
 }
 
 /** Parse argv, run the command, return the exit code (never throws). */
 export async function main(argv: string[], getDeps: () => Promise<Deps> = realDeps): Promise<number> {
+  guardPipes();
   let code: number = EXIT.ok;
   const program = buildProgram(getDeps, (c) => (code = c));
   try {
@@ -164,7 +181,9 @@ export async function main(argv: string[], getDeps: () => Promise<Deps> = realDe
     return code;
   } catch (e) {
     if (e instanceof CommanderError) {
-      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return EXIT.ok;
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version') return EXIT.ok;
+      // help shown because no command was given (`kubemend` alone) is a usage error
+      if (e.code === 'commander.help') return e.exitCode === 0 ? EXIT.ok : EXIT.usage;
       return EXIT.usage;
     }
     const { code: c, message } = exitFor(e);

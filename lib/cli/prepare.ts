@@ -8,6 +8,7 @@ import type { Host, Inventory } from '../inventory/types.js';
 import { getPlaybook, listPlaybooks } from '../../playbooks/index.js';
 import type { Deps } from './deps.js';
 import { err } from './io.js';
+import { checkLimit } from './checks.js';
 
 /** A run ready to plan. */
 export interface Prepared {
@@ -21,7 +22,7 @@ export interface Prepared {
 /** The playbook called `name`; UsageError listing the known ones otherwise. */
 export function findPlaybook(name: string): Playbook {
   const pb = getPlaybook(name);
-  if (!pb) throw new UsageError(`unknown playbook ${JSON.stringify(name)}; known: ${listPlaybooks().map((p) => p.name).join(', ')}`);
+  if (!pb) throw new UsageError(`unknown playbook ${JSON.stringify(name)}; known: ${listPlaybooks().filter((p) => !p.hidden).map((p) => p.name).join(', ')}`);
   return pb;
 }
 
@@ -39,6 +40,7 @@ export function pickPlaybookOptions(pb: Playbook, cliOpts: Record<string, unknow
 
 /** Validate everything a run needs, in the order a person fixes them. */
 export async function prepare(deps: Deps, a: { playbook: string; inventory?: string; rawOptions: Record<string, unknown>; selection: Selection }): Promise<Prepared> {
+  checkLimit(a.selection.limit);
   const playbook = findPlaybook(a.playbook);
   const options = parseOptions<Record<string, unknown>>(playbook.options, a.rawOptions, playbook.name);
   selectPhases(playbook.phases.map((p) => p.id), a.selection);

@@ -3,6 +3,7 @@
  * skipped, duration, where it stopped) and the run id with the command that resumes it.
  * Pure functions over run events, plus a sink that keeps only the events they need.
  */
+import { type Failure, formatFailures } from '../core/errors.js';
 import type { EventSink, RunEvent } from '../core/events.js';
 import { elapsed } from './progress.js';
 
@@ -14,7 +15,7 @@ export interface RecapRow {
   skipped: number;
   interrupted: number;
   durationMs: number;
-  /** Where it failed or was interrupted first (`phase: error`), or `not reached`. */
+  /** Where it failed (`failed in PHASE`: the error is listed once, under the table) or was interrupted (`PHASE: interrupted`), or `not reached`. */
   note?: string;
 }
 
@@ -61,7 +62,7 @@ export function recapRows(events: Iterable<RunEvent>, hosts: readonly string[] =
       else if (e.status === 'skipped') r.skipped++;
       else if (e.status === 'failed') r.failed++;
       else r.interrupted++;
-      if ((e.status === 'failed' || e.status === 'interrupted') && !r.note) r.note = `${e.phase}: ${e.status === 'failed' ? e.error ?? 'failed' : 'interrupted'}`;
+      if ((e.status === 'failed' || e.status === 'interrupted') && !r.note) r.note = e.status === 'failed' ? `failed in ${e.phase}` : `${e.phase}: interrupted`;
     } else if (e.kind === 'run-end') ended = e.status !== 'done';
   }
   const out = [...rows.values()];
@@ -91,11 +92,12 @@ export function resumeCommand(runId: string, stateDir?: string, defaultStateDir?
   return `kubemend resume ${runId}${stateDir && stateDir !== defaultStateDir ? ` --state-dir ${stateDir}` : ''}`;
 }
 
-/** The whole recap: a title, the table, the run id, the journal and how to resume. */
-export function formatRecap(a: { runId: string; status: string; durationMs: number; rows: readonly RecapRow[]; journal: string; resume: string }): string {
+/** The whole recap: a title, the table, every failure once (in full), the run id, the journal and how to resume. */
+export function formatRecap(a: { runId: string; status: string; durationMs: number; rows: readonly RecapRow[]; journal: string; resume: string; failures?: readonly Failure[]; stoppedAt?: string }): string {
   return [
-    `recap: run ${a.runId} ${a.status} in ${elapsed(a.durationMs)}`,
+    `recap: run ${a.runId} ${a.status} in ${elapsed(a.durationMs)}${a.stoppedAt ? `, stopped at phase ${a.stoppedAt}` : ''}`,
     formatRecapTable(a.rows),
+    ...(a.failures?.length ? [formatFailures(a.failures)] : []),
     `run id ${a.runId}; journal ${a.journal}`,
     a.status === 'done' ? `re-check with: ${a.resume}` : `resume with: ${a.resume}`,
   ].join('\n');

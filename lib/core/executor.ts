@@ -26,17 +26,28 @@ export function isHeldBack(dryRun: boolean, step: StepKind): boolean {
   return dryRun && MUTATING.has(step);
 }
 
-/** An executor over `transport`; with `dryRun` mutating steps are recorded, never sent. */
-export function createExecutor(transport: Transport, dryRun: boolean): Executor {
+/** A mutating step refused in a run of a read-only playbook (nothing was sent). */
+function refused(what: string): Error {
+  return new Error(`${what}: refused: the playbook says it is read-only, and this step would change the host (nothing was sent)`);
+}
+
+/**
+ * An executor over `transport`; with `dryRun` mutating steps are recorded, never sent. With
+ * `refuseMutating` (a read-only playbook run without a plan first) they fail, never sent.
+ */
+export function createExecutor(transport: Transport, dryRun: boolean, opts: { refuseMutating?: boolean } = {}): Executor {
+  const refuse = !dryRun && !!opts.refuseMutating;
   return {
     dryRun,
     async exec(host, argv, step, opts) {
+      if (refuse && MUTATING.has(step)) throw refused(quoteArgv(argv).display);
       if (isHeldBack(dryRun, step)) {
         return { host: host.name, command: quoteArgv(argv).display, exitCode: 0, signal: null, stdout: '', stderr: '', durationMs: 0, truncated: false };
       }
       return transport.run(host, argv, opts);
     },
     async upload(host, remotePath, content, opts) {
+      if (refuse) throw refused(`upload ${remotePath}`);
       if (dryRun) return;
       await transport.upload(host, remotePath, content, opts);
     },
@@ -44,6 +55,7 @@ export function createExecutor(transport: Transport, dryRun: boolean): Executor 
       return transport.download(host, remotePath);
     },
     async wet(fn, dryValue) {
+      if (refuse) throw refused('an API change');
       return dryRun ? dryValue : fn();
     },
     forward(host, targetHost, targetPort) {

@@ -3,11 +3,12 @@
  * written with one append (O_APPEND), so a crash leaves at most a partial last line, which
  * the reader ignores. Folders 0700, files 0600. Every string is redacted before it is written.
  */
-import { chmodSync, closeSync, existsSync, ftruncateSync, fstatSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, ftruncateSync, fstatSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { type EventSink, type StampedEvent, redactDeep } from './events.js';
 import { redact } from './secret.js';
+import { privateDir } from './private-file.js';
 
 /** The default state folder: `~/.kubemend/runs`. */
 export function defaultStateDir(): string {
@@ -22,9 +23,7 @@ export function runDir(stateDir: string, runId: string): string {
 
 /** Create (or reuse) a run's folder with mode 0700. */
 export function ensureRunDir(dir: string): string {
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
-  chmodSync(dir, 0o700);
-  return dir;
+  return privateDir(dir);
 }
 
 /** An open journal: `sink` appends one line per event. */

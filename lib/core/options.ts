@@ -7,11 +7,30 @@ import { parseCountOrPercent } from './budget.js';
 import { UsageError } from './errors.js';
 import type { CountOrPercent } from './types.js';
 
-/** A count or percentage option (`3`, `'25%'`), accepting CLI strings. */
-export const countOrPercent = z.preprocess(
-  (v) => (typeof v === 'string' ? (/^\d+$/.test(v) ? Number(v) : v) : v),
-  z.union([z.number().int().nonnegative(), z.string().regex(/^\d+(?:\.\d+)?%$/, 'a number or a percentage like 25%')]),
-) as unknown as z.ZodType<CountOrPercent>;
+const PERCENT = /^(\d+(?:\.\d+)?)%$/;
+/** The number of a percentage string (NaN when it is not one: the regex check reports that). */
+const percentOf = (s: string) => Number(PERCENT.exec(s)?.[1] ?? NaN);
+
+/** A count or percentage option accepting CLI strings; `min` is the smallest count (a percentage must then be above 0), percentages at most 100%. */
+function countOrPercentOf(min: 0 | 1) {
+  return z.preprocess(
+    (v) => (typeof v === 'string' ? (/^\d+$/.test(v) ? Number(v) : v) : v),
+    z.union([
+      z.number().int(`a whole number >= ${min} or a percentage like 25%`).min(min, min ? 'must be at least 1 (or a percentage above 0%)' : 'must not be negative'),
+      z
+        .string()
+        .regex(PERCENT, `a whole number >= ${min} or a percentage like 25%`)
+        .refine((s) => !(percentOf(s) > 100), 'a percentage cannot exceed 100%')
+        .refine((s) => !min || !(percentOf(s) <= 0), 'must be above 0%'),
+    ]),
+  ) as unknown as z.ZodType<CountOrPercent>;
+}
+
+/** A count or percentage option (`3`, `'25%'`): 0 or more, at most 100% (failure budgets). */
+export const countOrPercent = countOrPercentOf(0);
+
+/** A count or percentage that must select at least one host (`1`, `'25%'`; not 0, not 0%, at most 100%): batch sizes. */
+export const positiveCountOrPercent = countOrPercentOf(1);
 
 /** One CLI flag derived from a schema key. */
 export interface OptionFlag {

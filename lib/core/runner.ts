@@ -44,6 +44,8 @@ export interface RunParams<O = unknown> {
   completed?: ReadonlySet<string>;
   /** Sequence number of the first event (resume appends to a journal). */
   firstSeq?: number;
+  /** A real run of a read-only playbook without a plan first: every mutating step fails unsent. */
+  refuseMutating?: boolean;
 }
 
 /** How a run ended. */
@@ -58,11 +60,12 @@ export interface RunResult {
   durationMs: number;
 }
 
-/** Stamp events and hand them to every sink. */
+/** Stamp events (durations in whole milliseconds) and hand them to every sink. */
 export function createEmitter(sinks: readonly EventSink[], firstSeq = 0): (e: RunEvent) => void {
   let seq = firstSeq;
   return (e) => {
     const s = { ...e, ts: new Date().toISOString(), seq: seq++ } as StampedEvent;
+    if ('durationMs' in s && typeof s.durationMs === 'number') s.durationMs = Math.round(s.durationMs);
     for (const sink of sinks) sink(s);
   };
 }
@@ -87,7 +90,7 @@ export async function runPlaybook<O>(p: RunParams<O>): Promise<RunResult> {
   const completed = p.completed ?? new Set<string>();
   const selection = p.selection ?? {};
   const state: RunState = {
-    executor: createExecutor(p.transport, p.dryRun),
+    executor: createExecutor(p.transport, p.dryRun, { refuseMutating: p.refuseMutating }),
     emit,
     inventory: p.inventory,
     options,
@@ -132,7 +135,7 @@ export async function runPlaybook<O>(p: RunParams<O>): Promise<RunResult> {
 
   const status = interrupted ? 'interrupted' : failures.length ? 'failed' : 'done';
   const exitCode = status === 'done' ? 0 : status === 'failed' ? 1 : 130;
-  const durationMs = performance.now() - t0;
+  const durationMs = Math.round(performance.now() - t0);
   emit({ kind: 'run-end', runId, status, durationMs, exitCode, failures });
   return { runId, status, exitCode, failures, stoppedAt, durationMs };
 }

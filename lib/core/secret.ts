@@ -37,9 +37,12 @@ export class Secret {
   }
 }
 
-/** Register a secret value (and its placeholder label) so redact() scrubs it from any text. */
+/**
+ * Register a secret value (and its placeholder label) so redact() scrubs it from any text, whatever
+ * its length: a short sudo password is still a password (only the empty string cannot be scrubbed).
+ */
 export function registerSecret(value: string, label = 'secret'): void {
-  if (value.length < 6 || registry.get(value) === label) return;
+  if (value.length === 0 || registry.get(value) === label) return;
   registry.set(value, label);
   longestFirst = [...registry.keys()].sort((a, b) => b.length - a.length);
 }

@@ -8,7 +8,7 @@ export function matchesId(id: string, pattern: string): boolean {
   return id === p || id.startsWith(p + '/');
 }
 
-/** For each phase id, whether it runs and why not. Throws UsageError for a pattern that matches nothing. */
+/** For each phase id, whether it runs and why not. Throws UsageError for a pattern that matches nothing, or a selection that selects no phase. */
 export function selectPhases(ids: readonly string[], sel: Selection): Map<string, { run: boolean; reason?: string }> {
   const check = (flag: string, patterns: readonly string[] | undefined) => {
     for (const p of patterns ?? []) {
@@ -28,6 +28,10 @@ export function selectPhases(ids: readonly string[], sel: Selection): Map<string
     else if (sel.only?.length && !sel.only.some((p) => matchesId(id, p))) out.set(id, { run: false, reason: 'not in --only' });
     else if (sel.skip?.some((p) => matchesId(id, p))) out.set(id, { run: false, reason: '--skip' });
     else out.set(id, { run: true });
+  }
+  if (ids.length && ![...out.values()].some((x) => x.run)) {
+    const given = [sel.from && `--from ${sel.from}`, sel.only?.length && `--only ${sel.only.join(',')}`, sel.skip?.length && `--skip ${sel.skip.join(',')}`].filter(Boolean).join(' ');
+    throw new UsageError(`${given}: selects no phase; phases in order: ${ids.join(', ')}`);
   }
   return out;
 }

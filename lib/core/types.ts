@@ -173,6 +173,8 @@ export interface Playbook<O = any> {
   options?: z.ZodObject<any>;
   /** Acts on a subset of hosts chosen by the operator (checkbox in a terminal, else --limit). */
   subset?: SubsetSelection;
+  /** Not one of the user's playbooks (a benchmark's workload): runnable by name, but not listed or completed. */
+  hidden?: boolean;
   phases: Phase<O>[];
 }
 

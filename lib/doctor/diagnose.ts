@@ -25,7 +25,7 @@ export function diagnose(f: ClusterFacts): Diagnosis {
   const recs: Recommendation[] = [];
   const problem = (message: string) => findings.push({ severity: 'problem', message });
   const down = f.hosts.filter((h) => h.error);
-  if (down.length) problem(`${down.length === 1 ? 'host' : 'hosts'} ${nameList(down.map((h) => h.name))} could not be read (${down[0]!.error})`);
+  if (down.length) problem(`could not reach ${down.length === f.hosts.length ? 'any host: ' : ''}${nameList(down.map((h) => h.name))} (${down[0]!.error}); what cannot be read is unknown`);
   const up = f.hosts.filter((h) => !h.error);
   const masters = up.filter((h) => h.role === 'master');
   const workers = up.filter((h) => h.role === 'worker');
@@ -106,5 +106,7 @@ export function diagnose(f: ClusterFacts): Diagnosis {
   }
   const healthy = !findings.some((x) => x.severity !== 'info');
   findings.push({ severity: 'info', message: 'a compromised CA (ca-compromised) looks healthy to these checks: if the CA key may have leaked, run recover anyway' });
-  return { healthy, state: healthy ? 'healthy' : state, findings, recommendations: recs };
+  // hosts that could not be read may hide any fault: nothing readable wrong does not make the cluster healthy
+  if (down.length && state === 'healthy') state = 'unknown';
+  return { healthy, state: healthy ? 'healthy' : state, findings, recommendations: recs, ...(down.length ? { unreachable: down.map((h) => h.name) } : {}) };
 }

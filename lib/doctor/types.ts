@@ -52,8 +52,10 @@ export interface Recommendation {
 /** The diagnosis. */
 export interface Diagnosis {
   healthy: boolean;
-  /** The scenario the facts look like (pki-wipe, pki-wipe-one, worker-pki, expired, healthy, mixed). */
+  /** The scenario the facts look like (pki-wipe, pki-wipe-one, worker-pki, expired, healthy, mixed), or unknown when hosts that could not be read may hide it. */
   state: string;
+  /** Hosts that could not be read (SSH down...). */
+  unreachable?: string[];
   findings: Finding[];
   recommendations: Recommendation[];
 }

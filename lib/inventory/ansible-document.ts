@@ -21,6 +21,23 @@ function structured(v: unknown): unknown {
   }
 }
 
+/**
+ * A host's servingSANs from its Ansible vars: kubespray's `ip` (the address its kubelet
+ * advertises) and `access_ip`, and `kubemend_serving_sans` (a list, or comma-separated in INI).
+ */
+function servingSansOf(vars: Map<string, AnsibleValue>, use: (v: { values: unknown[]; at: Position }) => void): void {
+  const values: unknown[] = [];
+  let at: Position | undefined;
+  for (const k of ['ip', 'access_ip', 'kubemend_serving_sans']) {
+    const v = vars.get(k);
+    if (!v) continue;
+    at ??= v.at;
+    const list = Array.isArray(v.value) ? v.value : typeof v.value === 'string' ? v.value.split(',').map((x) => x.trim()).filter(Boolean) : [v.value];
+    values.push(...list);
+  }
+  if (at) use({ values, at });
+}
+
 /** A cluster name made from a file name: lowercase, other characters as '-'. */
 function clusterFromFile(file: string): string {
   const base = basename(file, extname(file)).toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '');
@@ -78,6 +95,10 @@ export function ansibleDocument(
       where.set(formatPath([...base, 'sudo']), pass.at);
     }
     set('labels', pick(vars, 'node_labels'), structured);
+    servingSansOf(vars, (v) => {
+      host.servingSANs = v.values;
+      where.set(formatPath([...base, 'servingSANs']), v.at);
+    });
     hosts.push(host);
   }
 

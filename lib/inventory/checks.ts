@@ -4,6 +4,7 @@ import type { DocPath, ParsedDocument } from './document.js';
 import type { InventoryIssue } from './errors.js';
 import { fileProblem, resolvePath } from './paths.js';
 import { shown } from './syntax.js';
+import { checkServingSans } from './serving-sans.js';
 
 type Obj = Record<string, unknown>;
 const obj = (v: unknown): Obj | undefined => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Obj) : undefined);
@@ -57,6 +58,7 @@ export function crossCheck(file: string, absFile: string, doc: ParsedDocument): 
   if (masters > 0 && masters % 2 === 0) {
     warnings.push(`${masters} masters: an even number of etcd members tolerates no more failures than ${masters - 1}; an odd number is recommended`);
   }
+  checkServingSans(top, issue);
   checkFile(top.kubeadmConfig, ['kubeadmConfig']);
   checkFile(ssh.identityFile, ['ssh', 'identityFile']);
   const jump = obj(ssh.jump);

@@ -7,6 +7,7 @@ import type { RawInventory, RawJump } from './schema.js';
 import { expandTokens, type SshConfigLookup } from './ssh-config.js';
 import { isAddress, isPort, isPosixUser, shown, splitUserHostPort } from './syntax.js';
 import type { Host, Inventory, JumpHost, SudoMode } from './types.js';
+import { canonicalSan } from './serving-sans.js';
 
 /** Built-in defaults, used when neither the inventory nor ~/.ssh/config says otherwise. */
 export const DEFAULTS = { user: 'root', port: 22, knownHosts: '~/.ssh/known_hosts', connectTimeoutMs: 10_000, commandTimeoutMs: 600_000 } as const;
@@ -97,6 +98,7 @@ export function resolveInventory(
       sudo: h.sudo ?? ssh.sudo ?? defaultSudo(user),
       ...(jump ? { jump } : {}),
       labels: { ...(h.labels ?? {}) },
+      ...(h.servingSANs?.length ? { servingSANs: [...new Set(h.servingSANs.map(canonicalSan))] } : {}),
       first: h.first === true,
     };
   });

@@ -70,6 +70,14 @@ export const hostSchema = z.strictObject({
   sudo: sudo.optional(),
   jump: jumpSchema.optional(),
   labels: labels.optional(),
+  servingSANs: z
+    .array(
+      z
+        .string()
+        .refine((s) => !s.includes('*'), 'a wildcard is never allowed in a serving certificate')
+        .refine((s) => s.includes('*') || isAddress(s), 'must be an IPv4 address, an IPv6 address (no brackets) or a DNS name'),
+    )
+    .optional(),
 });
 
 /** The whole document. */

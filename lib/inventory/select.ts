@@ -55,7 +55,7 @@ function matchOne(inv: Inventory, pattern: string): Host[] {
 /**
  * Hosts chosen by --limit, in inventory order. Each entry may hold comma-separated patterns: a name or
  * address, a glob (`w*`), a group (all, masters, workers, first, others), `label:key=value`, or `!pattern`
- * to exclude. undefined or empty means every host. A pattern that matches nothing throws LimitError.
+ * to exclude. undefined or empty means every host. An inclusion that matches nothing throws LimitError.
  */
 export function selectHosts(inv: Inventory, limit: string[] | undefined): Host[] {
   const patterns = (limit ?? []).flatMap((l) => l.split(',')).map((p) => p.trim()).filter((p) => p !== '');
@@ -70,11 +70,8 @@ export function selectHosts(inv: Inventory, limit: string[] | undefined): Host[]
     hs.forEach((h) => chosen.add(h));
   }
   if (include.length === 0) inv.hosts.forEach((h) => chosen.add(h));
-  for (const p of exclude) {
-    const hs = matchOne(inv, p);
-    if (hs.length === 0) unmatched.push(`!${p}`);
-    hs.forEach((h) => chosen.delete(h));
-  }
+  // an exclusion that excludes nothing is fine (as in Ansible): `w*,!w9` without a w9
+  for (const p of exclude) matchOne(inv, p).forEach((h) => chosen.delete(h));
   if (unmatched.length > 0) {
     const known = inv.hosts.slice(0, 10).map((h) => h.name).join(', ');
     throw new LimitError(unmatched, inv.hosts.length > 10 ? `${known}, ... ${inv.hosts.length - 10} more` : known);

@@ -66,15 +66,8 @@ export function splitUserHostPort(s: string): { user?: string; host: string; por
   return { user: m[1], host: (m[2] ?? m[3])!, port: m[4] === undefined ? undefined : Number(m[4]) };
 }
 
-const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-
-/** Parse a duration such as `500ms`, `10s`, `2m`, `1h` into milliseconds; undefined when malformed or zero. */
-export function parseDuration(s: string): number | undefined {
-  const m = /^(\d{1,9})(ms|s|m|h)$/.exec(s);
-  if (!m) return undefined;
-  const ms = Number(m[1]) * UNITS[m[2]!]!;
-  return ms > 0 ? ms : undefined;
-}
+/** Parse a duration (Go's forms: `500ms`, `10s`, `1m30s`, `1h`) into milliseconds; undefined when malformed or zero. */
+export { parseDuration } from '../core/duration.js';
 
 /** A value shown safely inside an error message (quoted, control characters escaped, cut at 60 characters). */
 export function shown(v: unknown): string {

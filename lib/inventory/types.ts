@@ -25,6 +25,8 @@ export interface Host {
   sudo: SudoMode;
   jump?: JumpHost;
   labels: Record<string, string>;
+  /** Further names and addresses of this node its kubelet serving certificate may hold (besides name and address), canonical. */
+  servingSANs?: string[];
   /** True for the one master rebuilt first. */
   first: boolean;
 }

@@ -1,18 +1,24 @@
 /**
  * Which kubelet-serving CSRs kubemend approves (recover step 14): signer
  * `kubernetes.io/kubelet-serving`, requester `system:node:NAME` for an inventory node, CN the
- * same, and SANs exactly within that node's names and addresses (inventory name and address, the
- * Node's reported addresses). Anything else is refused with the reason.
+ * same, and SANs only among what the INVENTORY gives that node (its name, its address, its
+ * servingSANs), never what the node reports about itself (a compromised node sets its own
+ * status.addresses). Wildcards, the apiserver's service names, loopback names, the control-plane
+ * endpoint and other hosts' names and addresses are refused whatever a list says
+ * (lib/inventory/serving-sans.ts). Anything else is refused with the reason.
  */
 import 'reflect-metadata';
 import { Pkcs10CertificateRequest, SubjectAlternativeNameExtension } from '@peculiar/x509';
-import type { V1CertificateSigningRequest, V1Node } from '@kubernetes/client-node';
+import type { V1CertificateSigningRequest } from '@kubernetes/client-node';
+import { type SanInventory, allowedSans, canonicalSan, forbiddenSan } from '../inventory/serving-sans.js';
 import { KUBELET_SERVING } from './signers.js';
 
-/** One node kubemend knows: its inventory name and address. */
-export interface KnownNode {
-  name: string;
-  address: string;
+/** What the policy decides from: the inventory's hosts (name, address, servingSANs) and its control-plane endpoint. */
+export type ServingPolicy = SanInventory;
+
+/** The policy of an inventory. */
+export function servingPolicy(inv: SanInventory): ServingPolicy {
+  return { controlPlaneEndpoint: inv.controlPlaneEndpoint, hosts: inv.hosts.map((h) => ({ name: h.name, address: h.address, ...(h.servingSANs ? { servingSANs: h.servingSANs } : {}) })) };
 }
 
 /** The decision on one CSR. */
@@ -23,15 +29,8 @@ export function csrPending(csr: V1CertificateSigningRequest): boolean {
   return !(csr.status?.conditions ?? []).some((c) => ['Approved', 'Denied', 'Failed'].includes(c.type));
 }
 
-/** The names and addresses a node may have in its serving cert. */
-export function allowedSans(node: KnownNode, apiNode?: V1Node): Set<string> {
-  const out = new Set([node.name.toLowerCase(), node.address.toLowerCase()]);
-  for (const a of apiNode?.status?.addresses ?? []) out.add(a.address.toLowerCase());
-  return out;
-}
-
-/** Decide on one CSR against the inventory nodes (and their Node objects, for reported addresses). */
-export function decideCsr(csr: V1CertificateSigningRequest, known: readonly KnownNode[], apiNodes: readonly V1Node[] = []): CsrDecision {
+/** Decide on one CSR against the inventory's policy. */
+export function decideCsr(csr: V1CertificateSigningRequest, policy: ServingPolicy): CsrDecision {
   const name = csr.metadata?.name ?? '(unnamed)';
   const refuse = (reason: string): CsrDecision => ({ approve: false, name, reason });
   if (csr.spec.signerName !== KUBELET_SERVING) return refuse(`signer ${csr.spec.signerName} is not ${KUBELET_SERVING}`);
@@ -39,7 +38,7 @@ export function decideCsr(csr: V1CertificateSigningRequest, known: readonly Know
   const m = /^system:node:(.+)$/.exec(user);
   if (!m) return refuse(`requester ${user || '(none)'} is not a node`);
   const nodeName = m[1];
-  const node = known.find((k) => k.name === nodeName);
+  const node = policy.hosts.find((k) => k.name === nodeName);
   if (!node) return refuse(`requester ${user} is not a node of the inventory`);
   if (!(csr.spec.groups ?? []).includes('system:nodes')) return refuse(`requester ${user} is not in group system:nodes`);
   let req: Pkcs10CertificateRequest;
@@ -54,11 +53,15 @@ export function decideCsr(csr: V1CertificateSigningRequest, known: readonly Know
   if (org.length !== 1 || org[0] !== 'system:nodes') return refuse(`O ${org.join(',') || '(none)'} is not system:nodes`);
   const raw = req.extensions.find((e) => e.type === '2.5.29.17');
   const sanExt = raw ? (raw instanceof SubjectAlternativeNameExtension ? raw : new SubjectAlternativeNameExtension(raw.rawData)) : undefined;
-  const sans = (sanExt?.names.items ?? []).map((n) => ({ type: String(n.type), value: String(n.value).toLowerCase() }));
+  const sans = (sanExt?.names.items ?? []).map((n) => ({ type: String(n.type), value: canonicalSan(String(n.value)) }));
   if (sans.length === 0) return refuse('no subject alternative names');
-  const ok = allowedSans(node, apiNodes.find((n) => n.metadata?.name === nodeName));
-  const bad = sans.filter((s) => !(s.type === 'dns' || s.type === 'ip') || !ok.has(s.value));
-  if (bad.length) return refuse(`SANs not of node ${nodeName}: ${bad.map((s) => `${s.type}:${s.value}`).join(', ')}`);
+  const ok = allowedSans(node);
+  const bad = sans.flatMap((s) => {
+    if (s.type !== 'dns' && s.type !== 'ip') return [`${s.type}:${s.value} is not a DNS name or IP address`];
+    const why = forbiddenSan(s.value, nodeName, policy) ?? (ok.has(s.value) ? undefined : `is not in the inventory for node ${nodeName} (list it under the host's servingSANs if it is the node's own)`);
+    return why ? [`${s.type}:${s.value} ${why}`] : [];
+  });
+  if (bad.length) return refuse(`SANs refused for node ${nodeName}: ${bad.join('; ')}`);
   const usages = csr.spec.usages ?? [];
   const extra = usages.filter((u) => !['digital signature', 'key encipherment', 'server auth'].includes(u));
   if (!usages.includes('server auth') || extra.length) return refuse(`usages ${usages.join(', ')} are not a serving certificate's`);

@@ -54,6 +54,8 @@ export class Connection {
   readonly queue: PQueue;
   #client: Promise<Client> | undefined;
   #live: Client | undefined;
+  /** The client of a handshake in progress (ended at once by end(), not waited for). */
+  #handshaking: Client | undefined;
   #permanent: TransportError | undefined;
   #closing = false;
   /** How many TCP connections (or jump channels) this connection has made, for tests and benchmarks. */
@@ -131,6 +133,9 @@ export class Connection {
     const p = this.#client;
     this.#client = undefined;
     if (!p) return;
+    // a handshake still in progress (an unanswering host) is cut now: closing must not wait for its timeout
+    this.#handshaking?.destroy();
+    this.#handshaking = undefined;
     let c: Client;
     try {
       c = await p;
@@ -212,6 +217,7 @@ export class Connection {
     }
     this.connects++;
     const client = new ssh2.Client();
+    this.#handshaking = client;
     let hostKeyError: TransportError | undefined;
     let keyError: Error | undefined;
     const hostKeys = this.ctx.hostKeys;
@@ -310,6 +316,7 @@ export class Connection {
       });
       client.on('ready', () => {
         ready = true;
+        if (this.#handshaking === client) this.#handshaking = undefined;
         this.#live = client;
         resolve(client);
       });

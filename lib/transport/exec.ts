@@ -4,6 +4,8 @@
  */
 import type { Client, ClientChannel } from 'ssh2';
 import { BoundedOutput, DEFAULT_MAX_OUTPUT } from './output.js';
+import type { SudoExchange } from './sudo.js';
+import { type GateState, SudoGate } from './sudo-gate.js';
 
 /** What one exec gave back, as raw bytes (the caller decodes and redacts). */
 export interface RawResult {
@@ -14,6 +16,8 @@ export interface RawResult {
   stdoutDropped: number;
   stderrDropped: number;
   durationMs: number;
+  /** With a sudo exchange: whether sudo started the command ('running'), refused the password, or never got that far ('waiting'). */
+  sudo?: GateState;
 }
 
 /** Why an exec stopped early. */
@@ -39,6 +43,11 @@ export interface ExecOptions {
    * (stripped), handed to `kill` when the command is stopped, so the remote processes die too.
    */
   kill?: (sessionId: number) => Promise<void>;
+  /**
+   * The wire runs `sudo -S` with these markers (sudoArgv): the password is written only when sudo's
+   * prompt shows on stderr, and `stdin` only once the command has started.
+   */
+  sudo?: SudoExchange;
 }
 
 /** Put before a wire command: prints the session leader's pid (= session id) on stderr, then execs. */
@@ -57,8 +66,23 @@ export function execOnChannel(client: Client, wire: string, opts: ExecOptions): 
     let signal: string | null = null;
     let sessionId: number | undefined;
     let preamble = opts.kill ? Buffer.alloc(0) : undefined;
+    const gate = opts.sudo ? new SudoGate(opts.sudo) : undefined;
+    /** stderr after the session preamble: through the sudo gate when there is one. */
+    const onOutput = (b: Buffer) => {
+      if (!gate) return err.push(b);
+      const { keep, action } = gate.feed(b);
+      if (keep.length) err.push(keep);
+      if (!channel || !action) return;
+      if (action === 'password') channel.write(gate.passwordLine());
+      else if (action === 'refuse') channel.end(); // sudo reads EOF and gives up
+      else writeStdin(channel);
+    };
+    const writeStdin = (ch: ClientChannel) => {
+      if (opts.stdin && opts.stdin.length) ch.write(opts.stdin);
+      ch.end();
+    };
     const onStderr = (b: Buffer) => {
-      if (!preamble) return err.push(b);
+      if (!preamble) return onOutput(b);
       preamble = Buffer.concat([preamble, b]);
       const nl = preamble.indexOf(0x0a);
       if (nl < 0 && preamble.length < 32) return;
@@ -66,7 +90,7 @@ export function execOnChannel(client: Client, wire: string, opts: ExecOptions): 
       if (/^\d+$/.test(line)) sessionId = Number(line);
       const rest = nl < 0 ? preamble : preamble.subarray(nl + 1);
       preamble = undefined;
-      if (rest.length) err.push(rest);
+      if (rest.length) onOutput(rest);
     };
 
     const cleanup = () => {
@@ -113,10 +137,10 @@ export function execOnChannel(client: Client, wire: string, opts: ExecOptions): 
     if (opts.signal?.aborted) return fail(new ExecStopped('aborted', 'aborted by the caller before it started'));
     opts.signal?.addEventListener('abort', onAbort, { once: true });
     client.on('close', onClientClose);
-    timer = setTimeout(
-      () => stop(new ExecStopped('timeout', `timed out after ${opts.timeoutMs} ms`)),
-      opts.timeoutMs,
-    );
+    timer = setTimeout(() => {
+      const why = gate?.state === 'waiting' ? " waiting for sudo (it neither asked for the password with kubemend's prompt nor started the command)" : '';
+      stop(new ExecStopped('timeout', `timed out after ${opts.timeoutMs} ms${why}`));
+    }, opts.timeoutMs);
 
     try {
       client.exec(wire, (e, ch) => {
@@ -141,6 +165,7 @@ export function execOnChannel(client: Client, wire: string, opts: ExecOptions): 
           if (settled) return;
           settled = true;
           cleanup();
+          if (gate && gate.state !== 'running') err.push(gate.flush());
           resolve({
             exitCode,
             signal,
@@ -149,10 +174,11 @@ export function execOnChannel(client: Client, wire: string, opts: ExecOptions): 
             stdoutDropped: out.dropped,
             stderrDropped: err.dropped,
             durationMs: Math.round(performance.now() - started),
+            ...(gate ? { sudo: gate.state } : {}),
           });
         });
-        if (opts.stdin && opts.stdin.length) ch.write(opts.stdin);
-        ch.end();
+        // through sudo -S: nothing is written until sudo asks or the command has started (the gate)
+        if (!gate) writeStdin(ch);
       });
     } catch (e) {
       fail(new ExecStopped('channel', `opening a channel: ${(e as Error).message}`, { cause: e }));

@@ -1,7 +1,7 @@
 /**
  * The SSH transport (ssh2): one connection per host for the whole run, commands quoted by
- * quoteArgv, sudo with the password on stdin only, outputs bounded and redacted, host keys
- * checked against the inventory's known_hosts.
+ * quoteArgv, sudo with the password on stdin only and only when sudo asks for it, outputs
+ * bounded and redacted, host keys checked against the inventory's known_hosts.
  */
 import type { Host, Inventory, JumpHost } from '../inventory/types.js';
 import { quoteArgv } from '../core/quote.js';
@@ -12,9 +12,10 @@ import { agentSocket, KeyStore } from './auth.js';
 import { Connection, type ConnectionContext, type ConnectTarget, connectionId } from './connection.js';
 import { ExecStopped, execOnChannel, type RawResult, SESSION_PREAMBLE } from './exec.js';
 import { HostKeyChecker } from './verify.js';
-import { type SudoPlan, sudoArgv, sudoFailure, sudoPlan, sudoStdin } from './sudo.js';
+import { type SudoExchange, type SudoPlan, sudoArgv, sudoExchange, sudoFailure, sudoPlan } from './sudo.js';
 import { sftpRead, sftpRemoveQuietly, sftpRename, sftpWriteTemp, tempName } from './sftp.js';
 import { listenForward, type LocalForward } from './forward.js';
+import { sudoUploadArgv } from './sudo-upload.js';
 
 export type { SshTransportOptions, TransportEvent } from './options.js';
 
@@ -23,12 +24,6 @@ const KEEPALIVE_INTERVAL_MS = 5000;
 const KEEPALIVE_COUNT_MAX = 3;
 /** Downloads are not cut at maxOutputBytes; this only guards memory. */
 const MAX_DOWNLOAD_BYTES = 512 << 20;
-
-/** Writes stdin to "$1.tmp" with mode "$2" and renames it over "$1" (values are positional args). */
-export const SUDO_UPLOAD_SCRIPT = 'umask 077; cat > "$1.tmp" && chmod "$2" "$1.tmp" && mv "$1.tmp" "$1"';
-/** The same, with chown "$3" before the rename. */
-export const SUDO_UPLOAD_OWNER_SCRIPT =
-  'umask 077; cat > "$1.tmp" && chmod "$2" "$1.tmp" && chown "$3" "$1.tmp" && mv "$1.tmp" "$1"';
 
 /** The SSH transport, with what tests and benchmarks may inspect. */
 export interface SshTransport extends Transport {
@@ -125,30 +120,37 @@ class Ssh implements SshTransport {
     return this.#password;
   }
 
+  /** The wire of argv through `plan`, with fresh sudo markers when the password may be asked for. */
+  #wire(plan: SudoPlan, argv: readonly Arg[], password: string | undefined): { wire: string; exchange?: SudoExchange } {
+    if (plan !== 'password') return { wire: quoteArgv(sudoArgv(plan, argv)).wire };
+    if (password === undefined) throw new Error('sudo password needed but not given');
+    const exchange = sudoExchange(password);
+    return { wire: quoteArgv(sudoArgv(plan, argv, exchange)).wire, exchange };
+  }
+
   /**
    * Kills the remote session `sid` (its process group) after a timeout or abort, through the
    * same sudo as the command, on a channel of its own outside the queue (the queue may be full).
    */
   async #killSession(conn: Connection, plan: SudoPlan, password: string | undefined, sid: number): Promise<void> {
-    const { wire } = quoteArgv(sudoArgv(plan, ['kill', '-KILL', '--', `-${sid}`]));
+    const { wire, exchange } = this.#wire(plan, ['kill', '-KILL', '--', `-${sid}`], password);
     const c = await conn.client();
-    const stdin = sudoStdin(plan, password);
-    await execOnChannel(c, wire, { ...(stdin ? { stdin } : {}), timeoutMs: 5000, maxOutputBytes: 4096 });
+    await execOnChannel(c, wire, { timeoutMs: 5000, maxOutputBytes: 4096, ...(exchange ? { sudo: exchange } : {}) });
   }
 
-  /** Runs wire on conn; maps a stop to a TransportError naming host and command. */
+  /** Runs argv (wrapped for `plan`) on conn; maps a stop to a TransportError naming host and command. */
   async #exec(
     host: Host,
     conn: Connection,
-    wire: string,
+    argv: readonly Arg[],
     display: string,
     o: { stdin?: Buffer; timeoutMs: number; maxOutputBytes?: number; signal?: AbortSignal },
-    sudo?: { plan: SudoPlan; password: string | undefined },
+    sudo: { plan: SudoPlan; password: string | undefined },
   ): Promise<RawResult> {
     try {
-      const kill = sudo ? (sid: number) => this.#killSession(conn, sudo.plan, sudo.password, sid) : undefined;
-      const w = kill ? SESSION_PREAMBLE + wire : wire;
-      return await conn.withChannel((c) => execOnChannel(c, w, { ...o, ...(kill ? { kill } : {}) }));
+      const { wire, exchange } = this.#wire(sudo.plan, argv, sudo.password);
+      const kill = (sid: number) => this.#killSession(conn, sudo.plan, sudo.password, sid);
+      return await conn.withChannel((c) => execOnChannel(c, SESSION_PREAMBLE + wire, { ...o, kill, ...(exchange ? { sudo: exchange } : {}) }));
     } catch (e) {
       if (e instanceof TransportError) throw e;
       if (e instanceof ExecStopped) {
@@ -159,18 +161,17 @@ class Ssh implements SshTransport {
     }
   }
 
-  /** Makes sure the sudo password works on this host before a command's own stdin follows it. */
+  /**
+   * Makes sure the sudo password works on this host, once per connection, before any command: a
+   * wrong password is then refused once, not by every command (PAM may lock the account).
+   */
   #checkSudo(host: Host, conn: Connection, password: string): Promise<void> {
     let p = this.#sudoChecked.get(conn.id);
     if (!p) {
       p = (async () => {
-        const q = quoteArgv(sudoArgv('password', ['true']));
-        const r = await this.#exec(host, conn, q.wire, q.display, {
-          stdin: sudoStdin('password', password),
-          timeoutMs: this.inv.ssh.commandTimeoutMs,
-        });
+        const r = await this.#exec(host, conn, ['true'], 'true', { timeoutMs: this.inv.ssh.commandTimeoutMs }, { plan: 'password', password });
         const stderr = redact(r.stderr.toString('utf8'));
-        const why = sudoFailure('password', r.exitCode, stderr);
+        const why = r.sudo === 'refused' ? 'sudo refused the password (wrong password)' : sudoFailure('password', r.exitCode, stderr);
         if (why || r.exitCode !== 0) {
           throw new TransportError(host.name, 'sudo', `sudo as ${host.user}: ${why ?? `exit ${r.exitCode}: ${stderr.trim()}`}`);
         }
@@ -184,16 +185,9 @@ class Ssh implements SshTransport {
     return p;
   }
 
-  /** Wraps argv for sudo and prepares stdin (with the password line when needed). */
-  async #prepare(
-    host: Host,
-    conn: Connection,
-    argv: readonly Arg[],
-    sudo: boolean | undefined,
-    stdin: string | Buffer | undefined,
-  ): Promise<{ plan: SudoPlan; wire: string; stdin: Buffer | undefined; password: string | undefined }> {
+  /** How argv will run (sudo plan) and, for a password sudo, the password, checked on this host first. */
+  async #prepare(host: Host, conn: Connection, sudo: boolean | undefined): Promise<{ plan: SudoPlan; password: string | undefined }> {
     const plan = sudoPlan(host, sudo);
-    const { wire } = quoteArgv(sudoArgv(plan, argv));
     let password: string | undefined;
     if (plan === 'password') {
       try {
@@ -205,7 +199,14 @@ class Ssh implements SshTransport {
       }
       await this.#checkSudo(host, conn, password);
     }
-    return { plan, wire, stdin: sudoStdin(plan, password, stdin), password };
+    return { plan, password };
+  }
+
+  /** Why sudo did not run the command (from the gate when there was one, else from sudo's words), or undefined. */
+  #sudoRefusal(plan: SudoPlan, raw: RawResult, stderr: string): string | undefined {
+    if (raw.sudo === 'refused') return 'sudo refused the password (wrong password)';
+    if (raw.sudo === 'running') return undefined; // the command ran: its stderr is its own
+    return sudoFailure(plan, raw.exitCode, stderr);
   }
 
   async run(host: Host, argv: readonly Arg[], opts: RunOptions = {}): Promise<CommandResult> {
@@ -215,9 +216,10 @@ class Ssh implements SshTransport {
     emit({ type: 'command-start', host: host.name, command: display });
     const timeoutMs = opts.timeoutMs ?? this.inv.ssh.commandTimeoutMs;
     try {
-      const p = await this.#prepare(host, conn, argv, opts.sudo, opts.stdin);
-      const raw = await this.#exec(host, conn, p.wire, display, {
-        ...(p.stdin ? { stdin: p.stdin } : {}),
+      const p = await this.#prepare(host, conn, opts.sudo);
+      const stdin = opts.stdin === undefined ? undefined : Buffer.isBuffer(opts.stdin) ? opts.stdin : Buffer.from(opts.stdin, 'utf8');
+      const raw = await this.#exec(host, conn, argv, display, {
+        ...(stdin ? { stdin } : {}),
         timeoutMs,
         ...(opts.maxOutputBytes !== undefined ? { maxOutputBytes: opts.maxOutputBytes } : {}),
         ...(opts.signal ? { signal: opts.signal } : {}),
@@ -233,7 +235,7 @@ class Ssh implements SshTransport {
         durationMs: raw.durationMs,
         truncated: raw.stdoutDropped > 0 || raw.stderrDropped > 0,
       };
-      const why = sudoFailure(p.plan, raw.exitCode, result.stderr);
+      const why = this.#sudoRefusal(p.plan, raw, result.stderr);
       if (why) throw new TransportError(host.name, 'sudo', `run ${display} (through sudo as ${host.user}): ${why}`);
       emit({
         type: 'command-end',
@@ -293,10 +295,16 @@ class Ssh implements SshTransport {
       }
       return;
     }
-    const argv = opts.owner
-      ? ['sh', '-c', SUDO_UPLOAD_OWNER_SCRIPT, 'sh', remotePath, mode.toString(8).padStart(4, '0'), opts.owner]
-      : ['sh', '-c', SUDO_UPLOAD_SCRIPT, 'sh', remotePath, mode.toString(8).padStart(4, '0')];
-    const r = await this.run(host, argv, { stdin: data, maxOutputBytes: 64 << 10 });
+    const argv = sudoUploadArgv(remotePath, data, mode, opts.owner);
+    const tmp = argv[5]!;
+    let r: CommandResult;
+    try {
+      r = await this.run(host, argv, { stdin: data, maxOutputBytes: 64 << 10 });
+    } catch (e) {
+      // a timeout or abort SIGKILLs the script before its trap can run: remove its temp file here
+      await this.run(host, ['rm', '-f', '--', tmp], { timeoutMs: 10_000 }).catch(() => undefined);
+      throw e;
+    }
     if (r.exitCode !== 0) {
       throw new TransportError(host.name, 'sftp', `${what} through sudo: exit ${r.exitCode}: ${r.stderr.trim()}`);
     }
@@ -314,14 +322,13 @@ class Ssh implements SshTransport {
     }
     const argv = ['cat', '--', remotePath];
     const display = quoteArgv(argv).display;
-    const p = await this.#prepare(host, conn, argv, undefined, undefined);
-    const raw = await this.#exec(host, conn, p.wire, display, {
-      ...(p.stdin ? { stdin: p.stdin } : {}),
+    const p = await this.#prepare(host, conn, undefined);
+    const raw = await this.#exec(host, conn, argv, display, {
       timeoutMs: this.inv.ssh.commandTimeoutMs,
       maxOutputBytes: MAX_DOWNLOAD_BYTES,
     }, p);
     const stderr = redact(raw.stderr.toString('utf8'));
-    const why = sudoFailure(p.plan, raw.exitCode, stderr);
+    const why = this.#sudoRefusal(p.plan, raw, stderr);
     if (why) throw new TransportError(host.name, 'sudo', `download ${remotePath} (through sudo as ${host.user}): ${why}`);
     if (raw.exitCode !== 0) {
       throw new TransportError(host.name, 'sftp', `download ${remotePath} through sudo: exit ${raw.exitCode}: ${stderr.trim()}`);

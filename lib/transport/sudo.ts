@@ -1,7 +1,9 @@
 /**
  * sudo: how a command is wrapped to run as root on a host whose user is not root, and how a
- * sudo failure is told apart from the command's own. The password only ever travels on stdin.
+ * sudo failure is told apart from the command's own. The password only ever travels on stdin,
+ * and only when sudo asks for it (lib/transport/sudo-gate.ts).
  */
+import { randomBytes } from 'node:crypto';
 import type { Host } from '../inventory/types.js';
 import type { Arg } from '../core/secret.js';
 
@@ -14,24 +16,37 @@ export function sudoPlan(host: Pick<Host, 'user' | 'sudo'>, wantSudo: boolean | 
   return host.sudo === 'password' ? 'password' : 'nopasswd';
 }
 
-/** The argv to send: `sudo -n --` or `sudo -S -p '' --` in front of argv (never a password). */
-export function sudoArgv(plan: SudoPlan, argv: readonly Arg[]): Arg[] {
+/**
+ * The markers of one command run with `sudo -S` (new ones for every command, as Ansible's become
+ * makes them): the prompt sudo prints when it wants the password, and the line printed once sudo
+ * has started the command; with the password to write when asked.
+ */
+export interface SudoExchange {
+  prompt: string;
+  ready: string;
+  password: string;
+}
+
+/** Fresh markers for one command (no `%`: sudo would expand it in the prompt). */
+export function sudoExchange(password: string): SudoExchange {
+  const id = randomBytes(16).toString('hex');
+  return { prompt: `[kubemend-sudo ${id}] password: `, ready: `KUBEMEND-SUDO-READY-${id}`, password };
+}
+
+/**
+ * The argv to send: `sudo -n --` (nopasswd) or `sudo -S -p PROMPT -- sh -c 'echo READY >&2; exec "$@"' sh`
+ * (password) in front of argv. Never the password.
+ */
+export function sudoArgv(plan: SudoPlan, argv: readonly Arg[], x?: Pick<SudoExchange, 'prompt' | 'ready'>): Arg[] {
   switch (plan) {
     case 'direct':
       return [...argv];
     case 'nopasswd':
       return ['sudo', '-n', '--', ...argv];
     case 'password':
-      return ['sudo', '-S', '-p', '', '--', ...argv];
+      if (!x) throw new Error('sudoArgv: plan password needs a sudo exchange (prompt and ready markers)');
+      return ['sudo', '-S', '-p', x.prompt, '--', 'sh', '-c', `echo ${x.ready} >&2; exec "$@"`, 'sh', ...argv];
   }
-}
-
-/** The stdin for a command: the sudo password line first (plan 'password'), then the command's own. */
-export function sudoStdin(plan: SudoPlan, password: string | undefined, stdin?: string | Buffer): Buffer | undefined {
-  const own = stdin === undefined ? undefined : Buffer.isBuffer(stdin) ? stdin : Buffer.from(stdin, 'utf8');
-  if (plan !== 'password') return own;
-  if (password === undefined) throw new Error('sudo password needed but not given');
-  return Buffer.concat([Buffer.from(`${password}\n`, 'utf8'), own ?? Buffer.alloc(0)]);
 }
 
 const AUTH_FAILURE = /^sudo: (a password is required|a terminal is required|\d+ incorrect password attempts?|no password was provided|no tty present)|^Sorry, try again\.|is not in the sudoers file|is not allowed to execute/m;

@@ -2,6 +2,7 @@
 import type { HostPhase } from '../../lib/core/types.js';
 import { allHosts } from '../../lib/core/hosts.js';
 import { archiveOnHost, pullArchive } from '../../lib/backup/archive.js';
+import { backupCipherOf } from '../../lib/backup/encrypt.js';
 import { type RecoverOptions, runDirOf, runIdOf } from './common.js';
 
 /** The archive-and-pull phase (id `backup/archive`), shared by recover's step 0 and the backup playbook. */
@@ -15,7 +16,7 @@ export function archivePhase<O = unknown>(title: string): HostPhase<O> {
       const remote = await archiveOnHost(h, runIdOf(h));
       const dir = runDirOf(h);
       if (!dir) return; // a dry run: nothing to pull
-      const file = await pullArchive(h, remote, dir);
+      const file = await pullArchive(h, remote, dir, backupCipherOf(h));
       h.log(`backup ${remote.path} (sha256 ${remote.sha256.slice(0, 16)}...) pulled to ${file}`);
     },
   };

@@ -31,13 +31,13 @@ export function withoutServingCert(csrs: V1CertificateSigningRequest[], want: st
 /** Step 14 of recover (cluster phase). */
 export const servingCsrs: ClusterPhase<RecoverOptions> = {
   id: 'api/serving-csrs',
-  title: `Approve pending ${KUBELET_SERVING} CSRs of inventory nodes whose SANs are exactly theirs`,
+  title: `Approve pending ${KUBELET_SERVING} CSRs of inventory nodes whose SANs are theirs in the inventory (name, address, servingSANs)`,
   scope: 'cluster',
   async run(ctx) {
     await ctx.wet(`approve pending ${KUBELET_SERVING} CSRs that pass the policy (others refused and reported)`, async () => {
       const kube = await kubeFor(ctx);
-      const { csrPending, decideCsr } = await import('../../lib/kube/csr-policy.js'); // an X.509 parser: loaded when used
-      const known = ctx.inventory.hosts.map((h) => ({ name: h.name, address: h.address }));
+      const { csrPending, decideCsr, servingPolicy } = await import('../../lib/kube/csr-policy.js'); // an X.509 parser: loaded when used
+      const policy = servingPolicy(ctx.inventory);
       const on = servingBootstrapOn((await kube.configMap('kube-system', 'kubelet-config'))?.kubelet);
       const d = decision(ctx);
       const live = new Set(ctx.hosts.map((h) => h.name));
@@ -48,9 +48,9 @@ export const servingCsrs: ClusterPhase<RecoverOptions> = {
       let missing = want;
       /** One round: approve what passes the policy; returns the re-bootstrapped nodes still without a serving cert. */
       const approveRound = async (): Promise<string[]> => {
-        const [csrs, nodes] = await Promise.all([kube.csrs(), kube.nodes()]);
+        const csrs = await kube.csrs();
         for (const csr of csrs.filter((c) => csrPending(c) && c.spec.signerName === KUBELET_SERVING && !decided.has(c.metadata?.name ?? ''))) {
-          const r = decideCsr(csr, known, nodes);
+          const r = decideCsr(csr, policy);
           if (r.approve) {
             await kube.approveCsr(csr, `kubemend: serving certificate of inventory node ${r.node}`);
             ctx.log(`approved CSR ${r.name} of node ${r.node}`);

@@ -1,9 +1,11 @@
 /** What the recover phases share: the options, the chosen path, the run's id, waits, kubeadm calls. */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { z } from 'zod';
 import { defaultStateDir } from '../../lib/core/journal.js';
-import { countOrPercent } from '../../lib/core/options.js';
+import { writePrivate } from '../../lib/core/private-file.js';
+import { backupPassphraseOption } from '../../lib/backup/encrypt.js';
+import { countOrPercent, positiveCountOrPercent } from '../../lib/core/options.js';
 import type { Host } from '../../lib/inventory/types.js';
 import type { HostContext, PhaseContext } from '../../lib/core/types.js';
 import type { Arg } from '../../lib/core/secret.js';
@@ -14,10 +16,11 @@ import { kubeFor } from '../../lib/kube/session.js';
 /** recover's options. */
 export const recoverOptions = z.object({
   replaceCa: z.boolean().default(false).describe('replace the CA of a working cluster (compromised CA): old PKI moved aside, full rebuild'),
-  batchSize: countOrPercent.default(1).describe('workers rejoined per batch (number or %)'),
-  maxUnavailable: countOrPercent.optional().describe('workers of a batch worked on at once (number or %; default: the batch size)'),
+  batchSize: positiveCountOrPercent.default(1).describe('workers rejoined per batch (number or %)'),
+  maxUnavailable: positiveCountOrPercent.optional().describe('workers of a batch worked on at once (number or %; default: the batch size)'),
   maxFailures: countOrPercent.default(0).describe('workers that may fail before the run stops (number or %)'),
   waitSeconds: z.number().int().min(10).default(300).describe('how long to wait for etcd, the apiserver and nodes at each step'),
+  backupPassphraseFile: backupPassphraseOption,
 });
 
 /** Validated recover options. */
@@ -123,10 +126,10 @@ export function readRunFile<T>(ctx: PhaseContext, file: string): T | undefined {
   return JSON.parse(readFileSync(join(dir, file), 'utf8')) as T;
 }
 
-/** Keep `value` as JSON in the run's folder (real runs only: dry runs have no folder). */
+/** Keep `value` as JSON in the run's folder, mode 0600 (real runs only: dry runs have no folder). */
 export function writeRunFile(ctx: PhaseContext, file: string, value: unknown): void {
   const dir = runDirOf(ctx);
-  if (dir) writeFileSync(join(dir, file), JSON.stringify(value, null, 1) + '\n');
+  if (dir) writePrivate(join(dir, file), JSON.stringify(value, null, 1) + '\n');
 }
 
 /** `kubeadm ARGS --config <kubemend's config>`. */

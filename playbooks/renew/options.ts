@@ -4,12 +4,14 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import type { PhaseContext } from '../../lib/core/types.js';
 import { writePrivate } from '../../lib/backup/archive.js';
+import { backupPassphraseOption } from '../../lib/backup/encrypt.js';
 import { runDirOf } from '../recover/common.js';
 import type { CertInfo } from './certs.js';
 
 /** renew-certs' options. */
 export const renewOptions = z.object({
   waitSeconds: z.number().int().min(10).default(300).describe('how long to wait for a static pod to stop or start, and for etcd, the apiserver and Nodes'),
+  backupPassphraseFile: backupPassphraseOption,
 });
 
 /** Validated renew-certs options. */

@@ -4,11 +4,12 @@
  * sha256 on the host and moves the current folders aside (never deletes them) before extracting.
  */
 import test from 'ava';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sha256 } from '../../lib/backup/archive.js';
-import { checkRunDir, pulledArchive, restorePlaybook } from '../../lib/backup/restore.js';
+import { RESTORE_SCRIPT, checkRunDir, pulledArchive, restorePlaybook } from '../../lib/backup/restore.js';
 import { runPlaybook } from '../../lib/core/runner.js';
 import { FakeTransport, fakeInventory } from '../helpers/fake-transport.js';
 
@@ -60,4 +61,41 @@ test('restore on a host: uploads, then one script checks the sha256 there and mo
   t.true(script.includes('/var/backups/kubemend/r1/replaced'));
   t.false(/rm -r|rm -fr|rm -rf/.test(script), 'nothing deleted but the uploaded archive');
   t.regex(logs.join('\n'), /kept on w1 in \/var\/backups\/kubemend\/r1\/replaced/);
+});
+
+/** Run the host-side restore script here (sh) on an archive in a temp folder; paths that exist nowhere, so nothing of this machine is moved. */
+function restoreHere(content: Buffer, sum: string): { code: number; dir: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'km-restore-script-'));
+  const src = join(dir, 'restore-r0.tar.gz');
+  writeFileSync(src, content);
+  let code = 0;
+  try {
+    execFileSync('sh', ['-c', RESTORE_SCRIPT, 'sh', src, sum, join(dir, 'replaced'), 'kubemend-test-absent/etc-kubernetes'], { stdio: 'pipe' });
+  } catch (e) {
+    code = (e as { status: number }).status;
+  }
+  return { code, dir };
+}
+
+test('a failed restore removes its uploaded archive from the host (sha256 mismatch, an archive tar cannot read)', (t) => {
+  const bad = restoreHere(Buffer.from('archive'), sha256('other'));
+  t.is(bad.code, 3);
+  t.deepEqual(readdirSync(bad.dir), [], 'the archive with the CA keys is left on the host');
+  const junk = Buffer.from('not a gzip');
+  const unreadable = restoreHere(junk, sha256(junk));
+  t.not(unreadable.code, 0);
+  t.deepEqual(readdirSync(unreadable.dir), []);
+});
+
+test('restore on a host whose connection drops after the upload: the uploaded archive is removed before the failure is reported', async (t) => {
+  const fake = new FakeTransport().on(/^sh -c/, { transportError: 'disconnected' });
+  const inv = fakeInventory(1, 1);
+  const data = Buffer.from('archive');
+  const archives = new Map([['w1', { host: 'w1', file: '/s/r0/backups/w1.tar.gz', sha256: sha256(data), data }]]);
+  const r = await runPlaybook({
+    playbook: restorePlaybook('r0', archives), inventory: inv, transport: fake, hosts: inv.hosts.filter((h) => h.name === 'w1'),
+    options: { fromRun: 'r0' }, dryRun: false, runId: 'r1', runDir: '/nonexistent', sinks: [],
+  });
+  t.is(r.exitCode, 1);
+  t.is(fake.calls.at(-1)?.command, 'rm -f -- /var/backups/kubemend/r1/restore-r0.tar.gz');
 });

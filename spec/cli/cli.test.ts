@@ -75,7 +75,13 @@ test('run --yes journals the run; a failed host exits 1 k0sctl style; resume fin
   const state = tmp();
   const r = await cli(FAKE_MAIN, ['run', 'hello', '-i', 'x', '--yes', '--state-dir', state], { env: { FAKE_FAIL: 'w2' } });
   t.is(r.code, 1, r.stderr);
-  t.regex(r.stderr, /failed on 1 host:\n - w2: hello\/workers: write \/tmp\/kubemend-hello: exit 1: read-only file system/);
+  t.regex(r.stdout, /failed on 1 host:\n - w2: hello\/workers: write \/tmp\/kubemend-hello: exit 1: read-only file system/);
+  // each failure once at the end, in the recap (the live line said it when it happened)
+  const after = r.stdout.slice(r.stdout.indexOf('\nrecap: '));
+  t.is(after.split('read-only file system').length - 1, 1, after);
+  t.regex(after, /^w2 +0 +1 +0 +\S+ +failed in hello\/workers$/m);
+  t.false(r.stderr.includes('read-only file system'), r.stderr);
+  t.is((r.stdout + r.stderr).split('read-only file system').length - 1, 2, 'the live line and the recap');
   const runId = /resume with: kubemend resume (\S+)/.exec(r.stderr)![1];
   t.deepEqual(readdirSync(join(state, runId)).sort(), ['journal.jsonl', 'plan.json', 'run.log']);
   t.like(JSON.parse(readFileSync(join(state, runId, 'plan.json'), 'utf8')), { kind: 'kubemend-plan', version: 1 });

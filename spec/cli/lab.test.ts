@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readJournal } from '../../lib/core/journal.js';
-import { requireRoot, sharedLab } from '../helpers/lab.js';
+import { labDir, requireRoot, sharedLab } from '../helpers/lab.js';
 import { MAIN, cli } from './run-cli.js';
 
 const LAB = { hosts: 20, net: 76, dir: '/tmp/h-runner/lab' };
@@ -42,6 +42,20 @@ test.serial('run hello over real ssh writes each host its name; facts reads it b
   const f = await cli(MAIN, ['run', 'facts', '-i', lab.inventoryPath, '--state-dir', state]);
   t.is(f.code, 0, f.stderr);
   t.regex(f.stdout, /h007 \| facts\/host: hostname=h007 kubelet=(active|inactive) ca=(absent|[0-9A-F:]+)/);
+});
+
+test.serial('run facts (read-only, no plan pass any more) opens exactly one SSH connection per host', async (t) => {
+  if (!requireRoot(t)) return;
+  const lab = await sharedLab(LAB);
+  // sshd logs one "Accepted publickey" per authenticated connection
+  const accepted = async () => new Map(await Promise.all(lab.hosts.map(async (h) => [h.name, Number((await lab.exec(h.name, ['sh', '-c', 'grep -c "Accepted publickey" /var/log/sshd.log || true'])).stdout.trim())] as const)));
+  const before = await accepted();
+  const r = await cli(MAIN, ['run', 'facts', '-i', lab.inventoryPath, '--state-dir', mkdtempSync(join(tmpdir(), 'km-lab-'))]);
+  t.is(r.code, 0, r.stderr);
+  const after = await accepted();
+  const made = lab.hosts.map((h) => `${h.name}:${after.get(h.name)! - before.get(h.name)!}`);
+  t.deepEqual(made, lab.hosts.map((h) => `${h.name}:1`), 'one connection per host');
+  t.is(r.stdout.match(/ \| facts\/host: hostname=/g)?.length, 20, 'each host read once');
 });
 
 test.serial('exec: SIGINT aborts running remote commands and exits 130', async (t) => {
@@ -154,7 +168,7 @@ test.serial('run facts with a host cut off the network: the others report, the c
   try {
     const r = await cli(MAIN, ['run', 'facts', '-i', lab.inventoryPath, '--state-dir', state]);
     t.is(r.code, 1, r.stderr);
-    t.regex(r.stderr, /failed on 1 host:\n - h005: facts\/host: /);
+    t.regex(r.stdout, /failed on 1 host:\n - h005: facts\/host: /, 'the failure in the recap');
     const ok = r.stdout.split('\n').filter((l) => / \| facts\/host: ok/.test(l));
     t.is(ok.length, 19);
   } finally {
@@ -164,6 +178,6 @@ test.serial('run facts with a host cut off the network: the others report, the c
 
 test.after.always(async () => {
   // the file's own lab (net 76, no other file uses it) is taken down; not brought up just for that
-  if (process.getuid?.() !== 0 || !existsSync(join(LAB.dir, 'hosts.json'))) return;
+  if (process.getuid?.() !== 0 || !existsSync(join(labDir(LAB.dir), 'hosts.json'))) return;
   await (await sharedLab(LAB).catch(() => undefined))?.down();
 });

@@ -86,7 +86,7 @@ test('recap rows: done/failed/skipped/duration per host, hosts never reached, cl
   t.deepEqual(rows.map((r) => [r.host, r.done, r.failed, r.skipped, r.durationMs, r.note]), [
     ['m1', 0, 0, 1, 0, undefined],
     ['w1', 2, 0, 0, 12_000, undefined],
-    ['w2', 1, 1, 0, 7000, 'rejoin: exit 1'],
+    ['w2', 1, 1, 0, 7000, 'failed in rejoin'],
     ['w3', 0, 0, 0, 0, 'not reached'],
     [CLUSTER_ROW, 1, 0, 0, 1500, undefined],
   ]);
@@ -96,7 +96,7 @@ test('recap rows: done/failed/skipped/duration per host, hosts never reached, cl
       'HOST       DONE  FAILED  SKIPPED  DURATION  NOTE',
       'm1            0       0        1       0ms',
       'w1            2       0        0     12.0s',
-      'w2            1       1        0      7.0s  rejoin: exit 1',
+      'w2            1       1        0      7.0s  failed in rejoin',
       'w3            0       0        0       0ms  not reached',
       '(cluster)     1       0        0      1.5s',
     ].join('\n'),
@@ -111,6 +111,20 @@ test('recap: the run id and the resume command (state dir only when not the defa
   t.regex(text, /^run id R9; journal \/tmp\/s\/R9\/journal\.jsonl$/m);
   t.regex(text, /^resume with: kubemend resume R9 --state-dir \/tmp\/s$/m);
   t.regex(formatRecap({ runId: 'R9', status: 'done', durationMs: 1, rows: [], journal: 'j', resume: 'kubemend resume R9' }), /^re-check with: kubemend resume R9$/m);
+});
+
+test('recap: each failure once, in full, under the table; the table only says where', (t) => {
+  const error = 'write /tmp/kubemend-hello: exit 1: ' + 'x'.repeat(150);
+  const events: RunEvent[] = [
+    { kind: 'host-end', phase: 'hello/workers', host: 'w2', status: 'failed', durationMs: 4, error },
+    { kind: 'run-end', runId: 'R', status: 'failed', durationMs: 9, exitCode: 1, failures: [] },
+  ];
+  const failures = [{ host: 'w2', phase: 'hello/workers', error }, { host: CLUSTER_ROW, phase: 'hello/workers', error: 'gate: API down' }];
+  const text = formatRecap({ runId: 'R', status: 'failed', durationMs: 9, rows: recapRows(events, ['w2']), journal: 'j', resume: 'kubemend resume R', failures, stoppedAt: 'hello/workers' });
+  t.regex(text, /^recap: run R failed in 9ms, stopped at phase hello\/workers$/m);
+  t.regex(text, /^w2 +0 +1 +0 +4ms +failed in hello\/workers$/m);
+  t.is(text.split(error).length - 1, 1, 'the error once, not cut');
+  t.regex(text, /^failed on 2 hosts:\n - w2: hello\/workers: write .*x{150}\n - \(cluster\): hello\/workers: gate: API down$/m);
 });
 
 const host = (name: string, role: Host['role']): Host => ({ name, role, address: name, port: 22, user: 'root', sudo: 'none', labels: {}, first: name === 'm1' });

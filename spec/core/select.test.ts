@@ -33,6 +33,13 @@ test('a pattern that matches no phase is a usage error naming the phases', (t) =
   t.throws(() => selectPhases(ids, { from: 'nope' }), { message: /--from nope/ });
 });
 
+test('a selection whose patterns each match but that selects no phase is a usage error listing the phases in order', (t) => {
+  const e = t.throws(() => selectPhases(ids, { only: ['etcd'], from: 'control-plane' }));
+  t.is((e as { code?: string }).code, 'EUSAGE');
+  t.is(e!.message, '--from control-plane --only etcd: selects no phase; phases in order: backup, etcd/ca, etcd/certs, etcd/start, control-plane/certs, workers/rejoin, workers/rejoin-check');
+  t.throws(() => selectPhases(ids, { skip: ['backup', 'etcd', 'control-plane', 'workers'] }), { message: /selects no phase/ });
+});
+
 test('the runner skips unselected phases and journals why', async (t) => {
   const pb: Playbook = {
     name: 's', description: '', destructive: false,

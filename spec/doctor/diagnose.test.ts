@@ -97,3 +97,24 @@ test('expiring soon is a warning with renew-certs; API down and unhealthy etcd a
   t.regex(text(f2), /API unreachable/);
   t.regex(text(f2), /etcd members unhealthy: https:\/\/10.94.0.3:2379/);
 });
+
+test('hosts that could not be read: named, and the state is unknown unless what was read shows a fault (issue 13)', (t) => {
+  const down = (name: string, role: 'master' | 'worker'): HostFacts => ({ name, role, error: 'connect to root@10.0.0.1:22: connect ECONNREFUSED', pki: null, kubelet: null, files: [], node: null });
+  const all = cluster([down('m1', 'master'), down('w1', 'worker'), down('w2', 'worker')], { etcd: null, api: 'unreachable' });
+  const d = diagnose(all);
+  t.false(d.healthy);
+  t.is(d.state, 'unknown');
+  t.deepEqual(d.unreachable, ['m1', 'w1', 'w2']);
+  t.regex(text(all), /could not reach any host: m1, w1, w2 \(connect to root@10\.0\.0\.1:22: connect ECONNREFUSED\)/);
+  t.deepEqual(d.recommendations, [], 'nothing to recommend from nothing read');
+  const some = healthyHosts();
+  some[4] = down('w2', 'worker');
+  const ds = diagnose(cluster(some));
+  t.is(ds.state, 'unknown', 'the readable hosts are fine, but w2 could be anything');
+  t.deepEqual(ds.unreachable, ['w2']);
+  t.regex(text(cluster(some)), /could not reach w2 /);
+  const wiped = healthyHosts().map((h) => (h.role === 'master' ? master(h.name, null) : h));
+  wiped[5] = down('w3', 'worker');
+  t.is(diagnose(cluster(wiped, { api: 'unreachable', etcd: null })).state, 'pki-wipe', 'a fault seen on the readable hosts keeps its name');
+  t.is(diagnose(cluster(healthyHosts())).unreachable, undefined);
+});

@@ -60,5 +60,11 @@ test('a pattern that matches nothing is an error naming it', async (t) => {
   t.is(err?.code, 'ELIMIT');
   t.deepEqual(err?.patterns, ['w9', 'label:zone=z']);
   t.regex(err!.message, /"w9"/);
-  t.throws(() => selectHosts(inv, ['!nope']), { instanceOf: LimitError, message: /"!nope"/ });
+});
+
+test('an exclusion that excludes nothing is fine, as in Ansible (w*,!w9 without a w9)', async (t) => {
+  const inv = await load();
+  t.deepEqual(selectHosts(inv, ['w*,!w9']).map((h) => h.name), ['w1', 'w2', 'w3']);
+  t.deepEqual(selectHosts(inv, ['!nope']).map((h) => h.name), inv.hosts.map((h) => h.name));
+  t.throws(() => selectHosts(inv, ['w9,!w1']), { instanceOf: LimitError, message: /"w9"/ }, 'an inclusion that matches nothing is still an error');
 });

@@ -25,7 +25,12 @@ test('durations, host:port and [user@]host[:port]', (t) => {
   t.is(parseDuration('10s'), 10_000);
   t.is(parseDuration('2m'), 120_000);
   t.is(parseDuration('1h'), 3_600_000);
-  for (const bad of ['0s', '10', '1.5s', '-1s', '10 s', 's']) t.is(parseDuration(bad), undefined, bad);
+  // Go's time.ParseDuration forms, as kubectl users type them
+  t.is(parseDuration('1m30s'), 90_000);
+  t.is(parseDuration('1.5s'), 1_500);
+  t.is(parseDuration('2h45m10.5s'), 9_910_500);
+  t.is(parseDuration('250us'), 1, 'sub-millisecond rounds up to 1 ms, never to 0');
+  for (const bad of ['0s', '0', '10', '-1s', '10 s', 's', '1m30', '1d', '']) t.is(parseDuration(bad), undefined, bad);
   t.deepEqual(splitHostPort('[fd00::10]:6443'), { host: 'fd00::10', port: 6443 });
   t.deepEqual(splitHostPort('api.example:443'), { host: 'api.example', port: 443 });
   for (const bad of ['fd00::10:6443', 'host', 'host:', ':6443', 'a:b:1']) t.is(splitHostPort(bad), undefined, bad);

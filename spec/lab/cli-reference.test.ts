@@ -2,9 +2,14 @@
  * The real command lines as data (spec/lab/sim/kubeadm/reference, spec/lab/sim/crictl/reference):
  * the tables are consistent, and their parsers refuse what kubeadm v1.32 (cobra v1.8.1, pflag
  * v1.0.5) and crictl v1.32 (urfave/cli v2.27.5, Go's flag package) refuse, with their messages.
- * No lab, no root.
+ * No lab, no root (the binary tests need the compiled tree: npm run build).
  */
 import test from 'ava';
+import { execFile } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { REPO } from './kubeadm/run.js';
 import { COMMANDS, ROOT, childrenOf } from './sim/kubeadm/reference/commands.js';
 import { FLAGS } from './sim/kubeadm/reference/flags.js';
 import { parseKubeadm } from './sim/kubeadm/reference/parse.js';
@@ -144,6 +149,9 @@ test('kubeadm: the flags phases inherit, per sub-phase (no --node-name on certs 
   t.is(refusal('init phase certs sa --config x'), 'unknown flag: --config');
 });
 
+/** The compiled lab crictl (build with `npx tsc -p tsconfig.json`). */
+const CRICTL_JS = join(process.env.LAB_SIM_DIST || join(REPO, 'dist'), 'spec/lab/sim/crictl/main.js');
+
 const c = (line: string) => parseCrictl(line.split(' ').filter(Boolean));
 
 test('crictl table: every flag has a type, global flags include the runtime endpoint and timeout', (t) => {
@@ -196,4 +204,27 @@ test('Go time.ParseDuration as the parsers use it', (t) => {
   t.is(parseDuration('0'), 0);
   t.throws(() => parseDuration(''), { message: 'time: invalid duration ""' });
   t.throws(() => parseDuration('h'), { message: 'time: invalid duration "h"' });
+});
+
+test('the lab crictl binary prints what urfave/cli prints: "Incorrect Usage" and the help on stdout, the fatal line on stderr, exit 1; an unknown command exits 3', async (t) => {
+  const root = mkdtempSync(join(tmpdir(), 'crictl-'));
+  const run = (args: string[]) => new Promise<{ code: number; stdout: string; stderr: string }>((res) => {
+    execFile('/usr/bin/node', [CRICTL_JS, ...args], { env: { ...process.env, LAB_ROOT: root } }, (err, stdout, stderr) => res({ code: err ? ((err as any).code ?? 1) : 0, stdout, stderr }));
+  });
+  const bad = await run(['ps', '--nope']);
+  t.is(bad.code, 1);
+  t.true(bad.stdout.startsWith('Incorrect Usage: flag provided but not defined: -nope\n\nNAME:\n   crictl ps'), bad.stdout);
+  t.regex(bad.stderr, /^time="\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ" level=fatal msg="flag provided but not defined: -nope"\n$/);
+  const topic = await run(['nope']);
+  t.is(topic.code, 3);
+  t.is(topic.stderr, "No help topic for 'nope'\n");
+  const ok = await run(['ps', '-aq', '--label', 'io.kubernetes.pod.namespace=kube-system']);
+  t.is(ok.code, 0, ok.stderr);
+  t.is(ok.stdout, '');
+  const help = await run(['ps', 'etcd']);
+  t.is(help.code, 0, 'crictl ps with an argument prints its help, exit 0');
+  t.regex(help.stdout, /^NAME:\n {3}crictl ps/);
+  const badLabel = await run(['ps', '--label', 'nolabel']);
+  t.is(badLabel.code, 1);
+  t.regex(badLabel.stderr, /level=fatal msg="incorrectly specified label: nolabel"/);
 });

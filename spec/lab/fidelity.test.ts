@@ -164,10 +164,11 @@ test.serial('5. control-plane-prepare with a wrong or expired certificate key fa
   if (!requireRoot(t)) return;
   const { lab, dir } = await cluster();
   const key = (await shOk(lab, 'm1', 'kubeadm certs certificate-key')).trim();
-  await shOk(lab, 'm1', `kubeadm init phase upload-certs --upload-certs --certificate-key ${key} --config /root/kubeadm/init.yaml`);
+  // with --config the key goes in the InitConfiguration (real kubeadm refuses --certificate-key next to --config)
+  await shOk(lab, 'm1', `sed 's/^kind: InitConfiguration$/&\\ncertificateKey: ${key}/' /root/kubeadm/init.yaml > /root/kubeadm/f5.yaml && kubeadm init phase upload-certs --upload-certs --config /root/kubeadm/f5.yaml && rm /root/kubeadm/f5.yaml`);
   const token = (await shOk(lab, 'm1', 'kubeadm token create --ttl 10m')).trim();
   const hash = (await shOk(lab, 'm1', HASH)).trim();
-  const prepare = (k: string) => sh(lab, 'w3', `mkdir -p /root/f5 && LAB_ROOT=/root/f5 kubeadm join phase control-plane-prepare download-certs ${ENDPOINT(lab)} --control-plane --token ${token} --discovery-token-ca-cert-hash ${hash} --certificate-key ${k} --node-name w3`);
+  const prepare = (k: string) => sh(lab, 'w3', `mkdir -p /root/f5 && LAB_ROOT=/root/f5 kubeadm join phase control-plane-prepare download-certs ${ENDPOINT(lab)} --control-plane --token ${token} --discovery-token-ca-cert-hash ${hash} --certificate-key ${k}`);
   const wrong = await prepare('0'.repeat(64));
   t.is(wrong.code, 1);
   t.regex(wrong.stderr, /error downloading certs: error decoding secret data with provided key: cipher: message authentication failed/);

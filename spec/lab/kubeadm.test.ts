@@ -497,3 +497,35 @@ test('apiserver unreachable: the phase fails with Go client wording after kubead
   t.is(r.code, 1);
   t.is(r.stderr.split('\n')[0], 'error execution phase upload-config/kubeadm: error uploading the kubeadm ClusterConfiguration: unable to create ConfigMap: Post "https://127.0.0.1:1/api/v1/namespaces/kube-system/configmaps?timeout=10s": dial tcp 127.0.0.1:1: connect: connection refused');
 });
+
+test('the command line as kubeadm v1.32 reads it: refusals printed as CheckErr prints them (message, stack-trace hint, exit 1), nothing written; help exits 0', async (t) => {
+  const root = tempRoot();
+  const cases: [string[], string][] = [
+    [['init', 'phase', 'certs', 'all', '--log-file', '/tmp/x'], 'unknown flag: --log-file'],
+    [['init', 'phase', 'upload-certs', '--upload-certs', '--certificate-key', 'a'.repeat(64), '--config', '/x.yaml'], "can not mix '--config' with arguments [certificate-key]"],
+    [['join', 'phase', 'control-plane-join', 'all', '10.0.0.1:6443', '--control-plane'], 'unknown command "10.0.0.1:6443" for "kubeadm join phase control-plane-join all"'],
+    [['join', 'phase', 'control-plane-join', 'all', '--control-plane', '--token', 'abcdef.0123456789abcdef'], 'unknown flag: --token'],
+    [['join', 'a:6443', 'b:6443'], 'accepts at most 1 arg(s), received 2'],
+    [['reset', '-x'], "unknown shorthand flag: 'x' in -x"],
+    [['token', 'create', '--ttl'], 'flag needs an argument: --ttl'],
+    [['kubeconfig', 'user', '--org', 'system:nodes'], 'required flag(s) "client-name" not set'],
+    [['init', 'phase', 'certs', 'nope'], 'unknown command "nope" for "kubeadm init phase certs"'],
+  ];
+  for (const [argv, msg] of cases) {
+    const r = await kubeadm(root, argv);
+    t.is(r.code, 1, argv.join(' '));
+    t.is(r.stderr, `${msg}\nTo see the stack trace of this error execute with --v=5 or higher\n`, argv.join(' '));
+    t.is(r.stdout, '');
+  }
+  t.deepEqual(snapshot(root), {}, 'nothing written');
+  // a phase with sub-phases, or `init phase` with an unknown word, prints its help and does nothing: exit 0
+  for (const argv of [['init', 'phase', 'certs'], ['init', 'phase', 'nope'], ['init', 'phase', 'certs', 'all', '--help']]) {
+    const h = await kubeadm(root, argv);
+    t.is(h.code, 0, argv.join(' '));
+    t.regex(h.stdout, /^Usage:\n {2}kubeadm init phase/);
+  }
+  // the join phases without discovery flags need the admin.conf control-plane-prepare writes
+  const cpj = await kubeadm(root, ['join', 'phase', 'control-plane-join', 'etcd', '--control-plane']);
+  t.is(cpj.code, 1);
+  t.is(cpj.stderr.split('\n')[0], "File /etc/kubernetes/admin.conf does not exists. Please use 'kubeadm join phase control-plane-prepare' subcommands to generate it.");
+});

@@ -17,12 +17,12 @@ import { KubeClient } from './sim/kubeclient.js';
 import { humanDuration, table } from './sim/crictl/format.js';
 import { etcdctlWitness } from './cluster/etcdctl.js';
 import { NodeRig, alive, sleep, waitFor } from './node/rig.js';
-import { type Lab, requireRoot, sharedLab } from '../helpers/lab.js';
+import { type Lab, labDir, labNet, requireRoot, sharedLab } from '../helpers/lab.js';
 
 const run = promisify(execFile);
-const BASE = '/tmp/h-node/unit';
-/** This file's lab: net 73, its bridge address in the root namespace. */
-const LAB_NET = 73;
+const BASE = labDir('/tmp/h-node/unit');
+/** This file's lab: net 73 (shifted by the lab slot), its bridge address in the root namespace. */
+const LAB_NET = labNet(73);
 const BRIDGE = `10.${LAB_NET}.0.1`;
 const LAB_DIR = '/tmp/h-node/lab';
 let lab: Lab | undefined;
@@ -154,12 +154,18 @@ test.serial('systemctl: unknown units, exit codes, enable, and a kubelet without
   // kubeadm's kubelet-start writes the file and restarts: then it runs (no kubelet.conf: the next real error)
   r.writeConfig();
   t.is((await r.systemctl('restart', 'kubelet')).code, 0);
-  await waitFor('the bootstrap error', () => r.log().includes('unable to load bootstrap kubeconfig'));
+  // only lines written after the restart: the old kubelet, woken from its crash-loop sleep by the
+  // new config, may itself have logged the bootstrap error just before it was stopped. Waiting on
+  // that line let the second kubelet below start before the restarted one took the lock: the
+  // second one won it and ran until execFile's timeout (SIGTERM, exit 0): "expected 1, got 0".
+  const mark = r.log().length;
+  await waitFor('the bootstrap error of the restarted kubelet', () => r.log().slice(mark).includes('unable to load bootstrap kubeconfig'));
   const pid = Number(readFileSync(r.path('run/lab/kubelet.pid'), 'utf8').split(' ')[0]);
   t.true(alive(pid));
+  t.is(readFileSync(r.path('run/lab/kubelet.lock'), 'utf8').trim(), String(pid), 'the restarted kubelet holds the lock');
   // a second kubelet cannot run beside it
   const second = await r.sh('kubelet', `--config=${r.path('var/lib/kubelet/config.yaml')}`);
-  t.is(second.code, 1);
+  t.is(second.code, 1, 'a second kubelet is refused by the lock');
   t.regex(second.stdout + second.stderr, /another kubelet is already running/);
   t.is((await r.systemctl('start', 'kubelet')).code, 0);
   t.is(Number(readFileSync(r.path('run/lab/kubelet.pid'), 'utf8').split(' ')[0]), pid, 'start of a running unit keeps it');

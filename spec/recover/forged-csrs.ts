@@ -1,5 +1,5 @@
 /**
- * Test fixture for recover's step 14 (issues 4 and 6): kubelet-serving-like CSRs that must never
+ * Test fixture for recover's step 14 (issues 4, 6 and 18): kubelet-serving-like CSRs that must never
  * be approved, created through the lab's apiserver as the requester they claim to be (a node
  * client cert signed by the cluster CA on m1), so the apiserver itself sets `spec.username`.
  * Temp files live in m1's private /tmp and are removed; nothing is written under /etc/kubernetes.
@@ -64,7 +64,21 @@ export function forgedCsrs(lab: Lab): ForgedCsr[] {
   if (!unused) throw new Error('forged CSRs: no unused address next to w1');
   return [
     { name: 'forged-intruder', node: 'intruder', sans: `DNS:intruder,IP:${unused}`, signer: 'kubernetes.io/kubelet-serving', refusal: /refused CSR forged-intruder: requester system:node:intruder is not a node of the inventory/ },
-    { name: 'forged-w1-extra-san', node: 'w1', sans: `DNS:${w1.name},IP:${w1.address},IP:203.0.113.7`, signer: 'kubernetes.io/kubelet-serving', refusal: /refused CSR forged-w1-extra-san: SANs not of node w1: ip:203\.0\.113\.7(?!\d)/ },
+    // w1 asks for what a compromised node would want: w2's address, the apiserver's service name, a wildcard, an address of nobody
+    {
+      name: 'forged-w1-extra-san',
+      node: 'w1',
+      sans: `DNS:${w1.name},IP:${w1.address},IP:${w2.address},DNS:kubernetes.default.svc,DNS:*.example.com,IP:203.0.113.7`,
+      signer: 'kubernetes.io/kubelet-serving',
+      refusal: new RegExp(
+        `refused CSR forged-w1-extra-san: SANs refused for node w1: ${[
+          `ip:${w2.address.replace(/\./g, '\\.')} belongs to host w2`,
+          "dns:kubernetes\\.default\\.svc is the apiserver's service name",
+          'dns:\\*\\.example\\.com is a wildcard',
+          'ip:203\\.0\\.113\\.7 is not in the inventory for node w1',
+        ].map((r) => `(?=[^\\n]*${r})`).join('')}`,
+      ),
+    },
     { name: 'forged-other-signer', node: 'w2', sans: `DNS:${w2.name},IP:${w2.address}`, signer: 'example.com/serving' },
   ];
 }

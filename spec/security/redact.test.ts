@@ -32,3 +32,10 @@ test('redactRegistered (command output inside kubemend) keeps shapes so a new to
   t.is(redactRegistered(out), 'new: zzzzzz.yyyyyyyyyyyyyyyy old: <join-token>');
   t.is(tail(out), 'new: <bootstrap-token> old: <join-token>');
 });
+
+test('a secret of any length is registered and scrubbed (a 3-character sudo password too)', (t) => {
+  const s = new Secret('sudo-password', 'q7z');
+  t.is(redact(`sudo said q7z twice: q7z`), 'sudo said <sudo-password> twice: <sudo-password>');
+  t.is(String(s), '<sudo-password>');
+  t.is(redact('one char: ~'), 'one char: ~', 'nothing else is touched');
+});

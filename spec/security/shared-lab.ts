@@ -4,9 +4,9 @@
  * uses it, and the last of these files in an ava run takes it down (one `up` for all of them).
  */
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type Lab, sharedLab } from '../helpers/lab.js';
+import { type Lab, labDir, sharedLab } from '../helpers/lab.js';
 import { ROOT } from '../cli/run-cli.js';
 import { pollUntil } from '../helpers/wait.js';
 
@@ -16,8 +16,8 @@ export const SEC_LAB = { masters: 1, workers: 2, sudoUser: true, net: 98, dir: '
 /** The test files that use this lab (paths from the repository root). */
 export const LAB_FILES = ['spec/security/metachar.test.ts', 'spec/faults/bad-answers.test.ts', 'spec/security/secrets-scan.test.ts'];
 
-const LOCK = '/tmp/h-sec/lab.lock';
-const DONE = '/tmp/h-sec/lab.done';
+const LOCK = labDir('/tmp/h-sec/lab.lock');
+const DONE = labDir('/tmp/h-sec/lab.done');
 
 function alive(pid: number): boolean {
   try {
@@ -30,7 +30,7 @@ function alive(pid: number): boolean {
 
 /** Take the lab lock (a folder holding our pid; a dead holder's lock is taken over). */
 async function lock(): Promise<void> {
-  mkdirSync('/tmp/h-sec', { recursive: true });
+  mkdirSync(dirname(LOCK), { recursive: true });
   await pollUntil('the net-98 lab lock (another spec/security or spec/faults file is using the lab)', () => {
     try {
       mkdirSync(LOCK);

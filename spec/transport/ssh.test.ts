@@ -4,7 +4,7 @@
  * host keys, one connection per host under load, reconnection after a drop, clean exit.
  */
 import { execFile, spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { copyFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import test from 'ava';
@@ -196,6 +196,73 @@ test.serial('a wrong sudo password is refused with kind sudo, the password nowhe
   t.false(JSON.stringify(events).includes(wrong));
 });
 
+const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+
+test.serial('sudo: password in the inventory but NOPASSWD on the host (kube): the password is never sent; cat and uploads get exactly their own input', async (t) => {
+  if (!requireRoot(t)) return;
+  const PW = `never-sent-${randomBytes(6).toString('hex')}`;
+  const { tr, host, lab, events } = await setup(t, { sudoPassword: async () => PW });
+  const h = host('h009', { user: 'kube', sudo: 'password' });
+  t.is((await tr.run(h, ['id', '-un'])).stdout, 'root\n');
+  t.is((await tr.run(h, ['cat'], { stdin: 'own input\n' })).stdout, 'own input\n');
+  t.is((await tr.run(h, ['wc', '-c'], { stdin: '' })).stdout.trim(), '0', 'empty input stays empty');
+  t.is((await tr.run(h, ['wc', '-c'])).stdout.trim(), '0', 'no input at all: nothing on stdin');
+  const bin = Buffer.concat([Buffer.from([0, 10, 13, 255]), randomBytes(70_000), Buffer.from('\n')]);
+  t.is((await tr.run(h, ['sha256sum'], { stdin: bin })).stdout.split(' ')[0], sha(bin), 'binary input byte for byte');
+  await tr.upload(h, '/etc/kubemend-nopw.bin', bin, { mode: 0o600 });
+  t.is((await lab.exec('h009', ['sha256sum', '/etc/kubemend-nopw.bin'])).stdout.split(' ')[0], sha(bin));
+  t.true((await tr.download(h, '/etc/kubemend-nopw.bin')).equals(bin));
+  await tr.upload(h, '/etc/kubemend-nopw.empty', Buffer.alloc(0), { mode: 0o600 });
+  t.is((await lab.exec('h009', ['stat', '-c', '%s %a %U', '/etc/kubemend-nopw.empty'])).stdout.trim(), '0 600 root');
+  t.false(JSON.stringify(events).includes(PW));
+});
+
+test.serial('sudo: a cached login (kubepw, timestamp_type=global): later commands get exactly their own input, the password line never', async (t) => {
+  if (!requireRoot(t)) return;
+  const { tr, host, lab } = await setup(t, { sudoPassword: async () => SUDO_PW });
+  const conf = '/etc/sudoers.d/zz-kubemend-cached';
+  const set = await lab.exec('h001', ['sh', '-c', `echo 'Defaults:kubepw timestamp_type=global' > ${conf} && chmod 0440 ${conf}`]);
+  t.is(set.code, 0, set.stderr);
+  t.teardown(async () => void (await lab.exec('h001', ['rm', '-rf', conf, '/run/sudo/ts/kubepw'])));
+  const pw = host('h001', { user: 'kubepw', sudo: 'password' });
+  t.is((await tr.run(pw, ['id', '-un'])).stdout, 'root\n');
+  // the login is cached now: sudo on this host would not ask again
+  t.is((await lab.exec('h001', ['runuser', '-u', 'kubepw', '--', 'sudo', '-n', 'true'])).code, 0, 'the login was not cached: this test would prove nothing');
+  t.is((await tr.run(pw, ['cat'], { stdin: 'after a cached login\n' })).stdout, 'after a cached login\n');
+  const bin = Buffer.concat([randomBytes(5000), Buffer.from([0, 10])]);
+  await tr.upload(pw, '/root/cached-upload.bin', bin, { mode: 0o600 });
+  t.is((await lab.exec('h001', ['sha256sum', '/root/cached-upload.bin'])).stdout.split(' ')[0], sha(bin));
+  t.is((await tr.run(pw, ['wc', '-c'], { stdin: '' })).stdout.trim(), '0');
+});
+
+test.serial('an upload through sudo cut by its timeout leaves no temp file (SIGKILL skips the script\'s trap: the transport removes it)', async (t) => {
+  if (!requireRoot(t)) return;
+  const lab = await getLab();
+  const inv = labInventory(lab, { connectTimeoutMs: 90_000, commandTimeoutMs: 8000 });
+  const tr = createSshTransport(inv);
+  t.teardown(() => tr.close());
+  const kube = hostOf(inv, 'h010', { user: 'kube', sudo: 'nopasswd' });
+  t.is((await tr.run(kube, ['sh', '-c', 'rm -f /etc/kubemend-cut*'])).exitCode, 0); // connected before the link is slowed
+  const unslow = async () => void (await lab.lab(['fault', 'unslow', 'h010']));
+  t.teardown(unslow);
+  const slow = await lab.lab(['fault', 'slow', 'h010']);
+  t.is(slow.code, 0, slow.stderr);
+  // 4 MiB at 1 Mbit/s: still under way when the 8 s timeout comes
+  const up = tr.upload(kube, '/etc/kubemend-cut.key', randomBytes(4 << 20), { mode: 0o600 });
+  up.catch(() => undefined);
+  const tmpName = async () => /kubemend-cut\.key\.kubemend-[0-9a-f]+\.tmp/.exec((await lab.exec('h010', ['ls', '/etc'])).stdout)?.[0];
+  t.true(await eventually(async () => (await tmpName()) !== undefined, 60), 'the upload never started writing: this test would prove nothing');
+  // freeze the upload's cat (its reads stop, so the SSH window fills and no more data is on the wire), then free the link:
+  // the timeout's kill and the clean-up then reach the host at once instead of queueing behind megabytes of upload
+  const tmp = (await tmpName())!;
+  const stop = await lab.exec('h010', ['sh', '-c', 'for p in $(pgrep -f "$1"); do pkill -STOP -P "$p" -x cat; done; exit 0', 'sh', tmp]);
+  t.is(stop.code, 0, stop.stderr);
+  await unslow();
+  const err = await t.throwsAsync(up, { instanceOf: TransportError });
+  t.is(err?.kind, 'timeout');
+  t.deepEqual((await lab.exec('h010', ['ls', '/etc'])).stdout.split('\n').filter((f) => f.startsWith('kubemend-cut')), [], 'part of the file is left on the host');
+});
+
 test.serial('upload and download over SFTP as root: bytes, mode and owner as asked', async (t) => {
   if (!requireRoot(t)) return;
   const { tr, host, lab } = await setup(t);
@@ -369,7 +436,7 @@ test.serial('connect failures name the host and what failed', async (t) => {
   const { tr, host } = await setup(t);
   const refused = await t.throwsAsync(tr.run(host('h015', { port: 2 }), ['true']), { instanceOf: TransportError });
   t.is(refused?.kind, 'connect');
-  t.regex(refused?.message ?? '', /^h015: connect to root@10\.71\.\d+\.\d+:2: .*ECONNREFUSED/);
+  t.regex(refused?.message ?? '', new RegExp(`^h015: connect to root@${host('h015').address.replace(/\./g, '\\.')}:2: .*ECONNREFUSED`));
   const auth = await t.throwsAsync(tr.run(host('h015', { user: 'nobody-here' }), ['true']), { instanceOf: TransportError });
   t.is(auth?.kind, 'auth');
   t.regex(auth?.message ?? '', /^h015: connect to nobody-here@.*authentication failed/);

@@ -5,11 +5,12 @@
 import PQueue from 'p-queue';
 import { UsageError, errorMessage } from '../../core/errors.js';
 import type { Host } from '../../inventory/types.js';
-import { parseDuration } from '../../inventory/syntax.js';
+import { DURATION_FORMS, parseDuration } from '../../core/duration.js';
+import { checkLimit } from '../checks.js';
 import type { Deps } from '../deps.js';
 import { EXIT } from '../exit.js';
 import { onInterrupt } from '../interrupt.js';
-import { err } from '../io.js';
+import { err, writeTo } from '../io.js';
 import { redact } from '../../core/secret.js';
 import { canPrompt } from '../confirm.js';
 import { chooseHosts, needLimit } from '../select-hosts.js';
@@ -31,11 +32,31 @@ export function prefixLines(name: string, text: string): string {
   return body.split('\n').map((l) => `${name} | ${l}`).join('\n') + '\n';
 }
 
-/** Run argv on every selected host; exit 1 when any host failed. */
+/** `p`, or a rejection as soon as `signal` aborts (a connect or handshake in progress does not hold up Ctrl-C). */
+function untilAborted<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(new Error('interrupted'));
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(new Error('interrupted'));
+    signal.addEventListener('abort', onAbort, { once: true });
+    p.then(
+      (v) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(v);
+      },
+      (e: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(e);
+      },
+    );
+  });
+}
+
+/** Run argv on every selected host; exit 1 when any host failed, 130 when interrupted. */
 export async function execCommand(deps: Deps, argv: string[], a: ExecArgs): Promise<number> {
   if (argv.length === 0) throw new UsageError('exec: give the command after --, e.g. kubemend exec -i inv.yaml -- uptime');
+  checkLimit(a.limit);
   const timeoutMs = a.timeout ? parseDuration(a.timeout) : undefined;
-  if (a.timeout && timeoutMs === undefined) throw new UsageError(`--timeout ${a.timeout}: not a duration like 30s, 2m, 500ms`);
+  if (a.timeout && timeoutMs === undefined) throw new UsageError(`--timeout ${a.timeout}: not ${DURATION_FORMS}`);
   if (!a.inventory) throw new UsageError('missing -i/--inventory FILE');
   const inv = await deps.loadInventory(a.inventory);
   if (!a.limit && !canPrompt()) throw needLimit('exec');
@@ -52,23 +73,31 @@ export async function execCommand(deps: Deps, argv: string[], a: ExecArgs): Prom
   }
   const intr = onInterrupt(err, 0);
   const failed: string[] = [];
+  const finished = new Set<string>();
   const q = new PQueue({ concurrency: Math.max(1, a.concurrency) });
   const one = async (h: Host) => {
     if (intr.stop.aborted) return;
     try {
-      const r = await transport.run(h, argv, { timeoutMs, signal: intr.abort, sudo: a.sudo });
+      const r = await untilAborted(transport.run(h, argv, { timeoutMs, signal: intr.abort, sudo: a.sudo }), intr.abort);
+      finished.add(h.name);
       const o = prefixLines(h.name, r.stdout);
       const e = prefixLines(h.name, r.stderr);
-      if (o) process.stdout.write(redact(o));
-      if (e) process.stderr.write(redact(e));
+      if (o) writeTo(process.stdout, redact(o));
+      if (e) writeTo(process.stderr, redact(e));
       if (r.exitCode !== 0) {
         failed.push(h.name);
-        process.stderr.write(`${h.name} | exit ${r.exitCode ?? `signal ${r.signal}`}\n`);
+        writeTo(process.stderr, `${h.name} | exit ${r.exitCode ?? `signal ${r.signal}`}\n`);
       }
     } catch (e) {
+      if (intr.abort.aborted) {
+        // cut short by Ctrl-C: whatever the transport says (an aborted connect, a killed command), it was interrupted
+        writeTo(process.stderr, `${h.name} | interrupted\n`);
+        return;
+      }
+      finished.add(h.name);
       failed.push(h.name);
       const m = errorMessage(e);
-      process.stderr.write(`${h.name} | error: ${m.startsWith(`${h.name}: `) ? m.slice(h.name.length + 2) : m}\n`);
+      writeTo(process.stderr, `${h.name} | error: ${m.startsWith(`${h.name}: `) ? m.slice(h.name.length + 2) : m}\n`);
     }
   };
   try {
@@ -78,7 +107,11 @@ export async function execCommand(deps: Deps, argv: string[], a: ExecArgs): Prom
     intr.dispose();
     await transport.close();
   }
-  if (intr.stop.aborted) return EXIT.interrupted;
+  if (intr.stop.aborted) {
+    const left = hosts.filter((h) => !finished.has(h.name)).map((h) => h.name);
+    err(`interrupted: ${finished.size} of ${hosts.length} hosts finished${left.length ? `; not finished: ${left.join(', ')}` : ''}${failed.length ? `; failed: ${failed.join(', ')}` : ''}`);
+    return EXIT.interrupted;
+  }
   if (failed.length) {
     err(`failed on ${failed.length} of ${hosts.length} hosts: ${failed.join(', ')}`);
     return EXIT.failed;

@@ -1,14 +1,15 @@
 /** `kubemend plan PLAYBOOK -i INVENTORY [--out plan.json]`: what a run would do, without changing anything. */
-import { writeFileSync } from 'node:fs';
 import type { Selection } from '../../core/events.js';
-import { formatFailures } from '../../core/errors.js';
+import { errorMessage, formatFailures } from '../../core/errors.js';
 import { jsonRenderer } from '../../core/log.js';
 import { buildPlan, formatPlan, formatPlanSummary } from '../../core/plan.js';
+import { writePrivate } from '../../core/private-file.js';
 import type { Deps } from '../deps.js';
 import { EXIT } from '../exit.js';
 import { onInterrupt } from '../interrupt.js';
 import { err, out } from '../io.js';
 import { prepare } from '../prepare.js';
+import { checkOutFile } from '../checks.js';
 
 /** Options of `plan`. */
 export interface PlanArgs {
@@ -25,6 +26,7 @@ export interface PlanArgs {
 
 /** Build the plan (facts run for real, nothing mutating is sent), print it, optionally save it. */
 export async function planCommand(deps: Deps, name: string, a: PlanArgs): Promise<number> {
+  if (a.out) checkOutFile(a.out, '--out'); // before any host is contacted
   const p = await prepare(deps, { playbook: name, inventory: a.inventory, rawOptions: a.rawOptions, selection: a.selection });
   const transport = deps.createTransport(p.inventory, { acceptNewHostKeys: a.acceptNewHostKeys });
   const intr = onInterrupt(err, 0);
@@ -35,7 +37,11 @@ export async function planCommand(deps: Deps, name: string, a: PlanArgs): Promis
       sinks: a.logFormat === 'json' ? [jsonRenderer((l) => process.stderr.write(l + '\n'))] : [],
     });
     if (a.out) {
-      writeFileSync(a.out, JSON.stringify(plan, null, 2) + '\n', { mode: 0o600 });
+      try {
+        writePrivate(a.out, JSON.stringify(plan, null, 2) + '\n');
+      } catch (e) {
+        throw new Error(`--out ${a.out}: writing the plan: ${errorMessage(e)}`);
+      }
       out(formatPlanSummary(plan));
       out(`plan written to ${a.out}`);
     } else out(formatPlan(plan));

@@ -12,14 +12,18 @@ import { runPlaybook } from '../../core/runner.js';
 import { newRunId } from '../../core/runid.js';
 import { type CheckedArchive, checkRunDir, pulledArchive, restorePlaybook } from '../../backup/restore.js';
 import { hostBackupDir } from '../../backup/archive.js';
+import { type BackupCipher, readPassphraseFile } from '../../backup/encrypt.js';
 import type { Deps } from '../deps.js';
 import { confirmCluster, requirePrompt } from '../confirm.js';
 import { onInterrupt } from '../interrupt.js';
 import { err, out } from '../io.js';
+import { checkLimit } from '../checks.js';
 
 /** Options of `restore`. */
 export interface RestoreArgs {
   inventory?: string;
+  /** The passphrase file the run's backups were pulled (encrypted) with. */
+  backupPassphraseFile?: string;
   run?: string;
   limit?: string;
   stateDir: string;
@@ -32,6 +36,7 @@ export interface RestoreArgs {
 /** Restore the selected hosts from run `a.run`'s pulled archives; returns the exit code. */
 export async function restoreCommand(deps: Deps, a: RestoreArgs): Promise<number> {
   if (!a.run) throw new UsageError('missing --run RUN_ID: the run (backup or recover) whose pulled archives to put back');
+  if (a.limit !== undefined) checkLimit(a.limit);
   if (!a.limit?.trim()) throw new UsageError('missing --limit HOST[,HOST]: restore replaces the live /etc/kubernetes and /var/lib/kubelet/pki of every host it selects, so it never picks all hosts by default; name the hosts to restore');
   if (!a.inventory) throw new UsageError('missing -i/--inventory FILE');
   let from: string;
@@ -44,7 +49,15 @@ export async function restoreCommand(deps: Deps, a: RestoreArgs): Promise<number
   const inv = await deps.loadInventory(a.inventory);
   const hosts = deps.selectHosts(inv, a.limit);
   if (hosts.length === 0) throw new UsageError(`--limit ${a.limit}: no host selected`);
-  const archives = new Map<string, CheckedArchive>(hosts.map((h) => [h.name, pulledArchive(from, h.name)]));
+  let cipher: BackupCipher | undefined;
+  if (a.backupPassphraseFile !== undefined) {
+    try {
+      cipher = readPassphraseFile(a.backupPassphraseFile);
+    } catch (e) {
+      throw new UsageError(`--backup-passphrase-file: ${(e as Error).message}`);
+    }
+  }
+  const archives = new Map<string, CheckedArchive>(hosts.map((h) => [h.name, pulledArchive(from, h.name, cipher)]));
 
   const runId = newRunId();
   const aside = `${hostBackupDir(runId)}/replaced`;

@@ -2,7 +2,6 @@
  * `kubemend run PLAYBOOK` and `kubemend resume RUN_ID`: prepare, plan (dry run), show the plan,
  * confirm, then run for real with the journal, the run log and the terminal renderer.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { UsageError, formatFailures } from '../../core/errors.js';
 import type { EventSink, Selection } from '../../core/events.js';
@@ -10,10 +9,12 @@ import { defaultStateDir, ensureRunDir, openJournal, runDir } from '../../core/j
 import { jsonRenderer, openFileLog, textRenderer } from '../../core/log.js';
 import { type Plan, buildPlan, countChanges, formatPlanSummary, planDrift } from '../../core/plan.js';
 import { type ResumeInfo, loadResume } from '../../core/resume.js';
-import { runPlaybook } from '../../core/runner.js';
+import { type RunParams, runPlaybook } from '../../core/runner.js';
 import { newRunId } from '../../core/runid.js';
+import { writePrivate } from '../../core/private-file.js';
 import type { Deps } from '../deps.js';
 import { canPrompt, confirmCluster, requirePrompt } from '../confirm.js';
+import { checkLimit, checkWritableDir, readPlanFile } from '../checks.js';
 import { EXIT } from '../exit.js';
 import { onInterrupt } from '../interrupt.js';
 import { err, out } from '../io.js';
@@ -38,8 +39,39 @@ export interface RunArgs {
   rawOptions: Record<string, unknown>;
 }
 
+/**
+ * The dry run before a real one: prints its summary, compares it with a reviewed plan, and
+ * refuses (an exit code) when it drifted, could not be built, or changes a read-only playbook's hosts.
+ */
+async function planFirst(common: Omit<RunParams, 'dryRun'>, logFormat: 'text' | 'json', reviewed: { file: string; plan: Plan } | undefined): Promise<Plan | number> {
+  const { plan, result: planned } = await buildPlan(common);
+  (logFormat === 'json' ? err : out)(formatPlanSummary(plan)); // stdout stays pure JSON lines
+  if (reviewed) {
+    const drift = planDrift(reviewed.plan, plan);
+    if (drift.length) {
+      err(`the cluster drifted since ${reviewed.file} was made; nothing was changed; plan again:\n${drift.slice(0, 20).map((d) => ` - ${d}`).join('\n')}${drift.length > 20 ? `\n ... ${drift.length - 20} more` : ''}`);
+      return EXIT.failed;
+    }
+  }
+  if (planned.status === 'interrupted') return EXIT.interrupted;
+  if (planned.stoppedAt) {
+    err(`cannot plan the run (stopped at phase ${planned.stoppedAt}), nothing was changed: ${formatFailures(planned.failures)}`);
+    return EXIT.failed;
+  }
+  if (planned.failures.length) err(`warning: within the failure budget, these will fail again in the run: ${formatFailures(planned.failures)}`);
+  if (common.playbook.readOnly && countChanges(plan) > 0) {
+    err(`playbook ${common.playbook.name} says it is read-only but its plan changes things; refusing`);
+    return EXIT.failed;
+  }
+  return plan;
+}
+
 /** Run a playbook (or resume a run); returns the exit code. */
 export async function runCommand(deps: Deps, name: string | undefined, a: RunArgs): Promise<number> {
+  // what the command line names is checked before any host is contacted
+  checkLimit(a.selection.limit);
+  const reviewed = a.plan ? readPlanFile(a.plan) : undefined;
+  checkWritableDir(a.stateDir, '--state-dir');
   let resume: ResumeInfo | undefined;
   let args = a;
   if (a.resume) {
@@ -73,36 +105,18 @@ export async function runCommand(deps: Deps, name: string | undefined, a: RunArg
       playbook: p.playbook, inventory: p.inventory, transport, options: p.options, hosts: p.hosts, selection: p.selection,
       concurrency: args.concurrency, stop: intr.stop, abort: intr.abort, completed: resume?.completed, stateDir: args.stateDir,
     };
-    const { plan, result: planned } = await buildPlan(common);
-    (args.logFormat === 'json' ? err : out)(formatPlanSummary(plan)); // stdout stays pure JSON lines
-    if (args.plan) {
-      let reviewed: Plan;
-      try {
-        reviewed = JSON.parse(readFileSync(args.plan, 'utf8'));
-      } catch (e) {
-        throw new UsageError(`--plan ${args.plan}: ${e instanceof Error ? e.message : String(e)}`);
-      }
-      const drift = planDrift(reviewed, plan);
-      if (drift.length) {
-        err(`the cluster drifted since ${args.plan} was made; nothing was changed; plan again:\n${drift.slice(0, 20).map((d) => ` - ${d}`).join('\n')}${drift.length > 20 ? `\n ... ${drift.length - 20} more` : ''}`);
-        return EXIT.failed;
-      }
-    }
-    if (planned.status === 'interrupted') return EXIT.interrupted;
-    if (planned.stoppedAt) {
-      err(`cannot plan the run (stopped at phase ${planned.stoppedAt}), nothing was changed: ${formatFailures(planned.failures)}`);
-      return EXIT.failed;
-    }
-    if (planned.failures.length) err(`warning: within the failure budget, these will fail again in the run: ${formatFailures(planned.failures)}`);
-    if (p.playbook.readOnly && countChanges(plan) > 0) {
-      err(`playbook ${p.playbook.name} says it is read-only but its plan changes things; refusing`);
-      return EXIT.failed;
+    // a read-only playbook runs once, for real, its mutating steps refused unsent: a plan first would read every host twice
+    let plan: Plan | undefined;
+    if (!p.playbook.readOnly || reviewed) {
+      const planned = await planFirst(common, args.logFormat, reviewed && args.plan ? { file: args.plan, plan: reviewed } : undefined);
+      if (typeof planned === 'number') return planned;
+      plan = planned;
     }
     if (!args.yes && !p.playbook.readOnly) await confirmCluster(p.inventory.cluster, what);
 
     const runId = resume?.runId ?? newRunId();
     const dir = ensureRunDir(runDir(args.stateDir, runId));
-    if (!resume) writeFileSync(join(dir, 'plan.json'), JSON.stringify(plan, null, 2) + '\n', { mode: 0o600 });
+    if (!resume && plan) writePrivate(join(dir, 'plan.json'), JSON.stringify(plan, null, 2) + '\n');
     const journal = openJournal(dir);
     const log = await openFileLog(dir);
     const render: EventSink = args.logFormat === 'json' ? jsonRenderer(out) : textRenderer(out, args.verbose);
@@ -111,19 +125,19 @@ export async function runCommand(deps: Deps, name: string | undefined, a: RunArg
     const live = args.logFormat === 'text' && liveCapable() ? startLive({ stream: process.stderr, phaseIds: p.playbook.phases.map((ph) => ph.id) }) : undefined;
     let result;
     try {
-      result = await runPlaybook({ ...common, dryRun: false, runId, runDir: dir, sinks: [journal.sink, log.sink, render, recap.sink, ...(live ? [live.sink] : [])], firstSeq: resume?.nextSeq });
+      result = await runPlaybook({ ...common, dryRun: false, refuseMutating: p.playbook.readOnly, runId, runDir: dir, sinks: [journal.sink, log.sink, render, recap.sink, ...(live ? [live.sink] : [])], firstSeq: resume?.nextSeq });
     } finally {
       live?.stop();
       journal.close();
       await log.close();
     }
-    const hint = `resume with: kubemend resume ${runId} --state-dir ${args.stateDir}`;
-    if (result.failures.length) err(formatFailures(result.failures));
-    if (result.status === 'interrupted') err(`interrupted; journal ${journal.file}; ${hint}`);
-    else if (result.status === 'failed') err(`${result.stoppedAt ? `run stopped at phase ${result.stoppedAt}` : 'every phase ran, but some hosts failed'}; journal ${journal.file}; ${hint}`);
+    // each failure is printed once, in the recap; stderr keeps one status line (for a stdout sent elsewhere)
+    const resumeHint = resumeCommand(runId, args.stateDir, defaultStateDir());
+    if (result.status === 'interrupted') err(`interrupted; resume with: ${resumeHint}`);
+    else if (result.status === 'failed') err(`${result.stoppedAt ? `run stopped at phase ${result.stoppedAt}` : 'every phase ran, but some hosts failed'}; resume with: ${resumeHint}`);
     const recapText = formatRecap({
-      runId, status: result.status, durationMs: result.durationMs, journal: journal.file,
-      rows: recapRows(recap.events, p.hosts.map((h) => h.name)), resume: resumeCommand(runId, args.stateDir, defaultStateDir()),
+      runId, status: result.status, durationMs: result.durationMs, journal: journal.file, failures: result.failures, stoppedAt: result.stoppedAt,
+      rows: recapRows(recap.events, p.hosts.map((h) => h.name)), resume: resumeHint,
     });
     (args.logFormat === 'json' ? err : out)(recapText); // stdout stays pure JSON lines
     return result.exitCode;

@@ -17,15 +17,15 @@ export function parseBool(s: string): boolean {
   throw new GoParseError(`strconv.ParseBool: parsing ${JSON.stringify(s)}: invalid syntax`);
 }
 
+/** A leading + or - taken off: [negative, rest]. */
+function sign(s: string): [boolean, string] {
+  return s.startsWith('+') || s.startsWith('-') ? [s[0] === '-', s.slice(1)] : [false, s];
+}
+
 /** strconv.ParseInt(s, base, bits) for base 10 or 0 (0x, 0o, 0b, 0 prefixes and `_` with base 0). */
 export function parseInt(s: string, base: 0 | 10, bits: 32 | 64): number {
   const q = JSON.stringify(s);
-  let t = s;
-  let neg = false;
-  if (t.startsWith('+') || t.startsWith('-')) {
-    neg = t[0] === '-';
-    t = t.slice(1);
-  }
+  let [neg, t] = sign(s);
   let radix = 10;
   if (base === 0) {
     if (/^0[xX]/.test(t)) (radix = 16), (t = t.slice(2));
@@ -48,12 +48,7 @@ const UNITS: Record<string, number> = { ns: 1e-6, us: 1e-3, 'µs': 1e-3, 'μs': 
 /** time.ParseDuration, in milliseconds (sub-millisecond parts kept as fractions). */
 export function parseDuration(s: string): number {
   const q = JSON.stringify(s);
-  let t = s;
-  let neg = false;
-  if (t.startsWith('+') || t.startsWith('-')) {
-    neg = t[0] === '-';
-    t = t.slice(1);
-  }
+  let [neg, t] = sign(s);
   if (t === '0') return 0;
   if (t === '') throw new GoParseError(`time: invalid duration ${q}`);
   let total = 0;
