@@ -25,9 +25,9 @@ import { FakeTransport, fakeInventory } from '../helpers/fake-transport.js';
 const LAB = { masters: 2, workers: 1, net: 85, dir: '/tmp/h-resume/lab' };
 const HOSTS = ['m1', 'm2', 'w1'];
 /** Phases after others/join that change hosts (none may run once a join failed). */
-const AFTER_JOIN = ['first/front-proxy-check', 'masters/kubelet', 'masters/controller-manager', 'first/join-token', 'api/pods-before', 'workers/rejoin', 'api/serving-csrs', 'api/sa-tokens', 'api/restart-pods', 'verify'];
+const AFTER_JOIN = ['first/front-proxy-check', 'masters/kubelet', 'masters/controller-manager', 'api/pods-before', 'workers/rejoin', 'api/serving-csrs', 'api/sa-tokens', 'api/restart-pods', 'verify'];
 /** Phases of a full rebuild that change hosts or the cluster, in run order: where a kill may land. */
-const KILL_PHASES = ['masters/clean', 'etcd/ca', 'etcd/start', 'first/control-plane', 'first/upload-certs', 'others/join', 'masters/kubelet', 'masters/controller-manager', 'workers/rejoin', 'api/sa-tokens', 'api/restart-pods'];
+const KILL_PHASES = ['masters/clean', 'etcd/ca', 'etcd/start', 'first/control-plane', 'others/join', 'masters/kubelet', 'masters/controller-manager', 'workers/rejoin', 'api/sa-tokens', 'api/restart-pods'];
 // Seed 11 (kill 0.8 s into etcd/ca) failed once on 2026-11-29 under load ~40: the resume's proof
 // passed, then `lab status` found an apps/sa-probe pod not Ready. It passed 5 runs in a row after,
 // and the lab's probe then turned a pod unready on ONE slow answer (now 3 in a row, a readiness
