@@ -6,6 +6,7 @@
 import type { Phase } from '../lib/core/types.js';
 import { definePlaybook } from '../lib/core/types.js';
 import { type RecoverOptions, recoverOptions } from './recover/common.js';
+import { shapePhase } from './recover/00-shape.js';
 import { configPhase } from './recover/00-config.js';
 import { pathPhase } from './recover/00-path.js';
 import { backupPhase } from './recover/00-backup.js';
@@ -45,6 +46,7 @@ export default definePlaybook<RecoverOptions>({
   destructive: true,
   options: recoverOptions,
   phases: [
+    shapePhase, //              0  kubespray's layout refused before anything is read or changed
     configPhase, //             0  ClusterConfiguration found before anything changes
     pathPhase, //               0  facts and the path (journaled)
     backupPhase, //             0  every host archived and pulled

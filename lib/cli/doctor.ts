@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { doctor } from '../doctor/run.js';
 import { formatDoctor } from '../doctor/format.js';
-import { requireStackedEtcd } from '../inventory/etcd.js';
+import { requireKubeadmEtcd, requireStackedEtcd } from '../inventory/etcd.js';
 import { clusterNameOption, inventoryOption } from './commands/inventory.js';
 import type { Deps } from './deps.js';
 import { EXIT } from './exit.js';
@@ -23,6 +23,7 @@ export function registerDoctor(program: Command, getDeps: () => Promise<Deps>, s
       const deps = await getDeps();
       const inv = await deps.loadInventory(o.inventory);
       requireStackedEtcd(inv, 'doctor');
+      requireKubeadmEtcd(inv, 'doctor');
       const transport = deps.createTransport(inv, { acceptNewHostKeys: o.acceptNewHostKeys });
       try {
         const { facts, diagnosis } = await doctor(inv, transport);

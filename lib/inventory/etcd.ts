@@ -20,3 +20,24 @@ export function requireStackedEtcd(inv: Inventory, what: string): void {
       `It does not handle a separate etcd yet; nothing was contacted. \`kubemend inventory -i ${inv.file}\` shows what was read.`,
   );
 }
+
+/**
+ * kubespray's etcd_deployment_type values whose etcd is not kubeadm's static pod: `host` (a systemd
+ * service, kubespray's default: roles/kubespray_defaults/defaults/main/main.yml) and `docker`
+ * (a container run by a systemd unit). `kubeadm` is kubeadm's own stacked etcd.
+ */
+export const NON_KUBEADM_ETCD = ['host', 'docker'] as const;
+
+/**
+ * Throw EtcdTopologyError when the inventory says etcd is deployed by kubespray outside kubeadm
+ * (etcd_deployment_type host or docker), even on the masters; `what` names the command.
+ */
+export function requireKubeadmEtcd(inv: Inventory, what: string): void {
+  const type = inv.etcd?.deploymentType;
+  if (!type || !(NON_KUBEADM_ETCD as readonly string[]).includes(type)) return;
+  throw new EtcdTopologyError(
+    `${what} needs kubeadm's etcd (static pods on the masters, its CA in /etc/kubernetes/pki/etcd), and this inventory sets etcd_deployment_type: ${type} ` +
+      `(kubespray runs etcd as a ${type === 'host' ? 'systemd service' : 'container of a systemd unit'}, with its certificates in /etc/ssl/etcd/ssl; etcd members: ${inv.etcd!.members.join(', ') || 'none'}). ` +
+      `It does not repair that layout yet; nothing was contacted. \`kubemend inventory -i ${inv.file}\` shows what was read; docs/kubespray.md says what to do instead.`,
+  );
+}

@@ -4,4 +4,4 @@ export { InventoryError, LimitError, formatIssues, type InventoryIssue } from '.
 export { selectHosts, firstMaster, masters, workers, others } from './select.js';
 export type { EtcdTopology, Host, HostField, Inventory, InventoryOrigins, JumpHost, Role, SshDefaults, SudoMode } from './types.js';
 export { findInventoryFile, INVENTORY_NAMES } from './find.js';
-export { requireStackedEtcd } from './etcd.js';
+export { requireKubeadmEtcd, requireStackedEtcd } from './etcd.js';

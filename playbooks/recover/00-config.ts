@@ -16,7 +16,7 @@ import { EncryptedValueError } from '../../lib/etcd-data/decode.js';
 import { DecryptError, decryptorFrom } from '../../lib/etcd-data/encryption.js';
 import { type EtcdConfigRead, membersOn, probeEtcdData, readOffline, readThroughThrowaway, throwawayBlocker } from '../../lib/etcd-data/remote.js';
 import { type RecoverOptions, kubectlArgv, runDirOf, runIdOf, stateDirOf } from './common.js';
-import { clusterDocs, configDifferences } from './config.js';
+import { clusterDocs, configDifferences, unsupportedClusterConfig } from './config.js';
 
 /** The kubeadm-config file name kept in a run's backups folder. */
 export const SAVED_CONFIG = 'kubeadm-config.yaml';
@@ -178,6 +178,10 @@ export const configPhase: ClusterPhase<RecoverOptions> = {
         'Nothing was changed. Write the cluster\'s ClusterConfiguration (controlPlaneEndpoint, certSANs, networking) to a file and set `kubeadmConfig: FILE` in the inventory');
     }
     const docs = clusterDocs(got.text, got.source);
+    const unsupported = unsupportedClusterConfig(docs.yaml);
+    if (unsupported) {
+      throw new Error(`the ClusterConfiguration (${got.source}) has ${unsupported}. recover rebuilds kubeadm's stacked etcd and /etc/kubernetes/pki only (a kubespray-built cluster has both: see docs/kubespray.md); nothing was changed`);
+    }
     if (replaceCa && got.fromCluster) await acceptForReplaceCa(ctx, got, saved);
     ctx.shared.set('recover:config', docs);
     ctx.log(`ClusterConfiguration ${docs.apiVersion}${/kind: KubeletConfiguration/.test(docs.yaml) ? ' and KubeletConfiguration' : ''} from ${got.source}`);

@@ -25,6 +25,21 @@ export function clusterDocs(text: string, source: string): { apiVersion: string;
   return { apiVersion, yaml: kept.join('---\n') };
 }
 
+/**
+ * Why recover cannot rebuild a cluster with this ClusterConfiguration, or undefined: an external
+ * etcd (kubeadm makes no etcd certificate and runs no etcd then: recover's etcd steps would make a
+ * second etcd beside it) or a certificatesDir other than kubeadm's /etc/kubernetes/pki (every fact
+ * and copy of recover reads /etc/kubernetes/pki; kubespray's is /etc/kubernetes/ssl).
+ */
+export function unsupportedClusterConfig(yaml: string): string | undefined {
+  const cc = parseAllDocuments(yaml).map((d) => d.toJS() as Record<string, any> | null).find((o) => o?.kind === 'ClusterConfiguration');
+  if (!cc) return undefined;
+  const why: string[] = [];
+  if (cc.etcd?.external) why.push(`etcd.external (endpoints ${(cc.etcd.external.endpoints ?? []).join(', ') || 'none'}): etcd runs outside kubeadm`);
+  if (cc.certificatesDir && String(cc.certificatesDir).replace(/\/+$/, '') !== '/etc/kubernetes/pki') why.push(`certificatesDir ${cc.certificatesDir}, not /etc/kubernetes/pki`);
+  return why.length ? why.join('; ') : undefined;
+}
+
 /** What a master's --config adds to its InitConfiguration and the cluster's documents. */
 export interface HostConfigOptions {
   /** The node's registration (default: its inventory name, no kubelet flags). */

@@ -112,3 +112,13 @@ test('an inventory whose etcd is apart from the masters: shown as such, and refu
     t.is(r.stdout, '');
   }
 });
+
+test("kubespray's sample (etcd on the masters, etcd_deployment_type: host): refused by recover, renew-certs and doctor (exit 2, nothing contacted)", async (t) => {
+  for (const args of [['plan', 'recover'], ['run', 'renew-certs', '--yes', '--limit', 'node1'], ['doctor']]) {
+    const r = await cli(MAIN, [...args, '-i', KUBESPRAY], { env });
+    t.is(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+    t.regex(r.stderr, /needs kubeadm's etcd \(static pods on the masters, its CA in \/etc\/kubernetes\/pki\/etcd\), and this inventory sets etcd_deployment_type: host \(kubespray runs etcd as a systemd service, with its certificates in \/etc\/ssl\/etcd\/ssl; etcd members: node1, node2, node3\)/);
+    t.regex(r.stderr, /nothing was contacted/);
+    t.is(r.stdout, '');
+  }
+});

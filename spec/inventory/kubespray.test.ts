@@ -8,7 +8,7 @@ import test, { type ExecutionContext } from 'ava';
 import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EtcdTopologyError } from '../../lib/inventory/etcd.js';
-import { InventoryError, loadInventory, requireStackedEtcd, selectHosts, type Inventory, type LoadOptions } from '../../lib/inventory/index.js';
+import { InventoryError, loadInventory, requireKubeadmEtcd, requireStackedEtcd, selectHosts, type Inventory, type LoadOptions } from '../../lib/inventory/index.js';
 import { KUBESPRAY, KUBESPRAY_ETCD, NO_SSH, copyFixture, requireAnsible, withAnsible } from './helpers-ansible.js';
 
 type Mode = 'reader' | 'ansible-inventory';
@@ -205,4 +205,22 @@ both('a broken vars file is refused at its own file:line:column, like the invent
   t.deepEqual(err!.issues.map((i) => `${i.file.slice(dir.length + 1)}:${i.line}:${i.field}`).sort(), ['group_vars/all/all.yml:3:(syntax)', 'host_vars/node3.yml:1:(document)']);
   t.regex(err!.format(), new RegExp(`^${join(dir, 'group_vars/all/all.yml')}:3:1: \\(syntax\\): YAML: `, 'm'));
   t.regex(err!.format(), /host_vars\/node3\.yml:1:1: \(document\): a vars file must be a mapping/);
+});
+
+both("etcd_deployment_type host or docker (kubespray's etcd outside kubeadm) is refused even on the masters; kubeadm is not", async (t, load) => {
+  const inv = await load(KUBESPRAY);
+  t.like(inv.etcd, { placement: 'stacked', deploymentType: 'host' });
+  t.notThrows(() => requireStackedEtcd(inv, 'playbook recover'));
+  const err = t.throws(() => requireKubeadmEtcd(inv, 'playbook recover'), { instanceOf: EtcdTopologyError });
+  t.is(err!.code, 'EUSAGE');
+  t.regex(err!.message, /^playbook recover needs kubeadm's etcd .* etcd_deployment_type: host .*\/etc\/ssl\/etcd\/ssl; etcd members: node1, node2, node3\)\. It does not repair that layout yet; nothing was contacted/);
+  for (const [type, refused] of [['docker', true], ['kubeadm', false]] as const) {
+    const dir = copyFixture(KUBESPRAY);
+    const f = join(dir, 'group_vars/all/etcd.yml');
+    writeFileSync(f, readFileSync(f, 'utf8').replace('etcd_deployment_type: host', `etcd_deployment_type: ${type}`));
+    const other = await load(dir);
+    t.is(other.etcd?.deploymentType, type);
+    if (refused) t.throws(() => requireKubeadmEtcd(other, 'doctor'), { message: /etcd_deployment_type: docker \(kubespray runs etcd as a container of a systemd unit/ });
+    else t.notThrows(() => requireKubeadmEtcd(other, 'doctor'));
+  }
 });

@@ -101,7 +101,7 @@ test('--replace-ca in a real run with a config read from the cluster: refused wi
     const runDir = mkdtempSync('/tmp/kubemend-cfg-run-');
     const questions: string[] = [];
     const res = await runPlaybook({
-      playbook: { ...recover, phases: recover.phases.slice(0, 1) }, inventory: fakeInventory(3, 2), transport: fake, dryRun: false, runDir,
+      playbook: { ...recover, phases: recover.phases.slice(0, 2) }, inventory: fakeInventory(3, 2), transport: fake, dryRun: false, runDir, // phases facts/shape, backup/config
       stateDir: stateWithBackups(), options: parseOptions(recover.options, { replaceCa: true }, 'recover'),
       ...(ask ? { ask: async (q: string) => { questions.push(q); return ask(q); } } : {}),
     });
@@ -135,7 +135,8 @@ test('with none of them the run stops at step 0, says how to provide one, and no
   t.regex(msg, /no kubeadm ClusterConfiguration/);
   t.regex(msg, /kubeadmConfig: FILE/);
   t.regex(msg, /Nothing was changed/);
-  // only the read-only kubectl probes of each master were sent: no phase after step 0 planned anything
-  t.deepEqual([...new Set(r.fake.calls.map((c) => c.host))].sort(), ['m1', 'm2', 'm3']);
-  t.true(r.fake.calls.every((c) => c.op === 'run' && (KUBEADM_CM.test(c.command) || /pgrep -x etcd/.test(c.command))), r.fake.calls.map((c) => c.command).join('\n'));
+  // only the layout probe of every host and the read-only kubectl probes of each master were sent: no phase after step 0 planned anything
+  const SHAPE = /\/etc\/ssl\/etcd\/ssl/;
+  t.deepEqual([...new Set(r.fake.calls.filter((c) => !SHAPE.test(c.command)).map((c) => c.host))].sort(), ['m1', 'm2', 'm3']);
+  t.true(r.fake.calls.every((c) => c.op === 'run' && (SHAPE.test(c.command) || KUBEADM_CM.test(c.command) || /pgrep -x etcd/.test(c.command))), r.fake.calls.map((c) => c.command).join('\n'));
 });
