@@ -4,7 +4,8 @@
 #   * its own UTS (hostname), IPC and PID namespaces (PID 1 = a tiny reaping init (dash) that starts sshd)
 #   * its own mount namespace: overlay on /etc and /var (upper folders per host under DIR/hosts/NAME),
 #     per-host /root and /home, tmpfs /run, /tmp, /dev/shm, /opt (with the checkout read-only at
-#     /opt/kubemend) and spec/lab/bin read-only on /usr/local/bin; /usr/bin without etcdctl
+#     /opt/kubemend) and spec/lab/bin as the lower layer of a per-host writable /usr/local/bin (where
+#     kubespray's layout installs etcd and etcdctl, as kubespray's bin_dir); /usr/bin without etcdctl
 #     (a read-only overlay whose upper layer whites it out, as a kubeadm host has none); the
 #     machine's /usr, bound non-recursively at /opt/lab/machine-usr, is where the lab's etcd image
 #     (ctr run, crictl exec) takes etcd and etcdctl.
@@ -78,11 +79,13 @@ addr_of() { echo "10.$LAB_NET.$((1 + ($1 - 1) / 200)).$((10 + ($1 - 1) % 200))";
 ns_of() { echo "kmlab$LAB_NET-$1"; }
 veth_of() { echo "km$LAB_NET-$1"; }
 
-# role of host NAME at position I: m<digits> master, w<digits> worker, else the first host is the master
+# role of host NAME at position I: m<digits> master, w<digits> worker, e<digits> etcd (a member of a
+# separate etcd cluster, neither master nor node: kubespray's etcd group), else the first host is the master
 role_of() {
   case "$1" in
     m[0-9]*) echo master ;;
     w[0-9]*) echo worker ;;
+    e[0-9]*) echo etcd ;;
     *) [ "$2" = 1 ] && echo master || echo worker ;;
   esac
 }
@@ -209,7 +212,7 @@ cmd_mkhost() {
   ip=$(addr_of "$i"); ns=$(ns_of "$h")
   # few forks per host (bash builtins for the small files): this runs 200 times
   umask 022   # upper dirs and files of /etc are seen by every user of the host
-  mkdir -p "$d"/{etc.up/ssh,etc.wk,var.up/log,var.wk,home,usr-bin.wh}
+  mkdir -p "$d"/{etc.up/ssh,etc.wk,var.up/log,var.wk,home,usr-bin.wh,ulb.up,ulb.wk}
   # a kubeadm host has no etcdctl (etcd runs from its image): whiteouts hide the machine's
   # etcdctl/etcdutl (Debian's etcd-client, for the lab's own witnesses) from the host's /usr/bin
   local wh
@@ -319,7 +322,7 @@ $d/root /root none bind 0 0
 $d/home /home none bind 0 0
 kmlab-opt-$h /opt tmpfs mode=0755,size=1m 0 0
 $LAB_REPO /opt/kubemend none bind,ro,X-mount.mkdir 0 0
-$LAB_REPO/spec/lab/bin /usr/local/bin none bind,ro 0 0
+kmlab-ulb-$h /usr/local/bin overlay lowerdir=$LAB_REPO/spec/lab/bin,upperdir=$d/ulb.up,workdir=$d/ulb.wk,volatile 0 0
 /usr /opt/lab/machine-usr none bind,ro,X-mount.mkdir 0 0
 kmlab-usrbin-$h /usr/bin overlay ro,lowerdir=$d/usr-bin.wh:/usr/bin 0 0
 kmlab-run-$h /run tmpfs mode=0755,size=64m 0 0
@@ -360,7 +363,8 @@ write_outputs() {
     [ -z "$first_addr" ] && [ "$role" = master ] && first_addr=$ip
     [ "$i" -gt 1 ] && hj+=","
     hj+=$(printf '\n  {"name": "%s", "address": "%s", "role": "%s"}' "$h" "$ip" "$role")
-    inv_hosts+=$(printf '  - name: %s\n    address: %s\n    role: %s\n' "$h" "$ip" "$role")$'\n'
+    # kubemend's YAML has masters and workers only: a separate etcd host is in the kubespray inventory
+    [ "$role" = etcd ] || inv_hosts+=$(printf '  - name: %s\n    address: %s\n    role: %s\n' "$h" "$ip" "$role")$'\n'
   done
   [ -z "$first_addr" ] && first_addr=$(addr_of 1)
   printf '%s\n]\n' "$hj" >"$LAB_DIR/hosts.json"
@@ -424,7 +428,8 @@ cmd_down() {
     else
       rm -rf --one-file-system "$LAB_DIR/hosts" "$LAB_DIR/inventory.yaml" "$LAB_DIR/known_hosts" \
         "$LAB_DIR/id_ed25519" "$LAB_DIR/id_ed25519.pub" "$LAB_DIR/hosts.json" "$LAB_DIR/etc-hosts" \
-        "$LAB_DIR/kubepw.hash" "$LAB_DIR/cluster.up" "$LAB_DIR/.tick" "$LAB_DIR/lab.env"
+        "$LAB_DIR/kubepw.hash" "$LAB_DIR/cluster.up" "$LAB_DIR/.tick" "$LAB_DIR/lab.env" \
+        "$LAB_DIR/layout.json" "$LAB_DIR/kubespray"
     fi
   fi
   trace "down: files removed"

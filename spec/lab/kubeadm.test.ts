@@ -10,6 +10,7 @@ import YAML from 'yaml';
 import * as pki from './sim/pki.js';
 import { computeDetachedSignature, detachedTokenIsValid } from './sim/kubeadm/jws.js';
 import { decryptSecretData, encryptCertDir, newCertificateKey, COPIED_FILES, secretKeyOf } from './sim/kubeadm/copycerts.js';
+import type { Config } from './sim/kubeadm/config.js';
 import { detachedJws } from './sim/controller-manager/jws.js';
 import { kubeadm, openssl, snapshot, tempRoot, writeConfig } from './kubeadm/run.js';
 import { startControlPlane } from './controlplane/index.js';
@@ -262,11 +263,18 @@ test('kubeconfig user prints a kubeconfig signed by the local CA; certs certific
 test('upload-certs encryption: round trip with the key, wrong key fails like kubeadm', async (t) => {
   const { pkiDir } = await sharedTree();
   const key = newCertificateKey();
-  const data = encryptCertDir(pkiDir, key);
+  const local = { certDir: pkiDir, cluster: { etcd: { local: { dataDir: '/var/lib/etcd' } } } } as unknown as Config;
+  const data = encryptCertDir(local, key);
   t.deepEqual(Object.keys(data).sort(), COPIED_FILES.map(secretKeyOf).sort());
   t.false(Buffer.from(data['ca.key'], 'base64').toString('latin1').includes('PRIVATE KEY'), 'encrypted at rest');
   const files = decryptSecretData(data, key);
-  for (const f of COPIED_FILES) t.deepEqual(files.get(f), readFileSync(join(pkiDir, f)), f);
+  for (const f of COPIED_FILES) t.deepEqual(files.get(secretKeyOf(f)), readFileSync(join(pkiDir, f)), f);
+  // etcd.external: the three files its config names, as kubeadm's certsToTransfer; one missing is an empty entry
+  const ext = { certDir: pkiDir, cluster: { etcd: { external: { endpoints: ['https://10.0.0.1:2379'], caFile: join(pkiDir, 'etcd/ca.crt'), certFile: join(pkiDir, 'apiserver-etcd-client.crt'), keyFile: join(pkiDir, 'nosuch.key') } } } } as unknown as Config;
+  const extData = encryptCertDir(ext, key);
+  t.deepEqual(Object.keys(extData).sort(), [...COPIED_FILES.slice(0, 6).map(secretKeyOf), 'external-etcd-ca.crt', 'external-etcd.crt', 'external-etcd.key'].sort());
+  t.is(extData['external-etcd.key'], '');
+  t.deepEqual(decryptSecretData(extData, key).get('external-etcd-ca.crt'), readFileSync(join(pkiDir, 'etcd/ca.crt')));
   t.throws(() => decryptSecretData(data, newCertificateKey()), { message: 'error decoding secret data with provided key: cipher: message authentication failed' });
   t.throws(() => decryptSecretData(data, 'zz' + key.slice(2)), { message: /^error decoding certificate key: encoding\/hex: invalid byte/ });
 });

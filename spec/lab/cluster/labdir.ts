@@ -6,7 +6,16 @@ import { join, resolve } from 'node:path';
 export interface Host {
   name: string;
   address: string;
-  role: 'master' | 'worker';
+  /** etcd: a host of a separate etcd cluster, neither master nor node (the kubespray layout's --etcd-hosts). */
+  role: 'master' | 'worker' | 'etcd';
+}
+
+/** The cluster's shape (DIR/layout.json, written by `up`; absent: kubeadm's). */
+export interface Layout {
+  /** kubeadm: stacked etcd static pods, /etc/kubernetes/pki; kubespray: etcd as a host service, /etc/kubernetes/ssl, nginx-proxy on workers. */
+  kind: 'kubeadm' | 'kubespray';
+  /** The hosts that run an etcd member, in the etcd group's order. */
+  etcd: string[];
 }
 
 /** What the cluster scripts need to know about a lab. */
@@ -19,6 +28,11 @@ export interface LabDir {
   hosts: Host[];
   masters: Host[];
   workers: Host[];
+  /** Masters and workers: the hosts that are Kubernetes nodes. */
+  nodes: Host[];
+  layout: Layout;
+  /** The hosts that run an etcd member. */
+  etcdMembers: Host[];
 }
 
 /** Reads DIR/lab.env and DIR/hosts.json; throws naming the missing file. */
@@ -32,6 +46,9 @@ export function readLab(dirArg: string): LabDir {
     if (i > 0) env[line.slice(0, i)] = line.slice(i + 1).replace(/^"|"$/g, '');
   }
   const hosts = JSON.parse(readFileSync(join(dir, 'hosts.json'), 'utf8')) as Host[];
+  const masters = hosts.filter((h) => h.role === 'master');
+  const layoutFile = join(dir, 'layout.json');
+  const layout: Layout = existsSync(layoutFile) ? JSON.parse(readFileSync(layoutFile, 'utf8')) : { kind: 'kubeadm', etcd: masters.map((m) => m.name) };
   return {
     dir,
     net: Number(env.LAB_NET),
@@ -39,8 +56,11 @@ export function readLab(dirArg: string): LabDir {
     key: join(dir, 'id_ed25519'),
     knownHosts: join(dir, 'known_hosts'),
     hosts,
-    masters: hosts.filter((h) => h.role === 'master'),
+    masters,
     workers: hosts.filter((h) => h.role === 'worker'),
+    nodes: hosts.filter((h) => h.role !== 'etcd'),
+    layout,
+    etcdMembers: layout.etcd.map((n) => hosts.find((h) => h.name === n)).filter((h): h is Host => !!h),
   };
 }
 

@@ -71,8 +71,8 @@ export const CERTS: CertSpec[] = [
   { name: 'front-proxy-ca', baseName: 'front-proxy-ca', cn: () => 'front-proxy-ca', usages: [] },
   { name: 'front-proxy-client', baseName: 'front-proxy-client', caName: 'front-proxy-ca', cn: () => 'front-proxy-client', usages: ['client'] },
   { name: 'etcd-ca', baseName: 'etcd/ca', cn: () => 'etcd-ca', usages: [] },
-  { name: 'etcd-server', baseName: 'etcd/server', caName: 'etcd-ca', cn: (c) => c.nodeName, usages: ['server', 'client'], sans: (c) => etcdSANs(c, c.cluster.etcd.local.serverCertSANs) },
-  { name: 'etcd-peer', baseName: 'etcd/peer', caName: 'etcd-ca', cn: (c) => c.nodeName, usages: ['server', 'client'], sans: (c) => etcdSANs(c, c.cluster.etcd.local.peerCertSANs) },
+  { name: 'etcd-server', baseName: 'etcd/server', caName: 'etcd-ca', cn: (c) => c.nodeName, usages: ['server', 'client'], sans: (c) => etcdSANs(c, c.cluster.etcd.local?.serverCertSANs) },
+  { name: 'etcd-peer', baseName: 'etcd/peer', caName: 'etcd-ca', cn: (c) => c.nodeName, usages: ['server', 'client'], sans: (c) => etcdSANs(c, c.cluster.etcd.local?.peerCertSANs) },
   { name: 'etcd-healthcheck-client', baseName: 'etcd/healthcheck-client', caName: 'etcd-ca', cn: () => 'kube-etcd-healthcheck-client', usages: ['client'] },
   { name: 'apiserver-etcd-client', baseName: 'apiserver-etcd-client', caName: 'etcd-ca', cn: () => 'kube-apiserver-etcd-client', usages: ['client'] },
 ];
@@ -117,6 +117,11 @@ function validity(c: Config, isCA: boolean): { notBefore: Date; notAfter: Date }
 /** Run `init phase certs <ca>`: keep an existing CA, else make a new one. */
 export async function runCAPhase(c: Config, spec: CertSpec): Promise<void> {
   const dir = c.certDir;
+  // kubeadm v1.32 cmd/kubeadm/app/cmd/phases/init/certs.go runCAPhase (index id 1234333613, commit 04791b49)
+  if (c.cluster.etcd.external && spec.name === 'etcd-ca') {
+    say(`[certs] External etcd mode: Skipping ${spec.baseName} certificate authority generation`);
+    return;
+  }
   if (existsSync(crtPath(dir, spec.baseName))) {
     checkPeriod(spec.baseName, readFileSync(crtPath(dir, spec.baseName), 'utf8'));
     if (existsSync(keyPath(dir, spec.baseName))) say(`[certs] Using existing ${spec.baseName} certificate authority`);
@@ -132,6 +137,11 @@ export async function runCAPhase(c: Config, spec: CertSpec): Promise<void> {
 export async function runCertPhase(c: Config, spec: CertSpec): Promise<void> {
   const dir = c.certDir;
   const ca = certSpec(spec.caName!);
+  // same file, runCertPhase: every cert signed by etcd-ca (etcd-server, etcd-peer, etcd-healthcheck-client, apiserver-etcd-client)
+  if (c.cluster.etcd.external && spec.caName === 'etcd-ca') {
+    say(`[certs] External etcd mode: Skipping ${spec.baseName} certificate generation`);
+    return;
+  }
   if (existsSync(crtPath(dir, spec.baseName)) && existsSync(keyPath(dir, spec.baseName))) {
     const pem = readFileSync(crtPath(dir, spec.baseName), 'utf8');
     checkPeriod(spec.baseName, pem);
@@ -181,6 +191,15 @@ export async function runCertsSubphase(c: Config, name: string): Promise<void> {
 
 /** The names of the certs sub-phases, in order. */
 export const CERT_PHASES = [...CERTS.map((s) => s.name), 'sa'];
+
+/**
+ * The certs a joining control-plane node makes (certsphase.CreatePKIAssets, cmd/kubeadm/app/phases/
+ * certs/certs.go: GetCertsWithoutEtcd when cfg.Etcd.Local is nil, else GetDefaultCertList; the CAs
+ * come from download-certs or a copy, so only the leaves are made here).
+ */
+export function joinLeafCerts(c: Config): string[] {
+  return CERTS.filter((s) => s.caName && !(c.cluster.etcd.external && s.caName === 'etcd-ca')).map((s) => s.name);
+}
 
 /** Start generating the keys that `certs` (and `kubeconfig`) will need, in parallel. */
 export function prefetchKeysFor(c: Config, kubeconfigFiles: string[] = []): void {

@@ -34,12 +34,29 @@ export interface ClusterConfiguration {
   controllerManager: { extraArgs?: { name: string; value: string }[] };
   dns: Record<string, unknown>;
   encryptionAlgorithm: string;
-  etcd: { local: { dataDir: string; extraArgs?: { name: string; value: string }[]; serverCertSANs?: string[]; peerCertSANs?: string[] } };
+  /** Exactly one of local (kubeadm's stacked etcd static pod) and external (an etcd kubeadm does not run, e.g. kubespray's host etcd). */
+  etcd: { local?: LocalEtcd; external?: ExternalEtcd };
   imageRepository: string;
   kubernetesVersion: string;
   networking: { dnsDomain: string; podSubnet?: string; serviceSubnet: string };
   proxy: Record<string, unknown>;
   scheduler: { extraArgs?: { name: string; value: string }[] };
+}
+
+/** etcd.local: the static pod kubeadm writes on every control-plane node. */
+export interface LocalEtcd {
+  dataDir: string;
+  extraArgs?: { name: string; value: string }[];
+  serverCertSANs?: string[];
+  peerCertSANs?: string[];
+}
+
+/** etcd.external: endpoints and the client certificate files the apiserver uses (kubeadm makes no etcd cert then). */
+export interface ExternalEtcd {
+  endpoints: string[];
+  caFile?: string;
+  certFile?: string;
+  keyFile?: string;
 }
 
 /** Join discovery settings. */
@@ -61,6 +78,8 @@ export interface Config {
   advertiseAddress: string;
   bindPort: number;
   certDir: string;
+  /** JoinConfiguration.caCertPath: where join's kubelet-start writes the cluster CA (kubeadm's default /etc/kubernetes/pki/ca.crt, whatever certificatesDir is). */
+  caCertPath: string;
   bootstrapTokens: BootstrapTokenSpec[];
   /** The KubeletConfiguration document, if any. */
   kubelet?: Record<string, any>;
@@ -157,18 +176,36 @@ export function clusterFromDoc(doc: any): ClusterConfiguration {
   if (doc.kubernetesVersion) c.kubernetesVersion = doc.kubernetesVersion;
   if (doc.caCertificateValidityPeriod) c.caCertificateValidityPeriod = doc.caCertificateValidityPeriod;
   if (doc.certificateValidityPeriod) c.certificateValidityPeriod = doc.certificateValidityPeriod;
-  const local = doc.etcd?.local ?? {};
-  c.etcd.local = { dataDir: local.dataDir ?? '/var/lib/etcd' };
-  const ea = extraArgs(local.extraArgs);
-  if (ea.length) c.etcd.local.extraArgs = ea;
-  if (local.serverCertSANs) c.etcd.local.serverCertSANs = local.serverCertSANs;
-  if (local.peerCertSANs) c.etcd.local.peerCertSANs = local.peerCertSANs;
+  c.etcd = etcdFromDoc(doc.etcd);
   c.networking = {
     dnsDomain: doc.networking?.dnsDomain ?? 'cluster.local',
     serviceSubnet: doc.networking?.serviceSubnet ?? '10.96.0.0/12',
     ...(doc.networking?.podSubnet ? { podSubnet: doc.networking.podSubnet } : {}),
   };
   return c;
+}
+
+/**
+ * etcd.local or etcd.external, as kubeadm's validation allows them (cmd/kubeadm/app/apis/kubeadm/
+ * validation/validation.go ValidateEtcd: the two are mutually exclusive; external needs endpoints,
+ * and certFile and keyFile go together). Neither given: kubeadm's default local etcd.
+ */
+export function etcdFromDoc(etcd: any): ClusterConfiguration['etcd'] {
+  const local = etcd?.local;
+  const ext = etcd?.external;
+  if (local && ext) throw new Error('etcd.local: Invalid value: "": etcd.local and etcd.external are mutually exclusive');
+  if (ext) {
+    const endpoints = Array.isArray(ext.endpoints) ? ext.endpoints.map(String) : [];
+    if (endpoints.length === 0) throw new Error('etcd.external.endpoints: Required value: empty etcd.external.endpoints');
+    if (!!ext.certFile !== !!ext.keyFile) throw new Error('etcd.external.certFile: Invalid value: "": both etcd.external.certFile and etcd.external.keyFile must be specified');
+    return { external: { endpoints, ...(ext.caFile ? { caFile: String(ext.caFile) } : {}), ...(ext.certFile ? { certFile: String(ext.certFile), keyFile: String(ext.keyFile) } : {}) } };
+  }
+  const l: LocalEtcd = { dataDir: local?.dataDir ?? '/var/lib/etcd' };
+  const ea = extraArgs(local?.extraArgs);
+  if (ea.length) l.extraArgs = ea;
+  if (local?.serverCertSANs) l.serverCertSANs = local.serverCertSANs;
+  if (local?.peerCertSANs) l.peerCertSANs = local.peerCertSANs;
+  return { local: l };
 }
 
 /** Split a kubeadm config YAML stream into documents by kind; reject unknown API versions like kubeadm. */
@@ -270,6 +307,7 @@ export function loadConfig(a: Args, opts: LoadOptions): Config {
     advertiseAddress,
     bindPort,
     certDir: certDirFlag ? certDirFlag : rooted(cluster.certificatesDir),
+    caCertPath: p(String(join.caCertPath ?? '/etc/kubernetes/pki/ca.crt')),
     bootstrapTokens: tokenSpecs(init.bootstrapTokens, a),
     kubelet: docs.KubeletConfiguration,
     taints: side.nodeRegistration?.taints,

@@ -8,9 +8,27 @@ import { join } from 'node:path';
 import * as pki from '../pki.js';
 import { type Api, apiError } from './api.js';
 import { generateToken, parseToken, tokenSecret } from './tokens.js';
+import type { Config } from './config.js';
+import { p } from '../paths.js';
 
-/** The files kubeadm copies between control-plane nodes (relative to the cert dir). */
+/** The files kubeadm copies between control-plane nodes with a local etcd (relative to the cert dir). */
 export const COPIED_FILES = ['ca.crt', 'ca.key', 'front-proxy-ca.crt', 'front-proxy-ca.key', 'sa.key', 'sa.pub', 'etcd/ca.crt', 'etcd/ca.key'];
+
+/**
+ * kubeadm's certsToTransfer (cmd/kubeadm/app/phases/copycerts/copycerts.go, index id 1726393645):
+ * name -> path. The cluster CA, front-proxy CA and sa keys under certificatesDir; then, with a local
+ * etcd, etcd/ca.{crt,key}; with an external one the three files its config names, under the names
+ * `external-etcd-ca.crt`, `external-etcd.crt`, `external-etcd.key` (so a joining master's download
+ * writes them at the paths of the cluster's ClusterConfiguration, overwriting what is there).
+ */
+export function certsToTransfer(c: Config): Array<[string, string]> {
+  const dir = c.certDir;
+  const out: Array<[string, string]> = COPIED_FILES.slice(0, 6).map((f) => [f, join(dir, f)]);
+  const ext = c.cluster.etcd.external;
+  if (!ext) out.push(['etcd/ca.crt', join(dir, 'etcd/ca.crt')], ['etcd/ca.key', join(dir, 'etcd/ca.key')]);
+  else out.push(['external-etcd-ca.crt', p(ext.caFile ?? '')], ['external-etcd.crt', p(ext.certFile ?? '')], ['external-etcd.key', p(ext.keyFile ?? '')]);
+  return out;
+}
 
 /** Secret data key of a file (`etcd/ca.crt` -> `etcd-ca.crt`). */
 export function secretKeyOf(file: string): string {
@@ -58,27 +76,31 @@ export function decryptBytes(data: Buffer, key: Buffer): Buffer {
   }
 }
 
-/** Build the kubeadm-certs Secret data from the cert dir (base64 of encrypted files). */
-export function encryptCertDir(certDir: string, hexKey: string): Record<string, string> {
+/**
+ * Build the kubeadm-certs Secret data (getDataFromDisk): every file of certsToTransfer encrypted; a
+ * file that does not exist is an empty entry (as kubeadm: "this can specially happen with external
+ * insecure etcd").
+ */
+export function encryptCertDir(c: Config, hexKey: string): Record<string, string> {
   const key = decodeKey(hexKey);
   const data: Record<string, string> = {};
-  for (const f of COPIED_FILES) {
-    const path = join(certDir, f);
-    if (!existsSync(path)) continue;
-    data[secretKeyOf(f)] = encryptBytes(readFileSync(path), key).toString('base64');
+  for (const [name, path] of certsToTransfer(c)) {
+    data[secretKeyOf(name)] = existsSync(path) ? encryptBytes(readFileSync(path), key).toString('base64') : '';
   }
   return data;
 }
 
-/** Decrypt kubeadm-certs Secret data into file name -> content. */
+/** Decrypt every non-empty entry of the kubeadm-certs Secret (getDataFromSecret): secret key -> content. */
 export function decryptSecretData(data: Record<string, string>, hexKey: string): Map<string, Buffer> {
   const key = decodeKey(hexKey);
   const out = new Map<string, Buffer>();
-  for (const f of COPIED_FILES) {
-    const v = data[secretKeyOf(f)];
-    if (!v) continue;
+  for (const [k, v] of Object.entries(data)) {
+    if (!v) {
+      out.set(k, Buffer.alloc(0));
+      continue;
+    }
     try {
-      out.set(f, decryptBytes(Buffer.from(v, 'base64'), key));
+      out.set(k, decryptBytes(Buffer.from(v, 'base64'), key));
     } catch (e) {
       throw new Error(`error decoding secret data with provided key: ${(e as Error).message}`);
     }
@@ -87,7 +109,7 @@ export function decryptSecretData(data: Record<string, string>, hexKey: string):
 }
 
 /** kubeadm's UploadCerts: a 2 h token, the encrypted Secret owned by it, and the RBAC to read it. */
-export async function uploadCerts(api: Api, certDir: string, hexKey: string): Promise<void> {
+export async function uploadCerts(api: Api, c: Config, hexKey: string): Promise<void> {
   const token = generateToken();
   const { id } = parseToken(token);
   const tokSecret = await api.createOrUpdate('/api/v1/namespaces/kube-system/secrets', tokenSecret({
@@ -102,7 +124,7 @@ export async function uploadCerts(api: Api, certDir: string, hexKey: string): Pr
       ownerReferences: [{ apiVersion: 'v1', kind: 'Secret', name: `bootstrap-token-${id}`, uid: tokSecret?.metadata?.uid ?? '', blockOwnerDeletion: true, controller: true }],
     },
     type: 'Opaque',
-    data: encryptCertDir(certDir, hexKey),
+    data: encryptCertDir(c, hexKey),
   };
   await api.createOrUpdate('/api/v1/namespaces/kube-system/secrets', secret);
   await api.createIfMissing('/apis/rbac.authorization.k8s.io/v1/namespaces/kube-system/roles', {
@@ -118,8 +140,12 @@ export async function uploadCerts(api: Api, certDir: string, hexKey: string): Pr
   });
 }
 
-/** kubeadm's DownloadCerts: fetch kubeadm-certs, decrypt with the key, write the files. */
-export async function downloadCerts(api: Api, certDir: string, hexKey: string): Promise<void> {
+/**
+ * kubeadm's DownloadCerts: fetch kubeadm-certs, decrypt with the key, write each file of
+ * certsToTransfer (an entry missing from the Secret is an error, an empty one is skipped), a private
+ * key 0600 and anything else 0644, as writeCertOrKey decides by the PEM's content.
+ */
+export async function downloadCerts(api: Api, c: Config, hexKey: string): Promise<void> {
   const key = hexKey;
   decodeKey(key);
   const r = await api.req('GET', '/api/v1/namespaces/kube-system/secrets/kubeadm-certs');
@@ -128,9 +154,13 @@ export async function downloadCerts(api: Api, certDir: string, hexKey: string): 
   }
   if (r.status >= 300) throw new Error(`error downloading the secret: ${apiError(r, 'secrets "kubeadm-certs"').message}`);
   const files = decryptSecretData(r.body?.data ?? {}, key);
-  for (const [f, content] of files) {
-    const path = join(certDir, f);
-    if (f.endsWith('.key')) pki.writeSecretFile(path, content.toString('utf8'));
-    else pki.writePublicFile(path, content.toString('utf8'));
+  for (const [name, path] of certsToTransfer(c)) {
+    const content = files.get(secretKeyOf(name));
+    if (!content) throw new Error(`the Secret does not include the required certificate or key - name: ${name}, path: ${path}`);
+    if (content.length === 0) continue;
+    const text = content.toString('utf8');
+    if (/-----BEGIN (RSA |EC )?PRIVATE KEY-----/.test(text)) pki.writeSecretFile(path, text);
+    else if (/-----BEGIN (CERTIFICATE|PUBLIC KEY|RSA PUBLIC KEY)-----/.test(text)) pki.writePublicFile(path, text);
+    else throw new Error('unknown data found in Secret entry');
   }
 }

@@ -32,6 +32,11 @@ export async function etcdEndpoints(api: Api, c: Config): Promise<string[]> {
 
 /** Run `control-plane-join etcd`. */
 export async function runEtcdJoin(api: Api, c: Config): Promise<void> {
+  // join/controlplanejoin.go runEtcdPhase (index id 92597886, the v1.32-era text with dry-run)
+  if (c.cluster.etcd.external) {
+    say('[control-plane-join] Using external etcd - no local stacked instance added');
+    return;
+  }
   const wrap = (e: unknown) => new Error(`error creating local etcd static pod manifest file: ${(e as Error).message}`);
   const endpoints = await etcdEndpoints(api, c);
   if (endpoints.length === 0) throw wrap(new Error('etcd cluster is not healthy: no etcd endpoints found'));

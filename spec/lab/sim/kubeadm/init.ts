@@ -87,7 +87,7 @@ function phases(d: InitData): Phase[] {
         }
         d.certificateKey ??= c.certificateKey ?? newCertificateKey();
         say(`[upload-certs] Storing the certificates in Secret "kubeadm-certs" in the "kube-system" Namespace`);
-        await uploadCerts(client(d), c.certDir, d.certificateKey).catch((e) => {
+        await uploadCerts(client(d), c, d.certificateKey).catch((e) => {
           throw new Error(`error uploading certs: ${e.message}`);
         });
         if (!boolFlag(d.args, 'skip-certificate-key-print')) {

@@ -8,8 +8,8 @@ import * as pki from '../pki.js';
 import { paths } from '../paths.js';
 import { Api } from './api.js';
 import type { Args } from './args.js';
-import { runCertsSubphase } from './certs.js';
-import { type Config, clusterFromDoc, loadConfig, parseDuration } from './config.js';
+import { joinLeafCerts, runCertsSubphase } from './certs.js';
+import { type Config, clusterFromDoc, loadConfig, parseDuration, rooted } from './config.js';
 import { downloadCerts } from './copycerts.js';
 import { type DiscoveryResult, discover } from './discovery.js';
 import { runEtcdJoin } from './etcdjoin.js';
@@ -62,9 +62,10 @@ class JoinData {
     say(`[preflight] Use 'kubeadm init phase upload-config --config your-config.yaml' to re-upload it.`);
     const cm = await api.get('/api/v1/namespaces/kube-system/configmaps/kubeadm-config');
     if (!cm?.data?.ClusterConfiguration) throw new Error('unable to fetch the kubeadm-config ConfigMap: configmaps "kubeadm-config" not found');
-    const certDir = this.c.certDir;
     this.c.cluster = clusterFromDoc(YAML.parse(cm.data.ClusterConfiguration));
-    this.c.certDir = certDir;
+    // join's InitConfiguration is the cluster's (kubeadm join.go fetchInitConfigurationFromJoinConfiguration):
+    // certs go to the cluster's certificatesDir (kubespray: /etc/kubernetes/ssl), unless --cert-dir... join has none
+    this.c.certDir = rooted(this.c.cluster.certificatesDir);
     const kcm = await api.get('/api/v1/namespaces/kube-system/configmaps/kubelet-config');
     this.kubeletConfig = kcm?.data?.kubelet ? YAML.parse(kcm.data.kubelet) : undefined;
     this.clusterLoaded = true;
@@ -94,10 +95,8 @@ function phases(d: JoinData): Phase[] {
   const { c } = d;
   const prepareCerts = async () => {
     say(`[certs] Using certificateDir folder "${c.cluster.certificatesDir}"`);
-    for (const n of ['apiserver', 'apiserver-kubelet-client', 'front-proxy-client', 'etcd-server', 'etcd-peer', 'etcd-healthcheck-client', 'apiserver-etcd-client']) {
-      await runCertsSubphase(c, n);
-    }
-    say('[certs] Valid certificates and keys now exist in "/etc/kubernetes/pki"');
+    for (const n of joinLeafCerts(c)) await runCertsSubphase(c, n);
+    say(`[certs] Valid certificates and keys now exist in "${c.cluster.certificatesDir}"`);
     say('[certs] Using the existing "sa" key');
   };
   return [
@@ -118,7 +117,7 @@ function phases(d: JoinData): Phase[] {
             if (!c.certificateKey) return;
             say(`[download-certs] Downloading the certificates in Secret "kubeadm-certs" in the "kube-system" Namespace`);
             try {
-              await downloadCerts(await d.bootstrapClient(), c.certDir, c.certificateKey);
+              await downloadCerts(await d.bootstrapClient(), c, c.certificateKey);
             } catch (e) {
               throw new Error(`error downloading certs: ${(e as Error).message}`);
             }

@@ -24,7 +24,7 @@ export function kubeletConfiguration(c: Config, fromCluster?: any): Record<strin
     authentication: {
       anonymous: { enabled: false },
       webhook: { cacheTTL: '0s', enabled: true },
-      x509: { clientCAFile: '/etc/kubernetes/pki/ca.crt' },
+      x509: { clientCAFile: `${c.cluster.certificatesDir}/ca.crt` }, // componentconfigs/kubelet.go Default: CertificatesDir/ca.crt
     },
     authorization: { mode: 'Webhook', webhook: { cacheAuthorizedTTL: '0s', cacheUnauthorizedTTL: '0s' } },
     cgroupDriver: 'systemd',
@@ -114,7 +114,7 @@ export async function runJoinKubeletStart(c: Config, o: JoinKubeletOptions): Pro
     pki.writeSecretFile(paths.bootstrapKubeletConf, pki.renderKubeconfig({
       server: o.server, caPem: o.caPem, clusterName: c.cluster.clusterName, user: 'tls-bootstrap-token-user', token: o.token,
     }));
-    const caPath = join(c.certDir, 'ca.crt');
+    const caPath = c.caCertPath; // join/kubelet.go: written to JoinConfiguration.caCertPath when absent
     if (!existsSync(caPath)) pki.writePublicFile(caPath, o.caPem);
     await o.checkNode();
     try {

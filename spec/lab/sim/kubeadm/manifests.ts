@@ -66,11 +66,36 @@ function pod(component: string, command: string[], image: string, volumes: { nam
   };
 }
 
-const PKI = '/etc/kubernetes/pki';
+/**
+ * The etcd flags of kube-apiserver (cmd/kubeadm/app/phases/controlplane/manifests.go getAPIServerCommand):
+ * an external etcd's endpoints and the files its config names; else the local member on 127.0.0.1
+ * with apiserver-etcd-client signed by certificatesDir/etcd/ca.crt.
+ */
+function etcdFlags(c: Config, dir: string): Record<string, string> {
+  const ext = c.cluster.etcd.external;
+  if (!ext) return { 'etcd-cafile': `${dir}/etcd/ca.crt`, 'etcd-certfile': `${dir}/apiserver-etcd-client.crt`, 'etcd-keyfile': `${dir}/apiserver-etcd-client.key`, 'etcd-servers': 'https://127.0.0.1:2379' };
+  return {
+    'etcd-servers': ext.endpoints.join(','),
+    ...(ext.caFile ? { 'etcd-cafile': ext.caFile } : {}),
+    ...(ext.certFile && ext.keyFile ? { 'etcd-certfile': ext.certFile, 'etcd-keyfile': ext.keyFile } : {}),
+  };
+}
+
+/**
+ * hostPath volumes for an external etcd's cert folders (manifests.go getEtcdCertVolumes): each
+ * folder once, `etcd-certs-N`, unless it is already mounted (certificatesDir, /etc/ssl/certs).
+ */
+function etcdCertVolumes(c: Config, dir: string): { name: string; path: string; type: string; ro: boolean }[] {
+  const ext = c.cluster.etcd.external;
+  if (!ext) return [];
+  const dirs = [...new Set([ext.caFile, ext.certFile, ext.keyFile].filter((f): f is string => !!f).map((f) => f.slice(0, f.lastIndexOf('/')) || '/'))];
+  return dirs.filter((d) => d !== dir && !d.startsWith(`${dir}/`) && d !== '/etc/ssl/certs').map((d, i) => ({ name: `etcd-certs-${i}`, path: d, type: 'DirectoryOrCreate', ro: true }));
+}
 
 /** The kube-apiserver static pod. */
 export function apiServerPod(c: Config): object {
   const svc = c.cluster.networking.serviceSubnet;
+  const PKI = c.cluster.certificatesDir;
   const cmd = buildCommand('kube-apiserver', {
     'advertise-address': c.advertiseAddress,
     'allow-privileged': 'true',
@@ -78,10 +103,7 @@ export function apiServerPod(c: Config): object {
     'client-ca-file': `${PKI}/ca.crt`,
     'enable-admission-plugins': 'NodeRestriction',
     'enable-bootstrap-token-auth': 'true',
-    'etcd-cafile': `${PKI}/etcd/ca.crt`,
-    'etcd-certfile': `${PKI}/apiserver-etcd-client.crt`,
-    'etcd-keyfile': `${PKI}/apiserver-etcd-client.key`,
-    'etcd-servers': 'https://127.0.0.1:2379',
+    ...etcdFlags(c, PKI),
     'kubelet-client-certificate': `${PKI}/apiserver-kubelet-client.crt`,
     'kubelet-client-key': `${PKI}/apiserver-kubelet-client.key`,
     'kubelet-preferred-address-types': 'InternalIP,ExternalIP,Hostname',
@@ -103,6 +125,7 @@ export function apiServerPod(c: Config): object {
   return pod('kube-apiserver', cmd, `${c.cluster.imageRepository}/kube-apiserver:${c.cluster.kubernetesVersion}`, [
     { name: 'ca-certs', path: '/etc/ssl/certs', type: 'DirectoryOrCreate', ro: true },
     { name: 'etc-ca-certificates', path: '/etc/ca-certificates', type: 'DirectoryOrCreate', ro: true },
+    ...etcdCertVolumes(c, PKI),
     { name: 'k8s-certs', path: PKI, type: 'DirectoryOrCreate', ro: true },
     { name: 'usr-local-share-ca-certificates', path: '/usr/local/share/ca-certificates', type: 'DirectoryOrCreate', ro: true },
     { name: 'usr-share-ca-certificates', path: '/usr/share/ca-certificates', type: 'DirectoryOrCreate', ro: true },
@@ -114,6 +137,7 @@ export function apiServerPod(c: Config): object {
 
 /** The kube-controller-manager static pod. */
 export function controllerManagerPod(c: Config): object {
+  const PKI = c.cluster.certificatesDir;
   const defaults: Record<string, string> = {
     'authentication-kubeconfig': '/etc/kubernetes/controller-manager.conf',
     'authorization-kubeconfig': '/etc/kubernetes/controller-manager.conf',
@@ -163,6 +187,8 @@ export function schedulerPod(c: Config): object {
 
 /** The local etcd static pod; `members` are the other members (join) plus this node. */
 export function etcdPod(c: Config, members: EtcdMember[], state: 'new' | 'existing'): object {
+  const PKI = c.cluster.certificatesDir;
+  const local = c.cluster.etcd.local ?? { dataDir: '/var/lib/etcd' };
   const a = c.advertiseAddress.includes(':') ? `[${c.advertiseAddress}]` : c.advertiseAddress;
   const self = { name: c.nodeName, peerURL: `https://${a}:2380` };
   const all = [...members.filter((m) => m.name !== self.name && m.peerURL !== self.peerURL), self];
@@ -170,7 +196,7 @@ export function etcdPod(c: Config, members: EtcdMember[], state: 'new' | 'existi
     'advertise-client-urls': `https://${a}:2379`,
     'cert-file': `${PKI}/etcd/server.crt`,
     'client-cert-auth': 'true',
-    'data-dir': c.cluster.etcd.local.dataDir,
+    'data-dir': local.dataDir,
     'experimental-initial-corrupt-check': 'true',
     'experimental-watch-progress-notify-interval': '5s',
     'initial-advertise-peer-urls': self.peerURL,
@@ -188,10 +214,10 @@ export function etcdPod(c: Config, members: EtcdMember[], state: 'new' | 'existi
     'trusted-ca-file': `${PKI}/etcd/ca.crt`,
   };
   if (state === 'existing') defaults['initial-cluster-state'] = 'existing';
-  const cmd = buildCommand('etcd', defaults, c.cluster.etcd.local.extraArgs);
+  const cmd = buildCommand('etcd', defaults, local.extraArgs);
   return pod('etcd', cmd, `${c.cluster.imageRepository}/etcd:3.5.16-0`, [
     { name: 'etcd-certs', path: `${PKI}/etcd`, type: 'DirectoryOrCreate', ro: false },
-    { name: 'etcd-data', path: c.cluster.etcd.local.dataDir, type: 'DirectoryOrCreate', ro: false },
+    { name: 'etcd-data', path: local.dataDir, type: 'DirectoryOrCreate', ro: false },
   ], 2381, {
     annotations: { 'kubeadm.kubernetes.io/etcd.advertise-client-urls': `https://${a}:2379` },
     probeScheme: 'HTTP',
@@ -228,6 +254,8 @@ export function runControlPlaneAll(c: Config, skip: (p: string) => boolean = () 
 
 /** Run `etcd local` for the first member (a new single-member cluster, or an existing data dir). */
 export function runEtcdLocal(c: Config): void {
+  // init/etcd.go runEtcdPhaseLocal: with etcd.external nothing is written (its only word is at klog V(1))
+  if (c.cluster.etcd.external) return;
   writeManifest('etcd', etcdPod(c, [], 'new'));
   say(`[etcd] Creating static Pod manifest for local etcd in "/etc/kubernetes/manifests"`);
 }

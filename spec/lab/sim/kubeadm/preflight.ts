@@ -1,7 +1,7 @@
 /** kubeadm's preflight checks that matter in the lab: files and folders that must not exist yet. */
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { paths } from '../paths.js';
+import { p, paths } from '../paths.js';
 import type { Config } from './config.js';
 import { displayPath } from './kubeconfig.js';
 import { say } from './out.js';
@@ -37,15 +37,32 @@ function evaluate(checks: Check[], ignore: string[]): void {
   }
 }
 
-/** `init` preflight. */
+/**
+ * ExternalEtcdVersion (cmd/kubeadm/app/preflight/checks.go ExternalEtcdVersionCheck.configCertAndKey):
+ * the CA and the client pair the config names must load. (The real check then asks each endpoint's
+ * /version; the lab does not.)
+ */
+function externalEtcdFiles(c: Config): Check {
+  const ext = c.cluster.etcd.external!;
+  const missing = (f: string) => !existsSync(p(f));
+  let error: string | undefined;
+  if (ext.caFile && missing(ext.caFile)) error = `couldn't load external etcd's server certificate ${ext.caFile}: open ${ext.caFile}: no such file or directory`;
+  else if (ext.certFile && ext.keyFile && (missing(ext.certFile) || missing(ext.keyFile))) {
+    const f = missing(ext.certFile) ? ext.certFile : ext.keyFile;
+    error = `couldn't load external etcd's certificate and key pair ${ext.certFile}, ${ext.keyFile}: open ${f}: no such file or directory`;
+  }
+  return { name: 'ExternalEtcdVersion', error };
+}
+
+/** `init` preflight (with etcd.external: no etcd manifest or data dir checks, its files instead; RunInitNodeChecks). */
 export function initPreflight(c: Config): void {
   const m = (f: string) => join(paths.manifests, f);
+  const etcd = c.cluster.etcd.external ? [externalEtcdFiles(c)] : [fileAvailable(m('etcd.yaml')), dirAvailable(paths.etcdData)];
   evaluate([
     fileAvailable(m('kube-apiserver.yaml')),
     fileAvailable(m('kube-controller-manager.yaml')),
     fileAvailable(m('kube-scheduler.yaml')),
-    fileAvailable(m('etcd.yaml')),
-    dirAvailable(paths.etcdData),
+    ...etcd,
   ], c.ignorePreflightErrors);
 }
 
@@ -54,7 +71,7 @@ export function joinPreflight(c: Config): void {
   const checks = [
     fileAvailable(paths.kubeletConf),
     fileAvailable(paths.bootstrapKubeletConf),
-    fileAvailable(join(c.certDir, 'ca.crt')),
+    fileAvailable(c.caCertPath),
   ];
   if (c.controlPlane) {
     checks.push(dirAvailable(paths.manifests));

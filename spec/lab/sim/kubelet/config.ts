@@ -29,6 +29,11 @@ function durationMs(v: unknown): number | undefined {
   return ms || undefined;
 }
 
+/** The kubelet's defaults without a config file (KubeletConfiguration v1beta1 defaults the lab uses). */
+export function defaultKubeletConfig(): KubeletConfig {
+  return configFrom({ kind: 'KubeletConfiguration' });
+}
+
 /** Load and default the config file; throws the real kubelet's error text when it cannot. */
 export function loadKubeletConfig(path: string): KubeletConfig {
   let text: string;
@@ -49,6 +54,10 @@ export function loadKubeletConfig(path: string): KubeletConfig {
   if (doc.kind !== 'KubeletConfiguration') {
     throw new Error(`failed to load kubelet config file, path: ${path}, error: failed to decode: no kind "${doc.kind ?? ''}" is registered for version "${doc.apiVersion ?? ''}"`);
   }
+  return configFrom(doc);
+}
+
+function configFrom(doc: any): KubeletConfig {
   const hb = durationMs(doc.nodeStatusUpdateFrequency);
   return {
     staticPodPath: doc.staticPodPath || undefined,

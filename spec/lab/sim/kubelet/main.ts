@@ -12,7 +12,7 @@ import { ensureStore } from '../cri/store.js';
 import { paths } from '../paths.js';
 import { restartSec, unitFiles } from '../systemctl/unit.js';
 import { credPaths, loadClientCert, seedCertStore } from './bootstrap.js';
-import { loadKubeletConfig } from './config.js';
+import { defaultKubeletConfig, loadKubeletConfig } from './config.js';
 import { parseKubeletFlags, nodeIP, nodeName } from './flags.js';
 import * as log from './log.js';
 import { KUBELET_VERSION, NodeAgent } from './node.js';
@@ -61,7 +61,19 @@ async function run(argv: string[]): Promise<void> {
   const flags = parseKubeletFlags(argv);
   setState('active');
   log.info('server.go:484', 'Kubelet version', { kubeletVersion: KUBELET_VERSION });
-  const cfg = loadKubeletConfig(flags.config ?? paths.kubeletConfigYaml);
+  // no --config: the built-in defaults (no static pod path), as the real kubelet; kubeadm's drop-in
+  // always passes --config=/var/lib/kubelet/config.yaml, kubespray's kubelet.env --config=/etc/kubernetes/kubelet-config.yaml
+  const cfg = flags.config ? loadKubeletConfig(flags.config) : defaultKubeletConfig();
+  if (!flags.kubeconfig && !flags.bootstrapKubeconfig) {
+    // standalone mode (kubelet.go: "No API server defined - no node status update will be sent"):
+    // e.g. kubespray's unit after /etc/kubernetes/kubelet.env is gone. Nothing registers; the lab idles.
+    log.info('kubelet.go:500', 'No API server defined - no node status update will be sent');
+    if (cfg.staticPodPath) {
+      const statics = new StaticPods(cfg.staticPodPath, nodeName(flags));
+      every(1000, () => statics.sync().catch((e) => log.error('kubelet.go:2394', 'Static pod sync failed', { err: log.errMsg(e) })));
+    }
+    return;
+  }
   const node = nodeName(flags);
   const ip = nodeIP(flags, node);
   const creds = credPaths(flags.kubeconfig, flags.bootstrapKubeconfig);

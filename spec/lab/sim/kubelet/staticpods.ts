@@ -4,6 +4,7 @@
  * removed (with crash-loop backoff), recreated when its manifest changes, and stopped and
  * removed when its manifest goes. Runs whether or not the apiserver can be reached.
  */
+import { imageCommand } from '../cri/entrypoints.js';
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -112,7 +113,8 @@ export class StaticPods {
       const ranMs = last ? Date.parse(last.finishedAt ?? new Date().toISOString()) - Date.parse(last.startedAt) : 0;
       if (!this.backoff.ready(key, ranMs)) continue;
       const attempt = nextAttempt(pod, c0.name, last);
-      const argv = [...(c0.command ?? []), ...(c0.args ?? [])].map(String);
+      let argv = [...(c0.command ?? []), ...(c0.args ?? [])].map(String);
+      if (argv.length === 0) argv = imageCommand(String(c0.image ?? '')) ?? [];
       if (argv.length === 0) {
         log.error('kuberuntime_manager.go:1256', 'container has no command (the lab runs command + args)', { pod: want.fullName, container: c0.name });
         continue;

@@ -1,7 +1,10 @@
 /**
- * The lab's systemctl: the kubelet unit only (there is no systemd in a lab host). start spawns the
- * kubelet detached with the drop-in's flags and systemd's service environment; stop sends SIGTERM
- * (SIGKILL after 5 s); is-active / is-enabled / status answer with systemd's words and exit codes.
+ * The lab's systemctl (there is no systemd in a lab host): the kubelet unit, and any unit a tool
+ * wrote under /etc/systemd/system (kubespray's etcd.service: service.ts, run by supervise.ts). start
+ * spawns the kubelet detached with its unit's flags (kubeadm's drop-in, or kubespray's
+ * /etc/systemd/system/kubelet.service with /etc/kubernetes/kubelet.env) and systemd's service
+ * environment; stop sends SIGTERM (SIGKILL after 5 s); is-active / is-enabled / status answer with
+ * systemd's words and exit codes.
  */
 import { spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -9,7 +12,9 @@ import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { isAlive, procStart } from '../cri/process.js';
-import { SERVICE_PATH, UNIT, kubeletArgs, readState, unitFiles } from './unit.js';
+import { SERVICE_PATH, UNIT, readState, unitFiles } from './unit.js';
+import { kubeletCommand } from './unitfile.js';
+import { isEtcUnit, serviceVerb } from './service.js';
 
 interface Out {
   out?: string;
@@ -63,7 +68,7 @@ async function start(): Promise<Out> {
   const fd = openSync(unitFiles.log, 'a');
   const env: NodeJS.ProcessEnv = { PATH: process.env.LAB_PATH ?? SERVICE_PATH, LANG: 'C.UTF-8', INVOCATION_ID: Math.random().toString(16).slice(2) };
   for (const [k, v] of Object.entries(process.env)) if (k.startsWith('LAB_')) env[k] = v;
-  const child = spawn(process.execPath, [kubeletJs(), ...kubeletArgs()], { detached: true, stdio: ['ignore', fd, fd], env, cwd: '/' });
+  const child = spawn(process.execPath, [kubeletJs(), ...kubeletCommand().args], { detached: true, stdio: ['ignore', fd, fd], env, cwd: '/' });
   closeSync(fd);
   const pid = await new Promise<number>((resolve, reject) => {
     child.once('spawn', () => resolve(child.pid!));
@@ -112,11 +117,11 @@ function status(): Out {
   const dot = st.active === 'active' || st.active === 'activating' ? '●' : st.active === 'failed' ? '×' : '○';
   let active = `${st.active} (${st.sub})`;
   if (st.active === 'activating') active += ` (Result: ${st.result ?? 'exit-code'})`;
+  const cmd = kubeletCommand();
   const lines = [
-    `${dot} ${UNIT} - kubelet: The Kubernetes Node Agent`,
-    `     Loaded: loaded (/lib/systemd/system/${UNIT}; ${en}; preset: enabled)`,
-    `    Drop-In: /usr/lib/systemd/system/kubelet.service.d`,
-    `             └─10-kubeadm.conf`,
+    `${dot} ${UNIT} - ${cmd.dropIn ? 'kubelet: The Kubernetes Node Agent' : 'Kubernetes Kubelet Server'}`,
+    `     Loaded: loaded (${cmd.unitPath}; ${en}; preset: enabled)`,
+    ...(cmd.dropIn ? [`    Drop-In: /usr/lib/systemd/system/kubelet.service.d`, `             └─10-kubeadm.conf`] : []),
     `     Active: ${active} ${ago(st.since)}`.trimEnd(),
     `       Docs: https://kubernetes.io/docs/`,
   ];
@@ -156,6 +161,11 @@ async function main(argv: string[]): Promise<number> {
     const unit = unitName(raw);
     const isKubelet = unit === UNIT;
     let o: Out;
+    const other = !isKubelet && isEtcUnit(unit) ? await serviceVerb(verb, unit) : undefined;
+    if (other) {
+      code = Math.max(code, emit(other));
+      continue;
+    }
     switch (verb) {
       case 'start':
         o = isKubelet ? await start() : { err: `Failed to start ${unit}: Unit ${unit} not found.\n`, code: 5 };

@@ -38,7 +38,8 @@ export function readEnvFile(path: string): Record<string, string> {
     return {};
   }
   const env: Record<string, string> = {};
-  for (const raw of text.split('\n')) {
+  // a line ending in a backslash continues on the next one (systemd.exec(5) EnvironmentFile=; kubespray's kubelet.env uses it)
+  for (const raw of text.replace(/\\\n/g, ' ').split('\n')) {
     const line = raw.trim();
     if (!line || line.startsWith('#') || line.startsWith(';')) continue;
     const eq = line.indexOf('=');
