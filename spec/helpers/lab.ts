@@ -23,7 +23,7 @@ export const LAB_CMD = fileURLToPath(new URL('../../scripts/lab', import.meta.ur
 export interface LabHost {
   name: string;
   address: string;
-  role: 'master' | 'worker';
+  role: 'master' | 'worker' | 'etcd';
 }
 
 /** What a command run inside a host returned. */
@@ -63,6 +63,10 @@ export interface LabOptions {
   sudoUser?: boolean;
   /** Cluster mode only: `--serving-certs`. */
   servingCerts?: boolean;
+  /** Cluster mode only: `--layout kubespray` (etcd as a host service, /etc/kubernetes/ssl, nginx-proxy; spec/lab/CLUSTER.md). */
+  layout?: 'kubeadm' | 'kubespray';
+  /** With layout kubespray: `--etcd-hosts N`, hosts e1..eN running etcd only. */
+  etcdHosts?: number;
 }
 
 /**
@@ -118,6 +122,7 @@ export function namesFor(opts: LabOptions): string[] {
   return [
     ...Array.from({ length: m }, (_, i) => `m${i + 1}`),
     ...Array.from({ length: w }, (_, i) => `w${i + 1}`),
+    ...Array.from({ length: opts.layout === 'kubespray' ? opts.etcdHosts ?? 0 : 0 }, (_, i) => `e${i + 1}`),
   ];
 }
 
@@ -178,7 +183,8 @@ function makeLab(dir: string, net: number): Lab {
 
 /** The line scripts/lab writes to DIR/cluster.up once the cluster part succeeded. */
 function clusterShape(opts: LabOptions): string {
-  return `masters=${opts.masters ?? 3} workers=${opts.workers ?? 3} serving=${opts.servingCerts ? 1 : 0}`;
+  const base = `masters=${opts.masters ?? 3} workers=${opts.workers ?? 3} serving=${opts.servingCerts ? 1 : 0}`;
+  return opts.layout === 'kubespray' ? `${base} layout=kubespray etcd-hosts=${opts.etcdHosts ?? 0}` : base;
 }
 
 function clusterUp(dir: string): string | undefined {
@@ -222,6 +228,7 @@ async function bringUp(dir: string, opts: LabOptions): Promise<Lab> {
   else args.push('--masters', String(opts.masters ?? 3), '--workers', String(opts.workers ?? 3));
   if (opts.sudoUser) args.push('--sudo-user');
   if (opts.servingCerts && opts.hosts === undefined) args.push('--serving-certs');
+  if (opts.layout === 'kubespray' && opts.hosts === undefined) args.push('--layout', 'kubespray', '--etcd-hosts', String(opts.etcdHosts ?? 0));
   try {
     await run(LAB_CMD, args, { maxBuffer: 64 << 20 });
   } catch (e) {

@@ -4,14 +4,15 @@
  * Ready, workloads created; writes DIR/inventory.yaml's kubeadmConfig, DIR/kubeadm-config.yaml,
  * DIR/admin.conf. Everything goes over real ssh.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import PQueue from 'p-queue';
 import { clusterConfiguration, initConfig } from './config.js';
 import { parseInitOutput, type JoinInfo } from './join.js';
 import { kubectl, refreshAdminConf, sleep } from './kube.js';
-import { parseArgs, readLab, type Host, type LabDir } from './labdir.js';
+import { parseArgs, readLab, type Host, type LabDir, type Layout } from './labdir.js';
+import { upKubespray, writeKubesprayInventory } from './up-kubespray.js';
 import { sshOk } from './ssh.js';
 import { APPS_NS, workloadManifests } from './workloads.js';
 
@@ -81,40 +82,60 @@ function writeInventoryExtras(lab: LabDir, first: Host): void {
   }
 }
 
-/** Brings the cluster up on the lab's hosts. */
-export async function up(dir: string, serving: boolean): Promise<void> {
+/**
+ * DIR/layout.json for `layout` (kubespray: etcd on the masters and on the hosts of role etcd, as
+ * kubespray's etcd group; kubeadm: no file, stacked etcd).
+ */
+function writeLayout(dir: string, layout: Layout['kind']): void {
+  const f = join(dir, 'layout.json');
+  if (layout === 'kubeadm') return;
+  const hosts = JSON.parse(readFileSync(join(dir, 'hosts.json'), 'utf8')) as Host[];
+  const l: Layout = { kind: layout, etcd: [...hosts.filter((h) => h.role === 'master'), ...hosts.filter((h) => h.role === 'etcd')].map((h) => h.name) };
+  if (!existsSync(f)) writeFileSync(f, JSON.stringify(l, null, 1) + '\n');
+}
+
+/** Brings the cluster up on the lab's hosts (kubeadm's layout, or kubespray's). */
+export async function up(dir: string, serving: boolean, layout: Layout['kind'] = 'kubeadm'): Promise<void> {
   const t0 = Date.now();
+  writeLayout(dir, layout);
   const lab = readLab(dir);
   const [first, ...others] = lab.masters;
   if (!first) throw new Error(`lab up ${lab.dir}: no master host`);
   const step = (s: string) => process.stdout.write(`[lab] ${((Date.now() - t0) / 1000).toFixed(1)}s ${s}\n`);
-  step(`kubeadm init on ${first.name}`);
-  const j = await init(lab, first, serving);
-  writeInventoryExtras(lab, first);
-  if (!(await refreshAdminConf(lab))) throw new Error('lab up: no admin.conf on the first master after kubeadm init');
-  for (const m of others) {
-    step(`kubeadm join --control-plane on ${m.name}`);
-    await joinMaster(lab, m, j);
+  if (lab.layout.kind === 'kubespray') {
+    await upKubespray(lab, step);
+    step(`kubespray inventory ${writeKubesprayInventory(lab)}`);
+  } else {
+    step(`kubeadm init on ${first.name}`);
+    const j = await init(lab, first, serving);
+    writeInventoryExtras(lab, first);
+    if (!(await refreshAdminConf(lab))) throw new Error('lab up: no admin.conf on the first master after kubeadm init');
+    for (const m of others) {
+      step(`kubeadm join --control-plane on ${m.name}`);
+      await joinMaster(lab, m, j);
+    }
+    step(`kubeadm join on ${lab.workers.length} workers (10 at a time)`);
+    const q = new PQueue({ concurrency: 10 });
+    const errors: string[] = [];
+    await Promise.all(lab.workers.map((w) => q.add(() => joinWorker(lab, w, j).catch((e: Error) => { errors.push(e.message); }))));
+    if (errors.length) throw new Error(`lab up: ${errors.length} worker join(s) failed:\n${errors.sort().join('\n')}`);
   }
-  step(`kubeadm join on ${lab.workers.length} workers (10 at a time)`);
-  const q = new PQueue({ concurrency: 10 });
-  const errors: string[] = [];
-  await Promise.all(lab.workers.map((w) => q.add(() => joinWorker(lab, w, j).catch((e: Error) => { errors.push(e.message); }))));
-  if (errors.length) throw new Error(`lab up: ${errors.length} worker join(s) failed:\n${errors.sort().join('\n')}`);
   step('waiting for every Node to be Ready');
-  await waitNodesReady(lab, lab.hosts.map((h) => h.name), 5 * 60_000 + lab.hosts.length * 5_000);
+  await waitNodesReady(lab, lab.nodes.map((h) => h.name), 5 * 60_000 + lab.hosts.length * 5_000);
   step('creating workloads (apps/sa-probe, apps/plain, kubemend-lab/marker)');
   const ap = await kubectl(lab, ['apply', '-f', '-'], { input: workloadManifests(new Date().toISOString()) });
   if (ap.code !== 0) throw new Error(`lab up: kubectl apply workloads: exit ${ap.code}: ${ap.stderr.trim()}`);
   await waitWorkloads(lab, 5 * 60_000 + lab.workers.length * 6_000);
-  step(`cluster up: ${lab.masters.length} masters + ${lab.workers.length} workers, all Ready, in ${((Date.now() - t0) / 1000).toFixed(1)}s`);
+  step(`cluster up (${lab.layout.kind}): ${lab.masters.length} masters + ${lab.workers.length} workers${lab.etcdMembers.length && lab.layout.kind === 'kubespray' ? `, etcd on ${lab.etcdMembers.map((h) => h.name).join(', ')}` : ''}, all Ready, in ${((Date.now() - t0) / 1000).toFixed(1)}s`);
   process.stdout.write(`KUBECONFIG=${join(lab.dir, 'admin.conf')} kubectl get nodes\n`);
 }
 
-/** CLI: node up.js --dir DIR [--serving-certs] [--masters M --workers W (informative)] */
+/** CLI: node up.js --dir DIR [--serving-certs] [--layout kubeadm|kubespray] [--masters M --workers W (informative)] */
 async function main(): Promise<void> {
   const { flags } = parseArgs(process.argv.slice(2), ['serving-certs']);
-  await up(flags.dir ?? '/tmp/kubemend-lab', flags['serving-certs'] === '1');
+  const layout = flags.layout ?? 'kubeadm';
+  if (layout !== 'kubeadm' && layout !== 'kubespray') throw new Error(`--layout ${layout}: kubeadm or kubespray`);
+  await up(flags.dir ?? '/tmp/kubemend-lab', flags['serving-certs'] === '1', layout);
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) main().catch((e: Error) => {
