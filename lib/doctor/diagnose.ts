@@ -1,5 +1,6 @@
 /** The doctor's diagnosis: cluster facts in, findings in words and the playbook to run out (pure). */
 import { KUBELET_CLIENT } from '../facts/index.js';
+import { describeShapes } from '../facts/shape.js';
 import { nameList } from './names.js';
 import type { ClusterFacts, Diagnosis, Finding, HostFacts, Recommendation } from './types.js';
 
@@ -106,6 +107,18 @@ export function diagnose(f: ClusterFacts): Diagnosis {
   }
   if (f.etcd && f.etcd.unhealthy.length) problem(`etcd members unhealthy: ${f.etcd.unhealthy.join(', ')}`);
   if (!f.etcd && masters.length && !noPki.length) problem('etcd health could not be read');
+
+  // the layout: kubespray's is named, and no playbook is recommended (recover and the others refuse it)
+  const shaped = up.filter((h) => h.shape);
+  const kubespray = describeShapes(shaped.map((h) => ({ host: h.name, shape: h.shape! })));
+  if (kubespray.length) {
+    problem(`layout: kubespray's (${kubespray.join('; ')}); kubemend does not repair this layout yet, and recover refuses it before changing anything (docs/kubespray.md)`);
+    if (state === 'healthy') state = 'kubespray';
+    recover = false;
+    rejoin.length = 0;
+    workerExpired.clear();
+    renewHosts.clear();
+  } else if (shaped.length) findings.push({ severity: 'info', message: `layout: kubeadm's on ${shaped.length === up.length ? 'every host read' : nameList(shaped.map((h) => h.name))} (stacked etcd, /etc/kubernetes/pki; no kubespray etcd service, /etc/ssl/etcd or node-local API proxy)` });
 
   if (recover) {
     recs.push({ playbook: 'recover', command: 'kubemend run recover -i INVENTORY' });

@@ -3,6 +3,7 @@ import { allHosts, firstMaster, masters } from '../core/hosts.js';
 import { certFingerprint, serviceActive } from '../core/facts.js';
 import { definePlaybook, type HostContext, type Playbook } from '../core/types.js';
 import { CA_CRT, type EtcdHealth, chainsTo, etcdHealth, pkiState } from '../facts/index.js';
+import { clusterShape } from '../facts/shape.js';
 import { kubeFor, closeKube } from '../kube/session.js';
 import { nodeReady } from '../kube/node-ready.js';
 import { certExpiries } from './expiry.js';
@@ -22,7 +23,7 @@ const CA_SCRIPT = 'f=/etc/kubernetes/pki/ca.crt; [ -f "$f" ] || exit 0; openssl 
 
 /** Facts of one host: PKI, kubelet, expiry of every cert, the CA each chains to (openssl verify on the host). */
 async function hostFacts(h: HostContext, cas: Map<string, string>): Promise<HostFacts> {
-  const [pki0, kubelet, exp, caFp] = await Promise.all([h.fact(pkiState), h.fact(serviceActive('kubelet')), h.fact(certExpiries), h.fact(certFingerprint(CA_CRT))]);
+  const [pki0, kubelet, exp, caFp, shape] = await Promise.all([h.fact(pkiState), h.fact(serviceActive('kubelet')), h.fact(certExpiries), h.fact(certFingerprint(CA_CRT)), h.fact(clusterShape)]);
   // pkiState's parser keeps the word `sha256` of openssl's `sha256 Fingerprint=...`: take the fingerprint from certFingerprint
   const pki = { ...pki0, ca: caFp };
   const chainOf = new Map<string, { ca: string | null; chain: CertFile['chain'] }>();
@@ -35,7 +36,7 @@ async function hostFacts(h: HostContext, cas: Map<string, string>): Promise<Host
   }
   const files: CertFile[] = exp.map((e) => ({ path: e.path, expires: e.expires, ...(chainOf.get(e.path) ?? { ca: null, chain: 'unchecked' as const }) }));
   for (const [path, c] of chainOf) if (c.chain === 'absent') files.push({ path, expires: null, ...c });
-  return { name: h.host.name, role: h.host.role, pki, kubelet, files, node: null };
+  return { name: h.host.name, role: h.host.role, pki, kubelet, files, node: null, shape };
 }
 
 /** The read-only playbook that collects into `c`. */

@@ -1,6 +1,7 @@
 /** What `kubemend doctor` gathers from a cluster (the input of diagnose) and what it concludes. */
 import type { Role } from '../inventory/types.js';
 import type { EtcdHealth, PkiState } from '../facts/index.js';
+import type { ClusterShape } from '../facts/shape.js';
 
 /** One certificate or kubeconfig client certificate on a host. */
 export interface CertFile {
@@ -24,6 +25,8 @@ export interface HostFacts {
   files: CertFile[];
   /** The Node object's Ready state, or null when the API did not answer or has no such Node. */
   node: { ready: boolean } | 'absent' | null;
+  /** kubeadm's layout or kubespray's, from the files on the host (lib/facts/shape.ts); absent when not read. */
+  shape?: ClusterShape;
 }
 
 /** The facts of the whole cluster. */

@@ -129,3 +129,23 @@ test("recover's config source, in step 0's order: inventory file, API, etcd data
   t.true(none.findings.some((f) => f.severity === 'problem' && /recover has no ClusterConfiguration/.test(f.message)));
   t.notRegex(text(cluster(healthyHosts())), /recover's ClusterConfiguration/, 'said only when recover is recommended');
 });
+
+test("the layout: kubeadm's said as info; kubespray's named per host as a problem, and no playbook recommended (they refuse it)", async (t) => {
+  const { parseShape } = await import('../../lib/facts/shape.js');
+  const kubeadm = healthyHosts().map((h) => ({ ...h, shape: parseShape('') }));
+  const ok = diagnose(cluster(kubeadm));
+  t.true(ok.healthy);
+  t.regex(text(cluster(kubeadm)), /layout: kubeadm's on every host read/);
+  // a kubespray cluster after a pki-wipe: its etcd service and certs survive on the masters, the workers keep their nginx-proxy
+  const wiped = [master('m1', null), master('m2', null), master('m3', null), worker('w1', OLD, true), worker('w2', OLD, true), worker('w3', OLD, true)].map((h) => ({
+    ...h, shape: parseShape(h.role === 'master' ? '/etc/systemd/system/etcd.service\n/etc/ssl/etcd/ssl\n' : '/etc/kubernetes/manifests/nginx-proxy.yml\n'),
+  }));
+  const f = cluster(wiped, { etcd: null, api: 'unreachable' });
+  const d = diagnose(f);
+  t.false(d.healthy);
+  t.is(d.state, 'pki-wipe', 'the scenario keeps its name');
+  t.regex(text(f), /layout: kubespray's \(m1: \/etc\/systemd\/system\/etcd.service .*; w3: \/etc\/kubernetes\/manifests\/nginx-proxy.yml .*kubemend does not repair this layout yet/);
+  t.deepEqual(d.recommendations, [], 'recover would refuse it: not recommended');
+  const healthySpray = healthyHosts().map((h) => ({ ...h, shape: parseShape('/etc/kubernetes/ssl\n') }));
+  t.is(diagnose(cluster(healthySpray)).state, 'kubespray');
+});

@@ -5,7 +5,8 @@
  * the nginx-proxy static pod on localhost:6443. Its PKI is wiped (the article's pki-wipe), and
  * `kubemend run recover` must refuse it before it changes anything, whichever inventory it is given:
  * kubespray's own (exit 2, no host contacted) or kubemend's YAML (stopped at step 0, facts/shape).
- * Afterwards etcd has the same members and certificates, and the worker's workload still runs.
+ * `kubemend doctor` names the layout it found. Afterwards etcd has the same members and certificates,
+ * and the worker's workload still runs.
  * (Repairing that layout is not built yet: docs/kubespray.md.)
  */
 import test from 'ava';
@@ -74,6 +75,12 @@ test.serial('kubespray layout: etcd service with its certs, /etc/kubernetes/ssl,
   t.regex(out, /cannot plan the run \(stopped at phase facts\/shape\), nothing was changed/);
   t.regex(out, /m1: \/etc\/systemd\/system\/etcd\.service .*\/etc\/ssl\/etcd\/ssl \(kubespray's etcd certificates/);
   t.regex(out, /w1: .*\/etc\/kubernetes\/manifests\/nginx-proxy\.yml/);
+
+  // doctor says which layout it found, and recommends no playbook
+  const d = await cli(MAIN, ['doctor', '-i', lab.inventoryPath]);
+  t.is(d.code, 1, d.stdout + d.stderr);
+  t.regex(d.stdout, /layout: kubespray's \(m1: .*\/etc\/ssl\/etcd\/ssl .*; w1: .*nginx-proxy\.yml .*kubemend does not repair this layout yet/);
+  t.notRegex(d.stdout, /^run: /m);
 
   // nothing changed: etcd's members and certificates, the units, no backup, the worker's containers
   t.is(await etcdMembers(lab), members);
