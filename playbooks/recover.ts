@@ -23,6 +23,7 @@ import { masterKubeletsPhase } from './recover/10-master-kubelets.js';
 import { controllerManagerPhase } from './recover/11-controller-manager.js';
 import { joinTokenPhase } from './recover/12-join-token.js';
 import { verifyPhase } from './recover/17-verify.js';
+import { oldPkiPhase } from './recover/18-old-pki.js';
 import { decision, rebuildsAll } from './recover/common.js';
 import { podsBeforePhase } from './recover/13-pods-before.js';
 import { workersRejoinPhase } from './recover/13-workers-rejoin.js';
@@ -66,5 +67,6 @@ export default definePlaybook<RecoverOptions>({
     joinTokenPhase, //         12  fresh join token
     ...API_HALF, //         13-16  workers, CSRs, SA tokens, pods (API half)
     verifyPhase, //            17  proof of health
+    oldPkiPhase, //            18  replace-ca: the old PKI removed (--purge-old-pki) or where it is said
   ],
 });
