@@ -35,8 +35,7 @@ const decidePhase: ClusterPhase<PruneOptions> = {
   async run(ctx) {
     const rule = ruleOf(ctx.options);
     const now = new Date();
-    const mine = localRuns(stateDirOf(ctx), runIdOf(ctx));
-    const ours = mine.filter((r) => r.cluster === ctx.inventory.cluster);
+    const { runs: ours, others } = localRuns(stateDirOf(ctx), ctx.inventory.cluster, runIdOf(ctx));
     const status = new Map(ours.map((r) => [r.id, r.status]));
     if (ctx.options.where !== 'laptop') {
       const verdicts = new Map<string, Verdict<RunFolder> | Error>();
@@ -57,7 +56,6 @@ const decidePhase: ClusterPhase<PruneOptions> = {
       const v = retention(ours, rule, now, status);
       ctx.shared.set(LAPTOP, v);
       ctx.log(describe(`this machine (${stateDirOf(ctx)})`, v));
-      const others = mine.length - ours.length;
       if (others) ctx.log(`this machine: ${others} run folder${others === 1 ? '' : 's'} of other clusters (or without a journal) left alone`);
     }
   },

@@ -1,7 +1,7 @@
 /** What prune sees: the run folders under /var/backups/kubemend on a host, and this cluster's run folders on this machine. */
 import { existsSync, lstatSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { readJournal } from '../../lib/core/journal.js';
+import { listRuns } from '../../lib/core/runs.js';
 import type { Fact } from '../../lib/core/types.js';
 
 /** Where every run keeps its backups on a host (lib/backup/archive.ts hostBackupDir). */
@@ -39,12 +39,10 @@ export const hostRunFolders: Fact<RunFolder[]> = {
   },
 };
 
-/** One run folder on this machine, with what its journal says. */
+/** One run folder of this cluster on this machine, with how its journal says it ended. */
 export interface LocalRun extends RunFolder {
   dir: string;
-  /** The cluster of its run-start event (undefined: no readable journal). */
-  cluster?: string;
-  /** The status of its last run-end event, or `running` when none (still running, or killed). */
+  /** `done`, `failed`, `interrupted`, or why there is no end (killed, or still running). */
   status: string;
 }
 
@@ -55,26 +53,16 @@ function sizeKb(path: string): number {
   return readdirSync(path).reduce((n, f) => n + sizeKb(join(path, f)), 0);
 }
 
-/** The run folders under `stateDir` (except `exclude`, the run in progress), with cluster and status from their journals. */
-export function localRuns(stateDir: string, exclude?: string): LocalRun[] {
-  if (!existsSync(stateDir)) return [];
-  const out: LocalRun[] = [];
-  for (const id of readdirSync(stateDir).sort()) {
-    const dir = join(stateDir, id);
-    if (id === exclude || !lstatSync(dir).isDirectory()) continue;
-    let cluster: string | undefined;
-    let status = 'running';
-    try {
-      for (const e of readJournal(join(dir, 'journal.jsonl'))) {
-        if (e.kind === 'run-start') cluster = e.cluster;
-        if (e.kind === 'run-end') status = e.status;
-      }
-    } catch {
-      cluster = undefined; // no journal, or one that does not parse: nobody's run to judge
-    }
-    out.push({ id, dir, kb: Math.round(sizeKb(dir)), contents: readdirSync(dir).sort(), ...(cluster !== undefined ? { cluster } : {}), status });
-  }
-  return out;
+/**
+ * The run folders of `cluster` under `stateDir` (from their journals, lib/core/runs.ts), except
+ * `exclude` (the run in progress); `others` counts the folders left out (other clusters', no journal).
+ */
+export function localRuns(stateDir: string, cluster: string, exclude?: string): { runs: LocalRun[]; others: number } {
+  const runs = listRuns(stateDir)
+    .runs.filter((r) => r.cluster === cluster && r.runId !== exclude)
+    .map((r) => ({ id: r.runId, dir: r.dir, kb: Math.round(sizeKb(r.dir)), contents: readdirSync(r.dir).sort(), status: r.status === 'unknown' ? 'no end in its journal: killed, or still running' : r.status }));
+  const all = existsSync(stateDir) ? readdirSync(stateDir, { withFileTypes: true }).filter((d) => d.isDirectory() && d.name !== exclude).length : 0;
+  return { runs, others: all - runs.length };
 }
 
 /** A size for people: `812 KiB`, `3.4 MiB`, `1.2 GiB`. */

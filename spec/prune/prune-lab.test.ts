@@ -35,7 +35,7 @@ test.serial('prune --keep 1: the plan changes nothing; the run removes the older
   t.teardown(() => rmSync(state, { recursive: true, force: true }));
   for (const [id, status] of [...RUNS.map((r) => [r, 'done']), [FAILED, 'failed']] as const) {
     mkdirSync(join(state, id, 'backups'), { recursive: true });
-    writeFileSync(join(state, id, 'journal.jsonl'), [{ kind: 'run-start', seq: 0, runId: id, cluster: 'lab' }, { kind: 'run-end', seq: 1, runId: id, status }].map((e) => JSON.stringify(e)).join('\n') + '\n');
+    writeFileSync(join(state, id, 'journal.jsonl'), [{ kind: 'run-start', seq: 0, ts: '2026-12-01T00:00:00Z', runId: id, playbook: 'recover', inventory: '/i.yaml', cluster: 'lab' }, { kind: 'run-end', seq: 1, runId: id, status }].map((e) => JSON.stringify(e)).join('\n') + '\n');
   }
   const all = [...RUNS, FAILED, 'operator-notes'].sort();
 

@@ -24,7 +24,7 @@ function localRun(state: string, id: string, cluster: string, status?: 'done' | 
   const dir = join(state, id);
   mkdirSync(join(dir, 'backups'), { recursive: true });
   writeFileSync(join(dir, 'backups', 'm1.tar.gz'), 'keys');
-  const events = [{ kind: 'run-start', seq: 0, runId: id, playbook: 'recover', cluster }, ...(status ? [{ kind: 'run-end', seq: 1, runId: id, status }] : [])];
+  const events = [{ kind: 'run-start', seq: 0, ts: '2026-12-01T00:00:00Z', runId: id, playbook: 'recover', inventory: '/i.yaml', cluster }, ...(status ? [{ kind: 'run-end', seq: 1, runId: id, status }] : [])];
   writeFileSync(join(dir, 'journal.jsonl'), events.map((e) => JSON.stringify(e)).join('\n') + '\n');
   return dir;
 }
