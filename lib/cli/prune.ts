@@ -8,6 +8,7 @@ import { type Command, Option } from 'commander';
 import { defaultStateDir } from '../core/journal.js';
 import { planCommand } from './commands/plan.js';
 import { runCommand } from './commands/run.js';
+import { clusterNameOption, inventoryOption } from './commands/inventory.js';
 import type { Deps } from './deps.js';
 
 /** Register the prune command on the program. */
@@ -15,7 +16,8 @@ export function registerPrune(program: Command, getDeps: () => Promise<Deps>, se
   program
     .command('prune')
     .description('backup retention: remove old runs from /var/backups/kubemend on the hosts and their run folders on this machine (plan, confirm, remove)')
-    .requiredOption('-i, --inventory <file>', 'inventory file')
+    .addOption(inventoryOption(true))
+    .addOption(clusterNameOption())
     .option('--keep <n>', 'keep the N newest runs (on each host, and of this cluster on this machine)')
     .option('--older-than <age>', 'remove only runs older than this (30d, 2w, 12h); with --keep, only beyond the N newest')
     .option('--runs <ids>', 'remove these runs (comma-separated run ids)')
