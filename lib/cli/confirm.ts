@@ -21,3 +21,9 @@ export async function confirmCluster(cluster: string, what: string): Promise<voi
   const answer = await whilePrompting(() => input({ message: `${what}: type the cluster name (${cluster}) to go on:` }, { output: process.stderr }));
   if (answer.trim() !== cluster) throw new ExitError(EXIT.usage, `not confirmed: typed ${JSON.stringify(answer.trim())}, cluster is ${cluster}; nothing was changed`);
 }
+
+/** Ask a yes/no question on the terminal (default no); used by phases through the runner's `ask`. */
+export async function askYesNo(question: string): Promise<boolean> {
+  const { confirm } = await import('@inquirer/prompts');
+  return whilePrompting(() => confirm({ message: question, default: false }, { output: process.stderr }));
+}

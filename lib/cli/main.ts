@@ -9,10 +9,12 @@ import { type OptionFlag, optionFlags } from '../core/options.js';
 import { version } from '../core/version.js';
 import { listPlaybooks } from '../../playbooks/index.js';
 import { execCommand } from './commands/exec.js';
+import { completeCommand, registerCompletion } from './completion.js';
 import { registerDoctor } from './doctor.js';
 import { planCommand } from './commands/plan.js';
 import { playbooksCommand } from './commands/playbooks.js';
 import { runCommand } from './commands/run.js';
+import { offerLastRun, runsCommand } from './commands/runs.js';
 import { restoreCommand } from './commands/restore.js';
 import { type Deps, realDeps } from './deps.js';
 import { EXIT, exitFor } from './exit.js';
@@ -109,8 +111,8 @@ export function buildProgram(getDeps: () => Promise<Deps>, setExit: (code: numbe
     });
 
   program
-    .command('resume <run-id>')
-    .description('resume an interrupted or failed run with its playbook, inventory and options')
+    .command('resume [run-id]')
+    .description('resume an interrupted or failed run with its playbook, inventory and options (no id: offers the last unfinished run)')
     .option('--state-dir <dir>', 'where run folders are kept', defaultStateDir())
     .option('-i, --inventory <file>', 'inventory file (default: the one the run used)')
     .option('-y, --yes', 'do not ask for confirmation')
@@ -118,10 +120,19 @@ export function buildProgram(getDeps: () => Promise<Deps>, setExit: (code: numbe
     .addOption(new Option('--log-format <format>', 'terminal output').choices(['text', 'json']).default('text'))
     .option('-v, --verbose', 'print every command as it runs')
     .option('--accept-new-host-keys', 'trust and record host keys not yet in known_hosts')
-    .addHelpText('after', '\nExample:\n  $ kubemend resume 20261129-052000-a1b2 --state-dir /var/lib/kubemend/runs')
-    .action(async (id: string, o: Record<string, any>) => {
-      setExit(await runCommand(await getDeps(), undefined, { inventory: o.inventory, yes: o.yes, concurrency: o.concurrency, stateDir: o.stateDir, logFormat: o.logFormat, verbose: o.verbose, acceptNewHostKeys: o.acceptNewHostKeys, resume: id, selection: {}, rawOptions: {} }));
+    .addHelpText('after', '\nExamples:\n  $ kubemend resume 20261129-052000-a1b2 --state-dir /var/lib/kubemend/runs\n  $ kubemend resume            # offers the last failed or interrupted run (kubemend runs lists them)')
+    .action(async (id: string | undefined, o: Record<string, any>) => {
+      const runId = id ?? (await offerLastRun({ stateDir: o.stateDir, defaultStateDir: defaultStateDir(), yes: o.yes }));
+      setExit(await runCommand(await getDeps(), undefined, { inventory: o.inventory, yes: o.yes, concurrency: o.concurrency, stateDir: o.stateDir, logFormat: o.logFormat, verbose: o.verbose, acceptNewHostKeys: o.acceptNewHostKeys, resume: runId, selection: {}, rawOptions: {} }));
     });
+
+  program
+    .command('runs')
+    .description('list the runs kept in the state folder: id, start, playbook, result, whether resume continues it')
+    .option('--state-dir <dir>', 'where run folders are kept', defaultStateDir())
+    .option('--json', 'print them as JSON')
+    .addHelpText('after', '\nExamples:\n  $ kubemend runs\n  $ kubemend runs --state-dir /var/lib/kubemend/runs --json')
+    .action((o: Record<string, any>) => setExit(runsCommand({ stateDir: o.stateDir, defaultStateDir: defaultStateDir(), json: o.json })));
 
   program
     .command('exec')
@@ -157,6 +168,7 @@ export function buildProgram(getDeps: () => Promise<Deps>, setExit: (code: numbe
     });
 
   registerDoctor(program, getDeps, setExit);
+  registerCompletion(program, setExit);
 
   program
     .command('help [command]')
@@ -176,6 +188,8 @@ export async function main(argv: string[], getDeps: () => Promise<Deps> = realDe
   guardPipes();
   let code: number = EXIT.ok;
   const program = buildProgram(getDeps, (c) => (code = c));
+  // the shells' completion scripts ask here (`kubemend __complete WORDS...`): candidates, one a line
+  if (argv[0] === '__complete') return completeCommand(program, argv.slice(1), getDeps);
   try {
     await program.parseAsync(argv, { from: 'user' });
     return code;

@@ -102,7 +102,7 @@ export function hostContext<O>(state: RunState, phase: string, host: Host): Host
       sudo: opts.sudo,
       signal: state.abort,
     });
-    const quiet = state.secretCaptures > 0;
+    const quiet = state.secretCaptures > 0 || opts.secretOutput === true;
     state.emit({
       kind: 'command', phase, host: h, step, command: display, exitCode: r.exitCode, durationMs: r.durationMs,
       dryRun: state.executor.dryRun,

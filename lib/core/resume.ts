@@ -19,6 +19,13 @@ export interface ResumeInfo {
   lastStatus: 'done' | 'failed' | 'interrupted' | 'unknown';
 }
 
+/** How a journal's last attempt ended: the status of a run-end after the last run-start, else 'unknown' (the process died, or still runs). */
+export function lastStatusOf(events: readonly StampedEvent[]): ResumeInfo['lastStatus'] {
+  const lastEnd = events.filter((e) => e.kind === 'run-end').at(-1);
+  const lastStart = events.filter((e) => e.kind === 'run-start').at(-1);
+  return lastEnd?.kind === 'run-end' && lastStart && lastEnd.seq > lastStart.seq ? lastEnd.status : 'unknown';
+}
+
 /** Read a run's journal for resuming; UsageError when the run does not exist or never started. */
 export function loadResume(stateDir: string, runId: string): ResumeInfo {
   const dir = runDir(stateDir, runId);
@@ -30,10 +37,7 @@ export function loadResume(stateDir: string, runId: string): ResumeInfo {
   }
   const start = events.find((e) => e.kind === 'run-start' && !e.dryRun);
   if (!start || start.kind !== 'run-start') throw new UsageError(`resume ${runId}: the journal has no run-start event`);
-  const ends = events.filter((e) => e.kind === 'run-end');
-  const lastEnd = ends.at(-1);
-  const lastStart = events.filter((e) => e.kind === 'run-start').at(-1)!;
-  const lastStatus = lastEnd && lastEnd.seq > lastStart.seq && lastEnd.kind === 'run-end' ? lastEnd.status : 'unknown';
+  const lastStatus = lastStatusOf(events);
   return {
     runId,
     dir,

@@ -46,6 +46,8 @@ export interface RunParams<O = unknown> {
   firstSeq?: number;
   /** A real run of a read-only playbook without a plan first: every mutating step fails unsent. */
   refuseMutating?: boolean;
+  /** Ask the operator a yes/no question mid-run (a terminal is there); phases find it as `ask` in `ctx.shared.get('run')`. */
+  ask?: (question: string) => Promise<boolean>;
 }
 
 /** How a run ended. */
@@ -100,7 +102,7 @@ export async function runPlaybook<O>(p: RunParams<O>): Promise<RunResult> {
     captures: new Map(),
     facts: new Map(),
     secretCaptures: 0,
-    shared: new Map<string, unknown>([['run', { id: runId, dir: p.runDir, stateDir: p.stateDir }]]),
+    shared: new Map<string, unknown>([['run', { id: runId, dir: p.runDir, stateDir: p.stateDir, ask: p.ask }]]),
   };
   const failures: Failure[] = [];
   const selected = selectPhases(p.playbook.phases.map((ph) => ph.id), selection);

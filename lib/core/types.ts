@@ -46,6 +46,8 @@ export interface CommandOptions {
   sudo?: boolean;
   /** What this command does, for error messages (default: the command's first words). */
   what?: string;
+  /** Its output may hold secrets (bytes of etcd's data): never journaled, logged or put in an error. */
+  secretOutput?: boolean;
 }
 
 /** A read-only probe: a command whose output is parsed into a typed value. Runs in dry runs too. */

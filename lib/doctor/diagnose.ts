@@ -19,6 +19,16 @@ function kubeletCreds(h: HostFacts) {
   return h.files.filter((f) => (f.path === KUBELET_CLIENT || f.path === KUBELET_CONF) && f.chain !== 'absent');
 }
 
+/** Where recover would take the cluster's ClusterConfiguration from (its step 0's order), in words; undefined when nowhere. */
+export function configSource(f: ClusterFacts): string | undefined {
+  const head = "recover's ClusterConfiguration:";
+  if (f.kubeadmConfig) return `${head} the inventory's kubeadmConfig ${f.kubeadmConfig}`;
+  if (f.api === 'ok') return `${head} the newest kubemend backup of this cluster, else kube-system/kubeadm-config from the API`;
+  const d = (f.etcdData ?? []).find((x) => x.dbBytes !== undefined);
+  if (d) return `${head} the newest kubemend backup of this cluster, else etcd data on ${d.host} (${(d.dbBytes! / 1048576).toFixed(1)} MiB): ${d.reader}`;
+  return undefined;
+}
+
 /** Diagnose a cluster from its facts; never reads anything itself. */
 export function diagnose(f: ClusterFacts): Diagnosis {
   const findings: Finding[] = [];
@@ -97,7 +107,11 @@ export function diagnose(f: ClusterFacts): Diagnosis {
   if (f.etcd && f.etcd.unhealthy.length) problem(`etcd members unhealthy: ${f.etcd.unhealthy.join(', ')}`);
   if (!f.etcd && masters.length && !noPki.length) problem('etcd health could not be read');
 
-  if (recover) recs.push({ playbook: 'recover', command: 'kubemend run recover -i INVENTORY' });
+  if (recover) {
+    recs.push({ playbook: 'recover', command: 'kubemend run recover -i INVENTORY' });
+    const src = configSource(f);
+    findings.push({ severity: src ? 'info' : 'problem', message: src ?? "recover has no ClusterConfiguration: no kubeadmConfig in the inventory, the API does not answer and no master has etcd data; give `kubeadmConfig: FILE` (or keep this state dir's kubemend backup of the cluster)" });
+  }
   else {
     if (rejoin.length) recs.push({ playbook: 'rejoin-workers', limit: rejoin, command: `kubemend run rejoin-workers -i INVENTORY --limit ${rejoin.join(',')}` });
     const expWorkers = [...workerExpired].filter((w) => !rejoin.includes(w)).sort();

@@ -6,7 +6,8 @@ import { CA_CRT, type EtcdHealth, chainsTo, etcdHealth, pkiState } from '../fact
 import { kubeFor, closeKube } from '../kube/session.js';
 import { nodeReady } from '../kube/node-ready.js';
 import { certExpiries } from './expiry.js';
-import type { CertFile, HostFacts } from './types.js';
+import { probeEtcdData, throwawayBlocker } from '../etcd-data/remote.js';
+import type { CertFile, EtcdDataFacts, HostFacts } from './types.js';
 
 /** What the gathering playbook fills in. */
 export interface Collected {
@@ -14,6 +15,7 @@ export interface Collected {
   caPems: Map<string, string>;
   etcd: EtcdHealth | null;
   api: 'ok' | 'unreachable';
+  etcdData?: EtcdDataFacts[];
 }
 
 const CA_SCRIPT = 'f=/etc/kubernetes/pki/ca.crt; [ -f "$f" ] || exit 0; openssl x509 -noout -fingerprint -sha256 -in "$f"; cat "$f"';
@@ -54,6 +56,13 @@ export function gatherPlaybook(c: Collected): Playbook {
         async run(h) {
           const e = await h.fact(etcdHealth);
           c.etcd = e.healthy.length + e.unhealthy.length ? e : null;
+        } },
+      { id: 'doctor/etcd-data', title: 'etcd data on the masters (a source of the ClusterConfiguration for recover)', hosts: masters, strategy: { kind: 'parallel', maxFailures: '100%' },
+        async run(h) {
+          const p = await probeEtcdData(h);
+          const why = throwawayBlocker(p);
+          const reader = p.dbBytes === undefined ? undefined : why ? `offline reader (no throwaway etcd: ${why})` : `throwaway etcd from ${p.image} on a copy`;
+          (c.etcdData ??= []).push({ host: h.host.name, ...(p.dbBytes !== undefined ? { dbBytes: p.dbBytes } : {}), ...(reader ? { reader } : {}) });
         } },
       { id: 'doctor/api', title: 'Node states from the API', scope: 'cluster',
         async run(ctx) {

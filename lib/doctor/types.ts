@@ -34,6 +34,19 @@ export interface ClusterFacts {
   api: 'ok' | 'unreachable';
   /** When the facts were read (ISO), for days left. */
   now: string;
+  /** The inventory's kubeadmConfig file, when it has one (recover's first source of the ClusterConfiguration). */
+  kubeadmConfig?: string;
+  /** Per master: its etcd data and how recover could read the ClusterConfiguration from it (issue 20). */
+  etcdData?: EtcdDataFacts[];
+}
+
+/** A master's etcd data as a source of the cluster's configuration. */
+export interface EtcdDataFacts {
+  host: string;
+  /** Size of member/snap/db, or undefined when there is none. */
+  dbBytes?: number;
+  /** `throwaway etcd from IMAGE`, or `offline reader (why no throwaway etcd)`. */
+  reader?: string;
 }
 
 /** One problem found, in words. */

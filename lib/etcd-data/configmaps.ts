@@ -5,6 +5,7 @@
  */
 import { parseDocument } from 'yaml';
 import { decodeConfigMap, type StoredConfigMap } from './decode.js';
+import type { Decrypt } from './encryption.js';
 
 /** etcd key of kube-system/kubeadm-config. */
 export const KUBEADM_CONFIG_KEY = '/registry/configmaps/kube-system/kubeadm-config';
@@ -30,15 +31,15 @@ function expect(cm: StoredConfigMap, name: string, key: string): StoredConfigMap
 }
 
 /** Make the --config text from the stored values of kubeadm-config and (optionally) kubelet-config. */
-export function configFromValues(kubeadm: { value: Buffer; modRevision: number }, kubelet?: { value: Buffer; modRevision: number }): ConfigFromEtcd {
-  const kcm = expect(decodeConfigMap(KUBEADM_CONFIG_KEY, kubeadm.value), 'kubeadm-config', KUBEADM_CONFIG_KEY);
+export function configFromValues(kubeadm: { value: Buffer; modRevision: number }, kubelet?: { value: Buffer; modRevision: number }, decrypt?: Decrypt): ConfigFromEtcd {
+  const kcm = expect(decodeConfigMap(KUBEADM_CONFIG_KEY, kubeadm.value, decrypt), 'kubeadm-config', KUBEADM_CONFIG_KEY);
   const cc = kcm.data.ClusterConfiguration;
   if (!cc) throw new Error(`${KUBEADM_CONFIG_KEY}: the ConfigMap has no ClusterConfiguration key (keys: ${Object.keys(kcm.data).join(', ') || 'none'})`);
   const kind = (parseDocument(cc).toJS() as { kind?: string } | null)?.kind;
   if (kind !== 'ClusterConfiguration') throw new Error(`${KUBEADM_CONFIG_KEY}: data.ClusterConfiguration is not kind ClusterConfiguration (${kind ?? 'no kind'})`);
   const out: ConfigFromEtcd = { text: cc.trimEnd() + '\n', clusterConfiguration: cc, revisions: { kubeadmConfig: kubeadm.modRevision }, encodings: [kcm.encoding] };
   if (kubelet) {
-    const lcm = expect(decodeConfigMap(KUBELET_CONFIG_KEY, kubelet.value), 'kubelet-config', KUBELET_CONFIG_KEY);
+    const lcm = expect(decodeConfigMap(KUBELET_CONFIG_KEY, kubelet.value, decrypt), 'kubelet-config', KUBELET_CONFIG_KEY);
     const kc = lcm.data.kubelet;
     if (!kc) throw new Error(`${KUBELET_CONFIG_KEY}: the ConfigMap has no "kubelet" key (keys: ${Object.keys(lcm.data).join(', ') || 'none'})`);
     out.kubeletConfiguration = kc;

@@ -5,6 +5,7 @@
  * rest (apiserver/pkg/storage/value: `k8s:enc:<provider>:v1:<key name>:`), never guessed at.
  */
 import { BinaryReader, WireType } from '@bufbuild/protobuf/wire';
+import type { Decrypt } from './encryption.js';
 
 /** A ConfigMap's identity and data, whichever way it was stored. */
 export interface StoredConfigMap {
@@ -19,7 +20,7 @@ export interface StoredConfigMap {
 export class EncryptedValueError extends Error {
   constructor(readonly etcdKey: string, readonly provider: string, readonly keyName: string) {
     super(`${etcdKey} is encrypted at rest (provider ${provider}${keyName ? `, key "${keyName}"` : ''}): kubemend does not guess keys. ` +
-      'Give the cluster\'s ClusterConfiguration as a file (`kubeadmConfig:` in the inventory), or restore the apiserver\'s EncryptionConfiguration and let the API answer');
+      'Give the apiserver\'s EncryptionConfiguration (--encryption-config FILE: aescbc and aesgcm keys are read), or the cluster\'s ClusterConfiguration as a file (`kubeadmConfig:` in the inventory)');
     this.name = 'EncryptedValueError';
   }
 }
@@ -86,9 +87,13 @@ function decodeConfigMapProto(b: Uint8Array): { name: string; namespace: string;
   return out;
 }
 
-/** Decode the stored value of the ConfigMap at `etcdKey`; throws EncryptedValueError for an encrypted one. */
-export function decodeConfigMap(etcdKey: string, v: Buffer): StoredConfigMap {
+/**
+ * Decode the stored value of the ConfigMap at `etcdKey`. An encrypted one is decrypted with
+ * `decrypt` (from the operator's EncryptionConfiguration) when given, else EncryptedValueError.
+ */
+export function decodeConfigMap(etcdKey: string, v: Buffer, decrypt?: Decrypt): StoredConfigMap {
   const kind = valueKind(v);
+  if (kind === 'encrypted' && decrypt) return decodeConfigMap(etcdKey, decrypt(etcdKey, v));
   if (kind === 'encrypted') {
     const parts = v.subarray(0, 256).toString('latin1').split(':');
     // k8s:enc:<provider>:v1:<key name>:<ciphertext>  (kms v2: k8s:enc:kms:v2:<provider name>:)

@@ -21,6 +21,7 @@ export const recoverOptions = z.object({
   maxFailures: countOrPercent.default(0).describe('workers that may fail before the run stops (number or %)'),
   waitSeconds: z.number().int().min(10).default(300).describe('how long to wait for etcd, the apiserver and nodes at each step'),
   backupPassphraseFile: backupPassphraseOption,
+  encryptionConfig: z.string().optional().describe("the apiserver's EncryptionConfiguration file, to read ConfigMaps encrypted at rest when step 0 reads etcd's data (aescbc, aesgcm keys)"),
 });
 
 /** Validated recover options. */

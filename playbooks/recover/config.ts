@@ -17,7 +17,8 @@ export function clusterDocs(text: string, source: string): { apiVersion: string;
     const o = d.toJS() as { kind?: string; apiVersion?: string } | null;
     if (!o || !o.kind || !KEPT.has(o.kind)) continue;
     if (o.kind === 'ClusterConfiguration') apiVersion = String(o.apiVersion ?? '');
-    kept.push(d.toString().trimEnd() + '\n');
+    // a document after the first prints its own `---` marker: dropped, the join puts one back
+    kept.push(d.toString().replace(/^---[ \t]*\n/, '').trimEnd() + '\n');
   }
   if (!apiVersion) throw new Error(`${source}: no kind ClusterConfiguration in it`);
   if (!/^kubeadm\.k8s\.io\/v1beta[34]$/.test(apiVersion)) throw new Error(`${source}: ClusterConfiguration ${apiVersion} is not v1beta3/v1beta4`);
@@ -82,4 +83,43 @@ export function endpointOf(yaml: string): string | undefined {
     if (o?.kind === 'ClusterConfiguration' && o.controlPlaneEndpoint) return String(o.controlPlaneEndpoint);
   }
   return undefined;
+}
+
+/** Each component's extraArgs as name -> values, from v1beta3 (a map) or v1beta4 (a list of {name, value}). */
+export function extraArgsOf(v: unknown): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  if (Array.isArray(v)) {
+    for (const a of v as Array<{ name?: unknown; value?: unknown }>) (out[String(a?.name)] ??= []).push(String(a?.value ?? ''));
+  } else if (v && typeof v === 'object') {
+    for (const [k, x] of Object.entries(v)) out[k] = [String(x)];
+  }
+  return out;
+}
+
+/** Flatten a ClusterConfiguration to `path: value` lines, extraArgs normalized across v1beta3/v1beta4. */
+function flatten(o: unknown, path: string, out: Map<string, string>): void {
+  if (path.endsWith('.extraArgs') || path === 'extraArgs') {
+    for (const [k, vs] of Object.entries(extraArgsOf(o))) out.set(`${path}.${k}`, vs.join(','));
+    return;
+  }
+  if (o && typeof o === 'object' && !Array.isArray(o)) {
+    for (const [k, v] of Object.entries(o)) if (k !== 'apiVersion') flatten(v, path ? `${path}.${k}` : k, out);
+  } else out.set(path, JSON.stringify(o));
+}
+
+/** The ClusterConfiguration of a config text as flat `path -> value` (extraArgs as maps in both API versions). */
+export function flatClusterConfiguration(text: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const d of parseAllDocuments(text)) {
+    const o = d.toJS() as { kind?: string } | null;
+    if (o?.kind === 'ClusterConfiguration') flatten(o, '', out);
+  }
+  return out;
+}
+
+/** The differences of ClusterConfiguration `now` from `before` (`path: before -> now`), in path order. */
+export function configDifferences(before: string, now: string): string[] {
+  const [a, b] = [flatClusterConfiguration(before), flatClusterConfiguration(now)];
+  const keys = [...new Set([...a.keys(), ...b.keys()])].sort();
+  return keys.filter((k) => a.get(k) !== b.get(k)).map((k) => `${k}: ${a.get(k) ?? '(absent)'} -> ${b.get(k) ?? '(absent)'}`);
 }

@@ -16,13 +16,32 @@ import type { Playbook } from '../../lib/core/types.js';
 import { restorePlaybook } from '../../lib/backup/restore.js';
 import { MASTER_CA_FILES } from '../../lib/facts/paths.js';
 import { listPlaybooks } from '../../playbooks/index.js';
+import { quoteArgv } from '../../lib/core/quote.js';
+import { ETCD_DATA, PROBE } from '../../lib/etcd-data/remote.js';
+import { KUBEADM_CONFIG_KEY, KUBELET_CONFIG_KEY } from '../../lib/etcd-data/configmaps.js';
+import { startEtcd } from '../etcd-data/real-etcd.js';
+import { KUBELET_CONFIGURATION, clusterConfigurationText, jsonConfigMap } from '../etcd-data/proto-fixture.js';
 import { FakeTransport, type FakeRule, fakeInventory } from '../helpers/fake-transport.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const ETCD = '/var/lib/etcd';
 
-/** Planned commands that may name /var/lib/etcd because they only read it (none today: add with care). */
-const READ_ONLY: readonly RegExp[] = [/^(du|ls|stat|test|df)\s[^;|&><]*\/var\/lib\/etcd/];
+/**
+ * Planned commands that may name /var/lib/etcd because they only read it (add with care): plain
+ * reads, and recover step 0's reads of etcd's data (issue 20): the probe (stat, du, df, pgrep, ctr
+ * images ls), a range of member/snap/db through dd | base64, the pull of member/snap/db.
+ */
+const READ_ONLY: readonly RegExp[] = [
+  /^(du|ls|stat|test|df)\s[^;|&><]*\/var\/lib\/etcd/,
+  new RegExp(`^${escape(quoteArgv(['sh', '-c', PROBE, 'sh', ETCD_DATA]).display)}$`),
+  /^sh -c 'dd if="\$1" iflag=skip_bytes,count_bytes skip="\$2" count="\$3" bs=64K status=none \| base64 -w 0' sh \/var\/lib\/etcd\/member\/snap\/db \d+ \d+$/,
+  /^(download )?\/var\/lib\/etcd\/member\/snap\/db$/,
+];
+
+/** A string as a literal inside a RegExp. */
+function escape(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
 
 /** A command (or script text) that removes, moves or truncates `/`, `/var` or `/var/lib` themselves (and with them /var/lib/etcd). */
 const ANCESTOR_WIPE = /\b(rm|mv|rmdir|shred)\b[^;|&\n]*\s['"]?(\/|\/var|\/var\/lib)\/?(\*)?['"]?(\s|$|;)/;
@@ -53,9 +72,14 @@ interface Scenario {
   name: string;
   rules: FakeRule[];
   options?: Record<string, unknown>;
+  /** No kubeadmConfig in the inventory: step 0 reads etcd's data. */
+  noConfig?: boolean;
+  masters?: number;
 }
 
 const scenarios: Scenario[] = [
+  // issue 20: no kubeadmConfig, the API down, only m1's etcd data holds the config (a db made by the real etcd)
+  { name: 'config only in etcd data', rules: healthy, noConfig: true, masters: 1 },
   { name: 'no PKI anywhere', rules: healthy },
   { name: 'replace CA', rules: m1Whole, options: { replaceCa: true } },
   { name: 'm1 whole, others lost', rules: m1Whole },
@@ -65,7 +89,8 @@ const scenarios: Scenario[] = [
 async function plannedSteps(pb: Playbook, s: Scenario): Promise<{ steps: string[]; phases: string[] }> {
   const fake = new FakeTransport([...s.rules]);
   fake.files.set('m1:/etc/kubernetes/pki/ca.crt', Buffer.from('-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n'));
-  const inv = { ...fakeInventory(3, 3), kubeadmConfig: join(ROOT, 'inventory/kubeadm-config.yaml') };
+  if (s.noConfig) serveEtcdData(fake, await etcdDb());
+  const inv = { ...fakeInventory(s.masters ?? 3, 3), ...(s.noConfig ? {} : { kubeadmConfig: join(ROOT, 'inventory/kubeadm-config.yaml') }) };
   const raw = Object.fromEntries(Object.entries({ ...s.options, fromRun: RESTORED_FROM }).filter(([k]) => pb.options?.shape[k] !== undefined));
   const steps: string[] = [];
   const { plan, result } = await buildPlan({
@@ -75,6 +100,35 @@ async function plannedSteps(pb: Playbook, s: Scenario): Promise<{ steps: string[
   if (result.exitCode !== 0) throw new Error(`dry run of ${pb.name} (${s.name}) failed: ${JSON.stringify(result.failures)}`);
   for (const c of fake.calls) steps.push(c.command); // what reached the fake host too (reads, downloads)
   return { steps, phases: plan.phases.filter((p) => !p.skipped).map((p) => p.id) };
+}
+
+/** m1's etcd data: a db written by the real etcd, member m1 at 10.0.1.1, the two ConfigMaps in it (made once). */
+let db: Promise<Buffer> | undefined;
+function etcdDb(): Promise<Buffer> {
+  db ??= (async () => {
+    const etcd = await startEtcd('m1', 'https://10.0.1.1:2380');
+    try {
+      await etcd.put(KUBEADM_CONFIG_KEY, jsonConfigMap('kube-system', 'kubeadm-config', { ClusterConfiguration: clusterConfigurationText('v1beta4', '10.0.1.1:6443') }));
+      await etcd.put(KUBELET_CONFIG_KEY, jsonConfigMap('kube-system', 'kubelet-config', { kubelet: KUBELET_CONFIGURATION }));
+      await etcd.stop();
+      return readFileSync(join(etcd.dataDir, 'member/snap/db'));
+    } finally {
+      await etcd.stop();
+      etcd.remove();
+    }
+  })();
+  return db;
+}
+
+/** The fake m1 answers step 0's reads of its etcd data: the probe, dd ranges, the pull; the API is down. */
+function serveEtcdData(fake: FakeTransport, b: Buffer): void {
+  fake.on(/get configmap kubeadm-config/, { exitCode: 1, stderr: 'The connection to the server 10.0.1.1:6443 was refused' });
+  fake.on(/pgrep -x etcd/, { stdout: `db ${b.length}\nneed 100\nfree 9000000\netcd \nctr yes\nimage registry.k8s.io/etcd:3.5.16-0\n` }, 'm1');
+  fake.on(/^sh -c 'dd if=/, (_h, cmd) => {
+    const [off, len] = cmd.trim().split(/\s+/).slice(-2).map(Number);
+    return { stdout: b.subarray(off, off + len).toString('base64') };
+  }, 'm1');
+  fake.files.set('m1:/var/lib/etcd/member/snap/db', b);
 }
 
 const RESTORED_FROM = '20261129-000000-abcd';
@@ -91,21 +145,25 @@ test('the check itself: rm -rf /var/lib/etcd, a move of it, a write into it and 
   t.falsy(etcdDanger(`rm -rf /var/lib/kubelet/pki`));
   t.falsy(etcdDanger(`mv /etc/kubernetes /var/backups/kubemend/x/etc/kubernetes`));
   t.falsy(etcdDanger(`du -sh /var/lib/etcd`));
+  t.truthy(etcdDanger(`sh -c 'dd if="$1" of=/dev/null' sh /var/lib/etcd/member/snap/db 0 4096`), 'only the exact range read is listed');
 });
 
 for (const pb of playbooks) {
   test(`${pb.name}: no planned command or upload touches /var/lib/etcd, in every scenario`, async (t) => {
     const seen = new Set<string>();
+    let etcdReads = 0;
     for (const s of scenarios) {
       const { steps, phases } = await plannedSteps(pb, s);
       phases.forEach((p) => seen.add(p));
       for (const c of steps) {
+        if (pb.name === 'recover' && s.noConfig && /snap\/db/.test(c)) etcdReads++;
         const why = etcdDanger(c);
         t.is(why, undefined, `${pb.name} (${s.name}) plans: ${c.slice(0, 400)}: ${why}`);
       }
     }
     t.true(seen.size > 0, `${pb.name} planned no phase at all`);
     if (pb.name === 'recover') for (const p of ['masters/clean', 'etcd/start', 'rebuild-one/master', 'workers/rejoin']) t.true(seen.has(p), `recover's ${p} was planned in some scenario`);
+    if (pb.name === 'recover') t.true(etcdReads > 0, 'the etcd-data scenario read m1\'s data');
   });
 }
 

@@ -118,3 +118,14 @@ test('hosts that could not be read: named, and the state is unknown unless what 
   t.is(diagnose(cluster(wiped, { api: 'unreachable', etcd: null })).state, 'pki-wipe', 'a fault seen on the readable hosts keeps its name');
   t.is(diagnose(cluster(healthyHosts())).unreachable, undefined);
 });
+
+test("recover's config source, in step 0's order: inventory file, API, etcd data (throwaway or offline); none is a problem", (t) => {
+  const wiped = () => [master('m1', null), master('m2', null), master('m3', null), worker('w1', OLD, true)];
+  const down = { api: 'unreachable' as const, etcd: null };
+  t.regex(text(cluster(wiped(), { ...down, kubeadmConfig: '/inv/kubeadm.yaml' })), /recover's ClusterConfiguration: the inventory's kubeadmConfig \/inv\/kubeadm.yaml/);
+  const etcdData = [{ host: 'm1', dbBytes: 3 * 1048576, reader: 'throwaway etcd from registry.k8s.io/etcd:3.5.16-0 on a copy' }, { host: 'm2' }];
+  t.regex(text(cluster(wiped(), { ...down, etcdData })), /else etcd data on m1 \(3\.0 MiB\): throwaway etcd from registry\.k8s\.io\/etcd:3\.5\.16-0/);
+  const none = diagnose(cluster(wiped(), { ...down, etcdData: [{ host: 'm1' }] }));
+  t.true(none.findings.some((f) => f.severity === 'problem' && /recover has no ClusterConfiguration/.test(f.message)));
+  t.notRegex(text(cluster(healthyHosts())), /recover's ClusterConfiguration/, 'said only when recover is recommended');
+});

@@ -39,8 +39,8 @@ export interface RealEtcd {
   remove(): void;
 }
 
-/** Start etcd; throws naming the binary when it is missing (CI installs etcd-server). */
-export async function startEtcd(name = 'm1'): Promise<RealEtcd> {
+/** Start etcd (`advertisePeer`: the peer URL its member record gets, e.g. a lab master's); throws when it does not start. */
+export async function startEtcd(name = 'm1', advertisePeer?: string): Promise<RealEtcd> {
   const dataDir = mkdtempSync('/tmp/kubemend-etcd-data-');
   const [cp, pp] = [await freePort(), await freePort()];
   const client = `http://127.0.0.1:${cp}`;
@@ -48,8 +48,8 @@ export async function startEtcd(name = 'm1'): Promise<RealEtcd> {
   const p: ChildProcess = spawn('/usr/bin/etcd', [
     '--name', name, '--data-dir', join(dataDir, 'etcd'),
     '--listen-client-urls', client, '--advertise-client-urls', client,
-    '--listen-peer-urls', peer, '--initial-advertise-peer-urls', peer,
-    '--initial-cluster', `${name}=${peer}`, '--log-level', 'error',
+    '--listen-peer-urls', peer, '--initial-advertise-peer-urls', advertisePeer ?? peer,
+    '--initial-cluster', `${name}=${advertisePeer ?? peer}`, '--log-level', 'error',
   ], { stdio: ['ignore', 'ignore', 'pipe'] });
   let err = '';
   p.stderr?.on('data', (d) => { err += d; });

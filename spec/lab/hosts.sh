@@ -5,8 +5,9 @@
 #   * its own mount namespace: overlay on /etc and /var (upper folders per host under DIR/hosts/NAME),
 #     per-host /root and /home, tmpfs /run, /tmp, /dev/shm, /opt (with the checkout read-only at
 #     /opt/kubemend) and spec/lab/bin read-only on /usr/local/bin; /usr/bin without etcdctl
-#     (a read-only overlay whose upper layer whites it out; the machine's /usr/bin stays reachable
-#     at /opt/lab/machine-usr-bin for the simulated etcd image, spec/lab/sim/cri/images.ts).
+#     (a read-only overlay whose upper layer whites it out, as a kubeadm host has none); the
+#     machine's /usr, bound non-recursively at /opt/lab/machine-usr, is where the lab's etcd image
+#     (ctr run, crictl exec) takes etcd and etcdctl.
 # Nothing outside DIR is written on the real filesystem; nothing is sent outside 10.ID.0.0/16.
 #
 # usage (normally through scripts/lab; needs root):
@@ -323,7 +324,7 @@ $d/home /home none bind 0 0
 kmlab-opt-$h /opt tmpfs mode=0755,size=1m 0 0
 $LAB_REPO /opt/kubemend none bind,ro,X-mount.mkdir 0 0
 $LAB_REPO/spec/lab/bin /usr/local/bin none bind,ro 0 0
-/usr/bin /opt/lab/machine-usr-bin none bind,ro,X-mount.mkdir 0 0
+/usr /opt/lab/machine-usr none bind,ro,X-mount.mkdir 0 0
 kmlab-usrbin-$h /usr/bin overlay ro,lowerdir=$d/usr-bin.wh:/usr/bin 0 0
 kmlab-run-$h /run tmpfs mode=0755,size=64m 0 0
 kmlab-tmp-$h /tmp tmpfs mode=1777,size=256m 0 0

@@ -13,7 +13,7 @@ import { type RunParams, runPlaybook } from '../../core/runner.js';
 import { newRunId } from '../../core/runid.js';
 import { writePrivate } from '../../core/private-file.js';
 import type { Deps } from '../deps.js';
-import { canPrompt, confirmCluster, requirePrompt } from '../confirm.js';
+import { askYesNo, canPrompt, confirmCluster, requirePrompt } from '../confirm.js';
 import { checkLimit, checkWritableDir, readPlanFile } from '../checks.js';
 import { EXIT } from '../exit.js';
 import { onInterrupt } from '../interrupt.js';
@@ -125,7 +125,7 @@ export async function runCommand(deps: Deps, name: string | undefined, a: RunArg
     const live = args.logFormat === 'text' && liveCapable() ? startLive({ stream: process.stderr, phaseIds: p.playbook.phases.map((ph) => ph.id) }) : undefined;
     let result;
     try {
-      result = await runPlaybook({ ...common, dryRun: false, refuseMutating: p.playbook.readOnly, runId, runDir: dir, sinks: [journal.sink, log.sink, render, recap.sink, ...(live ? [live.sink] : [])], firstSeq: resume?.nextSeq });
+      result = await runPlaybook({ ...common, dryRun: false, refuseMutating: p.playbook.readOnly, runId, runDir: dir, ...(canPrompt() ? { ask: askYesNo } : {}), sinks: [journal.sink, log.sink, render, recap.sink, ...(live ? [live.sink] : [])], firstSeq: resume?.nextSeq });
     } finally {
       live?.stop();
       journal.close();

@@ -1,9 +1,9 @@
 /**
  * `scripts/lab break SCENARIO [--dir DIR] [--hosts a,b]`: breaks a lab cluster the way real
- * clusters break, over real ssh. Scenarios: pki-wipe, pki-wipe-one, expired, worker-pki,
- * ca-compromised. Each records what it did in DIR/broken.json.
+ * clusters break, over real ssh. Scenarios: pki-wipe, pki-wipe-no-config, pki-wipe-one, expired,
+ * worker-pki, ca-compromised. Each records what it did in DIR/broken.json.
  */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { hostOf, parseArgs, readLab, type Host, type LabDir } from './labdir.js';
@@ -40,6 +40,15 @@ async function dropKubeletCreds(lab: LabDir, w: Host): Promise<void> {
   await sshScript(lab, w, 'worker-pki', 'rm -rf /var/lib/kubelet/pki /etc/kubernetes/kubelet.conf\nsystemctl restart kubelet || true\n');
 }
 
+/**
+ * The inventory's `kubeadmConfig:` line removed (DIR/kubeadm-config.yaml stays, for the by-hand
+ * script): the operator has no config file, only the cluster's etcd data holds it.
+ */
+function dropInventoryConfig(lab: LabDir): void {
+  const inv = join(lab.dir, 'inventory.yaml');
+  writeFileSync(inv, readFileSync(inv, 'utf8').replace(/^kubeadmConfig:.*\n/m, ''));
+}
+
 /** Runs one scenario; returns the hosts it touched. */
 export async function breakLab(lab: LabDir, scenario: string, hostsArg?: string): Promise<string[]> {
   const pick = (dflt: Host[]) => (hostsArg ? hostsArg.split(',').map((n) => hostOf(lab, n)) : dflt);
@@ -49,6 +58,11 @@ export async function breakLab(lab: LabDir, scenario: string, hostsArg?: string)
     case 'pki-wipe':
       hosts = pick(lab.masters);
       await Promise.all(hosts.map((m) => wipe(lab, m)));
+      break;
+    case 'pki-wipe-no-config':
+      hosts = pick(lab.masters);
+      await Promise.all(hosts.map((m) => wipe(lab, m)));
+      dropInventoryConfig(lab);
       break;
     case 'pki-wipe-one':
       hosts = pick([lab.masters[1] ?? lab.masters[0]]);
@@ -68,7 +82,7 @@ export async function breakLab(lab: LabDir, scenario: string, hostsArg?: string)
       hosts = [];
       break;
     default:
-      throw new Error(`unknown scenario '${scenario}' (pki-wipe, pki-wipe-one, expired, worker-pki, ca-compromised)`);
+      throw new Error(`unknown scenario '${scenario}' (pki-wipe, pki-wipe-no-config, pki-wipe-one, expired, worker-pki, ca-compromised)`);
   }
   const record = { scenario, at: new Date().toISOString(), hosts: hosts.map((h) => h.name), casBefore: before };
   writeFileSync(join(lab.dir, 'broken.json'), JSON.stringify(record, null, 2) + '\n');
@@ -79,7 +93,7 @@ export async function breakLab(lab: LabDir, scenario: string, hostsArg?: string)
 async function main(): Promise<void> {
   const { flags, rest } = parseArgs(process.argv.slice(2), []);
   const scenario = rest[0];
-  if (!scenario) throw new Error('usage: scripts/lab break pki-wipe|pki-wipe-one|expired|worker-pki|ca-compromised [--hosts a,b] [--dir DIR]');
+  if (!scenario) throw new Error('usage: scripts/lab break pki-wipe|pki-wipe-no-config|pki-wipe-one|expired|worker-pki|ca-compromised [--hosts a,b] [--dir DIR]');
   const lab = readLab(flags.dir ?? '/tmp/kubemend-lab');
   const hosts = await breakLab(lab, scenario, flags.hosts);
   process.stdout.write(`lab break ${scenario}: ${hosts.length ? hosts.join(', ') : 'nothing broken; DIR/ca-compromised.json says the CA must be replaced'}\n`);

@@ -1,7 +1,6 @@
 /**
  * `crictl exec` (cmd/crictl/exec.go, v1.32.0) over the lab's runtime: runs a command "in" a
- * running container, with only the container image's programs on its PATH (spec/lab/sim/cri/
- * images.ts), stdout and stderr streamed (stdin only with -i), cwd the image's workdir. As the
+ * running container, with only the container image's programs on its PATH (image-root.ts), stdout and stderr streamed (stdin only with -i), cwd the image's workdir. As the
  * real one: a command that exits non-zero makes crictl print
  * `execing command in container ID: command terminated with exit code N` as a fatal line and
  * exit 1 (not N); with filter flags (--name, --label, ...) instead of an id it runs in every
@@ -10,7 +9,7 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { imageFs, imageRoot, resolveInImage } from '../cri/images.js';
+import { imageRoot } from './image-root.js';
 import { containersNow } from '../cri/runtime.js';
 import { type Parsed, bool } from './args.js';
 import { type Out, listContainersFiltered, logrus, subcommandHelp } from './commands.js';
@@ -32,10 +31,9 @@ async function execIn(id: string, given: string, cmd: string[], o: Parsed, stdio
     if (!bool(o, 'interactive')) throw new Error(`execing command in container ${given}: tty=true must be specified with interactive=true`);
     if (!process.stdin.isTTY) throw new Error(`execing command in container ${given}: input is not a terminal`);
   }
-  const fs = imageFs(c.image);
-  if (!fs) throw new Error(`execing command in container ${given}: the lab does not model exec into image ${c.image} (spec/lab/sim/cri/images.ts)`);
-  const root = imageRoot(c.image, fs);
-  const bin = resolveInImage(fs, root, cmd[0]);
+  const img = imageRoot(c.image);
+  if (!img) throw new Error(`execing command in container ${given}: the lab does not model exec into image ${c.image} (spec/lab/sim/ctr/image-fs.ts)`);
+  const bin = img.resolve(cmd[0]);
   if (!bin) {
     // runc cannot start it; containerd's streaming server answers with an internal error
     const execId = randomBytes(32).toString('hex');
@@ -50,8 +48,8 @@ async function execIn(id: string, given: string, cmd: string[], o: Parsed, stdio
   const code = await new Promise<number>((resolve, reject) => {
     const child = spawn(bin, cmd.slice(1), {
       argv0: cmd[0],
-      cwd: fs.workdir,
-      env: { PATH: fs.path.map((d) => root + d).join(':'), HOSTNAME: hostname },
+      cwd: img.workdir,
+      env: { PATH: img.path, HOSTNAME: hostname },
       stdio: [bool(o, 'interactive') ? 'pipe' : 'ignore', 'pipe', 'pipe'],
     });
     child.stdout!.on('data', stdio.out);

@@ -7,6 +7,7 @@ import { readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { type ContainerRecord, type PodRecord, getContainer, newId, putContainer, putPod } from '../cri/store.js';
 import { startDetached } from '../cri/process.js';
+import { recordImage } from '../cri/images.js';
 import { p } from '../paths.js';
 
 /** A new pod sandbox record, READY. */
@@ -55,6 +56,7 @@ export async function startContainer(pod: PodRecord, o: { name: string; image: s
   const id = newId();
   const logPath = containerLogPath(pod, o.name, o.attempt);
   const createdAt = new Date().toISOString();
+  recordImage(o.image); // pulled before its first container (IfNotPresent): kept in containerd's store
   const started = await startDetached(o.argv, o.env, logPath);
   const rec: ContainerRecord = {
     id,

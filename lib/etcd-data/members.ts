@@ -1,0 +1,37 @@
+/** The etcd members recorded in a master's data, checked against the inventory's masters. */
+import type { Host } from '../inventory/types.js';
+import type { StoredMember } from './mvcc.js';
+
+/** Host part of a URL (`https://10.0.1.1:2380` -> `10.0.1.1`; IPv6 brackets removed). */
+function urlHost(u: string): string {
+  try {
+    return new URL(u).hostname.replace(/^\[|\]$/g, '');
+  } catch {
+    return '';
+  }
+}
+
+/**
+ * The mismatches between etcd's members (name = kubeadm's node name, peer URL on the node's
+ * advertise address, port 2380) and the inventory's masters; empty when they agree. A member the
+ * inventory does not have, a master that is no member, or a peer address that is not the master's
+ * address would make the rebuilt control plane join the wrong etcd members.
+ */
+export function memberMismatches(members: readonly StoredMember[], masters: readonly Host[]): string[] {
+  const out: string[] = [];
+  const voting = members.filter((m) => !m.isLearner);
+  for (const m of voting) {
+    const h = masters.find((x) => x.name === m.name);
+    const peers = m.peerURLs.map(urlHost);
+    if (!h) {
+      const byAddr = masters.find((x) => peers.includes(x.address));
+      out.push(`etcd member "${m.name}" (${m.peerURLs.join(', ')}) is not a master of the inventory${byAddr ? ` (its address is ${byAddr.name}'s: renamed?)` : ''}`);
+    } else if (!peers.includes(h.address)) {
+      out.push(`etcd member "${m.name}" has peer URL ${m.peerURLs.join(', ')}, but the inventory gives ${h.name} the address ${h.address}`);
+    }
+  }
+  for (const h of masters) {
+    if (!voting.some((m) => m.name === h.name)) out.push(`master ${h.name} (${h.address}) is not an etcd member in the data (members: ${voting.map((m) => m.name).join(', ') || 'none'})`);
+  }
+  return out;
+}
