@@ -12,6 +12,7 @@ export default definePlaybook({
   description: 'Read-only: hostname, kubelet state and the cluster CA fingerprint of every host',
   destructive: false,
   readOnly: true,
+  separateEtcd: true, // reads hostname, kubelet and CA on any host
   phases: [
     {
       id: 'facts/host',

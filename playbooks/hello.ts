@@ -36,6 +36,7 @@ async function writeHello(h: HostContext<Options>): Promise<void> {
 export default definePlaybook<Options>({
   name: 'hello',
   description: `Demo: writes ${HELLO_FILE} with the host name (masters one by one, then workers in parallel)`,
+  separateEtcd: true, // writes a file on any host
   destructive: false,
   options,
   phases: [

@@ -8,6 +8,7 @@
 import type { Command, Option } from 'commander';
 import { defaultStateDir } from '../core/journal.js';
 import { listRuns } from '../core/runs.js';
+import { BUILTIN_GROUPS } from '../inventory/select.js';
 import type { Inventory } from '../inventory/types.js';
 import { listPlaybooks } from '../../playbooks/index.js';
 import { EXIT, ExitError } from './exit.js';
@@ -18,7 +19,7 @@ export const FILES = '__files__';
 export const DIRS = '__dirs__';
 
 /** The --limit groups every inventory has. */
-const GROUPS = ['all', 'masters', 'workers', 'first', 'others'];
+const GROUPS: string[] = [...BUILTIN_GROUPS];
 
 const SHELLS = ['bash', 'zsh', 'fish'] as const;
 
@@ -83,7 +84,9 @@ async function hostNames(words: readonly string[], c: Command, deps: CompleteDep
   if (!file) return GROUPS;
   try {
     const inv = await deps.loadInventory(file);
-    return [...GROUPS, ...inv.hosts.map((h) => h.name)];
+    // an Ansible inventory's own groups too (kube_node, k8s_cluster, ...)
+    const own = Object.keys(inv.groups ?? {}).filter((g) => !GROUPS.includes(g) && g !== 'ungrouped');
+    return [...GROUPS, ...own, ...inv.hosts.map((h) => h.name)];
   } catch {
     return GROUPS; // a broken inventory: the groups only, never an error while typing
   }

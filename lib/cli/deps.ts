@@ -17,7 +17,8 @@ export interface TransportOptions {
 
 /** What the CLI needs from the rest of kubemend. */
 export interface Deps {
-  loadInventory(path: string): Promise<Inventory>;
+  /** Load an inventory file or folder; `clusterName` is --cluster-name. */
+  loadInventory(path: string, opts?: { clusterName?: string }): Promise<Inventory>;
   /** Hosts chosen by --limit (comma-separated patterns; undefined: all). */
   selectHosts(inv: Inventory, limit: string | undefined): Host[];
   createTransport(inv: Inventory, opts: TransportOptions): Transport;
@@ -58,7 +59,7 @@ export async function realDeps(): Promise<Deps> {
   }
   const sudoPassword = sudoPasswordSource();
   return {
-    loadInventory: (p) => loadInventory(p),
+    loadInventory: (p, o) => loadInventory(p, o),
     selectHosts: (i, l) => selectHosts(i, l ? [l] : undefined),
     createTransport: (inv, o) => {
       if (!mod) throw new Error(`the SSH transport could not be loaded: ${why instanceof Error ? why.message : String(why)}`);

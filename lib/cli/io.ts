@@ -4,6 +4,7 @@
  * prompt is open, the area is not drawn at all.
  */
 import { redact } from '../core/secret.js';
+import { colourOn, paintLine, stripControl } from './terminal-text.js';
 
 /** A block redrawn in place at the bottom of the terminal (the live progress). */
 export interface LiveArea {
@@ -70,12 +71,23 @@ function write(stream: NodeJS.WriteStream, text: string): void {
   else writeTo(stream, text);
 }
 
-/** A line to stdout. */
-export function out(line: string): void {
-  write(process.stdout, redact(line) + '\n');
+/** How a line reaches the terminal: redacted, control characters stripped, coloured (kubemend's own lines, `paint`) where the terminal takes colour. */
+function shown(stream: NodeJS.WriteStream, line: string, paint?: boolean): string {
+  const clean = stripControl(redact(line));
+  return paint && colourOn(stream) ? paintLine(clean) : clean;
 }
 
-/** A line to stderr. */
-export function err(line: string): void {
-  write(process.stderr, redact(line) + '\n');
+/** A line to stdout (`paint`: colour its statuses, failures and PASS/FAIL on a terminal). */
+export function out(line: string, o: { paint?: boolean } = {}): void {
+  write(process.stdout, shown(process.stdout, line, o.paint) + '\n');
+}
+
+/** A line to stderr (`paint` as for out). */
+export function err(line: string, o: { paint?: boolean } = {}): void {
+  write(process.stderr, shown(process.stderr, line, o.paint) + '\n');
+}
+
+/** Text from a host (exec output) to a stream: redacted, control characters stripped, never coloured. */
+export function hostText(stream: NodeJS.WriteStream, text: string): void {
+  write(stream, shown(stream, text));
 }

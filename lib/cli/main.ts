@@ -9,6 +9,7 @@ import { type OptionFlag, optionFlags } from '../core/options.js';
 import { version } from '../core/version.js';
 import { listPlaybooks } from '../../playbooks/index.js';
 import { execCommand } from './commands/exec.js';
+import { clusterNameOption, inventoryOption, registerInventory } from './commands/inventory.js';
 import { completeCommand, registerCompletion } from './completion.js';
 import { registerDoctor } from './doctor.js';
 import { planCommand } from './commands/plan.js';
@@ -45,7 +46,13 @@ function selectionOf(o: Record<string, any>): Selection {
 }
 
 /** Build the program; `deps` gives inventory loading and the transport (tests inject fakes). */
-export function buildProgram(getDeps: () => Promise<Deps>, setExit: (code: number) => void): Command {
+export function buildProgram(getRawDeps: () => Promise<Deps>, setExit: (code: number) => void): Command {
+  // --cluster-name (on every command that loads an inventory) reaches the loader through the deps
+  let clusterName: string | undefined;
+  const getDeps = async (): Promise<Deps> => {
+    const d = await getRawDeps();
+    return clusterName === undefined ? d : { ...d, loadInventory: (p, o) => d.loadInventory(p, { ...o, clusterName }) };
+  };
   const program = new Command('kubemend')
     .description('Repair kubeadm Kubernetes clusters over SSH: PKI recovery, rolling worker rejoin, health proof')
     .version(version())
@@ -54,6 +61,9 @@ export function buildProgram(getDeps: () => Promise<Deps>, setExit: (code: numbe
     .enablePositionalOptions() // lets exec pass everything after its first operand to the remote command
     .helpCommand(false)
     .exitOverride()
+    .hook('preAction', (_program, action) => {
+      clusterName = action.opts().clusterName;
+    })
     .addHelpText('after', '\nExamples:\n  $ kubemend playbooks\n  $ kubemend plan recover -i inventory.yaml\n  $ kubemend run recover -i inventory.yaml\n  $ kubemend resume 20261129-052000-a1b2\n  $ kubemend exec -i inventory.yaml -- uptime\n\nExit codes: 0 done, 1 the run failed, 2 bad input or usage, 130 interrupted.');
   const flags = allPlaybookFlags();
   const flagKeys = flags.map((f) => f.key);
@@ -78,7 +88,8 @@ export function buildProgram(getDeps: () => Promise<Deps>, setExit: (code: numbe
   const plan = program
     .command('plan <playbook>')
     .description('show what a run would do, changing nothing (facts are read from the hosts)')
-    .requiredOption('-i, --inventory <file>', 'inventory file')
+    .addOption(inventoryOption(true))
+    .addOption(clusterNameOption())
     .option('-o, --out <file>', 'write the plan as versioned JSON (kind kubemend-plan, version 1)')
     .option('--state-dir <dir>', 'where earlier runs are kept (read for their backups and saved configs; a plan writes nothing there)', defaultStateDir())
     .addOption(new Option('--log-format <format>', 'dry-run events on stderr as JSON lines too').choices(['text', 'json']).default('text'));
@@ -94,7 +105,8 @@ export function buildProgram(getDeps: () => Promise<Deps>, setExit: (code: numbe
   const run = program
     .command('run [playbook]')
     .description('plan, confirm (type the cluster name, or --yes), then run a playbook; every step is journaled')
-    .option('-i, --inventory <file>', 'inventory file')
+    .addOption(inventoryOption(false))
+    .addOption(clusterNameOption())
     .option('-y, --yes', 'do not ask for confirmation')
     .option('--resume <run-id>', 'resume an earlier run: skip what completed, re-run the rest')
     .option('--plan <file>', 'a plan reviewed earlier (plan --out): refuse to run if the cluster drifted from it')
@@ -107,7 +119,9 @@ export function buildProgram(getDeps: () => Promise<Deps>, setExit: (code: numbe
     .addHelpText('after', '\nExamples:\n  $ kubemend run hello -i inventory.yaml --yes\n  $ kubemend run recover -i inventory.yaml --batch-size 25% --max-failures 2\n  $ kubemend run recover -i inventory.yaml --only workers --limit w1,w2\n  $ kubemend run recover --resume 20261129-052000-a1b2\n  $ kubemend plan recover -i inventory.yaml --out plan.json && kubemend run recover -i inventory.yaml --plan plan.json')
     .action(async (name: string | undefined, o: Record<string, any>) => {
       const raw = name ? pickPlaybookOptions(findPlaybook(name), o, flagKeys) : {};
-      setExit(await runCommand(await getDeps(), name, { inventory: o.inventory, yes: o.yes, concurrency: o.concurrency, stateDir: o.stateDir, logFormat: o.logFormat, verbose: o.verbose, acceptNewHostKeys: o.acceptNewHostKeys, resume: o.resume, plan: o.plan, selection: selectionOf(o), rawOptions: raw }));
+      // $KUBEMEND_INVENTORY does not override the inventory a resumed run used
+      const inventory = o.resume && run.getOptionValueSource('inventory') === 'env' ? undefined : o.inventory;
+      setExit(await runCommand(await getDeps(), name, { inventory, yes: o.yes, concurrency: o.concurrency, stateDir: o.stateDir, logFormat: o.logFormat, verbose: o.verbose, acceptNewHostKeys: o.acceptNewHostKeys, resume: o.resume, plan: o.plan, selection: selectionOf(o), rawOptions: raw }));
     });
 
   program
@@ -137,7 +151,8 @@ export function buildProgram(getDeps: () => Promise<Deps>, setExit: (code: numbe
   program
     .command('exec')
     .description('run one command on the selected hosts; output lines prefixed with the host name')
-    .requiredOption('-i, --inventory <file>', 'inventory file')
+    .addOption(inventoryOption(true))
+    .addOption(clusterNameOption())
     .option('-l, --limit <hosts>', 'only these hosts or groups')
     .option('--concurrency <n>', 'hosts at once', positiveInt, 20)
     .option('--timeout <duration>', 'kill the command after this long (30s, 2m)', '30s')
@@ -153,7 +168,8 @@ export function buildProgram(getDeps: () => Promise<Deps>, setExit: (code: numbe
   program
     .command('restore')
     .description('put back /etc/kubernetes and /var/lib/kubelet/pki of the given hosts from the archives a run (backup or recover) pulled; current folders moved aside, never deleted')
-    .requiredOption('-i, --inventory <file>', 'inventory file')
+    .addOption(inventoryOption(true))
+    .addOption(clusterNameOption())
     .option('--run <run-id>', 'the run whose pulled archives to put back (required)')
     .option('-l, --limit <hosts>', 'the hosts to restore (required: restore never picks every host by default)')
     .option('--backup-passphrase-file <file>', 'the passphrase file the run pulled its backups with (encrypted backups)')
@@ -168,6 +184,7 @@ export function buildProgram(getDeps: () => Promise<Deps>, setExit: (code: numbe
     });
 
   registerDoctor(program, getDeps, setExit);
+  registerInventory(program, getDeps, setExit);
   registerCompletion(program, setExit);
 
   program
@@ -201,7 +218,7 @@ export async function main(argv: string[], getDeps: () => Promise<Deps> = realDe
       return EXIT.usage;
     }
     const { code: c, message } = exitFor(e);
-    err(`kubemend: ${message}`);
+    err(`kubemend: ${message}`, { paint: true });
     return c;
   }
 }

@@ -4,6 +4,7 @@ import type { Selection } from '../core/events.js';
 import { optionFlags, parseOptions } from '../core/options.js';
 import { selectPhases } from '../core/select.js';
 import type { Playbook } from '../core/types.js';
+import { requireStackedEtcd } from '../inventory/etcd.js';
 import type { Host, Inventory } from '../inventory/types.js';
 import { getPlaybook, listPlaybooks } from '../../playbooks/index.js';
 import type { Deps } from './deps.js';
@@ -47,6 +48,7 @@ export async function prepare(deps: Deps, a: { playbook: string; inventory?: str
   if (!a.inventory) throw new UsageError('missing -i/--inventory FILE');
   const inventory = await deps.loadInventory(a.inventory);
   for (const w of inventory.warnings) err(`warning: ${w}`);
+  if (!playbook.separateEtcd) requireStackedEtcd(inventory, `playbook ${playbook.name}`);
   const hosts = deps.selectHosts(inventory, a.selection.limit);
   if (hosts.length === 0) throw new UsageError(`--limit ${a.selection.limit}: no host selected`);
   return { playbook, inventory, hosts, options, selection: a.selection };

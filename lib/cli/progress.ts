@@ -131,6 +131,11 @@ export interface LiveProgress {
   stop(): void;
 }
 
+/** The size the progress area is drawn for: a terminal reporting 0 columns or rows (as under `script`) is taken as 80x24. */
+export function terminalSize(stream: Pick<NodeJS.WriteStream, 'columns' | 'rows'>): { cols: number; rows: number } {
+  return { cols: stream.columns || 80, rows: Math.max(6, Math.floor((stream.rows || 24) / 2)) };
+}
+
 /** True when live progress can be drawn: stderr is a terminal that understands ANSI. */
 export function liveCapable(stream: NodeJS.WriteStream = process.stderr): boolean {
   return !!stream.isTTY && process.env.TERM !== 'dumb' && process.env.KUBEMEND_PROGRESS !== '0';
@@ -152,7 +157,7 @@ export function startLive(o: LiveOptions): LiveProgress {
   const draw = () => {
     timer = undefined;
     if (paused || stopped) return;
-    const lines = progressLines(m, Date.now(), { cols: o.stream.columns ?? 100, rows: Math.max(6, Math.floor((o.stream.rows ?? 24) / 2)) });
+    const lines = progressLines(m, Date.now(), terminalSize(o.stream));
     erase();
     o.stream.write(lines.join('\n') + '\n');
     drawn = lines.length;

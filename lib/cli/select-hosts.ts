@@ -1,11 +1,10 @@
 /**
  * Interactive host selection for playbooks that act on a subset (Playbook.subset) and `exec`:
  * facts gathered read-only and quickly (Node Ready from the API, certificate expiry over SSH;
- * "unknown" when they do not come in time), then an inquirer checkbox grouped by role.
+ * "unknown" when they do not come in time), then a searchable checkbox grouped by role.
  */
 import { runPlaybook } from '../core/runner.js';
 import { definePlaybook, type Playbook, type SubsetSelection } from '../core/types.js';
-import { errorMessage } from '../core/errors.js';
 import type { Host, Inventory } from '../inventory/types.js';
 import type { Transport } from '../transport/types.js';
 import { nodeReady } from '../kube/node-ready.js';
@@ -116,7 +115,7 @@ export function preselected(preselect: SubsetSelection['preselect'], f: ChoiceFa
   return true;
 }
 
-const ROLE_TITLE: Record<Host['role'], string> = { master: 'masters', worker: 'workers' };
+const ROLE_TITLE: Record<Host['role'], string> = { master: 'masters', worker: 'workers', etcd: 'etcd hosts' };
 
 /** The checkbox lines: a header per role, then one line per host with its facts (pure). */
 export function hostChoices(hosts: readonly Host[], facts: ReadonlyMap<string, ChoiceFacts>, subset: SubsetSelection, now = Date.now()): ChoiceLine[] {
@@ -138,29 +137,22 @@ export function hostChoices(hosts: readonly Host[], facts: ReadonlyMap<string, C
   return out;
 }
 
-/** More hosts than this: a filter (in --limit syntax) is asked first, since the checkbox has no search of its own. */
-export const FILTER_ABOVE = 15;
-
-/** The hosts to offer after the operator's filter (names, globs, groups, label:k=v; empty: all). */
-async function filterHosts(hosts: readonly Host[], select: (limit: string) => Host[]): Promise<readonly Host[]> {
-  const { input } = await import('@inquirer/prompts');
-  const answer = await input(
-    {
-      message: `${hosts.length} hosts: filter them (names, globs like w1*, groups like workers, label:key=value; comma-separated; empty: all):`,
-      validate: (v) => {
-        if (!v.trim()) return true;
-        try {
-          return select(v.trim()).length > 0 || 'no host matches';
-        } catch (e) {
-          return errorMessage(e);
-        }
-      },
-    },
-    { output: process.stderr },
-  );
-  if (!answer.trim()) return hosts;
-  const keep = new Set(select(answer.trim()).map((h) => h.name));
-  return hosts.filter((h) => keep.has(h.name));
+/** Whether a checkbox line is shown for the typed term: its text contains it (name, Node state, dates), or the term is a --limit pattern (`workers`, `w1*`, `label:zone=a`) that selects the host. */
+export function hostFilter(select: (limit: string) => Host[]): (term: string, choice: { value: string; name: string }) => boolean {
+  let last: { term: string; names: Set<string> } | undefined;
+  return (term, choice) => {
+    if (choice.name.toLowerCase().includes(term.toLowerCase())) return true;
+    if (last?.term !== term) {
+      let names = new Set<string>();
+      try {
+        names = new Set(select(term).map((h) => h.name));
+      } catch {
+        /* not a pattern that selects anything: text match only */
+      }
+      last = { term, names };
+    }
+    return last.names.has(choice.value);
+  };
 }
 
 /** Ask which hosts to act on (a checkbox on the terminal); ExitError(2) when none is chosen. */
@@ -170,20 +162,21 @@ export async function chooseHosts(a: {
   transport: Transport;
   hosts: readonly Host[];
   subset: SubsetSelection;
-  /** --limit syntax, for the filter. */
+  /** --limit syntax, for the search (`workers`, `w1*`). */
   select: (limit: string) => Host[];
   say: (line: string) => void;
 }): Promise<Host[]> {
-  let offered: readonly Host[] = a.hosts.filter((h) => !a.subset.roles || a.subset.roles.includes(h.role));
+  const offered: readonly Host[] = a.hosts.filter((h) => !a.subset.roles || a.subset.roles.includes(h.role));
   if (!offered.length) throw new ExitError(EXIT.usage, `${a.what}: no host of role ${a.subset.roles?.join('/')} to choose from; nothing was changed`);
-  const prompts = await import('@inquirer/prompts');
-  if (offered.length > FILTER_ABOVE) offered = await whilePrompting(() => filterHosts(offered, a.select));
   a.say(`reading Node states and certificate expiry of ${offered.length} host${offered.length > 1 ? 's' : ''} (read-only)...`);
   const facts = await gatherChoiceFacts(a.inventory, a.transport, offered);
-  const choices = hostChoices(offered, facts, a.subset).map((c) => ('separator' in c ? new prompts.Separator(c.separator) : c));
+  const choices = hostChoices(offered, facts, a.subset);
+  const { searchCheckbox } = await import('./host-checkbox.js');
+  // a terminal that reports no size (0 rows, as under `script`) is taken as 24 rows
+  const rows = process.stderr.rows || 24;
   const picked = await whilePrompting(() =>
-    prompts.checkbox<string>(
-      { message: `${a.what}: choose the hosts (space toggles, a all, i invert, enter accepts)`, choices, pageSize: Math.min(choices.length, Math.max(5, (process.stderr.rows ?? 24) - 6)), loop: false },
+    searchCheckbox(
+      { message: `${a.what}: choose the hosts (type to filter)`, choices, filter: hostFilter(a.select), pageSize: Math.min(choices.length, Math.max(5, rows - 8)) },
       { output: process.stderr },
     ),
   );

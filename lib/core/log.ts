@@ -11,9 +11,14 @@ export function textRenderer(write: (line: string) => void, verbose = false): Ev
   };
 }
 
+/** JSON text with DEL and C1 control characters escaped (`\u009b`; JSON.stringify escapes only C0), so a terminal shows it as it is and nothing is lost. */
+export function jsonText(json: string): string {
+  return json.replace(/[\x7f-\x9f]/g, (c) => `\\u00${c.charCodeAt(0).toString(16)}`);
+}
+
 /** Print every event as one JSON line through `write`. */
 export function jsonRenderer(write: (line: string) => void): EventSink {
-  return (e) => write(redact(JSON.stringify(redactDeep(e))));
+  return (e) => write(jsonText(redact(JSON.stringify(redactDeep(e)))));
 }
 
 /** A run's log file (`run.log` in the run folder, mode 0600): every event, verbose. */

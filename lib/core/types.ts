@@ -177,6 +177,8 @@ export interface Playbook<O = any> {
   subset?: SubsetSelection;
   /** Not one of the user's playbooks (a benchmark's workload): runnable by name, but not listed or completed. */
   hidden?: boolean;
+  /** Works when etcd runs apart from the masters (Inventory.etcd separate); otherwise such an inventory is refused before any host is contacted. */
+  separateEtcd?: boolean;
   phases: Phase<O>[];
 }
 

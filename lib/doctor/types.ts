@@ -1,4 +1,5 @@
 /** What `kubemend doctor` gathers from a cluster (the input of diagnose) and what it concludes. */
+import type { Role } from '../inventory/types.js';
 import type { EtcdHealth, PkiState } from '../facts/index.js';
 
 /** One certificate or kubeconfig client certificate on a host. */
@@ -15,7 +16,7 @@ export interface CertFile {
 /** Everything doctor knows about one host. */
 export interface HostFacts {
   name: string;
-  role: 'master' | 'worker';
+  role: Role;
   /** Why the host could not be read (SSH down...), or undefined. */
   error?: string;
   pki: PkiState | null;

@@ -2,6 +2,7 @@
  * Fact: which certificates and kubeconfigs on a host chain to a given CA, checked ON the host
  * with `openssl verify` (the CA's PEM goes on stdin into a temporary file, removed at once).
  */
+import type { Role } from '../inventory/types.js';
 import type { HostContext } from '../core/types.js';
 import { CA_CRT, KUBELET_CLIENT, MASTER_KUBECONFIGS, MASTER_LEAF_CERTS } from './paths.js';
 
@@ -32,7 +33,8 @@ export function parseChains(out: string): ChainResult[] {
 }
 
 /** The files checked on a host of this role. */
-export function chainTargets(role: 'master' | 'worker'): { certs: string[]; kubeconfigs: string[] } {
+export function chainTargets(role: Role): { certs: string[]; kubeconfigs: string[] } {
+  if (role === 'etcd') return { certs: [], kubeconfigs: [] }; // a separate etcd host: no kubelet, no cluster CA files
   return role === 'master'
     ? { certs: [CA_CRT, ...MASTER_LEAF_CERTS, KUBELET_CLIENT], kubeconfigs: MASTER_KUBECONFIGS }
     : { certs: [CA_CRT, KUBELET_CLIENT], kubeconfigs: ['/etc/kubernetes/kubelet.conf'] };

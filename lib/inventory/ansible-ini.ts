@@ -1,162 +1,180 @@
-/** Ansible INI inventories (`[kube_control_plane]`, `[all:vars]`, `[group:children]`, `name key=value`) read into an AnsibleModel. */
-import { emptyModel, groupOf, type AnsibleModel, type AnsibleValue } from './ansible-model.js';
+/**
+ * Ansible INI inventories read into an AnsibleModel, line for line as ansible-core's ini plugin
+ * reads them (plugins/inventory/ini.py): `[group]`, `[group:vars]`, `[group:children]`, host
+ * lines split like shlex, values read as Python literals, ranges and `name:port` expanded, and
+ * the same refusals (a child group or a `:vars` section for a group that is never declared).
+ * Unlike Ansible, every problem is reported, not only the first.
+ */
+import { addChild, addHost, emptyModel, groupOf, reconcile, setGroupVar, type AnsibleModel, type AnsibleValue } from './ansible-model.js';
+import { HostPatternError, expandHostPattern } from './ansible-range.js';
 import { fieldSeg, type Position } from './document.js';
 import type { InventoryIssue } from './errors.js';
+import { ShlexError, iniValue, shlexSplit } from './py-syntax.js';
 
 /** True when the first significant line of `text` is an INI `[section]` header. */
 export function looksLikeIni(text: string): boolean {
-  for (const raw of text.split(/\r?\n/)) {
+  for (const raw of splitLines(text)) {
     const line = raw.trim();
     if (line === '' || line.startsWith('#') || line.startsWith(';')) continue;
-    return /^\[[^\]]+\]$/.test(line);
+    return SECTION.test(line);
   }
   return false;
 }
 
-/** Split a host line into words, honouring single and double quotes; an unquoted `#` starting a word begins a comment. */
-function words(line: string): string[] | undefined {
-  const out: string[] = [];
-  let cur = '';
-  let quote: string | undefined;
-  let has = false;
-  for (const ch of line) {
-    if (quote) {
-      if (ch === quote) quote = undefined;
-      else cur += ch;
-    } else if (ch === '#' && !has) {
-      break;
-    } else if (ch === '"' || ch === "'") {
-      quote = ch;
-      has = true;
-    } else if (/\s/.test(ch)) {
-      if (has) out.push(cur);
-      cur = '';
-      has = false;
-    } else {
-      cur += ch;
-      has = true;
-    }
-  }
-  if (quote) return undefined;
-  if (has) out.push(cur);
-  return out;
+/** Python's str.splitlines(): the line breaks Ansible counts lines by. */
+export function splitLines(text: string): string[] {
+  const lines = text.split(/\r\n|[\n\r\v\f\x1c-\x1e\x85\u2028\u2029]/);
+  if (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
+  return lines;
 }
 
-/** Strip one pair of matching quotes around a value. */
-function unquote(v: string): string {
-  const t = v.trim();
-  return t.length >= 2 && (t[0] === '"' || t[0] === "'") && t.at(-1) === t[0] ? t.slice(1, -1) : t;
-}
-
-/** Expand Ansible host ranges: `w[1:3]` -> w1 w2 w3, `w[01:03]` keeps the padding, `h[a:c]` letters. */
-export function expandRange(pattern: string): string[] | undefined {
-  const m = /^(.*?)\[([0-9]+|[a-z]):([0-9]+|[a-z])\](.*)$/.exec(pattern);
-  if (!m) return pattern.includes('[') || pattern.includes(']') ? undefined : [pattern];
-  const [, pre, a, b, post] = m as unknown as [string, string, string, string, string];
-  const rest = expandRange(post);
-  if (!rest) return undefined;
-  const out: string[] = [];
-  if (/^\d+$/.test(a) && /^\d+$/.test(b)) {
-    const lo = Number(a);
-    const hi = Number(b);
-    if (hi < lo || (hi - lo + 1) * rest.length > 10_000) return undefined;
-    const width = a.length > 1 && a.startsWith('0') ? a.length : 0;
-    for (let i = lo; i <= hi; i++) for (const r of rest) out.push(`${pre}${String(i).padStart(width, '0')}${r}`);
-  } else if (/^[a-z]$/.test(a) && /^[a-z]$/.test(b) && a <= b) {
-    for (let c = a.charCodeAt(0); c <= b.charCodeAt(0); c++) for (const r of rest) out.push(`${pre}${String.fromCharCode(c)}${r}`);
-  } else return undefined;
-  return out.length > 10_000 ? undefined : out;
-}
+const SECTION = /^\[([^:\]\s]+)(?::(\w+))?\]\s*(?:#.*)?$/;
+const GROUP_NAME = /^([^:\]\s]+)\s*(?:#.*)?$/;
 
 /** Read an Ansible INI inventory; lines that cannot be read become issues. */
 export function readAnsibleIni(file: string, text: string): { model: AnsibleModel; top: Position; issues: InventoryIssue[] } {
   const m = emptyModel();
   const issues: InventoryIssue[] = [];
-  let section = 'ungrouped';
-  let kind: 'hosts' | 'vars' | 'children' = 'hosts';
-  groupOf(m, 'all').children.add('ungrouped');
-  const lines = text.split(/\r?\n/);
+  let group = 'ungrouped';
+  let state: 'hosts' | 'vars' | 'children' = 'hosts';
+  /** Groups named by `[g:vars]` or a children line before being declared (`[g]` or `[g:children]`). */
+  const pending = new Map<string, { line: number; column: number; state: 'vars' | 'children'; parents: string[] }>();
+  const declared = new Set(['all', 'ungrouped']);
+  const lines = splitLines(text);
   for (let i = 0; i < lines.length; i++) {
     const raw = lines[i]!;
     const line = raw.trim();
     const lineNo = i + 1;
     const column = raw.length - raw.trimStart().length + 1;
-    if (line === '' || line.startsWith('#') || line.startsWith(';')) continue;
+    if (line === '' || line[0] === '#' || line[0] === ';') continue;
     const problem = (field: string, message: string): void => {
       issues.push({ file, line: lineNo, column, field, message });
     };
-    const head = /^\[([^\]:\s]+)(?::(vars|children))?\]$/.exec(line);
-    if (line.startsWith('[')) {
-      if (!head) {
-        problem('(syntax)', 'INI: a section header must be [group], [group:vars] or [group:children]');
+    const at = (field: string): Position => ({ line: lineNo, column, field });
+
+    const head = SECTION.exec(line);
+    if (head) {
+      const name = head[1]!;
+      const kind = head[2] ?? 'hosts';
+      if (kind !== 'hosts' && kind !== 'vars' && kind !== 'children') {
+        problem('(syntax)', `INI: section [${name}:${kind}] has unknown type ${JSON.stringify(kind)} (expected vars or children)`);
+        group = name;
+        state = 'hosts';
         continue;
       }
-      section = head[1]!;
-      kind = (head[2] as 'vars' | 'children' | undefined) ?? 'hosts';
-      groupOf(m, section);
-      if (section !== 'all') groupOf(m, 'all').children.add(section);
+      group = name;
+      state = kind;
+      groupOf(m, name);
+      if (kind !== 'vars') {
+        declared.add(name);
+        const p = pending.get(name);
+        if (p?.state === 'children') for (const parent of p.parents) linkChild(parent, name, p.line, p.column);
+        pending.delete(name);
+      } else if (!declared.has(name) && !pending.has(name)) pending.set(name, { line: lineNo, column, state: 'vars', parents: [] });
       continue;
     }
-    const at = (field: string): Position => ({ line: lineNo, column, field });
-    if (kind === 'vars') {
+    if (line.startsWith('[')) {
+      problem('(syntax)', 'INI: a section header must be [group], [group:vars] or [group:children] (no spaces)');
+      continue;
+    }
+
+    if (state === 'vars') {
       const eq = line.indexOf('=');
-      if (eq <= 0) {
-        problem(`${section}:vars`, 'INI: expected key=value');
+      if (eq < 0) {
+        problem(`${fieldSeg(group)}:vars`, 'INI: expected key=value');
         continue;
       }
       const key = line.slice(0, eq).trim();
-      groupOf(m, section).vars.set(key, { value: unquote(line.slice(eq + 1)), at: at(`${section}:vars.${fieldSeg(key)}`) });
-    } else if (kind === 'children') {
-      if (!/^[^\s=]+$/.test(line)) {
-        problem(`${section}:children`, 'INI: expected one group name per line');
+      const field = `${fieldSeg(group)}:vars.${fieldSeg(key)}`;
+      const refused = setGroupVar(groupOf(m, group), key, { value: iniValue(line.slice(eq + 1).trim()), at: at(field) });
+      if (refused) problem(field, `INI: ${refused}`);
+    } else if (state === 'children') {
+      const g = GROUP_NAME.exec(line);
+      if (!g) {
+        problem(`${fieldSeg(group)}:children`, 'INI: expected one group name per line');
         continue;
       }
-      const g = groupOf(m, section);
-      g.children.add(line);
-      groupOf(m, line);
+      const child = g[1]!;
+      if (declared.has(child)) linkChild(group, child, lineNo, column);
+      else {
+        const p = pending.get(child);
+        if (!p) pending.set(child, { line: lineNo, column, state: 'children', parents: [group] });
+        else {
+          p.parents.push(group);
+          if (p.state === 'vars') Object.assign(p, { state: 'children', line: lineNo, column });
+        }
+      }
     } else {
-      const w = words(line);
-      if (!w || w.length === 0) {
-        problem('(syntax)', 'INI: unterminated quote');
+      let tokens: string[];
+      try {
+        tokens = shlexSplit(line);
+      } catch (e) {
+        problem('(syntax)', `INI: ${e instanceof ShlexError ? e.message : 'cannot split the line'}`);
         continue;
       }
-      let pattern = w[0]!;
-      if (pattern === '') {
+      const pattern = tokens[0];
+      if (pattern === undefined || pattern.trim() === '') {
         problem('(syntax)', 'INI: empty host name');
         continue;
       }
-      const vars = new Map<string, AnsibleValue>();
-      const portM = /^(.*[^:]):(\d+)$/.exec(pattern);
-      if (portM && !pattern.includes('::')) {
-        pattern = portM[1]!;
-        vars.set('ansible_port', { value: portM[2], at: at(`${fieldSeg(pattern)}:port`) });
-      }
-      const names = expandRange(pattern);
-      if (!names) {
-        problem(fieldSeg(pattern), 'INI: bad host range (use name[1:3] or name[a:c], at most 10000 hosts)');
+      let names: string[];
+      let port: number | undefined;
+      try {
+        ({ names, port } = expandHostPattern(pattern));
+      } catch (e) {
+        problem(fieldSeg(pattern), `INI: bad host pattern: ${e instanceof HostPatternError ? e.message : String(e)}`);
         continue;
       }
+      if (pattern.trim().endsWith(':') && port === undefined) {
+        problem(fieldSeg(pattern), 'INI: a host pattern must not end with ":" (it is kept for a port)');
+        continue;
+      }
+      if (names.some((n) => n.trim() === '---')) {
+        problem('(syntax)', 'INI: "---" is a sign this is a YAML file');
+        continue;
+      }
+      const vars = new Map<string, AnsibleValue>();
       let bad = false;
-      for (const kv of w.slice(1)) {
+      for (const kv of tokens.slice(1)) {
         const eq = kv.indexOf('=');
-        if (eq <= 0) {
-          problem(fieldSeg(pattern), `INI: expected key=value after the host name, got a bare word`);
+        if (eq < 0) {
+          problem(fieldSeg(pattern), 'INI: expected key=value after the host name, got a bare word');
           bad = true;
           break;
         }
         const key = kv.slice(0, eq);
-        vars.set(key, { value: kv.slice(eq + 1), at: at(`${fieldSeg(pattern)}.${fieldSeg(key)}`) });
+        vars.set(key, { value: iniValue(kv.slice(eq + 1)), at: at(`${fieldSeg(pattern)}.${fieldSeg(key)}`) });
       }
       if (bad) continue;
-      const g = groupOf(m, section);
       for (const name of names) {
-        g.hosts.add(name);
-        if (!m.hostAt.has(name)) m.hostAt.set(name, at(fieldSeg(name)));
-        const hv = m.hostVars.get(name) ?? new Map<string, AnsibleValue>();
-        for (const [k, v] of vars) hv.set(k, { ...v, at: { ...v.at, field: `${fieldSeg(name)}.${fieldSeg(k)}` } });
-        m.hostVars.set(name, hv);
+        const isNew = !m.hostAt.has(name);
+        addHost(m, group, name, at(fieldSeg(name)));
+        const hv = m.hostVars.get(name)!;
+        // Ansible's add_host applies `:port` only when it creates the host
+        if (port !== undefined && isNew) hv.set('ansible_port', { value: port, at: at(`${fieldSeg(pattern)}:port`) });
+        // Ansible's set_variable looks for a group of that name first: a host named like a group gives its vars to the group
+        const same = m.groups.get(name);
+        for (const [k, v] of vars) {
+          const x = { ...v, at: { ...v.at, field: `${fieldSeg(name)}.${fieldSeg(k)}` } };
+          const refused = same ? setGroupVar(same, k, x) : (hv.set(k, x), undefined);
+          if (refused) problem(x.at.field, `INI: ${refused}`);
+        }
       }
     }
   }
+  for (const [name, p] of pending) {
+    issues.push(
+      p.state === 'vars'
+        ? { file, line: p.line, column: p.column, field: `${fieldSeg(name)}:vars`, message: `INI: [${name}:vars] is for a group that is never declared ([${name}] or [${name}:children])` }
+        : { file, line: p.line, column: p.column, field: `${fieldSeg(p.parents[0]!)}:children`, message: `INI: child group ${JSON.stringify(name)} is never declared ([${name}] or [${name}:children])` },
+    );
+  }
+  reconcile(m);
   return { model: m, top: { line: 1, column: 1, field: '(document)' }, issues };
+
+  function linkChild(parent: string, child: string, line: number, column: number): void {
+    if (!addChild(m, parent, child)) {
+      issues.push({ file, line, column, field: `${fieldSeg(parent)}:children`, message: `INI: making ${JSON.stringify(child)} a child of ${JSON.stringify(parent)} makes a loop of groups` });
+    }
+  }
 }

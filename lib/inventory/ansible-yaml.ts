@@ -1,6 +1,7 @@
 /** Ansible/kubespray YAML inventories (`all: children: kube_control_plane: hosts: ...`) read into an AnsibleModel. */
 import { isMap, isPair, isScalar, type Node, type Pair, type YAMLMap } from 'yaml';
-import { emptyModel, groupOf, type AnsibleModel } from './ansible-model.js';
+import { addChild, addHost, emptyModel, groupOf, reconcile, setGroupVar, type AnsibleModel } from './ansible-model.js';
+import { HostPatternError, expandHostPattern } from './ansible-range.js';
 import { fieldSeg, type Position } from './document.js';
 import type { InventoryIssue } from './errors.js';
 import { positionOf, type YamlSource } from './yaml-source.js';
@@ -16,7 +17,7 @@ export function looksLikeAnsibleYaml(data: unknown): boolean {
   );
 }
 
-/** Read an Ansible YAML inventory; structural problems become issues. */
+/** Read an Ansible YAML inventory (parsed as YAML 1.1, as PyYAML does: `yes` is true); structural problems become issues. */
 export function readAnsibleYaml(file: string, src: YamlSource): { model: AnsibleModel; top: Position; issues: InventoryIssue[] } {
   const m = emptyModel();
   const issues: InventoryIssue[] = [];
@@ -27,6 +28,7 @@ export function readAnsibleYaml(file: string, src: YamlSource): { model: Ansible
   const pairs = (node: unknown): Pair[] => (isMap(node) ? (node as YAMLMap).items.filter(isPair) : []);
   const keyOf = (p: Pair): string => String(isScalar(p.key) ? p.key.value : p.key);
   const seg = fieldSeg;
+  const isVault = (v: Node | null): boolean => !!v && (v as { tag?: string }).tag === '!vault';
   const plain = (v: Node | null): unknown => {
     if (!v) return null;
     try {
@@ -46,7 +48,7 @@ export function readAnsibleYaml(file: string, src: YamlSource): { model: Ansible
     for (const p of pairs(node)) {
       const k = keyOf(p);
       const v = p.value as Node | null;
-      vars.set(k, { value: plain(v), at: at(p.value ?? p.key, `${field}.${seg(k)}`) });
+      vars.set(k, { value: plain(v), at: at(p.value ?? p.key, `${field}.${seg(k)}`), ...(isVault(v) ? { vault: true } : {}) });
     }
     return vars;
   };
@@ -59,19 +61,42 @@ export function readAnsibleYaml(file: string, src: YamlSource): { model: Ansible
     for (const p of pairs(node)) {
       const k = keyOf(p);
       const f = `${field}.${seg(k)}`;
-      if (k === 'vars') for (const [vk, vv] of readVars(p.value, f)) g.vars.set(vk, vv);
+      if (k === 'vars') {
+        for (const [vk, vv] of readVars(p.value, f)) {
+          const refused = setGroupVar(g, vk, vv);
+          if (refused) issues.push({ file, line: vv.at.line, column: vv.at.column, field: vv.at.field, message: refused });
+        }
+      }
       else if (k === 'hosts') {
         if (p.value !== null && !isMap(p.value) && !(isScalar(p.value) && p.value.value === null)) {
           problem(p.value ?? p.key, f, 'must be a mapping of host names');
           continue;
         }
         for (const hp of pairs(p.value)) {
-          const h = keyOf(hp);
-          g.hosts.add(h);
-          if (!m.hostAt.has(h)) m.hostAt.set(h, at(hp.key, `${f}.${seg(h)}`));
-          const hv = m.hostVars.get(h) ?? new Map();
-          for (const [vk, vv] of readVars(hp.value, `${f}.${seg(h)}`)) hv.set(vk, vv);
-          m.hostVars.set(h, hv);
+          const pattern = keyOf(hp);
+          let names: string[];
+          let port: number | undefined;
+          try {
+            ({ names, port } = expandHostPattern(pattern));
+          } catch (e) {
+            problem(hp.key, `${f}.${seg(pattern)}`, `bad host pattern: ${e instanceof HostPatternError ? e.message : String(e)}`);
+            continue;
+          }
+          const vars = readVars(hp.value, `${f}.${seg(pattern)}`);
+          for (const h of names) {
+            const hf = names.length === 1 && h === pattern ? `${f}.${seg(h)}` : `${f}.${seg(pattern)}`;
+            const isNew = !m.hostAt.has(h);
+            addHost(m, name, h, at(hp.key, hf));
+            const hv = m.hostVars.get(h)!;
+            // Ansible's add_host applies `:port` only when it creates the host
+            if (port !== undefined && isNew) hv.set('ansible_port', { value: port, at: at(hp.key, `${hf}:port`) });
+            // Ansible's set_variable looks for a group of that name first: a host named like a group gives its vars to the group
+            const same = m.groups.get(h);
+            for (const [vk, vv] of vars) {
+              const refused = same ? setGroupVar(same, vk, vv) : (hv.set(vk, vv), undefined);
+              if (refused) issues.push({ file, line: vv.at.line, column: vv.at.column, field: vv.at.field, message: refused });
+            }
+          }
         }
       } else if (k === 'children') {
         if (p.value !== null && !isMap(p.value) && !(isScalar(p.value) && p.value.value === null)) {
@@ -80,8 +105,8 @@ export function readAnsibleYaml(file: string, src: YamlSource): { model: Ansible
         }
         for (const cp of pairs(p.value)) {
           const c = keyOf(cp);
-          g.children.add(c);
           readGroup(c, cp.value, `${f}.${seg(c)}`, depth + 1);
+          if (!addChild(m, name, c)) problem(cp.key, `${f}.${seg(c)}`, `making ${JSON.stringify(c)} a child of ${JSON.stringify(name)} makes a loop of groups`);
         }
       } else problem(p.key, f, 'unknown group key (expected hosts, children or vars)');
     }
@@ -91,7 +116,7 @@ export function readAnsibleYaml(file: string, src: YamlSource): { model: Ansible
   for (const p of pairs(contents)) {
     const name = keyOf(p);
     readGroup(name, p.value, seg(name), 0);
-    if (name !== 'all') groupOf(m, 'all').children.add(name);
   }
+  reconcile(m);
   return { model: m, top: at(contents, '(document)'), issues };
 }

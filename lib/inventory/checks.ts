@@ -55,8 +55,10 @@ export function crossCheck(file: string, absFile: string, doc: ParsedDocument): 
     if (jump) checkFile(jump.identityFile, ['hosts', i, 'jump', 'identityFile']);
   });
   if (Array.isArray(top.hosts) && top.hosts.length > 0 && masters === 0) issue(['hosts'], doc.format === 'kubemend' ? 'no master: at least one host needs role master' : 'no master: no host in group kube_control_plane');
-  if (masters > 0 && masters % 2 === 0) {
-    warnings.push(`${masters} masters: an even number of etcd members tolerates no more failures than ${masters - 1}; an odd number is recommended`);
+  const etcdGroup = doc.ansible?.hasEtcdGroup ? hosts.filter((h) => h?.etcd === true).length : undefined;
+  const members = etcdGroup ?? masters;
+  if (members > 0 && members % 2 === 0) {
+    warnings.push(`${members} ${etcdGroup === undefined ? 'masters' : 'etcd members'}: an even number of etcd members tolerates no more failures than ${members - 1}; an odd number is recommended`);
   }
   checkServingSans(top, issue);
   checkFile(top.kubeadmConfig, ['kubeadmConfig']);

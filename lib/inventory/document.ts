@@ -5,11 +5,20 @@ import type { InventoryIssue } from './errors.js';
 /** A path into the document, as zod reports it. */
 export type DocPath = readonly PropertyKey[];
 
-/** Where a path points in the source file, and the name to show for it. */
+/** Where a path points in the source, and the name to show for it. */
 export interface Position {
   line: number;
   column: number;
   field: string;
+  /** The file it is in, when not the inventory file itself (a group_vars file). */
+  file?: string;
+  /** Set when the value has no line of its own: it came from `ansible-inventory --list`. */
+  via?: 'ansible-inventory';
+}
+
+/** `file:line` of a position (or `ansible-inventory`), for "where did this value come from". */
+export function whereOf(p: Position, inventoryFile: string): string {
+  return p.via ?? `${p.file ?? inventoryFile}:${p.line}`;
 }
 
 /** The inventory formats loadInventory reads. */
@@ -28,6 +37,24 @@ export interface ParsedDocument {
   warnings: string[];
   /** Problems found while reading the file's structure (validation still runs on the rest). */
   readIssues?: InventoryIssue[];
+  /** Where a value came from when it is not a line of a file (formatted path -> `--cluster-name`, `folder name x/`, ...). */
+  sources?: ReadonlyMap<string, string>;
+  /** What an Ansible inventory adds: its groups, who read it, the vars files read. */
+  ansible?: AnsibleInfo;
+}
+
+/** What an Ansible inventory says beyond kubemend's shape. */
+export interface AnsibleInfo {
+  /** Each group's own hosts and child groups. */
+  groups: ReadonlyMap<string, { hosts: string[]; children: string[] }>;
+  /** `ansible-inventory`, or kubemend's reader. */
+  reference: string;
+  /** group_vars/host_vars files read. */
+  varsFiles: string[];
+  /** The inventory has an `etcd` group (else kubeadm's stacked etcd is assumed). */
+  hasEtcdGroup: boolean;
+  /** kubespray's etcd_deployment_type (host, docker, kubeadm), when set. */
+  etcdDeploymentType?: string;
 }
 
 /** Format a path as `hosts[2].labels["app.kubernetes.io/name"]`. */

@@ -58,8 +58,7 @@ export const sshSchema = z.strictObject({
   commandTimeout: duration.optional(),
 });
 
-/** One entry of `hosts:`. */
-export const hostSchema = z.strictObject({
+const hostFields = {
   name: z.string().refine(isDnsSubdomain, 'must be a DNS-1123 subdomain (lowercase a-z, 0-9, - and .)'),
   address,
   role: z.enum(['master', 'worker'], 'must be master or worker'),
@@ -78,10 +77,15 @@ export const hostSchema = z.strictObject({
         .refine((s) => s.includes('*') || isAddress(s), 'must be an IPv4 address, an IPv6 address (no brackets) or a DNS name'),
     )
     .optional(),
-});
+};
 
-/** The whole document. */
-export const inventorySchema = z.strictObject({
+/** One entry of `hosts:`. */
+export const hostSchema = z.strictObject(hostFields);
+
+/** A host read from an Ansible inventory: also `role: etcd` (only in the etcd group) and whether it runs an etcd member. */
+const ansibleHostSchema = z.strictObject({ ...hostFields, role: z.enum(['master', 'worker', 'etcd']), etcd: z.boolean().optional() });
+
+const topFields = {
   cluster: z.string().refine(isDnsLabel, 'must be a DNS-1123 label (lowercase a-z, 0-9 and -, at most 63)'),
   controlPlaneEndpoint: z.string().refine((s) => {
     const p = splitHostPort(s);
@@ -89,12 +93,17 @@ export const inventorySchema = z.strictObject({
   }, 'must be host:port (IPv6 as [::1]:6443) with a port 1..65535'),
   kubeadmConfig: path.optional(),
   ssh: sshSchema.optional(),
-  hosts: z.array(hostSchema).min(1, 'must list at least one host'),
-});
+};
 
-/** The parsed document. */
-export type RawInventory = z.output<typeof inventorySchema>;
+/** The whole document. */
+export const inventorySchema = z.strictObject({ ...topFields, hosts: z.array(hostSchema).min(1, 'must list at least one host') });
+
+/** A document made from an Ansible inventory. */
+export const ansibleInventorySchema = z.strictObject({ ...topFields, hosts: z.array(ansibleHostSchema).min(1, 'must list at least one host') });
+
+/** The parsed document (either kind). */
+export type RawInventory = z.output<typeof ansibleInventorySchema>;
 /** One parsed host entry. */
-export type RawHost = z.output<typeof hostSchema>;
+export type RawHost = z.output<typeof ansibleHostSchema>;
 /** A parsed jump host. */
 export type RawJump = z.output<typeof jumpSchema>;

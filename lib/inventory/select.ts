@@ -26,6 +26,24 @@ export function others(inv: Inventory): Host[] {
   return masters(inv).filter((h) => h !== first);
 }
 
+/** The built-in groups of every inventory. */
+export const BUILTIN_GROUPS = ['all', 'masters', 'workers', 'first', 'others', 'etcd'] as const;
+
+/** The etcd members (stacked: the masters). */
+function etcdMembers(inv: Inventory): Host[] {
+  if (!inv.etcd) return masters(inv);
+  const m = new Set(inv.etcd.members);
+  return inv.hosts.filter((h) => m.has(h.name));
+}
+
+/** Hosts of the inventory in Ansible group `g` (its child groups too), in inventory order; undefined when there is no such group. */
+function inGroup(inv: Inventory, g: string): Host[] | undefined {
+  const names = inv.groups?.[g];
+  if (!names) return undefined;
+  const set = new Set(names);
+  return inv.hosts.filter((h) => set.has(h.name));
+}
+
 /** Hosts matched by one pattern (no negation). */
 function matchOne(inv: Inventory, pattern: string): Host[] {
   switch (pattern) {
@@ -39,6 +57,8 @@ function matchOne(inv: Inventory, pattern: string): Host[] {
       return [firstMaster(inv)];
     case 'others':
       return others(inv);
+    case 'etcd':
+      return inGroup(inv, 'etcd') ?? etcdMembers(inv);
   }
   if (pattern.startsWith('label:')) {
     const sel = pattern.slice('label:'.length);
@@ -48,19 +68,28 @@ function matchOne(inv: Inventory, pattern: string): Host[] {
   }
   const exact = inv.hosts.filter((h) => h.name === pattern || h.address === pattern);
   if (exact.length > 0) return exact;
+  const group = inGroup(inv, pattern);
+  if (group) return group;
+  // a glob matches host names and, as in Ansible, group names
   const isMatch = picomatch(pattern, { dot: true });
-  return inv.hosts.filter((h) => isMatch(h.name));
+  const chosen = new Set(inv.hosts.filter((h) => isMatch(h.name)));
+  for (const g of Object.keys(inv.groups ?? {})) if (isMatch(g)) inGroup(inv, g)!.forEach((h) => chosen.add(h));
+  return inv.hosts.filter((h) => chosen.has(h));
 }
 
 /**
- * Hosts chosen by --limit, in inventory order. Each entry may hold comma-separated patterns: a name or
- * address, a glob (`w*`), a group (all, masters, workers, first, others), `label:key=value`, or `!pattern`
- * to exclude. undefined or empty means every host. An inclusion that matches nothing throws LimitError.
+ * Hosts chosen by --limit, in inventory order. Each entry may hold comma-separated patterns: a name
+ * or address, a glob (`w*`, matched against host and group names), a built-in group (all, masters,
+ * workers, first, others, etcd), a group of an Ansible inventory (kube_node, k8s_cluster, ...),
+ * `label:key=value`, `&pattern` (only hosts also matched by it) or `!pattern` (exclude).
+ * undefined or empty means every host. A pattern that selects nothing throws LimitError; an
+ * exclusion that excludes nothing is fine (as in Ansible).
  */
 export function selectHosts(inv: Inventory, limit: string[] | undefined): Host[] {
   const patterns = (limit ?? []).flatMap((l) => l.split(',')).map((p) => p.trim()).filter((p) => p !== '');
   if (patterns.length === 0) return [...inv.hosts];
-  const include = patterns.filter((p) => !p.startsWith('!'));
+  const include = patterns.filter((p) => !p.startsWith('!') && !p.startsWith('&'));
+  const intersect = patterns.filter((p) => p.startsWith('&')).map((p) => p.slice(1));
   const exclude = patterns.filter((p) => p.startsWith('!')).map((p) => p.slice(1));
   const chosen = new Set<Host>();
   const unmatched: string[] = [];
@@ -70,11 +99,17 @@ export function selectHosts(inv: Inventory, limit: string[] | undefined): Host[]
     hs.forEach((h) => chosen.add(h));
   }
   if (include.length === 0) inv.hosts.forEach((h) => chosen.add(h));
+  for (const p of intersect) {
+    const hs = new Set(matchOne(inv, p));
+    if (hs.size === 0) unmatched.push(`&${p}`);
+    for (const h of [...chosen]) if (!hs.has(h)) chosen.delete(h);
+  }
   // an exclusion that excludes nothing is fine (as in Ansible): `w*,!w9` without a w9
   for (const p of exclude) matchOne(inv, p).forEach((h) => chosen.delete(h));
   if (unmatched.length > 0) {
     const known = inv.hosts.slice(0, 10).map((h) => h.name).join(', ');
-    throw new LimitError(unmatched, inv.hosts.length > 10 ? `${known}, ... ${inv.hosts.length - 10} more` : known);
+    const groups = [...BUILTIN_GROUPS, ...Object.keys(inv.groups ?? {}).filter((g) => !(BUILTIN_GROUPS as readonly string[]).includes(g) && g !== 'ungrouped')];
+    throw new LimitError(unmatched, `${inv.hosts.length > 10 ? `${known}, ... ${inv.hosts.length - 10} more` : known}; groups: ${groups.join(', ')}`);
   }
   return inv.hosts.filter((h) => chosen.has(h));
 }

@@ -1,7 +1,7 @@
 /** The validated, typed inventory: what every other part of kubemend reads. */
 
-/** A host's role in the cluster. */
-export type Role = 'master' | 'worker';
+/** A host's role in the cluster: `etcd` is a member of a separate etcd cluster that is neither master nor node (Ansible inventories only). */
+export type Role = 'master' | 'worker' | 'etcd';
 
 /** How commands get root: none (log in as root), nopasswd (`sudo -n`), password (asked once, fed on stdin). */
 export type SudoMode = 'none' | 'nopasswd' | 'password';
@@ -61,4 +61,37 @@ export interface Inventory {
   warnings: string[];
   /** The file format it was read from (kubemend YAML, Ansible YAML or Ansible INI). */
   format?: 'kubemend' | 'ansible-yaml' | 'ansible-ini';
+  /** Where etcd runs (absent: stacked on the masters, kubeadm's default). */
+  etcd?: EtcdTopology;
+  /** Ansible groups: name -> every host in it (through child groups too), in Ansible's order; for --limit. */
+  groups?: Record<string, string[]>;
+  /** Ansible groups as written: own hosts and child groups; for `kubemend inventory`. */
+  groupTree?: Record<string, { hosts: string[]; children: string[] }>;
+  /** Where each value came from: `file:line`, `ssh -G`, `default`, ... */
+  origins?: InventoryOrigins;
+  /** Who read an Ansible inventory (`ansible-inventory` or kubemend's reader) and the group_vars/host_vars files read. */
+  reader?: { reference: string; varsFiles: string[] };
+}
+
+/** Where etcd runs. */
+export interface EtcdTopology {
+  /** `stacked`: a member on every master and nowhere else (kubeadm's default); `separate`: otherwise. */
+  placement: 'stacked' | 'separate';
+  /** Names of the hosts that run an etcd member, in inventory order. */
+  members: string[];
+  /** Why this placement, in words. */
+  reason: string;
+  /** kubespray's etcd_deployment_type when the inventory sets it (`host`: a systemd service, kubespray's default). */
+  deploymentType?: string;
+}
+
+/** The per-host settings whose origin is recorded. */
+export type HostField = 'role' | 'address' | 'port' | 'user' | 'identityFile' | 'sudo' | 'jump' | 'labels';
+
+/** Where values came from: `inventory.ini:12`, `group_vars/all/all.yml:3`, `ssh -G`, `~/.ssh/config`, `default`, `--cluster-name`. */
+export interface InventoryOrigins {
+  cluster: string;
+  controlPlaneEndpoint: string;
+  etcd: string;
+  hosts: Record<string, Partial<Record<HostField, string>>>;
 }

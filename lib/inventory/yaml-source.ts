@@ -1,5 +1,5 @@
 /** YAML parsing with source positions (yaml's parseDocument + LineCounter). */
-import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node, type ScalarTag } from 'yaml';
 import type { DocPath } from './document.js';
 import type { InventoryIssue } from './errors.js';
 
@@ -11,10 +11,25 @@ export interface YamlSource {
   data: unknown;
 }
 
-/** Parse `text` as one YAML document; syntax problems become issues (messages without source excerpts). */
-export function parseYaml(file: string, text: string): YamlSource | InventoryIssue[] {
+/** Ansible's YAML tags: `!vault` (an encrypted value, kept as `{__ansible_vault}` as ansible-inventory prints it) and `!unsafe` (a literal string). */
+const ANSIBLE_TAGS: ScalarTag[] = [
+  { tag: '!vault', resolve: (s: string) => ({ __ansible_vault: s }) } as unknown as ScalarTag,
+  { tag: '!unsafe', resolve: (s: string) => s } as ScalarTag,
+];
+
+/**
+ * Parse `text` as one YAML document; syntax problems become issues (messages without source
+ * excerpts). `ansible`: as Ansible's loader reads it (YAML 1.1 like PyYAML, its tags; duplicate
+ * keys allowed, the last one wins, when `uniqueKeys` is false).
+ */
+export function parseYaml(file: string, text: string, opts: { ansible?: boolean; uniqueKeys?: boolean } = {}): YamlSource | InventoryIssue[] {
   const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  const doc = parseDocument(text, {
+    lineCounter: lines,
+    prettyErrors: false,
+    uniqueKeys: opts.uniqueKeys ?? true,
+    ...(opts.ansible ? { version: '1.1' as const, customTags: ANSIBLE_TAGS } : {}),
+  });
   if (doc.errors.length > 0) {
     return doc.errors.map((e) => {
       const at = lines.linePos(e.pos[0]);

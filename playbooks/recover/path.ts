@@ -1,11 +1,12 @@
 /** The repair path from gathered facts (pure): full-rebuild, rebuild-one, replace-ca or nothing-to-do. */
+import type { Role } from '../../lib/inventory/types.js';
 import type { PkiState } from '../../lib/facts/pki.js';
 import type { PathDecision } from './common.js';
 
 /** What the decision needs per host. */
 export interface HostPki {
   name: string;
-  role: 'master' | 'worker';
+  role: Role;
   pki: PkiState;
   /** Control-plane files besides the CAs all there (kubeconfigs, manifests). */
   controlPlaneFiles: boolean;

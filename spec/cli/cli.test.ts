@@ -138,7 +138,8 @@ function inTerminal(args: string[], answer: string): Promise<{ code: number | nu
       }
     });
     child.on('error', reject);
-    child.on('close', (code) => resolve({ code, out }));
+    // colours (a terminal) are not what these checks are about
+    child.on('close', (code) => resolve({ code, out: out.replace(/\x1b\[\d+m/g, '') }));
   });
 }
 

@@ -24,7 +24,7 @@ const program = buildProgram(async () => deps, () => undefined);
 const c = (...words: string[]) => complete(program, words, deps);
 
 test('commands, options and playbooks (the benchmark hidden)', async (t) => {
-  t.deepEqual(await c(''), ['playbooks', 'plan', 'run', 'resume', 'runs', 'exec', 'restore', 'doctor', 'completion', 'help']);
+  t.deepEqual(await c(''), ['playbooks', 'plan', 'run', 'resume', 'runs', 'exec', 'restore', 'doctor', 'inventory', 'completion', 'help']);
   t.deepEqual(await c('re'), ['resume', 'restore']);
   t.deepEqual(await c('run', ''), ['facts', 'hello', 'recover', 'backup', 'rejoin-workers', 'check-certs', 'renew-certs']);
   t.deepEqual(await c('run', 're'), ['recover', 'rejoin-workers', 'renew-certs']);

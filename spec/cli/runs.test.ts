@@ -89,7 +89,7 @@ function inTerminal(args: string[], ...dialog: Array<[string, string]>): Promise
     child.on('error', reject);
     child.on('close', (code) => {
       clearTimeout(guard);
-      resolve({ code, out });
+      resolve({ code, out: out.replace(/\x1b\[\d+m/g, '') }); // colours are not what these checks are about
     });
   });
 }

@@ -19,7 +19,7 @@ import { listPlaybooks } from '../../playbooks/index.js';
 import { quoteArgv } from '../../lib/core/quote.js';
 import { ETCD_DATA, PROBE } from '../../lib/etcd-data/remote.js';
 import { KUBEADM_CONFIG_KEY, KUBELET_CONFIG_KEY } from '../../lib/etcd-data/configmaps.js';
-import { startEtcd } from '../etcd-data/real-etcd.js';
+import { dbFileWith } from '../etcd-data/real-etcd.js';
 import { KUBELET_CONFIGURATION, clusterConfigurationText, jsonConfigMap } from '../etcd-data/proto-fixture.js';
 import { FakeTransport, type FakeRule, fakeInventory } from '../helpers/fake-transport.js';
 
@@ -105,18 +105,10 @@ async function plannedSteps(pb: Playbook, s: Scenario): Promise<{ steps: string[
 /** m1's etcd data: a db written by the real etcd, member m1 at 10.0.1.1, the two ConfigMaps in it (made once). */
 let db: Promise<Buffer> | undefined;
 function etcdDb(): Promise<Buffer> {
-  db ??= (async () => {
-    const etcd = await startEtcd('m1', 'https://10.0.1.1:2380');
-    try {
-      await etcd.put(KUBEADM_CONFIG_KEY, jsonConfigMap('kube-system', 'kubeadm-config', { ClusterConfiguration: clusterConfigurationText('v1beta4', '10.0.1.1:6443') }));
-      await etcd.put(KUBELET_CONFIG_KEY, jsonConfigMap('kube-system', 'kubelet-config', { kubelet: KUBELET_CONFIGURATION }));
-      await etcd.stop();
-      return readFileSync(join(etcd.dataDir, 'member/snap/db'));
-    } finally {
-      await etcd.stop();
-      etcd.remove();
-    }
-  })();
+  db ??= dbFileWith('m1', 'https://10.0.1.1:2380', [
+    [KUBEADM_CONFIG_KEY, jsonConfigMap('kube-system', 'kubeadm-config', { ClusterConfiguration: clusterConfigurationText('v1beta4', '10.0.1.1:6443') })],
+    [KUBELET_CONFIG_KEY, jsonConfigMap('kube-system', 'kubelet-config', { kubelet: KUBELET_CONFIGURATION })],
+  ]);
   return db;
 }
 

@@ -4,7 +4,7 @@
  * real etcdctl, so the test compares the reader with etcd itself.
  */
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -80,4 +80,17 @@ export async function startEtcd(name = 'm1', advertisePeer?: string): Promise<Re
     },
     remove: () => rmSync(dataDir, { recursive: true, force: true }),
   };
+}
+
+/** The db file of a real etcd whose one member is `name` advertised at `peer`, after `puts` (etcd stopped, data removed). */
+export async function dbFileWith(name: string, peer: string, puts: Array<[string, Buffer]>): Promise<Buffer> {
+  const etcd = await startEtcd(name, peer);
+  try {
+    for (const [k, v] of puts) await etcd.put(k, v);
+    await etcd.stop();
+    return readFileSync(join(etcd.dataDir, 'member/snap/db'));
+  } finally {
+    await etcd.stop();
+    etcd.remove();
+  }
 }

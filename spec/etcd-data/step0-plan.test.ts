@@ -5,28 +5,21 @@
  * reads), the ConfigMaps read offline, the source named with the revision; the plan starts nothing.
  */
 import test from 'ava';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdtempSync } from 'node:fs';
 import { buildPlan } from '../../lib/core/plan.js';
 import { parseOptions } from '../../lib/core/options.js';
 import recover from '../../playbooks/recover.js';
 import { KUBEADM_CONFIG_KEY, KUBELET_CONFIG_KEY } from '../../lib/etcd-data/configmaps.js';
 import { FakeTransport, fakeInventory } from '../helpers/fake-transport.js';
-import { startEtcd } from './real-etcd.js';
+import { dbFileWith } from './real-etcd.js';
 import { KUBELET_CONFIGURATION, clusterConfigurationText, jsonConfigMap, protoConfigMap } from './proto-fixture.js';
 
 /** A db made by the real etcd whose one member is m1 at 10.0.1.1 (fakeInventory's first master). */
-async function labDb(): Promise<Buffer> {
-  const etcd = await startEtcd('m1', 'https://10.0.1.1:2380');
-  try {
-    await etcd.put(KUBEADM_CONFIG_KEY, protoConfigMap('kube-system', 'kubeadm-config', { ClusterConfiguration: clusterConfigurationText('v1beta3', '10.0.1.1:6443') }));
-    await etcd.put(KUBELET_CONFIG_KEY, jsonConfigMap('kube-system', 'kubelet-config', { kubelet: KUBELET_CONFIGURATION }));
-    await etcd.stop();
-    return readFileSync(join(etcd.dataDir, 'member/snap/db'));
-  } finally {
-    await etcd.stop();
-    etcd.remove();
-  }
+function labDb(): Promise<Buffer> {
+  return dbFileWith('m1', 'https://10.0.1.1:2380', [
+    [KUBEADM_CONFIG_KEY, protoConfigMap('kube-system', 'kubeadm-config', { ClusterConfiguration: clusterConfigurationText('v1beta3', '10.0.1.1:6443') })],
+    [KUBELET_CONFIG_KEY, jsonConfigMap('kube-system', 'kubelet-config', { kubelet: KUBELET_CONFIGURATION })],
+  ]);
 }
 
 /** The fake host m1 with that db (read by dd ranges and by download), no API, and the etcd image in containerd. */

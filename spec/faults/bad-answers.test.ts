@@ -17,13 +17,14 @@ import { FakeTransport, fakeInventory } from '../helpers/fake-transport.js';
 import { requireRoot, type Lab } from '../helpers/lab.js';
 import { MAIN, cli, type CliResult } from '../cli/run-cli.js';
 import { acquireLab, releaseLab } from '../security/shared-lab.js';
+import { KUBECTL } from '../lab/cluster/kube.js';
 
 const exec = promisify(execFile);
 const STACK = /\n\s+at \S+ \(|\n\s+at file:|node:internal/;
 
 /** Nodes' Ready status from real kubectl. */
 async function ready(lab: Lab): Promise<Record<string, boolean>> {
-  const r = await exec('/usr/bin/kubectl', ['--kubeconfig', join(lab.dir, 'admin.conf'), 'get', 'nodes', '-o', 'json'], { maxBuffer: 16 << 20 });
+  const r = await exec(KUBECTL, ['--kubeconfig', join(lab.dir, 'admin.conf'), 'get', 'nodes', '-o', 'json'], { maxBuffer: 16 << 20 });
   const out: Record<string, boolean> = {};
   for (const n of JSON.parse(r.stdout).items) out[n.metadata.name] = n.status.conditions.some((c: any) => c.type === 'Ready' && c.status === 'True');
   return out;

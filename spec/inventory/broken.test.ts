@@ -55,6 +55,9 @@ const table: Record<string, string[]> = {
   'bad-ini.ini': ['3:m2', '4:(syntax)', '5:(syntax)', '7:kube_node:vars', '9:"h[0:9999][0:9999]"', '10:(syntax)'],
   'bad-ini-values.ini': ['2:all:vars.cluster_name', '5:m1.ansible_port', '6:m2.ansible_host', '9:w1.ansible_user'],
   'ini-no-masters.ini': ['1:apiserver_loadbalancer_domain_name', '1:kube_control_plane'],
+  // refused by Ansible too (it stops at the first): an undeclared child group, [g:vars] of an undeclared group, a group loop, a bad range
+  'ini-undeclared.ini': ['5:k8s_cluster:children', '6:calico_rr:vars', '9:kube_node:vars.ansible_group_priority'],
+  'ini-loop.ini': ['6:b:children', '8:"w[1:3:0]"', '9:w9:'],
   'bad-kubespray.yaml': [
     '1:apiserver_loadbalancer_domain_name',
     '1:kube_control_plane',
@@ -118,9 +121,9 @@ test('a missing inventory file is an InventoryError, not ENOENT', async (t) => {
   t.regex(err.format(), /does-not-exist\.yaml:1:1: \(file\): cannot read: ENOENT/);
 });
 
-test('a directory is refused as not a regular file', async (t) => {
+test('a folder with no inventory file in it is refused, naming the files it looked for', async (t) => {
   const err = await refused(t, dir);
-  t.regex(err.issues[0]!.message, /not a regular file/);
+  t.regex(err.issues[0]!.message, /a folder with no inventory file: expected one of inventory\.ini, hosts\.yaml, hosts\.yml/);
 });
 
 test('unknown-key values never reach the message (a password stays out)', async (t) => {

@@ -61,7 +61,7 @@ test('inventory/ansible.ini: ranges, group vars below host vars, load balancer e
   t.deepEqual(inv.hosts[5]!.labels, { pool: 'gpu' });
 });
 
-test('Ansible: cluster name from the file name, endpoint from the first master, etcd-only hosts ignored with a warning, bastion as jump', async (t) => {
+test('Ansible: cluster name from the file name, endpoint from the first master, an etcd-only host kept with role etcd (separate etcd), bastion as jump', async (t) => {
   const dir = tempFiles({
     'Staging_Hosts.ini': `[kube_control_plane]
 cp1 ansible_host=10.1.0.11 ansible_user=ubuntu ansible_become_password=s3cr3t-pass
@@ -77,11 +77,13 @@ bastion ansible_host=203.0.113.5 ansible_user=jump ansible_port=2022
   const inv = await loadInventory(join(dir, 'Staging_Hosts.ini'), noSshConfig);
   t.is(inv.cluster, 'staging-hosts');
   t.is(inv.controlPlaneEndpoint, '10.1.0.11:6443');
-  t.deepEqual(inv.hosts.map((h) => h.name), ['cp1', 'n1']);
+  t.deepEqual(inv.hosts.map((h) => `${h.name}/${h.role}`), ['cp1/master', 'n1/worker', 'ext-etcd/etcd']);
+  t.like(inv.etcd, { placement: 'separate', members: ['cp1', 'ext-etcd'] });
+  t.regex(inv.etcd!.reason, /ext-etcd runs etcd and is not a master/);
   t.like(inv.hosts[0], { user: 'ubuntu', sudo: 'password' });
   t.deepEqual(inv.ssh.jump, { host: '203.0.113.5', port: 2022, user: 'jump' });
   t.deepEqual(inv.hosts[1]!.jump, { host: '203.0.113.5', port: 2022, user: 'jump' });
-  t.true(inv.warnings.some((w) => w.includes('ext-etcd')));
+  t.like(inv.hosts[2], { address: '10.1.0.99', role: 'etcd' });
   t.false(JSON.stringify(inv).includes('s3cr3t-pass'), 'the become password is not kept');
 });
 
@@ -151,7 +153,8 @@ test('~/.ssh/config values are validated too (a metacharacter in User is refused
     'inv.yaml': 'cluster: c1\ncontrolPlaneEndpoint: 10.0.0.10:6443\nhosts:\n  - {name: m1, address: 10.0.0.11, role: master}\n',
   });
   const err = await t.throwsAsync(loadInventory(join(dir, 'inv.yaml'), { sshConfigPath: join(dir, 'ssh_config') }));
-  t.regex((err as Error).message, /inv\.yaml:4:5: hosts\[0\]\.user: ~\/\.ssh\/config gives an invalid User/);
+  // the reference is `ssh -G` when ssh is installed, else kubemend's reader of the file: both refuse it
+  t.regex((err as Error).message, /inv\.yaml:4:5: hosts\[0\]\.user: (ssh -G|.*ssh_config) gives an invalid User/);
 });
 
 test('defaults: first = first master listed, even masters warn, IPv6, relative paths, jump string, durations', async (t) => {

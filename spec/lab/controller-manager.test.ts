@@ -19,6 +19,7 @@ import { Node, Pod, Secret, ConfigMap } from 'kubernetes-models/v1';
 import { Lease } from 'kubernetes-models/coordination.k8s.io/v1';
 import { CertificateSigningRequest } from 'kubernetes-models/certificates.k8s.io/v1';
 import { DaemonSet } from 'kubernetes-models/apps/v1';
+import { KUBECTL } from './cluster/kube.js';
 
 /** Validate an object written by the controllers against the official schema (throws on a violation). */
 function valid(t: { notThrows(fn: () => void, msg?: string): void }, Model: any, obj: any, what: string): void {
@@ -35,7 +36,7 @@ const procs: Proc[] = [];
 /** Run real kubectl as the admin; resolves with stdout, rejects with stderr in the message. */
 async function kubectl(...args: string[]): Promise<string> {
   try {
-    const { stdout } = await run('/usr/bin/kubectl', ['--kubeconfig', cp.adminConf, ...args], { timeout: 120_000 });
+    const { stdout } = await run(KUBECTL, ['--kubeconfig', cp.adminConf, ...args], { timeout: 120_000 });
     return stdout;
   } catch (e: any) {
     throw new Error(`kubectl ${args.join(' ')}: ${e.stderr || e.message}`);
@@ -562,6 +563,9 @@ test.serial('leader election: of two controller-managers only the lease holder a
   const first = await waitFor('a lease holder', async () => (await lease())?.spec?.holderIdentity);
   const b = startKcm(kcmFlags({ extra: le }));
   await issued('le-0');
+  // b must have tried the lease at least once before we look (a fixed sleep alone read an empty
+  // log at load average 75); then a retry period and more, in which it must still not lead
+  await waitFor('the second controller-manager tries the lease', async () => /attempting to acquire leader lease/.test(readFileSync(b.log, 'utf8')));
   await sleep(2500);
   const logs = [a, b].map((p) => readFileSync(p.log, 'utf8'));
   const leaders = logs.filter((l) => l.includes('started controllers'));

@@ -18,6 +18,7 @@ import { humanDuration, table } from './sim/crictl/format.js';
 import { etcdctlWitness } from './cluster/etcdctl.js';
 import { NodeRig, alive, sleep, waitFor } from './node/rig.js';
 import { type Lab, labDir, labNet, requireRoot, sharedLab } from '../helpers/lab.js';
+import { KUBECTL } from './cluster/kube.js';
 
 const run = promisify(execFile);
 const BASE = labDir('/tmp/h-node/unit');
@@ -34,7 +35,7 @@ const rigs: NodeRig[] = [];
 
 async function kubectl(...args: string[]): Promise<string> {
   try {
-    const { stdout } = await run('/usr/bin/kubectl', ['--kubeconfig', cp.adminConf, ...args], { timeout: 30_000 });
+    const { stdout } = await run(KUBECTL, ['--kubeconfig', cp.adminConf, ...args], { timeout: 30_000 });
     return stdout;
   } catch (e: any) {
     throw new Error(`kubectl ${args.join(' ')}: ${e.stderr || e.message}`);

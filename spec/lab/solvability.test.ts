@@ -10,6 +10,7 @@ import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { labDir, requireRoot, sharedLab, type Lab } from '../helpers/lab.js';
+import { KUBECTL } from './cluster/kube.js';
 
 const run = promisify(execFile);
 const DIR = labDir('/tmp/h-labcluster/solvability-net81');
@@ -24,7 +25,7 @@ async function status(l: Lab) {
 test.serial('scripts/lab up: a healthy 3+3 where real kubectl shows every Node Ready; status --json is stable', async (t) => {
   if (!requireRoot(t)) return;
   lab = await sharedLab({ masters: 3, workers: 3, net: 81, dir: DIR });
-  const { stdout } = await run('/usr/bin/kubectl', ['--kubeconfig', `${DIR}/admin.conf`, 'get', 'nodes', '--no-headers'], { maxBuffer: 8 << 20 });
+  const { stdout } = await run(KUBECTL, ['--kubeconfig', `${DIR}/admin.conf`, 'get', 'nodes', '--no-headers'], { maxBuffer: 8 << 20 });
   t.deepEqual(stdout.trim().split('\n').map((l) => l.split(/\s+/).slice(0, 2).join(' ')).sort(), ['m1 Ready', 'm2 Ready', 'm3 Ready', 'w1 Ready', 'w2 Ready', 'w3 Ready']);
   const a = await status(lab);
   t.is(a.code, 0, a.s.problems?.join('\n'));

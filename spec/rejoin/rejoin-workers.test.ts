@@ -7,12 +7,13 @@ import { promisify } from 'node:util';
 import { readJournal } from '../../lib/core/journal.js';
 import { requireRoot, sharedLab, type Lab } from '../helpers/lab.js';
 import { MAIN, cli } from '../cli/run-cli.js';
+import { KUBECTL } from '../lab/cluster/kube.js';
 
 const LAB = { masters: 1, workers: 3, net: 88, dir: '/tmp/h-recover-api/lab88' };
 const exec = promisify(execFile);
 
 async function kubectl(lab: Lab, args: string[]): Promise<any> {
-  const r = await exec('/usr/bin/kubectl', ['--kubeconfig', join(lab.dir, 'admin.conf'), ...args, '-o', 'json'], { maxBuffer: 32 << 20 });
+  const r = await exec(KUBECTL, ['--kubeconfig', join(lab.dir, 'admin.conf'), ...args, '-o', 'json'], { maxBuffer: 32 << 20 });
   return JSON.parse(r.stdout);
 }
 

@@ -14,6 +14,7 @@ import { pollUntil } from '../helpers/wait.js';
 import { MAIN, cli } from '../cli/run-cli.js';
 import { CA_FILES, LEAF_FILES, type Seen, certsOn, pollApiservers, servedSerial } from './witness.js';
 import { etcdctlWitness } from '../lab/cluster/etcdctl.js';
+import { KUBECTL } from '../lab/cluster/kube.js';
 
 // 3 masters: etcd keeps quorum (2 of 3) while one master's static pods restart, so the API can
 // answer throughout; with 2, every etcd restart would stop the API for a moment.
@@ -74,7 +75,7 @@ async function assertServedRenewed(t: any, l: Lab, after: Map<string, Map<string
 }
 
 async function kubectlJson(l: Lab, kubeconfig: string, args: string[]): Promise<any> {
-  return JSON.parse((await exec('/usr/bin/kubectl', ['--kubeconfig', kubeconfig, '--request-timeout=10s', ...args, '-o', 'json'], { maxBuffer: 32 << 20 })).stdout);
+  return JSON.parse((await exec(KUBECTL, ['--kubeconfig', kubeconfig, '--request-timeout=10s', ...args, '-o', 'json'], { maxBuffer: 32 << 20 })).stdout);
 }
 
 /** Every Node Ready and etcd 3/3 healthy, asked with real kubectl (the renewed admin.conf from m1) and etcdctl. */

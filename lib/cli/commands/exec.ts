@@ -10,8 +10,7 @@ import { checkLimit } from '../checks.js';
 import type { Deps } from '../deps.js';
 import { EXIT } from '../exit.js';
 import { onInterrupt } from '../interrupt.js';
-import { err, writeTo } from '../io.js';
-import { redact } from '../../core/secret.js';
+import { err, hostText } from '../io.js';
 import { canPrompt } from '../confirm.js';
 import { chooseHosts, needLimit } from '../select-hosts.js';
 
@@ -82,22 +81,22 @@ export async function execCommand(deps: Deps, argv: string[], a: ExecArgs): Prom
       finished.add(h.name);
       const o = prefixLines(h.name, r.stdout);
       const e = prefixLines(h.name, r.stderr);
-      if (o) writeTo(process.stdout, redact(o));
-      if (e) writeTo(process.stderr, redact(e));
+      if (o) hostText(process.stdout, o);
+      if (e) hostText(process.stderr, e);
       if (r.exitCode !== 0) {
         failed.push(h.name);
-        writeTo(process.stderr, `${h.name} | exit ${r.exitCode ?? `signal ${r.signal}`}\n`);
+        err(`${h.name} | exit ${r.exitCode ?? `signal ${r.signal}`}`, { paint: true });
       }
     } catch (e) {
       if (intr.abort.aborted) {
         // cut short by Ctrl-C: whatever the transport says (an aborted connect, a killed command), it was interrupted
-        writeTo(process.stderr, `${h.name} | interrupted\n`);
+        err(`${h.name} | interrupted`, { paint: true });
         return;
       }
       finished.add(h.name);
       failed.push(h.name);
       const m = errorMessage(e);
-      writeTo(process.stderr, `${h.name} | error: ${m.startsWith(`${h.name}: `) ? m.slice(h.name.length + 2) : m}\n`);
+      err(`${h.name} | error: ${m.startsWith(`${h.name}: `) ? m.slice(h.name.length + 2) : m}`, { paint: true });
     }
   };
   try {
@@ -113,7 +112,7 @@ export async function execCommand(deps: Deps, argv: string[], a: ExecArgs): Prom
     return EXIT.interrupted;
   }
   if (failed.length) {
-    err(`failed on ${failed.length} of ${hosts.length} hosts: ${failed.join(', ')}`);
+    err(`failed on ${failed.length} of ${hosts.length} hosts: ${failed.join(', ')}`, { paint: true });
     return EXIT.failed;
   }
   return EXIT.ok;

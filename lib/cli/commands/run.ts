@@ -45,7 +45,7 @@ export interface RunArgs {
  */
 async function planFirst(common: Omit<RunParams, 'dryRun'>, logFormat: 'text' | 'json', reviewed: { file: string; plan: Plan } | undefined): Promise<Plan | number> {
   const { plan, result: planned } = await buildPlan(common);
-  (logFormat === 'json' ? err : out)(formatPlanSummary(plan)); // stdout stays pure JSON lines
+  (logFormat === 'json' ? err : out)(formatPlanSummary(plan), { paint: true }); // stdout stays pure JSON lines
   if (reviewed) {
     const drift = planDrift(reviewed.plan, plan);
     if (drift.length) {
@@ -119,7 +119,7 @@ export async function runCommand(deps: Deps, name: string | undefined, a: RunArg
     if (!resume && plan) writePrivate(join(dir, 'plan.json'), JSON.stringify(plan, null, 2) + '\n');
     const journal = openJournal(dir);
     const log = await openFileLog(dir);
-    const render: EventSink = args.logFormat === 'json' ? jsonRenderer(out) : textRenderer(out, args.verbose);
+    const render: EventSink = args.logFormat === 'json' ? jsonRenderer(out) : textRenderer((l) => out(l, { paint: true }), args.verbose);
     const recap = recapCollector();
     // live progress on a terminal (after every prompt: prompts later pause it), text lines otherwise
     const live = args.logFormat === 'text' && liveCapable() ? startLive({ stream: process.stderr, phaseIds: p.playbook.phases.map((ph) => ph.id) }) : undefined;
@@ -133,13 +133,13 @@ export async function runCommand(deps: Deps, name: string | undefined, a: RunArg
     }
     // each failure is printed once, in the recap; stderr keeps one status line (for a stdout sent elsewhere)
     const resumeHint = resumeCommand(runId, args.stateDir, defaultStateDir());
-    if (result.status === 'interrupted') err(`interrupted; resume with: ${resumeHint}`);
-    else if (result.status === 'failed') err(`${result.stoppedAt ? `run stopped at phase ${result.stoppedAt}` : 'every phase ran, but some hosts failed'}; resume with: ${resumeHint}`);
+    if (result.status === 'interrupted') err(`interrupted; resume with: ${resumeHint}`, { paint: true });
+    else if (result.status === 'failed') err(`${result.stoppedAt ? `run stopped at phase ${result.stoppedAt}` : 'every phase ran, but some hosts failed'}; resume with: ${resumeHint}`, { paint: true });
     const recapText = formatRecap({
       runId, status: result.status, durationMs: result.durationMs, journal: journal.file, failures: result.failures, stoppedAt: result.stoppedAt,
       rows: recapRows(recap.events, p.hosts.map((h) => h.name)), resume: resumeHint,
     });
-    (args.logFormat === 'json' ? err : out)(recapText); // stdout stays pure JSON lines
+    (args.logFormat === 'json' ? err : out)(recapText, { paint: true }); // stdout stays pure JSON lines
     return result.exitCode;
   } finally {
     intr.dispose();

@@ -4,6 +4,7 @@
  * offers when no id is given (the newest failed, interrupted or killed one).
  */
 import { UsageError } from '../../core/errors.js';
+import { jsonText } from '../../core/log.js';
 import { type RunSummary, lastResumable, listRuns } from '../../core/runs.js';
 import { canPrompt } from '../confirm.js';
 import { EXIT } from '../exit.js';
@@ -31,7 +32,7 @@ export function formatRuns(runs: readonly RunSummary[]): string {
 export function runsCommand(a: { stateDir: string; defaultStateDir: string; json?: boolean }): number {
   const { runs, unreadable } = listRuns(a.stateDir);
   if (a.json) {
-    out(JSON.stringify({ kind: 'kubemend-runs', version: 1, stateDir: a.stateDir, runs: runs.map(({ dir: _dir, ...r }) => r), unreadable }, null, 2));
+    out(jsonText(JSON.stringify({ kind: 'kubemend-runs', version: 1, stateDir: a.stateDir, runs: runs.map(({ dir: _dir, ...r }) => r), unreadable }, null, 2)));
     return EXIT.ok;
   }
   for (const u of unreadable) err(`warning: ${a.stateDir}/${u}: no readable journal`);

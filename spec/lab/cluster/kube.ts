@@ -3,13 +3,17 @@
  * master over ssh (it changes when the CA changes), cached as DIR/admin.conf.
  */
 import { execFile } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LabDir } from './labdir.js';
 import { ssh, type Result } from './ssh.js';
 
-/** The real kubectl on this machine. */
-export const KUBECTL = '/usr/bin/kubectl';
+/**
+ * The real kubectl v1.32 on this machine. /usr/bin/kubectl is the Google Cloud SDK's dispatcher,
+ * which picks kubectl.1.27 .. 1.33 by the server's version (and falls back to a default when it
+ * cannot read it): the witness is pinned to 1.32 when that binary is there.
+ */
+export const KUBECTL = existsSync('/usr/lib/google-cloud-sdk/bin/kubectl.1.32') ? '/usr/lib/google-cloud-sdk/bin/kubectl.1.32' : '/usr/bin/kubectl';
 
 /** Path of the cached admin kubeconfig. */
 export function adminConfPath(lab: LabDir): string {
