@@ -21,6 +21,7 @@ import { rebuildOnePhase } from './recover/rebuild-one.js';
 import { masterKubeletsPhase } from './recover/10-master-kubelets.js';
 import { controllerManagerPhase } from './recover/11-controller-manager.js';
 import { verifyPhase } from './recover/17-verify.js';
+import { oldPkiPhase } from './recover/18-old-pki.js';
 import { decision, rebuildsAll } from './recover/common.js';
 import { podsBeforePhase } from './recover/13-pods-before.js';
 import { workersRejoinPhase } from './recover/13-workers-rejoin.js';
@@ -62,5 +63,6 @@ export default definePlaybook<RecoverOptions>({
     controllerManagerPhase, // 11  controller-manager restarted
     ...API_HALF, //         12-16  workers (a join token made when the first one needs it), CSRs, SA tokens, pods (API half)
     verifyPhase, //            17  proof of health
+    oldPkiPhase, //            18  replace-ca: the old PKI removed (--purge-old-pki) or where it is said
   ],
 });

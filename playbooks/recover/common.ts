@@ -22,6 +22,9 @@ export const recoverOptions = z.object({
   waitSeconds: z.number().int().min(10).default(300).describe('how long to wait for etcd, the apiserver and nodes at each step'),
   backupPassphraseFile: backupPassphraseOption,
   encryptionConfig: z.string().optional().describe("the apiserver's EncryptionConfiguration file, to read ConfigMaps encrypted at rest when step 0 reads etcd's data (aescbc, aesgcm keys)"),
+  purgeOldPki: z.boolean().default(false).describe('with --replace-ca: once the proof of health passed, remove the old, compromised PKI this run kept (host archives, the moved-aside /etc/kubernetes, the copies pulled here)'),
+}).superRefine((o, ctx) => {
+  if (o.purgeOldPki && !o.replaceCa) ctx.addIssue({ code: 'custom', path: ['purgeOldPki'], message: 'only with --replace-ca (other paths keep the old PKI: it is the current one)' });
 });
 
 /** Validated recover options. */
