@@ -18,6 +18,7 @@ import { openJournal, readJournal } from '../../lib/core/journal.js';
 import type { StampedEvent } from '../../lib/core/events.js';
 import { requireRoot, sharedLab, type Lab } from '../helpers/lab.js';
 import { MAIN, ROOT, cli } from '../cli/run-cli.js';
+import { bootstrapTokens, leftoverJoinSecrets } from '../recover/scenario.js';
 import { runPlaybook } from '../../lib/core/runner.js';
 import { definePlaybook } from '../../lib/core/types.js';
 import { FakeTransport, fakeInventory } from '../helpers/fake-transport.js';
@@ -177,6 +178,7 @@ test.serial('m2 fails in the middle of its join: the run stops there, nothing la
   if (!requireRoot(t)) return;
   const lab = await getLab();
   const marker = (await status(lab)).marker;
+  const tokensBefore = await bootstrapTokens(lab);
   t.is((await lab.lab(['break', 'pki-wipe'])).code, 0);
   const put = await lab.exec('m2', ['sh', '-c', 'cat > /root/kubeadm-faulty && chmod 0755 /root/kubeadm-faulty && mount --bind /root/kubeadm-faulty /usr/local/bin/kubeadm'], { input: FAULTY_KUBEADM });
   t.is(put.code, 0, put.stderr);
@@ -197,6 +199,10 @@ test.serial('m2 fails in the middle of its join: the run stops there, nothing la
   const runId = runIdIn(state);
   const events = journalOf(state, runId);
   t.true(events.some((e) => e.kind === 'host-end' && e.phase === 'others/join' && e.host === 'm2' && e.status === 'failed'), 'the journal names m2 failing in others/join');
+  // issue 18 item 4: the failed phase's clean-up deleted its join token and kube-system/kubeadm-certs
+  const left = await leftoverJoinSecrets(lab, tokensBefore);
+  t.deepEqual(left.tokens, [], 'no bootstrap token of the failed run is left');
+  t.false(left.kubeadmCerts, 'kube-system/kubeadm-certs is gone after the failure');
   const later = events.filter((e) => 'phase' in e && AFTER_JOIN.includes(e.phase) && e.kind !== 'phase-skip');
   t.deepEqual(later.map((e) => `${e.kind} ${'phase' in e ? e.phase : ''}`), [], 'no phase after others/join ran on any host');
   for (const h of HOSTS) {

@@ -297,6 +297,10 @@ add_sudo_users() {
     chmod 755 "$d/home/$u"; chmod 700 "$d/home/$u/.ssh"; chmod 600 "$d/home/$u/.ssh/authorized_keys"
     chown -R "$uid:$uid" "$d/home/$u"
   done
+  # sudo logs every command it runs (COMMAND=...) as real hosts do to auth.log or journald; here to
+  # a file, one line per command (loglinelen=0: no wrapping), so tests can look for secrets in it
+  printf 'Defaults logfile=/var/log/sudo.log\nDefaults loglinelen=0\n' >"$d/etc.up/sudoers.d/lab-log"
+  chmod 0440 "$d/etc.up/sudoers.d/lab-log"
 }
 
 # ---- runs INSIDE the new namespaces as PID 1: mounts, starts sshd, then reaps forever ----

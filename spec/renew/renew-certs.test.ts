@@ -13,8 +13,8 @@ import { type Lab, requireRoot, sharedLab } from '../helpers/lab.js';
 import { pollUntil } from '../helpers/wait.js';
 import { MAIN, cli } from '../cli/run-cli.js';
 import { CA_FILES, LEAF_FILES, type Seen, certsOn, pollApiservers, servedSerial } from './witness.js';
-import { KUBECTL } from '../lab/cluster/kube.js';
 import { etcdctlWitness } from '../lab/cluster/etcdctl.js';
+import { KUBECTL } from '../lab/cluster/kube.js';
 
 // 3 masters: etcd keeps quorum (2 of 3) while one master's static pods restart, so the API can
 // answer throughout; with 2, every etcd restart would stop the API for a moment.
