@@ -1,0 +1,189 @@
+/**
+ * A repair that rides out etcd leader changes and restarting apiservers (issue 21), on one 3 + 2
+ * lab cluster with kubelet serving certificates (net 73), over real SSH, the faults injected by
+ * the lab's own tools at moments the run's journal shows:
+ * - `scripts/lab fault etcd-leader-change` during each master's join: once while its join gate
+ *   reads etcd (the gate must see the move and wait for a steady leader), and once as the gate
+ *   passes, while control-plane-prepare runs;
+ * - `scripts/lab fault apiserver-blip` on the endpoint's master: its apiserver refuses connections
+ *   for BLIP_S seconds, as while its container restarts, as the first worker's rejoin starts (its
+ *   join token, the Node's status and kubelet-start all go to it); and it answers 503 for BLIP_S
+ *   seconds as the serving-CSR step starts.
+ * The run ends with exit 0, a proof of health that passes, the lab's own witnesses healthy, and a
+ * journal that shows each gate waiting out the move and each retry with its cause (no secret).
+ * Then a blip that does not clear in time (a rebuild-one of m2; the endpoint's apiserver refuses
+ * for two minutes as the worker check starts): the run stops, naming the host, the phase and the
+ * retries it made, and `kubemend resume` completes once the apiserver is back.
+ */
+import test from 'ava';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { readJournal } from '../../lib/core/journal.js';
+import type { StampedEvent } from '../../lib/core/events.js';
+import { requireRoot, sharedLab, type Lab } from '../helpers/lab.js';
+import { MAIN, cli } from '../cli/run-cli.js';
+
+const LAB = { masters: 3, workers: 2, net: 73, dir: '/tmp/h-ridethrough/lab', servingCerts: true };
+const HOSTS = ['m1', 'm2', 'm3', 'w1', 'w2'];
+/** How long each apiserver blip lasts (shorter than the retries' budget: kubeadm 3+6+12 s, API 1+2+4+8 s). */
+const BLIP_S = 8;
+
+const states: string[] = [];
+test.after.always(() => {
+  for (const s of states) rmSync(s, { recursive: true, force: true });
+});
+
+interface Status {
+  healthy: boolean;
+  problems: string[];
+}
+
+async function labStatus(lab: Lab): Promise<Status> {
+  return JSON.parse((await lab.lab(['status', '--json'])).stdout) as Status;
+}
+
+/** The journal of the one run in `state`, as it is now (empty before the run folder exists). */
+function journalNow(state: string): StampedEvent[] {
+  const runs = existsSync(state) ? readdirSync(state) : [];
+  const file = runs.length === 1 ? join(state, runs[0]!, 'journal.jsonl') : '';
+  return file && existsSync(file) ? readJournal(file) : [];
+}
+
+/** A fault fired once when `when` first holds for the journal; what the lab tool said is kept. */
+interface Trigger {
+  name: string;
+  when(events: StampedEvent[]): boolean;
+  fire(): Promise<{ code: number; stdout: string; stderr: string }>;
+  fired?: Promise<{ code: number; stdout: string; stderr: string }>;
+}
+
+/** Run `kubemend args` while polling its journal every 150 ms and firing each trigger once. */
+async function runWithFaults(args: string[], state: string, triggers: Trigger[]) {
+  const timer = setInterval(() => {
+    let events: StampedEvent[];
+    try {
+      events = journalNow(state);
+    } catch {
+      return; // a line being written
+    }
+    for (const tr of triggers) if (!tr.fired && tr.when(events)) tr.fired = tr.fire();
+  }, 150);
+  try {
+    const r = await cli(MAIN, args);
+    return { ...r, out: r.stdout + r.stderr };
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+const isRetry = (e: StampedEvent): e is Extract<StampedEvent, { kind: 'retry' }> => e.kind === 'retry';
+const logOf = (e: StampedEvent) => (e.kind === 'log' ? e.message : '');
+
+/** The master whose address is the inventory's controlPlaneEndpoint (the lab makes it the first master's). */
+function endpointMaster(lab: Lab): string {
+  const ep = /^controlPlaneEndpoint:\s*(\S+):\d+\s*$/m.exec(readFileSync(lab.inventoryPath, 'utf8'))?.[1];
+  const m = lab.hosts.find((h) => h.address === ep);
+  if (!m) throw new Error(`no lab host has the endpoint's address ${ep}`);
+  return m.name;
+}
+
+/** The proof of health printed PASS rows and no FAIL. */
+function assertProof(t: any, out: string): void {
+  t.regex(out, /proof of health:/);
+  t.notRegex(out, /^FAIL /m, out.slice(-3000));
+  for (const row of ['nodes Ready', 'etcd members healthy', 'workload pods Ready', "cluster's objects present", ...HOSTS.map((h) => `${h} certs chain to CA`)]) {
+    t.regex(out, new RegExp(`^PASS  ${row.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`, 'm'), `proof row: ${row}`);
+  }
+}
+
+test.serial('recover rides out an etcd leader move during each master join and apiserver blips during the worker rejoin and the serving-CSR step', async (t) => {
+  if (!requireRoot(t)) return;
+  const lab = await sharedLab(LAB);
+  const healthy = await labStatus(lab);
+  t.true(healthy.healthy, healthy.problems.join('; '));
+  const broke = await lab.lab(['break', 'pki-wipe']);
+  t.is(broke.code, 0, broke.stderr);
+  const ep = endpointMaster(lab);
+  const state = mkdtempSync('/tmp/kubemend-ridethrough-state-');
+  states.push(state);
+  const joinStart = (m: string) => (es: StampedEvent[]) => es.findIndex((e) => e.kind === 'host-start' && e.phase === 'others/join' && e.host === m);
+  const triggers: Trigger[] = [];
+  for (const m of ['m2', 'm3']) {
+    triggers.push({
+      name: `leader move while ${m}'s gate reads etcd`,
+      // the gate's first etcd read (on the first master) after m's join started
+      when: (es) => { const i = joinStart(m)(es); return i >= 0 && es.slice(i).some((e) => e.kind === 'command' && e.phase === 'others/join' && /endpoint status --cluster/.test(e.command)); },
+      fire: () => lab.lab(['fault', 'etcd-leader-change']),
+    }, {
+      name: `leader move as ${m}'s gate passes (control-plane-prepare runs)`,
+      when: (es) => es.some((e) => e.kind === 'log' && e.phase === 'others/join' && e.host === m && /^join gate passed/.test(e.message)),
+      fire: () => lab.lab(['fault', 'etcd-leader-change']),
+    });
+  }
+  triggers.push({
+    name: `${ep}'s apiserver refuses for ${BLIP_S}s as w1's rejoin starts`,
+    when: (es) => es.some((e) => e.kind === 'host-start' && e.phase === 'workers/rejoin' && e.host === 'w1'),
+    fire: () => lab.lab(['fault', 'apiserver-blip', ep, String(BLIP_S), '--mode', 'refuse']),
+  }, {
+    name: `${ep}'s apiserver answers 503 for ${BLIP_S}s as the serving-CSR step starts`,
+    when: (es) => es.some((e) => e.kind === 'phase-start' && e.phase === 'api/serving-csrs'),
+    fire: () => lab.lab(['fault', 'apiserver-blip', ep, String(BLIP_S), '--mode', '503']),
+  });
+
+  const r = await runWithFaults(['run', 'recover', '-i', lab.inventoryPath, '--state-dir', state, '--yes'], state, triggers);
+  for (const tr of triggers) {
+    t.truthy(tr.fired, `fault fired: ${tr.name}`);
+    const f = await tr.fired;
+    t.is(f?.code, 0, `${tr.name}: ${f?.stderr}`);
+    t.log(`${tr.name}: ${(f?.stdout ?? '').trim()}`);
+  }
+  t.is(r.code, 0, r.out.slice(-5000));
+  assertProof(t, r.out);
+  const s = await labStatus(lab);
+  t.true(s.healthy, s.problems.join('; '));
+
+  const events = journalNow(state);
+  for (const m of ['m2', 'm3']) {
+    const logs = events.filter((e) => e.kind === 'log' && e.host === m && e.phase === 'others/join').map(logOf);
+    t.true(logs.some((l) => /^etcd's leader moved \(/.test(l)), `${m}'s gate saw the leader move and waited: ${logs.join(' | ')}`);
+    t.true(logs.some((l) => /^join gate passed: etcd leader \S+ \(term \d+\) over 3 reads, 3 of 3 members healthy/.test(l)), `${m}'s gate passed: ${logs.join(' | ')}`);
+  }
+  const retries = events.filter(isRetry);
+  t.log(`retries: ${retries.map((e) => `${e.host} ${e.phase} ${e.step}: ${e.cause}`).join('; ') || 'none'}`);
+  t.true(retries.some((e) => ['workers/rejoin'].includes(e.phase) && /connection refused|connection reset|TLS/.test(e.cause)), 'the worker rejoin retried through the refused apiserver');
+  t.true(retries.some((e) => e.phase === 'api/serving-csrs' && e.cause === 'HTTP 503 service unavailable'), 'the serving-CSR step retried through the 503s');
+  const journal = readFileSync(join(state, readdirSync(state)[0]!, 'journal.jsonl'), 'utf8');
+  t.notRegex(journal, /\b[a-z0-9]{6}\.[a-z0-9]{16}\b/, 'no bootstrap token in the journal');
+});
+
+test.serial('a blip that does not clear: the run stops, named, with its retries journaled; resume completes once the apiserver is back', async (t) => {
+  if (!requireRoot(t)) return;
+  const lab = await sharedLab(LAB);
+  // m2 loses its PKI (rebuild-one): the run then checks each worker through the API (w1's Node and Lease)
+  const broke = await lab.lab(['break', 'pki-wipe-one', '--hosts', 'm2']);
+  t.is(broke.code, 0, broke.stderr);
+  const ep = endpointMaster(lab);
+  const state = mkdtempSync('/tmp/kubemend-ridethrough-state-');
+  states.push(state);
+  // longer than every retry budget (an API call gives up after 5 attempts: 1 + 2 + 4 + 8 s of waits)
+  const LONG_S = 120;
+  const blip: Trigger = {
+    name: `${ep}'s apiserver refuses for ${LONG_S}s as w1's rejoin starts`,
+    when: (es) => es.some((e) => e.kind === 'host-start' && e.phase === 'workers/rejoin' && e.host === 'w1'),
+    fire: () => lab.lab(['fault', 'apiserver-blip', ep, String(LONG_S), '--mode', 'refuse']),
+  };
+  const r = await runWithFaults(['run', 'recover', '-i', lab.inventoryPath, '--state-dir', state, '--yes'], state, [blip]);
+  t.is((await blip.fired)?.code, 0);
+  t.is(r.code, 1, r.out.slice(-3000));
+  t.regex(r.out, /w1: workers\/rejoin: .*\(tried \d+ times, every failure transient: [^)]*connection refused/, r.out.slice(-3000));
+  const events = journalNow(state);
+  t.true(events.some((e) => isRetry(e) && e.host === 'w1' && e.phase === 'workers/rejoin'), 'the retries are journaled');
+  // the apiserver comes back (the blip's file says until when): then resume
+  const over = await lab.exec(ep, ['sh', '-c', 'rm -f /run/lab/apiserver-blip']);
+  t.is(over.code, 0, over.stderr);
+  const runId = readdirSync(state)[0]!;
+  const resumed = await cli(MAIN, ['resume', runId, '--state-dir', state, '--yes']);
+  t.is(resumed.code, 0, (resumed.stdout + resumed.stderr).slice(-4000));
+  const s = await labStatus(lab);
+  t.true(s.healthy, s.problems.join('; '));
+});
