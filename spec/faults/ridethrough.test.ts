@@ -6,14 +6,15 @@
  *   reads etcd (the gate must see the move and wait for a steady leader), and once as the gate
  *   passes, while control-plane-prepare runs;
  * - `scripts/lab fault apiserver-blip` on the endpoint's master: its apiserver refuses connections
- *   for BLIP_S seconds, as while its container restarts, as the first worker's rejoin starts (its
- *   join token, the Node's status and kubelet-start all go to it); and it answers 503 for BLIP_S
- *   seconds as the serving-CSR step starts.
+ *   for BLIP_S seconds, as while its container restarts, as the first worker's kubelet-start ends
+ *   (the rolling gate then reads its Node through that apiserver; kubeadm's own calls retry by
+ *   themselves, as the real kubeadm's do); and it answers 503 for BLIP_S seconds as the
+ *   serving-CSR step starts.
  * The run ends with exit 0, a proof of health that passes, the lab's own witnesses healthy, and a
  * journal that shows each gate waiting out the move and each retry with its cause (no secret).
- * Then a blip that does not clear in time (a rebuild-one of m2; the endpoint's apiserver refuses
- * for two minutes as the worker check starts): the run stops, naming the host, the phase and the
- * retries it made, and `kubemend resume` completes once the apiserver is back.
+ * Then a blip that does not clear (a rebuild-one of m2; the endpoint's apiserver refuses from the
+ * masters' kubelet step on): the run stops, naming the host, the phase and the retries it made, and
+ * `kubemend resume` completes once the apiserver is back.
  */
 import test from 'ava';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
@@ -125,8 +126,10 @@ test.serial('recover rides out an etcd leader move during each master join and a
     });
   }
   triggers.push({
-    name: `${ep}'s apiserver refuses for ${BLIP_S}s as w1's rejoin starts`,
-    when: (es) => es.some((e) => e.kind === 'host-start' && e.phase === 'workers/rejoin' && e.host === 'w1'),
+    // kubeadm's own API calls retry on their own (token create's writes, kubelet-start's discovery):
+    // the blip starts as w1's kubelet-start ends, when the rolling gate asks the API for w1's Node
+    name: `${ep}'s apiserver refuses for ${BLIP_S}s as w1's kubelet-start ends (the rolling gate reads Nodes)`,
+    when: (es) => es.some((e) => e.kind === 'command' && e.phase === 'workers/rejoin' && e.host === 'w1' && /kubelet-start/.test(e.command)),
     fire: () => lab.lab(['fault', 'apiserver-blip', ep, String(BLIP_S), '--mode', 'refuse']),
   }, {
     name: `${ep}'s apiserver answers 503 for ${BLIP_S}s as the serving-CSR step starts`,
@@ -169,31 +172,37 @@ test.serial('recover rides out an etcd leader move during each master join and a
 test.serial('a blip that does not clear: the run stops, named, with its retries journaled; resume completes once the apiserver is back', async (t) => {
   if (!requireRoot(t)) return;
   const lab = await sharedLab(LAB);
-  // m2 loses its PKI (rebuild-one): the run then checks each worker through the API (w1's Node and Lease)
+  // m2 loses its PKI (rebuild-one); its kubelet step reads the cluster's kubelet-config, the next step lists pods
   const broke = await lab.lab(['break', 'pki-wipe-one', '--hosts', 'm2']);
   t.is(broke.code, 0, broke.stderr);
   const ep = endpointMaster(lab);
   const state = mkdtempSync('/tmp/kubemend-ridethrough-state-');
   states.push(state);
-  // longer than every retry budget (an API call gives up after 5 attempts: 1 + 2 + 4 + 8 s of waits)
-  const LONG_S = 120;
+  // much longer than any retry budget (kubectl reads: 3 + 6 + 12 s of waits; API calls: 1 + 2 + 4 + 8 s)
+  const LONG_S = 600;
   const blip: Trigger = {
-    name: `${ep}'s apiserver refuses for ${LONG_S}s as w1's rejoin starts`,
-    when: (es) => es.some((e) => e.kind === 'host-start' && e.phase === 'workers/rejoin' && e.host === 'w1'),
+    name: `${ep}'s apiserver refuses for ${LONG_S}s from the start of the masters' kubelet step`,
+    when: (es) => es.some((e) => e.kind === 'phase-start' && e.phase === 'masters/kubelet'),
     fire: () => lab.lab(['fault', 'apiserver-blip', ep, String(LONG_S), '--mode', 'refuse']),
   };
-  const r = await runWithFaults(['run', 'recover', '-i', lab.inventoryPath, '--state-dir', state, '--yes'], state, [blip]);
-  t.is((await blip.fired)?.code, 0);
+  let r;
+  try {
+    r = await runWithFaults(['run', 'recover', '-i', lab.inventoryPath, '--state-dir', state, '--yes'], state, [blip]);
+  } finally {
+    await blip.fired;
+    // the apiserver comes back (removing the fault's file ends it at its next read)
+    const over = await lab.exec(ep, ['sh', '-c', 'rm -f /run/lab/apiserver-blip']);
+    t.is(over.code, 0, over.stderr);
+  }
   t.is(r.code, 1, r.out.slice(-3000));
-  t.regex(r.out, /w1: workers\/rejoin: .*\(tried \d+ times, every failure transient: [^)]*connection refused/, r.out.slice(-3000));
+  // whichever read meets the refused apiserver first (the kubelet-config read of m2, or the pod list after it), it is named with its retries
+  t.regex(r.out, /(masters\/kubelet|api\/pods-before): .*\(tried \d+ times, every failure transient: [^)]*connection refused/, r.out.slice(-3000));
   const events = journalNow(state);
-  t.true(events.some((e) => isRetry(e) && e.host === 'w1' && e.phase === 'workers/rejoin'), 'the retries are journaled');
-  // the apiserver comes back (the blip's file says until when): then resume
-  const over = await lab.exec(ep, ['sh', '-c', 'rm -f /run/lab/apiserver-blip']);
-  t.is(over.code, 0, over.stderr);
+  t.true(events.some((e) => isRetry(e) && (e.phase === 'masters/kubelet' || e.phase === 'api/pods-before') && e.cause === 'connection refused'), 'the retries are journaled');
   const runId = readdirSync(state)[0]!;
   const resumed = await cli(MAIN, ['resume', runId, '--state-dir', state, '--yes']);
   t.is(resumed.code, 0, (resumed.stdout + resumed.stderr).slice(-4000));
+  assertProof(t, resumed.stdout + resumed.stderr);
   const s = await labStatus(lab);
   t.true(s.healthy, s.problems.join('; '));
 });
