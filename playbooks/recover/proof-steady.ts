@@ -83,8 +83,9 @@ export async function samplePods(list: () => Promise<V1Pod[]>, windowMs = PROOF_
 }
 
 /**
- * 'workload pods stay Ready': over every sample, no workload pod was not Ready, none was replaced
- * (a uid of the first look gone, or a new one), and the API answered every look.
+ * 'workload pods stay Ready': over every sample, no workload pod was not Ready, none was deleted or
+ * replaced (a uid of the first look terminating or gone, or a new one), and the API answered every
+ * look. Pods already terminating at the first look (the tail of a rollout) are left out.
  */
 export function steadyPodsRow(samples: PodSample[], windowMs = PROOF_WINDOW_MS): SteadyCheck {
   const check = `workload pods stay Ready for ${Math.round(windowMs / 1000)} s`;
@@ -93,17 +94,21 @@ export function steadyPodsRow(samples: PodSample[], windowMs = PROOF_WINDOW_MS):
   const add = (key: string, text: string) => void (bad.has(key) || bad.set(key, text));
   const name = (p: V1Pod) => `${p.metadata?.namespace}/${p.metadata?.name}`;
   const first = samples.find((s): s is { atMs: number; pods: V1Pod[] } => 'pods' in s);
-  const firstUids = new Map((first?.pods ?? []).map((p) => [p.metadata?.uid ?? '', name(p)]));
+  // a pod already terminating at the first look (the end of a rollout) is not part of the steady set
+  const terminating = (p: V1Pod) => !!p.metadata?.deletionTimestamp;
+  const firstUids = new Map((first?.pods ?? []).filter((p) => !terminating(p)).map((p) => [p.metadata?.uid ?? '', name(p)]));
   for (const s of samples) {
     const at = `+${Math.round(s.atMs / 1000)} s`;
     if ('error' in s) {
       add(`api${at}`, `API did not answer at ${at}: ${s.error}`);
       continue;
     }
-    for (const p of s.pods) if (!podReady(p)) add(`nr:${name(p)}`, `${name(p)} not Ready at ${at}`);
-    const uids = new Set(s.pods.map((p) => p.metadata?.uid ?? ''));
+    const live = s.pods.filter((p) => firstUids.has(p.metadata?.uid ?? '') || !terminating(p));
+    for (const p of live) if (terminating(p)) add(`del:${p.metadata?.uid}`, `${name(p)} being deleted at ${at}`);
+    for (const p of live) if (!podReady(p)) add(`nr:${name(p)}`, `${name(p)} not Ready at ${at}`);
+    const uids = new Set(live.map((p) => p.metadata?.uid ?? ''));
     for (const [uid, n] of firstUids) if (!uids.has(uid)) add(`gone:${uid}`, `${n} gone by ${at}`);
-    for (const p of s.pods) if (!firstUids.has(p.metadata?.uid ?? '')) add(`new:${p.metadata?.uid}`, `${name(p)} new at ${at}`);
+    for (const p of live) if (!firstUids.has(p.metadata?.uid ?? '')) add(`new:${p.metadata?.uid}`, `${name(p)} new at ${at}`);
   }
   if (!first) return { check, ok: false, detail: [...bad.values()].join('; ') || 'no look at the pods' };
   return { check, ok: bad.size === 0, detail: bad.size ? [...bad.values()].slice(0, 8).join('; ') + (bad.size > 8 ? ` (+${bad.size - 8} more)` : '') : `${firstUids.size} pods, ${samples.length} looks over ${Math.round((samples.at(-1)!.atMs) / 1000)} s` };

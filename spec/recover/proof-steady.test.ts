@@ -53,6 +53,11 @@ test('steady pods: Ready at every look passes; one look not Ready, a replaced po
   t.false(silent.ok);
   t.regex(silent.detail, /API did not answer at \+6 s: connect ECONNREFUSED/);
   t.false(steadyPodsRow([{ atMs: 0, error: 'x' }]).ok, 'no answer at all is no proof');
+  const dying = (p: V1Pod) => ({ ...p, metadata: { ...p.metadata, deletionTimestamp: new Date() } }) as V1Pod;
+  t.true(steadyPodsRow([look(0, a, dying(pod('old', '7', false))), look(3000, a)]).ok, 'a pod already terminating at the first look (a rollout ending) is left out');
+  const deleted = steadyPodsRow([look(0, a, b), look(3000, a, dying(b))]);
+  t.false(deleted.ok);
+  t.is(deleted.detail, 'apps/b being deleted at +3 s');
 });
 
 test('samplePods: looks every period over the window, the first at once; only workload pods; a failed list is a sample', async (t) => {
