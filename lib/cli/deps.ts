@@ -53,6 +53,7 @@ export function sudoPasswordSource(env: NodeJS.ProcessEnv = process.env): () => 
 export async function realDeps(): Promise<Deps> {
   let mod: { createSshTransport: CreateSsh } | undefined;
   let why: unknown;
+  trace.stage('load the SSH transport');
   try {
     mod = await import('../transport/ssh.js');
   } catch (e) {
