@@ -8,7 +8,7 @@
 //
 //   node scripts/bundle.mjs [--outdir dist/bin] [--metafile FILE]
 import { build } from 'esbuild';
-import { chmodSync, rmSync } from 'node:fs';
+import { chmodSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 
@@ -27,6 +27,8 @@ const r = await build({
   target: 'node20',
   sourcemap: 'linked',
   external: ['ssh2', 'cpu-features'],
+  // lib/core/version.ts: the version is part of the bundle, not looked up from where it lies
+  define: { KUBEMEND_BUNDLED_VERSION: JSON.stringify(JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version) },
   // CommonJS packages inside an ES module bundle still call require() (node's own modules, ssh2)
   banner: { js: "import { createRequire as __kubemendRequire } from 'node:module'; const require = __kubemendRequire(import.meta.url);" },
   chunkNames: 'chunks/[name]-[hash]',

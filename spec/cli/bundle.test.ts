@@ -5,14 +5,17 @@
  * the prompts) out of its entry: loaded when used.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import test from 'ava';
 import { MAIN, ROOT } from './run-cli.js';
 
-const out = mkdtempSync(join(tmpdir(), 'km-bundle-'));
+// inside the checkout: the bundle finds ssh2 in node_modules from where it lies, as dist/bin does
+mkdirSync(join(ROOT, 'dist'), { recursive: true });
+const out = mkdtempSync(join(ROOT, 'dist', '.bundle-test-'));
+test.after.always(() => rmSync(out, { recursive: true, force: true }));
 const meta = join(out, 'meta.json');
 
 /** node ARGS in the repository root: exit code and output. */
@@ -58,7 +61,7 @@ test('the bundle reaches a host through ssh2 (kept in node_modules): a refused c
   });
   const dir = mkdtempSync(join(tmpdir(), 'km-bundle-inv-'));
   writeFileSync(join(dir, 'known_hosts'), '');
-  writeFileSync(join(dir, 'inventory.yaml'), `cluster: b\nssh:\n  user: root\n  port: ${port}\n  knownHosts: known_hosts\n  connectTimeout: 20s\nhosts:\n  - name: h1\n    address: 127.0.0.1\n    role: master\n`);
+  writeFileSync(join(dir, 'inventory.yaml'), `cluster: b\ncontrolPlaneEndpoint: 127.0.0.1:6443\nssh:\n  user: root\n  port: ${port}\n  knownHosts: known_hosts\n  connectTimeout: 20s\nhosts:\n  - name: h1\n    address: 127.0.0.1\n    role: master\n`);
   const args = ['exec', '-i', join(dir, 'inventory.yaml'), '--limit', 'all', '--', 'true'];
   const [b, s] = await Promise.all([node([BUNDLE, ...args], { SSH_AUTH_SOCK: '' }), node(['--import', 'tsx', MAIN, ...args], { SSH_AUTH_SOCK: '' })]);
   t.not(b.code, 0);
