@@ -3,6 +3,7 @@
  * the renderers print them; every string in them has been through redact().
  */
 import { redact } from './secret.js';
+import type { Cost } from './trace.js';
 
 /** How one phase x host pair ended. */
 export type HostStatus = 'ok' | 'failed' | 'skipped' | 'interrupted';
@@ -18,7 +19,8 @@ export type RunEvent =
   | { kind: 'run-start'; runId: string; playbook: string; inventory: string; cluster: string; options: unknown; selection: Selection; version: string; dryRun: boolean; resumed?: boolean }
   | { kind: 'phase-start'; phase: string; title: string; hosts: string[]; strategy: string }
   | { kind: 'phase-skip'; phase: string; reason: string }
-  | { kind: 'phase-end'; phase: string; status: 'ok' | 'failed' | 'interrupted'; durationMs: number; failed: string[] }
+  /** `cost`: kubemend's own CPU in the phase, and how long it was blocked on remote commands and API calls (lib/core/trace.ts). */
+  | { kind: 'phase-end'; phase: string; status: 'ok' | 'failed' | 'interrupted'; durationMs: number; failed: string[]; cost?: Cost }
   | { kind: 'batch'; phase: string; index: number; hosts: string[] }
   | { kind: 'gate'; phase: string; index: number; ok: boolean; failed: string[]; error?: string }
   | { kind: 'host-start'; phase: string; host: string }
@@ -28,7 +30,7 @@ export type RunEvent =
   | { kind: 'log'; phase: string; host?: string; level: 'info' | 'warn'; message: string }
   /** A step that is safe to repeat failed with a transient error and is tried again after delayMs (cause: a fixed label, never output). */
   | { kind: 'retry'; phase: string; host: string; step: string; attempt: number; attempts: number; delayMs: number; cause: string }
-  | { kind: 'run-end'; runId: string; status: 'done' | 'failed' | 'interrupted'; durationMs: number; exitCode: number; failures: Array<{ host: string; phase: string; error: string }> };
+  | { kind: 'run-end'; runId: string; status: 'done' | 'failed' | 'interrupted'; durationMs: number; exitCode: number; failures: Array<{ host: string; phase: string; error: string }>; cost?: Cost };
 
 /** The phase selection given on the command line. */
 export interface Selection {
