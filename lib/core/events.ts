@@ -28,6 +28,8 @@ export type RunEvent =
   | { kind: 'command'; phase: string; host: string; step: StepKind; command: string; exitCode: number | null; durationMs: number; dryRun: boolean; stdoutTail?: string; stderrTail?: string }
   | { kind: 'capture'; phase: string; host: string; name: string; secret: boolean; dryRun: boolean }
   | { kind: 'log'; phase: string; host?: string; level: 'info' | 'warn'; message: string }
+  /** A step that is safe to repeat failed with a transient error and is tried again after delayMs (cause: a fixed label, never output). */
+  | { kind: 'retry'; phase: string; host: string; step: string; attempt: number; attempts: number; delayMs: number; cause: string }
   | { kind: 'run-end'; runId: string; status: 'done' | 'failed' | 'interrupted'; durationMs: number; exitCode: number; failures: Array<{ host: string; phase: string; error: string }>; cost?: Cost };
 
 /** The phase selection given on the command line. */
@@ -79,6 +81,7 @@ const formatters: Formatters = {
   command: (e, v) => (v ? `${e.host} | ${e.dryRun && e.step !== 'read' && e.step !== 'fact' && e.step !== 'download' ? '(dry) ' : ''}${e.step}: ${e.command}${e.dryRun && (e.step === 'run' || e.step === 'upload' || e.step === 'wet') ? '' : ` -> ${e.exitCode} (${ms(e.durationMs)})`}` : undefined),
   capture: (e) => `${e.host} | ${e.phase}: captured ${e.name}${e.secret ? ' (secret)' : ''}`,
   log: (e) => `${e.host ? `${e.host} | ` : ''}${e.phase}: ${e.level === 'warn' ? 'WARNING: ' : ''}${e.message}`,
+  retry: (e) => `${e.host} | ${e.phase}: ${e.step}: ${e.cause} (attempt ${e.attempt} of ${e.attempts}); trying again in ${ms(e.delayMs)}`,
   'run-end': (e) => `${e.status} in ${ms(e.durationMs)} (run ${e.runId})`,
 };
 
