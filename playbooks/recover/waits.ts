@@ -1,11 +1,12 @@
 /**
- * Health waits on a master, read-only: etcd (all members); the master's own apiserver (readyz, at
- * its own address with admin.conf's credentials and CA: never through the endpoint, which may be a
- * load balancer or VIP that has not noticed it yet, or another master's address); and, before the
- * first kubeadm phase that must go through admin.conf's server, the control-plane endpoint itself.
+ * Health waits on a master, read-only: etcd (all members, asked in its etcd container); the
+ * master's own apiserver (readyz, at its own address with admin.conf's credentials and CA: never
+ * through the endpoint, which may be a load balancer or VIP that has not noticed it yet, or another
+ * master's address); and, before the first kubeadm phase that must go through admin.conf's server,
+ * the control-plane endpoint itself.
  */
 import type { HostContext, PhaseContext } from '../../lib/core/types.js';
-import { ETCDCTL, parseEtcdHealth } from '../../lib/facts/etcd.js';
+import { readEtcdHealth } from '../../lib/facts/etcd.js';
 import { type RecoverOptions, kubectlArgv, kubectlOn, waitFor } from './common.js';
 import { ownApiserverUrl } from '../../lib/kube/own-apiserver.js';
 import { endpointLeads } from './00-endpoint.js';
@@ -13,8 +14,7 @@ import { endpointLeads } from './00-endpoint.js';
 /** Wait until etcd, asked on `h`, reports `members` healthy members and no unhealthy one. */
 export async function waitEtcdHealthy(ctx: PhaseContext<RecoverOptions>, h: HostContext, members: number): Promise<void> {
   await waitFor(ctx, `etcd healthy on all ${members} members (asked on ${h.host.name})`, async () => {
-    const r = await h.read(['sh', '-c', `${ETCDCTL} endpoint health --cluster 2>&1; exit 0`], { what: 'etcdctl endpoint health' });
-    const s = parseEtcdHealth(r.stdout);
+    const s = await readEtcdHealth(h);
     return s.healthy.length >= members && s.unhealthy.length === 0 ? true : `${s.healthy.length} healthy, unhealthy: ${s.unhealthy.join(', ') || 'none listed'}`;
   });
 }

@@ -1,7 +1,7 @@
 /**
  * `scripts/lab status [--json] [--dir DIR]`: the cluster's health as an operator finds it: nodes
- * (real kubectl with the admin.conf fetched from a master), etcd (`etcdctl endpoint health
- * --cluster` on a master), which CA every cert and kubeconfig of every host chains to (`openssl
+ * (real kubectl with the admin.conf fetched from a master), etcd (the machine's `etcdctl endpoint
+ * health --cluster`, from outside the hosts, with a master's certificates), which CA every cert and kubeconfig of every host chains to (`openssl
  * verify` on the host), workload restarts and the marker ConfigMap. JSON output is sorted and
  * holds no timestamps of its own, so a no-op leaves it identical. Exit 1 when not healthy.
  */
@@ -9,7 +9,7 @@ import { pathToFileURL } from 'node:url';
 import { chainsOf, collectCAs, type HostChains } from './fingerprints.js';
 import { kubectl, refreshAdminConf } from './kube.js';
 import { parseArgs, readLab, type LabDir } from './labdir.js';
-import { ssh } from './ssh.js';
+import { etcdctlWitness } from './etcdctl.js';
 
 /** The status report (see the module comment). */
 export interface Status {
@@ -24,13 +24,11 @@ export interface Status {
   marker: string | null;
 }
 
-const ETCD_HEALTH = `cd /etc/kubernetes/pki/etcd && ETCDCTL_API=3 etcdctl --endpoints=https://127.0.0.1:2379 --cacert=ca.crt --cert=healthcheck-client.crt --key=healthcheck-client.key --dial-timeout=3s --command-timeout=5s endpoint health --cluster`;
-
-/** etcd health per member endpoint, from the first master whose etcdctl answers. */
+/** etcd health per member endpoint, from the first master whose etcd answers the machine's etcdctl. */
 async function etcdHealth(lab: LabDir): Promise<Record<string, string>> {
   let lastErr = 'no master';
   for (const m of lab.masters) {
-    const r = await ssh(lab, m, ['bash', '-c', ETCD_HEALTH], { timeoutMs: 60_000 });
+    const r = await etcdctlWitness(lab.dir, m, ['endpoint', 'health', '--cluster'], 60_000);
     const out: Record<string, string> = {};
     for (const line of (r.stdout + '\n' + r.stderr).split('\n')) {
       const x = /^(https:\/\/\S+) is (healthy|unhealthy)/.exec(line);
