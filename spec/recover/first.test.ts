@@ -135,7 +135,8 @@ function fakeHosts(): FakeTransport {
   return new FakeTransport().on(/^getent ahosts api\.lab\.test$/, { stdout: '10.0.1.1        STREAM api.lab.test\n' });
 }
 
-const hostsOf = (plan: { phases: Array<{ id: string; hosts: Array<{ host: string }> }> }, id: string) => plan.phases.find((p) => p.id === id)?.hosts.map((h) => h.host) ?? [];
+/** The hosts a phase is planned on (its clean-up, planned as '(cluster)', left out). */
+const hostsOf = (plan: { phases: Array<{ id: string; hosts: Array<{ host: string }> }> }, id: string) => plan.phases.find((p) => p.id === id)?.hosts.map((h) => h.host).filter((h) => h !== '(cluster)') ?? [];
 
 for (const [kind, endpoint, first] of [['m1\'s address', '10.0.1.1:6443', 'm1'], ['a name for m1', 'api.lab.test:6443', 'm1'], ['a load balancer', '10.0.0.2:6443', 'm3']] as const) {
   test(`plan, masters listed in reverse, endpoint ${kind}: ${first} goes first, said in step 0's note; waits go to ${first}'s own apiserver`, async (t) => {
