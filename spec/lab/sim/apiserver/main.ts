@@ -12,6 +12,7 @@ import { Store } from './store.js';
 import { Rbac } from './rbac.js';
 import { runTrustController } from './trust.js';
 import { ensureNamespaces } from './bootstrap.js';
+import { type Blip, watchBlip } from './blip.js';
 
 function read(flag: string, path: string | undefined): Buffer | undefined {
   if (!path) return undefined;
@@ -42,7 +43,9 @@ async function main(): Promise<void> {
   const saKeys = loadPublicKeys(f.serviceAccountKeyFiles);
   const store = new Store(etcd);
   const enableBootstrap = f.enableBootstrapTokenAuth;
+  let blip: Blip | undefined; // the lab's fault apiserver-blip (blip.ts)
   const server = createServer({
+    unavailable: () => blip?.unavailable() ?? false,
     cert,
     key,
     clientCA,
@@ -52,11 +55,13 @@ async function main(): Promise<void> {
     authn: { saKeys, issuers: f.serviceAccountIssuers, audiences: f.apiAudiences, bootstrapTokens: enableBootstrap, anonymous: f.anonymousAuth },
   });
   const host = f.bindAddress;
-  await new Promise<void>((resolve, reject) => {
+  const listen = () => new Promise<void>((resolve, reject) => {
     server.once('error', (e) => reject(new Error(`listen on ${f.bindAddress}:${f.securePort}: ${e.message}`)));
     server.listen(f.securePort, host, () => resolve());
   });
+  await listen();
   info(`Serving securely on ${f.bindAddress}:${f.securePort}`);
+  blip = watchBlip(server, listen);
   ensureNamespaces(store);
   const stopTrust = runTrustController(
     store,

@@ -15,7 +15,7 @@ import { openapiV3Doc, openapiV3Root } from './openapi.js';
 import { serveResource } from './rest.js';
 import type { Rbac } from './rbac.js';
 import { route } from './router.js';
-import { ApiError, badRequest, pathNotFound, unauthorized } from './status.js';
+import { ApiError, badRequest, pathNotFound, unauthorized, unavailable } from './status.js';
 import type { Store } from './store.js';
 import { serveWatch } from './watch.js';
 
@@ -28,6 +28,8 @@ export interface ServerConfig {
   store: Store;
   rbac: Rbac;
   serverAddress: string;
+  /** True while the lab's fault apiserver-blip makes this apiserver answer 503 (blip.ts). */
+  unavailable?: () => boolean;
 }
 
 const HEALTH = new Set(['/healthz', '/livez', '/readyz']);
@@ -165,6 +167,7 @@ export function createServer(cfg: ServerConfig): https.Server {
       minVersion: 'TLSv1.2',
     },
     (req, res) => {
+      if (cfg.unavailable?.()) return sendError(res, unavailable());
       handle(cfg, req, res).catch((e) => sendError(res, e));
     },
   );
