@@ -9,6 +9,7 @@ import { type RecoverOptions, recoverOptions } from './recover/common.js';
 import { shapePhase } from './recover/00-shape.js';
 import { configPhase } from './recover/00-config.js';
 import { pathPhase } from './recover/00-path.js';
+import { endpointPhase } from './recover/00-endpoint.js';
 import { backupPhase } from './recover/00-backup.js';
 import { cleanPhase } from './recover/01-clean.js';
 import { etcdCaPhase } from './recover/02-etcd-ca.js';
@@ -50,6 +51,7 @@ export default definePlaybook<RecoverOptions>({
     shapePhase, //              0  kubespray's layout refused before anything is read or changed
     configPhase, //             0  ClusterConfiguration found before anything changes
     pathPhase, //               0  facts and the path (journaled)
+    endpointPhase, //           0  where the endpoint leads: the first master (journaled)
     backupPhase, //             0  every host archived and pulled
     cleanPhase, //              1  masters: leftovers aside, control-plane containers stopped
     etcdCaPhase, //             2  first: etcd CA

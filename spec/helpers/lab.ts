@@ -67,6 +67,10 @@ export interface LabOptions {
   layout?: 'kubeadm' | 'kubespray';
   /** With layout kubespray: `--etcd-hosts N`, hosts e1..eN running etcd only. */
   etcdHosts?: number;
+  /** Cluster mode only: the controlPlaneEndpoint (`--endpoint`): m1's address (default), api.lab.test, or the load balancer. */
+  endpoint?: 'address' | 'name' | 'lb';
+  /** Cluster mode only: the load balancer in front of the masters (`--lb`; implied by endpoint 'lb'). */
+  lb?: boolean;
 }
 
 /**
@@ -183,8 +187,11 @@ function makeLab(dir: string, net: number): Lab {
 
 /** The line scripts/lab writes to DIR/cluster.up once the cluster part succeeded. */
 function clusterShape(opts: LabOptions): string {
-  const base = `masters=${opts.masters ?? 3} workers=${opts.workers ?? 3} serving=${opts.servingCerts ? 1 : 0}`;
-  return opts.layout === 'kubespray' ? `${base} layout=kubespray etcd-hosts=${opts.etcdHosts ?? 0}` : base;
+  const endpoint = opts.endpoint ?? 'address';
+  const lb = opts.lb || endpoint === 'lb';
+  const more = endpoint !== 'address' || lb ? ` endpoint=${endpoint} lb=${lb ? 1 : 0}` : '';
+  const spray = opts.layout === 'kubespray' ? ` layout=kubespray etcd-hosts=${opts.etcdHosts ?? 0}` : '';
+  return `masters=${opts.masters ?? 3} workers=${opts.workers ?? 3} serving=${opts.servingCerts ? 1 : 0}${more}${spray}`;
 }
 
 function clusterUp(dir: string): string | undefined {
@@ -228,6 +235,8 @@ async function bringUp(dir: string, opts: LabOptions): Promise<Lab> {
   else args.push('--masters', String(opts.masters ?? 3), '--workers', String(opts.workers ?? 3));
   if (opts.sudoUser) args.push('--sudo-user');
   if (opts.servingCerts && opts.hosts === undefined) args.push('--serving-certs');
+  if (opts.endpoint && opts.hosts === undefined) args.push('--endpoint', opts.endpoint);
+  if (opts.lb && opts.hosts === undefined) args.push('--lb');
   if (opts.layout === 'kubespray' && opts.hosts === undefined) args.push('--layout', 'kubespray', '--etcd-hosts', String(opts.etcdHosts ?? 0));
   try {
     await run(LAB_CMD, args, { maxBuffer: 64 << 20 });

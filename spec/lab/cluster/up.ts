@@ -1,5 +1,6 @@
 /**
- * `scripts/lab up` (cluster mode), after the hosts are up: kubeadm init on the first master,
+ * `scripts/lab up` (cluster mode), after the hosts (and, for `--endpoint lb` or `--lb`, the load
+ * balancer) are up: the endpoint's name in every host's /etc/hosts (`--endpoint name`), kubeadm init on the first master,
  * the other masters joined one at a time, the workers in parallel (10 at a time), every Node
  * Ready, workloads created; writes DIR/inventory.yaml's kubeadmConfig, DIR/kubeadm-config.yaml,
  * DIR/admin.conf. Everything goes over real ssh.
@@ -9,6 +10,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import PQueue from 'p-queue';
 import { clusterConfiguration, initConfig } from './config.js';
+import { type EndpointKind, endpointFor, pointName } from './endpoint.js';
 import { parseInitOutput, type JoinInfo } from './join.js';
 import { kubectl, refreshAdminConf, sleep } from './kube.js';
 import { parseArgs, readLab, type Host, type LabDir, type Layout } from './labdir.js';
@@ -19,8 +21,8 @@ import { APPS_NS, workloadManifests } from './workloads.js';
 const KUBEADM_TIMEOUT = 5 * 60_000;
 
 /** kubeadm init on the first master with the lab's config; returns the join credentials. */
-async function init(lab: LabDir, first: Host, serving: boolean): Promise<JoinInfo> {
-  await sshOk(lab, first, 'write the kubeadm config', ['sh', '-c', 'umask 077; mkdir -p /root/kubeadm && cat > /root/kubeadm/init.yaml'], { input: initConfig(first, serving) });
+async function init(lab: LabDir, first: Host, serving: boolean, endpoint: string): Promise<JoinInfo> {
+  await sshOk(lab, first, 'write the kubeadm config', ['sh', '-c', 'umask 077; mkdir -p /root/kubeadm && cat > /root/kubeadm/init.yaml'], { input: initConfig(first, serving, endpoint) });
   const out = await sshOk(lab, first, 'kubeadm init', ['kubeadm', 'init', '--config', '/root/kubeadm/init.yaml', '--upload-certs'], { timeoutMs: KUBEADM_TIMEOUT });
   return parseInitOutput(out);
 }
@@ -72,14 +74,13 @@ async function waitWorkloads(lab: LabDir, timeoutMs: number): Promise<void> {
   }
 }
 
-/** Adds `kubeadmConfig:` to the inventory the host part wrote (once). */
-function writeInventoryExtras(lab: LabDir, first: Host): void {
-  writeFileSync(join(lab.dir, 'kubeadm-config.yaml'), clusterConfiguration(first));
+/** Adds `kubeadmConfig:` to the inventory the host part wrote (once), and sets its controlPlaneEndpoint. */
+function writeInventoryExtras(lab: LabDir, first: Host, endpoint: string): void {
+  writeFileSync(join(lab.dir, 'kubeadm-config.yaml'), clusterConfiguration(first, endpoint));
   const inv = join(lab.dir, 'inventory.yaml');
-  const text = readFileSync(inv, 'utf8');
-  if (!/^kubeadmConfig:/m.test(text)) {
-    writeFileSync(inv, text.replace(/^(controlPlaneEndpoint: .*\n)/m, '$1kubeadmConfig: kubeadm-config.yaml\n'));
-  }
+  let text = readFileSync(inv, 'utf8').replace(/^controlPlaneEndpoint: .*$/m, `controlPlaneEndpoint: ${endpoint}`);
+  if (!/^kubeadmConfig:/m.test(text)) text = text.replace(/^(controlPlaneEndpoint: .*\n)/m, '$1kubeadmConfig: kubeadm-config.yaml\n');
+  writeFileSync(inv, text);
 }
 
 /**
@@ -94,8 +95,8 @@ function writeLayout(dir: string, layout: Layout['kind']): void {
   if (!existsSync(f)) writeFileSync(f, JSON.stringify(l, null, 1) + '\n');
 }
 
-/** Brings the cluster up on the lab's hosts (kubeadm's layout, or kubespray's). */
-export async function up(dir: string, serving: boolean, layout: Layout['kind'] = 'kubeadm'): Promise<void> {
+/** Brings the cluster up on the lab's hosts (kubeadm's layout with the given endpoint, or kubespray's). */
+export async function up(dir: string, serving: boolean, kind: EndpointKind = 'address', layout: Layout['kind'] = 'kubeadm'): Promise<void> {
   const t0 = Date.now();
   writeLayout(dir, layout);
   const lab = readLab(dir);
@@ -105,37 +106,50 @@ export async function up(dir: string, serving: boolean, layout: Layout['kind'] =
   if (lab.layout.kind === 'kubespray') {
     await upKubespray(lab, step);
     step(`kubespray inventory ${writeKubesprayInventory(lab)}`);
-  } else {
-    step(`kubeadm init on ${first.name}`);
-    const j = await init(lab, first, serving);
-    writeInventoryExtras(lab, first);
-    if (!(await refreshAdminConf(lab))) throw new Error('lab up: no admin.conf on the first master after kubeadm init');
-    for (const m of others) {
-      step(`kubeadm join --control-plane on ${m.name}`);
-      await joinMaster(lab, m, j);
-    }
-    step(`kubeadm join on ${lab.workers.length} workers (10 at a time)`);
-    const q = new PQueue({ concurrency: 10 });
-    const errors: string[] = [];
-    await Promise.all(lab.workers.map((w) => q.add(() => joinWorker(lab, w, j).catch((e: Error) => { errors.push(e.message); }))));
-    if (errors.length) throw new Error(`lab up: ${errors.length} worker join(s) failed:\n${errors.sort().join('\n')}`);
+    await finish(lab, step, t0);
+    return;
   }
+  const endpoint = endpointFor(lab, kind, first);
+  if (kind === 'name') {
+    step(`${endpoint}: the name leads to ${first.name} (/etc/hosts on every host)`);
+    await pointName(lab, [first.address], lab.hosts);
+  }
+  step(`kubeadm init on ${first.name} (controlPlaneEndpoint ${endpoint})`);
+  const j = await init(lab, first, serving, endpoint);
+  writeInventoryExtras(lab, first, endpoint);
+  if (!(await refreshAdminConf(lab))) throw new Error('lab up: no admin.conf on the first master after kubeadm init');
+  for (const m of others) {
+    step(`kubeadm join --control-plane on ${m.name}`);
+    await joinMaster(lab, m, j);
+  }
+  step(`kubeadm join on ${lab.workers.length} workers (10 at a time)`);
+  const q = new PQueue({ concurrency: 10 });
+  const errors: string[] = [];
+  await Promise.all(lab.workers.map((w) => q.add(() => joinWorker(lab, w, j).catch((e: Error) => { errors.push(e.message); }))));
+  if (errors.length) throw new Error(`lab up: ${errors.length} worker join(s) failed:\n${errors.sort().join('\n')}`);
+  await finish(lab, step, t0);
+}
+
+/** Every Node Ready, the workloads created and Ready. */
+async function finish(lab: LabDir, step: (s: string) => void, t0: number): Promise<void> {
   step('waiting for every Node to be Ready');
   await waitNodesReady(lab, lab.nodes.map((h) => h.name), 5 * 60_000 + lab.hosts.length * 5_000);
   step('creating workloads (apps/sa-probe, apps/plain, kubemend-lab/marker)');
   const ap = await kubectl(lab, ['apply', '-f', '-'], { input: workloadManifests(new Date().toISOString()) });
   if (ap.code !== 0) throw new Error(`lab up: kubectl apply workloads: exit ${ap.code}: ${ap.stderr.trim()}`);
   await waitWorkloads(lab, 5 * 60_000 + lab.workers.length * 6_000);
-  step(`cluster up (${lab.layout.kind}): ${lab.masters.length} masters + ${lab.workers.length} workers${lab.etcdMembers.length && lab.layout.kind === 'kubespray' ? `, etcd on ${lab.etcdMembers.map((h) => h.name).join(', ')}` : ''}, all Ready, in ${((Date.now() - t0) / 1000).toFixed(1)}s`);
+  step(`cluster up (${lab.layout.kind}): ${lab.masters.length} masters + ${lab.workers.length} workers${lab.layout.kind === 'kubespray' ? `, etcd on ${lab.etcdMembers.map((h) => h.name).join(', ')}` : ''}, all Ready, in ${((Date.now() - t0) / 1000).toFixed(1)}s`);
   process.stdout.write(`KUBECONFIG=${join(lab.dir, 'admin.conf')} kubectl get nodes\n`);
 }
 
-/** CLI: node up.js --dir DIR [--serving-certs] [--layout kubeadm|kubespray] [--masters M --workers W (informative)] */
+/** CLI: node up.js --dir DIR [--serving-certs] [--endpoint address|name|lb] [--layout kubeadm|kubespray] [--masters M --workers W (informative)] */
 async function main(): Promise<void> {
   const { flags } = parseArgs(process.argv.slice(2), ['serving-certs']);
+  const kind = flags.endpoint ?? 'address';
+  if (!['address', 'name', 'lb'].includes(kind)) throw new Error(`--endpoint must be address, name or lb, got ${JSON.stringify(kind)}`);
   const layout = flags.layout ?? 'kubeadm';
   if (layout !== 'kubeadm' && layout !== 'kubespray') throw new Error(`--layout ${layout}: kubeadm or kubespray`);
-  await up(flags.dir ?? '/tmp/kubemend-lab', flags['serving-certs'] === '1', layout);
+  await up(flags.dir ?? '/tmp/kubemend-lab', flags['serving-certs'] === '1', kind as EndpointKind, layout);
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) main().catch((e: Error) => {
