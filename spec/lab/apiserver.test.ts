@@ -80,6 +80,8 @@ test.before(async () => {
   await ok(admin.post('/api/v1/nodes', nodeObj('m1', true, { 'node-role.kubernetes.io/control-plane': '' })), 'create node m1');
   await ok(admin.post('/api/v1/nodes', nodeObj('w1', true)), 'create node w1');
   await ok(admin.post('/api/v1/namespaces', { metadata: { name: 'apps' } }), 'create ns apps');
+  // no controller-manager here: make the `default` service accounts its serviceaccount controller would (admission needs them)
+  for (const ns of ['apps', 'kube-system']) await ok(admin.post(`/api/v1/namespaces/${ns}/serviceaccounts`, { metadata: { name: 'default', namespace: ns } }), `create serviceaccount ${ns}/default`);
   await ok(admin.post('/api/v1/namespaces/apps/pods', podObj('apps', 'web-1', 'w1')), 'create pod');
   await ok(admin.post('/api/v1/namespaces/kube-system/pods', podObj('kube-system', 'kube-proxy-abcde', 'w1')), 'create pod');
 });
