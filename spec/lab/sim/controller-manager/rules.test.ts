@@ -194,6 +194,7 @@ test('daemonset rolling update: unavailable old pods go at once, available ones 
   t.deepEqual(daemonPodsToReplace(nodes, 2), ['c-old', 'a-old']);
   t.deepEqual(daemonPodsToReplace([...nodes, { node: 'e', newPod: pod('e-new', { hash: 'h2', ready: false }) }], 2), ['c-old'], 'a new pod not yet available counts as unavailable');
   t.deepEqual(daemonPodsToReplace([{ node: 'a', newPod: pod('a', { hash: 'h2' }) }], 1), [], 'all updated');
+  t.deepEqual(daemonPodsToReplace([{ node: 'a' }, { node: 'b', oldPod: pod('b-old', { hash: 'h1' }) }], 1), [], 'a node whose pod was just deleted is unavailable: no second one goes');
 });
 
 test('disruption budget: minAvailable of the pods, maxUnavailable of the controllers\' scale; recent evictions do not count as healthy', (t) => {

@@ -124,6 +124,7 @@ export function daemonSet(ctx: Context): Controller {
           const { run, keep } = shouldRun(ds, node);
           if (run) desired++;
           if (run && mine.length === 0) {
+            rolling.push({ node: node.metadata.name }); // a node without its pod counts as unavailable
             const pod = daemonPod(ds, node.metadata.name);
             try {
               await ctx.api.create(`pod ${ns}/${pod.metadata.name} of daemonset ${ds.metadata.name}`, `/api/v1/namespaces/${ns}/pods`, pod);
