@@ -1,12 +1,14 @@
 /**
- * Pause node-lifecycle eviction during a worker rejoin (the procedure's Fix to step 13): the
- * controller-managers keep running (the rejoin needs their CSR signer, approver and bootstrap
- * signer) but restart with `-node-lifecycle-controller,-taint-eviction-controller` added to
- * `--controllers`; the manifest kubeadm wrote is kept beside it and put back afterwards.
+ * Pause node-lifecycle eviction while nodes are NotReady because of the repair (the procedure's
+ * Fix to step 13, and its zone rule): the controller-managers keep running (the rejoin needs their
+ * CSR signer, approver and bootstrap signer) but restart with
+ * `-node-lifecycle-controller,-taint-eviction-controller` added to `--controllers`; the manifest
+ * kubeadm wrote is kept beside it and put back afterwards. Pausing again after kubeadm rewrote the
+ * manifest keeps the newer kubeadm manifest as the one to put back.
  */
 import { inventoryFirst } from '../core/hosts.js';
 import type { Host } from '../inventory/types.js';
-import type { PhaseContext } from '../core/types.js';
+import type { HostContext, PhaseContext } from '../core/types.js';
 
 /** The controller-manager static pod manifest. */
 export const KCM_MANIFEST = '/etc/kubernetes/manifests/kube-controller-manager.yaml';
@@ -19,7 +21,7 @@ export const PAUSED_CONTROLLERS = '-node-lifecycle-controller,-taint-eviction-co
 const PAUSE_SH = `set -eu
 m="$1"; b="$2"; add="$3"; t=/etc/kubernetes/.kubemend-kcm.tmp
 [ -f "$m" ] || { echo "no $m" >&2; exit 1; }
-if [ -f "$b" ] || grep -q -e "$add" "$m"; then echo already; exit 0; fi
+if grep -q -e "$add" "$m"; then echo already; exit 0; fi
 cp -p "$m" "$b"
 if grep -q -e '- --controllers=' "$m"; then
   sed "s/^\\([[:space:]]*- --controllers=.*[^[:space:]]\\)[[:space:]]*$/\\1,$add/" "$m" > "$t"
@@ -47,25 +49,40 @@ echo "kube-controller-manager did not restart within $2 s (container still ${'$'
 `;
 
 /** Every master of the inventory (eviction is paused on all of them, whatever --limit picked). */
-function allMasters(ctx: PhaseContext): Host[] {
+export function allMasters(ctx: PhaseContext): Host[] {
   inventoryFirst(ctx);
   return ctx.inventory.hosts.filter((h) => h.role === 'master');
 }
 
-async function edit(ctx: PhaseContext, m: Host, script: string, args: string[], what: string): Promise<void> {
-  const h = ctx.on(m);
+async function edit(h: HostContext, script: string, args: string[], what: string): Promise<string> {
   const before = (await h.read(['crictl', 'ps', '-q', '--name', 'kube-controller-manager'], { allowFail: true })).stdout.trim().split('\n')[0] ?? '';
-  const r = await h.run(['sh', '-c', script, 'sh', ...args], { what: `${what} on ${m.name}` });
-  const changed = r.stdout.trim() === 'paused' || r.stdout.trim() === 'restored';
-  if (changed) {
-    await h.run(['sh', '-c', WAIT_RESTART_SH, 'sh', before, '90'], { what: `wait for kube-controller-manager to restart on ${m.name}`, timeoutMs: 120_000 });
-    ctx.log(`${m.name}: kube-controller-manager ${r.stdout.trim()} (${what})`);
+  const r = await h.run(['sh', '-c', script, 'sh', ...args], { what: `${what} on ${h.host.name}` });
+  const done = r.stdout.trim();
+  if (done === 'paused' || done === 'restored') {
+    await h.run(['sh', '-c', WAIT_RESTART_SH, 'sh', before, '90'], { what: `wait for kube-controller-manager to restart on ${h.host.name}`, timeoutMs: 120_000 });
+    h.log(`${h.host.name}: kube-controller-manager ${done} (${what})`);
   }
+  return done;
+}
+
+/** Pause node-lifecycle and taint eviction in this master's controller-manager (a paused one is left as it is). */
+export function pauseOn(h: HostContext): Promise<string> {
+  return edit(h, PAUSE_SH, [KCM_MANIFEST, KCM_SAVED, PAUSED_CONTROLLERS], 'pause node-lifecycle eviction');
+}
+
+/** Put this master's kept controller-manager manifest back (nothing when it was not paused). */
+export function restoreOn(h: HostContext): Promise<string> {
+  return edit(h, RESTORE_SH, [KCM_MANIFEST, KCM_SAVED], 'restore node-lifecycle eviction');
+}
+
+/** True when this master's controller-manager runs paused by kubemend (its kubeadm manifest is kept aside). */
+export async function pausedOn(h: HostContext): Promise<boolean> {
+  return (await h.read(['test', '-f', KCM_SAVED], { allowFail: true, what: `is eviction paused on ${h.host.name}` })).exitCode === 0;
 }
 
 /** Pause node-lifecycle and taint eviction on every master (idempotent: a paused master is left as it is). */
 export async function pauseEviction(ctx: PhaseContext): Promise<void> {
-  for (const m of allMasters(ctx)) await edit(ctx, m, PAUSE_SH, [KCM_MANIFEST, KCM_SAVED, PAUSED_CONTROLLERS], 'pause node-lifecycle eviction');
+  for (const m of allMasters(ctx)) await pauseOn(ctx.on(m));
 }
 
 /** Put every master's kept controller-manager manifest back (idempotent; also after a failure or on resume). */
@@ -73,7 +90,7 @@ export async function restoreEviction(ctx: PhaseContext): Promise<void> {
   const errors: string[] = [];
   for (const m of allMasters(ctx)) {
     try {
-      await edit(ctx, m, RESTORE_SH, [KCM_MANIFEST, KCM_SAVED], 'restore node-lifecycle eviction');
+      await restoreOn(ctx.on(m));
     } catch (err) {
       errors.push(err instanceof Error ? err.message : String(err));
     }
