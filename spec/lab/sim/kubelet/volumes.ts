@@ -43,7 +43,7 @@ function keyFiles(data: Record<string, string> | undefined, items: any[] | undef
   if (!items?.length) return Object.fromEntries(Object.keys(d).map((k) => [k, val(k)]));
   const out: Record<string, string> = {};
   for (const it of items) {
-    if (!(it.key in d)) throw new Error(`${what}: configmap references non-existent config key: ${it.key}`);
+    if (!(it.key in d)) throw new Error(`${what}: ${decode ? 'references non-existent secret key' : 'configmap references non-existent config key'}: ${it.key}`);
     out[it.path] = val(it.key);
   }
   return out;
@@ -64,54 +64,33 @@ function fieldOf(pod: any, fieldPath: string): string {
 export async function volumeFiles(pod: any, v: any, src: VolumeSources): Promise<Record<string, string> | undefined> {
   const ns = pod.metadata.namespace;
   const failed = (why: string) => new Error(`MountVolume.SetUp failed for volume "${v.name}" : ${why}`);
-  if (v.secret) {
-    const s = await src.secret(ns, v.secret.secretName);
-    if (!s) {
-      if (v.secret.optional) return {};
-      throw failed(`secret "${v.secret.secretName}" not found`);
+  /** The keys of a Secret or ConfigMap as files ({} when it is optional and absent). */
+  const keysOf = async (kind: 'secret' | 'configmap', name: string, items: any[] | undefined, optional: boolean | undefined): Promise<Record<string, string>> => {
+    const o = kind === 'secret' ? await src.secret(ns, name) : await src.configMap(ns, name);
+    if (!o) {
+      if (optional) return {};
+      throw failed(`${kind} "${name}" not found`);
     }
-    // the tokens controller has not filled it yet: wait, so the workload never starts without its CA
-    if (s.type === SA_TOKEN_TYPE && !s.data?.token) throw failed(`secret "${v.secret.secretName}" has no token yet`);
-    return keyFiles(s.data, v.secret.items, true, `secret ${v.secret.secretName}`);
-  }
-  if (v.configMap) {
-    const cm = await src.configMap(ns, v.configMap.name);
-    if (!cm) {
-      if (v.configMap.optional) return {};
-      throw failed(`configmap "${v.configMap.name}" not found`);
-    }
-    return keyFiles(cm.data, v.configMap.items, false, `configmap ${v.configMap.name}`);
-  }
-  if (v.projected) {
-    const out: Record<string, string> = {};
-    for (const s of v.projected.sources ?? []) {
-      if (s.serviceAccountToken) {
-        try {
-          out[s.serviceAccountToken.path] = await src.token(pod, s.serviceAccountToken);
-        } catch (e) {
-          throw failed((e as Error).message);
-        }
-      } else if (s.configMap) {
-        const cm = await src.configMap(ns, s.configMap.name);
-        if (!cm) {
-          if (s.configMap.optional) continue;
-          throw failed(`configmap "${s.configMap.name}" not found`);
-        }
-        Object.assign(out, keyFiles(cm.data, s.configMap.items, false, `configmap ${s.configMap.name}`));
-      } else if (s.secret) {
-        const sec = await src.secret(ns, s.secret.name);
-        if (!sec) {
-          if (s.secret.optional) continue;
-          throw failed(`secret "${s.secret.name}" not found`);
-        }
-        Object.assign(out, keyFiles(sec.data, s.secret.items, true, `secret ${s.secret.name}`));
-      } else if (s.downwardAPI) {
-        for (const it of s.downwardAPI.items ?? []) if (it.fieldRef) out[it.path] = fieldOf(pod, it.fieldRef.fieldPath);
+    // a legacy token Secret the tokens controller has not filled yet: wait, so the workload never starts without its CA
+    if (kind === 'secret' && o.type === SA_TOKEN_TYPE && !o.data?.token) throw failed(`secret "${name}" has no token yet`);
+    return keyFiles(o.data, items, kind === 'secret', `${kind} ${name}`);
+  };
+  if (v.secret) return keysOf('secret', v.secret.secretName, v.secret.items, v.secret.optional);
+  if (v.configMap) return keysOf('configmap', v.configMap.name, v.configMap.items, v.configMap.optional);
+  if (!v.projected) return undefined;
+  const out: Record<string, string> = {};
+  for (const s of v.projected.sources ?? []) {
+    if (s.serviceAccountToken) {
+      try {
+        out[s.serviceAccountToken.path] = await src.token(pod, s.serviceAccountToken);
+      } catch (e) {
+        throw failed((e as Error).message);
       }
-    }
-    return out;
+    } else if (s.configMap) Object.assign(out, await keysOf('configmap', s.configMap.name, s.configMap.items, s.configMap.optional));
+    else if (s.secret) Object.assign(out, await keysOf('secret', s.secret.name, s.secret.items, s.secret.optional));
+    else if (s.downwardAPI) for (const it of s.downwardAPI.items ?? []) if (it.fieldRef) out[it.path] = fieldOf(pod, it.fieldRef.fieldPath);
   }
-  return undefined;
+  return out;
 }
 
 /** Write a volume's files where they changed (tmp file + rename); returns the folder. */
