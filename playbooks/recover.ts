@@ -24,7 +24,7 @@ import { controllerManagerPhase } from './recover/11-controller-manager.js';
 import { joinTokenPhase } from './recover/12-join-token.js';
 import { verifyPhase } from './recover/17-verify.js';
 import { decision, rebuildsAll } from './recover/common.js';
-import { podsBeforePhase } from './recover/13-pods-before.js';
+import { podsBeforeEarlyPhase, podsBeforePhase } from './recover/13-pods-before.js';
 import { workersRejoin } from './recover/13-workers-rejoin.js';
 import { servingCsrs } from './recover/14-serving-csrs.js';
 import { saTokens } from './recover/15-sa-tokens.js';
@@ -62,6 +62,7 @@ export default definePlaybook<RecoverOptions>({
     firstControlPlanePhase, //  5  first: certs, kubeconfigs, control plane
     evictionPauseFirst, //      5  first: node-lifecycle eviction paused from the new controller-manager's start
     bootstrapTokenPhase, //     6  first: apiserver up, cluster-info rewritten
+    podsBeforeEarlyPhase, //    6  workload pods recorded before any node is back (the proof compares)
     uploadCertsPhase, //        7  first: certificate key, upload-certs, token
     joinOthersPhase, //         8  others, one at a time
     evictionPauseJoined, //     8  others: eviction paused before step 10 makes nodes Ready
