@@ -8,9 +8,10 @@ import rejoinWorkers from './rejoin-workers.js';
 import benchSeq from './bench-seq.js';
 import checkCerts from './check-certs.js';
 import renewCerts from './renew-certs.js';
+import prune from './prune.js';
 
 /** Every registered playbook (add new ones here; spec/core/dry-run-all.test.ts checks each). */
-export const PLAYBOOKS: readonly Playbook[] = [facts, hello, recover, backup, benchSeq, rejoinWorkers, checkCerts, renewCerts];
+export const PLAYBOOKS: readonly Playbook[] = [facts, hello, recover, backup, benchSeq, rejoinWorkers, checkCerts, renewCerts, prune];
 
 /** All playbooks. */
 export function listPlaybooks(): readonly Playbook[] {

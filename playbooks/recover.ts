@@ -15,14 +15,13 @@ import { etcdCaCopyPhase } from './recover/03-etcd-ca-copy.js';
 import { etcdHealthyPhase, etcdStartPhase } from './recover/04-etcd.js';
 import { firstControlPlanePhase } from './recover/05-first-control-plane.js';
 import { bootstrapTokenPhase } from './recover/06-bootstrap-token.js';
-import { uploadCertsPhase } from './recover/07-upload-certs.js';
 import { joinOthersPhase } from './recover/08-join-others.js';
 import { frontProxyPhase } from './recover/09-front-proxy.js';
 import { rebuildOnePhase } from './recover/rebuild-one.js';
 import { masterKubeletsPhase } from './recover/10-master-kubelets.js';
 import { controllerManagerPhase } from './recover/11-controller-manager.js';
-import { joinTokenPhase } from './recover/12-join-token.js';
 import { verifyPhase } from './recover/17-verify.js';
+import { oldPkiPhase } from './recover/18-old-pki.js';
 import { decision, rebuildsAll } from './recover/common.js';
 import { podsBeforeEarlyPhase, podsBeforePhase } from './recover/13-pods-before.js';
 import { workersRejoin } from './recover/13-workers-rejoin.js';
@@ -61,17 +60,16 @@ export default definePlaybook<RecoverOptions>({
     etcdHealthyPhase, //        4  every member healthy
     firstControlPlanePhase, //  5  first: certs, kubeconfigs, control plane
     evictionPauseFirst, //      5  first: node-lifecycle eviction paused from the new controller-manager's start
-    bootstrapTokenPhase, //     6  first: apiserver up, cluster-info rewritten
+    bootstrapTokenPhase, //     6  first: cluster-info rewritten
     podsBeforeEarlyPhase, //    6  workload pods recorded before any node is back (the proof compares)
-    uploadCertsPhase, //        7  first: certificate key, upload-certs, token
-    joinOthersPhase, //         8  others, one at a time
+    joinOthersPhase, //       7-8  first: certificate key, upload-certs, token (once, when a master is to join); others, one at a time
     evictionPauseJoined, //     8  others: eviction paused before step 10 makes nodes Ready
     frontProxyPhase, //         9  front-proxy CA in extension-apiserver-authentication
     rebuildOnePhase, //            rebuild-one: lost masters from a healthy one
     masterKubeletsPhase, //    10  master kubelets re-bootstrapped
     controllerManagerPhase, // 11  controller-manager restarted
-    joinTokenPhase, //         12  fresh join token
-    ...API_HALF, //         13-16  workers, CSRs, SA tokens, pods (API half)
+    ...API_HALF, //         12-16  workers (a join token made when the first one needs it), CSRs, SA tokens, pods (API half)
     verifyPhase, //            17  proof of health
+    oldPkiPhase, //            18  replace-ca: the old PKI removed (--purge-old-pki) or where it is said
   ],
 });

@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import type { HostContext } from '../core/types.js';
 import { privateDir, writePrivate } from '../core/private-file.js';
+import { SAFE_RUN_ID } from '../core/journal.js';
 import { type BackupCipher, ENCRYPTED_SUFFIX, encryptBackup, encryptedNote } from './encrypt.js';
 
 /** Writes a file 0600 (lib/core/private-file.ts; re-exported for the playbooks that save run files next to backups). */
@@ -15,7 +16,7 @@ export { writePrivate };
 
 /** The folder on the host that keeps a run's backups. */
 export function hostBackupDir(runId: string): string {
-  if (!/^[A-Za-z0-9._-]+$/.test(runId)) throw new Error(`bad run id ${JSON.stringify(runId)}`);
+  if (!SAFE_RUN_ID.test(runId)) throw new Error(`bad run id ${JSON.stringify(runId)}`);
   return `/var/backups/kubemend/${runId}`;
 }
 

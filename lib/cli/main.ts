@@ -12,6 +12,7 @@ import { execCommand } from './commands/exec.js';
 import { clusterNameOption, inventoryOption, registerInventory } from './commands/inventory.js';
 import { completeCommand, registerCompletion } from './completion.js';
 import { registerDoctor } from './doctor.js';
+import { registerPrune } from './prune.js';
 import { planCommand } from './commands/plan.js';
 import { playbooksCommand } from './commands/playbooks.js';
 import { runCommand } from './commands/run.js';
@@ -185,6 +186,7 @@ export function buildProgram(getRawDeps: () => Promise<Deps>, setExit: (code: nu
 
   registerDoctor(program, getDeps, setExit);
   registerInventory(program, getDeps, setExit);
+  registerPrune(program, getDeps, setExit);
   registerCompletion(program, setExit);
 
   program

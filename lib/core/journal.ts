@@ -15,9 +15,12 @@ export function defaultStateDir(): string {
   return join(homedir(), '.kubemend', 'runs');
 }
 
+/** A run id usable as one folder name: letters, digits, `.`, `_`, `-`, and not `.` or `..`. */
+export const SAFE_RUN_ID = /^(?!\.{1,2}$)[A-Za-z0-9._-]+$/;
+
 /** The folder of one run. */
 export function runDir(stateDir: string, runId: string): string {
-  if (!/^[A-Za-z0-9._-]+$/.test(runId)) throw new Error(`bad run id ${JSON.stringify(runId)}`);
+  if (!SAFE_RUN_ID.test(runId)) throw new Error(`bad run id ${JSON.stringify(runId)}`);
   return join(stateDir, runId);
 }
 

@@ -167,6 +167,17 @@ export class Kube {
     }
   }
 
+  /** Delete a Secret; true when it was there (a Secret already gone is fine). */
+  async deleteSecret(namespace: string, name: string): Promise<boolean> {
+    try {
+      await this.core.deleteNamespacedSecret({ name, namespace });
+      return true;
+    } catch (err) {
+      if ((err as { code?: number }).code === 404) return false;
+      throw new Error(`delete secret ${namespace}/${name}: ${apiMessage(err)}`, { cause: err });
+    }
+  }
+
   /** Every Pod in every namespace. */
   async pods(): Promise<V1Pod[]> {
     return (await doing('list pods', () => this.core.listPodForAllNamespaces())).items;

@@ -1,22 +1,27 @@
-/** Step 6: first master: kubeadm init phase bootstrap-token (cluster-info rewritten with the new CA). */
+/**
+ * Step 6: first master: `kubeadm init phase bootstrap-token --config F` rewrites cluster-info with
+ * the new CA (and the RBAC for joins). The phase always makes the InitConfiguration's
+ * `bootstrapTokens` (kubeadm defaults one when the list is empty); kubemend's config gives it a
+ * 15-minute TTL and a description naming the run (step 1, config.ts), and deletes it right after
+ * (the joins use tokens of their own), also when the phase failed.
+ */
 import type { HostPhase } from '../../lib/core/types.js';
 import { firstMaster } from '../../lib/core/hosts.js';
-import { type RecoverOptions, kubeadm, rebuildsAll } from './common.js';
+import { type RecoverOptions, TOKEN_PURPOSE, deleteJoinSecrets, kubeadm, rebuildsAll } from './common.js';
 import { waitApiserver } from './waits.js';
 
 /** Step 6. */
 export const bootstrapTokenPhase: HostPhase<RecoverOptions> = {
   id: 'first/bootstrap-token',
-  title: '6. First master: wait for the apiserver, kubeadm init phase bootstrap-token (rewrites cluster-info)',
+  title: '6. First master: wait for the apiserver, kubeadm init phase bootstrap-token (rewrites cluster-info); its token deleted',
   hosts: firstMaster,
   strategy: { kind: 'serial' },
   shouldRun: rebuildsAll,
   async run(h) {
     await waitApiserver(h, h);
-    const r = await kubeadm(h, ['init', 'phase', 'bootstrap-token']);
-    // kubeadm made a 24 h token for the phase ("Using token: ID.SECRET"); the joins use tokens of
-    // their own, so do not leave a live credential behind: delete it by its id (not secret)
-    const id = /Using token: ([a-z0-9]{6})\.[a-z0-9]{16}/.exec(r.stdout)?.[1];
-    if (id) await h.run(['kubeadm', 'token', 'delete', id], { what: `kubeadm token delete ${id} (made by the bootstrap-token phase)` });
+    await kubeadm(h, ['init', 'phase', 'bootstrap-token', '--skip-token-print']);
+  },
+  async cleanUp(ctx) {
+    await deleteJoinSecrets(ctx, TOKEN_PURPOSE.bootstrapPhase, false);
   },
 };

@@ -1,24 +1,49 @@
-/** Step 8: other masters, one at a time: control-plane-prepare all, control-plane-join all; gated on etcd and the apiserver. */
+/**
+ * Steps 7-8: the other masters, one at a time. Step 7 (07-upload-certs.ts) runs once before the
+ * first of them (this phase's `prepare`); then per master:
+ * - `kubeadm join phase control-plane-prepare all --config F`, F a JoinConfiguration with
+ *   discovery.bootstrapToken {apiServerEndpoint, token, caCertHashes} and controlPlane
+ *   {localAPIEndpoint, certificateKey}: the secrets in a 0600 file that lives as long as the command;
+ * - `kubeadm join phase control-plane-join all --control-plane --node-name N
+ *   --apiserver-advertise-address A`: no endpoint, no discovery flag. Real kubeadm accepts only
+ *   config, control-plane, node-name, patches, apiserver-advertise-address and dry-run there, and
+ *   no argument (cmd/kubeadm/app/cmd/phases/join/controlplanejoin.go getControlPlaneJoinPhaseFlags,
+ *   `ArgsValidator: cobra.NoArgs`); with --control-plane it reads the admin.conf control-plane-prepare
+ *   wrote instead of discovering (cmd/kubeadm/app/cmd/join.go newJoinData: "if the admin.conf file
+ *   already exists, use it for skipping the discovery process").
+ * Gated on etcd (every member) and the apiserver. Clean-up (also after a failure, and on resume):
+ * the control-plane join token and kube-system/kubeadm-certs are deleted.
+ */
 import type { HostPhase } from '../../lib/core/types.js';
 import { otherMasters } from '../../lib/core/hosts.js';
-import { type RecoverOptions, rebuildsAll } from './common.js';
+import { apiFor, keepRegistration, joinConfiguration, kubeadmVersion, kubeletFlagsEnv } from '../../lib/kubeadm/config.js';
+import { kubeadmWithConfig } from '../../lib/kubeadm/run.js';
+import { type RecoverOptions, TOKEN_PURPOSE, deleteJoinSecrets, rebuildsAll, readRunFile } from './common.js';
+import { CA_HASH, CERT_KEY, CP_JOIN_TOKEN, UPLOADED, asSecret, uploadCertsForJoin } from './07-upload-certs.js';
 import { waitApiserver, waitEtcdHealthy } from './waits.js';
 
-/** Step 8. */
+/** Steps 7-8. */
 export const joinOthersPhase: HostPhase<RecoverOptions> = {
   id: 'others/join',
-  title: '8. Other masters, one at a time: kubeadm join phase control-plane-prepare all, control-plane-join all',
+  title: '7-8. First master: certificate key, upload-certs, join token; other masters, one at a time: control-plane-prepare all, control-plane-join all',
   hosts: otherMasters,
   strategy: { kind: 'serial' },
   destructive: true,
   shouldRun: rebuildsAll,
+  prepare: (ctx) => uploadCertsForJoin(ctx),
   async run(h) {
-    const ep = h.inventory.controlPlaneEndpoint;
-    const common = ['--control-plane', '--apiserver-advertise-address', h.host.address, '--node-name', h.host.name];
-    const disc = ['--token', h.get('cp-join-token'), '--discovery-token-ca-cert-hash', h.get('ca-cert-hash')];
-    await h.run(['kubeadm', 'join', 'phase', 'control-plane-prepare', 'all', ep, ...common, ...disc, '--certificate-key', h.get('certificate-key')], { what: 'kubeadm join phase control-plane-prepare all', timeoutMs: 300_000 });
-    await h.run(['kubeadm', 'join', 'phase', 'control-plane-join', 'all', ep, ...common, ...disc], { what: 'kubeadm join phase control-plane-join all', timeoutMs: 300_000 });
+    const api = apiFor(await h.fact(kubeadmVersion));
+    const registration = keepRegistration(h.host.name, await h.fact(kubeletFlagsEnv));
+    const join = joinConfiguration({
+      api, registration, endpoint: h.inventory.controlPlaneEndpoint, token: asSecret(h, CP_JOIN_TOKEN), caCertHash: String(h.get(CA_HASH)),
+      controlPlane: { advertiseAddress: h.host.address, certificateKey: asSecret(h, CERT_KEY) },
+    });
+    await kubeadmWithConfig(h, ['join', 'phase', 'control-plane-prepare', 'all'], join, { what: 'kubeadm join phase control-plane-prepare all (JoinConfiguration)' });
+    await h.run(['kubeadm', 'join', 'phase', 'control-plane-join', 'all', '--control-plane', '--node-name', h.host.name, '--apiserver-advertise-address', h.host.address], { what: 'kubeadm join phase control-plane-join all', timeoutMs: 300_000 });
     await waitEtcdHealthy(h, h, h.inventory.hosts.filter((x) => x.role === 'master').length);
     await waitApiserver(h, h);
+  },
+  async cleanUp(ctx) {
+    await deleteJoinSecrets(ctx, TOKEN_PURPOSE.controlPlaneJoin, !!readRunFile(ctx, UPLOADED) || ctx.has(CERT_KEY));
   },
 };

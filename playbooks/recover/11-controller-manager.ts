@@ -6,6 +6,7 @@
 import type { HostPhase } from '../../lib/core/types.js';
 import { masters } from '../../lib/core/hosts.js';
 import { pauseOn, pausedOn } from '../../lib/kube/eviction.js';
+import { kubeSystemContainersArgv } from '../../lib/facts/containers.js';
 import { type RecoverOptions, kubeadm, rebuildsAll, waitFor } from './common.js';
 
 /** Step 11. */
@@ -20,7 +21,7 @@ export const controllerManagerPhase: HostPhase<RecoverOptions> = {
     const paused = await pausedOn(h);
     await h.run(['rm', '-f', '/etc/kubernetes/manifests/kube-controller-manager.yaml']);
     await waitFor(h, 'the kube-controller-manager container gone', async () => {
-      const r = await h.read(['crictl', 'ps', '-q', '--name', 'kube-controller-manager'], { allowFail: true });
+      const r = await h.read(kubeSystemContainersArgv(['kube-controller-manager']), { allowFail: true });
       return r.stdout.trim() === '' ? true : 'still running';
     }, 90);
     await kubeadm(h, ['init', 'phase', 'control-plane', 'controller-manager']);

@@ -2,17 +2,19 @@
  * Step 13: workers rejoined ROLLING with kubeadm's TLS bootstrap (kubelet stopped, its
  * credentials removed, `kubeadm join phase kubelet-start`); gate: Node Ready with a renewed
  * Lease. Node-lifecycle eviction is paused on the masters (if it is not already) before the first
- * worker is touched. Alone (rejoin-workers) the phase restores it afterwards (cleanUp: also after
- * a failure and on resume); in recover it leaves that to phase eviction/restore, which runs once
- * every worker is Ready. Running containers are never touched; workers already chaining to the
- * current CA with a Ready Node are skipped.
+ * worker is touched. Alone (rejoin-workers) the phase restores it afterwards; in recover it leaves
+ * that to phase eviction/restore, which runs once every worker is Ready. The clean-up (also after
+ * a failure and on resume) deletes the run's worker join token. Running containers are never
+ * touched; workers already chaining to the current CA with a Ready Node are skipped.
  */
 import { inventoryFirst, workers } from '../../lib/core/hosts.js';
 import { Secret } from '../../lib/core/secret.js';
 import type { CountOrPercent, HostContext, HostPhase, PhaseContext } from '../../lib/core/types.js';
 import { pauseEviction, restoreEviction } from '../../lib/kube/eviction.js';
 import { CA_CERT_PATH, CLUSTER_CA, JOIN_TOKEN } from '../../lib/kube/names.js';
-import { createToken } from './common.js';
+import { TOKEN_PURPOSE, createToken, deleteJoinSecrets } from './common.js';
+import { apiFor, joinConfiguration, keepRegistration, kubeadmVersion, kubeletFlagsEnv } from '../../lib/kubeadm/config.js';
+import { kubeadmWithConfig } from '../../lib/kubeadm/run.js';
 import { caCertHash } from '../../lib/kube/pin.js';
 import { closeKube, kubeFor } from '../../lib/kube/session.js';
 import { nodeReady } from '../../lib/kube/node-ready.js';
@@ -57,7 +59,10 @@ async function alreadyJoined(h: HostContext, caPem: string): Promise<string | un
   return `kubelet cert chains to the current CA, Node Ready, Lease renewed ${renewed.toISOString()}`;
 }
 
-/** The run's join token (captured by recover step 12), or a fresh 1-hour one made once on the first master. */
+/**
+ * The run's join token: made once on the first master when the first worker needs it (step 12 of
+ * the procedure; a run whose workers all chain to the CA already makes none), 2 h, deleted at clean-up.
+ */
 function joinToken(ctx: PhaseContext): Promise<Secret> {
   if (ctx.has(JOIN_TOKEN)) {
     const t = ctx.get(JOIN_TOKEN);
@@ -66,7 +71,7 @@ function joinToken(ctx: PhaseContext): Promise<Secret> {
   let p = ctx.shared.get(MINTED) as Promise<Secret> | undefined;
   if (!p) {
     const first = ctx.on(inventoryFirst(ctx));
-    p = first.capture(JOIN_TOKEN, () => createToken(first, '1h'), { secret: true });
+    p = first.capture(JOIN_TOKEN, () => createToken(first, '2h', TOKEN_PURPOSE.workerJoin), { secret: true });
     ctx.shared.set(MINTED, p);
     p.catch(() => ctx.shared.delete(MINTED));
   }
@@ -97,6 +102,7 @@ async function rejoinWorker(h: HostContext<RejoinOptions>): Promise<void> {
   }
   const tokenArg = await joinToken(h);
   const hash = caPem.includes('-----BEGIN CERTIFICATE-----') ? caCertHash(caPem) : `sha256:<${CLUSTER_CA}-hash>`;
+  const flags = await h.fact(kubeletFlagsEnv); // before kubelet-start rewrites the file
   await pauseOnce(h);
   await h.run(['systemctl', 'stop', 'kubelet'], { what: 'systemctl stop kubelet' });
   await h.run(['rm', '-rf', '--', ...KUBELET_CREDENTIALS], { what: 'remove kubelet credentials' });
@@ -107,10 +113,14 @@ async function rejoinWorker(h: HostContext<RejoinOptions>): Promise<void> {
     const node = await kube.node(h.host.name);
     if (node && nodeReady(node)) await kube.markNodeUnknown(h.host.name, 'Kubelet stopped posting node status (kubemend rejoin).');
   }, undefined);
-  await h.run(
-    ['kubeadm', 'join', 'phase', 'kubelet-start', h.inventory.controlPlaneEndpoint, '--token', tokenArg, '--discovery-token-ca-cert-hash', hash, '--node-name', h.host.name],
-    { what: 'kubeadm join phase kubelet-start', timeoutMs: 300_000 },
-  );
+  // the token only in a 0600 JoinConfiguration (never an argument: ps, /proc, sudo's log); the
+  // kubelet's own flags (node-ip, ...) kept as kubeletExtraArgs, its runtime as criSocket
+  const join = joinConfiguration({
+    api: apiFor(await h.fact(kubeadmVersion)),
+    registration: keepRegistration(h.host.name, flags),
+    endpoint: h.inventory.controlPlaneEndpoint, token: tokenArg, caCertHash: hash,
+  });
+  await kubeadmWithConfig(h, ['join', 'phase', 'kubelet-start'], join, { what: 'kubeadm join phase kubelet-start (JoinConfiguration)' });
 }
 
 /** The rolling gate: every Node of the batch Ready with a Lease renewed since its rejoin started. */
@@ -144,7 +154,11 @@ export function workersRejoinPhase<O extends RejoinOptions>(id = 'workers/rejoin
         if (restore) await restoreEviction(ctx);
         else ctx.log('node-lifecycle eviction stays paused until phase eviction/restore (once every worker is Ready); a run that stops before it leaves it paused, and `kubemend resume` puts it back');
       } finally {
-        if (opts.closeApi) await closeKube(ctx);
+        try {
+          await deleteJoinSecrets(ctx, TOKEN_PURPOSE.workerJoin, false); // issue 18: no join token left behind
+        } finally {
+          if (opts.closeApi) await closeKube(ctx);
+        }
       }
     },
   };

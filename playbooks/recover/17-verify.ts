@@ -4,7 +4,7 @@ import type { ClusterPhase, PhaseContext } from '../../lib/core/types.js';
 import { inventoryFirst } from '../../lib/core/hosts.js';
 import { chainsTo } from '../../lib/facts/chains.js';
 import { CA_CRT } from '../../lib/facts/paths.js';
-import { ETCDCTL, parseEtcdHealth } from '../../lib/facts/etcd.js';
+import { readEtcdHealth } from '../../lib/facts/etcd.js';
 import { kubeFor } from '../../lib/kube/session.js';
 import { type RecoverOptions, decision, kubectlArgv, readRunFile, rebuildsAll, waitFor } from './common.js';
 import { isWorkload, podReady, podsBefore, restartedUids, unexpectedRestarts, usesInClusterCredentials } from './pods.js';
@@ -81,7 +81,7 @@ async function prove(ctx: PhaseContext<RecoverOptions>): Promise<Check[]> {
     const bad = res.filter((r) => r.status !== 'ok');
     rows.push({ check: `${h.name} certs chain to CA`, ok: bad.length === 0 && res.length > 0, detail: bad.length ? bad.map((b) => `${b.path} ${b.status}`).join(', ') : `${res.length} files, CA ${fp.slice(0, 23)}` });
   }
-  const eh = parseEtcdHealth((await first.read(['sh', '-c', `${ETCDCTL} endpoint health --cluster 2>&1; exit 0`])).stdout);
+  const eh = await readEtcdHealth(first);
   const nm = ctx.inventory.hosts.filter((h) => h.role === 'master').length;
   rows.push({ check: 'etcd members healthy', ok: eh.healthy.length >= nm && eh.unhealthy.length === 0, detail: `${eh.healthy.length}/${nm} healthy${eh.unhealthy.length ? `; unhealthy ${eh.unhealthy.join(', ')}` : ''}` });
   rows.push(...(await workloadRows(ctx)));

@@ -10,6 +10,8 @@ import type { Host } from '../../lib/inventory/types.js';
 import type { HostContext, PhaseContext } from '../../lib/core/types.js';
 import type { Arg } from '../../lib/core/secret.js';
 import { ADMIN_CONF, KUBEADM_CONFIG } from '../../lib/facts/paths.js';
+import { deleteRunTokens, deleteUploadedCerts, tokenDescription } from '../../lib/kube/bootstrap-tokens.js';
+import { kubeFor } from '../../lib/kube/session.js';
 
 /** recover's options. */
 export const recoverOptions = z.object({
@@ -20,6 +22,9 @@ export const recoverOptions = z.object({
   waitSeconds: z.number().int().min(10).default(300).describe('how long to wait for etcd, the apiserver and nodes at each step'),
   backupPassphraseFile: backupPassphraseOption,
   encryptionConfig: z.string().optional().describe("the apiserver's EncryptionConfiguration file, to read ConfigMaps encrypted at rest when step 0 reads etcd's data (aescbc, aesgcm keys)"),
+  purgeOldPki: z.boolean().default(false).describe('with --replace-ca: once the proof of health passed, remove the old, compromised PKI this run kept (host archives, the moved-aside /etc/kubernetes, the copies pulled here)'),
+}).superRefine((o, ctx) => {
+  if (o.purgeOldPki && !o.replaceCa) ctx.addIssue({ code: 'custom', path: ['purgeOldPki'], message: 'only with --replace-ca (other paths keep the old PKI: it is the current one)' });
 });
 
 /** Validated recover options. */
@@ -85,9 +90,37 @@ export function secretLine(stdout: string, shape: 'token' | 'certificate-key', d
   return lines[0];
 }
 
-/** `kubeadm token create --ttl TTL` on `h`, the token checked for its shape before any use. */
-export async function createToken(h: HostContext, ttl: string): Promise<string> {
-  return secretLine((await h.run(['kubeadm', 'token', 'create', '--ttl', ttl], { what: 'kubeadm token create' })).stdout, 'token', `${h.host.name}: kubeadm token create`);
+/** What each bootstrap token a run makes is for (its description names the run and this). */
+export const TOKEN_PURPOSE = {
+  bootstrapPhase: 'made by init phase bootstrap-token, deleted at once (step 6)',
+  controlPlaneJoin: 'control-plane join (steps 7-8)',
+  workerJoin: 'worker join (steps 12-13)',
+} as const;
+
+/**
+ * Delete the run's bootstrap tokens made for `purpose` and (`certs`) kube-system/kubeadm-certs with
+ * the token that owns it, through the API (a dry run plans it). A phase's clean-up: after it
+ * succeeded, failed or was found complete on resume.
+ */
+export async function deleteJoinSecrets(ctx: PhaseContext, purpose: string, certs: boolean): Promise<void> {
+  const what = `delete this run's bootstrap tokens for "${purpose}"${certs ? ' and the kubeadm-certs Secret' : ''}`;
+  await ctx.wet(what, async () => {
+    const kube = await kubeFor(ctx);
+    const n = await deleteRunTokens(kube, runIdOf(ctx), purpose);
+    const gone = certs && (await deleteUploadedCerts(kube));
+    ctx.log(`deleted ${n} bootstrap token${n === 1 ? '' : 's'} made for "${purpose}"${certs ? (gone ? ' and the kubeadm-certs Secret with its owner token' : '; no kubeadm-certs Secret left') : ''}`);
+  }, undefined);
+}
+
+/**
+ * `kubeadm token create --ttl TTL --description DESC` on `h`: kubeadm generates the token and
+ * prints it (stdout only: never an argument, cmd/kubeadm/app/cmd/token.go `token create [token]`
+ * takes one only when given); checked for its shape before any use. The description names the run
+ * and `purpose`, so the clean-up finds the token again (lib/kube/bootstrap-tokens.ts).
+ */
+export async function createToken(h: HostContext, ttl: string, purpose: string): Promise<string> {
+  const argv = ['kubeadm', 'token', 'create', '--ttl', ttl, '--description', tokenDescription(runIdOf(h), purpose)];
+  return secretLine((await h.run(argv, { what: 'kubeadm token create' })).stdout, 'token', `${h.host.name}: kubeadm token create`);
 }
 
 /** A JSON file this run kept in its folder (a resumed run reads what the first attempt wrote); undefined in dry runs or when absent. */

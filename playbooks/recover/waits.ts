@@ -1,13 +1,12 @@
-/** Health waits on a master: etcd (all members), the apiserver (readyz), both read-only. */
+/** Health waits on a master: etcd (all members, asked in its etcd container), the apiserver (readyz), both read-only. */
 import type { HostContext, PhaseContext } from '../../lib/core/types.js';
-import { ETCDCTL, parseEtcdHealth } from '../../lib/facts/etcd.js';
+import { readEtcdHealth } from '../../lib/facts/etcd.js';
 import { type RecoverOptions, kubectlArgv, waitFor } from './common.js';
 
 /** Wait until etcd, asked on `h`, reports `members` healthy members and no unhealthy one. */
 export async function waitEtcdHealthy(ctx: PhaseContext<RecoverOptions>, h: HostContext, members: number): Promise<void> {
   await waitFor(ctx, `etcd healthy on all ${members} members (asked on ${h.host.name})`, async () => {
-    const r = await h.read(['sh', '-c', `${ETCDCTL} endpoint health --cluster 2>&1; exit 0`], { what: 'etcdctl endpoint health' });
-    const s = parseEtcdHealth(r.stdout);
+    const s = await readEtcdHealth(h);
     return s.healthy.length >= members && s.unhealthy.length === 0 ? true : `${s.healthy.length} healthy, unhealthy: ${s.unhealthy.join(', ') || 'none listed'}`;
   });
 }

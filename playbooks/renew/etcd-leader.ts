@@ -1,10 +1,10 @@
 /**
  * Before a master's etcd restarts in a rolling renewal: if its member leads, hand leadership to
- * another started member (`etcdctl move-leader`), so the restart costs no leader election (an
+ * another started member (`etcdctl move-leader`, run in the etcd container: lib/facts/etcd.ts), so the restart costs no leader election (an
  * election is a moment in which every apiserver's etcd check fails and /readyz says 500).
  */
 import type { HostContext } from '../../lib/core/types.js';
-import { ETCDCTL } from '../../lib/facts/etcd.js';
+import { ETCDCTL, ETCDCTL_FN } from '../../lib/facts/etcd.js';
 import type { RenewOptions } from './options.js';
 import { waitRenew } from './restart.js';
 
@@ -21,7 +21,7 @@ export function otherMembers(out: string, self: string, prefer: readonly string[
 }
 
 async function localStatus(h: HostContext) {
-  return parseLocalStatus((await h.read(['sh', '-c', `${ETCDCTL} endpoint status -w simple 2>/dev/null; exit 0`], { what: 'etcdctl endpoint status' })).stdout);
+  return parseLocalStatus((await h.read(['sh', '-c', `${ETCDCTL}${ETCDCTL_FN} endpoint status -w simple 2>/dev/null; exit 0`], { what: 'etcdctl endpoint status' })).stdout);
 }
 
 /**
@@ -31,9 +31,9 @@ async function localStatus(h: HostContext) {
 export async function moveLeaderAway(h: HostContext<RenewOptions>, done: readonly string[]): Promise<void> {
   const me = await localStatus(h);
   if (!me?.leader) return;
-  const others = otherMembers((await h.read(['sh', '-c', `${ETCDCTL} member list -w simple; exit 0`], { what: 'etcdctl member list' })).stdout, me.id, done);
+  const others = otherMembers((await h.read(['sh', '-c', `${ETCDCTL}${ETCDCTL_FN} member list -w simple; exit 0`], { what: 'etcdctl member list' })).stdout, me.id, done);
   if (others.length === 0) return;
-  await h.run(['sh', '-c', `${ETCDCTL} move-leader "$1"`, 'sh', others[0]!], { what: `etcdctl move-leader ${others[0]}` });
+  await h.run(['sh', '-c', `${ETCDCTL}${ETCDCTL_FN} move-leader "$1"`, 'sh', others[0]!], { what: `etcdctl move-leader ${others[0]}` });
   h.log(`etcd leadership moved from ${me.id} (this master) to ${others[0]} before the restart`);
   await waitRenew(h, `${h.host.name}'s etcd member no longer leads`, async () => {
     const s = await localStatus(h);

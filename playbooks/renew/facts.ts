@@ -4,7 +4,7 @@
  */
 import { masters, workers } from '../../lib/core/hosts.js';
 import type { ClusterPhase, HostContext, PhaseContext } from '../../lib/core/types.js';
-import { ETCDCTL, parseEtcdHealth } from '../../lib/facts/etcd.js';
+import { readEtcdHealth } from '../../lib/facts/etcd.js';
 import { KUBELET_CLIENT } from '../../lib/facts/paths.js';
 import { nameList } from '../../lib/doctor/names.js';
 import { kubectlArgv } from '../recover/common.js';
@@ -47,7 +47,7 @@ export const renewFactsPhase: ClusterPhase<RenewOptions> = {
     const expired = new Map(ms.map((m) => [m.name, expiredLeaves(before[m.name]!, now)] as const).filter(([, e]) => e.length));
     const first = ctx.on(ms[0]!);
     // with expired certificates etcdctl and kubectl can only time out: not asked
-    const etcd = expired.size ? { healthy: [], unhealthy: [] } : parseEtcdHealth((await first.read(['sh', '-c', `${ETCDCTL} endpoint health --cluster 2>&1; exit 0`], { what: 'etcdctl endpoint health' })).stdout);
+    const etcd = expired.size ? { healthy: [], unhealthy: [] } : await readEtcdHealth(first);
     const api = !expired.size && (await first.read(kubectlArgv('get', '--raw', '/readyz'), { allowFail: true, what: 'kubectl get --raw /readyz' })).exitCode === 0;
     const why = notRollable(expired, etcd, api);
     if (why) {

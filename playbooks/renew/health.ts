@@ -4,7 +4,7 @@
  */
 import { masters } from '../../lib/core/hosts.js';
 import type { ClusterPhase, PhaseContext } from '../../lib/core/types.js';
-import { ETCDCTL, parseEtcdHealth } from '../../lib/facts/etcd.js';
+import { readEtcdHealth } from '../../lib/facts/etcd.js';
 import { nameList } from '../../lib/doctor/names.js';
 import { kubectlArgv } from '../recover/common.js';
 import { readyNodes } from '../recover/waits.js';
@@ -23,7 +23,7 @@ export const renewHealthPhase: ClusterPhase<RenewOptions> = {
     const first = ctx.on(ms[0]!);
     const members = Math.max(s.etcdMembers, ms.length);
     await waitRenew(ctx, `etcd healthy on at least ${members} members, none unhealthy (asked on ${ms[0]!.name})`, async () => {
-      const e = parseEtcdHealth((await first.read(['sh', '-c', `${ETCDCTL} endpoint health --cluster 2>&1; exit 0`], { what: 'etcdctl endpoint health' })).stdout);
+      const e = await readEtcdHealth(first);
       return e.healthy.length >= members && e.unhealthy.length === 0 ? true : `${e.healthy.length} healthy, unhealthy: ${e.unhealthy.join(', ') || 'none listed'}`;
     });
     for (const m of ms) {

@@ -5,7 +5,7 @@
  */
 import { masters } from '../../lib/core/hosts.js';
 import type { HostContext, HostPhase } from '../../lib/core/types.js';
-import { ETCDCTL, parseEtcdHealth } from '../../lib/facts/etcd.js';
+import { readEtcdHealth } from '../../lib/facts/etcd.js';
 import { ADMIN_CONF, K8S } from '../../lib/facts/paths.js';
 import { kubectlArgv } from '../recover/common.js';
 import { type RenewOptions, renewState } from './options.js';
@@ -59,7 +59,7 @@ export const renewMastersPhase: HostPhase<RenewOptions> = {
     if (s.mode !== 'rolling') return;
     if (pods.includes('etcd')) {
       await waitRenew(h, `etcd healthy on all ${s.etcdMembers} members (asked on ${h.host.name})`, async () => {
-        const e = parseEtcdHealth((await h.read(['sh', '-c', `${ETCDCTL} endpoint health --cluster 2>&1; exit 0`], { what: 'etcdctl endpoint health' })).stdout);
+        const e = await readEtcdHealth(h);
         return e.healthy.length >= s.etcdMembers && e.unhealthy.length === 0 ? true : `${e.healthy.length} healthy, unhealthy: ${e.unhealthy.join(', ') || 'none listed'}`;
       });
     }

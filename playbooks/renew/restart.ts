@@ -5,6 +5,7 @@
  */
 import type { HostContext, PhaseContext } from '../../lib/core/types.js';
 import { K8S } from '../../lib/facts/paths.js';
+import { kubeSystemContainersArgv } from '../../lib/facts/containers.js';
 import { type RecoverOptions, waitFor } from '../recover/common.js';
 import type { RenewOptions } from './options.js';
 
@@ -32,9 +33,9 @@ export async function controlPlanePods(h: HostContext): Promise<string[]> {
   return CONTROL_PLANE_PODS.filter((p) => files.has(`${p}.yaml`));
 }
 
-/** Running containers of these names (crictl, read-only). */
+/** Running kube-system containers of exactly these names (crictl, read-only). */
 async function running(h: HostContext, names: readonly string[]): Promise<Set<string>> {
-  const r = await h.read(['crictl', 'ps', '-o', 'json', '--name', `^(${names.join('|')})$`], { allowFail: true, what: 'crictl ps' });
+  const r = await h.read(kubeSystemContainersArgv(names, { output: 'json' }), { allowFail: true, what: 'crictl ps' });
   if (r.exitCode !== 0) throw new Error(`crictl ps: exit ${r.exitCode}: ${r.stderr.trim().split('\n').pop()}`);
   const list = (JSON.parse(r.stdout || '{}').containers ?? []) as Array<{ metadata?: { name?: string }; state?: string }>;
   return new Set(list.filter((c) => c.state === 'CONTAINER_RUNNING').map((c) => c.metadata?.name ?? ''));

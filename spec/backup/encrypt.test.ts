@@ -17,6 +17,7 @@ import { parseOptions } from '../../lib/core/options.js';
 import { redact } from '../../lib/core/secret.js';
 import type { HostContext } from '../../lib/core/types.js';
 import backup from '../../playbooks/backup.js';
+import { underUmask } from '../helpers/umask.js';
 
 const PASS = `pass phrase ${randomBytes(6).toString('hex')}`;
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
@@ -58,13 +59,7 @@ test('a pulled archive with a passphrase: only ciphertext on disk (0600 under um
   const data = Buffer.from(`-----BEGIN PRIVATE KEY-----\nthe CA key inside the archive ${randomBytes(8).toString('hex')}\n`);
   const h = { host: { name: 'm1' }, download: async () => data } as unknown as HostContext;
   const cipher = readPassphraseFile(passFile());
-  const old = process.umask(0);
-  let file: string;
-  try {
-    file = await pullArchive(h, { path: '/var/backups/kubemend/r1/m1.tar.gz', sha256: sha(data) }, run, cipher);
-  } finally {
-    process.umask(old);
-  }
+  const file = await underUmask(0, () => pullArchive(h, { path: '/var/backups/kubemend/r1/m1.tar.gz', sha256: sha(data) }, run, cipher));
   t.is(file, join(run, 'backups', 'm1.tar.gz.enc'));
   t.deepEqual(readdirSync(join(run, 'backups')).sort(), ['ENCRYPTED.txt', 'm1.tar.gz.enc', 'm1.tar.gz.sha256']);
   t.regex(readFileSync(join(run, 'backups', 'ENCRYPTED.txt'), 'utf8'), /openssl enc -d -aes-256-cbc -pbkdf2 -iter 200000 -md sha256 -pass file:\S+passphrase -in FILE\.enc -out FILE/);

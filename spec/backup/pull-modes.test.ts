@@ -6,21 +6,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pullArchive } from '../../lib/backup/archive.js';
 import type { HostContext } from '../../lib/core/types.js';
+import { underUmask } from '../helpers/umask.js';
 
 /** Just what pullArchive uses of a host context: the host's name and a download. */
 function hostWith(name: string, data: Buffer): HostContext {
   return { host: { name }, download: async () => data } as unknown as HostContext;
 }
 
-/** Run fn under a permissive umask (as a careless shell profile would set), restoring it after. */
-async function underUmask<T>(mask: number, fn: () => Promise<T>): Promise<T> {
-  const old = process.umask(mask);
-  try {
-    return await fn();
-  } finally {
-    process.umask(old);
-  }
-}
 
 test.serial('pulled archive and its checksum are 0600 in a 0700 backups folder, even with umask 0', async (t) => {
   const run = mkdtempSync(join(tmpdir(), 'km-pull-'));

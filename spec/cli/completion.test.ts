@@ -24,9 +24,9 @@ const program = buildProgram(async () => deps, () => undefined);
 const c = (...words: string[]) => complete(program, words, deps);
 
 test('commands, options and playbooks (the benchmark hidden)', async (t) => {
-  t.deepEqual(await c(''), ['playbooks', 'plan', 'run', 'resume', 'runs', 'exec', 'restore', 'doctor', 'inventory', 'completion', 'help']);
+  t.deepEqual(await c(''), ['playbooks', 'plan', 'run', 'resume', 'runs', 'exec', 'restore', 'doctor', 'inventory', 'prune', 'completion', 'help']);
   t.deepEqual(await c('re'), ['resume', 'restore']);
-  t.deepEqual(await c('run', ''), ['facts', 'hello', 'recover', 'backup', 'rejoin-workers', 'check-certs', 'renew-certs']);
+  t.deepEqual(await c('run', ''), ['facts', 'hello', 'recover', 'backup', 'rejoin-workers', 'check-certs', 'renew-certs', 'prune']);
   t.deepEqual(await c('run', 're'), ['recover', 'rejoin-workers', 'renew-certs']);
   t.true((await c('run', '--')).includes('--limit'));
   t.false((await c('run', '--')).includes('--count'), "the benchmark's option is hidden");

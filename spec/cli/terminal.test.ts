@@ -61,11 +61,16 @@ test('host output with control characters reaches the terminal without them (exe
   t.false(CONTROL.test(run.stdout + run.stderr), JSON.stringify((run.stdout + run.stderr).match(CONTROL)));
 });
 
-/** Run the fake CLI in a pseudo-terminal (`script`: 0 columns, 0 rows); returns everything the terminal got. */
+/**
+ * Run the fake CLI in a pseudo-terminal (`script`: 0 columns, 0 rows); returns everything the terminal got.
+ * CI, FORCE_COLOR and NO_COLOR are not inherited: with CI set, Node's getColorDepth answers 2 colours
+ * for any terminal (lib/internal/tty.js), so the test's own CI=true turned the colour off (CI run of 2026-12-04).
+ */
 function inPty(args: string[], env: Record<string, string>): Promise<{ code: number | null; out: string }> {
+  const { CI: _ci, NO_COLOR: _n, FORCE_COLOR: _f, ...base } = process.env;
   return new Promise((resolve, reject) => {
     const cmd = ['node', '--import', 'tsx', FAKE_MAIN, ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
-    const child = spawn('script', ['-qec', cmd, '/dev/null'], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn('script', ['-qec', cmd, '/dev/null'], { cwd: ROOT, env: { ...base, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
     let out = '';
     child.stdout.on('data', (d) => (out += d));
     const guard = setTimeout(() => child.kill('SIGKILL'), 240_000);
@@ -79,8 +84,6 @@ function inPty(args: string[], env: Record<string, string>): Promise<{ code: num
 
 test('in a pseudo-terminal: colour for ok/failed and the recap, none with NO_COLOR=1; the progress drawn 80 columns wide, not cut to one character', async (t) => {
   const env = { TERM: 'xterm-256color', FAKE_FAIL: 'w2', FAKE_DELAY_MS: '400', FAKE_WORKERS: '3' };
-  const { NO_COLOR: _n, FORCE_COLOR: _f, ...base } = process.env;
-  void base;
   const coloured = await inPty(['run', 'hello', '-i', 'x', '--yes', '--state-dir', tmp()], { ...env, NO_COLOR: '' });
   t.is(coloured.code, 1, coloured.out.slice(-2000));
   t.true(coloured.out.includes('hello/workers: \x1b[32mok\x1b[39m'), 'ok in green');

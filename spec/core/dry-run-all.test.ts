@@ -17,6 +17,8 @@ const rows: FakeRule[] = [
 ];
 
 const playbooks = listPlaybooks();
+/** Options a playbook cannot plan without (prune must be told what to remove). */
+const NEEDED: Record<string, Record<string, unknown>> = { prune: { keep: 0 } };
 
 test('the registry lists playbooks with unique names', (t) => {
   t.true(playbooks.length >= 2);
@@ -31,7 +33,7 @@ for (const pb of playbooks) {
     const inv = { ...fakeInventory(3, 4), kubeadmConfig: fileURLToPath(new URL('../../inventory/kubeadm-config.yaml', import.meta.url)) };
     const readOnly = new Set<string>();
     const { plan, result } = await buildPlan({
-      playbook: pb, inventory: inv, transport: fake, options: parseOptions(pb.options, {}, pb.name),
+      playbook: pb, inventory: inv, transport: fake, options: parseOptions(pb.options, NEEDED[pb.name] ?? {}, pb.name),
       sinks: [(e) => { if (e.kind === 'command' && (e.step === 'read' || e.step === 'fact' || e.step === 'download')) readOnly.add(`${e.host}\0${e.command}`); }],
     });
     t.is(result.exitCode, 0, `dry run failed: ${JSON.stringify(result.failures)}`);

@@ -91,7 +91,7 @@ async function plannedSteps(pb: Playbook, s: Scenario): Promise<{ steps: string[
   fake.files.set('m1:/etc/kubernetes/pki/ca.crt', Buffer.from('-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n'));
   if (s.noConfig) serveEtcdData(fake, await etcdDb());
   const inv = { ...fakeInventory(s.masters ?? 3, 3), ...(s.noConfig ? {} : { kubeadmConfig: join(ROOT, 'inventory/kubeadm-config.yaml') }) };
-  const raw = Object.fromEntries(Object.entries({ ...s.options, fromRun: RESTORED_FROM }).filter(([k]) => pb.options?.shape[k] !== undefined));
+  const raw = Object.fromEntries(Object.entries({ ...s.options, fromRun: RESTORED_FROM, keep: 0 }).filter(([k]) => pb.options?.shape[k] !== undefined)); // keep: prune must be told what to remove
   const steps: string[] = [];
   const { plan, result } = await buildPlan({
     playbook: pb, inventory: inv, transport: fake, options: parseOptions(pb.options, raw, pb.name),

@@ -4,6 +4,7 @@ import { appendFileSync, mkdtempSync, readFileSync, statSync, writeFileSync } fr
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { completedPairs, openJournal, readJournal, runDir } from '../../lib/core/journal.js';
+import { hostBackupDir } from '../../lib/backup/archive.js';
 import { openFileLog } from '../../lib/core/log.js';
 import { runPlaybook } from '../../lib/core/runner.js';
 import { Secret } from '../../lib/core/secret.js';
@@ -84,5 +85,8 @@ test('the reader ignores a partial last line (a crash mid-write) but not a broke
 
 test('run ids cannot escape the state folder', (t) => {
   t.throws(() => runDir('/tmp/x', '../etc'));
+  t.throws(() => runDir('/tmp/x', '..'), { message: /bad run id/ });
+  t.throws(() => runDir('/tmp/x', '.'));
+  t.throws(() => hostBackupDir('..'), { message: /bad run id/ }); // rm -rf /var/backups/kubemend/.. must never be spelled
   t.is(runDir('/tmp/x', '20261129-052000-a1b2'), '/tmp/x/20261129-052000-a1b2');
 });

@@ -10,18 +10,10 @@ import { join } from 'node:path';
 import type { PhaseContext } from '../../lib/core/types.js';
 import { writeRunFile } from '../../playbooks/recover/common.js';
 import { FAKE_MAIN, cli } from '../cli/run-cli.js';
+import { underUmask } from '../helpers/umask.js';
 
 const mode = (f: string) => statSync(f).mode & 0o777;
 
-/** Run fn under umask `mask` (a careless shell profile's umask 0), restoring it after. */
-async function underUmask<T>(mask: number, fn: () => Promise<T> | T): Promise<T> {
-  const old = process.umask(mask);
-  try {
-    return await fn();
-  } finally {
-    process.umask(old);
-  }
-}
 
 test.serial('writeRunFile: a new run file and an existing 0644 one are 0600, even with umask 0', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'km-runfile-'));

@@ -18,6 +18,7 @@ import { openJournal, readJournal } from '../../lib/core/journal.js';
 import type { StampedEvent } from '../../lib/core/events.js';
 import { requireRoot, sharedLab, type Lab } from '../helpers/lab.js';
 import { MAIN, ROOT, cli } from '../cli/run-cli.js';
+import { bootstrapTokens, leftoverJoinSecrets } from '../recover/scenario.js';
 import { runPlaybook } from '../../lib/core/runner.js';
 import { definePlaybook } from '../../lib/core/types.js';
 import { FakeTransport, fakeInventory } from '../helpers/fake-transport.js';
@@ -25,9 +26,9 @@ import { FakeTransport, fakeInventory } from '../helpers/fake-transport.js';
 const LAB = { masters: 2, workers: 1, net: 85, dir: '/tmp/h-resume/lab' };
 const HOSTS = ['m1', 'm2', 'w1'];
 /** Phases after others/join that change hosts (none may run once a join failed). */
-const AFTER_JOIN = ['first/front-proxy-check', 'masters/kubelet', 'masters/controller-manager', 'first/join-token', 'api/pods-before', 'workers/rejoin', 'api/serving-csrs', 'api/sa-tokens', 'api/restart-pods', 'verify'];
+const AFTER_JOIN = ['first/front-proxy-check', 'masters/kubelet', 'masters/controller-manager', 'api/pods-before', 'workers/rejoin', 'api/serving-csrs', 'api/sa-tokens', 'api/restart-pods', 'verify'];
 /** Phases of a full rebuild that change hosts or the cluster, in run order: where a kill may land. */
-const KILL_PHASES = ['masters/clean', 'etcd/ca', 'etcd/start', 'first/control-plane', 'first/upload-certs', 'others/join', 'masters/kubelet', 'masters/controller-manager', 'workers/rejoin', 'api/sa-tokens', 'api/restart-pods'];
+const KILL_PHASES = ['masters/clean', 'etcd/ca', 'etcd/start', 'first/control-plane', 'others/join', 'masters/kubelet', 'masters/controller-manager', 'workers/rejoin', 'api/sa-tokens', 'api/restart-pods'];
 // Seed 11 (kill 0.8 s into etcd/ca) failed once on 2026-11-29 under load ~40: the resume's proof
 // passed, then `lab status` found an apps/sa-probe pod not Ready. It passed 5 runs in a row after,
 // and the lab's probe then turned a pod unready on ONE slow answer (now 3 in a row, a readiness
@@ -177,6 +178,7 @@ test.serial('m2 fails in the middle of its join: the run stops there, nothing la
   if (!requireRoot(t)) return;
   const lab = await getLab();
   const marker = (await status(lab)).marker;
+  const tokensBefore = await bootstrapTokens(lab);
   t.is((await lab.lab(['break', 'pki-wipe'])).code, 0);
   const put = await lab.exec('m2', ['sh', '-c', 'cat > /root/kubeadm-faulty && chmod 0755 /root/kubeadm-faulty && mount --bind /root/kubeadm-faulty /usr/local/bin/kubeadm'], { input: FAULTY_KUBEADM });
   t.is(put.code, 0, put.stderr);
@@ -197,6 +199,10 @@ test.serial('m2 fails in the middle of its join: the run stops there, nothing la
   const runId = runIdIn(state);
   const events = journalOf(state, runId);
   t.true(events.some((e) => e.kind === 'host-end' && e.phase === 'others/join' && e.host === 'm2' && e.status === 'failed'), 'the journal names m2 failing in others/join');
+  // issue 18 item 4: the failed phase's clean-up deleted its join token and kube-system/kubeadm-certs
+  const left = await leftoverJoinSecrets(lab, tokensBefore);
+  t.deepEqual(left.tokens, [], 'no bootstrap token of the failed run is left');
+  t.false(left.kubeadmCerts, 'kube-system/kubeadm-certs is gone after the failure');
   const later = events.filter((e) => 'phase' in e && AFTER_JOIN.includes(e.phase) && e.kind !== 'phase-skip');
   t.deepEqual(later.map((e) => `${e.kind} ${'phase' in e ? e.phase : ''}`), [], 'no phase after others/join ran on any host');
   for (const h of HOSTS) {

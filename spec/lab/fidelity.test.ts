@@ -1,14 +1,18 @@
 /**
  * Fidelity of the lab CLUSTER (one 3+3 lab, net 82, shared by every test of this file): each test
  * breaks one thing, shows the failure for its real reason (the TLS error, kubeadm's message, the
- * 401), then puts the cluster back. Witnesses: real kubectl, etcdctl, openssl, the components' logs.
+ * 401), then puts the cluster back. Witnesses: real kubectl, etcdctl (the machine's, from outside the
+ * hosts), openssl, the components' logs. Tests 11-12: the lab's tools refuse what the real ones
+ * refuse (kubeadm v1.32, crictl v1.32) and its hosts lack what kubeadm hosts lack (etcdctl).
  */
 import test from 'ava';
 import { createSign, generateKeyPairSync } from 'node:crypto';
 import YAML from 'yaml';
 import { requireRoot, sharedLab, type Lab } from '../helpers/lab.js';
 import { kubectl, refreshAdminConf, sleep } from './cluster/kube.js';
-import { readLab, type LabDir } from './cluster/labdir.js';
+import { etcdctlWitness } from './cluster/etcdctl.js';
+import { hostOf, readLab, type LabDir } from './cluster/labdir.js';
+import { ssh } from './cluster/ssh.js';
 
 const DIR = '/tmp/h-labcluster/fidelity-net82';
 let labP: Promise<{ lab: Lab; dir: LabDir }> | undefined;
@@ -85,7 +89,12 @@ test.serial("2. an etcd member whose peer cert comes from another etcd CA cannot
   if (!requireRoot(t)) return;
   const { lab } = await cluster();
   const m3 = lab.hosts.find((h) => h.name === 'm3')!;
-  const health = `cd /etc/kubernetes/pki/etcd && ETCDCTL_API=3 etcdctl --endpoints=https://127.0.0.1:2379 --cacert=ca.crt --cert=healthcheck-client.crt --key=healthcheck-client.key --command-timeout=5s endpoint health --cluster 2>&1`;
+  // the witness: the machine's etcdctl from outside the hosts (a kubeadm host has none), with m1's certificates
+  const m1 = lab.hosts.find((h) => h.name === 'm1')!;
+  const health = async () => {
+    const r = await etcdctlWitness(lab.dir, m1, ['endpoint', 'health', '--cluster']);
+    return { stdout: r.stdout + r.stderr };
+  };
   const restartEtcd = `id=$(crictl ps -q --name '^etcd$'); [ -n "$id" ] && crictl stop $id >/dev/null; true`;
   await shOk(lab, 'm3', `${OTHER_CA}
 cp /etc/kubernetes/pki/etcd/peer.crt /etc/kubernetes/pki/etcd/peer.key /root/
@@ -98,11 +107,11 @@ ${restartEtcd}`);
       return /remote error: tls: bad certificate|certificate signed by unknown authority/.exec(logs.stdout)?.[0];
     });
     t.truthy(seen);
-    const h = await sh(lab, 'm1', health);
+    const h = await health();
     t.regex(h.stdout, new RegExp(`https://${m3.address.replace(/\./g, '\\.')}:2379 is unhealthy`), h.stdout);
   } finally {
     await shOk(lab, 'm3', `cp /root/peer.crt /root/peer.key /etc/kubernetes/pki/etcd/ && ${restartEtcd}`);
-    await until('etcd healthy again', 120_000, async () => ((await sh(lab, 'm1', health)).stdout.match(/is healthy/g) ?? []).length === 3);
+    await until('etcd healthy again', 120_000, async () => ((await health()).stdout.match(/is healthy/g) ?? []).length === 3);
   }
 });
 
@@ -155,10 +164,11 @@ test.serial('5. control-plane-prepare with a wrong or expired certificate key fa
   if (!requireRoot(t)) return;
   const { lab, dir } = await cluster();
   const key = (await shOk(lab, 'm1', 'kubeadm certs certificate-key')).trim();
-  await shOk(lab, 'm1', `kubeadm init phase upload-certs --upload-certs --certificate-key ${key} --config /root/kubeadm/init.yaml`);
+  // with --config the key goes in the InitConfiguration (real kubeadm refuses --certificate-key next to --config)
+  await shOk(lab, 'm1', `sed 's/^kind: InitConfiguration$/&\\ncertificateKey: ${key}/' /root/kubeadm/init.yaml > /root/kubeadm/f5.yaml && kubeadm init phase upload-certs --upload-certs --config /root/kubeadm/f5.yaml && rm /root/kubeadm/f5.yaml`);
   const token = (await shOk(lab, 'm1', 'kubeadm token create --ttl 10m')).trim();
   const hash = (await shOk(lab, 'm1', HASH)).trim();
-  const prepare = (k: string) => sh(lab, 'w3', `mkdir -p /root/f5 && LAB_ROOT=/root/f5 kubeadm join phase control-plane-prepare download-certs ${ENDPOINT(lab)} --control-plane --token ${token} --discovery-token-ca-cert-hash ${hash} --certificate-key ${k} --node-name w3`);
+  const prepare = (k: string) => sh(lab, 'w3', `mkdir -p /root/f5 && LAB_ROOT=/root/f5 kubeadm join phase control-plane-prepare download-certs ${ENDPOINT(lab)} --control-plane --token ${token} --discovery-token-ca-cert-hash ${hash} --certificate-key ${k}`);
   const wrong = await prepare('0'.repeat(64));
   t.is(wrong.code, 1);
   t.regex(wrong.stderr, /error downloading certs: error decoding secret data with provided key: cipher: message authentication failed/);
@@ -298,4 +308,83 @@ test.serial('10. after missed heartbeats a Node goes NotReady, and after the evi
     await until('w3 Ready again', 120_000, async () => (await nodeReady(dir, 'w3')) === 'True');
     await kubectl(dir, ['delete', 'pod', 'fid10', '--wait=false']);
   }
+});
+
+const HINT = 'To see the stack trace of this error execute with --v=5 or higher\n';
+
+test.serial("11. kubeadm over SSH refuses, as v1.32 does, an unknown flag, --config mixed with --certificate-key, and an endpoint where the phase takes none; nothing changes", async (t) => {
+  if (!requireRoot(t)) return;
+  const { lab, dir } = await cluster();
+  const m1 = hostOf(dir, 'm1');
+  const m2 = hostOf(dir, 'm2');
+  const files = 'sha256sum /etc/kubernetes/manifests/* /etc/kubernetes/pki/etcd/* /etc/kubernetes/*.conf';
+  const before = { m1: await shOk(lab, 'm1', files), m2: await shOk(lab, 'm2', files) };
+  const secret = await kubectl(dir, ['-n', 'kube-system', 'get', 'secret', 'kubeadm-certs', '-o', 'jsonpath={.metadata.resourceVersion}', '--ignore-not-found']);
+
+  const unknown = await ssh(dir, m1, ['kubeadm', 'init', 'phase', 'certs', 'all', '--log-file', '/tmp/kubeadm.log']);
+  t.is(unknown.code, 1);
+  t.is(unknown.stderr, `unknown flag: --log-file\n${HINT}`);
+  t.is(unknown.stdout, '');
+
+  await shOk(lab, 'm1', `cat > /root/fid11.yaml <<EOF
+apiVersion: kubeadm.k8s.io/v1beta4
+kind: InitConfiguration
+localAPIEndpoint: {advertiseAddress: ${m1.address}}
+nodeRegistration: {name: m1}
+---
+apiVersion: kubeadm.k8s.io/v1beta4
+kind: ClusterConfiguration
+controlPlaneEndpoint: ${ENDPOINT(lab)}
+EOF`);
+  const key = (await ssh(dir, m1, ['kubeadm', 'certs', 'certificate-key'])).stdout.trim();
+  t.regex(key, /^[0-9a-f]{64}$/);
+  const mixed = await ssh(dir, m1, ['kubeadm', 'init', 'phase', 'upload-certs', '--upload-certs', '--certificate-key', key, '--config', '/root/fid11.yaml']);
+  t.is(mixed.code, 1);
+  t.is(mixed.stderr, `can not mix '--config' with arguments [certificate-key]\n${HINT}`);
+  t.is(mixed.stdout, '', 'nothing uploaded, nothing printed');
+
+  const endpoint = await ssh(dir, m2, ['kubeadm', 'join', 'phase', 'control-plane-join', 'all', ENDPOINT(lab), '--control-plane', '--node-name', 'm2']);
+  t.is(endpoint.code, 1);
+  t.is(endpoint.stderr, `unknown command "${ENDPOINT(lab)}" for "kubeadm join phase control-plane-join all"\n${HINT}`);
+  const discovery = await ssh(dir, m2, ['kubeadm', 'join', 'phase', 'control-plane-join', 'all', '--control-plane', '--token', 'abcdef.0123456789abcdef']);
+  t.is(discovery.stderr, `unknown flag: --token\n${HINT}`, 'control-plane-join takes no discovery flag');
+
+  t.is(await shOk(lab, 'm1', files), before.m1, 'no file of m1 changed');
+  t.is(await shOk(lab, 'm2', files), before.m2, 'no file of m2 changed');
+  const after = await kubectl(dir, ['-n', 'kube-system', 'get', 'secret', 'kubeadm-certs', '-o', 'jsonpath={.metadata.resourceVersion}', '--ignore-not-found']);
+  t.is(after.stdout, secret.stdout, 'the kubeadm-certs Secret was not written');
+});
+
+test.serial('12. no etcdctl on a host (command -v fails over SSH), but crictl exec into the etcd container runs it with the certs at the same paths; crictl refuses an unknown flag as urfave/cli does', async (t) => {
+  if (!requireRoot(t)) return;
+  const { dir } = await cluster();
+  const m1 = hostOf(dir, 'm1');
+  const which = await ssh(dir, m1, ['sh', '-c', 'command -v etcdctl']);
+  t.is(which.code, 127, 'command -v finds no etcdctl');
+  t.is(which.stdout, '');
+  const run = await ssh(dir, m1, ['etcdctl', 'version']);
+  t.is(run.code, 127);
+  t.regex(run.stderr, /etcdctl: (command )?not found/);
+
+  const id = (await ssh(dir, m1, ['crictl', 'ps', '-q', '--name', '^etcd$', '--label', 'io.kubernetes.pod.namespace=kube-system'])).stdout.trim();
+  t.regex(id, /^[0-9a-f]{64}$/, 'exactly one etcd container');
+  const pki = '/etc/kubernetes/pki/etcd';
+  const health = await ssh(dir, m1, ['crictl', 'exec', id, 'etcdctl', '--endpoints=https://127.0.0.1:2379', `--cacert=${pki}/ca.crt`, `--cert=${pki}/healthcheck-client.crt`, `--key=${pki}/healthcheck-client.key`, 'endpoint', 'health']);
+  t.is(health.code, 0, health.stderr);
+  t.regex(health.stdout + health.stderr, /https:\/\/127\.0\.0\.1:2379 is healthy: successfully committed proposal/);
+  const noCert = await ssh(dir, m1, ['crictl', 'exec', id, 'etcdctl', '--endpoints=https://127.0.0.1:2379', '--command-timeout=3s', 'endpoint', 'health']);
+  t.is(noCert.code, 1, 'a failing command makes crictl exit 1');
+  t.regex(noCert.stderr, new RegExp(`level=fatal msg="execing command in container ${id}: command terminated with exit code 1"`));
+  const ls = await ssh(dir, m1, ['crictl', 'exec', id, 'ls', '/']);
+  t.is(ls.code, 1, 'the etcd image has no ls');
+  t.regex(ls.stderr, /exec: \\"ls\\": executable file not found in \$PATH/);
+
+  const bad = await ssh(dir, m1, ['crictl', 'ps', '--nope']);
+  t.is(bad.code, 1);
+  t.true(bad.stdout.startsWith('Incorrect Usage: flag provided but not defined: -nope\n\n'), bad.stdout);
+  t.regex(bad.stderr, /^time="[^"]+" level=fatal msg="flag provided but not defined: -nope"\n$/);
+  const flagAfterId = await ssh(dir, m1, ['crictl', 'rm', id.slice(0, 13), '-f']);
+  t.is(flagAfterId.code, 1, 'a flag after the id is an id (Go flag stops at the first argument): the running container is not removed');
+  t.regex(flagAfterId.stderr, /container is still running|removing container "-f"/);
+  t.is((await ssh(dir, m1, ['crictl', 'ps', '-q', '--name', '^etcd$'])).stdout.trim(), id, 'etcd still runs');
 });

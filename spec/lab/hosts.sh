@@ -4,9 +4,10 @@
 #   * its own UTS (hostname), IPC and PID namespaces (PID 1 = a tiny reaping init (dash) that starts sshd)
 #   * its own mount namespace: overlay on /etc and /var (upper folders per host under DIR/hosts/NAME),
 #     per-host /root and /home, tmpfs /run, /tmp, /dev/shm, /opt (with the checkout read-only at
-#     /opt/kubemend) and spec/lab/bin read-only on /usr/local/bin; the machine's /usr, bound
-#     non-recursively at /opt/lab/machine-usr, is where the lab ctr's etcd image takes etcd and etcdctl
-#     (so a host may hide /usr/bin/etcdctl: the image still has it).
+#     /opt/kubemend) and spec/lab/bin read-only on /usr/local/bin; /usr/bin without etcdctl
+#     (a read-only overlay whose upper layer whites it out, as a kubeadm host has none); the
+#     machine's /usr, bound non-recursively at /opt/lab/machine-usr, is where the lab's etcd image
+#     (ctr run, crictl exec) takes etcd and etcdctl.
 # Nothing outside DIR is written on the real filesystem; nothing is sent outside 10.ID.0.0/16.
 #
 # usage (normally through scripts/lab; needs root):
@@ -208,7 +209,11 @@ cmd_mkhost() {
   ip=$(addr_of "$i"); ns=$(ns_of "$h")
   # few forks per host (bash builtins for the small files): this runs 200 times
   umask 022   # upper dirs and files of /etc are seen by every user of the host
-  mkdir -p "$d"/{etc.up/ssh,etc.wk,var.up/log,var.wk,home}
+  mkdir -p "$d"/{etc.up/ssh,etc.wk,var.up/log,var.wk,home,usr-bin.wh}
+  # a kubeadm host has no etcdctl (etcd runs from its image): whiteouts hide the machine's
+  # etcdctl/etcdutl (Debian's etcd-client, for the lab's own witnesses) from the host's /usr/bin
+  local wh
+  for wh in etcdctl etcdutl; do [ -e "$d/usr-bin.wh/$wh" ] || mknod "$d/usr-bin.wh/$wh" c 0 0; done
   echo "$i" >"$d/index"
   ssh-keygen -q -t ed25519 -N '' -C "root@$h" -f "$d/etc.up/ssh/ssh_host_ed25519_key" </dev/null >/dev/null
   echo "$h" >"$d/etc.up/hostname"
@@ -289,6 +294,10 @@ add_sudo_users() {
     chmod 755 "$d/home/$u"; chmod 700 "$d/home/$u/.ssh"; chmod 600 "$d/home/$u/.ssh/authorized_keys"
     chown -R "$uid:$uid" "$d/home/$u"
   done
+  # sudo logs every command it runs (COMMAND=...) as real hosts do to auth.log or journald; here to
+  # a file, one line per command (loglinelen=0: no wrapping), so tests can look for secrets in it
+  printf 'Defaults logfile=/var/log/sudo.log\nDefaults loglinelen=0\n' >"$d/etc.up/sudoers.d/lab-log"
+  chmod 0440 "$d/etc.up/sudoers.d/lab-log"
 }
 
 # ---- runs INSIDE the new namespaces as PID 1: mounts, starts sshd, then reaps forever ----
@@ -316,6 +325,7 @@ kmlab-opt-$h /opt tmpfs mode=0755,size=1m 0 0
 $LAB_REPO /opt/kubemend none bind,ro,X-mount.mkdir 0 0
 $LAB_REPO/spec/lab/bin /usr/local/bin none bind,ro 0 0
 /usr /opt/lab/machine-usr none bind,ro,X-mount.mkdir 0 0
+kmlab-usrbin-$h /usr/bin overlay ro,lowerdir=$d/usr-bin.wh:/usr/bin 0 0
 kmlab-run-$h /run tmpfs mode=0755,size=64m 0 0
 kmlab-tmp-$h /tmp tmpfs mode=1777,size=256m 0 0
 kmlab-shm-$h /dev/shm tmpfs mode=1777,size=64m 0 0

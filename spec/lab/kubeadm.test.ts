@@ -4,6 +4,7 @@
  */
 import test from 'ava';
 import { existsSync, readFileSync, rmSync, writeFileSync, cpSync, mkdirSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import YAML from 'yaml';
 import * as pki from './sim/pki.js';
@@ -14,6 +15,7 @@ import { kubeadm, openssl, snapshot, tempRoot, writeConfig } from './kubeadm/run
 import { startControlPlane } from './controlplane/index.js';
 import { KubeClient } from './sim/kubeclient.js';
 import { labDir, requireRoot, runLab } from '../helpers/lab.js';
+import { etcdctlWitness } from './cluster/etcdctl.js';
 
 const ADDR = '10.75.0.11';
 const ENDPOINT = 'cp.lab.test:6443';
@@ -188,18 +190,19 @@ test('refusals: kubeconfig with the wrong CA; leaf kept while its CA is missing;
 
 test('certs all without --config falls back to defaults: no controlPlaneEndpoint, no extra SANs (the trap)', async (t) => {
   const root = tempRoot();
-  const r = await kubeadm(root, ['init', 'phase', 'certs', 'apiserver', '--apiserver-advertise-address', ADDR, '--node-name', 'm1'], {});
+  // `certs apiserver` has no --node-name (real kubeadm: unknown flag): the node name is the hostname
+  const r = await kubeadm(root, ['init', 'phase', 'certs', 'apiserver', '--apiserver-advertise-address', ADDR], {});
   t.is(r.code, 1, 'no CA yet');
   await kubeadm(root, ['init', 'phase', 'certs', 'ca']);
-  const a = await kubeadm(root, ['init', 'phase', 'certs', 'apiserver', '--apiserver-advertise-address', ADDR, '--node-name', 'm1']);
+  const a = await kubeadm(root, ['init', 'phase', 'certs', 'apiserver', '--apiserver-advertise-address', ADDR]);
   t.is(a.code, 0, a.stderr);
   const info = pki.readCertInfo(readFileSync(join(root, 'etc/kubernetes/pki/apiserver.crt'), 'utf8'));
-  t.deepEqual(info.dnsNames, ['m1', 'kubernetes', 'kubernetes.default', 'kubernetes.default.svc', 'kubernetes.default.svc.cluster.local']);
+  t.deepEqual(info.dnsNames, [hostname().toLowerCase(), 'kubernetes', 'kubernetes.default', 'kubernetes.default.svc', 'kubernetes.default.svc.cluster.local']);
   t.deepEqual(info.ips, ['10.96.0.1', ADDR]);
   const { pkiDir } = await sharedTree();
   const withCfg = pki.readCertInfo(readFileSync(join(pkiDir, 'apiserver.crt'), 'utf8'));
   t.true(withCfg.dnsNames.includes('cp.lab.test') && withCfg.ips.includes('10.75.0.100'));
-  const k = await kubeadm(root, ['init', 'phase', 'kubeconfig', 'admin', '--apiserver-advertise-address', ADDR, '--node-name', 'm1']);
+  const k = await kubeadm(root, ['init', 'phase', 'kubeconfig', 'admin', '--apiserver-advertise-address', ADDR]);
   t.is(k.code, 0, k.stderr);
   t.is(pki.parseKubeconfig(readFileSync(join(root, 'etc/kubernetes/admin.conf'), 'utf8')).server, `https://${ADDR}:6443`, 'admin.conf points at this node, not the endpoint');
 });
@@ -295,8 +298,13 @@ test('API phases against a local etcd + apiserver: upload-config, upload-certs, 
   const kubeletCm = (await admin.get('/api/v1/namespaces/kube-system/configmaps/kubelet-config')).body;
   t.true(YAML.parse(kubeletCm.data.kubelet).serverTLSBootstrap);
 
+  // with --config, the certificate key goes in the InitConfiguration (--certificate-key would be refused)
   const key = newCertificateKey();
-  const uc = await kubeadm(root, ['init', 'phase', 'upload-certs', '--upload-certs', '--certificate-key', key, '--config', cfg]);
+  const cfgKey = writeConfig(root, { addr: '127.0.0.1', endpoint, certificateKey: key, file: 'cfg-key.yaml' });
+  const mixed = await kubeadm(root, ['init', 'phase', 'upload-certs', '--upload-certs', '--certificate-key', key, '--config', cfg]);
+  t.is(mixed.code, 1);
+  t.is(mixed.stderr, "can not mix '--config' with arguments [certificate-key]\nTo see the stack trace of this error execute with --v=5 or higher\n");
+  const uc = await kubeadm(root, ['init', 'phase', 'upload-certs', '--upload-certs', '--config', cfgKey]);
   t.is(uc.code, 0, uc.stderr);
   t.true(uc.stdout.includes(`[upload-certs] Using certificate key:\n${key}\n`));
   const sec = (await admin.get('/api/v1/namespaces/kube-system/secrets/kubeadm-certs')).body;
@@ -362,10 +370,10 @@ test('API phases against a local etcd + apiserver: upload-config, upload-certs, 
 
   // download-certs with the bootstrap token: right key writes the CA; wrong key is refused
   const cpJoiner = tempRoot('cpjoiner-');
-  const wrongKey = await kubeadm(cpJoiner, ['join', 'phase', 'control-plane-prepare', 'download-certs', endpoint, '--control-plane', '--token', m![2], '--discovery-token-ca-cert-hash', hash, '--certificate-key', newCertificateKey(), '--node-name', 'm2'], env);
+  const wrongKey = await kubeadm(cpJoiner, ['join', 'phase', 'control-plane-prepare', 'download-certs', endpoint, '--control-plane', '--token', m![2], '--discovery-token-ca-cert-hash', hash, '--certificate-key', newCertificateKey()], env);
   t.is(wrongKey.code, 1);
   t.regex(wrongKey.stderr, /^error execution phase control-plane-prepare\/download-certs: error downloading certs: error decoding secret data with provided key: cipher: message authentication failed\n/);
-  const rightKey = await kubeadm(cpJoiner, ['join', 'phase', 'control-plane-prepare', 'download-certs', endpoint, '--control-plane', '--token', m![2], '--discovery-token-ca-cert-hash', hash, '--certificate-key', key, '--node-name', 'm2'], env);
+  const rightKey = await kubeadm(cpJoiner, ['join', 'phase', 'control-plane-prepare', 'download-certs', endpoint, '--control-plane', '--token', m![2], '--discovery-token-ca-cert-hash', hash, '--certificate-key', key], env);
   t.is(rightKey.code, 0, rightKey.stderr);
   t.is(readFileSync(join(cpJoiner, 'etc/kubernetes/pki/ca.key'), 'utf8'), readFileSync(join(cp.pki, 'ca.key'), 'utf8'));
   t.true(existsSync(join(cpJoiner, 'etc/kubernetes/pki/etcd/ca.crt')));
@@ -431,7 +439,8 @@ networking: {podSubnet: 10.244.0.0/16}
   }
   t.is(nodes.split('\n').filter((l) => / Ready /.test(l)).length, 3, nodes);
   t.regex(nodes, /^m2 +Ready +control-plane/m);
-  const members = await exec('m2', ['sh', '-c', 'cd /etc/kubernetes/pki/etcd && ETCDCTL_API=3 etcdctl --endpoints=https://127.0.0.1:2379 --cacert ca.crt --cert healthcheck-client.crt --key healthcheck-client.key member list']);
+  // (the machine's etcdctl from outside the hosts: a kubeadm host has no etcdctl)
+  const members = await etcdctlWitness(dir, { name: 'm2', address: addr('m2') }, ['member', 'list']);
   t.is(members.code, 0, members.stderr);
   t.deepEqual(members.stdout.trim().split('\n').map((l) => l.split(', ').slice(1, 3).concat(l.split(', ')[5])), [['started', 'm1', 'false'], ['started', 'm2', 'false']].sort((a, b) => (members.stdout.indexOf(a[1]) - members.stdout.indexOf(b[1]))));
   t.regex((await exec('m2', ['cat', '/etc/kubernetes/manifests/etcd.yaml'])).stdout, /--initial-cluster-state=existing/);
@@ -484,7 +493,39 @@ test('apiserver unreachable: the phase fails with Go client wording after kubead
   const ca = await pki.newCA('kubernetes');
   mkdirSync(join(root, 'etc/kubernetes'), { recursive: true });
   writeFileSync(join(root, 'etc/kubernetes/admin.conf'), pki.renderKubeconfig({ server: 'https://127.0.0.1:1', caPem: ca.certPem, user: 'kubernetes-admin', token: 'unused-token' }));
-  const r = await kubeadm(root, ['init', 'phase', 'upload-config', 'kubeadm', '--apiserver-advertise-address', ADDR], { LAB_KUBEADM_API_CALL_TIMEOUT_MS: '1000' });
+  const r = await kubeadm(root, ['init', 'phase', 'upload-config', 'kubeadm'], { LAB_KUBEADM_API_CALL_TIMEOUT_MS: '1000' });
   t.is(r.code, 1);
   t.is(r.stderr.split('\n')[0], 'error execution phase upload-config/kubeadm: error uploading the kubeadm ClusterConfiguration: unable to create ConfigMap: Post "https://127.0.0.1:1/api/v1/namespaces/kube-system/configmaps?timeout=10s": dial tcp 127.0.0.1:1: connect: connection refused');
+});
+
+test('the command line as kubeadm v1.32 reads it: refusals printed as CheckErr prints them (message, stack-trace hint, exit 1), nothing written; help exits 0', async (t) => {
+  const root = tempRoot();
+  const cases: [string[], string][] = [
+    [['init', 'phase', 'certs', 'all', '--log-file', '/tmp/x'], 'unknown flag: --log-file'],
+    [['init', 'phase', 'upload-certs', '--upload-certs', '--certificate-key', 'a'.repeat(64), '--config', '/x.yaml'], "can not mix '--config' with arguments [certificate-key]"],
+    [['join', 'phase', 'control-plane-join', 'all', '10.0.0.1:6443', '--control-plane'], 'unknown command "10.0.0.1:6443" for "kubeadm join phase control-plane-join all"'],
+    [['join', 'phase', 'control-plane-join', 'all', '--control-plane', '--token', 'abcdef.0123456789abcdef'], 'unknown flag: --token'],
+    [['join', 'a:6443', 'b:6443'], 'accepts at most 1 arg(s), received 2'],
+    [['reset', '-x'], "unknown shorthand flag: 'x' in -x"],
+    [['token', 'create', '--ttl'], 'flag needs an argument: --ttl'],
+    [['kubeconfig', 'user', '--org', 'system:nodes'], 'required flag(s) "client-name" not set'],
+    [['init', 'phase', 'certs', 'nope'], 'unknown command "nope" for "kubeadm init phase certs"'],
+  ];
+  for (const [argv, msg] of cases) {
+    const r = await kubeadm(root, argv);
+    t.is(r.code, 1, argv.join(' '));
+    t.is(r.stderr, `${msg}\nTo see the stack trace of this error execute with --v=5 or higher\n`, argv.join(' '));
+    t.is(r.stdout, '');
+  }
+  t.deepEqual(snapshot(root), {}, 'nothing written');
+  // a phase with sub-phases, or `init phase` with an unknown word, prints its help and does nothing: exit 0
+  for (const argv of [['init', 'phase', 'certs'], ['init', 'phase', 'nope'], ['init', 'phase', 'certs', 'all', '--help']]) {
+    const h = await kubeadm(root, argv);
+    t.is(h.code, 0, argv.join(' '));
+    t.regex(h.stdout, /^Usage:\n {2}kubeadm init phase/);
+  }
+  // the join phases without discovery flags need the admin.conf control-plane-prepare writes
+  const cpj = await kubeadm(root, ['join', 'phase', 'control-plane-join', 'etcd', '--control-plane']);
+  t.is(cpj.code, 1);
+  t.is(cpj.stderr.split('\n')[0], "File /etc/kubernetes/admin.conf does not exists. Please use 'kubeadm join phase control-plane-prepare' subcommands to generate it.");
 });

@@ -15,6 +15,7 @@ import { type ControlPlane, type Proc, LAB_BIN, SIM_DIST, freePort, newClusterCA
 import { newCA, newKey, signCert, writeKeyPair } from './sim/pki.js';
 import { KubeClient } from './sim/kubeclient.js';
 import { humanDuration, table } from './sim/crictl/format.js';
+import { etcdctlWitness } from './cluster/etcdctl.js';
 import { NodeRig, alive, sleep, waitFor } from './node/rig.js';
 import { type Lab, labDir, labNet, requireRoot, sharedLab } from '../helpers/lab.js';
 import { KUBECTL } from './cluster/kube.js';
@@ -630,8 +631,9 @@ test.serial('in lab hosts: systemctl and crictl are the shims, the real etcd run
   await inHost(h.name, 'systemctl', 'enable', '--now', 'kubelet');
   t.is((await inHost(h.name, 'systemctl', 'is-active', 'kubelet')).trim(), 'active');
   const health = await waitFor('etcd healthy inside the host', async () => {
-    const r = await lab!.exec(h.name, ['sh', '-c', 'ETCDCTL_API=3 etcdctl --endpoints=https://127.0.0.1:2379 --cacert=/etc/kubernetes/pki/etcd/ca.crt --cert=/etc/kubernetes/pki/etcd/healthcheck-client.crt --key=/etc/kubernetes/pki/etcd/healthcheck-client.key endpoint health 2>&1']);
-    return r.code === 0 && r.stdout;
+    // the machine's etcdctl, from outside the host (a kubeadm host has none)
+    const r = await etcdctlWitness(lab!.dir, h, ['endpoint', 'health']);
+    return r.code === 0 && r.stdout + r.stderr;
   }, 40_000, 1000);
   t.regex(health, /is healthy/);
   const ps = await inHost(h.name, 'crictl', 'ps', '--name', 'etcd');

@@ -64,9 +64,13 @@ for c in etcd-healthcheck-client etcd-peer etcd-server; do kubeadm init phase ce
 kubeadm init phase etcd local --config /root/repair/kubeadm.yaml
 SH
 done
+# a kubeadm host has no etcdctl: it is in the etcd image, run with crictl exec (certs at the same paths)
 etcd_healthy() {
-  on "$FIRST" <<<"cd /etc/kubernetes/pki/etcd && ETCDCTL_API=3 etcdctl --endpoints=https://127.0.0.1:2379 --cacert=ca.crt --cert=healthcheck-client.crt --key=healthcheck-client.key endpoint health --cluster 2>&1" |
-    grep -c 'is healthy' | grep -qx "${#MASTERS[@]}"
+  on "$FIRST" <<'SH' | grep -c 'is healthy' | grep -qx "${#MASTERS[@]}"
+id=$(crictl ps -q --name '^etcd$' --label io.kubernetes.pod.namespace=kube-system)
+P=/etc/kubernetes/pki/etcd
+crictl exec "$id" etcdctl --endpoints=https://127.0.0.1:2379 --cacert=$P/ca.crt --cert=$P/healthcheck-client.crt --key=$P/healthcheck-client.key endpoint health --cluster 2>&1
+SH
 }
 wait_for 180 "etcd healthy on all ${#MASTERS[@]} members" etcd_healthy
 
@@ -85,15 +89,19 @@ on "$FIRST" <<<'kubeadm init phase bootstrap-token --config /root/repair/kubeadm
 
 step "7. $FIRST: upload-certs, join token"
 KEY=$(on "$FIRST" <<<'kubeadm certs certificate-key')
-on "$FIRST" <<<"kubeadm init phase upload-certs --upload-certs --certificate-key $KEY --config /root/repair/kubeadm.yaml" >/dev/null
+# with --config, the key goes in the InitConfiguration (kubeadm refuses --certificate-key next to --config)
+on "$FIRST" <<SH >/dev/null
+sed 's/^kind: InitConfiguration\$/&\ncertificateKey: $KEY/' /root/repair/kubeadm.yaml > /root/repair/upload-certs.yaml
+kubeadm init phase upload-certs --upload-certs --config /root/repair/upload-certs.yaml
+SH
 TOKEN=$(on "$FIRST" <<<'kubeadm token create --ttl 1h')
 HASH=sha256:$(on "$FIRST" <<<'openssl x509 -pubkey -in /etc/kubernetes/pki/ca.crt | openssl pkey -pubin -outform der | openssl dgst -sha256 -hex | sed "s/^.* //"')
 
-step "8. others, one at a time: control-plane-prepare all, control-plane-join all"
+step "8. others, one at a time: control-plane-prepare all, control-plane-join all (no endpoint, no discovery flags: it reads the admin.conf prepare wrote)"
 for m in "${OTHERS[@]}"; do
   on "$m" <<SH
 kubeadm join phase control-plane-prepare all $EP --control-plane --token $TOKEN --discovery-token-ca-cert-hash $HASH --certificate-key $KEY --apiserver-advertise-address $(addr "$m") --node-name $m >/dev/null
-kubeadm join phase control-plane-join all $EP --control-plane --token $TOKEN --discovery-token-ca-cert-hash $HASH --apiserver-advertise-address $(addr "$m") --node-name $m >/dev/null
+kubeadm join phase control-plane-join all --control-plane --apiserver-advertise-address $(addr "$m") --node-name $m >/dev/null
 SH
 done
 

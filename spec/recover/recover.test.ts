@@ -17,6 +17,15 @@
  * is paused from step 5. The run is frozen (SIGSTOP) for 55 s when step 11 starts, longer than the
  * lab's 10 s grace and 30 s eviction timeout, as a slow real run is longer than 300 s there.
  * The tests share one lab and run in order; each starts from the healthy cluster the one before left.
+ *
+ * Issue 12 and 18's points, added to the same scenarios (spec/recover/scenario.ts): DaemonSets on the
+ * masters whose containers are named `etcd-backup` and `etcd` (namespace apps) keep running through
+ * every repair; w2's kubelet runs with `--node-ip` and keeps its InternalIP; the full rebuild's
+ * certificate key and join tokens are on no host's command line (process lists sampled) and the
+ * run's tokens and kubeadm-certs are gone after every run; the masters' kubelet.conf points at the
+ * rotated kubelet-client-current.pem; a kube-vip static pod (not kubeadm's) keeps running through
+ * replace-ca and is put back on the master pki-wipe-one wiped; and a master whose etcd data is lost
+ * too rejoins etcd as a new member, never as a one-member cluster.
  */
 import test from 'ava';
 import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
@@ -24,6 +33,8 @@ import { join } from 'node:path';
 import { requireRoot, sharedLab, type Lab } from '../helpers/lab.js';
 import { MAIN, cli } from '../cli/run-cli.js';
 import { type ForgedCsr, createForgedCsrs, csrConditions } from './forged-csrs.js';
+import { NODE_IP_WORKER, addKubeVip, addMasterWorkloads, bootstrapTokens, etcdClusterId, etcdMembers, internalIP, kubeVipIds, leftoverJoinSecrets, pinNodeIp } from './scenario.js';
+import { certificateKeysIn, hostRecord, startRecording, stopSampler, tokensIn, unwrapKubeadm } from '../security/host-record.js';
 
 const LAB = { masters: 3, workers: 2, net: 84, servingCerts: true };
 const HOSTS = ['m1', 'm2', 'm3', 'w1', 'w2'];
@@ -46,9 +57,9 @@ async function status(lab: Lab): Promise<Status> {
   return JSON.parse(r.stdout) as Status;
 }
 
-/** Pods (`ns/name` prefixes) holding in-cluster credentials in the lab, and those holding none. */
+/** Pods (`ns/name` prefixes) holding in-cluster credentials in the lab, and those holding none (the plain and static workloads, the masters' etcd-named DaemonSets: automountServiceAccountToken false). */
 const CLIENTS = ['kube-system/kube-proxy-', 'kube-system/coredns-', 'apps/web-', 'apps/agent-', 'apps/batch-', 'apps/sa-probe-'];
-const NO_CREDENTIALS = ['apps/plain-', 'apps/static-'];
+const NO_CREDENTIALS = ['apps/plain-', 'apps/static-', 'apps/etcd-backup-', 'apps/app-etcd-'];
 const isOneOf = (id: string, prefixes: string[]) => prefixes.some((p) => id.startsWith(p));
 
 /** Every in-cluster client of the lab reports a successful API call after `since`, and there is one per pod holding credentials. */
@@ -82,6 +93,19 @@ let healthy: Status | undefined;
 /** The CSRs made in the first test that no run may approve. */
 let forged: ForgedCsr[] = [];
 
+/** The bootstrap tokens before the first break (lab up's own, e.g. its upload-certs proxy token, may still live). */
+let tokensAtStart = new Map<string, string>();
+
+/** NODE_IP_WORKER's address, pinned with --node-ip before the first break. */
+let nodeIp = '';
+
+/** After a run: no bootstrap token it made and no kubeadm-certs Secret left (issue 18 item 4). */
+async function assertNoJoinSecrets(t: any, lab: Lab, before: Map<string, string>): Promise<void> {
+  const left = await leftoverJoinSecrets(lab, before);
+  t.deepEqual(left.tokens, [], 'no bootstrap token made by the run is left');
+  t.false(left.kubeadmCerts, 'kube-system/kubeadm-certs is gone');
+}
+
 /** No forged CSR was approved (each still there, no Approved condition), and none is in the output as approved. */
 async function assertForgedNotApproved(t: any, lab: Lab, out: string): Promise<void> {
   t.is(forged.length, 3, 'the forged CSRs were made in the first test');
@@ -98,6 +122,8 @@ async function assertForgedNotApproved(t: any, lab: Lab, out: string): Promise<v
 async function recover(extra: string[] = [], freeze?: { phase: string; seconds: number }) {
   const state = mkdtempSync('/tmp/kubemend-recover-state-');
   const lab = await sharedLab(LAB);
+  // the bootstrap tokens now, or (the API down after a pki-wipe) as taken before the break
+  const tokensBefore = await bootstrapTokens(lab).catch(() => tokensAtStart);
   let frozen = false;
   let timer: NodeJS.Timeout | undefined;
   const r = await cli(MAIN, ['run', 'recover', '-i', lab.inventoryPath, '--yes', '--state-dir', state, ...extra], {
@@ -116,7 +142,7 @@ async function recover(extra: string[] = [], freeze?: { phase: string; seconds: 
   });
   if (timer) clearInterval(timer);
   if (freeze && !frozen) throw new Error(`recover never started phase ${freeze.phase}: ${(r.stdout + r.stderr).slice(-2000)}`);
-  return { ...r, state, out: r.stdout + r.stderr };
+  return { ...r, state, out: r.stdout + r.stderr, tokensBefore };
 }
 
 /** Step 11 starts once every master's kubelet is back (step 10): the zone is Normal from then until the workers rejoin. */
@@ -137,8 +163,12 @@ function assertProof(t: any, r: { out: string; state: string }): void {
 test.serial('plan recover after pki-wipe: the full-rebuild path per host, nothing changed on any host', async (t) => {
   if (!requireRoot(t)) return;
   const lab = await sharedLab(LAB);
+  await addMasterWorkloads(lab);
+  nodeIp = await pinNodeIp(lab);
+  tokensAtStart = await bootstrapTokens(lab);
   healthy = await status(lab);
   t.true(healthy.healthy, healthy.problems.join('; '));
+  t.true(Object.keys(healthy.workloads).some((id) => id.startsWith('apps/etcd-backup-')) && Object.keys(healthy.workloads).some((id) => id.startsWith('apps/app-etcd-')), 'the etcd-named workloads run');
   // before the break: made with the cluster CA that pki-wipe destroys, and outside the fingerprinted folders
   forged = await createForgedCsrs(lab);
   const broke = await lab.lab(['break', 'pki-wipe']);
@@ -157,7 +187,9 @@ test.serial('run recover after pki-wipe (the article): one new CA everywhere, et
   const lab = await sharedLab(LAB);
   const broken = await status(lab);
   t.false(broken.healthy);
+  await startRecording(lab);
   const r = await recover([], SLOW_STEP_11);
+  await stopSampler(lab);
   t.is(r.code, 0, r.out.slice(-4000));
   const ended = new Date().toISOString();
   t.regex(r.out, /path: full-rebuild/);
@@ -171,6 +203,30 @@ test.serial('run recover after pki-wipe (the article): one new CA everywhere, et
   const order = ['rollout restart daemonset/kube-proxy -n kube-system', 'rollout restart deployment/coredns -n kube-system', 'rollout restart deployment/web -n apps'].map((x) => r.out.indexOf(x));
   t.true(order.every((i) => i > 0) && order[0] < order[1] && order[1] < order[2], `restart order ${order}`);
   t.regex(r.out, /(evicted|deleted) pod apps\/batch-/, 'the ReplicaSet of its own goes through the Eviction API');
+  // issue 18 item 2: the certificate key and every token kubeadm printed, on no host's command line
+  const recs = await Promise.all(HOSTS.map((h) => hostRecord(lab, h)));
+  await unwrapKubeadm(lab);
+  const keys = recs.flatMap((x) => certificateKeysIn(x.printed));
+  const tokens = recs.flatMap((x) => tokensIn(x.printed));
+  t.is(keys.length, 1, 'one certificate key was made (for m2 and m3)');
+  t.true(tokens.length >= 2, 'a control-plane and a worker join token were made');
+  const secrets = [...keys, ...tokens, ...tokens.map((x) => x.split('.')[1]!)];
+  HOSTS.forEach((h, i) => {
+    for (const v of secrets) {
+      t.false(recs[i]!.ps.some((l) => l.includes(v)), `a secret in ${h}'s process list`);
+      t.false(recs[i]!.argv.includes(v), `a secret in kubeadm's arguments on ${h}`);
+    }
+  });
+  for (const m of ['m2', 'm3']) t.true(recs[HOSTS.indexOf(m)]!.ps.some((l) => /kubeadm join phase control-plane-prepare all --config \/run\/kubemend-kubeadm\./.test(l)), `${m}'s process list was sampled while it joined`);
+  await assertNoJoinSecrets(t, lab, r.tokensBefore);
+  // item 5: kubelet flags and configuration kept; masters' kubelet.conf on the rotated certificate
+  t.is(await internalIP(lab, NODE_IP_WORKER), nodeIp, `${NODE_IP_WORKER} kept its --node-ip InternalIP`);
+  for (const m of ['m1', 'm2', 'm3']) {
+    const conf = (await lab.exec(m, ['cat', '/etc/kubernetes/kubelet.conf'])).stdout;
+    t.regex(conf, /client-certificate: \/var\/lib\/kubelet\/pki\/kubelet-client-current\.pem/, `${m}'s kubelet.conf points at kubelet-client-current.pem (kubelet-finalize)`);
+    t.notRegex(conf, /client-certificate-data/, `${m}'s kubelet.conf embeds no client certificate`);
+    t.regex((await lab.exec(m, ['cat', '/var/lib/kubelet/config.yaml'])).stdout, /serverTLSBootstrap: true/, `${m} kept the cluster's KubeletConfiguration`);
+  }
   const s = await status(lab);
   t.true(s.healthy, s.problems.join('; '));
   t.is(clusterCa(s).length, 1, 'one cluster CA in use on every host');
@@ -216,11 +272,13 @@ test.serial('the same pki-wipe without the early eviction pause (eviction paused
 test.serial('run recover again on the repaired cluster: nothing to do, no certificate or container changed', async (t) => {
   if (!requireRoot(t)) return;
   const lab = await sharedLab(LAB);
+  await addKubeVip(lab); // a static pod that is not kubeadm's (its backup is taken by this run)
   const before = await fingerprint(lab);
   const r = await recover();
   t.is(r.code, 0, r.out.slice(-4000));
   t.regex(r.out, /path: nothing-to-do/);
-  t.notRegex(r.out, /rollout restart|evicted pod|restarted \d+ pods/);
+  await assertNoJoinSecrets(t, lab, r.tokensBefore);
+  t.notRegex(r.out, /rollout restart|evicted pod|restarted \d+ pods|restarted pod/);
   t.deepEqual(await fingerprint(lab), before);
 });
 
@@ -229,6 +287,7 @@ test.serial('pki-wipe-one: the lost master rebuilt from the others, the CA kept,
   const lab = await sharedLab(LAB);
   const ca = clusterCa(await status(lab));
   const before = await status(lab);
+  const vip = await kubeVipIds(lab);
   t.is((await lab.lab(['break', 'pki-wipe-one'])).code, 0);
   const r = await recover();
   t.is(r.code, 0, r.out.slice(-4000));
@@ -239,13 +298,50 @@ test.serial('pki-wipe-one: the lost master rebuilt from the others, the CA kept,
   t.true(s.healthy, s.problems.join('; '));
   t.deepEqual(clusterCa(s), ca, 'the same CA');
   t.deepEqual(Object.fromEntries(Object.entries(s.workloads).map(([k, v]) => [k, v.startedAt])), Object.fromEntries(Object.entries(before.workloads).map(([k, v]) => [k, v.startedAt])), 'every workload pod kept running');
+  // the wipe took m2's kube-vip manifest: put back from its newest backup; the others never stopped
+  t.regex(r.out, /m2.*put back \/etc\/kubernetes\/manifests\/kube-vip\.yaml/);
+  const now = await kubeVipIds(lab);
+  t.truthy(now.m2, "m2's kube-vip runs again");
+  t.is(now.m1, vip.m1, "m1's kube-vip kept running");
+  t.is(now.m3, vip.m3, "m3's kube-vip kept running");
+  await assertNoJoinSecrets(t, lab, r.tokensBefore);
+});
+
+test.serial('pki-wipe-one whose etcd data is lost too: the stale member removed, the master rejoins etcd as a new member, never a one-member cluster', async (t) => {
+  if (!requireRoot(t)) return;
+  const lab = await sharedLab(LAB);
+  const before = await status(lab);
+  const old = (await etcdMembers(lab)).find((m) => m.name === 'm3');
+  t.truthy(old, 'm3 is an etcd member');
+  t.is((await lab.lab(['break', 'pki-wipe-one', '--hosts', 'm3'])).code, 0);
+  // the disk lost the data too (the lab's doing, as the disaster's: no playbook touches /var/lib/etcd)
+  t.is((await lab.exec('m3', ['rm', '-rf', '/var/lib/etcd/member'])).code, 0);
+  const r = await recover();
+  t.is(r.code, 0, r.out.slice(-4000));
+  t.regex(r.out, /path: rebuild-one/);
+  t.regex(r.out, /etcd data of m3 is gone: its stale member removed/);
+  assertProof(t, r);
+  const members = await etcdMembers(lab);
+  t.is(members.length, 3, members.map((m) => m.name).join(', '));
+  t.false(members.some((m) => m.isLearner), 'no learner left');
+  const m3 = members.find((m) => m.name === 'm3');
+  t.truthy(m3);
+  t.not(m3?.id, old?.id, 'm3 is a new member');
+  t.is(await etcdClusterId(lab, 'm3'), await etcdClusterId(lab, 'm1'), "m3's member is in m1's cluster");
+  const s = await status(lab);
+  t.true(s.healthy, s.problems.join('; '));
+  t.is(s.marker, healthy?.marker, 'the marker object survived');
+  t.deepEqual(Object.fromEntries(Object.entries(s.workloads).map(([k, v]) => [k, v.startedAt])), Object.fromEntries(Object.entries(before.workloads).map(([k, v]) => [k, v.startedAt])), 'every workload pod kept running');
+  await assertNoJoinSecrets(t, lab, r.tokensBefore);
 });
 
 test.serial('ca-compromised with --replace-ca: a new CA everywhere, the old one gone from the CA ConfigMaps', async (t) => {
   if (!requireRoot(t)) return;
   const lab = await sharedLab(LAB);
   t.is((await lab.lab(['break', 'ca-compromised'])).code, 0);
-  const old = clusterCa(await status(lab));
+  const before = await status(lab);
+  const old = clusterCa(before);
+  const vip = await kubeVipIds(lab);
   const r = await recover(['--replace-ca']);
   t.is(r.code, 0, r.out.slice(-4000));
   const ended = new Date().toISOString();
@@ -261,6 +357,10 @@ test.serial('ca-compromised with --replace-ca: a new CA everywhere, the old one 
   t.is(now.length, 1);
   t.false(old.includes(now[0]), 'the CA was replaced');
   await assertForgedNotApproved(t, lab, r.out);
+  t.deepEqual(await kubeVipIds(lab), vip, 'kube-vip (not kubeadm\'s) kept running on every master: its manifest was never moved');
+  for (const [id, w] of Object.entries(before.workloads)) if (/^apps\/(etcd-backup|app-etcd)-/.test(id)) t.is(s.workloads[id]?.startedAt, w.startedAt, `${id} kept running`);
+  t.is(await internalIP(lab, NODE_IP_WORKER), nodeIp, `${NODE_IP_WORKER} kept its --node-ip InternalIP`);
+  await assertNoJoinSecrets(t, lab, r.tokensBefore);
 });
 
 test.after.always(async () => {

@@ -13,6 +13,7 @@ import { type Lab, requireRoot, sharedLab } from '../helpers/lab.js';
 import { pollUntil } from '../helpers/wait.js';
 import { MAIN, cli } from '../cli/run-cli.js';
 import { CA_FILES, LEAF_FILES, type Seen, certsOn, pollApiservers, servedSerial } from './witness.js';
+import { etcdctlWitness } from '../lab/cluster/etcdctl.js';
 import { KUBECTL } from '../lab/cluster/kube.js';
 
 // 3 masters: etcd keeps quorum (2 of 3) while one master's static pods restart, so the API can
@@ -88,7 +89,9 @@ async function assertHealthy(t: any, l: Lab, dir: string): Promise<void> {
     return n.items.every((x: any) => x.status.conditions.some((c: any) => c.type === 'Ready' && c.status === 'True')) ? n : undefined;
   }, 90_000, 2000);
   t.is(nodes.items.length, 4);
-  const e = await l.exec('m1', ['sh', '-c', 'cd /etc/kubernetes/pki/etcd && ETCDCTL_API=3 etcdctl --endpoints=https://127.0.0.1:2379 --cacert=ca.crt --cert=healthcheck-client.crt --key=healthcheck-client.key endpoint health --cluster 2>&1']);
+  // the machine's etcdctl, from outside the hosts (a kubeadm host has none)
+  const r = await etcdctlWitness(l.dir, l.hosts.find((h) => h.name === 'm1')!, ['endpoint', 'health', '--cluster']);
+  const e = { stdout: r.stdout + r.stderr };
   t.is((e.stdout.match(/is healthy/g) ?? []).length, 3, e.stdout);
 }
 

@@ -10,11 +10,15 @@ import { hostOf, parseArgs, readLab, type Host, type LabDir } from './labdir.js'
 import { sshOk, sshScript } from './ssh.js';
 import { caFingerprints } from './fingerprints.js';
 
-/** The control-plane containers only (the article's `crictl rm $(crictl ps -aq)` would kill workloads too). */
-export const CONTROL_PLANE = 'etcd|kube-apiserver|kube-controller-manager|kube-scheduler';
+/**
+ * The control-plane containers only (the article's `crictl rm $(crictl ps -aq)` would kill workloads
+ * too): names anchored and the kube-system label, since `--name` is an unanchored regular
+ * expression over every namespace's containers (a workload's `etcd-backup` must survive the break).
+ */
+export const CONTROL_PLANE = `--name '^(etcd|kube-apiserver|kube-controller-manager|kube-scheduler)$' --label io.kubernetes.pod.namespace=kube-system`;
 
 /** Bash that stops and removes the control-plane containers (crictl), leaving workloads alone. */
-export const STOP_CONTROL_PLANE = `ids=$(crictl ps -a -q --name '${CONTROL_PLANE}' || true)
+export const STOP_CONTROL_PLANE = `ids=$(crictl ps -a -q ${CONTROL_PLANE} || true)
 if [ -n "$ids" ]; then crictl stop $ids >/dev/null || true; crictl rm $ids >/dev/null || true; fi
 `;
 
@@ -26,7 +30,7 @@ async function wipe(lab: LabDir, m: Host): Promise<void> {
 /** Leaf certs of a master re-issued with past dates (same CA), control plane restarted on them. */
 async function expire(lab: LabDir, m: Host): Promise<void> {
   await sshOk(lab, m, 'expire certs', ['node', '/opt/kubemend/dist/spec/lab/cluster/expire.js']);
-  await sshScript(lab, m, 'restart the control plane', `ids=$(crictl ps -q --name '${CONTROL_PLANE}' || true)
+  await sshScript(lab, m, 'restart the control plane', `ids=$(crictl ps -q ${CONTROL_PLANE} || true)
 if [ -n "$ids" ]; then crictl stop $ids >/dev/null; fi
 `);
 }

@@ -1,11 +1,12 @@
 /**
  * `scripts/lab status [--json] [--clients] [--dir DIR]`: the cluster's health as an operator finds
- * it: nodes (real kubectl with the admin.conf fetched from a master), etcd (`etcdctl endpoint
- * health --cluster` on a master), which CA every cert and kubeconfig of every host chains to
- * (`openssl verify` on the host), workload restarts (kube-system and apps), each in-cluster
- * client's last successful API call (the report it writes on its host) and the marker ConfigMap.
- * JSON output is sorted and holds no timestamps of its own (the clients' times only with
- * --clients), so a no-op leaves it identical. Exit 1 when not healthy.
+ * it: nodes (real kubectl with the admin.conf fetched from a master), etcd (the machine's `etcdctl
+ * endpoint health --cluster`, from outside the hosts, with a master's certificates), which CA
+ * every cert and kubeconfig of every host chains to (`openssl verify` on the host), workload
+ * restarts (kube-system and apps), each in-cluster client's last successful API call (the report
+ * it writes on its host) and the marker ConfigMap. JSON output is sorted and holds no timestamps
+ * of its own (the clients' times only with --clients), so a no-op leaves it identical. Exit 1 when
+ * not healthy.
  */
 import { pathToFileURL } from 'node:url';
 import { chainsOf, collectCAs, type HostChains } from './fingerprints.js';
@@ -13,6 +14,7 @@ import { kubectl, refreshAdminConf } from './kube.js';
 import { parseArgs, readLab, type LabDir } from './labdir.js';
 import { ssh } from './ssh.js';
 import { WORKLOAD_NAMESPACES } from './workloads.js';
+import { etcdctlWitness } from './etcdctl.js';
 
 /** The status report (see the module comment). */
 export interface Status {
@@ -59,13 +61,11 @@ async function clientReports(lab: LabDir, pods: Set<string>): Promise<Record<str
   return out;
 }
 
-const ETCD_HEALTH = `cd /etc/kubernetes/pki/etcd && ETCDCTL_API=3 etcdctl --endpoints=https://127.0.0.1:2379 --cacert=ca.crt --cert=healthcheck-client.crt --key=healthcheck-client.key --dial-timeout=3s --command-timeout=5s endpoint health --cluster`;
-
-/** etcd health per member endpoint, from the first master whose etcdctl answers. */
+/** etcd health per member endpoint, from the first master whose etcd answers the machine's etcdctl. */
 async function etcdHealth(lab: LabDir): Promise<Record<string, string>> {
   let lastErr = 'no master';
   for (const m of lab.masters) {
-    const r = await ssh(lab, m, ['bash', '-c', ETCD_HEALTH], { timeoutMs: 60_000 });
+    const r = await etcdctlWitness(lab.dir, m, ['endpoint', 'health', '--cluster'], 60_000);
     const out: Record<string, string> = {};
     for (const line of (r.stdout + '\n' + r.stderr).split('\n')) {
       const x = /^(https:\/\/\S+) is (healthy|unhealthy)/.exec(line);

@@ -57,12 +57,12 @@ export function snapshot(dir: string): Record<string, string> {
   return out;
 }
 
-/** A kubeadm config file (v1beta4) for node m1 at `addr`, written into root/cfg.yaml. */
-export function writeConfig(root: string, o: { addr: string; endpoint: string; name?: string; extraSANs?: string[] }): string {
-  const path = join(root, 'cfg.yaml');
+/** A kubeadm config file (v1beta4) for node m1 at `addr`, written into root/cfg.yaml (or root/FILE); the certificate key goes in the InitConfiguration, as kubeadm wants it with --config. */
+export function writeConfig(root: string, o: { addr: string; endpoint: string; name?: string; extraSANs?: string[]; certificateKey?: string; file?: string }): string {
+  const path = join(root, o.file ?? 'cfg.yaml');
   writeFileSync(path, `apiVersion: kubeadm.k8s.io/v1beta4
 kind: InitConfiguration
-localAPIEndpoint:
+${o.certificateKey ? `certificateKey: ${o.certificateKey}\n` : ''}localAPIEndpoint:
   advertiseAddress: ${o.addr}
   bindPort: 6443
 nodeRegistration:

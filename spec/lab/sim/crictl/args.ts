@@ -1,59 +1,39 @@
-/**
- * crictl's command-line shape (urfave/cli with short-option handling): global flags, a
- * subcommand, then its flags (`-aq` = `-a -q`, `--name=x` or `--name x`) and arguments.
- */
+/** A parsed crictl sub-command line (spec/lab/sim/crictl/reference/parse.ts) and typed access to its flags. */
 
-/** Parsed subcommand flags and positional arguments. */
+/** Parsed sub-command flags (every value, in order) and positional arguments. */
 export interface Parsed {
-  flags: Map<string, string | true>;
+  flags: Map<string, string[]>;
   args: string[];
 }
 
-/** A flag spec: boolean and valued long names, short aliases mapped to long names. */
-export interface FlagSpec {
-  bools: Set<string>;
-  valued: Set<string>;
-  alias: Record<string, string>;
+/** A string flag's value (the last given), or undefined. */
+export function str(o: Parsed, name: string): string | undefined {
+  return o.flags.get(name)?.at(-1);
 }
 
-/** Build a flag spec: `bools` and `valued` long names, `alias` short -> long. */
-export function flagSpec(bools: string[], valued: string[], alias: Record<string, string> = {}): FlagSpec {
-  return { bools: new Set(bools), valued: new Set(valued), alias };
+/** A bool flag: true when given and not `=false`. */
+export function bool(o: Parsed, name: string): boolean {
+  return o.flags.get(name)?.at(-1) === 'true';
 }
 
-/** Parse a subcommand's argv with its flag spec; throws crictl-style on an unknown flag. */
-export function parseFlags(argv: string[], spec: FlagSpec): Parsed {
-  const flags = new Map<string, string | true>();
-  const args: string[] = [];
-  const known = (n: string) => spec.bools.has(n) || spec.valued.has(n);
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (a === '--') {
-      args.push(...argv.slice(i + 1));
-      break;
-    }
-    if (a.startsWith('--')) {
-      const eq = a.indexOf('=');
-      const name = eq > 0 ? a.slice(2, eq) : a.slice(2);
-      const long = spec.alias[name] ?? name;
-      if (!known(long)) throw new Error(`flag provided but not defined: -${name}`);
-      if (spec.valued.has(long)) flags.set(long, eq > 0 ? a.slice(eq + 1) : (argv[++i] ?? ''));
-      else flags.set(long, true);
-    } else if (a.startsWith('-') && a.length > 1) {
-      const shorts = a.slice(1);
-      for (let j = 0; j < shorts.length; j++) {
-        const long = spec.alias[shorts[j]];
-        if (!long) throw new Error(`flag provided but not defined: -${shorts[j]}`);
-        if (spec.valued.has(long)) {
-          const rest = shorts.slice(j + 1);
-          flags.set(long, rest.length ? rest.replace(/^=/, '') : (argv[++i] ?? ''));
-          break;
-        }
-        flags.set(long, true);
-      }
-    } else {
-      args.push(a);
-    }
+/** A number flag, or `dflt`. */
+export function num(o: Parsed, name: string, dflt = 0): number {
+  const v = str(o, name);
+  return v === undefined ? dflt : Number(v);
+}
+
+/** A string-slice flag: every value. */
+export function list(o: Parsed, name: string): string[] {
+  return o.flags.get(name) ?? [];
+}
+
+/** crictl's parseLabelStringSlice: `k=v` pairs, or "incorrectly specified label: x". */
+export function labelSelector(o: Parsed): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const s of list(o, 'label')) {
+    const pair = s.split('=');
+    if (pair.length !== 2) throw new Error(`incorrectly specified label: ${s}`);
+    out[pair[0]] = pair[1];
   }
-  return { flags, args };
+  return out;
 }

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { type ContainerRecord, type PodRecord, listPods, resolveId } from '../cri/store.js';
 import { containersNow, imageRef, removeContainer, removePod, stopContainer, stopPod } from '../cri/runtime.js';
-import { type Parsed } from './args.js';
+import { type Parsed, bool, labelSelector, num, str } from './args.js';
 import { ago, containerState, nanos, podState, table, truncId } from './format.js';
 
 /** What a command writes and its exit code. */
@@ -33,33 +33,75 @@ function labels(c: ContainerRecord, p?: PodRecord): Record<string, string> {
   };
 }
 
-function regex(flag: string | true | undefined): RegExp | undefined {
-  return typeof flag === 'string' && flag !== '' ? new RegExp(flag) : undefined;
+function regex(pattern: string | undefined): RegExp | undefined {
+  if (!pattern) return undefined;
+  try {
+    return new RegExp(pattern);
+  } catch {
+    return /$^/; // crictl's matchesRegex: an invalid pattern matches nothing
+  }
 }
 
-/** `crictl ps`: running containers (all with -a), filtered; table, ids (-q) or JSON. */
-export function ps(o: Parsed): Out {
+/** containerd's truncindex: a full id or a unique prefix of one; else the id as given (matches nothing). */
+function normalizeId(id: string, ids: string[]): string {
+  const hits = ids.filter((x) => x.startsWith(id));
+  return hits.length === 1 ? hits[0] : id;
+}
+
+/** Go's log.Fatalf line (crictl uses it for a bad --state). */
+function goLogFatal(msg: string): Out {
+  const d = new Date();
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return { stdout: '', stderr: `${d.getFullYear()}/${pad(d.getMonth() + 1)}/${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())} ${msg}\n`, code: 1 };
+}
+
+const CONTAINER_STATES: Record<string, string> = { created: 'CONTAINER_CREATED', running: 'CONTAINER_RUNNING', exited: 'CONTAINER_EXITED', unknown: 'CONTAINER_UNKNOWN' };
+
+/**
+ * crictl's ListContainers + getContainersList (cmd/crictl/container.go, v1.32.0): the CRI filter
+ * (id, pod id, state: running unless --all/--state, none with --latest/--last; labels, all must
+ * match), then --name and --namespace regular expressions, newest first, --latest/--last.
+ */
+export function listContainersFiltered(o: Parsed): ContainerRecord[] | Out {
   const pods = podMap();
-  const name = regex(o.flags.get('name'));
-  const podFilter = o.flags.get('pod');
-  const state = o.flags.get('state');
-  const all = o.flags.has('all') || typeof state === 'string';
-  const noTrunc = o.flags.has('no-trunc');
-  let list = containersNow();
-  if (!all) list = list.filter((c) => c.state === 'CONTAINER_RUNNING');
-  if (typeof state === 'string') {
-    const want = `CONTAINER_${state.toUpperCase()}`;
-    list = list.filter((c) => c.state === want);
+  const state = str(o, 'state');
+  let want: string | undefined = bool(o, 'all') ? undefined : 'CONTAINER_RUNNING';
+  if (state !== undefined && state !== '') {
+    want = CONTAINER_STATES[state.toLowerCase()];
+    if (!want) return goLogFatal('--state should be one of created, running, exited or unknown');
   }
-  if (name) list = list.filter((c) => name.test(c.name));
-  if (typeof podFilter === 'string' && podFilter) list = list.filter((c) => c.podId.startsWith(podFilter));
-  const latest = o.flags.has('latest');
-  if (latest) list = list.slice(-1);
-  const last = o.flags.get('last');
-  if (typeof last === 'string' && Number(last) > 0) list = list.slice(-Number(last));
-  list = list.reverse(); // newest first, as crictl sorts by creation time descending
-  if (o.flags.has('quiet')) return { stdout: list.map((c) => c.id + '\n').join(''), stderr: '', code: 0 };
-  const output = o.flags.get('output');
+  if (bool(o, 'latest') || num(o, 'last') > 0) want = undefined;
+  const selector = labelSelector(o);
+  let list = containersNow();
+  const all = list.map((c) => c.id);
+  const id = str(o, 'id');
+  if (id) list = list.filter((c) => c.id === normalizeId(id, all));
+  const pod = str(o, 'pod');
+  if (pod) list = list.filter((c) => c.podId === normalizeId(pod, [...pods.keys()]));
+  if (want) list = list.filter((c) => c.state === want);
+  list = list.filter((c) => Object.entries(selector).every(([k, v]) => labels(c, pods.get(c.podId))[k] === v));
+  const image = str(o, 'image');
+  if (image) list = list.filter((c) => c.image === image || imageRef(c.image).startsWith(image) || imageRef(c.image).slice(7).startsWith(image));
+  const name = regex(str(o, 'name'));
+  const ns = regex(str(o, 'namespace'));
+  list = list.filter((c) => (!name || name.test(c.name)) && (!ns || ns.test(pods.get(c.podId)?.namespace ?? '')));
+  list = list.reverse(); // newest first (containerByCreated)
+  let n = list.length;
+  if (bool(o, 'latest')) n = 1;
+  if (num(o, 'last') > 0) n = num(o, 'last');
+  return list.slice(0, n);
+}
+
+/** `crictl ps`: containers (running only unless -a), filtered; table, ids (-q) or JSON. Arguments: the help, exit 0. */
+export function ps(o: Parsed): Out {
+  if (o.args.length !== 0) return { stdout: subcommandHelp('ps'), stderr: '', code: 0 };
+  const pods = podMap();
+  const found = listContainersFiltered(o);
+  if (!Array.isArray(found)) return found;
+  const list = found;
+  const noTrunc = bool(o, 'no-trunc');
+  if (bool(o, 'quiet')) return { stdout: list.map((c) => c.id + '\n').join(''), stderr: '', code: 0 };
+  const output = str(o, 'output');
   if (output === 'json' || output === 'yaml') {
     const containers = list.map((c) => ({
       id: c.id,
@@ -90,28 +132,42 @@ export function ps(o: Parsed): Out {
   return { stdout: table(rows), stderr: '', code: 0 };
 }
 
-/** `crictl pods`: pod sandboxes, filtered; table, ids (-q) or JSON. */
+function podLabels(p: PodRecord): Record<string, string> {
+  return { 'io.kubernetes.pod.name': p.name, 'io.kubernetes.pod.namespace': p.namespace, 'io.kubernetes.pod.uid': p.uid };
+}
+
+/** `crictl pods`: pod sandboxes, filtered (id, state, labels, --name/--namespace regexps), newest first; table, ids (-q) or JSON. */
 export function pods(o: Parsed): Out {
-  const name = regex(o.flags.get('name'));
-  const ns = regex(o.flags.get('namespace'));
-  const state = o.flags.get('state');
-  const noTrunc = o.flags.has('no-trunc');
+  const state = str(o, 'state');
+  let want: string | undefined;
+  if (state !== undefined && state !== '') {
+    want = { ready: 'SANDBOX_READY', notready: 'SANDBOX_NOTREADY' }[state.toLowerCase()];
+    if (!want) return goLogFatal('--state should be ready or notready');
+  }
+  const selector = labelSelector(o);
+  const name = regex(str(o, 'name'));
+  const ns = regex(str(o, 'namespace'));
+  const noTrunc = bool(o, 'no-trunc');
   let list = listPods();
-  if (name) list = list.filter((p) => name.test(p.name));
-  if (ns) list = list.filter((p) => ns.test(p.namespace));
-  if (typeof state === 'string') list = list.filter((p) => podState(p.state).toLowerCase() === state.toLowerCase());
-  const id = o.flags.get('id');
-  if (typeof id === 'string' && id) list = list.filter((p) => p.id.startsWith(id));
+  const id = str(o, 'id');
+  if (id) list = list.filter((p) => p.id === normalizeId(id, listPods().map((x) => x.id)));
+  if (want) list = list.filter((p) => p.state === want);
+  list = list.filter((p) => Object.entries(selector).every(([k, v]) => podLabels(p)[k] === v));
+  list = list.filter((p) => (!name || name.test(p.name)) && (!ns || ns.test(p.namespace)));
   list = list.reverse();
-  if (o.flags.has('quiet')) return { stdout: list.map((p) => p.id + '\n').join(''), stderr: '', code: 0 };
-  const output = o.flags.get('output');
+  let n = list.length;
+  if (bool(o, 'latest')) n = 1;
+  if (num(o, 'last') > 0) n = num(o, 'last');
+  list = list.slice(0, n);
+  if (bool(o, 'quiet')) return { stdout: list.map((p) => p.id + '\n').join(''), stderr: '', code: 0 };
+  const output = str(o, 'output');
   if (output === 'json' || output === 'yaml') {
     const items = list.map((p) => ({
       id: p.id,
       metadata: { name: p.name, uid: p.uid, namespace: p.namespace, attempt: p.attempt ?? 0 },
       state: p.state,
       createdAt: nanos(p.createdAt),
-      labels: { 'io.kubernetes.pod.name': p.name, 'io.kubernetes.pod.namespace': p.namespace, 'io.kubernetes.pod.uid': p.uid },
+      labels: podLabels(p),
       annotations: p.static ? { 'kubernetes.io/config.source': 'file', 'kubernetes.io/config.hash': p.configHash ?? p.uid } : {},
       runtimeHandler: '',
     }));
@@ -120,6 +176,11 @@ export function pods(o: Parsed): Out {
   const rows = [['POD ID', 'CREATED', 'STATE', 'NAME', 'NAMESPACE', 'ATTEMPT', 'RUNTIME']];
   for (const p of list) rows.push([truncId(p.id, noTrunc), ago(p.createdAt), podState(p.state), p.name, p.namespace, String(p.attempt ?? 0), '(default)']);
   return { stdout: table(rows), stderr: '', code: 0 };
+}
+
+/** A sub-command's help text (urfave's layout, shortened to what the lab models). */
+export function subcommandHelp(name: string): string {
+  return `NAME:\n   crictl ${name}\n\nUSAGE:\n   crictl ${name} [command options]\n\nOPTIONS:\n   --help, -h  show help\n`;
 }
 
 async function eachId(
@@ -148,16 +209,16 @@ async function eachId(
 
 /** `crictl stop ID...`: kill containers (timeout 0 = SIGKILL, as containerd). */
 export function stop(o: Parsed): Promise<Out> {
-  const t = Number(o.flags.get('timeout') ?? 0) * 1000;
+  const t = num(o, 'timeout') * 1000;
   return eachId(o.args, 'container', async (id) => (await stopContainer(id, t), '%ID%\n'), 'stopping the container(s)', (id) => `stopping the container "${id}"`);
 }
 
 /** `crictl rm [-f] ID...`: remove containers; a running one only with -f. */
 export function rm(o: Parsed): Promise<Out> {
-  const force = o.flags.has('force');
+  const force = bool(o, 'force');
   let ids = o.args;
-  if (o.flags.has('all')) ids = containersNow().map((c) => c.id);
-  if (o.flags.has('all') && ids.length === 0) return Promise.resolve({ stdout: '', stderr: '', code: 0 });
+  if (bool(o, 'all')) ids = containersNow().map((c) => c.id);
+  if (bool(o, 'all') && ids.length === 0) return Promise.resolve({ stdout: '', stderr: '', code: 0 });
   return eachId(ids, 'container', async (id) => (await removeContainer(id, force), '%ID%\n'), 'unable to remove container(s)', (id) => `removing container "${id}"`);
 }
 
@@ -168,10 +229,10 @@ export function stopp(o: Parsed): Promise<Out> {
 
 /** `crictl rmp [-f] ID...`: remove pod sandboxes (a ready one only with -f). */
 export function rmp(o: Parsed): Promise<Out> {
-  const force = o.flags.has('force');
+  const force = bool(o, 'force');
   let ids = o.args;
-  if (o.flags.has('all')) ids = listPods().map((p) => p.id);
-  if (o.flags.has('all') && ids.length === 0) return Promise.resolve({ stdout: '', stderr: '', code: 0 });
+  if (bool(o, 'all')) ids = listPods().map((p) => p.id);
+  if (bool(o, 'all') && ids.length === 0) return Promise.resolve({ stdout: '', stderr: '', code: 0 });
   return eachId(ids, 'sandbox', async (id) => (await removePod(id, force), 'Removed sandbox %ID%\n'), 'unable to remove sandbox(es)', (id) => `removing the pod sandbox "${id}"`);
 }
 
@@ -255,7 +316,7 @@ export function logs(o: Parsed): Out {
   } catch {
     text = '';
   }
-  const tail = o.flags.get('tail');
+  const tail = str(o, 'tail');
   if (typeof tail === 'string' && Number(tail) >= 0) {
     const lines = text.split('\n');
     if (lines[lines.length - 1] === '') lines.pop();

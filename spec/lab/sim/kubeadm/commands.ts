@@ -38,9 +38,8 @@ async function configFromCluster(a: Args): Promise<{ c: Config; source: ConfigSo
   return { c: loadConfig(a, { side: 'init', clusterFromCluster: cluster }), source: cluster ? 'cluster' : 'defaults' };
 }
 
-/** `kubeadm token create|list|delete|generate`. */
-export async function tokenCmd(words: string[], a: Args): Promise<void> {
-  const sub = words[0];
+/** `kubeadm token create|list|delete|generate` (a.words: the positional arguments). */
+export async function tokenCmd(sub: string, a: Args): Promise<void> {
   if (sub === 'generate') {
     say(generateToken());
     return;
@@ -48,7 +47,7 @@ export async function tokenCmd(words: string[], a: Args): Promise<void> {
   const api = Api.fromFile(kubeconfigPath(a));
   try {
     if (sub === 'create') {
-      const token = words[1] ?? generateToken();
+      const token = a.words[0] ?? generateToken();
       const usages = listFlag(a, 'usages');
       const groups = listFlag(a, 'groups');
       try {
@@ -74,8 +73,8 @@ export async function tokenCmd(words: string[], a: Args): Promise<void> {
     } else if (sub === 'list') {
       process.stdout.write(formatTokenList(await listTokens(api)));
     } else if (sub === 'delete') {
-      if (words.length < 2) throw new Error('missing argument; \'token delete\' is missing token of form "[a-z0-9]{6}" or "[a-z0-9]{6}\\.[a-z0-9]{16}"');
-      for (const t of words.slice(1)) say(await deleteToken(api, t));
+      if (a.words.length < 1) throw new Error('missing argument; \'token delete\' is missing token of form "[a-z0-9]{6}" or "[a-z0-9]{6}\\.[a-z0-9]{16}"');
+      for (const t of a.words) say(await deleteToken(api, t));
     } else {
       throw new Error(`unknown command "${sub ?? ''}" for "kubeadm token"`);
     }
@@ -84,27 +83,21 @@ export async function tokenCmd(words: string[], a: Args): Promise<void> {
   }
 }
 
-/** `kubeadm certs check-expiration|renew|certificate-key`. */
-export async function certsCmd(words: string[], a: Args): Promise<void> {
-  const sub = words[0];
-  if (sub === 'certificate-key') {
+/** `kubeadm certs check-expiration|renew NAME|certificate-key` (`sub`: the words after `certs`). */
+export async function certsCmd(sub: string[], a: Args): Promise<void> {
+  if (sub[0] === 'certificate-key') {
     say(newCertificateKey());
     return;
   }
   const { c, source } = await configFromCluster(a);
-  if (sub === 'check-expiration') return checkExpiration(c, source);
-  if (sub === 'renew') {
-    if (!words[1]) throw new Error('missing subcommand; "renew" is not meant to be run on its own');
-    return renew(c, words[1], source);
-  }
-  throw new Error(`unknown command "${sub ?? ''}" for "kubeadm certs"`);
+  if (sub[0] === 'check-expiration') return checkExpiration(c, source);
+  if (sub[0] === 'renew' && sub[1]) return renew(c, sub[1], source);
+  throw new Error(`lab kubeadm: certs ${sub.join(' ')} is not modelled`);
 }
 
 /** `kubeadm kubeconfig user --client-name NAME [--org O]... [--validity-period D]`: prints a kubeconfig. */
-export async function kubeconfigUserCmd(words: string[], a: Args): Promise<void> {
-  if (words[0] !== 'user') throw new Error(`unknown command "${words[0] ?? ''}" for "kubeadm kubeconfig"`);
-  const name = flag(a, 'client-name');
-  if (!name) throw new Error('required flag(s) "client-name" not set');
+export async function kubeconfigUserCmd(a: Args): Promise<void> {
+  const name = flag(a, 'client-name') ?? '';
   const c = loadConfig(a, { side: 'init' });
   const caPair = pki.readKeyPair(c.certDir, 'ca');
   if (!caPair) throw new Error(`couldn't create a kubeconfig; the CA files couldn't be loaded: failed to load certificate: couldn't load the certificate file ${join(c.certDir, 'ca.crt')}: open ${join(c.certDir, 'ca.crt')}: no such file or directory`);

@@ -229,11 +229,6 @@ export interface LoadOptions {
 export function loadConfig(a: Args, opts: LoadOptions): Config {
   const file = flag(a, 'config');
   const docs = file ? readConfigFile(file) : {};
-  if (file && (flag(a, 'control-plane-endpoint') || flag(a, 'pod-network-cidr') || flag(a, 'service-cidr'))) {
-    // kubeadm refuses to mix --config with most flags
-    const bad = ['control-plane-endpoint', 'pod-network-cidr', 'service-cidr'].filter((f) => flag(a, f));
-    throw new Error(`can not mix '--config' with arguments [${bad.join(' ')}]`);
-  }
   const clusterDoc = docs.ClusterConfiguration ?? (file ? undefined : opts.clusterFromCluster);
   const cluster = clusterFromDoc(clusterDoc);
   const init = docs.InitConfiguration ?? {};

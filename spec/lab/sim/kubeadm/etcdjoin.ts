@@ -1,56 +1,18 @@
 /**
- * `control-plane-join etcd`: add this node to the stacked etcd cluster with the real `etcdctl`
- * (as a learner, promoted once in sync, as kubeadm 1.32 does), or skip the add when a member with
- * this node's peer URL exists already (kubeadm >= 1.19), then write the manifest with state existing.
+ * `control-plane-join etcd`: add this node to the stacked etcd cluster as kubeadm v1.32 does
+ * (phases/etcd/local.go CreateStackedEtcdStaticPodManifestFile with EtcdLearnerMode): the etcd
+ * client from the etcd pods' endpoints, synced; the member added as a learner (or found there
+ * already); the manifest written with state existing; the learner promoted; then every endpoint
+ * waited for. Every etcd call retries as kubeadm's client does (etcdclient.ts): a transient
+ * "etcdserver: unhealthy cluster" while the previous member settles is waited out, not fatal.
  */
-import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
-import { type Api, sleep } from './api.js';
+import type { Api } from './api.js';
 import { type Config, endpointHost } from './config.js';
+import { ETCD_API_CALL_TIMEOUT_MS, ETCD_HEALTHY_CHECK_INTERVAL_MS, ETCD_HEALTHY_CHECK_RETRIES, EtcdClient } from './etcdclient.js';
 import { etcdPod, writeManifest, type EtcdMember } from './manifests.js';
 import { say } from './out.js';
-
-const run = promisify(execFile);
-
-/** One row of `etcdctl member list`. */
-export interface EtcdMemberRow {
-  id: string;
-  status: string;
-  name: string;
-  peerURLs: string[];
-  clientURLs: string[];
-  isLearner: boolean;
-}
-
-/** Parse `etcdctl member list` simple output (`id, started, name, peers, clients, learner`). */
-export function parseMemberList(text: string): EtcdMemberRow[] {
-  return text.split('\n').map((l) => l.trim()).filter(Boolean).map((l) => {
-    const f = l.split(', ');
-    return { id: f[0], status: f[1], name: f[2], peerURLs: f[3] ? f[3].split(',') : [], clientURLs: f[4] ? f[4].split(',') : [], isLearner: f[5] === 'true' };
-  });
-}
-
-/** An etcdctl runner with the healthcheck-client cert against the given endpoints. */
-export function etcdctl(c: Config, endpoints: string[]) {
-  const pki = join(c.certDir, 'etcd');
-  const base = [
-    `--endpoints=${endpoints.join(',')}`,
-    `--cacert=${join(pki, 'ca.crt')}`,
-    `--cert=${join(pki, 'healthcheck-client.crt')}`,
-    `--key=${join(pki, 'healthcheck-client.key')}`,
-    '--dial-timeout=5s',
-    '--command-timeout=10s',
-  ];
-  return async (...args: string[]): Promise<string> => {
-    try {
-      const r = await run(process.env.LAB_ETCDCTL ?? 'etcdctl', [...base, ...args], { env: { ...process.env, ETCDCTL_API: '3' } });
-      return r.stdout;
-    } catch (e: any) {
-      throw new Error((e.stderr || e.message || '').trim().split('\n').pop());
-    }
-  };
-}
 
 /** The client URLs of existing etcd members: the etcd pods' annotations, else the control-plane endpoint host. */
 export async function etcdEndpoints(api: Api, c: Config): Promise<string[]> {
@@ -69,46 +31,43 @@ export async function etcdEndpoints(api: Api, c: Config): Promise<string[]> {
 }
 
 /** Run `control-plane-join etcd`. */
-export async function runEtcdJoin(api: Api, c: Config, timeoutMs = 120_000): Promise<void> {
+export async function runEtcdJoin(api: Api, c: Config): Promise<void> {
+  const wrap = (e: unknown) => new Error(`error creating local etcd static pod manifest file: ${(e as Error).message}`);
   const endpoints = await etcdEndpoints(api, c);
-  if (endpoints.length === 0) throw new Error('error creating local etcd static pod manifest file: etcd cluster is not healthy: no etcd endpoints found');
-  const ctl = etcdctl(c, endpoints);
-  const a = c.advertiseAddress.includes(':') ? `[${c.advertiseAddress}]` : c.advertiseAddress;
-  const peerURL = `https://${a}:2380`;
-  let members: EtcdMemberRow[];
+  if (endpoints.length === 0) throw wrap(new Error('etcd cluster is not healthy: no etcd endpoints found'));
+  const pki = join(c.certDir, 'etcd');
+  const timeout = Number(process.env.LAB_KUBEADM_ETCD_API_CALL_TIMEOUT_MS ?? ETCD_API_CALL_TIMEOUT_MS);
+  const etcd = new EtcdClient(endpoints, {
+    ca: readFileSync(join(pki, 'ca.crt')), cert: readFileSync(join(pki, 'healthcheck-client.crt')), key: readFileSync(join(pki, 'healthcheck-client.key')),
+  }, timeout);
   try {
-    members = parseMemberList(await ctl('member', 'list'));
-  } catch (e) {
-    throw new Error(`error creating local etcd static pod manifest file: etcdserver: ${(e as Error).message}`);
-  }
-  let mine = members.find((m) => m.peerURLs.includes(peerURL));
-  if (!mine) {
-    try {
-      await ctl('member', 'add', c.nodeName, `--peer-urls=${peerURL}`, '--learner');
-    } catch (e) {
-      throw new Error(`error creating local etcd static pod manifest file: ${(e as Error).message}`);
-    }
+    await etcd.sync().catch((e) => {
+      throw new Error(`error syncing endpoints with etcd: ${(e as Error).message}`);
+    });
+    const a = c.advertiseAddress.includes(':') ? `[${c.advertiseAddress}]` : c.advertiseAddress;
+    const peerURL = `https://${a}:2380`;
+    const members = await etcd.addMember(peerURL, true).catch((e) => {
+      throw wrap(e);
+    });
     say('[etcd] Announced new etcd member joining to the existing etcd cluster');
-    members = parseMemberList(await ctl('member', 'list'));
-    mine = members.find((m) => m.peerURLs.includes(peerURL));
-  }
-  const list: EtcdMember[] = members.filter((m) => m.peerURLs[0]).map((m) => ({ name: m === mine || !m.name ? c.nodeName : m.name, peerURL: m.peerURLs[0] }));
-  say(`[etcd] Creating static Pod manifest for "etcd"`);
-  writeManifest('etcd', etcdPod(c, list, 'existing'));
-  if (mine?.isLearner) {
-    say('[etcd] Waiting for the new etcd member to join the cluster. This can take up to 40s');
-    const start = Date.now();
-    let last = '';
-    for (;;) {
-      try {
-        await ctl('member', 'promote', mine.id);
-        break;
-      } catch (e) {
-        last = (e as Error).message;
-        if (/not a learner/.test(last)) break;
-      }
-      if (Date.now() - start > timeoutMs) throw new Error(`error creating local etcd static pod manifest file: etcdserver: ${last}`);
-      await sleep(1000);
-    }
+    const list: EtcdMember[] = members.filter((m) => m.peerURLs[0]).map((m) => ({
+      name: m.peerURLs[0] === peerURL ? c.nodeName : m.name || BigInt(m.id).toString(16),
+      peerURL: m.peerURLs[0],
+    }));
+    say(`[etcd] Creating static Pod manifest for "etcd"`);
+    writeManifest('etcd', etcdPod(c, list, 'existing'));
+    const mine = (await etcd.listMembers().catch((e) => {
+      throw wrap(e);
+    })).find((m) => m.peerURLs[0] === peerURL);
+    if (!mine) throw wrap(new Error('no member id found for peer URL'));
+    await etcd.memberPromote(mine.id).catch((e) => {
+      throw wrap(e);
+    });
+    say(`[etcd] Waiting for the new etcd member to join the cluster. This can take up to ${(ETCD_HEALTHY_CHECK_INTERVAL_MS * ETCD_HEALTHY_CHECK_RETRIES) / 1000}s`);
+    await etcd.waitForClusterAvailable().catch((e) => {
+      throw wrap(e);
+    });
+  } finally {
+    etcd.close();
   }
 }

@@ -2,7 +2,9 @@
  * `kubeadm join` and `kubeadm join phase ...`: token discovery (lazily, by the first phase that
  * needs it), then the worker or control-plane join phases as kubeadm v1.32 orders them.
  */
+import { existsSync, readFileSync } from 'node:fs';
 import YAML from 'yaml';
+import * as pki from '../pki.js';
 import { paths } from '../paths.js';
 import { Api } from './api.js';
 import type { Args } from './args.js';
@@ -26,16 +28,25 @@ class JoinData {
   private admin?: Api;
   private clusterLoaded = false;
   kubeletConfig?: any;
-  constructor(readonly c: Config, readonly args: Args) {}
+  /**
+   * @param useAdminConf kubeadm's newJoinData: a control-plane join whose admin.conf exists reads
+   *   the cluster with it instead of discovery (phases run one at a time after control-plane-prepare)
+   */
+  constructor(readonly c: Config, readonly args: Args, readonly useAdminConf = false) {}
 
-  /** Discovery result (cluster-info verified by JWS and CA pin). */
+  /** Discovery result (cluster-info verified by JWS and CA pin), or admin.conf's cluster when it stands in for discovery. */
   async discovery(): Promise<DiscoveryResult> {
+    if (!this.disc && this.useAdminConf) {
+      const kc = pki.parseKubeconfig(readFileSync(paths.adminConf, 'utf8'));
+      this.disc = { server: kc.server, caPem: kc.caPem ?? '', clusterName: kc.clusterName ?? 'kubernetes' };
+    }
     this.disc ??= await discover(this.c.discovery);
     return this.disc;
   }
 
-  /** A client authenticated with the TLS bootstrap token, trusting the discovered CA. */
+  /** A client authenticated with the TLS bootstrap token, trusting the discovered CA (admin.conf's client when it stands in for discovery). */
   async bootstrapClient(): Promise<Api> {
+    if (this.useAdminConf) return this.adminClient();
     if (!this.boot) {
       const d = await this.discovery();
       this.boot = Api.fromCreds({ server: d.server, ca: Buffer.from(d.caPem), token: this.c.discovery.tlsBootstrapToken });
@@ -214,7 +225,7 @@ function joinConfig(args: Args): Config {
 /** Run `kubeadm join <endpoint> [flags]`. */
 export async function runJoin(args: Args): Promise<void> {
   const c = joinConfig(args);
-  const d = new JoinData(c, args);
+  const d = new JoinData(c, args, adminConfStandsIn(c, true));
   try {
     await runPhases(phases(d), c.skipPhases);
   } finally {
@@ -223,10 +234,25 @@ export async function runJoin(args: Args): Promise<void> {
   say(joinedMessage(c));
 }
 
-/** Run `kubeadm join phase <words...>`. */
-export async function runJoinPhase(words: string[], args: Args): Promise<void> {
+/**
+ * What kubeadm's newJoinData does with admin.conf (cmd/kubeadm/app/cmd/join.go, v1.32): a phase
+ * without discovery flags (control-plane-join, control-plane-prepare control-plane,
+ * wait-control-plane) needs /etc/kubernetes/admin.conf, written by control-plane-prepare, and uses
+ * it as its discovery file; and a control-plane join reads the cluster with an existing admin.conf
+ * instead of discovering it.
+ */
+function adminConfStandsIn(c: Config, hasDiscoveryFlags: boolean): boolean {
+  const exists = existsSync(paths.adminConf);
+  if (!hasDiscoveryFlags && !exists) {
+    throw new Error("File /etc/kubernetes/admin.conf does not exists. Please use 'kubeadm join phase control-plane-prepare' subcommands to generate it.");
+  }
+  return exists && (c.controlPlane || !hasDiscoveryFlags);
+}
+
+/** Run `kubeadm join phase <words...>` (`hasDiscoveryFlags`: the phase has --discovery-file and the token flags). */
+export async function runJoinPhase(words: string[], args: Args, hasDiscoveryFlags = true): Promise<void> {
   const c = joinConfig(args);
-  const d = new JoinData(c, args);
+  const d = new JoinData(c, args, adminConfStandsIn(c, hasDiscoveryFlags));
   const hit = findPhase(phases(d), words);
   if (!hit) throw new Error(`unknown command "${words.join(' ')}" for "kubeadm join phase"`);
   const parent = hit.path.includes('/') ? hit.path.slice(0, hit.path.lastIndexOf('/')) : '';

@@ -166,4 +166,10 @@ export function runKubeletFinalize(c: Config): void {
     server: kc.server, caPem: kc.caPem ?? '', clusterName: kc.clusterName || c.cluster.clusterName, user: kc.user,
     embedFiles: { cert: '/var/lib/kubelet/pki/kubelet-client-current.pem', key: '/var/lib/kubelet/pki/kubelet-client-current.pem' },
   }));
+  // kubeletfinalize.go: "Restarting the kubelet to enable client certificate rotation" (TryRestartKubelet: errors only warned)
+  try {
+    systemctl('restart');
+  } catch {
+    /* TryRestartKubelet ignores a failed restart */
+  }
 }

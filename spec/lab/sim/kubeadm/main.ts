@@ -1,64 +1,57 @@
 /**
- * The lab's simulated `kubeadm` v1.32.4 entry point: dispatches subcommands, prints errors as
- * kubeadm does (`error execution phase X: ...`, exit 1). Secrets it prints are what real kubeadm prints.
+ * The lab's simulated `kubeadm` v1.32.4 entry point. The command line is read as real kubeadm
+ * reads it, from the table (spec/lab/sim/kubeadm/reference: cobra's and pflag's refusals, the
+ * positional-argument rules, `--config` mixed with other flags); then the command runs. Errors
+ * are printed as kubeadm's CheckErr prints them (`error execution phase X: ...` for a phase, then
+ * "To see the stack trace of this error execute with --v=5 or higher", exit 1 or the phase's code).
  */
-import { parseArgs, type Args } from './args.js';
+import type { Args } from './args.js';
 import { certsCmd, kubeconfigUserCmd, resetCmd, tokenCmd, versionCmd } from './commands.js';
 import { runInit, runInitPhase } from './init.js';
 import { runJoin, runJoinPhase } from './join.js';
 import { PhaseError } from './out.js';
+import { childrenOf, nameOf, type CommandDef } from './reference/commands.js';
+import { STACK_HINT, commandPath, parseKubeadm } from './reference/parse.js';
 
-const INIT_PHASE_WORDS = new Set(['preflight', 'certs', 'kubeconfig', 'etcd', 'local', 'control-plane', 'kubelet-start', 'wait-control-plane', 'upload-config', 'upload-certs', 'mark-control-plane', 'bootstrap-token', 'kubelet-finalize', 'addon', 'show-join-command', 'all',
-  'ca', 'apiserver', 'apiserver-kubelet-client', 'front-proxy-ca', 'front-proxy-client', 'etcd-ca', 'etcd-server', 'etcd-peer', 'etcd-healthcheck-client', 'apiserver-etcd-client', 'sa',
-  'admin', 'super-admin', 'kubelet', 'controller-manager', 'scheduler', 'kubeadm', 'coredns', 'kube-proxy', 'enable-client-cert-rotation']);
-const JOIN_PHASE_WORDS = new Set(['preflight', 'control-plane-prepare', 'download-certs', 'certs', 'kubeconfig', 'control-plane', 'kubelet-start', 'control-plane-join', 'etcd', 'update-status', 'mark-control-plane', 'wait-control-plane', 'all']);
-
-/** Split `phase` words from the positional arguments that follow them. */
-function splitPhaseWords(words: string[], known: Set<string>): { phase: string[]; rest: string[] } {
-  let i = 0;
-  while (i < words.length && known.has(words[i])) i++;
-  return { phase: words.slice(0, i), rest: words.slice(i) };
+/** A short help text, as cobra prints it (usage and sub-commands). */
+function help(c: CommandDef): string {
+  const kids = childrenOf(c).map(nameOf);
+  const lines = ['Usage:', `  ${commandPath(c)}${kids.length ? ' [command]' : ''} [flags]`, ''];
+  if (kids.length) lines.push('Available Commands:', ...kids.map((k) => `  ${k}`), '');
+  return lines.join('\n') + '\n';
 }
 
-async function dispatch(a: Args): Promise<void> {
-  const [cmd, ...rest] = a.words;
-  const sub: Args = { words: rest, flags: a.flags };
-  switch (cmd) {
-    case 'init':
-      if (rest[0] === 'phase') {
-        const { phase, rest: pos } = splitPhaseWords(rest.slice(1), INIT_PHASE_WORDS);
-        return runInitPhase(phase, { words: pos, flags: a.flags });
-      }
-      return runInit(sub);
-    case 'join':
-      if (rest[0] === 'phase') {
-        const { phase, rest: pos } = splitPhaseWords(rest.slice(1), JOIN_PHASE_WORDS);
-        return runJoinPhase(phase, { words: pos, flags: a.flags });
-      }
-      return runJoin(sub);
-    case 'token':
-      return tokenCmd(rest, a);
-    case 'certs':
-      return certsCmd(rest, a);
-    case 'kubeconfig':
-      return kubeconfigUserCmd(rest, a);
-    case 'version':
-      return versionCmd(a);
-    case 'reset':
-      return resetCmd(a);
-    default:
-      throw new Error(`unknown command "${cmd ?? ''}" for "kubeadm"`);
-  }
+async function dispatch(c: CommandDef, a: Args): Promise<void> {
+  const w = c.path.split(' ');
+  if (c.path === 'init') return runInit(a);
+  if (c.path.startsWith('init phase ')) return runInitPhase(w.slice(2), a);
+  if (c.path === 'join') return runJoin(a);
+  if (c.path.startsWith('join phase ')) return runJoinPhase(w.slice(2), a, c.flags.includes('discovery-file'));
+  if (w[0] === 'token') return tokenCmd(w[1], a);
+  if (w[0] === 'certs') return certsCmd(w.slice(1), a);
+  if (c.path === 'kubeconfig user') return kubeconfigUserCmd(a);
+  if (c.path === 'version') return versionCmd(a);
+  if (c.path === 'reset') return resetCmd(a);
+  throw new Error(`lab kubeadm: ${commandPath(c)} is in the table but not simulated`);
 }
 
 /** Run kubeadm with argv; returns the exit code. */
 export async function main(argv: string[]): Promise<number> {
+  const parsed = parseKubeadm(argv);
+  if (!parsed.ok) {
+    process.stderr.write(`${parsed.message}\n${STACK_HINT}\n`);
+    return parsed.exitCode;
+  }
+  if (parsed.help) {
+    process.stdout.write(help(parsed.command));
+    return 0;
+  }
   try {
-    await dispatch(parseArgs(argv));
+    await dispatch(parsed.command, { words: parsed.args, flags: parsed.flags });
     return 0;
   } catch (e) {
     const msg = e instanceof PhaseError ? `error execution phase ${e.phase}: ${e.message}` : (e as Error).message;
-    process.stderr.write(`${msg}\nTo see the stack trace of this error execute with --v=5 or higher\n`);
+    process.stderr.write(`${msg}\n${STACK_HINT}\n`);
     return e instanceof PhaseError ? e.exitCode : 1;
   }
 }
