@@ -9,6 +9,8 @@
 import { inventoryFirst } from '../core/hosts.js';
 import type { Host } from '../inventory/types.js';
 import type { HostContext, PhaseContext } from '../core/types.js';
+import { kubeSystemContainersArgv } from '../facts/containers.js';
+import { KUBE_SYSTEM_LABEL } from '../facts/paths.js';
 
 /** The controller-manager static pod manifest. */
 export const KCM_MANIFEST = '/etc/kubernetes/manifests/kube-controller-manager.yaml';
@@ -38,10 +40,10 @@ m="$1"; b="$2"; t=/etc/kubernetes/.kubemend-kcm.tmp
 if [ -f "$b" ]; then cp -p "$b" "$t" && mv "$t" "$m" && rm -f "$b"; echo restored; else echo nothing; fi
 `;
 
-/** Shell: wait until the controller-manager container is not `$1` and runs (up to $2 s). */
+/** Shell: wait until the controller-manager container is not `$1` and runs (up to $2 s); only kube-system's, by its exact name. */
 const WAIT_RESTART_SH = `old="$1"; i=0
 while [ "$i" -lt "$2" ]; do
-  cur=$(crictl ps -q --name kube-controller-manager 2>/dev/null | head -n 1)
+  cur=$(crictl ps -q --name '^kube-controller-manager$' --label ${KUBE_SYSTEM_LABEL} 2>/dev/null | head -n 1)
   if [ -n "$cur" ] && [ "$cur" != "$old" ]; then echo "$cur"; exit 0; fi
   sleep 1; i=$((i+1))
 done
@@ -55,7 +57,7 @@ export function allMasters(ctx: PhaseContext): Host[] {
 }
 
 async function edit(h: HostContext, script: string, args: string[], what: string): Promise<string> {
-  const before = (await h.read(['crictl', 'ps', '-q', '--name', 'kube-controller-manager'], { allowFail: true })).stdout.trim().split('\n')[0] ?? '';
+  const before = (await h.read(kubeSystemContainersArgv(['kube-controller-manager']), { allowFail: true })).stdout.trim().split('\n')[0] ?? '';
   const r = await h.run(['sh', '-c', script, 'sh', ...args], { what: `${what} on ${h.host.name}` });
   const done = r.stdout.trim();
   if (done === 'paused' || done === 'restored') {

@@ -363,7 +363,8 @@ test.serial('ca-compromised with --replace-ca: a new CA everywhere, the old one 
   await assertNoJoinSecrets(t, lab, r.tokensBefore);
 });
 
+// the lab is taken down when the file is done (KEEP_LAB=1 keeps it, to read its logs)
 test.after.always(async () => {
-  if (process.getuid?.() !== 0) return;
+  if (process.getuid?.() !== 0 || process.env.KEEP_LAB === '1') return;
   await (await sharedLab(LAB).catch(() => undefined))?.down();
 });
