@@ -2,9 +2,10 @@
  * Pause node-lifecycle eviction while nodes are NotReady because of the repair (the procedure's
  * Fix to step 13, and its zone rule): the controller-managers keep running (the rejoin needs their
  * CSR signer, approver and bootstrap signer) but restart with
- * `-node-lifecycle-controller,-taint-eviction-controller` added to `--controllers`; the manifest
- * kubeadm wrote is kept beside it and put back afterwards. Pausing again after kubeadm rewrote the
- * manifest keeps the newer kubeadm manifest as the one to put back.
+ * `-node-lifecycle-controller,-taint-eviction-controller` added to `--controllers` (only
+ * `-node-lifecycle-controller` for a v1.28 controller-manager: see PAUSE_SH); the manifest kubeadm
+ * wrote is kept beside it and put back afterwards. Pausing again after kubeadm rewrote the manifest
+ * keeps the newer kubeadm manifest as the one to put back.
  */
 import { inventoryFirst } from '../core/hosts.js';
 import type { Host } from '../inventory/types.js';
@@ -16,27 +17,40 @@ import { KUBE_SYSTEM_LABEL } from '../facts/paths.js';
 export const KCM_MANIFEST = '/etc/kubernetes/manifests/kube-controller-manager.yaml';
 /** Where the untouched manifest is kept while eviction is paused (outside the manifests folder). */
 export const KCM_SAVED = '/etc/kubernetes/kubemend-kube-controller-manager.yaml.paused';
-/** What is added to --controllers. */
+/** What is added to --controllers (v1.29 and later). */
 export const PAUSED_CONTROLLERS = '-node-lifecycle-controller,-taint-eviction-controller';
+/** What marks a paused manifest (in every version's list). */
+const PAUSED_MARK = '-node-lifecycle-controller';
 
-/** Shell: keep the manifest, add the disabled controllers (atomic rename); prints `paused` or `already`. */
-const PAUSE_SH = `set -eu
-m="$1"; b="$2"; add="$3"; t=/etc/kubernetes/.kubemend-kcm.tmp
+/**
+ * Shell: keep the manifest, add the disabled controllers (atomic rename); prints `paused` or
+ * `already`. The taint-eviction controller exists from v1.29 (feature SeparateTaintEvictionController,
+ * beta and on from 1.29, k/k pkg/features/kube_features.go); before, taint eviction runs inside the
+ * node lifecycle controller, and a v1.28 controller-manager refuses to start with a name it does not
+ * know (`"taint-eviction-controller" is not in the list of known controllers`, k/k
+ * cmd/controller-manager/app/options/generic.go Validate). So a manifest whose image is
+ * kube-controller-manager v1.28 (or older) gets `-node-lifecycle-controller` only; any other gets both.
+ * $1 manifest, $2 where to keep kubeadm's, $3 the v1.29+ list, $4 the mark of a paused manifest.
+ */
+export const PAUSE_SH = `set -eu
+m="$1"; b="$2"; add="$3"; mark="$4"; t="\${b%/*}/.kubemend-kcm.tmp"
 [ -f "$m" ] || { echo "no $m" >&2; exit 1; }
-if grep -q -e "$add" "$m"; then echo already; exit 0; fi
+if grep -q -e "$mark" "$m"; then echo already; exit 0; fi
+minor=$(sed -n 's/^[[:space:]]*image:.*kube-controller-manager:v1\\.\\([0-9][0-9]*\\)\\..*$/\\1/p' "$m" | head -n 1)
+if [ -n "$minor" ] && [ "$minor" -lt 29 ]; then add="$mark"; fi
 cp -p "$m" "$b"
 if grep -q -e '- --controllers=' "$m"; then
   sed "s/^\\([[:space:]]*- --controllers=.*[^[:space:]]\\)[[:space:]]*$/\\1,$add/" "$m" > "$t"
 else
   sed "s/^\\([[:space:]]*\\)- kube-controller-manager[[:space:]]*$/&\\n\\1- --controllers=*,bootstrapsigner,tokencleaner,$add/" "$m" > "$t"
 fi
-grep -q -e "$add" "$t" || { rm -f "$t" "$b"; echo "cannot find the command of kube-controller-manager in $m" >&2; exit 1; }
+grep -q -e "$mark" "$t" || { rm -f "$t" "$b"; echo "cannot find the command of kube-controller-manager in $m" >&2; exit 1; }
 chmod 600 "$t"; mv "$t" "$m"; echo paused
 `;
 
-/** Shell: put the kept manifest back; prints `restored` or `nothing`. */
-const RESTORE_SH = `set -eu
-m="$1"; b="$2"; t=/etc/kubernetes/.kubemend-kcm.tmp
+/** Shell: put the kept manifest back ($1 manifest, $2 the kept one); prints `restored` or `nothing`. */
+export const RESTORE_SH = `set -eu
+m="$1"; b="$2"; t="\${b%/*}/.kubemend-kcm.tmp"
 if [ -f "$b" ]; then cp -p "$b" "$t" && mv "$t" "$m" && rm -f "$b"; echo restored; else echo nothing; fi
 `;
 
@@ -69,7 +83,7 @@ async function edit(h: HostContext, script: string, args: string[], what: string
 
 /** Pause node-lifecycle and taint eviction in this master's controller-manager (a paused one is left as it is). */
 export function pauseOn(h: HostContext): Promise<string> {
-  return edit(h, PAUSE_SH, [KCM_MANIFEST, KCM_SAVED, PAUSED_CONTROLLERS], 'pause node-lifecycle eviction');
+  return edit(h, PAUSE_SH, [KCM_MANIFEST, KCM_SAVED, PAUSED_CONTROLLERS, PAUSED_MARK], 'pause node-lifecycle eviction');
 }
 
 /** Put this master's kept controller-manager manifest back (nothing when it was not paused). */
