@@ -117,6 +117,9 @@ const RECOVER: Scenario[] = [
 ];
 const OTHERS: Scenario[] = [{ name: 'healthy cluster', rules: [wholeMaster(/^m/), trustingWorker, ...healthy] }];
 
+/** Options a playbook cannot be planned without (prune must be told what to remove). */
+const REQUIRED: Record<string, Record<string, unknown>> = { prune: { keep: 1 } };
+
 const RESTORED_FROM = '20261129-000000-abcd';
 const restore = restorePlaybook(RESTORED_FROM, new Map(['m1', 'm2', 'm3', 'w1', 'w2', 'w3'].map((h) => [h, { host: h, file: `/x/${h}.tar.gz`, sha256: 'a'.repeat(64), data: Buffer.from('x') }])));
 
@@ -125,7 +128,7 @@ async function plan(pb: Playbook, s: Scenario): Promise<{ planned: Planned[]; pa
   const fake = new FakeTransport([...s.rules]);
   fake.files.set('m1:/etc/kubernetes/pki/ca.crt', Buffer.from('-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n'));
   const inv = { ...fakeInventory(3, 3), kubeadmConfig: KUBEADM_CONFIG };
-  const raw = Object.fromEntries(Object.entries({ ...s.options, fromRun: RESTORED_FROM }).filter(([k]) => pb.options?.shape[k] !== undefined));
+  const raw = Object.fromEntries(Object.entries({ ...REQUIRED[pb.name], ...s.options, fromRun: RESTORED_FROM }).filter(([k]) => pb.options?.shape[k] !== undefined));
   const planned: Planned[] = [];
   let path: string | undefined;
   const { result } = await buildPlan({
