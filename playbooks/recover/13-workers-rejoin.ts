@@ -24,8 +24,15 @@ export interface RejoinOptions {
   batchSize: CountOrPercent;
   maxUnavailable?: CountOrPercent;
   maxFailures: CountOrPercent;
-  /** Seconds to wait for each batch's Nodes to be Ready. */
+  /** Seconds to wait for each batch's Nodes to be Ready (rejoin-workers' --ready-timeout). */
   readyTimeout?: number;
+  /** recover's --wait-seconds, which covers nodes too when there is no readyTimeout. */
+  waitSeconds?: number;
+}
+
+/** How long a batch's Nodes get to be Ready: rejoin-workers' readyTimeout, else recover's waitSeconds, else 180 s. */
+export function batchReadySeconds(o: Partial<RejoinOptions>): number {
+  return o.readyTimeout ?? o.waitSeconds ?? 180;
 }
 
 /** The kubelet's client certificate after a TLS bootstrap. */
@@ -128,7 +135,7 @@ async function readyGate(ctx: PhaseContext<RejoinOptions>, batch: readonly { nam
   const starts = (ctx.shared.get(STARTS) as Map<string, Date> | undefined) ?? new Map<string, Date>();
   const since = new Date(Math.min(...batch.map((b) => starts.get(b.name)?.getTime() ?? Date.now())));
   const kube = await kubeFor(ctx);
-  const late = await kube.waitNodesReady(batch.map((b) => b.name), since, (ctx.options.readyTimeout ?? 180) * 1000, ctx.signal);
+  const late = await kube.waitNodesReady(batch.map((b) => b.name), since, batchReadySeconds(ctx.options) * 1000, ctx.signal);
   return late.map((l) => ({ host: l.name, reason: l.reason }));
 }
 

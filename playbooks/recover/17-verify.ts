@@ -12,6 +12,7 @@ import { SA_TOKEN_TYPE } from './15-sa-tokens.js';
 import { RESTART_MARK } from './16-restart-pods.js';
 import { pemBody } from './09-front-proxy.js';
 import { readyNodes, waitNodesReady } from './waits.js';
+import { SHARED_PKI_ARGV, parseSha256, samplePods, sharedPkiRow, steadyPodsRow } from './proof-steady.js';
 
 /** One row of the proof. */
 export interface Check {
@@ -74,6 +75,10 @@ async function prove(ctx: PhaseContext<RecoverOptions>): Promise<Check[]> {
   const ready = nodes.exitCode === 0 ? readyNodes(nodes.stdout) : new Set<string>();
   const notReady = names.filter((n) => !ready.has(n));
   rows.push({ check: 'nodes Ready', ok: notReady.length === 0, detail: notReady.length ? `not Ready: ${notReady.join(', ')}` : `${names.length} nodes` });
+  // the pods are waited Ready first; then they are watched over the window while the other checks run
+  const workload = await workloadRows(ctx);
+  const kube = await kubeFor(ctx);
+  const steady = samplePods(() => kube.pods());
   const caPem = (await first.download(CA_CRT)).toString('utf8');
   const fp = (await first.read(['openssl', 'x509', '-noout', '-fingerprint', '-sha256', '-in', CA_CRT])).stdout.trim().replace(/^.*=/, '');
   for (const h of ctx.hosts) {
@@ -81,10 +86,13 @@ async function prove(ctx: PhaseContext<RecoverOptions>): Promise<Check[]> {
     const bad = res.filter((r) => r.status !== 'ok');
     rows.push({ check: `${h.name} certs chain to CA`, ok: bad.length === 0 && res.length > 0, detail: bad.length ? bad.map((b) => `${b.path} ${b.status}`).join(', ') : `${res.length} files, CA ${fp.slice(0, 23)}` });
   }
+  const masters = ctx.hosts.filter((h) => h.role === 'master');
+  const sums = await Promise.all(masters.map(async (m) => [m.name, parseSha256((await ctx.on(m).read(SHARED_PKI_ARGV, { allowFail: true })).stdout)] as const));
+  rows.push(sharedPkiRow(new Map(sums)));
   const eh = await readEtcdHealth(first);
   const nm = ctx.inventory.hosts.filter((h) => h.role === 'master').length;
   rows.push({ check: 'etcd members healthy', ok: eh.healthy.length >= nm && eh.unhealthy.length === 0, detail: `${eh.healthy.length}/${nm} healthy${eh.unhealthy.length ? `; unhealthy ${eh.unhealthy.join(', ')}` : ''}` });
-  rows.push(...(await workloadRows(ctx)));
+  rows.push(...workload);
   const ns = await first.read(kubectlArgv('get', 'namespaces', '-o', 'name'), { allowFail: true });
   const nsCount = ns.stdout.split('\n').filter(Boolean).length;
   rows.push({ check: "cluster's objects present", ok: ns.exitCode === 0 && /namespace\/kube-system/.test(ns.stdout), detail: `${nsCount} namespaces` });
@@ -104,13 +112,14 @@ async function prove(ctx: PhaseContext<RecoverOptions>): Promise<Check[]> {
     const stale = oldBody ? pemBody(text).includes(oldBody) : false;
     rows.push({ check: `${name} carries the CA`, ok: has && !stale, detail: !has ? 'new CA missing' : stale ? 'old CA still listed' : 'new CA only' + (oldBody ? ' (old CA gone)' : '') });
   }
+  rows.push(steadyPodsRow(await steady));
   return rows;
 }
 
 /** Step 17. */
 export const verifyPhase: ClusterPhase<RecoverOptions> = {
   id: 'verify',
-  title: '17. Proof of health: nodes Ready, every cert chains to the one CA (on the hosts), etcd healthy, objects kept, pods with in-cluster credentials restarted and Ready, CA ConfigMaps',
+  title: '17. Proof of health: nodes Ready, every cert chains to the one CA (on the hosts), one shared PKI on every master, etcd healthy, objects kept, pods with in-cluster credentials restarted and Ready, CA ConfigMaps, workload pods Ready for 30 s',
   scope: 'cluster',
   async run(ctx) {
     const rows = await ctx.wet('prove the cluster whole (read-only checks)', () => prove(ctx), [] as Check[]);

@@ -120,7 +120,7 @@ async function resume(state: string, runId: string) {
 function assertProof(t: any, out: string): void {
   t.regex(out, /proof of health:/);
   t.notRegex(out, /^FAIL /m, out.slice(-3000));
-  for (const row of ['nodes Ready', 'etcd members healthy', "cluster's objects present", ...HOSTS.map((h) => `${h} certs chain to CA`)]) {
+  for (const row of ['nodes Ready', 'etcd members healthy', "cluster's objects present", 'shared PKI identical on masters', 'workload pods stay Ready for 30 s', ...HOSTS.map((h) => `${h} certs chain to CA`)]) {
     t.regex(out, new RegExp(`^PASS  ${row.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`, 'm'), `proof row: ${row}`);
   }
 }
@@ -271,6 +271,47 @@ for (const [seed, i] of SEEDS) {
     t.log(`seed ${seed}: resume ${(res.ms / 1000).toFixed(0)}s`);
   });
 }
+
+/** `recover --only facts,verify`: the proof alone, read-only, on the cluster as it is. */
+async function proofOnly(lab: Lab) {
+  const r = await cli(MAIN, ['run', 'recover', '-i', lab.inventoryPath, '--yes', '--state-dir', stateDir(), '--only', 'facts,verify']);
+  return { ...r, out: r.stdout + r.stderr };
+}
+
+test.serial('the proof FAILs on a cluster that is not whole: another sa.key on m2; a workload pod that turns not Ready inside the 30 s window', async (t) => {
+  if (!requireRoot(t)) return;
+  const lab = await getLab();
+  const healthy = await proofOnly(lab);
+  t.is(healthy.code, 0, healthy.out.slice(-3000));
+  assertProof(t, healthy.out);
+  // a split key: m2 signs service-account tokens with a key m1 would not verify (issue 13)
+  const sa = '/etc/kubernetes/pki/sa.key';
+  t.is((await lab.exec('m2', ['sh', '-c', `cp -p ${sa} /root/sa.key.kept && openssl genrsa -out ${sa} 2048 2>/dev/null`])).code, 0);
+  let split;
+  try {
+    split = await proofOnly(lab);
+  } finally {
+    await lab.exec('m2', ['sh', '-c', `mv /root/sa.key.kept ${sa}`]);
+  }
+  t.is(split.code, 1, split.out.slice(-3000));
+  t.regex(split.out, /^FAIL  shared PKI identical on masters +sa\.key differs: m1 [0-9a-f]{12} \/ m2 [0-9a-f]{12}$/m);
+  t.regex(split.out, /^PASS  m2 certs chain to CA/m, 'every per-host row passes: only the new row sees it');
+  // a pod that flaps: apps/plain's health on w1 is 'down' 6 s out of every 12 s while the proof runs,
+  // so whenever the proof's wait for Ready passes, its 30 s window holds a down spell
+  const flap = lab.exec('w1', ['sh', '-c', 'while [ ! -e /root/stop-flap ]; do for f in /run/lab/workloads/apps_plain-*.health; do echo down > "$f"; done; sleep 6; for f in /run/lab/workloads/apps_plain-*.health; do echo ok > "$f"; done; sleep 6; done; rm -f /root/stop-flap']);
+  let flapped;
+  try {
+    flapped = await proofOnly(lab);
+  } finally {
+    await lab.exec('w1', ['touch', '/root/stop-flap']);
+    await flap;
+  }
+  t.is(flapped.code, 1, flapped.out.slice(-3000));
+  t.regex(flapped.out, /^FAIL  workload pods stay Ready for 30 s +.*apps\/plain-\S+ not Ready at \+\d+ s/m);
+  t.regex(flapped.out, /^PASS  shared PKI identical on masters/m);
+  const after = await proofOnly(lab);
+  t.is(after.code, 0, `the cluster is whole again: ${after.out.slice(-2000)}`);
+});
 
 test.after.always(async () => {
   for (const d of states) rmSync(d, { recursive: true, force: true });

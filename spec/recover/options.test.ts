@@ -5,6 +5,8 @@ import { mkdtempSync } from 'node:fs';
 import { buildPlan, formatPlanSummary } from '../../lib/core/plan.js';
 import { parseOptions } from '../../lib/core/options.js';
 import recover from '../../playbooks/recover.js';
+import rejoinWorkers from '../../playbooks/rejoin-workers.js';
+import { batchReadySeconds } from '../../playbooks/recover/13-workers-rejoin.js';
 import { FakeTransport, fakeInventory } from '../helpers/fake-transport.js';
 
 test('batch size, max unavailable and max failures reach the rolling worker rejoin', async (t) => {
@@ -19,4 +21,11 @@ test('batch size, max unavailable and max failures reach the rolling worker rejo
 test('a budget that is neither a number nor a percentage is refused, naming the option', (t) => {
   t.throws(() => parseOptions(recover.options, { maxUnavailable: 'half' }, 'recover'), { message: /maxUnavailable|max-unavailable/ });
   t.throws(() => parseOptions(recover.options, { batchSize: -1 }, 'recover'), { message: /batchSize|batch-size/ });
+});
+
+test("recover's --wait-seconds reaches the rolling rejoin's wait for each batch's Nodes (it read an option recover does not have, and waited 180 s whatever was asked)", (t) => {
+  t.is(batchReadySeconds(parseOptions(recover.options, { waitSeconds: 900 }, 'recover')), 900);
+  t.is(batchReadySeconds(parseOptions(recover.options, {}, 'recover')), 300, "recover's default wait");
+  t.is(batchReadySeconds(parseOptions(rejoinWorkers.options, {}, 'rejoin-workers')), 180, "rejoin-workers' own --ready-timeout default");
+  t.is(batchReadySeconds(parseOptions(rejoinWorkers.options, { readyTimeout: 42 }, 'rejoin-workers')), 42);
 });
