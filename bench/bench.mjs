@@ -3,18 +3,16 @@
 // ssh2 script (the floor), Ansible and parallel-ssh, on lab hosts, runs interleaved, every client
 // once with one key exchange pinned and once with its own defaults. Prints the tables (markdown)
 // and, unless --no-write, puts them into docs/benchmarks.md between the bench:results markers.
-import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { medianSpread, parseTimeV, resultTables } from './stats.mjs';
+import { ALL_CLIENTS, clientFiles, command, measure, toolOf } from './clients.mjs';
+import { ensureLab as makeLab, lab } from './lab.mjs';
+import { resultTables } from './stats.mjs';
 
 const ROOT = resolve(new URL('..', import.meta.url).pathname);
-const KEX = 'curve25519-sha256';
-/** The SSH connect timeout every client gets (kubemend's and Ansible's default of 10 s fails hosts on a loaded machine). */
-const CONNECT_TIMEOUT_S = 120;
-const ALL_CLIENTS = ['kubemend', 'floor', 'ansible', 'pssh'];
 
 const { values: a } = parseArgs({
   options: {
@@ -51,108 +49,17 @@ function die(msg) {
 }
 const say = (m) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${m}\n`);
 const loadavg = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).map(Number);
-const lab = (args) => spawnSync(join(ROOT, 'scripts/lab'), args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-
-/** A lab of n hosts in dir: reused when it is up with n hosts, made otherwise. */
+/** A lab of n hosts in dir (reused when up with n hosts); exit 2 when it cannot be made. */
 function ensureLab(n, net, dir) {
-  if (existsSync(join(dir, 'hosts.json')) && lab(['check', '--dir', dir]).status === 0) {
-    const hosts = JSON.parse(readFileSync(join(dir, 'hosts.json'), 'utf8'));
-    if (hosts.length === n) return { dir, made: false };
-    say(`${dir} has ${hosts.length} hosts, not ${n}: taking it down`);
+  try {
+    return makeLab(n, net, dir, say);
+  } catch (e) {
+    die(e.message);
   }
-  if (existsSync(join(dir, 'lab.env'))) lab(['down', '--dir', dir]);
-  say(`scripts/lab up --hosts ${n} --dir ${dir} --net ${net}`);
-  const r = lab(['up', '--hosts', String(n), '--dir', dir, '--net', String(net)]);
-  if (r.status !== 0) die(`scripts/lab up --hosts ${n} --dir ${dir} --net ${net}: exit ${r.status}: ${r.stderr.trim().split('\n').slice(-5).join(' / ')}`);
-  return { dir, made: true };
 }
 
-/** Files each client needs for one lab: Ansible inventory and config, pssh host list, playbook. */
-function clientFiles(dir, work, n) {
-  const hosts = JSON.parse(readFileSync(join(dir, 'hosts.json'), 'utf8'));
-  const key = join(dir, 'id_ed25519');
-  const kh = join(dir, 'known_hosts');
-  // the lab's inventory with the bench's connect timeout; next to it, since its paths are relative
-  const inv = readFileSync(join(dir, 'inventory.yaml'), 'utf8').replace(/^ssh:\n/m, `ssh:\n  connectTimeout: ${CONNECT_TIMEOUT_S}s\n`);
-  writeFileSync(join(dir, 'bench-inventory.yaml'), inv);
-  writeFileSync(join(work, 'hosts.ini'), '[all]\n' + hosts.map((h) => `${h.name} ansible_host=${h.address}`).join('\n') + '\n');
-  writeFileSync(join(work, 'hosts.txt'), hosts.map((h) => `root@${h.address}`).join('\n') + '\n');
-  const tasks = (k) => Array.from({ length: k }, (_, i) => `    - raw: echo bench ${i + 1}\n`).join('');
-  for (const k of workloads) writeFileSync(join(work, `seq${k}.yml`), `- hosts: all\n  gather_facts: false\n  tasks:\n${tasks(k)}`);
-  const common = `-o UserKnownHostsFile=${kh} -o StrictHostKeyChecking=yes -o IdentitiesOnly=yes -o BatchMode=yes`;
-  for (const mode of ['pinned', 'defaults']) {
-    const kex = mode === 'pinned' ? ` -o KexAlgorithms=${KEX}` : '';
-    // ssh_args keeps Ansible's own default (-C, ControlMaster/ControlPersist); only the kex is added
-    writeFileSync(
-      join(work, `ansible-${mode}.cfg`),
-      `[defaults]\nforks = ${n}\ntimeout = ${CONNECT_TIMEOUT_S}\nhost_key_checking = True\nremote_user = root\nprivate_key_file = ${key}\ninterpreter_python = auto_silent\nstdout_callback = default\n` +
-        `[ssh_connection]\npipelining = True\nssh_args = -C -o ControlMaster=auto -o ControlPersist=60s${kex}\nssh_common_args = ${common}\n`,
-    );
-    writeFileSync(join(work, `pssh-${mode}.args`), `-i ${key} ${common}${kex}`);
-  }
-  return { hosts, key, kh };
-}
-
-/** The argv (run under /usr/bin/time -v) and env of one client x workload x mode. */
-function command(client, k, mode, ctx) {
-  const { work, dir, n, files } = ctx;
-  const env = { ...process.env };
-  if (client === 'kubemend') {
-    if (mode === 'pinned') env.KUBEMEND_SSH_KEX = KEX;
-    else delete env.KUBEMEND_SSH_KEX;
-    const main = join(ROOT, 'dist/lib/cli/main.js');
-    const inv = join(dir, 'bench-inventory.yaml');
-    if (k === 1) return { argv: ['node', main, 'exec', '-i', inv, '--limit', 'all', '--concurrency', String(n), '--', 'echo', 'bench', '1'], env };
-    return { argv: ['node', main, 'run', 'bench-seq', '-i', inv, '--yes', '--concurrency', String(n), '--state-dir', join(work, 'runs'), '--count', String(k)], env };
-  }
-  if (client === 'floor') {
-    const argv = ['node', join(ROOT, 'bench/floor.mjs'), '--hosts-json', join(dir, 'hosts.json'), '--key', files.key, '--known-hosts', files.kh, '--count', String(k), '--timeout', String(CONNECT_TIMEOUT_S)];
-    return { argv: mode === 'pinned' ? [...argv, '--kex', KEX] : argv, env };
-  }
-  if (client === 'ansible') {
-    const cp = mkdtempSync(join(work, 'cp-')); // a fresh ControlPath folder: every run connects cold
-    Object.assign(env, { ANSIBLE_CONFIG: join(work, `ansible-${mode}.cfg`), ANSIBLE_SSH_CONTROL_PATH_DIR: cp, ANSIBLE_LOCAL_TEMP: join(work, 'ansible-tmp') });
-    const inv = join(work, 'hosts.ini');
-    if (k === 1) return { argv: ['ansible', 'all', '-i', inv, '-f', String(n), '-m', 'raw', '-a', 'echo bench 1'], env, controlDir: cp };
-    return { argv: ['ansible-playbook', '-i', inv, '-f', String(n), join(work, `seq${k}.yml`)], env, controlDir: cp };
-  }
-  // parallel-ssh: one invocation per command (it has no session), so k commands = k invocations
-  const x = readFileSync(join(work, `pssh-${mode}.args`), 'utf8');
-  const one = (i) => `parallel-ssh -h ${work}/hosts.txt -p ${n} -t 0 -x "${x}" "echo bench ${i}" >/dev/null`;
-  return { argv: ['bash', '-c', `set -e; ${Array.from({ length: k }, (_, i) => one(i + 1)).join('; ')}`], env };
-}
-
-/** Runs one measurement under /usr/bin/time -v; wall from this process's clock. */
-function measure(spec, work) {
-  const tv = join(work, 'time-v.txt');
-  return new Promise((res) => {
-    const t0 = performance.now();
-    const p = spawn('/usr/bin/time', ['-v', '-o', tv, ...spec.argv], { env: spec.env, stdio: ['ignore', 'ignore', 'pipe'] });
-    let err = '';
-    p.stderr.on('data', (d) => (err = (err + d).slice(-2000)));
-    p.on('close', (code) => {
-      const wall = (performance.now() - t0) / 1000;
-      let t = {};
-      try {
-        t = parseTimeV(readFileSync(tv, 'utf8'));
-      } catch {
-        /* time -v did not write: the run failed to start */
-      }
-      if (spec.controlDir) closeControlMasters(spec.controlDir);
-      res({ ok: code === 0, code, wall, cpu: (t.user ?? NaN) + (t.sys ?? NaN), rssMB: (t.maxRssKB ?? NaN) / 1024, err: code === 0 ? '' : err.trim().split('\n').slice(-3).join(' / ') });
-    });
-  });
-}
-
-/** Ends the ControlPersist masters Ansible left (outside the measured time). */
-function closeControlMasters(d) {
-  for (const f of readdirSync(d)) spawnSync('ssh', ['-O', 'exit', '-o', `ControlPath=${join(d, f)}`, 'x'], { stdio: 'ignore' });
-  rmSync(d, { recursive: true, force: true });
-}
-
-const toolMissing = (c) => (c === 'ansible' ? 'ansible' : c === 'pssh' ? 'parallel-ssh' : null);
 for (const c of clients) {
-  const tool = toolMissing(c);
+  const tool = toolOf(c);
   if (tool && spawnSync('sh', ['-c', `command -v ${tool}`]).status !== 0) die(`${tool} is not installed (scripts/bench installs it with apt)`);
 }
 
@@ -168,7 +75,7 @@ try {
     const work = join(a['dir-base'], `work${n}`);
     rmSync(work, { recursive: true, force: true });
     mkdirSync(join(work, 'ansible-tmp'), { recursive: true });
-    const files = clientFiles(dir, work, n);
+    const files = clientFiles(dir, work, n, workloads);
     const ctx = { work, dir, n, files };
     const maxRuns = Math.max(modes.includes('pinned') ? runs : 0, modes.includes('defaults') ? defaultRuns : 0);
     for (let r = 0; r < maxRuns; r++) {

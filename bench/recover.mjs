@@ -1,14 +1,19 @@
 #!/usr/bin/env node
 // `scripts/bench recover`: the recovery's wall time on a 3 + W lab cluster against
-// spec/lab/solve-by-hand.sh (the procedure by hand), broken down by phase from kubemend's journal,
-// and the rolling rejoin's time per batch for each batch size. See docs/benchmarks.md.
+// spec/lab/solve-by-hand.sh (the procedure by hand: host by host, and with parallel-ssh over the
+// workers in kubemend's batches), broken down by phase from kubemend's journal with kubemend's own
+// CPU per phase and per host apart from the time it was blocked on the cluster, projected to a
+// fleet of --project nodes, and the rolling rejoin's time per batch for each batch size. See
+// docs/benchmarks.md.
 //
 //   scripts/bench recover [--workers 50] [--batches 1,5,10,25,50] [--batch-size B0] [--net 86]
-//                         [--hand-workers 1] [--dir-base DIR] [--no-write] [--keep] [--doc FILE]
+//                         [--hand-workers 1] [--only hand,pssh,recover,sweep] [--project 5000]
+//                         [--dir-base DIR] [--no-write] [--keep] [--doc FILE]
 //
 // Steps: lab up (timed), wait healthy; break pki-wipe, time solve-by-hand.sh, check healthy;
-// break pki-wipe, time `kubemend run recover --batch-size B0`, check exit 0 and healthy, phases
-// from the journal; for each B: break worker-pki on every worker, time `kubemend run
+// break pki-wipe, time solve-by-hand.sh with SOLVE_PARALLEL_SSH=1 and B0's batch size, check
+// healthy; break pki-wipe, time `kubemend run recover --batch-size B0` (KUBEMEND_TRACE=json), check
+// exit 0 and healthy, phases and their cost from the journal; for each B: break worker-pki on every worker, time `kubemend run
 // rejoin-workers --batch-size B --limit <every worker>`, batches from the journal's batch/gate
 // events. Every command has a timeout; its output goes to DIR-BASE/logs/. The lab and the run
 // state folders (backups hold private keys) are removed at the end (the lab also on failure)
@@ -18,10 +23,11 @@ import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSyn
 import { cpus, hostname, loadavg, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { costModel } from './stats.mjs';
 
 const ROOT = resolve(new URL('..', import.meta.url).pathname);
 const LAB = join(ROOT, 'scripts/lab');
-const CLI = join(ROOT, 'dist/lib/cli/main.js');
+const CLI = join(ROOT, 'dist/bin/kubemend.js'); // the bundle: what bin and scripts/kubemend run
 const SOLVE = join(ROOT, 'spec/lab/solve-by-hand.sh');
 
 const { values: o } = parseArgs({
@@ -29,7 +35,8 @@ const { values: o } = parseArgs({
     workers: { type: 'string', default: '50' },
     batches: { type: 'string', default: '1,5,10,25,50' },
     'batch-size': { type: 'string', default: '20%' },
-    only: { type: 'string', default: 'hand,recover,sweep' },
+    only: { type: 'string', default: 'hand,pssh,recover,sweep' },
+    project: { type: 'string', default: '5000' },
     net: { type: 'string', default: '86' },
     'dir-base': { type: 'string', default: '/tmp/kubemend-bench-recover' },
     doc: { type: 'string', default: join(ROOT, 'docs/benchmarks.md') },
@@ -55,8 +62,15 @@ if (!Number.isInteger(HAND_AT_ONCE) || HAND_AT_ONCE < 1) {
   process.exit(2);
 }
 const ONLY = new Set(o.only.split(','));
-if ([...ONLY].some((x) => !['hand', 'recover', 'sweep'].includes(x))) {
-  process.stderr.write('scripts/bench recover: --only takes hand,recover,sweep\n');
+if ([...ONLY].some((x) => !['hand', 'pssh', 'recover', 'sweep'].includes(x))) {
+  process.stderr.write('scripts/bench recover: --only takes hand,pssh,recover,sweep\n');
+  process.exit(2);
+}
+const PROJECT = Number(o.project);
+/** Workers in one of recover's batches of B0 (as the runner counts: a percentage rounded up, at least 1). */
+const B0_HOSTS = Math.max(1, /%$/.test(B0) ? Math.ceil((W * Number(B0.slice(0, -1))) / 100) : Number(B0));
+if (!Number.isInteger(B0_HOSTS) || !(PROJECT >= 1)) {
+  process.stderr.write('scripts/bench recover: --batch-size takes N or N%, --project a positive number\n');
   process.exit(2);
 }
 const BASE = resolve(o['dir-base']);
@@ -81,13 +95,13 @@ for (const sig of ['SIGINT', 'SIGTERM']) {
 }
 
 /** Runs a command with a timeout (whole process group killed), output to LOGS/<log>.log; resolves {code, ms, out}. */
-function run(log, cmd, args, timeoutS) {
+function run(log, cmd, args, timeoutS, env) {
   if (interrupted && log !== 'down') return Promise.resolve({ code: interrupted, ms: 0, out: `not run: ${interrupted}` });
   const file = join(LOGS, `${log}.log`);
   appendFileSync(file, `$ ${cmd} ${args.join(' ')}\n`);
   const t0 = Date.now();
   return new Promise((res) => {
-    const p = spawn(cmd, args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    const p = spawn(cmd, args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
     current = p.pid;
     let out = '';
     const take = (d) => { out += d; appendFileSync(file, d); };
@@ -112,8 +126,8 @@ function run(log, cmd, args, timeoutS) {
 }
 
 /** Runs and throws (with the log's name and tail) unless exit 0. */
-async function must(what, log, cmd, args, timeoutS) {
-  const r = await run(log, cmd, args, timeoutS);
+async function must(what, log, cmd, args, timeoutS, env) {
+  const r = await run(log, cmd, args, timeoutS, env);
   if (r.code !== 0) {
     const tailLines = r.out.trim().split('\n').slice(-15).join('\n');
     throw new Error(`${what}: ${r.code === 'timeout' ? `timed out after ${timeoutS}s` : `exit ${r.code}`} (log ${join(LOGS, `${log}.log`)}):\n${tailLines}`);
@@ -155,7 +169,7 @@ function phases(events) {
     if (e.kind === 'phase-start') open.set(e.phase, e);
     if (e.kind === 'phase-end') {
       const s = open.get(e.phase);
-      out.push({ phase: e.phase, at: s ? (Date.parse(s.ts) - t0) / 1000 : NaN, s: e.durationMs / 1000, hosts: s?.hosts.length ?? 0, status: e.status });
+      out.push({ phase: e.phase, at: s ? (Date.parse(s.ts) - t0) / 1000 : NaN, s: e.durationMs / 1000, hosts: s?.hosts.length ?? 0, hostNames: s?.hosts ?? [], status: e.status, cost: e.cost });
     }
   }
   return out;
@@ -173,6 +187,12 @@ function batches(events, phase) {
   return out;
 }
 
+/** The KUBEMEND_TRACE=json line of a run's output, parsed (undefined when missing). */
+function traceOf(out) {
+  const line = out.split('\n').find((l) => l.startsWith('KUBEMEND_TRACE '));
+  return line ? JSON.parse(line.slice('KUBEMEND_TRACE '.length)) : undefined;
+}
+
 /** `[solve Ns] step` lines: each step's duration until the next line. */
 function solveSteps(out) {
   const marks = [...out.matchAll(/^\[solve\s+(\d+)s\] (.*)$/gm)].map((m) => ({ at: Number(m[1]), step: m[2] }));
@@ -183,14 +203,14 @@ const mean = (xs) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : Na
 const table = (head, rows) => [`| ${head.join(' | ')} |`, `|${head.map((h, i) => (i ? '---:' : '---')).join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
 
 async function main() {
-  if (!existsSync(CLI)) throw new Error(`${CLI} missing: build first (npx tsc -p tsconfig.json)`);
+  if (!existsSync(CLI)) throw new Error(`${CLI} missing: build first (npm run build)`);
   if (existsSync(join(DIR, 'hosts.json'))) throw new Error(`${DIR} holds a lab already: take it down (scripts/lab down --dir ${DIR}) or use another --dir-base`);
   rmSync(LOGS, { recursive: true, force: true });
   mkdirSync(LOGS, { recursive: true });
   madeLab = true;
   const R = PARTIAL = {
     date: new Date().toISOString(), host: hostname(), cpu: `${cpus().length} x ${cpus()[0]?.model ?? '?'}`, memGiB: Math.round(totalmem() / 2 ** 30),
-    load: loadavg().map((x) => x.toFixed(1)).join(' '), workers: W, b0: B0, handAtOnce: HAND_AT_ONCE, batches: BATCHES, net: o.net, only: o.only,
+    load: loadavg().map((x) => x.toFixed(1)).join(' '), workers: W, b0: B0, handAtOnce: HAND_AT_ONCE, batches: BATCHES, net: o.net, only: o.only, project: PROJECT,
   };
   say(`3 masters + ${W} workers on net ${o.net} in ${DIR}; recover --batch-size ${B0}; sweep ${BATCHES.join(',')}; load ${R.load}; logs in ${LOGS}`);
 
@@ -206,12 +226,23 @@ async function main() {
   await lab('break-hand', ['break', 'pki-wipe'], 300);
   say('by hand: spec/lab/solve-by-hand.sh');
   // host by host, as the issue defines the baseline: the workers one at a time (SOLVE_WORKERS_AT_ONCE, --hand-workers)
-  process.env.SOLVE_WORKERS_AT_ONCE = String(HAND_AT_ONCE);
-  const hand = await must('spec/lab/solve-by-hand.sh', 'solve-by-hand', SOLVE, [DIR], 1800 + 60 * W);
+  const hand = await must('spec/lab/solve-by-hand.sh', 'solve-by-hand', SOLVE, [DIR], 1800 + 60 * W, { SOLVE_WORKERS_AT_ONCE: String(HAND_AT_ONCE) });
   R.handS = hand.ms / 1000;
   R.handSteps = solveSteps(hand.out);
   R.handHealthyAfterS = (await waitHealthy('after solve-by-hand.sh', 600)) / 1000;
   say(`by hand: ${sec(hand.ms)}s (healthy ${R.handHealthyAfterS.toFixed(1)}s after)`);
+  }
+
+  // 2b. by hand with a parallel shell: the workers in kubemend's batches, one parallel-ssh per batch
+  if (ONLY.has('pssh')) {
+  await lab('break-pssh', ['break', 'pki-wipe'], 300);
+  say(`by hand with parallel-ssh: spec/lab/solve-by-hand.sh, workers ${B0_HOSTS} at a time`);
+  const pssh = await must('spec/lab/solve-by-hand.sh (parallel-ssh)', 'solve-pssh', SOLVE, [DIR], 1800 + 60 * W, { SOLVE_PARALLEL_SSH: '1', SOLVE_WORKERS_AT_ONCE: String(B0_HOSTS) });
+  R.psshS = pssh.ms / 1000;
+  R.psshAtOnce = B0_HOSTS;
+  R.psshSteps = solveSteps(pssh.out);
+  R.psshHealthyAfterS = (await waitHealthy('after solve-by-hand.sh (parallel-ssh)', 600)) / 1000;
+  say(`by hand with parallel-ssh: ${sec(pssh.ms)}s (healthy ${R.psshHealthyAfterS.toFixed(1)}s after)`);
   }
 
   // 3. kubemend recover
@@ -220,8 +251,9 @@ async function main() {
   const stRec = join(BASE, 'state-recover');
   rmSync(stRec, { recursive: true, force: true });
   say(`kubemend run recover --batch-size ${B0}`);
-  const rec = await must('kubemend run recover', 'recover', 'node', [CLI, 'run', 'recover', '-i', INV, '--yes', '--state-dir', stRec, '--batch-size', String(B0)], 1800 + 30 * W);
+  const rec = await must('kubemend run recover', 'recover', 'node', [CLI, 'run', 'recover', '-i', INV, '--yes', '--state-dir', stRec, '--batch-size', String(B0)], 1800 + 30 * W, { KUBEMEND_TRACE: 'json' });
   R.recoverS = rec.ms / 1000;
+  R.recoverTrace = traceOf(rec.out);
   const recEvents = journal(stRec);
   if (!o.keep) rmSync(stRec, { recursive: true, force: true }); // its backup archives hold private keys
   R.recoverPhases = phases(recEvents);
@@ -256,15 +288,16 @@ async function main() {
 /** The results as markdown (the block between the bench:recover markers); missing parts (--only) are left out. */
 function markdown(R) {
   const small = R.workers < 50;
-  const cmd = `scripts/bench recover --workers ${R.workers} --batches ${R.batches.join(',')} --net ${R.net}${R.b0 !== '20%' ? ` --batch-size ${R.b0}` : ''}${R.only !== 'hand,recover,sweep' ? ` --only ${R.only}` : ''}`;
+  const cmd = `scripts/bench recover --workers ${R.workers} --batches ${R.batches.join(',')} --net ${R.net}${R.b0 !== '20%' ? ` --batch-size ${R.b0}` : ''}${R.only !== 'hand,pssh,recover,sweep' ? ` --only ${R.only}` : ''}`;
   const has = (k) => R[k] !== undefined;
-  const ratio = R.handS / R.recoverS;
   const per = (R.sweep ?? []).map((x) => x.mean);
   const spread = per.length ? Math.max(...per) / Math.min(...per) : NaN;
   const rows = [[`lab up (3 + ${R.workers}), until \`status\` healthy`, `${R.upS.toFixed(1)} s, healthy at ${R.upHealthyS.toFixed(1)} s`]];
   if (has('handS')) rows.push([`by hand (\`spec/lab/solve-by-hand.sh\`, workers ${R.handAtOnce === 1 ? 'one by one' : `${R.handAtOnce} at a time`})`, `**${R.handS.toFixed(1)} s** (+${R.handHealthyAfterS.toFixed(1)} s until \`status\` healthy)`]);
+  if (has('psshS')) rows.push([`by hand with parallel-ssh (the same commands, workers ${R.psshAtOnce} at a time: one \`parallel-ssh\` per batch)`, `**${R.psshS.toFixed(1)} s** (+${R.psshHealthyAfterS.toFixed(1)} s until \`status\` healthy)`]);
   if (has('recoverS')) rows.push([`\`kubemend run recover --batch-size ${R.b0}\` (${R.b0Hosts ?? '?'} per batch)`, `**${R.recoverS.toFixed(1)} s** (+${R.recoverHealthyAfterS.toFixed(1)} s until \`status\` healthy)`]);
-  if (has('handS') && has('recoverS')) rows.push(['by hand / kubemend', `**${ratio.toFixed(2)}x** (goal ≥ 5x: ${ratio >= 5 ? 'met' : 'missed'})`]);
+  if (has('handS') && has('recoverS')) rows.push(['by hand (host by host) / kubemend', `**${(R.handS / R.recoverS).toFixed(2)}x** (goal ≥ 5x: ${R.handS / R.recoverS >= 5 ? 'met' : 'missed'})`]);
+  if (has('psshS') && has('recoverS')) rows.push(['by hand with parallel-ssh / kubemend', `**${(R.psshS / R.recoverS).toFixed(2)}x**`]);
   const lines = [
     `### Measured ${R.date.slice(0, 16).replace('T', ' ')} UTC: 3 masters + ${R.workers} workers`,
     '',
@@ -274,10 +307,20 @@ function markdown(R) {
     table(['what', 'wall time'], rows),
     '',
   ];
-  if (has('recoverPhases')) lines.push('kubemend recover by phase (journal phase-start → phase-end; phases run one after the other, so this is the critical path):', '',
-    table(['phase', 'starts at (s)', 'duration (s)', 'hosts', 'status'], R.recoverPhases.map((p) => [`\`${p.phase}\``, p.at.toFixed(1), p.s.toFixed(1), String(p.hosts), p.status])), '');
+  if (has('recoverPhases')) {
+    const m = costModel(R.recoverPhases, WORKERS.slice(0, R.workers), R.workers + 3, R.project);
+    const ms = (x) => (Number.isFinite(x) ? x.toFixed(0) : '-');
+    lines.push('kubemend recover by phase (journal phase-start → phase-end; phases run one after the other, so this is the critical path). kubemend CPU = user + sys of its process in the phase (SSH crypto included); blocked = wall time with at least one remote command, transfer or API call outstanding; the rest of the wall time is sleeps between polls, or waiting for a CPU on a loaded machine:', '',
+      table(['phase', 'starts at (s)', 'duration (s)', 'hosts', 'status', 'kubemend CPU (ms)', 'CPU per host (ms)', 'blocked on the cluster (s)', 'remote ops'],
+        m.rows.map((p) => [`\`${p.phase}\``, p.at.toFixed(1), p.s.toFixed(1), String(p.hosts), p.status, ms(p.cost.cpuMs), p.scale === 'fixed' ? '' : `${ms(p.perHostCpuMs)} (per ${p.scale === 'workers' ? 'worker' : 'node'})`, (p.cost.remoteMs / 1000).toFixed(1), String(p.cost.remoteOps)])), '');
+    const tr = R.recoverTrace;
+    lines.push(`Whole run: kubemend used **${(m.cpuMs / 1000).toFixed(1)} s of CPU** in its phases over ${(m.wallMs / 1000).toFixed(1)} s (${((100 * m.cpuMs) / m.wallMs).toFixed(1)}% of one core), blocked on the cluster ${(m.remoteMs / 1000).toFixed(1)} s${tr ? `; the process: ${(tr.total.cpuMs / 1000).toFixed(1)} s CPU in all (start-up and plan included), peak RSS ${tr.peakRssMB.toFixed(0)} MB` : ''}.`, '');
+    lines.push(`Projected to ${R.project} nodes (3 masters + ${R.project - 3} workers): **${(m.projectedCpuMs / 1000).toFixed(0)} s of kubemend CPU**, ${(m.projectedCpuMs / R.project).toFixed(1)} ms per node. How: a phase over workers costs the same CPU per worker at any size (its per-worker CPU here × ${R.project - 3}); a cluster phase (API lists and patches of nodes, CSRs, secrets, pods) grows linearly with the nodes (× ${R.project}/${R.workers + 3}); a phase over masters only stays as measured. Assumed, not measured here: that per-worker cost stays flat (no list grows with the fleet inside a per-host step, --concurrency stays at its default), and that pods grow with nodes as in the lab. kubemend runs on one thread, so this CPU is also the least wall time kubemend itself adds on such a fleet if the cluster answered at once; the memory is not projected.`, '');
+  }
   if (has('handSteps')) lines.push('By hand, by step (`[solve Ns]` lines, whole seconds):', '',
     table(['step', 'starts at (s)', 'duration (s)'], R.handSteps.map((x) => [x.step, String(x.at), String(x.s)])), '');
+  if (has('psshSteps')) lines.push('By hand with parallel-ssh, by step:', '',
+    table(['step', 'starts at (s)', 'duration (s)'], R.psshSteps.map((x) => [x.step, String(x.at), String(x.s)])), '');
   if (per.length) lines.push(`Rolling rejoin per batch size (\`scripts/lab break worker-pki\` on all ${R.workers} workers, then \`kubemend run rejoin-workers --batch-size B --limit <all workers>\`; a batch = its \`batch\` event → its \`gate\` event):`, '',
     table(['B', 'total (s)', 'batches', 'mean per batch (s)', 'min-max (s)', 'rejoined / skipped'], R.sweep.map((x) => [String(x.b), x.s.toFixed(1), String(x.n), x.mean.toFixed(1), `${x.min.toFixed(1)}-${x.max.toFixed(1)}`, `${x.rejoined} / ${x.skipped}`])), '',
     `Per-batch time flat as the batch grows (goal): largest mean / smallest mean = ${spread.toFixed(2)}x (B ${R.batches[0]} → ${R.batches.at(-1)}).`, '');

@@ -97,3 +97,51 @@ const CLIENT_ORDER = ['kubemend', 'floor', 'ansible', 'pssh'];
 function order(p, q) {
   return p.hosts - q.hosts || p.workload - q.workload || CLIENT_ORDER.indexOf(p.client) - CLIENT_ORDER.indexOf(q.client);
 }
+
+/**
+ * kubemend's own cost by phase (the journal's phase-end cost) and its projection to `fleet` nodes.
+ * Assumed: a phase over workers costs kubemend the same CPU per worker at any size (one connection
+ * and the same commands per worker); a cluster phase (API: nodes, CSRs, secrets, pods) grows
+ * linearly with the nodes; a phase over masters only is fixed. The projection is CPU, not wall:
+ * kubemend runs on one thread, so it is also the least wall time kubemend itself needs on that
+ * fleet even if the cluster answered at once.
+ */
+export function costModel(phases, workers, nodes, fleet) {
+  const isWorker = new Set(workers);
+  const rows = phases.filter((p) => p.cost).map((p) => {
+    const scale = p.hostNames.some((h) => isWorker.has(h)) ? 'workers' : p.hosts === 0 ? 'nodes' : 'fixed';
+    const per = scale === 'workers' ? p.hostNames.filter((h) => isWorker.has(h)).length : scale === 'nodes' ? nodes : 1;
+    const factor = scale === 'fixed' ? 1 : (scale === 'workers' ? fleet - (nodes - workers.length) : fleet) / per;
+    return { ...p, scale, perHostCpuMs: scale === 'fixed' ? NaN : p.cost.cpuMs / per, projectedCpuMs: p.cost.cpuMs * factor };
+  });
+  const sum = (k) => rows.reduce((a, r) => a + (r.cost[k] ?? 0), 0);
+  return { rows, cpuMs: sum('cpuMs'), remoteMs: sum('remoteMs'), wallMs: sum('wallMs'), projectedCpuMs: rows.reduce((a, r) => a + r.projectedCpuMs, 0) };
+}
+
+/**
+ * The counts of `scripts/bench counts` as markdown: per (workload, client), per host (the median
+ * host, with the range over hosts and runs when they differ): TCP connections, TCP segments, KB on
+ * the wire, processes started on the host; and the processes the client started on the admin machine.
+ */
+export function countTable(results, { hosts, runs }) {
+  const span = (xs) => {
+    const s = medianSpread(xs);
+    return s.min === s.max ? f0(s.median) : `${f0(s.median)} (${f0(s.min)}-${f0(s.max)})`;
+  };
+  const out = [
+    `Counts on ${hosts} lab hosts, ${runs} run${runs > 1 ? 's' : ''} each, key exchange pinned; per host: the median host (range over hosts and runs when they differ). These do not depend on the machine's load.`,
+    '',
+    '| workload | client | TCP connections per host | TCP segments per host | KB on the wire per host | processes started per host | processes started locally | kubemend remote ops per host |',
+    '|---|---|---:|---:|---:|---:|---:|---:|',
+  ];
+  const keys = [...new Set(results.map((r) => `${r.workload}|${r.client}`))];
+  keys.sort((p, q) => Number(p.split('|')[0]) - Number(q.split('|')[0]) || CLIENT_ORDER.indexOf(p.split('|')[1]) - CLIENT_ORDER.indexOf(q.split('|')[1]));
+  for (const key of keys) {
+    const [w, client] = key.split('|');
+    const rs = results.filter((r) => `${r.workload}|${r.client}` === key);
+    const per = (f) => span(rs.flatMap((r) => r.perHost.map((h) => f(h))));
+    const ops = rs.filter((r) => r.kubemendRemoteOps !== undefined).map((r) => r.kubemendRemoteOps / r.perHost.length);
+    out.push(`| ${w} cmd | ${CLIENT_NAMES[client] ?? client} | ${per((h) => h.conns)} | ${per((h) => h.segs)} | ${per((h) => h.bytes / 1024)} | ${per((h) => h.procs)} | ${span(rs.map((r) => r.local))} | ${ops.length ? span(ops) : ''} |`);
+  }
+  return out.join('\n') + '\n';
+}

@@ -10,14 +10,15 @@ const options = z.object({
 type Options = z.infer<typeof options>;
 
 /**
- * The benchmark playbook. Its commands (`echo bench I`) change nothing, but they go through
- * `run` (not `read`) so the dry run that precedes every `kubemend run` does not send them:
- * the measured run sends each command exactly once, like the other clients of the benchmark.
+ * The benchmark playbook. Its commands (`echo bench I`) read nothing and change nothing, so it is
+ * read-only: `kubemend run` runs it once, with no plan pass first (a plan would have nothing to
+ * show), and each command reaches each host exactly once, like the other clients of the benchmark.
  */
 export default definePlaybook<Options>({
   name: 'bench-seq',
   description: 'Benchmark: N sequential echo commands on every host (scripts/bench; changes nothing)',
   destructive: false,
+  readOnly: true,
   hidden: true,
   options,
   phases: [
@@ -27,7 +28,7 @@ export default definePlaybook<Options>({
       hosts: (ctx) => ctx.hosts,
       strategy: { kind: 'parallel' },
       async run(h) {
-        for (let i = 1; i <= h.options.count; i++) await h.run(['echo', 'bench', String(i)], { what: `bench command ${i}` });
+        for (let i = 1; i <= h.options.count; i++) await h.read(['echo', 'bench', String(i)], { what: `bench command ${i}` });
       },
     },
   ],

@@ -5,6 +5,7 @@
 import { loadInventory, selectHosts } from '../inventory/index.js';
 import type { Host, Inventory } from '../inventory/types.js';
 import { registerSecret } from '../core/secret.js';
+import { trace } from '../core/trace.js';
 import type { Transport } from '../transport/types.js';
 import { canPrompt } from './confirm.js';
 import { whilePrompting } from './io.js';
@@ -52,18 +53,28 @@ export function sudoPasswordSource(env: NodeJS.ProcessEnv = process.env): () => 
 export async function realDeps(): Promise<Deps> {
   let mod: { createSshTransport: CreateSsh } | undefined;
   let why: unknown;
+  trace.stage('load the SSH transport');
   try {
-    mod = await import(new URL('../transport/ssh.js', import.meta.url).href);
+    mod = await import('../transport/ssh.js');
   } catch (e) {
     why = e; // reported only when a command needs to reach hosts
   }
   const sudoPassword = sudoPasswordSource();
+  // each host's connect (TCP, key exchange, auth) as a window of the trace (KUBEMEND_TRACE)
+  const connecting = new Map<string, () => void>();
+  const onEvent = (e: { type: string; host: string }) => {
+    if (e.type === 'connect-start') connecting.set(e.host, trace.begin('connect'));
+    else if (e.type === 'connect-ok' || e.type === 'connect-fail') {
+      connecting.get(e.host)?.();
+      connecting.delete(e.host);
+    }
+  };
   return {
     loadInventory: (p, o) => loadInventory(p, o),
     selectHosts: (i, l) => selectHosts(i, l ? [l] : undefined),
     createTransport: (inv, o) => {
       if (!mod) throw new Error(`the SSH transport could not be loaded: ${why instanceof Error ? why.message : String(why)}`);
-      return mod.createSshTransport(inv, { acceptNewHostKeys: o.acceptNewHostKeys, sudoPassword });
+      return mod.createSshTransport(inv, { acceptNewHostKeys: o.acceptNewHostKeys, sudoPassword, onEvent });
     },
   };
 }

@@ -6,6 +6,8 @@ import type { RunEvent, StepKind } from './events.js';
 import { tail } from './events.js';
 import type { Executor } from './executor.js';
 import { quoteArgv } from './quote.js';
+import { type RetryPolicy, retrying } from './retry.js';
+import { transientCause } from './transient.js';
 import { type Arg, Secret, registerSecret } from './secret.js';
 import type { CaptureOptions, CommandOptions, Fact, HostContext, PhaseContext } from './types.js';
 
@@ -55,6 +57,16 @@ export function notRunnable(argv: readonly Arg[], r: Pick<CommandResult, 'exitCo
   return `${quoteArgv([argv[0]!]).display}: ${what} (exit ${r.exitCode})${said ? `: ${said}` : ''}`;
 }
 
+/** Run `fn` with retries on transient errors (see RetryPolicy), each retry an event of `phase` x `host`. */
+function retryStep<T>(state: RunState, phase: string, host: string, step: string, policy: RetryPolicy, fn: () => Promise<T>, causeOf?: (err: unknown) => string | undefined): Promise<T> {
+  if (state.executor.dryRun) return fn(); // a dry run sends no mutating step: nothing can fail transiently
+  return retrying(step, policy, fn, {
+    signal: state.stop,
+    causeOf,
+    onRetry: (n) => state.emit({ kind: 'retry', phase, host, step: n.step, attempt: n.attempt, attempts: n.attempts, delayMs: n.delayMs, cause: n.cause }),
+  });
+}
+
 /** The context of a phase (cluster phases get this one). */
 export function phaseContext<O>(state: RunState, phase: string): PhaseContext<O> {
   const ctx: PhaseContext<O> = {
@@ -82,6 +94,7 @@ export function phaseContext<O>(state: RunState, phase: string): PhaseContext<O>
       state.emit({ kind: 'command', phase, host: CLUSTER, step: 'wet', command: description, exitCode: 0, durationMs: performance.now() - t0, dryRun: state.executor.dryRun });
       return v;
     },
+    retry: (step, policy, fn) => retryStep(state, phase, CLUSTER, step, policy, fn),
     on: (host) => hostContext<O>(state, phase, host),
     forward: (host, targetHost, targetPort) => state.executor.forward(host, targetHost, targetPort),
     shared: state.shared,
@@ -94,7 +107,16 @@ export function hostContext<O>(state: RunState, phase: string, host: Host): Host
   const base = phaseContext<O>(state, phase);
   const h = host.name;
 
+  /** The transient cause read in a failed command's own output (kept here: the error may carry no output when it is secret). */
+  const causes = new WeakMap<object, string | undefined>();
+
   const command = async (argv: readonly Arg[], step: 'run' | 'read' | 'fact', opts: CommandOptions = {}): Promise<CommandResult> => {
+    if (!opts.retry) return commandOnce(argv, step, opts);
+    const what = opts.what ?? describeArgv(quoteArgv(argv).display);
+    return retryStep(state, phase, h, what, opts.retry, () => commandOnce(argv, step, opts), (err) => (causes.has(err as object) ? causes.get(err as object) : undefined));
+  };
+
+  const commandOnce = async (argv: readonly Arg[], step: 'run' | 'read' | 'fact', opts: CommandOptions = {}): Promise<CommandResult> => {
     const display = quoteArgv(argv).display;
     const r = await state.executor.exec(host, argv, step, {
       timeoutMs: opts.timeoutMs,
@@ -109,7 +131,9 @@ export function hostContext<O>(state: RunState, phase: string, host: Host): Host
       ...(quiet ? {} : { stdoutTail: tail(r.stdout), stderrTail: tail(r.stderr) }),
     });
     if (r.exitCode !== 0 && !opts.allowFail && step !== 'fact') {
-      throw new CommandError(opts.what ?? describeArgv(display), quiet ? { ...r, stdout: '', stderr: '' } : r);
+      const err = new CommandError(opts.what ?? describeArgv(display), quiet ? { ...r, stdout: '', stderr: '' } : r);
+      if (opts.retry) causes.set(err, transientCause(`${r.stderr.slice(-4000)}\n${r.stdout.slice(-2000)}`));
+      throw err;
     }
     return r;
   };
@@ -158,6 +182,7 @@ export function hostContext<O>(state: RunState, phase: string, host: Host): Host
       state.emit({ kind: 'log', phase, host: h, level, message });
     },
     on: (other) => hostContext<O>(state, phase, other),
+    retry: (step, policy, fn) => retryStep(state, phase, h, step, policy, fn),
     fact<T>(f: Fact<T>): Promise<T> {
       const key = `${h}\0${f.id}`;
       let p = state.facts.get(key) as Promise<T> | undefined;

@@ -3,6 +3,7 @@
  * the renderers print them; every string in them has been through redact().
  */
 import { redact } from './secret.js';
+import type { Cost } from './trace.js';
 
 /** How one phase x host pair ended. */
 export type HostStatus = 'ok' | 'failed' | 'skipped' | 'interrupted';
@@ -18,7 +19,8 @@ export type RunEvent =
   | { kind: 'run-start'; runId: string; playbook: string; inventory: string; cluster: string; options: unknown; selection: Selection; version: string; dryRun: boolean; resumed?: boolean }
   | { kind: 'phase-start'; phase: string; title: string; hosts: string[]; strategy: string }
   | { kind: 'phase-skip'; phase: string; reason: string }
-  | { kind: 'phase-end'; phase: string; status: 'ok' | 'failed' | 'interrupted'; durationMs: number; failed: string[] }
+  /** `cost`: kubemend's own CPU in the phase, and how long it was blocked on remote commands and API calls (lib/core/trace.ts). */
+  | { kind: 'phase-end'; phase: string; status: 'ok' | 'failed' | 'interrupted'; durationMs: number; failed: string[]; cost?: Cost }
   | { kind: 'batch'; phase: string; index: number; hosts: string[] }
   | { kind: 'gate'; phase: string; index: number; ok: boolean; failed: string[]; error?: string }
   | { kind: 'host-start'; phase: string; host: string }
@@ -26,7 +28,9 @@ export type RunEvent =
   | { kind: 'command'; phase: string; host: string; step: StepKind; command: string; exitCode: number | null; durationMs: number; dryRun: boolean; stdoutTail?: string; stderrTail?: string }
   | { kind: 'capture'; phase: string; host: string; name: string; secret: boolean; dryRun: boolean }
   | { kind: 'log'; phase: string; host?: string; level: 'info' | 'warn'; message: string }
-  | { kind: 'run-end'; runId: string; status: 'done' | 'failed' | 'interrupted'; durationMs: number; exitCode: number; failures: Array<{ host: string; phase: string; error: string }> };
+  /** A step that is safe to repeat failed with a transient error and is tried again after delayMs (cause: a fixed label, never output). */
+  | { kind: 'retry'; phase: string; host: string; step: string; attempt: number; attempts: number; delayMs: number; cause: string }
+  | { kind: 'run-end'; runId: string; status: 'done' | 'failed' | 'interrupted'; durationMs: number; exitCode: number; failures: Array<{ host: string; phase: string; error: string }>; cost?: Cost };
 
 /** The phase selection given on the command line. */
 export interface Selection {
@@ -77,6 +81,7 @@ const formatters: Formatters = {
   command: (e, v) => (v ? `${e.host} | ${e.dryRun && e.step !== 'read' && e.step !== 'fact' && e.step !== 'download' ? '(dry) ' : ''}${e.step}: ${e.command}${e.dryRun && (e.step === 'run' || e.step === 'upload' || e.step === 'wet') ? '' : ` -> ${e.exitCode} (${ms(e.durationMs)})`}` : undefined),
   capture: (e) => `${e.host} | ${e.phase}: captured ${e.name}${e.secret ? ' (secret)' : ''}`,
   log: (e) => `${e.host ? `${e.host} | ` : ''}${e.phase}: ${e.level === 'warn' ? 'WARNING: ' : ''}${e.message}`,
+  retry: (e) => `${e.host} | ${e.phase}: ${e.step}: ${e.cause} (attempt ${e.attempt} of ${e.attempts}); trying again in ${ms(e.delayMs)}`,
   'run-end': (e) => `${e.status} in ${ms(e.durationMs)} (run ${e.runId})`,
 };
 

@@ -1,12 +1,15 @@
 /**
  * The executor: the one collaborator swapped for a dry run. The real one forwards every step
- * to the transport; the dry one forwards read-only steps and records mutating ones unsent.
+ * to the transport; the dry one forwards read-only steps and records mutating ones unsent. Every
+ * step it sends is timed as remote work (lib/core/trace.ts), so a phase's cost can say how long
+ * kubemend was blocked on the cluster.
  */
 import type { Host } from '../inventory/types.js';
 import type { CommandResult, RunOptions, Transport, UploadOptions } from '../transport/types.js';
 import { MUTATING, type StepKind } from './events.js';
 import { quoteArgv } from './quote.js';
 import type { Arg } from './secret.js';
+import { trace } from './trace.js';
 
 /** Runs the steps of a run, for real or dry. */
 export interface Executor {
@@ -44,22 +47,22 @@ export function createExecutor(transport: Transport, dryRun: boolean, opts: { re
       if (isHeldBack(dryRun, step)) {
         return { host: host.name, command: quoteArgv(argv).display, exitCode: 0, signal: null, stdout: '', stderr: '', durationMs: 0, truncated: false };
       }
-      return transport.run(host, argv, opts);
+      return trace.wait(transport.run(host, argv, opts));
     },
     async upload(host, remotePath, content, opts) {
       if (refuse) throw refused(`upload ${remotePath}`);
       if (dryRun) return;
-      await transport.upload(host, remotePath, content, opts);
+      await trace.wait(transport.upload(host, remotePath, content, opts));
     },
     download(host, remotePath) {
-      return transport.download(host, remotePath);
+      return trace.wait(transport.download(host, remotePath));
     },
     async wet(fn, dryValue) {
       if (refuse) throw refused('an API change');
-      return dryRun ? dryValue : fn();
+      return dryRun ? dryValue : trace.wait(fn());
     },
     forward(host, targetHost, targetPort) {
-      return transport.forward(host, targetHost, targetPort);
+      return trace.wait(transport.forward(host, targetHost, targetPort));
     },
   };
 }

@@ -1,7 +1,15 @@
 /**
- * The run journal: `<state-dir>/<run-id>/journal.jsonl`, one JSON event per line, each line
- * written with one append (O_APPEND), so a crash leaves at most a partial last line, which
- * the reader ignores. Folders 0700, files 0600. Every string is redacted before it is written.
+ * The run journal: `<state-dir>/<run-id>/journal.jsonl`, one JSON event per line, written with
+ * appends (O_APPEND) of whole lines, so a crash leaves at most a partial last line, which the
+ * reader ignores. Folders 0700, files 0600. Every string is redacted before it is written.
+ *
+ * Its contract with resume: an event resume or `runs` reads (run-start, phase-end, phase-skip,
+ * host-end, gate, run-end) is on disk, after every event before it, before the run goes on.
+ * The others (commands, logs, captures, host and phase starts, batches) are batched off the hot
+ * path: written with the next of those events, at most FLUSH_MS later, at close, or when the
+ * process exits. So a process killed outright (SIGKILL, power loss) loses at most the command
+ * and log lines of the last FLUSH_MS of phase x host pairs whose end was not written, which
+ * resume runs again; Ctrl-C and every other exit write everything.
  */
 import { chmodSync, closeSync, existsSync, ftruncateSync, fstatSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { homedir } from 'node:os';
@@ -29,11 +37,23 @@ export function ensureRunDir(dir: string): string {
   return privateDir(dir);
 }
 
+/** Events written (with every line before them) before the run goes on: what resume and `runs` read. */
+export const COMMIT_KINDS: ReadonlySet<StampedEvent['kind']> = new Set(['run-start', 'phase-skip', 'phase-end', 'host-end', 'gate', 'run-end']);
+
+/** The longest a batched line waits for its write (ms). */
+export const FLUSH_MS = 100;
+/** Batched bytes that force a write. */
+const FLUSH_BYTES = 64 * 1024;
+
 /** An open journal: `sink` appends one line per event. */
 export interface JournalWriter {
   readonly file: string;
   sink: EventSink;
+  /** Write every batched line now. */
+  flush(): void;
   close(): void;
+  /** Events taken and write calls made (a write holds one or more whole lines). */
+  readonly stats: { events: number; writes: number };
 }
 
 /** Open `dir/journal.jsonl` for appending (created 0600). */
@@ -44,13 +64,39 @@ export function openJournal(dir: string): JournalWriter {
   chmodSync(file, 0o600);
   dropPartialLine(fd, file);
   let open = true;
+  let pending: string[] = [];
+  let bytes = 0;
+  let timer: NodeJS.Timeout | undefined;
+  const stats = { events: 0, writes: 0 };
+  const flush = () => {
+    if (timer) clearTimeout(timer);
+    timer = undefined;
+    if (!open || pending.length === 0) return;
+    const text = pending.join('');
+    pending = [];
+    bytes = 0;
+    const buf = Buffer.from(text);
+    for (let off = 0; off < buf.length; ) off += writeSync(fd, buf, off);
+    stats.writes++;
+  };
+  // every exit that runs JavaScript (process.exit, an uncaught error) writes what is batched
+  process.on('exit', flush);
   return {
     file,
+    stats,
     sink(e) {
       if (!open) return;
-      writeSync(fd, redact(JSON.stringify(redactDeep(e))) + '\n');
+      const line = redact(JSON.stringify(redactDeep(e))) + '\n';
+      stats.events++;
+      pending.push(line);
+      bytes += line.length;
+      if (COMMIT_KINDS.has(e.kind) || bytes >= FLUSH_BYTES) flush();
+      else timer ??= setTimeout(flush, FLUSH_MS).unref();
     },
+    flush,
     close() {
+      flush();
+      process.off('exit', flush);
       if (open) closeSync(fd);
       open = false;
     },

@@ -14,6 +14,7 @@ import { parseOptions } from './options.js';
 import { newRunId } from './runid.js';
 import { selectPhases } from './select.js';
 import { describeStrategy, walk } from './strategy.js';
+import { type CostMark, trace } from './trace.js';
 import type { Phase, PhaseContext, Playbook, Strategy } from './types.js';
 import { version } from './version.js';
 
@@ -80,7 +81,7 @@ function reasonOf(err: unknown, host: string): string {
 
 /** Run a playbook (dry or real) and report how it ended. */
 export async function runPlaybook<O>(p: RunParams<O>): Promise<RunResult> {
-  const t0 = performance.now();
+  const t0 = trace.mark();
   const runId = p.runId ?? newRunId();
   // validated (defaults applied) here too, so every caller gets the same options the CLI would
   const options = parseOptions<O>(p.playbook.options, (p.options ?? {}) as Record<string, unknown>, p.playbook.name);
@@ -137,8 +138,8 @@ export async function runPlaybook<O>(p: RunParams<O>): Promise<RunResult> {
 
   const status = interrupted ? 'interrupted' : failures.length ? 'failed' : 'done';
   const exitCode = status === 'done' ? 0 : status === 'failed' ? 1 : 130;
-  const durationMs = Math.round(performance.now() - t0);
-  emit({ kind: 'run-end', runId, status, durationMs, exitCode, failures });
+  const { durationMs, cost } = ended(t0);
+  emit({ kind: 'run-end', runId, status, durationMs, exitCode, failures, cost });
   return { runId, status, exitCode, failures, stoppedAt, durationMs };
 }
 
@@ -153,11 +154,11 @@ interface PhaseRun {
 async function runPhase(phase: Phase, state: RunState, r: PhaseRun): Promise<'ok' | 'stop' | 'interrupted'> {
   const { emit } = state;
   const ctx = phaseContext(state, phase.id);
-  const t0 = performance.now();
+  const t0 = trace.mark();
   const phaseFailed = (err: unknown, host = CLUSTER) => {
     const error = reasonOf(err, host);
     r.failures.push({ host, phase: phase.id, error });
-    emit({ kind: 'phase-end', phase: phase.id, status: 'failed', durationMs: performance.now() - t0, failed: [host] });
+    emit({ kind: 'phase-end', phase: phase.id, status: 'failed', ...ended(t0), failed: [host] });
     return 'stop' as const;
   };
 
@@ -185,7 +186,7 @@ async function runPhase(phase: Phase, state: RunState, r: PhaseRun): Promise<'ok
       return phaseFailed(err);
     }
     await cleanUp(phase, ctx);
-    emit({ kind: 'phase-end', phase: phase.id, status: 'ok', durationMs: performance.now() - t0, failed: [] });
+    emit({ kind: 'phase-end', phase: phase.id, status: 'ok', ...ended(t0), failed: [] });
     return 'ok';
   }
 
@@ -211,7 +212,7 @@ async function runPhase(phase: Phase, state: RunState, r: PhaseRun): Promise<'ok
   if (todo.length === 0) {
     // a run killed after the last host but before cleanUp (e.g. eviction left paused): undo it now
     if (r.completed.size) await cleanUp(phase, ctx);
-    emit({ kind: 'phase-end', phase: phase.id, status: 'ok', durationMs: performance.now() - t0, failed: [] });
+    emit({ kind: 'phase-end', phase: phase.id, status: 'ok', ...ended(t0), failed: [] });
     return 'ok';
   }
   try {
@@ -266,7 +267,7 @@ async function runPhase(phase: Phase, state: RunState, r: PhaseRun): Promise<'ok
   const gone = new Set(res.failed);
   state.live = state.live.filter((h) => !gone.has(h.name));
   if (res.interrupted) return endInterrupted(phase, state, t0, res.failed);
-  emit({ kind: 'phase-end', phase: phase.id, status: res.failed.length || res.gateError ? 'failed' : 'ok', durationMs: performance.now() - t0, failed: res.failed });
+  emit({ kind: 'phase-end', phase: phase.id, status: res.failed.length || res.gateError ? 'failed' : 'ok', ...ended(t0), failed: res.failed });
   return res.exceeded ? 'stop' : 'ok';
 }
 
@@ -274,8 +275,14 @@ function isAbortError(err: unknown): boolean {
   return err instanceof Error && (err.name === 'AbortError' || (err as { kind?: string }).kind === 'aborted');
 }
 
-function endInterrupted(phase: Phase, state: RunState, t0: number, failed: string[] = []): 'interrupted' {
-  state.emit({ kind: 'phase-end', phase: phase.id, status: 'interrupted', durationMs: performance.now() - t0, failed });
+/** A phase-end's duration and cost: wall, kubemend's CPU, time blocked on remote work since `m`. */
+function ended(m: CostMark): { durationMs: number; cost: ReturnType<typeof trace.since> } {
+  const cost = trace.since(m);
+  return { durationMs: cost.wallMs, cost };
+}
+
+function endInterrupted(phase: Phase, state: RunState, t0: CostMark, failed: string[] = []): 'interrupted' {
+  state.emit({ kind: 'phase-end', phase: phase.id, status: 'interrupted', ...ended(t0), failed });
   return 'interrupted';
 }
 

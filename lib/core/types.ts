@@ -6,6 +6,7 @@
 import type { z } from 'zod';
 import type { Host, Inventory } from '../inventory/types.js';
 import type { CommandResult, UploadOptions } from '../transport/types.js';
+import type { RetryPolicy } from './retry.js';
 import type { Arg, Secret } from './secret.js';
 
 /** A count or a percentage of the phase's hosts, e.g. 5 or '25%'. */
@@ -48,6 +49,11 @@ export interface CommandOptions {
   what?: string;
   /** Its output may hold secrets (bytes of etcd's data): never journaled, logged or put in an error. */
   secretOutput?: boolean;
+  /**
+   * The command is safe to repeat (the policy says why): a failure whose output shows a transient
+   * cause (lib/core/transient.ts) is retried with backoff, each retry journaled. Not in dry runs.
+   */
+  retry?: RetryPolicy;
 }
 
 /** A read-only probe: a command whose output is parsed into a typed value. Runs in dry runs too. */
@@ -86,6 +92,11 @@ export interface PhaseContext<O = any> {
    * records `description` and returns `dryValue`.
    */
   wet<T>(description: string, fn: () => Promise<T>, dryValue: T): Promise<T>;
+  /**
+   * Run `fn`, a step that is safe to repeat (`policy.idempotent` says why), again on a transient
+   * error, with backoff, up to policy.attempts; each retry is journaled with its cause.
+   */
+  retry<T>(step: string, policy: RetryPolicy, fn: () => Promise<T>): Promise<T>;
   /** A context to drive another host from this phase (e.g. read the CA from the first master). */
   on(host: Host): HostContext<O>;
   /** A local TCP port forwarded through `host` to targetHost:targetPort (e.g. the API server); also in dry runs. */

@@ -9,7 +9,6 @@ import type { HostContext } from '../core/types.js';
 import { BoltReader, type RangeReader, bufferReader } from './bbolt.js';
 import { KUBEADM_CONFIG_KEY, KUBELET_CONFIG_KEY, type ConfigFromEtcd, configFromValues } from './configmaps.js';
 import { readMembers, scanKeys, type StoredMember } from './mvcc.js';
-import { throwawayTlsBundle } from './tls.js';
 import type { Decrypt } from './encryption.js';
 
 /** etcd's data folder on a kubeadm master (stacked etcd). */
@@ -187,7 +186,7 @@ done
 /** Read both ConfigMaps on `h` through the throwaway etcd (a real run: it copies and runs a container). */
 export async function readThroughThrowaway(h: HostContext, image: string, memberName: string, id: string, decrypt?: Decrypt): Promise<EtcdConfigRead> {
   const r = await h.run(['sh', '-c', THROWAWAY, 'sh', ETCD_DATA, image, memberName, id], {
-    what: `read kubeadm-config and kubelet-config through a throwaway etcd (${image}) on a copy of ${ETCD_DATA}`, timeoutMs: 300_000, stdin: await throwawayTlsBundle(),
+    what: `read kubeadm-config and kubelet-config through a throwaway etcd (${image}) on a copy of ${ETCD_DATA}`, timeoutMs: 300_000, stdin: await (await import('./tls.js')).throwawayTlsBundle(), // an X.509 library (~200 ms of CPU to load): loaded when used
   });
   const got: Record<string, { value: Buffer; modRevision: number }> = {};
   let revision = 0;

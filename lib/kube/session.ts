@@ -9,6 +9,7 @@ import type { PhaseContext } from '../core/types.js';
 // only, so commands that never reach the API (exec, check-certs, plan) start fast
 import type { Kube } from './api.js';
 import type { KubeConnection } from './connect.js';
+import { kubeWithRetries } from './retry.js';
 
 /** Where kubeadm writes the admin kubeconfig on a control-plane node. */
 export const ADMIN_CONF = '/etc/kubernetes/admin.conf';
@@ -25,8 +26,17 @@ function registerKubeconfigSecrets(text: string): void {
   for (const m of text.matchAll(/^\s*(client-key-data|token|password):\s*(\S+)\s*$/gm)) registerSecret(m[2], `admin.conf ${m[1]}`);
 }
 
-/** The run's Kube client (opened on first use: download admin.conf from the first master, probe, tunnel if needed). */
+/**
+ * The run's Kube client (opened on first use: download admin.conf from the first master, probe,
+ * tunnel if needed), seen through a view that retries each API call on transient errors and
+ * journals each retry under `ctx`'s phase (lib/kube/retry.ts).
+ */
 export async function kubeFor(ctx: PhaseContext, opts: { forceTunnel?: boolean } = {}): Promise<Kube> {
+  return kubeWithRetries(await sessionKube(ctx, opts), (step, policy, fn) => ctx.retry(step, policy, fn));
+}
+
+/** The run's shared Kube client, opened on first use. */
+async function sessionKube(ctx: PhaseContext, opts: { forceTunnel?: boolean }): Promise<Kube> {
   const have = ctx.shared.get(KEY) as Promise<Session> | undefined;
   if (have) return (await have).kube;
   const p = (async (): Promise<Session> => {

@@ -11,7 +11,10 @@
  *   `ArgsValidator: cobra.NoArgs`); with --control-plane it reads the admin.conf control-plane-prepare
  *   wrote instead of discovering (cmd/kubeadm/app/cmd/join.go newJoinData: "if the admin.conf file
  *   already exists, use it for skipping the discovery process").
- * Gated on etcd (every member) and the apiserver. Clean-up (also after a failure, and on resume):
+ * Before each join, the join gate (join-gate.ts): etcd's leader steady, every member healthy, the
+ * rebuilt apiservers ready, several reads in a row. control-plane-prepare is retried on a transient
+ * error (lib/kubeadm/idempotent.ts says why it may be); control-plane-join is not (kubeadm's etcd
+ * client retries inside it). After each join, etcd (every member) and the apiserver. Clean-up (also after a failure, and on resume):
  * the control-plane join token and kube-system/kubeadm-certs are deleted.
  */
 import type { HostPhase } from '../../lib/core/types.js';
@@ -21,6 +24,8 @@ import { kubeadmWithConfig } from '../../lib/kubeadm/run.js';
 import { type RecoverOptions, TOKEN_PURPOSE, deleteJoinSecrets, rebuildsAll, readRunFile } from './common.js';
 import { CA_HASH, CERT_KEY, CP_JOIN_TOKEN, UPLOADED, asSecret, uploadCertsForJoin } from './07-upload-certs.js';
 import { waitApiserver, waitEtcdHealthy } from './waits.js';
+import { joinGate } from './join-gate.js';
+import { KUBEADM_RETRY } from '../../lib/kubeadm/idempotent.js';
 
 /** Steps 7-8. */
 export const joinOthersPhase: HostPhase<RecoverOptions> = {
@@ -38,7 +43,8 @@ export const joinOthersPhase: HostPhase<RecoverOptions> = {
       api, registration, endpoint: h.inventory.controlPlaneEndpoint, token: asSecret(h, CP_JOIN_TOKEN), caCertHash: String(h.get(CA_HASH)),
       controlPlane: { advertiseAddress: h.host.address, certificateKey: asSecret(h, CERT_KEY) },
     });
-    await kubeadmWithConfig(h, ['join', 'phase', 'control-plane-prepare', 'all'], join, { what: 'kubeadm join phase control-plane-prepare all (JoinConfiguration)' });
+    await joinGate(h);
+    await kubeadmWithConfig(h, ['join', 'phase', 'control-plane-prepare', 'all'], join, { what: 'kubeadm join phase control-plane-prepare all (JoinConfiguration)', retry: KUBEADM_RETRY.controlPlanePrepare });
     await h.run(['kubeadm', 'join', 'phase', 'control-plane-join', 'all', '--control-plane', '--node-name', h.host.name, '--apiserver-advertise-address', h.host.address], { what: 'kubeadm join phase control-plane-join all', timeoutMs: 300_000 });
     await waitEtcdHealthy(h, h, h.inventory.hosts.filter((x) => x.role === 'master').length);
     await waitApiserver(h, h);

@@ -19,6 +19,8 @@ import { KUBELET_CLIENT, KUBEADM_CONFIG } from '../../lib/facts/paths.js';
 import { atLeast, keepRegistration, kubeadmVersion, kubeletFlagsEnv } from '../../lib/kubeadm/config.js';
 import { type RecoverOptions, decision, kubeadm, kubectlArgv, waitFor } from './common.js';
 import { hostConfig, kubeletDoc } from './config.js';
+import { READ_RETRY } from '../../lib/kubeadm/idempotent.js';
+import { RetriesExhaustedError } from '../../lib/core/retry.js';
 
 /** The kubelet's own configuration file (kubeadm's kubelet-start writes it). */
 export const KUBELET_CONFIG_YAML = '/var/lib/kubelet/config.yaml';
@@ -30,8 +32,13 @@ async function clusterKubeletConfig(h: HostContext<RecoverOptions>): Promise<{ y
   if (!p) {
     p = (async () => {
       const first = h.on(inventoryFirst(h));
-      const r = await first.read(kubectlArgv('-n', 'kube-system', 'get', 'configmap', 'kubelet-config', '-o', 'jsonpath={.data.kubelet}'), { allowFail: true, what: 'kubectl get configmap kubelet-config' });
-      return r.exitCode === 0 && /kind:\s*KubeletConfiguration/.test(r.stdout) ? { yaml: r.stdout, source: `configmap kube-system/kubelet-config (read on ${first.host.name})` } : undefined;
+      // a blip of the apiserver must not pass for "no ConfigMap" (the host's own file would be used):
+      // retried, and a blip that does not clear stops the step; any other failure (NotFound) is "none"
+      const r = await first.read(kubectlArgv('-n', 'kube-system', 'get', 'configmap', 'kubelet-config', '-o', 'jsonpath={.data.kubelet}'), { what: 'kubectl get configmap kubelet-config', retry: READ_RETRY }).catch((e) => {
+        if (e instanceof RetriesExhaustedError) throw e;
+        return undefined;
+      });
+      return r && /kind:\s*KubeletConfiguration/.test(r.stdout) ? { yaml: r.stdout, source: `configmap kube-system/kubelet-config (read on ${first.host.name})` } : undefined;
     })();
     h.shared.set(key, p);
   }

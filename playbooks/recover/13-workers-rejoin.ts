@@ -15,6 +15,7 @@ import { CA_CERT_PATH, CLUSTER_CA, JOIN_TOKEN } from '../../lib/kube/names.js';
 import { TOKEN_PURPOSE, createToken, deleteJoinSecrets } from './common.js';
 import { apiFor, joinConfiguration, keepRegistration, kubeadmVersion, kubeletFlagsEnv } from '../../lib/kubeadm/config.js';
 import { kubeadmWithConfig } from '../../lib/kubeadm/run.js';
+import { KUBEADM_RETRY } from '../../lib/kubeadm/idempotent.js';
 import { caCertHash } from '../../lib/kube/pin.js';
 import { closeKube, kubeFor } from '../../lib/kube/session.js';
 import { nodeReady } from '../../lib/kube/node-ready.js';
@@ -127,7 +128,7 @@ async function rejoinWorker(h: HostContext<RejoinOptions>): Promise<void> {
     registration: keepRegistration(h.host.name, flags),
     endpoint: h.inventory.controlPlaneEndpoint, token: tokenArg, caCertHash: hash,
   });
-  await kubeadmWithConfig(h, ['join', 'phase', 'kubelet-start'], join, { what: 'kubeadm join phase kubelet-start (JoinConfiguration)' });
+  await kubeadmWithConfig(h, ['join', 'phase', 'kubelet-start'], join, { what: 'kubeadm join phase kubelet-start (JoinConfiguration)', retry: KUBEADM_RETRY.kubeletStart });
 }
 
 /** The rolling gate: every Node of the batch Ready with a Lease renewed since its rejoin started. */

@@ -12,6 +12,7 @@ import type { Arg } from '../../lib/core/secret.js';
 import { ADMIN_CONF, KUBEADM_CONFIG } from '../../lib/facts/paths.js';
 import { deleteRunTokens, deleteUploadedCerts, tokenDescription } from '../../lib/kube/bootstrap-tokens.js';
 import { kubeFor } from '../../lib/kube/session.js';
+import { KUBEADM_RETRY } from '../../lib/kubeadm/idempotent.js';
 
 /** recover's options. */
 export const recoverOptions = z.object({
@@ -120,7 +121,7 @@ export async function deleteJoinSecrets(ctx: PhaseContext, purpose: string, cert
  */
 export async function createToken(h: HostContext, ttl: string, purpose: string): Promise<string> {
   const argv = ['kubeadm', 'token', 'create', '--ttl', ttl, '--description', tokenDescription(runIdOf(h), purpose)];
-  return secretLine((await h.run(argv, { what: 'kubeadm token create' })).stdout, 'token', `${h.host.name}: kubeadm token create`);
+  return secretLine((await h.run(argv, { what: 'kubeadm token create', retry: KUBEADM_RETRY.tokenCreate })).stdout, 'token', `${h.host.name}: kubeadm token create`);
 }
 
 /** A JSON file this run kept in its folder (a resumed run reads what the first attempt wrote); undefined in dry runs or when absent. */

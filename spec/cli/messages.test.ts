@@ -75,6 +75,16 @@ test('the benchmark playbook bench-seq is not among the user playbooks (list, he
   t.regex(r.stdout, /echo bench 2/);
 });
 
+test('run bench-seq (the benchmark workload) sends each of its commands to each host once: no plan pass first, as the clients it is compared with', async (t) => {
+  const calls = join(tmp(), 'calls.json');
+  const r = await cli(FAKE_MAIN, ['run', 'bench-seq', '-i', 'x', '--count', '3', '--state-dir', tmp()], { env: { FAKE_CALLS: calls } });
+  t.is(r.code, 0, r.stderr);
+  const sent = JSON.parse(readFileSync(calls, 'utf8')) as Array<{ host: string; command: string }>;
+  t.is(sent.length, 6 * 3, sent.map((c) => `${c.host} ${c.command}`).join('\n'));
+  t.is(new Set(sent.map((c) => `${c.host} ${c.command}`)).size, 6 * 3);
+  t.true(sent.every((c) => /^echo bench [123]$/.test(c.command)));
+});
+
 test('a read-only run (run facts) sends each read to each host once: no plan pass first', async (t) => {
   const calls = join(tmp(), 'calls.json');
   const r = await cli(FAKE_MAIN, ['run', 'facts', '-i', 'x', '--state-dir', tmp()], { env: { FAKE_CALLS: calls } });

@@ -3,7 +3,10 @@ import test from 'ava';
 import { appendFileSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { completedPairs, openJournal, readJournal, runDir } from '../../lib/core/journal.js';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { COMMIT_KINDS, FLUSH_MS, completedPairs, openJournal, readJournal, runDir } from '../../lib/core/journal.js';
+import type { RunEvent, StampedEvent } from '../../lib/core/events.js';
 import { hostBackupDir } from '../../lib/backup/archive.js';
 import { openFileLog } from '../../lib/core/log.js';
 import { runPlaybook } from '../../lib/core/runner.js';
@@ -89,4 +92,58 @@ test('run ids cannot escape the state folder', (t) => {
   t.throws(() => runDir('/tmp/x', '.'));
   t.throws(() => hostBackupDir('..'), { message: /bad run id/ }); // rm -rf /var/backups/kubemend/.. must never be spelled
   t.is(runDir('/tmp/x', '20261129-052000-a1b2'), '/tmp/x/20261129-052000-a1b2');
+});
+
+/** A stamped event of `kind` (the fields the journal needs). */
+function ev(seq: number, e: RunEvent): StampedEvent {
+  return { ...e, ts: new Date(0).toISOString(), seq } as StampedEvent;
+}
+const cmd = (seq: number, host: string): StampedEvent => ev(seq, { kind: 'command', phase: 'p', host, step: 'read', command: `echo ${seq}`, exitCode: 0, durationMs: 1, dryRun: false });
+
+test('batched writes: what resume reads is on disk at once, with every line before it; commands follow at the next of those, after FLUSH_MS, or at close', async (t) => {
+  const dir = runDir(mkdtempSync(join(tmpdir(), 'km-journal-')), 'r2');
+  const j = openJournal(dir);
+  const onDisk = () => readJournal(j.file).map((e) => e.seq);
+  j.sink(ev(1, { kind: 'run-start', runId: 'r2', playbook: 'x', inventory: 'i', cluster: 'c', options: {}, selection: {}, version: '0', dryRun: false }));
+  t.deepEqual(onDisk(), [1], 'run-start: written before the run goes on');
+  j.sink(ev(2, { kind: 'phase-start', phase: 'p', title: 'p', hosts: ['a'], strategy: 'parallel' }));
+  j.sink(ev(3, { kind: 'host-start', phase: 'p', host: 'a' }));
+  j.sink(cmd(4, 'a'));
+  t.deepEqual(onDisk(), [1], 'starts and commands wait for a batch');
+  j.sink(ev(5, { kind: 'host-end', phase: 'p', host: 'a', status: 'ok', durationMs: 1 }));
+  t.deepEqual(onDisk(), [1, 2, 3, 4, 5], 'host-end: written with every line before it, in order');
+  t.is(completedPairs(readJournal(j.file)).size, 1, 'resume sees the pair done');
+  j.sink(cmd(6, 'a'));
+  // a timer set after the journal's, for longer, fires after it (node runs due timers in order): no wall-time race
+  await new Promise((r) => setTimeout(r, FLUSH_MS + 1));
+  t.deepEqual(onDisk(), [1, 2, 3, 4, 5, 6], `a lone command line is written within FLUSH_MS (${FLUSH_MS} ms)`);
+  j.sink(cmd(7, 'a'));
+  j.sink(cmd(8, 'a'));
+  j.close();
+  t.deepEqual(onDisk(), [1, 2, 3, 4, 5, 6, 7, 8], 'close writes what is batched');
+  t.like(j.stats, { events: 8, writes: 4 });
+  j.sink(cmd(9, 'a')); // after close: ignored, not an error
+  t.is(onDisk().length, 8);
+  t.true(COMMIT_KINDS.has('phase-end') && COMMIT_KINDS.has('gate') && COMMIT_KINDS.has('run-end') && !COMMIT_KINDS.has('command'));
+});
+
+test('batched writes: a process that exits (process.exit, an uncaught error) without closing its journal still writes every line', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'km-journal-exit-'));
+  const journalTs = fileURLToPath(new URL('../../lib/core/journal.ts', import.meta.url));
+  for (const [how, code] of [['process.exit(3)', 3], ["setTimeout(() => { throw new Error('boom'); }, 0)", 1]] as const) {
+    const sub = join(dir, String(code));
+    const script = join(dir, `child-${code}.ts`);
+    writeFileSync(script, `import { openJournal } from ${JSON.stringify(journalTs)};
+const j = openJournal(${JSON.stringify(sub)});
+for (let i = 1; i <= 3; i++) j.sink({ kind: 'command', phase: 'p', host: 'a', step: 'read', command: 'echo ' + i, exitCode: 0, durationMs: 1, dryRun: false, ts: '1970-01-01T00:00:00.000Z', seq: i });
+${how};
+`);
+    // spawn, not spawnSync: the other tests of this file go on meanwhile
+    const child = spawn(process.execPath, ['--import', 'tsx', script], { cwd: fileURLToPath(new URL('../../', import.meta.url)), stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    const status = await new Promise((r) => child.on('close', r));
+    t.is(status, code, stderr);
+    t.deepEqual(readJournal(join(sub, 'journal.jsonl')).map((e) => e.seq), [1, 2, 3], how);
+  }
 });

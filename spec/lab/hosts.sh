@@ -17,6 +17,9 @@
 #   hosts.sh fault sshd-stop|sshd-start|cut|uncut|unslow HOST [--dir DIR]
 #   hosts.sh fault slow HOST [RATE, default 1mbit] [--dir DIR]   (bandwidth, both ways; no netem here)
 #   hosts.sh fault kill HOST PROCESS-NAME [--signal SIG] [--dir DIR]
+#   hosts.sh fault apiserver-blip HOST SECONDS [--mode refuse|503] [--dir DIR]
+#            (the host's apiserver refuses connections, as while its container restarts, or
+#            answers 503, for SECONDS: spec/lab/sim/apiserver/blip.ts)
 #   hosts.sh list [--dir DIR]          (hosts.json)
 #   hosts.sh check [--dir DIR]         (exit 0 when every host runs its init and sshd)
 # env: LAB_JOBS (parallel host creation, default 8), LAB_KEEP_FAILED=1 (keep a half-made lab),
@@ -37,7 +40,7 @@ log() { echo "lab: $*" >&2; }
 # ---------------------------------------------------------------- options and lab.env
 
 parse_common() {  # sets OPT_* from the command line; leftovers in ARGS
-  OPT_DIR= OPT_NET= OPT_PORT= OPT_SUDO= OPT_HOSTS= OPT_NAMES= OPT_SIGNAL= ARGS=()
+  OPT_DIR= OPT_NET= OPT_PORT= OPT_SUDO= OPT_HOSTS= OPT_NAMES= OPT_SIGNAL= OPT_MODE= ARGS=()
   while [ $# -gt 0 ]; do
     case "$1" in
       --dir) OPT_DIR=${2:?--dir needs a folder}; shift 2 ;;
@@ -52,6 +55,7 @@ parse_common() {  # sets OPT_* from the command line; leftovers in ARGS
       --names) OPT_NAMES=${2:?--names needs a list}; shift 2 ;;
       --names=*) OPT_NAMES=${1#*=}; shift ;;
       --signal) OPT_SIGNAL=${2:?--signal needs a signal}; shift 2 ;;
+      --mode) OPT_MODE=${2:?--mode needs refuse or 503}; shift 2 ;;
       --) shift; ARGS+=("$@"); break ;;
       *) ARGS+=("$1"); shift ;;
     esac
@@ -458,7 +462,7 @@ cmd_fault() {
   parse_common "$@"
   load_env || die "fault: no lab in ${LAB_DIR} (run scripts/lab up)"
   local kind=${ARGS[0]:-} h=${ARGS[1]:-}
-  [ -n "$kind" ] && [ -n "$h" ] || die "usage: scripts/lab fault sshd-stop|sshd-start|cut|uncut|unslow HOST | slow HOST [RATE] | kill HOST PROCESS-NAME [--signal SIG]"
+  [ -n "$kind" ] && [ -n "$h" ] || die "usage: scripts/lab fault sshd-stop|sshd-start|cut|uncut|unslow HOST | slow HOST [RATE] | kill HOST PROCESS-NAME [--signal SIG] | apiserver-blip HOST SECONDS [--mode refuse|503] | etcd-leader-change [--to HOST]"
   [ -f "$LAB_DIR/hosts/$h/index" ] || die "fault $kind: no host '$h' in $LAB_DIR"
   local v
   v=$(veth_of "$(cat "$LAB_DIR/hosts/$h/index")")
@@ -501,7 +505,15 @@ cmd_fault() {
       nsenter_host "$h" pkill "-${OPT_SIGNAL:-TERM}" -x -- "$pname"
       "${exec_or_run[@]}" || die "fault kill $h $pname: no process named '$pname' on $h (or kill failed)"
       ;;
-    *) die "fault: unknown fault '$kind' (sshd-stop, sshd-start, cut, uncut, slow, unslow, kill)" ;;
+    apiserver-blip)
+      local secs=${ARGS[2]:-} mode=${OPT_MODE:-refuse}
+      [[ "$secs" =~ ^[0-9]+$ ]] && [ "$secs" -ge 1 ] || die "usage: scripts/lab fault apiserver-blip HOST SECONDS [--mode refuse|503] (SECONDS a whole number >= 1, got '$secs')"
+      [[ "$mode" =~ ^(refuse|503)$ ]] || die "fault apiserver-blip: --mode is refuse or 503, got '$mode'"
+      # the apiserver reads the file every 200 ms (spec/lab/sim/apiserver/blip.ts): "UNTIL-MS MODE"
+      nsenter_host "$h" sh -c 'echo "$(( $(date +%s%3N) + $1 * 1000 )) $2" > /run/lab/apiserver-blip.new && mv /run/lab/apiserver-blip.new /run/lab/apiserver-blip' sh "$secs" "$mode"
+      "${exec_or_run[@]}" || die "fault apiserver-blip $h: could not write /run/lab/apiserver-blip"
+      ;;
+    *) die "fault: unknown fault '$kind' (sshd-stop, sshd-start, cut, uncut, slow, unslow, kill, apiserver-blip, etcd-leader-change)" ;;
   esac
 }
 

@@ -8,6 +8,7 @@
 #
 #   spec/lab/solve-by-hand.sh DIR        (DIR = the lab folder of `scripts/lab up`)
 #   SOLVE_WORKERS_AT_ONCE=1 spec/lab/solve-by-hand.sh DIR   (workers one by one; default 5 at a time)
+#   SOLVE_PARALLEL_SSH=1 SOLVE_WORKERS_AT_ONCE=10 spec/lab/solve-by-hand.sh DIR   (each batch of workers with one parallel-ssh)
 set -euo pipefail
 DIR=$(realpath "${1:?usage: solve-by-hand.sh DIR}")
 [ -f "$DIR/hosts.json" ] && [ -f "$DIR/kubeadm-config.yaml" ] || { echo "solve-by-hand: $DIR is not a lab cluster folder" >&2; exit 1; }
@@ -135,7 +136,7 @@ JOIN=$(on "$FIRST" <<<'kubeadm token create --print-join-command')
 read -r _ _ JEP _ JTOKEN _ JHASH _ <<<"$JOIN"
 
 AT_ONCE=${SOLVE_WORKERS_AT_ONCE:-5}  # 1 = strictly host by host (scripts/bench recover's baseline)
-step "13. workers, rolling ($AT_ONCE at a time): kubelet re-bootstrapped by kubeadm join phase kubelet-start"
+step "13. workers, rolling ($AT_ONCE at a time${SOLVE_PARALLEL_SSH:+, parallel-ssh}): kubelet re-bootstrapped by kubeadm join phase kubelet-start"
 not_ready() { [ "$(kubectl get node "$1" -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}')" != True ]; }
 ready() { ! not_ready "$1"; }
 rejoin() {
@@ -147,7 +148,21 @@ kubeadm join phase kubelet-start $JEP --token $JTOKEN --discovery-token-ca-cert-
 SH
   wait_for 180 "$1 Ready after its rejoin" ready "$1"
 }
+# SOLVE_PARALLEL_SSH=1: an operator with a parallel shell: one parallel-ssh (Debian's pssh) per batch
+# runs the same commands on the batch's workers at once, then the batch's Nodes must turn Ready
+pssh_batch() {
+  local hosts=$DIR/solve-pssh-hosts w
+  for w in "$@"; do wait_for 120 "$w NotReady before its rejoin" not_ready "$w"; done
+  for w in "$@"; do echo "root@$(addr "$w")"; done >"$hosts"
+  parallel-ssh -h "$hosts" -p $# -t 0 -x "${SSH[*]:1}" -I bash -euo pipefail -s >/dev/null <<SH
+systemctl stop kubelet
+rm -rf /var/lib/kubelet/pki /etc/kubernetes/pki /etc/kubernetes/kubelet.conf
+kubeadm join phase kubelet-start $JEP --token $JTOKEN --discovery-token-ca-cert-hash $JHASH >/dev/null
+SH
+  for w in "$@"; do wait_for 180 "$w Ready after its rejoin" ready "$w"; done
+}
 for ((i = 0; i < ${#WORKERS[@]}; i += AT_ONCE)); do
+  if [ -n "${SOLVE_PARALLEL_SSH:-}" ]; then pssh_batch "${WORKERS[@]:i:AT_ONCE}"; continue; fi
   pids=()
   for w in "${WORKERS[@]:i:AT_ONCE}"; do rejoin "$w" & pids+=($!); done
   for p in "${pids[@]}"; do wait "$p"; done

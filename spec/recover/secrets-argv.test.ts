@@ -34,7 +34,9 @@ test('steps 1 and 7-8: the certificate key and the join token reach kubeadm only
     .on(/^kubeadm token create /, { stdout: `${TOKEN}\n` })
     .on(/openssl dgst -sha256/, { stdout: 'f00d\n' })
     .on(/etcdctl member list|endpoint health/, { stdout: ['10.0.1.1', '10.0.1.2', '10.0.1.3'].map((a) => `https://${a}:2379 is healthy: successfully committed proposal: took = 1ms`).join('\n') + '\n' })
-    .on(/^kubeadm version -o short$/, { stdout: 'v1.32.4\n' });
+    .on(/^kubeadm version -o short$/, { stdout: 'v1.32.4\n' })
+    // the join gate (join-gate.ts): one leader every member names, as etcdctl endpoint status -w json prints it
+    .on(/endpoint status --cluster -w json/, { stdout: `[${[1, 2, 3].map((i) => `{"Endpoint":"https://10.0.1.${i}:2379","Status":{"header":{"member_id":${i}00,"raft_term":2},"leader":100,"raftTerm":2}}`).join(',')}]\n` });
   const pb = definePlaybook<RecoverOptions>({ name: 'recover-7-8', description: '', destructive: true, options: recoverOptions, phases: [configPhase, fullRebuild, cleanPhase, joinOthersPhase] });
   const inv = { ...fakeInventory(3, 0), kubeadmConfig: CONFIG };
   const r = await runPlaybook({ playbook: pb, inventory: inv, transport: fake, dryRun: false, options: { waitSeconds: 10 } });

@@ -6,6 +6,7 @@ import PQueue from 'p-queue';
 import { UsageError, errorMessage } from '../../core/errors.js';
 import type { Host } from '../../inventory/types.js';
 import { DURATION_FORMS, parseDuration } from '../../core/duration.js';
+import { trace } from '../../core/trace.js';
 import { checkLimit } from '../checks.js';
 import type { Deps } from '../deps.js';
 import { EXIT } from '../exit.js';
@@ -57,6 +58,7 @@ export async function execCommand(deps: Deps, argv: string[], a: ExecArgs): Prom
   const timeoutMs = a.timeout ? parseDuration(a.timeout) : undefined;
   if (a.timeout && timeoutMs === undefined) throw new UsageError(`--timeout ${a.timeout}: not ${DURATION_FORMS}`);
   if (!a.inventory) throw new UsageError('missing -i/--inventory FILE');
+  trace.stage('inventory');
   const inv = await deps.loadInventory(a.inventory);
   if (!a.limit && !canPrompt()) throw needLimit('exec');
   let hosts = deps.selectHosts(inv, a.limit);
@@ -77,7 +79,7 @@ export async function execCommand(deps: Deps, argv: string[], a: ExecArgs): Prom
   const one = async (h: Host) => {
     if (intr.stop.aborted) return;
     try {
-      const r = await untilAborted(transport.run(h, argv, { timeoutMs, signal: intr.abort, sudo: a.sudo }), intr.abort);
+      const r = await untilAborted(trace.wait(transport.run(h, argv, { timeoutMs, signal: intr.abort, sudo: a.sudo })), intr.abort);
       finished.add(h.name);
       const o = prefixLines(h.name, r.stdout);
       const e = prefixLines(h.name, r.stderr);
@@ -99,11 +101,13 @@ export async function execCommand(deps: Deps, argv: string[], a: ExecArgs): Prom
       err(`${h.name} | error: ${m.startsWith(`${h.name}: `) ? m.slice(h.name.length + 2) : m}`, { paint: true });
     }
   };
+  trace.stage('run', `${hosts.length} hosts`);
   try {
     for (const h of hosts) q.add(() => one(h));
     await q.onIdle();
   } finally {
     intr.dispose();
+    trace.stage('close connections');
     await transport.close();
   }
   if (intr.stop.aborted) {

@@ -12,6 +12,7 @@ import { type ResumeInfo, loadResume } from '../../core/resume.js';
 import { type RunParams, runPlaybook } from '../../core/runner.js';
 import { newRunId } from '../../core/runid.js';
 import { writePrivate } from '../../core/private-file.js';
+import { trace } from '../../core/trace.js';
 import type { Deps } from '../deps.js';
 import { askYesNo, canPrompt, confirmCluster, requirePrompt } from '../confirm.js';
 import { checkLimit, checkWritableDir, readPlanFile } from '../checks.js';
@@ -84,6 +85,7 @@ export async function runCommand(deps: Deps, name: string | undefined, a: RunArg
     if (resume.lastStatus === 'done') err(`note: run ${a.resume} already completed; re-checking what is left`);
   }
   if (!name) throw new UsageError('missing PLAYBOOK');
+  trace.stage('inventory');
   const p = await prepare(deps, { playbook: name, inventory: args.inventory, rawOptions: args.rawOptions, selection: args.selection });
   const what = `${resume ? 'resume' : 'run'} ${p.playbook.name} on ${p.inventory.cluster}`;
   // a playbook acting on chosen hosts, no --limit, not a resume, not --yes: the operator chooses them
@@ -108,12 +110,14 @@ export async function runCommand(deps: Deps, name: string | undefined, a: RunArg
     // a read-only playbook runs once, for real, its mutating steps refused unsent: a plan first would read every host twice
     let plan: Plan | undefined;
     if (!p.playbook.readOnly || reviewed) {
+      trace.stage('plan', `${p.hosts.length} hosts`);
       const planned = await planFirst(common, args.logFormat, reviewed && args.plan ? { file: args.plan, plan: reviewed } : undefined);
       if (typeof planned === 'number') return planned;
       plan = planned;
     }
     if (!args.yes && !p.playbook.readOnly) await confirmCluster(p.inventory.cluster, what);
 
+    trace.stage('open run files');
     const runId = resume?.runId ?? newRunId();
     const dir = ensureRunDir(runDir(args.stateDir, runId));
     if (!resume && plan) writePrivate(join(dir, 'plan.json'), JSON.stringify(plan, null, 2) + '\n');
@@ -124,13 +128,17 @@ export async function runCommand(deps: Deps, name: string | undefined, a: RunArg
     // live progress on a terminal (after every prompt: prompts later pause it), text lines otherwise
     const live = args.logFormat === 'text' && liveCapable() ? startLive({ stream: process.stderr, phaseIds: p.playbook.phases.map((ph) => ph.id) }) : undefined;
     let result;
+    trace.stage('run', `${p.hosts.length} hosts`);
     try {
       result = await runPlaybook({ ...common, dryRun: false, refuseMutating: p.playbook.readOnly, runId, runDir: dir, ...(canPrompt() ? { ask: askYesNo } : {}), sinks: [journal.sink, log.sink, render, recap.sink, ...(live ? [live.sink] : [])], firstSeq: resume?.nextSeq });
     } finally {
+      trace.stage('write journal and log');
       live?.stop();
       journal.close();
       await log.close();
+      trace.note(`${journal.stats.events} journal events in ${journal.stats.writes} writes`);
     }
+    trace.stage('recap');
     // each failure is printed once, in the recap; stderr keeps one status line (for a stdout sent elsewhere)
     const resumeHint = resumeCommand(runId, args.stateDir, defaultStateDir());
     if (result.status === 'interrupted') err(`interrupted; resume with: ${resumeHint}`, { paint: true });
@@ -143,6 +151,7 @@ export async function runCommand(deps: Deps, name: string | undefined, a: RunArg
     return result.exitCode;
   } finally {
     intr.dispose();
+    trace.stage('close connections');
     await transport.close();
   }
 }

@@ -18,11 +18,16 @@ export function hostEtcdPki(dir: string, host: string): string {
   return join(dir, 'hosts', host, 'etc.up', 'kubernetes', 'pki', 'etcd');
 }
 
-/** `etcdctl ARGS` against https://ADDRESS:2379 of lab host `host` (certs of that host), from the machine. */
-export function etcdctlWitness(dir: string, host: { name: string; address: string }, args: string[], timeoutMs = 30_000): Promise<EtcdctlResult> {
+/** The client URL of a lab host's etcd. */
+export function etcdUrl(host: { address: string }): string {
+  return `https://${host.address}:2379`;
+}
+
+/** `etcdctl ARGS` against https://ADDRESS:2379 of lab host `host` (or `endpoints`), with that host's certs, from the machine. */
+export function etcdctlWitness(dir: string, host: { name: string; address: string }, args: string[], timeoutMs = 30_000, endpoints?: string[]): Promise<EtcdctlResult> {
   const pki = hostEtcdPki(dir, host.name);
   const argv = [
-    `--endpoints=https://${host.address}:2379`, `--cacert=${join(pki, 'ca.crt')}`,
+    `--endpoints=${(endpoints ?? [etcdUrl(host)]).join(',')}`, `--cacert=${join(pki, 'ca.crt')}`,
     `--cert=${join(pki, 'healthcheck-client.crt')}`, `--key=${join(pki, 'healthcheck-client.key')}`,
     '--dial-timeout=3s', '--command-timeout=5s', ...args,
   ];

@@ -13,6 +13,7 @@ import { Store } from './store.js';
 import { Rbac } from './rbac.js';
 import { runTrustController } from './trust.js';
 import { ensureNamespaces } from './bootstrap.js';
+import { type Blip, watchBlip } from './blip.js';
 
 function read(flag: string, path: string | undefined): Buffer | undefined {
   if (!path) return undefined;
@@ -46,7 +47,9 @@ async function main(): Promise<void> {
   const signingKey = createPrivateKey(read('service-account-signing-key-file', f.serviceAccountSigningKeyFile)!);
   const store = new Store(etcd);
   const enableBootstrap = f.enableBootstrapTokenAuth;
+  let blip: Blip | undefined; // the lab's fault apiserver-blip (blip.ts)
   const server = createServer({
+    unavailable: () => blip?.unavailable() ?? false,
     cert,
     key,
     clientCA,
@@ -63,11 +66,13 @@ async function main(): Promise<void> {
     },
   });
   const host = f.bindAddress;
-  await new Promise<void>((resolve, reject) => {
+  const listen = () => new Promise<void>((resolve, reject) => {
     server.once('error', (e) => reject(new Error(`listen on ${f.bindAddress}:${f.securePort}: ${e.message}`)));
     server.listen(f.securePort, host, () => resolve());
   });
+  await listen();
   info(`Serving securely on ${f.bindAddress}:${f.securePort}`);
+  blip = watchBlip(server, listen);
   ensureNamespaces(store);
   const stopTrust = runTrustController(
     store,

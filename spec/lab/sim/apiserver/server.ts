@@ -15,7 +15,7 @@ import { openapiV3Doc, openapiV3Root } from './openapi.js';
 import { serveResource } from './rest.js';
 import type { Rbac } from './rbac.js';
 import { route } from './router.js';
-import { ApiError, badRequest, pathNotFound, unauthorized } from './status.js';
+import { ApiError, badRequest, pathNotFound, unauthorized, unavailable } from './status.js';
 import type { Store } from './store.js';
 import { serveWatch } from './watch.js';
 import type { TokenIssuer } from './tokenrequest.js';
@@ -31,6 +31,8 @@ export interface ServerConfig {
   serverAddress: string;
   /** TokenRequest signing (`--service-account-signing-key-file`, issuer, audiences). */
   issuer?: TokenIssuer;
+  /** True while the lab's fault apiserver-blip makes this apiserver answer 503 (blip.ts). */
+  unavailable?: () => boolean;
 }
 
 const HEALTH = new Set(['/healthz', '/livez', '/readyz']);
@@ -170,6 +172,7 @@ export function createServer(cfg: ServerConfig): https.Server {
       minVersion: 'TLSv1.2',
     },
     (req, res) => {
+      if (cfg.unavailable?.()) return sendError(res, unavailable());
       handle(cfg, req, res).catch((e) => sendError(res, e));
     },
   );

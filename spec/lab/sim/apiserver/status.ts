@@ -73,3 +73,8 @@ export function pathNotFound(): ApiError {
 export function storageError(err: Error): ApiError {
   return new ApiError(500, 'InternalError', `Internal error occurred: ${err.message}`);
 }
+
+/** 503 ServiceUnavailable (the lab's fault apiserver-blip): client-go's and kubectl's "the server is currently unable to handle the request". */
+export function unavailable(): ApiError {
+  return new ApiError(503, 'ServiceUnavailable', 'the server is currently unable to handle the request');
+}
