@@ -90,7 +90,12 @@ function readyOf(pods: V1Pod[], namespace: string, owner: string): number {
  * the eviction do (KEP-3017). A Ready pod is never deleted past its budget.
  */
 async function evictOne(ctx: PhaseContext<RecoverOptions>, kube: Kube, e: PodEviction): Promise<void> {
-  const before = e.owner ? readyOf(await kube.pods(), e.namespace, e.owner) : 0;
+  // the owner must get back its Ready pods plus this one's replacement when this one was not Ready:
+  // after a CA change its pods are usually all unready, and "as many Ready as before" (0) held at
+  // once, before the replacement even existed, so the proof ran ahead of it (recover-resume seed 47)
+  const pods0 = await kube.pods();
+  const wasReady = pods0.some((p) => p.metadata?.uid === e.uid && podReady(p));
+  const before = e.owner ? readyOf(pods0, e.namespace, e.owner) + (wasReady ? 0 : 1) : 0;
   let blocked = '';
   let deleted: string | undefined;
   await waitFor(ctx, `eviction of pod ${e.namespace}/${e.name}`, async () => {
