@@ -8,6 +8,7 @@ import { definePlaybook } from '../lib/core/types.js';
 import { type RecoverOptions, recoverOptions } from './recover/common.js';
 import { configPhase } from './recover/00-config.js';
 import { pathPhase } from './recover/00-path.js';
+import { endpointPhase } from './recover/00-endpoint.js';
 import { backupPhase } from './recover/00-backup.js';
 import { cleanPhase } from './recover/01-clean.js';
 import { etcdCaPhase } from './recover/02-etcd-ca.js';
@@ -52,6 +53,7 @@ export default definePlaybook<RecoverOptions>({
   phases: [
     configPhase, //             0  ClusterConfiguration found before anything changes
     pathPhase, //               0  facts and the path (journaled)
+    endpointPhase, //           0  where the endpoint leads: the first master (journaled)
     backupPhase, //             0  every host archived and pulled
     cleanPhase, //              1  masters: leftovers aside, control-plane containers stopped
     etcdCaPhase, //             2  first: etcd CA

@@ -32,6 +32,8 @@ export interface Failure {
   host: string;
   phase: string;
   error: string;
+  /** A refusal before anything changed (RefusedError): the run exits 2, as for bad input. */
+  refused?: boolean;
 }
 
 /** Report failures together, k0sctl style: `failed on 2 hosts:\n - w3: ...`. */
@@ -49,6 +51,24 @@ export class UsageError extends Error {
     super(message);
     this.name = 'UsageError';
   }
+}
+
+/**
+ * Bad input that only the hosts reveal (for example an inventory's `first: true` that contradicts
+ * where the API endpoint leads): thrown by a read-only phase before anything is changed. The run
+ * stops there and the CLI exits 2, as for bad input.
+ */
+export class RefusedError extends Error {
+  readonly code = 'EREFUSED';
+  constructor(message: string) {
+    super(message);
+    this.name = 'RefusedError';
+  }
+}
+
+/** True for a RefusedError (also one that crossed a module boundary: checked by its code). */
+export function isRefusal(err: unknown): boolean {
+  return (err as { code?: unknown } | undefined)?.code === 'EREFUSED';
 }
 
 /** The message of any thrown value, without a host prefix added twice; redacted. */

@@ -1,6 +1,30 @@
-/** Host selectors for Phase.hosts(): they pick from ctx.hosts (the --limit selection, minus failed hosts). */
+/**
+ * Host selectors for Phase.hosts(): they pick from ctx.hosts (the --limit selection, minus failed
+ * hosts). The first master is the inventory's (`first: true`, else its first master) unless a
+ * phase of the run chose another one with setFirstMaster (recover's step 0: the master the API
+ * endpoint leads to); every selector and every phase then follows that choice.
+ */
 import type { Host } from '../inventory/types.js';
 import type { PhaseContext } from './types.js';
+
+/** Shared-map key of the first master chosen for this run (a host name). */
+const FIRST = 'run:first-master';
+
+/** Make `name` the run's first master (recover's step 0); later selectors and phases follow it. */
+export function setFirstMaster(ctx: PhaseContext, name: string): void {
+  const h = ctx.inventory.hosts.find((x) => x.name === name && x.role === 'master');
+  if (!h) throw new Error(`inventory ${ctx.inventory.file}: ${name} is not a master`);
+  ctx.shared.set(FIRST, name);
+}
+
+/** Name of the run's first master: the one chosen for this run, else the inventory's. */
+export function firstMasterName(ctx: PhaseContext): string {
+  const chosen = ctx.shared.get(FIRST) as string | undefined;
+  if (chosen) return chosen;
+  const h = ctx.inventory.hosts.find((x) => x.role === 'master' && x.first) ?? ctx.inventory.hosts.find((x) => x.role === 'master');
+  if (!h) throw new Error(`inventory ${ctx.inventory.file}: no master`);
+  return h.name;
+}
 
 /** Every host still in the run. */
 export const allHosts = (ctx: PhaseContext): readonly Host[] => ctx.hosts;
@@ -8,14 +32,19 @@ export const allHosts = (ctx: PhaseContext): readonly Host[] => ctx.hosts;
 export const masters = (ctx: PhaseContext): readonly Host[] => ctx.hosts.filter((h) => h.role === 'master');
 /** Every worker. */
 export const workers = (ctx: PhaseContext): readonly Host[] => ctx.hosts.filter((h) => h.role === 'worker');
-/** The master rebuilt first (`first: true` in the inventory). */
-export const firstMaster = (ctx: PhaseContext): readonly Host[] => ctx.hosts.filter((h) => h.role === 'master' && h.first);
+/** The master rebuilt first (chosen for the run, else the inventory's `first`). */
+export const firstMaster = (ctx: PhaseContext): readonly Host[] => {
+  const name = firstMasterName(ctx);
+  return ctx.hosts.filter((h) => h.role === 'master' && h.name === name);
+};
 /** The masters other than the first. */
-export const otherMasters = (ctx: PhaseContext): readonly Host[] => ctx.hosts.filter((h) => h.role === 'master' && !h.first);
+export const otherMasters = (ctx: PhaseContext): readonly Host[] => {
+  const name = firstMasterName(ctx);
+  return ctx.hosts.filter((h) => h.role === 'master' && h.name !== name);
+};
 
-/** The first master of the inventory, whether or not --limit selected it (cluster phases use it). */
+/** The first master, whether or not --limit selected it (cluster phases use it). */
 export function inventoryFirst(ctx: PhaseContext): Host {
-  const h = ctx.inventory.hosts.find((x) => x.role === 'master' && x.first);
-  if (!h) throw new Error(`inventory ${ctx.inventory.file}: no master marked first`);
-  return h;
+  const name = firstMasterName(ctx);
+  return ctx.inventory.hosts.find((x) => x.name === name)!;
 }

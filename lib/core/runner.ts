@@ -6,7 +6,7 @@ import { setMaxListeners } from 'node:events';
 import type { Host, Inventory } from '../inventory/types.js';
 import type { Transport } from '../transport/types.js';
 import { CLUSTER, type RunState, hostContext, phaseContext } from './context.js';
-import { type Failure, errorMessage } from './errors.js';
+import { type Failure, errorMessage, isRefusal } from './errors.js';
 import type { EventSink, RunEvent, Selection, StampedEvent } from './events.js';
 import { createExecutor } from './executor.js';
 import { pairKey } from './journal.js';
@@ -55,7 +55,7 @@ export interface RunParams<O = unknown> {
 export interface RunResult {
   runId: string;
   status: 'done' | 'failed' | 'interrupted';
-  /** 0 done, 1 failed, 130 interrupted. */
+  /** 0 done, 1 failed, 2 refused before anything changed (a RefusedError), 130 interrupted. */
   exitCode: number;
   failures: Failure[];
   /** The phase where the run stopped because of a failure. */
@@ -137,7 +137,7 @@ export async function runPlaybook<O>(p: RunParams<O>): Promise<RunResult> {
   }
 
   const status = interrupted ? 'interrupted' : failures.length ? 'failed' : 'done';
-  const exitCode = status === 'done' ? 0 : status === 'failed' ? 1 : 130;
+  const exitCode = status === 'done' ? 0 : status === 'failed' ? (failures.some((f) => f.refused) ? 2 : 1) : 130;
   const { durationMs, cost } = ended(t0);
   emit({ kind: 'run-end', runId, status, durationMs, exitCode, failures, cost });
   return { runId, status, exitCode, failures, stoppedAt, durationMs };
@@ -157,7 +157,7 @@ async function runPhase(phase: Phase, state: RunState, r: PhaseRun): Promise<'ok
   const t0 = trace.mark();
   const phaseFailed = (err: unknown, host = CLUSTER) => {
     const error = reasonOf(err, host);
-    r.failures.push({ host, phase: phase.id, error });
+    r.failures.push({ host, phase: phase.id, error, ...(isRefusal(err) ? { refused: true } : {}) });
     emit({ kind: 'phase-end', phase: phase.id, status: 'failed', ...ended(t0), failed: [host] });
     return 'stop' as const;
   };
@@ -234,7 +234,7 @@ async function runPhase(phase: Phase, state: RunState, r: PhaseRun): Promise<'ok
       const status = state.abort.aborted || (state.stop.aborted && isAbortError(err)) ? 'interrupted' : 'failed';
       emit({ kind: 'host-end', phase: phase.id, host: host.name, status, durationMs: performance.now() - h0, error });
       if (status === 'interrupted') return true; // not a failure: resume re-runs it
-      r.failures.push({ host: host.name, phase: phase.id, error });
+      r.failures.push({ host: host.name, phase: phase.id, error, ...(isRefusal(err) ? { refused: true } : {}) });
       return false;
     }
   };

@@ -161,7 +161,9 @@ export function resolveInventory(
       first: h.first === true,
     };
   });
-  if (!hosts.some((h) => h.first)) {
+  // written `first: true` (recover checks it against where the API endpoint leads); else the first master listed
+  const firstGiven = hosts.find((h) => h.first)?.name;
+  if (!firstGiven) {
     const m = hosts.find((h) => h.role === 'master');
     if (m) m.first = true;
   }
@@ -177,6 +179,7 @@ export function resolveInventory(
     file: absFile,
     cluster: raw.cluster,
     controlPlaneEndpoint: raw.controlPlaneEndpoint,
+    ...(firstGiven ? { firstGiven } : {}),
     ...(raw.kubeadmConfig ? { kubeadmConfig: resolvePath(raw.kubeadmConfig, baseDir) } : {}),
     ssh: {
       user: defaultUser,

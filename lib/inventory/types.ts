@@ -27,7 +27,7 @@ export interface Host {
   labels: Record<string, string>;
   /** Further names and addresses of this node its kubelet serving certificate may hold (besides name and address), canonical. */
   servingSANs?: string[];
-  /** True for the one master rebuilt first. */
+  /** True for the one master rebuilt first: written `first: true`, else the first master listed (recover may choose another: lib/core/hosts.ts). */
   first: boolean;
 }
 
@@ -55,6 +55,8 @@ export interface Inventory {
   controlPlaneEndpoint: string;
   /** Absolute path of a kubeadm ClusterConfiguration file, when given. */
   kubeadmConfig?: string;
+  /** The master written `first: true` in the inventory, when one is (otherwise the first master listed is first). */
+  firstGiven?: string;
   ssh: SshDefaults;
   hosts: Host[];
   /** Non-fatal findings (for example an even number of masters). */

@@ -3,7 +3,7 @@
  * reaches the server, otherwise through an SSH tunnel whose TLS server name stays the original
  * server host (so the apiserver certificate is still verified against it).
  */
-import { KubeConfig } from '@kubernetes/client-node';
+import { type Cluster, KubeConfig } from '@kubernetes/client-node';
 import { tcpReachable } from './reach.js';
 
 /** A local port forwarded to a target (what PhaseContext.forward returns). */
@@ -20,6 +20,11 @@ export interface ConnectOptions {
   probeTimeoutMs?: number;
   /** Skip the probe and always tunnel. */
   forceTunnel?: boolean;
+  /**
+   * Send every request to this server instead of the kubeconfig's (its credentials and CA kept),
+   * checking the certificate as `tlsServerName` (e.g. a master's own apiserver: lib/kube/own-apiserver.ts).
+   */
+  server?: { url: string; tlsServerName: string };
 }
 
 /** An open API connection: the kubeconfig to build clients from, and how it was reached. */
@@ -41,26 +46,33 @@ export function serverHostPort(server: string): { host: string; port: number } {
 
 /** Parse `kubeconfigText` (admin.conf) and open a connection to its current cluster. Client keys never leave memory. */
 export async function connectKube(kubeconfigText: string, opts: ConnectOptions): Promise<KubeConnection> {
-  const kc = new KubeConfig();
+  let kc = new KubeConfig();
   try {
     kc.loadFromString(kubeconfigText);
   } catch (err) {
     throw new Error(`parse admin kubeconfig: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`);
   }
-  const cluster = kc.getCurrentCluster();
-  if (!cluster) throw new Error('admin kubeconfig: no current cluster');
+  const written = kc.getCurrentCluster();
+  if (!written) throw new Error('admin kubeconfig: no current cluster');
+  const cluster = opts.server ? { ...written, server: opts.server.url, tlsServerName: opts.server.tlsServerName } : written;
+  if (opts.server) kc = withCluster(kc, cluster);
   const server = cluster.server;
   const { host, port } = serverHostPort(server);
   const direct = !opts.forceTunnel && (await tcpReachable(host, port, opts.probeTimeoutMs ?? 1500));
   if (direct) return { kc, via: 'direct', server, close: async () => {} };
   const tunnel = await opts.tunnel(host, port);
   const tunnelled = { ...cluster, server: `https://127.0.0.1:${tunnel.localPort}`, tlsServerName: cluster.tlsServerName ?? host };
-  const kc2 = new KubeConfig();
-  kc2.loadFromOptions({
-    clusters: kc.clusters.map((c) => (c.name === cluster.name ? tunnelled : c)),
+  return { kc: withCluster(kc, tunnelled), via: 'tunnel', server, close: () => tunnel.close() };
+}
+
+/** A copy of `kc` whose cluster of the same name is `cluster` (users and contexts kept). */
+function withCluster(kc: KubeConfig, cluster: Cluster): KubeConfig {
+  const out = new KubeConfig();
+  out.loadFromOptions({
+    clusters: kc.clusters.map((c) => (c.name === cluster.name ? cluster : c)),
     users: kc.users,
     contexts: kc.contexts,
     currentContext: kc.currentContext,
   });
-  return { kc: kc2, via: 'tunnel', server, close: () => tunnel.close() };
+  return out;
 }

@@ -1,8 +1,10 @@
 /**
  * The run's API client: admin.conf read from the first master over SSH into memory (never
- * written to the laptop), connected directly or through an SSH tunnel; kept in ctx.shared.
+ * written to the laptop), sent to that master's own apiserver at its own address (admin.conf's
+ * credentials and CA: lib/kube/own-apiserver.ts), directly or through an SSH tunnel; kept in ctx.shared.
  */
 import { inventoryFirst } from '../core/hosts.js';
+import { APISERVER_TLS_NAME, ownApiserverUrl } from './own-apiserver.js';
 import { registerSecret } from '../core/secret.js';
 import type { PhaseContext } from '../core/types.js';
 // the API client (@kubernetes/client-node: ~1.7 s and ~60 MB to import) is loaded on first use
@@ -46,10 +48,12 @@ async function sessionKube(ctx: PhaseContext, opts: { forceTunnel?: boolean }): 
     registerKubeconfigSecrets(text);
     const conn = await connectKube(text, {
       forceTunnel: opts.forceTunnel,
-      // from the first master the API is its own address (the kubeconfig's host may be a name or VIP only inside the cluster)
+      // the first master's own apiserver, not the endpoint: a load balancer or VIP may not have
+      // noticed it yet (recover), and the endpoint's name may resolve only inside the cluster
+      server: { url: ownApiserverUrl(first), tlsServerName: APISERVER_TLS_NAME },
       tunnel: (_host, port) => ctx.forward(first, first.address, port),
     });
-    if (conn.via === 'tunnel') ctx.log(`API ${conn.server} not reachable directly: using an SSH tunnel through ${first.name}`);
+    if (conn.via === 'tunnel') ctx.log(`API ${conn.server} (${first.name}'s own apiserver) not reachable directly: using an SSH tunnel through ${first.name}`);
     return { conn, kube: new Kube(conn.kc) };
   })();
   ctx.shared.set(KEY, p);

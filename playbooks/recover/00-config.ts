@@ -15,7 +15,7 @@ import { memberMismatches } from '../../lib/etcd-data/members.js';
 import { EncryptedValueError } from '../../lib/etcd-data/decode.js';
 import { DecryptError, decryptorFrom } from '../../lib/etcd-data/encryption.js';
 import { type EtcdConfigRead, membersOn, probeEtcdData, readOffline, readThroughThrowaway, throwawayBlocker } from '../../lib/etcd-data/remote.js';
-import { type RecoverOptions, kubectlArgv, runDirOf, runIdOf, stateDirOf } from './common.js';
+import { type RecoverOptions, kubectlOn, runDirOf, runIdOf, stateDirOf } from './common.js';
 import { clusterDocs, configDifferences } from './config.js';
 
 /** The kubeadm-config file name kept in a run's backups folder. */
@@ -63,7 +63,7 @@ interface Found {
 /** Read the kubeadm-config ConfigMap from the first master that still answers. */
 async function fromApi(ctx: PhaseContext): Promise<Found | undefined> {
   for (const m of ctx.hosts.filter((h) => h.role === 'master')) {
-    const r = await ctx.on(m).read(kubectlArgv('-n', 'kube-system', 'get', 'configmap', 'kubeadm-config', '-o', 'jsonpath={.data.ClusterConfiguration}'), { allowFail: true, what: 'kubectl get configmap kubeadm-config' });
+    const r = await ctx.on(m).read(kubectlOn(m, '-n', 'kube-system', 'get', 'configmap', 'kubeadm-config', '-o', 'jsonpath={.data.ClusterConfiguration}'), { allowFail: true, what: 'kubectl get configmap kubeadm-config' });
     if (r.exitCode === 0 && /kind:\s*ClusterConfiguration/.test(r.stdout)) return { text: r.stdout, source: `configmap kube-system/kubeadm-config (read on ${m.name})`, fromCluster: true };
   }
   return undefined;

@@ -6,12 +6,14 @@ import { chainsTo } from '../../lib/facts/chains.js';
 import { CA_CRT } from '../../lib/facts/paths.js';
 import { readEtcdHealth } from '../../lib/facts/etcd.js';
 import { kubeFor } from '../../lib/kube/session.js';
-import { type RecoverOptions, decision, kubectlArgv, readRunFile, rebuildsAll, waitFor } from './common.js';
+import { type RecoverOptions, decision, kubectlOn, readRunFile, rebuildsAll, waitFor } from './common.js';
 import { isWorkload, podReady, podsBefore, restartedUids, unexpectedRestarts, usesInClusterCredentials } from './pods.js';
 import { SA_TOKEN_TYPE } from './15-sa-tokens.js';
 import { RESTART_MARK } from './16-restart-pods.js';
 import { pemBody } from './09-front-proxy.js';
 import { readyNodes, waitNodesReady } from './waits.js';
+import { endpointOf } from './config.js';
+import { endpointParts } from '../../lib/facts/endpoint.js';
 import { SHARED_PKI_ARGV, parseSha256, samplePods, sharedPkiRow, steadyPodsRow } from './proof-steady.js';
 
 /** One row of the proof. */
@@ -71,7 +73,7 @@ async function prove(ctx: PhaseContext<RecoverOptions>): Promise<Check[]> {
   const rows: Check[] = [];
   const names = ctx.hosts.map((h) => h.name);
   await waitNodesReady(ctx, first, names).catch(() => undefined);
-  const nodes = await first.read(kubectlArgv('get', 'nodes', '-o', 'json'), { allowFail: true });
+  const nodes = await first.read(kubectlOn(first.host, 'get', 'nodes', '-o', 'json'), { allowFail: true });
   const ready = nodes.exitCode === 0 ? readyNodes(nodes.stdout) : new Set<string>();
   const notReady = names.filter((n) => !ready.has(n));
   rows.push({ check: 'nodes Ready', ok: notReady.length === 0, detail: notReady.length ? `not Ready: ${notReady.join(', ')}` : `${names.length} nodes` });
@@ -93,7 +95,7 @@ async function prove(ctx: PhaseContext<RecoverOptions>): Promise<Check[]> {
   const nm = ctx.inventory.hosts.filter((h) => h.role === 'master').length;
   rows.push({ check: 'etcd members healthy', ok: eh.healthy.length >= nm && eh.unhealthy.length === 0, detail: `${eh.healthy.length}/${nm} healthy${eh.unhealthy.length ? `; unhealthy ${eh.unhealthy.join(', ')}` : ''}` });
   rows.push(...workload);
-  const ns = await first.read(kubectlArgv('get', 'namespaces', '-o', 'name'), { allowFail: true });
+  const ns = await first.read(kubectlOn(first.host, 'get', 'namespaces', '-o', 'name'), { allowFail: true });
   const nsCount = ns.stdout.split('\n').filter(Boolean).length;
   rows.push({ check: "cluster's objects present", ok: ns.exitCode === 0 && /namespace\/kube-system/.test(ns.stdout), detail: `${nsCount} namespaces` });
   const body = pemBody(caPem);
@@ -105,15 +107,31 @@ async function prove(ctx: PhaseContext<RecoverOptions>): Promise<Check[]> {
     ['extension-apiserver-authentication', 'kube-system', 'jsonpath={.data.client-ca-file}'],
   ];
   for (const [name, nsName, path] of cms) {
-    const r = await first.read(kubectlArgv('-n', nsName, 'get', 'configmap', name, '-o', path), { allowFail: true });
+    const r = await first.read(kubectlOn(first.host, '-n', nsName, 'get', 'configmap', name, '-o', path), { allowFail: true });
     let text = r.stdout;
     if (name === 'cluster-info') text = (/certificate-authority-data:\s*(\S+)/.exec(r.stdout)?.[1] ?? '') && Buffer.from(/certificate-authority-data:\s*(\S+)/.exec(r.stdout)![1], 'base64').toString('utf8');
     const has = pemBody(text).includes(body);
     const stale = oldBody ? pemBody(text).includes(oldBody) : false;
     rows.push({ check: `${name} carries the CA`, ok: has && !stale, detail: !has ? 'new CA missing' : stale ? 'old CA still listed' : 'new CA only' + (oldBody ? ' (old CA gone)' : '') });
+    if (name === 'cluster-info') rows.push(clusterInfoServer(ctx, r.stdout));
   }
   rows.push(steadyPodsRow(await steady));
   return rows;
+}
+
+/**
+ * cluster-info's server is the control-plane endpoint: every node joined later takes it for its
+ * bootstrap kubeconfig and kubelet.conf (kubeadm discovery.go For), so a cluster-info written
+ * through a master's own address would take those nodes past the load balancer for good.
+ */
+function clusterInfoServer(ctx: PhaseContext<RecoverOptions>, kubeconfig: string): Check {
+  const cfg = ctx.shared.get('recover:config') as { yaml: string } | undefined;
+  const ep = cfg ? endpointOf(cfg.yaml) : undefined;
+  const server = /^\s*server:\s*(\S+)\s*$/m.exec(kubeconfig)?.[1] ?? '(none)';
+  if (!ep) return { check: 'cluster-info server', ok: true, detail: `${server} (the ClusterConfiguration names no controlPlaneEndpoint)` };
+  const p = endpointParts(ep);
+  const want = `https://${p.host.includes(':') ? `[${p.host}]` : p.host}:${p.port}`;
+  return { check: 'cluster-info server is the endpoint', ok: server === want, detail: server === want ? server : `${server}, not ${want}` };
 }
 
 /** Step 17. */

@@ -63,6 +63,10 @@ export interface LabOptions {
   sudoUser?: boolean;
   /** Cluster mode only: `--serving-certs`. */
   servingCerts?: boolean;
+  /** Cluster mode only: the controlPlaneEndpoint (`--endpoint`): m1's address (default), api.lab.test, or the load balancer. */
+  endpoint?: 'address' | 'name' | 'lb';
+  /** Cluster mode only: the load balancer in front of the masters (`--lb`; implied by endpoint 'lb'). */
+  lb?: boolean;
 }
 
 /**
@@ -178,7 +182,10 @@ function makeLab(dir: string, net: number): Lab {
 
 /** The line scripts/lab writes to DIR/cluster.up once the cluster part succeeded. */
 function clusterShape(opts: LabOptions): string {
-  return `masters=${opts.masters ?? 3} workers=${opts.workers ?? 3} serving=${opts.servingCerts ? 1 : 0}`;
+  const endpoint = opts.endpoint ?? 'address';
+  const lb = opts.lb || endpoint === 'lb';
+  const more = endpoint !== 'address' || lb ? ` endpoint=${endpoint} lb=${lb ? 1 : 0}` : '';
+  return `masters=${opts.masters ?? 3} workers=${opts.workers ?? 3} serving=${opts.servingCerts ? 1 : 0}${more}`;
 }
 
 function clusterUp(dir: string): string | undefined {
@@ -222,6 +229,8 @@ async function bringUp(dir: string, opts: LabOptions): Promise<Lab> {
   else args.push('--masters', String(opts.masters ?? 3), '--workers', String(opts.workers ?? 3));
   if (opts.sudoUser) args.push('--sudo-user');
   if (opts.servingCerts && opts.hosts === undefined) args.push('--serving-certs');
+  if (opts.endpoint && opts.hosts === undefined) args.push('--endpoint', opts.endpoint);
+  if (opts.lb && opts.hosts === undefined) args.push('--lb');
   try {
     await run(LAB_CMD, args, { maxBuffer: 64 << 20 });
   } catch (e) {

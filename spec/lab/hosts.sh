@@ -22,6 +22,7 @@
 #            answers 503, for SECONDS: spec/lab/sim/apiserver/blip.ts)
 #   hosts.sh list [--dir DIR]          (hosts.json)
 #   hosts.sh check [--dir DIR]         (exit 0 when every host runs its init and sshd)
+#   hosts.sh lb up|stop|start [--dir DIR]  (the load balancer in front of the masters' :6443, at 10.ID.0.10)
 # env: LAB_JOBS (parallel host creation, default 8), LAB_KEEP_FAILED=1 (keep a half-made lab),
 #      LAB_TRACE=1 (phase time stamps on stderr)
 set -euo pipefail
@@ -537,8 +538,74 @@ cmd_check() {
   done
 }
 
+
+# ---------------------------------------------------------------- load balancer
+
+# The lab's load balancer in front of the masters' apiservers (dist/spec/lab/sim/lb/main.js: a TCP
+# proxy with haproxy's health checks), as a kubeadm HA cluster has it: on its own address
+# 10.ID.0.10 (no lab host's), in its own network namespace kmlabID-lb on the lab bridge (veth
+# kmID-lb), so `down` removes it with the hosts. Log DIR/lb/lb.log, backends' states DIR/lb/state.json.
+lb_addr() { echo "10.$LAB_NET.0.10"; }
+
+lb_start() {
+  local ns=kmlab$LAB_NET-lb backends=() i
+  names_array
+  for ((i = 1; i <= ${#NAMES[@]}; i++)); do
+    [ "$(role_of "${NAMES[i - 1]}" "$i")" = master ] && backends+=(--backend "${NAMES[i - 1]}=$(addr_of "$i"):6443")
+  done
+  [ ${#backends[@]} -gt 0 ] || die "lb: the lab has no master"
+  local js=$LAB_REPO/dist/spec/lab/sim/lb/main.js
+  [ -f "$js" ] || die "lb: $js is missing (npx tsc -p tsconfig.json)"
+  mkdir -p "$LAB_DIR/lb"
+  rm -f "$LAB_DIR/lb/state.json"
+  # rise 2, fall 2 as kubespray's haproxy (haproxy.cfg.j2); checks every 2 s, not its 15 s, to keep the lab quick
+  setsid nsenter --net="/run/netns/$ns" node "$js" --listen "$(lb_addr):6443" "${backends[@]}" \
+    --state "$LAB_DIR/lb/state.json" --inter 2000 --rise 2 --fall 2 </dev/null >>"$LAB_DIR/lb/lb.log" 2>&1 &
+  echo $! >"$LAB_DIR/lb/pid"
+  for ((i = 0; i < 200; i++)); do
+    [ -s "$LAB_DIR/lb/state.json" ] && return 0
+    kill -0 "$(cat "$LAB_DIR/lb/pid")" 2>/dev/null || break
+    sleep 0.05
+  done
+  tail -n 5 "$LAB_DIR/lb/lb.log" >&2 || true
+  die "lb: the balancer did not start (log $LAB_DIR/lb/lb.log)"
+}
+
+lb_running() { [ -s "$LAB_DIR/lb/pid" ] && kill -0 "$(cat "$LAB_DIR/lb/pid")" 2>/dev/null; }
+
+cmd_lb() {
+  parse_common "$@"
+  load_env || die "lb: no lab in ${LAB_DIR} (run scripts/lab up)"
+  local ns=kmlab$LAB_NET-lb v=km$LAB_NET-lb
+  case "${ARGS[0]:-}" in
+    up)
+      [ -e "/run/netns/$ns" ] && die "lb: $ns exists already"
+      ip netns add "$ns"
+      ip link add "$v" type veth peer name eth0 netns "$ns"
+      echo 1 >"/proc/sys/net/ipv6/conf/$v/disable_ipv6"
+      ip link set "$v" master "$LAB_BR" up
+      ip -n "$ns" addr add "$(lb_addr)/16" dev eth0
+      ip -n "$ns" link set lo up
+      ip -n "$ns" link set eth0 up
+      lb_start
+      echo "lab: load balancer on $(lb_addr):6443 in front of the masters (log $LAB_DIR/lb/lb.log)"
+      ;;
+    stop)   # the balancer process down (its address stays: connections are refused)
+      lb_running || die "lb: the balancer is not running"
+      kill -TERM "$(cat "$LAB_DIR/lb/pid")"; rm -f "$LAB_DIR/lb/pid"
+      ;;
+    start)
+      lb_running && die "lb: the balancer is already running"
+      [ -e "/run/netns/$ns" ] || die "lb: no $ns (scripts/lab up --lb)"
+      lb_start
+      ;;
+    *) die "usage: scripts/lab lb up|stop|start [--dir DIR]" ;;
+  esac
+}
+
 case "${1:-}" in
   up) shift; cmd_up "$@" ;;
+  lb) shift; cmd_lb "$@" ;;
   down) shift; cmd_down "$@" ;;
   exec) shift; cmd_exec "$@" ;;
   fault) shift; cmd_fault "$@" ;;
@@ -546,5 +613,5 @@ case "${1:-}" in
   check) shift; cmd_check "$@" ;;
   _mkhost) LAB_DIR=$(realpath -m "$LAB_DIR"); OPT_DIR=$LAB_DIR; cmd_mkhost "$2" "$3" ;;
   _init) OPT_DIR=$LAB_DIR; cmd_init "$2" "$3" ;;
-  *) sed -n '2,17p' "$SELF" >&2; exit 2 ;;
+  *) sed -n '2,27p' "$SELF" >&2; exit 2 ;;
 esac

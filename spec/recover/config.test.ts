@@ -23,6 +23,8 @@ const planted = text.replace(/apiServer:\n/, 'apiServer:\n  extraArgs:\n    - na
 /** Plan recover; returns the notes of backup/config, the failures and what reached the hosts. */
 async function plan(opts: { kubeadmConfig?: string; stateDir?: string; cluster?: string; replaceCa?: boolean }) {
   const fake = new FakeTransport();
+  // the backups' endpoints (NAME.example) resolve on the masters to m1 (step 0 follows where they lead)
+  fake.on(/^getent ahosts /, { stdout: '10.0.1.1        STREAM x.example\n10.0.1.1        DGRAM\n' });
   fake.on(KUBEADM_CM, opts.cluster ? { stdout: opts.cluster } : { exitCode: 1, stderr: 'The connection to the server 10.0.1.1:6443 was refused' });
   const inv = { ...fakeInventory(3, 2), ...(opts.kubeadmConfig ? { kubeadmConfig: opts.kubeadmConfig } : {}) };
   const { plan, result } = await buildPlan({ playbook: recover, inventory: inv, transport: fake, options: parseOptions(recover.options, opts.replaceCa ? { replaceCa: true } : {}, 'recover'), stateDir: opts.stateDir ?? mkdtempSync('/tmp/kubemend-cfg-empty-') });

@@ -26,6 +26,10 @@
  * rotated kubelet-client-current.pem; a kube-vip static pod (not kubeadm's) keeps running through
  * replace-ca and is put back on the master pki-wipe-one wiped; and a master whose etcd data is lost
  * too rejoins etcd as a new member, never as a one-member cluster.
+ *
+ * Issue 19: the lab's controlPlaneEndpoint is m1's address (a small cluster without a balancer), and
+ * the article's full rebuild runs with the masters listed m3, m2, m1: m1 must still go first
+ * (spec/recover/endpoint.test.ts has the other kinds of endpoint).
  */
 import test from 'ava';
 import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
@@ -35,6 +39,7 @@ import { MAIN, cli } from '../cli/run-cli.js';
 import { type ForgedCsr, createForgedCsrs, csrConditions } from './forged-csrs.js';
 import { NODE_IP_WORKER, addKubeVip, addMasterWorkloads, bootstrapTokens, etcdClusterId, etcdMembers, internalIP, kubeVipIds, leftoverJoinSecrets, pinNodeIp } from './scenario.js';
 import { certificateKeysIn, hostRecord, startRecording, stopSampler, tokensIn, unwrapKubeadm } from '../security/host-record.js';
+import { ranOn, reversedInventory } from './first-lab.js';
 
 const LAB = { masters: 3, workers: 2, net: 84, servingCerts: true };
 const HOSTS = ['m1', 'm2', 'm3', 'w1', 'w2'];
@@ -119,14 +124,14 @@ async function assertForgedNotApproved(t: any, lab: Lab, out: string): Promise<v
  * Run recover; with `freeze`, SIGSTOP kubemend for `seconds` as soon as its journal shows that
  * `phase` started, then SIGCONT (a slow step, deterministically).
  */
-async function recover(extra: string[] = [], freeze?: { phase: string; seconds: number }) {
+async function recover(extra: string[] = [], freeze?: { phase: string; seconds: number }, inventory?: string) {
   const state = mkdtempSync('/tmp/kubemend-recover-state-');
   const lab = await sharedLab(LAB);
   // the bootstrap tokens now, or (the API down after a pki-wipe) as taken before the break
   const tokensBefore = await bootstrapTokens(lab).catch(() => tokensAtStart);
   let frozen = false;
   let timer: NodeJS.Timeout | undefined;
-  const r = await cli(MAIN, ['run', 'recover', '-i', lab.inventoryPath, '--yes', '--state-dir', state, ...extra], {
+  const r = await cli(MAIN, ['run', 'recover', '-i', inventory ?? lab.inventoryPath, '--yes', '--state-dir', state, ...extra], {
     onSpawn: (child) => {
       if (!freeze) return;
       timer = setInterval(() => {
@@ -188,7 +193,7 @@ test.serial('run recover after pki-wipe (the article): one new CA everywhere, et
   const broken = await status(lab);
   t.false(broken.healthy);
   await startRecording(lab);
-  const r = await recover([], SLOW_STEP_11);
+  const r = await recover([], SLOW_STEP_11, reversedInventory(lab, 'reversed'));
   await stopSampler(lab);
   t.is(r.code, 0, r.out.slice(-4000));
   const ended = new Date().toISOString();
@@ -203,6 +208,10 @@ test.serial('run recover after pki-wipe (the article): one new CA everywhere, et
   const order = ['rollout restart daemonset/kube-proxy -n kube-system', 'rollout restart deployment/coredns -n kube-system', 'rollout restart deployment/web -n apps'].map((x) => r.out.indexOf(x));
   t.true(order.every((i) => i > 0) && order[0] < order[1] && order[1] < order[2], `restart order ${order}`);
   t.regex(r.out, /(evicted|deleted) pod apps\/batch-/, 'the ReplicaSet of its own goes through the Eviction API');
+  // issue 19: the endpoint is m1's address, so m1 goes first though the inventory lists m3 first
+  t.regex(r.out, /first master: m1: the control-plane endpoint (\S+):6443 \(the ClusterConfiguration's and the inventory's\): \1 is m1's address: .*\(the inventory lists m3 first\)/);
+  for (const phase of ['etcd/ca', 'first/control-plane', 'first/bootstrap-token']) t.deepEqual(ranOn(r.state, phase), ['m1'], phase);
+  t.regex(r.out, /^PASS  cluster-info server is the endpoint\s+https:\/\/10\.\d+\.1\.10:6443$/m);
   // issue 18 item 2: the certificate key and every token kubeadm printed, on no host's command line
   const recs = await Promise.all(HOSTS.map((h) => hostRecord(lab, h)));
   await unwrapKubeadm(lab);

@@ -8,11 +8,13 @@ import test from 'ava';
 import type { Host } from '../../lib/inventory/types.js';
 import { createSshTransport } from '../../lib/transport/ssh.js';
 import { TransportError } from '../../lib/transport/types.js';
-import { type Lab, requireRoot, sharedLab } from '../helpers/lab.js';
+import { type Lab, labNet, requireRoot, sharedLab } from '../helpers/lab.js';
 import { hostOf, labInventory } from './fixture.js';
 
 const DIR = '/tmp/h-transport/lab72';
 const NET = 72;
+/** The bridge's address on this lab's net (the net moves with KUBEMEND_LAB_SLOT; sharedLab maps it the same way). */
+const BRIDGE = `10.${labNet(NET)}.0.1`;
 const getLab = () => sharedLab({ hosts: 3, net: NET, dir: DIR });
 
 // the lab is taken down when the file is done (set KEEP_LAB=1 to keep it for the next run)
@@ -46,11 +48,11 @@ function greet(port: number): Promise<string> {
 /** B and C cut off from the test machine (a blackhole route to the bridge address), for the test's duration. */
 async function isolate(t: { teardown(fn: () => Promise<void>): void }, lab: Lab, hosts: string[]): Promise<void> {
   for (const h of hosts) {
-    await lab.exec(h, ['ip', 'route', 'del', `10.${NET}.0.1/32`]);
-    const r = await lab.exec(h, ['ip', 'route', 'add', 'blackhole', `10.${NET}.0.1/32`]);
+    await lab.exec(h, ['ip', 'route', 'del', `${BRIDGE}/32`]);
+    const r = await lab.exec(h, ['ip', 'route', 'add', 'blackhole', `${BRIDGE}/32`]);
     if (r.code !== 0) throw new Error(`isolating ${h}: ${r.stderr}`);
     t.teardown(async () => {
-      await lab.exec(h, ['ip', 'route', 'del', `10.${NET}.0.1/32`]);
+      await lab.exec(h, ['ip', 'route', 'del', `${BRIDGE}/32`]);
     });
   }
 }
@@ -81,7 +83,7 @@ test.serial('a host reachable only through a jump host is reached through it, on
   // host-side evidence: B and C see their SSH client at A's address; A sees one connection from us
   t.deepEqual(await sshPeers(lab, 'h002'), [a.address]);
   t.deepEqual(await sshPeers(lab, 'h003'), [a.address]);
-  t.deepEqual(await sshPeers(lab, 'h001'), [`10.${NET}.0.1`]);
+  t.deepEqual(await sshPeers(lab, 'h001'), [BRIDGE]);
   const jumpConn = [...tr.connections.values()].find((x) => !x.via);
   t.is(jumpConn?.connects, 1);
   t.is(tr.connections.size, 3);

@@ -47,8 +47,9 @@ export async function planCommand(deps: Deps, name: string, a: PlanArgs): Promis
     } else out(formatPlan(plan));
     if (result.status === 'interrupted') return EXIT.interrupted;
     if (result.failures.length) {
-      err(`cannot plan every host: ${formatFailures(result.failures)}`);
-      return EXIT.failed;
+      const refused = result.failures.some((f) => f.refused);
+      err(`${refused ? 'refused' : 'cannot plan every host'}: ${formatFailures(result.failures)}`);
+      return refused ? EXIT.usage : EXIT.failed;
     }
     return EXIT.ok;
   } finally {

@@ -56,8 +56,9 @@ async function planFirst(common: Omit<RunParams, 'dryRun'>, logFormat: 'text' | 
   }
   if (planned.status === 'interrupted') return EXIT.interrupted;
   if (planned.stoppedAt) {
-    err(`cannot plan the run (stopped at phase ${planned.stoppedAt}), nothing was changed: ${formatFailures(planned.failures)}`);
-    return EXIT.failed;
+    const refused = planned.failures.some((f) => f.refused);
+    err(`${refused ? 'refused' : 'cannot plan the run'} (stopped at phase ${planned.stoppedAt}), nothing was changed: ${formatFailures(planned.failures)}`);
+    return refused ? EXIT.usage : EXIT.failed;
   }
   if (planned.failures.length) err(`warning: within the failure budget, these will fail again in the run: ${formatFailures(planned.failures)}`);
   if (common.playbook.readOnly && countChanges(plan) > 0) {

@@ -22,18 +22,30 @@ export function adminConfPath(lab: LabDir): string {
 
 /**
  * Fetches /etc/kubernetes/admin.conf from m1, falling back to the other masters, and writes it
- * to DIR/admin.conf (0600); its server is the controlPlaneEndpoint (m1:6443). Returns false when
- * no master has one.
+ * to DIR/admin.conf (0600); its server is the controlPlaneEndpoint (m1:6443, the balancer, or a
+ * name). A name (api.lab.test) lives only in the hosts' /etc/hosts, not this machine's: the copy
+ * then goes to the address the name has on that master (getent there), with the name as the TLS
+ * server name, so the witness reaches the API where the hosts do. Returns false when no master has one.
  */
 export async function refreshAdminConf(lab: LabDir): Promise<boolean> {
   for (const m of lab.masters) {
     const r = await ssh(lab, m, ['cat', '/etc/kubernetes/admin.conf'], { timeoutMs: 30_000 });
     if (r.code === 0 && r.stdout.includes('client-certificate-data')) {
-      writeFileSync(adminConfPath(lab), r.stdout, { mode: 0o600 });
+      writeFileSync(adminConfPath(lab), await reachableHere(lab, m, r.stdout), { mode: 0o600 });
       return true;
     }
   }
   return false;
+}
+
+/** `text` (a kubeconfig of master `m`) with a server name replaced by its address on `m`, and that name as tls-server-name. */
+async function reachableHere(lab: LabDir, m: LabDir['masters'][number], text: string): Promise<string> {
+  const s = /^(\s*)server: https:\/\/([^:/\s]+):(\d+)\s*$/m.exec(text);
+  if (!s || /^[\d.]+$/.test(s[2]!)) return text;
+  const g = await ssh(lab, m, ['getent', 'ahosts', s[2]!], { timeoutMs: 30_000 });
+  const addr = g.stdout.split('\n').map((l) => l.trim().split(/\s+/)[0]).find((a) => a && /^[\d.]+$/.test(a));
+  if (g.code !== 0 || !addr) return text;
+  return text.replace(s[0], `${s[1]}server: https://${addr}:${s[3]}\n${s[1]}tls-server-name: ${s[2]}`);
 }
 
 /** Runs real kubectl with DIR/admin.conf; never throws on a non-zero exit. */

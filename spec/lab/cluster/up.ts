@@ -1,5 +1,6 @@
 /**
- * `scripts/lab up` (cluster mode), after the hosts are up: kubeadm init on the first master,
+ * `scripts/lab up` (cluster mode), after the hosts (and, for `--endpoint lb` or `--lb`, the load
+ * balancer) are up: the endpoint's name in every host's /etc/hosts (`--endpoint name`), kubeadm init on the first master,
  * the other masters joined one at a time, the workers in parallel (10 at a time), every Node
  * Ready, workloads created; writes DIR/inventory.yaml's kubeadmConfig, DIR/kubeadm-config.yaml,
  * DIR/admin.conf. Everything goes over real ssh.
@@ -9,6 +10,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import PQueue from 'p-queue';
 import { clusterConfiguration, initConfig } from './config.js';
+import { type EndpointKind, endpointFor, pointName } from './endpoint.js';
 import { parseInitOutput, type JoinInfo } from './join.js';
 import { kubectl, refreshAdminConf, sleep } from './kube.js';
 import { parseArgs, readLab, type Host, type LabDir } from './labdir.js';
@@ -18,8 +20,8 @@ import { WORKLOAD_NAMESPACES, workloadManifests } from './workloads.js';
 const KUBEADM_TIMEOUT = 5 * 60_000;
 
 /** kubeadm init on the first master with the lab's config; returns the join credentials. */
-async function init(lab: LabDir, first: Host, serving: boolean): Promise<JoinInfo> {
-  await sshOk(lab, first, 'write the kubeadm config', ['sh', '-c', 'umask 077; mkdir -p /root/kubeadm && cat > /root/kubeadm/init.yaml'], { input: initConfig(first, serving) });
+async function init(lab: LabDir, first: Host, serving: boolean, endpoint: string): Promise<JoinInfo> {
+  await sshOk(lab, first, 'write the kubeadm config', ['sh', '-c', 'umask 077; mkdir -p /root/kubeadm && cat > /root/kubeadm/init.yaml'], { input: initConfig(first, serving, endpoint) });
   const out = await sshOk(lab, first, 'kubeadm init', ['kubeadm', 'init', '--config', '/root/kubeadm/init.yaml', '--upload-certs'], { timeoutMs: KUBEADM_TIMEOUT });
   return parseInitOutput(out);
 }
@@ -81,26 +83,30 @@ async function waitWorkloads(lab: LabDir, timeoutMs: number): Promise<void> {
   }
 }
 
-/** Adds `kubeadmConfig:` to the inventory the host part wrote (once). */
-function writeInventoryExtras(lab: LabDir, first: Host): void {
-  writeFileSync(join(lab.dir, 'kubeadm-config.yaml'), clusterConfiguration(first));
+/** Adds `kubeadmConfig:` to the inventory the host part wrote (once), and sets its controlPlaneEndpoint. */
+function writeInventoryExtras(lab: LabDir, first: Host, endpoint: string): void {
+  writeFileSync(join(lab.dir, 'kubeadm-config.yaml'), clusterConfiguration(first, endpoint));
   const inv = join(lab.dir, 'inventory.yaml');
-  const text = readFileSync(inv, 'utf8');
-  if (!/^kubeadmConfig:/m.test(text)) {
-    writeFileSync(inv, text.replace(/^(controlPlaneEndpoint: .*\n)/m, '$1kubeadmConfig: kubeadm-config.yaml\n'));
-  }
+  let text = readFileSync(inv, 'utf8').replace(/^controlPlaneEndpoint: .*$/m, `controlPlaneEndpoint: ${endpoint}`);
+  if (!/^kubeadmConfig:/m.test(text)) text = text.replace(/^(controlPlaneEndpoint: .*\n)/m, '$1kubeadmConfig: kubeadm-config.yaml\n');
+  writeFileSync(inv, text);
 }
 
 /** Brings the cluster up on the lab's hosts. */
-export async function up(dir: string, serving: boolean): Promise<void> {
+export async function up(dir: string, serving: boolean, kind: EndpointKind = 'address'): Promise<void> {
   const t0 = Date.now();
   const lab = readLab(dir);
   const [first, ...others] = lab.masters;
   if (!first) throw new Error(`lab up ${lab.dir}: no master host`);
   const step = (s: string) => process.stdout.write(`[lab] ${((Date.now() - t0) / 1000).toFixed(1)}s ${s}\n`);
-  step(`kubeadm init on ${first.name}`);
-  const j = await init(lab, first, serving);
-  writeInventoryExtras(lab, first);
+  const endpoint = endpointFor(lab, kind, first);
+  if (kind === 'name') {
+    step(`${endpoint}: the name leads to ${first.name} (/etc/hosts on every host)`);
+    await pointName(lab, [first.address], lab.hosts);
+  }
+  step(`kubeadm init on ${first.name} (controlPlaneEndpoint ${endpoint})`);
+  const j = await init(lab, first, serving, endpoint);
+  writeInventoryExtras(lab, first, endpoint);
   if (!(await refreshAdminConf(lab))) throw new Error('lab up: no admin.conf on the first master after kubeadm init');
   for (const m of others) {
     step(`kubeadm join --control-plane on ${m.name}`);
@@ -121,10 +127,12 @@ export async function up(dir: string, serving: boolean): Promise<void> {
   process.stdout.write(`KUBECONFIG=${join(lab.dir, 'admin.conf')} kubectl get nodes\n`);
 }
 
-/** CLI: node up.js --dir DIR [--serving-certs] [--masters M --workers W (informative)] */
+/** CLI: node up.js --dir DIR [--serving-certs] [--endpoint address|name|lb] [--masters M --workers W (informative)] */
 async function main(): Promise<void> {
   const { flags } = parseArgs(process.argv.slice(2), ['serving-certs']);
-  await up(flags.dir ?? '/tmp/kubemend-lab', flags['serving-certs'] === '1');
+  const kind = flags.endpoint ?? 'address';
+  if (!['address', 'name', 'lb'].includes(kind)) throw new Error(`--endpoint must be address, name or lb, got ${JSON.stringify(kind)}`);
+  await up(flags.dir ?? '/tmp/kubemend-lab', flags['serving-certs'] === '1', kind as EndpointKind);
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) main().catch((e: Error) => {

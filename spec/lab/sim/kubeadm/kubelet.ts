@@ -11,6 +11,7 @@ import * as pki from '../pki.js';
 import { p, paths } from '../paths.js';
 import type { Config } from './config.js';
 import { say } from './out.js';
+import { type Arg, argumentsToCommand } from './arguments.js';
 import { sleep } from './api.js';
 import { apiServiceIP } from './certs.js';
 
@@ -45,12 +46,13 @@ export function kubeletConfiguration(c: Config, fromCluster?: any): Record<strin
 }
 
 function writeKubeletFiles(c: Config, kubeletCfg: Record<string, any>): void {
-  const args = [
-    '--container-runtime-endpoint=unix:///var/run/containerd/containerd.sock',
-    '--pod-infra-container-image=registry.k8s.io/pause:3.10',
-    ...c.kubeletExtraArgs.map((e) => `--${e.name}=${e.value}`),
+  // buildKubeletArgs (cmd/kubeadm/app/phases/kubelet/flags.go) then ArgumentsToCommand with the extra args
+  const base: Arg[] = [
+    { name: 'container-runtime-endpoint', value: 'unix:///var/run/containerd/containerd.sock' },
+    { name: 'pod-infra-container-image', value: 'registry.k8s.io/pause:3.10' },
   ];
-  if (c.nodeName !== hostname().toLowerCase()) args.push(`--hostname-override=${c.nodeName}`);
+  if (c.nodeName !== hostname().toLowerCase()) base.push({ name: 'hostname-override', value: c.nodeName });
+  const args = argumentsToCommand(base, c.kubeletExtraArgs);
   say(`[kubelet-start] Writing kubelet environment file with flags to file "/var/lib/kubelet/kubeadm-flags.env"`);
   pki.writePublicFile(paths.kubeadmFlagsEnv, `KUBELET_KUBEADM_ARGS="${args.join(' ')}"\n`);
   say(`[kubelet-start] Writing kubelet configuration to file "/var/lib/kubelet/config.yaml"`);
