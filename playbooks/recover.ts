@@ -25,19 +25,23 @@ import { controllerManagerPhase } from './recover/11-controller-manager.js';
 import { verifyPhase } from './recover/17-verify.js';
 import { oldPkiPhase } from './recover/18-old-pki.js';
 import { decision, rebuildsAll } from './recover/common.js';
-import { podsBeforePhase } from './recover/13-pods-before.js';
-import { workersRejoinPhase } from './recover/13-workers-rejoin.js';
+import { podsBeforeEarlyPhase, podsBeforePhase } from './recover/13-pods-before.js';
+import { workersRejoin } from './recover/13-workers-rejoin.js';
 import { servingCsrs } from './recover/14-serving-csrs.js';
 import { saTokens } from './recover/15-sa-tokens.js';
 import { restartPods } from './recover/16-restart-pods.js';
+import { evictionPauseFirst, evictionPauseJoined, evictionRestore } from './recover/eviction.js';
 
 /**
- * Steps 13-16, the API half: pods recorded, workers rejoined, serving CSRs approved (any path that
- * repairs something); SA tokens blanked and their pods restarted only when sa.key was made anew
- * (full-rebuild, replace-ca): on rebuild-one the key is copied and every token still verifies.
+ * Steps 13-16, the API half: pods recorded, workers rejoined, eviction restored once every worker
+ * is Ready, serving CSRs approved (any path that repairs something); SA tokens blanked and the
+ * pods holding in-cluster credentials restarted only when the CA and sa.key were made anew
+ * (full-rebuild, replace-ca): on rebuild-one they are copied and every token and CA file still holds.
  */
 const API_HALF: Phase<RecoverOptions>[] = [
-  ...[podsBeforePhase, workersRejoinPhase<any>(), servingCsrs].map((p) => ({ ...p, shouldRun: (ctx: any) => decision(ctx).path !== 'nothing-to-do' }) as Phase<RecoverOptions>),
+  ...[podsBeforePhase, workersRejoin].map((p) => ({ ...p, shouldRun: (ctx: any) => decision(ctx).path !== 'nothing-to-do' }) as Phase<RecoverOptions>),
+  evictionRestore, //        13  eviction back once every worker is Ready (before anything is restarted or proved)
+  ({ ...servingCsrs, shouldRun: (ctx: any) => decision(ctx).path !== 'nothing-to-do' }) as Phase<RecoverOptions>,
   ...[saTokens, restartPods].map((p) => ({ ...p, shouldRun: rebuildsAll }) as Phase<RecoverOptions>),
 ];
 
@@ -59,8 +63,11 @@ export default definePlaybook<RecoverOptions>({
     etcdStartPhase, //          4  masters: etcd certs and static pod
     etcdHealthyPhase, //        4  every member healthy
     firstControlPlanePhase, //  5  first: certs, kubeconfigs, control plane
+    evictionPauseFirst, //      5  first: node-lifecycle eviction paused from the new controller-manager's start
     bootstrapTokenPhase, //     6  first: cluster-info rewritten
+    podsBeforeEarlyPhase, //    6  workload pods recorded before any node is back (the proof compares)
     joinOthersPhase, //       7-8  first: certificate key, upload-certs, token (once, when a master is to join); others, one at a time
+    evictionPauseJoined, //     8  others: eviction paused before step 10 makes nodes Ready
     frontProxyPhase, //         9  front-proxy CA in extension-apiserver-authentication
     rebuildOnePhase, //            rebuild-one: lost masters from a healthy one
     masterKubeletsPhase, //    10  master kubelets re-bootstrapped

@@ -1,4 +1,4 @@
-/** `rejoin-workers`: the rolling worker rejoin alone (step 13), with a fresh 1-hour join token made on the first master. */
+/** `rejoin-workers`: the rolling worker rejoin alone (step 13), with a fresh 2-hour join token made on the first master (deleted in its clean-up). */
 import { z } from 'zod';
 import { countOrPercent, positiveCountOrPercent } from '../lib/core/options.js';
 import { definePlaybook } from '../lib/core/types.js';

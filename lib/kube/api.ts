@@ -1,5 +1,6 @@
 /** The few API calls kubemend makes, over @kubernetes/client-node (errors say what was being done). */
 import {
+  AppsV1Api,
   CertificatesV1Api,
   CoordinationV1Api,
   CoreV1Api,
@@ -7,9 +8,13 @@ import {
   setHeaderOptions,
   type KubeConfig,
   type V1CertificateSigningRequest,
+  type V1DaemonSet,
+  type V1Deployment,
   type V1Node,
   type V1Pod,
+  type V1ReplicaSet,
   type V1Secret,
+  type V1StatefulSet,
 } from '@kubernetes/client-node';
 import { nodeReady } from './node-ready.js';
 
@@ -41,7 +46,9 @@ export class Kube {
   readonly core: CoreV1Api;
   readonly certs: CertificatesV1Api;
   readonly coordination: CoordinationV1Api;
+  readonly apps: AppsV1Api;
   constructor(kc: KubeConfig) {
+    this.apps = kc.makeApiClient(AppsV1Api);
     this.core = kc.makeApiClient(CoreV1Api);
     this.certs = kc.makeApiClient(CertificatesV1Api);
     this.coordination = kc.makeApiClient(CoordinationV1Api);
@@ -176,10 +183,10 @@ export class Kube {
     return (await doing('list pods', () => this.core.listPodForAllNamespaces())).items;
   }
 
-  /** Delete a Pod (its controller recreates it); a Pod already gone is fine. */
-  async deletePod(namespace: string, name: string): Promise<void> {
+  /** Delete a Pod (its controller recreates it), only that very pod when `uid` is given; a Pod already gone is fine. */
+  async deletePod(namespace: string, name: string, uid?: string): Promise<void> {
     try {
-      await this.core.deleteNamespacedPod({ name, namespace });
+      await this.core.deleteNamespacedPod({ name, namespace, ...(uid ? { body: { preconditions: { uid } } } : {}) });
     } catch (err) {
       if ((err as { code?: number }).code === 404) return;
       throw new Error(`delete pod ${namespace}/${name}: ${apiMessage(err)}`, { cause: err });
@@ -195,4 +202,64 @@ export class Kube {
       throw new Error(`read configmap ${namespace}/${name}: ${apiMessage(err)}`, { cause: err });
     }
   }
+
+  /** Every ReplicaSet (to find the Deployment that owns a pod). */
+  async replicaSets(): Promise<V1ReplicaSet[]> {
+    return (await doing('list replicasets', () => this.apps.listReplicaSetForAllNamespaces())).items;
+  }
+
+  /** A Deployment, DaemonSet or StatefulSet (undefined when gone). */
+  async controller(kind: RestartableKind, namespace: string, name: string): Promise<V1Deployment | V1DaemonSet | V1StatefulSet | undefined> {
+    try {
+      if (kind === 'Deployment') return await this.apps.readNamespacedDeployment({ name, namespace });
+      if (kind === 'DaemonSet') return await this.apps.readNamespacedDaemonSet({ name, namespace });
+      return await this.apps.readNamespacedStatefulSet({ name, namespace });
+    } catch (err) {
+      if ((err as { code?: number }).code === 404) return undefined;
+      throw new Error(`read ${kind.toLowerCase()} ${namespace}/${name}: ${apiMessage(err)}`, { cause: err });
+    }
+  }
+
+  /**
+   * Restart a controller's pods as `kubectl rollout restart` does (objectrestarter.go): the pod
+   * template's `kubectl.kubernetes.io/restartedAt` annotation set to `at`, as a strategic merge
+   * patch; the controller then replaces its pods within its own maxUnavailable/maxSurge.
+   */
+  async restartController(kind: RestartableKind, namespace: string, name: string, at: string): Promise<void> {
+    const body = { spec: { template: { metadata: { annotations: { [RESTARTED_AT]: at } } } } };
+    const opts = setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch);
+    await doing(`rollout restart ${kind.toLowerCase()} ${namespace}/${name}`, async () => {
+      if (kind === 'Deployment') await this.apps.patchNamespacedDeployment({ name, namespace, body }, opts);
+      else if (kind === 'DaemonSet') await this.apps.patchNamespacedDaemonSet({ name, namespace, body }, opts);
+      else await this.apps.patchNamespacedStatefulSet({ name, namespace, body }, opts);
+    });
+  }
+
+  /**
+   * Evict a pod through the Eviction API (policy/v1), so PodDisruptionBudgets are honoured:
+   * `evicted`, `gone` (404), or `blocked` with the apiserver's reason (429: a budget allows no
+   * disruption now; retry later).
+   */
+  async evictPod(namespace: string, name: string): Promise<{ result: 'evicted' | 'gone' } | { result: 'blocked'; reason: string }> {
+    try {
+      await this.core.createNamespacedPodEviction({ name, namespace, body: { apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name, namespace } } });
+      return { result: 'evicted' };
+    } catch (err) {
+      const code = (err as { code?: number }).code;
+      if (code === 404) return { result: 'gone' };
+      if (code === 429) {
+        let body: any = (err as { body?: unknown }).body;
+        if (typeof body === 'string') body = JSON.parse(body || '{}');
+        const causes = ((body?.details?.causes ?? []) as Array<{ message?: string }>).map((c) => c.message).filter(Boolean);
+        return { result: 'blocked', reason: [body?.message ?? 'TooManyRequests', ...causes].join(' ') };
+      }
+      throw new Error(`evict pod ${namespace}/${name}: ${apiMessage(err)}`, { cause: err });
+    }
+  }
 }
+
+/** The controllers `kubectl rollout restart` can restart. */
+export type RestartableKind = 'Deployment' | 'DaemonSet' | 'StatefulSet';
+
+/** The pod-template annotation `kubectl rollout restart` sets (its value: the restart time, RFC 3339). */
+export const RESTARTED_AT = 'kubectl.kubernetes.io/restartedAt';

@@ -1,10 +1,11 @@
 /**
  * Step 13: workers rejoined ROLLING with kubeadm's TLS bootstrap (kubelet stopped, its
  * credentials removed, `kubeadm join phase kubelet-start`); gate: Node Ready with a renewed
- * Lease. Node-lifecycle eviction is paused on the masters while workers wait their turn and
- * restored afterwards, and the run's worker join token deleted (cleanUp: also after a failure and
- * on resume). Running containers are never touched; workers already chaining to the current CA
- * with a Ready Node are skipped.
+ * Lease. Node-lifecycle eviction is paused on the masters (if it is not already) before the first
+ * worker is touched. Alone (rejoin-workers) the phase restores it afterwards; in recover it leaves
+ * that to phase eviction/restore, which runs once every worker is Ready. The clean-up (also after
+ * a failure and on resume) deletes the run's worker join token. Running containers are never
+ * touched; workers already chaining to the current CA with a Ready Node are skipped.
  */
 import { inventoryFirst, workers } from '../../lib/core/hosts.js';
 import { Secret } from '../../lib/core/secret.js';
@@ -140,7 +141,8 @@ async function readyGate(ctx: PhaseContext<RejoinOptions>, batch: readonly { nam
 }
 
 /** Step 13 as a phase (id `workers/rejoin`; the join token is JOIN_TOKEN when captured, else minted once), reading batchSize/maxUnavailable/maxFailures/readyTimeout from the options. */
-export function workersRejoinPhase<O extends RejoinOptions>(id = 'workers/rejoin', opts: { closeApi?: boolean } = {}): HostPhase<O> {
+export function workersRejoinPhase<O extends RejoinOptions>(id = 'workers/rejoin', opts: { closeApi?: boolean; restoreEviction?: boolean } = {}): HostPhase<O> {
+  const restore = opts.restoreEviction ?? true;
   return {
     id,
     title: 'Rejoin workers, rolling: kubelet stopped, credentials removed, kubeadm join phase kubelet-start; gate: Node Ready',
@@ -157,7 +159,8 @@ export function workersRejoinPhase<O extends RejoinOptions>(id = 'workers/rejoin
     async cleanUp(ctx) {
       ctx.shared.delete(PAUSED);
       try {
-        await restoreEviction(ctx);
+        if (restore) await restoreEviction(ctx);
+        else ctx.log('node-lifecycle eviction stays paused until phase eviction/restore (once every worker is Ready); a run that stops before it leaves it paused, and `kubemend resume` puts it back');
       } finally {
         try {
           await deleteJoinSecrets(ctx, TOKEN_PURPOSE.workerJoin, false); // issue 18: no join token left behind
@@ -169,5 +172,5 @@ export function workersRejoinPhase<O extends RejoinOptions>(id = 'workers/rejoin
   };
 }
 
-/** Step 13 of recover. */
-export const workersRejoin = workersRejoinPhase<RejoinOptions>();
+/** Step 13 of recover (eviction put back by phase eviction/restore, not here). */
+export const workersRejoin = workersRejoinPhase<RejoinOptions>('workers/rejoin', { restoreEviction: false });

@@ -4,8 +4,6 @@ import { kubeFor } from '../../lib/kube/session.js';
 
 /** The legacy service-account token Secret type. */
 export const SA_TOKEN_TYPE = 'kubernetes.io/service-account-token';
-/** Shared-map key: `namespace/name` of each Secret blanked by this run (step 16 restarts their users). */
-export const BLANKED = 'recover:blanked-sa-secrets';
 
 /** Step 15 of recover (cluster phase). */
 export const saTokens: ClusterPhase = {
@@ -23,7 +21,6 @@ export const saTokens: ClusterPhase = {
         await kube.mergePatchSecret(ns, name, { data: { token: null } });
         blanked.push(`${ns}/${name}`);
       }
-      ctx.shared.set(BLANKED, blanked);
       ctx.log(`blanked the token of ${blanked.length} secrets`);
       const deadline = Date.now() + 120_000;
       let waiting = blanked;

@@ -1,12 +1,15 @@
 /** Step 17: the proof of health, as a table in the output and journal; a failed check fails the run. */
+import type { V1Pod } from '@kubernetes/client-node';
 import type { ClusterPhase, PhaseContext } from '../../lib/core/types.js';
 import { inventoryFirst } from '../../lib/core/hosts.js';
 import { chainsTo } from '../../lib/facts/chains.js';
 import { CA_CRT } from '../../lib/facts/paths.js';
 import { readEtcdHealth } from '../../lib/facts/etcd.js';
 import { kubeFor } from '../../lib/kube/session.js';
-import { type RecoverOptions, decision, kubectlOn, waitFor } from './common.js';
-import { isWorkload, podReady, podsBefore, restartedUids, unexpectedRestarts } from './pods.js';
+import { type RecoverOptions, decision, kubectlOn, readRunFile, rebuildsAll, waitFor } from './common.js';
+import { isWorkload, podReady, podsBefore, restartedUids, unexpectedRestarts, usesInClusterCredentials } from './pods.js';
+import { SA_TOKEN_TYPE } from './15-sa-tokens.js';
+import { RESTART_MARK } from './16-restart-pods.js';
 import { pemBody } from './09-front-proxy.js';
 import { readyNodes, waitNodesReady } from './waits.js';
 import { endpointOf } from './config.js';
@@ -26,6 +29,21 @@ export function formatChecks(rows: Check[]): string {
   return rows.map((r) => `${r.ok ? 'PASS' : 'FAIL'}  ${r.check.padEnd(w)}  ${r.detail}`).join('\n');
 }
 
+/**
+ * After a new CA and sa.key: every pod holding in-cluster credentials was created after the
+ * restart mark of step 16 (so it read the new CA and got a token signed with the new key when it
+ * started) and is Ready (its readiness rests on its calls to the apiserver).
+ */
+export function credentialRow(pods: V1Pod[], tokenSecrets: ReadonlySet<string>, markMs: number | undefined): Check {
+  const check = 'pods with in-cluster credentials restarted after the CA change';
+  if (markMs === undefined) return { check, ok: false, detail: 'step 16 (api/restart-pods) did not run: pods still hold the old CA and tokens' };
+  const users = pods.filter((p) => isWorkload(p) && usesInClusterCredentials(p, tokenSecrets));
+  const stale = users.filter((p) => new Date(p.metadata?.creationTimestamp as unknown as string).getTime() <= markMs).map((p) => `${p.metadata?.namespace}/${p.metadata?.name} (not restarted)`);
+  const notReady = users.filter((p) => !podReady(p)).map((p) => `${p.metadata?.namespace}/${p.metadata?.name} (not Ready)`);
+  const bad = [...stale, ...notReady];
+  return { check, ok: bad.length === 0, detail: bad.length ? bad.join(', ') : `${users.length} pods, all Ready, all started after ${new Date(markMs).toISOString()}` };
+}
+
 /** Workload pods Ready (waited for), and none restarted but those this run restarted on purpose. */
 async function workloadRows(ctx: PhaseContext<RecoverOptions>): Promise<Check[]> {
   const kube = await kubeFor(ctx);
@@ -40,7 +58,11 @@ async function workloadRows(ctx: PhaseContext<RecoverOptions>): Promise<Check[]>
   if (before) {
     const restarted = restartedUids(ctx);
     const bad = unexpectedRestarts(before, pods, restarted);
-    rows.push({ check: 'pods restarted only for old tokens', ok: bad.length === 0, detail: bad.length ? bad.join('; ') : `${before.filter((b) => !restarted.includes(b.uid)).length} kept running, ${restarted.length} restarted (old token)` });
+    rows.push({ check: 'pods restarted only for in-cluster credentials', ok: bad.length === 0, detail: bad.length ? bad.join('; ') : `${before.filter((b) => !restarted.includes(b.uid)).length} kept running, ${restarted.length} restarted (in-cluster credentials)` });
+  }
+  if (rebuildsAll(ctx)) {
+    const tokenSecrets = new Set((await kube.secretsOfType(SA_TOKEN_TYPE)).map((s) => `${s.metadata!.namespace}/${s.metadata!.name}`));
+    rows.push(credentialRow(pods, tokenSecrets, readRunFile<{ markMs: number }>(ctx, RESTART_MARK)?.markMs));
   }
   return rows;
 }
@@ -115,7 +137,7 @@ function clusterInfoServer(ctx: PhaseContext<RecoverOptions>, kubeconfig: string
 /** Step 17. */
 export const verifyPhase: ClusterPhase<RecoverOptions> = {
   id: 'verify',
-  title: '17. Proof of health: nodes Ready, every cert chains to the one CA (on the hosts), one shared PKI on every master, etcd healthy, objects kept, CA ConfigMaps, workload pods Ready for 30 s',
+  title: '17. Proof of health: nodes Ready, every cert chains to the one CA (on the hosts), one shared PKI on every master, etcd healthy, objects kept, pods with in-cluster credentials restarted and Ready, CA ConfigMaps, workload pods Ready for 30 s',
   scope: 'cluster',
   async run(ctx) {
     const rows = await ctx.wet('prove the cluster whole (read-only checks)', () => prove(ctx), [] as Check[]);

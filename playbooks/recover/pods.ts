@@ -1,9 +1,11 @@
 /**
- * Workload pods across the repair: a snapshot of every controller-owned pod (uid, container start
- * times) taken before the workers are touched, kept in the run folder so that a resumed run
- * compares with the same one, and the comparison the proof of health makes.
+ * Workload pods across the repair: a snapshot of every pod that is not a static pod's mirror (uid,
+ * container start times) taken before the workers are touched, kept in the run folder so that a
+ * resumed run compares with the same one, and the comparison the proof of health makes; which
+ * pods hold in-cluster credentials, and the controller that restarts them.
  */
-import type { V1Pod } from '@kubernetes/client-node';
+import type { V1Pod, V1ReplicaSet } from '@kubernetes/client-node';
+import type { RestartableKind } from '../../lib/kube/api.js';
 import type { PhaseContext } from '../../lib/core/types.js';
 import { readRunFile, writeRunFile } from './common.js';
 
@@ -16,11 +18,41 @@ export interface PodMark {
   started: string[];
 }
 
-/** Pods made by a controller (not mirror pods of static manifests, not bare pods), not finished. */
+/** Pods the repair must keep (not mirror pods of static manifests), not finished. */
 export function isWorkload(p: V1Pod): boolean {
   if (p.metadata?.annotations?.['kubernetes.io/config.mirror']) return false;
-  if (!p.metadata?.ownerReferences?.length) return false;
   return p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed';
+}
+
+/** Where a pod's service-account credentials are mounted (DefaultAPITokenMountPath). */
+const SA_MOUNT_PATH = '/var/run/secrets/kubernetes.io/serviceaccount';
+
+/**
+ * True when one of the pod's containers mounts in-cluster credentials: a projected volume with a
+ * serviceAccountToken source (what the ServiceAccount admission plugin injects since 1.24, with
+ * `kube-root-ca.crt`), a Secret of type kubernetes.io/service-account-token (`tokenSecrets` holds
+ * `namespace/name` of those), or anything mounted at /var/run/secrets/kubernetes.io/serviceaccount.
+ */
+export function usesInClusterCredentials(p: V1Pod, tokenSecrets: ReadonlySet<string>): boolean {
+  const ns = p.metadata?.namespace ?? 'default';
+  const mounts = [...(p.spec?.initContainers ?? []), ...(p.spec?.containers ?? [])].flatMap((c) => c.volumeMounts ?? []);
+  const mounted = new Set(mounts.map((m) => m.name));
+  if (mounts.some((m) => m.mountPath === SA_MOUNT_PATH)) return true;
+  return (p.spec?.volumes ?? []).some((v) => mounted.has(v.name) && (
+    !!v.projected?.sources?.some((s) => !!s.serviceAccountToken) ||
+    (!!v.secret?.secretName && tokenSecrets.has(`${ns}/${v.secret.secretName}`))
+  ));
+}
+
+/** The controller `kubectl rollout restart` would restart for this pod: its Deployment (through its ReplicaSet), DaemonSet or StatefulSet. */
+export function restartableOwner(p: V1Pod, replicaSets: ReadonlyMap<string, V1ReplicaSet>): { kind: RestartableKind; namespace: string; name: string } | undefined {
+  const ref = p.metadata?.ownerReferences?.find((o) => o.controller);
+  const namespace = p.metadata?.namespace ?? 'default';
+  if (!ref) return undefined;
+  if (ref.kind === 'DaemonSet' || ref.kind === 'StatefulSet') return { kind: ref.kind, namespace, name: ref.name };
+  if (ref.kind !== 'ReplicaSet') return undefined;
+  const d = replicaSets.get(ref.uid)?.metadata?.ownerReferences?.find((o) => o.controller && o.kind === 'Deployment');
+  return d ? { kind: 'Deployment', namespace, name: d.name } : undefined;
 }
 
 /** The mark of a pod. */

@@ -80,6 +80,8 @@ test.before(async () => {
   await ok(admin.post('/api/v1/nodes', nodeObj('m1', true, { 'node-role.kubernetes.io/control-plane': '' })), 'create node m1');
   await ok(admin.post('/api/v1/nodes', nodeObj('w1', true)), 'create node w1');
   await ok(admin.post('/api/v1/namespaces', { metadata: { name: 'apps' } }), 'create ns apps');
+  // no controller-manager here: make the `default` service accounts its serviceaccount controller would (admission needs them)
+  for (const ns of ['apps', 'kube-system']) await ok(admin.post(`/api/v1/namespaces/${ns}/serviceaccounts`, { metadata: { name: 'default', namespace: ns } }), `create serviceaccount ${ns}/default`);
   await ok(admin.post('/api/v1/namespaces/apps/pods', podObj('apps', 'web-1', 'w1')), 'create pod');
   await ok(admin.post('/api/v1/namespaces/kube-system/pods', podObj('kube-system', 'kube-proxy-abcde', 'w1')), 'create pod');
 });
@@ -417,6 +419,40 @@ test.serial('service-account tokens: verified with sa.pub as loaded; legacy toke
   await ok(admin.delete('/api/v1/namespaces/apps/secrets/app-token'), 'delete');
   t.is((await c3.get('/api/v1/namespaces/apps/pods/uses-token')).status, 401);
   for (const c of [c1, c2, c3]) c.close();
+});
+
+test.serial('kubectl create token: a TokenRequest bound to a pod works while the pod lives and is refused once it is deleted; kubectl get pdb and the eviction of a budgeted pod (429)', async (t) => {
+  await ok(admin.post('/api/v1/namespaces/apps/serviceaccounts', { metadata: { name: 'bound', namespace: 'apps' } }), 'sa bound');
+  await ok(admin.post('/api/v1/namespaces/apps/pods', podObj('apps', 'bound-1', 'w1', 'bound')), 'pod bound-1');
+  const r = await kubectl(cp.adminConf, 'create', 'token', 'bound', '-n', 'apps', '--bound-object-kind', 'Pod', '--bound-object-name', 'bound-1', '--duration', '3607s');
+  t.is(r.code, 0, r.stderr);
+  const token = r.stdout.trim();
+  const claims = JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString());
+  t.is(claims['kubernetes.io'].pod.name, 'bound-1');
+  t.is(claims.sub, 'system:serviceaccount:apps:bound');
+  const as = new KubeClient({ server: cp.server, ca: Buffer.from(cp.cas.ca.certPem), token });
+  t.is((await as.get('/api/v1/namespaces/apps/pods/bound-1')).status, 200);
+  const short = await kubectl(cp.adminConf, 'create', 'token', 'bound', '-n', 'apps', '--duration', '5m');
+  t.not(short.code, 0);
+  t.regex(short.stderr, /may not specify a duration less than 10 minutes/);
+  await ok(admin.delete('/api/v1/namespaces/apps/pods/bound-1'), 'delete pod');
+  t.is((await as.get('/api/v1/namespaces/apps/pods')).status, 401, 'the token died with its pod');
+  as.close();
+
+  // a budget that allows no disruption: kubectl shows it, the Eviction API refuses with the real 429
+  await ok(admin.post('/api/v1/namespaces/apps/pods', { ...podObj('apps', 'guarded', 'w1'), metadata: { name: 'guarded', namespace: 'apps', labels: { app: 'guarded' } } }), 'pod guarded');
+  await ok(admin.post('/apis/policy/v1/namespaces/apps/poddisruptionbudgets', { metadata: { name: 'guarded', namespace: 'apps' }, spec: { minAvailable: 1, selector: { matchLabels: { app: 'guarded' } } } }), 'pdb');
+  await ok(admin.put('/api/v1/namespaces/apps/pods/guarded/status', { ...(await ok(admin.get('/api/v1/namespaces/apps/pods/guarded'), 'get')), status: { phase: 'Running', conditions: [{ type: 'Ready', status: 'True' }] } }), 'ready');
+  const pdb = await ok(admin.get('/apis/policy/v1/namespaces/apps/poddisruptionbudgets/guarded'), 'get pdb');
+  await ok(admin.put('/apis/policy/v1/namespaces/apps/poddisruptionbudgets/guarded/status', { ...pdb, status: { observedGeneration: 1, disruptionsAllowed: 0, currentHealthy: 1, desiredHealthy: 1, expectedPods: 1 } }), 'pdb status (as the disruption controller writes it)');
+  const table = await kubectl(cp.adminConf, 'get', 'pdb', '-n', 'apps');
+  t.regex(table.stdout, /^NAME\s+MIN AVAILABLE\s+MAX UNAVAILABLE\s+ALLOWED DISRUPTIONS\s+AGE\nguarded\s+1\s+N\/A\s+0\s+\d+s/);
+  const ev = await admin.post('/api/v1/namespaces/apps/pods/guarded/eviction', { apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name: 'guarded', namespace: 'apps' } });
+  t.is(ev.status, 429);
+  t.deepEqual(ev.body.details.causes, [{ reason: 'DisruptionBudget', message: 'The disruption budget guarded needs 1 healthy pods and has 1 currently' }]);
+  t.is((await admin.get('/api/v1/namespaces/apps/pods/guarded')).status, 200, 'the pod stays');
+  await ok(admin.delete('/apis/policy/v1/namespaces/apps/poddisruptionbudgets/guarded'), 'delete pdb');
+  await ok(admin.delete('/api/v1/namespaces/apps/pods/guarded'), 'delete pod');
 });
 
 test.serial('bootstrap tokens authenticate as system:bootstrap:<id> and may create CSRs only', async (t) => {

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import https from 'node:https';
+import YAML from 'yaml';
 import { type ControlPlane, type Proc, LAB_BIN, SIM_DIST, freePort, startControlPlane, startProc, writeClientKubeconfig, writeTokenKubeconfig } from './controlplane/index.js';
 import { createCSR, newCA, newKey, readCertInfo, verifyChain } from './sim/pki.js';
 import { KubeClient } from './sim/kubeclient.js';
@@ -136,6 +137,10 @@ test.before(async () => {
   cpDir = mkdtempSync(join(tmpdir(), 'kubemend-cm-test-'));
   cp = await startControlPlane({ dir: cpDir });
   admin = KubeClient.fromFile(cp.adminConf);
+  // the ServiceAccount admission plugin refuses pods whose service account does not exist; tests
+  // create pods before any controller-manager (whose serviceaccount controller makes it) runs
+  const sa = await admin.post('/api/v1/namespaces/default/serviceaccounts', { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'default', namespace: 'default' } });
+  if (sa.status !== 201 && sa.status !== 409) throw new Error(`create serviceaccount default/default: ${sa.status} ${sa.text}`);
 });
 
 // a failed test leaves no controller-manager or scheduler running into the next one
@@ -540,6 +545,127 @@ test.serial('daemonset pods: one per eligible node, bound by the scheduler, a de
     stopBeats();
     for (const p of ['plain', 'picky']) await admin.delete(`/api/v1/namespaces/default/pods/${p}`);
     await deleteNodes(['s1', 's2', 'm1']);
+  }
+});
+
+/**
+ * Stand in for the kubelets of this rig (no kubelet runs here): every pod of `ns` bound to a node is
+ * reported Running and Ready, except those `hold` keeps unready. Returns a stop function.
+ */
+function fakeKubelet(ns: string, hold: (p: any) => boolean = () => false): () => void {
+  const now = () => new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+  const timer = setInterval(() => {
+    void (async () => {
+      for (const p of ((await admin.get(`/api/v1/namespaces/${ns}/pods`)).body?.items ?? []) as any[]) {
+        if (!p.spec?.nodeName || p.metadata.deletionTimestamp) continue;
+        const ready = !hold(p);
+        const cur = (p.status?.conditions ?? []).find((c: any) => c.type === 'Ready')?.status;
+        if (p.status?.phase === 'Running' && cur === (ready ? 'True' : 'False')) continue;
+        const status = { ...p.status, phase: 'Running', startTime: p.status?.startTime ?? now(), conditions: [{ type: 'Ready', status: ready ? 'True' : 'False', lastProbeTime: null, lastTransitionTime: now() }] };
+        await admin.put(`/api/v1/namespaces/${ns}/pods/${p.metadata.name}/status`, { ...p, status }).catch(() => undefined);
+      }
+    })().catch(() => undefined);
+  }, 400);
+  return () => clearInterval(timer);
+}
+
+test.serial('workload controllers: kubectl rollout restart rolls a Deployment within maxSurge/maxUnavailable and a DaemonSet within maxUnavailable, kubectl rollout status follows; evictions honour PodDisruptionBudgets (429, then allowed)', async (t) => {
+  const ns = 'roll';
+  await createNode('d1');
+  await createNode('d2');
+  const stopBeats = heartbeat(['d1', 'd2']);
+  // new web pods can be held unready, to watch the rolling update's bounds
+  let hold = (_p: any) => false;
+  const stopKubelet = fakeKubelet(ns, (p) => hold(p));
+  const sched = startScheduler(cp.schedulerConf);
+  const kcm = startKcm(kcmFlags());
+  const pods = async () => ((await admin.get(`/api/v1/namespaces/${ns}/pods`)).body.items ?? []) as any[];
+  const ofApp = async (app: string) => (await pods()).filter((p) => p.metadata.labels?.app === app);
+  try {
+    t.is((await admin.post('/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } })).status, 201);
+    await waitFor('the serviceaccount controller made roll/default', async () => exists(`/api/v1/namespaces/${ns}/serviceaccounts/default`));
+    const manifests = [
+      { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', namespace: ns }, spec: { replicas: 2, selector: { matchLabels: { app: 'web' } }, template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'web', image: 'lab/api-client:1' }] } } } },
+      { apiVersion: 'apps/v1', kind: 'ReplicaSet', metadata: { name: 'batch', namespace: ns }, spec: { replicas: 2, selector: { matchLabels: { app: 'batch' } }, template: { metadata: { labels: { app: 'batch' } }, spec: { containers: [{ name: 'batch', image: 'lab/api-client:1' }] } } } },
+      { apiVersion: 'policy/v1', kind: 'PodDisruptionBudget', metadata: { name: 'batch', namespace: ns }, spec: { maxUnavailable: 1, selector: { matchLabels: { app: 'batch' } } } },
+      { apiVersion: 'apps/v1', kind: 'DaemonSet', metadata: { name: 'agent', namespace: ns }, spec: { selector: { matchLabels: { app: 'agent' } }, template: { metadata: { labels: { app: 'agent' } }, spec: { containers: [{ name: 'agent', image: 'lab/api-client:1' }] } } } },
+    ];
+    const file = join(cp.dir, 'roll.yaml');
+    writeFileSync(file, manifests.map((m) => YAML.stringify(m)).join('---\n'));
+    t.regex(await kubectl('apply', '-f', file), /deployment\.apps\/web created/);
+    t.regex(await kubectl('rollout', 'status', '-n', ns, 'deployment/web', '--timeout=90s'), /deployment "web" successfully rolled out/);
+    t.regex(await kubectl('rollout', 'status', '-n', ns, 'daemonset/agent', '--timeout=90s'), /daemon set "agent" successfully rolled out/);
+    const table = await kubectl('get', 'deployment,replicaset,pdb', '-n', ns);
+    t.regex(table, /NAME\s+READY\s+UP-TO-DATE\s+AVAILABLE\s+AGE\ndeployment\.apps\/web\s+2\/2\s+2\s+2\s/);
+    t.regex(table, /NAME\s+DESIRED\s+CURRENT\s+READY\s+AGE\nreplicaset\.apps\/batch\s+2\s+2\s+2\s/);
+    t.regex(table, /replicaset\.apps\/web-[bcdfghjklmnpqrstvwxz2456789]{10}\s+2\s+2\s+2/);
+    t.regex(table, /NAME\s+MIN AVAILABLE\s+MAX UNAVAILABLE\s+ALLOWED DISRUPTIONS\s+AGE\npoddisruptionbudget\.policy\/batch\s+N\/A\s+1\s+1\s/);
+
+    // rollout restart with the new pods held unready: maxSurge 1 (25% of 2, up), maxUnavailable 0 (down)
+    const oldUids = new Set((await ofApp('web')).map((p) => p.metadata.uid));
+    hold = (p) => p.metadata.labels?.app === 'web' && !oldUids.has(p.metadata.uid);
+    t.regex(await kubectl('rollout', 'restart', '-n', ns, 'deployment/web'), /deployment\.apps\/web restarted/);
+    const d = JSON.parse(await kubectl('get', '-n', ns, 'deployment', 'web', '-o', 'json'));
+    t.regex(d.spec.template.metadata.annotations['kubectl.kubernetes.io/restartedAt'], /^\d{4}-\d\d-\d\dT/);
+    let most = 0;
+    for (let i = 0; i < 12; i++) {
+      const now = await ofApp('web');
+      most = Math.max(most, now.length);
+      t.is(now.filter((p) => oldUids.has(p.metadata.uid)).length, 2, 'no old pod goes while the new one is not available (maxUnavailable 0)');
+      await sleep(500);
+    }
+    t.is(most, 3, 'one pod over the 2 replicas at most (maxSurge 1)');
+    hold = () => false;
+    t.regex(await kubectl('rollout', 'status', '-n', ns, 'deployment/web', '--timeout=90s'), /successfully rolled out/);
+    const after = await ofApp('web');
+    t.is(after.length, 2);
+    t.false(after.some((p) => oldUids.has(p.metadata.uid)), 'every pod replaced');
+    const rss = JSON.parse(await kubectl('get', '-n', ns, 'replicasets', '-o', 'json')).items.filter((r: any) => r.metadata.name.startsWith('web-'));
+    t.deepEqual(rss.map((r: any) => r.spec.replicas).sort(), [0, 2], 'the old ReplicaSet scaled to 0, kept as history');
+    t.is(JSON.parse(await kubectl('get', '-n', ns, 'deployment', 'web', '-o', 'json')).metadata.annotations['deployment.kubernetes.io/revision'], '2');
+
+    // the DaemonSet rolls one node at a time (maxUnavailable 1)
+    const dsOld = new Set((await ofApp('agent')).map((p) => p.metadata.uid));
+    t.regex(await kubectl('rollout', 'restart', '-n', ns, 'daemonset/agent'), /daemonset\.apps\/agent restarted/);
+    let worst = 2;
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      const now = await ofApp('agent');
+      const ready = now.filter((p) => (p.status?.conditions ?? []).some((c: any) => c.type === 'Ready' && c.status === 'True')).length;
+      worst = Math.min(worst, ready);
+      if (now.length === 2 && now.every((p) => !dsOld.has(p.metadata.uid)) && ready === 2) break;
+      if (Date.now() > deadline) throw new Error('daemonset agent did not roll');
+      await sleep(300);
+    }
+    t.true(worst >= 1, 'never both daemon pods down at once');
+    t.regex(await kubectl('rollout', 'status', '-n', ns, 'daemonset/agent', '--timeout=30s'), /successfully rolled out/);
+
+    // evictions through the budget (maxUnavailable 1 of the ReplicaSet's 2)
+    const evictPod = (name: string) => admin.post(`/api/v1/namespaces/${ns}/pods/${name}/eviction`, { apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name, namespace: ns } });
+    await waitFor('pdb batch allows 1', async () => (await admin.get(`/apis/policy/v1/namespaces/${ns}/poddisruptionbudgets/batch`)).body.status?.disruptionsAllowed === 1);
+    const [b1, b2] = await ofApp('batch');
+    const first = await evictPod(b1.metadata.name);
+    t.is(first.status, 201, first.text);
+    const second = await evictPod(b2.metadata.name);
+    t.is(second.status, 429, 'the budget is spent until the replacement is Ready');
+    t.is(second.body.message, "Cannot evict pod as it would violate the pod's disruption budget.");
+    t.regex(second.body.details.causes[0].message, /^The disruption budget batch (needs 1 healthy pods and has [12] currently|is still being processed by the server\.)$/);
+    t.true(await exists(`/api/v1/namespaces/${ns}/pods/${b2.metadata.name}`));
+    const third = await waitFor('the second eviction allowed once the replacement is Ready', async () => {
+      const r = await evictPod(b2.metadata.name);
+      return r.status === 201 ? r : undefined;
+    }, 60_000);
+    t.is(third.status, 201);
+    await waitFor('batch back to 2 pods', async () => (await ofApp('batch')).length === 2);
+  } finally {
+    stopKubelet();
+    stopBeats();
+    await stopComponent(sched, 'kube-scheduler');
+    await stopComponent(kcm);
+    for (const [path, name] of [['apis/apps/v1', 'deployments/web'], ['apis/apps/v1', 'daemonsets/agent'], ['apis/policy/v1', 'poddisruptionbudgets/batch']]) await admin.delete(`/${path}/namespaces/${ns}/${name}`);
+    for (const r of (await admin.get(`/apis/apps/v1/namespaces/${ns}/replicasets`)).body.items ?? []) await admin.delete(`/apis/apps/v1/namespaces/${ns}/replicasets/${r.metadata.name}`);
+    for (const p of await pods()) await admin.delete(`/api/v1/namespaces/${ns}/pods/${p.metadata.name}`);
+    await deleteNodes(['d1', 'd2']);
   }
 });
 

@@ -201,7 +201,7 @@ test.serial('6. a pod holding a token signed by another sa.key gets 401 from the
     { apiVersion: 'v1', kind: 'Secret', type: 'kubernetes.io/service-account-token', metadata: { name: 'forged-token', namespace: 'fid6', annotations: { 'kubernetes.io/service-account.name': 'forged' } },
       data: { token: Buffer.from(forged).toString('base64') } },
     { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'probe', namespace: 'fid6' },
-      spec: { nodeName: 'w2', automountServiceAccountToken: false, containers: [{ name: 'probe', image: 'lab/probe:1', volumeMounts: [{ name: 't', mountPath: '/var/run/secrets/lab' }] }],
+      spec: { nodeName: 'w2', serviceAccountName: 'forged', automountServiceAccountToken: false, containers: [{ name: 'probe', image: 'lab/probe:1', volumeMounts: [{ name: 't', mountPath: '/var/run/secrets/lab' }] }],
         volumes: [{ name: 't', secret: { secretName: 'forged-token' } }] } },
   ];
   const c = await kubectl(dir, ['apply', '-f', '-'], { input: objs.map((o) => YAML.stringify(o)).join('---\n') });

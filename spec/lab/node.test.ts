@@ -11,7 +11,7 @@ import { existsSync, lstatSync, readFileSync, readlinkSync, rmSync, writeFileSyn
 import tls from 'node:tls';
 import { promisify } from 'node:util';
 import { join } from 'node:path';
-import { type ControlPlane, type Proc, LAB_BIN, SIM_DIST, freePort, startControlPlane, startProc, writeClientKubeconfig, writeTokenKubeconfig } from './controlplane/index.js';
+import { type ControlPlane, type Proc, LAB_BIN, SIM_DIST, freePort, newClusterCAs, startControlPlane, startProc, writeClientKubeconfig, writeTokenKubeconfig } from './controlplane/index.js';
 import { newCA, newKey, signCert, writeKeyPair } from './sim/pki.js';
 import { KubeClient } from './sim/kubeclient.js';
 import { humanDuration, table } from './sim/crictl/format.js';
@@ -401,7 +401,7 @@ test.serial('workloads: run with their SA token, survive systemctl restart kubel
   await waitFor('token filled by the controller-manager', async () => (await admin.get(`/api/v1/namespaces/${ns}/secrets/app-token`)).body?.data?.token, 20_000);
   const pod = (name: string) => ({
     apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: ns },
-    spec: { nodeName: 'work1', serviceAccountName: 'app', containers: [{ name: 'web', image: 'nginx:1.27' }], volumes: [{ name: 'app-token', secret: { secretName: 'app-token' } }] },
+    spec: { nodeName: 'work1', serviceAccountName: 'app', automountServiceAccountToken: false, containers: [{ name: 'web', image: 'nginx:1.27', volumeMounts: [{ name: 'app-token', mountPath: '/var/run/secrets/app' }] }], volumes: [{ name: 'app-token', secret: { secretName: 'app-token' } }] },
   });
   const created = await admin.post(`/api/v1/namespaces/${ns}/pods`, pod('web'));
   t.is(created.status, 201, created.text);
@@ -473,7 +473,7 @@ test.serial('a workload whose token stops verifying turns unready but keeps runn
     metadata: { name: 'app2-token', namespace: ns, annotations: { 'kubernetes.io/service-account.name': 'app2' } },
   });
   const tok1 = await waitFor('token filled', async () => (await admin.get(`/api/v1/namespaces/${ns}/secrets/app2-token`)).body?.data?.token, 20_000);
-  const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'api-user', namespace: ns }, spec: { nodeName: 'work2', serviceAccountName: 'app2', containers: [{ name: 'c', image: 'busybox' }], volumes: [{ name: 't', secret: { secretName: 'app2-token' } }] } };
+  const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'api-user', namespace: ns }, spec: { nodeName: 'work2', serviceAccountName: 'app2', automountServiceAccountToken: false, containers: [{ name: 'c', image: 'busybox', volumeMounts: [{ name: 't', mountPath: '/var/run/secrets/app' }] }], volumes: [{ name: 't', secret: { secretName: 'app2-token' } }] } };
   t.is((await admin.post(`/api/v1/namespaces/${ns}/pods`, pod)).status, 201);
   const p1 = await waitFor('api-user Ready', async () => {
     const p = await podJson(ns, 'api-user');
@@ -502,6 +502,78 @@ test.serial('a workload whose token stops verifying turns unready but keeps runn
   t.is((await admin.post(`/api/v1/namespaces/${ns}/pods`, pod)).status, 201);
   await waitFor('recreated api-user Ready', async () => readyOf(await podJson(ns, 'api-user')) === 'True', 30_000, 500);
   t.false(alive(pid));
+});
+
+/** The claims of a JWT (no check). */
+const jwtClaims = (jwt: string) => JSON.parse(Buffer.from(jwt.split('.')[1], 'base64url').toString());
+
+test.serial('projected token: kube-api-access-* from the TokenRequest API bound to the pod, kube-root-ca.crt, namespace; after a CA and sa.key change the client fails x509 (its CA is read once) until its pod is restarted', async (t) => {
+  const r = await rig('work3', { syncFrequency: '3s' });
+  await nodeKubeconfig(r);
+  t.is((await r.systemctl('start', 'kubelet')).code, 0);
+  await waitFor('node work3 Ready', async () => readyOf(await nodeJson('work3')) === 'True', 20_000);
+  const ns = 'default';
+  await admin.post(`/api/v1/namespaces/${ns}/serviceaccounts`, { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'client', namespace: ns } });
+  const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'client', namespace: ns }, spec: { nodeName: 'work3', serviceAccountName: 'client', containers: [{ name: 'c', image: 'lab/api-client:1' }] } };
+  const created = await admin.post(`/api/v1/namespaces/${ns}/pods`, pod);
+  t.is(created.status, 201, created.text);
+  const p1 = await waitFor('client Ready', async () => {
+    const p = await podJson(ns, 'client');
+    return readyOf(p) === 'True' && p;
+  }, 30_000, 500);
+  // what the ServiceAccount admission plugin injected, and what the kubelet wrote from it
+  const vol = p1.spec.volumes.find((v: any) => v.name.startsWith('kube-api-access-'));
+  t.truthy(vol, 'a kube-api-access-* projected volume');
+  t.deepEqual(p1.spec.containers[0].volumeMounts, [{ name: vol.name, readOnly: true, mountPath: '/var/run/secrets/kubernetes.io/serviceaccount' }]);
+  const dir = r.path(`var/lib/kubelet/pods/${p1.metadata.uid}/volumes/kubernetes.io~projected/${vol.name}`);
+  const file = (f: string) => readFileSync(join(dir, f), 'utf8');
+  t.is(file('namespace'), ns);
+  t.is(file('ca.crt'), cp.cas.ca.certPem, 'kube-root-ca.crt as published by the controller-manager');
+  const tok1 = file('token');
+  const c1 = jwtClaims(tok1);
+  t.deepEqual(c1['kubernetes.io'].pod, { name: 'client', uid: p1.metadata.uid }, 'bound to this pod');
+  t.is(c1['kubernetes.io'].node.name, 'work3');
+  t.is(c1['kubernetes.io'].warnafter - c1.iat, 3607, 'asked for 3607 s');
+  t.is(c1.exp - c1.iat, 365 * 24 * 3600, 'issued for a year (--service-account-extend-token-expiration)');
+  t.is(file('token'), tok1, 'the token manager keeps it until 80% of its 3607 s');
+  const report = () => JSON.parse(readFileSync(r.path(`run/lab/workloads/${ns}_client.client`), 'utf8'));
+  t.truthy(report().lastSuccess);
+  const pid = await r.pidOf(p1.status.containerStatuses[0].containerID.slice('containerd://'.length));
+
+  // a new CA and sa.key (a PKI rebuild): apiserver and controller-manager restart with them; the
+  // kubelet gets credentials from the new CA (as recover's steps 10 and 13 give it) and restarts
+  await restartApiserver(await newClusterCAs());
+  const changedAt = new Date().toISOString();
+  admin = KubeClient.fromFile(cp.adminConf);
+  await kcm.stop();
+  kcm = startKcm();
+  await nodeKubeconfig(r);
+  t.is((await r.systemctl('restart', 'kubelet')).code, 0);
+  await waitFor('node work3 Ready with the new CA', async () => readyOf(await nodeJson('work3')) === 'True', 30_000);
+  // the restarted kubelet re-projects the volume: the new CA in ca.crt, a token signed with the new key
+  await waitFor('the new CA in the pod\'s ca.crt', () => file('ca.crt') === cp.cas.ca.certPem, 30_000, 500);
+  await waitFor('a new token in the pod\'s token file', () => file('token') !== tok1, 30_000, 500);
+  // the client read its CA once at start: it fails at TLS, whatever the files say now
+  const failed = await waitFor('client not Ready', async () => {
+    const p = await podJson(ns, 'client');
+    return readyOf(p) === 'False' && p;
+  }, 30_000, 500);
+  t.is(failed.status.containerStatuses[0].restartCount, 0, 'still the same container');
+  t.true(alive(pid), 'still running');
+  const rep = report();
+  t.regex(rep.lastError.error, /tls: failed to verify certificate: x509: certificate signed by unknown authority/);
+  t.true(rep.lastSuccess < changedAt, `no success since the change (last ${rep.lastSuccess})`);
+  await sleep(8000); // past several token re-reads and volume syncs: it does not heal by itself
+  t.regex(report().lastError.error, /x509: certificate signed by unknown authority/);
+  t.true(report().lastSuccess < changedAt);
+  t.is(readyOf(await podJson(ns, 'client')), 'False');
+  // restarted (deleted and made again, as its controller would): it reads the new CA at start
+  await kubectl('delete', 'pod', '-n', ns, 'client', '--wait=false');
+  await waitFor('old client gone', async () => (await admin.get(`/api/v1/namespaces/${ns}/pods/client`)).status === 404, 20_000);
+  await waitFor('its process killed by the kubelet', () => !alive(pid), 20_000);
+  t.is((await admin.post(`/api/v1/namespaces/${ns}/pods`, pod)).status, 201);
+  await waitFor('restarted client Ready', async () => readyOf(await podJson(ns, 'client')) === 'True', 30_000, 500);
+  t.true(report().lastSuccess > changedAt, 'a successful API call after the change');
 });
 
 /** Run a command in a lab host; throws with its output when it fails. */

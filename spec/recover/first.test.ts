@@ -150,9 +150,12 @@ for (const [kind, endpoint, first] of [['m1\'s address', '10.0.1.1:6443', 'm1'],
     const joined = plan.phases.find((p) => p.id === 'others/join')!.hosts.filter((h) => h.steps.some((x) => /kubeadm join phase/.test(x.command))).map((h) => h.host);
     t.deepEqual(joined, ['m3', 'm2', 'm1'].filter((m) => m !== first));
     const firstIp = `10.0.1.${first.slice(1)}`;
-    // the apiserver wait on the first master asks its own apiserver; only then the endpoint, before bootstrap-token
+    // the apiserver wait on the first master asks its own apiserver; only then the endpoint, before
+    // bootstrap-token. Both are step 6's: step 5 only writes, so that eviction/pause-first pauses
+    // the new controller-manager right after kubeadm wrote its manifest, before it can lead
     const steps = (id: string) => plan.phases.find((p) => p.id === id)!.hosts.flatMap((h) => h.steps.map((s) => s.command));
-    t.true(steps('first/control-plane').some((c) => c.startsWith(`wait: ${first}'s apiserver (https://${firstIp}:6443) answers /readyz`)), steps('first/control-plane').join('\n'));
+    t.false(steps('first/control-plane').some((c) => c.startsWith('wait: ')), steps('first/control-plane').join('\n'));
+    t.deepEqual(hostsOf(plan, 'eviction/pause-first'), [first], 'eviction paused on the first master, between steps 5 and 6');
     const six = steps('first/bootstrap-token');
     const own = six.findIndex((c) => c.startsWith(`wait: ${first}'s apiserver (https://${firstIp}:6443)`));
     const ep = six.findIndex((c) => c.startsWith(`wait: the control-plane endpoint ${endpoint} answers /readyz`));

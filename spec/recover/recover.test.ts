@@ -2,9 +2,20 @@
  * `kubemend run recover` end to end on a 3 + 2 lab cluster (net 84), over real SSH, with the lab's
  * own witnesses (real kubectl, etcdctl and openssl in `scripts/lab status --json`): the article's
  * pki-wipe (with kubelet serving certs, so step 14's CSR approval is exercised), then a second run
- * with nothing to do, one master wiped, and a CA replaced on purpose. Three forged serving-like CSRs
- * (spec/recover/forged-csrs.ts: an unknown node, w1 with a foreign SAN, w2 with another signer),
- * made before the first break as the nodes they claim to be, must never be approved (issues 4, 6).
+ * with nothing to do, the same pki-wipe without the early eviction pause, one master wiped, and a CA
+ * replaced on purpose. Three forged serving-like CSRs (spec/recover/forged-csrs.ts: an unknown node,
+ * w1 with a foreign SAN, w2 with another signer), made before the first break as the nodes they
+ * claim to be, must never be approved (issues 4, 6).
+ *
+ * The workloads (spec/lab/cluster/workloads.ts) hold in-cluster credentials as 1.24+ pods do
+ * (kube-proxy, CoreDNS, apps/web, apps/agent, apps/batch with projected tokens; apps/sa-probe with a
+ * legacy token Secret) or none (apps/plain, apps/static). After a new CA every client must be
+ * restarted and report a successful API call after the repair; the others must never be touched.
+ * 3 masters + 2 workers is the zone rule's trap (recovery-procedure.md): with the masters back and
+ * the workers not yet, 40% of the nodes are NotReady, under the 55% that would stop the node
+ * lifecycle controller, so it taints the workers and evicts their pods (apps/static) unless eviction
+ * is paused from step 5. The run is frozen (SIGSTOP) for 55 s when step 11 starts, longer than the
+ * lab's 10 s grace and 30 s eviction timeout, as a slow real run is longer than 300 s there.
  * The tests share one lab and run in order; each starts from the healthy cluster the one before left.
  *
  * Issue 12 and 18's points, added to the same scenarios (spec/recover/scenario.ts): DaemonSets on the
@@ -21,7 +32,7 @@
  * (spec/recover/endpoint.test.ts has the other kinds of endpoint).
  */
 import test from 'ava';
-import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { requireRoot, sharedLab, type Lab } from '../helpers/lab.js';
 import { MAIN, cli } from '../cli/run-cli.js';
@@ -42,12 +53,28 @@ interface Status {
   etcd: Record<string, string>;
   workloads: Record<string, { node: string; ready: boolean; restartCount: number; startedAt: string }>;
   hosts: Record<string, Record<string, { ca?: string; expired?: boolean }>>;
+  clients: Record<string, { node: string; started: string; lastSuccess: string | null; lastError: { at: string; error: string } | null }>;
 }
 
-/** The lab's own view (openssl verify of every cert against every CA it has seen, kubectl, etcdctl). */
+/** The lab's own view (openssl verify of every cert against every CA it has seen, kubectl, etcdctl), with the in-cluster clients' reports. */
 async function status(lab: Lab): Promise<Status> {
-  const r = await lab.lab(['status', '--json']);
+  const r = await lab.lab(['status', '--json', '--clients']);
   return JSON.parse(r.stdout) as Status;
+}
+
+/** Pods (`ns/name` prefixes) holding in-cluster credentials in the lab, and those holding none (the plain and static workloads, the masters' etcd-named DaemonSets: automountServiceAccountToken false). */
+const CLIENTS = ['kube-system/kube-proxy-', 'kube-system/coredns-', 'apps/web-', 'apps/agent-', 'apps/batch-', 'apps/sa-probe-'];
+const NO_CREDENTIALS = ['apps/plain-', 'apps/static-', 'apps/etcd-backup-', 'apps/app-etcd-'];
+const isOneOf = (id: string, prefixes: string[]) => prefixes.some((p) => id.startsWith(p));
+
+/** Every in-cluster client of the lab reports a successful API call after `since`, and there is one per pod holding credentials. */
+async function assertClientsSince(t: any, lab: Lab, since: string): Promise<void> {
+  await new Promise((r) => setTimeout(r, 6000)); // a few calls (every 2 s) after `since`
+  const s = await status(lab);
+  const withCreds = Object.keys(s.workloads).filter((id) => isOneOf(id, CLIENTS)).sort();
+  t.deepEqual(Object.keys(s.clients).sort(), withCreds, 'one client report per pod holding credentials');
+  t.true(withCreds.length >= 13, `kube-proxy on 5 nodes, 2 CoreDNS, 2 web, 2 agent, 2 batch, 2 sa-probe (${withCreds.length})`);
+  for (const [id, c] of Object.entries(s.clients)) t.true(!!c.lastSuccess && c.lastSuccess > since, `${id}: last successful API call ${c.lastSuccess} after ${since}${c.lastError ? ` (last error: ${c.lastError.error})` : ''}`);
 }
 
 /** Fingerprint of the cluster CA the lab sees in use. */
@@ -77,9 +104,6 @@ let tokensAtStart = new Map<string, string>();
 /** NODE_IP_WORKER's address, pinned with --node-ip before the first break. */
 let nodeIp = '';
 
-/** Workload pods whose containers must never restart: the plain DaemonSet and the masters' etcd-named ones. */
-const KEPT = /^apps\/(plain|etcd-backup|app-etcd)-/;
-
 /** After a run: no bootstrap token it made and no kubeadm-certs Secret left (issue 18 item 4). */
 async function assertNoJoinSecrets(t: any, lab: Lab, before: Map<string, string>): Promise<void> {
   const left = await leftoverJoinSecrets(lab, before);
@@ -96,20 +120,44 @@ async function assertForgedNotApproved(t: any, lab: Lab, out: string): Promise<v
   }
 }
 
-async function recover(extra: string[] = [], inventory?: string) {
+/**
+ * Run recover; with `freeze`, SIGSTOP kubemend for `seconds` as soon as its journal shows that
+ * `phase` started, then SIGCONT (a slow step, deterministically).
+ */
+async function recover(extra: string[] = [], freeze?: { phase: string; seconds: number }, inventory?: string) {
   const state = mkdtempSync('/tmp/kubemend-recover-state-');
   const lab = await sharedLab(LAB);
   // the bootstrap tokens now, or (the API down after a pki-wipe) as taken before the break
   const tokensBefore = await bootstrapTokens(lab).catch(() => tokensAtStart);
-  const r = await cli(MAIN, ['run', 'recover', '-i', inventory ?? lab.inventoryPath, '--yes', '--state-dir', state, ...extra]);
+  let frozen = false;
+  let timer: NodeJS.Timeout | undefined;
+  const r = await cli(MAIN, ['run', 'recover', '-i', inventory ?? lab.inventoryPath, '--yes', '--state-dir', state, ...extra], {
+    onSpawn: (child) => {
+      if (!freeze) return;
+      timer = setInterval(() => {
+        const run = readdirSync(state)[0];
+        const j = run ? join(state, run, 'journal.jsonl') : '';
+        if (frozen || !j || !existsSync(j) || !readFileSync(j, 'utf8').includes(`"kind":"phase-start","phase":"${freeze.phase}"`)) return;
+        frozen = true;
+        clearInterval(timer);
+        child.kill('SIGSTOP');
+        setTimeout(() => child.kill('SIGCONT'), freeze.seconds * 1000);
+      }, 100);
+    },
+  });
+  if (timer) clearInterval(timer);
+  if (freeze && !frozen) throw new Error(`recover never started phase ${freeze.phase}: ${(r.stdout + r.stderr).slice(-2000)}`);
   return { ...r, state, out: r.stdout + r.stderr, tokensBefore };
 }
+
+/** Step 11 starts once every master's kubelet is back (step 10): the zone is Normal from then until the workers rejoin. */
+const SLOW_STEP_11 = { phase: 'masters/controller-manager', seconds: 55 };
 
 /** Every check of the proof printed PASS, none FAIL, and the proof is in the journal too. */
 function assertProof(t: any, r: { out: string; state: string }): void {
   t.regex(r.out, /proof of health:/);
   t.notRegex(r.out, /^FAIL /m, r.out.slice(-3000));
-  for (const row of ['nodes Ready', 'etcd members healthy', 'workload pods Ready', 'pods restarted only for old tokens', "cluster's objects present", 'cluster-info carries the CA', 'kube-root-ca.crt carries the CA', 'extension-apiserver-authentication carries the CA', ...HOSTS.map((h) => `${h} certs chain to CA`)]) {
+  for (const row of ['nodes Ready', 'etcd members healthy', 'workload pods Ready', 'pods restarted only for in-cluster credentials', "cluster's objects present", 'cluster-info carries the CA', 'kube-root-ca.crt carries the CA', 'extension-apiserver-authentication carries the CA', ...HOSTS.map((h) => `${h} certs chain to CA`)]) {
     t.regex(r.out, new RegExp(`^PASS  ${row.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`, 'm'), `proof row: ${row}`);
   }
   const run = readdirSync(r.state)[0];
@@ -139,17 +187,27 @@ test.serial('plan recover after pki-wipe: the full-rebuild path per host, nothin
   t.deepEqual(await fingerprint(lab), before, 'no file and no container changed on any host');
 });
 
-test.serial('run recover after pki-wipe (the article): one new CA everywhere, etcd and objects kept, only pods with old tokens restarted', async (t) => {
+test.serial('run recover after pki-wipe (the article): one new CA everywhere, etcd and objects kept, no pod evicted, every pod holding in-cluster credentials restarted and calling the apiserver again, the others untouched', async (t) => {
   if (!requireRoot(t)) return;
   const lab = await sharedLab(LAB);
   const broken = await status(lab);
   t.false(broken.healthy);
   await startRecording(lab);
-  const r = await recover([], reversedInventory(lab, 'reversed'));
+  const r = await recover([], SLOW_STEP_11, reversedInventory(lab, 'reversed'));
   await stopSampler(lab);
   t.is(r.code, 0, r.out.slice(-4000));
+  const ended = new Date().toISOString();
   t.regex(r.out, /path: full-rebuild/);
   assertProof(t, r);
+  t.regex(r.out, /^PASS  pods with in-cluster credentials restarted after the CA change\s+\d+ pods, all Ready/m);
+  // eviction paused from step 5 on every master until the last worker was Ready, then restored before the pods were restarted
+  for (const m of ['m1', 'm2', 'm3']) t.regex(r.out, new RegExp(`${m}: node-lifecycle eviction paused until every worker is Ready`));
+  t.true(r.out.indexOf('m1: node-lifecycle eviction paused until every worker is Ready') < r.out.indexOf('== first/bootstrap-token'), 'paused before the apiserver is even up');
+  t.true(r.out.lastIndexOf('kube-controller-manager restored') < r.out.indexOf('== api/restart-pods'), 'the controller-managers restart before the pods, and before the proof');
+  // kube-system networking and DNS first: kube-proxy, then CoreDNS, then the apps
+  const order = ['rollout restart daemonset/kube-proxy -n kube-system', 'rollout restart deployment/coredns -n kube-system', 'rollout restart deployment/web -n apps'].map((x) => r.out.indexOf(x));
+  t.true(order.every((i) => i > 0) && order[0] < order[1] && order[1] < order[2], `restart order ${order}`);
+  t.regex(r.out, /(evicted|deleted) pod apps\/batch-/, 'the ReplicaSet of its own goes through the Eviction API');
   // issue 19: the endpoint is m1's address, so m1 goes first though the inventory lists m3 first
   t.regex(r.out, /first master: m1: the control-plane endpoint (\S+):6443 \(the ClusterConfiguration's and the inventory's\): \1 is m1's address: .*\(the inventory lists m3 first\)/);
   for (const phase of ['etcd/ca', 'first/control-plane', 'first/bootstrap-token']) t.deepEqual(ranOn(r.state, phase), ['m1'], phase);
@@ -194,9 +252,30 @@ test.serial('run recover after pki-wipe (the article): one new CA everywhere, et
   await assertForgedNotApproved(t, lab, r.out);
   for (const f of forged) if (f.refusal) t.regex(r.out, f.refusal, `kubemend says it refused ${f.name}`);
   for (const [id, w] of Object.entries(healthy?.workloads ?? {})) {
-    if (KEPT.test(id)) t.is(s.workloads[id]?.startedAt, w.startedAt, `${id} kept running`);
-    if (id.startsWith('apps/sa-probe-')) t.is(s.workloads[id], undefined, `${id} (old token) was restarted`);
+    if (isOneOf(id, NO_CREDENTIALS)) t.is(s.workloads[id]?.startedAt, w.startedAt, `${id} (no credentials) kept running, never evicted`);
+    if (isOneOf(id, CLIENTS)) t.is(s.workloads[id], undefined, `${id} (in-cluster credentials) was restarted`);
   }
+  await assertClientsSince(t, lab, ended);
+});
+
+test.serial('the same pki-wipe without the early eviction pause (eviction paused only during step 13, as before): the zone rule evicts the workers\' pods while steps 10-12 run, and the proof says so', async (t) => {
+  if (!requireRoot(t)) return;
+  const lab = await sharedLab(LAB);
+  const before = await status(lab);
+  t.true(before.healthy, before.problems.join('; '));
+  const statics = Object.keys(before.workloads).filter((id) => id.startsWith('apps/static-'));
+  t.is(statics.length, 2);
+  t.is((await lab.lab(['break', 'pki-wipe'])).code, 0);
+  const r = await recover(['--skip', 'eviction/pause-first', '--skip', 'eviction/pause-joined'], SLOW_STEP_11);
+  t.is(r.code, 1, 'the proof of health fails');
+  t.regex(r.out, /^FAIL  pods restarted only for in-cluster credentials\s+.*apps\/static-\S+ \(gone\)/m, r.out.slice(-3000));
+  const kcm = (await Promise.all(['m1', 'm2', 'm3'].map((m) => lab.exec(m, ['sh', '-c', 'cat /var/log/pods/kube-system_kube-controller-manager-*/kube-controller-manager/*.log 2>/dev/null'])))).map((x) => x.stdout).join('\n');
+  t.regex(kcm, /evicting pod apps\/static-\S+ from node w\d \(taint-based eviction\)/, 'the node lifecycle controller evicted them');
+  const s = await status(lab);
+  for (const id of statics) t.is(s.workloads[id], undefined, `${id} was evicted`);
+  // its controller made them again once the workers were back: the cluster is whole again
+  t.true(s.healthy, s.problems.join('; '));
+  t.is(Object.keys(s.workloads).filter((id) => id.startsWith('apps/static-')).length, 2);
 });
 
 test.serial('run recover again on the repaired cluster: nothing to do, no certificate or container changed', async (t) => {
@@ -208,7 +287,7 @@ test.serial('run recover again on the repaired cluster: nothing to do, no certif
   t.is(r.code, 0, r.out.slice(-4000));
   t.regex(r.out, /path: nothing-to-do/);
   await assertNoJoinSecrets(t, lab, r.tokensBefore);
-  t.notRegex(r.out, /restarted pod/);
+  t.notRegex(r.out, /rollout restart|evicted pod|restarted \d+ pods|restarted pod/);
   t.deepEqual(await fingerprint(lab), before);
 });
 
@@ -222,7 +301,7 @@ test.serial('pki-wipe-one: the lost master rebuilt from the others, the CA kept,
   const r = await recover();
   t.is(r.code, 0, r.out.slice(-4000));
   t.regex(r.out, /path: rebuild-one/);
-  t.notRegex(r.out, /restarted pod/);
+  t.notRegex(r.out, /rollout restart|evicted pod|restarted \d+ pods/);
   assertProof(t, r);
   const s = await status(lab);
   t.true(s.healthy, s.problems.join('; '));
@@ -274,8 +353,11 @@ test.serial('ca-compromised with --replace-ca: a new CA everywhere, the old one 
   const vip = await kubeVipIds(lab);
   const r = await recover(['--replace-ca']);
   t.is(r.code, 0, r.out.slice(-4000));
+  const ended = new Date().toISOString();
   t.regex(r.out, /path: replace-ca/);
   assertProof(t, r);
+  t.regex(r.out, /^PASS  pods with in-cluster credentials restarted after the CA change/m);
+  await assertClientsSince(t, lab, ended);
   t.regex(r.out, /cluster-info carries the CA\s+new CA only \(old CA gone\)/);
   t.regex(r.out, /extension-apiserver-authentication carries the CA\s+new CA only \(old CA gone\)/);
   const s = await status(lab);
@@ -290,7 +372,8 @@ test.serial('ca-compromised with --replace-ca: a new CA everywhere, the old one 
   await assertNoJoinSecrets(t, lab, r.tokensBefore);
 });
 
+// the lab is taken down when the file is done (KEEP_LAB=1 keeps it, to read its logs)
 test.after.always(async () => {
-  if (process.getuid?.() !== 0) return;
+  if (process.getuid?.() !== 0 || process.env.KEEP_LAB === '1') return;
   await (await sharedLab(LAB).catch(() => undefined))?.down();
 });

@@ -16,7 +16,7 @@ import { kubectl, refreshAdminConf, sleep } from './kube.js';
 import { parseArgs, readLab, type Host, type LabDir, type Layout } from './labdir.js';
 import { upKubespray, writeKubesprayInventory } from './up-kubespray.js';
 import { sshOk } from './ssh.js';
-import { APPS_NS, workloadManifests } from './workloads.js';
+import { WORKLOAD_NAMESPACES, workloadManifests } from './workloads.js';
 
 const KUBEADM_TIMEOUT = 5 * 60_000;
 
@@ -56,20 +56,30 @@ export async function waitNodesReady(lab: LabDir, expected: string[], timeoutMs:
   }
 }
 
-/** Waits until both DaemonSets run a Ready pod on every worker. */
+/** What is not yet running as wanted in the workload namespaces (controllers short of Ready replicas, pods not Ready); empty when all is. */
+export async function workloadsPending(lab: LabDir): Promise<string[]> {
+  const r = await kubectl(lab, ['get', 'deployments,daemonsets,replicasets,pods', '-A', '-o', 'json']);
+  if (r.code !== 0) return [r.stderr.trim() || `kubectl exit ${r.code}`];
+  const items = (JSON.parse(r.stdout).items as any[]).filter((o) => WORKLOAD_NAMESPACES.includes(o.metadata?.namespace));
+  const out: string[] = [];
+  for (const o of items) {
+    const id = `${o.kind.toLowerCase()} ${o.metadata.namespace}/${o.metadata.name}`;
+    const s = o.status ?? {};
+    if (o.kind === 'Deployment' && ((s.readyReplicas ?? 0) < o.spec.replicas || (s.updatedReplicas ?? 0) < o.spec.replicas)) out.push(`${id} ${s.readyReplicas ?? 0}/${o.spec.replicas} Ready`);
+    if (o.kind === 'DaemonSet' && (!s.desiredNumberScheduled || (s.numberReady ?? 0) < s.desiredNumberScheduled)) out.push(`${id} ${s.numberReady ?? 0}/${s.desiredNumberScheduled ?? 0} Ready`);
+    if (o.kind === 'ReplicaSet' && !o.metadata.ownerReferences?.length && (s.readyReplicas ?? 0) < o.spec.replicas) out.push(`${id} ${s.readyReplicas ?? 0}/${o.spec.replicas} Ready`);
+    if (o.kind === 'Pod' && !o.metadata.annotations?.['kubernetes.io/config.mirror'] && !o.status?.conditions?.some((c: any) => c.type === 'Ready' && c.status === 'True')) out.push(`pod ${o.metadata.namespace}/${o.metadata.name} not Ready`);
+  }
+  return out;
+}
+
+/** Waits until every workload controller has its replicas Ready and every workload pod is Ready. */
 async function waitWorkloads(lab: LabDir, timeoutMs: number): Promise<void> {
-  const want = 2 * lab.workers.length;
   const deadline = Date.now() + timeoutMs;
-  let last = '';
   for (;;) {
-    const r = await kubectl(lab, ['get', 'pods', '-n', APPS_NS, '-o', 'json']);
-    if (r.code === 0) {
-      const pods = JSON.parse(r.stdout).items as any[];
-      const ready = pods.filter((p) => p.status?.conditions?.some((c: any) => c.type === 'Ready' && c.status === 'True')).length;
-      if (ready >= want) return;
-      last = `${ready}/${want} pods Ready`;
-    } else last = r.stderr.trim();
-    if (Date.now() > deadline) throw new Error(`wait for workloads in ${APPS_NS}: ${last}`);
+    const pending = await workloadsPending(lab);
+    if (pending.length === 0) return;
+    if (Date.now() > deadline) throw new Error(`wait for workloads in ${WORKLOAD_NAMESPACES.join(', ')}: ${pending.slice(0, 8).join('; ')}${pending.length > 8 ? ` and ${pending.length - 8} more` : ''}`);
     await sleep(2000);
   }
 }
@@ -134,7 +144,7 @@ export async function up(dir: string, serving: boolean, kind: EndpointKind = 'ad
 async function finish(lab: LabDir, step: (s: string) => void, t0: number): Promise<void> {
   step('waiting for every Node to be Ready');
   await waitNodesReady(lab, lab.nodes.map((h) => h.name), 5 * 60_000 + lab.hosts.length * 5_000);
-  step('creating workloads (apps/sa-probe, apps/plain, kubemend-lab/marker)');
+  step('creating workloads (apps: web, agent, batch, sa-probe, plain, static; the coredns PodDisruptionBudget; kubemend-lab/marker)');
   const ap = await kubectl(lab, ['apply', '-f', '-'], { input: workloadManifests(new Date().toISOString()) });
   if (ap.code !== 0) throw new Error(`lab up: kubectl apply workloads: exit ${ap.code}: ${ap.stderr.trim()}`);
   await waitWorkloads(lab, 5 * 60_000 + lab.workers.length * 6_000);

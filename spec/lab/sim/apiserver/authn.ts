@@ -1,8 +1,10 @@
 /**
  * Authentication as the real apiserver chains it: x509 client certificates verified against the
  * client CA loaded at start, bootstrap tokens (secrets in kube-system), service-account JWTs
- * (signature with the keys loaded at start; legacy tokens also looked up in their secret), else
- * anonymous. A credential that is presented and fails gives 401, never anonymous.
+ * (signature with any key of any `--service-account-key-file` loaded at start; legacy tokens also
+ * looked up in their secret; bound tokens need their service account, and their pod or secret, to
+ * still exist with the uid in the token, as pkg/serviceaccount/claims.go checks), else anonymous.
+ * A credential that is presented and fails gives 401, never anonymous.
  */
 import type { KeyObject } from 'node:crypto';
 import type { TLSSocket } from 'node:tls';
@@ -29,6 +31,9 @@ const BOOTSTRAP_RE = /^([a-z0-9]{6})\.([a-z0-9]{16})$/;
 const LEGACY_ISSUER = 'kubernetes/serviceaccount';
 const secrets = findResource('', 'v1', 'secrets')!;
 const serviceaccounts = findResource('', 'v1', 'serviceaccounts')!;
+const pods = findResource('', 'v1', 'pods')!;
+/** go-jose's jwt.DefaultLeeway, which the service-account validator uses for exp, nbf and deletions. */
+const LEEWAY_S = 60;
 
 const asList = (v: unknown): string[] => (v === undefined ? [] : Array.isArray(v) ? v : [String(v)]);
 const eq = (a: string, b: string) => a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b));
@@ -82,18 +87,43 @@ async function serviceAccountToken(cfg: AuthnConfig, store: Store, token: string
     return { user: authenticated({ username: `system:serviceaccount:${ns}:${saName}`, uid: sa.metadata.uid, groups: ['system:serviceaccounts', `system:serviceaccounts:${ns}`] }) };
   }
   if (!cfg.issuers.includes(claims.iss)) return { error: `service account token: issuer ${JSON.stringify(claims.iss)} not accepted` };
-  if (typeof claims.exp === 'number' && claims.exp < now) return { error: 'service account token: token has expired' };
-  if (typeof claims.nbf === 'number' && claims.nbf > now + 60) return { error: 'service account token: token not valid yet' };
+  // jwt.Expected{Time: now}.Validate with go-jose's DefaultLeeway (1 min), as pkg/serviceaccount/claims.go
+  if (typeof claims.exp === 'number' && claims.exp < now - LEEWAY_S) return { error: 'service account token has expired' };
+  if (typeof claims.nbf === 'number' && claims.nbf > now + LEEWAY_S) return { error: 'service account token is not valid yet' };
   const aud = asList(claims.aud);
   if (!aud.some((a) => cfg.audiences.includes(a))) return { error: `service account token: audience ${JSON.stringify(aud)} not accepted` };
   const k = claims['kubernetes.io'] ?? {};
   const ns = k.namespace;
   const saName = k.serviceaccount?.name;
   if (!ns || !saName) return { error: 'service account token: missing kubernetes.io claims' };
+  const invalidIfDeletedBefore = Date.now() - LEEWAY_S * 1000;
+  const deletedLongAgo = (o: any) => !!o.metadata.deletionTimestamp && Date.parse(o.metadata.deletionTimestamp) < invalidIfDeletedBefore;
   const sa = await store.tryGet(serviceaccounts, ns, saName);
-  if (!sa) return { error: `service account token: service account ${ns}/${saName} not found` };
-  if (k.serviceaccount?.uid && sa.metadata.uid !== k.serviceaccount.uid) return { error: `service account token: service account uid does not match` };
-  return { user: authenticated({ username: `system:serviceaccount:${ns}:${saName}`, uid: sa.metadata.uid, groups: ['system:serviceaccounts', `system:serviceaccounts:${ns}`] }) };
+  if (!sa) return { error: `serviceaccounts "${saName}" not found` };
+  if (deletedLongAgo(sa)) return { error: `service account ${ns}/${saName} has been deleted` };
+  if (sa.metadata.uid !== k.serviceaccount?.uid) return { error: `service account UID (${sa.metadata.uid}) does not match claim (${k.serviceaccount?.uid ?? ''})` };
+  if (k.secret) {
+    const sec = await store.tryGet(secrets, ns, k.secret.name);
+    if (!sec || deletedLongAgo(sec)) return { error: 'service account token has been invalidated' };
+    if (sec.metadata.uid !== k.secret.uid) return { error: `secret UID (${sec.metadata.uid}) does not match service account secret ref claim (${k.secret.uid})` };
+  }
+  const extra: Record<string, string[]> = {};
+  if (k.pod) {
+    // a token bound to a pod dies with the pod (or a pod of the same name made again)
+    const pod = await store.tryGet(pods, ns, k.pod.name);
+    if (!pod || deletedLongAgo(pod)) return { error: 'service account token has been invalidated' };
+    if (pod.metadata.uid !== k.pod.uid) return { error: `pod UID (${pod.metadata.uid}) does not match service account pod ref claim (${k.pod.uid})` };
+    extra['authentication.kubernetes.io/pod-name'] = [k.pod.name];
+    extra['authentication.kubernetes.io/pod-uid'] = [k.pod.uid];
+  }
+  if (k.node?.name) {
+    extra['authentication.kubernetes.io/node-name'] = [k.node.name];
+    if (k.node.uid) extra['authentication.kubernetes.io/node-uid'] = [k.node.uid];
+  }
+  if (claims.jti) extra['authentication.kubernetes.io/credential-id'] = [`JTI=${claims.jti}`];
+  return {
+    user: authenticated({ username: `system:serviceaccount:${ns}:${saName}`, uid: sa.metadata.uid, groups: ['system:serviceaccounts', `system:serviceaccounts:${ns}`], ...(Object.keys(extra).length ? { extra } : {}) }),
+  };
 }
 
 /** Authenticate one request from its TLS socket and Authorization header. */

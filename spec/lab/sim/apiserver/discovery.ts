@@ -40,6 +40,13 @@ export function apiGroup(name: string): unknown | undefined {
   return { kind: 'APIGroup', apiVersion: 'v1', name: g.name, versions: [gv], preferredVersion: gv };
 }
 
+/** Create-only subresources and the kind (and group, when not the resource's own) they take, as real discovery lists them. */
+const SUBRESOURCE_KINDS: Record<string, { kind: string; group?: string; version?: string }> = {
+  binding: { kind: 'Binding' },
+  eviction: { kind: 'Eviction', group: 'policy', version: 'v1' },
+  token: { kind: 'TokenRequest', group: 'authentication.k8s.io', version: 'v1' },
+};
+
 /** `/api/v1` or `/apis/<group>/<version>`: the APIResourceList with subresources. */
 export function apiResourceList(group: string, version: string): unknown | undefined {
   const rs = RESOURCES.filter((r) => r.group === group && r.version === version);
@@ -56,9 +63,9 @@ export function apiResourceList(group: string, version: string): unknown | undef
       ...(r.categories ? { categories: r.categories } : {}),
     });
     for (const s of r.subresources) {
-      const verbs = s === 'binding' || s === 'eviction' ? ['create'] : ['get', 'patch', 'update'];
-      const kind = s === 'binding' ? 'Binding' : s === 'eviction' ? 'Eviction' : r.kind;
-      resources.push({ name: `${r.plural}/${s}`, singularName: '', namespaced: r.namespaced, kind, verbs });
+      const sub = SUBRESOURCE_KINDS[s];
+      const verbs = sub ? ['create'] : ['get', 'patch', 'update'];
+      resources.push({ name: `${r.plural}/${s}`, singularName: '', namespaced: r.namespaced, ...(sub?.group ? { group: sub.group, version: sub.version } : {}), kind: sub?.kind ?? r.kind, verbs });
     }
   }
   return { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: group ? `${group}/${version}` : version, resources };

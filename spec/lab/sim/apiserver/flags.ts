@@ -16,6 +16,10 @@ export interface ApiserverFlags {
   serviceAccountKeyFiles: string[];
   serviceAccountSigningKeyFile?: string;
   serviceAccountIssuers: string[];
+  /** `--service-account-extend-token-expiration` (default true). */
+  serviceAccountExtendTokenExpiration: boolean;
+  /** `--service-account-max-token-expiration` in seconds (0: not set). */
+  serviceAccountMaxTokenExpirationSeconds: number;
   apiAudiences: string[];
   requestheaderClientCaFile?: string;
   requestheaderAllowedNames: string[];
@@ -37,6 +41,9 @@ const KNOWN_IGNORED = new Set([
 ]);
 
 const list = (v: string) => v.split(',').map((s) => s.trim()).filter(Boolean);
+const UNIT_S: Record<string, number> = { h: 3600, m: 60, s: 1, ms: 0.001 };
+/** A Go duration (`24h`, `1h30m`, `3600s`) in whole seconds. */
+const seconds = (v: string) => Math.floor([...v.matchAll(/(\d+(?:\.\d+)?)(ms|h|m|s)/g)].reduce((a, m) => a + Number(m[1]) * UNIT_S[m[2]], 0));
 
 /** Parse argv (`--name=value` or `--name value`); unknown flags are logged and ignored. */
 export function parseFlags(argv: string[]): ApiserverFlags {
@@ -46,6 +53,8 @@ export function parseFlags(argv: string[]): ApiserverFlags {
     etcdServers: [],
     serviceAccountKeyFiles: [],
     serviceAccountIssuers: [],
+    serviceAccountExtendTokenExpiration: true,
+    serviceAccountMaxTokenExpirationSeconds: 0,
     apiAudiences: [],
     requestheaderAllowedNames: [],
     requestheaderUsernameHeaders: [],
@@ -85,6 +94,8 @@ export function parseFlags(argv: string[]): ApiserverFlags {
       case 'service-account-key-file': f.serviceAccountKeyFiles.push(value); break;
       case 'service-account-signing-key-file': f.serviceAccountSigningKeyFile = value; break;
       case 'service-account-issuer': f.serviceAccountIssuers.push(value); break;
+      case 'service-account-extend-token-expiration': f.serviceAccountExtendTokenExpiration = value !== 'false'; break;
+      case 'service-account-max-token-expiration': f.serviceAccountMaxTokenExpirationSeconds = seconds(value); break;
       case 'api-audiences': f.apiAudiences = list(value); break;
       case 'requestheader-client-ca-file': f.requestheaderClientCaFile = value; break;
       case 'requestheader-allowed-names': f.requestheaderAllowedNames = list(value); break;

@@ -2,6 +2,7 @@
  * The lab's simulated kube-apiserver: started by the kubelet as a static pod with kubeadm's real
  * flags; reads its files once at start, stores objects in the real etcd over TLS.
  */
+import { createPrivateKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Etcd } from './etcd.js';
 import { parseFlags } from './flags.js';
@@ -31,6 +32,7 @@ async function main(): Promise<void> {
   if (f.serviceAccountKeyFiles.length === 0 || f.serviceAccountIssuers.length === 0) {
     throw new Error('service-account-issuer and service-account-key-file are required');
   }
+  if (!f.serviceAccountSigningKeyFile) throw new Error('--service-account-signing-key-file and --service-account-issuer are required flags');
   const cert = read('tls-cert-file', f.tlsCertFile)!;
   const key = read('tls-private-key-file', f.tlsPrivateKeyFile)!;
   const clientCA = read('client-ca-file', f.clientCaFile);
@@ -40,7 +42,9 @@ async function main(): Promise<void> {
     cert: read('etcd-certfile', f.etcdCertfile),
     key: read('etcd-keyfile', f.etcdKeyfile),
   });
+  // every key of every --service-account-key-file verifies tokens; the signing key issues TokenRequests
   const saKeys = loadPublicKeys(f.serviceAccountKeyFiles);
+  const signingKey = createPrivateKey(read('service-account-signing-key-file', f.serviceAccountSigningKeyFile)!);
   const store = new Store(etcd);
   const enableBootstrap = f.enableBootstrapTokenAuth;
   let blip: Blip | undefined; // the lab's fault apiserver-blip (blip.ts)
@@ -53,6 +57,13 @@ async function main(): Promise<void> {
     rbac: new Rbac(store),
     serverAddress: `${f.advertiseAddress ?? f.bindAddress}:${f.securePort}`,
     authn: { saKeys, issuers: f.serviceAccountIssuers, audiences: f.apiAudiences, bootstrapTokens: enableBootstrap, anonymous: f.anonymousAuth },
+    issuer: {
+      key: signingKey,
+      issuer: f.serviceAccountIssuers[0],
+      audiences: f.apiAudiences,
+      extendExpiration: f.serviceAccountExtendTokenExpiration,
+      maxExpirationSeconds: f.serviceAccountMaxTokenExpirationSeconds,
+    },
   });
   const host = f.bindAddress;
   const listen = () => new Promise<void>((resolve, reject) => {

@@ -1,7 +1,8 @@
 /**
  * Decode Kubernetes protobuf request bodies (`application/vnd.kubernetes.protobuf`: the `k8s\0`
  * envelope around runtime.Unknown) into JSON objects, for the types that kubectl's typed clients
- * send in the lab (ConfigMap, Secret, Namespace, ServiceAccount, CertificateSigningRequest, DeleteOptions).
+ * send in the lab (ConfigMap, Secret, Namespace, ServiceAccount, CertificateSigningRequest, DeleteOptions,
+ * Eviction, TokenRequest).
  * Field numbers are those of the upstream generated.proto files.
  */
 import { ApiError } from './status.js';
@@ -86,6 +87,20 @@ KINDS['authorization.k8s.io/v1/SelfSubjectAccessReview'] = {
   },
 };
 KINDS['authentication.k8s.io/v1/SelfSubjectReview'] = { 1: { n: 'metadata', t: ObjectMeta } };
+// kubectl drain and `kubectl create token` (k8s.io/api policy/v1 and authentication/v1 generated.proto)
+KINDS['policy/v1/Eviction'] = { 1: { n: 'metadata', t: ObjectMeta }, 2: { n: 'deleteOptions', t: KINDS['v1/DeleteOptions'] } };
+KINDS['policy/v1beta1/Eviction'] = KINDS['policy/v1/Eviction'];
+KINDS['authentication.k8s.io/v1/TokenRequest'] = {
+  1: { n: 'metadata', t: ObjectMeta },
+  2: {
+    n: 'spec',
+    t: {
+      1: { n: 'audiences', t: 'string', rep: true },
+      3: { n: 'boundObjectRef', t: { 1: { n: 'kind', t: 'string' }, 2: { n: 'apiVersion', t: 'string' }, 3: { n: 'name', t: 'string' }, 4: { n: 'uid', t: 'string' } } },
+      4: { n: 'expirationSeconds', t: 'int' },
+    },
+  },
+};
 
 class Reader {
   pos = 0;

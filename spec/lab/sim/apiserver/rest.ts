@@ -6,6 +6,9 @@ import { parseFieldSelector, parseLabelSelector } from './selectors.js';
 import { ApiError, badRequest, conflict, methodNotAllowed } from './status.js';
 import type { Obj, Store } from './store.js';
 import { prepareCreate, prepareUpdate } from './strategy.js';
+import { admitPod } from './admission.js';
+import { evict } from './eviction.js';
+import { type TokenIssuer, createToken } from './tokenrequest.js';
 import { toTable, wantsTable } from './table.js';
 import type { UserInfo } from './user.js';
 
@@ -23,6 +26,8 @@ export interface ResourceRequest {
   user: UserInfo;
   /** Full authorization (built-in rules, then stored RBAC), for access reviews. */
   authorize?: (a: Attributes) => Promise<boolean>;
+  /** What TokenRequests are signed with (absent: the token subresource is not served). */
+  issuer?: TokenIssuer;
 }
 
 /** An HTTP result: status code and JSON body. */
@@ -65,6 +70,7 @@ async function create(store: Store, req: ResourceRequest): Promise<Result> {
     const ns = await store.tryGet(namespaces, undefined, req.namespace!);
     if (!ns) throw new ApiError(404, 'NotFound', `namespaces "${req.namespace}" not found`, { name: req.namespace, kind: 'namespaces' });
   }
+  if (req.r.plural === 'pods') await admitPod(store, body, req.namespace!);
   const obj = prepareCreate(req.r, body, req.namespace, req.user);
   if (req.query.get('dryRun') === 'All') return { code: 201, body: obj };
   const created = await store.create(req.r, obj);
@@ -172,10 +178,14 @@ export async function serveResource(store: Store, req: ResourceRequest): Promise
   if (subresource && !r.subresources.includes(subresource)) throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
   if (!r.verbs.includes(verb) && !subresource) throw methodNotAllowed();
   if (subresource === 'eviction') {
-    // policy/v1 Eviction: no PodDisruptionBudgets in the lab, so an eviction is a delete.
     if (verb !== 'create') throw methodNotAllowed();
-    await store.delete(r, req.namespace, req.name!);
+    await evict(store, req.namespace!, req.name!, req.body);
     return { code: 201, body: { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 } };
+  }
+  if (subresource === 'token') {
+    if (verb !== 'create') throw methodNotAllowed();
+    if (!req.issuer) throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
+    return { code: 201, body: await createToken(store, req.issuer, req.namespace!, req.name!, req.body) };
   }
   if (subresource === 'binding') {
     if (verb !== 'create') throw methodNotAllowed();

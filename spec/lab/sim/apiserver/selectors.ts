@@ -62,3 +62,30 @@ export function parseFieldSelector(sel: string | null | undefined): (obj: any) =
   }
   return (o) => reqs.every((r) => r(o));
 }
+
+/** A metav1.LabelSelector (`matchLabels`, `matchExpressions`). */
+export interface LabelSelector {
+  matchLabels?: Record<string, string>;
+  matchExpressions?: { key: string; operator: 'In' | 'NotIn' | 'Exists' | 'DoesNotExist'; values?: string[] }[];
+}
+
+/**
+ * Whether a metav1.LabelSelector selects `labels` (LabelSelectorAsSelector): an empty selector
+ * selects everything, a missing one (null) nothing.
+ */
+export function labelSelectorMatches(sel: LabelSelector | null | undefined, labels: Record<string, string> | undefined): boolean {
+  if (!sel) return false;
+  const l = labels ?? {};
+  for (const [k, v] of Object.entries(sel.matchLabels ?? {})) if (l[k] !== v) return false;
+  for (const e of sel.matchExpressions ?? []) {
+    const has = e.key in l;
+    switch (e.operator) {
+      case 'In': if (!has || !(e.values ?? []).includes(l[e.key])) return false; break;
+      case 'NotIn': if (has && (e.values ?? []).includes(l[e.key])) return false; break;
+      case 'Exists': if (!has) return false; break;
+      case 'DoesNotExist': if (has) return false; break;
+      default: return false;
+    }
+  }
+  return true;
+}

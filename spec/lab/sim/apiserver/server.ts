@@ -18,6 +18,7 @@ import { route } from './router.js';
 import { ApiError, badRequest, pathNotFound, unauthorized, unavailable } from './status.js';
 import type { Store } from './store.js';
 import { serveWatch } from './watch.js';
+import type { TokenIssuer } from './tokenrequest.js';
 
 /** What the server needs, loaded once at start. */
 export interface ServerConfig {
@@ -28,6 +29,8 @@ export interface ServerConfig {
   store: Store;
   rbac: Rbac;
   serverAddress: string;
+  /** TokenRequest signing (`--service-account-signing-key-file`, issuer, audiences). */
+  issuer?: TokenIssuer;
   /** True while the lab's fault apiserver-blip makes this apiserver answer 503 (blip.ts). */
   unavailable?: () => boolean;
 }
@@ -42,6 +45,9 @@ function sendJson(res: ServerResponse, code: number, body: unknown): void {
 
 function sendError(res: ServerResponse, e: unknown): void {
   const err = e instanceof ApiError ? e : new ApiError(500, 'InternalError', `Internal error occurred: ${(e as Error).message}`);
+  // errors.NewTooManyRequests' retryAfterSeconds becomes the Retry-After header
+  const retry = Number(err.details?.retryAfterSeconds ?? 0);
+  if (retry > 0 && !res.headersSent) res.setHeader('Retry-After', String(retry));
   if (!res.headersSent) sendJson(res, err.code, err.toStatus());
   else res.end();
 }
@@ -136,9 +142,8 @@ async function handle(cfg: ServerConfig, req: IncomingMessage, res: ServerRespon
   }
   const attrs: Attributes = { verb: rt.verb, resource: rt.r.plural, subresource: rt.subresource, group: rt.r.group, namespace: rt.namespace, name: rt.name };
   if (!(await authorize(attrs))) throw forbidden(user, attrs);
-  if (rt.subresource === 'eviction') req.resume();
-  const body = ['POST', 'PUT', 'PATCH', 'DELETE'].includes(method) && rt.subresource !== 'eviction' ? await readBody(req) : undefined;
-  const rr = { ...rt, query: url.searchParams, body, contentType: req.headers['content-type'] ?? 'application/json', accept: req.headers.accept, user, authorize };
+  const body = ['POST', 'PUT', 'PATCH', 'DELETE'].includes(method) ? await readBody(req) : undefined;
+  const rr = { ...rt, query: url.searchParams, body, contentType: req.headers['content-type'] ?? 'application/json', accept: req.headers.accept, user, authorize, issuer: cfg.issuer };
   if (rt.verb === 'watch') return serveWatch(cfg.store, rr, res);
   const out = await serveResource(cfg.store, rr);
   sendJson(res, out.code, out.body);

@@ -16,7 +16,10 @@ export function nameSuffix(): string {
 }
 
 /** Resources whose main-resource updates keep the stored status (status only changes through /status). */
-const STATUS_SPLIT = new Set(['pods', 'nodes', 'namespaces', 'certificatesigningrequests', 'daemonsets', 'deployments', 'services']);
+const STATUS_SPLIT = new Set(['pods', 'nodes', 'namespaces', 'certificatesigningrequests', 'daemonsets', 'deployments', 'replicasets', 'poddisruptionbudgets', 'services']);
+
+/** Resources whose metadata.generation counts spec changes. */
+const GENERATION = new Set(['daemonsets', 'deployments', 'replicasets', 'poddisruptionbudgets']);
 
 const NAME_RE = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
 
@@ -74,11 +77,30 @@ export function prepareCreate(r: ResourceDef, obj: Obj, ns: string | undefined, 
       break;
     case 'deployments':
       md.generation = 1;
+      defaultDeployment(obj);
+      checkSelector(r, obj);
       obj.status = {};
+      break;
+    case 'replicasets':
+      md.generation = 1;
+      obj.spec = obj.spec ?? {};
+      obj.spec.replicas ??= 1;
+      obj.spec.minReadySeconds ??= 0;
+      checkSelector(r, obj);
+      obj.status = { replicas: 0 };
       break;
     case 'daemonsets':
       md.generation = 1;
+      defaultDaemonSet(obj);
+      checkSelector(r, obj);
       obj.status = { currentNumberScheduled: 0, numberMisscheduled: 0, desiredNumberScheduled: 0, numberReady: 0 };
+      break;
+    case 'poddisruptionbudgets':
+      md.generation = 1;
+      if (obj.spec?.minAvailable !== undefined && obj.spec?.maxUnavailable !== undefined) {
+        throw invalid(r.group, r.kind, md.name, 'spec: Invalid value: policy.PodDisruptionBudgetSpec{...}: minAvailable and maxUnavailable cannot be both set');
+      }
+      obj.status = { disruptionsAllowed: 0, currentHealthy: 0, desiredHealthy: 0, expectedPods: 0 };
       break;
     case 'serviceaccounts':
     case 'configmaps':
@@ -123,6 +145,48 @@ export function prepareUpdate(r: ResourceDef, old: Obj, next: Obj, subresource: 
   // Go's omitempty: an emptied map is not serialized.
   for (const k of ['data', 'binaryData', 'stringData']) if (next[k] && typeof next[k] === 'object' && Object.keys(next[k]).length === 0) delete next[k];
   if (r.plural === 'certificatesigningrequests') next.spec = old.spec; // spec is immutable
-  if (r.plural === 'daemonsets' || r.plural === 'deployments') md.generation = (old.metadata.generation ?? 1) + (sameSpec(old, next) ? 0 : 1);
+  if (r.plural === 'deployments') defaultDeployment(next);
+  if (r.plural === 'daemonsets') defaultDaemonSet(next);
+  if (GENERATION.has(r.plural)) md.generation = (old.metadata.generation ?? 1) + (sameSpec(old, next) ? 0 : 1);
   return next;
+}
+
+/** apps/v1 Deployment defaults (SetDefaults_Deployment): 1 replica, RollingUpdate 25%/25%, history 10, deadline 600 s. */
+function defaultDeployment(obj: Obj): void {
+  const spec = (obj.spec = obj.spec ?? {});
+  spec.replicas ??= 1;
+  spec.strategy ??= { type: 'RollingUpdate' };
+  spec.strategy.type ??= 'RollingUpdate';
+  if (spec.strategy.type === 'RollingUpdate') {
+    spec.strategy.rollingUpdate ??= {};
+    spec.strategy.rollingUpdate.maxUnavailable ??= '25%';
+    spec.strategy.rollingUpdate.maxSurge ??= '25%';
+  }
+  spec.revisionHistoryLimit ??= 10;
+  spec.progressDeadlineSeconds ??= 600;
+}
+
+/** apps/v1 DaemonSet defaults (SetDefaults_DaemonSet): RollingUpdate with maxUnavailable 1 and maxSurge 0, history 10. */
+function defaultDaemonSet(obj: Obj): void {
+  const spec = (obj.spec = obj.spec ?? {});
+  spec.updateStrategy ??= { type: 'RollingUpdate' };
+  spec.updateStrategy.type ??= 'RollingUpdate';
+  if (spec.updateStrategy.type === 'RollingUpdate') {
+    spec.updateStrategy.rollingUpdate ??= {};
+    spec.updateStrategy.rollingUpdate.maxUnavailable ??= 1;
+    spec.updateStrategy.rollingUpdate.maxSurge ??= 0;
+  }
+  spec.revisionHistoryLimit ??= 10;
+}
+
+/** The workload controllers' rule: a selector is required and must select the template's labels (the real validation message). */
+function checkSelector(r: ResourceDef, obj: Obj): void {
+  const sel = obj.spec?.selector;
+  const labels: Record<string, string> = obj.spec?.template?.metadata?.labels ?? {};
+  if (!sel || (!Object.keys(sel.matchLabels ?? {}).length && !(sel.matchExpressions ?? []).length)) {
+    throw invalid(r.group, r.kind, obj.metadata.name, 'spec.selector: Required value');
+  }
+  if (Object.entries(sel.matchLabels ?? {}).some(([k, v]) => labels[k] !== v)) {
+    throw invalid(r.group, r.kind, obj.metadata.name, `spec.template.metadata.labels: Invalid value: map[string]string{${Object.keys(labels).sort().map((k) => `${JSON.stringify(k)}:${JSON.stringify(labels[k])}`).join(', ')}}: \`selector\` does not match template \`labels\``);
+  }
 }

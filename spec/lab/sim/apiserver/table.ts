@@ -62,6 +62,17 @@ function csrRow(r: Obj): unknown[] {
   return [r.metadata.name, age(r.metadata.creationTimestamp), r.spec?.signerName ?? '', r.spec?.username ?? '', dur, cond];
 }
 
+/** The wide columns of Deployments and ReplicaSets: container names, images, the selector (metav1.FormatLabelSelector). */
+function workloadWide(o: Obj): string[] {
+  const cs: Obj[] = o.spec?.template?.spec?.containers ?? [];
+  const sel = o.spec?.selector ?? {};
+  const parts = [
+    ...Object.entries(sel.matchLabels ?? {}).map(([k, v]) => `${k}=${v}`),
+    ...(sel.matchExpressions ?? []).map((e: Obj) => (e.operator === 'Exists' ? e.key : e.operator === 'DoesNotExist' ? `!${e.key}` : `${e.key} ${e.operator.toLowerCase()} (${(e.values ?? []).join(',')})`)),
+  ];
+  return [cs.map((x) => x.name).join(','), cs.map((x) => x.image).join(','), parts.join(',') || '<none>'];
+}
+
 const sizeOf = (o: Obj) => Object.keys(o.data ?? {}).length + Object.keys(o.binaryData ?? {}).length;
 
 const PRINTERS: Record<string, { cols: Col[]; row: (o: Obj) => unknown[] }> = {
@@ -86,6 +97,21 @@ const PRINTERS: Record<string, { cols: Col[]; row: (o: Obj) => unknown[] }> = {
       const sel = Object.entries(d.spec?.template?.spec?.nodeSelector ?? {}).map(([k, v]) => `${k}=${v}`).join(',');
       return [d.metadata.name, s.desiredNumberScheduled ?? 0, s.currentNumberScheduled ?? 0, s.numberReady ?? 0, s.updatedNumberScheduled ?? 0, s.numberAvailable ?? 0, sel || '<none>', age(d.metadata.creationTimestamp)];
     },
+  },
+  deployments: {
+    cols: [NAME, c('Ready'), c('Up-to-date', 'integer'), c('Available', 'integer'), c('Age'), c('Containers', 'string', 1), c('Images', 'string', 1), c('Selector', 'string', 1)],
+    row: (d) => {
+      const s = d.status ?? {};
+      return [d.metadata.name, `${s.readyReplicas ?? 0}/${d.spec?.replicas ?? 0}`, s.updatedReplicas ?? 0, s.availableReplicas ?? 0, age(d.metadata.creationTimestamp), ...workloadWide(d)];
+    },
+  },
+  replicasets: {
+    cols: [NAME, c('Desired', 'integer'), c('Current', 'integer'), c('Ready', 'integer'), c('Age'), c('Containers', 'string', 1), c('Images', 'string', 1), c('Selector', 'string', 1)],
+    row: (r) => [r.metadata.name, r.spec?.replicas ?? 0, r.status?.replicas ?? 0, r.status?.readyReplicas ?? 0, age(r.metadata.creationTimestamp), ...workloadWide(r)],
+  },
+  poddisruptionbudgets: {
+    cols: [NAME, c('Min Available'), c('Max Unavailable'), c('Allowed Disruptions', 'integer'), c('Age')],
+    row: (p) => [p.metadata.name, p.spec?.minAvailable !== undefined ? String(p.spec.minAvailable) : 'N/A', p.spec?.maxUnavailable !== undefined ? String(p.spec.maxUnavailable) : 'N/A', p.status?.disruptionsAllowed ?? 0, age(p.metadata.creationTimestamp)],
   },
   events: {
     cols: [c('Last Seen'), c('Type'), c('Reason'), c('Object'), c('Message')],

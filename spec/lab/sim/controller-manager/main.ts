@@ -20,6 +20,10 @@ import { serviceAccountToken } from './controllers/serviceaccount-token.js';
 import { rootCAPublisher } from './controllers/root-ca-publisher.js';
 import { nodeLifecycle } from './controllers/node-lifecycle.js';
 import { daemonSet } from './controllers/daemonset.js';
+import { deployment } from './controllers/deployment.js';
+import { replicaSet } from './controllers/replicaset.js';
+import { disruption } from './controllers/disruption.js';
+import { serviceAccounts } from './controllers/serviceaccount.js';
 
 const log = logger('kube-controller-manager');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -28,6 +32,7 @@ function controllersFor(ctx: Context): Controller[] {
   const all = [
     serviceAccountToken(ctx), rootCAPublisher(ctx), csrApproving(ctx), csrSigning(ctx),
     bootstrapSigner(ctx), tokenCleaner(ctx), nodeLifecycle(ctx), daemonSet(ctx),
+    deployment(ctx), replicaSet(ctx), disruption(ctx), serviceAccounts(ctx),
   ];
   return all.filter((c) => isEnabled(c.name, ctx.opts.controllers));
 }

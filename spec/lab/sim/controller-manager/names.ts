@@ -15,6 +15,10 @@ export const CONTROLLERS: Record<string, string> = {
   'token-cleaner-controller': 'tokencleaner',
   'node-lifecycle-controller': 'nodelifecycle',
   'daemonset-controller': 'daemonset',
+  'deployment-controller': 'deployment',
+  'replicaset-controller': 'replicaset',
+  'disruption-controller': 'disruption',
+  'serviceaccount-controller': 'serviceaccount',
 };
 
 /** Controllers that `*` does not turn on. */

@@ -12,6 +12,8 @@ import { detachedJws } from './jws.js';
 import { RoundRobin } from '../scheduler/pick.js';
 import { createCSR, newKey } from '../pki.js';
 import type { KObject } from './api.js';
+import { type NodePods, budgetStatus, daemonPodsToReplace, deletionOrder, fenceposts, newRSReplicas, oldRSSizes, podAvailable, safeHash, sameTemplate, scaled, templateHash } from './rollout.js';
+import { expectedScale } from './controllers/disruption.js';
 
 const node = (name: string, ready: string, taints: any[] = [], labels: Record<string, string> = {}): KObject => ({
   metadata: { name, labels }, spec: { taints }, status: { conditions: [{ type: 'Ready', status: ready }] },
@@ -132,4 +134,108 @@ test('scheduler: round robin over Ready, untainted, matching nodes; the real uns
   t.is(rr.choose(picky, nodes).message, "0/4 nodes are available: 1 node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }, 1 node(s) were not ready, 2 node(s) didn't match Pod's node affinity/selector. preemption: 0/4 nodes are available: 4 Preemption is not helpful for scheduling.");
   const pinned: KObject = { metadata: { name: 'd' }, spec: { affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchFields: [{ key: 'metadata.name', operator: 'In', values: ['w2'] }] }] } } } } };
   t.is(rr.choose(pinned, nodes).node, 'w2');
+});
+
+// --- workload controllers: the rules of pkg/controller/{deployment,daemon,disruption,replicaset} ---
+
+const pod = (name: string, o: { ready?: boolean; node?: string; phase?: string; created?: string; hash?: string; since?: string } = {}): KObject => ({
+  metadata: { name, creationTimestamp: o.created ?? '2026-01-01T00:00:00Z', labels: o.hash ? { 'controller-revision-hash': o.hash } : {} },
+  spec: o.node ? { nodeName: o.node } : {},
+  status: { phase: o.phase ?? 'Running', conditions: [{ type: 'Ready', status: o.ready === false ? 'False' : 'True', lastTransitionTime: o.since ?? '2026-01-01T00:00:00Z' }] },
+});
+
+test('intstr scaling: percentages round up or down, ints as they are; the fenceposts never both 0', (t) => {
+  t.is(scaled('25%', 2, true), 1);
+  t.is(scaled('25%', 2, false), 0);
+  t.is(scaled('25%', 10, false), 2);
+  t.is(scaled(3, 10, true), 3);
+  t.is(scaled('3', 10, true), 3);
+  t.throws(() => scaled('x%', 10, true), { message: /must be an int or a percentage/ });
+  t.deepEqual(fenceposts('25%', '25%', 2), { surge: 1, unavailable: 0 }, 'the default on 2 replicas: one extra pod first, none down');
+  t.deepEqual(fenceposts(0, 0, 4), { surge: 0, unavailable: 1 }, 'resolveFenceposts: both 0 becomes 1 unavailable');
+  t.deepEqual(fenceposts('25%', 1, 2), { surge: 1, unavailable: 1 }, "CoreDNS' maxUnavailable 1");
+});
+
+test('deployment rolling update: the new ReplicaSet grows within maxSurge, old ones shrink while enough stay available', (t) => {
+  // 2 desired, surge 1: the new one may reach 1 while the old has 2
+  t.is(newRSReplicas(2, 1, 2, 0), 1);
+  t.is(newRSReplicas(2, 1, 3, 1), 1, 'at the ceiling of 3 pods: no growth');
+  t.is(newRSReplicas(2, 1, 2, 1), 2);
+  t.is(newRSReplicas(2, 0, 3, 3), 2, 'never above desired');
+  // maxUnavailable 0: the old loses one only once the new one's pod is available
+  const old = [{ name: 'old', replicas: 2, available: 2 }];
+  t.is(oldRSSizes({ desired: 2, unavailable: 0, old, newRS: { name: 'new', replicas: 1, available: 0 } }).get('old'), 2, 'new pod not available yet');
+  t.is(oldRSSizes({ desired: 2, unavailable: 0, old, newRS: { name: 'new', replicas: 1, available: 1 } }).get('old'), 1);
+  // unavailable old pods go first, whatever the budget of healthy ones
+  t.is(oldRSSizes({ desired: 2, unavailable: 0, old: [{ name: 'old', replicas: 2, available: 1 }], newRS: { name: 'new', replicas: 1, available: 1 } }).get('old'), 1);
+  // maxUnavailable 1 of 2 (CoreDNS): one old pod may go at once, before any new one is available
+  t.is(oldRSSizes({ desired: 2, unavailable: 1, old, newRS: { name: 'new', replicas: 1, available: 0 } }).get('old'), 1);
+});
+
+test('replicaset scale-down order: unscheduled, pending, not ready, then the newest', (t) => {
+  const ranked = [
+    pod('ready-old', { node: 'n', created: '2026-01-01T00:00:00Z' }),
+    pod('ready-new', { node: 'n', created: '2026-01-02T00:00:00Z' }),
+    pod('unready', { node: 'n', ready: false }),
+    pod('pending', { node: 'n', phase: 'Pending', ready: false }),
+    pod('unscheduled', { phase: 'Pending', ready: false }),
+  ].sort(deletionOrder).map((p) => p.metadata.name);
+  t.deepEqual(ranked, ['unscheduled', 'pending', 'unready', 'ready-new', 'ready-old']);
+});
+
+test('daemonset rolling update: unavailable old pods go at once, available ones within maxUnavailable', (t) => {
+  const nodes: NodePods[] = [
+    { node: 'a', oldPod: pod('a-old', { hash: 'h1' }) },
+    { node: 'b', oldPod: pod('b-old', { hash: 'h1' }) },
+    { node: 'c', oldPod: pod('c-old', { hash: 'h1', ready: false }) },
+    { node: 'd', newPod: pod('d-new', { hash: 'h2' }) },
+  ];
+  t.deepEqual(daemonPodsToReplace(nodes, 1), ['c-old'], 'the unavailable one uses up maxUnavailable 1');
+  t.deepEqual(daemonPodsToReplace(nodes, 2), ['c-old', 'a-old']);
+  t.deepEqual(daemonPodsToReplace([...nodes, { node: 'e', newPod: pod('e-new', { hash: 'h2', ready: false }) }], 2), ['c-old'], 'a new pod not yet available counts as unavailable');
+  t.deepEqual(daemonPodsToReplace([{ node: 'a', newPod: pod('a', { hash: 'h2' }) }], 1), [], 'all updated');
+  t.deepEqual(daemonPodsToReplace([{ node: 'a' }, { node: 'b', oldPod: pod('b-old', { hash: 'h1' }) }], 1), [], 'a node whose pod was just deleted is unavailable: no second one goes');
+});
+
+test('disruption budget: minAvailable of the pods, maxUnavailable of the controllers\' scale; recent evictions do not count as healthy', (t) => {
+  const now = Date.parse('2026-01-01T01:00:00Z');
+  const pdb = (spec: any, status: any = {}): KObject => ({ metadata: { name: 'b', generation: 2 }, spec, status });
+  const pods = [pod('p1'), pod('p2'), pod('p3', { ready: false })];
+  let s = budgetStatus(pdb({ minAvailable: 1 }), pods, undefined, now).status;
+  t.like(s, { observedGeneration: 2, expectedPods: 3, desiredHealthy: 1, currentHealthy: 2, disruptionsAllowed: 1 });
+  t.like(s.conditions[0], { type: 'DisruptionAllowed', status: 'True', reason: 'SufficientPods' });
+  s = budgetStatus(pdb({ maxUnavailable: 1 }), pods, 3, now).status;
+  t.like(s, { expectedPods: 3, desiredHealthy: 2, currentHealthy: 2, disruptionsAllowed: 0 });
+  t.like(s.conditions[0], { status: 'False', reason: 'InsufficientPods' });
+  const failed = budgetStatus(pdb({ maxUnavailable: 1 }), pods, undefined, now);
+  t.regex(failed.error!, /no controllers/);
+  t.like(failed.status, { disruptionsAllowed: 0 });
+  t.like(failed.status.conditions[0], { reason: 'SyncFailed' });
+  // p1 was just evicted (the Eviction API recorded it): not healthy until it is gone or 2 min passed
+  s = budgetStatus(pdb({ minAvailable: 1 }, { disruptedPods: { p1: '2026-01-01T00:59:30Z', gone: '2026-01-01T00:59:30Z' } }), pods, undefined, now).status;
+  t.like(s, { currentHealthy: 1, disruptionsAllowed: 0 });
+  t.deepEqual(s.disruptedPods, { p1: '2026-01-01T00:59:30Z' }, 'a pod that is gone leaves the map');
+  s = budgetStatus(pdb({ minAvailable: 1 }, { disruptedPods: { p1: '2026-01-01T00:57:00Z' } }), pods, undefined, now).status;
+  t.like(s, { currentHealthy: 2 }, 'an eviction not seen within 2 min no longer counts');
+});
+
+test('workload templates: the hash ignores pod-template-hash, changes with the restartedAt annotation', (t) => {
+  const tpl = { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'c', image: 'i' }] } };
+  const withHash = { metadata: { labels: { app: 'web', 'pod-template-hash': templateHash(tpl) } }, spec: tpl.spec };
+  t.true(sameTemplate(tpl, withHash));
+  const restarted = { ...tpl, metadata: { ...tpl.metadata, annotations: { 'kubectl.kubernetes.io/restartedAt': '2026-01-01T00:00:00Z' } } };
+  t.false(sameTemplate(tpl, restarted));
+  t.regex(templateHash(tpl), /^[bcdfghjklmnpqrstvwxz2456789]{10}$/);
+  t.is(safeHash({ b: 1, a: 2 }), safeHash({ a: 2, b: 1 }), 'key order does not matter');
+  t.true(podAvailable(pod('x', { since: '2026-01-01T00:00:00Z' }), 30, Date.parse('2026-01-01T00:00:31Z')));
+  t.false(podAvailable(pod('x', { since: '2026-01-01T00:00:00Z' }), 30, Date.parse('2026-01-01T00:00:10Z')));
+});
+
+test('a disruption budget over a Deployment counts the Deployment\'s replicas; a pod without a controller has no scale', (t) => {
+  const d: KObject = { metadata: { name: 'web', uid: 'd1' }, spec: { replicas: 4 } };
+  const rs: KObject = { metadata: { name: 'web-x', uid: 'r1', ownerReferences: [{ apiVersion: 'apps/v1', kind: 'Deployment', name: 'web', uid: 'd1', controller: true }] }, spec: { replicas: 2 } };
+  const owned = (name: string): KObject => ({ ...pod(name), metadata: { ...pod(name).metadata, ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'web-x', uid: 'r1', controller: true }] } });
+  t.is(expectedScale([owned('a'), owned('b')], [rs], [d], []), 4);
+  t.is(expectedScale([owned('a')], [{ ...rs, metadata: { ...rs.metadata, ownerReferences: [] } }], [], []), 2, 'a ReplicaSet of its own');
+  t.is(expectedScale([pod('bare')], [rs], [d], []), undefined);
 });

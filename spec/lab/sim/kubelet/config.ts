@@ -20,6 +20,8 @@ export interface KubeletConfig {
   clusterDomain?: string;
   /** Heartbeat (Lease renew and Node status) interval; the lab's default is 2 s. */
   heartbeatMs: number;
+  /** `syncFrequency` (default 1m): how often a running pod's volumes are set up again (tokens refreshed, ConfigMaps re-read). */
+  syncFrequencyMs: number;
 }
 
 function durationMs(v: unknown): number | undefined {
@@ -72,5 +74,6 @@ function configFrom(doc: any): KubeletConfig {
     clusterDNS: doc.clusterDNS ?? [],
     clusterDomain: doc.clusterDomain,
     heartbeatMs: Number(process.env.LAB_KUBELET_HEARTBEAT_MS) || (hb && hb <= 2000 ? hb : 2000),
+    syncFrequencyMs: durationMs(doc.syncFrequency) ?? 60_000,
   };
 }

@@ -95,7 +95,7 @@ async function run(argv: string[]): Promise<void> {
     log.info('kubelet.go:406', 'No static pod path, not watching any');
   }
   const agent = new NodeAgent(client, { name: node, ip, port: cfg.port, labels: flags.nodeLabels, taints: flags.registerWithTaints });
-  const workers = new PodWorkers(client, node, ip, cfg.staticPodPath);
+  const workers = new PodWorkers(client, node, ip, cfg.staticPodPath, cfg.syncFrequencyMs);
   let lastErr = '';
   every(cfg.heartbeatMs, async () => {
     try {

@@ -1,11 +1,14 @@
 /**
  * Pods from the API bound to this node (spec.nodeName): each runs as a `lab-workload` container
- * in its own sandbox; its service-account token is read once when the pod starts. The kubelet
- * reports phase, Ready (from the workload's health file), startTime and containerStatuses, kills
- * pods deleted in the API, and adopts running containers after a restart (same id, startedAt).
- * Also the mirror pods of static pods.
+ * in its own sandbox, after its secret, configMap and projected volumes are set up (a projected
+ * service-account token comes from the TokenRequest API through the token manager); the volumes
+ * are set up again every sync period (`syncFrequency`, 1 min), so tokens are refreshed and an
+ * updated `kube-root-ca.crt` reaches the files. The container learns its credentials' files from
+ * SA_TOKEN_FILE and SA_CA_FILE. The kubelet reports phase, Ready (from the workload's health
+ * file), startTime and containerStatuses, kills pods deleted in the API, and adopts running
+ * containers after a restart (same id, startedAt). Also the mirror pods of static pods.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type ContainerRecord, type PodRecord, listPods, removeContainerRecord } from '../cri/store.js';
 import { containersNow, removePod } from '../cri/runtime.js';
@@ -14,8 +17,8 @@ import { paths } from '../paths.js';
 import { Backoff, containerEnv, createSandbox, nextAttempt, startContainer } from './containers.js';
 import * as log from './log.js';
 import { readManifests } from './staticpods.js';
-
-const SA_TOKEN = 'kubernetes.io/service-account-token';
+import { type TokenRequest, TokenManager } from './token-manager.js';
+import { SA_TOKEN_TYPE, type VolumeSources, credentialVolume, pluginOf, volumeDir, volumeFiles, writeVolume } from './volumes.js';
 
 /** The health file a workload writes: /run/lab/workloads/<ns>_<name>.health */
 export function healthFile(ns: string, name: string): string {
@@ -31,7 +34,19 @@ export class PodWorkers {
   readonly backoff = new Backoff();
   #busy = false;
   nodeUid?: string;
-  constructor(readonly client: KubeClient, readonly node: string, readonly ip: string, readonly staticDir: string | undefined) {}
+  /** The token manager (in memory: a restarted kubelet requests every token again). */
+  readonly tokens: TokenManager;
+  /** When each pod's volumes were last set up. */
+  readonly #mounted = new Map<string, number>();
+  /** Each pod's credential files, once its volumes are set up. */
+  readonly #creds = new Map<string, { token: string; ca: string } | null>();
+  constructor(readonly client: KubeClient, readonly node: string, readonly ip: string, readonly staticDir: string | undefined, readonly syncFrequencyMs = 60_000) {
+    this.tokens = new TokenManager(async (ns, name, tr) => {
+      const r = await this.client.post(`/api/v1/namespaces/${ns}/serviceaccounts/${name}/token`, { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', ...tr });
+      if (r.status !== 201) throw new Error(`${r.status} ${r.body?.message ?? r.text.slice(0, 200)}`);
+      return r.body as TokenRequest;
+    });
+  }
 
   /** One pass: list this node's pods, start/stop/restart, report status. Throws when the API cannot be listed. */
   async sync(): Promise<void> {
@@ -65,6 +80,9 @@ export class PodWorkers {
       if (pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed') continue;
       wanted.add(uid);
       try {
+        if (sandbox && Date.now() - (this.#mounted.get(uid) ?? 0) >= this.syncFrequencyMs) {
+          await this.#mount(pod).catch((e) => log.error('volume_manager.go:379', 'Unable to refresh volumes for pod', { pod: `${pod.metadata.namespace}/${pod.metadata.name}`, err: log.errMsg(e) }));
+        }
         const s = sandbox ?? (await this.#startPod(pod));
         if (!s) continue;
         await this.#ensureContainer(pod, s, containers.filter((c) => c.podId === s.id));
@@ -83,6 +101,9 @@ export class PodWorkers {
 
   async #kill(sandboxes: PodRecord[], pod?: any): Promise<void> {
     for (const s of sandboxes) {
+      this.tokens.forgetPod(s.uid);
+      this.#mounted.delete(s.uid);
+      this.#creds.delete(s.uid);
       try {
         await removePod(s.id, true);
       } catch (e) {
@@ -92,77 +113,70 @@ export class PodWorkers {
     if (pod) log.info('kubelet.go:2450', 'SyncLoop DELETE', { source: 'api', pods: [`${pod.metadata.namespace}/${pod.metadata.name}`] });
   }
 
-  /** The pod's service-account token (read now, once) and CA, or undefined for a pod without one. */
-  async #token(pod: any): Promise<{ token: string; ca?: string; volume: string } | undefined> {
-    const ns = pod.metadata.namespace;
-    const getSecret = async (name: string) => {
-      const r = await this.client.get(`/api/v1/namespaces/${ns}/secrets/${name}`);
-      if (r.status === 404) return undefined;
-      if (r.status !== 200) throw new Error(`MountVolume.SetUp failed: secret "${name}": ${r.status} ${r.body?.message ?? ''}`);
-      return r.body;
-    };
-    const fromSecret = (s: any, volume: string) => ({
-      token: s?.data?.token ? Buffer.from(s.data.token, 'base64').toString('utf8') : '',
-      ca: s?.data?.['ca.crt'] ? Buffer.from(s.data['ca.crt'], 'base64').toString('utf8') : undefined,
-      volume,
-    });
-    for (const v of pod.spec?.volumes ?? []) {
-      if (!v?.secret?.secretName) continue;
-      const s = await getSecret(v.secret.secretName);
-      if (!s) throw new Error(`MountVolume.SetUp failed for volume "${v.name}" : secret "${v.secret.secretName}" not found`);
-      if (s.type === SA_TOKEN) {
-        // The tokens controller has not filled it yet: a real kubelet would mount it empty and
-        // refresh it within a minute; our workloads read the token once, so wait for it instead.
-        if (!s.data?.token) throw new Error(`MountVolume.SetUp failed for volume "${v.name}" : secret "${v.secret.secretName}" has no token yet`);
-        return fromSecret(s, v.name);
-      }
-    }
-    if (pod.spec?.automountServiceAccountToken === false) return undefined;
-    const sa = pod.spec?.serviceAccountName ?? pod.spec?.serviceAccount;
-    if (!sa) return undefined;
-    const acct = await this.client.get(`/api/v1/namespaces/${ns}/serviceaccounts/${sa}`);
-    for (const ref of acct.status === 200 ? acct.body?.secrets ?? [] : []) {
-      const s = ref?.name ? await getSecret(ref.name) : undefined;
-      if (s?.type === SA_TOKEN) return fromSecret(s, `${sa}-token`);
-    }
-    const list = await this.client.get(`/api/v1/namespaces/${ns}/secrets`);
-    const s = (list.status === 200 ? list.body?.items ?? [] : []).find(
-      (x: any) => x.type === SA_TOKEN && x.metadata?.annotations?.['kubernetes.io/service-account.name'] === sa,
-    );
-    return s ? fromSecret(s, `${sa}-token`) : undefined;
+  /** What volume set-up reads from the API. */
+  readonly #sources: VolumeSources = {
+    secret: (ns, name) => this.#get(`/api/v1/namespaces/${ns}/secrets/${name}`, `secret "${name}"`),
+    configMap: (ns, name) => this.#get(`/api/v1/namespaces/${ns}/configmaps/${name}`, `configmap "${name}"`),
+    token: async (pod, src) => {
+      const tr = await this.tokens.token(pod.metadata.namespace, pod.spec?.serviceAccountName ?? 'default', {
+        spec: {
+          ...(src.audience ? { audiences: [src.audience] } : {}),
+          expirationSeconds: src.expirationSeconds ?? 3600,
+          boundObjectRef: { apiVersion: 'v1', kind: 'Pod', name: pod.metadata.name, uid: pod.metadata.uid },
+        },
+      });
+      return tr.status!.token;
+    },
+  };
+
+  async #get(path: string, what: string): Promise<any | undefined> {
+    const r = await this.client.get(path);
+    if (r.status === 404) return undefined;
+    if (r.status !== 200) throw new Error(`${what}: ${r.status} ${r.body?.message ?? ''}`.trim());
+    return r.body;
   }
 
-  async #rootCA(ns: string): Promise<string | undefined> {
-    const r = await this.client.get(`/api/v1/namespaces/${ns}/configmaps/kube-root-ca.crt`);
-    if (r.status === 200 && r.body?.data?.['ca.crt']) return r.body.data['ca.crt'];
-    return this.client.creds.ca?.toString('utf8');
+  /** Set up (or refresh) every volume of the pod its containers mount; records where its credentials are. */
+  async #mount(pod: any): Promise<void> {
+    const uid = pod.metadata.uid;
+    const mounted = new Set((pod.spec?.containers ?? []).flatMap((c: any) => (c.volumeMounts ?? []).map((m: any) => m.name)));
+    const tokenSecrets = new Set<string>();
+    for (const v of pod.spec?.volumes ?? []) {
+      if (!mounted.has(v.name) || !pluginOf(v)) continue;
+      const files = await volumeFiles(pod, v, this.#sources);
+      if (!files) continue;
+      if (v.secret && 'token' in files && (await this.#sources.secret(pod.metadata.namespace, v.secret.secretName))?.type === SA_TOKEN_TYPE) tokenSecrets.add(v.secret.secretName);
+      writeVolume(uid, v, files);
+    }
+    const cv = credentialVolume(pod, (name) => tokenSecrets.has(name));
+    const dir = cv ? volumeDir(uid, cv) : undefined;
+    this.#creds.set(uid, dir ? { token: join(dir, 'token'), ca: join(dir, 'ca.crt') } : null);
+    this.#mounted.set(uid, Date.now());
+  }
+
+  /** The container's environment: its identity, the API endpoint, and its credentials' files. */
+  #envOf(pod: any): Record<string, string> {
+    const env: Record<string, string> = {
+      POD_NAME: pod.metadata.name,
+      POD_NAMESPACE: pod.metadata.namespace,
+      NODE_NAME: this.node,
+      KUBE_API: this.client.creds.server,
+    };
+    const c = this.#creds.get(pod.metadata.uid);
+    if (c) {
+      env.SA_TOKEN_FILE = c.token;
+      env.SA_CA_FILE = c.ca;
+    }
+    return env;
   }
 
   async #startPod(pod: any): Promise<PodRecord | undefined> {
     const { name, namespace, uid } = pod.metadata;
-    const tok = await this.#token(pod);
-    const env: Record<string, string> = {
-      POD_NAME: name,
-      POD_NAMESPACE: namespace,
-      NODE_NAME: this.node,
-      KUBE_API: this.client.creds.server,
-    };
-    if (tok) {
-      const dir = join(paths.kubeletDir, 'pods', uid, 'volumes', 'kubernetes.io~secret', tok.volume);
-      mkdirSync(dir, { recursive: true });
-      writeFileSync(join(dir, 'token'), tok.token, { mode: 0o644 });
-      writeFileSync(join(dir, 'ca.crt'), tok.ca ?? (await this.#rootCA(namespace)) ?? '', { mode: 0o644 });
-      env.SA_TOKEN_FILE = join(dir, 'token');
-      env.SA_CA_FILE = join(dir, 'ca.crt');
-    }
+    await this.#mount(pod);
     const prev = listPods().filter((s) => s.uid === uid);
     log.info('kubelet.go:2434', 'SyncLoop ADD', { source: 'api', pods: [`${namespace}/${name}`] });
-    const s = createSandbox({ name, namespace, uid, static: false, attempt: prev.length });
-    this.#env.set(uid, env);
-    return s;
+    return createSandbox({ name, namespace, uid, static: false, attempt: prev.length });
   }
-
-  readonly #env = new Map<string, Record<string, string>>();
 
   async #ensureContainer(pod: any, s: PodRecord, mine: ContainerRecord[]): Promise<void> {
     const c0 = pod.spec?.containers?.[0] ?? { name: 'app', image: '' };
@@ -172,22 +186,9 @@ export class PodWorkers {
     const key = `${s.uid}/${c0.name}`;
     const ranMs = last ? Date.parse(last.finishedAt ?? new Date().toISOString()) - Date.parse(last.startedAt) : 0;
     if (!this.backoff.ready(key, ranMs)) return;
-    let env = this.#env.get(s.uid);
-    if (!env) {
-      // adopted sandbox whose container is gone: reuse the env recorded with its last container
-      env = { POD_NAME: pod.metadata.name, POD_NAMESPACE: pod.metadata.namespace, NODE_NAME: this.node, KUBE_API: this.client.creds.server };
-      const dir = join(paths.kubeletDir, 'pods', s.uid, 'volumes', 'kubernetes.io~secret');
-      try {
-        const vol = existsSync(dir) ? readdirSync(dir)[0] : undefined;
-        if (vol) {
-          env.SA_TOKEN_FILE = join(dir, vol, 'token');
-          env.SA_CA_FILE = join(dir, vol, 'ca.crt');
-        }
-      } catch {
-        // no token volume
-      }
-      this.#env.set(s.uid, env);
-    }
+    // an adopted sandbox (kubelet restarted) whose container must start again: its volumes first
+    if (!this.#mounted.has(s.uid)) await this.#mount(pod);
+    const env = this.#envOf(pod);
     for (const old of cs.slice(0, -1)) removeContainerRecord(old.id);
     const attempt = nextAttempt(s, c0.name, last);
     try {

@@ -3,12 +3,16 @@
  * NoSchedule/NoExecute taints vs. tolerations, plus the tolerations the real controller adds).
  * A missing pod is created with a new random name, owned by the DaemonSet and pinned to its node
  * by required node affinity on `metadata.name`; the scheduler binds it, as in Kubernetes >= 1.12.
+ * A template change rolls (updateStrategy RollingUpdate, the default): pods of an older template
+ * (label `controller-revision-hash`) are replaced while at most maxUnavailable daemon pods are
+ * unavailable; OnDelete leaves them until they are deleted.
  */
-import { createHash, randomInt } from 'node:crypto';
+import { randomInt } from 'node:crypto';
 import type { KObject } from '../api.js';
 import { ApiError } from '../api.js';
 import type { Context, Controller } from '../context.js';
 import { type Toleration, podFitsNode, readyStatus, untolerated } from '../taints.js';
+import { type NodePods, daemonPodsToReplace, podAvailable, safeHash, scaled } from '../rollout.js';
 
 /** The tolerations the real DaemonSet controller adds to every daemon pod. */
 export const DAEMON_TOLERATIONS: Toleration[] = [
@@ -55,9 +59,12 @@ export function nodeOfPod(pod: KObject): string | undefined {
   return undefined;
 }
 
-function templateHash(ds: KObject): string {
-  return createHash('sha256').update(JSON.stringify(ds.spec?.template ?? {})).digest('hex').slice(0, 10);
+/** The controller-revision-hash of a DaemonSet's current template. */
+export function dsTemplateHash(ds: KObject): string {
+  return safeHash(ds.spec?.template ?? {});
 }
+
+const HASH = 'controller-revision-hash';
 
 /** The daemon pod for one node, as the real controller builds it from the template. */
 export function daemonPod(ds: KObject, nodeName: string): KObject {
@@ -68,7 +75,7 @@ export function daemonPod(ds: KObject, nodeName: string): KObject {
     metadata: {
       name: `${ds.metadata.name}-${nameSuffix()}`,
       namespace: ds.metadata.namespace,
-      labels: { ...(t.metadata?.labels ?? {}), 'controller-revision-hash': templateHash(ds), 'pod-template-generation': String(ds.metadata.generation ?? 1) },
+      labels: { ...(t.metadata?.labels ?? {}), [HASH]: dsTemplateHash(ds), 'pod-template-generation': String(ds.metadata.generation ?? 1) },
       ...(t.metadata?.annotations ? { annotations: t.metadata.annotations } : {}),
       ownerReferences: [{ apiVersion: 'apps/v1', kind: 'DaemonSet', name: ds.metadata.name, uid: ds.metadata.uid!, controller: true, blockOwnerDeletion: true } as any],
     },
@@ -107,31 +114,56 @@ export function daemonSet(ctx: Context): Controller {
         let scheduled = 0;
         let ready = 0;
         let misscheduled = 0;
+        let updated = 0;
+        let available = 0;
+        const hash = dsTemplateHash(ds);
+        const minReady = ds.spec?.minReadySeconds ?? 0;
+        const rolling: NodePods[] = [];
         for (const node of nodes) {
           const mine = owned.filter((p) => nodeOfPod(p) === node.metadata.name);
           const { run, keep } = shouldRun(ds, node);
           if (run) desired++;
           if (run && mine.length === 0) {
+            rolling.push({ node: node.metadata.name }); // a node without its pod counts as unavailable
             const pod = daemonPod(ds, node.metadata.name);
-            await ctx.api.create(`pod ${ns}/${pod.metadata.name} of daemonset ${ds.metadata.name}`, `/api/v1/namespaces/${ns}/pods`, pod);
-            log.info(`created pod ${ns}/${pod.metadata.name} of daemonset ${ds.metadata.name} for node ${node.metadata.name}`);
+            try {
+              await ctx.api.create(`pod ${ns}/${pod.metadata.name} of daemonset ${ds.metadata.name}`, `/api/v1/namespaces/${ns}/pods`, pod);
+              log.info(`created pod ${ns}/${pod.metadata.name} of daemonset ${ds.metadata.name} for node ${node.metadata.name}`);
+            } catch (e) {
+              // e.g. its service account does not exist yet (FailedCreate): retried on the next sync
+              log.warn(`Error creating: ${(e as Error).message}`);
+            }
             continue;
           }
-          const extra = keep ? mine.slice(1) : mine;
+          // keep one pod per node, the newest template's first
+          const ordered = [...mine].sort((a, b) => Number(b.metadata.labels?.[HASH] === hash) - Number(a.metadata.labels?.[HASH] === hash));
+          const extra = keep ? ordered.slice(1) : ordered;
           if (!keep && mine.length) misscheduled += mine.filter((p) => p.spec?.nodeName).length;
           for (const p of extra) {
             log.info(`deleting pod ${ns}/${p.metadata.name} of daemonset ${ds.metadata.name}: ${keep ? 'more than one on' : 'should not run on'} node ${node.metadata.name}`);
             await ctx.api.delete(`pod ${ns}/${p.metadata.name}`, `/api/v1/namespaces/${ns}/pods/${p.metadata.name}`);
           }
-          if (keep && mine[0]?.spec?.nodeName) {
+          const kept = keep ? ordered[0] : undefined;
+          if (kept?.spec?.nodeName) {
             scheduled++;
-            if ((mine[0].status?.conditions ?? []).some((c: any) => c.type === 'Ready' && c.status === 'True') && readyStatus(node) !== 'Unknown') ready++;
+            if ((kept.status?.conditions ?? []).some((c: any) => c.type === 'Ready' && c.status === 'True') && readyStatus(node) !== 'Unknown') ready++;
+            if (podAvailable(kept, minReady) && readyStatus(node) !== 'Unknown') available++;
+          }
+          if (kept && kept.metadata.labels?.[HASH] === hash) updated++;
+          if (run && kept) rolling.push(kept.metadata.labels?.[HASH] === hash ? { node: node.metadata.name, newPod: kept } : { node: node.metadata.name, oldPod: kept });
+        }
+        const strategy = ds.spec?.updateStrategy;
+        if ((strategy?.type ?? 'RollingUpdate') === 'RollingUpdate' && rolling.some((n) => n.oldPod)) {
+          const maxUnavailable = Math.max(scaled(strategy?.rollingUpdate?.maxUnavailable ?? 1, desired, true), strategy?.rollingUpdate?.maxSurge ? 0 : 1);
+          for (const name of daemonPodsToReplace(rolling, maxUnavailable, minReady)) {
+            log.info(`deleting pod ${ns}/${name} of daemonset ${ds.metadata.name}: an older template (rolling update, maxUnavailable ${maxUnavailable})`);
+            await ctx.api.delete(`pod ${ns}/${name}`, `/api/v1/namespaces/${ns}/pods/${name}`);
           }
         }
         const status = {
           ...(ds.status ?? {}),
           currentNumberScheduled: scheduled, desiredNumberScheduled: desired, numberMisscheduled: misscheduled, numberReady: ready,
-          numberAvailable: ready, updatedNumberScheduled: scheduled, observedGeneration: ds.metadata.generation ?? 1,
+          numberAvailable: available, numberUnavailable: Math.max(0, desired - available), updatedNumberScheduled: updated, observedGeneration: ds.metadata.generation ?? 1,
         };
         if (statusUnsupported || Object.entries(status).every(([k, v]) => ds.status?.[k] === v)) continue;
         try {
