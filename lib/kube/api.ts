@@ -17,6 +17,7 @@ import {
   type V1StatefulSet,
 } from '@kubernetes/client-node';
 import { nodeReady } from './node-ready.js';
+import { RESTARTED_AT } from './rollout.js';
 
 /** The message of an API error: the status body's message when there is one. */
 export function apiMessage(err: unknown): string {
@@ -260,6 +261,3 @@ export class Kube {
 
 /** The controllers `kubectl rollout restart` can restart. */
 export type RestartableKind = 'Deployment' | 'DaemonSet' | 'StatefulSet';
-
-/** The pod-template annotation `kubectl rollout restart` sets (its value: the restart time, RFC 3339). */
-export const RESTARTED_AT = 'kubectl.kubernetes.io/restartedAt';

@@ -7,6 +7,12 @@
 import type { V1DaemonSet, V1Deployment, V1StatefulSet } from '@kubernetes/client-node';
 import type { RestartableKind } from './api.js';
 
+/**
+ * The pod-template annotation `kubectl rollout restart` sets (its value: the restart time, RFC 3339).
+ * Here, not in api.ts, so that a phase reading it does not load the Kubernetes client at start.
+ */
+export const RESTARTED_AT = 'kubectl.kubernetes.io/restartedAt';
+
 /** The rollout's state: finished, still going (with kubectl's message), or failed. */
 export type RolloutState = { done: true } | { done: false; waiting: string } | { done: false; error: string };
 

@@ -14,8 +14,8 @@
 import type { V1Pod } from '@kubernetes/client-node';
 import { inventoryFirst } from '../../lib/core/hosts.js';
 import type { ClusterPhase, PhaseContext } from '../../lib/core/types.js';
-import { type Kube, RESTARTED_AT, type RestartableKind } from '../../lib/kube/api.js';
-import { rollsByItself, rolloutState } from '../../lib/kube/rollout.js';
+import type { Kube, RestartableKind } from '../../lib/kube/api.js';
+import { RESTARTED_AT, rollsByItself, rolloutState } from '../../lib/kube/rollout.js';
 import { kubeFor } from '../../lib/kube/session.js';
 import { type RecoverOptions, readRunFile, waitFor, writeRunFile } from './common.js';
 import { SA_TOKEN_TYPE } from './15-sa-tokens.js';
