@@ -1,6 +1,6 @@
 /**
  * A repair that rides out etcd leader changes and restarting apiservers (issue 21), on one 3 + 2
- * lab cluster with kubelet serving certificates (net 73), over real SSH, the faults injected by
+ * lab cluster with kubelet serving certificates (net 74), over real SSH, the faults injected by
  * the lab's own tools at moments the run's journal shows:
  * - `scripts/lab fault etcd-leader-change` during each master's join: once while its join gate
  *   reads etcd (the gate must see the move and wait for a steady leader), and once as the gate
@@ -24,7 +24,7 @@ import type { StampedEvent } from '../../lib/core/events.js';
 import { requireRoot, sharedLab, type Lab } from '../helpers/lab.js';
 import { MAIN, cli } from '../cli/run-cli.js';
 
-const LAB = { masters: 3, workers: 2, net: 73, dir: '/tmp/h-ridethrough/lab', servingCerts: true };
+const LAB = { masters: 3, workers: 2, net: 74, dir: '/tmp/h-ridethrough/lab', servingCerts: true };
 const HOSTS = ['m1', 'm2', 'm3', 'w1', 'w2'];
 /** How long each apiserver blip lasts (shorter than the retries' budget: kubeadm 3+6+12 s, API 1+2+4+8 s). */
 const BLIP_S = 8;
