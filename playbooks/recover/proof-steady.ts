@@ -6,13 +6,8 @@
 import type { V1Pod } from '@kubernetes/client-node';
 import { MASTER_CA_FILES, PKI } from '../../lib/facts/paths.js';
 import { isWorkload, podReady } from './pods.js';
+import type { Check } from './17-verify.js';
 
-/** One row of the proof (the shape of 17-verify's Check). */
-export interface SteadyCheck {
-  check: string;
-  ok: boolean;
-  detail: string;
-}
 
 /** How long the workload pods must stay Ready, and how often they are looked at. */
 export const PROOF_WINDOW_MS = 30_000;
@@ -36,7 +31,7 @@ export function parseSha256(out: string): Map<string, string> {
  * A file absent on every master (e.g. etcd/ca.* where etcd is not kubeadm's) is named, not failed;
  * absent on some masters only, or different anywhere, fails.
  */
-export function sharedPkiRow(byMaster: ReadonlyMap<string, ReadonlyMap<string, string>>): SteadyCheck {
+export function sharedPkiRow(byMaster: ReadonlyMap<string, ReadonlyMap<string, string>>): Check {
   const check = 'shared PKI identical on masters';
   const masters = [...byMaster.keys()];
   const bad: string[] = [];
@@ -87,7 +82,7 @@ export async function samplePods(list: () => Promise<V1Pod[]>, windowMs = PROOF_
  * replaced (a uid of the first look terminating or gone, or a new one), and the API answered every
  * look. Pods already terminating at the first look (the tail of a rollout) are left out.
  */
-export function steadyPodsRow(samples: PodSample[], windowMs = PROOF_WINDOW_MS): SteadyCheck {
+export function steadyPodsRow(samples: PodSample[], windowMs = PROOF_WINDOW_MS): Check {
   const check = `workload pods stay Ready for ${Math.round(windowMs / 1000)} s`;
   // one entry per pod and kind of trouble, at the first look that saw it
   const bad = new Map<string, string>();
