@@ -13,6 +13,7 @@
  * `etcd-backup` container (or its own `etcd`) in another namespace is never matched.
  */
 import type { HostPhase } from '../../lib/core/types.js';
+import { firstMasterName } from '../../lib/core/hosts.js';
 import { controlPlaneContainers } from '../../lib/facts/containers.js';
 import { KUBEADM_CONFIG, KUBEADM_MANIFESTS } from '../../lib/facts/paths.js';
 import { hostBackupDir } from '../../lib/backup/archive.js';
@@ -77,7 +78,9 @@ export const cleanPhase: HostPhase<RecoverOptions> = {
     const cfg = h.shared.get('recover:config') as { apiVersion: string; yaml: string };
     // the kubelet's own flags (node-ip, ...) and runtime, kept across its re-bootstrap (steps 10)
     const registration = keepRegistration(h.host.name, await h.fact(kubeletFlagsEnv));
-    const bootstrapTokens = h.host.first ? [{ description: tokenDescription(runIdOf(h), TOKEN_PURPOSE.bootstrapPhase), ttl: '15m0s' }] : undefined;
+    // the run's first master (step 0 may choose it by the endpoint, not the inventory's `first`): without
+    // a list, kubeadm's bootstrap-token phase makes its default 24 h token, with no description to find it by
+    const bootstrapTokens = firstMasterName(h) === h.host.name ? [{ description: tokenDescription(runIdOf(h), TOKEN_PURPOSE.bootstrapPhase), ttl: '15m0s' }] : undefined;
     await h.run(['mkdir', '-p', '-m', '0700', '/var/lib/kubemend']);
     await h.upload(KUBEADM_CONFIG, hostConfig(h.host, cfg, { registration, bootstrapTokens }), { mode: 0o600 });
     await h.run(['sh', '-c', MOVE_ASIDE, 'sh', hostBackupDir(runIdOf(h)), ...KUBEADM_FILES], { what: "move kubeadm's files in /etc/kubernetes aside" });

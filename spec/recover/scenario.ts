@@ -46,6 +46,14 @@ export async function addMasterWorkloads(lab: Lab): Promise<void> {
       await pollUntil(`apps container ${c} running on ${m}`, async () => (await containerIds(lab, m, c, 'apps')).length === 1, 120_000, 1000);
     }
   }
+  // a running container is not yet a Ready pod: the kubelet reports its status on its next sync
+  for (const app of ['etcd-backup', 'app-etcd']) {
+    await pollUntil(`the 3 ${app} pods Ready in the API`, async () => {
+      const out = await kubectl(lab, ['-n', 'apps', 'get', 'pods', '-l', `app=${app}`, '-o', 'jsonpath={range .items[*]}{.status.conditions[?(@.type=="Ready")].status}{"\\n"}{end}']);
+      const ready = out.split('\n').filter(Boolean);
+      return ready.length === 3 && ready.every((x) => x === 'True');
+    }, 120_000, 1000);
+  }
 }
 
 /** Running containers named exactly `name` in namespace `ns` on `host`. */
