@@ -16,6 +16,7 @@ import type { HostContext } from '../../lib/core/types.js';
 import { inventoryFirst, otherMasters } from '../../lib/core/hosts.js';
 import { ETCD_HEALTH_ARGV, etcdctlRead, parseEtcdHealth } from '../../lib/facts/etcd.js';
 import { ADMIN_CONF } from '../../lib/facts/paths.js';
+import { ownApiserverFlags } from '../../lib/kube/own-apiserver.js';
 import { type RecoverOptions, waitFor } from './common.js';
 
 /** Reads in a row that must agree before a master joins. */
@@ -75,14 +76,9 @@ function memberName(masters: readonly Host[]): (endpoint: string) => string {
   return (endpoint) => masters.find((m) => new RegExp(`//\\[?${m.address.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\]?:`).test(endpoint))?.name ?? endpoint;
 }
 
-/**
- * kubectl /readyz of `m`'s own apiserver, at its own address, with the credentials and CA of its
- * admin.conf; the certificate checked for the name `kubernetes`, which kubeadm puts in every
- * apiserver certificate (phases/certs: GetAPIServerAltNames), whatever address the master has.
- */
+/** kubectl /readyz of `m`'s own apiserver (lib/kube/own-apiserver.ts), with its admin.conf's credentials and CA; 5 s per try, the gate polls. */
 function readyzArgv(m: Host): string[] {
-  const addr = m.address.includes(':') ? `[${m.address}]` : m.address;
-  return ['kubectl', '--kubeconfig', ADMIN_CONF, `--server=https://${addr}:6443`, '--tls-server-name=kubernetes', '--request-timeout=5s', 'get', '--raw', '/readyz'];
+  return ['kubectl', '--kubeconfig', ADMIN_CONF, ...ownApiserverFlags(m), '--request-timeout=5s', 'get', '--raw', '/readyz'];
 }
 
 /** The masters whose apiservers already run the new PKI when `joining` joins: the first, and the others before it in the phase's order. */

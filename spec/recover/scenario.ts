@@ -38,7 +38,7 @@ spec:
         image: registry.k8s.io/pause:3.10
 `).join('---\n');
 
-/** Apply MASTER_WORKLOADS and wait until each has a running container on every master. */
+/** Apply MASTER_WORKLOADS and wait until each has a running container on every master and a Ready pod on every node. */
 export async function addMasterWorkloads(lab: Lab): Promise<void> {
   await kubectl(lab, ['apply', '-f', '-'], MASTER_WORKLOADS);
   for (const m of ['m1', 'm2', 'm3']) {
@@ -47,11 +47,12 @@ export async function addMasterWorkloads(lab: Lab): Promise<void> {
     }
   }
   // a running container is not yet a Ready pod: the kubelet reports its status on its next sync
+  const nodes = (await kubectl(lab, ['get', 'nodes', '-o', 'name'])).split('\n').filter(Boolean).length;
   for (const app of ['etcd-backup', 'app-etcd']) {
-    await pollUntil(`the 3 ${app} pods Ready in the API`, async () => {
+    await pollUntil(`the ${nodes} ${app} pods (one per node) Ready in the API`, async () => {
       const out = await kubectl(lab, ['-n', 'apps', 'get', 'pods', '-l', `app=${app}`, '-o', 'jsonpath={range .items[*]}{.status.conditions[?(@.type=="Ready")].status}{"\\n"}{end}']);
       const ready = out.split('\n').filter(Boolean);
-      return ready.length === 3 && ready.every((x) => x === 'True');
+      return ready.length === nodes && ready.every((x) => x === 'True');
     }, 120_000, 1000);
   }
 }
