@@ -6,7 +6,7 @@ import { masters } from '../../lib/core/hosts.js';
 import type { ClusterPhase, PhaseContext } from '../../lib/core/types.js';
 import { readEtcdHealth } from '../../lib/facts/etcd.js';
 import { nameList } from '../../lib/doctor/names.js';
-import { kubectlArgv } from '../recover/common.js';
+import { kubectlArgv, kubectlOn } from '../recover/common.js';
 import { readyNodes } from '../recover/waits.js';
 import { type RenewOptions, renewState } from './options.js';
 import { waitRenew } from './restart.js';
@@ -28,8 +28,10 @@ export const renewHealthPhase: ClusterPhase<RenewOptions> = {
     });
     for (const m of ms) {
       const h = ctx.on(m);
+      // m's OWN apiserver (kubectlOn), not admin.conf's server: that is the endpoint, which may be
+      // a load balancer or another master and would answer for m while m's apiserver is down
       await waitRenew(ctx, `${m.name}'s apiserver answers /readyz with the renewed admin.conf`, async () => {
-        const r = await h.read(kubectlArgv('get', '--raw', '/readyz'), { allowFail: true, what: 'kubectl get --raw /readyz' });
+        const r = await h.read(kubectlOn(m, 'get', '--raw', '/readyz'), { allowFail: true, what: 'kubectl get --raw /readyz' });
         return r.exitCode === 0 ? true : (r.stderr.trim().split('\n').pop() ?? `exit ${r.exitCode}`);
       });
     }
