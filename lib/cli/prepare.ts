@@ -2,7 +2,7 @@
 import { UsageError } from '../core/errors.js';
 import type { Selection } from '../core/events.js';
 import { optionFlags, parseOptions } from '../core/options.js';
-import { selectPhases } from '../core/select.js';
+import { selectPlaybookPhases } from '../core/select.js';
 import type { Playbook } from '../core/types.js';
 import { requireKubeadmEtcd, requireStackedEtcd } from '../inventory/etcd.js';
 import type { Host, Inventory } from '../inventory/types.js';
@@ -44,7 +44,7 @@ export async function prepare(deps: Deps, a: { playbook: string; inventory?: str
   checkLimit(a.selection.limit);
   const playbook = findPlaybook(a.playbook);
   const options = parseOptions<Record<string, unknown>>(playbook.options, a.rawOptions, playbook.name);
-  selectPhases(playbook.phases.map((p) => p.id), a.selection);
+  selectPlaybookPhases(playbook.phases, a.selection);
   if (!a.inventory) throw new UsageError('missing -i/--inventory FILE');
   const inventory = await deps.loadInventory(a.inventory);
   for (const w of inventory.warnings) err(`warning: ${w}`);

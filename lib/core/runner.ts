@@ -12,7 +12,7 @@ import { createExecutor } from './executor.js';
 import { pairKey } from './journal.js';
 import { parseOptions } from './options.js';
 import { newRunId } from './runid.js';
-import { selectPhases } from './select.js';
+import { selectPlaybookPhases } from './select.js';
 import { describeStrategy, walk } from './strategy.js';
 import { type CostMark, trace } from './trace.js';
 import type { Phase, PhaseContext, Playbook, Strategy } from './types.js';
@@ -106,7 +106,7 @@ export async function runPlaybook<O>(p: RunParams<O>): Promise<RunResult> {
     shared: new Map<string, unknown>([['run', { id: runId, dir: p.runDir, stateDir: p.stateDir, ask: p.ask }]]),
   };
   const failures: Failure[] = [];
-  const selected = selectPhases(p.playbook.phases.map((ph) => ph.id), selection);
+  const selected = selectPlaybookPhases(p.playbook.phases, selection);
 
   emit({
     kind: 'run-start', runId, playbook: p.playbook.name, inventory: p.inventory.file, cluster: p.inventory.cluster,

@@ -8,8 +8,14 @@ export function matchesId(id: string, pattern: string): boolean {
   return id === p || id.startsWith(p + '/');
 }
 
-/** For each phase id, whether it runs and why not. Throws UsageError for a pattern that matches nothing, or a selection that selects no phase. */
-export function selectPhases(ids: readonly string[], sel: Selection): Map<string, { run: boolean; reason?: string }> {
+/**
+ * For each phase id, whether it runs and why not. Throws UsageError for a pattern that matches
+ * nothing, a selection that selects no phase, or `--skip` of a guard. `guards` are safety checks
+ * (a phase's `guard: true`, e.g. recover's `facts/shape`) that `--only` and `--from` cannot leave
+ * out: they run whatever the selection, so a partial run still refuses what the playbook must not
+ * act on.
+ */
+export function selectPhases(ids: readonly string[], sel: Selection, guards: readonly string[] = []): Map<string, { run: boolean; reason?: string }> {
   const check = (flag: string, patterns: readonly string[] | undefined) => {
     for (const p of patterns ?? []) {
       if (!ids.some((id) => matchesId(id, p))) {
@@ -20,6 +26,10 @@ export function selectPhases(ids: readonly string[], sel: Selection): Map<string
   check('--only', sel.only);
   check('--skip', sel.skip);
   check('--from', sel.from ? [sel.from] : undefined);
+  for (const g of guards) {
+    const p = sel.skip?.find((x) => matchesId(g, x));
+    if (p) throw new UsageError(`--skip ${p}: ${g} is a safety check that always runs (it refuses a cluster this playbook must not act on); it cannot be skipped`);
+  }
   const out = new Map<string, { run: boolean; reason?: string }>();
   let reached = !sel.from;
   for (const id of ids) {
@@ -33,5 +43,11 @@ export function selectPhases(ids: readonly string[], sel: Selection): Map<string
     const given = [sel.from && `--from ${sel.from}`, sel.only?.length && `--only ${sel.only.join(',')}`, sel.skip?.length && `--skip ${sel.skip.join(',')}`].filter(Boolean).join(' ');
     throw new UsageError(`${given}: selects no phase; phases in order: ${ids.join(', ')}`);
   }
+  for (const g of guards) if (out.has(g)) out.set(g, { run: true });
   return out;
+}
+
+/** selectPhases over a playbook's phases, with their guards (`guard: true`) always run. */
+export function selectPlaybookPhases(phases: ReadonlyArray<{ id: string; guard?: boolean }>, sel: Selection): Map<string, { run: boolean; reason?: string }> {
+  return selectPhases(phases.map((p) => p.id), sel, phases.filter((p) => p.guard).map((p) => p.id));
 }

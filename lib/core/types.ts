@@ -135,6 +135,8 @@ interface PhaseBase<O> {
   destructive?: boolean;
   /** Run again on resume even when it completed (phases that only capture values, e.g. a join token). */
   rerunOnResume?: boolean;
+  /** A safety check that `--only` and `--from` cannot leave out and `--skip` refuses (lib/core/select.ts). */
+  guard?: boolean;
   /** Called once before the phase's hosts run; may throw to fail the phase. */
   prepare?(ctx: PhaseContext<O>): Promise<void>;
   /** Return false to skip the phase (it is recorded as skipped). */

@@ -32,6 +32,7 @@ export const shapePhase: ClusterPhase = {
   title: "0. Check every host is laid out as kubeadm lays it out (kubespray's layout is refused before anything changes)",
   scope: 'cluster',
   rerunOnResume: true,
+  guard: true, // --only/--from cannot leave it out: a partial run on a kubespray cluster refuses too
   async run(ctx: PhaseContext) {
     const shapes = await Promise.all(ctx.hosts.map(async (h) => ({ host: h.name, shape: await ctx.on(h).fact(clusterShape) })));
     const found = describeShapes(shapes);

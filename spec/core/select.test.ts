@@ -55,3 +55,20 @@ test('the runner skips unselected phases and journals why', async (t) => {
     'workers/rejoin: --skip', 'workers/rejoin-check: --skip',
   ]);
 });
+
+test('a guard (a safety check) runs whatever --only and --from say, and --skip of it is a usage error', (t) => {
+  const guarded = ['facts/shape', ...ids];
+  const run = (sel: Parameters<typeof selectPhases>[1]) => [...selectPhases(guarded, sel, ['facts/shape'])].filter(([, v]) => v.run).map(([k]) => k);
+  t.deepEqual(run({ only: ['etcd/certs'] }), ['facts/shape', 'etcd/certs']);
+  t.deepEqual(run({ from: 'workers' }), ['facts/shape', 'workers/rejoin', 'workers/rejoin-check']);
+  t.deepEqual(run({ skip: ['backup'] }), ['facts/shape', ...ids.slice(1)]);
+  for (const skip of ['facts/shape', 'facts']) {
+    const e = t.throws(() => selectPhases(guarded, { skip: [skip] }, ['facts/shape']));
+    t.is((e as { code?: string }).code, 'EUSAGE');
+    t.regex(e!.message, new RegExp(`^--skip ${skip}: facts/shape is a safety check that always runs .* cannot be skipped`));
+  }
+  // a selection that picks nothing but the guard is still one that selects no phase the user asked for
+  t.throws(() => selectPhases(guarded, { only: ['etcd'], from: 'control-plane' }, ['facts/shape']), { message: /selects no phase/ });
+  // without guards nothing changes
+  t.deepEqual([...selectPhases(guarded, { only: ['etcd/certs'] })].filter(([, v]) => v.run).map(([k]) => k), ['etcd/certs']);
+});

@@ -12,6 +12,7 @@ import { buildPlan } from '../../lib/core/plan.js';
 import { parseOptions } from '../../lib/core/options.js';
 import { KUBESPRAY_MARKERS, clusterShape, parseShape } from '../../lib/facts/shape.js';
 import { quoteArgv } from '../../lib/core/quote.js';
+import type { Selection } from '../../lib/core/events.js';
 import recover from '../../playbooks/recover.js';
 import { unsupportedClusterConfig } from '../../playbooks/recover/config.js';
 import { FakeTransport, fakeInventory } from '../helpers/fake-transport.js';
@@ -19,11 +20,11 @@ import { FakeTransport, fakeInventory } from '../helpers/fake-transport.js';
 const CONFIG = fileURLToPath(new URL('../../inventory/kubeadm-config.yaml', import.meta.url));
 const SHAPE = quoteArgv(clusterShape.argv).display;
 
-async function plan(answers: Record<string, string>, kubeadmConfig = CONFIG) {
+async function plan(answers: Record<string, string>, kubeadmConfig = CONFIG, selection?: Selection) {
   const fake = new FakeTransport();
   for (const [host, stdout] of Object.entries(answers)) fake.on(SHAPE, { stdout }, host);
   const inv = { ...fakeInventory(3, 2), kubeadmConfig };
-  const { plan: p, result } = await buildPlan({ playbook: recover, inventory: inv, transport: fake, options: parseOptions(recover.options, {}, 'recover'), stateDir: mkdtempSync('/tmp/kubemend-shape-') });
+  const { plan: p, result } = await buildPlan({ playbook: recover, inventory: inv, transport: fake, options: parseOptions(recover.options, {}, 'recover'), ...(selection ? { selection } : {}), stateDir: mkdtempSync('/tmp/kubemend-shape-') });
   return { plan: p, result, fake };
 }
 
@@ -51,6 +52,17 @@ test("a kubespray-built cluster (PKI wiped: its etcd service and certs survive) 
   // every host was asked the one read-only probe, and nothing else was sent
   t.deepEqual(r.fake.calls.map((c) => `${c.host} ${c.command === SHAPE ? 'shape' : c.command}`).sort(), ['m1 shape', 'm2 shape', 'm3 shape', 'w1 shape', 'w2 shape']);
   t.true(r.plan.phases.every((p) => p.hosts.every((h) => h.steps.every((s) => !s.mutating))), 'no change planned');
+});
+
+test('--only and --from cannot leave out step 0: a partial run on a kubespray-shaped cluster is refused there too', async (t) => {
+  const spray = { m1: '/etc/systemd/system/etcd.service\n/etc/ssl/etcd/ssl\n', w1: '/etc/kubernetes/manifests/nginx-proxy.yml\n' };
+  for (const selection of [{ only: ['first/control-plane'] }, { from: 'workers' }, { only: ['workers/rejoin'], from: 'etcd' }] as Selection[]) {
+    const r = await plan(spray, CONFIG, selection);
+    t.is(r.result.stoppedAt, 'facts/shape', JSON.stringify(selection));
+    t.regex(JSON.stringify(r.result.failures), /m1: \/etc\/systemd\/system\/etcd.service/);
+    t.true(r.plan.phases.every((p) => p.hosts.every((h) => h.steps.every((s) => !s.mutating))), 'no change planned');
+  }
+  await t.throwsAsync(plan(spray, CONFIG, { skip: ['facts/shape'] }), { message: /--skip facts\/shape: facts\/shape is a safety check/ });
 });
 
 test("kubeadm's layout on every host: step 0 passes and says so", async (t) => {
