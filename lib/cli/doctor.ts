@@ -2,7 +2,6 @@
 import type { Command } from 'commander';
 import { doctor } from '../doctor/run.js';
 import { formatDoctor } from '../doctor/format.js';
-import { requireKubeadmEtcd, requireStackedEtcd } from '../inventory/etcd.js';
 import { clusterNameOption, inventoryOption } from './commands/inventory.js';
 import type { Deps } from './deps.js';
 import { EXIT } from './exit.js';
@@ -22,8 +21,7 @@ export function registerDoctor(program: Command, getDeps: () => Promise<Deps>, s
     .action(async (o: Record<string, any>) => {
       const deps = await getDeps();
       const inv = await deps.loadInventory(o.inventory);
-      requireStackedEtcd(inv, 'doctor');
-      requireKubeadmEtcd(inv, 'doctor');
+      // no refusal of kubespray's layout or a separate etcd here: doctor reads and says which layout it found (lib/doctor/layout.ts)
       const transport = deps.createTransport(inv, { acceptNewHostKeys: o.acceptNewHostKeys });
       try {
         const { facts, diagnosis } = await doctor(inv, transport);

@@ -1,6 +1,6 @@
 /** The doctor's diagnosis: cluster facts in, findings in words and the playbook to run out (pure). */
 import { KUBELET_CLIENT } from '../facts/index.js';
-import { describeShapes } from '../facts/shape.js';
+import { layoutLine, layoutOf } from './layout.js';
 import { nameList } from './names.js';
 import type { ClusterFacts, Diagnosis, Finding, HostFacts, Recommendation } from './types.js';
 
@@ -109,16 +109,15 @@ export function diagnose(f: ClusterFacts): Diagnosis {
   if (!f.etcd && masters.length && !noPki.length) problem('etcd health could not be read');
 
   // the layout: kubespray's is named, and no playbook is recommended (recover and the others refuse it)
-  const shaped = up.filter((h) => h.shape);
-  const kubespray = describeShapes(shaped.map((h) => ({ host: h.name, shape: h.shape! })));
-  if (kubespray.length) {
-    problem(`layout: kubespray's (${kubespray.join('; ')}); kubemend does not repair this layout yet, and recover refuses it before changing anything (docs/kubespray.md)`);
+  const layout = layoutOf(f);
+  if (layout.name === 'kubespray') {
+    problem(`${layoutLine(layout)}: kubemend does not repair this layout yet, and recover refuses it before changing anything (docs/kubespray.md)`);
     if (state === 'healthy') state = 'kubespray';
     recover = false;
     rejoin.length = 0;
     workerExpired.clear();
     renewHosts.clear();
-  } else if (shaped.length) findings.push({ severity: 'info', message: `layout: kubeadm's on ${shaped.length === up.length ? 'every host read' : nameList(shaped.map((h) => h.name))} (stacked etcd, /etc/kubernetes/pki; no kubespray etcd service, /etc/ssl/etcd or node-local API proxy)` });
+  } else findings.push({ severity: 'info', message: layoutLine(layout) });
 
   if (recover) {
     recs.push({ playbook: 'recover', command: 'kubemend run recover -i INVENTORY' });
@@ -135,5 +134,5 @@ export function diagnose(f: ClusterFacts): Diagnosis {
   findings.push({ severity: 'info', message: 'a compromised CA (ca-compromised) looks healthy to these checks: if the CA key may have leaked, run recover anyway' });
   // hosts that could not be read may hide any fault: nothing readable wrong does not make the cluster healthy
   if (down.length && state === 'healthy') state = 'unknown';
-  return { healthy, state: healthy ? 'healthy' : state, findings, recommendations: recs, ...(down.length ? { unreachable: down.map((h) => h.name) } : {}) };
+  return { healthy, state: healthy ? 'healthy' : state, layout, findings, recommendations: recs, ...(down.length ? { unreachable: down.map((h) => h.name) } : {}) };
 }

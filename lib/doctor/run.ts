@@ -15,6 +15,7 @@ export async function doctor(inventory: Inventory, transport: Transport, hosts: 
     hosts: hosts.map((h) => c.hosts.get(h.name) ?? { name: h.name, role: h.role, error: failed.get(h.name) ?? 'not read', pki: null, kubelet: null, files: [], node: null }),
     etcd: c.etcd, api: c.api, now: new Date().toISOString(),
     ...(inventory.kubeadmConfig ? { kubeadmConfig: inventory.kubeadmConfig } : {}),
+    ...(inventory.etcd ? { inventoryEtcd: inventory.etcd } : {}),
     ...(c.etcdData ? { etcdData: [...c.etcdData].sort((a, b) => a.host.localeCompare(b.host)) } : {}),
   };
   return { facts, diagnosis: diagnose(facts) };

@@ -2,6 +2,7 @@
 import type { Role } from '../inventory/types.js';
 import type { EtcdHealth, PkiState } from '../facts/index.js';
 import type { ClusterShape } from '../facts/shape.js';
+import type { EtcdTopology } from '../inventory/types.js';
 
 /** One certificate or kubeconfig client certificate on a host. */
 export interface CertFile {
@@ -40,6 +41,8 @@ export interface ClusterFacts {
   now: string;
   /** The inventory's kubeadmConfig file, when it has one (recover's first source of the ClusterConfiguration). */
   kubeadmConfig?: string;
+  /** Where the inventory says etcd runs (its etcd group, kubespray's etcd_deployment_type), when it says. */
+  inventoryEtcd?: EtcdTopology;
   /** Per master: its etcd data and how recover could read the ClusterConfiguration from it (issue 20). */
   etcdData?: EtcdDataFacts[];
 }
@@ -66,9 +69,21 @@ export interface Recommendation {
   command: string;
 }
 
+/** The cluster's layout as the doctor found it (lib/doctor/layout.ts). */
+export interface Layout {
+  /** kubeadm's, kubespray's, or unknown when no host could be read and the inventory does not say. */
+  name: 'kubeadm' | 'kubespray' | 'unknown';
+  /** Where and how etcd runs, in words. */
+  etcd: string;
+  /** What says so: the inventory's vars, each host's kubespray files (`m1: /etc/ssl/etcd/ssl (...)`). */
+  evidence: string[];
+}
+
 /** The diagnosis. */
 export interface Diagnosis {
   healthy: boolean;
+  /** The layout found (also a line of the findings). */
+  layout: Layout;
   /** The scenario the facts look like (pki-wipe, pki-wipe-one, worker-pki, expired, healthy, mixed), or unknown when hosts that could not be read may hide it. */
   state: string;
   /** Hosts that could not be read (SSH down...). */

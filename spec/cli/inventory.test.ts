@@ -4,7 +4,7 @@
  * No lab: the fixtures' addresses are never contacted.
  */
 import test from 'ava';
-import { cpSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -98,13 +98,13 @@ test('-i FOLDER with two inventory files, or none, exits 2 saying which files', 
   t.regex(none.stderr, /a folder with no inventory file: expected one of inventory\.ini, hosts\.yaml, hosts\.yml/);
 });
 
-test('an inventory whose etcd is apart from the masters: shown as such, and refused by recover, renew-certs and doctor (exit 2, nothing contacted)', async (t) => {
+test('an inventory whose etcd is apart from the masters: shown as such, and refused by recover and renew-certs (exit 2, nothing contacted)', async (t) => {
   const d = await json(['-i', KUBESPRAY_ETCD]);
   t.like(d.etcd, { placement: 'separate', members: ['node1', 'node2', 'node3'] });
   t.like(d.hosts.find((h) => h.name === 'node3'), { role: { value: 'worker' }, etcd: true });
   const text = await cli(MAIN, ['inventory', '-i', KUBESPRAY_ETCD], { env });
   t.regex(text.stdout, /^node3 +worker\+etcd +192\.0\.2\.14 /m);
-  for (const args of [['plan', 'recover'], ['run', 'renew-certs', '--yes', '--limit', 'node1'], ['doctor']]) {
+  for (const args of [['plan', 'recover'], ['run', 'renew-certs', '--yes', '--limit', 'node1']]) {
     const r = await cli(MAIN, [...args, '-i', KUBESPRAY_ETCD], { env });
     t.is(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
     t.regex(r.stderr, /needs etcd stacked on the masters \(kubeadm's layout\), and this inventory's etcd is separate from the masters: node3 runs etcd and is not a master/);
@@ -113,12 +113,44 @@ test('an inventory whose etcd is apart from the masters: shown as such, and refu
   }
 });
 
-test("kubespray's sample (etcd on the masters, etcd_deployment_type: host): refused by recover, renew-certs and doctor (exit 2, nothing contacted)", async (t) => {
-  for (const args of [['plan', 'recover'], ['run', 'renew-certs', '--yes', '--limit', 'node1'], ['doctor']]) {
+test("kubespray's sample (etcd on the masters, etcd_deployment_type: host): refused by recover and renew-certs (exit 2, nothing contacted)", async (t) => {
+  for (const args of [['plan', 'recover'], ['run', 'renew-certs', '--yes', '--limit', 'node1']]) {
     const r = await cli(MAIN, [...args, '-i', KUBESPRAY], { env });
     t.is(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
     t.regex(r.stderr, /needs kubeadm's etcd \(static pods on the masters, its CA in \/etc\/kubernetes\/pki\/etcd\), and this inventory sets etcd_deployment_type: host \(kubespray runs etcd as a systemd service, with its certificates in \/etc\/ssl\/etcd\/ssl; etcd members: node1, node2, node3\)/);
     t.regex(r.stderr, /nothing was contacted/);
     t.is(r.stdout, '');
+  }
+});
+
+/** A kubespray inventory folder whose hosts refuse connections (127.0.0.x port 1): `etcd.yml` holds `etcdVars`, the etcd group `etcd`. */
+function refusingKubespray(etcdVars: string, etcd = 'm1'): string {
+  const dir = mkdtempSync(join(tmpdir(), 'km-spray-'));
+  mkdirSync(join(dir, 'group_vars', 'all'), { recursive: true });
+  const hosts = ['m1 ansible_host=127.0.0.1 ansible_port=1', 'w1 ansible_host=127.0.0.2 ansible_port=1', 'e1 ansible_host=127.0.0.3 ansible_port=1'];
+  writeFileSync(join(dir, 'inventory.ini'), `[all]\n${hosts.join('\n')}\n\n[kube_control_plane]\nm1\n\n[etcd]\n${etcd.split(',').join('\n')}\n\n[kube_node]\nw1\n\n[k8s_cluster:children]\nkube_control_plane\nkube_node\n`);
+  writeFileSync(join(dir, 'group_vars', 'all', 'etcd.yml'), etcdVars);
+  return join(dir, 'inventory.ini');
+}
+
+test("doctor on a kubespray inventory says which layout it found (a line, and diagnosis.layout in --json) instead of refusing it; it reads the hosts", async (t) => {
+  const cases = [
+    { vars: 'etcd_deployment_type: host\n', etcd: 'm1', line: /layout: kubespray's \(etcd: a systemd service on the masters \(m1\), certificates in \/etc\/ssl\/etcd\/ssl; from inventory: etcd_deployment_type host\)/m },
+    { vars: 'etcd_deployment_type: docker\n', etcd: 'm1', line: /layout: kubespray's \(etcd: a container of a systemd unit on the masters \(m1\); from inventory: etcd_deployment_type docker\)/ },
+    { vars: 'etcd_deployment_type: host\n', etcd: 'e1', line: /layout: kubespray's \(etcd: a systemd service on hosts apart from the masters \(e1\), certificates in \/etc\/ssl\/etcd\/ssl; from inventory: etcd_deployment_type host; inventory: etcd separate from the masters/ },
+  ];
+  for (const c of cases) {
+    const inv = refusingKubespray(c.vars, c.etcd);
+    const r = await cli(MAIN, ['doctor', '-i', inv], { env });
+    t.is(r.code, 1, r.stderr);
+    t.regex(r.stdout, c.line);
+    t.regex(r.stdout, /^ {2}problem: layout: kubespray's/m, 'one line of the findings');
+    t.regex(r.stdout, /^could not reach: /m, 'the hosts were contacted, not refused up front');
+    t.notRegex(r.stdout, /^run: /m);
+    const j = await cli(MAIN, ['doctor', '-i', inv, '--json'], { env });
+    t.is(j.code, 1, j.stderr);
+    const layout = JSON.parse(j.stdout).diagnosis.layout;
+    t.is(layout.name, 'kubespray');
+    t.regex(`layout: kubespray's (etcd: ${layout.etcd}; from ${layout.evidence.join('; ')})`, c.line);
   }
 });

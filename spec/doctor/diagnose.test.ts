@@ -135,7 +135,8 @@ test("the layout: kubeadm's said as info; kubespray's named per host as a proble
   const kubeadm = healthyHosts().map((h) => ({ ...h, shape: parseShape('') }));
   const ok = diagnose(cluster(kubeadm));
   t.true(ok.healthy);
-  t.regex(text(cluster(kubeadm)), /layout: kubeadm's on every host read/);
+  t.regex(text(cluster(kubeadm)), /^layout: kubeadm's \(etcd: static pods on the masters; none of kubespray's files on every host read\)$/m);
+  t.like(ok.layout, { name: 'kubeadm' });
   // a kubespray cluster after a pki-wipe: its etcd service and certs survive on the masters, the workers keep their nginx-proxy
   const wiped = [master('m1', null), master('m2', null), master('m3', null), worker('w1', OLD, true), worker('w2', OLD, true), worker('w3', OLD, true)].map((h) => ({
     ...h, shape: parseShape(h.role === 'master' ? '/etc/systemd/system/etcd.service\n/etc/ssl/etcd/ssl\n' : '/etc/kubernetes/manifests/nginx-proxy.yml\n'),
@@ -144,8 +145,28 @@ test("the layout: kubeadm's said as info; kubespray's named per host as a proble
   const d = diagnose(f);
   t.false(d.healthy);
   t.is(d.state, 'pki-wipe', 'the scenario keeps its name');
-  t.regex(text(f), /layout: kubespray's \(m1: \/etc\/systemd\/system\/etcd.service .*; w3: \/etc\/kubernetes\/manifests\/nginx-proxy.yml .*kubemend does not repair this layout yet/);
+  t.regex(text(f), /layout: kubespray's \(etcd: a systemd service on the masters, certificates in \/etc\/ssl\/etcd\/ssl; from m1: \/etc\/systemd\/system\/etcd.service .*; w3: \/etc\/kubernetes\/manifests\/nginx-proxy.yml .*kubemend does not repair this layout yet/);
+  t.is(d.layout.name, 'kubespray');
+  t.is(d.layout.evidence.length, 6, 'one line per host with kubespray files');
   t.deepEqual(d.recommendations, [], 'recover would refuse it: not recommended');
   const healthySpray = healthyHosts().map((h) => ({ ...h, shape: parseShape('/etc/kubernetes/ssl\n') }));
   t.is(diagnose(cluster(healthySpray)).state, 'kubespray');
+});
+
+test("the layout from the inventory alone: etcd_deployment_type host, docker, or an etcd group apart from the masters; no host read leaves it unknown", (t) => {
+  const { hosts } = { hosts: healthyHosts() };
+  const spray = (etcd: NonNullable<ClusterFacts['inventoryEtcd']>) => diagnose(cluster(hosts, { inventoryEtcd: etcd })).layout;
+  t.deepEqual(spray({ placement: 'stacked', members: ['m1', 'm2', 'm3'], reason: 'stacked', deploymentType: 'host' }), {
+    name: 'kubespray', etcd: 'a systemd service on the masters (m1-m3), certificates in /etc/ssl/etcd/ssl', evidence: ['inventory: etcd_deployment_type host'],
+  });
+  t.is(spray({ placement: 'stacked', members: ['m1'], reason: 'stacked', deploymentType: 'docker' }).etcd, 'a container of a systemd unit on the masters (m1)');
+  const sep = spray({ placement: 'separate', members: ['e1', 'e2'], reason: 'separate from the masters: e1, e2 are not masters', deploymentType: 'host' });
+  t.is(sep.etcd, 'a systemd service on hosts apart from the masters (e1, e2), certificates in /etc/ssl/etcd/ssl');
+  t.deepEqual(sep.evidence, ['inventory: etcd_deployment_type host', 'inventory: etcd separate from the masters: e1, e2 are not masters']);
+  t.is(spray({ placement: 'stacked', members: ['m1'], reason: 'stacked', deploymentType: 'kubeadm' }).name, 'kubeadm', "etcd_deployment_type kubeadm is kubeadm's stacked etcd");
+  const d = diagnose(cluster(hosts, { inventoryEtcd: { placement: 'stacked', members: ['m1'], reason: 'stacked', deploymentType: 'host' } }));
+  t.is(d.state, 'kubespray');
+  t.deepEqual(d.recommendations, []);
+  const unread = diagnose(cluster(hosts.map((h) => ({ ...h, error: 'ssh: connection refused' })))).layout;
+  t.deepEqual(unread, { name: 'unknown', etcd: 'unknown (no host read)', evidence: [] });
 });

@@ -10,7 +10,7 @@
  * (Repairing that layout is not built yet: docs/kubespray.md.)
  */
 import test from 'ava';
-import { mkdtempSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
 import { requireRoot, sharedLab, type Lab } from '../helpers/lab.js';
 import { MAIN, cli } from '../cli/run-cli.js';
@@ -75,12 +75,31 @@ test.serial('kubespray layout: etcd service with its certs, /etc/kubernetes/ssl,
   t.regex(out, /cannot plan the run \(stopped at phase facts\/shape\), nothing was changed/);
   t.regex(out, /m1: \/etc\/systemd\/system\/etcd\.service .*\/etc\/ssl\/etcd\/ssl \(kubespray's etcd certificates/);
   t.regex(out, /w1: .*\/etc\/kubernetes\/manifests\/nginx-proxy\.yml/);
+  // --only and --from cannot leave step 0 out: a partial run is refused there too; --skip of it is a usage error
+  for (const sel of [['--only', 'masters/kubelet'], ['--from', 'workers/rejoin']]) {
+    const p = await cli(MAIN, ['run', 'recover', '-i', lab.inventoryPath, '--yes', '--state-dir', state, ...sel]);
+    t.is(p.code, 1, p.stdout + p.stderr);
+    t.regex(p.stdout + p.stderr, /cannot plan the run \(stopped at phase facts\/shape\), nothing was changed/, sel.join(' '));
+  }
+  const skip = await cli(MAIN, ['run', 'recover', '-i', lab.inventoryPath, '--yes', '--state-dir', state, '--skip', 'facts/shape']);
+  t.is(skip.code, 2, skip.stdout + skip.stderr);
+  t.regex(skip.stderr, /--skip facts\/shape: facts\/shape is a safety check that always runs/);
 
-  // doctor says which layout it found, and recommends no playbook
+  // doctor says which layout it found (from the hosts' files; with kubespray's inventory from its vars too), and recommends no playbook
   const d = await cli(MAIN, ['doctor', '-i', lab.inventoryPath]);
   t.is(d.code, 1, d.stdout + d.stderr);
-  t.regex(d.stdout, /layout: kubespray's \(m1: .*\/etc\/ssl\/etcd\/ssl .*; w1: .*nginx-proxy\.yml .*kubemend does not repair this layout yet/);
+  t.regex(d.stdout, /layout: kubespray's \(etcd: a systemd service on the masters \(m1\), certificates in \/etc\/ssl\/etcd\/ssl; from m1: .*\/etc\/ssl\/etcd\/ssl .*; w1: .*nginx-proxy\.yml .*kubemend does not repair this layout yet/);
   t.notRegex(d.stdout, /^run: /m);
+  // kubespray's inventory has no known_hosts of its own: as Ansible, kubemend uses ~/.ssh/known_hosts, here a HOME holding the lab's
+  const home = mkdtempSync('/tmp/kubemend-kubespray-home-');
+  mkdirSync(join(home, '.ssh'), { mode: 0o700 });
+  copyFileSync(join(lab.dir, 'known_hosts'), join(home, '.ssh', 'known_hosts'));
+  const ds = await cli(MAIN, ['doctor', '-i', inv, '--json'], { env: { HOME: home } });
+  t.is(ds.code, 1, ds.stdout + ds.stderr);
+  const layout = JSON.parse(ds.stdout).diagnosis.layout;
+  t.like(layout, { name: 'kubespray', etcd: 'a systemd service on the masters (m1), certificates in /etc/ssl/etcd/ssl' });
+  t.is(layout.evidence[0], 'inventory: etcd_deployment_type host');
+  t.regex(layout.evidence.join('\n'), /^m1: \/etc\/systemd\/system\/etcd\.service/m);
 
   // nothing changed: etcd's members and certificates, the units, no backup, the worker's containers
   t.is(await etcdMembers(lab), members);

@@ -1,0 +1,39 @@
+/**
+ * Which layout the doctor found: kubeadm's (stacked etcd static pods, /etc/kubernetes/pki) or
+ * kubespray's (etcd as a host service with /etc/ssl/etcd/ssl, /etc/kubernetes/ssl, nginx-proxy),
+ * from the inventory (its etcd group and etcd_deployment_type) and from the hosts' files
+ * (lib/facts/shape.ts). Pure.
+ */
+import { describeShapes } from '../facts/shape.js';
+import { NON_KUBEADM_ETCD } from '../inventory/etcd.js';
+import { nameList } from './names.js';
+import type { ClusterFacts, Layout } from './types.js';
+
+/** The layout, with where etcd runs and the evidence for it, from the facts. */
+export function layoutOf(f: ClusterFacts): Layout {
+  const e = f.inventoryEtcd;
+  const evidence: string[] = [];
+  if (e?.deploymentType && e.deploymentType !== 'kubeadm') evidence.push(`inventory: etcd_deployment_type ${e.deploymentType}`);
+  if (e?.placement === 'separate') evidence.push(`inventory: etcd ${e.reason}`);
+  const read = f.hosts.filter((h) => !h.error && h.shape);
+  evidence.push(...describeShapes(read.map((h) => ({ host: h.name, shape: h.shape! }))));
+  const sprayEtcd = !!e?.deploymentType && (NON_KUBEADM_ETCD as readonly string[]).includes(e.deploymentType);
+  const hostEtcd = read.some((h) => h.shape!.found.some((m) => m.path === '/etc/systemd/system/etcd.service' || m.path === '/etc/ssl/etcd/ssl'));
+  const kubeadmEtcd = e?.deploymentType === 'kubeadm';
+  const name: Layout['name'] = evidence.length ? 'kubespray' : read.length || kubeadmEtcd ? 'kubeadm' : 'unknown';
+  if (name === 'kubeadm' && kubeadmEtcd) evidence.push('inventory: etcd_deployment_type kubeadm');
+  if (name === 'kubeadm' && read.length) evidence.push(`none of kubespray's files on ${read.length === f.hosts.length ? 'every host read' : nameList(read.map((h) => h.name))}`);
+  const members = e?.members?.length ? nameList(e.members) : undefined;
+  const where = e?.placement === 'separate' ? `on hosts apart from the masters (${members})` : `on the masters${members ? ` (${members})` : ''}`;
+  const etcd = name === 'kubeadm' ? `static pods on the masters${members ? ` (${members})` : ''}`
+    : e?.deploymentType === 'docker' ? `a container of a systemd unit ${where}`
+    : sprayEtcd || hostEtcd ? `a systemd service ${where}, certificates in /etc/ssl/etcd/ssl`
+    : name === 'kubespray' ? `kubeadm's static pods ${where} (etcd_deployment_type kubeadm)` : 'unknown (no host read)';
+  return { name, etcd, evidence };
+}
+
+/** The layout in one line: `layout: kubespray's (etcd: ...; from ...)`. */
+export function layoutLine(l: Layout): string {
+  const who = l.name === 'unknown' ? 'unknown' : `${l.name}'s`;
+  return `layout: ${who} (etcd: ${l.etcd}${l.evidence.length ? `; ${l.name === 'kubeadm' ? '' : 'from '}${l.evidence.join('; ')}` : ''})`;
+}
