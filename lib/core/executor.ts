@@ -47,22 +47,22 @@ export function createExecutor(transport: Transport, dryRun: boolean, opts: { re
       if (isHeldBack(dryRun, step)) {
         return { host: host.name, command: quoteArgv(argv).display, exitCode: 0, signal: null, stdout: '', stderr: '', durationMs: 0, truncated: false };
       }
-      return trace.wait(transport.run(host, argv, opts));
+      return trace.wait(() => transport.run(host, argv, opts));
     },
     async upload(host, remotePath, content, opts) {
       if (refuse) throw refused(`upload ${remotePath}`);
       if (dryRun) return;
-      await trace.wait(transport.upload(host, remotePath, content, opts));
+      await trace.wait(() => transport.upload(host, remotePath, content, opts));
     },
     download(host, remotePath) {
-      return trace.wait(transport.download(host, remotePath));
+      return trace.wait(() => transport.download(host, remotePath));
     },
     async wet(fn, dryValue) {
       if (refuse) throw refused('an API change');
-      return dryRun ? dryValue : trace.wait(fn());
+      return dryRun ? dryValue : trace.wait(fn);
     },
     forward(host, targetHost, targetPort) {
-      return trace.wait(transport.forward(host, targetHost, targetPort));
+      return trace.wait(() => transport.forward(host, targetHost, targetPort));
     },
   };
 }

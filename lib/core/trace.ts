@@ -142,11 +142,15 @@ export class Trace {
     };
   }
 
-  /** Await `p` as one piece of work of kind `name` (default: remote). */
-  async wait<T>(p: Promise<T>, name = REMOTE): Promise<T> {
+  /**
+   * Run `work` as one piece of work of kind `name` (default: remote). The clock starts before
+   * `work` is called: a promise made first would have started its timers and I/O already, and a
+   * process preempted in between (a loaded machine) would count less than the work took.
+   */
+  async wait<T>(work: () => Promise<T>, name = REMOTE): Promise<T> {
     const end = this.begin(name);
     try {
-      return await p;
+      return await work();
     } finally {
       end();
     }

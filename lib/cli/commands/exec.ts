@@ -79,7 +79,7 @@ export async function execCommand(deps: Deps, argv: string[], a: ExecArgs): Prom
   const one = async (h: Host) => {
     if (intr.stop.aborted) return;
     try {
-      const r = await untilAborted(trace.wait(transport.run(h, argv, { timeoutMs, signal: intr.abort, sudo: a.sudo })), intr.abort);
+      const r = await untilAborted(trace.wait(() => transport.run(h, argv, { timeoutMs, signal: intr.abort, sudo: a.sudo })), intr.abort);
       finished.add(h.name);
       const o = prefixLines(h.name, r.stdout);
       const e = prefixLines(h.name, r.stderr);
