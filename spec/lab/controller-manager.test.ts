@@ -785,7 +785,7 @@ test.serial('the secure port serves /healthz like the real one (self-signed, ope
   t.is(metrics.status, 403);
   t.regex(metrics.body, /forbidden: User \\"system:anonymous\\" cannot get path \\"\/metrics\\"/);
   const second = startKcm(kcmFlags({ extra: [`--secure-port=${port}`] }));
-  const code = await new Promise<number | null>((r) => second.child.once('exit', (c) => r(c)));
+  const code = await second.closed; // its last lines are in the log only once its output has closed
   t.is(code, 1);
   t.regex(readFileSync(second.log, 'utf8'), /failed to listen on 127\.0\.0\.1:\d+: .*EADDRINUSE/);
   await stopComponent(kcm);

@@ -34,6 +34,8 @@ export interface Proc {
   log: string;
   /** Stop with SIGTERM (SIGKILL after 3 s); resolves when it exited. */
   stop(): Promise<void>;
+  /** The exit code, once the process exited, its output ended and all of it is in the log file. */
+  closed: Promise<number | null>;
 }
 
 /** Spawn a command, logging stdout+stderr to `log`. */
@@ -41,12 +43,16 @@ export function startProc(cmd: string, args: string[], log: string, env: NodeJS.
   mkdirSync(resolve(log, '..'), { recursive: true });
   const out = createWriteStream(log, { flags: 'a' });
   const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LAB_SIM_DIST: SIM_DIST, ...env } });
-  child.stdout!.pipe(out);
-  child.stderr!.pipe(out);
+  // { end: false }: the first stream to end would otherwise end the file and drop the other's last
+  // lines; the file ends once both have ('close'). 'exit' can come before the last output is read.
+  child.stdout!.pipe(out, { end: false });
+  child.stderr!.pipe(out, { end: false });
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  const closed = new Promise<number | null>((r) => child.once('close', (code) => out.end(() => r(code))));
   return {
     child,
     log,
+    closed,
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;
       child.kill('SIGTERM');
