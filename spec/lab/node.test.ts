@@ -86,6 +86,9 @@ function startKcm(): Proc {
     '--leader-elect=false', `--requestheader-client-ca-file=${pki}/front-proxy-ca.crt`, `--root-ca-file=${pki}/ca.crt`,
     `--service-account-private-key-file=${pki}/sa.key`, '--service-cluster-ip-range=10.96.0.0/12', '--use-service-account-credentials=true',
     '--node-monitor-grace-period=10s', '--lab-eviction-timeout=600s',
+    // no health port: 127.0.0.1:10257 of the root namespace is shared with every other test (and checkout) running
+    // a controller-manager here; a second one there fails to start with EADDRINUSE, as the real one does
+    '--secure-port=0',
   ], join(BASE, `cp/log/kcm.${++kcmRuns}.log`));
 }
 
