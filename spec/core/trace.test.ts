@@ -167,10 +167,10 @@ test('KUBEMEND_TRACE=1 and --profile print the stages of a run on stderr; KUBEME
 
   const runId = readdirSync(state).filter((d) => existsSync(join(state, d, 'journal.jsonl')))[0];
   const events = readJournal(join(state, runId, 'journal.jsonl'));
-  const ends = events.filter((e) => e.kind === 'phase-end');
+  const ends = events.filter((e): e is Extract<StampedEvent, { kind: 'phase-end' }> => e.kind === 'phase-end');
   t.true(ends.length > 0);
-  for (const e of ends) t.is(typeof (e as { cost?: object }).cost, 'object', 'every phase-end has a cost');
-  for (const e of ends) for (const k of ['wallMs', 'cpuMs', 'remoteMs', 'remoteOps', 'remoteSumMs']) t.true(Number.isInteger((e as { cost: Record<string, number> }).cost[k]), k);
+  for (const e of ends) t.is(typeof e.cost, 'object', 'every phase-end has a cost');
+  for (const e of ends) for (const k of ['wallMs', 'cpuMs', 'remoteMs', 'remoteOps', 'remoteSumMs'] as const) t.true(Number.isInteger(e.cost?.[k]), k);
 });
 
 test('the process trace is one: its first stages are the start-up before and after the modules were evaluated', (t) => {

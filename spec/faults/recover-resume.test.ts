@@ -164,6 +164,7 @@ test('a resumed phase whose every host completed earlier still runs its cleanUp 
   const playbook = definePlaybook({
     name: 'clean-up-on-resume',
     description: 'test',
+    destructive: false,
     phases: [{ id: 'workers/rejoin', title: 'rejoin', hosts: (ctx) => ctx.hosts.filter((h) => h.role === 'worker'), strategy: { kind: 'serial' }, run: async () => void ran++, cleanUp: async () => void cleaned++ }],
   });
   const inv = fakeInventory(1, 2);

@@ -13,9 +13,14 @@
  * literal (`$cmd ...`), `eval`, `xargs`, `sh -c "$var"` (a script that is not literal), and any
  * other place where a watched program's name appears as a word.
  */
-import sh from 'mvdan-sh';
+import sh, { type File, type Node, type NodeTypes, type Word as ShWord } from 'mvdan-sh';
 
-const syntax = (sh as any).syntax;
+const { syntax } = sh;
+
+/** True when `node` is of the syntax type `type` (mvdan-sh's NodeType: the Go type's name). */
+function isNode<K extends keyof NodeTypes>(node: Node | null, type: K): node is NodeTypes[K] {
+  return node !== null && syntax.NodeType(node) === type;
+}
 
 /** One program run: its name (basename of argv[0]) and its arguments after wrappers. */
 export interface ShellCall {
@@ -47,11 +52,10 @@ function unescapeLit(v: string): string {
   return v.replace(/\\(.)/gs, (_, c: string) => (c === '\n' ? '' : c));
 }
 
-function partText(p: any, positional: string[], inDouble: boolean, src: string): { text?: string; many?: string[] } {
-  const t = syntax.NodeType(p);
-  if (t === 'Lit') return { text: inDouble ? p.Value.replace(/\\([$`"\\\n])/g, '$1') : unescapeLit(p.Value) };
-  if (t === 'SglQuoted') return { text: p.Value };
-  if (t === 'DblQuoted') {
+function partText(p: Node, positional: string[], inDouble: boolean, src: string): { text?: string; many?: string[] } {
+  if (isNode(p, 'Lit')) return { text: inDouble ? p.Value.replace(/\\([$`"\\\n])/g, '$1') : unescapeLit(p.Value) };
+  if (isNode(p, 'SglQuoted')) return { text: p.Value };
+  if (isNode(p, 'DblQuoted')) {
     let out = '';
     let many: string[] | undefined;
     for (const q of p.Parts) {
@@ -62,8 +66,8 @@ function partText(p: any, positional: string[], inDouble: boolean, src: string):
     }
     return many ? { many } : { text: out };
   }
-  if (t === 'ParamExp') {
-    const name: string = p.Param.Value;
+  if (isNode(p, 'ParamExp')) {
+    const name = p.Param.Value;
     const plain = !p.Exp && !p.Repl && !p.Slice && !p.Index && !p.Length && !p.Excl && !p.Width;
     if (plain && /^[1-9]$/.test(name)) return { text: positional[Number(name) - 1] ?? '' };
     if (plain && (name === '@' || name === '*')) return name === '@' ? { many: positional } : { text: positional.join(' ') };
@@ -72,7 +76,7 @@ function partText(p: any, positional: string[], inDouble: boolean, src: string):
   return {};
 }
 
-function wordOf(w: any, positional: string[], src: string): Word {
+function wordOf(w: ShWord, positional: string[], src: string): Word {
   const source = src.slice(w.Pos().Offset(), w.End().Offset());
   let text = '';
   for (const p of w.Parts) {
@@ -106,7 +110,7 @@ function skipWrappers(words: string[]): number {
 
 /** Scan one script (`positional` = its $1, $2, ...) for calls of the `watched` programs. */
 function scanScript(script: string, positional: string[], watched: Set<string>, out: ShellScan, where: string, nested: boolean): void {
-  let file: any;
+  let file: File;
   try {
     file = syntax.NewParser().Parse(script, 'script');
   } catch (e) {
@@ -114,9 +118,9 @@ function scanScript(script: string, positional: string[], watched: Set<string>, 
     return;
   }
   const placeholder = (w: Word) => `<${w.source}>`;
-  syntax.Walk(file, (node: any) => {
-    if (!node || syntax.NodeType(node) !== 'CallExpr' || node.Args.length === 0) return true;
-    const words: Word[] = node.Args.map((w: any) => wordOf(w, positional, script));
+  syntax.Walk(file, (node) => {
+    if (!isNode(node, 'CallExpr') || node.Args.length === 0) return true;
+    const words: Word[] = node.Args.map((w) => wordOf(w, positional, script));
     const flat: { text?: string; source: string }[] = words.flatMap((w) => (w.many ? w.many.map((m) => ({ text: m, source: w.source })) : [w]));
     const texts = flat.map((w) => w.text ?? placeholder(w));
     const at = skipWrappers(texts);

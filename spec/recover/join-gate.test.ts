@@ -10,6 +10,7 @@ import { runPlaybook } from '../../lib/core/runner.js';
 import { definePlaybook } from '../../lib/core/types.js';
 import type { StampedEvent } from '../../lib/core/events.js';
 import { GATE_STREAK, joinGate, judgeEtcd, parseEndpointStatus } from '../../playbooks/recover/join-gate.js';
+import type { RecoverOptions } from '../../playbooks/recover/common.js';
 import { FakeTransport, fakeInventory } from '../helpers/fake-transport.js';
 
 /** Member ids above 2^53 (a JS number would round them). */
@@ -51,7 +52,7 @@ test('the gate waits while the leader moves, then passes after steady reads; m1\
     .on(/endpoint health --cluster/, { stdout: HEALTHY }, 'm1')
     .on(/get --raw \/readyz/, { exitCode: 0, stdout: 'ok' }, 'm1');
   const events: StampedEvent[] = [];
-  const playbook = definePlaybook({
+  const playbook = definePlaybook<RecoverOptions>({
     name: 'gate-test', description: 'x', destructive: false,
     phases: [{ id: 'others/join', title: 'gate', hosts: (ctx) => ctx.hosts.filter((h) => h.name === 'm2'), strategy: { kind: 'serial' }, run: (h) => joinGate(h) }],
   });

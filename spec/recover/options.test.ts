@@ -7,10 +7,11 @@ import { parseOptions } from '../../lib/core/options.js';
 import recover from '../../playbooks/recover.js';
 import rejoinWorkers from '../../playbooks/rejoin-workers.js';
 import { batchReadySeconds } from '../../playbooks/recover/13-workers-rejoin.js';
+import type { RecoverOptions } from '../../playbooks/recover/common.js';
 import { FakeTransport, fakeInventory } from '../helpers/fake-transport.js';
 
 test('batch size, max unavailable and max failures reach the rolling worker rejoin', async (t) => {
-  const options = parseOptions(recover.options, { batchSize: '50%', maxUnavailable: '2', maxFailures: '25%' }, 'recover');
+  const options = parseOptions<RecoverOptions>(recover.options, { batchSize: '50%', maxUnavailable: '2', maxFailures: '25%' }, 'recover');
   const inv = { ...fakeInventory(3, 8), kubeadmConfig: fileURLToPath(new URL('../../inventory/kubeadm-config.yaml', import.meta.url)) };
   const { plan, result } = await buildPlan({ playbook: recover, inventory: inv, transport: new FakeTransport(), options, stateDir: mkdtempSync('/tmp/kubemend-opt-') });
   t.is(result.exitCode, 0, JSON.stringify(result.failures));
