@@ -120,7 +120,8 @@ function versions() {
     node: process.version,
     openssh: spawnSync('ssh', ['-V'], { encoding: 'utf8' }).stderr.trim(),
     ansible: v('ansible --version 2>/dev/null'),
-    pssh: v("dpkg-query -W -f='${Version}' pssh 2>/dev/null"),
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: dpkg-query's own ${Version} format field
+  pssh: v("dpkg-query -W -f='${Version}' pssh 2>/dev/null"),
     ssh2: JSON.parse(readFileSync(join(ROOT, 'node_modules/ssh2/package.json'), 'utf8')).version,
   };
 }

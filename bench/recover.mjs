@@ -200,7 +200,7 @@ function solveSteps(out) {
 }
 
 const mean = (xs) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN);
-const table = (head, rows) => [`| ${head.join(' | ')} |`, `|${head.map((h, i) => (i ? '---:' : '---')).join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+const table = (head, rows) => [`| ${head.join(' | ')} |`, `|${head.map((_h, i) => (i ? '---:' : '---')).join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
 
 async function main() {
   if (!existsSync(CLI)) throw new Error(`${CLI} missing: build first (npm run build)`);

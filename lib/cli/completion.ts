@@ -37,7 +37,7 @@ function optionOf(c: Command, word: string): Option | undefined {
 }
 
 /** The value given to an option among the words (`-i FILE`, `--inventory=FILE`). */
-function valueOf(words: readonly string[], c: Command, name: string): string | undefined {
+function optionValue(words: readonly string[], c: Command, name: string): string | undefined {
   const o = c.options.find((x) => x.attributeName() === name);
   if (!o) return undefined;
   for (let i = 0; i < words.length; i++) {
@@ -75,12 +75,12 @@ function commaList(cur: string, items: readonly string[]): string[] {
 
 /** Run ids in the state folder named among the words (or the default), newest first; only resumable ones when `resumable`. */
 function runIds(words: readonly string[], c: Command, resumable: boolean): string[] {
-  const dir = valueOf(words, c, 'stateDir') ?? defaultStateDir();
+  const dir = optionValue(words, c, 'stateDir') ?? defaultStateDir();
   return listRuns(dir).runs.filter((r) => !resumable || r.resumable).map((r) => r.runId).reverse();
 }
 
 async function hostNames(words: readonly string[], c: Command, deps: CompleteDeps): Promise<string[]> {
-  const file = valueOf(words, c, 'inventory') ?? process.env.KUBEMEND_INVENTORY;
+  const file = optionValue(words, c, 'inventory') ?? process.env.KUBEMEND_INVENTORY;
   if (!file) return GROUPS;
   try {
     const inv = await deps.loadInventory(file);

@@ -5,6 +5,7 @@
  */
 
 /** C0 controls but tab and newline, DEL, and C1 controls (U+0080-U+009F). */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: this regex exists to find control characters (host text bound for a terminal)
 const CONTROL = /[\x00-\x08\x0b-\x1f\x7f-\x9f]/g;
 
 /** `text` without control characters (tab and newline kept): host output, SAN text, anything read from outside. */

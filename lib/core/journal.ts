@@ -130,7 +130,7 @@ export function readJournal(file: string): StampedEvent[] {
       throw new Error(`read journal ${file}: line ${i + 1} is not JSON`);
     }
   });
-  if (last && last.trim()) {
+  if (last?.trim()) {
     try {
       out.push(JSON.parse(last));
     } catch {

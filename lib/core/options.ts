@@ -3,7 +3,6 @@
  * `--batch-size <value>`, booleans without a value); values are validated by the schema.
  */
 import { z } from 'zod';
-import { parseCountOrPercent } from './budget.js';
 import { UsageError } from './errors.js';
 import type { CountOrPercent } from './types.js';
 

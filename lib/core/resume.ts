@@ -36,7 +36,7 @@ export function loadResume(stateDir: string, runId: string): ResumeInfo {
     throw new UsageError(`resume ${runId}: ${err instanceof Error ? err.message : String(err)} (state dir ${stateDir})`);
   }
   const start = events.find((e) => e.kind === 'run-start' && !e.dryRun);
-  if (!start || start.kind !== 'run-start') throw new UsageError(`resume ${runId}: the journal has no run-start event`);
+  if (start?.kind !== 'run-start') throw new UsageError(`resume ${runId}: the journal has no run-start event`);
   const lastStatus = lastStatusOf(events);
   return {
     runId,

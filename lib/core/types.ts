@@ -13,6 +13,7 @@ import type { Arg, Secret } from './secret.js';
 export type CountOrPercent = number | `${number}%`;
 
 /** What a rolling gate may report: hosts of the batch that did not pass (they count as failed). */
+// biome-ignore lint/suspicious/noConfusingVoidType: a gate that finds nothing just ends (an async () => {} is Promise<void>, not Promise<undefined>)
 export type GateResult = void | Array<{ host: string; reason: string }>;
 
 /** How a phase walks its hosts. */

@@ -105,7 +105,7 @@ export function diagnose(f: ClusterFacts): Diagnosis {
     if (notReady.length) problem(`${notReady.length === 1 ? 'Node' : 'Nodes'} ${nameList(notReady.map((h) => h.name))} not Ready`);
     if (absent.length) problem(`no Node object for ${nameList(absent.map((h) => h.name))}`);
   }
-  if (f.etcd && f.etcd.unhealthy.length) problem(`etcd members unhealthy: ${f.etcd.unhealthy.join(', ')}`);
+  if (f.etcd?.unhealthy.length) problem(`etcd members unhealthy: ${f.etcd.unhealthy.join(', ')}`);
   if (!f.etcd && masters.length && !noPki.length) problem('etcd health could not be read');
 
   // the layout: kubespray's is named, and no playbook is recommended (recover and the others refuse it)

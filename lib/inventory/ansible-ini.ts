@@ -23,6 +23,7 @@ export function looksLikeIni(text: string): boolean {
 
 /** Python's str.splitlines(): the line breaks Ansible counts lines by. */
 export function splitLines(text: string): string[] {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: Python's str.splitlines() line breaks, which Ansible's INI reader splits on
   const lines = text.split(/\r\n|[\n\r\v\f\x1c-\x1e\x85\u2028\u2029]/);
   if (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
   return lines;

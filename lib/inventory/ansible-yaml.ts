@@ -55,9 +55,15 @@ export function readAnsibleYaml(file: string, src: YamlSource): { model: Ansible
 
   const readGroup = (name: string, node: unknown, field: string, depth: number): void => {
     const g = groupOf(m, name);
-    if (depth > 32) return problem(node, field, 'groups nested too deep');
+    if (depth > 32) {
+      problem(node, field, 'groups nested too deep');
+      return;
+    }
     if (node === null || node === undefined || (isScalar(node) && node.value === null)) return;
-    if (!isMap(node)) return problem(node, field, 'a group must be a mapping with hosts, children or vars');
+    if (!isMap(node)) {
+      problem(node, field, 'a group must be a mapping with hosts, children or vars');
+      return;
+    }
     for (const p of pairs(node)) {
       const k = keyOf(p);
       const f = `${field}.${seg(k)}`;

@@ -135,7 +135,9 @@ export function formatInventory(d: InventoryDescription): string {
       ['jump', h.jump.value ?? '-', h.jump.from],
       ...(Object.keys(h.labels.value).length ? [['labels', Object.entries(h.labels.value).map(([k, v]) => `${k}=${v}`).join(','), h.labels.from] as [string, string, string]] : []),
     ];
-    fields.forEach(([f, v, src], i) => rows.push([i === 0 ? h.name : '', f, v, src]));
+    fields.forEach(([f, v, src], i) => {
+      rows.push([i === 0 ? h.name : '', f, v, src]);
+    });
   }
   if (rows.length) lines.push(...table(rows).map((l) => `  ${l}`));
   if (d.warnings.length) lines.push('', 'warnings:', ...d.warnings.map((w) => `  ${w}`));

@@ -73,7 +73,7 @@ function matchOne(inv: Inventory, pattern: string): Host[] {
   // a glob matches host names and, as in Ansible, group names
   const isMatch = picomatch(pattern, { dot: true });
   const chosen = new Set(inv.hosts.filter((h) => isMatch(h.name)));
-  for (const g of Object.keys(inv.groups ?? {})) if (isMatch(g)) inGroup(inv, g)!.forEach((h) => chosen.add(h));
+  for (const g of Object.keys(inv.groups ?? {})) if (isMatch(g)) for (const h of inGroup(inv, g)!) chosen.add(h);
   return inv.hosts.filter((h) => chosen.has(h));
 }
 
@@ -96,16 +96,16 @@ export function selectHosts(inv: Inventory, limit: string[] | undefined): Host[]
   for (const p of include) {
     const hs = matchOne(inv, p);
     if (hs.length === 0) unmatched.push(p);
-    hs.forEach((h) => chosen.add(h));
+    for (const h of hs) chosen.add(h);
   }
-  if (include.length === 0) inv.hosts.forEach((h) => chosen.add(h));
+  if (include.length === 0) for (const h of inv.hosts) chosen.add(h);
   for (const p of intersect) {
     const hs = new Set(matchOne(inv, p));
     if (hs.size === 0) unmatched.push(`&${p}`);
     for (const h of [...chosen]) if (!hs.has(h)) chosen.delete(h);
   }
   // an exclusion that excludes nothing is fine (as in Ansible): `w*,!w9` without a w9
-  for (const p of exclude) matchOne(inv, p).forEach((h) => chosen.delete(h));
+  for (const p of exclude) for (const h of matchOne(inv, p)) chosen.delete(h);
   if (unmatched.length > 0) {
     const known = inv.hosts.slice(0, 10).map((h) => h.name).join(', ');
     const groups = [...BUILTIN_GROUPS, ...Object.keys(inv.groups ?? {}).filter((g) => !(BUILTIN_GROUPS as readonly string[]).includes(g) && g !== 'ungrouped')];

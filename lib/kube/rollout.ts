@@ -48,7 +48,7 @@ export function daemonSetRollout(ds: V1DaemonSet): RolloutState {
 export function statefulSetRollout(ss: V1StatefulSet): RolloutState {
   if (ss.spec?.updateStrategy?.type !== 'RollingUpdate') return { done: false, error: 'rollout status is only available for RollingUpdate strategy type' };
   const s = ss.status;
-  if (!s || !s.observedGeneration || generation(ss) > s.observedGeneration) return { done: false, waiting: 'Waiting for statefulset spec update to be observed...' };
+  if (!s?.observedGeneration || generation(ss) > s.observedGeneration) return { done: false, waiting: 'Waiting for statefulset spec update to be observed...' };
   const want = ss.spec?.replicas ?? 1;
   if ((s.readyReplicas ?? 0) < want) return { done: false, waiting: `Waiting for ${want - (s.readyReplicas ?? 0)} pods to be ready...` };
   const partition = ss.spec?.updateStrategy?.rollingUpdate?.partition ?? 0;

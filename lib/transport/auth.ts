@@ -40,7 +40,7 @@ export class KeyStore {
     }
     if (parsed instanceof Error) throw new Error(`identity file ${file}: ${parsed.message}`);
     const key = Array.isArray(parsed) ? parsed[0] : parsed;
-    if (!key || !key.isPrivateKey()) throw new Error(`identity file ${file}: not a private key`);
+    if (!key?.isPrivateKey()) throw new Error(`identity file ${file}: not a private key`);
     return key;
   }
 }

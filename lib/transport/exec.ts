@@ -78,7 +78,7 @@ export function execOnChannel(client: Client, wire: string, opts: ExecOptions): 
       else writeStdin(channel);
     };
     const writeStdin = (ch: ClientChannel) => {
-      if (opts.stdin && opts.stdin.length) ch.write(opts.stdin);
+      if (opts.stdin?.length) ch.write(opts.stdin);
       ch.end();
     };
     const onStderr = (b: Buffer) => {

@@ -15,7 +15,7 @@ export function clusterDocs(text: string, source: string): { apiVersion: string;
   for (const d of docs) {
     if (d.errors.length) throw new Error(`${source}: not valid YAML: ${d.errors[0].message}`);
     const o = d.toJS() as { kind?: string; apiVersion?: string } | null;
-    if (!o || !o.kind || !KEPT.has(o.kind)) continue;
+    if (!o?.kind || !KEPT.has(o.kind)) continue;
     if (o.kind === 'ClusterConfiguration') apiVersion = String(o.apiVersion ?? '');
     // a document after the first prints its own `---` marker: dropped, the join puts one back
     kept.push(d.toString().replace(/^---[ \t]*\n/, '').trimEnd() + '\n');

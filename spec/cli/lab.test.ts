@@ -107,7 +107,9 @@ test.serial('run: SIGINT mid-run over real ssh: exit 130, a whole journal, no ho
   t.truthy(runId, 'the resume command is printed');
   const raw = readFileSync(join(state, runId, 'journal.jsonl'), 'utf8');
   t.true(raw.endsWith('\n'), 'no half-written last line');
-  t.notThrows(() => raw.trim().split('\n').forEach((l) => JSON.parse(l)), 'every journal line is whole JSON');
+  t.notThrows(() => {
+    for (const l of raw.trim().split('\n')) JSON.parse(l);
+  }, 'every journal line is whole JSON');
   const events = readJournal(join(state, runId, 'journal.jsonl'));
   t.deepEqual(events.map((e) => e.seq), events.map((_e, i) => i), 'no event lost or repeated');
   t.like(events.at(-1), { kind: 'run-end', status: 'interrupted', exitCode: 130 });

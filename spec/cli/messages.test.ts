@@ -47,7 +47,7 @@ test('Ctrl-C during exec while a host has not answered the SSH handshake: "inter
     t.notRegex(r.stderr, /handshake|error:/);
     t.true(tookMs < 30_000, `exited ${tookMs} ms after SIGINT (the connect timeout is 120 s)`);
   } finally {
-    sockets.forEach((s) => s.destroy());
+    for (const s of sockets) s.destroy();
     server.close();
   }
 });

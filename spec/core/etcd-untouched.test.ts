@@ -33,13 +33,13 @@ const ETCD = '/var/lib/etcd';
  */
 const READ_ONLY: readonly RegExp[] = [
   /^(du|ls|stat|test|df)\s[^;|&><]*\/var\/lib\/etcd/,
-  new RegExp(`^${escape(quoteArgv(['sh', '-c', PROBE, 'sh', ETCD_DATA]).display)}$`),
+  new RegExp(`^${escapeRegExp(quoteArgv(['sh', '-c', PROBE, 'sh', ETCD_DATA]).display)}$`),
   /^sh -c 'dd if="\$1" iflag=skip_bytes,count_bytes skip="\$2" count="\$3" bs=64K status=none \| base64 -w 0' sh \/var\/lib\/etcd\/member\/snap\/db \d+ \d+$/,
   /^(download )?\/var\/lib\/etcd\/member\/snap\/db$/,
 ];
 
 /** A string as a literal inside a RegExp. */
-function escape(s: string): string {
+function escapeRegExp(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
@@ -146,7 +146,7 @@ for (const pb of playbooks) {
     let etcdReads = 0;
     for (const s of scenarios) {
       const { steps, phases } = await plannedSteps(pb, s);
-      phases.forEach((p) => seen.add(p));
+      for (const p of phases) seen.add(p);
       for (const c of steps) {
         if (pb.name === 'recover' && s.noConfig && /snap\/db/.test(c)) etcdReads++;
         const why = etcdDanger(c);

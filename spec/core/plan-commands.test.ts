@@ -29,7 +29,7 @@ const ID = 'c0ffee'.padEnd(64, '0');
 const CA_FP = 'AA:BB:CC';
 
 /** Why real kubeadm v1.32 / crictl v1.32 would not do what `call` asks, or undefined. */
-export function refusal(call: ShellCall): string | undefined {
+function refusal(call: ShellCall): string | undefined {
   if (call.program === 'etcdctl') return 'etcdctl is not installed on a kubeadm host: "etcdctl: not found", exit 127 (the packages are kubeadm, kubelet, kubectl, cri-tools, kubernetes-cni; etcdctl is in the etcd image: crictl exec)';
   if (call.program === 'kubeadm') {
     const r = parseKubeadm(call.args);
@@ -91,7 +91,7 @@ const healthy: FakeRule[] = [
   // a control-plane container on every host, so that stop/rm/exec commands are planned
   { command: /crictl ps .*-o json/, answer: { stdout: JSON.stringify({ containers: ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler'].map((n, i) => ({ id: `${i}${ID.slice(1)}`, metadata: { name: n }, state: 'CONTAINER_RUNNING', labels: { 'io.kubernetes.container.name': n, 'io.kubernetes.pod.namespace': 'kube-system' } })) }) } },
   { command: /crictl ps/, answer: { stdout: `${ID}\n` } },
-  { command: /etcdctl.* endpoint health/, answer: (h) => ({ stdout: ['10.0.1.1', '10.0.1.2', '10.0.1.3'].map((a) => `https://${a}:2379 is healthy: successfully committed proposal: took = 2ms`).join('\n') + '\n' }) },
+  { command: /etcdctl.* endpoint health/, answer: () => ({ stdout: ['10.0.1.1', '10.0.1.2', '10.0.1.3'].map((a) => `https://${a}:2379 is healthy: successfully committed proposal: took = 2ms`).join('\n') + '\n' }) },
 ];
 
 const wholeMaster = (host: string | RegExp): FakeRule => ({

@@ -14,7 +14,6 @@ import type { StampedEvent } from '../../lib/core/events.js';
 import { FakeTransport, fakeInventory } from '../helpers/fake-transport.js';
 import { FAKE_MAIN, cli } from '../cli/run-cli.js';
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** Burn `ms` of this process's CPU (not wall: on a loaded machine a wall-time loop gets less CPU). */
 const burnCpu = (ms: number) => {
   const c0 = process.cpuUsage();

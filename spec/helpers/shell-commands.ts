@@ -138,7 +138,7 @@ function scanScript(script: string, positional: string[], watched: Set<string>, 
       else scanScript(flat[at + 2].text!, texts.slice(at + 4), watched, out, `${where} > ${name} -c`, true);
     } else {
       // a watched program named anywhere else (eval "kubeadm ...", xargs crictl rm, echo kubeadm): not read
-      const mention = flat.slice(at + 1).find((w) => w.text !== undefined && w.text.split(/\s+/).some((t) => watched.has(basename(t))));
+      const mention = flat.slice(at + 1).find((w) => w.text?.split(/\s+/).some((t) => watched.has(basename(t))));
       if (mention) out.problems.push(`${where}: ${name} ... ${mention.source}: names ${[...watched].find((p) => mention.text!.split(/\s+/).some((t) => basename(t) === p))} where it cannot be read (${name} runs it)`);
     }
     return true;

@@ -64,7 +64,9 @@ test('random mutations of a valid inventory load or throw InventoryError', async
   const paths: (string | number)[][] = [];
   const walk = (v: unknown, p: (string | number)[]): void => {
     paths.push(p);
-    if (Array.isArray(v)) v.forEach((x, i) => walk(x, [...p, i]));
+    if (Array.isArray(v)) v.forEach((x, i) => {
+      walk(x, [...p, i]);
+    });
     else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) walk(x, [...p, k]);
   };
   walk(base, []);

@@ -7,7 +7,7 @@
 import test from 'ava';
 import { execFile } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
-import { existsSync, lstatSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import tls from 'node:tls';
 import { promisify } from 'node:util';
 import { join } from 'node:path';

@@ -57,7 +57,9 @@ test('the gate waits while the leader moves, then passes after steady reads; m1\
     phases: [{ id: 'others/join', title: 'gate', hosts: (ctx) => ctx.hosts.filter((h) => h.name === 'm2'), strategy: { kind: 'serial' }, run: (h) => joinGate(h) }],
   });
   const inventory = fakeInventory(3, 0);
-  inventory.hosts.forEach((h, i) => ((h as { address: string }).address = `10.0.0.${i + 1}`));
+  inventory.hosts.forEach((h, i) => {
+    (h as { address: string }).address = `10.0.0.${i + 1}`;
+  });
   const r = await runPlaybook({ playbook, inventory, transport: fake, dryRun: false, sinks: [(e) => events.push(e)] });
   t.is(r.status, 'done', JSON.stringify(r.failures));
   t.is(reads, 1 + GATE_STREAK, 'one read before the move, then the steady ones');

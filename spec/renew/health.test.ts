@@ -33,7 +33,9 @@ test("each master's apiserver is waited for at its own address; the endpoint ans
     ],
   });
   const inventory = fakeInventory(3, 0);
-  inventory.hosts.forEach((h, i) => ((h as { address: string }).address = `10.0.0.${i + 1}`));
+  inventory.hosts.forEach((h, i) => {
+    (h as { address: string }).address = `10.0.0.${i + 1}`;
+  });
   const r = await runPlaybook({ playbook, inventory, transport: fake, dryRun: false, options: { waitSeconds: 30 }, sinks: [(e) => events.push(e)] });
   t.is(r.status, 'done', JSON.stringify(r.failures));
   for (const [i, m] of ['m1', 'm2', 'm3'].entries()) {

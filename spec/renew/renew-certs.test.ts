@@ -74,7 +74,7 @@ async function assertServedRenewed(t: any, l: Lab, after: Map<string, Map<string
   }
 }
 
-async function kubectlJson(l: Lab, kubeconfig: string, args: string[]): Promise<any> {
+async function kubectlJson(kubeconfig: string, args: string[]): Promise<any> {
   return JSON.parse((await exec(KUBECTL, ['--kubeconfig', kubeconfig, '--request-timeout=10s', ...args, '-o', 'json'], { maxBuffer: 32 << 20 })).stdout);
 }
 
@@ -85,7 +85,7 @@ async function assertHealthy(t: any, l: Lab, dir: string): Promise<void> {
   const { writeFileSync } = await import('node:fs');
   writeFileSync(conf, got.stdout, { mode: 0o600 });
   const nodes = await pollUntil('every Node Ready', async () => {
-    const n = await kubectlJson(l, conf, ['get', 'nodes']);
+    const n = await kubectlJson(conf, ['get', 'nodes']);
     return n.items.every((x: any) => x.status.conditions.some((c: any) => c.type === 'Ready' && c.status === 'True')) ? n : undefined;
   }, 90_000, 2000);
   t.is(nodes.items.length, 4);

@@ -23,6 +23,7 @@ const PAYLOADS = [
   '"; touch /tmp/pwned-5; "',
   'line\ntouch /tmp/pwned-6\n',
   'a && touch /tmp/pwned-7 || touch /tmp/pwned-7 | cat > /tmp/pwned-7 < /dev/null &',
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: a literal ${PATH} the remote shell must not expand
   '$HOME ${PATH} * ? ~ \\ ! # %s %n -n',
   '-e',
   '',

@@ -5,14 +5,14 @@
  */
 import { execFile, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { copyFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import test from 'ava';
 import type { Host } from '../../lib/inventory/types.js';
 import { Secret } from '../../lib/core/secret.js';
 import { fingerprint } from '../../lib/transport/hostkeys.js';
 import type { TransportEvent } from '../../lib/transport/options.js';
-import { createSshTransport, type SshTransport } from '../../lib/transport/ssh.js';
+import { createSshTransport } from '../../lib/transport/ssh.js';
 import { TransportError } from '../../lib/transport/types.js';
 import { type Lab, requireRoot, sharedLab } from '../helpers/lab.js';
 import { hostOf, labInventory } from './fixture.js';

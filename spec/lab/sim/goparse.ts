@@ -23,7 +23,7 @@ function sign(s: string): [boolean, string] {
 }
 
 /** strconv.ParseInt(s, base, bits) for base 10 or 0 (0x, 0o, 0b, 0 prefixes and `_` with base 0). */
-export function parseInt(s: string, base: 0 | 10, bits: 32 | 64): number {
+export function parseGoInt(s: string, base: 0 | 10, bits: 32 | 64): number {
   const q = JSON.stringify(s);
   let [neg, t] = sign(s);
   let radix = 10;

@@ -16,7 +16,6 @@ interface Field {
 }
 type Msg = { [num: number]: Field };
 
-const Time: Msg = {}; // decoded specially (seconds=1, nanos=2)
 const OwnerReference: Msg = { 1: { n: 'kind', t: 'string' }, 3: { n: 'name', t: 'string' }, 4: { n: 'uid', t: 'string' }, 5: { n: 'apiVersion', t: 'string' }, 6: { n: 'controller', t: 'bool' }, 7: { n: 'blockOwnerDeletion', t: 'bool' } };
 const ManagedFieldsEntry: Msg = { 1: { n: 'manager', t: 'string' }, 2: { n: 'operation', t: 'string' }, 3: { n: 'apiVersion', t: 'string' }, 4: { n: 'time', t: 'time' }, 6: { n: 'fieldsType', t: 'string' }, 7: { n: 'fieldsV1', t: 'fieldsV1' }, 8: { n: 'subresource', t: 'string' } };
 const ObjectMeta: Msg = {

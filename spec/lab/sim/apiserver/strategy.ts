@@ -102,11 +102,7 @@ export function prepareCreate(r: ResourceDef, obj: Obj, ns: string | undefined, 
       }
       obj.status = { disruptionsAllowed: 0, currentHealthy: 0, desiredHealthy: 0, expectedPods: 0 };
       break;
-    case 'serviceaccounts':
-    case 'configmaps':
-    case 'leases':
-    case 'events':
-    default:
+    default: // serviceaccounts, configmaps, leases, events: stored as given
       break;
   }
   return obj;

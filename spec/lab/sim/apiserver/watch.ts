@@ -3,7 +3,7 @@
  * etcd watch on the resource's key prefix, filtered by namespace and selectors.
  */
 import type { ServerResponse } from 'node:http';
-import { type KV, type WatchEvent } from './etcd.js';
+import type { KV, WatchEvent } from './etcd.js';
 import { info } from './log.js';
 import { prefixOf } from './resources.js';
 import type { ResourceRequest } from './rest.js';

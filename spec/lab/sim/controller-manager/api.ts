@@ -2,7 +2,7 @@
  * The controllers' view of the apiserver: typed calls over the lab's KubeClient that throw
  * errors saying what was being done (`list nodes: 401 Unauthorized: ...`) on any non-2xx answer.
  */
-import { KubeClient, type KubeResponse } from '../kubeclient.js';
+import type { KubeClient, KubeResponse } from '../kubeclient.js';
 
 /** A Kubernetes object as the controllers see it (loose JSON). */
 export interface KObject {

@@ -6,7 +6,7 @@
  */
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
-import { Api, type KObject } from './api.js';
+import type { Api, KObject } from './api.js';
 import type { Logger } from './log.js';
 
 /** Timings and identity of a leader election. */

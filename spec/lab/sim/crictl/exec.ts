@@ -17,7 +17,7 @@ import { type Out, listContainersFiltered, logrus, subcommandHelp } from './comm
 const FILTERS = ['name', 'pod', 'image', 'state', 'label', 'latest', 'last'];
 
 /** Run the command in one container; resolves the command's exit code (or throws crictl's wrapped error). */
-async function execIn(id: string, given: string, cmd: string[], o: Parsed, stdio: { out: (b: Buffer) => void; err: (b: Buffer) => void }): Promise<void> {
+async function execIn(given: string, cmd: string[], o: Parsed, stdio: { out: (b: Buffer) => void; err: (b: Buffer) => void }): Promise<void> {
   const all = containersNow();
   const hits = all.filter((c) => c.id.startsWith(given));
   if (hits.length !== 1) {
@@ -89,7 +89,7 @@ export async function exec(o: Parsed): Promise<Out> {
       ? { out: (b: Buffer) => outBuf.push(b), err: (b: Buffer) => errBuf.push(b) }
       : { out: (b: Buffer) => process.stdout.write(b), err: (b: Buffer) => process.stderr.write(b) };
     try {
-      await execIn(t.id, t.given, cmd, o, stdio);
+      await execIn(t.given, cmd, o, stdio);
       // ExecSync prints stdout then stderr, each with fmt.Println
       if (sync) process.stdout.write(`${Buffer.concat(outBuf).toString()}\n${Buffer.concat(errBuf).toString()}\n`);
     } catch (e) {

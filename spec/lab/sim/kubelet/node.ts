@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { arch, cpus, release, totalmem } from 'node:os';
-import { type KubeClient } from '../kubeclient.js';
+import type { KubeClient } from '../kubeclient.js';
 import * as log from './log.js';
 
 /** The kubelet's version, as the simulated components say. */

@@ -12,7 +12,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type ContainerRecord, type PodRecord, listPods, removeContainerRecord } from '../cri/store.js';
 import { containersNow, removePod } from '../cri/runtime.js';
-import { type KubeClient } from '../kubeclient.js';
+import type { KubeClient } from '../kubeclient.js';
 import { paths } from '../paths.js';
 import { Backoff, containerEnv, createSandbox, nextAttempt, startContainer } from './containers.js';
 import * as log from './log.js';

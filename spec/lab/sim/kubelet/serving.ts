@@ -10,7 +10,7 @@ import http from 'node:http';
 import https from 'node:https';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { type KubeClient } from '../kubeclient.js';
+import type { KubeClient } from '../kubeclient.js';
 import { certValidNow, firstCertPem, keyMatchesCert, makeCSR, newKey, selfSignedServing } from './certs.js';
 import { requestCertificate, storeCert } from './bootstrap.js';
 import * as log from './log.js';
@@ -46,7 +46,7 @@ export class Serving {
   /** Listen on the kubelet port (fails like the real one when the port is taken) and the healthz port. */
   async listen(): Promise<void> {
     const c = await this.current();
-    this.server = https.createServer(c ? { cert: c.cert, key: c.key } : {}, (req, res) => {
+    this.server = https.createServer(c ? { cert: c.cert, key: c.key } : {}, (_req, res) => {
       res.writeHead(401, { 'Content-Type': 'text/plain' }).end('Unauthorized');
     });
     await new Promise<void>((resolve, reject) => {

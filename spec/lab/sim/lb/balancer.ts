@@ -140,8 +140,11 @@ export async function startBalancer(o: BalancerOptions): Promise<Balancer> {
     client.on('error', () => {});
     const tryBackend = (k: number): void => {
       const s = order[k];
-      if (!s || !s.up) {
-        if (k < order.length) return tryBackend(k + 1);
+      if (!s?.up) {
+        if (k < order.length) {
+          tryBackend(k + 1);
+          return;
+        }
         refused++;
         log(`${now()} ${from}: every UP backend refused: connection closed`);
         client.destroy();
@@ -187,7 +190,7 @@ export async function startBalancer(o: BalancerOptions): Promise<Balancer> {
     refused: () => refused,
     close: async () => {
       closing = true;
-      timers.forEach((x) => clearTimeout(x));
+      for (const x of timers.values()) clearTimeout(x);
       for (const set of sessions.values()) for (const c of set) c.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },

@@ -20,6 +20,7 @@ async function main(argv: string[]): Promise<void> {
   let state: string | undefined;
   const num: Record<string, number> = {};
   let latest: unknown;
+  // biome-ignore lint/correctness/noUnusedVariables: read by the ??= below (Biome counts a compound assignment as a write only)
   let timer: NodeJS.Timeout | undefined;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;

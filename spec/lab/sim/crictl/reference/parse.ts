@@ -6,7 +6,7 @@
  * A refusal carries what crictl prints: "Incorrect Usage: <err>" and the help on stdout, then
  * logrus' fatal line on stderr, exit 1; an unknown sub-command: "No help topic for 'x'", exit 3.
  */
-import { GoParseError, parseBool, parseDuration, parseInt } from '../../goparse.js';
+import { GoParseError, parseBool, parseDuration, parseGoInt } from '../../goparse.js';
 import { type CrictlCommand, type CrictlFlag, CRICTL_COMMANDS, GLOBAL_FLAGS, OTHER_COMMANDS, crictlCommand } from './commands.js';
 
 /** Flags by name as parsed (every value in order; bool: "true"/"false"). */
@@ -59,8 +59,8 @@ function setGo(out: CrictlFlags, f: CrictlFlag, name: string, value: string | un
   const v = value ?? next();
   if (v === undefined) throw new UsageError(`flag needs an argument: -${name}`);
   try {
-    if (f.type === 'int') parseInt(v, 0, 64);
-    else if (f.type === 'int64') parseInt(v, 0, 64);
+    if (f.type === 'int') parseGoInt(v, 0, 64);
+    else if (f.type === 'int64') parseGoInt(v, 0, 64);
     else if (f.type === 'duration') parseDuration(v);
   } catch (e) {
     if (e instanceof GoParseError) throw new UsageError(`invalid value ${JSON.stringify(v)} for flag -${name}: ${/out of range/.test(e.message) ? 'value out of range' : 'parse error'}`);

@@ -6,7 +6,7 @@
  * message and exit code real kubeadm prints (kubeadmutil.CheckErr: the message, then "To see the
  * stack trace of this error execute with --v=5 or higher", exit 1).
  */
-import { GoParseError, parseBool, parseDuration, parseInt } from '../../goparse.js';
+import { GoParseError, parseBool, parseDuration, parseGoInt } from '../../goparse.js';
 import { type CommandDef, ROOT, childrenOf, nameOf } from './commands.js';
 import { FLAGS, type FlagDef, type FlagName, flagDef } from './flags.js';
 
@@ -137,8 +137,8 @@ function setValue(out: Map<string, string[]>, name: string, d: FlagDef, value: s
   try {
     if (d.type === 'bool') value = String(parseBool(value));
     else if (d.type === 'duration') parseDuration(value);
-    else if (d.type === 'int32') parseInt(value, 0, 32);
-    else if (d.type === 'level') parseInt(value, 10, 32);
+    else if (d.type === 'int32') parseGoInt(value, 0, 32);
+    else if (d.type === 'level') parseGoInt(value, 10, 32);
     else if (d.type === 'mapStringString' && value.split(',').some((kv) => kv !== '' && !kv.includes('='))) throw new GoParseError('malformed pair, expect string=string');
   } catch (e) {
     if (e instanceof GoParseError) throw new FlagError(`invalid argument ${JSON.stringify(value)} for ${JSON.stringify(label)} flag: ${e.message}`);
