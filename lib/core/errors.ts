@@ -19,14 +19,6 @@ export class CommandError extends Error {
   }
 }
 
-/** A phase failed on a host: `w3: workers/rejoin: kubeadm join phase kubelet-start: exit 1: ...`. */
-export class HostError extends Error {
-  constructor(readonly host: string, readonly phase: string, readonly reason: string, options?: { cause?: unknown }) {
-    super(redact(`${host}: ${phase}: ${reason}`), options);
-    this.name = 'HostError';
-  }
-}
-
 /** One failed phase x host pair of a run. */
 export interface Failure {
   host: string;

@@ -103,7 +103,5 @@ export const ansibleInventorySchema = z.strictObject({ ...topFields, hosts: z.ar
 
 /** The parsed document (either kind). */
 export type RawInventory = z.output<typeof ansibleInventorySchema>;
-/** One parsed host entry. */
-export type RawHost = z.output<typeof ansibleHostSchema>;
 /** A parsed jump host. */
 export type RawJump = z.output<typeof jumpSchema>;

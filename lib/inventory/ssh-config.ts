@@ -128,11 +128,6 @@ export function expandIncludes(path: string, system = false, depth = 0, home = h
   return out.join('\n');
 }
 
-/** Read the ssh config at `path` with the ssh-config package (Includes inlined); an absent file means no settings. */
-export function readSshConfig(path: string): SshConfigLookup {
-  return readerOf(path, readConfigText(path));
-}
-
 /** The text of a config with its Includes inlined; '' when the file does not exist. */
 function readConfigText(path: string, system = false, seen?: { nested: boolean }): string {
   try {

@@ -72,8 +72,3 @@ export async function closeKube(ctx: PhaseContext): Promise<void> {
     /* a failed open has nothing to close */
   }
 }
-
-/** Forget the run's API client (after the CA changed, the next use reads admin.conf again). */
-export async function resetKube(ctx: PhaseContext): Promise<void> {
-  await closeKube(ctx);
-}
