@@ -2,9 +2,7 @@
 import { allHosts } from '../lib/core/hosts.js';
 import { certFingerprint, hostname, serviceActive } from '../lib/core/facts.js';
 import { definePlaybook } from '../lib/core/types.js';
-
-/** The cluster CA kubeadm writes on every control-plane node (and reads on workers). */
-export const CA_CERT = '/etc/kubernetes/pki/ca.crt';
+import { CA_CRT } from '../lib/facts/paths.js';
 
 /** Gather facts from every host; changes nothing. */
 export default definePlaybook({
@@ -20,7 +18,7 @@ export default definePlaybook({
       hosts: allHosts,
       strategy: { kind: 'parallel', maxFailures: '100%' },
       async run(h) {
-        const [name, kubelet, ca] = await Promise.all([h.fact(hostname), h.fact(serviceActive('kubelet')), h.fact(certFingerprint(CA_CERT))]);
+        const [name, kubelet, ca] = await Promise.all([h.fact(hostname), h.fact(serviceActive('kubelet')), h.fact(certFingerprint(CA_CRT))]);
         h.log(`hostname=${name} kubelet=${kubelet ? 'active' : 'inactive'} ca=${ca ?? 'absent'}`);
         if (name !== h.host.name) h.log(`reports hostname ${name}, inventory says ${h.host.name}`, 'warn');
       },

@@ -7,6 +7,7 @@ import { runPlaybook } from '../core/runner.js';
 import { definePlaybook, type Playbook, type SubsetSelection } from '../core/types.js';
 import type { Host, Inventory } from '../inventory/types.js';
 import type { Transport } from '../transport/types.js';
+import { KUBELET_CLIENT, PKI } from '../facts/paths.js';
 import { nodeReady } from '../kube/node-ready.js';
 import { closeKube, kubeFor } from '../kube/session.js';
 import { EXIT, ExitError } from './exit.js';
@@ -24,8 +25,7 @@ export interface ChoiceFacts {
 /** A line of the checkbox: a role header or a host. */
 export type ChoiceLine = { separator: string } | { value: string; name: string; short: string; checked: boolean };
 
-const KUBELET = '/var/lib/kubelet/pki/kubelet-client-current.pem';
-const APISERVER = '/etc/kubernetes/pki/apiserver.crt';
+const APISERVER = `${PKI}/apiserver.crt`;
 const EXPIRY_SCRIPT = 'for f in "$@"; do if [ -f "$f" ]; then echo "$f|$(openssl x509 -noout -enddate -in "$f" 2>/dev/null | sed s/^notAfter=//)"; else echo "$f|absent"; fi; done';
 
 /** Parse `path|notAfter` lines (`absent` for a missing file) into ISO dates, null or 'unknown'. */
@@ -48,11 +48,11 @@ function gatherPlaybooks(facts: Map<string, ChoiceFacts>): Playbook[] {
     phases: [{
       id: 'select/certs', title: 'certificate expiry', hosts: (ctx) => ctx.hosts, strategy: { kind: 'parallel', maxFailures: '100%' },
       async run(h) {
-        const paths = h.host.role === 'master' ? [KUBELET, APISERVER] : [KUBELET];
+        const paths = h.host.role === 'master' ? [KUBELET_CLIENT, APISERVER] : [KUBELET_CLIENT];
         const r = await h.read(['sh', '-c', EXPIRY_SCRIPT, 'sh', ...paths], { what: 'read certificate expiry', timeoutMs: 8000 });
         const exp = parseExpiryLines(r.stdout);
         const f = facts.get(h.host.name)!;
-        f.kubeletCert = exp.get(KUBELET) ?? 'unknown';
+        f.kubeletCert = exp.get(KUBELET_CLIENT) ?? 'unknown';
         if (h.host.role === 'master') f.apiserverCert = exp.get(APISERVER) ?? 'unknown';
       },
     }],

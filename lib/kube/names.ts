@@ -4,5 +4,5 @@
 export const JOIN_TOKEN = 'join-token';
 /** The captured cluster CA certificate (PEM, not secret), read from the first master. */
 export const CLUSTER_CA = 'cluster-ca';
-/** Where kubeadm keeps the cluster CA on every node. */
-export const CA_CERT_PATH = '/etc/kubernetes/pki/ca.crt';
+/** Where kubeadm keeps the cluster CA on every node: lib/facts/paths.ts CA_CRT, under the name recover step 13 imports (to go when that file imports CA_CRT). */
+export { CA_CRT as CA_CERT_PATH } from '../facts/paths.js';
