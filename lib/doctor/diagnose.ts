@@ -112,6 +112,8 @@ export function diagnose(f: ClusterFacts): Diagnosis {
   const layout = layoutOf(f);
   if (layout.name === 'kubespray') {
     problem(`${layoutLine(layout)}: kubemend does not repair this layout yet, and recover refuses it before changing anything (docs/kubespray.md)`);
+    const read = (f.etcdData ?? []).find((x) => x.config);
+    if (read) findings.push({ severity: 'info', message: `the cluster's ClusterConfiguration is readable through ${read.reader} (revision ${read.config!.revision}): ${read.config!.summary}` });
     if (state === 'healthy') state = 'kubespray';
     recover = false;
     rejoin.length = 0;

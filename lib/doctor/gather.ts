@@ -1,7 +1,10 @@
 /** Read-only gathering of the doctor's facts: a playbook run through buildPlan (nothing mutating can be sent). */
 import { allHosts, firstMaster, masters } from '../core/hosts.js';
 import { certFingerprint, serviceActive } from '../core/facts.js';
-import { definePlaybook, type HostContext, type Playbook } from '../core/types.js';
+import { definePlaybook, type HostContext, type PhaseContext, type Playbook } from '../core/types.js';
+import type { Host } from '../inventory/types.js';
+import { parseDocument } from 'yaml';
+import { kubesprayEtcdHealth, readThroughKubesprayEtcd } from '../etcd-data/kubespray.js';
 import { CA_CRT, type EtcdHealth, chainsTo, etcdHealth, pkiState } from '../facts/index.js';
 import { clusterShape } from '../facts/shape.js';
 import { kubeFor, closeKube } from '../kube/session.js';
@@ -39,6 +42,32 @@ async function hostFacts(h: HostContext, cas: Map<string, string>): Promise<Host
   return { name: h.host.name, role: h.host.role, pki, kubelet, files, node: null, shape };
 }
 
+/** True when `h` runs kubespray's etcd (etcd.env and /etc/ssl/etcd/ssl there: lib/facts/shape.ts). */
+async function kubesprayEtcdOn(h: HostContext): Promise<boolean> {
+  const found = new Set((await h.fact(clusterShape)).found.map((m) => m.path));
+  return found.has('/etc/etcd.env') && found.has('/etc/ssl/etcd/ssl');
+}
+
+/** Where etcd is asked: the masters' first, or, when the inventory puts etcd on other hosts, the first etcd member. */
+function etcdAsker(ctx: PhaseContext): readonly Host[] {
+  const e = ctx.inventory.etcd;
+  if (e?.placement === 'separate') return ctx.hosts.filter((h) => h.name === e.members[0]);
+  return masters(ctx).slice(0, 1);
+}
+
+/** The hosts that hold etcd's data: the masters, or the inventory's etcd members when they are other hosts. */
+function etcdMembers(ctx: PhaseContext): readonly Host[] {
+  const e = ctx.inventory.etcd;
+  return e?.placement === 'separate' ? ctx.hosts.filter((h) => e.members.includes(h.name)) : masters(ctx);
+}
+
+/** The ClusterConfiguration's fields that say its layout, in words (`certificatesDir ..., etcd.external ...`). */
+export function summarizeConfig(clusterConfiguration: string): string {
+  const cc = (parseDocument(clusterConfiguration).toJS() ?? {}) as Record<string, any>;
+  const etcd = cc.etcd?.external ? `etcd.external (endpoints ${(cc.etcd.external.endpoints ?? []).join(', ') || 'none'}, caFile ${cc.etcd.external.caFile ?? '-'})` : `etcd.local (dataDir ${cc.etcd?.local?.dataDir ?? '/var/lib/etcd'})`;
+  return `controlPlaneEndpoint ${cc.controlPlaneEndpoint ?? '-'}, certificatesDir ${cc.certificatesDir ?? '/etc/kubernetes/pki'}, ${etcd}, kubernetesVersion ${cc.kubernetesVersion ?? '-'}`;
+}
+
 /** The read-only playbook that collects into `c`. */
 export function gatherPlaybook(c: Collected): Playbook {
   return definePlaybook({
@@ -53,13 +82,21 @@ export function gatherPlaybook(c: Collected): Playbook {
         } },
       { id: 'doctor/hosts', title: 'Certificates, chains, kubelet', hosts: allHosts, strategy: { kind: 'parallel', maxFailures: '100%' },
         async run(h) { c.hosts.set(h.host.name, await hostFacts(h, c.caPems)); } },
-      { id: 'doctor/etcd', title: 'etcd member health', hosts: (ctx) => masters(ctx).slice(0, 1), strategy: { kind: 'serial', maxFailures: '100%' },
+      { id: 'doctor/etcd', title: 'etcd member health', hosts: etcdAsker, strategy: { kind: 'serial', maxFailures: '100%' },
         async run(h) {
-          const e = await h.fact(etcdHealth);
+          // kubespray's etcd service (its certificates in /etc/ssl/etcd/ssl) is asked with its own etcdctl; kubeadm's through the etcd container
+          const e = (await kubesprayEtcdOn(h)) ? await kubesprayEtcdHealth(h) : await h.fact(etcdHealth);
           c.etcd = e.healthy.length + e.unhealthy.length ? e : null;
         } },
-      { id: 'doctor/etcd-data', title: 'etcd data on the masters (a source of the ClusterConfiguration for recover)', hosts: masters, strategy: { kind: 'parallel', maxFailures: '100%' },
+      { id: 'doctor/etcd-data', title: 'etcd data on the masters (a source of the ClusterConfiguration for recover)', hosts: etcdMembers, strategy: { kind: 'parallel', maxFailures: '100%' },
         async run(h) {
+          if (await kubesprayEtcdOn(h)) {
+            // the running service answers: the cluster's ClusterConfiguration read through it, read-only
+            const r = await readThroughKubesprayEtcd(h).catch((e: unknown) => e as Error);
+            (c.etcdData ??= []).push(r instanceof Error ? { host: h.host.name, reader: `kubespray's etcd service, not readable: ${r.message}` } : { host: h.host.name, reader: r.how, config: { revision: r.revision, summary: summarizeConfig(r.config.clusterConfiguration) } });
+            return;
+          }
+          if (h.host.role !== 'master') return;
           const p = await probeEtcdData(h);
           const why = throwawayBlocker(p);
           const reader = p.dbBytes === undefined ? undefined : why ? `offline reader (no throwaway etcd: ${why})` : `throwaway etcd from ${p.image} on a copy`;

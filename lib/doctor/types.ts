@@ -52,8 +52,10 @@ export interface EtcdDataFacts {
   host: string;
   /** Size of member/snap/db, or undefined when there is none. */
   dbBytes?: number;
-  /** `throwaway etcd from IMAGE`, or `offline reader (why no throwaway etcd)`. */
+  /** `throwaway etcd from IMAGE`, or `offline reader (why no throwaway etcd)`, or kubespray's etcd service. */
   reader?: string;
+  /** The ClusterConfiguration already read through a running etcd (kubespray's service): its revision and its layout fields in words. */
+  config?: { revision: number; summary: string };
 }
 
 /** One problem found, in words. */

@@ -49,3 +49,24 @@ export function configFromValues(kubeadm: { value: Buffer; modRevision: number }
   }
   return out;
 }
+
+/**
+ * Parse `NAME {etcdctl get -w json}` lines (etcd's int64 fields quoted before JSON.parse rounds
+ * them) into the stored values and the store's revision.
+ */
+export function parseGetLines(stdout: string): { got: Record<string, { value: Buffer; modRevision: number }>; revision: number } {
+  const got: Record<string, { value: Buffer; modRevision: number }> = {};
+  let revision = 0;
+  for (const line of stdout.split('\n')) {
+    const m = /^(kubeadm-config|kubelet-config) (\{.*\})\s*$/.exec(line);
+    if (!m) continue;
+    const j = JSON.parse(m[2]!.replace(/"(revision|mod_revision|create_revision|cluster_id|member_id|raft_term|version)":(\d+)/g, '"$1":"$2"')) as {
+      header?: { revision?: string };
+      kvs?: Array<{ value?: string; mod_revision?: string }>;
+    };
+    revision = Math.max(revision, Number(j.header?.revision ?? 0));
+    const kv = j.kvs?.[0];
+    if (kv) got[m[1]!] = { value: Buffer.from(kv.value ?? '', 'base64'), modRevision: Number(kv.mod_revision ?? 0) };
+  }
+  return { got, revision };
+}

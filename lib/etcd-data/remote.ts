@@ -7,7 +7,7 @@
  */
 import type { HostContext } from '../core/types.js';
 import { BoltReader, type RangeReader, bufferReader } from './bbolt.js';
-import { KUBEADM_CONFIG_KEY, KUBELET_CONFIG_KEY, type ConfigFromEtcd, configFromValues } from './configmaps.js';
+import { KUBEADM_CONFIG_KEY, KUBELET_CONFIG_KEY, type ConfigFromEtcd, configFromValues, parseGetLines } from './configmaps.js';
 import { readMembers, scanKeys, type StoredMember } from './mvcc.js';
 import type { Decrypt } from './encryption.js';
 
@@ -188,19 +188,7 @@ export async function readThroughThrowaway(h: HostContext, image: string, member
   const r = await h.run(['sh', '-c', THROWAWAY, 'sh', ETCD_DATA, image, memberName, id], {
     what: `read kubeadm-config and kubelet-config through a throwaway etcd (${image}) on a copy of ${ETCD_DATA}`, timeoutMs: 300_000, stdin: await (await import('./tls.js')).throwawayTlsBundle(), // an X.509 library (~200 ms of CPU to load): loaded when used
   });
-  const got: Record<string, { value: Buffer; modRevision: number }> = {};
-  let revision = 0;
-  for (const line of r.stdout.split('\n')) {
-    const m = /^(kubeadm-config|kubelet-config) (\{.*\})\s*$/.exec(line);
-    if (!m) continue;
-    const j = JSON.parse(m[2].replace(/"(revision|mod_revision|create_revision|cluster_id|member_id|raft_term)":(\d+)/g, '"$1":"$2"')) as {
-      header?: { revision?: string };
-      kvs?: Array<{ value?: string; mod_revision?: string }>;
-    };
-    revision = Math.max(revision, Number(j.header?.revision ?? 0));
-    const kv = j.kvs?.[0];
-    if (kv) got[m[1]] = { value: Buffer.from(kv.value ?? '', 'base64'), modRevision: Number(kv.mod_revision ?? 0) };
-  }
+  const { got, revision } = parseGetLines(r.stdout);
   if (!got['kubeadm-config']) throw new Error(`${h.host.name}: the throwaway etcd on a copy of ${ETCD_DATA} has no kube-system/kubeadm-config (store revision ${revision})`);
   return {
     config: configFromValues(got['kubeadm-config'], got['kubelet-config'], decrypt),
