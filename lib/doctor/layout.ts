@@ -24,7 +24,7 @@ export function layoutOf(f: ClusterFacts): Layout {
   if (name === 'kubeadm' && kubeadmEtcd) evidence.push('inventory: etcd_deployment_type kubeadm');
   if (name === 'kubeadm' && read.length) evidence.push(`none of kubespray's files on ${read.length === f.hosts.length ? 'every host read' : nameList(read.map((h) => h.name))}`);
   const members = e?.members?.length ? nameList(e.members) : undefined;
-  const where = e?.placement === 'separate' ? `on hosts apart from the masters (${members})` : `on the masters${members ? ` (${members})` : ''}`;
+  const where = e?.placement === 'separate' ? `on the etcd group (${members}), not the masters alone` : `on the masters${members ? ` (${members})` : ''}`;
   const etcd = name === 'kubeadm' ? `static pods on the masters${members ? ` (${members})` : ''}`
     : e?.deploymentType === 'docker' ? `a container of a systemd unit ${where}`
     : sprayEtcd || hostEtcd ? `a systemd service ${where}, certificates in /etc/ssl/etcd/ssl`

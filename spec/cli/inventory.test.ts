@@ -137,7 +137,7 @@ test("doctor on a kubespray inventory says which layout it found (a line, and di
   const cases = [
     { vars: 'etcd_deployment_type: host\n', etcd: 'm1', line: /layout: kubespray's \(etcd: a systemd service on the masters \(m1\), certificates in \/etc\/ssl\/etcd\/ssl; from inventory: etcd_deployment_type host\)/m },
     { vars: 'etcd_deployment_type: docker\n', etcd: 'm1', line: /layout: kubespray's \(etcd: a container of a systemd unit on the masters \(m1\); from inventory: etcd_deployment_type docker\)/ },
-    { vars: 'etcd_deployment_type: host\n', etcd: 'e1', line: /layout: kubespray's \(etcd: a systemd service on hosts apart from the masters \(e1\), certificates in \/etc\/ssl\/etcd\/ssl; from inventory: etcd_deployment_type host; inventory: etcd separate from the masters/ },
+    { vars: 'etcd_deployment_type: host\n', etcd: 'e1', line: /layout: kubespray's \(etcd: a systemd service on the etcd group \(e1\), not the masters alone, certificates in \/etc\/ssl\/etcd\/ssl; from inventory: etcd_deployment_type host; inventory: etcd separate from the masters/ },
   ];
   for (const c of cases) {
     const inv = refusingKubespray(c.vars, c.etcd);

@@ -161,7 +161,7 @@ test("the layout from the inventory alone: etcd_deployment_type host, docker, or
   });
   t.is(spray({ placement: 'stacked', members: ['m1'], reason: 'stacked', deploymentType: 'docker' }).etcd, 'a container of a systemd unit on the masters (m1)');
   const sep = spray({ placement: 'separate', members: ['e1', 'e2'], reason: 'separate from the masters: e1, e2 are not masters', deploymentType: 'host' });
-  t.is(sep.etcd, 'a systemd service on hosts apart from the masters (e1, e2), certificates in /etc/ssl/etcd/ssl');
+  t.is(sep.etcd, 'a systemd service on the etcd group (e1, e2), not the masters alone, certificates in /etc/ssl/etcd/ssl');
   t.deepEqual(sep.evidence, ['inventory: etcd_deployment_type host', 'inventory: etcd separate from the masters: e1, e2 are not masters']);
   t.is(spray({ placement: 'stacked', members: ['m1'], reason: 'stacked', deploymentType: 'kubeadm' }).name, 'kubeadm', "etcd_deployment_type kubeadm is kubeadm's stacked etcd");
   const d = diagnose(cluster(hosts, { inventoryEtcd: { placement: 'stacked', members: ['m1'], reason: 'stacked', deploymentType: 'host' } }));

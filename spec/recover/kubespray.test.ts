@@ -18,6 +18,8 @@ import { kubectl } from '../lab/cluster/kube.js';
 import { readLab } from '../lab/cluster/labdir.js';
 
 const LAB = { masters: 1, workers: 1, net: 63, layout: 'kubespray' as const };
+/** The same with etcd also on e1, a host that is neither master nor worker (kubespray's etcd group: m1, e1). */
+const SEPARATE = { masters: 1, workers: 1, etcdHosts: 1, net: 64, layout: 'kubespray' as const };
 const ETCDCTL = ['etcdctl.sh', '--endpoints=https://127.0.0.1:2379'];
 
 /** etcd's member list (ids and names) on m1, through kubespray's etcdctl.sh and admin cert. */
@@ -25,6 +27,14 @@ async function etcdMembers(lab: Lab): Promise<string> {
   const r = await lab.exec('m1', ['sh', '-c', `${ETCDCTL.join(' ')} member list -w simple 2>&1`]);
   if (r.code !== 0) throw new Error(`etcdctl.sh member list on m1: exit ${r.code}: ${r.stdout}${r.stderr}`);
   return r.stdout.split('\n').map((l) => l.split(',').slice(0, 3).join(',')).filter(Boolean).sort().join('\n');
+}
+
+/** A HOME whose ~/.ssh/known_hosts holds the lab's host keys: kubespray's inventory has none of its own, and kubemend (as Ansible) reads ~/.ssh/known_hosts. */
+function homeWithKnownHosts(lab: Lab): string {
+  const home = mkdtempSync('/tmp/kubemend-kubespray-home-');
+  mkdirSync(join(home, '.ssh'), { mode: 0o700 });
+  copyFileSync(join(lab.dir, 'known_hosts'), join(home, '.ssh', 'known_hosts'));
+  return home;
 }
 
 /** sha256 of kubespray's etcd certificates and its units on a host, and what /var/backups/kubemend holds. */
@@ -90,11 +100,14 @@ test.serial('kubespray layout: etcd service with its certs, /etc/kubernetes/ssl,
   t.is(d.code, 1, d.stdout + d.stderr);
   t.regex(d.stdout, /layout: kubespray's \(etcd: a systemd service on the masters \(m1\), certificates in \/etc\/ssl\/etcd\/ssl; from m1: .*\/etc\/ssl\/etcd\/ssl .*; w1: .*nginx-proxy\.yml .*kubemend does not repair this layout yet/);
   t.notRegex(d.stdout, /^run: /m);
+  // etcd asked with kubespray's own etcdctl and /etc/etcd.env's client certificate: healthy, and the
+  // cluster's ClusterConfiguration read through the running service (read-only)
+  t.regex(d.stdout, /^etcd: 1 healthy, 0 unhealthy$/m);
+  t.notRegex(d.stdout, /etcd health could not be read/);
+  t.regex(d.stdout, /^etcd data on m1: read through kubespray's etcd service on m1, read with its etcdctl and the client certificate \/etc\/etcd\.env names, revision \d+: controlPlaneEndpoint \S+:6443, certificatesDir \/etc\/kubernetes\/ssl, etcd\.external \(endpoints https:\/\/\S+:2379, caFile \/etc\/ssl\/etcd\/ssl\/ca\.pem\)/m);
+  t.regex(d.stdout, /info: the cluster's ClusterConfiguration is readable through kubespray's etcd service on m1/);
   // kubespray's inventory has no known_hosts of its own: as Ansible, kubemend uses ~/.ssh/known_hosts, here a HOME holding the lab's
-  const home = mkdtempSync('/tmp/kubemend-kubespray-home-');
-  mkdirSync(join(home, '.ssh'), { mode: 0o700 });
-  copyFileSync(join(lab.dir, 'known_hosts'), join(home, '.ssh', 'known_hosts'));
-  const ds = await cli(MAIN, ['doctor', '-i', inv, '--json'], { env: { HOME: home } });
+  const ds = await cli(MAIN, ['doctor', '-i', inv, '--json'], { env: { HOME: homeWithKnownHosts(lab) } });
   t.is(ds.code, 1, ds.stdout + ds.stderr);
   const layout = JSON.parse(ds.stdout).diagnosis.layout;
   t.like(layout, { name: 'kubespray', etcd: 'a systemd service on the masters (m1), certificates in /etc/ssl/etcd/ssl' });
@@ -107,4 +120,43 @@ test.serial('kubespray layout: etcd service with its certs, /etc/kubernetes/ssl,
   t.is(await untouched(lab, 'w1'), before.w1);
   t.is((await lab.exec('w1', ['crictl', 'ps', '-q'])).stdout, containersW1);
   t.is((await lab.exec('m1', ['systemctl', 'is-active', 'etcd'])).stdout.trim(), 'active');
+  await lab.down(); // one lab at a time: the next test brings up its own
+});
+
+test.serial('etcd also on a host that is not a master (--etcd-hosts 1): doctor reads the layout and etcd there; recover refuses it with either inventory, nothing changed', async (t) => {
+  if (!requireRoot(t)) return;
+  const lab = await sharedLab(SEPARATE);
+  t.teardown(() => lab.down());
+  const inv = join(lab.dir, 'kubespray', 'inventory.ini');
+  const shown = await cli(MAIN, ['inventory', '-i', inv, '--json']);
+  t.is(shown.code, 0, shown.stderr);
+  t.like(JSON.parse(shown.stdout).etcd, { placement: 'separate', members: ['m1', 'e1'], deploymentType: 'host' });
+  t.is((await lab.exec('e1', ['systemctl', 'is-active', 'etcd'])).stdout.trim(), 'active');
+
+  const broken = await lab.lab(['break', 'pki-wipe']);
+  t.is(broken.code, 0, broken.stderr);
+  const members = await etcdMembers(lab);
+  t.is(members.split('\n').length, 2, members);
+  const before = { m1: await untouched(lab, 'm1'), e1: await untouched(lab, 'e1'), w1: await untouched(lab, 'w1') };
+
+  const state = mkdtempSync('/tmp/kubemend-kubespray-');
+  const a = await cli(MAIN, ['run', 'recover', '-i', inv, '--yes', '--state-dir', state]);
+  t.is(a.code, 2, a.stdout + a.stderr);
+  t.regex(a.stderr, /playbook recover needs etcd stacked on the masters \(kubeadm's layout\), and this inventory's etcd is separate from the masters: e1 runs etcd and is not a master/);
+  t.regex(a.stderr, /nothing was contacted/);
+  const b = await cli(MAIN, ['run', 'recover', '-i', lab.inventoryPath, '--yes', '--state-dir', state]);
+  t.is(b.code, 1, b.stdout + b.stderr);
+  t.regex(b.stdout + b.stderr, /cannot plan the run \(stopped at phase facts\/shape\), nothing was changed/);
+
+  const d = await cli(MAIN, ['doctor', '-i', inv], { env: { HOME: homeWithKnownHosts(lab) } });
+  t.is(d.code, 1, d.stdout + d.stderr);
+  t.regex(d.stdout, /layout: kubespray's \(etcd: a systemd service on the etcd group \(m1, e1\), not the masters alone, certificates in \/etc\/ssl\/etcd\/ssl; from inventory: etcd_deployment_type host; inventory: etcd separate from the masters: e1 runs etcd and is not a master; .*e1: \/etc\/systemd\/system\/etcd\.service/);
+  t.regex(d.stdout, /^etcd: 2 healthy, 0 unhealthy$/m);
+  t.regex(d.stdout, /^etcd data on e1: read through kubespray's etcd service on e1, .*certificatesDir \/etc\/kubernetes\/ssl, etcd\.external/m);
+  t.notRegex(d.stdout, /^run: /m);
+
+  t.is(await etcdMembers(lab), members);
+  t.is(await untouched(lab, 'm1'), before.m1);
+  t.is(await untouched(lab, 'e1'), before.e1);
+  t.is(await untouched(lab, 'w1'), before.w1);
 });
