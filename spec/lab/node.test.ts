@@ -563,7 +563,12 @@ test.serial('projected token: kube-api-access-* from the TokenRequest API bound 
   }, 30_000, 500);
   t.is(failed.status.containerStatuses[0].restartCount, 0, 'still the same container');
   t.true(alive(pid), 'still running');
-  const rep = report();
+  // its first failures can be the restart window's "connection refused" (the client was not Ready
+  // before it tried the new apiserver once, under load): wait for a call to the restarted apiserver
+  const rep = await waitFor('a client call to the restarted apiserver', () => {
+    const r = report();
+    return !/connection refused/.test(r.lastError?.error ?? 'connection refused') && r;
+  }, 30_000, 500);
   t.regex(rep.lastError.error, /tls: failed to verify certificate: x509: certificate signed by unknown authority/);
   t.true(rep.lastSuccess < changedAt, `no success since the change (last ${rep.lastSuccess})`);
   await sleep(8000); // past several token re-reads and volume syncs: it does not heal by itself
