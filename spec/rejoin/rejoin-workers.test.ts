@@ -10,6 +10,11 @@ import { MAIN, cli } from '../cli/run-cli.js';
 import { KUBECTL } from '../lab/cluster/kube.js';
 
 const LAB = { masters: 1, workers: 3, net: 88, dir: '/tmp/h-recover-api/lab88' };
+
+test.after.always(async () => {
+  if (process.getuid?.() !== 0 || process.env.KEEP_LAB === '1') return;
+  await (await sharedLab(LAB).catch(() => undefined))?.down();
+});
 const exec = promisify(execFile);
 
 async function kubectl(lab: Lab, args: string[]): Promise<any> {
