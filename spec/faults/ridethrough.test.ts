@@ -21,7 +21,7 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node
 import { join } from 'node:path';
 import { readJournal } from '../../lib/core/journal.js';
 import type { StampedEvent } from '../../lib/core/events.js';
-import { requireRoot, sharedLab, type Lab } from '../helpers/lab.js';
+import { downSharedLab, type Lab, requireRoot, sharedLab } from '../helpers/lab.js';
 import { MAIN, cli } from '../cli/run-cli.js';
 
 const LAB = { masters: 3, workers: 2, net: 74, dir: '/tmp/h-ridethrough/lab', servingCerts: true };
@@ -33,8 +33,7 @@ const states: string[] = [];
 test.after.always(async () => {
   for (const s of states) rmSync(s, { recursive: true, force: true });
   // no other file uses this lab: left up, its 3+2 cluster loaded the machine for the rest of the suite
-  if (process.getuid?.() !== 0 || process.env.KEEP_LAB === '1') return;
-  await (await sharedLab(LAB).catch(() => undefined))?.down();
+  await downSharedLab(LAB);
 });
 
 interface Status {

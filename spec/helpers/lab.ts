@@ -201,10 +201,15 @@ function clusterUp(dir: string): string | undefined {
 
 const cache = new Map<string, Promise<Lab>>();
 
+/** The folder of the shared lab of these options (its net id and folder moved into this checkout's slot). */
+function sharedDir(opts: LabOptions): string {
+  return labDir(opts.dir ?? `/tmp/kubemend-lab-net${labNet(opts.net)}`);
+}
+
 /** Brings a lab of this shape up once per test file (process), or reuses the one already up. */
 export function sharedLab(opts: LabOptions): Promise<Lab> {
   opts = { ...opts, net: labNet(opts.net) };
-  const dir = labDir(opts.dir ?? `/tmp/kubemend-lab-net${opts.net}`);
+  const dir = sharedDir(opts);
   let p = cache.get(dir);
   if (!p) {
     p = bringUp(dir, opts);
@@ -212,6 +217,20 @@ export function sharedLab(opts: LabOptions): Promise<Lab> {
     p.catch(() => cache.delete(dir));
   }
   return p;
+}
+
+/**
+ * A test file's after.always: take its shared lab down (nothing as non-root or with KEEP_LAB=1).
+ * It never brings a lab up to do so: the one this process holds goes down, else one left in the
+ * folder (a failed `up`, an earlier run), else nothing.
+ */
+export async function downSharedLab(opts: LabOptions): Promise<void> {
+  if (!isRoot() || process.env.KEEP_LAB === '1') return;
+  const dir = sharedDir(opts);
+  const held = await cache.get(dir)?.catch(() => undefined);
+  cache.delete(dir);
+  if (held) return held.down();
+  if (readEnv(dir)) await runLab(['down', '--dir', dir]);
 }
 
 async function bringUp(dir: string, opts: LabOptions): Promise<Lab> {

@@ -5,15 +5,14 @@ import { mkdtempSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { readJournal } from '../../lib/core/journal.js';
-import { requireRoot, sharedLab, type Lab } from '../helpers/lab.js';
+import { downSharedLab, type Lab, requireRoot, sharedLab } from '../helpers/lab.js';
 import { MAIN, cli } from '../cli/run-cli.js';
 import { KUBECTL } from '../lab/cluster/kube.js';
 
 const LAB = { masters: 1, workers: 3, net: 88, dir: '/tmp/h-recover-api/lab88' };
 
 test.after.always(async () => {
-  if (process.getuid?.() !== 0 || process.env.KEEP_LAB === '1') return;
-  await (await sharedLab(LAB).catch(() => undefined))?.down();
+  await downSharedLab(LAB);
 });
 const exec = promisify(execFile);
 
