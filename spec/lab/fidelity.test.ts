@@ -204,9 +204,16 @@ test.serial('6. a pod holding a token signed by another sa.key gets 401 from the
       spec: { nodeName: 'w2', serviceAccountName: 'forged', automountServiceAccountToken: false, containers: [{ name: 'probe', image: 'lab/probe:1', volumeMounts: [{ name: 't', mountPath: '/var/run/secrets/lab' }] }],
         volumes: [{ name: 't', secret: { secretName: 'forged-token' } }] } },
   ];
-  const c = await kubectl(dir, ['apply', '-f', '-'], { input: objs.map((o) => YAML.stringify(o)).join('---\n') });
+  const apply = async (list: object[]) => kubectl(dir, ['apply', '-f', '-'], { input: list.map((o) => YAML.stringify(o)).join('---\n') });
+  const c = await apply(objs.slice(0, 3));
   t.is(c.code, 0, c.stderr);
   try {
+    // the token controller adds ca.crt to the Secret; a pod started before that reads no CA (client-go's
+    // InClusterConfig loads it once, at start) and fails TLS instead of reaching the apiserver at all
+    await until('the token controller adds ca.crt', 60_000, async () =>
+      (await kubectl(dir, ['-n', 'fid6', 'get', 'secret', 'forged-token', '-o', 'jsonpath={.data.ca\\.crt}'])).stdout);
+    const p = await apply(objs.slice(3));
+    t.is(p.code, 0, p.stderr);
     const health = await until('the probe reports', 60_000, async () => (await sh(lab, 'w2', 'cat /run/lab/workloads/fid6_probe.health 2>/dev/null')).stdout.trim());
     t.regex(health, /^401\b/, 'the apiserver answers 401 Unauthorized');
     await sleep(3000);
