@@ -15,9 +15,12 @@ import { runIdOf, stateDirOf } from './recover/common.js';
 import { type PruneOptions, pruneOptions, ruleOf } from './prune/options.js';
 import { type LocalRun, type RunFolder, HOST_BACKUPS, human, hostRunFolders, localRuns } from './prune/list.js';
 import { type Verdict, retention } from './prune/retention.js';
+import { sharedKey } from '../lib/core/shared.js';
 
-const HOSTS = 'prune:hosts';
-const LAPTOP = 'prune:laptop';
+/** Per host: its run folders' verdict, or why they could not be listed. */
+const HOSTS = sharedKey<Map<string, Verdict<RunFolder> | Error>>('prune:hosts');
+/** This machine's run folders' verdict. */
+const LAPTOP = sharedKey<Verdict<LocalRun>>('prune:laptop');
 
 /** One line per location: what goes (size, contents) and what stays (why). */
 function describe<R extends RunFolder>(where: string, v: Verdict<R>): string {
@@ -70,7 +73,7 @@ const hostsPhase: HostPhase<PruneOptions> = {
   destructive: true,
   shouldRun: (ctx) => ctx.options.where !== 'laptop',
   async run(h) {
-    const v = (h.shared.get(HOSTS) as Map<string, Verdict<RunFolder> | Error> | undefined)?.get(h.host.name);
+    const v = h.shared.get(HOSTS)?.get(h.host.name);
     if (v instanceof Error) throw new Error(`cannot list ${HOST_BACKUPS}: ${v.message}`);
     if (!v || v.remove.length === 0) return;
     const dirs = v.remove.map((r) => hostBackupDir(r.id));
@@ -87,7 +90,7 @@ const laptopPhase: ClusterPhase<PruneOptions> = {
   destructive: true,
   shouldRun: (ctx) => ctx.options.where !== 'hosts',
   async run(ctx) {
-    const v = ctx.shared.get(LAPTOP) as Verdict<LocalRun> | undefined;
+    const v = ctx.shared.get(LAPTOP);
     for (const r of v?.remove ?? []) {
       await ctx.wet(`remove ${r.dir} (${human(r.kb)})`, async () => rmSync(r.dir, { recursive: true, force: true }), undefined);
     }

@@ -3,7 +3,6 @@
  * like the table of recovery-procedure.md; each phase skips itself when the chosen path
  * (full-rebuild, rebuild-one, replace-ca, nothing-to-do) does not need it.
  */
-import type { Phase } from '../lib/core/types.js';
 import { definePlaybook } from '../lib/core/types.js';
 import { type RecoverOptions, recoverOptions } from './recover/common.js';
 import { shapePhase } from './recover/00-shape.js';
@@ -24,26 +23,12 @@ import { masterKubeletsPhase } from './recover/10-master-kubelets.js';
 import { controllerManagerPhase } from './recover/11-controller-manager.js';
 import { verifyPhase } from './recover/17-verify.js';
 import { oldPkiPhase } from './recover/18-old-pki.js';
-import { decision, rebuildsAll } from './recover/common.js';
 import { podsBeforeEarlyPhase, podsBeforePhase } from './recover/13-pods-before.js';
 import { workersRejoin } from './recover/13-workers-rejoin.js';
 import { servingCsrs } from './recover/14-serving-csrs.js';
 import { saTokens } from './recover/15-sa-tokens.js';
 import { restartPods } from './recover/16-restart-pods.js';
 import { evictionPauseFirst, evictionPauseJoined, evictionRestore } from './recover/eviction.js';
-
-/**
- * Steps 13-16, the API half: pods recorded, workers rejoined, eviction restored once every worker
- * is Ready, serving CSRs approved (any path that repairs something); SA tokens blanked and the
- * pods holding in-cluster credentials restarted only when the CA and sa.key were made anew
- * (full-rebuild, replace-ca): on rebuild-one they are copied and every token and CA file still holds.
- */
-const API_HALF: Phase<RecoverOptions>[] = [
-  ...[podsBeforePhase, workersRejoin].map((p) => ({ ...p, shouldRun: (ctx: any) => decision(ctx).path !== 'nothing-to-do' }) as Phase<RecoverOptions>),
-  evictionRestore, //        13  eviction back once every worker is Ready (before anything is restarted or proved)
-  ({ ...servingCsrs, shouldRun: (ctx: any) => decision(ctx).path !== 'nothing-to-do' }) as Phase<RecoverOptions>,
-  ...[saTokens, restartPods].map((p) => ({ ...p, shouldRun: rebuildsAll }) as Phase<RecoverOptions>),
-];
 
 /** The recover playbook. */
 export default definePlaybook<RecoverOptions>({
@@ -72,7 +57,12 @@ export default definePlaybook<RecoverOptions>({
     rebuildOnePhase, //            rebuild-one: lost masters from a healthy one
     masterKubeletsPhase, //    10  master kubelets re-bootstrapped
     controllerManagerPhase, // 11  controller-manager restarted
-    ...API_HALF, //         12-16  workers (a join token made when the first one needs it), CSRs, SA tokens, pods (API half)
+    podsBeforePhase, //        13  workload pods recorded (any path that repairs something)
+    workersRejoin, //          13  workers rejoined, rolling (a join token made when the first one needs it)
+    evictionRestore, //        13  eviction back once every worker is Ready (before anything is restarted or proved)
+    servingCsrs, //            14  kubelet serving CSRs approved
+    saTokens, //               15  full-rebuild, replace-ca: SA token Secrets blanked and refilled
+    restartPods, //            16  full-rebuild, replace-ca: pods holding in-cluster credentials restarted
     verifyPhase, //            17  proof of health
     oldPkiPhase, //            18  replace-ca: the old PKI removed (--purge-old-pki) or where it is said
   ],

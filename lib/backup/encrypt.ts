@@ -15,6 +15,7 @@ import { promisify } from 'node:util';
 import { z } from 'zod';
 import { Secret } from '../core/secret.js';
 import type { PhaseContext } from '../core/types.js';
+import { sharedKey } from '../core/shared.js';
 
 const derive = promisify(pbkdf2);
 
@@ -93,14 +94,16 @@ export function decryptBackup(data: Buffer, pass: Secret): Buffer {
   }
 }
 
+const CIPHER = sharedKey<BackupCipher>('backup:cipher');
+
 /** The run's backup cipher from its `backupPassphraseFile` option (read once per run), or undefined: pulled backups stay plain. */
 export function backupCipherOf(ctx: PhaseContext): BackupCipher | undefined {
   const file = (ctx.options as { backupPassphraseFile?: string } | undefined)?.backupPassphraseFile;
   if (!file) return undefined;
-  let c = ctx.shared.get('backup:cipher') as BackupCipher | undefined;
+  let c = ctx.shared.get(CIPHER);
   if (!c) {
     c = readPassphraseFile(file);
-    ctx.shared.set('backup:cipher', c);
+    ctx.shared.set(CIPHER, c);
   }
   return c;
 }

@@ -11,6 +11,7 @@ import { allHosts } from '../core/hosts.js';
 import { definePlaybook, type Playbook } from '../core/types.js';
 import { BACKUP_PATHS, hostBackupDir, sha256 } from './archive.js';
 import { type BackupCipher, ENCRYPTED_SUFFIX, decryptBackup } from './encrypt.js';
+import { RUN } from '../core/shared.js';
 
 /** A pulled archive, read and checked against its recorded sha256. */
 export interface CheckedArchive {
@@ -112,7 +113,7 @@ export function restorePlaybook(fromRun: string, archives: ReadonlyMap<string, C
         async run(h) {
           const a = archives.get(h.host.name);
           if (!a) throw new Error(`no checked archive for ${h.host.name} from run ${fromRun}`);
-          const run = (h.shared.get('run') as { id?: string } | undefined)?.id ?? 'plan';
+          const run = h.shared.get(RUN)?.id ?? 'plan';
           const dir = hostBackupDir(run);
           const remote = `${dir}/restore-${fromRun}.tar.gz`;
           const aside = `${dir}/replaced`;

@@ -3,7 +3,7 @@ import { UsageError } from '../core/errors.js';
 import type { Selection } from '../core/events.js';
 import { optionFlags, parseOptions } from '../core/options.js';
 import { selectPlaybookPhases } from '../core/select.js';
-import type { Playbook } from '../core/types.js';
+import type { AnyPlaybook } from '../core/types.js';
 import { requireKubeadmEtcd, requireStackedEtcd } from '../inventory/etcd.js';
 import type { Host, Inventory } from '../inventory/types.js';
 import { getPlaybook, listPlaybooks } from '../../playbooks/index.js';
@@ -13,7 +13,7 @@ import { checkLimit } from './checks.js';
 
 /** A run ready to plan. */
 export interface Prepared {
-  playbook: Playbook;
+  playbook: AnyPlaybook;
   inventory: Inventory;
   hosts: Host[];
   options: Record<string, unknown>;
@@ -21,14 +21,14 @@ export interface Prepared {
 }
 
 /** The playbook called `name`; UsageError listing the known ones otherwise. */
-export function findPlaybook(name: string): Playbook {
+export function findPlaybook(name: string): AnyPlaybook {
   const pb = getPlaybook(name);
   if (!pb) throw new UsageError(`unknown playbook ${JSON.stringify(name)}; known: ${listPlaybooks().filter((p) => !p.hidden).map((p) => p.name).join(', ')}`);
   return pb;
 }
 
 /** The values of a playbook's option flags among commander's parsed options. */
-export function pickPlaybookOptions(pb: Playbook, cliOpts: Record<string, unknown>, allFlagKeys: readonly string[]): Record<string, unknown> {
+export function pickPlaybookOptions(pb: AnyPlaybook, cliOpts: Record<string, unknown>, allFlagKeys: readonly string[]): Record<string, unknown> {
   const mine = new Set(optionFlags(pb.options).map((f) => f.key));
   const raw: Record<string, unknown> = {};
   for (const k of allFlagKeys) {

@@ -10,6 +10,7 @@ import { type RetryPolicy, retrying } from './retry.js';
 import { transientCause } from './transient.js';
 import { type Arg, Secret, registerSecret } from './secret.js';
 import type { CaptureOptions, CommandOptions, Fact, HostContext, PhaseContext } from './types.js';
+import type { Shared } from './shared.js';
 
 /** The host name used in events of cluster-level steps. */
 export const CLUSTER = '(cluster)';
@@ -31,7 +32,7 @@ export interface RunState {
   /** >0 while a secret is being captured: command output stays out of events. */
   secretCaptures: number;
   /** Run-scoped scratch space for phases. */
-  shared: Map<string, unknown>;
+  shared: Shared;
 }
 
 /** A short description of a command for errors: its first words up to the first flag. */

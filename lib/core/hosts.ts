@@ -6,9 +6,10 @@
  */
 import type { Host } from '../inventory/types.js';
 import type { PhaseContext } from './types.js';
+import { sharedKey } from './shared.js';
 
 /** Shared-map key of the first master chosen for this run (a host name). */
-const FIRST = 'run:first-master';
+const FIRST = sharedKey<string>('run:first-master');
 
 /** Make `name` the run's first master (recover's step 0); later selectors and phases follow it. */
 export function setFirstMaster(ctx: PhaseContext, name: string): void {
@@ -19,7 +20,7 @@ export function setFirstMaster(ctx: PhaseContext, name: string): void {
 
 /** Name of the run's first master: the one chosen for this run, else the inventory's. */
 export function firstMasterName(ctx: PhaseContext): string {
-  const chosen = ctx.shared.get(FIRST) as string | undefined;
+  const chosen = ctx.shared.get(FIRST);
   if (chosen) return chosen;
   const h = ctx.inventory.hosts.find((x) => x.role === 'master' && x.first) ?? ctx.inventory.hosts.find((x) => x.role === 'master');
   if (!h) throw new Error(`inventory ${ctx.inventory.file}: no master`);

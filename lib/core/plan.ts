@@ -109,7 +109,7 @@ export function planRecorder(): { sink: (e: StampedEvent) => void; phases: PlanP
 }
 
 /** Build the plan of a run: the playbook run with the dry-run executor. */
-export async function buildPlan<O>(params: Omit<RunParams<O>, 'dryRun'>): Promise<{ plan: Plan; result: RunResult }> {
+export async function buildPlan(params: Omit<RunParams, 'dryRun'>): Promise<{ plan: Plan; result: RunResult }> {
   const rec = planRecorder();
   const result = await runPlaybook({ ...params, dryRun: true, sinks: [...(params.sinks ?? []), rec.sink] });
   const meta = new Map(params.playbook.phases.map((p) => [p.id, p]));

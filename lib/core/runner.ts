@@ -15,16 +15,17 @@ import { newRunId } from './runid.js';
 import { selectPlaybookPhases } from './select.js';
 import { describeStrategy, walk } from './strategy.js';
 import { type CostMark, trace } from './trace.js';
-import type { Phase, PhaseContext, Playbook, Strategy } from './types.js';
+import type { AnyPlaybook, Phase, PhaseContext, Strategy } from './types.js';
 import { version } from './version.js';
+import { RUN, type RunInfo, Shared } from './shared.js';
 
 /** Everything a run needs. */
-export interface RunParams<O = unknown> {
-  playbook: Playbook<O>;
+export interface RunParams {
+  playbook: AnyPlaybook;
   inventory: Inventory;
   transport: Transport;
   /** Playbook options, raw or validated: the runner validates them with the playbook's schema (defaults applied). */
-  options?: O | Record<string, unknown>;
+  options?: Record<string, unknown>;
   /** The hosts in the run (after --limit); default: every host of the inventory. */
   hosts?: Host[];
   selection?: Selection;
@@ -32,9 +33,9 @@ export interface RunParams<O = unknown> {
   /** Cap for parallel phases (default 20). */
   concurrency?: number;
   runId?: string;
-  /** The run's folder under the state dir (real runs): phases find `{id, dir}` in `ctx.shared.get('run')` (backups pulled there). */
+  /** The run's folder under the state dir (real runs): phases find it as `dir` in `ctx.shared.get(RUN)` (backups pulled there). */
   runDir?: string;
-  /** The state dir holding every run's folder (plan and run): phases find it as `stateDir` in `ctx.shared.get('run')` (e.g. recover looks for earlier backups). */
+  /** The state dir holding every run's folder (plan and run): phases find it as `stateDir` in `ctx.shared.get(RUN)` (e.g. recover looks for earlier backups). */
   stateDir?: string;
   sinks?: EventSink[];
   /** First interrupt: start no new work. */
@@ -47,7 +48,7 @@ export interface RunParams<O = unknown> {
   firstSeq?: number;
   /** A real run of a read-only playbook without a plan first: every mutating step fails unsent. */
   refuseMutating?: boolean;
-  /** Ask the operator a yes/no question mid-run (a terminal is there); phases find it as `ask` in `ctx.shared.get('run')`. */
+  /** Ask the operator a yes/no question mid-run (a terminal is there); phases find it as `ask` in `ctx.shared.get(RUN)`. */
   ask?: (question: string) => Promise<boolean>;
 }
 
@@ -80,11 +81,11 @@ function reasonOf(err: unknown, host: string): string {
 }
 
 /** Run a playbook (dry or real) and report how it ended. */
-export async function runPlaybook<O>(p: RunParams<O>): Promise<RunResult> {
+export async function runPlaybook(p: RunParams): Promise<RunResult> {
   const t0 = trace.mark();
   const runId = p.runId ?? newRunId();
   // validated (defaults applied) here too, so every caller gets the same options the CLI would
-  const options = parseOptions<O>(p.playbook.options, (p.options ?? {}) as Record<string, unknown>, p.playbook.name);
+  const options = parseOptions(p.playbook.options, p.options ?? {}, p.playbook.name);
   const emit = createEmitter(p.sinks ?? [], p.firstSeq ?? 0);
   const concurrency = p.concurrency ?? 20;
   const stop = p.stop ?? new AbortController().signal;
@@ -103,7 +104,7 @@ export async function runPlaybook<O>(p: RunParams<O>): Promise<RunResult> {
     captures: new Map(),
     facts: new Map(),
     secretCaptures: 0,
-    shared: new Map<string, unknown>([['run', { id: runId, dir: p.runDir, stateDir: p.stateDir, ask: p.ask }]]),
+    shared: sharedOfRun({ id: runId, dir: p.runDir, stateDir: p.stateDir, ask: p.ask }),
   };
   const failures: Failure[] = [];
   const selected = selectPlaybookPhases(p.playbook.phases, selection);
@@ -151,9 +152,9 @@ interface PhaseRun {
 }
 
 /** Run one phase; 'stop' when its failures end the run. */
-async function runPhase(phase: Phase, state: RunState, r: PhaseRun): Promise<'ok' | 'stop' | 'interrupted'> {
+async function runPhase<O>(phase: Phase<O>, state: RunState, r: PhaseRun): Promise<'ok' | 'stop' | 'interrupted'> {
   const { emit } = state;
-  const ctx = phaseContext(state, phase.id);
+  const ctx = phaseContext<O>(state, phase.id);
   const t0 = trace.mark();
   const phaseFailed = (err: unknown, host = CLUSTER) => {
     const error = reasonOf(err, host);
@@ -281,15 +282,22 @@ function ended(m: CostMark): { durationMs: number; cost: ReturnType<typeof trace
   return { durationMs: cost.wallMs, cost };
 }
 
-function endInterrupted(phase: Phase, state: RunState, t0: CostMark, failed: string[] = []): 'interrupted' {
+function endInterrupted(phase: { id: string }, state: RunState, t0: CostMark, failed: string[] = []): 'interrupted' {
   state.emit({ kind: 'phase-end', phase: phase.id, status: 'interrupted', ...ended(t0), failed });
   return 'interrupted';
 }
 
-async function cleanUp(phase: Phase, ctx: PhaseContext): Promise<void> {
+async function cleanUp<O>(phase: Phase<O>, ctx: PhaseContext<O>): Promise<void> {
   try {
     await phase.cleanUp?.(ctx);
   } catch (err) {
     ctx.log(`clean-up failed: ${errorMessage(err)}`, 'warn');
   }
+}
+
+/** A run's shared space, holding the run itself under RUN. */
+function sharedOfRun(run: RunInfo): Shared {
+  const s = new Shared();
+  s.set(RUN, run);
+  return s;
 }

@@ -8,6 +8,7 @@ import type { Host, Inventory } from '../inventory/types.js';
 import type { CommandResult, UploadOptions } from '../transport/types.js';
 import type { RetryPolicy } from './retry.js';
 import type { Arg, Secret } from './secret.js';
+import type { Shared } from './shared.js';
 
 /** A count or a percentage of the phase's hosts, e.g. 5 or '25%'. */
 export type CountOrPercent = number | `${number}%`;
@@ -72,7 +73,7 @@ export interface CaptureOptions {
 }
 
 /** What every phase callback sees: the run, its inventory, options and captured values. */
-export interface PhaseContext<O = any> {
+export interface PhaseContext<O = unknown> {
   /** Hierarchical id of the running phase, e.g. `etcd/certs`. */
   readonly phase: string;
   readonly inventory: Inventory;
@@ -102,12 +103,12 @@ export interface PhaseContext<O = any> {
   on(host: Host): HostContext<O>;
   /** A local TCP port forwarded through `host` to targetHost:targetPort (e.g. the API server); also in dry runs. */
   forward(host: Host, targetHost: string, targetPort: number): Promise<{ localPort: number; close(): Promise<void> }>;
-  /** Run-scoped scratch space shared by all phases (API clients, tunnels); never journaled. */
-  readonly shared: Map<string, unknown>;
+  /** Run-scoped scratch space shared by all phases (API clients, tunnels), typed by key (lib/core/shared.ts); never journaled. */
+  readonly shared: Shared;
 }
 
 /** What a phase's per-host run() sees. */
-export interface HostContext<O = any> extends PhaseContext<O> {
+export interface HostContext<O = unknown> extends PhaseContext<O> {
   readonly host: Host;
   /** Run a fact (read-only; cached per host per run; runs in dry runs too). */
   fact<T>(f: Fact<T>): Promise<T>;
@@ -147,7 +148,7 @@ interface PhaseBase<O> {
 }
 
 /** A phase that runs once per selected host. */
-export interface HostPhase<O = any> extends PhaseBase<O> {
+export interface HostPhase<O = unknown> extends PhaseBase<O> {
   scope?: 'hosts';
   /** The hosts this phase works on, chosen when it starts from ctx.hosts; skipped when empty. */
   hosts(ctx: PhaseContext<O>): readonly Host[];
@@ -157,13 +158,13 @@ export interface HostPhase<O = any> extends PhaseBase<O> {
 }
 
 /** A phase that runs once for the cluster (API work); use ctx.on(host) to reach a host. */
-export interface ClusterPhase<O = any> extends PhaseBase<O> {
+export interface ClusterPhase<O = unknown> extends PhaseBase<O> {
   scope: 'cluster';
   run(ctx: PhaseContext<O>): Promise<void>;
 }
 
 /** One step of a playbook. */
-export type Phase<O = any> = HostPhase<O> | ClusterPhase<O>;
+export type Phase<O = unknown> = HostPhase<O> | ClusterPhase<O>;
 
 /**
  * A playbook that acts on hosts the operator picks: run in a terminal without --limit, the CLI
@@ -177,7 +178,7 @@ export interface SubsetSelection {
 }
 
 /** A named, ordered list of phases, with its own validated options. */
-export interface Playbook<O = any> {
+export interface Playbook<O = unknown> {
   name: string;
   /** One line, shown by `kubemend playbooks`. */
   description: string;
@@ -186,7 +187,7 @@ export interface Playbook<O = any> {
   /** Never changes anything: `run` needs no confirmation (a mutating step in its plan is refused). */
   readOnly?: boolean;
   /** zod object schema of the playbook's options; each key becomes a CLI flag (`batchSize` -> `--batch-size`). */
-  options?: z.ZodObject<any>;
+  options?: z.ZodObject & z.ZodType<O>;
   /** Acts on a subset of hosts chosen by the operator (checkbox in a terminal, else --limit). */
   subset?: SubsetSelection;
   /** Not one of the user's playbooks (a benchmark's workload): runnable by name, but not listed or completed. */
@@ -194,6 +195,14 @@ export interface Playbook<O = any> {
   /** Works when etcd runs apart from the masters (Inventory.etcd separate); otherwise such an inventory is refused before any host is contacted. */
   separateEtcd?: boolean;
   phases: Phase<O>[];
+}
+
+/**
+ * A playbook whatever its options (the registry, the CLI, the runner): its phases only ever see
+ * the options its own schema parsed, so no caller needs to know their type.
+ */
+export interface AnyPlaybook extends Omit<Playbook<never>, 'options'> {
+  options?: z.ZodObject;
 }
 
 /** Define a playbook with typed options (identity function, for inference). */

@@ -12,16 +12,17 @@ import type { PhaseContext } from '../core/types.js';
 import type { Kube } from './api.js';
 import type { KubeConnection } from './connect.js';
 import { kubeWithRetries } from './retry.js';
+import { sharedKey } from '../core/shared.js';
 
 /** Where kubeadm writes the admin kubeconfig on a control-plane node. */
 export const ADMIN_CONF = '/etc/kubernetes/admin.conf';
-
-const KEY = 'kube:session';
 
 interface Session {
   conn: KubeConnection;
   kube: Kube;
 }
+
+const KEY = sharedKey<Promise<Session>>('kube:session');
 
 /** Register the client key and token of a kubeconfig as secrets so no log or error can show them. */
 function registerKubeconfigSecrets(text: string): void {
@@ -39,9 +40,7 @@ export async function kubeFor(ctx: PhaseContext, opts: { forceTunnel?: boolean }
 
 /** The run's shared Kube client, opened on first use. */
 async function sessionKube(ctx: PhaseContext, opts: { forceTunnel?: boolean }): Promise<Kube> {
-  const have = ctx.shared.get(KEY) as Promise<Session> | undefined;
-  if (have) return (await have).kube;
-  const p = (async (): Promise<Session> => {
+  const session = ctx.shared.once(KEY, async (): Promise<Session> => {
     const [{ connectKube }, { Kube }] = await Promise.all([import('./connect.js'), import('./api.js')]);
     const first = inventoryFirst(ctx);
     const text = (await ctx.on(first).download(ADMIN_CONF)).toString('utf8');
@@ -55,15 +54,13 @@ async function sessionKube(ctx: PhaseContext, opts: { forceTunnel?: boolean }): 
     });
     if (conn.via === 'tunnel') ctx.log(`API ${conn.server} (${first.name}'s own apiserver) not reachable directly: using an SSH tunnel through ${first.name}`);
     return { conn, kube: new Kube(conn.kc) };
-  })();
-  ctx.shared.set(KEY, p);
-  p.catch(() => ctx.shared.delete(KEY));
-  return (await p).kube;
+  });
+  return (await session).kube;
 }
 
 /** Close the run's API connection (its tunnel) if one was opened. */
 export async function closeKube(ctx: PhaseContext): Promise<void> {
-  const have = ctx.shared.get(KEY) as Promise<Session> | undefined;
+  const have = ctx.shared.get(KEY);
   if (!have) return;
   ctx.shared.delete(KEY);
   try {

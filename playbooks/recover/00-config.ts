@@ -15,8 +15,9 @@ import { memberMismatches } from '../../lib/etcd-data/members.js';
 import { EncryptedValueError } from '../../lib/etcd-data/decode.js';
 import { DecryptError, decryptorFrom } from '../../lib/etcd-data/encryption.js';
 import { type EtcdConfigRead, membersOn, probeEtcdData, readOffline, readThroughThrowaway, throwawayBlocker } from '../../lib/etcd-data/remote.js';
-import { type RecoverOptions, kubectlOn, runDirOf, runIdOf, stateDirOf } from './common.js';
+import { RECOVER_CONFIG, type RecoverOptions, kubectlOn, runDirOf, runIdOf, stateDirOf } from './common.js';
 import { clusterDocs, configDifferences, unsupportedClusterConfig } from './config.js';
+import { RUN } from '../../lib/core/shared.js';
 
 /** The kubeadm-config file name kept in a run's backups folder. */
 export const SAVED_CONFIG = 'kubeadm-config.yaml';
@@ -146,7 +147,7 @@ async function acceptForReplaceCa(ctx: PhaseContext, got: Found, saved: string |
     ctx.log('the run will ask to accept it on the terminal (no --yes bypass); or set `kubeadmConfig:` in the inventory to a config you trust');
     return;
   }
-  const ask = (ctx.shared.get('run') as { ask?: (q: string) => Promise<boolean> } | undefined)?.ask;
+  const ask = ctx.shared.get(RUN)?.ask;
   if (!ask) {
     throw new Error(`--replace-ca needs a ClusterConfiguration you trust: the inventory has no kubeadmConfig, and the one read from the cluster (${got.source}) cannot be accepted without a terminal (--yes does not accept it: it may have been written by whoever holds the old CA). Nothing was changed. Review it and set \`kubeadmConfig: FILE\` in the inventory`);
   }
@@ -183,7 +184,7 @@ export const configPhase: ClusterPhase<RecoverOptions> = {
       throw new Error(`the ClusterConfiguration (${got.source}) has ${unsupported}. recover rebuilds kubeadm's stacked etcd and /etc/kubernetes/pki only (a kubespray-built cluster has both: see docs/kubespray.md); nothing was changed`);
     }
     if (replaceCa && got.fromCluster) await acceptForReplaceCa(ctx, got, saved);
-    ctx.shared.set('recover:config', docs);
+    ctx.shared.set(RECOVER_CONFIG, docs);
     ctx.log(`ClusterConfiguration ${docs.apiVersion}${/kind: KubeletConfiguration/.test(docs.yaml) ? ' and KubeletConfiguration' : ''} from ${got.source}`);
     if (runDir) {
       writePrivate(join(localBackupDir(runDir), SAVED_CONFIG), docs.yaml);

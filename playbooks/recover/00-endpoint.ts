@@ -13,14 +13,15 @@ import { firstMasterName, setFirstMaster } from '../../lib/core/hosts.js';
 import type { ClusterPhase, PhaseContext } from '../../lib/core/types.js';
 import { type Resolution, endpointParts, interfaceAddresses, resolveHere, resolveOnHost } from '../../lib/facts/endpoint.js';
 import { canonicalSan } from '../../lib/inventory/serving-sans.js';
-import { type RecoverOptions, decision, readRunFile, rebuildsAll, writeRunFile } from './common.js';
+import { RECOVER_CONFIG, type RecoverOptions, decision, readRunFile, rebuildsAll, writeRunFile } from './common.js';
 import { endpointOf } from './config.js';
 import { type EndpointSeen, type Lead, type MasterAddresses, chooseFirst } from './first.js';
+import { sharedKey } from '../../lib/core/shared.js';
 
 /** Where the choice is kept in the run folder. */
 const CHOICE = 'recover-first.json';
 /** Shared-map key of the leads (step 6 waits on the endpoint accordingly). */
-const LEADS = 'recover:endpoint-leads';
+const LEADS = sharedKey<Lead[]>('recover:endpoint-leads');
 
 /** What the run folder keeps. */
 interface Kept {
@@ -31,12 +32,12 @@ interface Kept {
 
 /** Where each endpoint leads, as step 0 found it (undefined when step 0 did not choose: another path, or a plan without it). */
 export function endpointLeads(ctx: PhaseContext): Lead[] | undefined {
-  return ctx.shared.get(LEADS) as Lead[] | undefined;
+  return ctx.shared.get(LEADS);
 }
 
 /** The endpoints to follow: the ClusterConfiguration's and the inventory's (one entry when they are the same). */
 function endpointsOf(ctx: PhaseContext): Array<{ endpoint: string; source: string }> {
-  const cfg = ctx.shared.get('recover:config') as { yaml: string } | undefined;
+  const cfg = ctx.shared.get(RECOVER_CONFIG);
   const fromCfg = cfg ? endpointOf(cfg.yaml) : undefined;
   const inv = ctx.inventory.controlPlaneEndpoint;
   if (!fromCfg) return [{ endpoint: inv, source: 'the inventory\'s; the ClusterConfiguration has none, so each master\'s kubeconfigs point at its own address' }];

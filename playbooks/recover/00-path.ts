@@ -2,7 +2,7 @@
 import type { ClusterPhase } from '../../lib/core/types.js';
 import { pkiState } from '../../lib/facts/pki.js';
 import { ADMIN_CONF, CA_CRT } from '../../lib/facts/paths.js';
-import { type PathDecision, type RecoverOptions, readRunFile, writeRunFile } from './common.js';
+import { PATH_DECISION, type PathDecision, type RecoverOptions, readRunFile, writeRunFile } from './common.js';
 import { type HostPki, choosePath } from './path.js';
 
 /** Control-plane files a whole master has besides its CAs. */
@@ -35,7 +35,7 @@ export const pathPhase: ClusterPhase<RecoverOptions> = {
     const earlier = readRunFile<PathDecision>(ctx, CHOICE);
     if (earlier) {
       // a resumed run: the facts now show a half-repaired cluster, which would look like another path
-      ctx.shared.set('recover:path', earlier);
+      ctx.shared.set(PATH_DECISION, earlier);
       ctx.log(`path: ${earlier.path} (chosen when this run started: ${earlier.reason})${earlier.lost.length ? `; masters rebuilt: ${earlier.lost.join(', ')}` : ''}`);
       return;
     }
@@ -46,7 +46,7 @@ export const pathPhase: ClusterPhase<RecoverOptions> = {
       const pem = (await ctx.on(ctx.hosts.find((x) => x.name === holder.name)!).download(CA_CRT)).toString('utf8');
       oldCa = { fingerprint: holder.pki.ca!, pem };
     }
-    ctx.shared.set('recover:path', { ...d, oldCa });
+    ctx.shared.set(PATH_DECISION, { ...d, oldCa });
     writeRunFile(ctx, CHOICE, { ...d, oldCa }); // a resume keeps this path
     ctx.log(`path: ${d.path} (${d.reason})${d.lost.length ? `; masters rebuilt: ${d.lost.join(', ')}` : ''}`);
   },

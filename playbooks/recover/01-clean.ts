@@ -19,7 +19,7 @@ import { KUBEADM_CONFIG, KUBEADM_MANIFESTS } from '../../lib/facts/paths.js';
 import { hostBackupDir } from '../../lib/backup/archive.js';
 import { keepRegistration, kubeletFlagsEnv } from '../../lib/kubeadm/config.js';
 import { tokenDescription } from '../../lib/kube/bootstrap-tokens.js';
-import { type RecoverOptions, TOKEN_PURPOSE, decision, runIdOf } from './common.js';
+import { type RecoverOptions, TOKEN_PURPOSE, decision, recoverConfig, runIdOf } from './common.js';
 import { hostConfig } from './config.js';
 
 /** kubeadm's PKI files (cmd/kubeadm/app/constants: the CAs, the leaf certs, the sa key pair), relative to /etc/kubernetes. */
@@ -75,7 +75,7 @@ export const cleanPhase: HostPhase<RecoverOptions> = {
   strategy: { kind: 'serial' },
   destructive: true,
   async run(h) {
-    const cfg = h.shared.get('recover:config') as { apiVersion: string; yaml: string };
+    const cfg = recoverConfig(h);
     // the kubelet's own flags (node-ip, ...) and runtime, kept across its re-bootstrap (steps 10)
     const registration = keepRegistration(h.host.name, await h.fact(kubeletFlagsEnv));
     // the run's first master (step 0 may choose it by the endpoint, not the inventory's `first`): without

@@ -13,7 +13,7 @@ import { inventoryFirst } from '../../lib/core/hosts.js';
 import { CA_CRT } from '../../lib/facts/paths.js';
 import { Secret } from '../../lib/core/secret.js';
 import { kubeadmWithConfig } from '../../lib/kubeadm/run.js';
-import { type RecoverOptions, TOKEN_PURPOSE, createToken, secretLine, writeRunFile } from './common.js';
+import { type RecoverOptions, TOKEN_PURPOSE, createToken, recoverConfig, secretLine, writeRunFile } from './common.js';
 import { hostConfig } from './config.js';
 
 /** Captured names: the certificate key and the control-plane join token (Secrets), the CA pin. */
@@ -46,7 +46,7 @@ export function asSecret(ctx: PhaseContext, name: string): Secret {
 export async function uploadCertsForJoin(ctx: PhaseContext<RecoverOptions>): Promise<void> {
   const h = ctx.on(inventoryFirst(ctx));
   const key = await h.capture(CERT_KEY, async () => secretLine((await h.run(['kubeadm', 'certs', 'certificate-key'], { what: 'kubeadm certs certificate-key' })).stdout, 'certificate-key', `${h.host.name}: kubeadm certs certificate-key`), { secret: true });
-  const cfg = h.shared.get('recover:config') as { apiVersion: string; yaml: string };
+  const cfg = recoverConfig(h);
   writeRunFile(h, UPLOADED, { at: new Date().toISOString() }); // before: a kill during the upload still cleans up
   await kubeadmWithConfig(h, ['init', 'phase', 'upload-certs', '--upload-certs', '--skip-certificate-key-print'], hostConfig(h.host, cfg, { certificateKey: key }), { what: 'kubeadm init phase upload-certs (certificateKey in the InitConfiguration)' });
   await h.capture(CP_JOIN_TOKEN, () => createToken(h, '2h', TOKEN_PURPOSE.controlPlaneJoin), { secret: true });

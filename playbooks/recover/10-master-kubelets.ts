@@ -17,32 +17,30 @@ import type { HostContext, HostPhase } from '../../lib/core/types.js';
 import { inventoryFirst, masters } from '../../lib/core/hosts.js';
 import { KUBELET_CLIENT, KUBEADM_CONFIG } from '../../lib/facts/paths.js';
 import { atLeast, keepRegistration, kubeadmVersion, kubeletFlagsEnv } from '../../lib/kubeadm/config.js';
-import { type RecoverOptions, decision, kubeadm, kubectlArgv, waitFor } from './common.js';
+import { type RecoverOptions, decision, kubeadm, kubectlArgv, recoverConfig, waitFor } from './common.js';
 import { hostConfig, kubeletDoc } from './config.js';
 import { READ_RETRY } from '../../lib/kubeadm/idempotent.js';
 import { RetriesExhaustedError } from '../../lib/core/retry.js';
+import { sharedKey } from '../../lib/core/shared.js';
 
 /** The kubelet's own configuration file (kubeadm's kubelet-start writes it). */
 export const KUBELET_CONFIG_YAML = '/var/lib/kubelet/config.yaml';
 
+/** The cluster's KubeletConfiguration as the first master's API gives it, read once per run. */
+const CLUSTER_KUBELET_CONFIG = sharedKey<Promise<{ yaml: string; source: string } | undefined>>('recover:kubelet-config');
+
 /** The cluster's KubeletConfiguration and where it came from (once per run: the ConfigMap is the same for every master). */
 async function clusterKubeletConfig(h: HostContext<RecoverOptions>): Promise<{ yaml: string; source: string } | undefined> {
-  const key = 'recover:kubelet-config';
-  let p = h.shared.get(key) as Promise<{ yaml: string; source: string } | undefined> | undefined;
-  if (!p) {
-    p = (async () => {
-      const first = h.on(inventoryFirst(h));
-      // a blip of the apiserver must not pass for "no ConfigMap" (the host's own file would be used):
-      // retried, and a blip that does not clear stops the step; any other failure (NotFound) is "none"
-      const r = await first.read(kubectlArgv('-n', 'kube-system', 'get', 'configmap', 'kubelet-config', '-o', 'jsonpath={.data.kubelet}'), { what: 'kubectl get configmap kubelet-config', retry: READ_RETRY }).catch((e) => {
-        if (e instanceof RetriesExhaustedError) throw e;
-        return undefined;
-      });
-      return r && /kind:\s*KubeletConfiguration/.test(r.stdout) ? { yaml: r.stdout, source: `configmap kube-system/kubelet-config (read on ${first.host.name})` } : undefined;
-    })();
-    h.shared.set(key, p);
-  }
-  return p;
+  return h.shared.once(CLUSTER_KUBELET_CONFIG, async () => {
+    const first = h.on(inventoryFirst(h));
+    // a blip of the apiserver must not pass for "no ConfigMap" (the host's own file would be used):
+    // retried, and a blip that does not clear stops the step; any other failure (NotFound) is "none"
+    const r = await first.read(kubectlArgv('-n', 'kube-system', 'get', 'configmap', 'kubelet-config', '-o', 'jsonpath={.data.kubelet}'), { what: 'kubectl get configmap kubelet-config', retry: READ_RETRY }).catch((e) => {
+      if (e instanceof RetriesExhaustedError) throw e;
+      return undefined;
+    });
+    return r && /kind:\s*KubeletConfiguration/.test(r.stdout) ? { yaml: r.stdout, source: `configmap kube-system/kubelet-config (read on ${first.host.name})` } : undefined;
+  });
 }
 
 /** The KubeletConfiguration this master's kubelet-start writes (see the file's comment for the order). */
@@ -51,7 +49,7 @@ async function kubeletConfigFor(h: HostContext<RecoverOptions>): Promise<{ yaml:
   if (cm) return cm;
   const own = await h.read(['sh', '-c', 'cat "$1" 2>/dev/null; exit 0', 'sh', KUBELET_CONFIG_YAML], { what: `read ${KUBELET_CONFIG_YAML}` });
   if (/kind:\s*KubeletConfiguration/.test(own.stdout)) return { yaml: own.stdout, source: `${h.host.name}:${KUBELET_CONFIG_YAML}` };
-  const cfg = h.shared.get('recover:config') as { yaml: string };
+  const cfg = recoverConfig(h);
   const doc = kubeletDoc(cfg.yaml);
   return doc ? { yaml: doc, source: 'the ClusterConfiguration source of step 0' } : undefined;
 }
@@ -64,7 +62,7 @@ export const masterKubeletsPhase: HostPhase<RecoverOptions> = {
   strategy: { kind: 'serial' },
   destructive: true,
   async run(h) {
-    const cfg = h.shared.get('recover:config') as { apiVersion: string; yaml: string };
+    const cfg = recoverConfig(h);
     const registration = keepRegistration(h.host.name, await h.fact(kubeletFlagsEnv));
     const kubelet = await kubeletConfigFor(h);
     if (kubelet) h.log(`KubeletConfiguration from ${kubelet.source}; kubelet flags kept: ${registration.kubeletExtraArgs.map((f) => `--${f.name}`).join(' ') || 'none'}`);

@@ -6,14 +6,15 @@
  */
 import type { ClusterPhase } from '../../lib/core/types.js';
 import { kubeFor } from '../../lib/kube/session.js';
-import { type RecoverOptions, rebuildsAll } from './common.js';
+import { type RecoverOptions, rebuildsAll, repairs } from './common.js';
 import { recordPodsBefore } from './pods.js';
 
-/** Read-only: the record is kept in the run folder (a resumed run keeps the first one). */
+/** Read-only: the record is kept in the run folder (a resumed run keeps the first one); on any path that repairs something. */
 export const podsBeforePhase: ClusterPhase<RecoverOptions> = {
   id: 'api/pods-before',
   title: 'Record the workload pods and their start times before the workers are touched (read-only)',
   scope: 'cluster',
+  shouldRun: repairs,
   async run(ctx) {
     await ctx.wet('record workload pods (uid, container start times) to prove later which ones were restarted', async () => {
       const marks = recordPodsBefore(ctx, await (await kubeFor(ctx)).pods());

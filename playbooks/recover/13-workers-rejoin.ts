@@ -12,13 +12,14 @@ import { Secret } from '../../lib/core/secret.js';
 import type { CountOrPercent, HostContext, HostPhase, PhaseContext } from '../../lib/core/types.js';
 import { pauseEviction, restoreEviction } from '../../lib/kube/eviction.js';
 import { CA_CERT_PATH, CLUSTER_CA, JOIN_TOKEN } from '../../lib/kube/names.js';
-import { TOKEN_PURPOSE, createToken, deleteJoinSecrets } from './common.js';
+import { type RecoverOptions, TOKEN_PURPOSE, createToken, deleteJoinSecrets, repairs } from './common.js';
 import { apiFor, joinConfiguration, keepRegistration, kubeadmVersion, kubeletFlagsEnv } from '../../lib/kubeadm/config.js';
 import { kubeadmWithConfig } from '../../lib/kubeadm/run.js';
 import { KUBEADM_RETRY } from '../../lib/kubeadm/idempotent.js';
 import { caCertHash } from '../../lib/kube/pin.js';
 import { closeKube, kubeFor } from '../../lib/kube/session.js';
 import { nodeReady } from '../../lib/kube/node-ready.js';
+import { sharedKey } from '../../lib/core/shared.js';
 
 /** Options the rolling rejoin reads (recover and rejoin-workers both have them). */
 export interface RejoinOptions {
@@ -41,9 +42,12 @@ export const KUBELET_CLIENT_CERT = '/var/lib/kubelet/pki/kubelet-client-current.
 /** What the rejoin removes on a worker (kubeadm never overwrites them). */
 export const KUBELET_CREDENTIALS = ['/var/lib/kubelet/pki', '/etc/kubernetes/pki', '/etc/kubernetes/kubelet.conf', '/etc/kubernetes/bootstrap-kubelet.conf'];
 
-const STARTS = 'rejoin:batch-start';
-const PAUSED = 'rejoin:eviction-paused';
-const MINTED = 'rejoin:token';
+/** When each worker's rejoin started (the gate wants a Lease renewed since). */
+const STARTS = sharedKey<Map<string, Date>>('rejoin:batch-start');
+/** Eviction paused, once per run. */
+const PAUSED = sharedKey<Promise<void>>('rejoin:eviction-paused');
+/** The join token minted for this run's workers. */
+const MINTED = sharedKey<Promise<Secret>>('rejoin:token');
 
 /** The cluster CA (PEM) from the first master, captured once per run (a placeholder in dry runs). */
 async function clusterCa(ctx: PhaseContext): Promise<string> {
@@ -76,30 +80,20 @@ function joinToken(ctx: PhaseContext): Promise<Secret> {
     const t = ctx.get(JOIN_TOKEN);
     return Promise.resolve(typeof t === 'string' ? new Secret(JOIN_TOKEN, t) : t);
   }
-  let p = ctx.shared.get(MINTED) as Promise<Secret> | undefined;
-  if (!p) {
+  return ctx.shared.once(MINTED, () => {
     const first = ctx.on(inventoryFirst(ctx));
-    p = first.capture(JOIN_TOKEN, () => createToken(first, '2h', TOKEN_PURPOSE.workerJoin), { secret: true });
-    ctx.shared.set(MINTED, p);
-    p.catch(() => ctx.shared.delete(MINTED));
-  }
-  return p;
+    return first.capture(JOIN_TOKEN, () => createToken(first, '2h', TOKEN_PURPOSE.workerJoin), { secret: true });
+  });
 }
 
 /** Pause eviction once per run, before the first worker is touched. */
 function pauseOnce(ctx: PhaseContext): Promise<void> {
-  let p = ctx.shared.get(PAUSED) as Promise<void> | undefined;
-  if (!p) {
-    p = pauseEviction(ctx);
-    ctx.shared.set(PAUSED, p);
-    p.catch(() => ctx.shared.delete(PAUSED));
-  }
-  return p;
+  return ctx.shared.once(PAUSED, () => pauseEviction(ctx));
 }
 
 /** Rejoin one worker (or skip it when it is already part of the current cluster). */
 async function rejoinWorker(h: HostContext<RejoinOptions>): Promise<void> {
-  const starts = (h.shared.get(STARTS) as Map<string, Date> | undefined) ?? new Map<string, Date>();
+  const starts = h.shared.get(STARTS) ?? new Map<string, Date>();
   h.shared.set(STARTS, starts);
   starts.set(h.host.name, new Date());
   const caPem = await clusterCa(h);
@@ -133,7 +127,7 @@ async function rejoinWorker(h: HostContext<RejoinOptions>): Promise<void> {
 
 /** The rolling gate: every Node of the batch Ready with a Lease renewed since its rejoin started. */
 async function readyGate(ctx: PhaseContext<RejoinOptions>, batch: readonly { name: string }[]) {
-  const starts = (ctx.shared.get(STARTS) as Map<string, Date> | undefined) ?? new Map<string, Date>();
+  const starts = ctx.shared.get(STARTS) ?? new Map<string, Date>();
   const since = new Date(Math.min(...batch.map((b) => starts.get(b.name)?.getTime() ?? Date.now())));
   const kube = await kubeFor(ctx);
   const late = await kube.waitNodesReady(batch.map((b) => b.name), since, batchReadySeconds(ctx.options) * 1000, ctx.signal);
@@ -172,5 +166,5 @@ export function workersRejoinPhase<O extends RejoinOptions>(id = 'workers/rejoin
   };
 }
 
-/** Step 13 of recover (eviction put back by phase eviction/restore, not here). */
-export const workersRejoin = workersRejoinPhase<RejoinOptions>('workers/rejoin', { restoreEviction: false });
+/** Step 13 of recover, on any path that repairs something (eviction put back by phase eviction/restore, not here). */
+export const workersRejoin: HostPhase<RecoverOptions> = { ...workersRejoinPhase<RecoverOptions>('workers/rejoin', { restoreEviction: false }), shouldRun: repairs };

@@ -7,7 +7,7 @@ import type { V1CertificateSigningRequest } from '@kubernetes/client-node';
 import type { ClusterPhase } from '../../lib/core/types.js';
 import { KUBELET_SERVING } from '../../lib/kube/signers.js';
 import { kubeFor } from '../../lib/kube/session.js';
-import { type RecoverOptions, decision } from './common.js';
+import { type RecoverOptions, decision, repairs } from './common.js';
 
 /** CSRs older than this process by more than this margin are from before the repair (clock skew allowed). */
 const SKEW_MS = 120_000;
@@ -28,11 +28,12 @@ export function withoutServingCert(csrs: V1CertificateSigningRequest[], want: st
   return want.filter((n) => !have.has(n));
 }
 
-/** Step 14 of recover (cluster phase). */
+/** Step 14 of recover (cluster phase), on any path that repairs something. */
 export const servingCsrs: ClusterPhase<RecoverOptions> = {
   id: 'api/serving-csrs',
   title: `Approve pending ${KUBELET_SERVING} CSRs of inventory nodes whose SANs are theirs in the inventory (name, address, servingSANs)`,
   scope: 'cluster',
+  shouldRun: repairs,
   async run(ctx) {
     await ctx.wet(`approve pending ${KUBELET_SERVING} CSRs that pass the policy (others refused and reported)`, async () => {
       const kube = await kubeFor(ctx);

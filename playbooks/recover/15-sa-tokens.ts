@@ -1,15 +1,17 @@
 /** Step 15: blank the token of every service-account-token Secret (merge patch, never delete); wait for the controller-manager to refill them. */
 import type { ClusterPhase } from '../../lib/core/types.js';
+import { type RecoverOptions, rebuildsAll } from './common.js';
 import { kubeFor } from '../../lib/kube/session.js';
 
 /** The legacy service-account token Secret type. */
 export const SA_TOKEN_TYPE = 'kubernetes.io/service-account-token';
 
-/** Step 15 of recover (cluster phase). */
-export const saTokens: ClusterPhase = {
+/** Step 15 of recover (cluster phase); only when the CA and sa.key were made anew (full-rebuild, replace-ca): on rebuild-one every token still holds. */
+export const saTokens: ClusterPhase<RecoverOptions> = {
   id: 'api/sa-tokens',
   title: `Blank the token of every ${SA_TOKEN_TYPE} Secret and wait until the controller-manager refilled it`,
   scope: 'cluster',
+  shouldRun: rebuildsAll,
   async run(ctx) {
     await ctx.wet(`blank the token of every ${SA_TOKEN_TYPE} Secret ({"data":{"token":null}}), wait for the refill`, async () => {
       const kube = await kubeFor(ctx);

@@ -17,7 +17,7 @@ import type { ClusterPhase, PhaseContext } from '../../lib/core/types.js';
 import type { Kube, RestartableKind } from '../../lib/kube/api.js';
 import { RESTARTED_AT, rollsByItself, rolloutState } from '../../lib/kube/rollout.js';
 import { kubeFor } from '../../lib/kube/session.js';
-import { type RecoverOptions, readRunFile, waitFor, writeRunFile } from './common.js';
+import { type RecoverOptions, readRunFile, rebuildsAll, waitFor, writeRunFile } from './common.js';
 import { SA_TOKEN_TYPE } from './15-sa-tokens.js';
 import { isWorkload, podReady, recordRestarted, restartableOwner, usesInClusterCredentials } from './pods.js';
 import { type ControllerRestart, type PodEviction, type RestartGroup, planRestarts } from './restart-plan.js';
@@ -156,11 +156,12 @@ async function noRollReasons(kube: Kube, pods: V1Pod[], tokenSecrets: ReadonlySe
   return out;
 }
 
-/** Step 16 of recover (cluster phase). */
+/** Step 16 of recover (cluster phase); only when the CA and sa.key were made anew (full-rebuild, replace-ca). */
 export const restartPods: ClusterPhase<RecoverOptions> = {
   id: 'api/restart-pods',
   title: '16. Restart every pod holding in-cluster credentials, kube-system networking and DNS first: controllers by rollout restart, other pods through the Eviction API; pods without credentials untouched',
   scope: 'cluster',
+  shouldRun: rebuildsAll,
   async run(ctx) {
     const mark = await restartMark(ctx);
     await ctx.wet('restart the pods holding in-cluster credentials (rollout restart of their controllers, eviction of the others), kube-system networking and DNS first', async () => {

@@ -6,7 +6,7 @@ import { chainsTo } from '../../lib/facts/chains.js';
 import { CA_CRT } from '../../lib/facts/paths.js';
 import { readEtcdHealth } from '../../lib/facts/etcd.js';
 import { kubeFor } from '../../lib/kube/session.js';
-import { type RecoverOptions, decision, kubectlOn, readRunFile, rebuildsAll, waitFor } from './common.js';
+import { RECOVER_CONFIG, type RecoverOptions, decision, kubectlOn, readRunFile, rebuildsAll, waitFor } from './common.js';
 import { isWorkload, podReady, podsBefore, restartedUids, unexpectedRestarts, usesInClusterCredentials } from './pods.js';
 import { SA_TOKEN_TYPE } from './15-sa-tokens.js';
 import { RESTART_MARK } from './16-restart-pods.js';
@@ -125,7 +125,7 @@ async function prove(ctx: PhaseContext<RecoverOptions>): Promise<Check[]> {
  * through a master's own address would take those nodes past the load balancer for good.
  */
 function clusterInfoServer(ctx: PhaseContext<RecoverOptions>, kubeconfig: string): Check {
-  const cfg = ctx.shared.get('recover:config') as { yaml: string } | undefined;
+  const cfg = ctx.shared.get(RECOVER_CONFIG);
   const ep = cfg ? endpointOf(cfg.yaml) : undefined;
   const server = /^\s*server:\s*(\S+)\s*$/m.exec(kubeconfig)?.[1] ?? '(none)';
   if (!ep) return { check: 'cluster-info server', ok: true, detail: `${server} (the ClusterConfiguration names no controlPlaneEndpoint)` };

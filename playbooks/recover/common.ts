@@ -14,6 +14,8 @@ import { ownApiserverFlags } from '../../lib/kube/own-apiserver.js';
 import { deleteRunTokens, deleteUploadedCerts, tokenDescription } from '../../lib/kube/bootstrap-tokens.js';
 import { kubeFor } from '../../lib/kube/session.js';
 import { KUBEADM_RETRY } from '../../lib/kubeadm/idempotent.js';
+import { RUN, sharedKey } from '../../lib/core/shared.js';
+import type { ClusterDocs } from './config.js';
 
 /** recover's options. */
 export const recoverOptions = z.object({
@@ -49,9 +51,22 @@ export interface PathDecision {
   reason: string;
 }
 
+/** The path facts/path chose for this run. */
+export const PATH_DECISION = sharedKey<PathDecision>('recover:path');
+
+/** The ClusterConfiguration backup/config found for this run. */
+export const RECOVER_CONFIG = sharedKey<ClusterDocs>('recover:config');
+
+/** The ClusterConfiguration found by backup/config (throws when that phase has not run). */
+export function recoverConfig(ctx: PhaseContext): ClusterDocs {
+  const c = ctx.shared.get(RECOVER_CONFIG);
+  if (!c) throw new Error('the ClusterConfiguration is unknown: phase backup/config must run first (it reruns on resume)');
+  return c;
+}
+
 /** The path chosen by facts/path (throws when that phase has not run). */
 export function decision(ctx: PhaseContext): PathDecision {
-  const d = ctx.shared.get('recover:path') as PathDecision | undefined;
+  const d = ctx.shared.get(PATH_DECISION);
   if (!d) throw new Error('the repair path is unknown: phase facts/path must run first (it reruns on resume)');
   return d;
 }
@@ -59,24 +74,26 @@ export function decision(ctx: PhaseContext): PathDecision {
 /** True when the chosen path is one of `paths`. */
 export const onPath = (...paths: RecoverPath[]) => (ctx: PhaseContext): boolean => paths.includes(decision(ctx).path);
 
+/** Any path that repairs something (every path but nothing-to-do). */
+export const repairs = (ctx: PhaseContext): boolean => decision(ctx).path !== 'nothing-to-do';
+
 /** Full rebuild or CA replacement: every master rebuilt from a new CA. */
 export const rebuildsAll = onPath('full-rebuild', 'replace-ca');
 
 /** The run's id (a fixed `plan` in dry runs). */
 export function runIdOf(ctx: PhaseContext): string {
-  const r = ctx.shared.get('run') as { id?: string } | undefined;
-  return r?.id ?? 'plan';
+  return ctx.shared.get(RUN)?.id ?? 'plan';
 }
 
 /** The state dir with every run's folder (the CLI's --state-dir; the default one when not given). */
 export function stateDirOf(ctx: PhaseContext): string {
-  const r = ctx.shared.get('run') as { dir?: string; stateDir?: string } | undefined;
+  const r = ctx.shared.get(RUN);
   return r?.stateDir ?? (r?.dir ? dirname(r.dir) : defaultStateDir());
 }
 
 /** The run's folder on this machine (undefined in dry runs). */
 export function runDirOf(ctx: PhaseContext): string | undefined {
-  return (ctx.shared.get('run') as { dir?: string } | undefined)?.dir;
+  return ctx.shared.get(RUN)?.dir;
 }
 
 /** A bootstrap token as kubeadm prints it (`[a-z0-9]{6}.[a-z0-9]{16}`). */

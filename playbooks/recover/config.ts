@@ -7,8 +7,14 @@ import { type InitOptions, type KubeadmApi, type NodeRegistration, initConfigura
 /** Kinds kept from the source file (Init/JoinConfiguration are made per node). */
 const KEPT = new Set(['ClusterConfiguration', 'KubeletConfiguration', 'KubeProxyConfiguration']);
 
+/** The cluster's kubeadm documents as recover uses them: the ClusterConfiguration (and KubeletConfiguration) and their apiVersion. */
+export interface ClusterDocs {
+  apiVersion: string;
+  yaml: string;
+}
+
 /** The ClusterConfiguration (and kubelet/proxy configs) of a kubeadm config text; throws when there is no ClusterConfiguration. */
-export function clusterDocs(text: string, source: string): { apiVersion: string; yaml: string } {
+export function clusterDocs(text: string, source: string): ClusterDocs {
   const docs = parseAllDocuments(text);
   const kept: string[] = [];
   let apiVersion = '';

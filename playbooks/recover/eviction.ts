@@ -14,7 +14,7 @@ import { firstMaster, otherMasters } from '../../lib/core/hosts.js';
 import type { ClusterPhase, HostContext, HostPhase, PhaseContext } from '../../lib/core/types.js';
 import { allMasters, pauseOn, restoreOn } from '../../lib/kube/eviction.js';
 import { kubeFor } from '../../lib/kube/session.js';
-import { type RecoverOptions, decision, rebuildsAll, waitFor } from './common.js';
+import { type RecoverOptions, rebuildsAll, repairs, waitFor } from './common.js';
 
 const UNTIL = 'node-lifecycle eviction paused until every worker is Ready (phase eviction/restore puts it back)';
 
@@ -59,7 +59,7 @@ export const evictionRestore: ClusterPhase<RecoverOptions> = {
   title: '13. Masters: node-lifecycle eviction restored (kubeadm manifests put back) now that every worker is Ready; wait for a restored kube-controller-manager to lead',
   scope: 'cluster',
   destructive: true,
-  shouldRun: (ctx) => decision(ctx).path !== 'nothing-to-do',
+  shouldRun: repairs,
   async run(ctx) {
     const before = await ctx.wet('read the kube-controller-manager Lease', () => leader(ctx), undefined);
     const since = Date.now();

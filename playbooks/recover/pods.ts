@@ -8,6 +8,7 @@ import type { V1Pod, V1ReplicaSet } from '@kubernetes/client-node';
 import type { RestartableKind } from '../../lib/kube/api.js';
 import type { PhaseContext } from '../../lib/core/types.js';
 import { readRunFile, writeRunFile } from './common.js';
+import { sharedKey } from '../../lib/core/shared.js';
 
 /** What identifies one run of a pod's containers. */
 export interface PodMark {
@@ -66,8 +67,10 @@ export function podReady(p: V1Pod): boolean {
   return !!p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True');
 }
 
-const BEFORE = 'pods-before.json';
-const RESTARTED = 'pods-restarted.json';
+/** The record of the pods before the repair: its shared key and its file in the run's folder. */
+const BEFORE = sharedKey<PodMark[]>('pods-before.json');
+/** The uids of the pods this run restarted on purpose: its shared key and its file. */
+const RESTARTED = sharedKey<string[]>('pods-restarted.json');
 
 /** Record the workload pods as they are before the repair touches them; a resumed run keeps the first record. */
 export function recordPodsBefore(ctx: PhaseContext, pods: V1Pod[]): PodMark[] {
@@ -81,7 +84,7 @@ export function recordPodsBefore(ctx: PhaseContext, pods: V1Pod[]): PodMark[] {
 
 /** The record made before the repair (undefined when none was made). */
 export function podsBefore(ctx: PhaseContext): PodMark[] | undefined {
-  return (ctx.shared.get(BEFORE) as PodMark[] | undefined) ?? readRunFile<PodMark[]>(ctx, BEFORE);
+  return ctx.shared.get(BEFORE) ?? readRunFile<PodMark[]>(ctx, BEFORE);
 }
 
 /** Add pods this run restarted on purpose (their uids), kept across a resume. */
@@ -93,7 +96,7 @@ export function recordRestarted(ctx: PhaseContext, uids: string[]): void {
 
 /** Uids of the pods this run restarted on purpose. */
 export function restartedUids(ctx: PhaseContext): string[] {
-  return (ctx.shared.get(RESTARTED) as string[] | undefined) ?? readRunFile<string[]>(ctx, RESTARTED) ?? [];
+  return ctx.shared.get(RESTARTED) ?? readRunFile<string[]>(ctx, RESTARTED) ?? [];
 }
 
 /** Pods of `before` that are gone or restarted without this run meaning to: `id (why)` each. */

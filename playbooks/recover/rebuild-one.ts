@@ -17,7 +17,7 @@ import type { HostContext, HostPhase } from '../../lib/core/types.js';
 import { masters } from '../../lib/core/hosts.js';
 import { controlPlaneContainers } from '../../lib/facts/containers.js';
 import { ETCDCTL, ETCDCTL_FN, ETCD_MEMBERS_ARGV, parseMemberList } from '../../lib/facts/etcd.js';
-import { type RecoverOptions, decision, hostNamed, kubeadm, onPath } from './common.js';
+import { type RecoverOptions, decision, hostNamed, kubeadm, onPath, recoverConfig } from './common.js';
 import { copyPki } from './copy.js';
 import { etcdDataDir } from './config.js';
 import { waitApiserver, waitEtcdHealthy } from './waits.js';
@@ -32,7 +32,7 @@ export function peerURL(address: string): string {
 
 /** Whether the host still has its etcd data (`DATADIR/member`; a read-only test). */
 async function hasEtcdData(h: HostContext<RecoverOptions>): Promise<boolean> {
-  const cfg = h.shared.get('recover:config') as { yaml: string };
+  const cfg = recoverConfig(h);
   return (await h.read(['test', '-d', `${etcdDataDir(cfg.yaml)}/member`], { allowFail: true, what: 'etcd data present' })).exitCode === 0;
 }
 

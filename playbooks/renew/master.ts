@@ -11,6 +11,10 @@ import { kubectlArgv } from '../recover/common.js';
 import { type RenewOptions, renewState } from './options.js';
 import { moveLeaderAway } from './etcd-leader.js';
 import { MANIFESTS, controlPlanePods, restartStaticPods, restoreAside, waitRenew } from './restart.js';
+import { sharedKey } from '../../lib/core/shared.js';
+
+/** The masters whose control plane this run restarted, in order. */
+const RESTARTED = sharedKey<string[]>('renew:restarted');
 
 /** Prints every `~/.kube/config` (of root and of `$1` when given) that is a copy of admin.conf: those are replaced after renewal. */
 const ADMIN_COPIES = `a=$(sha256sum "$1" 2>/dev/null | cut -d' ' -f1); [ -n "$a" ] || exit 0; shift
@@ -52,10 +56,10 @@ export const renewMastersPhase: HostPhase<RenewOptions> = {
     }
     await checkKubeletConf(h);
     // kubeadm names each etcd member after its node: the masters restarted earlier in this run
-    const done = (h.shared.get('renew:restarted') as string[] | undefined) ?? [];
+    const done = h.shared.get(RESTARTED) ?? [];
     if (s.mode === 'rolling' && pods.includes('etcd')) await moveLeaderAway(h, done);
     await restartStaticPods(h, pods, s.mode === 'rolling');
-    h.shared.set('renew:restarted', [...done, h.host.name]);
+    h.shared.set(RESTARTED, [...done, h.host.name]);
     if (s.mode !== 'rolling') return;
     if (pods.includes('etcd')) {
       await waitRenew(h, `etcd healthy on all ${s.etcdMembers} members (asked on ${h.host.name})`, async () => {

@@ -7,6 +7,7 @@ import { writePrivate } from '../../lib/backup/archive.js';
 import { backupPassphraseOption } from '../../lib/backup/encrypt.js';
 import { runDirOf } from '../recover/common.js';
 import type { CertInfo } from './certs.js';
+import { sharedKey } from '../../lib/core/shared.js';
 
 /** renew-certs' options. */
 export const renewOptions = z.object({
@@ -34,12 +35,12 @@ export interface RenewState {
   before: Record<string, CertInfo[]>;
 }
 
-const KEY = 'renew:state';
+const KEY = sharedKey<RenewState>('renew:state');
 const FILE = 'renew-before.json';
 
 /** The state renew/facts recorded (throws when it has not run). */
 export function renewState(ctx: PhaseContext): RenewState {
-  const s = ctx.shared.get(KEY) as RenewState | undefined;
+  const s = ctx.shared.get(KEY);
   if (!s) throw new Error('renew-certs: phase renew/facts must run first (it reruns on resume)');
   return s;
 }

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildPlan } from '../../lib/core/plan.js';
 import { parseOptions } from '../../lib/core/options.js';
-import type { Playbook } from '../../lib/core/types.js';
+import type { AnyPlaybook } from '../../lib/core/types.js';
 import { restorePlaybook } from '../../lib/backup/restore.js';
 import { MASTER_CA_FILES } from '../../lib/facts/paths.js';
 import { listPlaybooks } from '../../playbooks/index.js';
@@ -86,7 +86,7 @@ const scenarios: Scenario[] = [
 ];
 
 /** Every planned command and upload path of `pb` in one scenario. */
-async function plannedSteps(pb: Playbook, s: Scenario): Promise<{ steps: string[]; phases: string[] }> {
+async function plannedSteps(pb: AnyPlaybook, s: Scenario): Promise<{ steps: string[]; phases: string[] }> {
   const fake = new FakeTransport([...s.rules]);
   fake.files.set('m1:/etc/kubernetes/pki/ca.crt', Buffer.from('-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n'));
   if (s.noConfig) serveEtcdData(fake, await etcdDb());
@@ -125,7 +125,7 @@ function serveEtcdData(fake: FakeTransport, b: Buffer): void {
 
 const RESTORED_FROM = '20261129-000000-abcd';
 const restore = restorePlaybook(RESTORED_FROM, new Map(['m1', 'm2', 'm3', 'w1', 'w2', 'w3'].map((h) => [h, { host: h, file: `/x/${h}.tar.gz`, sha256: 'a'.repeat(64), data: Buffer.from('x') }])));
-const playbooks: Playbook[] = [...listPlaybooks(), restore];
+const playbooks: AnyPlaybook[] = [...listPlaybooks(), restore];
 
 test('the check itself: rm -rf /var/lib/etcd, a move of it, a write into it and rm -rf /var/lib are caught; reads listed are not', (t) => {
   t.truthy(etcdDanger(`sh -c 'rm -rf /var/lib/etcd'`));

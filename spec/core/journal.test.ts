@@ -24,7 +24,7 @@ test('a real run journals every step; every line parses; no secret value appears
   const journal = openJournal(dir);
   const log = await openFileLog(dir);
   const pw = new Secret('sudo-password', PASSWORD);
-  const pb: Playbook = {
+  const pb: Playbook<{ helloFile: string }> = {
     ...hello,
     phases: [
       ...hello.phases,

@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 import { buildPlan } from '../../lib/core/plan.js';
 import { parseOptions } from '../../lib/core/options.js';
-import type { Playbook } from '../../lib/core/types.js';
+import type { AnyPlaybook } from '../../lib/core/types.js';
 import { restorePlaybook } from '../../lib/backup/restore.js';
 import { MASTER_CA_FILES } from '../../lib/facts/paths.js';
 import { listPlaybooks } from '../../playbooks/index.js';
@@ -124,7 +124,7 @@ const RESTORED_FROM = '20261129-000000-abcd';
 const restore = restorePlaybook(RESTORED_FROM, new Map(['m1', 'm2', 'm3', 'w1', 'w2', 'w3'].map((h) => [h, { host: h, file: `/x/${h}.tar.gz`, sha256: 'a'.repeat(64), data: Buffer.from('x') }])));
 
 /** Plan `pb` in `s` and return every command it plans or reads, and the path recover announced. */
-async function plan(pb: Playbook, s: Scenario): Promise<{ planned: Planned[]; path?: string; exitCode: number; failures: unknown }> {
+async function plan(pb: AnyPlaybook, s: Scenario): Promise<{ planned: Planned[]; path?: string; exitCode: number; failures: unknown }> {
   const fake = new FakeTransport([...s.rules]);
   fake.files.set('m1:/etc/kubernetes/pki/ca.crt', Buffer.from('-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n'));
   const inv = { ...fakeInventory(3, 3), kubeadmConfig: KUBEADM_CONFIG };
@@ -141,7 +141,7 @@ async function plan(pb: Playbook, s: Scenario): Promise<{ planned: Planned[]; pa
   return { planned, path, exitCode: result.exitCode, failures: result.failures };
 }
 
-const playbooks: Playbook[] = [...listPlaybooks(), restore];
+const playbooks: AnyPlaybook[] = [...listPlaybooks(), restore];
 
 for (const pb of playbooks) {
   for (const s of pb.name === 'recover' ? RECOVER : OTHERS) {

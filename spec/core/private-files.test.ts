@@ -11,13 +11,16 @@ import type { PhaseContext } from '../../lib/core/types.js';
 import { writeRunFile } from '../../playbooks/recover/common.js';
 import { FAKE_MAIN, cli } from '../cli/run-cli.js';
 import { underUmask } from '../helpers/umask.js';
+import { RUN, Shared } from '../../lib/core/shared.js';
 
 const mode = (f: string) => statSync(f).mode & 0o777;
 
 
 test.serial('writeRunFile: a new run file and an existing 0644 one are 0600, even with umask 0', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'km-runfile-'));
-  const ctx = { shared: new Map<string, unknown>([['run', { id: 'r1', dir }]]) } as unknown as PhaseContext;
+  const shared = new Shared();
+  shared.set(RUN, { id: 'r1', dir });
+  const ctx = { shared } as unknown as PhaseContext;
   await underUmask(0, () => writeRunFile(ctx, 'pods-before.json', { a: 1 }));
   t.is(mode(join(dir, 'pods-before.json')), 0o600);
   t.deepEqual(JSON.parse(readFileSync(join(dir, 'pods-before.json'), 'utf8')), { a: 1 });

@@ -12,7 +12,7 @@ import { parseOptions } from '../../lib/core/options.js';
 import { runPlaybook } from '../../lib/core/runner.js';
 import { definePlaybook } from '../../lib/core/types.js';
 import recover from '../../playbooks/recover.js';
-import { type PathDecision, type RecoverOptions, recoverOptions } from '../../playbooks/recover/common.js';
+import { PATH_DECISION, type PathDecision, type RecoverOptions, recoverOptions } from '../../playbooks/recover/common.js';
 import { oldPkiPhase } from '../../playbooks/recover/18-old-pki.js';
 import { FakeTransport, fakeInventory } from '../helpers/fake-transport.js';
 
@@ -26,7 +26,7 @@ function step18(path: PathDecision['path']) {
     destructive: true,
     options: recoverOptions,
     phases: [
-      { id: 'facts/path', title: 'path', scope: 'cluster', async run(ctx) { ctx.shared.set('recover:path', { path, lost: [], staleWorkers: [], reason: 'test' } satisfies PathDecision); } },
+      { id: 'facts/path', title: 'path', scope: 'cluster', async run(ctx) { ctx.shared.set(PATH_DECISION, { path, lost: [], staleWorkers: [], reason: 'test' } satisfies PathDecision); } },
       oldPkiPhase,
     ],
   });

@@ -12,7 +12,7 @@ import { definePlaybook, type ClusterPhase } from '../../lib/core/types.js';
 import { configPhase } from '../../playbooks/recover/00-config.js';
 import { cleanPhase } from '../../playbooks/recover/01-clean.js';
 import { joinOthersPhase } from '../../playbooks/recover/08-join-others.js';
-import { type PathDecision, type RecoverOptions, recoverOptions } from '../../playbooks/recover/common.js';
+import { PATH_DECISION, type PathDecision, type RecoverOptions, recoverOptions } from '../../playbooks/recover/common.js';
 import { FakeTransport, fakeInventory } from '../helpers/fake-transport.js';
 
 const KEY = '3f'.repeat(32);
@@ -24,7 +24,7 @@ const fullRebuild: ClusterPhase<RecoverOptions> = {
   id: 'facts/path', title: 'path', scope: 'cluster',
   async run(ctx) {
     const d: PathDecision = { path: 'full-rebuild', lost: ['m1', 'm2', 'm3'], staleWorkers: [], reason: 'test' };
-    ctx.shared.set('recover:path', d);
+    ctx.shared.set(PATH_DECISION, d);
   },
 };
 
