@@ -1,6 +1,6 @@
 /** Step 15: blank the token of every service-account-token Secret (merge patch, never delete); wait for the controller-manager to refill them. */
 import type { ClusterPhase } from '../../lib/core/types.js';
-import { type RecoverOptions, rebuildsAll } from './common.js';
+import { type RecoverOptions, rebuildsAll, waitFor } from './common.js';
 import { kubeFor } from '../../lib/kube/session.js';
 
 /** The legacy service-account token Secret type. */
@@ -13,30 +13,31 @@ export const saTokens: ClusterPhase<RecoverOptions> = {
   scope: 'cluster',
   shouldRun: rebuildsAll,
   async run(ctx) {
-    await ctx.wet(`blank the token of every ${SA_TOKEN_TYPE} Secret ({"data":{"token":null}}), wait for the refill`, async () => {
+    const blanked = await ctx.wet(`blank the token of every ${SA_TOKEN_TYPE} Secret ({"data":{"token":null}})`, async () => {
       const kube = await kubeFor(ctx);
-      const secrets = await kube.secretsOfType(SA_TOKEN_TYPE);
-      const blanked: string[] = [];
-      for (const s of secrets) {
+      const done: string[] = [];
+      for (const s of await kube.secretsOfType(SA_TOKEN_TYPE)) {
         const ns = s.metadata!.namespace!;
         const name = s.metadata!.name!;
         await kube.mergePatchSecret(ns, name, { data: { token: null } });
-        blanked.push(`${ns}/${name}`);
+        done.push(`${ns}/${name}`);
       }
-      ctx.log(`blanked the token of ${blanked.length} secrets`);
-      const deadline = Date.now() + 120_000;
-      let waiting = blanked;
-      while (waiting.length && Date.now() < deadline && !ctx.signal.aborted) {
-        const still: string[] = [];
-        for (const id of waiting) {
-          const [ns, name] = id.split('/');
-          const s = await kube.secret(ns, name);
-          if (s && !s.data?.token) still.push(id);
-        }
-        waiting = still;
-        if (waiting.length) await new Promise((r) => setTimeout(r, 1000));
+      ctx.log(`blanked the token of ${done.length} secrets`);
+      return done;
+    }, []);
+    let waiting = blanked;
+    // as long as the run's --wait-seconds (the controller-manager's token controller refills them
+    // from its queue: seconds, or longer on a cluster with many namespaces)
+    await waitFor(ctx, 'the controller-manager refilling every blanked token', async () => {
+      const kube = await kubeFor(ctx);
+      const still: string[] = [];
+      for (const id of waiting) {
+        const [ns, name] = id.split('/');
+        const s = await kube.secret(ns, name);
+        if (s && !s.data?.token) still.push(id);
       }
-      if (waiting.length) throw new Error(`controller-manager did not refill ${waiting.length} token secrets within 120s: ${waiting.slice(0, 5).join(', ')}`);
-    }, undefined);
+      waiting = still;
+      return still.length === 0 || `${still.length} not refilled yet: ${still.slice(0, 5).join(', ')}${still.length > 5 ? ', ...' : ''}`;
+    });
   },
 };

@@ -177,9 +177,10 @@ export function kubectlOn(host: { address: string }, ...args: string[]): string[
 
 /**
  * Wait until `check` returns true (it returns a reason string while not yet): polled every 2 s up
- * to the run's waitSeconds. A dry run records the wait and does not poll.
+ * to the run's waitSeconds (any playbook with that option: recover, renew-certs). A dry run records
+ * the wait and does not poll.
  */
-export async function waitFor(ctx: PhaseContext<RecoverOptions>, what: string, check: () => Promise<true | string>, seconds?: number): Promise<void> {
+export async function waitFor(ctx: PhaseContext<{ waitSeconds?: number }>, what: string, check: () => Promise<true | string>, seconds?: number): Promise<void> {
   await ctx.wet(`wait: ${what}`, async () => {
     const deadline = Date.now() + (seconds ?? ctx.options.waitSeconds ?? 300) * 1000;
     let last = '';

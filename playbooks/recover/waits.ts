@@ -7,20 +7,24 @@
  */
 import type { HostContext, PhaseContext } from '../../lib/core/types.js';
 import { readEtcdHealth } from '../../lib/facts/etcd.js';
-import { type RecoverOptions, kubectlArgv, kubectlOn, waitFor } from './common.js';
+import { kubectlArgv, kubectlOn, waitFor } from './common.js';
+
+/** The option the waits honour (recover's and renew-certs' --wait-seconds). */
+type Waits = PhaseContext<{ waitSeconds?: number }>;
 import { ownApiserverUrl } from '../../lib/kube/own-apiserver.js';
 import { endpointLeads } from './00-endpoint.js';
+import { nameList } from '../../lib/doctor/names.js';
 
 /** Wait until etcd, asked on `h`, reports `members` healthy members and no unhealthy one. */
-export async function waitEtcdHealthy(ctx: PhaseContext<RecoverOptions>, h: HostContext, members: number): Promise<void> {
-  await waitFor(ctx, `etcd healthy on all ${members} members (asked on ${h.host.name})`, async () => {
+export async function waitEtcdHealthy(ctx: Waits, h: HostContext, members: number): Promise<void> {
+  await waitFor(ctx, `etcd healthy on at least ${members} members, none unhealthy (asked on ${h.host.name})`, async () => {
     const s = await readEtcdHealth(h);
     return s.healthy.length >= members && s.unhealthy.length === 0 ? true : `${s.healthy.length} healthy, unhealthy: ${s.unhealthy.join(', ') || 'none listed'}`;
   });
 }
 
 /** Wait until `h`'s own apiserver answers /readyz at its own address, with the credentials and CA of `h`'s admin.conf. */
-export async function waitApiserver(ctx: PhaseContext<RecoverOptions>, h: HostContext): Promise<void> {
+export async function waitApiserver(ctx: Waits, h: HostContext): Promise<void> {
   await waitFor(ctx, `${h.host.name}'s apiserver (${ownApiserverUrl(h.host)}) answers /readyz with the new CA (admin.conf's credentials on ${h.host.name})`, async () => {
     const r = await h.read(kubectlOn(h.host, 'get', '--raw', '/readyz'), { allowFail: true, what: 'kubectl get --raw /readyz' });
     return r.exitCode === 0 ? true : (r.stderr.trim().split('\n').pop() ?? `exit ${r.exitCode}`);
@@ -34,7 +38,7 @@ export async function waitApiserver(ctx: PhaseContext<RecoverOptions>, h: HostCo
  * balancer's lucky pick among backends that are down (no health check), and the kubeadm commands
  * after this one would then fail at random.
  */
-export async function waitEndpoint(ctx: PhaseContext<RecoverOptions>, h: HostContext, endpoint: string, streak: number, why: string): Promise<void> {
+export async function waitEndpoint(ctx: Waits, h: HostContext, endpoint: string, streak: number, why: string): Promise<void> {
   let inRow = 0;
   let answered = 0;
   await waitFor(ctx, `the control-plane endpoint ${endpoint} answers /readyz with the new CA from ${h.host.name}${streak > 1 ? ` ${streak} times in a row` : ''} (${why})`, async () => {
@@ -60,7 +64,7 @@ export async function waitEndpoint(ctx: PhaseContext<RecoverOptions>, h: HostCon
  * So the endpoint must lead to the new apiserver first: at once when it is this master's address;
  * for a load balancer or VIP once it noticed the new apiserver (its health check), 3 answers in a row.
  */
-export async function waitAdminEndpoint(ctx: PhaseContext<RecoverOptions>, h: HostContext): Promise<void> {
+export async function waitAdminEndpoint(ctx: Waits, h: HostContext): Promise<void> {
   const lead = endpointLeads(ctx)?.[0];
   const endpoint = lead?.endpoint ?? ctx.inventory.controlPlaneEndpoint;
   const streak = lead?.kind === 'master' ? 1 : 3;
@@ -70,15 +74,22 @@ export async function waitAdminEndpoint(ctx: PhaseContext<RecoverOptions>, h: Ho
   await waitEndpoint(ctx, h, endpoint, streak, `${why}; bootstrap-token and upload-certs go through it`);
 }
 
-/** Wait until the Nodes named are Ready (asked with admin.conf on `h`, of `h`'s own apiserver). */
-export async function waitNodesReady(ctx: PhaseContext<RecoverOptions>, h: HostContext, names: string[]): Promise<void> {
-  await waitFor(ctx, `nodes Ready: ${names.join(', ')}`, async () => {
+/**
+ * Wait until the Nodes named are Ready (asked with admin.conf on `h`, of `h`'s own apiserver);
+ * returns the other Nodes that were not Ready at the last look.
+ */
+export async function waitNodesReady(ctx: Waits, h: HostContext, names: string[]): Promise<string[]> {
+  let others: string[] = [];
+  await waitFor(ctx, `Nodes Ready: ${nameList(names)}`, async () => {
     const r = await h.read(kubectlOn(h.host, 'get', 'nodes', '-o', 'json'), { allowFail: true, what: 'kubectl get nodes' });
     if (r.exitCode !== 0) return r.stderr.trim() || `exit ${r.exitCode}`;
     const ready = readyNodes(r.stdout);
+    const all = (JSON.parse(r.stdout).items ?? []) as Array<{ metadata: { name: string } }>;
+    others = all.map((n) => n.metadata.name).filter((n) => !ready.has(n) && !names.includes(n));
     const missing = names.filter((n) => !ready.has(n));
     return missing.length === 0 ? true : `not Ready: ${missing.join(', ')}`;
   });
+  return others;
 }
 
 /** Names of Ready nodes in `kubectl get nodes -o json` output. */

@@ -6,7 +6,7 @@
 import type { HostContext } from '../../lib/core/types.js';
 import { ETCDCTL, ETCDCTL_FN } from '../../lib/facts/etcd.js';
 import type { RenewOptions } from './options.js';
-import { waitRenew } from './restart.js';
+import { waitFor } from '../recover/common.js';
 
 /** `endpoint status -w simple` of the local member: its id and whether it leads, or null. */
 export function parseLocalStatus(out: string): { id: string; leader: boolean } | null {
@@ -35,7 +35,7 @@ export async function moveLeaderAway(h: HostContext<RenewOptions>, done: readonl
   if (others.length === 0) return;
   await h.run(['sh', '-c', `${ETCDCTL}${ETCDCTL_FN} move-leader "$1"`, 'sh', others[0]!], { what: `etcdctl move-leader ${others[0]}` });
   h.log(`etcd leadership moved from ${me.id} (this master) to ${others[0]} before the restart`);
-  await waitRenew(h, `${h.host.name}'s etcd member no longer leads`, async () => {
+  await waitFor(h, `${h.host.name}'s etcd member no longer leads`, async () => {
     const s = await localStatus(h);
     return s && !s.leader ? true : 'still the leader';
   });

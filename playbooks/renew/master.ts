@@ -5,12 +5,12 @@
  */
 import { masters } from '../../lib/core/hosts.js';
 import type { HostContext, HostPhase } from '../../lib/core/types.js';
-import { readEtcdHealth } from '../../lib/facts/etcd.js';
 import { ADMIN_CONF, K8S } from '../../lib/facts/paths.js';
-import { kubectlArgv } from '../recover/common.js';
+import { kubectlArgv, waitFor } from '../recover/common.js';
+import { waitEtcdHealthy } from '../recover/waits.js';
 import { type RenewOptions, renewState } from './options.js';
 import { moveLeaderAway } from './etcd-leader.js';
-import { MANIFESTS, controlPlanePods, restartStaticPods, restoreAside, waitRenew } from './restart.js';
+import { MANIFESTS, controlPlanePods, restartStaticPods, restoreAside } from './restart.js';
 import { sharedKey } from '../../lib/core/shared.js';
 
 /** The masters whose control plane this run restarted, in order. */
@@ -62,13 +62,10 @@ export const renewMastersPhase: HostPhase<RenewOptions> = {
     h.shared.set(RESTARTED, [...done, h.host.name]);
     if (s.mode !== 'rolling') return;
     if (pods.includes('etcd')) {
-      await waitRenew(h, `etcd healthy on all ${s.etcdMembers} members (asked on ${h.host.name})`, async () => {
-        const e = await readEtcdHealth(h);
-        return e.healthy.length >= s.etcdMembers && e.unhealthy.length === 0 ? true : `${e.healthy.length} healthy, unhealthy: ${e.unhealthy.join(', ') || 'none listed'}`;
-      });
+      await waitEtcdHealthy(h, h, s.etcdMembers);
     }
     if (pods.includes('kube-apiserver')) {
-      await waitRenew(h, `${h.host.name}'s apiserver (${url}) answers /readyz`, async () => {
+      await waitFor(h, `${h.host.name}'s apiserver (${url}) answers /readyz`, async () => {
         const r = await h.read(kubectlArgv('--server', url, 'get', '--raw', '/readyz'), { allowFail: true, what: 'kubectl get --raw /readyz' });
         return r.exitCode === 0 ? true : (r.stderr.trim().split('\n').pop() ?? `exit ${r.exitCode}`);
       });

@@ -3,10 +3,10 @@
  * move their manifests out of the kubelet's folder, wait until the kubelet stopped them, move
  * them back, wait until it runs them again (the components read their certificates at start).
  */
-import type { HostContext, PhaseContext } from '../../lib/core/types.js';
+import type { HostContext } from '../../lib/core/types.js';
 import { K8S } from '../../lib/facts/paths.js';
 import { kubeSystemContainersArgv } from '../../lib/facts/containers.js';
-import { type RecoverOptions, waitFor } from '../recover/common.js';
+import { waitFor } from '../recover/common.js';
 import type { RenewOptions } from './options.js';
 
 /** The kubelet's static pod folder. */
@@ -15,11 +15,6 @@ export const MANIFESTS = `${K8S}/manifests`;
 export const ASIDE = `${K8S}/kubemend-renew-manifests`;
 /** The static pods renewal restarts, in kubeadm's names (manifest `<name>.yaml`, container `<name>`). */
 export const CONTROL_PLANE_PODS = ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler'] as const;
-
-/** The helpers' waitFor, with renew-certs' options (it only reads waitSeconds). */
-export function waitRenew(ctx: PhaseContext<RenewOptions>, what: string, check: () => Promise<true | string>): Promise<void> {
-  return waitFor(ctx as unknown as PhaseContext<RecoverOptions>, what, check);
-}
 
 /** Move back manifests an interrupted run left aside (mutating; a no-op when there are none). */
 export async function restoreAside(h: HostContext): Promise<void> {
@@ -50,13 +45,13 @@ export async function restartStaticPods(h: HostContext<RenewOptions>, pods: read
   if (pods.length === 0) return;
   const files = pods.map((p) => `${p}.yaml`);
   await h.run(['sh', '-c', 'set -e; a=$1 m=$2; shift 2; mkdir -p -m 0700 "$a"; for f in "$@"; do mv "$m/$f" "$a/$f"; done', 'sh', ASIDE, MANIFESTS, ...files], { what: `move ${files.join(', ')} out of ${MANIFESTS}` });
-  await waitRenew(h, `${h.host.name}: the kubelet stopped ${pods.join(', ')}`, async () => {
+  await waitFor(h, `${h.host.name}: the kubelet stopped ${pods.join(', ')}`, async () => {
     const up = [...(await running(h, pods))];
     return up.length === 0 ? true : `still running: ${up.join(', ')}`;
   });
   await restoreAside(h);
   if (!waitRunning) return;
-  await waitRenew(h, `${h.host.name}: the kubelet runs ${pods.join(', ')} again`, async () => {
+  await waitFor(h, `${h.host.name}: the kubelet runs ${pods.join(', ')} again`, async () => {
     const up = await running(h, pods);
     const missing = pods.filter((p) => !up.has(p));
     return missing.length === 0 ? true : `not running yet: ${missing.join(', ')}`;
