@@ -20,6 +20,7 @@ import { caCertHash } from '../../lib/kube/pin.js';
 import { closeKube, kubeFor } from '../../lib/kube/session.js';
 import { nodeReady } from '../../lib/kube/node-ready.js';
 import { sharedKey } from '../../lib/core/shared.js';
+import { K8S, KUBELET_CLIENT, KUBELET_PKI, PKI } from '../../lib/facts/paths.js';
 
 /** Options the rolling rejoin reads (recover and rejoin-workers both have them). */
 export interface RejoinOptions {
@@ -37,10 +38,8 @@ export function batchReadySeconds(o: Partial<RejoinOptions>): number {
   return o.readyTimeout ?? o.waitSeconds ?? 180;
 }
 
-/** The kubelet's client certificate after a TLS bootstrap. */
-export const KUBELET_CLIENT_CERT = '/var/lib/kubelet/pki/kubelet-client-current.pem';
 /** What the rejoin removes on a worker (kubeadm never overwrites them). */
-export const KUBELET_CREDENTIALS = ['/var/lib/kubelet/pki', '/etc/kubernetes/pki', '/etc/kubernetes/kubelet.conf', '/etc/kubernetes/bootstrap-kubelet.conf'];
+export const KUBELET_CREDENTIALS = [KUBELET_PKI, PKI, `${K8S}/kubelet.conf`, `${K8S}/bootstrap-kubelet.conf`];
 
 /** When each worker's rejoin started (the gate wants a Lease renewed since). */
 const STARTS = sharedKey<Map<string, Date>>('rejoin:batch-start');
@@ -61,7 +60,7 @@ async function clusterCa(ctx: PhaseContext): Promise<string> {
 /** True when the worker's kubelet client cert chains to `caPem` and its Node is Ready with a fresh Lease. */
 async function alreadyJoined(h: HostContext, caPem: string): Promise<string | undefined> {
   if (!caPem.includes('-----BEGIN CERTIFICATE-----')) return undefined; // dry run: the CA is not known
-  const v = await h.read(['openssl', 'verify', '-CAfile', '/dev/stdin', KUBELET_CLIENT_CERT], { stdin: caPem, allowFail: true });
+  const v = await h.read(['openssl', 'verify', '-CAfile', '/dev/stdin', KUBELET_CLIENT], { stdin: caPem, allowFail: true });
   if (v.exitCode !== 0) return undefined;
   const kube = await kubeFor(h);
   const node = await kube.node(h.host.name);

@@ -21,9 +21,7 @@ import { type RecoverOptions, decision, hostNamed, kubeadm, onPath, recoverConfi
 import { copyPki } from './copy.js';
 import { etcdDataDir } from './config.js';
 import { waitApiserver, waitEtcdHealthy } from './waits.js';
-
-/** The CA material a rebuilt master needs from a healthy one. */
-export const SHARED_PKI = ['ca.crt', 'ca.key', 'front-proxy-ca.crt', 'front-proxy-ca.key', 'sa.key', 'sa.pub', 'etcd/ca.crt', 'etcd/ca.key'] as const;
+import { MASTER_CA_FILES } from '../../lib/facts/paths.js';
 
 /** The peer URL kubeadm gives a member (etcdutil.GetPeerURL: https://ADDRESS:2380). */
 export function peerURL(address: string): string {
@@ -56,7 +54,7 @@ export const rebuildOnePhase: HostPhase<RecoverOptions> = {
   async run(h) {
     const d = decision(h);
     const source = h.on(hostNamed(h, d.source!));
-    await copyPki(h, source.host, SHARED_PKI);
+    await copyPki(h, source.host, MASTER_CA_FILES); // the CA material every master shares
     await kubeadm(h, ['init', 'phase', 'certs', 'all']);
     const ids = await h.fact(controlPlaneContainers);
     if (ids.length) await h.run(['crictl', 'rm', '-f', ...ids], { allowFail: true, what: 'crictl rm control-plane containers' });
