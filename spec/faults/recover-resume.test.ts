@@ -141,7 +141,7 @@ case " $* " in
     echo "error execution phase control-plane-join/etcd: error creating local etcd static pod manifest file: timeout waiting for etcd cluster to be available" >&2
     exit 1 ;;
 esac
-exec /usr/bin/node "\${LAB_SIM_DIST:-/opt/kubemend/dist}/spec/lab/sim/kubeadm/main.js" "$@"
+exec /usr/bin/node "\${LAB_SIM_DIST:-/opt/kubemend/dist-lab}/spec/lab/sim/kubeadm/main.js" "$@"
 `;
 
 test('a journal with a half-written last line (a kill mid-write) stays readable after a resume appends to it', (t) => {

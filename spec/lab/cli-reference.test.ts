@@ -150,7 +150,7 @@ test('kubeadm: the flags phases inherit, per sub-phase (no --node-name on certs 
 });
 
 /** The compiled lab crictl (build with `npx tsc -p tsconfig.json`). */
-const CRICTL_JS = join(process.env.LAB_SIM_DIST || join(REPO, 'dist'), 'spec/lab/sim/crictl/main.js');
+const CRICTL_JS = join(process.env.LAB_SIM_DIST || join(REPO, 'dist-lab'), 'spec/lab/sim/crictl/main.js');
 
 const c = (line: string) => parseCrictl(line.split(' ').filter(Boolean));
 

@@ -546,7 +546,7 @@ cmd_check() {
 
 # ---------------------------------------------------------------- load balancer
 
-# The lab's load balancer in front of the masters' apiservers (dist/spec/lab/sim/lb/main.js: a TCP
+# The lab's load balancer in front of the masters' apiservers (dist-lab/spec/lab/sim/lb/main.js: a TCP
 # proxy with haproxy's health checks), as a kubeadm HA cluster has it: on its own address
 # 10.ID.0.10 (no lab host's), in its own network namespace kmlabID-lb on the lab bridge (veth
 # kmID-lb), so `down` removes it with the hosts. Log DIR/lb/lb.log, backends' states DIR/lb/state.json.
@@ -559,7 +559,7 @@ lb_start() {
     [ "$(role_of "${NAMES[i - 1]}" "$i")" = master ] && backends+=(--backend "${NAMES[i - 1]}=$(addr_of "$i"):6443")
   done
   [ ${#backends[@]} -gt 0 ] || die "lb: the lab has no master"
-  local js=$LAB_REPO/dist/spec/lab/sim/lb/main.js
+  local js=$LAB_REPO/dist-lab/spec/lab/sim/lb/main.js
   [ -f "$js" ] || die "lb: $js is missing (npx tsc -p tsconfig.json)"
   mkdir -p "$LAB_DIR/lb"
   rm -f "$LAB_DIR/lb/state.json"

@@ -29,7 +29,7 @@ async function wipe(lab: LabDir, m: Host): Promise<void> {
 
 /** Leaf certs of a master re-issued with past dates (same CA), control plane restarted on them. */
 async function expire(lab: LabDir, m: Host): Promise<void> {
-  await sshOk(lab, m, 'expire certs', ['node', '/opt/kubemend/dist/spec/lab/cluster/expire.js']);
+  await sshOk(lab, m, 'expire certs', ['node', '/opt/kubemend/dist-lab/spec/lab/cluster/expire.js']);
   await sshScript(lab, m, 'restart the control plane', `ids=$(crictl ps -q ${CONTROL_PLANE} || true)
 if [ -n "$ids" ]; then crictl stop $ids >/dev/null; fi
 `);

@@ -1,5 +1,5 @@
 /**
- * Runs ON a lab master (node /opt/kubemend/dist/spec/lab/cluster/expire.js, started over ssh by
+ * Runs ON a lab master (node /opt/kubemend/dist-lab/spec/lab/cluster/expire.js, started over ssh by
  * `break expired`): re-issues every leaf cert of /etc/kubernetes/pki and the client certs embedded
  * in the control-plane kubeconfigs with the same key, subject, SANs and usages, signed by the same
  * CA, but with dates in the past. CA keys never leave the host.

@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 /** The repo root (this file is spec/lab/controlplane/procs.ts). */
 export const REPO = resolve(fileURLToPath(import.meta.url), '../../../..');
 /** The compiled tree the shims run (LAB_SIM_DIST). */
-export const SIM_DIST = process.env.LAB_SIM_DIST || join(REPO, 'dist');
+export const SIM_DIST = process.env.LAB_SIM_DIST || join(REPO, 'dist-lab');
 /** The lab's shims. */
 export const LAB_BIN = join(REPO, 'spec/lab/bin');
 

@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 /** The repo root. */
 export const REPO = resolve(fileURLToPath(import.meta.url), '../../../..');
 /** The compiled sim (build with `npx tsc -p tsconfig.json`). */
-export const KUBEADM_JS = join(process.env.LAB_SIM_DIST || join(REPO, 'dist'), 'spec/lab/sim/kubeadm/main.js');
+export const KUBEADM_JS = join(process.env.LAB_SIM_DIST || join(REPO, 'dist-lab'), 'spec/lab/sim/kubeadm/main.js');
 
 /** The result of one command. */
 export interface Run {

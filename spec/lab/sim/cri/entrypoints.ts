@@ -6,7 +6,7 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** The lab's compiled sim folder (dist/spec/lab/sim). */
+/** The lab's compiled sim folder (dist-lab/spec/lab/sim). */
 const SIM = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 /** argv for `image` without a command, or undefined when the lab does not model that image. */

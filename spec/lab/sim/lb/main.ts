@@ -1,5 +1,5 @@
 /**
- * `node dist/spec/lab/sim/lb/main.js --listen ADDR:PORT --backend NAME=ADDR:PORT... [--state FILE]
+ * `node dist-lab/spec/lab/sim/lb/main.js --listen ADDR:PORT --backend NAME=ADDR:PORT... [--state FILE]
  * [--inter MS] [--rise N] [--fall N]`: the lab's load balancer (balancer.ts), run by spec/lab/hosts.sh
  * in its own network namespace on its own lab address. Logs state changes on stdout; `--state`
  * gets the backends' states as JSON after every change (for `lab status` and the tests).
