@@ -9,7 +9,7 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { REPO } from './kubeadm/run.js';
+import { REPO } from './kubeadm-rig.js';
 import { COMMANDS, ROOT, childrenOf } from './sim/kubeadm/reference/commands.js';
 import { FLAGS } from './sim/kubeadm/reference/flags.js';
 import { parseKubeadm } from './sim/kubeadm/reference/parse.js';

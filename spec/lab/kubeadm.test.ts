@@ -12,7 +12,7 @@ import { computeDetachedSignature, detachedTokenIsValid } from './sim/kubeadm/jw
 import { decryptSecretData, encryptCertDir, newCertificateKey, COPIED_FILES, secretKeyOf } from './sim/kubeadm/copycerts.js';
 import type { Config } from './sim/kubeadm/config.js';
 import { detachedJws } from './sim/controller-manager/jws.js';
-import { kubeadm, openssl, snapshot, tempRoot, writeConfig } from './kubeadm/run.js';
+import { kubeadm, openssl, snapshot, tempRoot, writeConfig } from './kubeadm-rig.js';
 import { startControlPlane } from './controlplane/index.js';
 import { KubeClient } from './sim/kubeclient.js';
 import { labDir, requireRoot, runLab } from '../helpers/lab.js';

@@ -1,4 +1,4 @@
-/** Test helpers: run the compiled lab kubeadm in a LAB_ROOT temp folder, and openssl. */
+/** The kubeadm test rig (not the simulator, which is spec/lab/sim/kubeadm/): run the compiled lab kubeadm in a LAB_ROOT temp folder, and openssl. */
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
@@ -7,8 +7,8 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** The repo root. */
-export const REPO = resolve(fileURLToPath(import.meta.url), '../../../..');
-/** The compiled sim (build with `npx tsc -p tsconfig.json`). */
+export const REPO = resolve(fileURLToPath(import.meta.url), '../../..');
+/** The compiled sim (built by scripts/build-lab). */
 export const KUBEADM_JS = join(process.env.LAB_SIM_DIST || join(REPO, 'dist-lab'), 'spec/lab/sim/kubeadm/main.js');
 
 /** The result of one command. */
