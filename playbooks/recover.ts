@@ -35,9 +35,10 @@ export default definePlaybook<RecoverOptions>({
   name: 'recover',
   description: 'Rebuild the PKI of a kubeadm cluster (full-rebuild, rebuild-one, replace-ca) and prove it whole',
   destructive: true,
+  kubesprayEtcd: true, // kubespray's etcd service on the masters is kept (recover/layout.ts); step 0 refuses the shapes not repaired
   options: recoverOptions,
   phases: [
-    shapePhase, //              0  kubespray's layout refused before anything is read or changed
+    shapePhase, //              0  the layout: kubeadm's or kubespray's default (other kubespray shapes refused before anything is read or changed)
     configPhase, //             0  ClusterConfiguration found before anything changes
     pathPhase, //               0  facts and the path (journaled)
     endpointPhase, //           0  where the endpoint leads: the first master (journaled)

@@ -50,7 +50,7 @@ export async function prepare(deps: Deps, a: { playbook: string; inventory?: str
   for (const w of inventory.warnings) err(`warning: ${w}`);
   if (!playbook.separateEtcd) {
     requireStackedEtcd(inventory, `playbook ${playbook.name}`);
-    requireKubeadmEtcd(inventory, `playbook ${playbook.name}`);
+    requireKubeadmEtcd(inventory, `playbook ${playbook.name}`, playbook.kubesprayEtcd ? ['host'] : []);
   }
   const hosts = deps.selectHosts(inventory, a.selection.limit);
   if (hosts.length === 0) throw new UsageError(`--limit ${a.selection.limit}: no host selected`);

@@ -194,6 +194,8 @@ export interface Playbook<O = unknown> {
   hidden?: boolean;
   /** Works when etcd runs apart from the masters (Inventory.etcd separate); otherwise such an inventory is refused before any host is contacted. */
   separateEtcd?: boolean;
+  /** Works on kubespray's etcd service on the masters (etcd_deployment_type host); otherwise such an inventory is refused before any host is contacted. */
+  kubesprayEtcd?: boolean;
   phases: Phase<O>[];
 }
 

@@ -1,6 +1,6 @@
 /** The doctor's diagnosis: cluster facts in, findings in words and the playbook to run out (pure). */
 import { KUBELET_CLIENT } from '../facts/index.js';
-import { layoutLine, layoutOf } from './layout.js';
+import { kubesprayNotRepaired, layoutLine, layoutOf } from './layout.js';
 import { nameList } from './names.js';
 import type { ClusterFacts, Diagnosis, Finding, HostFacts, Recommendation } from './types.js';
 
@@ -25,6 +25,8 @@ export function configSource(f: ClusterFacts): string | undefined {
   const head = "recover's ClusterConfiguration:";
   if (f.kubeadmConfig) return `${head} the inventory's kubeadmConfig ${f.kubeadmConfig}`;
   if (f.api === 'ok') return `${head} the newest kubemend backup of this cluster, else kube-system/kubeadm-config from the API`;
+  const spray = (f.etcdData ?? []).find((x) => x.config);
+  if (spray) return `${head} the newest kubemend backup of this cluster, else ${spray.reader} (revision ${spray.config!.revision})`;
   const d = (f.etcdData ?? []).find((x) => x.dbBytes !== undefined);
   if (d) return `${head} the newest kubemend backup of this cluster, else etcd data on ${d.host} (${(d.dbBytes! / 1048576).toFixed(1)} MiB): ${d.reader}`;
   return undefined;
@@ -108,14 +110,21 @@ export function diagnose(f: ClusterFacts): Diagnosis {
   if (f.etcd?.unhealthy.length) problem(`etcd members unhealthy: ${f.etcd.unhealthy.join(', ')}`);
   if (!f.etcd && masters.length && !noPki.length) problem('etcd health could not be read');
 
-  // the layout: kubespray's is named, and no playbook is recommended (recover and the others refuse it)
+  // the layout: kubespray's is named; recover repairs its default shape (etcd kept), and refuses the
+  // others, as rejoin-workers and renew-certs refuse every kubespray shape: no playbook recommended then
   const layout = layoutOf(f);
   if (layout.name === 'kubespray') {
-    problem(`${layoutLine(layout)}: kubemend does not repair this layout yet, and recover refuses it before changing anything (docs/kubespray.md)`);
+    const unsupported = kubesprayNotRepaired(f);
+    if (unsupported.length) {
+      problem(`${layoutLine(layout)}: kubemend does not repair this kubespray shape yet (${unsupported.join('; ')}), and recover refuses it before changing anything (docs/kubespray.md)`);
+      if (state === 'healthy') state = 'kubespray';
+      recover = false;
+    } else {
+      findings.push({ severity: 'info', message: `${layoutLine(layout)}: recover repairs this layout, keeping kubespray's etcd service and its certificates as they are (docs/kubespray.md)` });
+    }
     const read = (f.etcdData ?? []).find((x) => x.config);
     if (read) findings.push({ severity: 'info', message: `the cluster's ClusterConfiguration is readable through ${read.reader} (revision ${read.config!.revision}): ${read.config!.summary}` });
-    if (state === 'healthy') state = 'kubespray';
-    recover = false;
+    if (!recover && (rejoin.length || workerExpired.size || renewHosts.size)) problem("rejoin-workers and renew-certs do not handle kubespray's layout: repair these hosts with kubespray's own playbooks (docs/kubespray.md)");
     rejoin.length = 0;
     workerExpired.clear();
     renewHosts.clear();

@@ -6,7 +6,9 @@ import type { Host } from '../inventory/types.js';
 import { parseDocument } from 'yaml';
 import { kubesprayEtcdHealth, readThroughKubesprayEtcd } from '../etcd-data/kubespray.js';
 import { CA_CRT, type EtcdHealth, chainsTo, etcdHealth, pkiState } from '../facts/index.js';
-import { clusterShape } from '../facts/shape.js';
+import { pkiStateIn } from '../facts/pki.js';
+import { KUBESPRAY_MASTER_CA_FILES, PKI } from '../facts/paths.js';
+import { type ClusterShape, clusterShape } from '../facts/shape.js';
 import { kubeFor, closeKube } from '../kube/session.js';
 import { nodeReady } from '../kube/node-ready.js';
 import { certExpiries } from './expiry.js';
@@ -26,7 +28,10 @@ const CA_SCRIPT = 'f=/etc/kubernetes/pki/ca.crt; [ -f "$f" ] || exit 0; openssl 
 
 /** Facts of one host: PKI, kubelet, expiry of every cert, the CA each chains to (openssl verify on the host). */
 async function hostFacts(h: HostContext, cas: Map<string, string>): Promise<HostFacts> {
-  const [pki0, kubelet, exp, caFp, shape] = await Promise.all([h.fact(pkiState), h.fact(serviceActive('kubelet')), h.fact(certExpiries), h.fact(certFingerprint(CA_CRT)), h.fact(clusterShape)]);
+  const shape = await h.fact(clusterShape);
+  // where etcd is kubespray's service, its CA is in /etc/ssl/etcd/ssl: a master's PKI is whole without etcd/ca.*
+  const pkiFact = kubesprayEtcdIn(shape) ? pkiStateIn(PKI, KUBESPRAY_MASTER_CA_FILES) : pkiState;
+  const [pki0, kubelet, exp, caFp] = await Promise.all([h.fact(pkiFact), h.fact(serviceActive('kubelet')), h.fact(certExpiries), h.fact(certFingerprint(CA_CRT))]);
   // pkiState's parser keeps the word `sha256` of openssl's `sha256 Fingerprint=...`: take the fingerprint from certFingerprint
   const pki = { ...pki0, ca: caFp };
   const chainOf = new Map<string, { ca: string | null; chain: CertFile['chain'] }>();
@@ -42,10 +47,15 @@ async function hostFacts(h: HostContext, cas: Map<string, string>): Promise<Host
   return { name: h.host.name, role: h.host.role, pki, kubelet, files, node: null, shape };
 }
 
-/** True when `h` runs kubespray's etcd (etcd.env and /etc/ssl/etcd/ssl there: lib/facts/shape.ts). */
-async function kubesprayEtcdOn(h: HostContext): Promise<boolean> {
-  const found = new Set((await h.fact(clusterShape)).found.map((m) => m.path));
+/** True when a host of this shape runs kubespray's etcd (etcd.env and /etc/ssl/etcd/ssl there: lib/facts/shape.ts). */
+function kubesprayEtcdIn(shape: ClusterShape): boolean {
+  const found = new Set(shape.found.map((m) => m.path));
   return found.has('/etc/etcd.env') && found.has('/etc/ssl/etcd/ssl');
+}
+
+/** True when `h` runs kubespray's etcd. */
+async function kubesprayEtcdOn(h: HostContext): Promise<boolean> {
+  return kubesprayEtcdIn(await h.fact(clusterShape));
 }
 
 /** Where etcd is asked: the masters' first, or, when the inventory puts etcd on other hosts, the first etcd member. */

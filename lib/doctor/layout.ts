@@ -4,7 +4,7 @@
  * from the inventory (its etcd group and etcd_deployment_type) and from the hosts' files
  * (lib/facts/shape.ts). Pure.
  */
-import { describeShapes } from '../facts/shape.js';
+import { describeShapes, repairableLayout } from '../facts/shape.js';
 import { NON_KUBEADM_ETCD } from '../inventory/etcd.js';
 import { nameList } from './names.js';
 import type { ClusterFacts, Layout } from './types.js';
@@ -36,4 +36,25 @@ export function layoutOf(f: ClusterFacts): Layout {
 export function layoutLine(l: Layout): string {
   const who = l.name === 'unknown' ? 'unknown' : `${l.name}'s`;
   return `layout: ${who} (etcd: ${l.etcd}${l.evidence.length ? `; ${l.name === 'kubeadm' ? '' : 'from '}${l.evidence.join('; ')}` : ''})`;
+}
+
+/**
+ * Why recover does not repair this kubespray-built cluster (empty when it does): its etcd apart from
+ * the masters or of type docker (from the inventory), or a shape step 0 refuses (lib/facts/shape.ts
+ * repairableLayout: several masters, the haproxy proxy, a master without kubespray's etcd service).
+ */
+export function kubesprayNotRepaired(f: ClusterFacts): string[] {
+  const e = f.inventoryEtcd;
+  const why: string[] = [];
+  if (e?.placement === 'separate') why.push(`etcd ${e.reason}`);
+  if (e?.deploymentType === 'docker') why.push('etcd_deployment_type docker');
+  const read = f.hosts.filter((h) => !h.error && h.shape);
+  const got = repairableLayout(read.map((h) => ({ host: h.name, role: h.role, shape: h.shape! })));
+  if ('refused' in got) why.push(...got.refused);
+  const members = (f.etcd?.healthy.length ?? 0) + (f.etcd?.unhealthy.length ?? 0);
+  const masters = f.hosts.filter((h) => h.role === 'master').length;
+  // the masters the inventory lists, also those whose files could not be read
+  if (masters > 1 && !why.some((w) => / masters \(/.test(w))) why.push(`${masters} masters: on kubespray's layout only a single master is repaired yet`);
+  if (e?.placement !== 'separate' && members > masters) why.push(`etcd has ${members} members and the inventory ${masters} master${masters === 1 ? '' : 's'}: etcd on hosts apart from the masters is not repaired yet`);
+  return why;
 }

@@ -32,20 +32,21 @@ export function parseChains(out: string): ChainResult[] {
   return out.split('\n').map((l) => /^(ok|bad|absent) (\S+)$/.exec(l.trim())).filter((m): m is RegExpExecArray => !!m).map((m) => ({ status: m[1] as ChainResult['status'], path: m[2] }));
 }
 
-/** The files checked on a host of this role. */
-export function chainTargets(role: Role): { certs: string[]; kubeconfigs: string[] } {
+/** The files checked on a host of this role; `caFile`: where it keeps the cluster CA (kubeadm's CA_CRT; a kubespray worker's is /etc/kubernetes/ssl/ca.crt). */
+export function chainTargets(role: Role, caFile: string = CA_CRT): { certs: string[]; kubeconfigs: string[] } {
   if (role === 'etcd') return { certs: [], kubeconfigs: [] }; // a separate etcd host: no kubelet, no cluster CA files
   return role === 'master'
-    ? { certs: [CA_CRT, ...MASTER_LEAF_CERTS, KUBELET_CLIENT], kubeconfigs: MASTER_KUBECONFIGS }
-    : { certs: [CA_CRT, KUBELET_CLIENT], kubeconfigs: ['/etc/kubernetes/kubelet.conf'] };
+    ? { certs: [caFile, ...MASTER_LEAF_CERTS, KUBELET_CLIENT], kubeconfigs: MASTER_KUBECONFIGS }
+    : { certs: [caFile, KUBELET_CLIENT], kubeconfigs: ['/etc/kubernetes/kubelet.conf'] };
 }
 
 /**
  * Check, on the host, which of its certs and kubeconfigs chain to `caPem` (read-only). With
- * `ignoreTime` an expired cert that chains counts as `ok` (its expiry is a separate question).
+ * `ignoreTime` an expired cert that chains counts as `ok` (its expiry is a separate question);
+ * `caFile` is where the host keeps the cluster CA (chainTargets).
  */
-export async function chainsTo(h: HostContext, caPem: string, opts: { ignoreTime?: boolean } = {}): Promise<ChainResult[]> {
-  const t = chainTargets(h.host.role);
+export async function chainsTo(h: HostContext, caPem: string, opts: { ignoreTime?: boolean; caFile?: string } = {}): Promise<ChainResult[]> {
+  const t = chainTargets(h.host.role, opts.caFile);
   const r = await h.read(['sh', '-c', SCRIPT.replace('@TIME@', opts.ignoreTime ? '-no_check_time ' : ''), 'sh', ...t.certs, '--', ...t.kubeconfigs], { stdin: caPem, what: 'openssl verify against the cluster CA' });
   return parseChains(r.stdout);
 }

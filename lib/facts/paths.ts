@@ -25,6 +25,12 @@ export const KUBE_SYSTEM_LABEL = 'io.kubernetes.pod.namespace=kube-system';
 export const KUBEADM_MANIFESTS = ['etcd.yaml', 'kube-apiserver.yaml', 'kube-controller-manager.yaml', 'kube-scheduler.yaml'] as const;
 /** The files a master must hold to count as having its PKI (CA, front-proxy CA, sa keys, etcd CA). */
 export const MASTER_CA_FILES = ['ca.crt', 'ca.key', 'front-proxy-ca.crt', 'front-proxy-ca.key', 'sa.key', 'sa.pub', 'etcd/ca.crt', 'etcd/ca.key'] as const;
+/**
+ * The same where etcd is kubespray's service (its CA in /etc/ssl/etcd/ssl): no etcd/ca.*, which
+ * kubeadm never makes with etcd.external (cmd/kubeadm/app/cmd/phases/init/certs.go runCAPhase:
+ * "External etcd mode: Skipping etcd/ca certificate authority generation").
+ */
+export const KUBESPRAY_MASTER_CA_FILES: readonly string[] = MASTER_CA_FILES.filter((f) => !f.startsWith('etcd/'));
 /** Certificates (signed by the cluster CA) checked on masters. */
 export const MASTER_LEAF_CERTS = [`${PKI}/apiserver.crt`, `${PKI}/apiserver-kubelet-client.crt`] as const;
 /** Kubeconfigs whose client certificate must chain to the cluster CA on masters. */

@@ -14,8 +14,8 @@ export interface PkiState {
   complete: boolean;
 }
 
-/** Parse the output of pkiState's script (`file <name>` and `fp <name> <fingerprint>` lines). */
-export function parsePkiState(out: string): PkiState {
+/** Parse the output of pkiState's script (`file <name>` and `fp <name> <fingerprint>` lines); `complete` when every one of `caFiles` is there. */
+export function parsePkiState(out: string, caFiles: readonly string[] = MASTER_CA_FILES): PkiState {
   const present: string[] = [];
   const fps = new Map<string, string>();
   for (const line of out.split('\n')) {
@@ -25,17 +25,26 @@ export function parsePkiState(out: string): PkiState {
     if (kind === 'file' && name) present.push(name);
     if (kind === 'fp' && name && fp) fps.set(name, fp.toUpperCase());
   }
-  return { present, ca: fps.get('ca.crt') ?? null, etcdCa: fps.get('etcd/ca.crt') ?? null, complete: MASTER_CA_FILES.every((f) => present.includes(f)) };
+  return { present, ca: fps.get('ca.crt') ?? null, etcdCa: fps.get('etcd/ca.crt') ?? null, complete: caFiles.every((f) => present.includes(f)) };
+}
+
+/**
+ * The CA files (`caFiles`, relative) present under `dir` and the CA fingerprints: kubeadm's
+ * /etc/kubernetes/pki by default; kubespray's kube_cert_dir /etc/kubernetes/ssl (which its workers
+ * hold without the pki link, and which has no etcd CA: recover/layout.ts).
+ */
+export function pkiStateIn(dir: string, caFiles: readonly string[]): Fact<PkiState> {
+  return {
+    id: dir === PKI && caFiles === MASTER_CA_FILES ? 'kubemend:pki-state' : `kubemend:pki-state:${dir}:${caFiles.join(',')}`,
+    argv: [
+      'sh', '-c',
+      'cd "$1" 2>/dev/null || exit 0; shift; for f in "$@"; do [ -f "$f" ] && echo "file $f"; done; ' +
+        'for f in ca.crt etcd/ca.crt; do [ -f "$f" ] && echo "fp $f $(openssl x509 -noout -fingerprint -sha256 -in "$f")"; done; exit 0',
+      'sh', dir, ...caFiles,
+    ],
+    parse: (out) => parsePkiState(out, caFiles),
+  };
 }
 
 /** The CA files present under /etc/kubernetes/pki and the CA fingerprints. */
-export const pkiState: Fact<PkiState> = {
-  id: 'kubemend:pki-state',
-  argv: [
-    'sh', '-c',
-    'cd "$1" 2>/dev/null || exit 0; shift; for f in "$@"; do [ -f "$f" ] && echo "file $f"; done; ' +
-      'for f in ca.crt etcd/ca.crt; do [ -f "$f" ] && echo "fp $f $(openssl x509 -noout -fingerprint -sha256 -in "$f")"; done; exit 0',
-    'sh', PKI, ...MASTER_CA_FILES,
-  ],
-  parse: (out) => parsePkiState(out),
-};
+export const pkiState: Fact<PkiState> = pkiStateIn(PKI, MASTER_CA_FILES);

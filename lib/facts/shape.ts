@@ -10,6 +10,7 @@
  * The etcd files and the units live outside /etc/kubernetes: they survive a wiped /etc/kubernetes.
  */
 import type { Fact } from '../core/types.js';
+import type { Role } from '../inventory/types.js';
 
 /** One marker: a path, and what it means when it is there. */
 export interface ShapeMarker {
@@ -54,4 +55,32 @@ export const clusterShape: Fact<ClusterShape> = {
 /** The shapes found per host, in words for an error or a report (`m1: PATH (meaning), ...`); empty when every host is kubeadm's. */
 export function describeShapes(shapes: ReadonlyArray<{ host: string; shape: ClusterShape }>): string[] {
   return shapes.filter((s) => s.shape.found.length).map((s) => `${s.host}: ${s.shape.found.map((m) => `${m.path} (${m.meaning})`).join(', ')}`);
+}
+
+const has = (s: ClusterShape, path: string): boolean => s.found.some((m) => m.path === path);
+/** What a kubespray-built master must hold for recover to keep its etcd: the service, its settings and certificates. */
+const ETCD_SERVICE = ['/etc/systemd/system/etcd.service', '/etc/etcd.env', '/etc/ssl/etcd/ssl'];
+
+/**
+ * The layout recover repairs on these hosts, or why it cannot (pure): kubeadm's when no host shows
+ * a kubespray file; kubespray's default when every master runs kubespray's etcd service (the etcd
+ * group is the masters), there is one master, and the workers' local proxy is nginx-proxy (or none).
+ * The other kubespray shapes are refused, each reason naming its host.
+ */
+export function repairableLayout(shapes: ReadonlyArray<{ host: string; role: Role; shape: ClusterShape }>): { layout: 'kubeadm' | 'kubespray' } | { refused: string[] } {
+  if (shapes.every((s) => s.shape.layout === 'kubeadm')) return { layout: 'kubeadm' };
+  const why: string[] = [];
+  const masters = shapes.filter((s) => s.role === 'master');
+  for (const m of masters) {
+    const missing = ETCD_SERVICE.filter((p) => !has(m.shape, p));
+    if (missing.length) why.push(`${m.host} (a master) has no ${missing.join(', ')}: kubespray's etcd service is not there to be kept (etcd_deployment_type kubeadm or docker is not repaired on kubespray's layout)`);
+  }
+  for (const o of shapes.filter((s) => s.role !== 'master' && has(s.shape, '/etc/systemd/system/etcd.service'))) {
+    why.push(`${o.host} (${o.role}) runs kubespray's etcd service and is not a master: etcd on hosts apart from the masters is not repaired yet`);
+  }
+  if (masters.length > 1) why.push(`${masters.length} masters (${masters.map((m) => m.host).join(', ')}): on kubespray's layout only a single master is repaired yet`);
+  for (const h of shapes.filter((s) => has(s.shape, '/etc/kubernetes/manifests/haproxy.yml'))) {
+    why.push(`${h.host} runs kubespray's haproxy local API proxy: only the nginx-proxy one is repaired yet`);
+  }
+  return why.length ? { refused: why } : { layout: 'kubespray' };
 }

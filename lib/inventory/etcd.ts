@@ -30,14 +30,15 @@ export const NON_KUBEADM_ETCD = ['host', 'docker'] as const;
 
 /**
  * Throw EtcdTopologyError when the inventory says etcd is deployed by kubespray outside kubeadm
- * (etcd_deployment_type host or docker), even on the masters; `what` names the command.
+ * (etcd_deployment_type host or docker), even on the masters, unless the command handles that
+ * type (`handled`: recover repairs `host` on the masters); `what` names the command.
  */
-export function requireKubeadmEtcd(inv: Inventory, what: string): void {
+export function requireKubeadmEtcd(inv: Inventory, what: string, handled: readonly string[] = []): void {
   const type = inv.etcd?.deploymentType;
-  if (!type || !(NON_KUBEADM_ETCD as readonly string[]).includes(type)) return;
+  if (!type || !(NON_KUBEADM_ETCD as readonly string[]).includes(type) || handled.includes(type)) return;
   throw new EtcdTopologyError(
     `${what} needs kubeadm's etcd (static pods on the masters, its CA in /etc/kubernetes/pki/etcd), and this inventory sets etcd_deployment_type: ${type} ` +
       `(kubespray runs etcd as a ${type === 'host' ? 'systemd service' : 'container of a systemd unit'}, with its certificates in /etc/ssl/etcd/ssl; etcd members: ${inv.etcd!.members.join(', ') || 'none'}). ` +
-      `It does not repair that layout yet; nothing was contacted. \`kubemend inventory -i ${inv.file}\` shows what was read; docs/kubespray.md says what to do instead.`,
+      `It does not handle that layout${handled.length ? ` (only etcd_deployment_type ${handled.join(', ')})` : ''}; nothing was contacted. \`kubemend inventory -i ${inv.file}\` shows what was read; docs/kubespray.md says what to do instead.`,
   );
 }

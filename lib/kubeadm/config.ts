@@ -145,6 +145,8 @@ export interface JoinOptions {
   caCertHash: string;
   /** A control-plane join: this node's API endpoint and the certificate key (secret). */
   controlPlane?: { advertiseAddress: string; bindPort?: number; certificateKey: Secret };
+  /** Where the join writes the cluster CA (JoinConfiguration caCertPath; kubeadm's default /etc/kubernetes/pki/ca.crt, kubespray's /etc/kubernetes/ssl/ca.crt). */
+  caCertPath?: string;
 }
 
 /** The JoinConfiguration document (YAML). It holds secrets: give it to kubeadmWithConfig only. */
@@ -152,6 +154,7 @@ export function joinConfiguration(o: JoinOptions): string {
   const doc: Record<string, unknown> = {
     apiVersion: o.api,
     kind: 'JoinConfiguration',
+    ...(o.caCertPath ? { caCertPath: o.caCertPath } : {}),
     discovery: { bootstrapToken: { apiServerEndpoint: o.endpoint, token: o.token.reveal(), caCertHashes: [o.caCertHash] } },
     nodeRegistration: registrationDoc(o.api, o.registration),
     ...(o.controlPlane

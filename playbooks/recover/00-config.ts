@@ -16,8 +16,11 @@ import { EncryptedValueError } from '../../lib/etcd-data/decode.js';
 import { DecryptError, decryptorFrom } from '../../lib/etcd-data/encryption.js';
 import { type EtcdConfigRead, membersOn, probeEtcdData, readOffline, readThroughThrowaway, throwawayBlocker } from '../../lib/etcd-data/remote.js';
 import { RECOVER_CONFIG, type RecoverOptions, kubectlOn, runDirOf, runIdOf, stateDirOf } from './common.js';
-import { clusterDocs, configDifferences, unsupportedClusterConfig } from './config.js';
+import { clusterDocs, configDifferences, externalEtcdFiles, unsupportedClusterConfig } from './config.js';
 import { RUN } from '../../lib/core/shared.js';
+import { kubesprayEtcdMembers, readThroughKubesprayEtcd } from '../../lib/etcd-data/kubespray.js';
+import type { EtcdMember } from '../../lib/facts/etcd.js';
+import { isKubespray, layoutOf } from './layout.js';
 
 /** The kubeadm-config file name kept in a run's backups folder. */
 export const SAVED_CONFIG = 'kubeadm-config.yaml';
@@ -131,6 +134,85 @@ async function fromEtcdData(ctx: PhaseContext<RecoverOptions>): Promise<Found | 
   return undefined;
 }
 
+/** Host part of a peer URL (`https://10.0.1.1:2380` -> `10.0.1.1`). */
+function peerHost(u: string): string {
+  try {
+    return new URL(u).hostname.replace(/^\[|\]$/g, '');
+  } catch {
+    return '';
+  }
+}
+
+/**
+ * The mismatches between kubespray's etcd members and the inventory's masters (pure). kubespray
+ * names members by etcd_member_name (`etcd1`, ...: roles/etcd/templates/etcd.env.j2 ETCD_NAME), not
+ * by node name, so they are matched by their peer URL's address: every member on a master's address,
+ * every master a member. A member elsewhere is etcd on a host that is not a master, which recover
+ * does not repair yet.
+ */
+export function kubesprayMemberMismatches(members: readonly EtcdMember[], masters: readonly Host[]): string[] {
+  const out: string[] = [];
+  for (const m of members) {
+    if (!masters.some((h) => m.peerURLs.map(peerHost).includes(h.address))) out.push(`etcd member "${m.name}" (${m.peerURLs.join(', ')}) is on no master's address: etcd on hosts apart from the masters is not repaired yet`);
+  }
+  for (const h of masters) {
+    if (!members.some((m) => m.peerURLs.map(peerHost).includes(h.address))) out.push(`master ${h.name} (${h.address}) is no etcd member (members: ${members.map((m) => `${m.name} ${m.peerURLs.join(',')}`).join('; ') || 'none'})`);
+  }
+  return out;
+}
+
+/**
+ * kubespray's layout: the ConfigMaps read through its running etcd service on the first master that
+ * answers (its own etcdctl and /etc/etcd.env: lib/etcd-data/kubespray.ts), after its members are
+ * checked against the inventory's masters. Read-only; a plan reads too (nothing is started).
+ */
+async function fromKubesprayEtcd(ctx: PhaseContext<RecoverOptions>): Promise<Found | undefined> {
+  const decrypt = ctx.options.encryptionConfig ? decryptorFrom(ctx.options.encryptionConfig) : undefined;
+  const masters = ctx.inventory.hosts.filter((h) => h.role === 'master');
+  const why: string[] = [];
+  for (const m of mastersFirstFirst(ctx)) {
+    const h = ctx.on(m);
+    let members: EtcdMember[];
+    try {
+      members = await kubesprayEtcdMembers(h);
+    } catch (e) {
+      why.push(`${m.name}: ${(e as Error).message.split('\n')[0]}`);
+      continue;
+    }
+    const bad = kubesprayMemberMismatches(members, masters);
+    if (bad.length) throw new Error(`kubespray's etcd on ${m.name} has members that do not match the inventory's masters; nothing was changed:\n - ${bad.join('\n - ')}`);
+    ctx.log(`kubespray's etcd members (asked on ${m.name}): ${members.map((x) => `${x.name} ${x.id} ${x.peerURLs.join(',')}`).join('; ')} (one on each master)`);
+    const read = await readThroughKubesprayEtcd(h, decrypt);
+    const c = read.config;
+    return {
+      text: c.text,
+      fromCluster: true,
+      source: `etcd data on ${m.name}, revision ${read.revision} (kubeadm-config mod_revision ${c.revisions.kubeadmConfig}` +
+        `${c.revisions.kubeletConfig ? `, kubelet-config ${c.revisions.kubeletConfig}` : ', no kubelet-config'}; ${c.encodings.join('/')}; ${read.how})`,
+    };
+  }
+  if (why.length) ctx.log(`kubespray's etcd could not be asked: ${why.join('; ')}`, 'warn');
+  return undefined;
+}
+
+/**
+ * kubespray's layout: the etcd.external files (kubespray's node-HOST.pem of the master its kubeadm
+ * config was written for, and its CA) must be on every master: kubeadm's preflight refuses a master
+ * without them (cmd/kubeadm/app/preflight/checks.go ExternalEtcdVersionCheck), and its apiserver
+ * reads them. kubespray's gen_certs_script.yml copies every master's node pair to every master.
+ */
+async function checkExternalEtcdFiles(ctx: PhaseContext, yaml: string): Promise<void> {
+  const files = externalEtcdFiles(yaml);
+  const missing: string[] = [];
+  for (const m of ctx.hosts.filter((h) => h.role === 'master')) {
+    const r = await ctx.on(m).read(['sh', '-c', 'for f; do [ -f "$f" ] || echo "$f"; done; exit 0', 'sh', ...files], { what: 'etcd.external files present' });
+    const gone = r.stdout.split('\n').map((l) => l.trim()).filter(Boolean);
+    if (gone.length) missing.push(`${m.name}: ${gone.join(', ')}`);
+  }
+  if (missing.length) throw new Error(`the ClusterConfiguration's etcd.external names files that are missing; nothing was changed. Put kubespray's etcd certificates back (kubespray's etcd role copies them) and run again:\n - ${missing.join('\n - ')}`);
+  ctx.log(`etcd.external's files on every master: ${files.join(', ')} (kubespray's, kept as they are)`);
+}
+
 /**
  * replace-ca with a config read from the compromised cluster: whoever holds the old CA could have
  * written it (e.g. `authorization-mode: AlwaysAllow`). Its differences from this cluster's backup
@@ -173,16 +255,20 @@ export const configPhase: ClusterPhase<RecoverOptions> = {
     // replace-ca: a backup of the compromised cluster is what the cluster's config is compared with, not what is used
     if (saved && !replaceCa) got = { text: readFileSync(saved, 'utf8'), source: `kubemend backup ${saved}`, fromCluster: false };
     if (!got) got = await fromApi(ctx);
-    if (!got) got = await fromEtcdData(ctx);
+    if (!got) got = isKubespray(ctx) ? await fromKubesprayEtcd(ctx) : await fromEtcdData(ctx);
     if (!got) {
       throw new Error('no kubeadm ClusterConfiguration: the inventory has no kubeadmConfig, no kubemend backup of this cluster holds one, the cluster does not answer and no master has etcd data. ' +
         'Nothing was changed. Write the cluster\'s ClusterConfiguration (controlPlaneEndpoint, certSANs, networking) to a file and set `kubeadmConfig: FILE` in the inventory');
     }
     const docs = clusterDocs(got.text, got.source);
-    const unsupported = unsupportedClusterConfig(docs.yaml);
-    if (unsupported) {
-      throw new Error(`the ClusterConfiguration (${got.source}) has ${unsupported}. recover rebuilds kubeadm's stacked etcd and /etc/kubernetes/pki only (a kubespray-built cluster has both: see docs/kubespray.md); nothing was changed`);
+    const unsupported = unsupportedClusterConfig(docs.yaml, layoutOf(ctx));
+    if (unsupported && isKubespray(ctx)) {
+      throw new Error(`the ClusterConfiguration (${got.source}) has ${unsupported}. The hosts show kubespray's layout, whose kubeadm config has etcd.external and certificatesDir /etc/kubernetes/ssl (see docs/kubespray.md); nothing was changed`);
     }
+    if (unsupported) {
+      throw new Error(`the ClusterConfiguration (${got.source}) has ${unsupported}. On kubeadm's layout recover rebuilds kubeadm's stacked etcd and /etc/kubernetes/pki only (a kubespray-built cluster, etcd.external with certificatesDir /etc/kubernetes/ssl, is repaired when its hosts show kubespray's layout: see docs/kubespray.md); nothing was changed`);
+    }
+    if (isKubespray(ctx)) await checkExternalEtcdFiles(ctx, docs.yaml);
     if (replaceCa && got.fromCluster) await acceptForReplaceCa(ctx, got, saved);
     ctx.shared.set(RECOVER_CONFIG, docs);
     ctx.log(`ClusterConfiguration ${docs.apiVersion}${/kind: KubeletConfiguration/.test(docs.yaml) ? ' and KubeletConfiguration' : ''} from ${got.source}`);

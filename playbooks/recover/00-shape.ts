@@ -1,13 +1,16 @@
 /**
  * Step 0 (shape): before anything is read from etcd or changed, every host is checked for
- * kubespray's layout (lib/facts/shape.ts). recover rebuilds kubeadm's own layout: etcd as static
- * pods with its CA under /etc/kubernetes/pki/etcd, certificatesDir /etc/kubernetes/pki, workers
- * that reach the apiserver at the controlPlaneEndpoint. On a kubespray-built cluster it would make
- * a new etcd CA and etcd static pods beside the etcd service that holds the data, and rejoin the
- * workers past their nginx-proxy: it refuses such a cluster here, naming what it found.
+ * kubespray's layout (lib/facts/shape.ts), and the layout recover repairs is chosen (layout.ts):
+ * kubeadm's own, or kubespray's default (etcd as a systemd service on the masters with its
+ * certificates in /etc/ssl/etcd/ssl, certificatesDir /etc/kubernetes/ssl, the workers'
+ * nginx-proxy on localhost:6443), whose etcd recover keeps as it is. A kubespray shape recover has
+ * not been shown to repair (etcd on hosts that are not masters, several masters, a haproxy local
+ * proxy, kubespray files without its etcd service) is refused here, naming what was found, before
+ * anything changes.
  */
 import type { ClusterPhase, PhaseContext } from '../../lib/core/types.js';
-import { clusterShape, describeShapes } from '../../lib/facts/shape.js';
+import { clusterShape, describeShapes, repairableLayout } from '../../lib/facts/shape.js';
+import { LAYOUT_KEY } from './layout.js';
 
 /** Thrown when the hosts are laid out as recover cannot repair yet; nothing was changed. */
 export class UnsupportedShapeError extends Error {
@@ -17,26 +20,31 @@ export class UnsupportedShapeError extends Error {
   }
 }
 
-/** The refusal for hosts that show kubespray's layout (`found`: describeShapes lines). */
-export function kubesprayRefusal(what: string, found: string[]): string {
-  return `${what} repairs kubeadm's own layout (etcd as static pods with its CA in /etc/kubernetes/pki/etcd, certificatesDir /etc/kubernetes/pki), ` +
-    `and these hosts show kubespray's layout:\n - ${found.join('\n - ')}\n` +
-    'Repairing a kubespray-built cluster (etcd as a host service with its certificates in /etc/ssl/etcd/ssl, certificatesDir /etc/kubernetes/ssl, ' +
-    "the workers' nginx-proxy on localhost:6443) is not supported yet: nothing was changed. Restore its PKI with kubespray's own playbooks " +
-    '(see docs/kubespray.md)';
+/** The refusal for hosts that show a kubespray shape recover does not repair (`found`: describeShapes lines; `why`: what is not supported). */
+export function kubesprayRefusal(what: string, found: string[], why: string[]): string {
+  return `${what} repairs kubeadm's own layout and kubespray's default one (etcd as a systemd service on the masters with its certificates in /etc/ssl/etcd/ssl, ` +
+    "certificatesDir /etc/kubernetes/ssl, the workers' nginx-proxy on localhost:6443, one master), and these hosts show a kubespray layout it does not repair yet:\n" +
+    ` - ${why.join('\n - ')}\nfound:\n - ${found.join('\n - ')}\n` +
+    "Nothing was changed. Restore its PKI with kubespray's own playbooks (see docs/kubespray.md)";
 }
 
-/** Step 0: refuse a cluster laid out by kubespray before any other step reads or changes it. */
+/** Step 0: choose the layout, or refuse a kubespray shape recover does not repair, before any other step reads or changes the cluster. */
 export const shapePhase: ClusterPhase = {
   id: 'facts/shape',
-  title: "0. Check every host is laid out as kubeadm lays it out (kubespray's layout is refused before anything changes)",
+  title: "0. Check how the hosts are laid out: kubeadm's, or kubespray's default (its etcd service kept); other kubespray shapes refused before anything changes",
   scope: 'cluster',
   rerunOnResume: true,
-  guard: true, // --only/--from cannot leave it out: a partial run on a kubespray cluster refuses too
+  guard: true, // --only/--from cannot leave it out: the other phases read the layout it chooses
   async run(ctx: PhaseContext) {
-    const shapes = await Promise.all(ctx.hosts.map(async (h) => ({ host: h.name, shape: await ctx.on(h).fact(clusterShape) })));
+    const shapes = await Promise.all(ctx.hosts.map(async (h) => ({ host: h.name, role: h.role, shape: await ctx.on(h).fact(clusterShape) })));
     const found = describeShapes(shapes);
-    if (found.length) throw new UnsupportedShapeError(kubesprayRefusal('recover', found));
-    ctx.log(`layout: kubeadm's on all ${shapes.length} hosts (no kubespray etcd service, /etc/ssl/etcd, /etc/kubernetes/ssl or node-local API proxy)`);
+    const got = repairableLayout(shapes);
+    if ('refused' in got) throw new UnsupportedShapeError(kubesprayRefusal('recover', found, got.refused));
+    ctx.shared.set(LAYOUT_KEY, got.layout);
+    if (got.layout === 'kubeadm') {
+      ctx.log(`layout: kubeadm's on all ${shapes.length} hosts (no kubespray etcd service, /etc/ssl/etcd, /etc/kubernetes/ssl or node-local API proxy)`);
+      return;
+    }
+    ctx.log(`layout: kubespray's (etcd a systemd service on the masters, certificates in /etc/ssl/etcd/ssl, kept as they are: no etcd CA, certificate or pod is made; certificatesDir /etc/kubernetes/ssl; workers through their nginx-proxy). Found:\n - ${found.join('\n - ')}`);
   },
 };

@@ -12,7 +12,7 @@
  * kubelet.env stays. Stopping uses the anchored names with the kube-system label: a workload's
  * `etcd-backup` container (or its own `etcd`) in another namespace is never matched.
  */
-import type { HostPhase } from '../../lib/core/types.js';
+import type { HostContext, HostPhase } from '../../lib/core/types.js';
 import { firstMasterName } from '../../lib/core/hosts.js';
 import { controlPlaneContainers } from '../../lib/facts/containers.js';
 import { KUBEADM_CONFIG, KUBEADM_MANIFESTS } from '../../lib/facts/paths.js';
@@ -21,6 +21,8 @@ import { keepRegistration, kubeletFlagsEnv } from '../../lib/kubeadm/config.js';
 import { tokenDescription } from '../../lib/kube/bootstrap-tokens.js';
 import { type RecoverOptions, TOKEN_PURPOSE, decision, recoverConfig, runIdOf } from './common.js';
 import { hostConfig } from './config.js';
+import { KUBESPRAY_KUBELET_CONFIG, KUBESPRAY_KUBELET_ENV, KUBE_CERT_DIR, isKubespray } from './layout.js';
+import { masterKubeletFiles, unusableKubeletFiles } from './kubespray-kubelet.js';
 
 /** kubeadm's PKI files (cmd/kubeadm/app/constants: the CAs, the leaf certs, the sa key pair), relative to /etc/kubernetes. */
 const KUBEADM_PKI = [
@@ -67,6 +69,43 @@ for a in $(ls -t /var/backups/kubemend/*/"$name".tar.gz 2>/dev/null); do
   exit 0
 done`;
 
+/**
+ * kubespray's layout: kube_cert_dir /etc/kubernetes/ssl and its compat link /etc/kubernetes/pki
+ * made again as kubespray's preinstall role makes them (roles/kubernetes/preinstall/tasks/0050-create_directories.yml:
+ * the folder mode 0755; "Create kubernetes kubeadm compat cert dir (kubernetes/kubeadm issue 1498)", a link,
+ * only when nothing is at /etc/kubernetes/pki), so that kubeadm writes the certificates into the
+ * certificatesDir and every path kubemend reads under /etc/kubernetes/pki holds.
+ */
+const CERT_DIRS = `set -eu
+mkdir -p -m 0755 "$1"; chmod 0755 "$1"
+if [ ! -e /etc/kubernetes/pki ] && [ ! -L /etc/kubernetes/pki ]; then ln -s "$1" /etc/kubernetes/pki; echo "made /etc/kubernetes/pki -> $1"; fi`;
+
+/** Print the file "$1" when it exists (status 3 when not). */
+const CAT_IF = 'if [ -f "$1" ]; then cat "$1"; else exit 3; fi';
+
+/**
+ * kubespray's layout: kubelet.env and kubelet-config.yaml, when the backup did not put them back,
+ * rendered from the first worker's (kubespray-kubelet.ts) and written 0600 as kubespray's node role
+ * writes them; then the kubelet restarted to read them (it waits for the kubelet.conf of step 5).
+ */
+async function kubesprayKubeletFiles(h: HostContext<RecoverOptions>): Promise<void> {
+  const there = await h.read(['sh', '-c', 'for f; do [ -f "$f" ] || echo "$f"; done; exit 0', 'sh', KUBESPRAY_KUBELET_ENV, KUBESPRAY_KUBELET_CONFIG], { what: "kubespray's kubelet files present" });
+  if (there.stdout.trim()) {
+    const worker = h.inventory.hosts.find((x) => x.role === 'worker');
+    if (!worker) throw new Error(`${h.host.name}: ${there.stdout.trim().split('\n').join(', ')} missing (kubespray's kubelet reads them), no kubemend backup held them and there is no worker to render them from; put them back (kubespray's cluster.yml --tags kubelet) and run again`);
+    const w = h.on(worker);
+    const read = async (f: string) => (await w.read(['sh', '-c', CAT_IF, 'sh', f], { what: `read ${worker.name}:${f}` })).stdout;
+    const model = { env: await read(KUBESPRAY_KUBELET_ENV), config: await read(KUBESPRAY_KUBELET_CONFIG) };
+    const bad = unusableKubeletFiles(model);
+    if (bad) throw new Error(`${h.host.name}: kubespray's kubelet files are missing and ${worker.name}'s cannot be the model (${bad}); put them back (kubespray's cluster.yml --tags kubelet) and run again`);
+    const mine = masterKubeletFiles(worker, h.host, model);
+    await h.upload(KUBESPRAY_KUBELET_ENV, mine.env, { mode: 0o600 });
+    await h.upload(KUBESPRAY_KUBELET_CONFIG, mine.config, { mode: 0o600 });
+    h.log(`wrote ${KUBESPRAY_KUBELET_ENV} and ${KUBESPRAY_KUBELET_CONFIG} from ${worker.name}'s, with ${h.host.name}'s node-ip, hostname-override and address (kubespray renders them alike on every node but these)`);
+  }
+  await h.run(['systemctl', 'restart', 'kubelet'], { what: "restart the kubelet on kubespray's kubelet.env" });
+}
+
 /** Step 1 on the masters being rebuilt. */
 export const cleanPhase: HostPhase<RecoverOptions> = {
   id: 'masters/clean',
@@ -86,6 +125,11 @@ export const cleanPhase: HostPhase<RecoverOptions> = {
     await h.run(['sh', '-c', MOVE_ASIDE, 'sh', hostBackupDir(runIdOf(h)), ...KUBEADM_FILES], { what: "move kubeadm's files in /etc/kubernetes aside" });
     const put = await h.run(['sh', '-c', PUT_BACK, 'sh', h.host.name, ...KUBEADM_FILES], { what: 'put back files that are not kubeadm\'s from the newest backup holding /etc/kubernetes' });
     for (const line of put.stdout.split('\n').filter((l) => l.startsWith('put back '))) h.log(line);
+    if (isKubespray(h)) {
+      const made = await h.run(['sh', '-c', CERT_DIRS, 'sh', KUBE_CERT_DIR], { what: `make ${KUBE_CERT_DIR} and the /etc/kubernetes/pki link` });
+      if (made.stdout.trim()) h.log(made.stdout.trim());
+      await kubesprayKubeletFiles(h);
+    }
     const ids = await h.fact(controlPlaneContainers);
     if (ids.length) {
       await h.run(['crictl', 'stop', ...ids], { allowFail: true, what: 'crictl stop control-plane containers' });

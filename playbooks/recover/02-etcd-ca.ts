@@ -2,6 +2,7 @@
 import type { HostPhase } from '../../lib/core/types.js';
 import { firstMaster } from '../../lib/core/hosts.js';
 import { type RecoverOptions, kubeadm, rebuildsAll } from './common.js';
+import { rebuildsKubeadmEtcd } from './layout.js';
 
 /** Step 2. */
 export const etcdCaPhase: HostPhase<RecoverOptions> = {
@@ -10,7 +11,7 @@ export const etcdCaPhase: HostPhase<RecoverOptions> = {
   hosts: firstMaster,
   strategy: { kind: 'serial' },
   destructive: true,
-  shouldRun: rebuildsAll,
+  shouldRun: rebuildsKubeadmEtcd(rebuildsAll), // kubespray's layout: its etcd service and CA kept (layout.ts)
   async run(h) {
     await kubeadm(h, ['init', 'phase', 'certs', 'etcd-ca']);
   },

@@ -2,6 +2,7 @@
 import type { HostPhase } from '../../lib/core/types.js';
 import { inventoryFirst, otherMasters } from '../../lib/core/hosts.js';
 import { type RecoverOptions, rebuildsAll } from './common.js';
+import { rebuildsKubeadmEtcd } from './layout.js';
 import { copyPki } from './copy.js';
 
 /** Step 3. */
@@ -11,7 +12,7 @@ export const etcdCaCopyPhase: HostPhase<RecoverOptions> = {
   hosts: otherMasters,
   strategy: { kind: 'serial' },
   destructive: true,
-  shouldRun: rebuildsAll,
+  shouldRun: rebuildsKubeadmEtcd(rebuildsAll), // kubespray's layout: its etcd service and CA kept (layout.ts)
   async run(h) {
     await copyPki(h, inventoryFirst(h), ['etcd/ca.crt', 'etcd/ca.key']);
   },

@@ -3,6 +3,8 @@ import type { HostPhase } from '../../lib/core/types.js';
 import { firstMaster, inventoryFirst, masters } from '../../lib/core/hosts.js';
 import { type RecoverOptions, kubeadm, rebuildsAll } from './common.js';
 import { waitEtcdHealthy } from './waits.js';
+import { isKubespray, rebuildsKubeadmEtcd } from './layout.js';
+import { kubesprayEtcdHealth } from '../../lib/etcd-data/kubespray.js';
 
 /** Step 4a: certs and manifest on every master. */
 export const etcdStartPhase: HostPhase<RecoverOptions> = {
@@ -11,22 +13,23 @@ export const etcdStartPhase: HostPhase<RecoverOptions> = {
   hosts: masters,
   strategy: { kind: 'parallel' },
   destructive: true,
-  shouldRun: rebuildsAll,
+  shouldRun: rebuildsKubeadmEtcd(rebuildsAll), // kubespray's layout: its etcd service kept (layout.ts)
   async run(h) {
     for (const c of ['etcd-healthcheck-client', 'etcd-peer', 'etcd-server']) await kubeadm(h, ['init', 'phase', 'certs', c]);
     await kubeadm(h, ['init', 'phase', 'etcd', 'local']);
   },
 };
 
-/** Step 4b: wait for every member healthy before the apiserver is rebuilt. */
+/** Step 4b: wait for every member healthy before the apiserver is rebuilt (on kubespray's layout its service, asked with its own etcdctl and /etc/etcd.env). */
 export const etcdHealthyPhase: HostPhase<RecoverOptions> = {
   id: 'etcd/healthy',
-  title: '4. Wait until etcd is healthy on every member',
+  title: "4. Wait until etcd is healthy on every member (kubespray's etcd service: asked with its etcdctl)",
   hosts: firstMaster,
   strategy: { kind: 'serial' },
   shouldRun: rebuildsAll,
   async run(h) {
-    await waitEtcdHealthy(h, h, h.inventory.hosts.filter((x) => x.role === 'master').length);
+    const members = h.inventory.hosts.filter((x) => x.role === 'master').length;
+    await waitEtcdHealthy(h, h, members, isKubespray(h) ? kubesprayEtcdHealth : undefined);
     void inventoryFirst;
   },
 };

@@ -21,6 +21,7 @@ import { closeKube, kubeFor } from '../../lib/kube/session.js';
 import { nodeReady } from '../../lib/kube/node-ready.js';
 import { sharedKey } from '../../lib/core/shared.js';
 import { K8S, KUBELET_CLIENT, KUBELET_PKI, PKI } from '../../lib/facts/paths.js';
+import { KUBESPRAY_CA, LOCAL_PROXY_MANIFESTS, isKubespray } from './layout.js';
 
 /** Options the rolling rejoin reads (recover and rejoin-workers both have them). */
 export interface RejoinOptions {
@@ -40,6 +41,25 @@ export function batchReadySeconds(o: Partial<RejoinOptions>): number {
 
 /** What the rejoin removes on a worker (kubeadm never overwrites them). */
 export const KUBELET_CREDENTIALS = [KUBELET_PKI, PKI, `${K8S}/kubelet.conf`, `${K8S}/bootstrap-kubelet.conf`];
+/**
+ * The same on kubespray's layout: the CA in kube_cert_dir (its caCertPath), not the whole folder
+ * nor the /etc/kubernetes/pki compat link to it. kubeadm join writes the CA to caCertPath only when
+ * no file is there (cmd/kubeadm/app/cmd/phases/join/kubelet.go runKubeletStartJoinPhase: `os.Stat(caPath)`,
+ * then certutil.WriteCert only on IsNotExist): a CA left there would stay the old one, which the
+ * kubelet's clientCAFile (kubespray's kubelet-config.yaml) names.
+ */
+export const KUBESPRAY_KUBELET_CREDENTIALS = [KUBELET_PKI, KUBESPRAY_CA, `${K8S}/kubelet.conf`, `${K8S}/bootstrap-kubelet.conf`];
+
+/** The `server:` of kubelet.conf, or, without one, `https://localhost:6443` when a kubespray local API proxy runs there (empty: neither). */
+const SERVER_BEFORE = `s=$(sed -n 's/^ *server: *//p' /etc/kubernetes/kubelet.conf 2>/dev/null | head -n 1)
+if [ -n "$s" ]; then echo "$s"; exit 0; fi
+for f; do if [ -f "$f" ]; then echo https://localhost:6443; exit 0; fi; done`;
+
+/** Set every \`server:\` line of kubelet.conf to "$1", the file rewritten in place (its mode and owner kept). */
+const SET_SERVER = `set -eu
+f=/etc/kubernetes/kubelet.conf; t=$(mktemp); trap 'rm -f "$t"' EXIT
+awk -v s="$1" '/^ *server:/ { sub(/server:.*/, "server: " s) } { print }' "$f" > "$t"
+cat "$t" > "$f"`;
 
 /** When each worker's rejoin started (the gate wants a Lease renewed since). */
 const STARTS = sharedKey<Map<string, Date>>('rejoin:batch-start');
@@ -104,9 +124,12 @@ async function rejoinWorker(h: HostContext<RejoinOptions>): Promise<void> {
   const tokenArg = await joinToken(h);
   const hash = caPem.includes('-----BEGIN CERTIFICATE-----') ? caCertHash(caPem) : `sha256:<${CLUSTER_CA}-hash>`;
   const flags = await h.fact(kubeletFlagsEnv); // before kubelet-start rewrites the file
+  const spray = isKubespray(h);
+  // kubespray: where this worker's kubelet reached the apiserver (its nginx-proxy on localhost), put back after the join
+  const server = spray ? (await h.read(['sh', '-c', SERVER_BEFORE, 'sh', ...LOCAL_PROXY_MANIFESTS], { what: 'kubelet.conf server before the rejoin' })).stdout.trim() : '';
   await pauseOnce(h);
   await h.run(['systemctl', 'stop', 'kubelet'], { what: 'systemctl stop kubelet' });
-  await h.run(['rm', '-rf', '--', ...KUBELET_CREDENTIALS], { what: 'remove kubelet credentials' });
+  await h.run(['rm', '-rf', '--', ...(spray ? KUBESPRAY_KUBELET_CREDENTIALS : KUBELET_CREDENTIALS)], { what: 'remove kubelet credentials' });
   // node lifecycle is paused, so nothing marks the stopped kubelet's Node unready, and kubeadm
   // refuses to join a name whose Node is Ready: mark it Unknown as node lifecycle would (no eviction)
   await h.wet(`mark Node ${h.host.name} Ready=Unknown`, async () => {
@@ -120,8 +143,17 @@ async function rejoinWorker(h: HostContext<RejoinOptions>): Promise<void> {
     api: apiFor(await h.fact(kubeadmVersion)),
     registration: keepRegistration(h.host.name, flags),
     endpoint: h.inventory.controlPlaneEndpoint, token: tokenArg, caCertHash: hash,
+    ...(spray ? { caCertPath: KUBESPRAY_CA } : {}),
   });
   await kubeadmWithConfig(h, ['join', 'phase', 'kubelet-start'], join, { what: 'kubeadm join phase kubelet-start (JoinConfiguration)', retry: KUBEADM_RETRY.kubeletStart });
+  if (spray && server) {
+    // as kubespray after its join (roles/kubernetes/kubeadm/tasks/main.yml "Update server field in kubelet
+    // kubeconfig": `server: {{ kube_apiserver_endpoint }}` on nodes that are not control planes, then the
+    // kubelet restarted): the worker reaches the apiserver through its nginx-proxy again, not past it
+    await h.run(['sh', '-c', SET_SERVER, 'sh', server], { what: `kubelet.conf server back to ${server}` });
+    await h.run(['systemctl', 'restart', 'kubelet'], { what: 'systemctl restart kubelet' });
+    h.log(`kubelet.conf server set back to ${server} (kubespray's local API proxy), kubelet restarted`);
+  }
 }
 
 /** The rolling gate: every Node of the batch Ready with a Lease renewed since its rejoin started. */

@@ -15,6 +15,8 @@ import { readyNodes, waitNodesReady } from './waits.js';
 import { endpointOf } from './config.js';
 import { endpointParts } from '../../lib/facts/endpoint.js';
 import { SHARED_PKI_ARGV, parseSha256, samplePods, sharedPkiRow, steadyPodsRow } from './proof-steady.js';
+import { LOCAL_PROXY_MANIFESTS, caFileOf, isKubespray, layoutOf } from './layout.js';
+import { kubesprayEtcdRows } from './kubespray-etcd.js';
 
 /** One row of the proof. */
 export interface Check {
@@ -84,16 +86,21 @@ async function prove(ctx: PhaseContext<RecoverOptions>): Promise<Check[]> {
   const caPem = (await first.download(CA_CRT)).toString('utf8');
   const fp = (await first.read(['openssl', 'x509', '-noout', '-fingerprint', '-sha256', '-in', CA_CRT])).stdout.trim().replace(/^.*=/, '');
   for (const h of ctx.hosts) {
-    const res = await chainsTo(ctx.on(h), caPem);
+    const res = await chainsTo(ctx.on(h), caPem, { caFile: caFileOf(layoutOf(ctx), h.role) });
     const bad = res.filter((r) => r.status !== 'ok');
     rows.push({ check: `${h.name} certs chain to CA`, ok: bad.length === 0 && res.length > 0, detail: bad.length ? bad.map((b) => `${b.path} ${b.status}`).join(', ') : `${res.length} files, CA ${fp.slice(0, 23)}` });
   }
   const masters = ctx.hosts.filter((h) => h.role === 'master');
   const sums = await Promise.all(masters.map(async (m) => [m.name, parseSha256((await ctx.on(m).read(SHARED_PKI_ARGV, { allowFail: true })).stdout)] as const));
   rows.push(sharedPkiRow(new Map(sums)));
-  const eh = await readEtcdHealth(first);
-  const nm = ctx.inventory.hosts.filter((h) => h.role === 'master').length;
-  rows.push({ check: 'etcd members healthy', ok: eh.healthy.length >= nm && eh.unhealthy.length === 0, detail: `${eh.healthy.length}/${nm} healthy${eh.unhealthy.length ? `; unhealthy ${eh.unhealthy.join(', ')}` : ''}` });
+  if (isKubespray(ctx)) {
+    rows.push(...(await kubesprayEtcdRows(ctx, first.host)));
+    rows.push(await localProxyRow(ctx));
+  } else {
+    const eh = await readEtcdHealth(first);
+    const nm = ctx.inventory.hosts.filter((h) => h.role === 'master').length;
+    rows.push({ check: 'etcd members healthy', ok: eh.healthy.length >= nm && eh.unhealthy.length === 0, detail: `${eh.healthy.length}/${nm} healthy${eh.unhealthy.length ? `; unhealthy ${eh.unhealthy.join(', ')}` : ''}` });
+  }
   rows.push(...workload);
   const ns = await first.read(kubectlOn(first.host, 'get', 'namespaces', '-o', 'name'), { allowFail: true });
   const nsCount = ns.stdout.split('\n').filter(Boolean).length;
@@ -117,6 +124,30 @@ async function prove(ctx: PhaseContext<RecoverOptions>): Promise<Check[]> {
   }
   rows.push(steadyPodsRow(await steady));
   return rows;
+}
+
+/** Per worker: its local API proxy's manifest, and kubelet.conf's server (read-only). */
+const PROXY_AND_SERVER = `for f; do [ -f "$f" ] && echo "proxy $f"; done
+sed -n 's/^ *server: *//p' /etc/kubernetes/kubelet.conf 2>/dev/null | head -n 1 | sed 's/^/server /'; exit 0`;
+
+/**
+ * kubespray's layout: every worker that runs a local API proxy (nginx-proxy) still reaches the
+ * apiserver through it: its kubelet.conf's server is https://localhost:6443, as kubespray sets it
+ * (roles/kubernetes/kubeadm/tasks/main.yml "Update server field in kubelet kubeconfig").
+ */
+async function localProxyRow(ctx: PhaseContext<RecoverOptions>): Promise<Check> {
+  const check = 'workers reach the apiserver through their local proxy';
+  const seen: string[] = [];
+  const bad: string[] = [];
+  for (const w of ctx.hosts.filter((h) => h.role === 'worker')) {
+    const out = (await ctx.on(w).read(['sh', '-c', PROXY_AND_SERVER, 'sh', ...LOCAL_PROXY_MANIFESTS], { what: 'local API proxy and kubelet.conf server' })).stdout;
+    const proxy = /^proxy (\S+)$/m.exec(out)?.[1];
+    const server = /^server (\S+)$/m.exec(out)?.[1] ?? '(none)';
+    if (!proxy) continue;
+    if (/^https:\/\/(localhost|127\.0\.0\.1):\d+$/.test(server)) seen.push(w.name);
+    else bad.push(`${w.name}: kubelet.conf server ${server}, not its ${proxy.replace(/^.*\//, '')} on localhost`);
+  }
+  return { check, ok: bad.length === 0, detail: bad.length ? bad.join('; ') : seen.length ? `${seen.join(', ')}: kubelet.conf server on localhost (nginx-proxy)` : 'no worker runs a local API proxy' };
 }
 
 /**

@@ -3,6 +3,7 @@ import { parseAllDocuments } from 'yaml';
 import type { Host } from '../../lib/inventory/types.js';
 import type { Secret } from '../../lib/core/secret.js';
 import { type InitOptions, type KubeadmApi, type NodeRegistration, initConfiguration } from '../../lib/kubeadm/config.js';
+import { KUBE_CERT_DIR, type RecoverLayout } from './layout.js';
 
 /** Kinds kept from the source file (Init/JoinConfiguration are made per node). */
 const KEPT = new Set(['ClusterConfiguration', 'KubeletConfiguration', 'KubeProxyConfiguration']);
@@ -32,18 +33,33 @@ export function clusterDocs(text: string, source: string): ClusterDocs {
 }
 
 /**
- * Why recover cannot rebuild a cluster with this ClusterConfiguration, or undefined: an external
- * etcd (kubeadm makes no etcd certificate and runs no etcd then: recover's etcd steps would make a
- * second etcd beside it) or a certificatesDir other than kubeadm's /etc/kubernetes/pki (every fact
- * and copy of recover reads /etc/kubernetes/pki; kubespray's is /etc/kubernetes/ssl).
+ * Why recover cannot rebuild a cluster of `layout` with this ClusterConfiguration, or undefined.
+ * On kubeadm's layout: an external etcd (kubeadm makes no etcd certificate and runs no etcd then:
+ * recover's etcd steps would make a second etcd beside it) or a certificatesDir other than
+ * kubeadm's /etc/kubernetes/pki (every fact and copy of recover reads /etc/kubernetes/pki). On
+ * kubespray's (layout.ts): the reverse, etcd.external (kubespray's etcd service, kept) with
+ * certificatesDir /etc/kubernetes/ssl (kube_cert_dir, which /etc/kubernetes/pki links to).
  */
-export function unsupportedClusterConfig(yaml: string): string | undefined {
+export function unsupportedClusterConfig(yaml: string, layout: RecoverLayout = 'kubeadm'): string | undefined {
   const cc = parseAllDocuments(yaml).map((d) => d.toJS() as Record<string, any> | null).find((o) => o?.kind === 'ClusterConfiguration');
   if (!cc) return undefined;
   const why: string[] = [];
+  const dir = String(cc.certificatesDir ?? '/etc/kubernetes/pki').replace(/\/+$/, '');
+  if (layout === 'kubespray') {
+    if (!cc.etcd?.external) why.push("no etcd.external, while the hosts run kubespray's etcd service (kubespray's kubeadm config names it in etcd.external)");
+    if (dir !== KUBE_CERT_DIR) why.push(`certificatesDir ${dir}, not kubespray's ${KUBE_CERT_DIR}`);
+    return why.length ? why.join('; ') : undefined;
+  }
   if (cc.etcd?.external) why.push(`etcd.external (endpoints ${(cc.etcd.external.endpoints ?? []).join(', ') || 'none'}): etcd runs outside kubeadm`);
-  if (cc.certificatesDir && String(cc.certificatesDir).replace(/\/+$/, '') !== '/etc/kubernetes/pki') why.push(`certificatesDir ${cc.certificatesDir}, not /etc/kubernetes/pki`);
+  if (dir !== '/etc/kubernetes/pki') why.push(`certificatesDir ${cc.certificatesDir}, not /etc/kubernetes/pki`);
   return why.length ? why.join('; ') : undefined;
+}
+
+/** The files etcd.external names (caFile, certFile, keyFile), for the checks that they are on every master. */
+export function externalEtcdFiles(yaml: string): string[] {
+  const cc = parseAllDocuments(yaml).map((d) => d.toJS() as Record<string, any> | null).find((o) => o?.kind === 'ClusterConfiguration');
+  const e = cc?.etcd?.external as { caFile?: string; certFile?: string; keyFile?: string } | undefined;
+  return e ? [e.caFile, e.certFile, e.keyFile].filter((f): f is string => !!f) : [];
 }
 
 /** What a master's --config adds to its InitConfiguration and the cluster's documents. */

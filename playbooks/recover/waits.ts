@@ -6,7 +6,7 @@
  * the control-plane endpoint itself.
  */
 import type { HostContext, PhaseContext } from '../../lib/core/types.js';
-import { readEtcdHealth } from '../../lib/facts/etcd.js';
+import { type EtcdHealth, readEtcdHealth } from '../../lib/facts/etcd.js';
 import { kubectlArgv, kubectlOn, waitFor } from './common.js';
 
 /** The option the waits honour (recover's and renew-certs' --wait-seconds). */
@@ -15,10 +15,10 @@ import { ownApiserverUrl } from '../../lib/kube/own-apiserver.js';
 import { endpointLeads } from './00-endpoint.js';
 import { nameList } from '../../lib/doctor/names.js';
 
-/** Wait until etcd, asked on `h`, reports `members` healthy members and no unhealthy one. */
-export async function waitEtcdHealthy(ctx: Waits, h: HostContext, members: number): Promise<void> {
+/** Wait until etcd, asked on `h` (in its etcd container, or with `read`: kubespray's etcdctl), reports `members` healthy members and no unhealthy one. */
+export async function waitEtcdHealthy(ctx: Waits, h: HostContext, members: number, read: (h: HostContext) => Promise<EtcdHealth> = readEtcdHealth): Promise<void> {
   await waitFor(ctx, `etcd healthy on at least ${members} members, none unhealthy (asked on ${h.host.name})`, async () => {
-    const s = await readEtcdHealth(h);
+    const s = await read(h);
     return s.healthy.length >= members && s.unhealthy.length === 0 ? true : `${s.healthy.length} healthy, unhealthy: ${s.unhealthy.join(', ') || 'none listed'}`;
   });
 }

@@ -130,7 +130,7 @@ test("recover's config source, in step 0's order: inventory file, API, etcd data
   t.notRegex(text(cluster(healthyHosts())), /recover's ClusterConfiguration/, 'said only when recover is recommended');
 });
 
-test("the layout: kubeadm's said as info; kubespray's named per host as a problem, and no playbook recommended (they refuse it)", async (t) => {
+test("the layout: kubeadm's said as info; a kubespray shape recover does not repair named per host as a problem, and no playbook recommended (they refuse it)", async (t) => {
   const { parseShape } = await import('../../lib/facts/shape.js');
   const kubeadm = healthyHosts().map((h) => ({ ...h, shape: parseShape('') }));
   const ok = diagnose(cluster(kubeadm));
@@ -145,12 +145,33 @@ test("the layout: kubeadm's said as info; kubespray's named per host as a proble
   const d = diagnose(f);
   t.false(d.healthy);
   t.is(d.state, 'pki-wipe', 'the scenario keeps its name');
-  t.regex(text(f), /layout: kubespray's \(etcd: a systemd service on the masters, certificates in \/etc\/ssl\/etcd\/ssl; from m1: \/etc\/systemd\/system\/etcd.service .*; w3: \/etc\/kubernetes\/manifests\/nginx-proxy.yml .*kubemend does not repair this layout yet/);
+  t.regex(text(f), /layout: kubespray's \(etcd: a systemd service on the masters, certificates in \/etc\/ssl\/etcd\/ssl; from m1: \/etc\/systemd\/system\/etcd.service .*; w3: \/etc\/kubernetes\/manifests\/nginx-proxy.yml .*\): kubemend does not repair this kubespray shape yet \(m1 \(a master\) has no \/etc\/etcd.env: .*; 3 masters \(m1, m2, m3\): on kubespray's layout only a single master is repaired yet\)/);
   t.is(d.layout.name, 'kubespray');
   t.is(d.layout.evidence.length, 6, 'one line per host with kubespray files');
   t.deepEqual(d.recommendations, [], 'recover would refuse it: not recommended');
   const healthySpray = healthyHosts().map((h) => ({ ...h, shape: parseShape('/etc/kubernetes/ssl\n') }));
   t.is(diagnose(cluster(healthySpray)).state, 'kubespray');
+});
+
+test("kubespray's default shape recover repairs (etcd service on the one master, nginx-proxy): said as info, and recover recommended after a pki-wipe; rejoin-workers never", async (t) => {
+  const { parseShape } = await import('../../lib/facts/shape.js');
+  const etcdService = '/etc/systemd/system/etcd.service\n/etc/etcd.env\n/etc/ssl/etcd/ssl\n';
+  const wiped = [master('m1', null), worker('w1', OLD, true)].map((h) => ({ ...h, shape: parseShape(h.role === 'master' ? etcdService : '/etc/kubernetes/manifests/nginx-proxy.yml\n') }));
+  const f = cluster(wiped, { etcd: { healthy: ['https://127.0.0.1:2379'], unhealthy: [] }, api: 'unreachable' });
+  const d = diagnose(f);
+  t.is(d.state, 'pki-wipe');
+  t.regex(text(f), /^layout: kubespray's \(etcd: a systemd service on the masters, .*\): recover repairs this layout, keeping kubespray's etcd service and its certificates as they are \(docs\/kubespray.md\)$/m);
+  t.notRegex(text(f), /does not repair/);
+  t.deepEqual(d.recommendations.map((r) => r.playbook), ['recover']);
+  // two etcd members and one master: etcd also on a host the inventory does not list as a master
+  const more = diagnose(cluster(wiped, { etcd: { healthy: ['https://10.0.1.1:2379', 'https://10.0.3.1:2379'], unhealthy: [] }, api: 'unreachable' }));
+  t.deepEqual(more.recommendations, []);
+  t.regex(more.findings.map((x) => x.message).join('\n'), /etcd has 2 members and the inventory 1 master: etcd on hosts apart from the masters is not repaired yet/);
+  // a worker without credentials on a repaired kubespray shape, PKI whole: no rejoin-workers (it refuses kubespray's layout), said why
+  const whole = [master('m1', OLD), worker('w1', OLD, false)].map((h) => ({ ...h, shape: parseShape(h.role === 'master' ? etcdService : '/etc/kubernetes/manifests/nginx-proxy.yml\n') }));
+  const w = diagnose(cluster(whole, { etcd: { healthy: ['https://127.0.0.1:2379'], unhealthy: [] } }));
+  t.deepEqual(w.recommendations, []);
+  t.regex(w.findings.map((x) => x.message).join('\n'), /rejoin-workers and renew-certs do not handle kubespray's layout/);
 });
 
 test("the layout from the inventory alone: etcd_deployment_type host, docker, or an etcd group apart from the masters; no host read leaves it unknown", (t) => {

@@ -207,20 +207,21 @@ both('a broken vars file is refused at its own file:line:column, like the invent
   t.regex(err!.format(), /host_vars\/node3\.yml:1:1: \(document\): a vars file must be a mapping/);
 });
 
-both("etcd_deployment_type host or docker (kubespray's etcd outside kubeadm) is refused even on the masters; kubeadm is not", async (t, load) => {
+both("etcd_deployment_type host or docker (kubespray's etcd outside kubeadm) is refused even on the masters, unless the command handles it (recover: host); kubeadm is not", async (t, load) => {
   const inv = await load(KUBESPRAY);
   t.like(inv.etcd, { placement: 'stacked', deploymentType: 'host' });
   t.notThrows(() => requireStackedEtcd(inv, 'playbook recover'));
-  const err = t.throws(() => requireKubeadmEtcd(inv, 'playbook recover'), { instanceOf: EtcdTopologyError });
+  const err = t.throws(() => requireKubeadmEtcd(inv, 'playbook renew-certs'), { instanceOf: EtcdTopologyError });
   t.is(err!.code, 'EUSAGE');
-  t.regex(err!.message, /^playbook recover needs kubeadm's etcd .* etcd_deployment_type: host .*\/etc\/ssl\/etcd\/ssl; etcd members: node1, node2, node3\)\. It does not repair that layout yet; nothing was contacted/);
+  t.regex(err!.message, /^playbook renew-certs needs kubeadm's etcd .* etcd_deployment_type: host .*\/etc\/ssl\/etcd\/ssl; etcd members: node1, node2, node3\)\. It does not handle that layout; nothing was contacted/);
+  t.notThrows(() => requireKubeadmEtcd(inv, 'playbook recover', ['host']), 'recover repairs kubespray\'s etcd service on the masters');
   for (const [type, refused] of [['docker', true], ['kubeadm', false]] as const) {
     const dir = copyFixture(KUBESPRAY);
     const f = join(dir, 'group_vars/all/etcd.yml');
     writeFileSync(f, readFileSync(f, 'utf8').replace('etcd_deployment_type: host', `etcd_deployment_type: ${type}`));
     const other = await load(dir);
     t.is(other.etcd?.deploymentType, type);
-    if (refused) t.throws(() => requireKubeadmEtcd(other, 'doctor'), { message: /etcd_deployment_type: docker \(kubespray runs etcd as a container of a systemd unit/ });
+    if (refused) t.throws(() => requireKubeadmEtcd(other, 'playbook recover', ['host']), { message: /etcd_deployment_type: docker \(kubespray runs etcd as a container of a systemd unit.* It does not handle that layout \(only etcd_deployment_type host\)/ });
     else t.notThrows(() => requireKubeadmEtcd(other, 'doctor'));
   }
 });

@@ -2,12 +2,12 @@
  * A kubespray-shaped lab cluster (`scripts/lab up --layout kubespray`, 1 master + 1 worker, net 63):
  * etcd as a systemd service with kubespray's certificates in /etc/ssl/etcd/ssl, certificatesDir
  * /etc/kubernetes/ssl, kubeadm's etcd.external, the worker's kubelet reaching the apiserver through
- * the nginx-proxy static pod on localhost:6443. Its PKI is wiped (the article's pki-wipe), and
- * `kubemend run recover` must refuse it before it changes anything, whichever inventory it is given:
- * kubespray's own (exit 2, no host contacted) or kubemend's YAML (stopped at step 0, facts/shape).
- * `kubemend doctor` names the layout it found. Afterwards etcd has the same members and certificates,
- * and the worker's workload still runs.
- * (Repairing that layout is not built yet: docs/kubespray.md.)
+ * the nginx-proxy static pod on localhost:6443. Its PKI is wiped (the article's pki-wipe), `doctor`
+ * names the layout and recommends recover, and `kubemend run recover -i DIR/kubespray/inventory.ini`
+ * repairs it: the proof of health passes, etcd is kept (the same member ids, the same certificates:
+ * no etcd CA, certificate or pod made), the workloads that hold no in-cluster credentials keep
+ * running, and the worker reaches the apiserver through its nginx-proxy again. The second test
+ * (etcd also on a host that is not a master) is a shape recover still refuses, changing nothing.
  */
 import test from 'ava';
 import { copyFileSync, mkdirSync, mkdtempSync } from 'node:fs';
@@ -43,87 +43,107 @@ async function untouched(lab: Lab, host: string): Promise<string> {
   return r.stdout;
 }
 
-test.serial('kubespray layout: etcd service with its certs, /etc/kubernetes/ssl, workers through nginx-proxy; recover refuses it after a pki-wipe and changes nothing', async (t) => {
+/** The lab's workload pods (`ns/name` -> when their container started), from its own status. */
+async function workloads(lab: Lab): Promise<Record<string, string>> {
+  const r = await lab.lab(['status', '--json']);
+  const s = JSON.parse(r.stdout) as { workloads: Record<string, { startedAt: string }> };
+  return Object.fromEntries(Object.entries(s.workloads).map(([k, v]) => [k, v.startedAt]));
+}
+
+/** sha256 of kubespray's etcd certificates, its env file and units on a host (recover must not touch them). */
+async function etcdFiles(lab: Lab, host: string): Promise<string> {
+  return (await lab.exec(host, ['sh', '-c', 'find /etc/ssl/etcd /etc/etcd.env /etc/systemd/system/etcd.service /etc/nginx -type f -exec sha256sum {} + 2>/dev/null | sort'])).stdout;
+}
+
+test.serial("kubespray layout (etcd service on the master, /etc/kubernetes/ssl, worker through nginx-proxy): after a pki-wipe, recover with kubespray's inventory repairs it, etcd and workloads kept", async (t) => {
   if (!requireRoot(t)) return;
   const lab = await sharedLab(LAB);
+  t.teardown(() => lab.down()); // one lab at a time: the next test brings up its own
   // the shape, as kubespray makes it
   const m1 = await lab.exec('m1', ['sh', '-c', 'systemctl is-active etcd; readlink /etc/kubernetes/pki; grep -c "external:" /etc/kubernetes/kubeadm-config.yaml; ls /etc/ssl/etcd/ssl']);
   t.regex(m1.stdout, /^active\n\/etc\/kubernetes\/ssl\n1\n/);
   t.regex(m1.stdout, /^member-m1\.pem$/m);
   t.regex(m1.stdout, /^node-m1-key\.pem$/m);
   t.false(/etcd\.yaml/.test((await lab.exec('m1', ['ls', '/etc/kubernetes/manifests'])).stdout), 'no etcd static pod: etcd is the host service');
-  const w1 = await lab.exec('w1', ['sh', '-c', 'grep "server:" /etc/kubernetes/kubelet.conf; ls /etc/kubernetes/manifests']);
+  const w1 = await lab.exec('w1', ['sh', '-c', 'grep "server:" /etc/kubernetes/kubelet.conf; ls /etc/kubernetes/manifests; readlink /etc/kubernetes/pki']);
   t.regex(w1.stdout, /server: https:\/\/localhost:6443/);
   t.regex(w1.stdout, /nginx-proxy\.yml/);
+  t.regex(w1.stdout, /^\/etc\/kubernetes\/ssl$/m, "kubespray's preinstall role makes the pki compat link on workers too");
   const nodes = await kubectl(readLab(lab.dir), ['get', 'nodes', '--no-headers']);
   t.regex(nodes.stdout, /^w1 +Ready /m, 'the worker is Ready through its nginx-proxy');
+  const caBefore = (await lab.exec('m1', ['openssl', 'x509', '-noout', '-fingerprint', '-sha256', '-in', '/etc/kubernetes/ssl/ca.crt'])).stdout;
 
   // kubemend reads kubespray's inventory folder
   const inv = join(lab.dir, 'kubespray', 'inventory.ini');
   const shown = await cli(MAIN, ['inventory', '-i', inv, '--json']);
   t.is(shown.code, 0, shown.stderr);
   t.like(JSON.parse(shown.stdout).etcd, { placement: 'stacked', members: ['m1'], deploymentType: 'host' });
+  const before = await workloads(lab);
+  t.true(Object.keys(before).some((k) => k.startsWith('apps/plain-')), Object.keys(before).join(', '));
 
   // the article's disaster
   const broken = await lab.lab(['break', 'pki-wipe']);
   t.is(broken.code, 0, broken.stderr);
   const members = await etcdMembers(lab);
   t.regex(members, /etcd1/);
-  const before = { m1: await untouched(lab, 'm1'), w1: await untouched(lab, 'w1') };
-  const containersW1 = (await lab.exec('w1', ['crictl', 'ps', '-q'])).stdout;
+  const etcdBefore = { m1: await etcdFiles(lab, 'm1'), w1: await etcdFiles(lab, 'w1') };
+  t.regex(etcdBefore.m1, /\/etc\/ssl\/etcd\/ssl\/node-m1\.pem/);
+  const home = homeWithKnownHosts(lab);
 
-  // kubespray's inventory: refused before any host is contacted
+  // doctor names the layout (from the hosts' files and kubespray's vars), reads etcd through kubespray's etcdctl, and recommends recover
+  const d = await cli(MAIN, ['doctor', '-i', inv], { env: { HOME: home } });
+  t.is(d.code, 1, d.stdout + d.stderr);
+  t.regex(d.stdout, /layout: kubespray's \(etcd: a systemd service on the masters \(m1\), certificates in \/etc\/ssl\/etcd\/ssl; from inventory: etcd_deployment_type host; m1: .*\/etc\/ssl\/etcd\/ssl .*; w1: .*nginx-proxy\.yml .*: recover repairs this layout, keeping kubespray's etcd service and its certificates as they are/);
+  t.regex(d.stdout, /^etcd: 1 healthy, 0 unhealthy$/m);
+  t.regex(d.stdout, /^etcd data on m1: read through kubespray's etcd service on m1, read with its etcdctl and the client certificate \/etc\/etcd\.env names, revision \d+: controlPlaneEndpoint \S+:6443, certificatesDir \/etc\/kubernetes\/ssl, etcd\.external \(endpoints https:\/\/\S+:2379, caFile \/etc\/ssl\/etcd\/ssl\/ca\.pem\)/m);
+  t.regex(d.stdout, /^run: kubemend run recover -i INVENTORY/m);
+  t.notRegex(d.stdout, /does not repair/);
+  // --skip of step 0 is still a usage error: the other steps read the layout it chooses
   const state = mkdtempSync('/tmp/kubemend-kubespray-');
-  const a = await cli(MAIN, ['run', 'recover', '-i', inv, '--yes', '--state-dir', state]);
-  t.is(a.code, 2, a.stdout + a.stderr);
-  t.regex(a.stderr, /playbook recover needs kubeadm's etcd .* etcd_deployment_type: host .* nothing was contacted/);
-
-  // kubemend's YAML inventory of the same hosts: the hosts show kubespray's layout at step 0
-  const b = await cli(MAIN, ['run', 'recover', '-i', lab.inventoryPath, '--yes', '--state-dir', state]);
-  t.is(b.code, 1, b.stdout + b.stderr);
-  const out = b.stdout + b.stderr;
-  t.regex(out, /cannot plan the run \(stopped at phase facts\/shape\), nothing was changed/);
-  t.regex(out, /m1: \/etc\/systemd\/system\/etcd\.service .*\/etc\/ssl\/etcd\/ssl \(kubespray's etcd certificates/);
-  t.regex(out, /w1: .*\/etc\/kubernetes\/manifests\/nginx-proxy\.yml/);
-  // --only and --from cannot leave step 0 out: a partial run is refused there too; --skip of it is a usage error
-  for (const sel of [['--only', 'masters/kubelet'], ['--from', 'workers/rejoin']]) {
-    const p = await cli(MAIN, ['run', 'recover', '-i', lab.inventoryPath, '--yes', '--state-dir', state, ...sel]);
-    t.is(p.code, 1, p.stdout + p.stderr);
-    t.regex(p.stdout + p.stderr, /cannot plan the run \(stopped at phase facts\/shape\), nothing was changed/, sel.join(' '));
-  }
   const skip = await cli(MAIN, ['run', 'recover', '-i', lab.inventoryPath, '--yes', '--state-dir', state, '--skip', 'facts/shape']);
   t.is(skip.code, 2, skip.stdout + skip.stderr);
   t.regex(skip.stderr, /--skip facts\/shape: facts\/shape is a safety check that always runs/);
 
-  // doctor says which layout it found (from the hosts' files; with kubespray's inventory from its vars too), and recommends no playbook
-  const d = await cli(MAIN, ['doctor', '-i', lab.inventoryPath]);
-  t.is(d.code, 1, d.stdout + d.stderr);
-  t.regex(d.stdout, /layout: kubespray's \(etcd: a systemd service on the masters \(m1\), certificates in \/etc\/ssl\/etcd\/ssl; from m1: .*\/etc\/ssl\/etcd\/ssl .*; w1: .*nginx-proxy\.yml .*kubemend does not repair this layout yet/);
-  t.notRegex(d.stdout, /^run: /m);
-  // etcd asked with kubespray's own etcdctl and /etc/etcd.env's client certificate: healthy, and the
-  // cluster's ClusterConfiguration read through the running service (read-only)
-  t.regex(d.stdout, /^etcd: 1 healthy, 0 unhealthy$/m);
-  t.notRegex(d.stdout, /etcd health could not be read/);
-  t.regex(d.stdout, /^etcd data on m1: read through kubespray's etcd service on m1, read with its etcdctl and the client certificate \/etc\/etcd\.env names, revision \d+: controlPlaneEndpoint \S+:6443, certificatesDir \/etc\/kubernetes\/ssl, etcd\.external \(endpoints https:\/\/\S+:2379, caFile \/etc\/ssl\/etcd\/ssl\/ca\.pem\)/m);
-  t.regex(d.stdout, /info: the cluster's ClusterConfiguration is readable through kubespray's etcd service on m1/);
-  // kubespray's inventory has no known_hosts of its own: as Ansible, kubemend uses ~/.ssh/known_hosts, here a HOME holding the lab's
-  const ds = await cli(MAIN, ['doctor', '-i', inv, '--json'], { env: { HOME: homeWithKnownHosts(lab) } });
-  t.is(ds.code, 1, ds.stdout + ds.stderr);
-  const layout = JSON.parse(ds.stdout).diagnosis.layout;
-  t.like(layout, { name: 'kubespray', etcd: 'a systemd service on the masters (m1), certificates in /etc/ssl/etcd/ssl' });
-  t.is(layout.evidence[0], 'inventory: etcd_deployment_type host');
-  t.regex(layout.evidence.join('\n'), /^m1: \/etc\/systemd\/system\/etcd\.service/m);
+  // the repair, from kubespray's own inventory (HOME's known_hosts, as Ansible)
+  const r = await cli(MAIN, ['run', 'recover', '-i', inv, '--yes', '--state-dir', state], { env: { HOME: home } });
+  const out = r.stdout + r.stderr;
+  t.is(r.code, 0, out.slice(-6000));
+  t.regex(out, /layout: kubespray's \(etcd a systemd service on the masters/);
+  t.regex(out, /path: full-rebuild \(no master holds the cluster CA any more; etcd is kubespray's service .*kept as it is\)/);
+  t.regex(out, /ClusterConfiguration kubeadm\.k8s\.io\/v1beta4 and KubeletConfiguration from etcd data on m1, .*kubespray's etcd service on m1/);
+  t.regex(out, /wrote \/etc\/kubernetes\/kubelet\.env and \/etc\/kubernetes\/kubelet-config\.yaml from w1's/);
+  t.regex(out, /kubelet\.conf server set back to https:\/\/localhost:6443/);
+  for (const row of ['nodes Ready', 'etcd members healthy', "kubespray's etcd members unchanged", 'etcd certificates in /etc/ssl/etcd/ssl unchanged', 'workers reach the apiserver through their local proxy', 'workload pods Ready', 'pods restarted only for in-cluster credentials', 'm1 certs chain to CA', 'w1 certs chain to CA', "cluster's objects present", 'cluster-info carries the CA']) {
+    t.regex(out, new RegExp(`^PASS  ${row.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}`, 'm'), row);
+  }
+  for (const id of ['etcd/ca', 'etcd/ca-copy', 'etcd/start']) t.regex(out, new RegExp(`^ *== ${id}: skipped`, 'm'), `${id} does not run: no etcd CA, certificate or pod made`);
+  t.regex(out, /^ *== etcd\/healthy: /m);
 
-  // nothing changed: etcd's members and certificates, the units, no backup, the worker's containers
+  // etcd kept: the same members and certificates; no etcd static pod; one new CA in kube_cert_dir, linked from pki
   t.is(await etcdMembers(lab), members);
-  t.is(await untouched(lab, 'm1'), before.m1);
-  t.is(await untouched(lab, 'w1'), before.w1);
-  t.is((await lab.exec('w1', ['crictl', 'ps', '-q'])).stdout, containersW1);
-  t.is((await lab.exec('m1', ['systemctl', 'is-active', 'etcd'])).stdout.trim(), 'active');
-  await lab.down(); // one lab at a time: the next test brings up its own
+  t.is(await etcdFiles(lab, 'm1'), etcdBefore.m1);
+  t.is(await etcdFiles(lab, 'w1'), etcdBefore.w1);
+  const after = await lab.exec('m1', ['sh', '-c', 'systemctl is-active etcd; readlink /etc/kubernetes/pki; ls /etc/kubernetes/manifests; ls /etc/kubernetes/ssl; openssl x509 -noout -fingerprint -sha256 -in /etc/kubernetes/ssl/ca.crt']);
+  t.regex(after.stdout, /^active\n\/etc\/kubernetes\/ssl\n/);
+  t.notRegex(after.stdout, /etcd\.yaml|^etcd$|^apiserver-etcd-client/m, 'no etcd static pod, no etcd folder or etcd client certificate in kube_cert_dir');
+  t.regex(after.stdout, /^apiserver\.crt$/m);
+  t.not(after.stdout.trim().split('\n').pop(), caBefore.trim(), 'a new cluster CA');
+  // the worker: its CA file at kubespray's caCertPath is the new one, kubelet.conf back on its nginx-proxy, Ready
+  const w = await lab.exec('w1', ['sh', '-c', 'grep "server:" /etc/kubernetes/kubelet.conf; openssl x509 -noout -fingerprint -sha256 -in /etc/kubernetes/ssl/ca.crt; readlink /etc/kubernetes/pki']);
+  t.regex(w.stdout, /server: https:\/\/localhost:6443/);
+  t.true(w.stdout.includes(after.stdout.trim().split('\n').pop()!), `w1's /etc/kubernetes/ssl/ca.crt is the new CA: ${w.stdout}`);
+  t.regex(w.stdout, /^\/etc\/kubernetes\/ssl$/m, "w1's pki compat link kept");
+  const nodesAfter = await lab.exec('m1', ['kubectl', '--kubeconfig', '/etc/kubernetes/admin.conf', 'get', 'nodes', '--no-headers']);
+  t.regex(nodesAfter.stdout, /^w1 +Ready /m, nodesAfter.stdout + nodesAfter.stderr);
+  // the workloads without in-cluster credentials kept running (the same container start), none lost
+  const now = await workloads(lab);
+  for (const [id, startedAt] of Object.entries(before)) {
+    if (/^apps\/(plain|static)-/.test(id)) t.is(now[id], startedAt, `${id} kept running`);
+  }
+  t.is(Object.keys(now).length, Object.keys(before).length, 'as many workload pods as before');
 });
 
-test.serial('etcd also on a host that is not a master (--etcd-hosts 1): doctor reads the layout and etcd there; recover refuses it with either inventory, nothing changed', async (t) => {
+test.serial('etcd also on a host that is not a master (--etcd-hosts 1), a shape not repaired yet: doctor reads the layout and etcd there; recover refuses it with either inventory, nothing changed', async (t) => {
   if (!requireRoot(t)) return;
   const lab = await sharedLab(SEPARATE);
   t.teardown(() => lab.down());
@@ -144,13 +164,15 @@ test.serial('etcd also on a host that is not a master (--etcd-hosts 1): doctor r
   t.is(a.code, 2, a.stdout + a.stderr);
   t.regex(a.stderr, /playbook recover needs etcd stacked on the masters \(kubeadm's layout\), and this inventory's etcd is separate from the masters: e1 runs etcd and is not a master/);
   t.regex(a.stderr, /nothing was contacted/);
+  // kubemend's YAML inventory lists m1 and w1 only: the hosts pass step 0's shape, and kubespray's etcd members give e1 away at the config step
   const b = await cli(MAIN, ['run', 'recover', '-i', lab.inventoryPath, '--yes', '--state-dir', state]);
   t.is(b.code, 1, b.stdout + b.stderr);
-  t.regex(b.stdout + b.stderr, /cannot plan the run \(stopped at phase facts\/shape\), nothing was changed/);
+  t.regex(b.stdout + b.stderr, /cannot plan the run \(stopped at phase backup\/config\), nothing was changed/);
+  t.regex(b.stdout + b.stderr, /etcd member "etcd2" \(https:\/\/\S+:2380\) is on no master's address: etcd on hosts apart from the masters is not repaired yet/);
 
   const d = await cli(MAIN, ['doctor', '-i', inv], { env: { HOME: homeWithKnownHosts(lab) } });
   t.is(d.code, 1, d.stdout + d.stderr);
-  t.regex(d.stdout, /layout: kubespray's \(etcd: a systemd service on the etcd group \(m1, e1\), not the masters alone, certificates in \/etc\/ssl\/etcd\/ssl; from inventory: etcd_deployment_type host; inventory: etcd separate from the masters: e1 runs etcd and is not a master; .*e1: \/etc\/systemd\/system\/etcd\.service/);
+  t.regex(d.stdout, /layout: kubespray's \(etcd: a systemd service on the etcd group \(m1, e1\), not the masters alone, certificates in \/etc\/ssl\/etcd\/ssl; from inventory: etcd_deployment_type host; inventory: etcd separate from the masters: e1 runs etcd and is not a master; .*e1: \/etc\/systemd\/system\/etcd\.service.*: kubemend does not repair this kubespray shape yet \(etcd separate from the masters/);
   t.regex(d.stdout, /^etcd: 2 healthy, 0 unhealthy$/m);
   t.regex(d.stdout, /^etcd data on e1: read through kubespray's etcd service on e1, .*certificatesDir \/etc\/kubernetes\/ssl, etcd\.external/m);
   t.notRegex(d.stdout, /^run: /m);

@@ -1,8 +1,10 @@
 /**
- * recover's first step refuses a kubespray-built cluster (etcd as a host service with its certs in
- * /etc/ssl/etcd/ssl, certificatesDir /etc/kubernetes/ssl, nginx-proxy on the workers) before it
- * reads etcd's data or changes anything; a ClusterConfiguration with etcd.external or another
- * certificatesDir is refused at the config step. Planned against the fake transport.
+ * recover's first step chooses the layout: kubeadm's, or kubespray's default (etcd a host service
+ * on the one master with its certs in /etc/ssl/etcd/ssl, certificatesDir /etc/kubernetes/ssl,
+ * nginx-proxy on the workers), which it repairs keeping etcd; the kubespray shapes it does not
+ * repair yet are refused before it reads etcd's data or changes anything. The ClusterConfiguration
+ * must match the layout (etcd.external and /etc/kubernetes/ssl on kubespray's, neither on kubeadm's).
+ * Planned against the fake transport.
  */
 import test from 'ava';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -10,20 +12,25 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildPlan } from '../../lib/core/plan.js';
 import { parseOptions } from '../../lib/core/options.js';
-import { KUBESPRAY_MARKERS, clusterShape, parseShape } from '../../lib/facts/shape.js';
+import { KUBESPRAY_MARKERS, clusterShape, parseShape, repairableLayout } from '../../lib/facts/shape.js';
 import { quoteArgv } from '../../lib/core/quote.js';
 import type { Selection } from '../../lib/core/events.js';
 import recover from '../../playbooks/recover.js';
 import { unsupportedClusterConfig } from '../../playbooks/recover/config.js';
+import { masterKubeletFiles, unusableKubeletFiles } from '../../playbooks/recover/kubespray-kubelet.js';
+import { KUBESPRAY_CA } from '../../playbooks/recover/layout.js';
+import { joinConfiguration } from '../../lib/kubeadm/config.js';
+import { Secret } from '../../lib/core/secret.js';
 import { FakeTransport, fakeInventory } from '../helpers/fake-transport.js';
 
 const CONFIG = fileURLToPath(new URL('../../inventory/kubeadm-config.yaml', import.meta.url));
 const SHAPE = quoteArgv(clusterShape.argv).display;
 
-async function plan(answers: Record<string, string>, kubeadmConfig = CONFIG, selection?: Selection) {
+async function plan(answers: Record<string, string>, kubeadmConfig = CONFIG, selection?: Selection, size: [number, number] = [3, 2], more?: (f: FakeTransport) => void) {
   const fake = new FakeTransport();
   for (const [host, stdout] of Object.entries(answers)) fake.on(SHAPE, { stdout }, host);
-  const inv = { ...fakeInventory(3, 2), kubeadmConfig };
+  more?.(fake);
+  const inv = { ...fakeInventory(...size), kubeadmConfig };
   const { plan: p, result } = await buildPlan({ playbook: recover, inventory: inv, transport: fake, options: parseOptions(recover.options, {}, 'recover'), ...(selection ? { selection } : {}), stateDir: mkdtempSync('/tmp/kubemend-shape-') });
   return { plan: p, result, fake };
 }
@@ -36,25 +43,38 @@ test('parseShape: only the known markers count; none is kubeadm', (t) => {
   t.true(KUBESPRAY_MARKERS.every((m) => SHAPE.includes(m.path)), 'the probe asks for every marker');
 });
 
-test("a kubespray-built cluster (PKI wiped: its etcd service and certs survive) is refused at step 0, naming each host's files, before etcd's data is read or anything planned", async (t) => {
+test("a kubespray-built cluster of a shape not repaired yet (3 masters, one without kubespray's etcd service) is refused at step 0, naming each reason and host's files, before etcd's data is read or anything planned", async (t) => {
   const r = await plan({
-    m1: '/etc/systemd/system/etcd.service\n/etc/etcd.env\n/etc/ssl/etcd/ssl\n', m2: '/etc/ssl/etcd/ssl\n',
-    w1: '/etc/kubernetes/manifests/nginx-proxy.yml\n',
+    m1: '/etc/systemd/system/etcd.service\n/etc/etcd.env\n/etc/ssl/etcd/ssl\n', m2: '/etc/systemd/system/etcd.service\n/etc/etcd.env\n/etc/ssl/etcd/ssl\n', m3: '/etc/ssl/etcd/ssl\n',
+    w1: '/etc/kubernetes/manifests/nginx-proxy.yml\n', w2: '/etc/kubernetes/manifests/haproxy.yml\n',
   });
   t.is(r.result.exitCode, 1);
   t.is(r.result.stoppedAt, 'facts/shape');
   const msg = JSON.stringify(r.result.failures);
-  t.regex(msg, /recover repairs kubeadm's own layout/);
+  t.regex(msg, /recover repairs kubeadm's own layout and kubespray's default one/);
+  t.regex(msg, /m3 \(a master\) has no \/etc\/systemd\/system\/etcd.service, \/etc\/etcd.env: kubespray's etcd service is not there to be kept/);
+  t.regex(msg, /3 masters \(m1, m2, m3\): on kubespray's layout only a single master is repaired yet/);
+  t.regex(msg, /w2 runs kubespray's haproxy local API proxy: only the nginx-proxy one is repaired yet/);
   t.regex(msg, /m1: \/etc\/systemd\/system\/etcd.service \(etcd as a systemd service \(kubespray etcd_deployment_type host or docker\)\), \/etc\/etcd.env/);
   t.regex(msg, /w1: \/etc\/kubernetes\/manifests\/nginx-proxy.yml \(kubespray's nginx-proxy/);
-  t.regex(msg, /is not supported yet: nothing was changed/);
-  t.notRegex(msg, /m3:|w2:/, 'hosts without a marker are not named');
+  t.regex(msg, /Nothing was changed/);
+  t.notRegex(msg, /m2 \(a master\)/, 'a master with the whole etcd service is not named as missing it');
   // every host was asked the one read-only probe, and nothing else was sent
   t.deepEqual(r.fake.calls.map((c) => `${c.host} ${c.command === SHAPE ? 'shape' : c.command}`).sort(), ['m1 shape', 'm2 shape', 'm3 shape', 'w1 shape', 'w2 shape']);
   t.true(r.plan.phases.every((p) => p.hosts.every((h) => h.steps.every((s) => !s.mutating))), 'no change planned');
 });
 
-test('--only and --from cannot leave out step 0: a partial run on a kubespray-shaped cluster is refused there too', async (t) => {
+test('etcd on a worker, or a master without the service, is refused too (repairableLayout, pure)', (t) => {
+  const spray = parseShape('/etc/systemd/system/etcd.service\n/etc/etcd.env\n/etc/ssl/etcd/ssl\n/etc/kubernetes/ssl\n');
+  t.deepEqual(repairableLayout([{ host: 'm1', role: 'master', shape: spray }, { host: 'w1', role: 'worker', shape: parseShape('/etc/kubernetes/manifests/nginx-proxy.yml\n') }]), { layout: 'kubespray' });
+  const w = repairableLayout([{ host: 'm1', role: 'master', shape: spray }, { host: 'w1', role: 'worker', shape: spray }]);
+  t.deepEqual(w, { refused: ["w1 (worker) runs kubespray's etcd service and is not a master: etcd on hosts apart from the masters is not repaired yet"] });
+  t.deepEqual(repairableLayout([{ host: 'm1', role: 'master', shape: parseShape('') }, { host: 'w1', role: 'worker', shape: parseShape('') }]), { layout: 'kubeadm' });
+  const m = repairableLayout([{ host: 'm1', role: 'master', shape: parseShape('/etc/kubernetes/ssl\n') }]);
+  t.regex(JSON.stringify(m), /m1 \(a master\) has no \/etc\/systemd\/system\/etcd.service, \/etc\/etcd.env, \/etc\/ssl\/etcd\/ssl/);
+});
+
+test('--only and --from cannot leave out step 0: a partial run on a kubespray shape not repaired is refused there too', async (t) => {
   const spray = { m1: '/etc/systemd/system/etcd.service\n/etc/ssl/etcd/ssl\n', w1: '/etc/kubernetes/manifests/nginx-proxy.yml\n' };
   for (const selection of [{ only: ['first/control-plane'] }, { from: 'workers' }, { only: ['workers/rejoin'], from: 'etcd' }] as Selection[]) {
     const r = await plan(spray, CONFIG, selection);
@@ -82,6 +102,64 @@ test('a ClusterConfiguration with etcd.external or certificatesDir /etc/kubernet
   writeFileSync(f, ext);
   const r = await plan({}, f);
   t.is(r.result.stoppedAt, 'backup/config');
-  t.regex(JSON.stringify(r.result.failures), /has etcd.external .* recover rebuilds kubeadm's stacked etcd and \/etc\/kubernetes\/pki only .* nothing was changed/);
+  t.regex(JSON.stringify(r.result.failures), /has etcd.external .* On kubeadm's layout recover rebuilds kubeadm's stacked etcd and \/etc\/kubernetes\/pki only .* nothing was changed/);
   t.true(r.plan.phases.every((p) => p.hosts.every((h) => h.steps.every((s) => !s.mutating))), 'no change planned');
+});
+
+/** The kubeadm config kubespray writes (etcd.external with the master's node cert, certificatesDir /etc/kubernetes/ssl), from inventory/kubeadm-config.yaml. */
+function kubesprayConfig(): string {
+  const text = readFileSync(CONFIG, 'utf8');
+  const ext = text.replace('certificatesDir: /etc/kubernetes/pki', 'certificatesDir: /etc/kubernetes/ssl')
+    .replace(/^etcd:\n  local:\n    dataDir: \/var\/lib\/etcd\n/m, 'etcd:\n  external:\n    endpoints: [https://10.0.1.1:2379]\n    caFile: /etc/ssl/etcd/ssl/ca.pem\n    certFile: /etc/ssl/etcd/ssl/node-m1.pem\n    keyFile: /etc/ssl/etcd/ssl/node-m1-key.pem\n');
+  const f = join(mkdtempSync('/tmp/kubemend-shape-'), 'kubeadm-config.yaml');
+  writeFileSync(f, ext);
+  return f;
+}
+
+const SPRAY_M1 = '/etc/systemd/system/etcd.service\n/etc/etcd.env\n/etc/ssl/etcd/ssl\n';
+const SPRAY_W1 = '/etc/kubernetes/ssl\n/etc/kubernetes/kubelet.env\n/etc/kubernetes/manifests/nginx-proxy.yml\n';
+/** kubespray's etcd members as its etcdctl prints them (`member list -w json`): etcd1 on m1's address. */
+const MEMBERS = JSON.stringify({ header: { cluster_id: 1 }, members: [{ ID: 1311, name: 'etcd1', peerURLs: ['https://10.0.1.1:2380'], clientURLs: ['https://10.0.1.1:2379'] }] }).replace('"ID":1311', '"ID":12345678901234567890');
+
+test("kubespray's default shape (etcd service on the one master, nginx-proxy on the worker): planned with etcd kept, no etcd CA, certificate or pod; kube_cert_dir and its link made, kubespray's kubelet files put back from the worker's, the worker's CA at kubespray's caCertPath removed before its join (the pki link kept)", async (t) => {
+  const r = await plan({ m1: SPRAY_M1, w1: SPRAY_W1 }, kubesprayConfig(), undefined, [1, 1], (f) => {
+    f.on(/kubespray_etcdctl member list -w json/, { stdout: MEMBERS });
+    f.on(/kubespray's kubelet files present|for f; do \[ -f "\$f" \] \|\| echo "\$f"; done; exit 0 sh \/etc\/kubernetes\/kubelet\.env/, { stdout: '/etc/kubernetes/kubelet.env\n/etc/kubernetes/kubelet-config.yaml\n' }, 'm1');
+    f.on(/cat "\$1"; else exit 3; fi' sh \/etc\/kubernetes\/kubelet\.env$/, { stdout: 'KUBELET_ADDRESS="--node-ip=10.0.2.1"\nKUBELET_HOSTNAME="--hostname-override=w1"\nKUBELET_ARGS="--bootstrap-kubeconfig=/etc/kubernetes/bootstrap-kubelet.conf \\\n--config=/etc/kubernetes/kubelet-config.yaml \\\n--kubeconfig=/etc/kubernetes/kubelet.conf"\n' }, 'w1');
+    f.on(/cat "\$1"; else exit 3; fi' sh \/etc\/kubernetes\/kubelet-config\.yaml$/, { stdout: 'apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\naddress: "10.0.2.1"\nstaticPodPath: /etc/kubernetes/manifests\n' }, 'w1');
+  });
+  t.is(r.result.exitCode, 0, JSON.stringify(r.result.failures));
+  const phase = (id: string) => r.plan.phases.find((p) => p.id === id)!;
+  t.regex(phase('facts/shape').notes!.join('\n'), /layout: kubespray's \(etcd a systemd service on the masters/);
+  t.regex(phase('backup/config').notes!.join('\n'), /etcd.external's files on every master: \/etc\/ssl\/etcd\/ssl\/ca.pem, \/etc\/ssl\/etcd\/ssl\/node-m1.pem, \/etc\/ssl\/etcd\/ssl\/node-m1-key.pem/);
+  const path = phase('facts/path').notes!.join('\n');
+  t.regex(path, /path: full-rebuild \(no master holds the cluster CA any more; etcd is kubespray's service \(its CA and certificates in \/etc\/ssl\/etcd\/ssl\), kept as it is\)/);
+  t.regex(path, /kubespray's etcd before the repair: 1 member \(ab54a98ceb1f0ad2 etcd1 https:\/\/10.0.1.1:2380\)/);
+  for (const id of ['etcd/ca', 'etcd/ca-copy', 'etcd/start']) t.truthy(phase(id).skipped, `${id} does not run`);
+  t.falsy(phase('etcd/healthy').skipped, "etcd's health is still waited for, through kubespray's etcdctl");
+  const all = r.plan.phases.flatMap((p) => p.hosts.flatMap((h) => h.steps.map((s) => `${h.host} ${s.command}`)));
+  t.false(all.some((c) => /kubeadm .*(certs etcd-|phase etcd local)|etcd\/ca\.(crt|key)$/.test(c)), all.filter((c) => /kubeadm .*etcd/.test(c)).join('\n'));
+  const clean = phase('masters/clean').hosts[0]!.steps.map((s) => s.command).join('\n');
+  t.regex(clean, /ln -s "\$1" \/etc\/kubernetes\/pki.* sh \/etc\/kubernetes\/ssl/s);
+  t.regex(clean, /\/etc\/kubernetes\/kubelet\.env/);
+  t.regex(clean, /\/etc\/kubernetes\/kubelet-config\.yaml/);
+  t.regex(clean, /systemctl restart kubelet/);
+  const rejoin = phase('workers/rejoin').hosts.find((h) => h.host === 'w1')!.steps.map((s) => s.command).join('\n');
+  t.regex(rejoin, /rm -rf -- \/var\/lib\/kubelet\/pki \/etc\/kubernetes\/ssl\/ca\.crt \/etc\/kubernetes\/kubelet\.conf/);
+  t.notRegex(rejoin, /rm -rf -- .*\/etc\/kubernetes\/pki /, "the pki compat link is kept on kubespray's workers");
+});
+
+test("a master's kubelet.env and kubelet-config.yaml from a worker's: kubespray's three host values set to the master's, the rest kept; a wildcard bind address kept", (t) => {
+  const env = 'KUBE_LOG_LEVEL="--v=2"\nKUBELET_ADDRESS="--node-ip=10.0.2.1"\nKUBELET_HOSTNAME="--hostname-override=w1"\n\nKUBELET_ARGS="--bootstrap-kubeconfig=/etc/kubernetes/bootstrap-kubelet.conf \\\n--config=/etc/kubernetes/kubelet-config.yaml \\\n--kubeconfig=/etc/kubernetes/kubelet.conf \\\n "\n';
+  const config = 'apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\naddress: 10.0.2.1\nstaticPodPath: /etc/kubernetes/manifests\nclusterDNS:\n- 169.254.25.10\n';
+  t.is(unusableKubeletFiles({ env, config }), undefined);
+  const m = masterKubeletFiles({ name: 'w1', address: '10.0.2.1' }, { name: 'm1', address: '10.0.1.1' }, { env, config });
+  t.is(m.env, env.replace('--node-ip=10.0.2.1', '--node-ip=10.0.1.1').replace('--hostname-override=w1', '--hostname-override=m1'));
+  t.is(m.config, config.replace('address: 10.0.2.1', 'address: "10.0.1.1"'));
+  const wild = config.replace('address: 10.0.2.1', 'address: "::"');
+  t.is(masterKubeletFiles({ name: 'w1', address: '10.0.2.1' }, { name: 'm1', address: '10.0.1.1' }, { env, config: wild }).config, wild);
+  // the worker's join writes the new CA where kubespray's kubelet-config.yaml reads it (clientCAFile)
+  const join = joinConfiguration({ api: 'kubeadm.k8s.io/v1beta4', registration: { name: 'w1', kubeletExtraArgs: [] }, endpoint: '10.0.1.1:6443', token: new Secret('join-token', 'abcdef.0123456789abcdef'), caCertHash: 'sha256:00', caCertPath: KUBESPRAY_CA });
+  t.regex(join, /^caCertPath: \/etc\/kubernetes\/ssl\/ca\.crt$/m);
+  t.regex(unusableKubeletFiles({ env: 'X=1\n', config: 'kind: Pod\n' })!, /kubelet.env without --config=.*; kubelet-config.yaml without kind: KubeletConfiguration/);
 });

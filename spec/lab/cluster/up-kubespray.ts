@@ -270,7 +270,7 @@ spec:
       path: /etc/nginx
 `;
 
-/** roles/kubernetes/node on one host: kubelet unit, env and config; on a worker the nginx-proxy. The kubelet starts with kubeadm. */
+/** roles/kubernetes/preinstall and node on one host: kube_cert_dir and its pki link, kubelet unit, env and config; on a worker the nginx-proxy. The kubelet starts with kubeadm. */
 async function prepareNode(lab: LabDir, h: Host): Promise<void> {
   const worker = h.role === 'worker';
   await sshScript(lab, h, 'kubespray node role', `mkdir -p /etc/kubernetes/manifests ${KUBE_CERT_DIR}
@@ -287,7 +287,10 @@ cat > /etc/nginx/nginx.conf <<'EOF'
 ${nginxConf(lab)}EOF
 cat > /etc/kubernetes/manifests/nginx-proxy.yml <<'EOF'
 ${NGINX_PROXY}EOF
-chmod 0640 /etc/kubernetes/manifests/nginx-proxy.yml` : `ln -sfn ${KUBE_CERT_DIR} /etc/kubernetes/pki`}
+chmod 0640 /etc/kubernetes/manifests/nginx-proxy.yml` : ''}
+# roles/kubernetes/preinstall/tasks/0050-create_directories.yml "Create kubernetes kubeadm compat cert dir
+# (kubernetes/kubeadm issue 1498)": on every k8s_cluster node, workers too
+ln -sfn ${KUBE_CERT_DIR} /etc/kubernetes/pki
 `);
 }
 

@@ -1,0 +1,66 @@
+/**
+ * The layout recover repairs, chosen by step 0 (facts/shape) from the hosts' files: kubeadm's own
+ * (stacked etcd static pods, certificatesDir /etc/kubernetes/pki) or kubespray's default
+ * (kubernetes-sigs/kubespray at commit 46dbdd39, roles/kubespray_defaults/defaults/main/main.yml:
+ * etcd_deployment_type `host`, a systemd service with its own CA in etcd_cert_dir
+ * `/etc/ssl/etcd/ssl`, kube_cert_dir `/etc/kubernetes/ssl` with `/etc/kubernetes/pki` a link to it,
+ * kubespray's kubelet unit reading `/etc/kubernetes/kubelet.env`, the workers' nginx-proxy on
+ * localhost:6443). What differs per step is read here, so each phase asks one question.
+ */
+import type { PhaseContext } from '../../lib/core/types.js';
+import { sharedKey } from '../../lib/core/shared.js';
+import type { Role } from '../../lib/inventory/types.js';
+import { KUBESPRAY_MASTER_CA_FILES, MASTER_CA_FILES } from '../../lib/facts/paths.js';
+
+/** The two layouts recover repairs. */
+export type RecoverLayout = 'kubeadm' | 'kubespray';
+
+/** Where step 0 keeps the layout for the other phases. */
+export const LAYOUT_KEY = sharedKey<RecoverLayout>('recover:layout');
+
+/** kubespray's kube_cert_dir: the ClusterConfiguration's certificatesDir (roles/kubespray_defaults). */
+export const KUBE_CERT_DIR = '/etc/kubernetes/ssl';
+/** kubespray's etcd_cert_dir: its etcd CA and certificates, never touched by recover. */
+export const ETCD_CERT_DIR = '/etc/ssl/etcd/ssl';
+/**
+ * kubespray's kubelet files, read by its unit (roles/kubernetes/node/templates/kubelet.service.j2
+ * `EnvironmentFile=-/etc/kubernetes/kubelet.env`, which passes `--config=/etc/kubernetes/kubelet-config.yaml`
+ * and `--kubeconfig=/etc/kubernetes/kubelet.conf`: kubelet.env.v1beta1.j2). A wiped /etc/kubernetes
+ * takes both: the kubelet then runs with no config and no static pod path.
+ */
+export const KUBESPRAY_KUBELET_ENV = '/etc/kubernetes/kubelet.env';
+export const KUBESPRAY_KUBELET_CONFIG = '/etc/kubernetes/kubelet-config.yaml';
+/**
+ * Where a kubespray node keeps the cluster CA: kubespray's JoinConfiguration sets
+ * `caCertPath: {{ kube_cert_dir }}/ca.crt` (roles/kubernetes/kubeadm/templates/kubeadm-client.conf.j2)
+ * and its kubelet-config.yaml names the same file as `authentication.x509.clientCAFile`.
+ */
+export const KUBESPRAY_CA = `${KUBE_CERT_DIR}/ca.crt`;
+/** The local API proxies kubespray runs as static pods on the nodes that are not control planes (loadbalancer_apiserver_localhost). */
+export const LOCAL_PROXY_MANIFESTS = ['/etc/kubernetes/manifests/nginx-proxy.yml', '/etc/kubernetes/manifests/haproxy.yml'] as const;
+
+/** The layout step 0 chose (kubeadm's when it has not said otherwise). */
+export function layoutOf(ctx: PhaseContext): RecoverLayout {
+  return ctx.shared.get(LAYOUT_KEY) ?? 'kubeadm';
+}
+
+/** True on a kubespray-built cluster (etcd is kubespray's service: recover makes no etcd CA, no etcd certificate, no etcd pod). */
+export const isKubespray = (ctx: PhaseContext): boolean => layoutOf(ctx) === 'kubespray';
+
+/** The CA files a master must hold to count as having its PKI: kubeadm's, less `etcd/ca.*` on kubespray's layout (lib/facts/paths.ts). */
+export function masterCaFiles(layout: RecoverLayout): readonly string[] {
+  return layout === 'kubespray' ? KUBESPRAY_MASTER_CA_FILES : MASTER_CA_FILES;
+}
+
+/** The cluster CA file a host of `role` holds: /etc/kubernetes/pki/ca.crt, on a kubespray worker kube_cert_dir's (it has no pki link). */
+export function caFileOf(layout: RecoverLayout, role: Role): string {
+  return layout === 'kubespray' && role !== 'master' ? KUBESPRAY_CA : '/etc/kubernetes/pki/ca.crt';
+}
+
+/**
+ * Steps 2-4a (etcd CA, its copy, etcd certificates and static pods): on a full rebuild of kubeadm's
+ * layout only. On kubespray's, etcd is its service with its own CA: kubeadm makes none of them with
+ * etcd.external (cmd/kubeadm/app/cmd/phases/init/certs.go: "External etcd mode: Skipping ...";
+ * phases/init/etcd.go runEtcdPhaseLocal writes no manifest), and recover keeps it as it is.
+ */
+export const rebuildsKubeadmEtcd = (rebuildsAll: (ctx: PhaseContext) => boolean) => (ctx: PhaseContext): boolean => rebuildsAll(ctx) && !isKubespray(ctx);
