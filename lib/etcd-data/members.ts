@@ -1,6 +1,7 @@
 /** The etcd members recorded in a master's data, checked against the inventory's masters. */
 import type { Host } from '../inventory/types.js';
 import type { StoredMember } from './mvcc.js';
+import type { EtcdMember } from '../facts/etcd.js';
 
 /** Host part of a URL (`https://10.0.1.1:2380` -> `10.0.1.1`; IPv6 brackets removed). */
 function urlHost(u: string): string {
@@ -32,6 +33,24 @@ export function memberMismatches(members: readonly StoredMember[], masters: read
   }
   for (const h of masters) {
     if (!voting.some((m) => m.name === h.name)) out.push(`master ${h.name} (${h.address}) is not an etcd member in the data (members: ${voting.map((m) => m.name).join(', ') || 'none'})`);
+  }
+  return out;
+}
+
+/**
+ * The mismatches between kubespray's etcd members and the inventory's masters (pure). kubespray
+ * names members by etcd_member_name (`etcd1`, ...: roles/etcd/templates/etcd.env.j2 ETCD_NAME), not
+ * by node name, so they are matched by their peer URL's address: every member on a master's address,
+ * every master a member. A member elsewhere is etcd on a host that is not a master, which recover
+ * does not repair yet.
+ */
+export function kubesprayMemberMismatches(members: readonly EtcdMember[], masters: readonly Host[]): string[] {
+  const out: string[] = [];
+  for (const m of members) {
+    if (!masters.some((h) => m.peerURLs.map(urlHost).includes(h.address))) out.push(`etcd member "${m.name}" (${m.peerURLs.join(', ')}) is on no master's address: etcd on hosts apart from the masters is not repaired yet`);
+  }
+  for (const h of masters) {
+    if (!members.some((m) => m.peerURLs.map(urlHost).includes(h.address))) out.push(`master ${h.name} (${h.address}) is no etcd member (members: ${members.map((m) => `${m.name} ${m.peerURLs.join(',')}`).join('; ') || 'none'})`);
   }
   return out;
 }

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import type { ClusterPhase, PhaseContext } from '../../lib/core/types.js';
 import type { Host } from '../../lib/inventory/types.js';
 import { writePrivate, localBackupDir } from '../../lib/backup/archive.js';
-import { memberMismatches } from '../../lib/etcd-data/members.js';
+import { kubesprayMemberMismatches, memberMismatches } from '../../lib/etcd-data/members.js';
 import { EncryptedValueError } from '../../lib/etcd-data/decode.js';
 import { DecryptError, decryptorFrom } from '../../lib/etcd-data/encryption.js';
 import { type EtcdConfigRead, membersOn, probeEtcdData, readOffline, readThroughThrowaway, throwawayBlocker } from '../../lib/etcd-data/remote.js';
@@ -73,6 +73,17 @@ async function fromApi(ctx: PhaseContext): Promise<Found | undefined> {
   return undefined;
 }
 
+/** The config read from etcd's data on master `m`, with where and how it was read. */
+function foundIn(m: Host, read: EtcdConfigRead): Found {
+  const c = read.config;
+  return {
+    text: c.text,
+    fromCluster: true,
+    source: `etcd data on ${m.name}, revision ${read.revision} (kubeadm-config mod_revision ${c.revisions.kubeadmConfig}` +
+      `${c.revisions.kubeletConfig ? `, kubelet-config ${c.revisions.kubeletConfig}` : ', no kubelet-config'}; ${c.encodings.join('/')}; ${read.how})`,
+  };
+}
+
 /** Masters in the order they are tried: the first master, then the others. */
 function mastersFirstFirst(ctx: PhaseContext): Host[] {
   const ms = ctx.hosts.filter((h) => h.role === 'master');
@@ -122,43 +133,10 @@ async function fromEtcdData(ctx: PhaseContext<RecoverOptions>): Promise<Found | 
     }
     if (blocker) ctx.log(`${m.name}: no throwaway etcd (${blocker}): reading member/snap/db offline`, blocker.startsWith('etcd runs') ? 'warn' : 'info');
     if (!read) read = await readOffline(h, decrypt);
-    const c = read.config;
-    return {
-      text: c.text,
-      fromCluster: true,
-      source: `etcd data on ${m.name}, revision ${read.revision} (kubeadm-config mod_revision ${c.revisions.kubeadmConfig}` +
-        `${c.revisions.kubeletConfig ? `, kubelet-config ${c.revisions.kubeletConfig}` : ', no kubelet-config'}; ${c.encodings.join('/')}; ${read.how})`,
-    };
+    return foundIn(m, read);
   }
   if (why.length) ctx.log(`no etcd data to read: ${why.join('; ')}`);
   return undefined;
-}
-
-/** Host part of a peer URL (`https://10.0.1.1:2380` -> `10.0.1.1`). */
-function peerHost(u: string): string {
-  try {
-    return new URL(u).hostname.replace(/^\[|\]$/g, '');
-  } catch {
-    return '';
-  }
-}
-
-/**
- * The mismatches between kubespray's etcd members and the inventory's masters (pure). kubespray
- * names members by etcd_member_name (`etcd1`, ...: roles/etcd/templates/etcd.env.j2 ETCD_NAME), not
- * by node name, so they are matched by their peer URL's address: every member on a master's address,
- * every master a member. A member elsewhere is etcd on a host that is not a master, which recover
- * does not repair yet.
- */
-export function kubesprayMemberMismatches(members: readonly EtcdMember[], masters: readonly Host[]): string[] {
-  const out: string[] = [];
-  for (const m of members) {
-    if (!masters.some((h) => m.peerURLs.map(peerHost).includes(h.address))) out.push(`etcd member "${m.name}" (${m.peerURLs.join(', ')}) is on no master's address: etcd on hosts apart from the masters is not repaired yet`);
-  }
-  for (const h of masters) {
-    if (!members.some((m) => m.peerURLs.map(peerHost).includes(h.address))) out.push(`master ${h.name} (${h.address}) is no etcd member (members: ${members.map((m) => `${m.name} ${m.peerURLs.join(',')}`).join('; ') || 'none'})`);
-  }
-  return out;
 }
 
 /**
@@ -182,14 +160,7 @@ async function fromKubesprayEtcd(ctx: PhaseContext<RecoverOptions>): Promise<Fou
     const bad = kubesprayMemberMismatches(members, masters);
     if (bad.length) throw new Error(`kubespray's etcd on ${m.name} has members that do not match the inventory's masters; nothing was changed:\n - ${bad.join('\n - ')}`);
     ctx.log(`kubespray's etcd members (asked on ${m.name}): ${members.map((x) => `${x.name} ${x.id} ${x.peerURLs.join(',')}`).join('; ')} (one on each master)`);
-    const read = await readThroughKubesprayEtcd(h, decrypt);
-    const c = read.config;
-    return {
-      text: c.text,
-      fromCluster: true,
-      source: `etcd data on ${m.name}, revision ${read.revision} (kubeadm-config mod_revision ${c.revisions.kubeadmConfig}` +
-        `${c.revisions.kubeletConfig ? `, kubelet-config ${c.revisions.kubeletConfig}` : ', no kubelet-config'}; ${c.encodings.join('/')}; ${read.how})`,
-    };
+    return foundIn(m, await readThroughKubesprayEtcd(h, decrypt));
   }
   if (why.length) ctx.log(`kubespray's etcd could not be asked: ${why.join('; ')}`, 'warn');
   return undefined;

@@ -113,14 +113,18 @@ test('an inventory whose etcd is apart from the masters: shown as such, and refu
   }
 });
 
-test("kubespray's sample (etcd on the masters, etcd_deployment_type: host): refused by recover and renew-certs (exit 2, nothing contacted)", async (t) => {
-  for (const args of [['plan', 'recover'], ['run', 'renew-certs', '--yes', '--limit', 'node1']]) {
+test("kubespray's sample (etcd on the masters, etcd_deployment_type: host): refused by renew-certs and backup (exit 2, nothing contacted); recover reads the hosts (its step 0 decides)", async (t) => {
+  for (const args of [['run', 'renew-certs', '--yes', '--limit', 'node1'], ['plan', 'backup']]) {
     const r = await cli(MAIN, [...args, '-i', KUBESPRAY], { env });
     t.is(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
     t.regex(r.stderr, /needs kubeadm's etcd \(static pods on the masters, its CA in \/etc\/kubernetes\/pki\/etcd\), and this inventory sets etcd_deployment_type: host \(kubespray runs etcd as a systemd service, with its certificates in \/etc\/ssl\/etcd\/ssl; etcd members: node1, node2, node3\)/);
     t.regex(r.stderr, /nothing was contacted/);
     t.is(r.stdout, '');
   }
+  const r = await cli(MAIN, ['plan', 'recover', '-i', KUBESPRAY], { env });
+  t.not(r.code, 0);
+  t.notRegex(r.stderr, /needs kubeadm's etcd/, 'recover repairs etcd_deployment_type host: not refused from the inventory');
+  t.regex(r.stdout + r.stderr, /facts\/shape: node1/, 'its step 0 reads the hosts');
 });
 
 /** A kubespray inventory folder whose hosts refuse connections (127.0.0.x port 1): `etcd.yml` holds `etcdVars`, the etcd group `etcd`. */
@@ -135,16 +139,16 @@ function refusingKubespray(etcdVars: string, etcd = 'm1'): string {
 
 test("doctor on a kubespray inventory says which layout it found (a line, and diagnosis.layout in --json) instead of refusing it; it reads the hosts", async (t) => {
   const cases = [
-    { vars: 'etcd_deployment_type: host\n', etcd: 'm1', line: /layout: kubespray's \(etcd: a systemd service on the masters \(m1\), certificates in \/etc\/ssl\/etcd\/ssl; from inventory: etcd_deployment_type host\)/m },
-    { vars: 'etcd_deployment_type: docker\n', etcd: 'm1', line: /layout: kubespray's \(etcd: a container of a systemd unit on the masters \(m1\); from inventory: etcd_deployment_type docker\)/ },
-    { vars: 'etcd_deployment_type: host\n', etcd: 'e1', line: /layout: kubespray's \(etcd: a systemd service on the etcd group \(e1\), not the masters alone, certificates in \/etc\/ssl\/etcd\/ssl; from inventory: etcd_deployment_type host; inventory: etcd separate from the masters/ },
+    { vars: 'etcd_deployment_type: host\n', etcd: 'm1', line: /layout: kubespray's \(etcd: a systemd service on the masters \(m1\), certificates in \/etc\/ssl\/etcd\/ssl; from inventory: etcd_deployment_type host\)/m, finding: /^ {2}info: layout: kubespray's .*: recover repairs kubespray's default shape .*; no host could be read to confirm this is it/m },
+    { vars: 'etcd_deployment_type: docker\n', etcd: 'm1', line: /layout: kubespray's \(etcd: a container of a systemd unit on the masters \(m1\); from inventory: etcd_deployment_type docker\)/, finding: /^ {2}problem: layout: kubespray's .*kubemend does not repair this kubespray shape yet \(etcd_deployment_type docker\)/m },
+    { vars: 'etcd_deployment_type: host\n', etcd: 'e1', line: /layout: kubespray's \(etcd: a systemd service on the etcd group \(e1\), not the masters alone, certificates in \/etc\/ssl\/etcd\/ssl; from inventory: etcd_deployment_type host; inventory: etcd separate from the masters/, finding: /^ {2}problem: layout: kubespray's .*kubemend does not repair this kubespray shape yet \(etcd separate from the masters/m },
   ];
   for (const c of cases) {
     const inv = refusingKubespray(c.vars, c.etcd);
     const r = await cli(MAIN, ['doctor', '-i', inv], { env });
     t.is(r.code, 1, r.stderr);
     t.regex(r.stdout, c.line);
-    t.regex(r.stdout, /^ {2}problem: layout: kubespray's/m, 'one line of the findings');
+    t.regex(r.stdout, c.finding, 'one line of the findings');
     t.regex(r.stdout, /^could not reach: /m, 'the hosts were contacted, not refused up front');
     t.notRegex(r.stdout, /^run: /m);
     const j = await cli(MAIN, ['doctor', '-i', inv, '--json'], { env });

@@ -17,6 +17,7 @@ import { quoteArgv } from '../../lib/core/quote.js';
 import type { Selection } from '../../lib/core/events.js';
 import recover from '../../playbooks/recover.js';
 import { unsupportedClusterConfig } from '../../playbooks/recover/config.js';
+import { kubesprayMemberMismatches } from '../../lib/etcd-data/members.js';
 import { masterKubeletFiles, unusableKubeletFiles } from '../../playbooks/recover/kubespray-kubelet.js';
 import { KUBESPRAY_CA } from '../../playbooks/recover/layout.js';
 import { joinConfiguration } from '../../lib/kubeadm/config.js';
@@ -162,4 +163,15 @@ test("a master's kubelet.env and kubelet-config.yaml from a worker's: kubespray'
   const join = joinConfiguration({ api: 'kubeadm.k8s.io/v1beta4', registration: { name: 'w1', kubeletExtraArgs: [] }, endpoint: '10.0.1.1:6443', token: new Secret('join-token', 'abcdef.0123456789abcdef'), caCertHash: 'sha256:00', caCertPath: KUBESPRAY_CA });
   t.regex(join, /^caCertPath: \/etc\/kubernetes\/ssl\/ca\.crt$/m);
   t.regex(unusableKubeletFiles({ env: 'X=1\n', config: 'kind: Pod\n' })!, /kubelet.env without --config=.*; kubelet-config.yaml without kind: KubeletConfiguration/);
+});
+
+test("kubespray's etcd members are matched with the masters by their peer address (kubespray names them etcd1...): a member elsewhere, or a master that is none, is named", (t) => {
+  const masters = fakeInventory(1, 1).hosts.filter((h) => h.role === 'master');
+  const m = (name: string, ip: string) => ({ id: '1', name, peerURLs: [`https://${ip}:2380`], isLearner: false });
+  t.deepEqual(kubesprayMemberMismatches([m('etcd1', '10.0.1.1')], masters), []);
+  t.deepEqual(kubesprayMemberMismatches([m('etcd1', '10.0.1.1'), m('etcd2', '10.0.3.1')], masters), ['etcd member "etcd2" (https://10.0.3.1:2380) is on no master\'s address: etcd on hosts apart from the masters is not repaired yet']);
+  t.deepEqual(kubesprayMemberMismatches([m('etcd2', '10.0.3.1')], masters), [
+    'etcd member "etcd2" (https://10.0.3.1:2380) is on no master\'s address: etcd on hosts apart from the masters is not repaired yet',
+    'master m1 (10.0.1.1) is no etcd member (members: etcd2 https://10.0.3.1:2380)',
+  ]);
 });
