@@ -212,7 +212,7 @@ async function acceptForReplaceCa(ctx: PhaseContext, got: Found, saved: string |
 
 /** Step 0: the ClusterConfiguration, from the inventory's kubeadmConfig, this cluster's newest backup, its API, or its etcd data. */
 export const configPhase: ClusterPhase<RecoverOptions> = {
-  id: 'backup/config',
+  id: 'facts/config',
   title: "0. Find the cluster's own ClusterConfiguration (inventory kubeadmConfig, this cluster's newest backup, its API, or its etcd data)",
   scope: 'cluster',
   rerunOnResume: true,

@@ -10,7 +10,7 @@ import { RECOVER_CONFIG, type RecoverOptions, decision, kubectlOn, readRunFile, 
 import { isWorkload, podReady, podsBefore, restartedUids, unexpectedRestarts, usesInClusterCredentials } from './pods.js';
 import { SA_TOKEN_TYPE } from './15-sa-tokens.js';
 import { RESTART_MARK } from './16-restart-pods.js';
-import { pemBody } from './09-front-proxy.js';
+import { pemBody } from './09-front-proxy-check.js';
 import { readyNodes, waitNodesReady } from './waits.js';
 import { endpointOf } from './config.js';
 import { endpointParts } from '../../lib/facts/endpoint.js';

@@ -54,13 +54,13 @@ export interface PathDecision {
 /** The path facts/path chose for this run. */
 export const PATH_DECISION = sharedKey<PathDecision>('recover:path');
 
-/** The ClusterConfiguration backup/config found for this run. */
+/** The ClusterConfiguration facts/config found for this run. */
 export const RECOVER_CONFIG = sharedKey<ClusterDocs>('recover:config');
 
-/** The ClusterConfiguration found by backup/config (throws when that phase has not run). */
+/** The ClusterConfiguration found by facts/config (throws when that phase has not run). */
 export function recoverConfig(ctx: PhaseContext): ClusterDocs {
   const c = ctx.shared.get(RECOVER_CONFIG);
-  if (!c) throw new Error('the ClusterConfiguration is unknown: phase backup/config must run first (it reruns on resume)');
+  if (!c) throw new Error('the ClusterConfiguration is unknown: phase facts/config must run first (it reruns on resume)');
   return c;
 }
 

@@ -20,7 +20,7 @@ const KUBEADM_CM = /get configmap kubeadm-config/;
 /** What an attacker holding the old CA could have written into the ConfigMap (v1beta4 extraArgs). */
 const planted = text.replace(/apiServer:\n/, 'apiServer:\n  extraArgs:\n    - name: authorization-mode\n      value: AlwaysAllow\n');
 
-/** Plan recover; returns the notes of backup/config, the failures and what reached the hosts. */
+/** Plan recover; returns the notes of facts/config, the failures and what reached the hosts. */
 async function plan(opts: { kubeadmConfig?: string; stateDir?: string; cluster?: string; replaceCa?: boolean }) {
   const fake = new FakeTransport();
   // the backups' endpoints (NAME.example) resolve on the masters to m1 (step 0 follows where they lead)
@@ -28,7 +28,7 @@ async function plan(opts: { kubeadmConfig?: string; stateDir?: string; cluster?:
   fake.on(KUBEADM_CM, opts.cluster ? { stdout: opts.cluster } : { exitCode: 1, stderr: 'The connection to the server 10.0.1.1:6443 was refused' });
   const inv = { ...fakeInventory(3, 2), ...(opts.kubeadmConfig ? { kubeadmConfig: opts.kubeadmConfig } : {}) };
   const { plan, result } = await buildPlan({ playbook: recover, inventory: inv, transport: fake, options: parseOptions(recover.options, opts.replaceCa ? { replaceCa: true } : {}, 'recover'), stateDir: opts.stateDir ?? mkdtempSync('/tmp/kubemend-cfg-empty-') });
-  const notes = plan.phases.find((p) => p.id === 'backup/config')?.notes ?? [];
+  const notes = plan.phases.find((p) => p.id === 'facts/config')?.notes ?? [];
   return { notes: notes.join('\n'), result, fake, plan };
 }
 
@@ -75,7 +75,7 @@ test('a config saved by another cluster\'s run is never used, even when it is th
   writeFileSync(join(dir, 'r1', 'backups', 'kubeadm-config.yaml'), text);
   writeFileSync(join(dir, 'r1', 'backups', 'kubeadm-config.source.json'), JSON.stringify({ cluster: 'prod-eu', source: 'x', savedAt: 'y' }));
   const r = await plan({ stateDir: dir });
-  t.is(r.result.stoppedAt, 'backup/config');
+  t.is(r.result.stoppedAt, 'facts/config');
   t.regex(JSON.stringify(r.result.failures), /no kubemend backup of this cluster holds one/);
 });
 
@@ -103,7 +103,7 @@ test('--replace-ca in a real run with a config read from the cluster: refused wi
     const runDir = mkdtempSync('/tmp/kubemend-cfg-run-');
     const questions: string[] = [];
     const res = await runPlaybook({
-      playbook: { ...recover, phases: recover.phases.slice(0, 2) }, inventory: fakeInventory(3, 2), transport: fake, dryRun: false, runDir, // phases facts/shape, backup/config
+      playbook: { ...recover, phases: recover.phases.slice(0, 2) }, inventory: fakeInventory(3, 2), transport: fake, dryRun: false, runDir, // phases facts/shape, facts/config
       stateDir: stateWithBackups(), options: parseOptions(recover.options, { replaceCa: true }, 'recover'),
       ...(ask ? { ask: async (q: string) => { questions.push(q); return ask(q); } } : {}),
     });
@@ -132,7 +132,7 @@ test('without inventory config or backup, the kubeadm-config ConfigMap of a clus
 test('with none of them the run stops at step 0, says how to provide one, and nothing reaches a host but reads', async (t) => {
   const r = await plan({});
   t.is(r.result.exitCode, 1);
-  t.is(r.result.stoppedAt, 'backup/config');
+  t.is(r.result.stoppedAt, 'facts/config');
   const msg = JSON.stringify(r.result.failures);
   t.regex(msg, /no kubeadm ClusterConfiguration/);
   t.regex(msg, /kubeadmConfig: FILE/);

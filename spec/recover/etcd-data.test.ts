@@ -56,7 +56,7 @@ test.serial('step 0 alone after pki-wipe-no-config: the config read from etcd da
   const sums = await etcdFiles(lab);
   for (const m of MASTERS) t.regex(sums[m], /member\/snap\/db/, `${m} has etcd data`);
   const state = mkdtempSync('/tmp/kubemend-etcddata-state-');
-  const r = await cli(MAIN, ['run', 'recover', '-i', lab.inventoryPath, '--yes', '--state-dir', state, '--only', 'backup/config']);
+  const r = await cli(MAIN, ['run', 'recover', '-i', lab.inventoryPath, '--yes', '--state-dir', state, '--only', 'facts/config']);
   const out = r.stdout + r.stderr;
   t.is(r.code, 0, out.slice(-3000));
   t.regex(out, /etcd members in the data on m1: m1 https:\/\/[\d.]+:2380; m2 https:\/\/[\d.]+:2380; m3 https:\/\/[\d.]+:2380 \(match the inventory\)|etcd members in the data on m1: .*\(match the inventory\)/);
@@ -99,7 +99,7 @@ test.serial('without the etcd image (no throwaway etcd): the offline reader, in 
   for (const m of MASTERS) await lab.exec(m, ['sh', '-c', 'grep -l \'"name": "registry.k8s.io/etcd:\' /var/lib/containerd/lab/images/*.json | xargs -r rm -f']);
   const sums = await etcdFiles(lab);
   const state = mkdtempSync('/tmp/kubemend-etcddata-state-');
-  const r = await cli(MAIN, ['run', 'recover', '-i', lab.inventoryPath, '--yes', '--state-dir', state, '--only', 'backup/config']);
+  const r = await cli(MAIN, ['run', 'recover', '-i', lab.inventoryPath, '--yes', '--state-dir', state, '--only', 'facts/config']);
   const out = r.stdout + r.stderr;
   t.is(r.code, 0, out.slice(-3000));
   t.regex(out, /m1: no throwaway etcd \(no etcd image in containerd/);

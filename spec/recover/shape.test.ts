@@ -102,7 +102,7 @@ test('a ClusterConfiguration with etcd.external or certificatesDir /etc/kubernet
   const f = join(mkdtempSync('/tmp/kubemend-shape-'), 'kubeadm-config.yaml');
   writeFileSync(f, ext);
   const r = await plan({}, f);
-  t.is(r.result.stoppedAt, 'backup/config');
+  t.is(r.result.stoppedAt, 'facts/config');
   t.regex(JSON.stringify(r.result.failures), /has etcd.external .* On kubeadm's layout recover rebuilds kubeadm's stacked etcd and \/etc\/kubernetes\/pki only .* nothing was changed/);
   t.true(r.plan.phases.every((p) => p.hosts.every((h) => h.steps.every((s) => !s.mutating))), 'no change planned');
 });
@@ -132,7 +132,7 @@ test("kubespray's default shape (etcd service on the one master, nginx-proxy on 
   t.is(r.result.exitCode, 0, JSON.stringify(r.result.failures));
   const phase = (id: string) => r.plan.phases.find((p) => p.id === id)!;
   t.regex(phase('facts/shape').notes!.join('\n'), /layout: kubespray's \(etcd a systemd service on the masters/);
-  t.regex(phase('backup/config').notes!.join('\n'), /etcd.external's files on every master: \/etc\/ssl\/etcd\/ssl\/ca.pem, \/etc\/ssl\/etcd\/ssl\/node-m1.pem, \/etc\/ssl\/etcd\/ssl\/node-m1-key.pem/);
+  t.regex(phase('facts/config').notes!.join('\n'), /etcd.external's files on every master: \/etc\/ssl\/etcd\/ssl\/ca.pem, \/etc\/ssl\/etcd\/ssl\/node-m1.pem, \/etc\/ssl\/etcd\/ssl\/node-m1-key.pem/);
   const path = phase('facts/path').notes!.join('\n');
   t.regex(path, /path: full-rebuild \(no master holds the cluster CA any more; etcd is kubespray's service \(its CA and certificates in \/etc\/ssl\/etcd\/ssl\), kept as it is\)/);
   t.regex(path, /kubespray's etcd before the repair: 1 member \(ab54a98ceb1f0ad2 etcd1 https:\/\/10.0.1.1:2380\)/);
