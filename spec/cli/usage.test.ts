@@ -110,7 +110,7 @@ test('out-of-range values, files and folders named on the command line, and empt
     [['plan', 'hello', '-i', inv, '--out', '/nonexistent-dir/p.json'], /^kubemend: --out \/nonexistent-dir\/p\.json: cannot write in \/nonexistent-dir: no such file or directory$/m],
     [['plan', 'hello', '-i', inv, '--out', dir], /--out .*: is a folder/],
     [['run', 'hello', '-i', inv, '--yes', '--state-dir', `${inv}/runs`], /--state-dir .*inv\.yaml\/runs: .*inv\.yaml is not a folder/],
-    [['run', 'recover', '-i', inv, '--yes', '--only', 'etcd', '--from', 'workers'], /--from workers --only etcd: selects no phase; phases in order: facts\/shape, backup\/config, facts\/path, .* verify, cleanup\/old-pki$/m],
+    [['run', 'recover', '-i', inv, '--yes', '--only', 'etcd', '--from', 'workers'], /--from workers --only etcd: selects no phase; phases in order: facts\/shape, facts\/config, facts\/path, .* verify, cleanup\/old-pki$/m],
     [['plan', 'hello', '-i', inv, '--only', 'hello/token', '--skip', 'hello'], /selects no phase; phases in order: hello\/token, hello\/masters, hello\/workers/],
     [['exec', '-i', inv, '--limit', 'all', '--timeout', '90', '--', 'uptime'], /--timeout 90: not a duration like 30s, 1m30s/],
   ];

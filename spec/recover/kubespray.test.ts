@@ -167,7 +167,7 @@ test.serial('etcd also on a host that is not a master (--etcd-hosts 1), a shape 
   // kubemend's YAML inventory lists m1 and w1 only: the hosts pass step 0's shape, and kubespray's etcd members give e1 away at the config step
   const b = await cli(MAIN, ['run', 'recover', '-i', lab.inventoryPath, '--yes', '--state-dir', state]);
   t.is(b.code, 1, b.stdout + b.stderr);
-  t.regex(b.stdout + b.stderr, /cannot plan the run \(stopped at phase backup\/config\), nothing was changed/);
+  t.regex(b.stdout + b.stderr, /cannot plan the run \(stopped at phase facts\/config\), nothing was changed/);
   t.regex(b.stdout + b.stderr, /etcd member "etcd2" \(https:\/\/\S+:2380\) is on no master's address: etcd on hosts apart from the masters is not repaired yet/);
 
   const d = await cli(MAIN, ['doctor', '-i', inv], { env: { HOME: homeWithKnownHosts(lab) } });
