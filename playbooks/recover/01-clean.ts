@@ -19,7 +19,7 @@ import { KUBEADM_CONFIG, KUBEADM_MANIFESTS } from '../../lib/facts/paths.js';
 import { hostBackupDir } from '../../lib/backup/archive.js';
 import { keepRegistration, kubeletFlagsEnv } from '../../lib/kubeadm/config.js';
 import { tokenDescription } from '../../lib/kube/bootstrap-tokens.js';
-import { type RecoverOptions, TOKEN_PURPOSE, decision, recoverConfig, runIdOf } from './common.js';
+import { type RecoverOptions, TOKEN_PURPOSE, lostMasters, recoverConfig, runIdOf } from './common.js';
 import { hostConfig } from './config.js';
 import { KUBESPRAY_KUBELET_CONFIG, KUBESPRAY_KUBELET_ENV, KUBE_CERT_DIR, isKubespray } from './layout.js';
 import { masterKubeletFiles, unusableKubeletFiles } from './kubespray-kubelet.js';
@@ -110,7 +110,7 @@ async function kubesprayKubeletFiles(h: HostContext<RecoverOptions>): Promise<vo
 export const cleanPhase: HostPhase<RecoverOptions> = {
   id: 'masters/clean',
   title: "1. Masters: kubeadm config uploaded, kubeadm's files in /etc/kubernetes moved aside (others kept or put back), control-plane containers stopped (workloads untouched)",
-  hosts: (ctx) => ctx.hosts.filter((h) => h.role === 'master' && decision(ctx).lost.includes(h.name)),
+  hosts: lostMasters,
   strategy: { kind: 'serial' },
   destructive: true,
   async run(h) {

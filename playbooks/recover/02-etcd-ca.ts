@@ -1,7 +1,7 @@
 /** Step 2: first master: a new etcd CA. */
 import type { HostPhase } from '../../lib/core/types.js';
 import { firstMaster } from '../../lib/core/hosts.js';
-import { type RecoverOptions, kubeadm, rebuildsAll } from './common.js';
+import { type RecoverOptions, kubeadm } from './common.js';
 import { rebuildsKubeadmEtcd } from './layout.js';
 
 /** Step 2. */
@@ -11,7 +11,7 @@ export const etcdCaPhase: HostPhase<RecoverOptions> = {
   hosts: firstMaster,
   strategy: { kind: 'serial' },
   destructive: true,
-  shouldRun: rebuildsKubeadmEtcd(rebuildsAll), // kubespray's layout: its etcd service and CA kept (layout.ts)
+  shouldRun: rebuildsKubeadmEtcd, // kubespray's layout: its etcd service and CA kept (layout.ts)
   async run(h) {
     await kubeadm(h, ['init', 'phase', 'certs', 'etcd-ca']);
   },

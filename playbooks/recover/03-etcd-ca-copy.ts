@@ -1,7 +1,7 @@
 /** Step 3: other masters: the etcd CA copied from the first master. */
 import type { HostPhase } from '../../lib/core/types.js';
 import { inventoryFirst, otherMasters } from '../../lib/core/hosts.js';
-import { type RecoverOptions, rebuildsAll } from './common.js';
+import type { RecoverOptions } from './common.js';
 import { rebuildsKubeadmEtcd } from './layout.js';
 import { copyPki } from './copy.js';
 
@@ -12,7 +12,7 @@ export const etcdCaCopyPhase: HostPhase<RecoverOptions> = {
   hosts: otherMasters,
   strategy: { kind: 'serial' },
   destructive: true,
-  shouldRun: rebuildsKubeadmEtcd(rebuildsAll), // kubespray's layout: its etcd service and CA kept (layout.ts)
+  shouldRun: rebuildsKubeadmEtcd, // kubespray's layout: its etcd service and CA kept (layout.ts)
   async run(h) {
     await copyPki(h, inventoryFirst(h), ['etcd/ca.crt', 'etcd/ca.key']);
   },

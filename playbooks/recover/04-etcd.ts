@@ -13,7 +13,7 @@ export const etcdStartPhase: HostPhase<RecoverOptions> = {
   hosts: masters,
   strategy: { kind: 'parallel' },
   destructive: true,
-  shouldRun: rebuildsKubeadmEtcd(rebuildsAll), // kubespray's layout: its etcd service kept (layout.ts)
+  shouldRun: rebuildsKubeadmEtcd, // kubespray's layout: its etcd service kept (layout.ts)
   async run(h) {
     for (const c of ['etcd-healthcheck-client', 'etcd-peer', 'etcd-server']) await kubeadm(h, ['init', 'phase', 'certs', c]);
     await kubeadm(h, ['init', 'phase', 'etcd', 'local']);

@@ -14,10 +14,9 @@
  *   admin.conf made just before). kubemend never writes, moves or deletes anything in the data dir.
  */
 import type { HostContext, HostPhase } from '../../lib/core/types.js';
-import { masters } from '../../lib/core/hosts.js';
 import { controlPlaneContainers } from '../../lib/facts/containers.js';
 import { ETCDCTL, ETCDCTL_FN, ETCD_MEMBERS_ARGV, parseMemberList } from '../../lib/facts/etcd.js';
-import { type RecoverOptions, decision, hostNamed, kubeadm, onPath, recoverConfig } from './common.js';
+import { type RecoverOptions, decision, hostNamed, kubeadm, lostMasters, onPath, recoverConfig } from './common.js';
 import { copyPki } from './copy.js';
 import { etcdDataDir } from './config.js';
 import { waitApiserver, waitEtcdHealthy } from './waits.js';
@@ -47,7 +46,7 @@ async function removeStaleMember(h: HostContext<RecoverOptions>, source: HostCon
 export const rebuildOnePhase: HostPhase<RecoverOptions> = {
   id: 'rebuild-one/master',
   title: 'rebuild-one: copy CA, front-proxy CA, sa and etcd CA from a healthy master; certs all, kubeconfig all, etcd (local, or rejoined when its data is lost), control-plane all',
-  hosts: (ctx) => masters(ctx).filter((h) => decision(ctx).lost.includes(h.name)),
+  hosts: lostMasters,
   strategy: { kind: 'serial' },
   destructive: true,
   shouldRun: onPath('rebuild-one'),

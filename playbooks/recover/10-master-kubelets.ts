@@ -14,10 +14,10 @@
  * (cmd/kubeadm/app/cmd/phases/init/kubeletfinalize.go; it does nothing while the file is absent).
  */
 import type { HostContext, HostPhase } from '../../lib/core/types.js';
-import { inventoryFirst, masters } from '../../lib/core/hosts.js';
+import { inventoryFirst } from '../../lib/core/hosts.js';
 import { KUBELET_CLIENT, KUBEADM_CONFIG } from '../../lib/facts/paths.js';
 import { atLeast, keepRegistration, kubeadmVersion, kubeletFlagsEnv } from '../../lib/kubeadm/config.js';
-import { type RecoverOptions, decision, kubeadm, kubectlArgv, recoverConfig, waitFor } from './common.js';
+import { type RecoverOptions, kubeadm, kubectlArgv, lostMasters, recoverConfig, waitFor } from './common.js';
 import { hostConfig, kubeletDoc } from './config.js';
 import { READ_RETRY } from '../../lib/kubeadm/idempotent.js';
 import { RetriesExhaustedError } from '../../lib/core/retry.js';
@@ -58,7 +58,7 @@ async function kubeletConfigFor(h: HostContext<RecoverOptions>): Promise<{ yaml:
 export const masterKubeletsPhase: HostPhase<RecoverOptions> = {
   id: 'masters/kubelet',
   title: '10. Masters: kubelet stopped, its pki and kubelet.conf removed, kubeconfig kubelet, kubelet-start (its KubeletConfiguration and flags kept), kubelet-finalize',
-  hosts: (ctx) => masters(ctx).filter((h) => decision(ctx).lost.includes(h.name)),
+  hosts: lostMasters,
   strategy: { kind: 'serial' },
   destructive: true,
   async run(h) {

@@ -71,6 +71,9 @@ export function decision(ctx: PhaseContext): PathDecision {
   return d;
 }
 
+/** The masters the chosen path rebuilds (every master on a full rebuild or CA replacement, the lost ones on rebuild-one), among the hosts still in the run. */
+export const lostMasters = (ctx: PhaseContext): readonly Host[] => ctx.hosts.filter((h) => h.role === 'master' && decision(ctx).lost.includes(h.name));
+
 /** True when the chosen path is one of `paths`. */
 export const onPath = (...paths: RecoverPath[]) => (ctx: PhaseContext): boolean => paths.includes(decision(ctx).path);
 

@@ -10,7 +10,8 @@
 import type { PhaseContext } from '../../lib/core/types.js';
 import { sharedKey } from '../../lib/core/shared.js';
 import type { Role } from '../../lib/inventory/types.js';
-import { KUBESPRAY_MASTER_CA_FILES, MASTER_CA_FILES } from '../../lib/facts/paths.js';
+import { CA_CRT, KUBESPRAY_MASTER_CA_FILES, MASTER_CA_FILES } from '../../lib/facts/paths.js';
+import { rebuildsAll } from './common.js';
 
 /** The two layouts recover repairs. */
 export type RecoverLayout = 'kubeadm' | 'kubespray';
@@ -54,7 +55,7 @@ export function masterCaFiles(layout: RecoverLayout): readonly string[] {
 
 /** The cluster CA file a host of `role` holds: /etc/kubernetes/pki/ca.crt, on a kubespray worker kube_cert_dir's (it has no pki link). */
 export function caFileOf(layout: RecoverLayout, role: Role): string {
-  return layout === 'kubespray' && role !== 'master' ? KUBESPRAY_CA : '/etc/kubernetes/pki/ca.crt';
+  return layout === 'kubespray' && role !== 'master' ? KUBESPRAY_CA : CA_CRT;
 }
 
 /**
@@ -63,4 +64,4 @@ export function caFileOf(layout: RecoverLayout, role: Role): string {
  * etcd.external (cmd/kubeadm/app/cmd/phases/init/certs.go: "External etcd mode: Skipping ...";
  * phases/init/etcd.go runEtcdPhaseLocal writes no manifest), and recover keeps it as it is.
  */
-export const rebuildsKubeadmEtcd = (rebuildsAll: (ctx: PhaseContext) => boolean) => (ctx: PhaseContext): boolean => rebuildsAll(ctx) && !isKubespray(ctx);
+export const rebuildsKubeadmEtcd = (ctx: PhaseContext): boolean => rebuildsAll(ctx) && !isKubespray(ctx);
