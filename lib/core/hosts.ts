@@ -27,6 +27,9 @@ export function firstMasterName(ctx: PhaseContext): string {
   return h.name;
 }
 
+/** Every master of the inventory, whatever --limit selected or earlier phases dropped (etcd's member count, the proof). */
+export const inventoryMasters = (ctx: Pick<PhaseContext, 'inventory'>): Host[] => ctx.inventory.hosts.filter((h) => h.role === 'master');
+
 /** Every host still in the run. */
 export const allHosts = (ctx: PhaseContext): readonly Host[] => ctx.hosts;
 /** Every master. */

@@ -7,7 +7,7 @@
  * wrote is kept beside it and put back afterwards. Pausing again after kubeadm rewrote the manifest
  * keeps the newer kubeadm manifest as the one to put back.
  */
-import { inventoryFirst } from '../core/hosts.js';
+import { inventoryFirst, inventoryMasters } from '../core/hosts.js';
 import type { Host } from '../inventory/types.js';
 import type { HostContext, PhaseContext } from '../core/types.js';
 import { kubeSystemContainersArgv } from '../facts/containers.js';
@@ -67,7 +67,7 @@ echo "kube-controller-manager did not restart within $2 s (container still ${'$'
 /** Every master of the inventory (eviction is paused on all of them, whatever --limit picked). */
 export function allMasters(ctx: PhaseContext): Host[] {
   inventoryFirst(ctx);
-  return ctx.inventory.hosts.filter((h) => h.role === 'master');
+  return inventoryMasters(ctx);
 }
 
 async function edit(h: HostContext, script: string, args: string[], what: string): Promise<string> {

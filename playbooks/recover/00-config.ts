@@ -21,6 +21,7 @@ import { RUN } from '../../lib/core/shared.js';
 import { kubesprayEtcdMembers, readThroughKubesprayEtcd } from '../../lib/etcd-data/kubespray.js';
 import type { EtcdMember } from '../../lib/facts/etcd.js';
 import { isKubespray, layoutOf } from './layout.js';
+import { inventoryMasters } from '../../lib/core/hosts.js';
 
 /** The kubeadm-config file name kept in a run's backups folder. */
 export const SAVED_CONFIG = 'kubeadm-config.yaml';
@@ -100,7 +101,7 @@ async function fromEtcdData(ctx: PhaseContext<RecoverOptions>): Promise<Found | 
   const dry = !runDirOf(ctx);
   const decrypt = ctx.options.encryptionConfig ? decryptorFrom(ctx.options.encryptionConfig) : undefined;
   const why: string[] = [];
-  const masters = ctx.inventory.hosts.filter((h) => h.role === 'master');
+  const masters = inventoryMasters(ctx);
   for (const m of mastersFirstFirst(ctx)) {
     const h = ctx.on(m);
     let probe;
@@ -146,7 +147,7 @@ async function fromEtcdData(ctx: PhaseContext<RecoverOptions>): Promise<Found | 
  */
 async function fromKubesprayEtcd(ctx: PhaseContext<RecoverOptions>): Promise<Found | undefined> {
   const decrypt = ctx.options.encryptionConfig ? decryptorFrom(ctx.options.encryptionConfig) : undefined;
-  const masters = ctx.inventory.hosts.filter((h) => h.role === 'master');
+  const masters = inventoryMasters(ctx);
   const why: string[] = [];
   for (const m of mastersFirstFirst(ctx)) {
     const h = ctx.on(m);

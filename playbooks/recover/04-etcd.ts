@@ -1,6 +1,6 @@
 /** Step 4: masters: etcd certs and the etcd static pod (old data, old membership), then every member healthy. */
 import type { HostPhase } from '../../lib/core/types.js';
-import { firstMaster, inventoryFirst, masters } from '../../lib/core/hosts.js';
+import { firstMaster, inventoryFirst, inventoryMasters, masters } from '../../lib/core/hosts.js';
 import { type RecoverOptions, kubeadm, rebuildsAll } from './common.js';
 import { waitEtcdHealthy } from './waits.js';
 import { isKubespray, rebuildsKubeadmEtcd } from './layout.js';
@@ -28,7 +28,7 @@ export const etcdHealthyPhase: HostPhase<RecoverOptions> = {
   strategy: { kind: 'serial' },
   shouldRun: rebuildsAll,
   async run(h) {
-    const members = h.inventory.hosts.filter((x) => x.role === 'master').length;
+    const members = inventoryMasters(h).length;
     await waitEtcdHealthy(h, h, members, isKubespray(h) ? kubesprayEtcdHealth : undefined);
     void inventoryFirst;
   },

@@ -18,7 +18,7 @@
  * the control-plane join token and kube-system/kubeadm-certs are deleted.
  */
 import type { HostPhase } from '../../lib/core/types.js';
-import { otherMasters } from '../../lib/core/hosts.js';
+import { inventoryMasters, otherMasters } from '../../lib/core/hosts.js';
 import { apiFor, keepRegistration, joinConfiguration, kubeadmVersion, kubeletFlagsEnv } from '../../lib/kubeadm/config.js';
 import { kubeadmWithConfig } from '../../lib/kubeadm/run.js';
 import { type RecoverOptions, TOKEN_PURPOSE, deleteJoinSecrets, rebuildsAll, readRunFile } from './common.js';
@@ -46,7 +46,7 @@ export const joinOthersPhase: HostPhase<RecoverOptions> = {
     await joinGate(h);
     await kubeadmWithConfig(h, ['join', 'phase', 'control-plane-prepare', 'all'], join, { what: 'kubeadm join phase control-plane-prepare all (JoinConfiguration)', retry: KUBEADM_RETRY.controlPlanePrepare });
     await h.run(['kubeadm', 'join', 'phase', 'control-plane-join', 'all', '--control-plane', '--node-name', h.host.name, '--apiserver-advertise-address', h.host.address], { what: 'kubeadm join phase control-plane-join all', timeoutMs: 300_000 });
-    await waitEtcdHealthy(h, h, h.inventory.hosts.filter((x) => x.role === 'master').length);
+    await waitEtcdHealthy(h, h, inventoryMasters(h).length);
     await waitApiserver(h, h);
   },
   async cleanUp(ctx) {

@@ -21,6 +21,7 @@ import { copyPki } from './copy.js';
 import { etcdDataDir } from './config.js';
 import { waitApiserver, waitEtcdHealthy } from './waits.js';
 import { MASTER_CA_FILES } from '../../lib/facts/paths.js';
+import { inventoryMasters } from '../../lib/core/hosts.js';
 
 /** The peer URL kubeadm gives a member (etcdutil.GetPeerURL: https://ADDRESS:2380). */
 export function peerURL(address: string): string {
@@ -66,7 +67,7 @@ export const rebuildOnePhase: HostPhase<RecoverOptions> = {
       await h.run(['kubeadm', 'join', 'phase', 'control-plane-join', 'etcd', '--control-plane', '--node-name', h.host.name, '--apiserver-advertise-address', h.host.address], { what: 'kubeadm join phase control-plane-join etcd', timeoutMs: 300_000 });
     }
     await kubeadm(h, ['init', 'phase', 'control-plane', 'all']);
-    await waitEtcdHealthy(h, h, h.inventory.hosts.filter((x) => x.role === 'master').length);
+    await waitEtcdHealthy(h, h, inventoryMasters(h).length);
     await waitApiserver(h, h);
   },
 };

@@ -1,7 +1,7 @@
 /** Step 17: the proof of health, as a table in the output and journal; a failed check fails the run. */
 import type { V1Pod } from '@kubernetes/client-node';
 import type { ClusterPhase, PhaseContext } from '../../lib/core/types.js';
-import { inventoryFirst } from '../../lib/core/hosts.js';
+import { inventoryFirst, inventoryMasters } from '../../lib/core/hosts.js';
 import { chainsTo } from '../../lib/facts/chains.js';
 import { CA_CRT } from '../../lib/facts/paths.js';
 import { readEtcdHealth } from '../../lib/facts/etcd.js';
@@ -98,7 +98,7 @@ async function prove(ctx: PhaseContext<RecoverOptions>): Promise<Check[]> {
     rows.push(await localProxyRow(ctx));
   } else {
     const eh = await readEtcdHealth(first);
-    const nm = ctx.inventory.hosts.filter((h) => h.role === 'master').length;
+    const nm = inventoryMasters(ctx).length;
     rows.push({ check: 'etcd members healthy', ok: eh.healthy.length >= nm && eh.unhealthy.length === 0, detail: `${eh.healthy.length}/${nm} healthy${eh.unhealthy.length ? `; unhealthy ${eh.unhealthy.join(', ')}` : ''}` });
   }
   rows.push(...workload);

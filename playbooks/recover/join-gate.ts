@@ -13,7 +13,7 @@
  */
 import type { Host } from '../../lib/inventory/types.js';
 import type { HostContext } from '../../lib/core/types.js';
-import { inventoryFirst, otherMasters } from '../../lib/core/hosts.js';
+import { inventoryFirst, inventoryMasters, otherMasters } from '../../lib/core/hosts.js';
 import { ETCD_HEALTH_ARGV, etcdctlRead, parseEtcdHealth } from '../../lib/facts/etcd.js';
 import { ADMIN_CONF } from '../../lib/facts/paths.js';
 import { ownApiserverFlags } from '../../lib/kube/own-apiserver.js';
@@ -90,7 +90,7 @@ export function rebuiltBefore(h: HostContext, joining: Host): Host[] {
 /** The gate before `h`'s master joins (see the file's comment). */
 export async function joinGate(h: HostContext<RecoverOptions>): Promise<void> {
   const first = h.on(inventoryFirst(h));
-  const masters = h.inventory.hosts.filter((x) => x.role === 'master');
+  const masters = inventoryMasters(h);
   const name = memberName(masters);
   const apiservers = rebuiltBefore(h, h.host);
   let streak = 0;

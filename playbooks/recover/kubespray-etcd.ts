@@ -13,6 +13,7 @@ import { kubesprayEtcdHealth, kubesprayEtcdMembers } from '../../lib/etcd-data/k
 import { ETCD_CERT_DIR } from './layout.js';
 import { readRunFile, writeRunFile } from './common.js';
 import type { Check } from './17-verify.js';
+import { inventoryMasters } from '../../lib/core/hosts.js';
 
 /** What kubespray's etcd was at step 0. */
 export interface KubesprayEtcdState {
@@ -32,8 +33,8 @@ const CERT_SUMS = ['sh', '-c', 'find "$1" -type f -exec sha256sum {} + 2>/dev/nu
 /** A member as one comparable line. */
 export const memberLine = (m: EtcdMember): string => `${m.id} ${m.name} ${m.peerURLs.join(',')}`;
 
-/** Read kubespray's etcd as it is now: members on `first`, certificate sums on each master. */
-async function readState(ctx: PhaseContext, first: Host, masters: readonly Host[]): Promise<KubesprayEtcdState> {
+/** Read kubespray's etcd as it is now: members on `first`, certificate sums on each master of the inventory. */
+async function readState(ctx: PhaseContext, first: Host, masters = inventoryMasters(ctx)): Promise<KubesprayEtcdState> {
   const members = (await kubesprayEtcdMembers(ctx.on(first))).map(memberLine).sort();
   const certs: Record<string, string[]> = {};
   for (const m of masters) certs[m.name] = (await ctx.on(m).read(CERT_SUMS, { what: `sha256 of ${ETCD_CERT_DIR}` })).stdout.split('\n').filter(Boolean);
@@ -43,7 +44,7 @@ async function readState(ctx: PhaseContext, first: Host, masters: readonly Host[
 /** Step 0: record kubespray's etcd before anything changes (a resumed run keeps what its first attempt recorded). */
 export async function recordKubesprayEtcd(ctx: PhaseContext, first: Host): Promise<KubesprayEtcdState> {
   const earlier = readRunFile<KubesprayEtcdState>(ctx, STATE_FILE);
-  const state = earlier ?? (await readState(ctx, first, ctx.inventory.hosts.filter((h) => h.role === 'master')));
+  const state = earlier ?? (await readState(ctx, first));
   if (!earlier) writeRunFile(ctx, STATE_FILE, state);
   ctx.shared.set(KEY, state);
   const n = Object.values(state.certs).reduce((a, c) => a + c.length, 0);
@@ -73,10 +74,11 @@ export function keptRows(before: KubesprayEtcdState | undefined, now: KubesprayE
 
 /** Step 17 on kubespray's layout: members healthy, and the members and certificates as at step 0. */
 export async function kubesprayEtcdRows(ctx: PhaseContext, first: Host): Promise<Check[]> {
-  const nm = ctx.inventory.hosts.filter((h) => h.role === 'master').length;
+  const masters = inventoryMasters(ctx);
+  const nm = masters.length;
   const eh = await kubesprayEtcdHealth(ctx.on(first));
   const health: Check = { check: 'etcd members healthy', ok: eh.healthy.length >= nm && eh.unhealthy.length === 0, detail: `${eh.healthy.length}/${nm} healthy (kubespray's etcd service, its etcdctl)${eh.unhealthy.length ? `; unhealthy ${eh.unhealthy.join(', ')}` : ''}` };
   const before = ctx.shared.get(KEY) ?? readRunFile<KubesprayEtcdState>(ctx, STATE_FILE);
-  const now = await readState(ctx, first, ctx.inventory.hosts.filter((h) => h.role === 'master'));
+  const now = await readState(ctx, first, masters);
   return [health, ...keptRows(before, now)];
 }
