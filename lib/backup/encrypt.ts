@@ -13,7 +13,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { z } from 'zod';
-import { Secret } from '../core/secret.js';
+import { Secret } from '../shell/secret.js';
 import type { PhaseContext } from '../core/types.js';
 import { sharedKey } from '../core/shared.js';
 

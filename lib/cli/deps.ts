@@ -4,7 +4,7 @@
  */
 import { loadInventory, selectHosts } from '../inventory/index.js';
 import type { Host, Inventory } from '../inventory/types.js';
-import { registerSecret } from '../core/secret.js';
+import { registerSecret } from '../shell/secret.js';
 import { trace } from '../core/trace.js';
 import type { Transport } from '../transport/types.js';
 import { canPrompt } from './confirm.js';

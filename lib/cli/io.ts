@@ -3,7 +3,7 @@
  * While a live progress area is drawn on the terminal, lines are written above it; while a
  * prompt is open, the area is not drawn at all.
  */
-import { redact } from '../core/secret.js';
+import { redact } from '../shell/secret.js';
 import { colourOn, paintLine, stripControl } from './terminal-text.js';
 
 /** A block redrawn in place at the bottom of the terminal (the live progress). */

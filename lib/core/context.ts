@@ -5,10 +5,10 @@ import { CommandError } from './errors.js';
 import type { RunEvent, StepKind } from './events.js';
 import { tail } from './events.js';
 import type { Executor } from './executor.js';
-import { quoteArgv } from './quote.js';
+import { quoteArgv } from '../shell/quote.js';
 import { type RetryPolicy, retrying } from './retry.js';
 import { transientCause } from './transient.js';
-import { type Arg, Secret, registerSecret } from './secret.js';
+import { type Arg, Secret, registerSecret } from '../shell/secret.js';
 import type { CaptureOptions, CommandOptions, Fact, HostContext, PhaseContext } from './types.js';
 import type { Shared } from './shared.js';
 

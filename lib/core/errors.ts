@@ -1,6 +1,6 @@
 /** Errors of a run: each says what was being done; secrets are redacted from every message. */
 import type { CommandResult } from '../transport/types.js';
-import { redact } from './secret.js';
+import { redact } from '../shell/secret.js';
 
 /** The last non-empty lines of a command's output, for error messages. */
 export function outputTail(r: Pick<CommandResult, 'stdout' | 'stderr'>, lines = 3): string {

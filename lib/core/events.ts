@@ -2,7 +2,7 @@
  * Run events: a discriminated union with one formatter per kind. The journal stores them,
  * the renderers print them; every string in them has been through redact().
  */
-import { redact } from './secret.js';
+import { redact } from '../shell/secret.js';
 import type { Cost } from './trace.js';
 
 /** How one phase x host pair ended. */

@@ -7,8 +7,8 @@
 import type { Host } from '../inventory/types.js';
 import type { CommandResult, RunOptions, Transport, UploadOptions } from '../transport/types.js';
 import { MUTATING, type StepKind } from './events.js';
-import { quoteArgv } from './quote.js';
-import type { Arg } from './secret.js';
+import { quoteArgv } from '../shell/quote.js';
+import type { Arg } from '../shell/secret.js';
 import { trace } from './trace.js';
 
 /** Runs the steps of a run, for real or dry. */

@@ -15,7 +15,7 @@ import { chmodSync, closeSync, existsSync, ftruncateSync, fstatSync, openSync, r
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { type EventSink, type StampedEvent, redactDeep } from './events.js';
-import { redact } from './secret.js';
+import { redact } from '../shell/secret.js';
 import { privateDir } from './private-file.js';
 
 /** The default state folder: `~/.kubemend/runs`. */

@@ -1,7 +1,7 @@
 /** Renderers of run events: terminal text (one line per host event, host first), JSON lines, and a winston log file per run. */
 import { join } from 'node:path';
 import { type EventSink, type StampedEvent, formatEvent, redactDeep } from './events.js';
-import { redact } from './secret.js';
+import { redact } from '../shell/secret.js';
 
 /** Print events as human lines through `write` (commands and starts only when verbose). */
 export function textRenderer(write: (line: string) => void, verbose = false): EventSink {

@@ -7,7 +7,7 @@ import type { z } from 'zod';
 import type { Host, Inventory } from '../inventory/types.js';
 import type { CommandResult, UploadOptions } from '../transport/types.js';
 import type { RetryPolicy } from './retry.js';
-import type { Arg, Secret } from './secret.js';
+import type { Arg, Secret } from '../shell/secret.js';
 import type { Shared } from './shared.js';
 
 /** A count or a percentage of the phase's hosts, e.g. 5 or '25%'. */

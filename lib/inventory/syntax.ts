@@ -67,7 +67,7 @@ export function splitUserHostPort(s: string): { user?: string; host: string; por
 }
 
 /** Parse a duration (Go's forms: `500ms`, `10s`, `1m30s`, `1h`) into milliseconds; undefined when malformed or zero. */
-export { parseDuration } from '../core/duration.js';
+export { parseDuration } from './duration.js';
 
 /** A value shown safely inside an error message (quoted, control characters escaped, cut at 60 characters). */
 export function shown(v: unknown): string {

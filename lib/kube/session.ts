@@ -5,7 +5,7 @@
  */
 import { inventoryFirst } from '../core/hosts.js';
 import { APISERVER_TLS_NAME, ownApiserverUrl } from './own-apiserver.js';
-import { registerSecret } from '../core/secret.js';
+import { registerSecret } from '../shell/secret.js';
 import type { PhaseContext } from '../core/types.js';
 // the API client (@kubernetes/client-node: ~1.7 s and ~60 MB to import) is loaded on first use
 // only, so commands that never reach the API (exec, check-certs, plan) start fast

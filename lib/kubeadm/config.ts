@@ -10,7 +10,7 @@
  */
 import { stringify } from 'yaml';
 import type { Fact } from '../core/types.js';
-import type { Secret } from '../core/secret.js';
+import type { Secret } from '../shell/secret.js';
 
 /** The kubeadm config API versions kubemend writes. */
 export type KubeadmApi = 'kubeadm.k8s.io/v1beta3' | 'kubeadm.k8s.io/v1beta4';

@@ -7,7 +7,7 @@
  * a disk) lives exactly as long as the kubeadm command, also when kubeadm fails or the shell is
  * signalled, and no second command (that a lost connection could leave unsent) is needed to clean up.
  */
-import { quoteArgv } from '../core/quote.js';
+import { quoteArgv } from '../shell/quote.js';
 import type { CommandOptions, HostContext } from '../core/types.js';
 import type { CommandResult } from '../transport/types.js';
 

@@ -4,8 +4,8 @@
  * bounded and redacted, host keys checked against the inventory's known_hosts.
  */
 import type { Host, Inventory, JumpHost } from '../inventory/types.js';
-import { quoteArgv } from '../core/quote.js';
-import { type Arg, redact, redactRegistered, registerSecret } from '../core/secret.js';
+import { quoteArgv } from '../shell/quote.js';
+import { type Arg, redact, redactRegistered, registerSecret } from '../shell/secret.js';
 import { type CommandResult, type RunOptions, type Transport, type UploadOptions, TransportError } from './types.js';
 import type { SshTransportOptions, TransportEvent } from './options.js';
 import { agentSocket, KeyStore } from './auth.js';

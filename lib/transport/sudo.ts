@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Host } from '../inventory/types.js';
-import type { Arg } from '../core/secret.js';
+import type { Arg } from '../shell/secret.js';
 
 /** How one command reaches root on a host. */
 export type SudoPlan = 'direct' | 'nopasswd' | 'password';

@@ -1,6 +1,6 @@
 /** The transport contract: how kubemend reaches a host. ssh2 in real runs, a table in unit tests. */
 import type { Host } from '../inventory/types.js';
-import type { Arg } from '../core/secret.js';
+import type { Arg } from '../shell/secret.js';
 
 /** Options for one remote command. */
 export interface RunOptions {

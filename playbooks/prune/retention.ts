@@ -4,7 +4,7 @@
  * considered; a run this machine knows as unfinished (failed, interrupted, still running) stays
  * unless asked, since its backups may be the way back.
  */
-import { parseDuration } from '../../lib/core/duration.js';
+import { parseDuration } from '../../lib/inventory/duration.js';
 
 /** A run id as newRunId makes it: `YYYYMMDD-HHMMSS-xxxx` (UTC). */
 export const RUN_ID = /^(\d{4})(\d{2})(\d{2})-(\d{2})(\d{2})(\d{2})-[0-9a-f]{4}$/;

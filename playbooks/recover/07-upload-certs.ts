@@ -11,7 +11,7 @@
 import type { HostContext, PhaseContext } from '../../lib/core/types.js';
 import { inventoryFirst } from '../../lib/core/hosts.js';
 import { CA_CRT } from '../../lib/facts/paths.js';
-import { Secret } from '../../lib/core/secret.js';
+import { Secret } from '../../lib/shell/secret.js';
 import { kubeadmWithConfig } from '../../lib/kubeadm/run.js';
 import { type RecoverOptions, TOKEN_PURPOSE, createToken, recoverConfig, secretLine, writeRunFile } from './common.js';
 import { hostConfig } from './config.js';

@@ -8,7 +8,7 @@
  * touched; workers already chaining to the current CA with a Ready Node are skipped.
  */
 import { inventoryFirst, workers } from '../../lib/core/hosts.js';
-import { Secret } from '../../lib/core/secret.js';
+import { Secret } from '../../lib/shell/secret.js';
 import type { CountOrPercent, HostContext, HostPhase, PhaseContext } from '../../lib/core/types.js';
 import { pauseEviction, restoreEviction } from '../../lib/kube/eviction.js';
 import { CA_CERT_PATH, CLUSTER_CA, JOIN_TOKEN } from '../../lib/kube/names.js';

@@ -8,7 +8,7 @@ import { backupPassphraseOption } from '../../lib/backup/encrypt.js';
 import { countOrPercent, positiveCountOrPercent } from '../../lib/core/options.js';
 import type { Host } from '../../lib/inventory/types.js';
 import type { HostContext, PhaseContext } from '../../lib/core/types.js';
-import type { Arg } from '../../lib/core/secret.js';
+import type { Arg } from '../../lib/shell/secret.js';
 import { ADMIN_CONF, KUBEADM_CONFIG } from '../../lib/facts/paths.js';
 import { ownApiserverFlags } from '../../lib/kube/own-apiserver.js';
 import { deleteRunTokens, deleteUploadedCerts, tokenDescription } from '../../lib/kube/bootstrap-tokens.js';

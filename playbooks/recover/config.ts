@@ -1,7 +1,7 @@
 /** The kubeadm --config a master is rebuilt with: the cluster's own ClusterConfiguration plus this node's InitConfiguration. */
 import { parseAllDocuments } from 'yaml';
 import type { Host } from '../../lib/inventory/types.js';
-import type { Secret } from '../../lib/core/secret.js';
+import type { Secret } from '../../lib/shell/secret.js';
 import { type InitOptions, type KubeadmApi, type NodeRegistration, initConfiguration } from '../../lib/kubeadm/config.js';
 import { KUBE_CERT_DIR, type RecoverLayout } from './layout.js';
 

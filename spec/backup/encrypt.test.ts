@@ -14,7 +14,7 @@ import { pullArchive } from '../../lib/backup/archive.js';
 import { BACKUP_KDF_ITER, decryptBackup, encryptBackup, readPassphraseFile } from '../../lib/backup/encrypt.js';
 import { archivedHosts, pulledArchive } from '../../lib/backup/restore.js';
 import { parseOptions } from '../../lib/core/options.js';
-import { redact } from '../../lib/core/secret.js';
+import { redact } from '../../lib/shell/secret.js';
 import type { HostContext } from '../../lib/core/types.js';
 import backup from '../../playbooks/backup.js';
 import { underUmask } from '../helpers/umask.js';

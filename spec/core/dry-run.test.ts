@@ -2,7 +2,7 @@
 import test from 'ava';
 import { buildPlan } from '../../lib/core/plan.js';
 import { runPlaybook } from '../../lib/core/runner.js';
-import { Secret } from '../../lib/core/secret.js';
+import { Secret } from '../../lib/shell/secret.js';
 import type { Fact, Playbook } from '../../lib/core/types.js';
 import { FakeTransport, fakeInventory } from '../helpers/fake-transport.js';
 

@@ -16,7 +16,7 @@ import type { AnyPlaybook } from '../../lib/core/types.js';
 import { restorePlaybook } from '../../lib/backup/restore.js';
 import { MASTER_CA_FILES } from '../../lib/facts/paths.js';
 import { listPlaybooks } from '../../playbooks/index.js';
-import { quoteArgv } from '../../lib/core/quote.js';
+import { quoteArgv } from '../../lib/shell/quote.js';
 import { ETCD_DATA, PROBE } from '../../lib/etcd-data/remote.js';
 import { KUBEADM_CONFIG_KEY, KUBELET_CONFIG_KEY } from '../../lib/etcd-data/configmaps.js';
 import { dbFileWith } from '../etcd-data/real-etcd.js';

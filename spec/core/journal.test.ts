@@ -10,7 +10,7 @@ import type { RunEvent, StampedEvent } from '../../lib/core/events.js';
 import { hostBackupDir } from '../../lib/backup/archive.js';
 import { openFileLog } from '../../lib/core/log.js';
 import { runPlaybook } from '../../lib/core/runner.js';
-import { Secret } from '../../lib/core/secret.js';
+import { Secret } from '../../lib/shell/secret.js';
 import type { Playbook } from '../../lib/core/types.js';
 import hello from '../../playbooks/hello.js';
 import { FakeTransport, fakeInventory } from '../helpers/fake-transport.js';

@@ -5,8 +5,8 @@
 import type { Host, Inventory } from '../../lib/inventory/types.js';
 import type { CommandResult, RunOptions, Transport, UploadOptions } from '../../lib/transport/types.js';
 import { TransportError } from '../../lib/transport/types.js';
-import { quoteArgv } from '../../lib/core/quote.js';
-import type { Arg } from '../../lib/core/secret.js';
+import { quoteArgv } from '../../lib/shell/quote.js';
+import type { Arg } from '../../lib/shell/secret.js';
 
 /** What a rule answers. */
 export interface FakeAnswer {

@@ -6,7 +6,7 @@
  */
 import test from 'ava';
 import { parse } from 'yaml';
-import { Secret } from '../../lib/core/secret.js';
+import { Secret } from '../../lib/shell/secret.js';
 import { apiFor, initConfiguration, joinConfiguration, keepRegistration, kubeadmVersion, parseKubeletFlagsEnv } from '../../lib/kubeadm/config.js';
 import { kubeadmConfigScript } from '../../lib/kubeadm/run.js';
 import { parseMemberList } from '../../lib/facts/etcd.js';

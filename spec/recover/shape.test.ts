@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { buildPlan } from '../../lib/core/plan.js';
 import { parseOptions } from '../../lib/core/options.js';
 import { KUBESPRAY_MARKERS, clusterShape, parseShape, repairableLayout } from '../../lib/facts/shape.js';
-import { quoteArgv } from '../../lib/core/quote.js';
+import { quoteArgv } from '../../lib/shell/quote.js';
 import type { Selection } from '../../lib/core/events.js';
 import recover from '../../playbooks/recover.js';
 import { unsupportedClusterConfig } from '../../playbooks/recover/config.js';
@@ -21,7 +21,7 @@ import { kubesprayMemberMismatches } from '../../lib/etcd-data/members.js';
 import { masterKubeletFiles, unusableKubeletFiles } from '../../playbooks/recover/kubespray-kubelet.js';
 import { KUBESPRAY_CA } from '../../playbooks/recover/layout.js';
 import { joinConfiguration } from '../../lib/kubeadm/config.js';
-import { Secret } from '../../lib/core/secret.js';
+import { Secret } from '../../lib/shell/secret.js';
 import { FakeTransport, fakeInventory } from '../helpers/fake-transport.js';
 
 const CONFIG = fileURLToPath(new URL('../../inventory/kubeadm-config.yaml', import.meta.url));

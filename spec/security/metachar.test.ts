@@ -8,7 +8,7 @@ import fc from 'fast-check';
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { quoteArg, quoteArgv } from '../../lib/core/quote.js';
+import { quoteArg, quoteArgv } from '../../lib/shell/quote.js';
 import { InventoryError, loadInventory } from '../../lib/inventory/index.js';
 import { requireRoot, type Lab } from '../helpers/lab.js';
 import { MAIN, cli } from '../cli/run-cli.js';

@@ -1,7 +1,7 @@
 /** redact(): registered secrets and secrets recognised by their shape never reach what is shown or stored. */
 import test from 'ava';
 import { generateKeyPairSync } from 'node:crypto';
-import { Secret, redact, redactRegistered } from '../../lib/core/secret.js';
+import { Secret, redact, redactRegistered } from '../../lib/shell/secret.js';
 import { tail } from '../../lib/core/events.js';
 
 const pem = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();

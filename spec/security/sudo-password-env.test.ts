@@ -1,7 +1,7 @@
 /** $KUBEMEND_SUDO_PASSWORD is read once, removed from the environment at once, and registered for redaction whatever its length. */
 import test from 'ava';
 import { sudoPasswordSource } from '../../lib/cli/deps.js';
-import { redact } from '../../lib/core/secret.js';
+import { redact } from '../../lib/shell/secret.js';
 
 test('the variable is dropped from the environment when read, and its value (4 characters) is redacted', async (t) => {
   const env: NodeJS.ProcessEnv = { KUBEMEND_SUDO_PASSWORD: 'pw4x', OTHER: 'kept' };

@@ -9,7 +9,7 @@ import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import test from 'ava';
 import type { Host } from '../../lib/inventory/types.js';
-import { Secret } from '../../lib/core/secret.js';
+import { Secret } from '../../lib/shell/secret.js';
 import { fingerprint } from '../../lib/transport/hostkeys.js';
 import type { TransportEvent } from '../../lib/transport/options.js';
 import { createSshTransport } from '../../lib/transport/ssh.js';

@@ -1,7 +1,7 @@
 /** sudo wrapping: which hosts get sudo, the password only on stdin and only when sudo asks for it, sudo's refusals told apart. */
 import test from 'ava';
-import { quoteArgv } from '../../lib/core/quote.js';
-import { Secret } from '../../lib/core/secret.js';
+import { quoteArgv } from '../../lib/shell/quote.js';
+import { Secret } from '../../lib/shell/secret.js';
 import { sudoArgv, sudoExchange, sudoFailure, sudoPlan } from '../../lib/transport/sudo.js';
 import { SudoGate } from '../../lib/transport/sudo-gate.js';
 

@@ -5,7 +5,7 @@
 import PQueue from 'p-queue';
 import { UsageError, errorMessage } from '../../core/errors.js';
 import type { Host } from '../../inventory/types.js';
-import { DURATION_FORMS, parseDuration } from '../../core/duration.js';
+import { DURATION_FORMS, parseDuration } from '../../inventory/duration.js';
 import { trace } from '../../core/trace.js';
 import { checkLimit } from '../checks.js';
 import type { Deps } from '../deps.js';

@@ -1,5 +1,5 @@
 /** The join credentials `kubeadm init --upload-certs` prints, parsed once and kept secret. */
-import { Secret } from '../../../lib/core/secret.js';
+import { Secret } from '../../../lib/shell/secret.js';
 
 /** What the other nodes need to join. */
 export interface JoinInfo {

@@ -3,8 +3,8 @@
  * checked), as an operator would run them. Remote command lines are made by quoteArgv only.
  */
 import { spawn } from 'node:child_process';
-import { quoteArgv } from '../../../lib/core/quote.js';
-import { redact, type Arg } from '../../../lib/core/secret.js';
+import { quoteArgv } from '../../../lib/shell/quote.js';
+import { redact, type Arg } from '../../../lib/shell/secret.js';
 import type { Host, LabDir } from './labdir.js';
 
 /** What a remote command returned. */

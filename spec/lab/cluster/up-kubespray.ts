@@ -19,7 +19,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Secret } from '../../../lib/core/secret.js';
+import { Secret } from '../../../lib/shell/secret.js';
 import { POD_SUBNET, SERVICE_SUBNET } from './config.js';
 import { refreshAdminConf } from './kube.js';
 import { ETCD_CERT_DIR, makeEtcdCerts, memberName, startEtcd } from './kubespray-etcd.js';

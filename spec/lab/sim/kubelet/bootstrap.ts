@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, symlinkSync, w
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import YAML from 'yaml';
-import { registerSecret } from '../../../../lib/core/secret.js';
+import { registerSecret } from '../../../../lib/shell/secret.js';
 import { KubeClient, type KubeCreds, loadKubeconfig } from '../kubeclient.js';
 import { paths } from '../paths.js';
 import { certFileStamp, certValidNow, makeCSR, newKey } from './certs.js';

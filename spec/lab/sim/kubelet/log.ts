@@ -2,7 +2,7 @@
  * klog-style log lines, as the real kubelet writes them to the journal
  * (`I1129 05:20:00.123456    1234 kubelet.go:123] "message" key="value"`). Secrets are redacted.
  */
-import { redact } from '../../../../lib/core/secret.js';
+import { redact } from '../../../../lib/shell/secret.js';
 
 function stamp(level: string, file: string): string {
   const d = new Date();
