@@ -10,16 +10,16 @@ import { defaultStateDir } from '../core/journal.js';
 import { type OptionFlag, optionFlags } from '../core/options.js';
 import { version } from '../core/version.js';
 import { listPlaybooks } from '../../playbooks/index.js';
-import { execCommand } from './commands/exec.js';
+import { type ExecArgs, execCommand } from './commands/exec.js';
 import { clusterNameOption, inventoryOption, registerInventory } from './commands/inventory.js';
 import { completeCommand, registerCompletion } from './completion.js';
 import { registerDoctor } from './doctor.js';
 import { registerPrune } from './prune.js';
-import { planCommand } from './commands/plan.js';
+import { type PlanArgs, planCommand } from './commands/plan.js';
 import { playbooksCommand } from './commands/playbooks.js';
-import { runCommand } from './commands/run.js';
+import { type RunArgs, runCommand } from './commands/run.js';
 import { offerLastRun, runsCommand } from './commands/runs.js';
-import { restoreCommand } from './commands/restore.js';
+import { type RestoreArgs, restoreCommand } from './commands/restore.js';
 import { type Deps, realDeps } from './deps.js';
 import { EXIT, exitFor } from './exit.js';
 import { err, guardPipes } from './io.js';
@@ -44,7 +44,12 @@ function allPlaybookFlags(): Array<OptionFlag & { hidden: boolean }> {
   return [...byFlag.values()].map((f) => ({ ...f, hidden: f.owners.length === 0, description: `${f.description}${f.defaultValue !== undefined ? ` (default ${f.defaultValue})` : ''} [playbook: ${(f.owners.length ? f.owners : f.hiddenOwners).join(', ')}]` }));
 }
 
-function selectionOf(o: Record<string, any>): Selection {
+/** The selection flags of plan and run (addSelection), as commander gives them. */
+type SelectionFlags = { limit?: string; only?: string[]; skip?: string[]; from?: string };
+/** A planning command's flags as commander gives them: its arguments but the two main.ts builds, the selection, and every playbook's own flags (read by pickPlaybookOptions). */
+type PlanningFlags<A> = Omit<A, 'selection' | 'rawOptions'> & SelectionFlags & Record<string, unknown>;
+
+function selectionOf(o: SelectionFlags): Selection {
   return { only: o.only, skip: o.skip, from: o.from, limit: o.limit };
 }
 
@@ -102,7 +107,7 @@ export function buildProgram(getRawDeps: () => Promise<Deps>, setExit: (code: nu
   addPlaybookFlags(plan);
   plan
     .addHelpText('after', '\nExamples:\n  $ kubemend plan hello -i inventory.yaml\n  $ kubemend plan recover -i inventory.yaml --limit workers --out plan.json')
-    .action(async (name: string, o: Record<string, any>) => {
+    .action(async (name: string, o: PlanningFlags<PlanArgs>) => {
       const pb = findPlaybook(name);
       setExit(await planCommand(await getDeps(), name, { inventory: o.inventory, out: o.out, concurrency: o.concurrency, logFormat: o.logFormat, acceptNewHostKeys: o.acceptNewHostKeys, stateDir: o.stateDir, selection: selectionOf(o), rawOptions: pickPlaybookOptions(pb, o, flagKeys) }));
     });
@@ -122,7 +127,7 @@ export function buildProgram(getRawDeps: () => Promise<Deps>, setExit: (code: nu
   addPlaybookFlags(run);
   run
     .addHelpText('after', '\nExamples:\n  $ kubemend run hello -i inventory.yaml --yes\n  $ kubemend run recover -i inventory.yaml --batch-size 25% --max-failures 2\n  $ kubemend run recover -i inventory.yaml --only workers --limit w1,w2\n  $ kubemend run recover --resume 20261129-052000-a1b2\n  $ kubemend plan recover -i inventory.yaml --out plan.json && kubemend run recover -i inventory.yaml --plan plan.json')
-    .action(async (name: string | undefined, o: Record<string, any>) => {
+    .action(async (name: string | undefined, o: PlanningFlags<RunArgs>) => {
       const raw = name ? pickPlaybookOptions(findPlaybook(name), o, flagKeys) : {};
       // $KUBEMEND_INVENTORY does not override the inventory a resumed run used
       const inventory = o.resume && run.getOptionValueSource('inventory') === 'env' ? undefined : o.inventory;
@@ -140,7 +145,7 @@ export function buildProgram(getRawDeps: () => Promise<Deps>, setExit: (code: nu
     .option('-v, --verbose', 'print every command as it runs')
     .option('--accept-new-host-keys', 'trust and record host keys not yet in known_hosts')
     .addHelpText('after', '\nExamples:\n  $ kubemend resume 20261129-052000-a1b2 --state-dir /var/lib/kubemend/runs\n  $ kubemend resume            # offers the last failed or interrupted run (kubemend runs lists them)')
-    .action(async (id: string | undefined, o: Record<string, any>) => {
+    .action(async (id: string | undefined, o: Omit<RunArgs, 'selection' | 'rawOptions' | 'resume' | 'plan'>) => {
       const runId = id ?? (await offerLastRun({ stateDir: o.stateDir, defaultStateDir: defaultStateDir(), yes: o.yes }));
       setExit(await runCommand(await getDeps(), undefined, { inventory: o.inventory, yes: o.yes, concurrency: o.concurrency, stateDir: o.stateDir, logFormat: o.logFormat, verbose: o.verbose, acceptNewHostKeys: o.acceptNewHostKeys, resume: runId, selection: {}, rawOptions: {} }));
     });
@@ -151,7 +156,7 @@ export function buildProgram(getRawDeps: () => Promise<Deps>, setExit: (code: nu
     .option('--state-dir <dir>', 'where run folders are kept', defaultStateDir())
     .option('--json', 'print them as JSON')
     .addHelpText('after', '\nExamples:\n  $ kubemend runs\n  $ kubemend runs --state-dir /var/lib/kubemend/runs --json')
-    .action((o: Record<string, any>) => setExit(runsCommand({ stateDir: o.stateDir, defaultStateDir: defaultStateDir(), json: o.json })));
+    .action((o: { stateDir: string; json?: boolean }) => setExit(runsCommand({ stateDir: o.stateDir, defaultStateDir: defaultStateDir(), json: o.json })));
 
   program
     .command('exec')
@@ -166,7 +171,7 @@ export function buildProgram(getRawDeps: () => Promise<Deps>, setExit: (code: nu
     .argument('<command...>', 'the command and its arguments (everything after the first operand belongs to it; -- is optional)')
     .passThroughOptions()
     .addHelpText('after', '\nExamples:\n  $ kubemend exec -i inventory.yaml -- hostname\n  $ kubemend exec -i inventory.yaml --limit m1 uptime -p\n  $ kubemend exec -i inventory.yaml --limit workers --timeout 10s -- systemctl is-active kubelet')
-    .action(async (argv: string[], o: Record<string, any>) => {
+    .action(async (argv: string[], o: ExecArgs) => {
       setExit(await execCommand(await getDeps(), argv, { inventory: o.inventory, limit: o.limit, concurrency: o.concurrency, timeout: o.timeout, sudo: o.sudo, acceptNewHostKeys: o.acceptNewHostKeys }));
     });
 
@@ -184,7 +189,7 @@ export function buildProgram(getRawDeps: () => Promise<Deps>, setExit: (code: nu
     .option('-v, --verbose', 'print every command as it runs')
     .option('--accept-new-host-keys', 'trust and record host keys not yet in known_hosts')
     .addHelpText('after', '\nExample:\n  $ kubemend run backup -i inventory.yaml --limit w1 --yes   # prints the run id\n  $ kubemend restore -i inventory.yaml --run 20261129-052000-a1b2 --limit w1\n\nExit codes: 0 restored, 1 a host failed, 2 refused (no such run, no archive for a host, checksum mismatch, no --limit): nothing changed.')
-    .action(async (o: Record<string, any>) => {
+    .action(async (o: RestoreArgs) => {
       setExit(await restoreCommand(await getDeps(), { inventory: o.inventory, backupPassphraseFile: o.backupPassphraseFile, run: o.run, limit: o.limit, stateDir: o.stateDir, yes: o.yes, logFormat: o.logFormat, verbose: o.verbose, acceptNewHostKeys: o.acceptNewHostKeys }));
     });
 

@@ -11,6 +11,23 @@ import { runCommand } from './commands/run.js';
 import { clusterNameOption, inventoryOption } from './commands/inventory.js';
 import type { Deps } from './deps.js';
 
+/** prune's flags, as commander gives them. */
+type PruneFlags = {
+  inventory: string;
+  keep?: string;
+  olderThan?: string;
+  runs?: string;
+  includeUnfinished?: boolean;
+  where: 'both' | 'hosts' | 'laptop';
+  limit?: string;
+  stateDir: string;
+  dryRun?: boolean;
+  yes?: boolean;
+  logFormat: 'text' | 'json';
+  verbose?: boolean;
+  acceptNewHostKeys?: boolean;
+};
+
 /** Register the prune command on the program. */
 export function registerPrune(program: Command, getDeps: () => Promise<Deps>, setExit: (code: number) => void): void {
   program
@@ -31,7 +48,7 @@ export function registerPrune(program: Command, getDeps: () => Promise<Deps>, se
     .option('-v, --verbose', 'print every command as it runs')
     .option('--accept-new-host-keys', 'trust and record host keys not yet in known_hosts')
     .addHelpText('after', '\nExamples:\n  $ kubemend prune -i inventory.yaml --keep 3 --dry-run\n  $ kubemend prune -i inventory.yaml --older-than 30d --keep 2\n  $ kubemend prune -i inventory.yaml --runs 20261129-052000-a1b2 --yes   # the old PKI after --replace-ca\n\nExit codes: 0 done, 1 a host failed, 2 bad input, 130 interrupted.')
-    .action(async (o: Record<string, any>) => {
+    .action(async (o: PruneFlags) => {
       const rawOptions = { keep: o.keep, olderThan: o.olderThan, runs: o.runs, includeUnfinished: o.includeUnfinished, where: o.where };
       const common = { inventory: o.inventory, concurrency: 20, logFormat: o.logFormat, acceptNewHostKeys: o.acceptNewHostKeys, stateDir: o.stateDir, selection: { limit: o.limit }, rawOptions };
       const deps = await getDeps();

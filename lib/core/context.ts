@@ -142,7 +142,9 @@ export function hostContext<O>(state: RunState, phase: string, host: Host): Host
   const emitStep = (step: StepKind, what: string, t0: number) =>
     state.emit({ kind: 'command', phase, host: h, step, command: what, exitCode: 0, durationMs: performance.now() - t0, dryRun: state.executor.dryRun });
 
-  async function capture(name: string, fn: () => Promise<string>, opts?: CaptureOptions): Promise<any> {
+  function capture(name: string, fn: () => Promise<string>, opts: CaptureOptions & { secret: true }): Promise<Secret>;
+  function capture(name: string, fn: () => Promise<string>, opts?: CaptureOptions): Promise<string>;
+  async function capture(name: string, fn: () => Promise<string>, opts?: CaptureOptions): Promise<string | Secret> {
     let value: string | Secret;
     const secret = !!opts?.secret;
     if (secret) state.secretCaptures++;

@@ -42,7 +42,11 @@ export interface OptionFlag {
 
 const kebab = (k: string) => k.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase());
 
-function baseType(t: any): string {
+/** The part of a zod 4 schema these walks read: its definition (wrappers hold innerType, a pipe in/out) and its description. */
+type SchemaNode = { description?: string; def?: { type: string; innerType?: SchemaNode; in?: SchemaNode; out?: SchemaNode; defaultValue?: unknown } };
+
+/** The type under a schema's wrappers (optional, default, nullable, prefault, pipe): 'boolean', 'number', ... */
+function baseType(t: SchemaNode | undefined): string {
   let cur = t;
   for (let i = 0; i < 10 && cur?.def; i++) {
     const ty = cur.def.type;
@@ -53,7 +57,8 @@ function baseType(t: any): string {
   return 'unknown';
 }
 
-function defaultOf(t: any): unknown {
+/** The default a schema's `.default()` gives, if any. */
+function defaultOf(t: SchemaNode | undefined): unknown {
   let cur = t;
   for (let i = 0; i < 10 && cur?.def; i++) {
     if (cur.def.type === 'default') return typeof cur.def.defaultValue === 'function' ? cur.def.defaultValue() : cur.def.defaultValue;
@@ -63,9 +68,9 @@ function defaultOf(t: any): unknown {
 }
 
 /** The CLI flags of a playbook options schema. */
-export function optionFlags(schema: z.ZodObject<any> | undefined): OptionFlag[] {
+export function optionFlags(schema: z.ZodObject | undefined): OptionFlag[] {
   if (!schema) return [];
-  return Object.entries(schema.shape).map(([key, t]: [string, any]) => ({
+  return Object.entries(schema.shape).map(([key, t]: [string, SchemaNode]) => ({
     key,
     flag: `--${kebab(key)}`,
     description: t.description ?? '',
@@ -75,7 +80,7 @@ export function optionFlags(schema: z.ZodObject<any> | undefined): OptionFlag[] 
 }
 
 /** Validate raw option values (strings from the CLI or values from a journal); UsageError on bad input. */
-export function parseOptions<O>(schema: z.ZodObject<any> | undefined, raw: Record<string, unknown>, playbook: string): O {
+export function parseOptions<O>(schema: z.ZodObject | undefined, raw: Record<string, unknown>, playbook: string): O {
   if (!schema) {
     const extra = Object.keys(raw).filter((k) => raw[k] !== undefined);
     if (extra.length) throw new UsageError(`playbook ${playbook} takes no options (got ${extra.map(kebab).map((k) => '--' + k).join(', ')})`);

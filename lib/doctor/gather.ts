@@ -4,6 +4,7 @@ import { certFingerprint, serviceActive } from '../core/facts.js';
 import { definePlaybook, type HostContext, type PhaseContext, type Playbook } from '../core/types.js';
 import type { Host } from '../inventory/types.js';
 import { parseDocument } from 'yaml';
+import type { ClusterConfigurationFields } from '../kubeadm/cluster-configuration.js';
 import { kubesprayEtcdHealth, readThroughKubesprayEtcd } from '../etcd-data/kubespray.js';
 import { CA_CRT, type EtcdHealth, chainsTo, etcdHealth, pkiState } from '../facts/index.js';
 import { pkiStateIn } from '../facts/pki.js';
@@ -73,7 +74,7 @@ function etcdMembers(ctx: PhaseContext): readonly Host[] {
 
 /** The ClusterConfiguration's fields that say its layout, in words (`certificatesDir ..., etcd.external ...`). */
 export function summarizeConfig(clusterConfiguration: string): string {
-  const cc = (parseDocument(clusterConfiguration).toJS() ?? {}) as Record<string, any>;
+  const cc = (parseDocument(clusterConfiguration).toJS() ?? {}) as ClusterConfigurationFields;
   const etcd = cc.etcd?.external ? `etcd.external (endpoints ${(cc.etcd.external.endpoints ?? []).join(', ') || 'none'}, caFile ${cc.etcd.external.caFile ?? '-'})` : `etcd.local (dataDir ${cc.etcd?.local?.dataDir ?? '/var/lib/etcd'})`;
   return `controlPlaneEndpoint ${cc.controlPlaneEndpoint ?? '-'}, certificatesDir ${cc.certificatesDir ?? '/etc/kubernetes/pki'}, ${etcd}, kubernetesVersion ${cc.kubernetesVersion ?? '-'}`;
 }

@@ -19,18 +19,28 @@ import {
 import { nodeReady } from './node-ready.js';
 import { RESTARTED_AT } from './rollout.js';
 
+/** The parts of a metav1.Status body that kubemend reads. */
+interface StatusBody {
+  message?: string;
+  details?: { causes?: Array<{ message?: string }> };
+}
+
+/** An API error's Status body (the client gives it parsed, or as JSON text); undefined when it is plain text or missing. */
+function statusBody(body: unknown): StatusBody | undefined {
+  if (typeof body === 'string') {
+    try {
+      return statusBody(JSON.parse(body));
+    } catch {
+      return undefined; // plain text
+    }
+  }
+  return body && typeof body === 'object' ? (body as StatusBody) : undefined;
+}
+
 /** The message of an API error: the status body's message when there is one. */
 export function apiMessage(err: unknown): string {
   const e = err as { code?: number; body?: unknown; message?: string };
-  let body: any = e?.body;
-  if (typeof body === 'string') {
-    try {
-      body = JSON.parse(body);
-    } catch {
-      /* plain text */
-    }
-  }
-  const msg = body && typeof body === 'object' && body.message ? body.message : e?.message ?? String(err);
+  const msg = statusBody(e?.body)?.message || (e?.message ?? String(err));
   return e?.code ? `HTTP ${e.code}: ${msg}` : String(msg).split('\n')[0];
 }
 
@@ -249,9 +259,8 @@ export class Kube {
       const code = (err as { code?: number }).code;
       if (code === 404) return { result: 'gone' };
       if (code === 429) {
-        let body: any = (err as { body?: unknown }).body;
-        if (typeof body === 'string') body = JSON.parse(body || '{}');
-        const causes = ((body?.details?.causes ?? []) as Array<{ message?: string }>).map((c) => c.message).filter(Boolean);
+        const body = statusBody((err as { body?: unknown }).body);
+        const causes = (body?.details?.causes ?? []).map((c) => c.message).filter(Boolean);
         return { result: 'blocked', reason: [body?.message ?? 'TooManyRequests', ...causes].join(' ') };
       }
       throw new Error(`evict pod ${namespace}/${name}: ${apiMessage(err)}`, { cause: err });

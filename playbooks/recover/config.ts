@@ -3,6 +3,7 @@ import { parseAllDocuments } from 'yaml';
 import type { Host } from '../../lib/inventory/types.js';
 import type { Secret } from '../../lib/shell/secret.js';
 import { type InitOptions, type KubeadmApi, type NodeRegistration, initConfiguration } from '../../lib/kubeadm/config.js';
+import { findClusterConfiguration } from '../../lib/kubeadm/cluster-configuration.js';
 import { KUBE_CERT_DIR, type RecoverLayout } from './layout.js';
 
 /** Kinds kept from the source file (Init/JoinConfiguration are made per node). */
@@ -41,7 +42,7 @@ export function clusterDocs(text: string, source: string): ClusterDocs {
  * certificatesDir /etc/kubernetes/ssl (kube_cert_dir, which /etc/kubernetes/pki links to).
  */
 export function unsupportedClusterConfig(yaml: string, layout: RecoverLayout = 'kubeadm'): string | undefined {
-  const cc = parseAllDocuments(yaml).map((d) => d.toJS() as Record<string, any> | null).find((o) => o?.kind === 'ClusterConfiguration');
+  const cc = findClusterConfiguration(yaml);
   if (!cc) return undefined;
   const why: string[] = [];
   const dir = String(cc.certificatesDir ?? '/etc/kubernetes/pki').replace(/\/+$/, '');
@@ -57,8 +58,8 @@ export function unsupportedClusterConfig(yaml: string, layout: RecoverLayout = '
 
 /** The files etcd.external names (caFile, certFile, keyFile), for the checks that they are on every master. */
 export function externalEtcdFiles(yaml: string): string[] {
-  const cc = parseAllDocuments(yaml).map((d) => d.toJS() as Record<string, any> | null).find((o) => o?.kind === 'ClusterConfiguration');
-  const e = cc?.etcd?.external as { caFile?: string; certFile?: string; keyFile?: string } | undefined;
+  const cc = findClusterConfiguration(yaml);
+  const e = cc?.etcd?.external;
   return e ? [e.caFile, e.certFile, e.keyFile].filter((f): f is string => !!f) : [];
 }
 

@@ -47,7 +47,7 @@ export function registerInventory(program: Command, getDeps: () => Promise<Deps>
     .option('--json', 'print it as JSON (kind kubemend-inventory, version 1)')
     .addOption(clusterNameOption())
     .addHelpText('after', '\nExamples:\n  $ kubemend inventory -i inventory/mycluster/\n  $ kubemend inventory -i inventory/mycluster/inventory.ini --limit kube_node --json\n\nExit codes: 0 shown, 2 bad inventory or --limit.')
-    .action(async (o: Record<string, any>) => {
+    .action(async (o: { inventory: string; limit?: string; json?: boolean }) => {
       setExit(await inventoryCommand(await getDeps(), { inventory: o.inventory, limit: o.limit, json: o.json }));
     });
 }
