@@ -3,9 +3,8 @@
  * the 32-byte certificate key into Secret `kube-system/kubeadm-certs`, owned by a 2 h bootstrap token.
  */
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import * as pki from '../pki.js';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { type Api, apiError } from './api.js';
 import { generateToken, parseToken, tokenSecret } from './tokens.js';
 import type { Config } from './config.js';
@@ -141,6 +140,17 @@ export async function uploadCerts(api: Api, c: Config, hexKey: string): Promise<
 }
 
 /**
+ * writeCertOrKey's keyutil.WriteKey / certutil.WriteCert: `os.MkdirAll(dir, 0755)` then
+ * `os.WriteFile(path, data, mode)`, which gives `mode` to a file it creates and truncates an existing
+ * one in place, its mode and owner kept (an external etcd's files a joining master holds already,
+ * e.g. kubespray's 0640 /etc/ssl/etcd/ssl/node-HOST.pem, stay 0640).
+ */
+function writeLikeGo(path: string, text: string, mode: number): void {
+  mkdirSync(dirname(path), { recursive: true, mode: 0o755 });
+  writeFileSync(path, text, { mode });
+}
+
+/**
  * kubeadm's DownloadCerts: fetch kubeadm-certs, decrypt with the key, write each file of
  * certsToTransfer (an entry missing from the Secret is an error, an empty one is skipped), a private
  * key 0600 and anything else 0644, as writeCertOrKey decides by the PEM's content.
@@ -159,8 +169,8 @@ export async function downloadCerts(api: Api, c: Config, hexKey: string): Promis
     if (!content) throw new Error(`the Secret does not include the required certificate or key - name: ${name}, path: ${path}`);
     if (content.length === 0) continue;
     const text = content.toString('utf8');
-    if (/-----BEGIN (RSA |EC )?PRIVATE KEY-----/.test(text)) pki.writeSecretFile(path, text);
-    else if (/-----BEGIN (CERTIFICATE|PUBLIC KEY|RSA PUBLIC KEY)-----/.test(text)) pki.writePublicFile(path, text);
+    if (/-----BEGIN (RSA |EC )?PRIVATE KEY-----/.test(text)) writeLikeGo(path, text, 0o600);
+    else if (/-----BEGIN (CERTIFICATE|PUBLIC KEY|RSA PUBLIC KEY)-----/.test(text)) writeLikeGo(path, text, 0o644);
     else throw new Error('unknown data found in Secret entry');
   }
 }
