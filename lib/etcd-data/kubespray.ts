@@ -44,9 +44,14 @@ export function kubesprayEtcdctl(args: string): string[] {
   return ['sh', '-c', `${KUBESPRAY_ETCDCTL}kubespray_etcdctl ${args} 2>&1; exit 0`];
 }
 
+/** argv of `etcdctl endpoint health --cluster` with kubespray's settings (stderr merged; parse with parseEtcdHealth): the same answer as lib/facts/etcd.ts ETCD_HEALTH_ARGV, from kubespray's service. */
+export const KUBESPRAY_HEALTH_ARGV = kubesprayEtcdctl('endpoint health --cluster');
+/** argv of `etcdctl endpoint status --cluster -w json` with kubespray's settings (stderr merged): the join gate's leader and raft term (playbooks/recover/join-gate.ts). */
+export const KUBESPRAY_STATUS_ARGV = kubesprayEtcdctl('endpoint status --cluster -w json');
+
 /** Health of every member, through kubespray's etcdctl on `h` (an etcd member). */
 export async function kubesprayEtcdHealth(h: HostContext): Promise<EtcdHealth> {
-  const out = (await h.read(kubesprayEtcdctl('endpoint health --cluster'), { what: `etcdctl endpoint health with kubespray's ${ETCD_ENV} settings` })).stdout;
+  const out = (await h.read(KUBESPRAY_HEALTH_ARGV, { what: `etcdctl endpoint health with kubespray's ${ETCD_ENV} settings` })).stdout;
   return parseEtcdHealth(out);
 }
 

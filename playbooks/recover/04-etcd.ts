@@ -3,8 +3,7 @@ import type { HostPhase } from '../../lib/core/types.js';
 import { firstMaster, inventoryFirst, inventoryMasters, masters } from '../../lib/core/hosts.js';
 import { type RecoverOptions, kubeadm, rebuildsAll } from './common.js';
 import { waitEtcdHealthy } from './waits.js';
-import { isKubespray, rebuildsKubeadmEtcd } from './layout.js';
-import { kubesprayEtcdHealth } from '../../lib/etcd-data/kubespray.js';
+import { etcdHealthReader, layoutOf, rebuildsKubeadmEtcd } from './layout.js';
 
 /** Step 4a: certs and manifest on every master. */
 export const etcdStartPhase: HostPhase<RecoverOptions> = {
@@ -29,7 +28,7 @@ export const etcdHealthyPhase: HostPhase<RecoverOptions> = {
   shouldRun: rebuildsAll,
   async run(h) {
     const members = inventoryMasters(h).length;
-    await waitEtcdHealthy(h, h, members, isKubespray(h) ? kubesprayEtcdHealth : undefined);
+    await waitEtcdHealthy(h, h, members, etcdHealthReader(layoutOf(h)));
     void inventoryFirst;
   },
 };

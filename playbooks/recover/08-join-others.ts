@@ -12,7 +12,21 @@
  *   wrote instead of discovering (cmd/kubeadm/app/cmd/join.go newJoinData: "if the admin.conf file
  *   already exists, use it for skipping the discovery process").
  * Before each join, the join gate (join-gate.ts): etcd's leader steady, every member healthy, the
- * rebuilt apiservers ready, several reads in a row. control-plane-prepare is retried on a transient
+ * rebuilt apiservers ready, several reads in a row.
+ *
+ * On kubespray's layout (layout.ts) etcd is `etcd.external`: control-plane-prepare's download-certs
+ * writes the three files etcd.external names from kubeadm-certs (`external-etcd-ca.crt`, `.crt`,
+ * `.key`: cmd/kubeadm/app/phases/copycerts/copycerts.go certsToTransfer, v1.32), the same bytes as
+ * the joining master holds already (kubespray's gen_certs_script.yml gives every master every
+ * master's node-HOST.pem; step 0 checked they are there, and the proof compares their sha256);
+ * control-plane-join's etcd subphase adds no member ("Using external etcd - no local stacked
+ * instance added": cmd/kubeadm/app/cmd/phases/join/controlplanejoin.go runEtcdPhase), so kubespray's
+ * members stay as they are; and the gate and waits ask kubespray's etcd through its etcdctl.
+ * kubespray's kubelet was restarted at step 1 on its kubelet.env (`--kubeconfig=/etc/kubernetes/kubelet.conf`,
+ * `--bootstrap-kubeconfig=...`): with neither file it cannot start, and would run no static pod before
+ * step 10. So once control-plane-prepare has written the CA, `kubeadm init phase kubeconfig kubelet`
+ * writes its kubelet.conf, as step 5's `kubeconfig all` does on the first master; step 10 then
+ * re-bootstraps it as on every master. control-plane-prepare is retried on a transient
  * error (lib/kubeadm/idempotent.ts says why it may be); control-plane-join is not (kubeadm's etcd
  * client retries inside it). After each join, etcd (every member) and the apiserver. Clean-up (also after a failure, and on resume):
  * the control-plane join token and kube-system/kubeadm-certs are deleted.
@@ -21,10 +35,11 @@ import type { HostPhase } from '../../lib/core/types.js';
 import { inventoryMasters, otherMasters } from '../../lib/core/hosts.js';
 import { apiFor, keepRegistration, joinConfiguration, kubeadmVersion, kubeletFlagsEnv } from '../../lib/kubeadm/config.js';
 import { kubeadmWithConfig } from '../../lib/kubeadm/run.js';
-import { type RecoverOptions, TOKEN_PURPOSE, deleteJoinSecrets, rebuildsAll, readRunFile } from './common.js';
+import { type RecoverOptions, TOKEN_PURPOSE, deleteJoinSecrets, kubeadm, rebuildsAll, readRunFile } from './common.js';
 import { CA_HASH, CERT_KEY, CP_JOIN_TOKEN, UPLOADED, asSecret, uploadCertsForJoin } from './07-upload-certs.js';
 import { waitApiserver, waitEtcdHealthy } from './waits.js';
 import { joinGate } from './join-gate.js';
+import { etcdHealthReader, isKubespray, layoutOf } from './layout.js';
 import { KUBEADM_RETRY } from '../../lib/kubeadm/idempotent.js';
 
 /** Steps 7-8. */
@@ -45,8 +60,9 @@ export const joinOthersPhase: HostPhase<RecoverOptions> = {
     });
     await joinGate(h);
     await kubeadmWithConfig(h, ['join', 'phase', 'control-plane-prepare', 'all'], join, { what: 'kubeadm join phase control-plane-prepare all (JoinConfiguration)', retry: KUBEADM_RETRY.controlPlanePrepare });
+    if (isKubespray(h)) await kubeadm(h, ['init', 'phase', 'kubeconfig', 'kubelet'], "kubeadm init phase kubeconfig kubelet (kubespray's kubelet runs the control plane's static pods on it until step 10)");
     await h.run(['kubeadm', 'join', 'phase', 'control-plane-join', 'all', '--control-plane', '--node-name', h.host.name, '--apiserver-advertise-address', h.host.address], { what: 'kubeadm join phase control-plane-join all', timeoutMs: 300_000 });
-    await waitEtcdHealthy(h, h, inventoryMasters(h).length);
+    await waitEtcdHealthy(h, h, inventoryMasters(h).length, etcdHealthReader(layoutOf(h)));
     await waitApiserver(h, h);
   },
   async cleanUp(ctx) {

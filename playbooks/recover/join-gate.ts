@@ -3,9 +3,13 @@
  * not, and an apiserver answers `etcdserver: leader changed` while it moves, so a join started
  * right after the previous one can fail for a blip (issue 21). Before `control-plane-prepare` the
  * gate waits, polling (not sleeping), until, over GATE_STREAK reads in a row 2 s apart:
- * - etcd, asked in the first master's etcd container (`etcdctl endpoint status --cluster`,
- *   `endpoint health --cluster`), has one leader that every member names, the same leader and raft
- *   term in every read, no learner (a member add half done), and every member healthy;
+ * - etcd, asked on the first master (`etcdctl endpoint status --cluster`, `endpoint health
+ *   --cluster`: in its etcd container on kubeadm's layout, with kubespray's own etcdctl and
+ *   /etc/etcd.env on kubespray's, where etcd is a host service and no container exists: layout.ts
+ *   etcdAsk), has one leader that every member names, the same leader and raft term in every read,
+ *   no learner (a member add half done), and every member healthy. On kubespray's layout a join
+ *   adds no member (etcd.external), but the apiservers still answer `leader changed` while its
+ *   leader moves, so the gate holds there too;
  * - the apiserver of every master already rebuilt answers /readyz, each asked at its own address
  *   with its admin.conf's credentials and CA.
  * All read-only; a gate that does not pass within the run's waitSeconds fails the join, named,
@@ -14,10 +18,11 @@
 import type { Host } from '../../lib/inventory/types.js';
 import type { HostContext } from '../../lib/core/types.js';
 import { inventoryFirst, inventoryMasters, otherMasters } from '../../lib/core/hosts.js';
-import { ETCD_HEALTH_ARGV, etcdctlRead, parseEtcdHealth } from '../../lib/facts/etcd.js';
+import { parseEtcdHealth } from '../../lib/facts/etcd.js';
 import { ADMIN_CONF } from '../../lib/facts/paths.js';
 import { ownApiserverFlags } from '../../lib/kube/own-apiserver.js';
 import { type RecoverOptions, waitFor } from './common.js';
+import { type EtcdAsk, etcdAsk, layoutOf } from './layout.js';
 
 /** Reads in a row that must agree before a master joins. */
 export const GATE_STREAK = 3;
@@ -31,9 +36,6 @@ export interface EndpointStatus {
   raftTerm: string;
   isLearner: boolean;
 }
-
-/** argv of `etcdctl endpoint status --cluster -w json` in the etcd container (stderr merged). */
-export const ETCD_STATUS_ARGV = etcdctlRead('endpoint status --cluster -w json');
 
 /** Parse `etcdctl endpoint status -w json` (an array; the uint64 ids kept as text); an error names what etcdctl said instead. */
 export function parseEndpointStatus(out: string): EndpointStatus[] {
@@ -93,11 +95,12 @@ export async function joinGate(h: HostContext<RecoverOptions>): Promise<void> {
   const masters = inventoryMasters(h);
   const name = memberName(masters);
   const apiservers = rebuiltBefore(h, h.host);
+  const ask = etcdAsk(layoutOf(h));
   let streak = 0;
   let last: { leader: string; term: string } | undefined;
   let passed: GateRead | undefined;
   await waitFor(h, `the join gate for ${h.host.name}: etcd's leader steady and every member healthy, the apiservers of ${apiservers.map((m) => m.name).join(', ')} ready, ${GATE_STREAK} reads in a row`, async () => {
-    const read = await readOnce(h, first, apiservers, name);
+    const read = await readOnce(h, first, ask, apiservers, name);
     if (!read.ok) {
       streak = 0;
       return read.why;
@@ -114,10 +117,10 @@ export async function joinGate(h: HostContext<RecoverOptions>): Promise<void> {
 }
 
 /** One read of etcd (on the first master) and of each rebuilt apiserver. */
-async function readOnce(h: HostContext, first: HostContext, apiservers: Host[], name: (e: string) => string): Promise<GateRead> {
+async function readOnce(h: HostContext, first: HostContext, ask: EtcdAsk, apiservers: Host[], name: (e: string) => string): Promise<GateRead> {
   const [status, health] = await Promise.all([
-    first.read(ETCD_STATUS_ARGV, { what: 'etcdctl endpoint status --cluster (in the etcd container)' }),
-    first.read(ETCD_HEALTH_ARGV, { what: 'etcdctl endpoint health --cluster (in the etcd container)' }),
+    first.read(ask.status, { what: `etcdctl endpoint status --cluster (${ask.where})` }),
+    first.read(ask.health, { what: `etcdctl endpoint health --cluster (${ask.where})` }),
   ]);
   const etcd = judgeEtcd(parseEndpointStatus(status.stdout), health.stdout, name);
   if (!etcd.ok) return etcd;

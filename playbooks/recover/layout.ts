@@ -7,10 +7,12 @@
  * kubespray's kubelet unit reading `/etc/kubernetes/kubelet.env`, the workers' nginx-proxy on
  * localhost:6443). What differs per step is read here, so each phase asks one question.
  */
-import type { PhaseContext } from '../../lib/core/types.js';
+import type { HostContext, PhaseContext } from '../../lib/core/types.js';
 import { sharedKey } from '../../lib/core/shared.js';
 import type { Role } from '../../lib/inventory/types.js';
 import { CA_CRT, KUBESPRAY_MASTER_CA_FILES, MASTER_CA_FILES } from '../../lib/facts/paths.js';
+import { ETCD_HEALTH_ARGV, type EtcdHealth, etcdctlRead, readEtcdHealth } from '../../lib/facts/etcd.js';
+import { ETCD_ENV, KUBESPRAY_HEALTH_ARGV, KUBESPRAY_STATUS_ARGV, kubesprayEtcdHealth } from '../../lib/etcd-data/kubespray.js';
 import { rebuildsAll } from './common.js';
 
 /** The two layouts recover repairs. */
@@ -65,3 +67,31 @@ export function caFileOf(layout: RecoverLayout, role: Role): string {
  * phases/init/etcd.go runEtcdPhaseLocal writes no manifest), and recover keeps it as it is.
  */
 export const rebuildsKubeadmEtcd = (ctx: PhaseContext): boolean => rebuildsAll(ctx) && !isKubespray(ctx);
+
+/** How recover asks etcd on a layout (read-only, on an etcd member): argvs whose stderr is merged and whose exit is 0, and the words for a log. */
+export interface EtcdAsk {
+  /** `etcdctl endpoint health --cluster` (parse with parseEtcdHealth). */
+  health: string[];
+  /** `etcdctl endpoint status --cluster -w json` (parse with join-gate.ts parseEndpointStatus). */
+  status: string[];
+  /** Where it is asked, for the `what` of a read. */
+  where: string;
+}
+
+/**
+ * kubeadm's layout: the etcd image's etcdctl in the etcd static pod's container (a kubeadm host has
+ * no etcdctl of its own: lib/facts/etcd.ts ETCDCTL). kubespray's: there is no etcd container, and
+ * kubespray's own etcdctl in /usr/local/bin with the settings /etc/etcd.env gives the host
+ * (lib/etcd-data/kubespray.ts) answers the same questions.
+ */
+export function etcdAsk(layout: RecoverLayout): EtcdAsk {
+  return layout === 'kubespray'
+    ? { health: KUBESPRAY_HEALTH_ARGV, status: KUBESPRAY_STATUS_ARGV, where: `kubespray's etcdctl with ${ETCD_ENV}` }
+    : { health: ETCD_HEALTH_ARGV, status: etcdctlRead('endpoint status --cluster -w json'), where: 'in the etcd container' };
+}
+
+/** etcd's health asked now on `h` the layout's way (etcdAsk), for the waits of steps 4b and 8. */
+export function etcdHealthReader(layout: RecoverLayout): (h: HostContext) => Promise<EtcdHealth> {
+  return layout === 'kubespray' ? kubesprayEtcdHealth : readEtcdHealth;
+}
+

@@ -11,6 +11,7 @@ import { definePlaybook } from '../../lib/core/types.js';
 import type { StampedEvent } from '../../lib/core/events.js';
 import { GATE_STREAK, joinGate, judgeEtcd, parseEndpointStatus } from '../../playbooks/recover/join-gate.js';
 import type { RecoverOptions } from '../../playbooks/recover/common.js';
+import { LAYOUT_KEY } from '../../playbooks/recover/layout.js';
 import { FakeTransport, fakeInventory } from '../helpers/fake-transport.js';
 
 /** Member ids above 2^53 (a JS number would round them). */
@@ -70,4 +71,31 @@ test('the gate waits while the leader moves, then passes after steady reads; m1\
   t.true(readyz.length >= GATE_STREAK);
   t.true(readyz.every((c) => /--server[= ]https:\/\/10\.0\.0\.1:6443 /.test(c) && /--tls-server-name[= ]kubernetes /.test(c)), readyz[0]);
   t.deepEqual(fake.commandsOn('m2'), [], 'nothing was run on the joining master');
+});
+
+test("on kubespray's layout the gate asks kubespray's etcd service with its own etcdctl and /etc/etcd.env (no etcd container exists there), never crictl", async (t) => {
+  const fake = new FakeTransport()
+    .on(/kubespray_etcdctl endpoint status --cluster -w json/, { stdout: statusJson(ID.m1, 5) }, 'm1')
+    .on(/kubespray_etcdctl endpoint health --cluster/, { stdout: HEALTHY }, 'm1')
+    .on(/get --raw \/readyz/, { exitCode: 0, stdout: 'ok' }, 'm1');
+  const events: StampedEvent[] = [];
+  const playbook = definePlaybook<RecoverOptions>({
+    name: 'gate-test', description: 'x', destructive: false,
+    phases: [
+      { id: 'facts/shape', title: 'layout', scope: 'cluster', run: async (ctx) => { ctx.shared.set(LAYOUT_KEY, 'kubespray'); } },
+      { id: 'others/join', title: 'gate', hosts: (ctx) => ctx.hosts.filter((h) => h.name === 'm2'), strategy: { kind: 'serial' }, run: (h) => joinGate(h) },
+    ],
+  });
+  const inventory = fakeInventory(3, 0);
+  inventory.hosts.forEach((h, i) => {
+    (h as { address: string }).address = `10.0.0.${i + 1}`;
+  });
+  const r = await runPlaybook({ playbook, inventory, transport: fake, dryRun: false, sinks: [(e) => events.push(e)] });
+  t.is(r.status, 'done', JSON.stringify(r.failures));
+  const etcd = fake.commandsOn('m1').filter((c) => /etcdctl/.test(c));
+  t.true(etcd.length >= 2 * GATE_STREAK, etcd.join('\n'));
+  t.true(etcd.every((c) => c.includes('/etc/etcd.env') && c.includes('/usr/local/bin/etcdctl')), etcd[0]);
+  t.false(fake.commandsOn('m1').some((c) => /crictl/.test(c)), 'no etcd container is asked for');
+  const logs = events.filter((e) => e.kind === 'log').map((e) => (e as { message: string }).message);
+  t.true(logs.some((l) => /join gate passed: etcd leader m1 \(term 5\) over 3 reads, 3 of 3 members healthy/.test(l)), logs.join('\n'));
 });
