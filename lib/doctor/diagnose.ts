@@ -123,7 +123,7 @@ export function diagnose(f: ClusterFacts): Diagnosis {
       const seen = f.hosts.some((h) => !h.error && h.shape);
       findings.push({ severity: 'info', message: seen
         ? `${layoutLine(layout)}: recover repairs this layout, keeping kubespray's etcd service and its certificates as they are (docs/kubespray.md)`
-        : `${layoutLine(layout)}: recover repairs kubespray's default shape (its etcd service on the one master, nginx-proxy on the workers) keeping its etcd; no host could be read to confirm this is it (docs/kubespray.md)` });
+        : `${layoutLine(layout)}: recover repairs kubespray's default shape (its etcd service on the masters, nginx-proxy on the workers) keeping its etcd; no host could be read to confirm this is it (docs/kubespray.md)` });
     }
     const read = (f.etcdData ?? []).find((x) => x.config);
     if (read) findings.push({ severity: 'info', message: `the cluster's ClusterConfiguration is readable through ${read.reader} (revision ${read.config!.revision}): ${read.config!.summary}` });

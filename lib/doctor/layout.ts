@@ -41,7 +41,7 @@ export function layoutLine(l: Layout): string {
 /**
  * Why recover does not repair this kubespray-built cluster (empty when it does): its etcd apart from
  * the masters or of type docker (from the inventory), or a shape step 0 refuses (lib/facts/shape.ts
- * repairableLayout: several masters, the haproxy proxy, a master without kubespray's etcd service).
+ * repairableLayout: the haproxy proxy, a master without kubespray's etcd service, etcd on another host).
  */
 export function kubesprayNotRepaired(f: ClusterFacts): string[] {
   const e = f.inventoryEtcd;
@@ -52,9 +52,12 @@ export function kubesprayNotRepaired(f: ClusterFacts): string[] {
   const got = repairableLayout(read.map((h) => ({ host: h.name, role: h.role, shape: h.shape! })));
   if ('refused' in got) why.push(...got.refused);
   const members = (f.etcd?.healthy.length ?? 0) + (f.etcd?.unhealthy.length ?? 0);
-  const masters = f.hosts.filter((h) => h.role === 'master').length;
-  // the masters the inventory lists, also those whose files could not be read
-  if (masters > 1 && !why.some((w) => / masters \(/.test(w))) why.push(`${masters} masters: on kubespray's layout only a single master is repaired yet`);
+  const ms = f.hosts.filter((h) => h.role === 'master');
+  const masters = ms.length;
+  // recover's path on kubespray's layout (playbooks/recover/00-path.ts kubesprayPathRefused): a full rebuild, not rebuild-one
+  const lost = ms.filter((h) => !h.error && h.pki && !h.pki.complete);
+  const whole = ms.filter((h) => !h.error && h.pki?.complete);
+  if (lost.length && whole.length) why.push(`${nameList(lost.map((h) => h.name))} lost ${lost.length === 1 ? 'its' : 'their'} PKI while ${nameList(whole.map((h) => h.name))} still ${whole.length === 1 ? 'holds' : 'hold'} it: on kubespray's layout recover repairs the loss of every master's PKI (full-rebuild) only yet`);
   if (e?.placement !== 'separate' && members > masters) why.push(`etcd has ${members} members and the inventory ${masters} master${masters === 1 ? '' : 's'}: etcd on hosts apart from the masters is not repaired yet`);
   return why;
 }

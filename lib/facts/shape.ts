@@ -64,8 +64,9 @@ const ETCD_SERVICE = ['/etc/systemd/system/etcd.service', '/etc/etcd.env', '/etc
 /**
  * The layout recover repairs on these hosts, or why it cannot (pure): kubeadm's when no host shows
  * a kubespray file; kubespray's default when every master runs kubespray's etcd service (the etcd
- * group is the masters), there is one master, and the workers' local proxy is nginx-proxy (or none).
- * The other kubespray shapes are refused, each reason naming its host.
+ * group is the masters: one master, or several as kubespray's sample inventory has), no other host
+ * runs it, and the workers' local proxy is nginx-proxy (or none). The other kubespray shapes are
+ * refused, each reason naming its host.
  */
 export function repairableLayout(shapes: ReadonlyArray<{ host: string; role: Role; shape: ClusterShape }>): { layout: 'kubeadm' | 'kubespray' } | { refused: string[] } {
   if (shapes.every((s) => s.shape.layout === 'kubeadm')) return { layout: 'kubeadm' };
@@ -78,7 +79,6 @@ export function repairableLayout(shapes: ReadonlyArray<{ host: string; role: Rol
   for (const o of shapes.filter((s) => s.role !== 'master' && has(s.shape, '/etc/systemd/system/etcd.service'))) {
     why.push(`${o.host} (${o.role}) runs kubespray's etcd service and is not a master: etcd on hosts apart from the masters is not repaired yet`);
   }
-  if (masters.length > 1) why.push(`${masters.length} masters (${masters.map((m) => m.host).join(', ')}): on kubespray's layout only a single master is repaired yet`);
   for (const h of shapes.filter((s) => has(s.shape, '/etc/kubernetes/manifests/haproxy.yml'))) {
     why.push(`${h.host} runs kubespray's haproxy local API proxy: only the nginx-proxy one is repaired yet`);
   }

@@ -4,8 +4,8 @@
  * kubeadm's own, or kubespray's default (etcd as a systemd service on the masters with its
  * certificates in /etc/ssl/etcd/ssl, certificatesDir /etc/kubernetes/ssl, the workers'
  * nginx-proxy on localhost:6443), whose etcd recover keeps as it is. A kubespray shape recover has
- * not been shown to repair (etcd on hosts that are not masters, several masters, a haproxy local
- * proxy, kubespray files without its etcd service) is refused here, naming what was found, before
+ * not been shown to repair (etcd on hosts that are not masters, a haproxy local proxy, kubespray
+ * files without its etcd service) is refused here, naming what was found, before
  * anything changes.
  */
 import type { ClusterPhase, PhaseContext } from '../../lib/core/types.js';
@@ -23,7 +23,7 @@ export class UnsupportedShapeError extends Error {
 /** The refusal for hosts that show a kubespray shape recover does not repair (`found`: describeShapes lines; `why`: what is not supported). */
 export function kubesprayRefusal(what: string, found: string[], why: string[]): string {
   return `${what} repairs kubeadm's own layout and kubespray's default one (etcd as a systemd service on the masters with its certificates in /etc/ssl/etcd/ssl, ` +
-    "certificatesDir /etc/kubernetes/ssl, the workers' nginx-proxy on localhost:6443, one master), and these hosts show a kubespray layout it does not repair yet:\n" +
+    "certificatesDir /etc/kubernetes/ssl, the workers' nginx-proxy on localhost:6443), and these hosts show a kubespray layout it does not repair yet:\n" +
     ` - ${why.join('\n - ')}\nfound:\n - ${found.join('\n - ')}\n` +
     "Nothing was changed. Restore its PKI with kubespray's own playbooks (see docs/kubespray.md)";
 }

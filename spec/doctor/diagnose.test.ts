@@ -145,7 +145,8 @@ test("the layout: kubeadm's said as info; a kubespray shape recover does not rep
   const d = diagnose(f);
   t.false(d.healthy);
   t.is(d.state, 'pki-wipe', 'the scenario keeps its name');
-  t.regex(text(f), /layout: kubespray's \(etcd: a systemd service on the masters, certificates in \/etc\/ssl\/etcd\/ssl; from m1: \/etc\/systemd\/system\/etcd.service .*; w3: \/etc\/kubernetes\/manifests\/nginx-proxy.yml .*\): kubemend does not repair this kubespray shape yet \(m1 \(a master\) has no \/etc\/etcd.env: .*; 3 masters \(m1, m2, m3\): on kubespray's layout only a single master is repaired yet\)/);
+  t.regex(text(f), /layout: kubespray's \(etcd: a systemd service on the masters, certificates in \/etc\/ssl\/etcd\/ssl; from m1: \/etc\/systemd\/system\/etcd.service .*; w3: \/etc\/kubernetes\/manifests\/nginx-proxy.yml .*\): kubemend does not repair this kubespray shape yet \(m1 \(a master\) has no \/etc\/etcd.env: .*; m3 \(a master\) has no \/etc\/etcd.env: [^;]*\)/);
+  t.notRegex(text(f), /single master/, 'several masters are no reason any more');
   t.is(d.layout.name, 'kubespray');
   t.is(d.layout.evidence.length, 6, 'one line per host with kubespray files');
   t.deepEqual(d.recommendations, [], 'recover would refuse it: not recommended');
@@ -153,7 +154,7 @@ test("the layout: kubeadm's said as info; a kubespray shape recover does not rep
   t.is(diagnose(cluster(healthySpray)).state, 'kubespray');
 });
 
-test("kubespray's default shape recover repairs (etcd service on the one master, nginx-proxy): said as info, and recover recommended after a pki-wipe; rejoin-workers never", async (t) => {
+test("kubespray's default shape recover repairs (etcd service on the masters, one or three, nginx-proxy): said as info, and recover recommended after a pki-wipe; rejoin-workers never", async (t) => {
   const { parseShape } = await import('../../lib/facts/shape.js');
   const etcdService = '/etc/systemd/system/etcd.service\n/etc/etcd.env\n/etc/ssl/etcd/ssl\n';
   const wiped = [master('m1', null), worker('w1', OLD, true)].map((h) => ({ ...h, shape: parseShape(h.role === 'master' ? etcdService : '/etc/kubernetes/manifests/nginx-proxy.yml\n') }));
@@ -163,6 +164,18 @@ test("kubespray's default shape recover repairs (etcd service on the one master,
   t.regex(text(f), /^layout: kubespray's \(etcd: a systemd service on the masters, .*\): recover repairs this layout, keeping kubespray's etcd service and its certificates as they are \(docs\/kubespray.md\)$/m);
   t.notRegex(text(f), /does not repair/);
   t.deepEqual(d.recommendations.map((r) => r.playbook), ['recover']);
+  // kubespray's sample shape, 3 masters that are its etcd members, all wiped: recover (step 0's repairableLayout agrees)
+  const three = [master('m1', null), master('m2', null), master('m3', null), worker('w1', OLD, true)].map((h) => ({ ...h, shape: parseShape(h.role === 'master' ? etcdService : '/etc/kubernetes/manifests/nginx-proxy.yml\n') }));
+  const etcd3 = { healthy: [1, 2, 3].map((i) => `https://10.0.1.${i}:2379`), unhealthy: [] };
+  const d3 = diagnose(cluster(three, { etcd: etcd3, api: 'unreachable' }));
+  t.is(d3.state, 'pki-wipe');
+  t.deepEqual(d3.recommendations.map((r) => r.playbook), ['recover']);
+  t.notRegex(d3.findings.map((x) => x.message).join('\n'), /does not repair/);
+  // only m2 wiped (rebuild-one), which recover's path step refuses on kubespray's layout: not recommended, said why
+  const one = [master('m1', OLD), master('m2', null), master('m3', OLD), worker('w1', OLD, true)].map((h) => ({ ...h, shape: parseShape(h.role === 'master' ? etcdService : '/etc/kubernetes/manifests/nginx-proxy.yml\n') }));
+  const d1 = diagnose(cluster(one, { etcd: etcd3 }));
+  t.deepEqual(d1.recommendations, []);
+  t.regex(d1.findings.map((x) => x.message).join('\n'), /does not repair this kubespray shape yet \(m2 lost its PKI while m1, m3 still hold it: on kubespray's layout recover repairs the loss of every master's PKI \(full-rebuild\) only yet\)/);
   // two etcd members and one master: etcd also on a host the inventory does not list as a master
   const more = diagnose(cluster(wiped, { etcd: { healthy: ['https://10.0.1.1:2379', 'https://10.0.3.1:2379'], unhealthy: [] }, api: 'unreachable' }));
   t.deepEqual(more.recommendations, []);
@@ -185,9 +198,15 @@ test("the layout from the inventory alone: etcd_deployment_type host, docker, or
   t.is(sep.etcd, 'a systemd service on the etcd group (e1, e2), not the masters alone, certificates in /etc/ssl/etcd/ssl');
   t.deepEqual(sep.evidence, ['inventory: etcd_deployment_type host', 'inventory: etcd separate from the masters: e1, e2 are not masters']);
   t.is(spray({ placement: 'stacked', members: ['m1'], reason: 'stacked', deploymentType: 'kubeadm' }).name, 'kubeadm', "etcd_deployment_type kubeadm is kubeadm's stacked etcd");
-  const d = diagnose(cluster(hosts, { inventoryEtcd: { placement: 'stacked', members: ['m1'], reason: 'stacked', deploymentType: 'host' } }));
-  t.is(d.state, 'kubespray');
+  // a healthy cluster of 3 masters from an inventory with kubespray's default etcd: a shape recover repairs (several masters too), nothing to do
+  const d = diagnose(cluster(hosts, { inventoryEtcd: { placement: 'stacked', members: ['m1', 'm2', 'm3'], reason: 'stacked', deploymentType: 'host' } }));
+  t.is(d.state, 'healthy');
   t.deepEqual(d.recommendations, []);
+  t.regex(d.findings.map((x) => x.message).join('\n'), /recover repairs kubespray's default shape \(its etcd service on the masters, nginx-proxy on the workers\)/);
+  // etcd_deployment_type docker is still refused: said, no playbook
+  const docker = diagnose(cluster(hosts, { inventoryEtcd: { placement: 'stacked', members: ['m1', 'm2', 'm3'], reason: 'stacked', deploymentType: 'docker' } }));
+  t.is(docker.state, 'kubespray');
+  t.deepEqual(docker.recommendations, []);
   const unread = diagnose(cluster(hosts.map((h) => ({ ...h, error: 'ssh: connection refused' })))).layout;
   t.deepEqual(unread, { name: 'unknown', etcd: 'unknown (no host read)', evidence: [] });
 });

@@ -6,8 +6,11 @@
  * names the layout and recommends recover, and `kubemend run recover -i DIR/kubespray/inventory.ini`
  * repairs it: the proof of health passes, etcd is kept (the same member ids, the same certificates:
  * no etcd CA, certificate or pod made), the workloads that hold no in-cluster credentials keep
- * running, and the worker reaches the apiserver through its nginx-proxy again. The second test
- * (etcd also on a host that is not a master) is a shape recover still refuses, changing nothing.
+ * running, and the worker reaches the apiserver through its nginx-proxy again. The second test does
+ * the same on kubespray's sample shape (3 masters that are its etcd members, 1 worker, net 65): the
+ * other masters join as control planes against the external etcd, the join gate and waits asking
+ * kubespray's etcd through its etcdctl. The third (etcd also on a host that is not a master) is a
+ * shape recover still refuses, changing nothing.
  */
 import test from 'ava';
 import { copyFileSync, mkdirSync, mkdtempSync } from 'node:fs';
@@ -18,14 +21,16 @@ import { kubectl } from '../lab/cluster/kube.js';
 import { readLab } from '../lab/cluster/labdir.js';
 
 const LAB = { masters: 1, workers: 1, net: 63, layout: 'kubespray' as const };
+/** kubespray's sample inventory's shape: 3 masters, each an etcd member (kubespray's etcd group is kube_control_plane), and a worker. */
+const THREE = { masters: 3, workers: 1, net: 65, layout: 'kubespray' as const };
 /** The same with etcd also on e1, a host that is neither master nor worker (kubespray's etcd group: m1, e1). */
 const SEPARATE = { masters: 1, workers: 1, etcdHosts: 1, net: 64, layout: 'kubespray' as const };
 const ETCDCTL = ['etcdctl.sh', '--endpoints=https://127.0.0.1:2379'];
 
-/** etcd's member list (ids and names) on m1, through kubespray's etcdctl.sh and admin cert. */
-async function etcdMembers(lab: Lab): Promise<string> {
-  const r = await lab.exec('m1', ['sh', '-c', `${ETCDCTL.join(' ')} member list -w simple 2>&1`]);
-  if (r.code !== 0) throw new Error(`etcdctl.sh member list on m1: exit ${r.code}: ${r.stdout}${r.stderr}`);
+/** etcd's member list (ids and names) on `host` (m1 by default), through kubespray's etcdctl.sh and admin cert. */
+async function etcdMembers(lab: Lab, host = 'm1'): Promise<string> {
+  const r = await lab.exec(host, ['sh', '-c', `${ETCDCTL.join(' ')} member list -w simple 2>&1`]);
+  if (r.code !== 0) throw new Error(`etcdctl.sh member list on ${host}: exit ${r.code}: ${r.stdout}${r.stderr}`);
   return r.stdout.split('\n').map((l) => l.split(',').slice(0, 3).join(',')).filter(Boolean).sort().join('\n');
 }
 
@@ -53,6 +58,17 @@ async function workloads(lab: Lab): Promise<Record<string, string>> {
 /** sha256 of kubespray's etcd certificates, its env file and units on a host (recover must not touch them). */
 async function etcdFiles(lab: Lab, host: string): Promise<string> {
   return (await lab.exec(host, ['sh', '-c', 'find /etc/ssl/etcd /etc/etcd.env /etc/systemd/system/etcd.service /etc/nginx -type f -exec sha256sum {} + 2>/dev/null | sort'])).stdout;
+}
+
+/** The same with each file's mode, owner and link target (a joining master's download-certs writes etcd.external's files in place: their mode must stay kubespray's). */
+async function etcdFilesAndModes(lab: Lab, host: string): Promise<string> {
+  const modes = (await lab.exec(host, ['sh', '-c', 'find /etc/ssl/etcd /etc/etcd.env /etc/systemd/system/etcd.service -printf "%m %u %y %l %p\\n" 2>/dev/null | sort'])).stdout;
+  return `${await etcdFiles(lab, host)}${modes}`;
+}
+
+/** sha256 fingerprint of the cluster CA in a host's kube_cert_dir. */
+async function caOf(lab: Lab, host: string): Promise<string> {
+  return (await lab.exec(host, ['openssl', 'x509', '-noout', '-fingerprint', '-sha256', '-in', '/etc/kubernetes/ssl/ca.crt'])).stdout.trim();
 }
 
 test.serial("kubespray layout (etcd service on the master, /etc/kubernetes/ssl, worker through nginx-proxy): after a pki-wipe, recover with kubespray's inventory repairs it, etcd and workloads kept", async (t) => {
@@ -136,6 +152,85 @@ test.serial("kubespray layout (etcd service on the master, /etc/kubernetes/ssl, 
   const nodesAfter = await lab.exec('m1', ['kubectl', '--kubeconfig', '/etc/kubernetes/admin.conf', 'get', 'nodes', '--no-headers']);
   t.regex(nodesAfter.stdout, /^w1 +Ready /m, nodesAfter.stdout + nodesAfter.stderr);
   // the workloads without in-cluster credentials kept running (the same container start), none lost
+  const now = await workloads(lab);
+  for (const [id, startedAt] of Object.entries(before)) {
+    if (/^apps\/(plain|static)-/.test(id)) t.is(now[id], startedAt, `${id} kept running`);
+  }
+  t.is(Object.keys(now).length, Object.keys(before).length, 'as many workload pods as before');
+});
+
+test.serial("kubespray's sample shape, 3 masters that are its etcd members and a worker: after a pki-wipe, recover rebuilds m1, joins m2 and m3 against the external etcd, keeps etcd (same member ids, same /etc/ssl/etcd on every master) and the workloads", async (t) => {
+  if (!requireRoot(t)) return;
+  const lab = await sharedLab(THREE);
+  t.teardown(() => lab.down());
+  const masters = ['m1', 'm2', 'm3'];
+  for (const m of masters) {
+    const s = await lab.exec(m, ['sh', '-c', 'systemctl is-active etcd; readlink /etc/kubernetes/pki; ls /etc/kubernetes/manifests; ls /etc/ssl/etcd/ssl']);
+    t.regex(s.stdout, /^active\n\/etc\/kubernetes\/ssl\n/, m);
+    t.notRegex(s.stdout, /etcd\.yaml/, `${m}: no etcd static pod`);
+    t.regex(s.stdout, /^node-m1\.pem$/m, `${m} holds the first master's node cert, which etcd.external names (kubespray's gen_certs_script.yml)`);
+  }
+  const inv = join(lab.dir, 'kubespray', 'inventory.ini');
+  const shown = await cli(MAIN, ['inventory', '-i', inv, '--json']);
+  t.is(shown.code, 0, shown.stderr);
+  t.like(JSON.parse(shown.stdout).etcd, { placement: 'stacked', members: masters, deploymentType: 'host' });
+  const caBefore = await caOf(lab, 'm1');
+  const before = await workloads(lab);
+  t.true(Object.keys(before).some((k) => k.startsWith('apps/plain-')), Object.keys(before).join(', '));
+
+  const broken = await lab.lab(['break', 'pki-wipe']);
+  t.is(broken.code, 0, broken.stderr);
+  const members: Record<string, string> = {};
+  const etcdBefore: Record<string, string> = {};
+  for (const h of [...masters, 'w1']) etcdBefore[h] = await etcdFilesAndModes(lab, h);
+  for (const m of masters) members[m] = await etcdMembers(lab, m);
+  t.is(members.m1!.split('\n').length, 3, members.m1);
+  t.is(members.m2, members.m1);
+  const home = homeWithKnownHosts(lab);
+
+  // doctor: the same decision as recover's step 0 (several masters are repaired now)
+  const d = await cli(MAIN, ['doctor', '-i', inv], { env: { HOME: home } });
+  t.is(d.code, 1, d.stdout + d.stderr);
+  t.regex(d.stdout, /layout: kubespray's \(etcd: a systemd service on the masters \(m1-m3\), .*: recover repairs this layout, keeping kubespray's etcd service and its certificates as they are/);
+  t.regex(d.stdout, /^etcd: 3 healthy, 0 unhealthy$/m);
+  t.regex(d.stdout, /^run: kubemend run recover -i INVENTORY/m);
+  t.notRegex(d.stdout, /does not repair/);
+
+  const state = mkdtempSync('/tmp/kubemend-kubespray-');
+  const r = await cli(MAIN, ['run', 'recover', '-i', inv, '--yes', '--state-dir', state], { env: { HOME: home } });
+  const out = r.stdout + r.stderr;
+  t.is(r.code, 0, out.slice(-6000));
+  t.regex(out, /path: full-rebuild \(no master holds the cluster CA any more; etcd is kubespray's service .*kept as it is\)/);
+  t.regex(out, /kubespray's etcd before the repair: 3 members/);
+  for (const m of ['m2', 'm3']) {
+    t.regex(out, new RegExp(`^${m} \\| others/join: join gate passed: etcd leader \\S+ \\(term \\d+\\) over 3 reads, 3 of 3 members healthy`, 'm'), `${m}'s join gate read kubespray's etcd`);
+    t.regex(out, new RegExp(`^${m} \\| others/join: ok`, 'm'));
+  }
+  for (const id of ['etcd/ca', 'etcd/ca-copy', 'etcd/start']) t.regex(out, new RegExp(`^ *== ${id}: skipped`, 'm'), `${id} does not run`);
+  const proof = out.split('\n').filter((l) => /^(PASS|FAIL) /.test(l));
+  t.true(proof.length > 10 && proof.every((l) => l.startsWith('PASS')), proof.join('\n'));
+  for (const row of ['nodes Ready', 'etcd members healthy', "kubespray's etcd members unchanged", 'etcd certificates in /etc/ssl/etcd/ssl unchanged', 'workers reach the apiserver through their local proxy', 'shared PKI identical on masters', 'm2 certs chain to CA', 'm3 certs chain to CA', 'w1 certs chain to CA']) {
+    t.regex(out, new RegExp(`^PASS  ${row.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}`, 'm'), row);
+  }
+  t.regex(out, /^PASS  etcd members healthy +3\/3 healthy \(kubespray's etcd service, its etcdctl\)/m);
+
+  // etcd kept on every master: the same members (asked on each), the same files, modes and links; no etcd pod
+  for (const m of masters) t.is(await etcdMembers(lab, m), members.m1, `${m}: etcd members unchanged`);
+  for (const h of [...masters, 'w1']) t.is(await etcdFilesAndModes(lab, h), etcdBefore[h], `${h}: /etc/ssl/etcd, etcd.env and etcd.service unchanged`);
+  const ca = await caOf(lab, 'm1');
+  t.not(ca, caBefore, 'a new cluster CA');
+  for (const m of masters) {
+    const a = await lab.exec(m, ['sh', '-c', 'systemctl is-active etcd; readlink /etc/kubernetes/pki; ls /etc/kubernetes/manifests; ls /etc/kubernetes/ssl']);
+    t.regex(a.stdout, /^active\n\/etc\/kubernetes\/ssl\n/, m);
+    t.notRegex(a.stdout, /etcd\.yaml|^etcd$|^apiserver-etcd-client/m, `${m}: no etcd static pod, etcd folder or etcd client certificate`);
+    t.regex(a.stdout, /^kube-apiserver\.yaml$/m, m);
+    t.is(await caOf(lab, m), ca, `${m}: /etc/kubernetes/ssl holds the new CA`);
+  }
+  const w = await lab.exec('w1', ['sh', '-c', 'grep "server:" /etc/kubernetes/kubelet.conf; readlink /etc/kubernetes/pki']);
+  t.regex(w.stdout, /server: https:\/\/localhost:6443/);
+  t.is(await caOf(lab, 'w1'), ca, "w1's /etc/kubernetes/ssl/ca.crt is the new CA");
+  const nodes = await lab.exec('m1', ['kubectl', '--kubeconfig', '/etc/kubernetes/admin.conf', 'get', 'nodes', '--no-headers']);
+  for (const n of [...masters, 'w1']) t.regex(nodes.stdout, new RegExp(`^${n} +Ready `, 'm'), nodes.stdout + nodes.stderr);
   const now = await workloads(lab);
   for (const [id, startedAt] of Object.entries(before)) {
     if (/^apps\/(plain|static)-/.test(id)) t.is(now[id], startedAt, `${id} kept running`);

@@ -20,6 +20,7 @@ import { unsupportedClusterConfig } from '../../playbooks/recover/config.js';
 import { kubesprayMemberMismatches } from '../../lib/etcd-data/members.js';
 import { masterKubeletFiles, unusableKubeletFiles } from '../../playbooks/recover/kubespray-kubelet.js';
 import { KUBESPRAY_CA } from '../../playbooks/recover/layout.js';
+import { kubesprayPathRefused } from '../../playbooks/recover/00-path.js';
 import { joinConfiguration } from '../../lib/kubeadm/config.js';
 import { Secret } from '../../lib/shell/secret.js';
 import { FakeTransport, fakeInventory } from '../helpers/fake-transport.js';
@@ -44,7 +45,7 @@ test('parseShape: only the known markers count; none is kubeadm', (t) => {
   t.true(KUBESPRAY_MARKERS.every((m) => SHAPE.includes(m.path)), 'the probe asks for every marker');
 });
 
-test("a kubespray-built cluster of a shape not repaired yet (3 masters, one without kubespray's etcd service) is refused at step 0, naming each reason and host's files, before etcd's data is read or anything planned", async (t) => {
+test("a kubespray-built cluster of a shape not repaired yet (one of 3 masters without kubespray's etcd service, haproxy on a worker) is refused at step 0, naming each reason and host's files, before etcd's data is read or anything planned", async (t) => {
   const r = await plan({
     m1: '/etc/systemd/system/etcd.service\n/etc/etcd.env\n/etc/ssl/etcd/ssl\n', m2: '/etc/systemd/system/etcd.service\n/etc/etcd.env\n/etc/ssl/etcd/ssl\n', m3: '/etc/ssl/etcd/ssl\n',
     w1: '/etc/kubernetes/manifests/nginx-proxy.yml\n', w2: '/etc/kubernetes/manifests/haproxy.yml\n',
@@ -54,7 +55,7 @@ test("a kubespray-built cluster of a shape not repaired yet (3 masters, one with
   const msg = JSON.stringify(r.result.failures);
   t.regex(msg, /recover repairs kubeadm's own layout and kubespray's default one/);
   t.regex(msg, /m3 \(a master\) has no \/etc\/systemd\/system\/etcd.service, \/etc\/etcd.env: kubespray's etcd service is not there to be kept/);
-  t.regex(msg, /3 masters \(m1, m2, m3\): on kubespray's layout only a single master is repaired yet/);
+  t.notRegex(msg, /3 masters|single master/, 'several masters are no reason to refuse');
   t.regex(msg, /w2 runs kubespray's haproxy local API proxy: only the nginx-proxy one is repaired yet/);
   t.regex(msg, /m1: \/etc\/systemd\/system\/etcd.service \(etcd as a systemd service \(kubespray etcd_deployment_type host or docker\)\), \/etc\/etcd.env/);
   t.regex(msg, /w1: \/etc\/kubernetes\/manifests\/nginx-proxy.yml \(kubespray's nginx-proxy/);
@@ -71,6 +72,10 @@ test('etcd on a worker, or a master without the service, is refused too (repaira
   const w = repairableLayout([{ host: 'm1', role: 'master', shape: spray }, { host: 'w1', role: 'worker', shape: spray }]);
   t.deepEqual(w, { refused: ["w1 (worker) runs kubespray's etcd service and is not a master: etcd on hosts apart from the masters is not repaired yet"] });
   t.deepEqual(repairableLayout([{ host: 'm1', role: 'master', shape: parseShape('') }, { host: 'w1', role: 'worker', shape: parseShape('') }]), { layout: 'kubeadm' });
+  // kubespray's sample inventory: 3 masters, each an etcd member, workers behind nginx-proxy
+  const three = ['m1', 'm2', 'm3'].map((host) => ({ host, role: 'master' as const, shape: spray }));
+  t.deepEqual(repairableLayout([...three, { host: 'w1', role: 'worker', shape: parseShape('/etc/kubernetes/manifests/nginx-proxy.yml\n') }]), { layout: 'kubespray' });
+  t.deepEqual(repairableLayout([...three.slice(0, 2), { host: 'm3', role: 'master', shape: parseShape('/etc/kubernetes/ssl\n') }]), { refused: ["m3 (a master) has no /etc/systemd/system/etcd.service, /etc/etcd.env, /etc/ssl/etcd/ssl: kubespray's etcd service is not there to be kept (etcd_deployment_type kubeadm or docker is not repaired on kubespray's layout)"] }, 'every master must run the service');
   const m = repairableLayout([{ host: 'm1', role: 'master', shape: parseShape('/etc/kubernetes/ssl\n') }]);
   t.regex(JSON.stringify(m), /m1 \(a master\) has no \/etc\/systemd\/system\/etcd.service, \/etc\/etcd.env, \/etc\/ssl\/etcd\/ssl/);
 });
@@ -175,3 +180,42 @@ test("kubespray's etcd members are matched with the masters by their peer addres
     'master m1 (10.0.1.1) is no etcd member (members: etcd2 https://10.0.3.1:2380)',
   ]);
 });
+
+/** kubespray's etcd members on 3 masters (etcd1..3 on 10.0.1.1-3), as its etcdctl prints them. */
+const MEMBERS3 = JSON.stringify({ header: { cluster_id: 1 }, members: [1, 2, 3].map((i) => ({ ID: 1000 + i, name: `etcd${i}`, peerURLs: [`https://10.0.1.${i}:2380`], clientURLs: [`https://10.0.1.${i}:2379`] })) });
+
+test("kubespray's sample shape, 3 masters that are its etcd members: planned as a full rebuild that keeps etcd; m2 and m3 join with control-plane-prepare and control-plane-join (etcd.external: no member added), their kubelet.conf made right after prepare, no etcd step", async (t) => {
+  const r = await plan({ m1: SPRAY_M1, m2: SPRAY_M1, m3: SPRAY_M1, w1: SPRAY_W1 }, kubesprayConfig(), undefined, [3, 1], (f) => {
+    f.on(/kubespray_etcdctl member list -w json/, { stdout: MEMBERS3 });
+    f.on(/for f; do \[ -f "\$f" \] \|\| echo "\$f"; done; exit 0' sh \/etc\/kubernetes\/kubelet\.env/, { stdout: '/etc/kubernetes/kubelet.env\n/etc/kubernetes/kubelet-config.yaml\n' });
+    f.on(/cat "\$1"; else exit 3; fi' sh \/etc\/kubernetes\/kubelet\.env$/, { stdout: 'KUBELET_ADDRESS="--node-ip=10.0.2.1"\nKUBELET_HOSTNAME="--hostname-override=w1"\nKUBELET_ARGS="--bootstrap-kubeconfig=/etc/kubernetes/bootstrap-kubelet.conf \\\n--config=/etc/kubernetes/kubelet-config.yaml \\\n--kubeconfig=/etc/kubernetes/kubelet.conf"\n' }, 'w1');
+    f.on(/cat "\$1"; else exit 3; fi' sh \/etc\/kubernetes\/kubelet-config\.yaml$/, { stdout: 'apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\naddress: "10.0.2.1"\nstaticPodPath: /etc/kubernetes/manifests\n' }, 'w1');
+  });
+  t.is(r.result.exitCode, 0, JSON.stringify(r.result.failures));
+  const phase = (id: string) => r.plan.phases.find((p) => p.id === id)!;
+  t.regex(phase('facts/shape').notes!.join('\n'), /layout: kubespray's/);
+  const path = phase('facts/path').notes!.join('\n');
+  t.regex(path, /path: full-rebuild .*etcd is kubespray's service/);
+  t.regex(path, /kubespray's etcd before the repair: 3 members/);
+  for (const id of ['etcd/ca', 'etcd/ca-copy', 'etcd/start']) t.truthy(phase(id).skipped, `${id} does not run`);
+  t.deepEqual(phase('masters/clean').hosts.filter((h) => h.steps.some((s) => s.mutating)).map((h) => h.host), ['m1', 'm2', 'm3'], 'every master cleaned; w1 only read (its kubelet files are the model)');
+  for (const m of ['m2', 'm3']) {
+    const steps = phase('others/join').hosts.find((h) => h.host === m)!.steps.map((s) => s.command);
+    const prepare = steps.findIndex((c) => /kubeadm join phase control-plane-prepare all/.test(c));
+    const kubelet = steps.findIndex((c) => /^kubeadm init phase kubeconfig kubelet --config /.test(c));
+    const join = steps.findIndex((c) => /^kubeadm join phase control-plane-join all --control-plane --node-name /.test(c));
+    t.true(prepare >= 0 && prepare < kubelet && kubelet < join, steps.join('\n'));
+    const clean = phase('masters/clean').hosts.find((h) => h.host === m)!.steps.map((s) => s.command).join('\n');
+    t.regex(clean, /systemctl restart kubelet/, `${m}: kubespray's kubelet restarted on its files at step 1`);
+  }
+  const all = r.plan.phases.flatMap((p) => p.hosts.flatMap((h) => h.steps.map((s) => `${h.host} ${s.command}`)));
+  t.false(all.some((c) => /kubeadm .*(certs etcd-|phase etcd local|control-plane-join etcd)|etcd\/ca\.(crt|key)$|member (add|remove)/.test(c)), all.filter((c) => /etcd/.test(c)).join('\n'));
+  t.false(all.some((c) => /crictl exec/.test(c)), 'nothing asks an etcd container: there is none on kubespray\'s layout');
+});
+
+test("rebuild-one on kubespray's layout (one master lost its PKI, the others hold it) is refused at the path step, nothing changed; the full rebuild and a workers-only rejoin are not", (t) => {
+  t.regex(kubesprayPathRefused({ path: 'rebuild-one', lost: ['m2'], source: 'm1' })!, /m2 lost its PKI while m1 still holds it \(path rebuild-one\): on kubespray's layout recover repairs the loss of every master's PKI \(full-rebuild\) only yet; nothing was changed/);
+  t.is(kubesprayPathRefused({ path: 'full-rebuild', lost: ['m1', 'm2', 'm3'] }), undefined);
+  t.is(kubesprayPathRefused({ path: 'rebuild-one', lost: [], source: 'm1' }), undefined);
+});
+
