@@ -52,12 +52,7 @@ export function kubesprayNotRepaired(f: ClusterFacts): string[] {
   const got = repairableLayout(read.map((h) => ({ host: h.name, role: h.role, shape: h.shape! })));
   if ('refused' in got) why.push(...got.refused);
   const members = (f.etcd?.healthy.length ?? 0) + (f.etcd?.unhealthy.length ?? 0);
-  const ms = f.hosts.filter((h) => h.role === 'master');
-  const masters = ms.length;
-  // recover's path on kubespray's layout (playbooks/recover/00-path.ts kubesprayPathRefused): a full rebuild, not rebuild-one
-  const lost = ms.filter((h) => !h.error && h.pki && !h.pki.complete);
-  const whole = ms.filter((h) => !h.error && h.pki?.complete);
-  if (lost.length && whole.length) why.push(`${nameList(lost.map((h) => h.name))} lost ${lost.length === 1 ? 'its' : 'their'} PKI while ${nameList(whole.map((h) => h.name))} still ${whole.length === 1 ? 'holds' : 'hold'} it: on kubespray's layout recover repairs the loss of every master's PKI (full-rebuild) only yet`);
+  const masters = f.hosts.filter((h) => h.role === 'master').length;
   if (e?.placement !== 'separate' && members > masters) why.push(`etcd has ${members} members and the inventory ${masters} master${masters === 1 ? '' : 's'}: etcd on hosts apart from the masters is not repaired yet`);
   return why;
 }

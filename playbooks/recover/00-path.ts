@@ -19,16 +19,6 @@ const KUBESPRAY_CP_FILES = CP_FILES.filter((f) => !f.endsWith('/etcd.yaml'));
  */
 const KUBESPRAY_PKI = pkiStateIn(KUBE_CERT_DIR, masterCaFiles('kubespray'));
 
-/**
- * Why recover does not take this path on kubespray's layout (undefined when it does), pure: the
- * rebuild of some masters from one that still holds the PKI (rebuild-one) has not been shown on
- * kubespray's layout in the lab; the full rebuild (every master lost it) and the workers' rejoin are.
- */
-export function kubesprayPathRefused(d: Pick<PathDecision, 'path' | 'lost' | 'source'>): string | undefined {
-  if (d.path !== 'rebuild-one' || d.lost.length === 0) return undefined;
-  return `${d.lost.join(', ')} lost ${d.lost.length === 1 ? 'its' : 'their'} PKI while ${d.source} still holds it (path rebuild-one): on kubespray's layout recover repairs the loss of every master's PKI (full-rebuild) only yet; nothing was changed (docs/kubespray.md)`;
-}
-
 /** Where the chosen path is kept in the run folder. */
 const CHOICE = 'recover-path.json';
 
@@ -64,8 +54,6 @@ export const pathPhase: ClusterPhase<RecoverOptions> = {
     }
     if (spray && ctx.options.replaceCa) throw new Error("--replace-ca on kubespray's layout is not repaired yet (only the rebuild of a lost PKI is: docs/kubespray.md); nothing was changed");
     const chosen = choosePath(hosts, ctx.options.replaceCa);
-    const refused = spray ? kubesprayPathRefused(chosen) : undefined;
-    if (refused) throw new Error(refused);
     // kubespray's etcd is its own service with its own CA: steps 2-4 do not run, and the path says so
     const d = spray && chosen.path !== 'nothing-to-do' ? { ...chosen, reason: `${chosen.reason}; etcd is kubespray's service (its CA and certificates in /etc/ssl/etcd/ssl), kept as it is` } : chosen;
     let oldCa;

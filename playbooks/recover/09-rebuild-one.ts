@@ -12,6 +12,12 @@
  *   (cmd/kubeadm/app/cmd/phases/join/controlplanejoin.go runEtcdPhase ->
  *   etcdphase.CreateStackedEtcdStaticPodManifestFile; the phase takes no argument and reads the
  *   admin.conf made just before). kubemend never writes, moves or deletes anything in the data dir.
+ *
+ * On kubespray's layout (layout.ts) etcd is kubespray's service, kept as it is on the lost master
+ * (its /etc/ssl/etcd/ssl and its data survive a wiped /etc/kubernetes): no etcd CA is copied (there is
+ * none in kube_cert_dir: KUBESPRAY_MASTER_CA_FILES), no etcd phase runs, and the wait asks kubespray's
+ * etcd through its etcdctl. `kubeconfig all` writes kubelet.conf, on which kubespray's kubelet (restarted
+ * at step 1 on its kubelet.env) starts and runs the control plane's static pods.
  */
 import type { HostContext, HostPhase } from '../../lib/core/types.js';
 import { controlPlaneContainers } from '../../lib/facts/containers.js';
@@ -20,8 +26,8 @@ import { type RecoverOptions, decision, hostNamed, kubeadm, lostMasters, onPath,
 import { copyPki } from './copy.js';
 import { etcdDataDir } from './config.js';
 import { waitApiserver, waitEtcdHealthy } from './waits.js';
-import { MASTER_CA_FILES } from '../../lib/facts/paths.js';
 import { inventoryMasters } from '../../lib/core/hosts.js';
+import { etcdHealthReader, layoutOf, masterCaFiles } from './layout.js';
 
 /** The peer URL kubeadm gives a member (etcdutil.GetPeerURL: https://ADDRESS:2380). */
 export function peerURL(address: string): string {
@@ -54,12 +60,15 @@ export const rebuildOnePhase: HostPhase<RecoverOptions> = {
   async run(h) {
     const d = decision(h);
     const source = h.on(hostNamed(h, d.source!));
-    await copyPki(h, source.host, MASTER_CA_FILES); // the CA material every master shares
+    const layout = layoutOf(h);
+    await copyPki(h, source.host, masterCaFiles(layout)); // the CA material every master shares
     await kubeadm(h, ['init', 'phase', 'certs', 'all']);
     const ids = await h.fact(controlPlaneContainers);
     if (ids.length) await h.run(['crictl', 'rm', '-f', ...ids], { allowFail: true, what: 'crictl rm control-plane containers' });
     await kubeadm(h, ['init', 'phase', 'kubeconfig', 'all']);
-    if (await hasEtcdData(h)) {
+    if (layout === 'kubespray') {
+      h.log(`etcd on ${h.host.name} is kubespray's service, kept as it is (no etcd certificate, manifest or member change)`);
+    } else if (await hasEtcdData(h)) {
       await kubeadm(h, ['init', 'phase', 'etcd', 'local']);
     } else {
       const removed = await removeStaleMember(h, source);
@@ -67,7 +76,7 @@ export const rebuildOnePhase: HostPhase<RecoverOptions> = {
       await h.run(['kubeadm', 'join', 'phase', 'control-plane-join', 'etcd', '--control-plane', '--node-name', h.host.name, '--apiserver-advertise-address', h.host.address], { what: 'kubeadm join phase control-plane-join etcd', timeoutMs: 300_000 });
     }
     await kubeadm(h, ['init', 'phase', 'control-plane', 'all']);
-    await waitEtcdHealthy(h, h, inventoryMasters(h).length);
+    await waitEtcdHealthy(h, h, inventoryMasters(h).length, etcdHealthReader(layout));
     await waitApiserver(h, h);
   },
 };

@@ -171,11 +171,12 @@ test("kubespray's default shape recover repairs (etcd service on the masters, on
   t.is(d3.state, 'pki-wipe');
   t.deepEqual(d3.recommendations.map((r) => r.playbook), ['recover']);
   t.notRegex(d3.findings.map((x) => x.message).join('\n'), /does not repair/);
-  // only m2 wiped (rebuild-one), which recover's path step refuses on kubespray's layout: not recommended, said why
+  // only m2 wiped (rebuild-one): recover too
   const one = [master('m1', OLD), master('m2', null), master('m3', OLD), worker('w1', OLD, true)].map((h) => ({ ...h, shape: parseShape(h.role === 'master' ? etcdService : '/etc/kubernetes/manifests/nginx-proxy.yml\n') }));
   const d1 = diagnose(cluster(one, { etcd: etcd3 }));
-  t.deepEqual(d1.recommendations, []);
-  t.regex(d1.findings.map((x) => x.message).join('\n'), /does not repair this kubespray shape yet \(m2 lost its PKI while m1, m3 still hold it: on kubespray's layout recover repairs the loss of every master's PKI \(full-rebuild\) only yet\)/);
+  t.is(d1.state, 'pki-wipe-one');
+  t.deepEqual(d1.recommendations.map((r) => r.playbook), ['recover']);
+  t.notRegex(d1.findings.map((x) => x.message).join('\n'), /does not repair/);
   // two etcd members and one master: etcd also on a host the inventory does not list as a master
   const more = diagnose(cluster(wiped, { etcd: { healthy: ['https://10.0.1.1:2379', 'https://10.0.3.1:2379'], unhealthy: [] }, api: 'unreachable' }));
   t.deepEqual(more.recommendations, []);

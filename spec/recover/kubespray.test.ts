@@ -9,10 +9,11 @@
  * running, and the worker reaches the apiserver through its nginx-proxy again. The second test does
  * the same on kubespray's sample shape (3 masters that are its etcd members, 1 worker, net 65): the
  * other masters join as control planes against the external etcd, the join gate and waits asking
- * kubespray's etcd through its etcdctl. The third (etcd also on a host that is not a master) is a
- * shape recover still refuses, changing nothing.
+ * kubespray's etcd through its etcdctl. The third loses only m2's PKI there (pki-wipe-one): m2 is
+ * rebuilt from m1 (rebuild-one), the CA and etcd kept. The fourth (etcd also on a host that is not a
+ * master) is a shape recover still refuses, changing nothing.
  */
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import { copyFileSync, mkdirSync, mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
 import { requireRoot, sharedLab, type Lab } from '../helpers/lab.js';
@@ -23,6 +24,8 @@ import { readLab } from '../lab/cluster/labdir.js';
 const LAB = { masters: 1, workers: 1, net: 63, layout: 'kubespray' as const };
 /** kubespray's sample inventory's shape: 3 masters, each an etcd member (kubespray's etcd group is kube_control_plane), and a worker. */
 const THREE = { masters: 3, workers: 1, net: 65, layout: 'kubespray' as const };
+/** The same shape for the loss of one master's PKI (its own lab: each test takes its lab down). */
+const THREE_ONE = { masters: 3, workers: 1, net: 66, layout: 'kubespray' as const };
 /** The same with etcd also on e1, a host that is neither master nor worker (kubespray's etcd group: m1, e1). */
 const SEPARATE = { masters: 1, workers: 1, etcdHosts: 1, net: 64, layout: 'kubespray' as const };
 const ETCDCTL = ['etcdctl.sh', '--endpoints=https://127.0.0.1:2379'];
@@ -64,6 +67,24 @@ async function etcdFiles(lab: Lab, host: string): Promise<string> {
 async function etcdFilesAndModes(lab: Lab, host: string): Promise<string> {
   const modes = (await lab.exec(host, ['sh', '-c', 'find /etc/ssl/etcd /etc/etcd.env /etc/systemd/system/etcd.service -printf "%m %u %y %l %p\\n" 2>/dev/null | sort'])).stdout;
   return `${await etcdFiles(lab, host)}${modes}`;
+}
+
+/**
+ * doctor on a wiped kubespray lab (exit 1: problems, recover recommended, no refusal), then `kubemend run
+ * recover -i INV --yes` with kubespray's inventory (exit 0, every proof row PASS): both outputs.
+ */
+async function doctorThenRecover(t: ExecutionContext, inv: string, home: string): Promise<{ doctor: string; out: string }> {
+  const d = await cli(MAIN, ['doctor', '-i', inv], { env: { HOME: home } });
+  t.is(d.code, 1, d.stdout + d.stderr);
+  t.regex(d.stdout, /^run: kubemend run recover -i INVENTORY/m);
+  t.notRegex(d.stdout, /does not repair/);
+  const state = mkdtempSync('/tmp/kubemend-kubespray-');
+  const r = await cli(MAIN, ['run', 'recover', '-i', inv, '--yes', '--state-dir', state], { env: { HOME: home } });
+  const out = r.stdout + r.stderr;
+  t.is(r.code, 0, out.slice(-6000));
+  const proof = out.split('\n').filter((l) => /^(PASS|FAIL) /.test(l));
+  t.true(proof.length > 10 && proof.every((l) => l.startsWith('PASS')), proof.join('\n'));
+  return { doctor: d.stdout, out };
 }
 
 /** sha256 fingerprint of the cluster CA in a host's kube_cert_dir. */
@@ -189,17 +210,9 @@ test.serial("kubespray's sample shape, 3 masters that are its etcd members and a
   const home = homeWithKnownHosts(lab);
 
   // doctor: the same decision as recover's step 0 (several masters are repaired now)
-  const d = await cli(MAIN, ['doctor', '-i', inv], { env: { HOME: home } });
-  t.is(d.code, 1, d.stdout + d.stderr);
-  t.regex(d.stdout, /layout: kubespray's \(etcd: a systemd service on the masters \(m1-m3\), .*: recover repairs this layout, keeping kubespray's etcd service and its certificates as they are/);
-  t.regex(d.stdout, /^etcd: 3 healthy, 0 unhealthy$/m);
-  t.regex(d.stdout, /^run: kubemend run recover -i INVENTORY/m);
-  t.notRegex(d.stdout, /does not repair/);
-
-  const state = mkdtempSync('/tmp/kubemend-kubespray-');
-  const r = await cli(MAIN, ['run', 'recover', '-i', inv, '--yes', '--state-dir', state], { env: { HOME: home } });
-  const out = r.stdout + r.stderr;
-  t.is(r.code, 0, out.slice(-6000));
+  const { doctor, out } = await doctorThenRecover(t, inv, home);
+  t.regex(doctor, /layout: kubespray's \(etcd: a systemd service on the masters \(m1-m3\), .*: recover repairs this layout, keeping kubespray's etcd service and its certificates as they are/);
+  t.regex(doctor, /^etcd: 3 healthy, 0 unhealthy$/m);
   t.regex(out, /path: full-rebuild \(no master holds the cluster CA any more; etcd is kubespray's service .*kept as it is\)/);
   t.regex(out, /kubespray's etcd before the repair: 3 members/);
   for (const m of ['m2', 'm3']) {
@@ -207,8 +220,6 @@ test.serial("kubespray's sample shape, 3 masters that are its etcd members and a
     t.regex(out, new RegExp(`^${m} \\| others/join: ok`, 'm'));
   }
   for (const id of ['etcd/ca', 'etcd/ca-copy', 'etcd/start']) t.regex(out, new RegExp(`^ *== ${id}: skipped`, 'm'), `${id} does not run`);
-  const proof = out.split('\n').filter((l) => /^(PASS|FAIL) /.test(l));
-  t.true(proof.length > 10 && proof.every((l) => l.startsWith('PASS')), proof.join('\n'));
   for (const row of ['nodes Ready', 'etcd members healthy', "kubespray's etcd members unchanged", 'etcd certificates in /etc/ssl/etcd/ssl unchanged', 'workers reach the apiserver through their local proxy', 'shared PKI identical on masters', 'm2 certs chain to CA', 'm3 certs chain to CA', 'w1 certs chain to CA']) {
     t.regex(out, new RegExp(`^PASS  ${row.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}`, 'm'), row);
   }
@@ -236,6 +247,43 @@ test.serial("kubespray's sample shape, 3 masters that are its etcd members and a
     if (/^apps\/(plain|static)-/.test(id)) t.is(now[id], startedAt, `${id} kept running`);
   }
   t.is(Object.keys(now).length, Object.keys(before).length, 'as many workload pods as before');
+});
+
+test.serial("kubespray's sample shape, only m2's PKI lost (pki-wipe-one): recover rebuilds m2 from m1 (rebuild-one) without any etcd certificate, manifest or member change; the CA, etcd and the workloads kept", async (t) => {
+  if (!requireRoot(t)) return;
+  const lab = await sharedLab(THREE_ONE);
+  t.teardown(() => lab.down());
+  const masters = ['m1', 'm2', 'm3'];
+  const inv = join(lab.dir, 'kubespray', 'inventory.ini');
+  const ca = await caOf(lab, 'm1');
+  const before = await workloads(lab);
+  const broken = await lab.lab(['break', 'pki-wipe-one']);
+  t.is(broken.code, 0, broken.stderr);
+  t.regex((await lab.exec('m2', ['sh', '-c', 'ls -A /etc/kubernetes 2>&1; true'])).stdout, /^$|No such file/, "m2's /etc/kubernetes is gone");
+  const members = await etcdMembers(lab);
+  const etcdBefore: Record<string, string> = {};
+  for (const h of [...masters, 'w1']) etcdBefore[h] = await etcdFilesAndModes(lab, h);
+  const home = homeWithKnownHosts(lab);
+
+  const { doctor, out } = await doctorThenRecover(t, inv, home);
+  t.regex(doctor, /problems found \(pki-wipe-one\)/);
+  t.regex(out, /path: rebuild-one \(m2 lost their PKI; m1 still holds the CA; etcd is kubespray's service .*kept as it is\)/);
+  t.regex(out, /^m2 \| rebuild-one\/master: etcd on m2 is kubespray's service, kept as it is/m);
+  for (const row of ["kubespray's etcd members unchanged", 'etcd certificates in /etc/ssl/etcd/ssl unchanged', 'shared PKI identical on masters', 'm2 certs chain to CA']) {
+    t.regex(out, new RegExp(`^PASS  ${row.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}`, 'm'), row);
+  }
+
+  t.is(await etcdMembers(lab), members);
+  for (const h of [...masters, 'w1']) t.is(await etcdFilesAndModes(lab, h), etcdBefore[h], `${h}: /etc/ssl/etcd, etcd.env and etcd.service unchanged`);
+  for (const h of [...masters, 'w1']) t.is(await caOf(lab, h), ca, `${h}: the CA kept`);
+  const m2 = await lab.exec('m2', ['sh', '-c', 'readlink /etc/kubernetes/pki; ls /etc/kubernetes/manifests; ls /etc/kubernetes/ssl']);
+  t.regex(m2.stdout, /^\/etc\/kubernetes\/ssl\n/);
+  t.notRegex(m2.stdout, /etcd\.yaml|^etcd$|^apiserver-etcd-client/m, 'no etcd static pod, etcd folder or etcd client certificate on m2');
+  t.regex(m2.stdout, /^kube-apiserver\.yaml$/m);
+  const nodes = await lab.exec('m1', ['kubectl', '--kubeconfig', '/etc/kubernetes/admin.conf', 'get', 'nodes', '--no-headers']);
+  for (const n of [...masters, 'w1']) t.regex(nodes.stdout, new RegExp(`^${n} +Ready `, 'm'), nodes.stdout + nodes.stderr);
+  const now = await workloads(lab);
+  for (const [id, startedAt] of Object.entries(before)) t.is(now[id], startedAt, `${id} kept running (the CA did not change)`);
 });
 
 test.serial('etcd also on a host that is not a master (--etcd-hosts 1), a shape not repaired yet: doctor reads the layout and etcd there; recover refuses it with either inventory, nothing changed', async (t) => {

@@ -20,7 +20,6 @@ import { unsupportedClusterConfig } from '../../playbooks/recover/config.js';
 import { kubesprayMemberMismatches } from '../../lib/etcd-data/members.js';
 import { masterKubeletFiles, unusableKubeletFiles } from '../../playbooks/recover/kubespray-kubelet.js';
 import { KUBESPRAY_CA } from '../../playbooks/recover/layout.js';
-import { kubesprayPathRefused } from '../../playbooks/recover/00-path.js';
 import { joinConfiguration } from '../../lib/kubeadm/config.js';
 import { Secret } from '../../lib/shell/secret.js';
 import { FakeTransport, fakeInventory } from '../helpers/fake-transport.js';
@@ -213,9 +212,27 @@ test("kubespray's sample shape, 3 masters that are its etcd members: planned as 
   t.false(all.some((c) => /crictl exec/.test(c)), 'nothing asks an etcd container: there is none on kubespray\'s layout');
 });
 
-test("rebuild-one on kubespray's layout (one master lost its PKI, the others hold it) is refused at the path step, nothing changed; the full rebuild and a workers-only rejoin are not", (t) => {
-  t.regex(kubesprayPathRefused({ path: 'rebuild-one', lost: ['m2'], source: 'm1' })!, /m2 lost its PKI while m1 still holds it \(path rebuild-one\): on kubespray's layout recover repairs the loss of every master's PKI \(full-rebuild\) only yet; nothing was changed/);
-  t.is(kubesprayPathRefused({ path: 'full-rebuild', lost: ['m1', 'm2', 'm3'] }), undefined);
-  t.is(kubesprayPathRefused({ path: 'rebuild-one', lost: [], source: 'm1' }), undefined);
+test("rebuild-one on kubespray's layout (m2 lost its PKI, m1 and m3 hold it): m2 rebuilt from m1 without any etcd CA, certificate, manifest or member change; the others untouched", async (t) => {
+  const CA = 'sha256 Fingerprint=AA:BB:CC';
+  const whole = `${['ca.crt', 'ca.key', 'front-proxy-ca.crt', 'front-proxy-ca.key', 'sa.key', 'sa.pub'].map((f) => `file ${f}`).join('\n')}\nfp ca.crt ${CA}\n`;
+  const r = await plan({ m1: SPRAY_M1, m2: SPRAY_M1, m3: SPRAY_M1, w1: SPRAY_W1 }, kubesprayConfig(), undefined, [3, 1], (f) => {
+    f.on(/kubespray_etcdctl member list -w json/, { stdout: MEMBERS3 });
+    for (const h of ['m1', 'm3']) f.on(/cd "\$1" 2>\/dev\/null \|\| exit 0; .* sh \/etc\/kubernetes\/ssl ca\.crt/, { stdout: whole }, h);
+    f.on(/cd "\$1" 2>\/dev\/null \|\| exit 0; .* sh \/etc\/kubernetes\/ssl ca\.crt/, { stdout: `fp ca.crt ${CA}\nfile ca.crt\n` }, 'w1');
+    f.on(/for f; do \[ -f "\$f" \] \|\| exit 1; done' sh \/etc\/kubernetes\/admin\.conf/, { exitCode: 1 }, 'm2');
+  });
+  t.is(r.result.exitCode, 0, JSON.stringify(r.result.failures));
+  const phase = (id: string) => r.plan.phases.find((p) => p.id === id)!;
+  t.regex(phase('facts/path').notes!.join('\n'), /path: rebuild-one \(m2 lost their PKI; m1 still holds the CA; etcd is kubespray's service .*kept as it is\)/);
+  const mutating = (id: string) => phase(id).hosts.filter((h) => h.steps.some((s) => s.mutating)).map((h) => h.host);
+  t.deepEqual(mutating('masters/clean'), ['m2']);
+  t.deepEqual(mutating('rebuild-one/master'), ['m2']);
+  t.deepEqual(mutating('others/join'), [], 'no join on rebuild-one');
+  const steps = phase('rebuild-one/master').hosts.find((h) => h.host === 'm2')!.steps.map((s) => s.command);
+  t.true(steps.some((c) => /^mkdir -p -m 0755 \/etc\/kubernetes\/pki$/.test(c)), steps.join('\n'));
+  t.true(steps.some((c) => /upload \/etc\/kubernetes\/pki\/ca\.key/.test(c)), steps.join('\n'));
+  t.true(steps.some((c) => /^kubeadm init phase kubeconfig all --config /.test(c)));
+  t.true(steps.some((c) => /^kubeadm init phase control-plane all --config /.test(c)));
+  const all = r.plan.phases.flatMap((p) => p.hosts.flatMap((h) => h.steps.map((s) => `${h.host} ${s.command}`)));
+  t.false(all.some((c) => /upload .*etcd|copy .*etcd|mkdir .*pki\/etcd|kubeadm .*(certs etcd-|phase etcd local|control-plane-join etcd)|member (add|remove)|crictl exec/.test(c)), all.filter((c) => /etcd/.test(c)).join('\n'));
 });
-
