@@ -4,8 +4,8 @@ import { definePlaybook } from '../lib/core/types.js';
 import { z } from 'zod';
 import { snapshotEtcd } from '../lib/backup/etcd-snapshot.js';
 import { backupCipherOf, backupPassphraseOption } from '../lib/backup/encrypt.js';
-import { runDirOf, runIdOf } from './recover/common.js';
-import { archivePhase } from './recover/00-backup.js';
+import { runDirOf, runIdOf } from './shared/run-files.js';
+import { archivePhase } from './shared/backup.js';
 
 /** The backup playbook. */
 export default definePlaybook({

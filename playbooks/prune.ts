@@ -11,7 +11,7 @@ import type { ClusterPhase, HostPhase } from '../lib/core/types.js';
 import { allHosts } from '../lib/core/hosts.js';
 import { definePlaybook } from '../lib/core/types.js';
 import { hostBackupDir } from '../lib/backup/archive.js';
-import { runIdOf, stateDirOf } from './recover/common.js';
+import { runIdOf, stateDirOf } from './shared/run-files.js';
 import { type PruneOptions, pruneOptions, ruleOf } from './prune/options.js';
 import { type LocalRun, type RunFolder, HOST_BACKUPS, human, hostRunFolders, localRuns } from './prune/list.js';
 import { type Verdict, retention } from './prune/retention.js';

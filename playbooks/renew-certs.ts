@@ -5,7 +5,7 @@
  */
 import { masters } from '../lib/core/hosts.js';
 import { definePlaybook } from '../lib/core/types.js';
-import { archivePhase } from './recover/00-backup.js';
+import { archivePhase } from './shared/backup.js';
 import { renewFactsPhase } from './renew/facts.js';
 import { renewHealthPhase } from './renew/health.js';
 import { renewMastersPhase } from './renew/master.js';

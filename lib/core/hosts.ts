@@ -52,3 +52,11 @@ export function inventoryFirst(ctx: PhaseContext): Host {
   const name = firstMasterName(ctx);
   return ctx.inventory.hosts.find((x) => x.name === name)!;
 }
+
+/** The inventory host called `name`. */
+export function hostNamed(ctx: PhaseContext, name: string): Host {
+  const h = ctx.inventory.hosts.find((x) => x.name === name);
+  if (!h) throw new Error(`host ${name} is not in the inventory`);
+  return h;
+}
+

@@ -15,7 +15,9 @@ import { kubesprayMemberMismatches, memberMismatches } from '../../lib/etcd-data
 import { EncryptedValueError } from '../../lib/etcd-data/decode.js';
 import { DecryptError, decryptorFrom } from '../../lib/etcd-data/encryption.js';
 import { type EtcdConfigRead, membersOn, probeEtcdData, readOffline, readThroughThrowaway, throwawayBlocker } from '../../lib/etcd-data/remote.js';
-import { RECOVER_CONFIG, type RecoverOptions, kubectlOn, runDirOf, runIdOf, stateDirOf } from './common.js';
+import { RECOVER_CONFIG, type RecoverOptions } from './common.js';
+import { kubectlOn } from '../shared/commands.js';
+import { runDirOf, runIdOf, stateDirOf } from '../shared/run-files.js';
 import { clusterDocs, configDifferences, externalEtcdFiles, unsupportedClusterConfig } from './config.js';
 import { RUN } from '../../lib/core/shared.js';
 import { kubesprayEtcdMembers, readThroughKubesprayEtcd } from '../../lib/etcd-data/kubespray.js';

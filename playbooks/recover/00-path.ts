@@ -2,7 +2,8 @@
 import type { ClusterPhase } from '../../lib/core/types.js';
 import { pkiState, pkiStateIn } from '../../lib/facts/pki.js';
 import { ADMIN_CONF, CA_CRT } from '../../lib/facts/paths.js';
-import { PATH_DECISION, type PathDecision, type RecoverOptions, readRunFile, writeRunFile } from './common.js';
+import { PATH_DECISION, type PathDecision, type RecoverOptions } from './common.js';
+import { readRunFile, writeRunFile } from '../shared/run-files.js';
 import { type HostPki, choosePath } from './path.js';
 import { KUBE_CERT_DIR, isKubespray, masterCaFiles } from './layout.js';
 import { recordKubesprayEtcd } from './kubespray-etcd.js';

@@ -1,7 +1,8 @@
 /** Step 2: first master: a new etcd CA. */
 import type { HostPhase } from '../../lib/core/types.js';
 import { firstMaster } from '../../lib/core/hosts.js';
-import { type RecoverOptions, kubeadm } from './common.js';
+import type { RecoverOptions } from './common.js';
+import { kubeadm } from '../shared/commands.js';
 import { rebuildsKubeadmEtcd } from './layout.js';
 
 /** Step 2. */

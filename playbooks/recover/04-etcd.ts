@@ -1,8 +1,9 @@
 /** Step 4: masters: etcd certs and the etcd static pod (old data, old membership), then every member healthy. */
 import type { HostPhase } from '../../lib/core/types.js';
 import { firstMaster, inventoryFirst, inventoryMasters, masters } from '../../lib/core/hosts.js';
-import { type RecoverOptions, kubeadm, rebuildsAll } from './common.js';
-import { waitEtcdHealthy } from './waits.js';
+import { type RecoverOptions, rebuildsAll } from './common.js';
+import { kubeadm } from '../shared/commands.js';
+import { waitEtcdHealthy } from '../shared/waits.js';
 import { etcdHealthReader, layoutOf, rebuildsKubeadmEtcd } from './layout.js';
 
 /** Step 4a: certs and manifest on every master. */

@@ -5,7 +5,8 @@
  */
 import type { HostPhase } from '../../lib/core/types.js';
 import { firstMaster } from '../../lib/core/hosts.js';
-import { type RecoverOptions, kubeadm, rebuildsAll } from './common.js';
+import { type RecoverOptions, rebuildsAll } from './common.js';
+import { kubeadm } from '../shared/commands.js';
 
 /** Step 5 (+ the wait of step 6). */
 export const firstControlPlanePhase: HostPhase<RecoverOptions> = {

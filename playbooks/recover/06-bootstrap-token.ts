@@ -9,8 +9,11 @@
  */
 import type { HostPhase } from '../../lib/core/types.js';
 import { firstMaster } from '../../lib/core/hosts.js';
-import { type RecoverOptions, TOKEN_PURPOSE, deleteJoinSecrets, kubeadm, rebuildsAll } from './common.js';
-import { waitAdminEndpoint, waitApiserver } from './waits.js';
+import { type RecoverOptions, rebuildsAll } from './common.js';
+import { TOKEN_PURPOSE, deleteJoinSecrets } from '../shared/join-secrets.js';
+import { kubeadm } from '../shared/commands.js';
+import { waitAdminEndpoint } from './endpoint-waits.js';
+import { waitApiserver } from '../shared/waits.js';
 
 /** Step 6. */
 export const bootstrapTokenPhase: HostPhase<RecoverOptions> = {

@@ -13,7 +13,9 @@ import { inventoryFirst } from '../../lib/core/hosts.js';
 import { CA_CRT } from '../../lib/facts/paths.js';
 import { Secret } from '../../lib/shell/secret.js';
 import { kubeadmWithConfig } from '../../lib/kubeadm/run.js';
-import { type RecoverOptions, TOKEN_PURPOSE, createToken, recoverConfig, secretLine, writeRunFile } from './common.js';
+import { type RecoverOptions, recoverConfig } from './common.js';
+import { TOKEN_PURPOSE, createToken, secretLine } from '../shared/join-secrets.js';
+import { writeRunFile } from '../shared/run-files.js';
 import { hostConfig } from './config.js';
 
 /** Captured names: the certificate key and the control-plane join token (Secrets), the CA pin. */

@@ -1,7 +1,9 @@
 /** Step 9: extension-apiserver-authentication holds the new front-proxy CA (replace-ca: the ConfigMap is deleted so the apiserver rewrites it without the old CAs). */
 import type { HostPhase } from '../../lib/core/types.js';
 import { firstMaster } from '../../lib/core/hosts.js';
-import { type RecoverOptions, decision, kubectlOn, rebuildsAll, waitFor } from './common.js';
+import { type RecoverOptions, decision, rebuildsAll } from './common.js';
+import { kubectlOn } from '../shared/commands.js';
+import { waitFor } from '../shared/wait-for.js';
 
 /** The base64 body of a PEM (one line), to look for it inside a bundle. */
 export function pemBody(pem: string): string {

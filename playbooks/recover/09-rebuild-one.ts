@@ -22,10 +22,12 @@
 import type { HostContext, HostPhase } from '../../lib/core/types.js';
 import { controlPlaneContainers } from '../../lib/facts/containers.js';
 import { ETCDCTL, ETCDCTL_FN, ETCD_MEMBERS_ARGV, parseMemberList } from '../../lib/facts/etcd.js';
-import { type RecoverOptions, decision, hostNamed, kubeadm, lostMasters, onPath, recoverConfig } from './common.js';
+import { type RecoverOptions, decision, lostMasters, onPath, recoverConfig } from './common.js';
+import { hostNamed } from '../../lib/core/hosts.js';
+import { kubeadm } from '../shared/commands.js';
 import { copyPki } from './copy.js';
 import { etcdDataDir } from './config.js';
-import { waitApiserver, waitEtcdHealthy } from './waits.js';
+import { waitApiserver, waitEtcdHealthy } from '../shared/waits.js';
 import { inventoryMasters } from '../../lib/core/hosts.js';
 import { etcdHealthReader, layoutOf, masterCaFiles } from './layout.js';
 

@@ -7,7 +7,9 @@ import type { HostPhase } from '../../lib/core/types.js';
 import { masters } from '../../lib/core/hosts.js';
 import { pauseOn, pausedOn } from '../../lib/kube/eviction.js';
 import { kubeSystemContainersArgv } from '../../lib/facts/containers.js';
-import { type RecoverOptions, kubeadm, rebuildsAll, waitFor } from './common.js';
+import { type RecoverOptions, rebuildsAll } from './common.js';
+import { kubeadm } from '../shared/commands.js';
+import { waitFor } from '../shared/wait-for.js';
 
 /** Step 11. */
 export const controllerManagerPhase: HostPhase<RecoverOptions> = {

@@ -1,6 +1,7 @@
 /** Step 15: blank the token of every service-account-token Secret (merge patch, never delete); wait for the controller-manager to refill them. */
 import type { ClusterPhase } from '../../lib/core/types.js';
-import { type RecoverOptions, rebuildsAll, waitFor } from './common.js';
+import { type RecoverOptions, rebuildsAll } from './common.js';
+import { waitFor } from '../shared/wait-for.js';
 import { kubeFor } from '../../lib/kube/session.js';
 
 /** The legacy service-account token Secret type. */

@@ -9,7 +9,8 @@ import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ClusterPhase } from '../../lib/core/types.js';
 import { hostBackupDir } from '../../lib/backup/archive.js';
-import { type RecoverOptions, onPath, runDirOf, runIdOf } from './common.js';
+import { type RecoverOptions, onPath } from './common.js';
+import { runDirOf, runIdOf } from '../shared/run-files.js';
 
 /** Pulled files that hold the old PKI (archives, their sums, a snapshot); the saved ClusterConfiguration stays. */
 const OLD_PKI_FILE = /\.tar\.gz(\.enc|\.sha256)?$|^etcd-snapshot\.db/;

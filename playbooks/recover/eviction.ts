@@ -14,7 +14,8 @@ import { firstMaster, otherMasters } from '../../lib/core/hosts.js';
 import type { ClusterPhase, HostContext, HostPhase, PhaseContext } from '../../lib/core/types.js';
 import { allMasters, pauseOn, restoreOn } from '../../lib/kube/eviction.js';
 import { kubeFor } from '../../lib/kube/session.js';
-import { type RecoverOptions, rebuildsAll, repairs, waitFor } from './common.js';
+import { type RecoverOptions, rebuildsAll, repairs } from './common.js';
+import { waitFor } from '../shared/wait-for.js';
 
 const UNTIL = 'node-lifecycle eviction paused until every worker is Ready (phase eviction/restore puts it back)';
 

@@ -21,7 +21,8 @@ import { inventoryFirst, inventoryMasters, otherMasters } from '../../lib/core/h
 import { parseEtcdHealth } from '../../lib/facts/etcd.js';
 import { ADMIN_CONF } from '../../lib/facts/paths.js';
 import { ownApiserverFlags } from '../../lib/kube/own-apiserver.js';
-import { type RecoverOptions, waitFor } from './common.js';
+import type { RecoverOptions } from './common.js';
+import { waitFor } from '../shared/wait-for.js';
 import { type EtcdAsk, etcdAsk, layoutOf } from './layout.js';
 
 /** Reads in a row that must agree before a master joins. */

@@ -11,7 +11,7 @@ import type { Host } from '../../lib/inventory/types.js';
 import type { EtcdMember } from '../../lib/facts/etcd.js';
 import { kubesprayEtcdHealth, kubesprayEtcdMembers } from '../../lib/etcd-data/kubespray.js';
 import { ETCD_CERT_DIR } from './layout.js';
-import { readRunFile, writeRunFile } from './common.js';
+import { readRunFile, writeRunFile } from '../shared/run-files.js';
 import type { Check } from './17-verify.js';
 import { inventoryMasters } from '../../lib/core/hosts.js';
 

@@ -7,7 +7,7 @@
 import type { V1Pod, V1ReplicaSet } from '@kubernetes/client-node';
 import type { RestartableKind } from '../../lib/kube/api.js';
 import type { PhaseContext } from '../../lib/core/types.js';
-import { readRunFile, writeRunFile } from './common.js';
+import { readRunFile, writeRunFile } from '../shared/run-files.js';
 import { sharedKey } from '../../lib/core/shared.js';
 
 /** What identifies one run of a pod's containers. */

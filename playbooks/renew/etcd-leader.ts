@@ -6,7 +6,7 @@
 import type { HostContext } from '../../lib/core/types.js';
 import { ETCDCTL, ETCDCTL_FN } from '../../lib/facts/etcd.js';
 import type { RenewOptions } from './options.js';
-import { waitFor } from '../recover/common.js';
+import { waitFor } from '../shared/wait-for.js';
 
 /** `endpoint status -w simple` of the local member: its id and whether it leads, or null. */
 export function parseLocalStatus(out: string): { id: string; leader: boolean } | null {

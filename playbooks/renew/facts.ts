@@ -7,7 +7,7 @@ import type { ClusterPhase, HostContext, PhaseContext } from '../../lib/core/typ
 import { readEtcdHealth } from '../../lib/facts/etcd.js';
 import { KUBELET_CLIENT } from '../../lib/facts/paths.js';
 import { nameList } from '../../lib/doctor/names.js';
-import { kubectlArgv } from '../recover/common.js';
+import { kubectlArgv } from '../shared/commands.js';
 import { type CertInfo, expiredLeaves, masterCerts } from './certs.js';
 import { type RenewOptions, type RenewState, keepState } from './options.js';
 

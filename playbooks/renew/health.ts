@@ -5,7 +5,7 @@
 import { masters } from '../../lib/core/hosts.js';
 import type { ClusterPhase, PhaseContext } from '../../lib/core/types.js';
 import { nameList } from '../../lib/doctor/names.js';
-import { waitApiserver, waitEtcdHealthy, waitNodesReady } from '../recover/waits.js';
+import { waitApiserver, waitEtcdHealthy, waitNodesReady } from '../shared/waits.js';
 import { type RenewOptions, renewState } from './options.js';
 
 /** The phase. */

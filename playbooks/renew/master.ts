@@ -6,8 +6,9 @@
 import { masters } from '../../lib/core/hosts.js';
 import type { HostContext, HostPhase } from '../../lib/core/types.js';
 import { ADMIN_CONF, K8S } from '../../lib/facts/paths.js';
-import { kubectlArgv, waitFor } from '../recover/common.js';
-import { waitEtcdHealthy } from '../recover/waits.js';
+import { kubectlArgv } from '../shared/commands.js';
+import { waitFor } from '../shared/wait-for.js';
+import { waitEtcdHealthy } from '../shared/waits.js';
 import { type RenewOptions, renewState } from './options.js';
 import { moveLeaderAway } from './etcd-leader.js';
 import { MANIFESTS, controlPlanePods, restartStaticPods, restoreAside } from './restart.js';

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import type { PhaseContext } from '../../lib/core/types.js';
 import { writePrivate } from '../../lib/backup/archive.js';
 import { backupPassphraseOption } from '../../lib/backup/encrypt.js';
-import { runDirOf } from '../recover/common.js';
+import { runDirOf } from '../shared/run-files.js';
 import type { CertInfo } from './certs.js';
 import { sharedKey } from '../../lib/core/shared.js';
 

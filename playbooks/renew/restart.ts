@@ -6,7 +6,7 @@
 import type { HostContext } from '../../lib/core/types.js';
 import { K8S } from '../../lib/facts/paths.js';
 import { kubeSystemContainersArgv } from '../../lib/facts/containers.js';
-import { waitFor } from '../recover/common.js';
+import { waitFor } from '../shared/wait-for.js';
 import type { RenewOptions } from './options.js';
 
 /** The kubelet's static pod folder. */

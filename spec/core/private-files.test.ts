@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { PhaseContext } from '../../lib/core/types.js';
-import { writeRunFile } from '../../playbooks/recover/common.js';
+import { writeRunFile } from '../../playbooks/shared/run-files.js';
 import { FAKE_MAIN, cli } from '../cli/run-cli.js';
 import { underUmask } from '../helpers/umask.js';
 import { RUN, Shared } from '../../lib/core/shared.js';

@@ -19,7 +19,7 @@ import type { Inventory } from '../../lib/inventory/types.js';
 import { parseGetentAhosts } from '../../lib/facts/endpoint.js';
 import recover from '../../playbooks/recover.js';
 import { type EndpointSeen, type MasterAddresses, chooseFirst } from '../../playbooks/recover/first.js';
-import { kubectlOn } from '../../playbooks/recover/common.js';
+import { kubectlOn } from '../../playbooks/shared/commands.js';
 import { FakeTransport, fakeInventory } from '../helpers/fake-transport.js';
 
 /** Masters listed in reverse, as the inventory: m3 (10.0.1.3), m2, m1 (10.0.1.1). */

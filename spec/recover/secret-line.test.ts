@@ -1,6 +1,6 @@
 /** The token and certificate key recover captures are taken by their shape, and output without one stops the step without showing it. */
 import test from 'ava';
-import { secretLine } from '../../playbooks/recover/common.js';
+import { secretLine } from '../../playbooks/shared/join-secrets.js';
 
 test('the one line with the shape of a bootstrap token or certificate key is taken', (t) => {
   t.is(secretLine('abcdef.0123456789abcdef\n', 'token', 'm1: kubeadm token create'), 'abcdef.0123456789abcdef');
