@@ -88,7 +88,9 @@ try {
             const load1 = loadavg()[0];
             const m = await measure(command(c, k, mode, ctx), work);
             samples.push({ hosts: n, workload: k, client: c, mode, run: r + 1, load1, ...m });
-            say(`${n} hosts x ${k} cmd, ${mode}, ${c} run ${r + 1}: ${m.ok ? 'ok' : `FAILED (exit ${m.code}: ${m.err})`} ${m.wall.toFixed(2)} s wall, ${m.cpu.toFixed(2)} s cpu, ${m.rssMB.toFixed(0)} MB, load ${load1}`);
+            say(
+              `${n} hosts x ${k} cmd, ${mode}, ${c} run ${r + 1}: ${m.ok ? 'ok' : `FAILED (exit ${m.code}: ${m.err})`} ${m.wall.toFixed(2)} s wall, ${m.cpu.toFixed(2)} s cpu, ${m.rssMB.toFixed(0)} MB, load ${load1}`,
+            );
           }
         }
       }
@@ -121,7 +123,7 @@ function versions() {
     openssh: spawnSync('ssh', ['-V'], { encoding: 'utf8' }).stderr.trim(),
     ansible: v('ansible --version 2>/dev/null'),
     // biome-ignore lint/suspicious/noTemplateCurlyInString: dpkg-query's own ${Version} format field
-  pssh: v("dpkg-query -W -f='${Version}' pssh 2>/dev/null"),
+    pssh: v("dpkg-query -W -f='${Version}' pssh 2>/dev/null"),
     ssh2: JSON.parse(readFileSync(join(ROOT, 'node_modules/ssh2/package.json'), 'utf8')).version,
   };
 }

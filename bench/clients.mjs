@@ -49,10 +49,26 @@ export function command(client, k, mode, ctx) {
     const main = join(ROOT, 'dist/bin/kubemend.js'); // the bundle: what bin and scripts/kubemend run
     const inv = join(dir, 'bench-inventory.yaml');
     if (k === 1) return { argv: ['node', main, 'exec', '-i', inv, '--limit', 'all', '--concurrency', String(n), '--', 'echo', 'bench', '1'], env };
-    return { argv: ['node', main, 'run', 'bench-seq', '-i', inv, '--yes', '--concurrency', String(n), '--state-dir', join(work, 'runs'), '--count', String(k)], env };
+    return {
+      argv: ['node', main, 'run', 'bench-seq', '-i', inv, '--yes', '--concurrency', String(n), '--state-dir', join(work, 'runs'), '--count', String(k)],
+      env,
+    };
   }
   if (client === 'floor') {
-    const argv = ['node', join(ROOT, 'bench/floor.mjs'), '--hosts-json', join(dir, 'hosts.json'), '--key', files.key, '--known-hosts', files.kh, '--count', String(k), '--timeout', String(CONNECT_TIMEOUT_S)];
+    const argv = [
+      'node',
+      join(ROOT, 'bench/floor.mjs'),
+      '--hosts-json',
+      join(dir, 'hosts.json'),
+      '--key',
+      files.key,
+      '--known-hosts',
+      files.kh,
+      '--count',
+      String(k),
+      '--timeout',
+      String(CONNECT_TIMEOUT_S),
+    ];
     return { argv: mode === 'pinned' ? [...argv, '--kex', KEX] : argv, env };
   }
   if (client === 'ansible') {
@@ -85,7 +101,14 @@ export function measure(spec, work) {
         /* time -v did not write: the run failed to start */
       }
       if (spec.controlDir) closeControlMasters(spec.controlDir);
-      res({ ok: code === 0, code, wall, cpu: (t.user ?? NaN) + (t.sys ?? NaN), rssMB: (t.maxRssKB ?? NaN) / 1024, err: code === 0 ? '' : err.trim().split('\n').slice(-3).join(' / ') });
+      res({
+        ok: code === 0,
+        code,
+        wall,
+        cpu: (t.user ?? NaN) + (t.sys ?? NaN),
+        rssMB: (t.maxRssKB ?? NaN) / 1024,
+        err: code === 0 ? '' : err.trim().split('\n').slice(-3).join(' / '),
+      });
     });
   });
 }
@@ -95,4 +118,3 @@ export function closeControlMasters(d) {
   for (const f of readdirSync(d)) spawnSync('ssh', ['-O', 'exit', '-o', `ControlPath=${join(d, f)}`, 'x'], { stdio: 'ignore' });
   rmSync(d, { recursive: true, force: true });
 }
-

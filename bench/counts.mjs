@@ -61,10 +61,14 @@ const ctx = { work, dir, n, files };
 /** A host's counters: TCP (snmp), eth0 (dev) from its init's view of its network namespace; the last pid of its pid namespace. */
 function counters(h) {
   const init = readFileSync(join(dir, 'hosts', h, 'init.pid'), 'utf8').trim();
-  const snmp = readFileSync(`/proc/${init}/net/snmp`, 'utf8').split('\n').filter((l) => l.startsWith('Tcp:'));
+  const snmp = readFileSync(`/proc/${init}/net/snmp`, 'utf8')
+    .split('\n')
+    .filter((l) => l.startsWith('Tcp:'));
   const [names, values] = snmp.map((l) => l.trim().split(/\s+/).slice(1));
   const tcp = Object.fromEntries(names.map((k, i) => [k, Number(values[i])]));
-  const dev = readFileSync(`/proc/${init}/net/dev`, 'utf8').split('\n').find((l) => l.trim().startsWith('eth0:'));
+  const dev = readFileSync(`/proc/${init}/net/dev`, 'utf8')
+    .split('\n')
+    .find((l) => l.trim().startsWith('eth0:'));
   const f = dev.split(':')[1].trim().split(/\s+/).map(Number); // rx bytes packets ... (8 fields), tx bytes packets ...
   // read inside the host's pid namespace (the reading process is itself one pid there: subtracted by the caller)
   const pid = spawnSync(LAB, ['exec', h, '--dir', dir, '--', 'cat', '/proc/sys/kernel/ns_last_pid'], { encoding: 'utf8' });
@@ -76,12 +80,19 @@ function counters(h) {
 function countRun(spec) {
   const before = hosts.map(counters);
   const st = join(work, 'strace.txt');
-  const r = spawnSync('strace', ['-f', '-qq', '--seccomp-bpf', '-e', 'trace=execve', '-e', 'signal=none', '-o', st, ...spec.argv], { env: spec.env, encoding: 'utf8', maxBuffer: 64 << 20 });
+  const r = spawnSync('strace', ['-f', '-qq', '--seccomp-bpf', '-e', 'trace=execve', '-e', 'signal=none', '-o', st, ...spec.argv], {
+    env: spec.env,
+    encoding: 'utf8',
+    maxBuffer: 64 << 20,
+  });
   if (spec.controlDir) closeControlMasters(spec.controlDir);
   const after = hosts.map(counters);
   if (r.status !== 0) throw new Error(`${spec.argv.join(' ')}: exit ${r.status}: ${r.stderr.trim().split('\n').slice(-3).join(' / ')}`);
   // the client's own execve is not one it started
-  const local = readFileSync(st, 'utf8').split('\n').filter((l) => /execve\(.*\) = 0$/.test(l)).length - 1;
+  const local =
+    readFileSync(st, 'utf8')
+      .split('\n')
+      .filter((l) => /execve\(.*\) = 0$/.test(l)).length - 1;
   const line = r.stderr.split('\n').find((l) => l.startsWith('KUBEMEND_TRACE '));
   const trace = line ? JSON.parse(line.slice('KUBEMEND_TRACE '.length)) : undefined;
   const remote = trace?.windows.find((w) => w.name === 'remote')?.count;
@@ -108,7 +119,9 @@ try {
         const m = countRun(spec);
         results.push({ client: c, workload: k, run: run + 1, ...m });
         const sum = (f) => m.perHost.reduce((x, h) => x + h[f], 0);
-        say(`${c} ${k} cmd run ${run + 1}: ${sum('conns')} connections, ${sum('segs')} segments, ${sum('bytes')} bytes, ${sum('procs')} remote processes, ${m.local} local processes`);
+        say(
+          `${c} ${k} cmd run ${run + 1}: ${sum('conns')} connections, ${sum('segs')} segments, ${sum('bytes')} bytes, ${sum('procs')} remote processes, ${m.local} local processes`,
+        );
       }
     }
   }

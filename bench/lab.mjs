@@ -21,7 +21,8 @@ export function ensureLab(n, net, dir, say) {
   if (existsSync(join(dir, 'lab.env'))) lab(['down', '--dir', dir]);
   say(`scripts/lab up --hosts ${n} --dir ${dir} --net ${net}`);
   const r = lab(['up', '--hosts', String(n), '--dir', dir, '--net', String(net)]);
-  if (r.status !== 0) throw new Error(`scripts/lab up --hosts ${n} --dir ${dir} --net ${net}: exit ${r.status}: ${r.stderr.trim().split('\n').slice(-5).join(' / ')}`);
+  if (r.status !== 0)
+    throw new Error(`scripts/lab up --hosts ${n} --dir ${dir} --net ${net}: exit ${r.status}: ${r.stderr.trim().split('\n').slice(-5).join(' / ')}`);
   return { dir, made: true };
 }
 

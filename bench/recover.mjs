@@ -90,7 +90,10 @@ for (const sig of ['SIGINT', 'SIGTERM']) {
     if (interrupted) return;
     interrupted = sig;
     say(`${sig}: stopping (the lab is taken down unless --keep)`);
-    if (current) try { process.kill(-current, 'SIGTERM'); } catch {}
+    if (current)
+      try {
+        process.kill(-current, 'SIGTERM');
+      } catch {}
   });
 }
 
@@ -104,16 +107,27 @@ function run(log, cmd, args, timeoutS, env) {
     const p = spawn(cmd, args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
     current = p.pid;
     let out = '';
-    const take = (d) => { out += d; appendFileSync(file, d); };
+    const take = (d) => {
+      out += d;
+      appendFileSync(file, d);
+    };
     p.stdout.on('data', take);
     p.stderr.on('data', take);
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
-      try { process.kill(-p.pid, 'SIGTERM'); } catch {}
-      setTimeout(() => { try { process.kill(-p.pid, 'SIGKILL'); } catch {} }, 10_000).unref();
+      try {
+        process.kill(-p.pid, 'SIGTERM');
+      } catch {}
+      setTimeout(() => {
+        try {
+          process.kill(-p.pid, 'SIGKILL');
+        } catch {}
+      }, 10_000).unref();
     }, timeoutS * 1000);
-    p.on('error', (e) => { out += String(e); });
+    p.on('error', (e) => {
+      out += String(e);
+    });
     p.on('close', (exit, signal) => {
       const code = exit ?? `killed by ${signal}`;
       clearTimeout(timer);
@@ -155,9 +169,16 @@ async function waitHealthy(what, timeoutS) {
 function journal(stateDir) {
   const runs = readdirSync(stateDir).filter((d) => existsSync(join(stateDir, d, 'journal.jsonl')));
   if (runs.length !== 1) throw new Error(`expected one run in ${stateDir}, found ${runs.length}`);
-  return readFileSync(join(stateDir, runs[0], 'journal.jsonl'), 'utf8').split('\n').filter((l) => l.trim()).flatMap((l) => {
-    try { return [JSON.parse(l)]; } catch { return []; }
-  });
+  return readFileSync(join(stateDir, runs[0], 'journal.jsonl'), 'utf8')
+    .split('\n')
+    .filter((l) => l.trim())
+    .flatMap((l) => {
+      try {
+        return [JSON.parse(l)];
+      } catch {
+        return [];
+      }
+    });
 }
 
 /** Phases of a journal: id, start offset and duration (s), hosts, status. */
@@ -169,7 +190,15 @@ function phases(events) {
     if (e.kind === 'phase-start') open.set(e.phase, e);
     if (e.kind === 'phase-end') {
       const s = open.get(e.phase);
-      out.push({ phase: e.phase, at: s ? (Date.parse(s.ts) - t0) / 1000 : NaN, s: e.durationMs / 1000, hosts: s?.hosts.length ?? 0, hostNames: s?.hosts ?? [], status: e.status, cost: e.cost });
+      out.push({
+        phase: e.phase,
+        at: s ? (Date.parse(s.ts) - t0) / 1000 : NaN,
+        s: e.durationMs / 1000,
+        hosts: s?.hosts.length ?? 0,
+        hostNames: s?.hosts ?? [],
+        status: e.status,
+        cost: e.cost,
+      });
     }
   }
   return out;
@@ -182,7 +211,8 @@ function batches(events, phase) {
   for (const e of events) {
     if (e.phase !== phase) continue;
     if (e.kind === 'batch') start.set(e.index, e);
-    if (e.kind === 'gate' && start.has(e.index)) out.push({ index: e.index, hosts: start.get(e.index).hosts.length, s: (Date.parse(e.ts) - Date.parse(start.get(e.index).ts)) / 1000, ok: e.ok });
+    if (e.kind === 'gate' && start.has(e.index))
+      out.push({ index: e.index, hosts: start.get(e.index).hosts.length, s: (Date.parse(e.ts) - Date.parse(start.get(e.index).ts)) / 1000, ok: e.ok });
   }
   return out;
 }
@@ -200,18 +230,32 @@ function solveSteps(out) {
 }
 
 const mean = (xs) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN);
-const table = (head, rows) => [`| ${head.join(' | ')} |`, `|${head.map((_h, i) => (i ? '---:' : '---')).join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+const table = (head, rows) =>
+  [`| ${head.join(' | ')} |`, `|${head.map((_h, i) => (i ? '---:' : '---')).join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
 
 async function main() {
   if (!existsSync(CLI)) throw new Error(`${CLI} missing: build first (npm run build)`);
-  if (existsSync(join(DIR, 'hosts.json'))) throw new Error(`${DIR} holds a lab already: take it down (scripts/lab down --dir ${DIR}) or use another --dir-base`);
+  if (existsSync(join(DIR, 'hosts.json')))
+    throw new Error(`${DIR} holds a lab already: take it down (scripts/lab down --dir ${DIR}) or use another --dir-base`);
   rmSync(LOGS, { recursive: true, force: true });
   mkdirSync(LOGS, { recursive: true });
   madeLab = true;
-  const R = PARTIAL = {
-    date: new Date().toISOString(), host: hostname(), cpu: `${cpus().length} x ${cpus()[0]?.model ?? '?'}`, memGiB: Math.round(totalmem() / 2 ** 30),
-    load: loadavg().map((x) => x.toFixed(1)).join(' '), workers: W, b0: B0, handAtOnce: HAND_AT_ONCE, batches: BATCHES, net: o.net, only: o.only, project: PROJECT,
-  };
+  const R = (PARTIAL = {
+    date: new Date().toISOString(),
+    host: hostname(),
+    cpu: `${cpus().length} x ${cpus()[0]?.model ?? '?'}`,
+    memGiB: Math.round(totalmem() / 2 ** 30),
+    load: loadavg()
+      .map((x) => x.toFixed(1))
+      .join(' '),
+    workers: W,
+    b0: B0,
+    handAtOnce: HAND_AT_ONCE,
+    batches: BATCHES,
+    net: o.net,
+    only: o.only,
+    project: PROJECT,
+  });
   say(`3 masters + ${W} workers on net ${o.net} in ${DIR}; recover --batch-size ${B0}; sweep ${BATCHES.join(',')}; load ${R.load}; logs in ${LOGS}`);
 
   // 1. bring-up
@@ -223,44 +267,54 @@ async function main() {
 
   // 2. by hand
   if (ONLY.has('hand')) {
-  await lab('break-hand', ['break', 'pki-wipe'], 300);
-  say('by hand: spec/lab/solve-by-hand.sh');
-  // host by host, as the issue defines the baseline: the workers one at a time (SOLVE_WORKERS_AT_ONCE, --hand-workers)
-  const hand = await must('spec/lab/solve-by-hand.sh', 'solve-by-hand', SOLVE, [DIR], 1800 + 60 * W, { SOLVE_WORKERS_AT_ONCE: String(HAND_AT_ONCE) });
-  R.handS = hand.ms / 1000;
-  R.handSteps = solveSteps(hand.out);
-  R.handHealthyAfterS = (await waitHealthy('after solve-by-hand.sh', 600)) / 1000;
-  say(`by hand: ${sec(hand.ms)}s (healthy ${R.handHealthyAfterS.toFixed(1)}s after)`);
+    await lab('break-hand', ['break', 'pki-wipe'], 300);
+    say('by hand: spec/lab/solve-by-hand.sh');
+    // host by host, as the issue defines the baseline: the workers one at a time (SOLVE_WORKERS_AT_ONCE, --hand-workers)
+    const hand = await must('spec/lab/solve-by-hand.sh', 'solve-by-hand', SOLVE, [DIR], 1800 + 60 * W, { SOLVE_WORKERS_AT_ONCE: String(HAND_AT_ONCE) });
+    R.handS = hand.ms / 1000;
+    R.handSteps = solveSteps(hand.out);
+    R.handHealthyAfterS = (await waitHealthy('after solve-by-hand.sh', 600)) / 1000;
+    say(`by hand: ${sec(hand.ms)}s (healthy ${R.handHealthyAfterS.toFixed(1)}s after)`);
   }
 
   // 2b. by hand with a parallel shell: the workers in kubemend's batches, one parallel-ssh per batch
   if (ONLY.has('pssh')) {
-  await lab('break-pssh', ['break', 'pki-wipe'], 300);
-  say(`by hand with parallel-ssh: spec/lab/solve-by-hand.sh, workers ${B0_HOSTS} at a time`);
-  const pssh = await must('spec/lab/solve-by-hand.sh (parallel-ssh)', 'solve-pssh', SOLVE, [DIR], 1800 + 60 * W, { SOLVE_PARALLEL_SSH: '1', SOLVE_WORKERS_AT_ONCE: String(B0_HOSTS) });
-  R.psshS = pssh.ms / 1000;
-  R.psshAtOnce = B0_HOSTS;
-  R.psshSteps = solveSteps(pssh.out);
-  R.psshHealthyAfterS = (await waitHealthy('after solve-by-hand.sh (parallel-ssh)', 600)) / 1000;
-  say(`by hand with parallel-ssh: ${sec(pssh.ms)}s (healthy ${R.psshHealthyAfterS.toFixed(1)}s after)`);
+    await lab('break-pssh', ['break', 'pki-wipe'], 300);
+    say(`by hand with parallel-ssh: spec/lab/solve-by-hand.sh, workers ${B0_HOSTS} at a time`);
+    const pssh = await must('spec/lab/solve-by-hand.sh (parallel-ssh)', 'solve-pssh', SOLVE, [DIR], 1800 + 60 * W, {
+      SOLVE_PARALLEL_SSH: '1',
+      SOLVE_WORKERS_AT_ONCE: String(B0_HOSTS),
+    });
+    R.psshS = pssh.ms / 1000;
+    R.psshAtOnce = B0_HOSTS;
+    R.psshSteps = solveSteps(pssh.out);
+    R.psshHealthyAfterS = (await waitHealthy('after solve-by-hand.sh (parallel-ssh)', 600)) / 1000;
+    say(`by hand with parallel-ssh: ${sec(pssh.ms)}s (healthy ${R.psshHealthyAfterS.toFixed(1)}s after)`);
   }
 
   // 3. kubemend recover
   if (ONLY.has('recover')) {
-  await lab('break-recover', ['break', 'pki-wipe'], 300);
-  const stRec = join(BASE, 'state-recover');
-  rmSync(stRec, { recursive: true, force: true });
-  say(`kubemend run recover --batch-size ${B0}`);
-  const rec = await must('kubemend run recover', 'recover', 'node', [CLI, 'run', 'recover', '-i', INV, '--yes', '--state-dir', stRec, '--batch-size', String(B0)], 1800 + 30 * W, { KUBEMEND_TRACE: 'json' });
-  R.recoverS = rec.ms / 1000;
-  R.recoverTrace = traceOf(rec.out);
-  const recEvents = journal(stRec);
-  if (!o.keep) rmSync(stRec, { recursive: true, force: true }); // its backup archives hold private keys
-  R.recoverPhases = phases(recEvents);
-  R.recoverBatches = batches(recEvents, 'workers/rejoin');
-  R.b0Hosts = R.recoverBatches[0]?.hosts;
-  R.recoverHealthyAfterS = (await waitHealthy('after kubemend run recover', 600)) / 1000;
-  say(`kubemend recover: ${sec(rec.ms)}s (healthy ${R.recoverHealthyAfterS.toFixed(1)}s after)`);
+    await lab('break-recover', ['break', 'pki-wipe'], 300);
+    const stRec = join(BASE, 'state-recover');
+    rmSync(stRec, { recursive: true, force: true });
+    say(`kubemend run recover --batch-size ${B0}`);
+    const rec = await must(
+      'kubemend run recover',
+      'recover',
+      'node',
+      [CLI, 'run', 'recover', '-i', INV, '--yes', '--state-dir', stRec, '--batch-size', String(B0)],
+      1800 + 30 * W,
+      { KUBEMEND_TRACE: 'json' },
+    );
+    R.recoverS = rec.ms / 1000;
+    R.recoverTrace = traceOf(rec.out);
+    const recEvents = journal(stRec);
+    if (!o.keep) rmSync(stRec, { recursive: true, force: true }); // its backup archives hold private keys
+    R.recoverPhases = phases(recEvents);
+    R.recoverBatches = batches(recEvents, 'workers/rejoin');
+    R.b0Hosts = R.recoverBatches[0]?.hosts;
+    R.recoverHealthyAfterS = (await waitHealthy('after kubemend run recover', 600)) / 1000;
+    say(`kubemend recover: ${sec(rec.ms)}s (healthy ${R.recoverHealthyAfterS.toFixed(1)}s after)`);
   }
 
   // 4. sweep
@@ -270,15 +324,30 @@ async function main() {
     const st = join(BASE, `state-rejoin-b${b}`);
     rmSync(st, { recursive: true, force: true });
     say(`kubemend run rejoin-workers --batch-size ${b}`);
-    const r = await must(`kubemend run rejoin-workers --batch-size ${b}`, `rejoin-b${b}`, 'node',
-      [CLI, 'run', 'rejoin-workers', '-i', INV, '--yes', '--state-dir', st, '--batch-size', String(b), '--limit', WORKERS.join(',')], 1800 + 60 * W);
+    const r = await must(
+      `kubemend run rejoin-workers --batch-size ${b}`,
+      `rejoin-b${b}`,
+      'node',
+      [CLI, 'run', 'rejoin-workers', '-i', INV, '--yes', '--state-dir', st, '--batch-size', String(b), '--limit', WORKERS.join(',')],
+      1800 + 60 * W,
+    );
     const ev = journal(st);
     if (!o.keep) rmSync(st, { recursive: true, force: true });
     const bs = batches(ev, 'workers/rejoin');
     const rejoined = ev.filter((e) => e.kind === 'host-end' && e.phase === 'workers/rejoin' && e.status === 'ok').length;
     const skipped = ev.filter((e) => e.kind === 'log' && e.phase === 'workers/rejoin' && /^skipped/.test(e.message)).length;
     const healthyAfter = (await waitHealthy(`after rejoin-workers --batch-size ${b}`, 600)) / 1000;
-    const row = { b, s: r.ms / 1000, n: bs.length, mean: mean(bs.map((x) => x.s)), min: Math.min(...bs.map((x) => x.s)), max: Math.max(...bs.map((x) => x.s)), rejoined, skipped, healthyAfter };
+    const row = {
+      b,
+      s: r.ms / 1000,
+      n: bs.length,
+      mean: mean(bs.map((x) => x.s)),
+      min: Math.min(...bs.map((x) => x.s)),
+      max: Math.max(...bs.map((x) => x.s)),
+      rejoined,
+      skipped,
+      healthyAfter,
+    };
     R.sweep.push(row);
     say(`batch ${b}: ${sec(r.ms)}s, ${row.n} batches, ${row.mean.toFixed(1)}s per batch (${rejoined} hosts ok, ${skipped} skipped)`);
   }
@@ -293,15 +362,33 @@ function markdown(R) {
   const per = (R.sweep ?? []).map((x) => x.mean);
   const spread = per.length ? Math.max(...per) / Math.min(...per) : NaN;
   const rows = [[`lab up (3 + ${R.workers}), until \`status\` healthy`, `${R.upS.toFixed(1)} s, healthy at ${R.upHealthyS.toFixed(1)} s`]];
-  if (has('handS')) rows.push([`by hand (\`spec/lab/solve-by-hand.sh\`, workers ${R.handAtOnce === 1 ? 'one by one' : `${R.handAtOnce} at a time`})`, `**${R.handS.toFixed(1)} s** (+${R.handHealthyAfterS.toFixed(1)} s until \`status\` healthy)`]);
-  if (has('psshS')) rows.push([`by hand with parallel-ssh (the same commands, workers ${R.psshAtOnce} at a time: one \`parallel-ssh\` per batch)`, `**${R.psshS.toFixed(1)} s** (+${R.psshHealthyAfterS.toFixed(1)} s until \`status\` healthy)`]);
-  if (has('recoverS')) rows.push([`\`kubemend run recover --batch-size ${R.b0}\` (${R.b0Hosts ?? '?'} per batch)`, `**${R.recoverS.toFixed(1)} s** (+${R.recoverHealthyAfterS.toFixed(1)} s until \`status\` healthy)`]);
-  if (has('handS') && has('recoverS')) rows.push(['by hand (host by host) / kubemend', `**${(R.handS / R.recoverS).toFixed(2)}x** (goal ≥ 5x: ${R.handS / R.recoverS >= 5 ? 'met' : 'missed'})`]);
+  if (has('handS'))
+    rows.push([
+      `by hand (\`spec/lab/solve-by-hand.sh\`, workers ${R.handAtOnce === 1 ? 'one by one' : `${R.handAtOnce} at a time`})`,
+      `**${R.handS.toFixed(1)} s** (+${R.handHealthyAfterS.toFixed(1)} s until \`status\` healthy)`,
+    ]);
+  if (has('psshS'))
+    rows.push([
+      `by hand with parallel-ssh (the same commands, workers ${R.psshAtOnce} at a time: one \`parallel-ssh\` per batch)`,
+      `**${R.psshS.toFixed(1)} s** (+${R.psshHealthyAfterS.toFixed(1)} s until \`status\` healthy)`,
+    ]);
+  if (has('recoverS'))
+    rows.push([
+      `\`kubemend run recover --batch-size ${R.b0}\` (${R.b0Hosts ?? '?'} per batch)`,
+      `**${R.recoverS.toFixed(1)} s** (+${R.recoverHealthyAfterS.toFixed(1)} s until \`status\` healthy)`,
+    ]);
+  if (has('handS') && has('recoverS'))
+    rows.push(['by hand (host by host) / kubemend', `**${(R.handS / R.recoverS).toFixed(2)}x** (goal ≥ 5x: ${R.handS / R.recoverS >= 5 ? 'met' : 'missed'})`]);
   if (has('psshS') && has('recoverS')) rows.push(['by hand with parallel-ssh / kubemend', `**${(R.psshS / R.recoverS).toFixed(2)}x**`]);
   const lines = [
     `### Measured ${R.date.slice(0, 16).replace('T', ' ')} UTC: 3 masters + ${R.workers} workers`,
     '',
-    ...(small ? [`**Small-lab numbers (3 + ${R.workers}), NOT the 3 + 50 measurement**, taken under load average ${R.load} (1/5/15 min) at start on a shared machine; they check the script, not the goals.`, ''] : []),
+    ...(small
+      ? [
+          `**Small-lab numbers (3 + ${R.workers}), NOT the 3 + 50 measurement**, taken under load average ${R.load} (1/5/15 min) at start on a shared machine; they check the script, not the goals.`,
+          '',
+        ]
+      : []),
     `Machine: ${R.host}, ${R.cpu}, ${R.memGiB} GiB; load average at start ${R.load}. Reproduce: \`${cmd}\`.`,
     '',
     table(['what', 'wall time'], rows),
@@ -310,20 +397,74 @@ function markdown(R) {
   if (has('recoverPhases')) {
     const m = costModel(R.recoverPhases, WORKERS.slice(0, R.workers), R.workers + 3, R.project);
     const ms = (x) => (Number.isFinite(x) ? x.toFixed(0) : '-');
-    lines.push('kubemend recover by phase (journal phase-start → phase-end; phases run one after the other, so this is the critical path). kubemend CPU = user + sys of its process in the phase (SSH crypto included); blocked = wall time with at least one remote command, transfer or API call outstanding; the rest of the wall time is sleeps between polls, or waiting for a CPU on a loaded machine:', '',
-      table(['phase', 'starts at (s)', 'duration (s)', 'hosts', 'status', 'kubemend CPU (ms)', 'CPU per host (ms)', 'blocked on the cluster (s)', 'remote ops'],
-        m.rows.map((p) => [`\`${p.phase}\``, p.at.toFixed(1), p.s.toFixed(1), String(p.hosts), p.status, ms(p.cost.cpuMs), p.scale === 'fixed' ? '' : `${ms(p.perHostCpuMs)} (per ${p.scale === 'workers' ? 'worker' : 'node'})`, (p.cost.remoteMs / 1000).toFixed(1), String(p.cost.remoteOps)])), '');
+    lines.push(
+      'kubemend recover by phase (journal phase-start → phase-end; phases run one after the other, so this is the critical path). kubemend CPU = user + sys of its process in the phase (SSH crypto included); blocked = wall time with at least one remote command, transfer or API call outstanding; the rest of the wall time is sleeps between polls, or waiting for a CPU on a loaded machine:',
+      '',
+      table(
+        ['phase', 'starts at (s)', 'duration (s)', 'hosts', 'status', 'kubemend CPU (ms)', 'CPU per host (ms)', 'blocked on the cluster (s)', 'remote ops'],
+        m.rows.map((p) => [
+          `\`${p.phase}\``,
+          p.at.toFixed(1),
+          p.s.toFixed(1),
+          String(p.hosts),
+          p.status,
+          ms(p.cost.cpuMs),
+          p.scale === 'fixed' ? '' : `${ms(p.perHostCpuMs)} (per ${p.scale === 'workers' ? 'worker' : 'node'})`,
+          (p.cost.remoteMs / 1000).toFixed(1),
+          String(p.cost.remoteOps),
+        ]),
+      ),
+      '',
+    );
     const tr = R.recoverTrace;
-    lines.push(`Whole run: kubemend used **${(m.cpuMs / 1000).toFixed(1)} s of CPU** in its phases over ${(m.wallMs / 1000).toFixed(1)} s (${((100 * m.cpuMs) / m.wallMs).toFixed(1)}% of one core), blocked on the cluster ${(m.remoteMs / 1000).toFixed(1)} s${tr ? `; the process: ${(tr.total.cpuMs / 1000).toFixed(1)} s CPU in all (start-up and plan included), peak RSS ${tr.peakRssMB.toFixed(0)} MB` : ''}.`, '');
-    lines.push(`Projected to ${R.project} nodes (3 masters + ${R.project - 3} workers): **${(m.projectedCpuMs / 1000).toFixed(0)} s of kubemend CPU**, ${(m.projectedCpuMs / R.project).toFixed(1)} ms per node. How: a phase over workers costs the same CPU per worker at any size (its per-worker CPU here × ${R.project - 3}); a cluster phase (API lists and patches of nodes, CSRs, secrets, pods) grows linearly with the nodes (× ${R.project}/${R.workers + 3}); a phase over masters only stays as measured. Assumed, not measured here: that per-worker cost stays flat (no list grows with the fleet inside a per-host step, --concurrency stays at its default), and that pods grow with nodes as in the lab. kubemend runs on one thread, so this CPU is also the least wall time kubemend itself adds on such a fleet if the cluster answered at once; the memory is not projected.`, '');
+    lines.push(
+      `Whole run: kubemend used **${(m.cpuMs / 1000).toFixed(1)} s of CPU** in its phases over ${(m.wallMs / 1000).toFixed(1)} s (${((100 * m.cpuMs) / m.wallMs).toFixed(1)}% of one core), blocked on the cluster ${(m.remoteMs / 1000).toFixed(1)} s${tr ? `; the process: ${(tr.total.cpuMs / 1000).toFixed(1)} s CPU in all (start-up and plan included), peak RSS ${tr.peakRssMB.toFixed(0)} MB` : ''}.`,
+      '',
+    );
+    lines.push(
+      `Projected to ${R.project} nodes (3 masters + ${R.project - 3} workers): **${(m.projectedCpuMs / 1000).toFixed(0)} s of kubemend CPU**, ${(m.projectedCpuMs / R.project).toFixed(1)} ms per node. How: a phase over workers costs the same CPU per worker at any size (its per-worker CPU here × ${R.project - 3}); a cluster phase (API lists and patches of nodes, CSRs, secrets, pods) grows linearly with the nodes (× ${R.project}/${R.workers + 3}); a phase over masters only stays as measured. Assumed, not measured here: that per-worker cost stays flat (no list grows with the fleet inside a per-host step, --concurrency stays at its default), and that pods grow with nodes as in the lab. kubemend runs on one thread, so this CPU is also the least wall time kubemend itself adds on such a fleet if the cluster answered at once; the memory is not projected.`,
+      '',
+    );
   }
-  if (has('handSteps')) lines.push('By hand, by step (`[solve Ns]` lines, whole seconds):', '',
-    table(['step', 'starts at (s)', 'duration (s)'], R.handSteps.map((x) => [x.step, String(x.at), String(x.s)])), '');
-  if (has('psshSteps')) lines.push('By hand with parallel-ssh, by step:', '',
-    table(['step', 'starts at (s)', 'duration (s)'], R.psshSteps.map((x) => [x.step, String(x.at), String(x.s)])), '');
-  if (per.length) lines.push(`Rolling rejoin per batch size (\`scripts/lab break worker-pki\` on all ${R.workers} workers, then \`kubemend run rejoin-workers --batch-size B --limit <all workers>\`; a batch = its \`batch\` event → its \`gate\` event):`, '',
-    table(['B', 'total (s)', 'batches', 'mean per batch (s)', 'min-max (s)', 'rejoined / skipped'], R.sweep.map((x) => [String(x.b), x.s.toFixed(1), String(x.n), x.mean.toFixed(1), `${x.min.toFixed(1)}-${x.max.toFixed(1)}`, `${x.rejoined} / ${x.skipped}`])), '',
-    `Per-batch time flat as the batch grows (goal): largest mean / smallest mean = ${spread.toFixed(2)}x (B ${R.batches[0]} → ${R.batches.at(-1)}).`, '');
+  if (has('handSteps'))
+    lines.push(
+      'By hand, by step (`[solve Ns]` lines, whole seconds):',
+      '',
+      table(
+        ['step', 'starts at (s)', 'duration (s)'],
+        R.handSteps.map((x) => [x.step, String(x.at), String(x.s)]),
+      ),
+      '',
+    );
+  if (has('psshSteps'))
+    lines.push(
+      'By hand with parallel-ssh, by step:',
+      '',
+      table(
+        ['step', 'starts at (s)', 'duration (s)'],
+        R.psshSteps.map((x) => [x.step, String(x.at), String(x.s)]),
+      ),
+      '',
+    );
+  if (per.length)
+    lines.push(
+      `Rolling rejoin per batch size (\`scripts/lab break worker-pki\` on all ${R.workers} workers, then \`kubemend run rejoin-workers --batch-size B --limit <all workers>\`; a batch = its \`batch\` event → its \`gate\` event):`,
+      '',
+      table(
+        ['B', 'total (s)', 'batches', 'mean per batch (s)', 'min-max (s)', 'rejoined / skipped'],
+        R.sweep.map((x) => [
+          String(x.b),
+          x.s.toFixed(1),
+          String(x.n),
+          x.mean.toFixed(1),
+          `${x.min.toFixed(1)}-${x.max.toFixed(1)}`,
+          `${x.rejoined} / ${x.skipped}`,
+        ]),
+      ),
+      '',
+      `Per-batch time flat as the batch grows (goal): largest mean / smallest mean = ${spread.toFixed(2)}x (B ${R.batches[0]} → ${R.batches.at(-1)}).`,
+      '',
+    );
   return lines.join('\n');
 }
 
@@ -356,7 +497,10 @@ try {
   if (madeLab && !o.keep) {
     say('lab down');
     const r = await run('down', LAB, ['down', '--dir', DIR, '--net', o.net], 600);
-    if (r.code !== 0) { process.stderr.write(`scripts/bench recover: scripts/lab down --dir ${DIR} failed (log ${join(LOGS, 'down.log')})\n`); code ||= 1; }
+    if (r.code !== 0) {
+      process.stderr.write(`scripts/bench recover: scripts/lab down --dir ${DIR} failed (log ${join(LOGS, 'down.log')})\n`);
+      code ||= 1;
+    }
   } else if (madeLab) say(`lab kept: ${DIR} (scripts/lab down --dir ${DIR})`);
 }
 process.exit(code);

@@ -50,10 +50,27 @@ const inv = benchInventory(dir);
 const cases = [
   { name: 'kubemend --version', argv: [a.cli, '--version'] },
   { name: `kubemend exec (${n} hosts x 1 cmd)`, argv: [a.cli, 'exec', '-i', inv, '--limit', 'all', '--concurrency', String(n), '--', 'echo', 'bench', '1'] },
-  { name: `kubemend run bench-seq (${n} hosts x 10 cmd)`, argv: [a.cli, 'run', 'bench-seq', '-i', inv, '--yes', '--concurrency', String(n), '--state-dir', join(work, 'runs'), '--count', '10'] },
+  {
+    name: `kubemend run bench-seq (${n} hosts x 10 cmd)`,
+    argv: [a.cli, 'run', 'bench-seq', '-i', inv, '--yes', '--concurrency', String(n), '--state-dir', join(work, 'runs'), '--count', '10'],
+  },
   ...[1, 10].map((k) => ({
     name: `floor (${n} hosts x ${k} cmd)`,
-    argv: [join(ROOT, 'bench/floor.mjs'), '--hosts-json', join(dir, 'hosts.json'), '--key', join(dir, 'id_ed25519'), '--known-hosts', join(dir, 'known_hosts'), '--count', String(k), '--timeout', '120', '--kex', KEX],
+    argv: [
+      join(ROOT, 'bench/floor.mjs'),
+      '--hosts-json',
+      join(dir, 'hosts.json'),
+      '--key',
+      join(dir, 'id_ed25519'),
+      '--known-hosts',
+      join(dir, 'known_hosts'),
+      '--count',
+      String(k),
+      '--timeout',
+      '120',
+      '--kex',
+      KEX,
+    ],
   })),
 ];
 const env = { ...process.env, KUBEMEND_SSH_KEX: KEX, KUBEMEND_TRACE: 'json' };
@@ -101,13 +118,17 @@ try {
 const f2 = (x) => (Number.isFinite(x) ? x.toFixed(2) : '-');
 const f0 = (x) => (Number.isFinite(x) ? x.toFixed(0) : '-');
 const md = [];
-md.push(`${a.label ? `${a.label}: ` : ''}\`${a.cli.replace(ROOT + '/', '')}\`, ${n} lab hosts, kex ${KEX}, CPU median of ${runs} runs, instructions from one run under callgrind.`);
+md.push(
+  `${a.label ? `${a.label}: ` : ''}\`${a.cli.replace(ROOT + '/', '')}\`, ${n} lab hosts, kex ${KEX}, CPU median of ${runs} runs, instructions from one run under callgrind.`,
+);
 md.push('');
 md.push('| case | CPU user+sys s (median, min-max) | instructions (10^9) | peak RSS MB |');
 md.push('|---|---|---|---|');
 for (const r of results) {
   const cpu = medianSpread(r.samples.map((s) => s.cpu));
-  md.push(`| ${r.name} | ${f2(cpu.median)} (${f2(cpu.min)}-${f2(cpu.max)}) | ${r.instructions === undefined ? '-' : f2(r.instructions / 1e9)} | ${f0(medianSpread(r.samples.map((s) => s.rssMB)).median)} |`);
+  md.push(
+    `| ${r.name} | ${f2(cpu.median)} (${f2(cpu.min)}-${f2(cpu.max)}) | ${r.instructions === undefined ? '-' : f2(r.instructions / 1e9)} | ${f0(medianSpread(r.samples.map((s) => s.rssMB)).median)} |`,
+  );
 }
 md.push('');
 // the stages of the median-CPU run of each kubemend case

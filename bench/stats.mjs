@@ -53,19 +53,27 @@ export function summarize(samples, mode) {
 export function resultTables(samples, meta, { runs, defaultRuns }) {
   const out = [];
   out.push(`Command: \`${meta.command}\`  `);
-  out.push(`Taken ${meta.started} to ${meta.ended} on ${meta.machine}; load average (1, 5, 15 min) ${meta.loadStart.join(', ')} at the start, ${meta.loadEnd.join(', ')} at the end.  `);
-  out.push(`Versions: node ${meta.versions.node}, ssh2 ${meta.versions.ssh2}, ${meta.versions.openssh}, ${meta.versions.ansible || 'ansible -'}, pssh ${meta.versions.pssh || '-'}.`);
+  out.push(
+    `Taken ${meta.started} to ${meta.ended} on ${meta.machine}; load average (1, 5, 15 min) ${meta.loadStart.join(', ')} at the start, ${meta.loadEnd.join(', ')} at the end.  `,
+  );
+  out.push(
+    `Versions: node ${meta.versions.node}, ssh2 ${meta.versions.ssh2}, ${meta.versions.openssh}, ${meta.versions.ansible || 'ansible -'}, pssh ${meta.versions.pssh || '-'}.`,
+  );
   out.push('');
   for (const mode of ['pinned', 'defaults']) {
     const rows = summarize(samples, mode);
     if (!rows.length) continue;
     const n = mode === 'pinned' ? runs : defaultRuns;
-    out.push(mode === 'pinned' ? `### Every client with kex curve25519-sha256 (median of ${n} runs)` : `### Every client with its own defaults (median of ${n} runs)`);
+    out.push(
+      mode === 'pinned' ? `### Every client with kex curve25519-sha256 (median of ${n} runs)` : `### Every client with its own defaults (median of ${n} runs)`,
+    );
     out.push('');
     out.push('| hosts | workload | client | wall median s | wall min-max s | CPU user+sys s | peak RSS MB | load (1 min) | ok runs |');
     out.push('|---|---|---|---|---|---|---|---|---|');
     for (const r of rows.sort(order)) {
-      out.push(`| ${r.hosts} | ${r.workload} cmd | ${CLIENT_NAMES[r.client]} | ${f1(r.wall.median)} | ${f1(r.wall.min)}-${f1(r.wall.max)} | ${f1(r.cpu.median)} | ${f0(r.rssMB)} | ${f0(r.load.median)} | ${r.ok}/${r.runs} |`);
+      out.push(
+        `| ${r.hosts} | ${r.workload} cmd | ${CLIENT_NAMES[r.client]} | ${f1(r.wall.median)} | ${f1(r.wall.min)}-${f1(r.wall.max)} | ${f1(r.cpu.median)} | ${f0(r.rssMB)} | ${f0(r.load.median)} | ${r.ok}/${r.runs} |`,
+      );
     }
     out.push('');
     out.push(`Ratios (${mode === 'pinned' ? 'kex pinned' : 'defaults'}; wall medians, CPU medians in brackets):`);
@@ -86,7 +94,8 @@ export function resultTables(samples, meta, { runs, defaultRuns }) {
   if (failed.length) {
     out.push('Failed runs (not in the medians):');
     out.push('');
-    for (const s of failed) out.push(`- ${s.hosts} hosts x ${s.workload} cmd, ${s.mode}, ${s.client} run ${s.run}: exit ${s.code}: ${s.err.replace(/\|/g, '/')}`);
+    for (const s of failed)
+      out.push(`- ${s.hosts} hosts x ${s.workload} cmd, ${s.mode}, ${s.client} run ${s.run}: exit ${s.code}: ${s.err.replace(/\|/g, '/')}`);
     out.push('');
   }
   return out.join('\n') + '\n';
@@ -108,12 +117,14 @@ function order(p, q) {
  */
 export function costModel(phases, workers, nodes, fleet) {
   const isWorker = new Set(workers);
-  const rows = phases.filter((p) => p.cost).map((p) => {
-    const scale = p.hostNames.some((h) => isWorker.has(h)) ? 'workers' : p.hosts === 0 ? 'nodes' : 'fixed';
-    const per = scale === 'workers' ? p.hostNames.filter((h) => isWorker.has(h)).length : scale === 'nodes' ? nodes : 1;
-    const factor = scale === 'fixed' ? 1 : (scale === 'workers' ? fleet - (nodes - workers.length) : fleet) / per;
-    return { ...p, scale, perHostCpuMs: scale === 'fixed' ? NaN : p.cost.cpuMs / per, projectedCpuMs: p.cost.cpuMs * factor };
-  });
+  const rows = phases
+    .filter((p) => p.cost)
+    .map((p) => {
+      const scale = p.hostNames.some((h) => isWorker.has(h)) ? 'workers' : p.hosts === 0 ? 'nodes' : 'fixed';
+      const per = scale === 'workers' ? p.hostNames.filter((h) => isWorker.has(h)).length : scale === 'nodes' ? nodes : 1;
+      const factor = scale === 'fixed' ? 1 : (scale === 'workers' ? fleet - (nodes - workers.length) : fleet) / per;
+      return { ...p, scale, perHostCpuMs: scale === 'fixed' ? NaN : p.cost.cpuMs / per, projectedCpuMs: p.cost.cpuMs * factor };
+    });
   const sum = (k) => rows.reduce((a, r) => a + (r.cost[k] ?? 0), 0);
   return { rows, cpuMs: sum('cpuMs'), remoteMs: sum('remoteMs'), wallMs: sum('wallMs'), projectedCpuMs: rows.reduce((a, r) => a + r.projectedCpuMs, 0) };
 }
@@ -141,7 +152,9 @@ export function countTable(results, { hosts, runs }) {
     const rs = results.filter((r) => `${r.workload}|${r.client}` === key);
     const per = (f) => span(rs.flatMap((r) => r.perHost.map((h) => f(h))));
     const ops = rs.filter((r) => r.kubemendRemoteOps !== undefined).map((r) => r.kubemendRemoteOps / r.perHost.length);
-    out.push(`| ${w} cmd | ${CLIENT_NAMES[client] ?? client} | ${per((h) => h.conns)} | ${per((h) => h.segs)} | ${per((h) => h.bytes / 1024)} | ${per((h) => h.procs)} | ${span(rs.map((r) => r.local))} | ${ops.length ? span(ops) : ''} |`);
+    out.push(
+      `| ${w} cmd | ${CLIENT_NAMES[client] ?? client} | ${per((h) => h.conns)} | ${per((h) => h.segs)} | ${per((h) => h.bytes / 1024)} | ${per((h) => h.procs)} | ${span(rs.map((r) => r.local))} | ${ops.length ? span(ops) : ''} |`,
+    );
   }
   return out.join('\n') + '\n';
 }

@@ -14,7 +14,10 @@ export default definePlaybook({
     const [cas, hosts] = gatherPlaybook(c).phases as HostPhase[];
     return [
       { ...cas!, id: 'certs/cas' },
-      { ...hosts!, id: 'certs/expiry', title: 'Certificate expiry',
+      {
+        ...hosts!,
+        id: 'certs/expiry',
+        title: 'Certificate expiry',
         async run(h) {
           await hosts!.run(h);
           const now = new Date().toISOString();
@@ -22,7 +25,8 @@ export default definePlaybook({
             if (x.chain === 'absent') continue;
             h.log(`${h.host.name}  ${x.path}  ${x.expires ?? '-'}  ${x.expires ? `${daysLeft(x.expires, now)}d` : '-'}  ${x.chain === 'ok' ? x.ca : '-'}`);
           }
-        } },
+        },
+      },
     ];
   })(),
 });

@@ -9,7 +9,11 @@ export const HELLO_FILE = '/tmp/kubemend-hello';
 
 /** hello's options: where to write. */
 const options = z.object({
-  helloFile: z.string().regex(/^\/tmp\/[A-Za-z0-9._-]+$/, 'must be a file directly under /tmp').default(HELLO_FILE).describe('the file to write on every host'),
+  helloFile: z
+    .string()
+    .regex(/^\/tmp\/[A-Za-z0-9._-]+$/, 'must be a file directly under /tmp')
+    .default(HELLO_FILE)
+    .describe('the file to write on every host'),
 });
 
 type Options = z.infer<typeof options>;

@@ -20,7 +20,10 @@ export default definePlaybook<RenewOptions>({
   subset: { roles: ['master'], preselect: 'all' },
   options: renewOptions,
   phases: [
-    { ...archivePhase<RenewOptions>('Back up /etc/kubernetes and /var/lib/kubelet/pki of each selected master (archived on the host, pulled with sha256)'), hosts: masters },
+    {
+      ...archivePhase<RenewOptions>('Back up /etc/kubernetes and /var/lib/kubelet/pki of each selected master (archived on the host, pulled with sha256)'),
+      hosts: masters,
+    },
     renewFactsPhase,
     renewMastersPhase,
     renewHealthPhase,

@@ -110,6 +110,8 @@ export function backupCipherOf(ctx: PhaseContext): BackupCipher | undefined {
 
 /** The note left beside encrypted backups: how to decrypt them by hand (never the passphrase). */
 export function encryptedNote(c: BackupCipher): string {
-  return `The *${ENCRYPTED_SUFFIX} files here are encrypted with the passphrase in ${c.file} (its first line).\n` +
-    `kubemend restore --backup-passphrase-file ${c.file} decrypts them; by hand, for each FILE:\n\n  ${DECRYPT_COMMAND.replace('PASSFILE', c.file)}\n  sha256sum -c FILE.sha256\n`;
+  return (
+    `The *${ENCRYPTED_SUFFIX} files here are encrypted with the passphrase in ${c.file} (its first line).\n` +
+    `kubemend restore --backup-passphrase-file ${c.file} decrypts them; by hand, for each FILE:\n\n  ${DECRYPT_COMMAND.replace('PASSFILE', c.file)}\n  sha256sum -c FILE.sha256\n`
+  );
 }

@@ -34,14 +34,18 @@ export class RestoreRefused extends Error {
 export function archivedHosts(runDir: string): string[] {
   const d = join(runDir, 'backups');
   if (!existsSync(d)) return [];
-  const names = readdirSync(d).map((f) => /^(.+)\.tar\.gz(?:\.enc)?$/.exec(f)?.[1]).filter((n): n is string => n !== undefined);
+  const names = readdirSync(d)
+    .map((f) => /^(.+)\.tar\.gz(?:\.enc)?$/.exec(f)?.[1])
+    .filter((n): n is string => n !== undefined);
   return [...new Set(names)].sort();
 }
 
 /** Check that `runDir` is a run folder that holds pulled backups; RestoreRefused otherwise. */
 export function checkRunDir(runDir: string, runId: string): void {
-  if (!existsSync(runDir) || !statSync(runDir).isDirectory()) throw new RestoreRefused(`restore: no run ${runId} (no folder ${runDir}; is --state-dir right?); nothing was changed`);
-  if (archivedHosts(runDir).length === 0) throw new RestoreRefused(`restore: run ${runId} pulled no backup (nothing under ${join(runDir, 'backups')}); nothing was changed`);
+  if (!existsSync(runDir) || !statSync(runDir).isDirectory())
+    throw new RestoreRefused(`restore: no run ${runId} (no folder ${runDir}; is --state-dir right?); nothing was changed`);
+  if (archivedHosts(runDir).length === 0)
+    throw new RestoreRefused(`restore: run ${runId} pulled no backup (nothing under ${join(runDir, 'backups')}); nothing was changed`);
 }
 
 /**
@@ -56,13 +60,17 @@ export function pulledArchive(runDir: string, host: string, cipher?: BackupCiphe
     throw new RestoreRefused(`restore ${host}: no archive ${file} (the run backed up ${have.length ? have.join(', ') : 'no host'}); nothing was changed`);
   }
   const sumFile = `${file}.sha256`;
-  if (!existsSync(sumFile)) throw new RestoreRefused(`restore ${host}: no checksum ${sumFile}; refusing an archive that cannot be checked; nothing was changed`);
+  if (!existsSync(sumFile))
+    throw new RestoreRefused(`restore ${host}: no checksum ${sumFile}; refusing an archive that cannot be checked; nothing was changed`);
   const want = readFileSync(sumFile, 'utf8').trim().split(/\s/)[0] ?? '';
   if (!/^[0-9a-f]{64}$/.test(want)) throw new RestoreRefused(`restore ${host}: ${sumFile} holds no sha256; nothing was changed`);
   let data: Buffer;
   if (existsSync(file)) data = readFileSync(file);
   else {
-    if (!cipher) throw new RestoreRefused(`restore ${host}: ${encrypted} is encrypted: pass --backup-passphrase-file FILE (the file it was pulled with); nothing was changed`);
+    if (!cipher)
+      throw new RestoreRefused(
+        `restore ${host}: ${encrypted} is encrypted: pass --backup-passphrase-file FILE (the file it was pulled with); nothing was changed`,
+      );
     try {
       data = decryptBackup(readFileSync(encrypted), cipher.passphrase);
     } catch (e) {
@@ -70,7 +78,8 @@ export function pulledArchive(runDir: string, host: string, cipher?: BackupCiphe
     }
   }
   const got = sha256(data);
-  if (got !== want) throw new RestoreRefused(`restore ${host}: ${file} has sha256 ${got}, its checksum file says ${want}: the archive is damaged; nothing was changed`);
+  if (got !== want)
+    throw new RestoreRefused(`restore ${host}: ${file} has sha256 ${got}, its checksum file says ${want}: the archive is damaged; nothing was changed`);
   return { host, file, sha256: want, data };
 }
 
@@ -120,7 +129,10 @@ export function restorePlaybook(fromRun: string, archives: ReadonlyMap<string, C
           await h.run(['mkdir', '-p', '-m', '0700', dir], { what: `mkdir ${dir}` });
           await h.upload(remote, a.data, { mode: 0o600 });
           try {
-            await h.run(['sh', '-c', RESTORE_SCRIPT, 'sh', remote, a.sha256, aside, ...BACKUP_PATHS], { what: `restore ${a.file} (sha256 ${a.sha256.slice(0, 16)}...) into / with the current folders moved to ${aside}`, timeoutMs: 120_000 });
+            await h.run(['sh', '-c', RESTORE_SCRIPT, 'sh', remote, a.sha256, aside, ...BACKUP_PATHS], {
+              what: `restore ${a.file} (sha256 ${a.sha256.slice(0, 16)}...) into / with the current folders moved to ${aside}`,
+              timeoutMs: 120_000,
+            });
           } catch (e) {
             // the script's trap removes the archive on its own failures; not when it was killed or never ran
             await h.run(['rm', '-f', '--', remote], { allowFail: true, what: `remove the uploaded ${remote}` }).catch(() => undefined);

@@ -15,7 +15,14 @@ export function checkLimit(limit: string | undefined, flag = '--limit'): void {
   }
 }
 
-const why = (e: unknown) => ((e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or directory' : (e as NodeJS.ErrnoException).code === 'EACCES' ? 'permission denied' : e instanceof Error ? e.message : String(e));
+const why = (e: unknown) =>
+  (e as NodeJS.ErrnoException).code === 'ENOENT'
+    ? 'no such file or directory'
+    : (e as NodeJS.ErrnoException).code === 'EACCES'
+      ? 'permission denied'
+      : e instanceof Error
+        ? e.message
+        : String(e);
 
 /** The closest folder of `p` (itself included) that exists. */
 function existingAncestor(p: string): string {
@@ -82,7 +89,9 @@ export function readPlanFile(file: string): Plan {
     throw new UsageError(`--plan ${file}: not JSON: ${e instanceof Error ? e.message : String(e)}`);
   }
   if (plan?.kind !== 'kubemend-plan' || plan.version !== 1) {
-    throw new UsageError(`--plan ${file}: not a plan made by 'kubemend plan --out' (kind ${JSON.stringify(plan?.kind)}, version ${JSON.stringify(plan?.version)})`);
+    throw new UsageError(
+      `--plan ${file}: not a plan made by 'kubemend plan --out' (kind ${JSON.stringify(plan?.kind)}, version ${JSON.stringify(plan?.version)})`,
+    );
   }
   return plan;
 }

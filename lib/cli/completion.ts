@@ -69,14 +69,20 @@ function commaList(cur: string, items: readonly string[]): string[] {
   const cut = cur.lastIndexOf(',') + 1;
   const head = cur.slice(0, cut);
   const bang = cur.slice(cut).startsWith('!') ? '!' : '';
-  const given = head.split(',').map((s) => s.replace(/^!/, '')).filter(Boolean);
+  const given = head
+    .split(',')
+    .map((s) => s.replace(/^!/, ''))
+    .filter(Boolean);
   return items.filter((x) => !given.some((g) => x === g || x.startsWith(`${g}/`))).map((x) => `${head}${bang}${x}`);
 }
 
 /** Run ids in the state folder named among the words (or the default), newest first; only resumable ones when `resumable`. */
 function runIds(words: readonly string[], c: Command, resumable: boolean): string[] {
   const dir = optionValue(words, c, 'stateDir') ?? defaultStateDir();
-  return listRuns(dir).runs.filter((r) => !resumable || r.resumable).map((r) => r.runId).reverse();
+  return listRuns(dir)
+    .runs.filter((r) => !resumable || r.resumable)
+    .map((r) => r.runId)
+    .reverse();
 }
 
 async function hostNames(words: readonly string[], c: Command, deps: CompleteDeps): Promise<string[]> {
@@ -135,7 +141,8 @@ async function optionValues(o: Option, words: readonly string[], c: Command, cur
 export async function complete(program: Command, words: readonly string[], deps: CompleteDeps): Promise<string[]> {
   const cur = words.at(-1) ?? '';
   const before = words.slice(0, -1);
-  const pick = (all: readonly string[]) => (all.length === 1 && (all[0] === FILES || all[0] === DIRS) ? [...all] : [...new Set(all)].filter((x) => x.startsWith(cur)));
+  const pick = (all: readonly string[]) =>
+    all.length === 1 && (all[0] === FILES || all[0] === DIRS) ? [...all] : [...new Set(all)].filter((x) => x.startsWith(cur));
   const commands = program.commands.filter((c) => !(c as unknown as { _hidden?: boolean })._hidden);
   if (before.length === 0) return pick(cur.startsWith('-') ? ['--help', '--version'] : commands.map((c) => c.name()));
   const c = commands.find((x) => x.name() === before[0]);
@@ -156,12 +163,21 @@ export async function complete(program: Command, words: readonly string[], deps:
     const vals = o ? await optionValues(o, rest, c, eq[2]!, deps) : undefined;
     return vals && !(vals[0] === FILES || vals[0] === DIRS) ? vals.filter((v) => v.startsWith(eq[2]!)).map((v) => `${eq[1]}=${v}`) : [];
   }
-  if (cur.startsWith('-')) return pick(visibleOptions(c).map(longOf).filter((x): x is string => !!x));
+  if (cur.startsWith('-'))
+    return pick(
+      visibleOptions(c)
+        .map(longOf)
+        .filter((x): x is string => !!x),
+    );
   if (ops.length > 0) return [];
   switch (c.name()) {
     case 'plan':
     case 'run':
-      return pick(listPlaybooks().filter((p) => !p.hidden).map((p) => p.name));
+      return pick(
+        listPlaybooks()
+          .filter((p) => !p.hidden)
+          .map((p) => p.name),
+      );
     case 'resume':
       return pick(runIds(rest, c, true));
     case 'help':
@@ -249,7 +265,10 @@ export function registerCompletion(program: Command, setExit: (code: number) => 
   program
     .command('completion <shell>')
     .description('print the shell completion script (bash, zsh or fish): commands, options, playbooks, phase ids, host names, run ids')
-    .addHelpText('after', '\nExamples:\n  $ source <(kubemend completion bash)                 # in ~/.bashrc\n  $ source <(kubemend completion zsh)                  # in ~/.zshrc, after compinit\n  $ kubemend completion fish > ~/.config/fish/completions/kubemend.fish')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ source <(kubemend completion bash)                 # in ~/.bashrc\n  $ source <(kubemend completion zsh)                  # in ~/.zshrc, after compinit\n  $ kubemend completion fish > ~/.config/fish/completions/kubemend.fish',
+    )
     .action((shell: string) => {
       out(completionScript(shell).trimEnd());
       setExit(EXIT.ok);

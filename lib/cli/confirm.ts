@@ -19,7 +19,8 @@ export async function confirmCluster(cluster: string, what: string): Promise<voi
   requirePrompt(what);
   const { input } = await import('@inquirer/prompts');
   const answer = await whilePrompting(() => input({ message: `${what}: type the cluster name (${cluster}) to go on:` }, { output: process.stderr }));
-  if (answer.trim() !== cluster) throw new ExitError(EXIT.usage, `not confirmed: typed ${JSON.stringify(answer.trim())}, cluster is ${cluster}; nothing was changed`);
+  if (answer.trim() !== cluster)
+    throw new ExitError(EXIT.usage, `not confirmed: typed ${JSON.stringify(answer.trim())}, cluster is ${cluster}; nothing was changed`);
 }
 
 /** Ask a yes/no question on the terminal (default no); used by phases through the runner's `ask`. */

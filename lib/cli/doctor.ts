@@ -17,7 +17,10 @@ export function registerDoctor(program: Command, getDeps: () => Promise<Deps>, s
     .addOption(clusterNameOption())
     .option('--json', 'print facts and diagnosis as JSON')
     .option('--accept-new-host-keys', 'trust and record host keys not yet in known_hosts')
-    .addHelpText('after', '\nExamples:\n  $ kubemend doctor -i inventory.yaml\n  $ kubemend doctor -i inventory.yaml --json\n\nExit codes: 0 healthy, 1 problems found, 2 bad input.')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ kubemend doctor -i inventory.yaml\n  $ kubemend doctor -i inventory.yaml --json\n\nExit codes: 0 healthy, 1 problems found, 2 bad input.',
+    )
     .action(async (o: { inventory: string; json?: boolean; acceptNewHostKeys?: boolean }) => {
       const deps = await getDeps();
       const inv = await deps.loadInventory(o.inventory);

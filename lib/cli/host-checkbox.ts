@@ -4,7 +4,20 @@
  * unticks every line shown, ctrl-t inverts them, enter accepts every ticked line (shown or
  * not). Built on @inquirer/core, whose checkbox has no search of its own.
  */
-import { Separator, createPrompt, isDownKey, isEnterKey, isSpaceKey, isUpKey, makeTheme, useKeypress, useMemo, usePagination, usePrefix, useState } from '@inquirer/core';
+import {
+  Separator,
+  createPrompt,
+  isDownKey,
+  isEnterKey,
+  isSpaceKey,
+  isUpKey,
+  makeTheme,
+  useKeypress,
+  useMemo,
+  usePagination,
+  usePrefix,
+  useState,
+} from '@inquirer/core';
 import figures from '@inquirer/figures';
 import { styleText } from 'node:util';
 
@@ -26,7 +39,11 @@ type Item = { kind: 'header'; text: string; group: number } | { kind: 'choice'; 
 /** Choices and headers as items, each in the group of the header above it. */
 function itemsOf(lines: readonly CheckboxLine[]): Item[] {
   let group = 0;
-  return lines.map((l) => ('separator' in l ? { kind: 'header', text: l.separator, group: ++group } : { kind: 'choice', value: l.value, name: l.name, short: l.short ?? l.name, checked: !!l.checked, group }));
+  return lines.map((l) =>
+    'separator' in l
+      ? { kind: 'header', text: l.separator, group: ++group }
+      : { kind: 'choice', value: l.value, name: l.name, short: l.short ?? l.name, checked: !!l.checked, group },
+  );
 }
 
 const contains = (term: string, c: { name: string }) => c.name.toLowerCase().includes(term.toLowerCase());
@@ -50,11 +67,13 @@ export const searchCheckbox = createPrompt<string[], SearchCheckboxConfig>((conf
   const at = Math.min(active, Math.max(0, choices.length - 1));
   const current = choices[at];
   const setChecked = (pick: (it: Extract<Item, { kind: 'choice' }>) => boolean | undefined) =>
-    setItems(items.map((it) => {
-      if (it.kind !== 'choice') return it;
-      const v = pick(it);
-      return v === undefined ? it : { ...it, checked: v };
-    }));
+    setItems(
+      items.map((it) => {
+        if (it.kind !== 'choice') return it;
+        const v = pick(it);
+        return v === undefined ? it : { ...it, checked: v };
+      }),
+    );
 
   useKeypress((key, rl) => {
     if (status !== 'idle') return;

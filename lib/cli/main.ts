@@ -29,7 +29,13 @@ const positiveInt = (v: string): number => {
   if (!/^\d+$/.test(v) || Number(v) < 1) throw new InvalidArgumentError('must be a whole number >= 1');
   return Number(v);
 };
-const collect = (v: string, prev: string[] = []) => [...prev, ...v.split(',').map((s) => s.trim()).filter(Boolean)];
+const collect = (v: string, prev: string[] = []) => [
+  ...prev,
+  ...v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean),
+];
 
 /** Every playbook option flag, merged by flag name (each playbook validates its own); `hidden` when only hidden playbooks (the benchmark's) have it. */
 function allPlaybookFlags(): Array<OptionFlag & { hidden: boolean }> {
@@ -41,7 +47,11 @@ function allPlaybookFlags(): Array<OptionFlag & { hidden: boolean }> {
       byFlag.set(f.flag, cur);
     }
   }
-  return [...byFlag.values()].map((f) => ({ ...f, hidden: f.owners.length === 0, description: `${f.description}${f.defaultValue !== undefined ? ` (default ${f.defaultValue})` : ''} [playbook: ${(f.owners.length ? f.owners : f.hiddenOwners).join(', ')}]` }));
+  return [...byFlag.values()].map((f) => ({
+    ...f,
+    hidden: f.owners.length === 0,
+    description: `${f.description}${f.defaultValue !== undefined ? ` (default ${f.defaultValue})` : ''} [playbook: ${(f.owners.length ? f.owners : f.hiddenOwners).join(', ')}]`,
+  }));
 }
 
 /** The selection flags of plan and run (addSelection), as commander gives them. */
@@ -74,7 +84,10 @@ export function buildProgram(getRawDeps: () => Promise<Deps>, setExit: (code: nu
       clusterName = action.opts().clusterName;
       if (program.opts().profile) trace.output ??= 'text';
     })
-    .addHelpText('after', '\nExamples:\n  $ kubemend playbooks\n  $ kubemend plan recover -i inventory.yaml\n  $ kubemend run recover -i inventory.yaml\n  $ kubemend resume 20261129-052000-a1b2\n  $ kubemend exec -i inventory.yaml -- uptime\n\nExit codes: 0 done, 1 the run failed, 2 bad input or usage, 130 interrupted.');
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ kubemend playbooks\n  $ kubemend plan recover -i inventory.yaml\n  $ kubemend run recover -i inventory.yaml\n  $ kubemend resume 20261129-052000-a1b2\n  $ kubemend exec -i inventory.yaml -- uptime\n\nExit codes: 0 done, 1 the run failed, 2 bad input or usage, 130 interrupted.',
+    );
   const flags = allPlaybookFlags();
   const flagKeys = flags.map((f) => f.key);
   const addPlaybookFlags = (c: Command) => {
@@ -109,7 +122,18 @@ export function buildProgram(getRawDeps: () => Promise<Deps>, setExit: (code: nu
     .addHelpText('after', '\nExamples:\n  $ kubemend plan hello -i inventory.yaml\n  $ kubemend plan recover -i inventory.yaml --limit workers --out plan.json')
     .action(async (name: string, o: PlanningFlags<PlanArgs>) => {
       const pb = findPlaybook(name);
-      setExit(await planCommand(await getDeps(), name, { inventory: o.inventory, out: o.out, concurrency: o.concurrency, logFormat: o.logFormat, acceptNewHostKeys: o.acceptNewHostKeys, stateDir: o.stateDir, selection: selectionOf(o), rawOptions: pickPlaybookOptions(pb, o, flagKeys) }));
+      setExit(
+        await planCommand(await getDeps(), name, {
+          inventory: o.inventory,
+          out: o.out,
+          concurrency: o.concurrency,
+          logFormat: o.logFormat,
+          acceptNewHostKeys: o.acceptNewHostKeys,
+          stateDir: o.stateDir,
+          selection: selectionOf(o),
+          rawOptions: pickPlaybookOptions(pb, o, flagKeys),
+        }),
+      );
     });
 
   const run = program
@@ -126,12 +150,29 @@ export function buildProgram(getRawDeps: () => Promise<Deps>, setExit: (code: nu
   addSelection(run);
   addPlaybookFlags(run);
   run
-    .addHelpText('after', '\nExamples:\n  $ kubemend run hello -i inventory.yaml --yes\n  $ kubemend run recover -i inventory.yaml --batch-size 25% --max-failures 2\n  $ kubemend run recover -i inventory.yaml --only workers --limit w1,w2\n  $ kubemend run recover --resume 20261129-052000-a1b2\n  $ kubemend plan recover -i inventory.yaml --out plan.json && kubemend run recover -i inventory.yaml --plan plan.json')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ kubemend run hello -i inventory.yaml --yes\n  $ kubemend run recover -i inventory.yaml --batch-size 25% --max-failures 2\n  $ kubemend run recover -i inventory.yaml --only workers --limit w1,w2\n  $ kubemend run recover --resume 20261129-052000-a1b2\n  $ kubemend plan recover -i inventory.yaml --out plan.json && kubemend run recover -i inventory.yaml --plan plan.json',
+    )
     .action(async (name: string | undefined, o: PlanningFlags<RunArgs>) => {
       const raw = name ? pickPlaybookOptions(findPlaybook(name), o, flagKeys) : {};
       // $KUBEMEND_INVENTORY does not override the inventory a resumed run used
       const inventory = o.resume && run.getOptionValueSource('inventory') === 'env' ? undefined : o.inventory;
-      setExit(await runCommand(await getDeps(), name, { inventory, yes: o.yes, concurrency: o.concurrency, stateDir: o.stateDir, logFormat: o.logFormat, verbose: o.verbose, acceptNewHostKeys: o.acceptNewHostKeys, resume: o.resume, plan: o.plan, selection: selectionOf(o), rawOptions: raw }));
+      setExit(
+        await runCommand(await getDeps(), name, {
+          inventory,
+          yes: o.yes,
+          concurrency: o.concurrency,
+          stateDir: o.stateDir,
+          logFormat: o.logFormat,
+          verbose: o.verbose,
+          acceptNewHostKeys: o.acceptNewHostKeys,
+          resume: o.resume,
+          plan: o.plan,
+          selection: selectionOf(o),
+          rawOptions: raw,
+        }),
+      );
     });
 
   program
@@ -144,10 +185,26 @@ export function buildProgram(getRawDeps: () => Promise<Deps>, setExit: (code: nu
     .addOption(new Option('--log-format <format>', 'terminal output').choices(['text', 'json']).default('text'))
     .option('-v, --verbose', 'print every command as it runs')
     .option('--accept-new-host-keys', 'trust and record host keys not yet in known_hosts')
-    .addHelpText('after', '\nExamples:\n  $ kubemend resume 20261129-052000-a1b2 --state-dir /var/lib/kubemend/runs\n  $ kubemend resume            # offers the last failed or interrupted run (kubemend runs lists them)')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ kubemend resume 20261129-052000-a1b2 --state-dir /var/lib/kubemend/runs\n  $ kubemend resume            # offers the last failed or interrupted run (kubemend runs lists them)',
+    )
     .action(async (id: string | undefined, o: Omit<RunArgs, 'selection' | 'rawOptions' | 'resume' | 'plan'>) => {
       const runId = id ?? (await offerLastRun({ stateDir: o.stateDir, defaultStateDir: defaultStateDir(), yes: o.yes }));
-      setExit(await runCommand(await getDeps(), undefined, { inventory: o.inventory, yes: o.yes, concurrency: o.concurrency, stateDir: o.stateDir, logFormat: o.logFormat, verbose: o.verbose, acceptNewHostKeys: o.acceptNewHostKeys, resume: runId, selection: {}, rawOptions: {} }));
+      setExit(
+        await runCommand(await getDeps(), undefined, {
+          inventory: o.inventory,
+          yes: o.yes,
+          concurrency: o.concurrency,
+          stateDir: o.stateDir,
+          logFormat: o.logFormat,
+          verbose: o.verbose,
+          acceptNewHostKeys: o.acceptNewHostKeys,
+          resume: runId,
+          selection: {},
+          rawOptions: {},
+        }),
+      );
     });
 
   program
@@ -170,14 +227,28 @@ export function buildProgram(getRawDeps: () => Promise<Deps>, setExit: (code: nu
     .option('--accept-new-host-keys', 'trust and record host keys not yet in known_hosts')
     .argument('<command...>', 'the command and its arguments (everything after the first operand belongs to it; -- is optional)')
     .passThroughOptions()
-    .addHelpText('after', '\nExamples:\n  $ kubemend exec -i inventory.yaml -- hostname\n  $ kubemend exec -i inventory.yaml --limit m1 uptime -p\n  $ kubemend exec -i inventory.yaml --limit workers --timeout 10s -- systemctl is-active kubelet')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ kubemend exec -i inventory.yaml -- hostname\n  $ kubemend exec -i inventory.yaml --limit m1 uptime -p\n  $ kubemend exec -i inventory.yaml --limit workers --timeout 10s -- systemctl is-active kubelet',
+    )
     .action(async (argv: string[], o: ExecArgs) => {
-      setExit(await execCommand(await getDeps(), argv, { inventory: o.inventory, limit: o.limit, concurrency: o.concurrency, timeout: o.timeout, sudo: o.sudo, acceptNewHostKeys: o.acceptNewHostKeys }));
+      setExit(
+        await execCommand(await getDeps(), argv, {
+          inventory: o.inventory,
+          limit: o.limit,
+          concurrency: o.concurrency,
+          timeout: o.timeout,
+          sudo: o.sudo,
+          acceptNewHostKeys: o.acceptNewHostKeys,
+        }),
+      );
     });
 
   program
     .command('restore')
-    .description('put back /etc/kubernetes and /var/lib/kubelet/pki of the given hosts from the archives a run (backup or recover) pulled; current folders moved aside, never deleted')
+    .description(
+      'put back /etc/kubernetes and /var/lib/kubelet/pki of the given hosts from the archives a run (backup or recover) pulled; current folders moved aside, never deleted',
+    )
     .addOption(inventoryOption(true))
     .addOption(clusterNameOption())
     .option('--run <run-id>', 'the run whose pulled archives to put back (required)')
@@ -188,9 +259,24 @@ export function buildProgram(getRawDeps: () => Promise<Deps>, setExit: (code: nu
     .addOption(new Option('--log-format <format>', 'terminal output').choices(['text', 'json']).default('text'))
     .option('-v, --verbose', 'print every command as it runs')
     .option('--accept-new-host-keys', 'trust and record host keys not yet in known_hosts')
-    .addHelpText('after', '\nExample:\n  $ kubemend run backup -i inventory.yaml --limit w1 --yes   # prints the run id\n  $ kubemend restore -i inventory.yaml --run 20261129-052000-a1b2 --limit w1\n\nExit codes: 0 restored, 1 a host failed, 2 refused (no such run, no archive for a host, checksum mismatch, no --limit): nothing changed.')
+    .addHelpText(
+      'after',
+      '\nExample:\n  $ kubemend run backup -i inventory.yaml --limit w1 --yes   # prints the run id\n  $ kubemend restore -i inventory.yaml --run 20261129-052000-a1b2 --limit w1\n\nExit codes: 0 restored, 1 a host failed, 2 refused (no such run, no archive for a host, checksum mismatch, no --limit): nothing changed.',
+    )
     .action(async (o: RestoreArgs) => {
-      setExit(await restoreCommand(await getDeps(), { inventory: o.inventory, backupPassphraseFile: o.backupPassphraseFile, run: o.run, limit: o.limit, stateDir: o.stateDir, yes: o.yes, logFormat: o.logFormat, verbose: o.verbose, acceptNewHostKeys: o.acceptNewHostKeys }));
+      setExit(
+        await restoreCommand(await getDeps(), {
+          inventory: o.inventory,
+          backupPassphraseFile: o.backupPassphraseFile,
+          run: o.run,
+          limit: o.limit,
+          stateDir: o.stateDir,
+          yes: o.yes,
+          logFormat: o.logFormat,
+          verbose: o.verbose,
+          acceptNewHostKeys: o.acceptNewHostKeys,
+        }),
+      );
     });
 
   registerDoctor(program, getDeps, setExit);

@@ -23,7 +23,13 @@ export interface Prepared {
 /** The playbook called `name`; UsageError listing the known ones otherwise. */
 export function findPlaybook(name: string): AnyPlaybook {
   const pb = getPlaybook(name);
-  if (!pb) throw new UsageError(`unknown playbook ${JSON.stringify(name)}; known: ${listPlaybooks().filter((p) => !p.hidden).map((p) => p.name).join(', ')}`);
+  if (!pb)
+    throw new UsageError(
+      `unknown playbook ${JSON.stringify(name)}; known: ${listPlaybooks()
+        .filter((p) => !p.hidden)
+        .map((p) => p.name)
+        .join(', ')}`,
+    );
   return pb;
 }
 
@@ -40,7 +46,10 @@ export function pickPlaybookOptions(pb: AnyPlaybook, cliOpts: Record<string, unk
 }
 
 /** Validate everything a run needs, in the order a person fixes them. */
-export async function prepare(deps: Deps, a: { playbook: string; inventory?: string; rawOptions: Record<string, unknown>; selection: Selection }): Promise<Prepared> {
+export async function prepare(
+  deps: Deps,
+  a: { playbook: string; inventory?: string; rawOptions: Record<string, unknown>; selection: Selection },
+): Promise<Prepared> {
   checkLimit(a.selection.limit);
   const playbook = findPlaybook(a.playbook);
   const options = parseOptions<Record<string, unknown>>(playbook.options, a.rawOptions, playbook.name);

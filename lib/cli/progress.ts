@@ -96,18 +96,29 @@ export function progressLines(m: ProgressModel, now: number, size: { cols: numbe
   const p = m.phase;
   const idx = m.phaseIds.indexOf(p.id);
   const of = idx >= 0 ? ` ${idx + 1}/${m.phaseIds.length}` : '';
-  lines.push(cut(`${m.title ?? 'run'} · phase${of} ${p.id} · ${elapsed(now - p.startedAt)}${m.failedHosts.size ? ` · ${m.failedHosts.size} failed so far` : ''}`));
+  lines.push(
+    cut(`${m.title ?? 'run'} · phase${of} ${p.id} · ${elapsed(now - p.startedAt)}${m.failedHosts.size ? ` · ${m.failedHosts.size} failed so far` : ''}`),
+  );
   lines.push(cut(`  ${p.title} [${p.strategy}]`));
   if (p.cluster) return lines;
   const c = counts(m);
-  lines.push(cut(`  ${c.done} done · ${c.running} running · ${c.pending} pending · ${c.failed} failed${c.skipped ? ` · ${c.skipped} skipped` : ''}${c.interrupted ? ` · ${c.interrupted} interrupted` : ''}`));
+  lines.push(
+    cut(
+      `  ${c.done} done · ${c.running} running · ${c.pending} pending · ${c.failed} failed${c.skipped ? ` · ${c.skipped} skipped` : ''}${c.interrupted ? ` · ${c.interrupted} interrupted` : ''}`,
+    ),
+  );
   if (m.batch) lines.push(cut(`  batch ${m.batch.index + 1}${m.batch.total ? `/${m.batch.total}` : ''}: ${m.batch.hosts.join(', ')}`));
   const room = Math.max(1, size.rows - lines.length - 2);
   const entries = [...m.hosts];
   const shown = entries.length <= room ? entries : [...entries].sort((a, b) => ORDER.indexOf(a[1].state) - ORDER.indexOf(b[1].state)).slice(0, room - 1);
   const width = Math.max(4, ...shown.map(([n]) => n.length));
   for (const [name, h] of shown) {
-    const t = h.state === 'running' && h.startedAt !== undefined ? elapsed(now - h.startedAt) : h.durationMs !== undefined && h.state !== 'pending' ? elapsed(h.durationMs) : '';
+    const t =
+      h.state === 'running' && h.startedAt !== undefined
+        ? elapsed(now - h.startedAt)
+        : h.durationMs !== undefined && h.state !== 'pending'
+          ? elapsed(h.durationMs)
+          : '';
     lines.push(cut(`  ${name.padEnd(width)}  ${h.state.padEnd(11)} ${t}`.trimEnd()));
   }
   if (shown.length < entries.length) lines.push(cut(`  … ${entries.length - shown.length} more hosts not shown`));

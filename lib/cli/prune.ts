@@ -47,10 +47,21 @@ export function registerPrune(program: Command, getDeps: () => Promise<Deps>, se
     .addOption(new Option('--log-format <format>', 'terminal output').choices(['text', 'json']).default('text'))
     .option('-v, --verbose', 'print every command as it runs')
     .option('--accept-new-host-keys', 'trust and record host keys not yet in known_hosts')
-    .addHelpText('after', '\nExamples:\n  $ kubemend prune -i inventory.yaml --keep 3 --dry-run\n  $ kubemend prune -i inventory.yaml --older-than 30d --keep 2\n  $ kubemend prune -i inventory.yaml --runs 20261129-052000-a1b2 --yes   # the old PKI after --replace-ca\n\nExit codes: 0 done, 1 a host failed, 2 bad input, 130 interrupted.')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ kubemend prune -i inventory.yaml --keep 3 --dry-run\n  $ kubemend prune -i inventory.yaml --older-than 30d --keep 2\n  $ kubemend prune -i inventory.yaml --runs 20261129-052000-a1b2 --yes   # the old PKI after --replace-ca\n\nExit codes: 0 done, 1 a host failed, 2 bad input, 130 interrupted.',
+    )
     .action(async (o: PruneFlags) => {
       const rawOptions = { keep: o.keep, olderThan: o.olderThan, runs: o.runs, includeUnfinished: o.includeUnfinished, where: o.where };
-      const common = { inventory: o.inventory, concurrency: 20, logFormat: o.logFormat, acceptNewHostKeys: o.acceptNewHostKeys, stateDir: o.stateDir, selection: { limit: o.limit }, rawOptions };
+      const common = {
+        inventory: o.inventory,
+        concurrency: 20,
+        logFormat: o.logFormat,
+        acceptNewHostKeys: o.acceptNewHostKeys,
+        stateDir: o.stateDir,
+        selection: { limit: o.limit },
+        rawOptions,
+      };
       const deps = await getDeps();
       setExit(o.dryRun ? await planCommand(deps, 'prune', common) : await runCommand(deps, 'prune', { ...common, yes: o.yes, verbose: o.verbose }));
     });

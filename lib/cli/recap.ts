@@ -80,10 +80,14 @@ export function formatRecapTable(rows: readonly RecapRow[], noteWidth = 80): str
     String(r.failed),
     String(r.skipped),
     elapsed(r.durationMs),
-    (r.note ?? '').length > noteWidth ? r.note!.slice(0, noteWidth - 1) + '…' : r.note ?? '',
+    (r.note ?? '').length > noteWidth ? r.note!.slice(0, noteWidth - 1) + '…' : (r.note ?? ''),
   ]);
   const w = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i === 0 || i === cells.length - 1 ? c.padEnd(w[i]) : c.padStart(w[i]))).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (i === 0 || i === cells.length - 1 ? c.padEnd(w[i]) : c.padStart(w[i])))
+      .join('  ')
+      .trimEnd();
   return [line(head), ...body.map(line)].join('\n');
 }
 
@@ -93,7 +97,16 @@ export function resumeCommand(runId: string, stateDir?: string, defaultStateDir?
 }
 
 /** The whole recap: a title, the table, every failure once (in full), the run id, the journal and how to resume. */
-export function formatRecap(a: { runId: string; status: string; durationMs: number; rows: readonly RecapRow[]; journal: string; resume: string; failures?: readonly Failure[]; stoppedAt?: string }): string {
+export function formatRecap(a: {
+  runId: string;
+  status: string;
+  durationMs: number;
+  rows: readonly RecapRow[];
+  journal: string;
+  resume: string;
+  failures?: readonly Failure[];
+  stoppedAt?: string;
+}): string {
   return [
     `recap: run ${a.runId} ${a.status} in ${elapsed(a.durationMs)}${a.stoppedAt ? `, stopped at phase ${a.stoppedAt}` : ''}`,
     formatRecapTable(a.rows),

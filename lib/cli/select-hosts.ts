@@ -26,7 +26,8 @@ export interface ChoiceFacts {
 export type ChoiceLine = { separator: string } | { value: string; name: string; short: string; checked: boolean };
 
 const APISERVER = `${PKI}/apiserver.crt`;
-const EXPIRY_SCRIPT = 'for f in "$@"; do if [ -f "$f" ]; then echo "$f|$(openssl x509 -noout -enddate -in "$f" 2>/dev/null | sed s/^notAfter=//)"; else echo "$f|absent"; fi; done';
+const EXPIRY_SCRIPT =
+  'for f in "$@"; do if [ -f "$f" ]; then echo "$f|$(openssl x509 -noout -enddate -in "$f" 2>/dev/null | sed s/^notAfter=//)"; else echo "$f|absent"; fi; done';
 
 /** Parse `path|notAfter` lines (`absent` for a missing file) into ISO dates, null or 'unknown'. */
 export function parseExpiryLines(out: string): Map<string, string | null | 'unknown'> {
@@ -44,42 +45,64 @@ export function parseExpiryLines(out: string): Map<string, string | null | 'unkn
 /** The read-only playbooks that fill `facts`: certificate expiry per host, Node states from the API. */
 function gatherPlaybooks(facts: Map<string, ChoiceFacts>): Playbook[] {
   const hostsPb = definePlaybook({
-    name: 'select-facts', description: 'certificate expiry for host selection', destructive: false, readOnly: true,
-    phases: [{
-      id: 'select/certs', title: 'certificate expiry', hosts: (ctx) => ctx.hosts, strategy: { kind: 'parallel', maxFailures: '100%' },
-      async run(h) {
-        const paths = h.host.role === 'master' ? [KUBELET_CLIENT, APISERVER] : [KUBELET_CLIENT];
-        const r = await h.read(['sh', '-c', EXPIRY_SCRIPT, 'sh', ...paths], { what: 'read certificate expiry', timeoutMs: 8000 });
-        const exp = parseExpiryLines(r.stdout);
-        const f = facts.get(h.host.name)!;
-        f.kubeletCert = exp.get(KUBELET_CLIENT) ?? 'unknown';
-        if (h.host.role === 'master') f.apiserverCert = exp.get(APISERVER) ?? 'unknown';
+    name: 'select-facts',
+    description: 'certificate expiry for host selection',
+    destructive: false,
+    readOnly: true,
+    phases: [
+      {
+        id: 'select/certs',
+        title: 'certificate expiry',
+        hosts: (ctx) => ctx.hosts,
+        strategy: { kind: 'parallel', maxFailures: '100%' },
+        async run(h) {
+          const paths = h.host.role === 'master' ? [KUBELET_CLIENT, APISERVER] : [KUBELET_CLIENT];
+          const r = await h.read(['sh', '-c', EXPIRY_SCRIPT, 'sh', ...paths], { what: 'read certificate expiry', timeoutMs: 8000 });
+          const exp = parseExpiryLines(r.stdout);
+          const f = facts.get(h.host.name)!;
+          f.kubeletCert = exp.get(KUBELET_CLIENT) ?? 'unknown';
+          if (h.host.role === 'master') f.apiserverCert = exp.get(APISERVER) ?? 'unknown';
+        },
       },
-    }],
+    ],
   });
   const apiPb = definePlaybook({
-    name: 'select-nodes', description: 'Node states for host selection', destructive: false, readOnly: true,
-    phases: [{
-      id: 'select/nodes', title: 'Node states from the API', scope: 'cluster',
-      async run(ctx) {
-        try {
-          const nodes = await (await kubeFor(ctx)).nodes();
-          for (const [name, f] of facts) {
-            const n = nodes.find((x) => x.metadata?.name === name);
-            f.node = !n ? 'absent' : nodeReady(n) ? 'Ready' : 'NotReady';
+    name: 'select-nodes',
+    description: 'Node states for host selection',
+    destructive: false,
+    readOnly: true,
+    phases: [
+      {
+        id: 'select/nodes',
+        title: 'Node states from the API',
+        scope: 'cluster',
+        async run(ctx) {
+          try {
+            const nodes = await (await kubeFor(ctx)).nodes();
+            for (const [name, f] of facts) {
+              const n = nodes.find((x) => x.metadata?.name === name);
+              f.node = !n ? 'absent' : nodeReady(n) ? 'Ready' : 'NotReady';
+            }
+          } finally {
+            await closeKube(ctx).catch(() => undefined);
           }
-        } finally {
-          await closeKube(ctx).catch(() => undefined);
-        }
+        },
       },
-    }],
+    ],
   });
   return [hostsPb, apiPb];
 }
 
 /** Facts of `hosts`, read-only, within `timeoutMs` (default 10 s); whatever is not known by then is 'unknown'. Never throws. */
-export async function gatherChoiceFacts(inventory: Inventory, transport: Transport, hosts: readonly Host[], timeoutMs = 10_000): Promise<Map<string, ChoiceFacts>> {
-  const facts = new Map<string, ChoiceFacts>(hosts.map((h) => [h.name, { node: 'unknown', kubeletCert: 'unknown', ...(h.role === 'master' ? { apiserverCert: 'unknown' as const } : {}) }]));
+export async function gatherChoiceFacts(
+  inventory: Inventory,
+  transport: Transport,
+  hosts: readonly Host[],
+  timeoutMs = 10_000,
+): Promise<Map<string, ChoiceFacts>> {
+  const facts = new Map<string, ChoiceFacts>(
+    hosts.map((h) => [h.name, { node: 'unknown', kubeletCert: 'unknown', ...(h.role === 'master' ? { apiserverCert: 'unknown' as const } : {}) }]),
+  );
   const stop = new AbortController();
   // the clock does not run out while a prompt is open (a sudo password asked by the transport)
   const fire = () => (promptOpen() ? (timer = setTimeout(fire, 500)) : stop.abort());
@@ -176,7 +199,12 @@ export async function chooseHosts(a: {
   const rows = process.stderr.rows || 24;
   const picked = await whilePrompting(() =>
     searchCheckbox(
-      { message: `${a.what}: choose the hosts (type to filter)`, choices, filter: hostFilter(a.select), pageSize: Math.min(choices.length, Math.max(5, rows - 8)) },
+      {
+        message: `${a.what}: choose the hosts (type to filter)`,
+        choices,
+        filter: hostFilter(a.select),
+        pageSize: Math.min(choices.length, Math.max(5, rows - 8)),
+      },
       { output: process.stderr },
     ),
   );

@@ -59,7 +59,15 @@ export function notRunnable(argv: readonly Arg[], r: Pick<CommandResult, 'exitCo
 }
 
 /** Run `fn` with retries on transient errors (see RetryPolicy), each retry an event of `phase` x `host`. */
-function retryStep<T>(state: RunState, phase: string, host: string, step: string, policy: RetryPolicy, fn: () => Promise<T>, causeOf?: (err: unknown) => string | undefined): Promise<T> {
+function retryStep<T>(
+  state: RunState,
+  phase: string,
+  host: string,
+  step: string,
+  policy: RetryPolicy,
+  fn: () => Promise<T>,
+  causeOf?: (err: unknown) => string | undefined,
+): Promise<T> {
   if (state.executor.dryRun) return fn(); // a dry run sends no mutating step: nothing can fail transiently
   return retrying(step, policy, fn, {
     signal: state.stop,
@@ -92,7 +100,16 @@ export function phaseContext<O>(state: RunState, phase: string): PhaseContext<O>
     async wet(description, fn, dryValue) {
       const t0 = performance.now();
       const v = await state.executor.wet(fn, dryValue);
-      state.emit({ kind: 'command', phase, host: CLUSTER, step: 'wet', command: description, exitCode: 0, durationMs: performance.now() - t0, dryRun: state.executor.dryRun });
+      state.emit({
+        kind: 'command',
+        phase,
+        host: CLUSTER,
+        step: 'wet',
+        command: description,
+        exitCode: 0,
+        durationMs: performance.now() - t0,
+        dryRun: state.executor.dryRun,
+      });
       return v;
     },
     retry: (step, policy, fn) => retryStep(state, phase, CLUSTER, step, policy, fn),
@@ -114,7 +131,15 @@ export function hostContext<O>(state: RunState, phase: string, host: Host): Host
   const command = async (argv: readonly Arg[], step: 'run' | 'read' | 'fact', opts: CommandOptions = {}): Promise<CommandResult> => {
     if (!opts.retry) return commandOnce(argv, step, opts);
     const what = opts.what ?? describeArgv(quoteArgv(argv).display);
-    return retryStep(state, phase, h, what, opts.retry, () => commandOnce(argv, step, opts), (err) => (causes.has(err as object) ? causes.get(err as object) : undefined));
+    return retryStep(
+      state,
+      phase,
+      h,
+      what,
+      opts.retry,
+      () => commandOnce(argv, step, opts),
+      (err) => (causes.has(err as object) ? causes.get(err as object) : undefined),
+    );
   };
 
   const commandOnce = async (argv: readonly Arg[], step: 'run' | 'read' | 'fact', opts: CommandOptions = {}): Promise<CommandResult> => {
@@ -127,7 +152,13 @@ export function hostContext<O>(state: RunState, phase: string, host: Host): Host
     });
     const quiet = state.secretCaptures > 0 || opts.secretOutput === true;
     state.emit({
-      kind: 'command', phase, host: h, step, command: display, exitCode: r.exitCode, durationMs: r.durationMs,
+      kind: 'command',
+      phase,
+      host: h,
+      step,
+      command: display,
+      exitCode: r.exitCode,
+      durationMs: r.durationMs,
       dryRun: state.executor.dryRun,
       ...(quiet ? {} : { stdoutTail: tail(r.stdout), stderrTail: tail(r.stderr) }),
     });
@@ -162,7 +193,9 @@ export function hostContext<O>(state: RunState, phase: string, host: Host): Host
           raw = (await fn()).trim();
         } catch (err) {
           if (!secret) throw err;
-          throw new Error(`capture ${name}: ${err instanceof CommandError ? `${err.what}: exit ${err.result.exitCode}` : err instanceof Error ? err.message : 'failed'}`); // a CommandError's message holds the output, which may be the secret
+          throw new Error(
+            `capture ${name}: ${err instanceof CommandError ? `${err.what}: exit ${err.result.exitCode}` : err instanceof Error ? err.message : 'failed'}`,
+          ); // a CommandError's message holds the output, which may be the secret
         }
         if (secret) registerSecret(raw, name);
         value = secret ? new Secret(name, raw) : raw;

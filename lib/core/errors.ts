@@ -11,7 +11,10 @@ export function outputTail(r: Pick<CommandResult, 'stdout' | 'stderr'>, lines = 
 /** A command exited non-zero (shaped like execa's error: the result is kept). */
 export class CommandError extends Error {
   /** `what` describes the command, e.g. `kubeadm join phase kubelet-start`. */
-  constructor(readonly what: string, readonly result: CommandResult) {
+  constructor(
+    readonly what: string,
+    readonly result: CommandResult,
+  ) {
     const how = result.exitCode === null ? `signal ${result.signal ?? 'unknown'}` : `exit ${result.exitCode}`;
     const t = outputTail(result);
     super(redact(`${what}: ${how}${t ? `: ${t}` : ''}`));

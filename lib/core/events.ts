@@ -16,7 +16,18 @@ export const MUTATING: ReadonlySet<StepKind> = new Set(['run', 'upload', 'wet'])
 
 /** Every event of a run. */
 export type RunEvent =
-  | { kind: 'run-start'; runId: string; playbook: string; inventory: string; cluster: string; options: unknown; selection: Selection; version: string; dryRun: boolean; resumed?: boolean }
+  | {
+      kind: 'run-start';
+      runId: string;
+      playbook: string;
+      inventory: string;
+      cluster: string;
+      options: unknown;
+      selection: Selection;
+      version: string;
+      dryRun: boolean;
+      resumed?: boolean;
+    }
   | { kind: 'phase-start'; phase: string; title: string; hosts: string[]; strategy: string }
   | { kind: 'phase-skip'; phase: string; reason: string }
   /** `cost`: kubemend's own CPU in the phase, and how long it was blocked on remote commands and API calls (lib/core/trace.ts). */
@@ -25,12 +36,31 @@ export type RunEvent =
   | { kind: 'gate'; phase: string; index: number; ok: boolean; failed: string[]; error?: string }
   | { kind: 'host-start'; phase: string; host: string }
   | { kind: 'host-end'; phase: string; host: string; status: HostStatus; durationMs: number; error?: string; reason?: string }
-  | { kind: 'command'; phase: string; host: string; step: StepKind; command: string; exitCode: number | null; durationMs: number; dryRun: boolean; stdoutTail?: string; stderrTail?: string }
+  | {
+      kind: 'command';
+      phase: string;
+      host: string;
+      step: StepKind;
+      command: string;
+      exitCode: number | null;
+      durationMs: number;
+      dryRun: boolean;
+      stdoutTail?: string;
+      stderrTail?: string;
+    }
   | { kind: 'capture'; phase: string; host: string; name: string; secret: boolean; dryRun: boolean }
   | { kind: 'log'; phase: string; host?: string; level: 'info' | 'warn'; message: string }
   /** A step that is safe to repeat failed with a transient error and is tried again after delayMs (cause: a fixed label, never output). */
   | { kind: 'retry'; phase: string; host: string; step: string; attempt: number; attempts: number; delayMs: number; cause: string }
-  | { kind: 'run-end'; runId: string; status: 'done' | 'failed' | 'interrupted'; durationMs: number; exitCode: number; failures: Array<{ host: string; phase: string; error: string }>; cost?: Cost };
+  | {
+      kind: 'run-end';
+      runId: string;
+      status: 'done' | 'failed' | 'interrupted';
+      durationMs: number;
+      exitCode: number;
+      failures: Array<{ host: string; phase: string; error: string }>;
+      cost?: Cost;
+    };
 
 /** The phase selection given on the command line. */
 export interface Selection {
@@ -73,12 +103,18 @@ const formatters: Formatters = {
   'run-start': (e) => `${e.dryRun ? 'plan' : e.resumed ? 'resume' : 'run'} ${e.playbook} on ${e.cluster} (run ${e.runId})`,
   'phase-start': (e) => `== ${e.phase}: ${e.title} [${e.hosts.length ? `${e.hosts.length} host${e.hosts.length > 1 ? 's' : ''}, ` : ''}${e.strategy}]`,
   'phase-skip': (e) => `== ${e.phase}: skipped (${e.reason})`,
-  'phase-end': (e, v) => (e.status === 'ok' && !v ? undefined : `== ${e.phase}: ${e.status} in ${ms(e.durationMs)}${e.failed.length ? ` (failed: ${e.failed.join(', ')})` : ''}`),
+  'phase-end': (e, v) =>
+    e.status === 'ok' && !v ? undefined : `== ${e.phase}: ${e.status} in ${ms(e.durationMs)}${e.failed.length ? ` (failed: ${e.failed.join(', ')})` : ''}`,
   batch: (e) => `   ${e.phase}: batch ${e.index + 1}: ${e.hosts.join(', ')}`,
-  gate: (e) => `   ${e.phase}: gate after batch ${e.index + 1}: ${e.ok ? 'passed' : `failed${e.failed.length ? ` on ${e.failed.join(', ')}` : ''}${e.error ? `: ${e.error}` : ''}`}`,
+  gate: (e) =>
+    `   ${e.phase}: gate after batch ${e.index + 1}: ${e.ok ? 'passed' : `failed${e.failed.length ? ` on ${e.failed.join(', ')}` : ''}${e.error ? `: ${e.error}` : ''}`}`,
   'host-start': (e, v) => (v ? `${e.host} | ${e.phase}: start` : undefined),
-  'host-end': (e) => `${e.host} | ${e.phase}: ${e.status}${e.status === 'ok' ? ` (${ms(e.durationMs)})` : ''}${e.error ? `: ${e.error}` : ''}${e.reason ? ` (${e.reason})` : ''}`,
-  command: (e, v) => (v ? `${e.host} | ${e.dryRun && e.step !== 'read' && e.step !== 'fact' && e.step !== 'download' ? '(dry) ' : ''}${e.step}: ${e.command}${e.dryRun && (e.step === 'run' || e.step === 'upload' || e.step === 'wet') ? '' : ` -> ${e.exitCode} (${ms(e.durationMs)})`}` : undefined),
+  'host-end': (e) =>
+    `${e.host} | ${e.phase}: ${e.status}${e.status === 'ok' ? ` (${ms(e.durationMs)})` : ''}${e.error ? `: ${e.error}` : ''}${e.reason ? ` (${e.reason})` : ''}`,
+  command: (e, v) =>
+    v
+      ? `${e.host} | ${e.dryRun && e.step !== 'read' && e.step !== 'fact' && e.step !== 'download' ? '(dry) ' : ''}${e.step}: ${e.command}${e.dryRun && (e.step === 'run' || e.step === 'upload' || e.step === 'wet') ? '' : ` -> ${e.exitCode} (${ms(e.durationMs)})`}`
+      : undefined,
   capture: (e) => `${e.host} | ${e.phase}: captured ${e.name}${e.secret ? ' (secret)' : ''}`,
   log: (e) => `${e.host ? `${e.host} | ` : ''}${e.phase}: ${e.level === 'warn' ? 'WARNING: ' : ''}${e.message}`,
   retry: (e) => `${e.host} | ${e.phase}: ${e.step}: ${e.cause} (attempt ${e.attempt} of ${e.attempts}); trying again in ${ms(e.delayMs)}`,

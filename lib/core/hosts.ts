@@ -59,4 +59,3 @@ export function hostNamed(ctx: PhaseContext, name: string): Host {
   if (!h) throw new Error(`host ${name} is not in the inventory`);
   return h;
 }
-

@@ -29,7 +29,11 @@ export interface FileLog {
 }
 
 const levelOf = (e: StampedEvent): string =>
-  (e.kind === 'host-end' && e.status === 'failed') || (e.kind === 'run-end' && e.status !== 'done') || (e.kind === 'log' && e.level === 'warn') || (e.kind === 'gate' && !e.ok) || e.kind === 'retry'
+  (e.kind === 'host-end' && e.status === 'failed') ||
+  (e.kind === 'run-end' && e.status !== 'done') ||
+  (e.kind === 'log' && e.level === 'warn') ||
+  (e.kind === 'gate' && !e.ok) ||
+  e.kind === 'retry'
     ? 'warn'
     : e.kind === 'command' || e.kind === 'host-start'
       ? 'debug'

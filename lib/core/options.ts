@@ -15,7 +15,10 @@ function countOrPercentOf(min: 0 | 1) {
   return z.preprocess(
     (v) => (typeof v === 'string' ? (/^\d+$/.test(v) ? Number(v) : v) : v),
     z.union([
-      z.number().int(`a whole number >= ${min} or a percentage like 25%`).min(min, min ? 'must be at least 1 (or a percentage above 0%)' : 'must not be negative'),
+      z
+        .number()
+        .int(`a whole number >= ${min} or a percentage like 25%`)
+        .min(min, min ? 'must be at least 1 (or a percentage above 0%)' : 'must not be negative'),
       z
         .string()
         .regex(PERCENT, `a whole number >= ${min} or a percentage like 25%`)
@@ -83,7 +86,13 @@ export function optionFlags(schema: z.ZodObject | undefined): OptionFlag[] {
 export function parseOptions<O>(schema: z.ZodObject | undefined, raw: Record<string, unknown>, playbook: string): O {
   if (!schema) {
     const extra = Object.keys(raw).filter((k) => raw[k] !== undefined);
-    if (extra.length) throw new UsageError(`playbook ${playbook} takes no options (got ${extra.map(kebab).map((k) => '--' + k).join(', ')})`);
+    if (extra.length)
+      throw new UsageError(
+        `playbook ${playbook} takes no options (got ${extra
+          .map(kebab)
+          .map((k) => '--' + k)
+          .join(', ')})`,
+      );
     return {} as O;
   }
   const flags = new Map(optionFlags(schema).map((f) => [f.key, f]));

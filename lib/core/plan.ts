@@ -171,7 +171,8 @@ export function formatPlan(plan: Plan): string {
       const h = bodies.get(key)!;
       out.push(`  ${names.join(', ')}:`);
       if (h.skipped) out.push(`    skipped: ${h.skipped}`);
-      for (const s of h.steps) out.push(`    ${s.mutating ? '*' : ' '} ${s.step.padEnd(8)} ${names.length > 1 ? s.command.split(h.host).join('{host}') : s.command}`);
+      for (const s of h.steps)
+        out.push(`    ${s.mutating ? '*' : ' '} ${s.step.padEnd(8)} ${names.length > 1 ? s.command.split(h.host).join('{host}') : s.command}`);
       if (h.error) out.push(`    ! cannot plan: ${h.error}`);
     }
   }
@@ -186,13 +187,20 @@ function planBody(p: Plan): string {
 
 /** Differences between a reviewed plan and a fresh one (empty when the same). */
 export function planDrift(reviewed: Plan, fresh: Plan): string[] {
-  if (reviewed.kind !== 'kubemend-plan' || reviewed.version !== 1) return [`not a kubemend-plan version 1 (kind ${String(reviewed.kind)}, version ${String(reviewed.version)})`];
+  if (reviewed.kind !== 'kubemend-plan' || reviewed.version !== 1)
+    return [`not a kubemend-plan version 1 (kind ${String(reviewed.kind)}, version ${String(reviewed.version)})`];
   if (planBody(reviewed) === planBody(fresh)) return [];
   const out: string[] = [];
   if (reviewed.playbook !== fresh.playbook) out.push(`playbook ${reviewed.playbook} -> ${fresh.playbook}`);
   if (JSON.stringify(reviewed.options) !== JSON.stringify(fresh.options)) out.push('playbook options differ');
   const key = (ph: PlanPhase, h: PlanHost) => `${ph.id} ${h.host}`;
-  const index = (p: Plan) => new Map(p.phases.flatMap((ph) => [[ph.id, JSON.stringify(ph.skipped ?? null)], ...ph.hosts.map((h) => [key(ph, h), JSON.stringify([h.steps, h.skipped ?? null])] as [string, string])]));
+  const index = (p: Plan) =>
+    new Map(
+      p.phases.flatMap((ph) => [
+        [ph.id, JSON.stringify(ph.skipped ?? null)],
+        ...ph.hosts.map((h) => [key(ph, h), JSON.stringify([h.steps, h.skipped ?? null])] as [string, string]),
+      ]),
+    );
   const a = index(reviewed);
   const b = index(fresh);
   for (const [k, v] of a) if (b.get(k) !== v) out.push(b.has(k) ? `${k}: changed` : `${k}: gone`);

@@ -41,8 +41,16 @@ export function backoff(policy: RetryPolicy, n: number): number {
 
 /** A step that failed on every attempt with a transient error: its last error, and how it was tried. */
 export class RetriesExhaustedError extends Error {
-  constructor(readonly step: string, readonly attempts: number, readonly causes: string[], readonly last: unknown) {
-    super(`${errorMessage(last)} (tried ${attempts} times, every failure transient: ${[...new Set(causes)].join(', ')}; once the control plane is steady again, resume the run)`, { cause: last });
+  constructor(
+    readonly step: string,
+    readonly attempts: number,
+    readonly causes: string[],
+    readonly last: unknown,
+  ) {
+    super(
+      `${errorMessage(last)} (tried ${attempts} times, every failure transient: ${[...new Set(causes)].join(', ')}; once the control plane is steady again, resume the run)`,
+      { cause: last },
+    );
     this.name = 'RetriesExhaustedError';
   }
 }

@@ -110,8 +110,16 @@ export async function runPlaybook(p: RunParams): Promise<RunResult> {
   const selected = selectPlaybookPhases(p.playbook.phases, selection);
 
   emit({
-    kind: 'run-start', runId, playbook: p.playbook.name, inventory: p.inventory.file, cluster: p.inventory.cluster,
-    options, selection, version: version(), dryRun: p.dryRun, ...(completed.size ? { resumed: true } : {}),
+    kind: 'run-start',
+    runId,
+    playbook: p.playbook.name,
+    inventory: p.inventory.file,
+    cluster: p.inventory.cluster,
+    options,
+    selection,
+    version: version(),
+    dryRun: p.dryRun,
+    ...(completed.size ? { resumed: true } : {}),
   });
 
   let stoppedAt: string | undefined;

@@ -34,7 +34,13 @@ function summarize(runId: string, dir: string, events: readonly StampedEvent[]):
   const status = lastStatusOf(events);
   const lastFailedPhase = [...events].reverse().find((e) => e.kind === 'phase-end' && e.status !== 'ok');
   return {
-    runId, dir, playbook: start.playbook, inventory: start.inventory, cluster: start.cluster, startedAt: start.ts, status,
+    runId,
+    dir,
+    playbook: start.playbook,
+    inventory: start.inventory,
+    cluster: start.cluster,
+    startedAt: start.ts,
+    status,
     attempts: events.filter((e) => e.kind === 'run-start').length,
     resumable: status !== 'done' && start.playbook !== RESTORE,
     ...(status !== 'done' && lastFailedPhase?.kind === 'phase-end' ? { stoppedAt: lastFailedPhase.phase } : {}),
@@ -65,5 +71,7 @@ export function listRuns(stateDir: string): { runs: RunSummary[]; unreadable: st
 
 /** The newest run that `resume` would continue (failed, interrupted or killed), or undefined. */
 export function lastResumable(stateDir: string): RunSummary | undefined {
-  return listRuns(stateDir).runs.filter((r) => r.resumable).at(-1);
+  return listRuns(stateDir)
+    .runs.filter((r) => r.resumable)
+    .at(-1);
 }

@@ -28,7 +28,8 @@ export function selectPhases(ids: readonly string[], sel: Selection, guards: rea
   check('--from', sel.from ? [sel.from] : undefined);
   for (const g of guards) {
     const p = sel.skip?.find((x) => matchesId(g, x));
-    if (p) throw new UsageError(`--skip ${p}: ${g} is a safety check that always runs (it refuses a cluster this playbook must not act on); it cannot be skipped`);
+    if (p)
+      throw new UsageError(`--skip ${p}: ${g} is a safety check that always runs (it refuses a cluster this playbook must not act on); it cannot be skipped`);
   }
   const out = new Map<string, { run: boolean; reason?: string }>();
   let reached = !sel.from;
@@ -40,7 +41,9 @@ export function selectPhases(ids: readonly string[], sel: Selection, guards: rea
     else out.set(id, { run: true });
   }
   if (ids.length && ![...out.values()].some((x) => x.run)) {
-    const given = [sel.from && `--from ${sel.from}`, sel.only?.length && `--only ${sel.only.join(',')}`, sel.skip?.length && `--skip ${sel.skip.join(',')}`].filter(Boolean).join(' ');
+    const given = [sel.from && `--from ${sel.from}`, sel.only?.length && `--only ${sel.only.join(',')}`, sel.skip?.length && `--skip ${sel.skip.join(',')}`]
+      .filter(Boolean)
+      .join(' ');
     throw new UsageError(`${given}: selects no phase; phases in order: ${ids.join(', ')}`);
   }
   for (const g of guards) if (out.has(g)) out.set(g, { run: true });
@@ -49,5 +52,9 @@ export function selectPhases(ids: readonly string[], sel: Selection, guards: rea
 
 /** selectPhases over a playbook's phases, with their guards (`guard: true`) always run. */
 export function selectPlaybookPhases(phases: ReadonlyArray<{ id: string; guard?: boolean }>, sel: Selection): Map<string, { run: boolean; reason?: string }> {
-  return selectPhases(phases.map((p) => p.id), sel, phases.filter((p) => p.guard).map((p) => p.id));
+  return selectPhases(
+    phases.map((p) => p.id),
+    sel,
+    phases.filter((p) => p.guard).map((p) => p.id),
+  );
 }

@@ -112,7 +112,13 @@ export class Trace {
   #close(t: Clock): void {
     const c = this.#current;
     if (!c) return;
-    this.stages.push({ name: c.name, atMs: c.start.wallMs, wallMs: t.wallMs - c.start.wallMs, cpuMs: t.cpuMs - c.start.cpuMs, ...(c.note ? { note: c.note } : {}) });
+    this.stages.push({
+      name: c.name,
+      atMs: c.start.wallMs,
+      wallMs: t.wallMs - c.start.wallMs,
+      cpuMs: t.cpuMs - c.start.cpuMs,
+      ...(c.note ? { note: c.note } : {}),
+    });
   }
 
   #window(name: string): WindowState {
@@ -174,13 +180,25 @@ export class Trace {
     const t = this.#clock();
     const r = this.window(REMOTE);
     const ms = (x: number) => Math.max(0, Math.round(x));
-    return { wallMs: ms(t.wallMs - m.clock.wallMs), cpuMs: ms(t.cpuMs - m.clock.cpuMs), remoteMs: ms(r.busyMs - m.busyMs), remoteOps: r.count - m.ops, remoteSumMs: ms(r.sumMs - m.sumMs) };
+    return {
+      wallMs: ms(t.wallMs - m.clock.wallMs),
+      cpuMs: ms(t.cpuMs - m.clock.cpuMs),
+      remoteMs: ms(r.busyMs - m.busyMs),
+      remoteOps: r.count - m.ops,
+      remoteSumMs: ms(r.sumMs - m.sumMs),
+    };
   }
 
   /** Everything, as one JSON-able object. */
   summary(): { stages: Stage[]; windows: Window[]; total: Clock; peakRssMB: number; nodeBootMs: number } {
     const w = [...this.windows.keys()].map((n) => this.window(n)).filter((x) => x.count > 0);
-    return { stages: [...this.stages], windows: w, total: this.#clock(), peakRssMB: process.resourceUsage().maxRSS / 1024, nodeBootMs: performance.nodeTiming.bootstrapComplete };
+    return {
+      stages: [...this.stages],
+      windows: w,
+      total: this.#clock(),
+      peakRssMB: process.resourceUsage().maxRSS / 1024,
+      nodeBootMs: performance.nodeTiming.bootstrapComplete,
+    };
   }
 }
 
@@ -191,11 +209,17 @@ export function formatTrace(s: ReturnType<Trace['summary']>): string {
   const rows = s.stages.map((x) => [x.name, f(x.atMs), f(x.wallMs), f(x.cpuMs), x.note ?? '']);
   const head = ['stage', 'at ms', 'wall ms', 'cpu ms', ''];
   const width = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (r: string[]) => r.map((c, i) => (i === 0 || i === 4 ? c.padEnd(width[i]) : c.padStart(width[i]))).join('  ').trimEnd();
+  const line = (r: string[]) =>
+    r
+      .map((c, i) => (i === 0 || i === 4 ? c.padEnd(width[i]) : c.padStart(width[i])))
+      .join('  ')
+      .trimEnd();
   const out = [`kubemend trace: wall and CPU (user+sys) ms of this process; node's own boot ${f(s.nodeBootMs)} ms wall`, line(head), ...rows.map(line)];
   out.push(line(['total', '0', f(s.total.wallMs), f(s.total.cpuMs), `peak RSS ${s.peakRssMB.toFixed(0)} MB`]));
   for (const w of s.windows) {
-    out.push(`${w.name}: ${w.count} begun, first at ${f(w.firstMs)} ms, last ended at ${f(w.lastMs)} ms, under way ${f(w.busyMs)} ms of wall, ${f(w.sumMs)} ms added up`);
+    out.push(
+      `${w.name}: ${w.count} begun, first at ${f(w.firstMs)} ms, last ended at ${f(w.lastMs)} ms, under way ${f(w.busyMs)} ms of wall, ${f(w.sumMs)} ms added up`,
+    );
   }
   return out.join('\n') + '\n';
 }

@@ -33,7 +33,10 @@ const CAUSES: Array<[string, RegExp]> = [
   ['HTTP 504 gateway timeout', /\bHTTP 504\b|\(Timeout\)|the server was unable to return a response in the time allotted/i],
   ['connection refused', /connection refused|ECONNREFUSED|was refused - did you specify the right host or port|Connection refused/],
   ['connection reset', /connection reset by peer|ECONNRESET|socket hang up|EPIPE|broken pipe|unexpected EOF|http2: client connection lost/],
-  ['TLS handshake failure', /TLS handshake (timeout|error)|tls: failed to verify certificate|remote error: tls:|x509: certificate signed by unknown authority|unable to verify the first certificate|self[- ]signed certificate|UNABLE_TO_VERIFY_LEAF_SIGNATURE|ERR_SSL|EPROTO/],
+  [
+    'TLS handshake failure',
+    /TLS handshake (timeout|error)|tls: failed to verify certificate|remote error: tls:|x509: certificate signed by unknown authority|unable to verify the first certificate|self[- ]signed certificate|UNABLE_TO_VERIFY_LEAF_SIGNATURE|ERR_SSL|EPROTO/,
+  ],
   ['request timed out', /Client\.Timeout exceeded|context deadline exceeded|i\/o timeout|ETIMEDOUT|timed out after \d+ ?ms/],
 ];
 
@@ -59,7 +62,8 @@ export function errorTexts(err: unknown): string {
     if (typeof x.message === 'string') out.push(x.message);
     else out.push(String(e));
     if (typeof x.body === 'string') out.push(x.body.slice(0, 500));
-    else if (x.body && typeof x.body === 'object' && typeof (x.body as { message?: unknown }).message === 'string') out.push((x.body as { message: string }).message);
+    else if (x.body && typeof x.body === 'object' && typeof (x.body as { message?: unknown }).message === 'string')
+      out.push((x.body as { message: string }).message);
     e = (e as { cause?: unknown }).cause;
   }
   return out.join('\n');

@@ -19,11 +19,14 @@ done; exit 0`;
 
 /** Parse \`path|notAfter\` lines. */
 export function parseExpiries(out: string): Expiry[] {
-  return out.split('\n').filter((l) => l.includes('|')).map((l) => {
-    const [path, d] = l.trim().split('|');
-    const ms = Date.parse(d ?? '');
-    return { path: path!, expires: Number.isNaN(ms) ? null : new Date(ms).toISOString() };
-  });
+  return out
+    .split('\n')
+    .filter((l) => l.includes('|'))
+    .map((l) => {
+      const [path, d] = l.trim().split('|');
+      const ms = Date.parse(d ?? '');
+      return { path: path!, expires: Number.isNaN(ms) ? null : new Date(ms).toISOString() };
+    });
 }
 
 /** Expiry of the host's certificates and kubeconfigs (read-only). */

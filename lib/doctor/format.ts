@@ -6,9 +6,13 @@ import type { ClusterFacts, Diagnosis } from './types.js';
 export function formatDoctor(f: ClusterFacts, d: Diagnosis): string {
   const lines: string[] = [];
   for (const h of f.hosts) {
-    const node = f.api === 'unreachable' ? 'API unreachable' : h.node === null ? 'unknown' : h.node === 'absent' ? 'no Node' : h.node.ready ? 'Ready' : 'NotReady';
-    lines.push(`${h.name} (${h.role}): ${h.error ? `could not be read: ${h.error}` : `kubelet ${h.kubelet ? 'active' : 'inactive'}, Node ${node}, CA ${h.pki?.ca ?? 'absent'}`}`);
-    for (const x of h.files) lines.push(`  ${x.path}  ${x.expires ?? '-'}  ${x.expires ? `${daysLeft(x.expires, f.now)}d` : '-'}  ${x.chain === 'ok' ? x.ca : x.chain}`);
+    const node =
+      f.api === 'unreachable' ? 'API unreachable' : h.node === null ? 'unknown' : h.node === 'absent' ? 'no Node' : h.node.ready ? 'Ready' : 'NotReady';
+    lines.push(
+      `${h.name} (${h.role}): ${h.error ? `could not be read: ${h.error}` : `kubelet ${h.kubelet ? 'active' : 'inactive'}, Node ${node}, CA ${h.pki?.ca ?? 'absent'}`}`,
+    );
+    for (const x of h.files)
+      lines.push(`  ${x.path}  ${x.expires ?? '-'}  ${x.expires ? `${daysLeft(x.expires, f.now)}d` : '-'}  ${x.chain === 'ok' ? x.ca : x.chain}`);
   }
   lines.push(`etcd: ${f.etcd ? `${f.etcd.healthy.length} healthy, ${f.etcd.unhealthy.length} unhealthy` : 'health unknown'}`);
   for (const e of f.etcdData ?? []) {

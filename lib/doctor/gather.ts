@@ -32,7 +32,12 @@ async function hostFacts(h: HostContext, cas: Map<string, string>): Promise<Host
   const shape = await h.fact(clusterShape);
   // where etcd is kubespray's service, its CA is in /etc/ssl/etcd/ssl: a master's PKI is whole without etcd/ca.*
   const pkiFact = kubesprayEtcdIn(shape) ? pkiStateIn(PKI, KUBESPRAY_MASTER_CA_FILES) : pkiState;
-  const [pki0, kubelet, exp, caFp] = await Promise.all([h.fact(pkiFact), h.fact(serviceActive('kubelet')), h.fact(certExpiries), h.fact(certFingerprint(CA_CRT))]);
+  const [pki0, kubelet, exp, caFp] = await Promise.all([
+    h.fact(pkiFact),
+    h.fact(serviceActive('kubelet')),
+    h.fact(certExpiries),
+    h.fact(certFingerprint(CA_CRT)),
+  ]);
   // pkiState's parser keeps the word `sha256` of openssl's `sha256 Fingerprint=...`: take the fingerprint from certFingerprint
   const pki = { ...pki0, ca: caFp };
   const chainOf = new Map<string, { ca: string | null; chain: CertFile['chain'] }>();
@@ -75,36 +80,66 @@ function etcdMembers(ctx: PhaseContext): readonly Host[] {
 /** The ClusterConfiguration's fields that say its layout, in words (`certificatesDir ..., etcd.external ...`). */
 export function summarizeConfig(clusterConfiguration: string): string {
   const cc = (parseDocument(clusterConfiguration).toJS() ?? {}) as ClusterConfigurationFields;
-  const etcd = cc.etcd?.external ? `etcd.external (endpoints ${(cc.etcd.external.endpoints ?? []).join(', ') || 'none'}, caFile ${cc.etcd.external.caFile ?? '-'})` : `etcd.local (dataDir ${cc.etcd?.local?.dataDir ?? '/var/lib/etcd'})`;
+  const etcd = cc.etcd?.external
+    ? `etcd.external (endpoints ${(cc.etcd.external.endpoints ?? []).join(', ') || 'none'}, caFile ${cc.etcd.external.caFile ?? '-'})`
+    : `etcd.local (dataDir ${cc.etcd?.local?.dataDir ?? '/var/lib/etcd'})`;
   return `controlPlaneEndpoint ${cc.controlPlaneEndpoint ?? '-'}, certificatesDir ${cc.certificatesDir ?? '/etc/kubernetes/pki'}, ${etcd}, kubernetesVersion ${cc.kubernetesVersion ?? '-'}`;
 }
 
 /** The read-only playbook that collects into `c`. */
 export function gatherPlaybook(c: Collected): Playbook {
   return definePlaybook({
-    name: 'doctor', description: 'Read-only: the doctor\'s facts', destructive: false, readOnly: true,
+    name: 'doctor',
+    description: "Read-only: the doctor's facts",
+    destructive: false,
+    readOnly: true,
     phases: [
-      { id: 'doctor/cas', title: 'Read every host\'s cluster CA', hosts: allHosts, strategy: { kind: 'parallel', maxFailures: '100%' },
+      {
+        id: 'doctor/cas',
+        title: "Read every host's cluster CA",
+        hosts: allHosts,
+        strategy: { kind: 'parallel', maxFailures: '100%' },
         async run(h) {
           const out = (await h.read(['sh', '-c', CA_SCRIPT], { what: 'read the cluster CA' })).stdout;
           const fp = /Fingerprint=([0-9A-F:]+)/i.exec(out)?.[1]?.toUpperCase();
           const pem = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/.exec(out)?.[0];
           if (fp && pem) c.caPems.set(fp, pem + '\n');
-        } },
-      { id: 'doctor/hosts', title: 'Certificates, chains, kubelet', hosts: allHosts, strategy: { kind: 'parallel', maxFailures: '100%' },
-        async run(h) { c.hosts.set(h.host.name, await hostFacts(h, c.caPems)); } },
-      { id: 'doctor/etcd', title: 'etcd member health', hosts: etcdAsker, strategy: { kind: 'serial', maxFailures: '100%' },
+        },
+      },
+      {
+        id: 'doctor/hosts',
+        title: 'Certificates, chains, kubelet',
+        hosts: allHosts,
+        strategy: { kind: 'parallel', maxFailures: '100%' },
+        async run(h) {
+          c.hosts.set(h.host.name, await hostFacts(h, c.caPems));
+        },
+      },
+      {
+        id: 'doctor/etcd',
+        title: 'etcd member health',
+        hosts: etcdAsker,
+        strategy: { kind: 'serial', maxFailures: '100%' },
         async run(h) {
           // kubespray's etcd service (its certificates in /etc/ssl/etcd/ssl) is asked with its own etcdctl; kubeadm's through the etcd container
           const e = (await kubesprayEtcdOn(h)) ? await kubesprayEtcdHealth(h) : await h.fact(etcdHealth);
           c.etcd = e.healthy.length + e.unhealthy.length ? e : null;
-        } },
-      { id: 'doctor/etcd-data', title: 'etcd data on the masters (a source of the ClusterConfiguration for recover)', hosts: etcdMembers, strategy: { kind: 'parallel', maxFailures: '100%' },
+        },
+      },
+      {
+        id: 'doctor/etcd-data',
+        title: 'etcd data on the masters (a source of the ClusterConfiguration for recover)',
+        hosts: etcdMembers,
+        strategy: { kind: 'parallel', maxFailures: '100%' },
         async run(h) {
           if (await kubesprayEtcdOn(h)) {
             // the running service answers: the cluster's ClusterConfiguration read through it, read-only
             const r = await readThroughKubesprayEtcd(h).catch((e: unknown) => e as Error);
-            (c.etcdData ??= []).push(r instanceof Error ? { host: h.host.name, reader: `kubespray's etcd service, not readable: ${r.message}` } : { host: h.host.name, reader: r.how, config: { revision: r.revision, summary: summarizeConfig(r.config.clusterConfiguration) } });
+            (c.etcdData ??= []).push(
+              r instanceof Error
+                ? { host: h.host.name, reader: `kubespray's etcd service, not readable: ${r.message}` }
+                : { host: h.host.name, reader: r.how, config: { revision: r.revision, summary: summarizeConfig(r.config.clusterConfiguration) } },
+            );
             return;
           }
           if (h.host.role !== 'master') return;
@@ -112,8 +147,12 @@ export function gatherPlaybook(c: Collected): Playbook {
           const why = throwawayBlocker(p);
           const reader = p.dbBytes === undefined ? undefined : why ? `offline reader (no throwaway etcd: ${why})` : `throwaway etcd from ${p.image} on a copy`;
           (c.etcdData ??= []).push({ host: h.host.name, ...(p.dbBytes !== undefined ? { dbBytes: p.dbBytes } : {}), ...(reader ? { reader } : {}) });
-        } },
-      { id: 'doctor/api', title: 'Node states from the API', scope: 'cluster',
+        },
+      },
+      {
+        id: 'doctor/api',
+        title: 'Node states from the API',
+        scope: 'cluster',
         async run(ctx) {
           if (!firstMaster(ctx).length) return;
           try {
@@ -132,7 +171,8 @@ export function gatherPlaybook(c: Collected): Playbook {
           } finally {
             await closeKube(ctx).catch(() => undefined);
           }
-        } },
+        },
+      },
     ],
   });
 }

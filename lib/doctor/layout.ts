@@ -22,13 +22,20 @@ export function layoutOf(f: ClusterFacts): Layout {
   const kubeadmEtcd = e?.deploymentType === 'kubeadm';
   const name: Layout['name'] = evidence.length ? 'kubespray' : read.length || kubeadmEtcd ? 'kubeadm' : 'unknown';
   if (name === 'kubeadm' && kubeadmEtcd) evidence.push('inventory: etcd_deployment_type kubeadm');
-  if (name === 'kubeadm' && read.length) evidence.push(`none of kubespray's files on ${read.length === f.hosts.length ? 'every host read' : nameList(read.map((h) => h.name))}`);
+  if (name === 'kubeadm' && read.length)
+    evidence.push(`none of kubespray's files on ${read.length === f.hosts.length ? 'every host read' : nameList(read.map((h) => h.name))}`);
   const members = e?.members?.length ? nameList(e.members) : undefined;
   const where = e?.placement === 'separate' ? `on the etcd group (${members}), not the masters alone` : `on the masters${members ? ` (${members})` : ''}`;
-  const etcd = name === 'kubeadm' ? `static pods on the masters${members ? ` (${members})` : ''}`
-    : e?.deploymentType === 'docker' ? `a container of a systemd unit ${where}`
-    : sprayEtcd || hostEtcd ? `a systemd service ${where}, certificates in /etc/ssl/etcd/ssl`
-    : name === 'kubespray' ? `kubeadm's static pods ${where} (etcd_deployment_type kubeadm)` : 'unknown (no host read)';
+  const etcd =
+    name === 'kubeadm'
+      ? `static pods on the masters${members ? ` (${members})` : ''}`
+      : e?.deploymentType === 'docker'
+        ? `a container of a systemd unit ${where}`
+        : sprayEtcd || hostEtcd
+          ? `a systemd service ${where}, certificates in /etc/ssl/etcd/ssl`
+          : name === 'kubespray'
+            ? `kubeadm's static pods ${where} (etcd_deployment_type kubeadm)`
+            : 'unknown (no host read)';
   return { name, etcd, evidence };
 }
 
@@ -53,6 +60,9 @@ export function kubesprayNotRepaired(f: ClusterFacts): string[] {
   if ('refused' in got) why.push(...got.refused);
   const members = (f.etcd?.healthy.length ?? 0) + (f.etcd?.unhealthy.length ?? 0);
   const masters = f.hosts.filter((h) => h.role === 'master').length;
-  if (e?.placement !== 'separate' && members > masters) why.push(`etcd has ${members} members and the inventory ${masters} master${masters === 1 ? '' : 's'}: etcd on hosts apart from the masters is not repaired yet`);
+  if (e?.placement !== 'separate' && members > masters)
+    why.push(
+      `etcd has ${members} members and the inventory ${masters} master${masters === 1 ? '' : 's'}: etcd on hosts apart from the masters is not repaired yet`,
+    );
   return why;
 }

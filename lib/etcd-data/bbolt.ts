@@ -72,7 +72,11 @@ function parseMeta(page: Buffer): Meta | undefined {
 /** A bbolt file opened for reading. */
 export class BoltReader {
   readonly #pages = new Map<bigint, Buffer>();
-  private constructor(readonly src: RangeReader, readonly name: string, readonly meta: Meta) {}
+  private constructor(
+    readonly src: RangeReader,
+    readonly name: string,
+    readonly meta: Meta,
+  ) {}
 
   /** Read and check the meta pages of `src` (`name` is used in errors). */
   static async open(src: RangeReader, name: string): Promise<BoltReader> {
@@ -124,7 +128,9 @@ export class BoltReader {
         if ('inline' in root) throw new BoltError(`${this.name}: an inline bucket holds a branch page: the file is corrupt`);
         yield* this.#walk({ page: p.readBigUInt64LE(e + 8) });
       } else {
-        throw new BoltError(`${this.name}: page ${'page' in root ? root.page : '(inline)'} is neither a branch nor a leaf (flags ${flags}): the file is corrupt`);
+        throw new BoltError(
+          `${this.name}: page ${'page' in root ? root.page : '(inline)'} is neither a branch nor a leaf (flags ${flags}): the file is corrupt`,
+        );
       }
     }
   }

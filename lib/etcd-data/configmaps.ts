@@ -31,13 +31,23 @@ function expect(cm: StoredConfigMap, name: string, key: string): StoredConfigMap
 }
 
 /** Make the --config text from the stored values of kubeadm-config and (optionally) kubelet-config. */
-export function configFromValues(kubeadm: { value: Buffer; modRevision: number }, kubelet?: { value: Buffer; modRevision: number }, decrypt?: Decrypt): ConfigFromEtcd {
+export function configFromValues(
+  kubeadm: { value: Buffer; modRevision: number },
+  kubelet?: { value: Buffer; modRevision: number },
+  decrypt?: Decrypt,
+): ConfigFromEtcd {
   const kcm = expect(decodeConfigMap(KUBEADM_CONFIG_KEY, kubeadm.value, decrypt), 'kubeadm-config', KUBEADM_CONFIG_KEY);
   const cc = kcm.data.ClusterConfiguration;
   if (!cc) throw new Error(`${KUBEADM_CONFIG_KEY}: the ConfigMap has no ClusterConfiguration key (keys: ${Object.keys(kcm.data).join(', ') || 'none'})`);
   const kind = (parseDocument(cc).toJS() as { kind?: string } | null)?.kind;
-  if (kind !== 'ClusterConfiguration') throw new Error(`${KUBEADM_CONFIG_KEY}: data.ClusterConfiguration is not kind ClusterConfiguration (${kind ?? 'no kind'})`);
-  const out: ConfigFromEtcd = { text: cc.trimEnd() + '\n', clusterConfiguration: cc, revisions: { kubeadmConfig: kubeadm.modRevision }, encodings: [kcm.encoding] };
+  if (kind !== 'ClusterConfiguration')
+    throw new Error(`${KUBEADM_CONFIG_KEY}: data.ClusterConfiguration is not kind ClusterConfiguration (${kind ?? 'no kind'})`);
+  const out: ConfigFromEtcd = {
+    text: cc.trimEnd() + '\n',
+    clusterConfiguration: cc,
+    revisions: { kubeadmConfig: kubeadm.modRevision },
+    encodings: [kcm.encoding],
+  };
   if (kubelet) {
     const lcm = expect(decodeConfigMap(KUBELET_CONFIG_KEY, kubelet.value, decrypt), 'kubelet-config', KUBELET_CONFIG_KEY);
     const kc = lcm.data.kubelet;

@@ -18,9 +18,15 @@ export interface StoredConfigMap {
 
 /** The value is encrypted at rest: the apiserver's EncryptionConfiguration would be needed. */
 export class EncryptedValueError extends Error {
-  constructor(readonly etcdKey: string, readonly provider: string, readonly keyName: string) {
-    super(`${etcdKey} is encrypted at rest (provider ${provider}${keyName ? `, key "${keyName}"` : ''}): kubemend does not guess keys. ` +
-      'Give the apiserver\'s EncryptionConfiguration (--encryption-config FILE: aescbc and aesgcm keys are read), or the cluster\'s ClusterConfiguration as a file (`kubeadmConfig:` in the inventory)');
+  constructor(
+    readonly etcdKey: string,
+    readonly provider: string,
+    readonly keyName: string,
+  ) {
+    super(
+      `${etcdKey} is encrypted at rest (provider ${provider}${keyName ? `, key "${keyName}"` : ''}): kubemend does not guess keys. ` +
+        "Give the apiserver's EncryptionConfiguration (--encryption-config FILE: aescbc and aesgcm keys are read), or the cluster's ClusterConfiguration as a file (`kubeadmConfig:` in the inventory)",
+    );
     this.name = 'EncryptedValueError';
   }
 }
@@ -39,7 +45,12 @@ export function valueKind(v: Buffer): 'json' | 'protobuf' | 'encrypted' | 'unkno
 /** Fields of runtime.Unknown. */
 function decodeUnknown(b: Uint8Array): { apiVersion: string; kind: string; raw: Uint8Array; contentEncoding: string } {
   const r = new BinaryReader(b);
-  const out: { apiVersion: string; kind: string; raw: Uint8Array; contentEncoding: string } = { apiVersion: '', kind: '', raw: new Uint8Array(), contentEncoding: '' };
+  const out: { apiVersion: string; kind: string; raw: Uint8Array; contentEncoding: string } = {
+    apiVersion: '',
+    kind: '',
+    raw: new Uint8Array(),
+    contentEncoding: '',
+  };
   while (r.pos < r.len) {
     const [no, wt] = r.tag();
     if (no === 1 && wt === WireType.LengthDelimited) {
@@ -97,7 +108,7 @@ export function decodeConfigMap(etcdKey: string, v: Buffer, decrypt?: Decrypt): 
   if (kind === 'encrypted') {
     const parts = v.subarray(0, 256).toString('latin1').split(':');
     // k8s:enc:<provider>:v1:<key name>:<ciphertext>  (kms v2: k8s:enc:kms:v2:<provider name>:)
-    throw new EncryptedValueError(etcdKey, `${parts[2] ?? '?'}${parts[3] ? `:${parts[3]}` : ''}`, /^[\w.-]*$/.test(parts[4] ?? '') ? parts[4] ?? '' : '');
+    throw new EncryptedValueError(etcdKey, `${parts[2] ?? '?'}${parts[3] ? `:${parts[3]}` : ''}`, /^[\w.-]*$/.test(parts[4] ?? '') ? (parts[4] ?? '') : '');
   }
   if (kind === 'json') {
     let o: { kind?: string; apiVersion?: string; metadata?: { name?: string; namespace?: string }; data?: Record<string, string> };
@@ -111,7 +122,8 @@ export function decodeConfigMap(etcdKey: string, v: Buffer, decrypt?: Decrypt): 
   }
   if (kind === 'protobuf') {
     const u = decodeUnknown(v.subarray(4));
-    if (u.kind !== 'ConfigMap' || u.apiVersion !== 'v1') throw new Error(`${etcdKey}: stored protobuf object is ${u.apiVersion || '?'}/${u.kind || '?'}, not v1/ConfigMap`);
+    if (u.kind !== 'ConfigMap' || u.apiVersion !== 'v1')
+      throw new Error(`${etcdKey}: stored protobuf object is ${u.apiVersion || '?'}/${u.kind || '?'}, not v1/ConfigMap`);
     if (u.contentEncoding) throw new Error(`${etcdKey}: stored protobuf object has content encoding "${u.contentEncoding}", which kubemend does not read`);
     return { ...decodeConfigMapProto(u.raw), encoding: 'protobuf' };
   }

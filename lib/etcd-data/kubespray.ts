@@ -57,7 +57,11 @@ export async function kubesprayEtcdHealth(h: HostContext): Promise<EtcdHealth> {
 
 /** The members (ids in hex), through kubespray's etcdctl on `h`. */
 export async function kubesprayEtcdMembers(h: HostContext): Promise<EtcdMember[]> {
-  const out = (await h.read(['sh', '-c', `${KUBESPRAY_ETCDCTL}kubespray_etcdctl member list -w json`], { what: `etcdctl member list with kubespray's ${ETCD_ENV} settings` })).stdout;
+  const out = (
+    await h.read(['sh', '-c', `${KUBESPRAY_ETCDCTL}kubespray_etcdctl member list -w json`], {
+      what: `etcdctl member list with kubespray's ${ETCD_ENV} settings`,
+    })
+  ).stdout;
   return parseMemberList(out);
 }
 
@@ -70,8 +74,14 @@ done
 
 /** kube-system/kubeadm-config (and kubelet-config) read through kubespray's running etcd service on `h` (read-only). */
 export async function readThroughKubesprayEtcd(h: HostContext, decrypt?: Decrypt): Promise<EtcdConfigRead> {
-  const r = await h.read(['sh', '-c', GET_CONFIGMAPS], { what: `read kubeadm-config and kubelet-config through kubespray's etcd service (its etcdctl, ${ETCD_ENV} settings)`, allowFail: true });
-  if (r.exitCode !== 0) throw new Error(`${h.host.name}: etcdctl get with kubespray's ${ETCD_ENV} settings: exit ${r.exitCode}: ${r.stderr.trim().split('\n').slice(-2).join(' ').slice(0, 300)}`);
+  const r = await h.read(['sh', '-c', GET_CONFIGMAPS], {
+    what: `read kubeadm-config and kubelet-config through kubespray's etcd service (its etcdctl, ${ETCD_ENV} settings)`,
+    allowFail: true,
+  });
+  if (r.exitCode !== 0)
+    throw new Error(
+      `${h.host.name}: etcdctl get with kubespray's ${ETCD_ENV} settings: exit ${r.exitCode}: ${r.stderr.trim().split('\n').slice(-2).join(' ').slice(0, 300)}`,
+    );
   const { got, revision } = parseGetLines(r.stdout);
   if (!got['kubeadm-config']) throw new Error(`${h.host.name}: kubespray's etcd service has no kube-system/kubeadm-config (store revision ${revision})`);
   return {

@@ -26,13 +26,16 @@ export function memberMismatches(members: readonly StoredMember[], masters: read
     const peers = m.peerURLs.map(urlHost);
     if (!h) {
       const byAddr = masters.find((x) => peers.includes(x.address));
-      out.push(`etcd member "${m.name}" (${m.peerURLs.join(', ')}) is not a master of the inventory${byAddr ? ` (its address is ${byAddr.name}'s: renamed?)` : ''}`);
+      out.push(
+        `etcd member "${m.name}" (${m.peerURLs.join(', ')}) is not a master of the inventory${byAddr ? ` (its address is ${byAddr.name}'s: renamed?)` : ''}`,
+      );
     } else if (!peers.includes(h.address)) {
       out.push(`etcd member "${m.name}" has peer URL ${m.peerURLs.join(', ')}, but the inventory gives ${h.name} the address ${h.address}`);
     }
   }
   for (const h of masters) {
-    if (!voting.some((m) => m.name === h.name)) out.push(`master ${h.name} (${h.address}) is not an etcd member in the data (members: ${voting.map((m) => m.name).join(', ') || 'none'})`);
+    if (!voting.some((m) => m.name === h.name))
+      out.push(`master ${h.name} (${h.address}) is not an etcd member in the data (members: ${voting.map((m) => m.name).join(', ') || 'none'})`);
   }
   return out;
 }
@@ -47,10 +50,12 @@ export function memberMismatches(members: readonly StoredMember[], masters: read
 export function kubesprayMemberMismatches(members: readonly EtcdMember[], masters: readonly Host[]): string[] {
   const out: string[] = [];
   for (const m of members) {
-    if (!masters.some((h) => m.peerURLs.map(urlHost).includes(h.address))) out.push(`etcd member "${m.name}" (${m.peerURLs.join(', ')}) is on no master's address: etcd on hosts apart from the masters is not repaired yet`);
+    if (!masters.some((h) => m.peerURLs.map(urlHost).includes(h.address)))
+      out.push(`etcd member "${m.name}" (${m.peerURLs.join(', ')}) is on no master's address: etcd on hosts apart from the masters is not repaired yet`);
   }
   for (const h of masters) {
-    if (!members.some((m) => m.peerURLs.map(urlHost).includes(h.address))) out.push(`master ${h.name} (${h.address}) is no etcd member (members: ${members.map((m) => `${m.name} ${m.peerURLs.join(',')}`).join('; ') || 'none'})`);
+    if (!members.some((m) => m.peerURLs.map(urlHost).includes(h.address)))
+      out.push(`master ${h.name} (${h.address}) is no etcd member (members: ${members.map((m) => `${m.name} ${m.peerURLs.join(',')}`).join('; ') || 'none'})`);
   }
   return out;
 }

@@ -90,8 +90,18 @@ export function throwawayBlocker(p: EtcdDataProbe): string | undefined {
 export function remoteReader(h: HostContext, path: string): RangeReader {
   return {
     async read(offset, length) {
-      const r = await h.read(['sh', '-c', 'dd if="$1" iflag=skip_bytes,count_bytes skip="$2" count="$3" bs=64K status=none | base64 -w 0', 'sh', path, String(offset), String(length)],
-        { what: `read ${length} bytes of ${path}`, secretOutput: true });
+      const r = await h.read(
+        [
+          'sh',
+          '-c',
+          'dd if="$1" iflag=skip_bytes,count_bytes skip="$2" count="$3" bs=64K status=none | base64 -w 0',
+          'sh',
+          path,
+          String(offset),
+          String(length),
+        ],
+        { what: `read ${length} bytes of ${path}`, secretOutput: true },
+      );
       return Buffer.from(r.stdout.trim(), 'base64');
     },
   };
@@ -117,7 +127,10 @@ export async function readOffline(h: HostContext, decrypt?: Decrypt): Promise<Et
   const db = await BoltReader.open(bufferReader(await h.download(ETCD_DB)), `${h.host.name}:${ETCD_DB}`);
   const scan = await scanKeys(db, [KUBEADM_CONFIG_KEY, KUBELET_CONFIG_KEY]);
   const kubeadm = scan.found.get(KUBEADM_CONFIG_KEY);
-  if (!kubeadm) throw new Error(`${h.host.name}:${ETCD_DB}: ${scan.deleted.has(KUBEADM_CONFIG_KEY) ? 'kube-system/kubeadm-config was deleted' : 'no kube-system/kubeadm-config'} (store revision ${scan.revision})`);
+  if (!kubeadm)
+    throw new Error(
+      `${h.host.name}:${ETCD_DB}: ${scan.deleted.has(KUBEADM_CONFIG_KEY) ? 'kube-system/kubeadm-config was deleted' : 'no kube-system/kubeadm-config'} (store revision ${scan.revision})`,
+    );
   return {
     config: configFromValues(kubeadm, scan.found.get(KUBELET_CONFIG_KEY), decrypt),
     revision: scan.revision,
@@ -186,10 +199,13 @@ done
 /** Read both ConfigMaps on `h` through the throwaway etcd (a real run: it copies and runs a container). */
 export async function readThroughThrowaway(h: HostContext, image: string, memberName: string, id: string, decrypt?: Decrypt): Promise<EtcdConfigRead> {
   const r = await h.run(['sh', '-c', THROWAWAY, 'sh', ETCD_DATA, image, memberName, id], {
-    what: `read kubeadm-config and kubelet-config through a throwaway etcd (${image}) on a copy of ${ETCD_DATA}`, timeoutMs: 300_000, stdin: await (await import('./tls.js')).throwawayTlsBundle(), // an X.509 library (~200 ms of CPU to load): loaded when used
+    what: `read kubeadm-config and kubelet-config through a throwaway etcd (${image}) on a copy of ${ETCD_DATA}`,
+    timeoutMs: 300_000,
+    stdin: await (await import('./tls.js')).throwawayTlsBundle(), // an X.509 library (~200 ms of CPU to load): loaded when used
   });
   const { got, revision } = parseGetLines(r.stdout);
-  if (!got['kubeadm-config']) throw new Error(`${h.host.name}: the throwaway etcd on a copy of ${ETCD_DATA} has no kube-system/kubeadm-config (store revision ${revision})`);
+  if (!got['kubeadm-config'])
+    throw new Error(`${h.host.name}: the throwaway etcd on a copy of ${ETCD_DATA} has no kube-system/kubeadm-config (store revision ${revision})`);
   return {
     config: configFromValues(got['kubeadm-config'], got['kubelet-config'], decrypt),
     revision,

@@ -6,8 +6,15 @@
 import 'reflect-metadata';
 import { webcrypto } from 'node:crypto';
 import {
-  BasicConstraintsExtension, ExtendedKeyUsage, ExtendedKeyUsageExtension, KeyUsageFlags, KeyUsagesExtension,
-  PemConverter, SubjectAlternativeNameExtension, X509CertificateGenerator, cryptoProvider,
+  BasicConstraintsExtension,
+  ExtendedKeyUsage,
+  ExtendedKeyUsageExtension,
+  KeyUsageFlags,
+  KeyUsagesExtension,
+  PemConverter,
+  SubjectAlternativeNameExtension,
+  X509CertificateGenerator,
+  cryptoProvider,
 } from '@peculiar/x509';
 
 const ALG = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' };
@@ -23,15 +30,26 @@ export async function throwawayTlsBundle(now = new Date()): Promise<string> {
   cryptoProvider.set(webcrypto as unknown as Crypto);
   const notBefore = new Date(now.getTime() - 3600_000);
   const notAfter = new Date(now.getTime() + 24 * 3600_000);
-  const caKeys = await webcrypto.subtle.generateKey(ALG, true, ['sign', 'verify']) as CryptoKeyPair;
+  const caKeys = (await webcrypto.subtle.generateKey(ALG, true, ['sign', 'verify'])) as CryptoKeyPair;
   const ca = await X509CertificateGenerator.createSelfSigned({
-    serialNumber: '01', name: 'CN=kubemend throwaway etcd CA', notBefore, notAfter, signingAlgorithm: ALG, keys: caKeys,
+    serialNumber: '01',
+    name: 'CN=kubemend throwaway etcd CA',
+    notBefore,
+    notAfter,
+    signingAlgorithm: ALG,
+    keys: caKeys,
     extensions: [new BasicConstraintsExtension(true, 0, true), new KeyUsagesExtension(KeyUsageFlags.keyCertSign | KeyUsageFlags.cRLSign, true)],
   });
-  const leafKeys = await webcrypto.subtle.generateKey(ALG, true, ['sign', 'verify']) as CryptoKeyPair;
+  const leafKeys = (await webcrypto.subtle.generateKey(ALG, true, ['sign', 'verify'])) as CryptoKeyPair;
   const leaf = await X509CertificateGenerator.create({
-    serialNumber: '02', subject: 'CN=kubemend throwaway etcd', issuer: ca.subject, notBefore, notAfter, signingAlgorithm: ALG,
-    publicKey: leafKeys.publicKey, signingKey: caKeys.privateKey,
+    serialNumber: '02',
+    subject: 'CN=kubemend throwaway etcd',
+    issuer: ca.subject,
+    notBefore,
+    notAfter,
+    signingAlgorithm: ALG,
+    publicKey: leafKeys.publicKey,
+    signingKey: caKeys.privateKey,
     extensions: [
       new SubjectAlternativeNameExtension([{ type: 'ip', value: '127.0.0.1' }]),
       new ExtendedKeyUsageExtension([ExtendedKeyUsage.serverAuth, ExtendedKeyUsage.clientAuth]),

@@ -29,7 +29,11 @@ done`;
 
 /** Parse the `<status> <path>` lines. */
 export function parseChains(out: string): ChainResult[] {
-  return out.split('\n').map((l) => /^(ok|bad|absent) (\S+)$/.exec(l.trim())).filter((m): m is RegExpExecArray => !!m).map((m) => ({ status: m[1] as ChainResult['status'], path: m[2] }));
+  return out
+    .split('\n')
+    .map((l) => /^(ok|bad|absent) (\S+)$/.exec(l.trim()))
+    .filter((m): m is RegExpExecArray => !!m)
+    .map((m) => ({ status: m[1] as ChainResult['status'], path: m[2] }));
 }
 
 /** The files checked on a host of this role; `caFile`: where it keeps the cluster CA (kubeadm's CA_CRT; a kubespray worker's is /etc/kubernetes/ssl/ca.crt). */
@@ -47,6 +51,9 @@ export function chainTargets(role: Role, caFile: string = CA_CRT): { certs: stri
  */
 export async function chainsTo(h: HostContext, caPem: string, opts: { ignoreTime?: boolean; caFile?: string } = {}): Promise<ChainResult[]> {
   const t = chainTargets(h.host.role, opts.caFile);
-  const r = await h.read(['sh', '-c', SCRIPT.replace('@TIME@', opts.ignoreTime ? '-no_check_time ' : ''), 'sh', ...t.certs, '--', ...t.kubeconfigs], { stdin: caPem, what: 'openssl verify against the cluster CA' });
+  const r = await h.read(['sh', '-c', SCRIPT.replace('@TIME@', opts.ignoreTime ? '-no_check_time ' : ''), 'sh', ...t.certs, '--', ...t.kubeconfigs], {
+    stdin: caPem,
+    what: 'openssl verify against the cluster CA',
+  });
   return parseChains(r.stdout);
 }

@@ -4,7 +4,10 @@ import { CONTROL_PLANE_CONTAINERS, KUBE_SYSTEM_LABEL } from './paths.js';
 
 /** Parse `crictl ps -a -q` output into container ids. */
 export function parseIds(out: string): string[] {
-  return out.split('\n').map((l) => l.trim()).filter((l) => /^[0-9a-f]{6,64}$/.test(l));
+  return out
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => /^[0-9a-f]{6,64}$/.test(l));
 }
 
 /**
@@ -12,7 +15,16 @@ export function parseIds(out: string): string[] {
  * (`-a`: exited ones too; `-q`: ids only unless `output` is given).
  */
 export function kubeSystemContainersArgv(names: readonly string[], opts: { all?: boolean; output?: 'json' } = {}): string[] {
-  return ['crictl', 'ps', ...(opts.all ? ['-a'] : []), ...(opts.output ? ['-o', opts.output] : ['-q']), '--name', `^(${names.join('|')})$`, '--label', KUBE_SYSTEM_LABEL];
+  return [
+    'crictl',
+    'ps',
+    ...(opts.all ? ['-a'] : []),
+    ...(opts.output ? ['-o', opts.output] : ['-q']),
+    '--name',
+    `^(${names.join('|')})$`,
+    '--label',
+    KUBE_SYSTEM_LABEL,
+  ];
 }
 
 /** Ids of the etcd, kube-apiserver, kube-controller-manager and kube-scheduler containers of kube-system (running or not). */

@@ -53,7 +53,7 @@ export async function resolveOnHost(h: HostContext, name: string): Promise<Resol
     const addresses = parseGetentAhosts(r.stdout);
     return addresses.length ? { addresses } : { addresses, error: 'getent printed no address' };
   }
-  if (r.exitCode === 2) return { addresses: [], error: 'not found by the host\'s resolver (getent ahosts: exit 2)' };
+  if (r.exitCode === 2) return { addresses: [], error: "not found by the host's resolver (getent ahosts: exit 2)" };
   return { addresses: [], error: `getent ahosts: exit ${r.exitCode}${r.stderr.trim() ? `: ${r.stderr.trim().split('\n')[0]}` : ''}` };
 }
 
@@ -72,7 +72,7 @@ export async function resolveHere(name: string, timeoutMs = 5000): Promise<Resol
     return { addresses };
   } catch (e) {
     const code = (e as { code?: string }).code;
-    return { addresses: [], error: code === 'ENOTFOUND' ? 'not found by this machine\'s resolver' : (e as Error).message };
+    return { addresses: [], error: code === 'ENOTFOUND' ? "not found by this machine's resolver" : (e as Error).message };
   } finally {
     if (timer) clearTimeout(timer);
   }

@@ -21,7 +21,10 @@ export function parsePkiState(out: string, caFiles: readonly string[] = MASTER_C
   for (const line of out.split('\n')) {
     const [kind, name, ...rest] = line.trim().split(/\s+/);
     // openssl prints `sha256 Fingerprint=AA:BB:...` (two words): the fingerprint is after '='
-    const fp = rest.join(' ').replace(/^.*Fingerprint=/i, '').trim();
+    const fp = rest
+      .join(' ')
+      .replace(/^.*Fingerprint=/i, '')
+      .trim();
     if (kind === 'file' && name) present.push(name);
     if (kind === 'fp' && name && fp) fps.set(name, fp.toUpperCase());
   }
@@ -37,10 +40,13 @@ export function pkiStateIn(dir: string, caFiles: readonly string[]): Fact<PkiSta
   return {
     id: dir === PKI && caFiles === MASTER_CA_FILES ? 'kubemend:pki-state' : `kubemend:pki-state:${dir}:${caFiles.join(',')}`,
     argv: [
-      'sh', '-c',
+      'sh',
+      '-c',
       'cd "$1" 2>/dev/null || exit 0; shift; for f in "$@"; do [ -f "$f" ] && echo "file $f"; done; ' +
         'for f in ca.crt etcd/ca.crt; do [ -f "$f" ] && echo "fp $f $(openssl x509 -noout -fingerprint -sha256 -in "$f")"; done; exit 0',
-      'sh', dir, ...caFiles,
+      'sh',
+      dir,
+      ...caFiles,
     ],
     parse: (out) => parsePkiState(out, caFiles),
   };

@@ -40,7 +40,12 @@ export interface ClusterShape {
 
 /** Parse the output of clusterShape's script (one present path a line). */
 export function parseShape(out: string): ClusterShape {
-  const present = new Set(out.split('\n').map((l) => l.trim()).filter(Boolean));
+  const present = new Set(
+    out
+      .split('\n')
+      .map((l) => l.trim())
+      .filter(Boolean),
+  );
   const found = KUBESPRAY_MARKERS.filter((m) => present.has(m.path));
   return { layout: found.length ? 'kubespray' : 'kubeadm', found };
 }
@@ -68,13 +73,18 @@ const ETCD_SERVICE = ['/etc/systemd/system/etcd.service', '/etc/etcd.env', '/etc
  * runs it, and the workers' local proxy is nginx-proxy (or none). The other kubespray shapes are
  * refused, each reason naming its host.
  */
-export function repairableLayout(shapes: ReadonlyArray<{ host: string; role: Role; shape: ClusterShape }>): { layout: 'kubeadm' | 'kubespray' } | { refused: string[] } {
+export function repairableLayout(
+  shapes: ReadonlyArray<{ host: string; role: Role; shape: ClusterShape }>,
+): { layout: 'kubeadm' | 'kubespray' } | { refused: string[] } {
   if (shapes.every((s) => s.shape.layout === 'kubeadm')) return { layout: 'kubeadm' };
   const why: string[] = [];
   const masters = shapes.filter((s) => s.role === 'master');
   for (const m of masters) {
     const missing = ETCD_SERVICE.filter((p) => !has(m.shape, p));
-    if (missing.length) why.push(`${m.host} (a master) has no ${missing.join(', ')}: kubespray's etcd service is not there to be kept (etcd_deployment_type kubeadm or docker is not repaired on kubespray's layout)`);
+    if (missing.length)
+      why.push(
+        `${m.host} (a master) has no ${missing.join(', ')}: kubespray's etcd service is not there to be kept (etcd_deployment_type kubeadm or docker is not repaired on kubespray's layout)`,
+      );
   }
   for (const o of shapes.filter((s) => s.role !== 'master' && has(s.shape, '/etc/systemd/system/etcd.service'))) {
     why.push(`${o.host} (${o.role}) runs kubespray's etcd service and is not a master: etcd on hosts apart from the masters is not repaired yet`);

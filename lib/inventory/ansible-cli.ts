@@ -47,7 +47,13 @@ export function dynamicGroupsSource(additions: Map<string, string[]>): string | 
 }
 
 /** Run `ansible-inventory -i FILE --list` (plus the dynamic-groups source); the parsed listing, or why it failed (first line only: no file excerpt, which could hold a secret). */
-export async function ansibleInventoryList(o: { bin: string; file: string; playbookDir?: string; extraSource?: string; timeoutMs?: number }): Promise<{ listing?: AnsibleListing; error?: string }> {
+export async function ansibleInventoryList(o: {
+  bin: string;
+  file: string;
+  playbookDir?: string;
+  extraSource?: string;
+  timeoutMs?: number;
+}): Promise<{ listing?: AnsibleListing; error?: string }> {
   const tmp = mkdtempSync(join(tmpdir(), 'kubemend-ansible-'));
   try {
     const args = ['-i', o.file];
@@ -68,11 +74,21 @@ export async function ansibleInventoryList(o: { bin: string; file: string; playb
     };
     const { stdout, stderr, code } = await new Promise<{ stdout: string; stderr: string; code: number | string | null }>((resolve) => {
       execFile(o.bin, args, { cwd: o.playbookDir ?? tmp, env, timeout: o.timeoutMs ?? 120_000, maxBuffer: 256 * 1024 * 1024 }, (err, stdout, stderr) => {
-        resolve({ stdout: String(stdout), stderr: String(stderr), code: err ? ((err as NodeJS.ErrnoException).code ?? (err as { status?: number }).status ?? 1) : 0 });
+        resolve({
+          stdout: String(stdout),
+          stderr: String(stderr),
+          code: err ? ((err as NodeJS.ErrnoException).code ?? (err as { status?: number }).status ?? 1) : 0,
+        });
       });
     });
     if (code !== 0) {
-      const first = stderr.split('\n').map((l) => l.trim()).find((l) => l.startsWith('ERROR!') || l.startsWith('[WARNING]')) ?? stderr.trim().split('\n')[0] ?? '';
+      const first =
+        stderr
+          .split('\n')
+          .map((l) => l.trim())
+          .find((l) => l.startsWith('ERROR!') || l.startsWith('[WARNING]')) ??
+        stderr.trim().split('\n')[0] ??
+        '';
       return { error: `${typeof code === 'string' ? code : `exit ${code}`}${first ? `: ${first.slice(0, 300)}` : ''}` };
     }
     let json: Record<string, { hosts?: string[]; children?: string[]; hostvars?: Record<string, Record<string, unknown>> }>;
@@ -96,7 +112,11 @@ export async function ansibleInventoryList(o: { bin: string; file: string; playb
 /** A JSON text with sorted keys (deep), to compare values whatever their key order. */
 function canonical(v: unknown): string {
   return JSON.stringify(v, (_k, x) =>
-    x && typeof x === 'object' && !Array.isArray(x) ? Object.fromEntries(Object.entries(x as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : 1))) : x instanceof Date ? x.toISOString().slice(0, 10) : x,
+    x && typeof x === 'object' && !Array.isArray(x)
+      ? Object.fromEntries(Object.entries(x as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : 1)))
+      : x instanceof Date
+        ? x.toISOString().slice(0, 10)
+        : x,
   );
 }
 
@@ -107,11 +127,16 @@ const isVaultValue = (v: unknown): boolean => !!v && typeof v === 'object' && '_
  * Ansible's; a value kubemend read differently (or not at all) is Ansible's, marked as coming from
  * ansible-inventory; a difference in a var kubemend uses is a warning that names both.
  */
-export function reconcileWithAnsible(ours: FlatInventory, theirs: AnsibleListing, used: (name: string) => boolean, inventoryFile: string): { flat: FlatInventory; warnings: string[] } {
+export function reconcileWithAnsible(
+  ours: FlatInventory,
+  theirs: AnsibleListing,
+  used: (name: string) => boolean,
+  inventoryFile: string,
+): { flat: FlatInventory; warnings: string[] } {
   const warnings: string[] = [];
   const theirHosts: string[] = [];
   const seen = new Set<string>();
-  for (const h of [...hostsOf(theirs.groups, 'all'), ...theirs.hostvars.keys()]) if (!seen.has(h)) (seen.add(h), theirHosts.push(h));
+  for (const h of [...hostsOf(theirs.groups, 'all'), ...theirs.hostvars.keys()]) if (!seen.has(h)) seen.add(h), theirHosts.push(h);
   const hosts = [...ours.hosts.filter((h) => seen.has(h)), ...theirHosts.filter((h) => !ours.hostAt.has(h))];
   const onlyOurs = ours.hosts.filter((h) => !seen.has(h));
   const onlyTheirs = theirHosts.filter((h) => !ours.hostAt.has(h));
@@ -130,11 +155,15 @@ export function reconcileWithAnsible(ours: FlatInventory, theirs: AnsibleListing
       else if (ov && !ov.vault && canonical(ov.value) === canonical(tv)) out.set(k, ov);
       else {
         out.set(k, { value: tv, at: pseudo(`${h}.${k}`) });
-        if (ov && used(k)) warnings.push(`${h}: ${k}: kubemend's reader read ${ov.vault ? 'a vault-encrypted value' : 'another value'} at ${whereOf(ov.at, inventoryFile)}; ansible-inventory's value is used`);
+        if (ov && used(k))
+          warnings.push(
+            `${h}: ${k}: kubemend's reader read ${ov.vault ? 'a vault-encrypted value' : 'another value'} at ${whereOf(ov.at, inventoryFile)}; ansible-inventory's value is used`,
+          );
       }
     }
     for (const [k, ov] of mine) {
-      if (!(k in theirVars) && used(k)) warnings.push(`${h}: ${k}: kubemend's reader found it at ${whereOf(ov.at, inventoryFile)}, ansible-inventory does not give it: not used`);
+      if (!(k in theirVars) && used(k))
+        warnings.push(`${h}: ${k}: kubemend's reader found it at ${whereOf(ov.at, inventoryFile)}, ansible-inventory does not give it: not used`);
     }
     vars.set(h, out);
   }

@@ -29,7 +29,11 @@ function structured(v: unknown): unknown {
  * A host's servingSANs from its Ansible vars: kubespray's `ip` (the address its kubelet
  * advertises) and `access_ip`, and `kubemend_serving_sans` (a list, or comma-separated in INI).
  */
-function servingSansOf(vars: ReadonlyMap<string, AnsibleValue>, get: (k: string) => AnsibleValue | undefined, use: (v: { values: unknown[]; at: Position }) => void): void {
+function servingSansOf(
+  vars: ReadonlyMap<string, AnsibleValue>,
+  get: (k: string) => AnsibleValue | undefined,
+  use: (v: { values: unknown[]; at: Position }) => void,
+): void {
   const values: unknown[] = [];
   let at: Position | undefined;
   for (const k of HOST_VARS.servingSANs) {
@@ -37,7 +41,14 @@ function servingSansOf(vars: ReadonlyMap<string, AnsibleValue>, get: (k: string)
     const v = get(k);
     if (!v) continue;
     at ??= v.at;
-    const list = Array.isArray(v.value) ? v.value : typeof v.value === 'string' ? v.value.split(',').map((x) => x.trim()).filter(Boolean) : [v.value];
+    const list = Array.isArray(v.value)
+      ? v.value
+      : typeof v.value === 'string'
+        ? v.value
+            .split(',')
+            .map((x) => x.trim())
+            .filter(Boolean)
+        : [v.value];
     values.push(...list);
   }
   if (at) use({ values, at });
@@ -80,18 +91,28 @@ export function ansibleDocument(flat: FlatInventory, o: AnsibleDocOptions): Pars
   const workers = nodes.filter((h) => !masters.includes(h));
   const etcdOnly = [...etcd].filter((h) => !masters.includes(h) && !nodes.includes(h));
   const ordered = [...masters, ...workers, ...etcdOnly];
-  const groupsOf = (h: string): string[] => [...flat.groups.keys()].filter((g) => g !== 'all' && g !== 'ungrouped' && hostsOf(flat.groups, g).includes(h)).sort(byCodePoint);
+  const groupsOf = (h: string): string[] =>
+    [...flat.groups.keys()].filter((g) => g !== 'all' && g !== 'ungrouped' && hostsOf(flat.groups, g).includes(h)).sort(byCodePoint);
 
   /** A var's value with its {{ var }} templates rendered; an issue (and undefined) when it is encrypted or a template kubemend cannot evaluate. */
   const value = (host: string, vars: ReadonlyMap<string, AnsibleValue>, v: AnsibleValue | undefined, name: string): AnsibleValue | undefined => {
     if (!v) return undefined;
     const problem = (message: string): undefined => {
-      issues.push({ file: v.at.file ?? o.file, line: v.at.line, column: v.at.column, field: v.at.via ? `${v.at.field} (ansible-inventory)` : v.at.field, message: `${name}: ${message}` });
+      issues.push({
+        file: v.at.file ?? o.file,
+        line: v.at.line,
+        column: v.at.column,
+        field: v.at.via ? `${v.at.field} (ansible-inventory)` : v.at.field,
+        message: `${name}: ${message}`,
+      });
       return undefined;
     };
     if (v.vault) return problem('encrypted with Ansible Vault: kubemend cannot decrypt it; write it in clear (it is not a secret kubemend needs)');
     const r = renderTemplates(v.value, host, (n) => vars.get(n));
-    if ('error' in r) return problem(`a Jinja template kubemend cannot evaluate (${r.error}): ${shown(typeof v.value === 'string' ? v.value : JSON.stringify(v.value))}; write the value itself (ansible-inventory does not evaluate templates either)`);
+    if ('error' in r)
+      return problem(
+        `a Jinja template kubemend cannot evaluate (${r.error}): ${shown(typeof v.value === 'string' ? v.value : JSON.stringify(v.value))}; write the value itself (ansible-inventory does not evaluate templates either)`,
+      );
     return { ...v, value: r.value };
   };
 
@@ -133,10 +154,14 @@ export function ansibleDocument(flat: FlatInventory, o: AnsibleDocOptions): Pars
       where.set(formatPath([...base, 'sudo']), pass.at);
     }
     set('labels', HOST_VARS.labels, structured);
-    servingSansOf(vars, (k) => value(name, vars, vars.get(k), k), (v) => {
-      host.servingSANs = v.values;
-      where.set(formatPath([...base, 'servingSANs']), v.at);
-    });
+    servingSansOf(
+      vars,
+      (k) => value(name, vars, vars.get(k), k),
+      (v) => {
+        host.servingSANs = v.values;
+        where.set(formatPath([...base, 'servingSANs']), v.at);
+      },
+    );
     hosts.push(host);
   }
 
@@ -226,10 +251,15 @@ export function ansibleDocument(flat: FlatInventory, o: AnsibleDocOptions): Pars
     }
   }
   for (const h of [...ordered, ...(bastion ? [bastion] : [])]) {
-    if (flat.groups.has(h)) warnings.push(`${h} is both a host and a group: Ansible gives the host's inventory vars to the group, so group_vars files beat them (as ansible-inventory shows)`);
+    if (flat.groups.has(h))
+      warnings.push(
+        `${h} is both a host and a group: Ansible gives the host's inventory vars to the group, so group_vars files beat them (as ansible-inventory shows)`,
+      );
   }
   for (const f of flat.unreadable) {
-    warnings.push(`${f}: encrypted with Ansible Vault: kubemend's reader cannot read it, so the vars it sets are unknown (with ansible-core installed and ANSIBLE_VAULT_PASSWORD_FILE set, ansible-inventory reads it)`);
+    warnings.push(
+      `${f}: encrypted with Ansible Vault: kubemend's reader cannot read it, so the vars it sets are unknown (with ansible-core installed and ANSIBLE_VAULT_PASSWORD_FILE set, ansible-inventory reads it)`,
+    );
   }
   if (!hasEtcdGroup && masters.length > 0) sources.set('etcd', 'no etcd group: kubeadm stacked etcd (on every master) assumed');
 

@@ -166,8 +166,20 @@ export function readAnsibleIni(file: string, text: string): { model: AnsibleMode
   for (const [name, p] of pending) {
     issues.push(
       p.state === 'vars'
-        ? { file, line: p.line, column: p.column, field: `${fieldSeg(name)}:vars`, message: `INI: [${name}:vars] is for a group that is never declared ([${name}] or [${name}:children])` }
-        : { file, line: p.line, column: p.column, field: `${fieldSeg(p.parents[0]!)}:children`, message: `INI: child group ${JSON.stringify(name)} is never declared ([${name}] or [${name}:children])` },
+        ? {
+            file,
+            line: p.line,
+            column: p.column,
+            field: `${fieldSeg(name)}:vars`,
+            message: `INI: [${name}:vars] is for a group that is never declared ([${name}] or [${name}:children])`,
+          }
+        : {
+            file,
+            line: p.line,
+            column: p.column,
+            field: `${fieldSeg(p.parents[0]!)}:children`,
+            message: `INI: child group ${JSON.stringify(name)} is never declared ([${name}] or [${name}:children])`,
+          },
     );
   }
   reconcile(m);
@@ -175,7 +187,13 @@ export function readAnsibleIni(file: string, text: string): { model: AnsibleMode
 
   function linkChild(parent: string, child: string, line: number, column: number): void {
     if (!addChild(m, parent, child)) {
-      issues.push({ file, line, column, field: `${fieldSeg(parent)}:children`, message: `INI: making ${JSON.stringify(child)} a child of ${JSON.stringify(parent)} makes a loop of groups` });
+      issues.push({
+        file,
+        line,
+        column,
+        field: `${fieldSeg(parent)}:children`,
+        message: `INI: making ${JSON.stringify(child)} a child of ${JSON.stringify(parent)} makes a loop of groups`,
+      });
     }
   }
 }

@@ -146,7 +146,14 @@ export function setGroupVar(g: AnsibleGroup, key: string, v: AnsibleValue): stri
     return undefined;
   }
   const x = v.value;
-  const n = typeof x === 'number' ? Math.trunc(x) : typeof x === 'boolean' ? Number(x) : typeof x === 'string' && /^\s*[+-]?\d+(_\d+)*\s*$/.test(x) ? Number(x.trim().replace(/_/g, '')) : undefined;
+  const n =
+    typeof x === 'number'
+      ? Math.trunc(x)
+      : typeof x === 'boolean'
+        ? Number(x)
+        : typeof x === 'string' && /^\s*[+-]?\d+(_\d+)*\s*$/.test(x)
+          ? Number(x.trim().replace(/_/g, ''))
+          : undefined;
   if (n === undefined || !Number.isFinite(n)) return 'ansible_group_priority must be an integer';
   g.priority = n;
   return undefined;
@@ -173,8 +180,8 @@ export function hostsOf(groups: ReadonlyMap<string, { hosts: Iterable<string>; c
   while (level.length > 0) {
     const next: string[] = [];
     for (const g of level) {
-      for (const h of groups.get(g)?.hosts ?? []) if (!seenHost.has(h)) (seenHost.add(h), out.push(h));
-      for (const c of groups.get(g)?.children ?? []) if (!seenGroup.has(c)) (seenGroup.add(c), next.push(c));
+      for (const h of groups.get(g)?.hosts ?? []) if (!seenHost.has(h)) seenHost.add(h), out.push(h);
+      for (const c of groups.get(g)?.children ?? []) if (!seenGroup.has(c)) seenGroup.add(c), next.push(c);
     }
     level = next;
   }

@@ -84,7 +84,8 @@ export function expandHostnameRange(line: string, limit = MAX_RANGE_HOSTS): stri
     } else {
       const b = pyInt(beg);
       const e = pyInt(end);
-      if (b === undefined || e === undefined || st === undefined) throw new HostPatternError('a host range must be numbers ([1:3], [01:06:2]) or letters ([a:f])');
+      if (b === undefined || e === undefined || st === undefined)
+        throw new HostPatternError('a host range must be numbers ([1:3], [01:06:2]) or letters ([a:f])');
       if (st === 0) throw new HostPatternError('a host range step must not be 0');
       const count = st > 0 ? Math.max(0, Math.ceil((e + 1 - b) / st)) : Math.max(0, Math.ceil((b - e - 1) / -st));
       if (out.length + count > limit) throw new HostPatternError(`a host range may give at most ${limit} hosts`);

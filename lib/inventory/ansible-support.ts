@@ -13,7 +13,14 @@ export const HOST_VARS = {
 } as const;
 
 /** Cluster-wide vars kubemend reads (from the first master's vars). */
-export const CLUSTER_VARS = ['kubemend_cluster_name', 'cluster_name', 'apiserver_loadbalancer_domain_name', 'loadbalancer_apiserver', 'loadbalancer_apiserver_port', 'etcd_deployment_type'] as const;
+export const CLUSTER_VARS = [
+  'kubemend_cluster_name',
+  'cluster_name',
+  'apiserver_loadbalancer_domain_name',
+  'loadbalancer_apiserver',
+  'loadbalancer_apiserver_port',
+  'etcd_deployment_type',
+] as const;
 
 const USED = new Set<string>([...Object.values(HOST_VARS).flat(), ...CLUSTER_VARS]);
 
@@ -40,7 +47,9 @@ export function unsupportedVarNote(name: string, value: unknown): string | undef
     case 'ansible_become_user':
       return str(value) === 'root' ? undefined : `kubemend becomes root only: become user ${str(value)} is not supported`;
     case 'ansible_connection':
-      return ['ssh', 'smart', 'paramiko', 'paramiko_ssh'].includes(str(value)) ? undefined : `kubemend connects over SSH only: connection ${str(value)} is not supported`;
+      return ['ssh', 'smart', 'paramiko', 'paramiko_ssh'].includes(str(value))
+        ? undefined
+        : `kubemend connects over SSH only: connection ${str(value)} is not supported`;
     case 'ansible_password':
     case 'ansible_ssh_pass':
     case 'ansible_ssh_password':

@@ -12,9 +12,7 @@ export function looksLikeAnsibleYaml(data: unknown): boolean {
   const top = data as Record<string, unknown>;
   if ('hosts' in top || 'cluster' in top) return false;
   if ('all' in top) return true;
-  return Object.values(top).some(
-    (g) => !!g && typeof g === 'object' && !Array.isArray(g) && ['hosts', 'children', 'vars'].some((k) => k in (g as object)),
-  );
+  return Object.values(top).some((g) => !!g && typeof g === 'object' && !Array.isArray(g) && ['hosts', 'children', 'vars'].some((k) => k in (g as object)));
 }
 
 /** Read an Ansible YAML inventory (parsed as YAML 1.1, as PyYAML does: `yes` is true); structural problems become issues. */
@@ -72,8 +70,7 @@ export function readAnsibleYaml(file: string, src: YamlSource): { model: Ansible
           const refused = setGroupVar(g, vk, vv);
           if (refused) issues.push({ file, line: vv.at.line, column: vv.at.column, field: vv.at.field, message: refused });
         }
-      }
-      else if (k === 'hosts') {
+      } else if (k === 'hosts') {
         if (p.value !== null && !isMap(p.value) && !(isScalar(p.value) && p.value.value === null)) {
           problem(p.value ?? p.key, f, 'must be a mapping of host names');
           continue;

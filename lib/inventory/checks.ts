@@ -41,7 +41,8 @@ export function crossCheck(file: string, absFile: string, doc: ParsedDocument): 
       const port = typeof h.port === 'number' ? h.port : defaultPort;
       const key = `${h.address.toLowerCase()}:${port}`;
       const prev = endpoints.get(key);
-      if (prev !== undefined) issue(['hosts', i, 'address'], `duplicate address ${shown(`${h.address} port ${port}`)} (also ${where(['hosts', prev, 'address'])})`);
+      if (prev !== undefined)
+        issue(['hosts', i, 'address'], `duplicate address ${shown(`${h.address} port ${port}`)} (also ${where(['hosts', prev, 'address'])})`);
       else endpoints.set(key, i);
     }
     if (h.role === 'master') masters++;
@@ -54,11 +55,14 @@ export function crossCheck(file: string, absFile: string, doc: ParsedDocument): 
     const jump = obj(h.jump);
     if (jump) checkFile(jump.identityFile, ['hosts', i, 'jump', 'identityFile']);
   });
-  if (Array.isArray(top.hosts) && top.hosts.length > 0 && masters === 0) issue(['hosts'], doc.format === 'kubemend' ? 'no master: at least one host needs role master' : 'no master: no host in group kube_control_plane');
+  if (Array.isArray(top.hosts) && top.hosts.length > 0 && masters === 0)
+    issue(['hosts'], doc.format === 'kubemend' ? 'no master: at least one host needs role master' : 'no master: no host in group kube_control_plane');
   const etcdGroup = doc.ansible?.hasEtcdGroup ? hosts.filter((h) => h?.etcd === true).length : undefined;
   const members = etcdGroup ?? masters;
   if (members > 0 && members % 2 === 0) {
-    warnings.push(`${members} ${etcdGroup === undefined ? 'masters' : 'etcd members'}: an even number of etcd members tolerates no more failures than ${members - 1}; an odd number is recommended`);
+    warnings.push(
+      `${members} ${etcdGroup === undefined ? 'masters' : 'etcd members'}: an even number of etcd members tolerates no more failures than ${members - 1}; an odd number is recommended`,
+    );
   }
   checkServingSans(top, issue);
   checkFile(top.kubeadmConfig, ['kubeadmConfig']);

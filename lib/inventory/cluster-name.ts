@@ -6,7 +6,12 @@ const GENERIC = new Set(['inventory', 'hosts', 'inventory-hosts', 'hosts-invento
 
 /** Lowercase, other characters as '-', at most 63: a DNS-1123 label, or '' when nothing is left. */
 export function asClusterName(s: string): string {
-  return s.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 63).replace(/-+$/, '');
+  return s
+    .toLowerCase()
+    .replace(/[^a-z0-9-]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 63)
+    .replace(/-+$/, '');
 }
 
 /** The name derived from an inventory path, and where it came from (`folder name mycluster/`, `file name staging.ini`). */

@@ -48,7 +48,11 @@ function jumpText(h: Host): string | null {
 export function describeInventory(inv: Inventory, hosts: readonly Host[] = inv.hosts): InventoryDescription {
   const from = (h: Host, f: HostField, dflt = 'default'): string => inv.origins?.hosts[h.name]?.[f] ?? dflt;
   const members = new Set(inv.etcd?.members ?? inv.hosts.filter((h) => h.role === 'master').map((h) => h.name));
-  const groupsOf = (h: Host): string[] => Object.entries(inv.groups ?? {}).filter(([g, hs]) => g !== 'all' && g !== 'ungrouped' && hs.includes(h.name)).map(([g]) => g).sort();
+  const groupsOf = (h: Host): string[] =>
+    Object.entries(inv.groups ?? {})
+      .filter(([g, hs]) => g !== 'all' && g !== 'ungrouped' && hs.includes(h.name))
+      .map(([g]) => g)
+      .sort();
   const keep = new Set(hosts.map((h) => h.name));
   return {
     kind: 'kubemend-inventory',
@@ -104,7 +108,12 @@ function graph(d: InventoryDescription): string[] {
 /** Columns padded to their widest cell. */
 function table(rows: string[][]): string[] {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  ').trimEnd());
+  return rows.map((r) =>
+    r
+      .map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!)))
+      .join('  ')
+      .trimEnd(),
+  );
 }
 
 /** The text form: summary, group graph (Ansible inventories), hosts table, then where every value came from. */
@@ -115,13 +124,22 @@ export function formatInventory(d: InventoryDescription): string {
     ...(d.varsFiles.length ? [['vars files', d.varsFiles.join(', ')]] : []),
     ['cluster', `${d.cluster.value}  (from ${d.cluster.from})`],
     ['endpoint', `${d.controlPlaneEndpoint.value}  (from ${d.controlPlaneEndpoint.from})`],
-    ['etcd', `${d.etcd.reason}; members ${d.etcd.members.join(', ') || 'none'}${d.etcd.deploymentType ? `; etcd_deployment_type ${d.etcd.deploymentType}` : ''}  (from ${d.etcd.from})`],
+    [
+      'etcd',
+      `${d.etcd.reason}; members ${d.etcd.members.join(', ') || 'none'}${d.etcd.deploymentType ? `; etcd_deployment_type ${d.etcd.deploymentType}` : ''}  (from ${d.etcd.from})`,
+    ],
   ];
   lines.push(...table(head), '');
   const g = graph(d);
   if (g.length) lines.push(...g, '');
   const role = (h: DescribedHost): string => `${h.role.value}${h.etcd && h.role.value !== 'etcd' ? '+etcd' : ''}${h.first ? ' (first)' : ''}`;
-  lines.push(...table([['HOST', 'ROLE', 'ADDRESS', 'PORT', 'USER', 'JUMP'], ...d.hosts.map((h) => [h.name, role(h), h.address.value, String(h.port.value), h.user.value, h.jump.value ?? '-'])]), '');
+  lines.push(
+    ...table([
+      ['HOST', 'ROLE', 'ADDRESS', 'PORT', 'USER', 'JUMP'],
+      ...d.hosts.map((h) => [h.name, role(h), h.address.value, String(h.port.value), h.user.value, h.jump.value ?? '-']),
+    ]),
+    '',
+  );
   lines.push('where each value came from:');
   const rows: string[][] = [];
   for (const h of d.hosts) {
@@ -133,7 +151,17 @@ export function formatInventory(d: InventoryDescription): string {
       ['identityFile', h.identityFile.value ?? '-', h.identityFile.from],
       ['sudo', h.sudo.value, h.sudo.from],
       ['jump', h.jump.value ?? '-', h.jump.from],
-      ...(Object.keys(h.labels.value).length ? [['labels', Object.entries(h.labels.value).map(([k, v]) => `${k}=${v}`).join(','), h.labels.from] as [string, string, string]] : []),
+      ...(Object.keys(h.labels.value).length
+        ? [
+            [
+              'labels',
+              Object.entries(h.labels.value)
+                .map(([k, v]) => `${k}=${v}`)
+                .join(','),
+              h.labels.from,
+            ] as [string, string, string],
+          ]
+        : []),
     ];
     fields.forEach(([f, v, src], i) => {
       rows.push([i === 0 ? h.name : '', f, v, src]);

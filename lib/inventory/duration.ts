@@ -3,7 +3,7 @@
  * `1.5h`, `500ms`): a sequence of decimal numbers, each with a unit (ns, us, µs, ms, s, m, h).
  */
 
-const UNIT_MS: Record<string, number> = { ns: 1e-6, us: 1e-3, 'µs': 1e-3, 'μs': 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+const UNIT_MS: Record<string, number> = { ns: 1e-6, us: 1e-3, µs: 1e-3, μs: 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 const PART = /(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)/y;
 
 /** Milliseconds of a Go duration (`1m30s` -> 90000; sub-millisecond totals round up to 1); undefined when malformed, negative or zero. */

@@ -30,7 +30,10 @@ export class InventoryError extends Error {
 export class LimitError extends Error {
   /** Stable code for callers (a usage error: exit status 2). */
   readonly code = 'ELIMIT';
-  constructor(readonly patterns: readonly string[], known: string) {
+  constructor(
+    readonly patterns: readonly string[],
+    known: string,
+  ) {
     super(`--limit: no host matches ${patterns.map((p) => JSON.stringify(p)).join(', ')} (known: ${known})`);
     this.name = 'LimitError';
   }

@@ -14,7 +14,12 @@ const WHOLE = /^\s*\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}\s*$/;
 const ONE = /\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}/g;
 
 /** A value with its simple templates rendered, or why it cannot be. `lookup` gives the host's other vars. */
-export function renderTemplates(value: unknown, host: string, lookup: (name: string) => { value: unknown; vault?: boolean } | undefined, depth = 0): { value: unknown } | { error: string } {
+export function renderTemplates(
+  value: unknown,
+  host: string,
+  lookup: (name: string) => { value: unknown; vault?: boolean } | undefined,
+  depth = 0,
+): { value: unknown } | { error: string } {
   if (depth > 10) return { error: 'templates refer to each other more than 10 deep' };
   if (typeof value === 'string') {
     if (!hasJinja(value)) return { value };

@@ -52,7 +52,8 @@ export async function loadInventory(path: string, opts: LoadOptions = {}): Promi
     throw new InventoryError(file, sortIssues(issues));
   };
   const fileIssue = (message: string, field = '(file)'): never => fail([{ file, line: 1, column: 1, field, message }]);
-  if (opts.clusterName !== undefined && !isDnsLabel(opts.clusterName)) fileIssue(`--cluster-name ${JSON.stringify(opts.clusterName)} must be a DNS-1123 label (lowercase a-z, 0-9 and -, at most 63)`, '--cluster-name');
+  if (opts.clusterName !== undefined && !isDnsLabel(opts.clusterName))
+    fileIssue(`--cluster-name ${JSON.stringify(opts.clusterName)} must be a DNS-1123 label (lowercase a-z, 0-9 and -, at most 63)`, '--cluster-name');
 
   let size: number;
   try {
@@ -85,7 +86,13 @@ export async function loadInventory(path: string, opts: LoadOptions = {}): Promi
   if (doc.format === 'kubemend' && opts.clusterName !== undefined) {
     const written = (doc.data as { cluster?: unknown } | null)?.cluster;
     if (written !== undefined && written !== opts.clusterName) {
-      fail([{ file, ...doc.locate(['cluster']), message: `--cluster-name ${opts.clusterName} differs from the cluster this inventory names (${JSON.stringify(written)}): is it the right inventory?` }]);
+      fail([
+        {
+          file,
+          ...doc.locate(['cluster']),
+          message: `--cluster-name ${opts.clusterName} differs from the cluster this inventory names (${JSON.stringify(written)}): is it the right inventory?`,
+        },
+      ]);
     }
   }
   const issues: InventoryIssue[] = [...(doc.readIssues ?? [])];
@@ -150,7 +157,15 @@ function playbookDirOf(absFile: string, opts: LoadOptions): string | undefined {
 }
 
 /** An Ansible inventory kubemend's reader read: vars files and precedence applied, then checked against ansible-inventory when installed. */
-async function ansibleDoc(file: string, absFile: string, format: 'ansible-yaml' | 'ansible-ini', model: AnsibleModel, top: Position, readIssues: InventoryIssue[], opts: LoadOptions): Promise<ParsedDocument> {
+async function ansibleDoc(
+  file: string,
+  absFile: string,
+  format: 'ansible-yaml' | 'ansible-ini',
+  model: AnsibleModel,
+  top: Position,
+  readIssues: InventoryIssue[],
+  opts: LoadOptions,
+): Promise<ParsedDocument> {
   const additions = kubesprayGroupAdditions(model);
   addKubesprayGroups(model);
   const inventoryDir = dirname(absFile);
@@ -179,7 +194,15 @@ async function ansibleOnly(file: string, absFile: string, what: string, top: Pos
   const playbookDir = playbookDirOf(absFile, opts);
   const r = await ansibleInventoryList({ bin, file: absFile, playbookDir });
   if (!r.listing) return issue(`${what}: ansible-inventory failed (${r.error})`);
-  const empty: FlatInventory = { hosts: [], hostAt: new Map(), groups: new Map(), vars: new Map(), reference: 'ansible-inventory', varsFiles: [], unreadable: [] };
+  const empty: FlatInventory = {
+    hosts: [],
+    hostAt: new Map(),
+    groups: new Map(),
+    vars: new Map(),
+    reference: 'ansible-inventory',
+    varsFiles: [],
+    unreadable: [],
+  };
   const { flat } = reconcileWithAnsible(empty, r.listing, () => false, file);
   return ansibleDocument(flat, { file, absFile, format: 'ansible-yaml', top, clusterName: opts.clusterName });
 }

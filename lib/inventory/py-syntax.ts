@@ -104,7 +104,20 @@ export function literalEval(src: string): { value: unknown } | undefined {
         if (!triple && c === '\n') fail();
         if (c === '\\' && !raw) {
           const n = src[i + 1];
-          const simple: Record<string, string> = { n: '\n', t: '\t', r: '\r', '\\': '\\', "'": "'", '"': '"', a: '\x07', b: '\b', f: '\f', v: '\v', '0': '\0', '\n': '' };
+          const simple: Record<string, string> = {
+            n: '\n',
+            t: '\t',
+            r: '\r',
+            '\\': '\\',
+            "'": "'",
+            '"': '"',
+            a: '\x07',
+            b: '\b',
+            f: '\f',
+            v: '\v',
+            '0': '\0',
+            '\n': '',
+          };
           if (n !== undefined && n in simple && !(n === '0' && /[0-7]/.test(src[i + 2] ?? ''))) {
             text += simple[n];
             i += 2;

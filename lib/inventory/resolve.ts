@@ -32,9 +32,12 @@ export function etcdTopology(hosts: readonly Host[], members: readonly string[] 
   if (members === undefined) return { placement: 'stacked', members: masters, reason: 'stacked on the masters (kubeadm)', ...extra };
   const outside = members.filter((m) => !masters.includes(m));
   const without = masters.filter((m) => !members.includes(m));
-  if (outside.length === 0 && without.length === 0) return { placement: 'stacked', members: [...members], reason: 'stacked on the masters (group etcd = the masters)', ...extra };
+  if (outside.length === 0 && without.length === 0)
+    return { placement: 'stacked', members: [...members], reason: 'stacked on the masters (group etcd = the masters)', ...extra };
   const why = [
-    ...(outside.length ? [`${outside.join(', ')} run${outside.length === 1 ? 's' : ''} etcd and ${outside.length === 1 ? 'is not a master' : 'are not masters'}`] : []),
+    ...(outside.length
+      ? [`${outside.join(', ')} run${outside.length === 1 ? 's' : ''} etcd and ${outside.length === 1 ? 'is not a master' : 'are not masters'}`]
+      : []),
     ...(without.length ? [`master${without.length === 1 ? '' : 's'} ${without.join(', ')} run${without.length === 1 ? 's' : ''} no etcd`] : []),
   ];
   return { placement: 'separate', members: [...members], reason: `separate from the masters: ${why.join('; ')}`, ...extra };
@@ -122,10 +125,10 @@ export function resolveInventory(
     }
     /** The first of: the host's own value, the inventory's ssh: value, ssh config, the default; recording which. */
     const choose = <T>(field: HostField, own: T | undefined, shared: T | undefined, cfg: () => T | undefined, dflt: T | undefined): T | undefined => {
-      if (own !== undefined) return (o[field] = written(at(field))), own;
-      if (shared !== undefined) return (o[field] = written(['ssh', field])), shared;
+      if (own !== undefined) return ((o[field] = written(at(field))), own);
+      if (shared !== undefined) return ((o[field] = written(['ssh', field])), shared);
       const v = cfg();
-      if (v !== undefined) return (o[field] = fromSsh), v;
+      if (v !== undefined) return ((o[field] = fromSsh), v);
       if (dflt !== undefined) o[field] = 'default';
       return dflt;
     };
@@ -137,7 +140,13 @@ export function resolveInventory(
     } else o.address = written(at('address'));
     o.role = written(at('role'));
     const user = choose('user', h.user, ssh.user, () => fromConfig(at('user'), 'User', c.user, isPosixUser, (s) => s), DEFAULTS.user)!;
-    const port = choose('port', h.port, ssh.port, () => fromConfig(at('port'), 'Port', c.port, (s) => /^\d+$/.test(s) && isPort(Number(s)), Number), DEFAULTS.port)!;
+    const port = choose(
+      'port',
+      h.port,
+      ssh.port,
+      () => fromConfig(at('port'), 'Port', c.port, (s) => /^\d+$/.test(s) && isPort(Number(s)), Number),
+      DEFAULTS.port,
+    )!;
     const key = choose('identityFile', h.identityFile, ssh.identityFile, () => configIdentity(c.identityFiles, h.name, user), undefined);
     const identityFile = key === undefined ? undefined : o.identityFile === fromSsh ? key : resolvePath(key, baseDir);
     if (identityFile === undefined) o.identityFile = 'none (the SSH agent)';

@@ -16,7 +16,10 @@ import {
 const address = z.string().refine(isAddress, 'must be an IPv4 address, an IPv6 address (no brackets) or a DNS name');
 const port = z.int('must be an integer port').min(1, 'must be a port 1..65535').max(65535, 'must be a port 1..65535');
 const user = z.string().refine(isPosixUser, 'must be a POSIX user name (^[a-z_][a-z0-9_-]*[$]?$)');
-const path = z.string().min(1, 'must not be empty').refine((s) => !s.includes('\0'), 'must not contain NUL');
+const path = z
+  .string()
+  .min(1, 'must not be empty')
+  .refine((s) => !s.includes('\0'), 'must not contain NUL');
 const sudo = z.enum(['none', 'nopasswd', 'password'], 'must be one of none, nopasswd, password');
 const duration = z
   .string('must be a duration like 500ms, 10s, 2m, 1h')
@@ -40,10 +43,9 @@ export const jumpSchema = z.union([jumpString, jumpObject]);
 
 const labels = z.record(
   z.string().refine(isLabelKey, 'label key must be [prefix/]name in Kubernetes label syntax'),
-  z.string('label value must be a string (quote numbers and booleans)').refine(
-    isLabelValue,
-    'label value must be at most 63 alphanumerics, with -, _ or . inside',
-  ),
+  z
+    .string('label value must be a string (quote numbers and booleans)')
+    .refine(isLabelValue, 'label value must be at most 63 alphanumerics, with -, _ or . inside'),
 );
 
 /** The `ssh:` defaults block. */

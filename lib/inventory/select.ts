@@ -86,7 +86,10 @@ function matchOne(inv: Inventory, pattern: string): Host[] {
  * exclusion that excludes nothing is fine (as in Ansible).
  */
 export function selectHosts(inv: Inventory, limit: string[] | undefined): Host[] {
-  const patterns = (limit ?? []).flatMap((l) => l.split(',')).map((p) => p.trim()).filter((p) => p !== '');
+  const patterns = (limit ?? [])
+    .flatMap((l) => l.split(','))
+    .map((p) => p.trim())
+    .filter((p) => p !== '');
   if (patterns.length === 0) return [...inv.hosts];
   const include = patterns.filter((p) => !p.startsWith('!') && !p.startsWith('&'));
   const intersect = patterns.filter((p) => p.startsWith('&')).map((p) => p.slice(1));
@@ -107,7 +110,10 @@ export function selectHosts(inv: Inventory, limit: string[] | undefined): Host[]
   // an exclusion that excludes nothing is fine (as in Ansible): `w*,!w9` without a w9
   for (const p of exclude) for (const h of matchOne(inv, p)) chosen.delete(h);
   if (unmatched.length > 0) {
-    const known = inv.hosts.slice(0, 10).map((h) => h.name).join(', ');
+    const known = inv.hosts
+      .slice(0, 10)
+      .map((h) => h.name)
+      .join(', ');
     const groups = [...BUILTIN_GROUPS, ...Object.keys(inv.groups ?? {}).filter((g) => !(BUILTIN_GROUPS as readonly string[]).includes(g) && g !== 'ungrouped')];
     throw new LimitError(unmatched, `${inv.hosts.length > 10 ? `${known}, ... ${inv.hosts.length - 10} more` : known}; groups: ${groups.join(', ')}`);
   }

@@ -68,10 +68,16 @@ export function allowedSans(host: { name: string; address: string; servingSANs?:
 export function checkServingSans(data: unknown, issue: (path: DocPath, message: string) => void): void {
   const top = data as { controlPlaneEndpoint?: unknown; hosts?: unknown } | null;
   if (!top || !Array.isArray(top.hosts)) return;
-  const hosts = top.hosts.filter((h): h is { name: string; address: string; servingSANs?: unknown } => !!h && typeof h.name === 'string' && typeof h.address === 'string');
+  const hosts = top.hosts.filter(
+    (h): h is { name: string; address: string; servingSANs?: unknown } => !!h && typeof h.name === 'string' && typeof h.address === 'string',
+  );
   const inv: SanInventory = {
     controlPlaneEndpoint: typeof top.controlPlaneEndpoint === 'string' ? top.controlPlaneEndpoint : '',
-    hosts: hosts.map((h) => ({ name: h.name, address: h.address, servingSANs: Array.isArray(h.servingSANs) ? h.servingSANs.filter((s): s is string => typeof s === 'string') : [] })),
+    hosts: hosts.map((h) => ({
+      name: h.name,
+      address: h.address,
+      servingSANs: Array.isArray(h.servingSANs) ? h.servingSANs.filter((s): s is string => typeof s === 'string') : [],
+    })),
   };
   top.hosts.forEach((h: { name?: unknown; servingSANs?: unknown }, i: number) => {
     if (!h || typeof h.name !== 'string' || !Array.isArray(h.servingSANs)) return;

@@ -75,7 +75,12 @@ function globFiles(pattern: string): string[] {
           /* no such folder: matches nothing */
         }
         const isMatch = picomatch(part, { dot: false });
-        next.push(...names.filter((n) => isMatch(n)).sort().map((n) => join(dir, n)));
+        next.push(
+          ...names
+            .filter((n) => isMatch(n))
+            .sort()
+            .map((n) => join(dir, n)),
+        );
       }
     }
     found = next;
@@ -167,7 +172,11 @@ function readerOf(path: string, text: string): SshConfigLookup {
  * A lookup over `one` (the settings for one name): a value only wildcards give (what a name no
  * section matches gets) loses to one a section matching the address gives.
  */
-function memoryLookup(source: string, one: (host: string) => SshConfigEntry, prefetch: (names: readonly string[]) => Promise<Map<string, SshConfigEntry>> = async () => new Map()): SshConfigLookup {
+function memoryLookup(
+  source: string,
+  one: (host: string) => SshConfigEntry,
+  prefetch: (names: readonly string[]) => Promise<Map<string, SshConfigEntry>> = async () => new Map(),
+): SshConfigLookup {
   const cache = new Map<string, SshConfigEntry>();
   const get = (h: string): SshConfigEntry => {
     let e = cache.get(h);
@@ -260,11 +269,28 @@ export function openSshConfig(path: string | undefined, opts: { ssh?: string | f
   const q = (p: string): string => `"${p}"`;
   writeFileSync(
     wrapper,
-    [`Include ${q(userPath)}`, ...(path === undefined ? [`Include ${SYSTEM_CONFIG}`] : []), 'Host *', `  User ${SENTINEL.user}`, `  Port ${SENTINEL.port}`, `  HostName ${SENTINEL.hostName}`, `  IdentityFile ${SENTINEL.identityFile}`, ''].join('\n'),
+    [
+      `Include ${q(userPath)}`,
+      ...(path === undefined ? [`Include ${SYSTEM_CONFIG}`] : []),
+      'Host *',
+      `  User ${SENTINEL.user}`,
+      `  Port ${SENTINEL.port}`,
+      `  HostName ${SENTINEL.hostName}`,
+      `  IdentityFile ${SENTINEL.identityFile}`,
+      '',
+    ].join('\n'),
   );
   process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
   const args = (host: string): string[] => ['-F', wrapper, '-G', '--', host];
-  const failed = (host: string, stderr: string): Error => new Error(`ssh -G ${host} failed: ${stderr.trim().split('\n').filter((l) => !/^Pseudo-terminal/.test(l))[0] ?? 'no message'}`);
+  const failed = (host: string, stderr: string): Error =>
+    new Error(
+      `ssh -G ${host} failed: ${
+        stderr
+          .trim()
+          .split('\n')
+          .filter((l) => !/^Pseudo-terminal/.test(l))[0] ?? 'no message'
+      }`,
+    );
   const one = (host: string): SshConfigEntry => {
     const r = spawnSync(ssh, args(host), { encoding: 'utf8', timeout: 10_000, stdio: ['ignore', 'pipe', 'pipe'] });
     if (r.status !== 0) throw failed(host, r.stderr ?? String(r.error ?? ''));

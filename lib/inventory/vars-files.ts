@@ -151,7 +151,14 @@ export class VarsFileCache {
       if (!this.files.has(abs)) {
         if (++this.count > MAX_VARS_FILES) {
           this.files.set(abs, undefined);
-          if (this.count === MAX_VARS_FILES + 1) this.issues.push({ file: this.shownPath(abs), line: 1, column: 1, field: '(file)', message: `more than ${MAX_VARS_FILES} vars files; the rest are not read` });
+          if (this.count === MAX_VARS_FILES + 1)
+            this.issues.push({
+              file: this.shownPath(abs),
+              line: 1,
+              column: 1,
+              field: '(file)',
+              message: `more than ${MAX_VARS_FILES} vars files; the rest are not read`,
+            });
           continue;
         }
         const r = readVarsFile(abs, this.shownPath(abs));

@@ -45,7 +45,10 @@ export function parseYaml(file: string, text: string, opts: { ansible?: boolean;
 
 /** Keep the first line of a yaml message, without the quoted source excerpt (it could hold a secret). */
 function cleanYamlMessage(msg: string): string {
-  return msg.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '').replace(/:$/, '');
+  return msg
+    .split('\n')[0]!
+    .replace(/ at line \d+, column \d+:?$/, '')
+    .replace(/:$/, '');
 }
 
 /** The node at `path` and the deepest path that exists; `key` returns the mapping key node of the last segment. */

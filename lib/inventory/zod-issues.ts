@@ -41,8 +41,7 @@ export function fromZodIssues(file: string, doc: ParsedDocument, zodIssues: read
         break;
       case 'invalid_union': {
         const branches = zi.errors;
-        const best =
-          branches.find((b) => !b.some((x) => x.code === 'invalid_type' && x.path.length === 0)) ?? branches[0] ?? [];
+        const best = branches.find((b) => !b.some((x) => x.code === 'invalid_type' && x.path.length === 0)) ?? branches[0] ?? [];
         if (best.length === 0) push(path, zi.message);
         else out.push(...fromZodIssues(file, doc, best, path));
         break;

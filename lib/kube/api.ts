@@ -147,10 +147,7 @@ export class Kube {
       ...csr,
       status: {
         ...csr.status,
-        conditions: [
-          ...(csr.status?.conditions ?? []),
-          { type: 'Approved', status: 'True', reason: 'KubemendApprove', message, lastUpdateTime: new Date() },
-        ],
+        conditions: [...(csr.status?.conditions ?? []), { type: 'Approved', status: 'True', reason: 'KubemendApprove', message, lastUpdateTime: new Date() }],
       },
     };
     await doing(`approve csr ${name}`, () => this.certs.replaceCertificateSigningRequestApproval({ name, body }));
@@ -158,7 +155,9 @@ export class Kube {
 
   /** Every Secret of a type, in every namespace. */
   async secretsOfType(type: string): Promise<V1Secret[]> {
-    return (await doing(`list secrets of type ${type}`, () => this.core.listSecretForAllNamespaces({ fieldSelector: `type=${type}` }))).items.filter((s) => s.type === type);
+    return (await doing(`list secrets of type ${type}`, () => this.core.listSecretForAllNamespaces({ fieldSelector: `type=${type}` }))).items.filter(
+      (s) => s.type === type,
+    );
   }
 
   /** A JSON merge patch on a Secret. */

@@ -30,7 +30,9 @@ function description(s: V1Secret): string {
 /** Delete the bootstrap tokens of run `runId` (only those made for `purpose`, when given); returns how many were deleted. */
 export async function deleteRunTokens(kube: Kube, runId: string, purpose?: string): Promise<number> {
   const want = purpose === undefined ? tokenDescription(runId, '') : tokenDescription(runId, purpose);
-  const mine = (await kube.secretsOfType(BOOTSTRAP_TOKEN_TYPE)).filter((s) => s.metadata?.namespace === 'kube-system' && (purpose === undefined ? description(s).startsWith(want) : description(s) === want));
+  const mine = (await kube.secretsOfType(BOOTSTRAP_TOKEN_TYPE)).filter(
+    (s) => s.metadata?.namespace === 'kube-system' && (purpose === undefined ? description(s).startsWith(want) : description(s) === want),
+  );
   let n = 0;
   for (const s of mine) if (await kube.deleteSecret('kube-system', s.metadata!.name!)) n++;
   return n;

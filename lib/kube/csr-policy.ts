@@ -18,7 +18,10 @@ export type ServingPolicy = SanInventory;
 
 /** The policy of an inventory. */
 export function servingPolicy(inv: SanInventory): ServingPolicy {
-  return { controlPlaneEndpoint: inv.controlPlaneEndpoint, hosts: inv.hosts.map((h) => ({ name: h.name, address: h.address, ...(h.servingSANs ? { servingSANs: h.servingSANs } : {}) })) };
+  return {
+    controlPlaneEndpoint: inv.controlPlaneEndpoint,
+    hosts: inv.hosts.map((h) => ({ name: h.name, address: h.address, ...(h.servingSANs ? { servingSANs: h.servingSANs } : {}) })),
+  };
 }
 
 /** The decision on one CSR. */
@@ -58,7 +61,9 @@ export function decideCsr(csr: V1CertificateSigningRequest, policy: ServingPolic
   const ok = allowedSans(node);
   const bad = sans.flatMap((s) => {
     if (s.type !== 'dns' && s.type !== 'ip') return [`${s.type}:${s.value} is not a DNS name or IP address`];
-    const why = forbiddenSan(s.value, nodeName, policy) ?? (ok.has(s.value) ? undefined : `is not in the inventory for node ${nodeName} (list it under the host's servingSANs if it is the node's own)`);
+    const why =
+      forbiddenSan(s.value, nodeName, policy) ??
+      (ok.has(s.value) ? undefined : `is not in the inventory for node ${nodeName} (list it under the host's servingSANs if it is the node's own)`);
     return why ? [`${s.type}:${s.value} ${why}`] : [];
   });
   if (bad.length) return refuse(`SANs refused for node ${nodeName}: ${bad.join('; ')}`);

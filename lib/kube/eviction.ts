@@ -75,7 +75,10 @@ async function edit(h: HostContext, script: string, args: string[], what: string
   const r = await h.run(['sh', '-c', script, 'sh', ...args], { what: `${what} on ${h.host.name}` });
   const done = r.stdout.trim();
   if (done === 'paused' || done === 'restored') {
-    await h.run(['sh', '-c', WAIT_RESTART_SH, 'sh', before, '90'], { what: `wait for kube-controller-manager to restart on ${h.host.name}`, timeoutMs: 120_000 });
+    await h.run(['sh', '-c', WAIT_RESTART_SH, 'sh', before, '90'], {
+      what: `wait for kube-controller-manager to restart on ${h.host.name}`,
+      timeoutMs: 120_000,
+    });
     h.log(`${h.host.name}: kube-controller-manager ${done} (${what})`);
   }
   return done;

@@ -27,9 +27,18 @@ export function deploymentRollout(d: V1Deployment): RolloutState {
   if (progressing?.reason === 'ProgressDeadlineExceeded') return { done: false, error: `deployment "${name}" exceeded its progress deadline` };
   const want = d.spec?.replicas ?? 1;
   const updated = s.updatedReplicas ?? 0;
-  if (updated < want) return { done: false, waiting: `Waiting for deployment "${name}" rollout to finish: ${updated} out of ${want} new replicas have been updated...` };
-  if ((s.replicas ?? 0) > updated) return { done: false, waiting: `Waiting for deployment "${name}" rollout to finish: ${(s.replicas ?? 0) - updated} old replicas are pending termination...` };
-  if ((s.availableReplicas ?? 0) < updated) return { done: false, waiting: `Waiting for deployment "${name}" rollout to finish: ${s.availableReplicas ?? 0} of ${updated} updated replicas are available...` };
+  if (updated < want)
+    return { done: false, waiting: `Waiting for deployment "${name}" rollout to finish: ${updated} out of ${want} new replicas have been updated...` };
+  if ((s.replicas ?? 0) > updated)
+    return {
+      done: false,
+      waiting: `Waiting for deployment "${name}" rollout to finish: ${(s.replicas ?? 0) - updated} old replicas are pending termination...`,
+    };
+  if ((s.availableReplicas ?? 0) < updated)
+    return {
+      done: false,
+      waiting: `Waiting for deployment "${name}" rollout to finish: ${s.availableReplicas ?? 0} of ${updated} updated replicas are available...`,
+    };
   return { done: true };
 }
 
@@ -39,8 +48,16 @@ export function daemonSetRollout(ds: V1DaemonSet): RolloutState {
   if (ds.spec?.updateStrategy?.type !== 'RollingUpdate') return { done: false, error: 'rollout status is only available for RollingUpdate strategy type' };
   const s = ds.status;
   if (!s || generation(ds) > (s.observedGeneration ?? 0)) return { done: false, waiting: 'Waiting for daemon set spec update to be observed...' };
-  if ((s.updatedNumberScheduled ?? 0) < s.desiredNumberScheduled) return { done: false, waiting: `Waiting for daemon set "${name}" rollout to finish: ${s.updatedNumberScheduled ?? 0} out of ${s.desiredNumberScheduled} new pods have been updated...` };
-  if ((s.numberAvailable ?? 0) < s.desiredNumberScheduled) return { done: false, waiting: `Waiting for daemon set "${name}" rollout to finish: ${s.numberAvailable ?? 0} of ${s.desiredNumberScheduled} updated pods are available...` };
+  if ((s.updatedNumberScheduled ?? 0) < s.desiredNumberScheduled)
+    return {
+      done: false,
+      waiting: `Waiting for daemon set "${name}" rollout to finish: ${s.updatedNumberScheduled ?? 0} out of ${s.desiredNumberScheduled} new pods have been updated...`,
+    };
+  if ((s.numberAvailable ?? 0) < s.desiredNumberScheduled)
+    return {
+      done: false,
+      waiting: `Waiting for daemon set "${name}" rollout to finish: ${s.numberAvailable ?? 0} of ${s.desiredNumberScheduled} updated pods are available...`,
+    };
   return { done: true };
 }
 
@@ -53,9 +70,13 @@ export function statefulSetRollout(ss: V1StatefulSet): RolloutState {
   if ((s.readyReplicas ?? 0) < want) return { done: false, waiting: `Waiting for ${want - (s.readyReplicas ?? 0)} pods to be ready...` };
   const partition = ss.spec?.updateStrategy?.rollingUpdate?.partition ?? 0;
   if (partition > 0 && (s.updatedReplicas ?? 0) < want - partition) {
-    return { done: false, waiting: `Waiting for partitioned roll out to finish: ${s.updatedReplicas ?? 0} out of ${want - partition} new pods have been updated...` };
+    return {
+      done: false,
+      waiting: `Waiting for partitioned roll out to finish: ${s.updatedReplicas ?? 0} out of ${want - partition} new pods have been updated...`,
+    };
   }
-  if (partition === 0 && s.updateRevision !== s.currentRevision) return { done: false, waiting: `waiting for statefulset rolling update to complete ${s.updatedReplicas ?? 0} pods at revision ${s.updateRevision}...` };
+  if (partition === 0 && s.updateRevision !== s.currentRevision)
+    return { done: false, waiting: `waiting for statefulset rolling update to complete ${s.updatedReplicas ?? 0} pods at revision ${s.updateRevision}...` };
   return { done: true };
 }
 

@@ -19,7 +19,9 @@ export interface ClusterConfigurationFields {
 
 /** The ClusterConfiguration document of a kubeadm config (one or several YAML documents), or undefined when it has none. */
 export function findClusterConfiguration(yaml: string): ClusterConfigurationFields | undefined {
-  return parseAllDocuments(yaml)
-    .map((d) => d.toJS() as ClusterConfigurationFields | null)
-    .find((o) => o?.kind === 'ClusterConfiguration') ?? undefined;
+  return (
+    parseAllDocuments(yaml)
+      .map((d) => d.toJS() as ClusterConfigurationFields | null)
+      .find((o) => o?.kind === 'ClusterConfiguration') ?? undefined
+  );
 }

@@ -103,9 +103,10 @@ function registrationDoc(api: KubeadmApi, r: NodeRegistration): Record<string, u
   const doc: Record<string, unknown> = { name: r.name };
   if (r.criSocket) doc.criSocket = r.criSocket;
   if (r.kubeletExtraArgs.length) {
-    doc.kubeletExtraArgs = api === 'kubeadm.k8s.io/v1beta4'
-      ? r.kubeletExtraArgs.map((f) => ({ name: f.name, value: f.value }))
-      : Object.fromEntries(r.kubeletExtraArgs.map((f) => [f.name, f.value]));
+    doc.kubeletExtraArgs =
+      api === 'kubeadm.k8s.io/v1beta4'
+        ? r.kubeletExtraArgs.map((f) => ({ name: f.name, value: f.value }))
+        : Object.fromEntries(r.kubeletExtraArgs.map((f) => [f.name, f.value]));
   }
   return doc;
 }
@@ -158,7 +159,12 @@ export function joinConfiguration(o: JoinOptions): string {
     discovery: { bootstrapToken: { apiServerEndpoint: o.endpoint, token: o.token.reveal(), caCertHashes: [o.caCertHash] } },
     nodeRegistration: registrationDoc(o.api, o.registration),
     ...(o.controlPlane
-      ? { controlPlane: { localAPIEndpoint: { advertiseAddress: o.controlPlane.advertiseAddress, bindPort: o.controlPlane.bindPort ?? 6443 }, certificateKey: o.controlPlane.certificateKey.reveal() } }
+      ? {
+          controlPlane: {
+            localAPIEndpoint: { advertiseAddress: o.controlPlane.advertiseAddress, bindPort: o.controlPlane.bindPort ?? 6443 },
+            certificateKey: o.controlPlane.certificateKey.reveal(),
+          },
+        }
       : {}),
   };
   return stringify(doc);

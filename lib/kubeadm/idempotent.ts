@@ -40,7 +40,8 @@ export const KUBEADM_RETRY = {
    * GET of kubeadm-certs, the kubeadm-config read) are reads.
    */
   controlPlanePrepare: {
-    idempotent: 'control-plane-prepare: download-certs overwrites, certs and kubeconfig reuse what they made, control-plane overwrites the manifests; its API calls are reads',
+    idempotent:
+      'control-plane-prepare: download-certs overwrites, certs and kubeconfig reuse what they made, control-plane overwrites the manifests; its API calls are reads',
     ...KUBEADM_BACKOFF,
   },
   /**

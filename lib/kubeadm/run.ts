@@ -24,7 +24,7 @@ export function kubeadmConfigScript(words: readonly string[]): string {
     'set -eu',
     'umask 077',
     `f=$(mktemp ${CONFIG_TEMPLATE})`,
-    "trap 'rm -f \"$f\"' EXIT",
+    'trap \'rm -f "$f"\' EXIT',
     "trap 'exit 129' HUP; trap 'exit 130' INT; trap 'exit 143' TERM",
     'cat > "$f"',
     `${cmd} --config "$f"`,

@@ -14,7 +14,10 @@ let longestFirst: string[] = [];
 export class Secret {
   readonly #value: string;
   /** Wrap `value`; `label` names it in placeholders (`<label>`). */
-  constructor(readonly label: string, value: string) {
+  constructor(
+    readonly label: string,
+    value: string,
+  ) {
     this.#value = value;
     registerSecret(value, label);
   }

@@ -16,7 +16,10 @@ import type { HostKeyChecker } from './verify.js';
 
 /** Key exchanges named in $KUBEMEND_SSH_KEX (comma-separated, e.g. curve25519-sha256), or undefined for ssh2's defaults. */
 export function pinnedKex(env: NodeJS.ProcessEnv = process.env): string[] | undefined {
-  const list = (env.KUBEMEND_SSH_KEX ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  const list = (env.KUBEMEND_SSH_KEX ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   return list.length ? list : undefined;
 }
 
@@ -182,9 +185,7 @@ export class Connection {
       return c;
     } catch (e) {
       const err =
-        e instanceof TransportError
-          ? e
-          : new TransportError(t.name, 'connect', `connect to ${t.address}:${t.port}: ${(e as Error).message}`, { cause: e });
+        e instanceof TransportError ? e : new TransportError(t.name, 'connect', `connect to ${t.address}:${t.port}: ${(e as Error).message}`, { cause: e });
       if (err.kind === 'host-key-changed' || err.kind === 'host-key-unknown') this.#permanent = err;
       this.ctx.emit({ type: 'connect-fail', host: t.name, kind: err.kind, message: err.message });
       throw err;
@@ -284,9 +285,7 @@ export class Connection {
         if (ready) return; // reported through 'close' to the commands that were running
         if (hostKeyError) return fail(hostKeyError);
         if (e.level === 'client-authentication') {
-          const tried = [this.ctx.agent ? 'ssh-agent' : '', t.identityFile ? `key ${t.identityFile}` : '']
-            .filter(Boolean)
-            .join(', ');
+          const tried = [this.ctx.agent ? 'ssh-agent' : '', t.identityFile ? `key ${t.identityFile}` : ''].filter(Boolean).join(', ');
           const why = keyError ? ` (${keyError.message})` : '';
           return fail(
             new TransportError(t.name, 'auth', `connect to ${where}: authentication failed (tried ${tried || 'none'})${why}`, {

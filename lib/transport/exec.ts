@@ -74,7 +74,8 @@ export function execOnChannel(client: Client, wire: string, opts: ExecOptions): 
       if (keep.length) err.push(keep);
       if (!channel || !action) return;
       if (action === 'password') channel.write(gate.passwordLine());
-      else if (action === 'refuse') channel.end(); // sudo reads EOF and gives up
+      else if (action === 'refuse')
+        channel.end(); // sudo reads EOF and gives up
       else writeStdin(channel);
     };
     const writeStdin = (ch: ClientChannel) => {

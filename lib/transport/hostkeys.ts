@@ -60,7 +60,13 @@ function patternMatcher(glob: string): (name: string) => boolean {
       const lower = glob.toLowerCase();
       m = (name) => name.toLowerCase() === lower;
     } else {
-      const re = new RegExp(`^${glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`, 'i');
+      const re = new RegExp(
+        `^${glob
+          .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+          .replace(/\*/g, '.*')
+          .replace(/\?/g, '.')}$`,
+        'i',
+      );
       m = (name) => re.test(name);
     }
     patterns.set(glob, m);

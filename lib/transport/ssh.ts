@@ -218,12 +218,19 @@ class Ssh implements SshTransport {
     try {
       const p = await this.#prepare(host, conn, opts.sudo);
       const stdin = opts.stdin === undefined ? undefined : Buffer.isBuffer(opts.stdin) ? opts.stdin : Buffer.from(opts.stdin, 'utf8');
-      const raw = await this.#exec(host, conn, argv, display, {
-        ...(stdin ? { stdin } : {}),
-        timeoutMs,
-        ...(opts.maxOutputBytes !== undefined ? { maxOutputBytes: opts.maxOutputBytes } : {}),
-        ...(opts.signal ? { signal: opts.signal } : {}),
-      }, p);
+      const raw = await this.#exec(
+        host,
+        conn,
+        argv,
+        display,
+        {
+          ...(stdin ? { stdin } : {}),
+          timeoutMs,
+          ...(opts.maxOutputBytes !== undefined ? { maxOutputBytes: opts.maxOutputBytes } : {}),
+          ...(opts.signal ? { signal: opts.signal } : {}),
+        },
+        p,
+      );
       const result: CommandResult = {
         host: host.name,
         command: display,
@@ -249,9 +256,7 @@ class Ssh implements SshTransport {
       return result;
     } catch (e) {
       const err =
-        e instanceof TransportError
-          ? e
-          : new TransportError(host.name, 'disconnected', `run ${display}: ${redact((e as Error).message)}`, { cause: e });
+        e instanceof TransportError ? e : new TransportError(host.name, 'disconnected', `run ${display}: ${redact((e as Error).message)}`, { cause: e });
       emit({ type: 'command-fail', host: host.name, command: display, kind: err.kind, message: err.message });
       throw err;
     }
@@ -323,10 +328,17 @@ class Ssh implements SshTransport {
     const argv = ['cat', '--', remotePath];
     const display = quoteArgv(argv).display;
     const p = await this.#prepare(host, conn, undefined);
-    const raw = await this.#exec(host, conn, argv, display, {
-      timeoutMs: this.inv.ssh.commandTimeoutMs,
-      maxOutputBytes: MAX_DOWNLOAD_BYTES,
-    }, p);
+    const raw = await this.#exec(
+      host,
+      conn,
+      argv,
+      display,
+      {
+        timeoutMs: this.inv.ssh.commandTimeoutMs,
+        maxOutputBytes: MAX_DOWNLOAD_BYTES,
+      },
+      p,
+    );
     const stderr = redact(raw.stderr.toString('utf8'));
     const why = this.#sudoRefusal(p.plan, raw, stderr);
     if (why) throw new TransportError(host.name, 'sudo', `download ${remotePath} (through sudo as ${host.user}): ${why}`);

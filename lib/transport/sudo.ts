@@ -49,7 +49,8 @@ export function sudoArgv(plan: SudoPlan, argv: readonly Arg[], x?: Pick<SudoExch
   }
 }
 
-const AUTH_FAILURE = /^sudo: (a password is required|a terminal is required|\d+ incorrect password attempts?|no password was provided|no tty present)|^Sorry, try again\.|is not in the sudoers file|is not allowed to execute/m;
+const AUTH_FAILURE =
+  /^sudo: (a password is required|a terminal is required|\d+ incorrect password attempts?|no password was provided|no tty present)|^Sorry, try again\.|is not in the sudoers file|is not allowed to execute/m;
 
 /**
  * Why sudo itself refused (wrong or missing password, not allowed), or undefined when the

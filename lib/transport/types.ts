@@ -39,16 +39,7 @@ export interface UploadOptions {
 }
 
 /** Why the transport could not do what was asked (not a command's own failure). */
-export type TransportErrorKind =
-  | 'connect'
-  | 'auth'
-  | 'host-key-unknown'
-  | 'host-key-changed'
-  | 'timeout'
-  | 'disconnected'
-  | 'sudo'
-  | 'sftp'
-  | 'aborted';
+export type TransportErrorKind = 'connect' | 'auth' | 'host-key-unknown' | 'host-key-changed' | 'timeout' | 'disconnected' | 'sudo' | 'sftp' | 'aborted';
 
 /** A failure to reach or drive a host; message names the host and what was being done. */
 export class TransportError extends Error {

@@ -4,15 +4,7 @@
  */
 import { TransportError } from './types.js';
 import type { TransportEvent } from './options.js';
-import {
-  decideHostKey,
-  fingerprint,
-  keyTypeOf,
-  knownHostsName,
-  loadKnownHosts,
-  recordHostKey,
-  type KnownHostEntry,
-} from './hostkeys.js';
+import { decideHostKey, fingerprint, keyTypeOf, knownHostsName, loadKnownHosts, recordHostKey, type KnownHostEntry } from './hostkeys.js';
 
 /** Checks offered host keys against one known_hosts file. */
 export class HostKeyChecker {

@@ -60,7 +60,13 @@ function sizeKb(path: string): number {
 export function localRuns(stateDir: string, cluster: string, exclude?: string): { runs: LocalRun[]; others: number } {
   const runs = listRuns(stateDir)
     .runs.filter((r) => r.cluster === cluster && r.runId !== exclude)
-    .map((r) => ({ id: r.runId, dir: r.dir, kb: Math.round(sizeKb(r.dir)), contents: readdirSync(r.dir).sort(), status: r.status === 'unknown' ? 'no end in its journal: killed, or still running' : r.status }));
+    .map((r) => ({
+      id: r.runId,
+      dir: r.dir,
+      kb: Math.round(sizeKb(r.dir)),
+      contents: readdirSync(r.dir).sort(),
+      status: r.status === 'unknown' ? 'no end in its journal: killed, or still running' : r.status,
+    }));
   const all = existsSync(stateDir) ? readdirSync(stateDir, { withFileTypes: true }).filter((d) => d.isDirectory() && d.name !== exclude).length : 0;
   return { runs, others: all - runs.length };
 }

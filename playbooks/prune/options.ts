@@ -16,8 +16,14 @@ export const pruneOptions = z
       .refine((s) => s.split(',').every((id) => RUN_ID.test(id.trim())), 'must be run ids (20261129-052000-a1b2), comma-separated')
       .optional()
       .describe('remove these runs (comma-separated run ids), whatever --keep and --older-than say'),
-    includeUnfinished: z.boolean().default(false).describe('also remove runs this machine knows as unfinished (failed, interrupted, running): their backups may be the way back'),
-    where: z.enum(['both', 'hosts', 'laptop'], 'must be both, hosts or laptop').default('both').describe('prune the hosts (/var/backups/kubemend), this machine (run folders), or both'),
+    includeUnfinished: z
+      .boolean()
+      .default(false)
+      .describe('also remove runs this machine knows as unfinished (failed, interrupted, running): their backups may be the way back'),
+    where: z
+      .enum(['both', 'hosts', 'laptop'], 'must be both, hosts or laptop')
+      .default('both')
+      .describe('prune the hosts (/var/backups/kubemend), this machine (run folders), or both'),
   })
   .superRefine((o, ctx) => {
     if (o.keep === undefined && o.olderThan === undefined && o.runs === undefined) {

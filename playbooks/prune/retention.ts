@@ -43,8 +43,16 @@ export interface Verdict<R extends { id: string }> {
  * Apply `rule` to `runs` at time `now`. `status` is what this machine's journals say of a run
  * (`done`, `failed`, `interrupted`, `running`); a run it does not know is judged by the rule alone.
  */
-export function retention<R extends { id: string }>(runs: readonly R[], rule: RetentionRule, now: Date, status: ReadonlyMap<string, string> = new Map()): Verdict<R> {
-  const ids = runs.map((r) => r.id).filter((id) => runTime(id) !== undefined).sort();
+export function retention<R extends { id: string }>(
+  runs: readonly R[],
+  rule: RetentionRule,
+  now: Date,
+  status: ReadonlyMap<string, string> = new Map(),
+): Verdict<R> {
+  const ids = runs
+    .map((r) => r.id)
+    .filter((id) => runTime(id) !== undefined)
+    .sort();
   const newest = new Set(rule.keep === undefined ? [] : ids.slice(Math.max(0, ids.length - rule.keep)));
   const byRule = rule.keep !== undefined || rule.olderThanMs !== undefined;
   const named = new Set(rule.runs ?? []);

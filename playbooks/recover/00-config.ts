@@ -70,8 +70,12 @@ interface Found {
 /** Read the kubeadm-config ConfigMap from the first master that still answers. */
 async function fromApi(ctx: PhaseContext): Promise<Found | undefined> {
   for (const m of ctx.hosts.filter((h) => h.role === 'master')) {
-    const r = await ctx.on(m).read(kubectlOn(m, '-n', 'kube-system', 'get', 'configmap', 'kubeadm-config', '-o', 'jsonpath={.data.ClusterConfiguration}'), { allowFail: true, what: 'kubectl get configmap kubeadm-config' });
-    if (r.exitCode === 0 && /kind:\s*ClusterConfiguration/.test(r.stdout)) return { text: r.stdout, source: `configmap kube-system/kubeadm-config (read on ${m.name})`, fromCluster: true };
+    const r = await ctx.on(m).read(kubectlOn(m, '-n', 'kube-system', 'get', 'configmap', 'kubeadm-config', '-o', 'jsonpath={.data.ClusterConfiguration}'), {
+      allowFail: true,
+      what: 'kubectl get configmap kubeadm-config',
+    });
+    if (r.exitCode === 0 && /kind:\s*ClusterConfiguration/.test(r.stdout))
+      return { text: r.stdout, source: `configmap kube-system/kubeadm-config (read on ${m.name})`, fromCluster: true };
   }
   return undefined;
 }
@@ -82,7 +86,8 @@ function foundIn(m: Host, read: EtcdConfigRead): Found {
   return {
     text: c.text,
     fromCluster: true,
-    source: `etcd data on ${m.name}, revision ${read.revision} (kubeadm-config mod_revision ${c.revisions.kubeadmConfig}` +
+    source:
+      `etcd data on ${m.name}, revision ${read.revision} (kubeadm-config mod_revision ${c.revisions.kubeadmConfig}` +
       `${c.revisions.kubeletConfig ? `, kubelet-config ${c.revisions.kubeletConfig}` : ', no kubelet-config'}; ${c.encodings.join('/')}; ${read.how})`,
   };
 }
@@ -120,12 +125,17 @@ async function fromEtcdData(ctx: PhaseContext<RecoverOptions>): Promise<Found | 
     const members = await membersOn(h);
     const bad = memberMismatches(members, masters);
     if (bad.length) {
-      throw new Error(`the etcd data on ${m.name} names members that do not match the inventory; nothing was changed. Fix the inventory (or give kubeadmConfig and check the members by hand):\n - ${bad.join('\n - ')}`);
+      throw new Error(
+        `the etcd data on ${m.name} names members that do not match the inventory; nothing was changed. Fix the inventory (or give kubeadmConfig and check the members by hand):\n - ${bad.join('\n - ')}`,
+      );
     }
     ctx.log(`etcd members in the data on ${m.name}: ${members.map((x) => `${x.name} ${x.peerURLs.join(',')}`).join('; ')} (match the inventory)`);
     const blocker = throwawayBlocker(probe);
     let read: EtcdConfigRead | undefined;
-    if (!blocker && dry) ctx.log(`the run reads it through a throwaway etcd from ${probe.image} on a copy of the data on ${m.name}; this plan reads member/snap/db offline and starts nothing`);
+    if (!blocker && dry)
+      ctx.log(
+        `the run reads it through a throwaway etcd from ${probe.image} on a copy of the data on ${m.name}; this plan reads member/snap/db offline and starts nothing`,
+      );
     if (!blocker && !dry) {
       try {
         read = await readThroughThrowaway(h, probe.image!, m.name, `kubemend-etcd-read-${runIdOf(ctx)}`, decrypt);
@@ -161,8 +171,11 @@ async function fromKubesprayEtcd(ctx: PhaseContext<RecoverOptions>): Promise<Fou
       continue;
     }
     const bad = kubesprayMemberMismatches(members, masters);
-    if (bad.length) throw new Error(`kubespray's etcd on ${m.name} has members that do not match the inventory's masters; nothing was changed:\n - ${bad.join('\n - ')}`);
-    ctx.log(`kubespray's etcd members (asked on ${m.name}): ${members.map((x) => `${x.name} ${x.id} ${x.peerURLs.join(',')}`).join('; ')} (one on each master)`);
+    if (bad.length)
+      throw new Error(`kubespray's etcd on ${m.name} has members that do not match the inventory's masters; nothing was changed:\n - ${bad.join('\n - ')}`);
+    ctx.log(
+      `kubespray's etcd members (asked on ${m.name}): ${members.map((x) => `${x.name} ${x.id} ${x.peerURLs.join(',')}`).join('; ')} (one on each master)`,
+    );
     return foundIn(m, await readThroughKubesprayEtcd(h, decrypt));
   }
   if (why.length) ctx.log(`kubespray's etcd could not be asked: ${why.join('; ')}`, 'warn');
@@ -180,10 +193,16 @@ async function checkExternalEtcdFiles(ctx: PhaseContext, yaml: string): Promise<
   const missing: string[] = [];
   for (const m of ctx.hosts.filter((h) => h.role === 'master')) {
     const r = await ctx.on(m).read(['sh', '-c', 'for f; do [ -f "$f" ] || echo "$f"; done; exit 0', 'sh', ...files], { what: 'etcd.external files present' });
-    const gone = r.stdout.split('\n').map((l) => l.trim()).filter(Boolean);
+    const gone = r.stdout
+      .split('\n')
+      .map((l) => l.trim())
+      .filter(Boolean);
     if (gone.length) missing.push(`${m.name}: ${gone.join(', ')}`);
   }
-  if (missing.length) throw new Error(`the ClusterConfiguration's etcd.external names files that are missing; nothing was changed. Put kubespray's etcd certificates back (kubespray's etcd role copies them) and run again:\n - ${missing.join('\n - ')}`);
+  if (missing.length)
+    throw new Error(
+      `the ClusterConfiguration's etcd.external names files that are missing; nothing was changed. Put kubespray's etcd certificates back (kubespray's etcd role copies them) and run again:\n - ${missing.join('\n - ')}`,
+    );
   ctx.log(`etcd.external's files on every master: ${files.join(', ')} (kubespray's, kept as they are)`);
 }
 
@@ -195,9 +214,12 @@ async function checkExternalEtcdFiles(ctx: PhaseContext, yaml: string): Promise<
  */
 async function acceptForReplaceCa(ctx: PhaseContext, got: Found, saved: string | undefined): Promise<void> {
   const diff = saved ? configDifferences(readFileSync(saved, 'utf8'), got.text) : undefined;
-  const shown = diff === undefined
-    ? `no earlier kubemend backup of cluster ${ctx.inventory.cluster} to compare it with`
-    : diff.length ? `its differences from the backup ${saved}:\n   ${diff.join('\n   ')}` : `identical to the backup ${saved}`;
+  const shown =
+    diff === undefined
+      ? `no earlier kubemend backup of cluster ${ctx.inventory.cluster} to compare it with`
+      : diff.length
+        ? `its differences from the backup ${saved}:\n   ${diff.join('\n   ')}`
+        : `identical to the backup ${saved}`;
   ctx.log(`--replace-ca: the ClusterConfiguration comes from the cluster being replaced (${got.source}); ${shown}`, diff?.length === 0 ? 'info' : 'warn');
   if (!runDirOf(ctx)) {
     ctx.log('the run will ask to accept it on the terminal (no --yes bypass); or set `kubeadmConfig:` in the inventory to a config you trust');
@@ -205,10 +227,18 @@ async function acceptForReplaceCa(ctx: PhaseContext, got: Found, saved: string |
   }
   const ask = ctx.shared.get(RUN)?.ask;
   if (!ask) {
-    throw new Error(`--replace-ca needs a ClusterConfiguration you trust: the inventory has no kubeadmConfig, and the one read from the cluster (${got.source}) cannot be accepted without a terminal (--yes does not accept it: it may have been written by whoever holds the old CA). Nothing was changed. Review it and set \`kubeadmConfig: FILE\` in the inventory`);
+    throw new Error(
+      `--replace-ca needs a ClusterConfiguration you trust: the inventory has no kubeadmConfig, and the one read from the cluster (${got.source}) cannot be accepted without a terminal (--yes does not accept it: it may have been written by whoever holds the old CA). Nothing was changed. Review it and set \`kubeadmConfig: FILE\` in the inventory`,
+    );
   }
-  if (!(await ask(`Rebuild every master of ${ctx.inventory.cluster} with a new CA from this ClusterConfiguration (${got.source}; ${diff?.length ? `${diff.length} difference(s) from the backup, listed above` : shown})?`))) {
-    throw new Error('the ClusterConfiguration read from the cluster was not accepted; nothing was changed. Set `kubeadmConfig: FILE` in the inventory to a config you trust');
+  if (
+    !(await ask(
+      `Rebuild every master of ${ctx.inventory.cluster} with a new CA from this ClusterConfiguration (${got.source}; ${diff?.length ? `${diff.length} difference(s) from the backup, listed above` : shown})?`,
+    ))
+  ) {
+    throw new Error(
+      'the ClusterConfiguration read from the cluster was not accepted; nothing was changed. Set `kubeadmConfig: FILE` in the inventory to a config you trust',
+    );
   }
   ctx.log('the operator accepted the ClusterConfiguration read from the cluster');
 }
@@ -231,16 +261,22 @@ export const configPhase: ClusterPhase<RecoverOptions> = {
     if (!got) got = await fromApi(ctx);
     if (!got) got = isKubespray(ctx) ? await fromKubesprayEtcd(ctx) : await fromEtcdData(ctx);
     if (!got) {
-      throw new Error('no kubeadm ClusterConfiguration: the inventory has no kubeadmConfig, no kubemend backup of this cluster holds one, the cluster does not answer and no master has etcd data. ' +
-        'Nothing was changed. Write the cluster\'s ClusterConfiguration (controlPlaneEndpoint, certSANs, networking) to a file and set `kubeadmConfig: FILE` in the inventory');
+      throw new Error(
+        'no kubeadm ClusterConfiguration: the inventory has no kubeadmConfig, no kubemend backup of this cluster holds one, the cluster does not answer and no master has etcd data. ' +
+          "Nothing was changed. Write the cluster's ClusterConfiguration (controlPlaneEndpoint, certSANs, networking) to a file and set `kubeadmConfig: FILE` in the inventory",
+      );
     }
     const docs = clusterDocs(got.text, got.source);
     const unsupported = unsupportedClusterConfig(docs.yaml, layoutOf(ctx));
     if (unsupported && isKubespray(ctx)) {
-      throw new Error(`the ClusterConfiguration (${got.source}) has ${unsupported}. The hosts show kubespray's layout, whose kubeadm config has etcd.external and certificatesDir /etc/kubernetes/ssl (see docs/kubespray.md); nothing was changed`);
+      throw new Error(
+        `the ClusterConfiguration (${got.source}) has ${unsupported}. The hosts show kubespray's layout, whose kubeadm config has etcd.external and certificatesDir /etc/kubernetes/ssl (see docs/kubespray.md); nothing was changed`,
+      );
     }
     if (unsupported) {
-      throw new Error(`the ClusterConfiguration (${got.source}) has ${unsupported}. On kubeadm's layout recover rebuilds kubeadm's stacked etcd and /etc/kubernetes/pki only (a kubespray-built cluster, etcd.external with certificatesDir /etc/kubernetes/ssl, is repaired when its hosts show kubespray's layout: see docs/kubespray.md); nothing was changed`);
+      throw new Error(
+        `the ClusterConfiguration (${got.source}) has ${unsupported}. On kubeadm's layout recover rebuilds kubeadm's stacked etcd and /etc/kubernetes/pki only (a kubespray-built cluster, etcd.external with certificatesDir /etc/kubernetes/ssl, is repaired when its hosts show kubespray's layout: see docs/kubespray.md); nothing was changed`,
+      );
     }
     if (isKubespray(ctx)) await checkExternalEtcdFiles(ctx, docs.yaml);
     if (replaceCa && got.fromCluster) await acceptForReplaceCa(ctx, got, saved);

@@ -41,10 +41,16 @@ function endpointsOf(ctx: PhaseContext): Array<{ endpoint: string; source: strin
   const cfg = ctx.shared.get(RECOVER_CONFIG);
   const fromCfg = cfg ? endpointOf(cfg.yaml) : undefined;
   const inv = ctx.inventory.controlPlaneEndpoint;
-  if (!fromCfg) return [{ endpoint: inv, source: 'the inventory\'s; the ClusterConfiguration has none, so each master\'s kubeconfigs point at its own address' }];
-  if (fromCfg === inv) return [{ endpoint: inv, source: 'the ClusterConfiguration\'s and the inventory\'s' }];
-  ctx.log(`the ClusterConfiguration's controlPlaneEndpoint ${fromCfg} differs from the inventory's ${inv}: kubeadm writes the first into every kubeconfig, kubemend joins nodes through the second; both must lead to the first master`, 'warn');
-  return [{ endpoint: fromCfg, source: 'the ClusterConfiguration\'s' }, { endpoint: inv, source: 'the inventory\'s' }];
+  if (!fromCfg) return [{ endpoint: inv, source: "the inventory's; the ClusterConfiguration has none, so each master's kubeconfigs point at its own address" }];
+  if (fromCfg === inv) return [{ endpoint: inv, source: "the ClusterConfiguration's and the inventory's" }];
+  ctx.log(
+    `the ClusterConfiguration's controlPlaneEndpoint ${fromCfg} differs from the inventory's ${inv}: kubeadm writes the first into every kubeconfig, kubemend joins nodes through the second; both must lead to the first master`,
+    'warn',
+  );
+  return [
+    { endpoint: fromCfg, source: "the ClusterConfiguration's" },
+    { endpoint: inv, source: "the inventory's" },
+  ];
 }
 
 /** Step 0: the first master, from where the endpoint leads. */
@@ -66,32 +72,39 @@ export const endpointPhase: ClusterPhase<RecoverOptions> = {
     const hostOf = (e: string) => endpointParts(e).host;
     // every name to resolve: the endpoints' hosts and the masters' addresses that are names
     const names = [...new Set([...endpoints.map((e) => hostOf(e.endpoint)), ...masters.map((m) => m.address)].filter((n) => !isIP(n)))];
-    const seenOn = await Promise.all(masters.map(async (m) => {
-      const h = ctx.on(m);
-      const res = new Map<string, Resolution>();
-      for (const n of names) res.set(n, await resolveOnHost(h, n));
-      return { name: m.name, res, interfaces: await interfaceAddresses(h) };
-    }));
+    const seenOn = await Promise.all(
+      masters.map(async (m) => {
+        const h = ctx.on(m);
+        const res = new Map<string, Resolution>();
+        for (const n of names) res.set(n, await resolveOnHost(h, n));
+        return { name: m.name, res, interfaces: await interfaceAddresses(h) };
+      }),
+    );
     const addrs: MasterAddresses[] = masters.map((m, i) => ({
       name: m.name,
       addresses: isIP(m.address) ? [canonicalSan(m.address)] : [...new Set(seenOn.flatMap((s) => s.res.get(m.address)?.addresses ?? []))],
       interfaces: seenOn[i]!.interfaces,
     }));
-    const seen: EndpointSeen[] = await Promise.all(endpoints.map(async (e) => {
-      const p = endpointParts(e.endpoint);
-      return {
-        endpoint: e.endpoint,
-        source: e.source,
-        literal: p.literal,
-        views: seenOn.map((s) => ({ master: s.name, resolution: p.literal ? { addresses: [canonicalSan(p.host)] } : s.res.get(p.host)! })),
-        ...(p.literal ? {} : { here: await resolveHere(p.host) }),
-      };
-    }));
+    const seen: EndpointSeen[] = await Promise.all(
+      endpoints.map(async (e) => {
+        const p = endpointParts(e.endpoint);
+        return {
+          endpoint: e.endpoint,
+          source: e.source,
+          literal: p.literal,
+          views: seenOn.map((s) => ({ master: s.name, resolution: p.literal ? { addresses: [canonicalSan(p.host)] } : s.res.get(p.host)! })),
+          ...(p.literal ? {} : { here: await resolveHere(p.host) }),
+        };
+      }),
+    );
     const choice = chooseFirst({ masters: addrs, endpoints: seen, firstGiven: ctx.inventory.firstGiven });
     for (const n of choice.notes) ctx.log(n);
     if (choice.refusal) {
       if (rebuildsAll(ctx)) throw new RefusedError(choice.refusal);
-      ctx.log(`${choice.refusal.replace(/; nothing was changed$/, '')}. This run (path ${decision(ctx).path}) rebuilds no master from a first one, so it goes on with ${firstMasterName(ctx)}`, 'warn');
+      ctx.log(
+        `${choice.refusal.replace(/; nothing was changed$/, '')}. This run (path ${decision(ctx).path}) rebuilds no master from a first one, so it goes on with ${firstMasterName(ctx)}`,
+        'warn',
+      );
       return;
     }
     setFirstMaster(ctx, choice.first!);

@@ -10,7 +10,13 @@ import { recordKubesprayEtcd } from './kubespray-etcd.js';
 import { inventoryFirst } from '../../lib/core/hosts.js';
 
 /** Control-plane files a whole master has besides its CAs (on kubespray's layout no etcd.yaml: etcd is its service). */
-const CP_FILES = [ADMIN_CONF, '/etc/kubernetes/kubelet.conf', '/etc/kubernetes/manifests/kube-apiserver.yaml', '/etc/kubernetes/manifests/etcd.yaml', '/etc/kubernetes/pki/apiserver.crt'];
+const CP_FILES = [
+  ADMIN_CONF,
+  '/etc/kubernetes/kubelet.conf',
+  '/etc/kubernetes/manifests/kube-apiserver.yaml',
+  '/etc/kubernetes/manifests/etcd.yaml',
+  '/etc/kubernetes/pki/apiserver.crt',
+];
 const KUBESPRAY_CP_FILES = CP_FILES.filter((f) => !f.endsWith('/etcd.yaml'));
 
 /**
@@ -35,7 +41,13 @@ export const pathPhase: ClusterPhase<RecoverOptions> = {
       ctx.hosts.map(async (h) => {
         const hc = ctx.on(h);
         const pki = await hc.fact(spray ? KUBESPRAY_PKI : pkiState);
-        const files = h.role === 'master' ? await hc.read(['sh', '-c', 'for f; do [ -f "$f" ] || exit 1; done', 'sh', ...(spray ? KUBESPRAY_CP_FILES : CP_FILES)], { allowFail: true, what: 'control-plane files present' }) : undefined;
+        const files =
+          h.role === 'master'
+            ? await hc.read(['sh', '-c', 'for f; do [ -f "$f" ] || exit 1; done', 'sh', ...(spray ? KUBESPRAY_CP_FILES : CP_FILES)], {
+                allowFail: true,
+                what: 'control-plane files present',
+              })
+            : undefined;
         return { name: h.name, role: h.role, pki, controlPlaneFiles: files?.exitCode === 0 };
       }),
     );
@@ -50,13 +62,19 @@ export const pathPhase: ClusterPhase<RecoverOptions> = {
     if (earlier) {
       // a resumed run: the facts now show a half-repaired cluster, which would look like another path
       ctx.shared.set(PATH_DECISION, earlier);
-      ctx.log(`path: ${earlier.path} (chosen when this run started: ${earlier.reason})${earlier.lost.length ? `; masters rebuilt: ${earlier.lost.join(', ')}` : ''}`);
+      ctx.log(
+        `path: ${earlier.path} (chosen when this run started: ${earlier.reason})${earlier.lost.length ? `; masters rebuilt: ${earlier.lost.join(', ')}` : ''}`,
+      );
       return;
     }
-    if (spray && ctx.options.replaceCa) throw new Error("--replace-ca on kubespray's layout is not repaired yet (only the rebuild of a lost PKI is: docs/kubespray.md); nothing was changed");
+    if (spray && ctx.options.replaceCa)
+      throw new Error("--replace-ca on kubespray's layout is not repaired yet (only the rebuild of a lost PKI is: docs/kubespray.md); nothing was changed");
     const chosen = choosePath(hosts, ctx.options.replaceCa);
     // kubespray's etcd is its own service with its own CA: steps 2-4 do not run, and the path says so
-    const d = spray && chosen.path !== 'nothing-to-do' ? { ...chosen, reason: `${chosen.reason}; etcd is kubespray's service (its CA and certificates in /etc/ssl/etcd/ssl), kept as it is` } : chosen;
+    const d =
+      spray && chosen.path !== 'nothing-to-do'
+        ? { ...chosen, reason: `${chosen.reason}; etcd is kubespray's service (its CA and certificates in /etc/ssl/etcd/ssl), kept as it is` }
+        : chosen;
     let oldCa;
     const holder = hosts.find((h) => h.role === 'master' && h.pki.ca);
     if (d.path === 'replace-ca' && holder) {

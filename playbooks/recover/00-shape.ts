@@ -22,16 +22,19 @@ export class UnsupportedShapeError extends Error {
 
 /** The refusal for hosts that show a kubespray shape recover does not repair (`found`: describeShapes lines; `why`: what is not supported). */
 export function kubesprayRefusal(what: string, found: string[], why: string[]): string {
-  return `${what} repairs kubeadm's own layout and kubespray's default one (etcd as a systemd service on the masters with its certificates in /etc/ssl/etcd/ssl, ` +
+  return (
+    `${what} repairs kubeadm's own layout and kubespray's default one (etcd as a systemd service on the masters with its certificates in /etc/ssl/etcd/ssl, ` +
     "certificatesDir /etc/kubernetes/ssl, the workers' nginx-proxy on localhost:6443), and these hosts show a kubespray layout it does not repair yet:\n" +
     ` - ${why.join('\n - ')}\nfound:\n - ${found.join('\n - ')}\n` +
-    "Nothing was changed. Restore its PKI with kubespray's own playbooks (see docs/kubespray.md)";
+    "Nothing was changed. Restore its PKI with kubespray's own playbooks (see docs/kubespray.md)"
+  );
 }
 
 /** Step 0: choose the layout, or refuse a kubespray shape recover does not repair, before any other step reads or changes the cluster. */
 export const shapePhase: ClusterPhase = {
   id: 'facts/shape',
-  title: "0. Check how the hosts are laid out: kubeadm's, or kubespray's default (its etcd service kept); other kubespray shapes refused before anything changes",
+  title:
+    "0. Check how the hosts are laid out: kubeadm's, or kubespray's default (its etcd service kept); other kubespray shapes refused before anything changes",
   scope: 'cluster',
   rerunOnResume: true,
   guard: true, // --only/--from cannot leave it out: the other phases read the layout it chooses
@@ -45,6 +48,8 @@ export const shapePhase: ClusterPhase = {
       ctx.log(`layout: kubeadm's on all ${shapes.length} hosts (no kubespray etcd service, /etc/ssl/etcd, /etc/kubernetes/ssl or node-local API proxy)`);
       return;
     }
-    ctx.log(`layout: kubespray's (etcd a systemd service on the masters, certificates in /etc/ssl/etcd/ssl, kept as they are: no etcd CA, certificate or pod is made; certificatesDir /etc/kubernetes/ssl; workers through their nginx-proxy). Found:\n - ${found.join('\n - ')}`);
+    ctx.log(
+      `layout: kubespray's (etcd a systemd service on the masters, certificates in /etc/ssl/etcd/ssl, kept as they are: no etcd CA, certificate or pod is made; certificatesDir /etc/kubernetes/ssl; workers through their nginx-proxy). Found:\n - ${found.join('\n - ')}`,
+    );
   },
 };

@@ -28,8 +28,12 @@ import { masterKubeletFiles, unusableKubeletFiles } from './kubespray-kubelet.js
 
 /** kubeadm's PKI files (cmd/kubeadm/app/constants: the CAs, the leaf certs, the sa key pair), relative to /etc/kubernetes. */
 const KUBEADM_PKI = [
-  ...['ca', 'apiserver', 'apiserver-kubelet-client', 'front-proxy-ca', 'front-proxy-client', 'apiserver-etcd-client'].flatMap((n) => [`pki/${n}.crt`, `pki/${n}.key`]),
-  'pki/sa.key', 'pki/sa.pub',
+  ...['ca', 'apiserver', 'apiserver-kubelet-client', 'front-proxy-ca', 'front-proxy-client', 'apiserver-etcd-client'].flatMap((n) => [
+    `pki/${n}.crt`,
+    `pki/${n}.key`,
+  ]),
+  'pki/sa.key',
+  'pki/sa.pub',
   ...['ca', 'server', 'peer', 'healthcheck-client'].flatMap((n) => [`pki/etcd/${n}.crt`, `pki/etcd/${n}.key`]),
 ];
 
@@ -91,19 +95,29 @@ const CAT_IF = 'if [ -f "$1" ]; then cat "$1"; else exit 3; fi';
  * writes them; then the kubelet restarted to read them (it waits for the kubelet.conf of step 5).
  */
 async function kubesprayKubeletFiles(h: HostContext<RecoverOptions>): Promise<void> {
-  const there = await h.read(['sh', '-c', 'for f; do [ -f "$f" ] || echo "$f"; done; exit 0', 'sh', KUBESPRAY_KUBELET_ENV, KUBESPRAY_KUBELET_CONFIG], { what: "kubespray's kubelet files present" });
+  const there = await h.read(['sh', '-c', 'for f; do [ -f "$f" ] || echo "$f"; done; exit 0', 'sh', KUBESPRAY_KUBELET_ENV, KUBESPRAY_KUBELET_CONFIG], {
+    what: "kubespray's kubelet files present",
+  });
   if (there.stdout.trim()) {
     const worker = h.inventory.hosts.find((x) => x.role === 'worker');
-    if (!worker) throw new Error(`${h.host.name}: ${there.stdout.trim().split('\n').join(', ')} missing (kubespray's kubelet reads them), no kubemend backup held them and there is no worker to render them from; put them back (kubespray's cluster.yml --tags kubelet) and run again`);
+    if (!worker)
+      throw new Error(
+        `${h.host.name}: ${there.stdout.trim().split('\n').join(', ')} missing (kubespray's kubelet reads them), no kubemend backup held them and there is no worker to render them from; put them back (kubespray's cluster.yml --tags kubelet) and run again`,
+      );
     const w = h.on(worker);
     const read = async (f: string) => (await w.read(['sh', '-c', CAT_IF, 'sh', f], { what: `read ${worker.name}:${f}` })).stdout;
     const model = { env: await read(KUBESPRAY_KUBELET_ENV), config: await read(KUBESPRAY_KUBELET_CONFIG) };
     const bad = unusableKubeletFiles(model);
-    if (bad) throw new Error(`${h.host.name}: kubespray's kubelet files are missing and ${worker.name}'s cannot be the model (${bad}); put them back (kubespray's cluster.yml --tags kubelet) and run again`);
+    if (bad)
+      throw new Error(
+        `${h.host.name}: kubespray's kubelet files are missing and ${worker.name}'s cannot be the model (${bad}); put them back (kubespray's cluster.yml --tags kubelet) and run again`,
+      );
     const mine = masterKubeletFiles(worker, h.host, model);
     await h.upload(KUBESPRAY_KUBELET_ENV, mine.env, { mode: 0o600 });
     await h.upload(KUBESPRAY_KUBELET_CONFIG, mine.config, { mode: 0o600 });
-    h.log(`wrote ${KUBESPRAY_KUBELET_ENV} and ${KUBESPRAY_KUBELET_CONFIG} from ${worker.name}'s, with ${h.host.name}'s node-ip, hostname-override and address (kubespray renders them alike on every node but these)`);
+    h.log(
+      `wrote ${KUBESPRAY_KUBELET_ENV} and ${KUBESPRAY_KUBELET_CONFIG} from ${worker.name}'s, with ${h.host.name}'s node-ip, hostname-override and address (kubespray renders them alike on every node but these)`,
+    );
   }
   await h.run(['systemctl', 'restart', 'kubelet'], { what: "restart the kubelet on kubespray's kubelet.env" });
 }
@@ -111,7 +125,8 @@ async function kubesprayKubeletFiles(h: HostContext<RecoverOptions>): Promise<vo
 /** Step 1 on the masters being rebuilt. */
 export const cleanPhase: HostPhase<RecoverOptions> = {
   id: 'masters/clean',
-  title: "1. Masters: kubeadm config uploaded, kubeadm's files in /etc/kubernetes moved aside (others kept or put back), control-plane containers stopped (workloads untouched)",
+  title:
+    "1. Masters: kubeadm config uploaded, kubeadm's files in /etc/kubernetes moved aside (others kept or put back), control-plane containers stopped (workloads untouched)",
   hosts: lostMasters,
   strategy: { kind: 'serial' },
   destructive: true,
@@ -121,11 +136,14 @@ export const cleanPhase: HostPhase<RecoverOptions> = {
     const registration = keepRegistration(h.host.name, await h.fact(kubeletFlagsEnv));
     // the run's first master (step 0 may choose it by the endpoint, not the inventory's `first`): without
     // a list, kubeadm's bootstrap-token phase makes its default 24 h token, with no description to find it by
-    const bootstrapTokens = firstMasterName(h) === h.host.name ? [{ description: tokenDescription(runIdOf(h), TOKEN_PURPOSE.bootstrapPhase), ttl: '15m0s' }] : undefined;
+    const bootstrapTokens =
+      firstMasterName(h) === h.host.name ? [{ description: tokenDescription(runIdOf(h), TOKEN_PURPOSE.bootstrapPhase), ttl: '15m0s' }] : undefined;
     await h.run(['mkdir', '-p', '-m', '0700', '/var/lib/kubemend']);
     await h.upload(KUBEADM_CONFIG, hostConfig(h.host, cfg, { registration, bootstrapTokens }), { mode: 0o600 });
     await h.run(['sh', '-c', MOVE_ASIDE, 'sh', hostBackupDir(runIdOf(h)), ...KUBEADM_FILES], { what: "move kubeadm's files in /etc/kubernetes aside" });
-    const put = await h.run(['sh', '-c', PUT_BACK, 'sh', h.host.name, ...KUBEADM_FILES], { what: 'put back files that are not kubeadm\'s from the newest backup holding /etc/kubernetes' });
+    const put = await h.run(['sh', '-c', PUT_BACK, 'sh', h.host.name, ...KUBEADM_FILES], {
+      what: "put back files that are not kubeadm's from the newest backup holding /etc/kubernetes",
+    });
     for (const line of put.stdout.split('\n').filter((l) => l.startsWith('put back '))) h.log(line);
     if (isKubespray(h)) {
       const made = await h.run(['sh', '-c', CERT_DIRS, 'sh', KUBE_CERT_DIR], { what: `make ${KUBE_CERT_DIR} and the /etc/kubernetes/pki link` });

@@ -18,7 +18,8 @@ import { waitApiserver } from '../shared/waits.js';
 /** Step 6. */
 export const bootstrapTokenPhase: HostPhase<RecoverOptions> = {
   id: 'first/bootstrap-token',
-  title: '6. First master: wait for its apiserver, then for the endpoint to lead to it; kubeadm init phase bootstrap-token (rewrites cluster-info); its token deleted',
+  title:
+    '6. First master: wait for its apiserver, then for the endpoint to lead to it; kubeadm init phase bootstrap-token (rewrites cluster-info); its token deleted',
   hosts: firstMaster,
   strategy: { kind: 'serial' },
   shouldRun: rebuildsAll,

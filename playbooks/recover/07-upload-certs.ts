@@ -28,7 +28,10 @@ export const UPLOADED = 'uploaded-certs.json';
 /** sha256 of the CA's SubjectPublicKeyInfo (DER), as kubeadm's discovery.bootstrapToken.caCertHashes wants. */
 export async function caCertHash(h: HostContext): Promise<string> {
   return h.capture(CA_HASH, async () => {
-    const r = await h.read(['sh', '-c', 'openssl x509 -pubkey -noout -in "$1" | openssl pkey -pubin -outform der | openssl dgst -sha256 -hex | sed "s/^.* //"', 'sh', CA_CRT], { what: 'CA public key hash' });
+    const r = await h.read(
+      ['sh', '-c', 'openssl x509 -pubkey -noout -in "$1" | openssl pkey -pubin -outform der | openssl dgst -sha256 -hex | sed "s/^.* //"', 'sh', CA_CRT],
+      { what: 'CA public key hash' },
+    );
     return `sha256:${r.stdout.trim()}`;
   });
 }
@@ -47,10 +50,24 @@ export function asSecret(ctx: PhaseContext, name: string): Secret {
  */
 export async function uploadCertsForJoin(ctx: PhaseContext<RecoverOptions>): Promise<void> {
   const h = ctx.on(inventoryFirst(ctx));
-  const key = await h.capture(CERT_KEY, async () => secretLine((await h.run(['kubeadm', 'certs', 'certificate-key'], { what: 'kubeadm certs certificate-key' })).stdout, 'certificate-key', `${h.host.name}: kubeadm certs certificate-key`), { secret: true });
+  const key = await h.capture(
+    CERT_KEY,
+    async () =>
+      secretLine(
+        (await h.run(['kubeadm', 'certs', 'certificate-key'], { what: 'kubeadm certs certificate-key' })).stdout,
+        'certificate-key',
+        `${h.host.name}: kubeadm certs certificate-key`,
+      ),
+    { secret: true },
+  );
   const cfg = recoverConfig(h);
   writeRunFile(h, UPLOADED, { at: new Date().toISOString() }); // before: a kill during the upload still cleans up
-  await kubeadmWithConfig(h, ['init', 'phase', 'upload-certs', '--upload-certs', '--skip-certificate-key-print'], hostConfig(h.host, cfg, { certificateKey: key }), { what: 'kubeadm init phase upload-certs (certificateKey in the InitConfiguration)' });
+  await kubeadmWithConfig(
+    h,
+    ['init', 'phase', 'upload-certs', '--upload-certs', '--skip-certificate-key-print'],
+    hostConfig(h.host, cfg, { certificateKey: key }),
+    { what: 'kubeadm init phase upload-certs (certificateKey in the InitConfiguration)' },
+  );
   await h.capture(CP_JOIN_TOKEN, () => createToken(h, '2h', TOKEN_PURPOSE.controlPlaneJoin), { secret: true });
   await caCertHash(h);
 }

@@ -58,13 +58,28 @@ export const joinOthersPhase: HostPhase<RecoverOptions> = {
     const api = apiFor(await h.fact(kubeadmVersion));
     const registration = keepRegistration(h.host.name, await h.fact(kubeletFlagsEnv));
     const join = joinConfiguration({
-      api, registration, endpoint: h.inventory.controlPlaneEndpoint, token: asSecret(h, CP_JOIN_TOKEN), caCertHash: String(h.get(CA_HASH)),
+      api,
+      registration,
+      endpoint: h.inventory.controlPlaneEndpoint,
+      token: asSecret(h, CP_JOIN_TOKEN),
+      caCertHash: String(h.get(CA_HASH)),
       controlPlane: { advertiseAddress: h.host.address, certificateKey: asSecret(h, CERT_KEY) },
     });
     await joinGate(h);
-    await kubeadmWithConfig(h, ['join', 'phase', 'control-plane-prepare', 'all'], join, { what: 'kubeadm join phase control-plane-prepare all (JoinConfiguration)', retry: KUBEADM_RETRY.controlPlanePrepare });
-    if (isKubespray(h)) await kubeadm(h, ['init', 'phase', 'kubeconfig', 'kubelet'], "kubeadm init phase kubeconfig kubelet (kubespray's kubelet runs the control plane's static pods on it until step 10)");
-    await h.run(['kubeadm', 'join', 'phase', 'control-plane-join', 'all', '--control-plane', '--node-name', h.host.name, '--apiserver-advertise-address', h.host.address], { what: 'kubeadm join phase control-plane-join all', timeoutMs: 300_000 });
+    await kubeadmWithConfig(h, ['join', 'phase', 'control-plane-prepare', 'all'], join, {
+      what: 'kubeadm join phase control-plane-prepare all (JoinConfiguration)',
+      retry: KUBEADM_RETRY.controlPlanePrepare,
+    });
+    if (isKubespray(h))
+      await kubeadm(
+        h,
+        ['init', 'phase', 'kubeconfig', 'kubelet'],
+        "kubeadm init phase kubeconfig kubelet (kubespray's kubelet runs the control plane's static pods on it until step 10)",
+      );
+    await h.run(
+      ['kubeadm', 'join', 'phase', 'control-plane-join', 'all', '--control-plane', '--node-name', h.host.name, '--apiserver-advertise-address', h.host.address],
+      { what: 'kubeadm join phase control-plane-join all', timeoutMs: 300_000 },
+    );
     await waitEtcdHealthy(h, h, inventoryMasters(h).length, etcdHealthReader(layoutOf(h)));
     await waitApiserver(h, h);
   },

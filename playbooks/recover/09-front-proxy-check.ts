@@ -19,12 +19,19 @@ export const frontProxyPhase: HostPhase<RecoverOptions> = {
   shouldRun: rebuildsAll,
   async run(h) {
     if (decision(h).path === 'replace-ca') {
-      await h.run(kubectlOn(h.host, '-n', 'kube-system', 'delete', 'configmap', 'extension-apiserver-authentication', '--ignore-not-found'), { what: 'delete extension-apiserver-authentication' });
+      await h.run(kubectlOn(h.host, '-n', 'kube-system', 'delete', 'configmap', 'extension-apiserver-authentication', '--ignore-not-found'), {
+        what: 'delete extension-apiserver-authentication',
+      });
     }
     // made by step 5 of this run: a dry run cannot read it yet
-    const fp = pemBody((await h.wet('read pki/front-proxy-ca.crt', () => h.download('/etc/kubernetes/pki/front-proxy-ca.crt'), Buffer.alloc(0))).toString('utf8'));
+    const fp = pemBody(
+      (await h.wet('read pki/front-proxy-ca.crt', () => h.download('/etc/kubernetes/pki/front-proxy-ca.crt'), Buffer.alloc(0))).toString('utf8'),
+    );
     await waitFor(h, 'the new front-proxy CA in extension-apiserver-authentication', async () => {
-      const r = await h.read(kubectlOn(h.host, '-n', 'kube-system', 'get', 'configmap', 'extension-apiserver-authentication', '-o', 'jsonpath={.data.requestheader-client-ca-file}'), { allowFail: true, what: 'kubectl get extension-apiserver-authentication' });
+      const r = await h.read(
+        kubectlOn(h.host, '-n', 'kube-system', 'get', 'configmap', 'extension-apiserver-authentication', '-o', 'jsonpath={.data.requestheader-client-ca-file}'),
+        { allowFail: true, what: 'kubectl get extension-apiserver-authentication' },
+      );
       return pemBody(r.stdout).includes(fp) ? true : 'not there yet';
     });
   },

@@ -47,14 +47,17 @@ async function removeStaleMember(h: HostContext<RecoverOptions>, source: HostCon
   const members = parseMemberList((await source.read(ETCD_MEMBERS_ARGV, { what: 'etcdctl member list -w json (in the etcd container)' })).stdout);
   const stale = members.find((m) => m.name === h.host.name || m.peerURLs.includes(peerURL(h.host.address)));
   if (!stale) return false;
-  await source.run(['sh', '-c', `${ETCDCTL}${ETCDCTL_FN} member remove "$1"`, 'sh', stale.id], { what: `etcdctl member remove ${stale.id} (${h.host.name}'s stale member, in ${source.host.name}'s etcd container)` });
+  await source.run(['sh', '-c', `${ETCDCTL}${ETCDCTL_FN} member remove "$1"`, 'sh', stale.id], {
+    what: `etcdctl member remove ${stale.id} (${h.host.name}'s stale member, in ${source.host.name}'s etcd container)`,
+  });
   return true;
 }
 
 /** rebuild-one, per lost master, one at a time. */
 export const rebuildOnePhase: HostPhase<RecoverOptions> = {
   id: 'rebuild-one/master',
-  title: 'rebuild-one: copy CA, front-proxy CA, sa and etcd CA from a healthy master; certs all, kubeconfig all, etcd (local, or rejoined when its data is lost), control-plane all',
+  title:
+    'rebuild-one: copy CA, front-proxy CA, sa and etcd CA from a healthy master; certs all, kubeconfig all, etcd (local, or rejoined when its data is lost), control-plane all',
   hosts: lostMasters,
   strategy: { kind: 'serial' },
   destructive: true,
@@ -74,8 +77,25 @@ export const rebuildOnePhase: HostPhase<RecoverOptions> = {
       await kubeadm(h, ['init', 'phase', 'etcd', 'local']);
     } else {
       const removed = await removeStaleMember(h, source);
-      h.log(`etcd data of ${h.host.name} is gone: ${removed ? 'its stale member removed; ' : ''}it joins the etcd cluster as a new member (kubeadm join phase control-plane-join etcd)`, 'warn');
-      await h.run(['kubeadm', 'join', 'phase', 'control-plane-join', 'etcd', '--control-plane', '--node-name', h.host.name, '--apiserver-advertise-address', h.host.address], { what: 'kubeadm join phase control-plane-join etcd', timeoutMs: 300_000 });
+      h.log(
+        `etcd data of ${h.host.name} is gone: ${removed ? 'its stale member removed; ' : ''}it joins the etcd cluster as a new member (kubeadm join phase control-plane-join etcd)`,
+        'warn',
+      );
+      await h.run(
+        [
+          'kubeadm',
+          'join',
+          'phase',
+          'control-plane-join',
+          'etcd',
+          '--control-plane',
+          '--node-name',
+          h.host.name,
+          '--apiserver-advertise-address',
+          h.host.address,
+        ],
+        { what: 'kubeadm join phase control-plane-join etcd', timeoutMs: 300_000 },
+      );
     }
     await kubeadm(h, ['init', 'phase', 'control-plane', 'all']);
     await waitEtcdHealthy(h, h, inventoryMasters(h).length, etcdHealthReader(layout));

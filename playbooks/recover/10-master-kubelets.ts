@@ -37,11 +37,18 @@ async function clusterKubeletConfig(h: HostContext<RecoverOptions>): Promise<{ y
     const first = h.on(inventoryFirst(h));
     // a blip of the apiserver must not pass for "no ConfigMap" (the host's own file would be used):
     // retried, and a blip that does not clear stops the step; any other failure (NotFound) is "none"
-    const r = await first.read(kubectlArgv('-n', 'kube-system', 'get', 'configmap', 'kubelet-config', '-o', 'jsonpath={.data.kubelet}'), { what: 'kubectl get configmap kubelet-config', retry: READ_RETRY }).catch((e) => {
-      if (e instanceof RetriesExhaustedError) throw e;
-      return undefined;
-    });
-    return r && /kind:\s*KubeletConfiguration/.test(r.stdout) ? { yaml: r.stdout, source: `configmap kube-system/kubelet-config (read on ${first.host.name})` } : undefined;
+    const r = await first
+      .read(kubectlArgv('-n', 'kube-system', 'get', 'configmap', 'kubelet-config', '-o', 'jsonpath={.data.kubelet}'), {
+        what: 'kubectl get configmap kubelet-config',
+        retry: READ_RETRY,
+      })
+      .catch((e) => {
+        if (e instanceof RetriesExhaustedError) throw e;
+        return undefined;
+      });
+    return r && /kind:\s*KubeletConfiguration/.test(r.stdout)
+      ? { yaml: r.stdout, source: `configmap kube-system/kubelet-config (read on ${first.host.name})` }
+      : undefined;
   });
 }
 
@@ -59,7 +66,8 @@ async function kubeletConfigFor(h: HostContext<RecoverOptions>): Promise<{ yaml:
 /** Step 10 (also the rebuilt masters of rebuild-one). */
 export const masterKubeletsPhase: HostPhase<RecoverOptions> = {
   id: 'masters/kubelet',
-  title: '10. Masters: kubelet stopped, its pki and kubelet.conf removed, kubeconfig kubelet, kubelet-start (its KubeletConfiguration and flags kept), kubelet-finalize',
+  title:
+    '10. Masters: kubelet stopped, its pki and kubelet.conf removed, kubeconfig kubelet, kubelet-start (its KubeletConfiguration and flags kept), kubelet-finalize',
   hosts: lostMasters,
   strategy: { kind: 'serial' },
   destructive: true,
@@ -67,8 +75,13 @@ export const masterKubeletsPhase: HostPhase<RecoverOptions> = {
     const cfg = recoverConfig(h);
     const registration = keepRegistration(h.host.name, await h.fact(kubeletFlagsEnv));
     const kubelet = await kubeletConfigFor(h);
-    if (kubelet) h.log(`KubeletConfiguration from ${kubelet.source}; kubelet flags kept: ${registration.kubeletExtraArgs.map((f) => `--${f.name}`).join(' ') || 'none'}`);
-    else h.log('no KubeletConfiguration found (no kubelet-config ConfigMap, no /var/lib/kubelet/config.yaml, none in the config source): kubeadm writes its defaults', 'warn');
+    if (kubelet)
+      h.log(`KubeletConfiguration from ${kubelet.source}; kubelet flags kept: ${registration.kubeletExtraArgs.map((f) => `--${f.name}`).join(' ') || 'none'}`);
+    else
+      h.log(
+        'no KubeletConfiguration found (no kubelet-config ConfigMap, no /var/lib/kubelet/config.yaml, none in the config source): kubeadm writes its defaults',
+        'warn',
+      );
     await h.upload(KUBEADM_CONFIG, hostConfig(h.host, cfg, { registration, kubelet: kubelet?.yaml }), { mode: 0o600 });
     await h.run(['systemctl', 'stop', 'kubelet']);
     await h.run(['rm', '-rf', '/var/lib/kubelet/pki', '/etc/kubernetes/kubelet.conf']);
@@ -78,10 +91,15 @@ export const masterKubeletsPhase: HostPhase<RecoverOptions> = {
       h.log('rotateCertificates: false: the kubelet keeps the client certificate embedded in kubelet.conf (kubelet-finalize would do nothing)', 'warn');
       return;
     }
-    await waitFor(h, `the kubelet on ${h.host.name} wrote ${KUBELET_CLIENT}`, async () => {
-      const r = await h.read(['test', '-e', KUBELET_CLIENT], { allowFail: true });
-      return r.exitCode === 0 ? true : 'not yet';
-    }, 120);
+    await waitFor(
+      h,
+      `the kubelet on ${h.host.name} wrote ${KUBELET_CLIENT}`,
+      async () => {
+        const r = await h.read(['test', '-e', KUBELET_CLIENT], { allowFail: true });
+        return r.exitCode === 0 ? true : 'not yet';
+      },
+      120,
+    );
     // the subphase was renamed in 1.31 (kubernetes/kubernetes#124419); an unknown version gets the current name
     const v = await h.fact(kubeadmVersion);
     const finalize = v === null || atLeast(v, 31) ? 'enable-client-cert-rotation' : 'experimental-cert-rotation';

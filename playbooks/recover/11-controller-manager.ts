@@ -22,10 +22,15 @@ export const controllerManagerPhase: HostPhase<RecoverOptions> = {
   async run(h) {
     const paused = await pausedOn(h);
     await h.run(['rm', '-f', '/etc/kubernetes/manifests/kube-controller-manager.yaml']);
-    await waitFor(h, 'the kube-controller-manager container gone', async () => {
-      const r = await h.read(kubeSystemContainersArgv(['kube-controller-manager']), { allowFail: true });
-      return r.stdout.trim() === '' ? true : 'still running';
-    }, 90);
+    await waitFor(
+      h,
+      'the kube-controller-manager container gone',
+      async () => {
+        const r = await h.read(kubeSystemContainersArgv(['kube-controller-manager']), { allowFail: true });
+        return r.stdout.trim() === '' ? true : 'still running';
+      },
+      90,
+    );
     await kubeadm(h, ['init', 'phase', 'control-plane', 'controller-manager']);
     if (paused) await pauseOn(h);
   },

@@ -16,10 +16,14 @@ export const podsBeforePhase: ClusterPhase<RecoverOptions> = {
   scope: 'cluster',
   shouldRun: repairs,
   async run(ctx) {
-    await ctx.wet('record workload pods (uid, container start times) to prove later which ones were restarted', async () => {
-      const marks = recordPodsBefore(ctx, await (await kubeFor(ctx)).pods());
-      ctx.log(`recorded ${marks.length} workload pods`);
-    }, undefined);
+    await ctx.wet(
+      'record workload pods (uid, container start times) to prove later which ones were restarted',
+      async () => {
+        const marks = recordPodsBefore(ctx, await (await kubeFor(ctx)).pods());
+        ctx.log(`recorded ${marks.length} workload pods`);
+      },
+      undefined,
+    );
   },
 };
 

@@ -127,26 +127,37 @@ async function rejoinWorker(h: HostContext<RejoinOptions>): Promise<void> {
   const flags = await h.fact(kubeletFlagsEnv); // before kubelet-start rewrites the file
   const spray = isKubespray(h);
   // kubespray: where this worker's kubelet reached the apiserver (its nginx-proxy on localhost), put back after the join
-  const server = spray ? (await h.read(['sh', '-c', SERVER_BEFORE, 'sh', ...LOCAL_PROXY_MANIFESTS], { what: 'kubelet.conf server before the rejoin' })).stdout.trim() : '';
+  const server = spray
+    ? (await h.read(['sh', '-c', SERVER_BEFORE, 'sh', ...LOCAL_PROXY_MANIFESTS], { what: 'kubelet.conf server before the rejoin' })).stdout.trim()
+    : '';
   await pauseOnce(h);
   await h.run(['systemctl', 'stop', 'kubelet'], { what: 'systemctl stop kubelet' });
   await h.run(['rm', '-rf', '--', ...(spray ? KUBESPRAY_KUBELET_CREDENTIALS : KUBELET_CREDENTIALS)], { what: 'remove kubelet credentials' });
   // node lifecycle is paused, so nothing marks the stopped kubelet's Node unready, and kubeadm
   // refuses to join a name whose Node is Ready: mark it Unknown as node lifecycle would (no eviction)
-  await h.wet(`mark Node ${h.host.name} Ready=Unknown`, async () => {
-    const kube = await kubeFor(h);
-    const node = await kube.node(h.host.name);
-    if (node && nodeReady(node)) await kube.markNodeUnknown(h.host.name, 'Kubelet stopped posting node status (kubemend rejoin).');
-  }, undefined);
+  await h.wet(
+    `mark Node ${h.host.name} Ready=Unknown`,
+    async () => {
+      const kube = await kubeFor(h);
+      const node = await kube.node(h.host.name);
+      if (node && nodeReady(node)) await kube.markNodeUnknown(h.host.name, 'Kubelet stopped posting node status (kubemend rejoin).');
+    },
+    undefined,
+  );
   // the token only in a 0600 JoinConfiguration (never an argument: ps, /proc, sudo's log); the
   // kubelet's own flags (node-ip, ...) kept as kubeletExtraArgs, its runtime as criSocket
   const join = joinConfiguration({
     api: apiFor(await h.fact(kubeadmVersion)),
     registration: keepRegistration(h.host.name, flags),
-    endpoint: h.inventory.controlPlaneEndpoint, token: tokenArg, caCertHash: hash,
+    endpoint: h.inventory.controlPlaneEndpoint,
+    token: tokenArg,
+    caCertHash: hash,
     ...(spray ? { caCertPath: KUBESPRAY_CA } : {}),
   });
-  await kubeadmWithConfig(h, ['join', 'phase', 'kubelet-start'], join, { what: 'kubeadm join phase kubelet-start (JoinConfiguration)', retry: KUBEADM_RETRY.kubeletStart });
+  await kubeadmWithConfig(h, ['join', 'phase', 'kubelet-start'], join, {
+    what: 'kubeadm join phase kubelet-start (JoinConfiguration)',
+    retry: KUBEADM_RETRY.kubeletStart,
+  });
   if (spray && server) {
     // as kubespray after its join (roles/kubernetes/kubeadm/tasks/main.yml "Update server field in kubelet
     // kubeconfig": `server: {{ kube_apiserver_endpoint }}` on nodes that are not control planes, then the
@@ -162,7 +173,12 @@ async function readyGate(ctx: PhaseContext<RejoinOptions>, batch: readonly { nam
   const starts = ctx.shared.get(STARTS) ?? new Map<string, Date>();
   const since = new Date(Math.min(...batch.map((b) => starts.get(b.name)?.getTime() ?? Date.now())));
   const kube = await kubeFor(ctx);
-  const late = await kube.waitNodesReady(batch.map((b) => b.name), since, batchReadySeconds(ctx.options) * 1000, ctx.signal);
+  const late = await kube.waitNodesReady(
+    batch.map((b) => b.name),
+    since,
+    batchReadySeconds(ctx.options) * 1000,
+    ctx.signal,
+  );
   return late.map((l) => ({ host: l.name, reason: l.reason }));
 }
 
@@ -186,7 +202,10 @@ export function workersRejoinPhase<O extends RejoinOptions>(id = 'workers/rejoin
       ctx.shared.delete(PAUSED);
       try {
         if (restore) await restoreEviction(ctx);
-        else ctx.log('node-lifecycle eviction stays paused until phase eviction/restore (once every worker is Ready); a run that stops before it leaves it paused, and `kubemend resume` puts it back');
+        else
+          ctx.log(
+            'node-lifecycle eviction stays paused until phase eviction/restore (once every worker is Ready); a run that stops before it leaves it paused, and `kubemend resume` puts it back',
+          );
       } finally {
         try {
           await deleteJoinSecrets(ctx, TOKEN_PURPOSE.workerJoin, false); // issue 18: no join token left behind
@@ -199,4 +218,7 @@ export function workersRejoinPhase<O extends RejoinOptions>(id = 'workers/rejoin
 }
 
 /** Step 13 of recover, on any path that repairs something (eviction put back by phase eviction/restore, not here). */
-export const workersRejoin: HostPhase<RecoverOptions> = { ...workersRejoinPhase<RecoverOptions>('workers/rejoin', { restoreEviction: false }), shouldRun: repairs };
+export const workersRejoin: HostPhase<RecoverOptions> = {
+  ...workersRejoinPhase<RecoverOptions>('workers/rejoin', { restoreEviction: false }),
+  shouldRun: repairs,
+};

@@ -35,42 +35,50 @@ export const servingCsrs: ClusterPhase<RecoverOptions> = {
   scope: 'cluster',
   shouldRun: repairs,
   async run(ctx) {
-    await ctx.wet(`approve pending ${KUBELET_SERVING} CSRs that pass the policy (others refused and reported)`, async () => {
-      const kube = await kubeFor(ctx);
-      const { csrPending, decideCsr, servingPolicy } = await import('../../lib/kube/csr-policy.js'); // an X.509 parser: loaded when used
-      const policy = servingPolicy(ctx.inventory);
-      const on = servingBootstrapOn((await kube.configMap('kube-system', 'kubelet-config'))?.kubelet);
-      const d = decision(ctx);
-      const live = new Set(ctx.hosts.map((h) => h.name));
-      const want = [...new Set([...d.lost, ...d.staleWorkers])].filter((n) => live.has(n));
-      const since = new Date(performance.timeOrigin - SKEW_MS);
-      const deadline = Date.now() + Math.min(ctx.options.waitSeconds ?? 300, 120) * 1000;
-      const decided = new Set<string>();
-      let missing = want;
-      /** One round: approve what passes the policy; returns the re-bootstrapped nodes still without a serving cert. */
-      const approveRound = async (): Promise<string[]> => {
-        const csrs = await kube.csrs();
-        for (const csr of csrs.filter((c) => csrPending(c) && c.spec.signerName === KUBELET_SERVING && !decided.has(c.metadata?.name ?? ''))) {
-          const r = decideCsr(csr, policy);
-          if (r.approve) {
-            await kube.approveCsr(csr, `kubemend: serving certificate of inventory node ${r.node}`);
-            ctx.log(`approved CSR ${r.name} of node ${r.node}`);
-          } else ctx.log(`refused CSR ${r.name}: ${r.reason}`, 'warn');
-          decided.add(r.name); // after the approval: one that failed on a restarting apiserver is tried again
+    await ctx.wet(
+      `approve pending ${KUBELET_SERVING} CSRs that pass the policy (others refused and reported)`,
+      async () => {
+        const kube = await kubeFor(ctx);
+        const { csrPending, decideCsr, servingPolicy } = await import('../../lib/kube/csr-policy.js'); // an X.509 parser: loaded when used
+        const policy = servingPolicy(ctx.inventory);
+        const on = servingBootstrapOn((await kube.configMap('kube-system', 'kubelet-config'))?.kubelet);
+        const d = decision(ctx);
+        const live = new Set(ctx.hosts.map((h) => h.name));
+        const want = [...new Set([...d.lost, ...d.staleWorkers])].filter((n) => live.has(n));
+        const since = new Date(performance.timeOrigin - SKEW_MS);
+        const deadline = Date.now() + Math.min(ctx.options.waitSeconds ?? 300, 120) * 1000;
+        const decided = new Set<string>();
+        let missing = want;
+        /** One round: approve what passes the policy; returns the re-bootstrapped nodes still without a serving cert. */
+        const approveRound = async (): Promise<string[]> => {
+          const csrs = await kube.csrs();
+          for (const csr of csrs.filter((c) => csrPending(c) && c.spec.signerName === KUBELET_SERVING && !decided.has(c.metadata?.name ?? ''))) {
+            const r = decideCsr(csr, policy);
+            if (r.approve) {
+              await kube.approveCsr(csr, `kubemend: serving certificate of inventory node ${r.node}`);
+              ctx.log(`approved CSR ${r.name} of node ${r.node}`);
+            } else ctx.log(`refused CSR ${r.name}: ${r.reason}`, 'warn');
+            decided.add(r.name); // after the approval: one that failed on a restarting apiserver is tried again
+          }
+          return on ? withoutServingCert(await kube.csrs(), want, since) : [];
+        };
+        for (; ; await new Promise((res) => setTimeout(res, 2000))) {
+          // an apiserver restarting under us (a static pod re-synced) is retried until the deadline, as waitFor does
+          try {
+            missing = await approveRound();
+          } catch (e) {
+            if (Date.now() > deadline) throw e;
+            continue;
+          }
+          if (!on || missing.length === 0 || Date.now() > deadline || ctx.signal.aborted) break;
         }
-        return on ? withoutServingCert(await kube.csrs(), want, since) : [];
-      };
-      for (;; await new Promise((res) => setTimeout(res, 2000))) {
-        // an apiserver restarting under us (a static pod re-synced) is retried until the deadline, as waitFor does
-        try {
-          missing = await approveRound();
-        } catch (e) {
-          if (Date.now() > deadline) throw e;
-          continue;
-        }
-        if (!on || missing.length === 0 || Date.now() > deadline || ctx.signal.aborted) break;
-      }
-      if (on && missing.length) ctx.log(`serverTLSBootstrap is on but no approved serving CSR yet from ${missing.join(', ')}: check \`kubectl get csr\` and run again (this step approves only what passes the policy)`, 'warn');
-    }, undefined);
+        if (on && missing.length)
+          ctx.log(
+            `serverTLSBootstrap is on but no approved serving CSR yet from ${missing.join(', ')}: check \`kubectl get csr\` and run again (this step approves only what passes the policy)`,
+            'warn',
+          );
+      },
+      undefined,
+    );
   },
 };

@@ -64,22 +64,29 @@ async function waitRollouts(ctx: PhaseContext<RecoverOptions>, kube: Kube, cs: C
   if (!cs.length) return;
   const old = new Set(cs.flatMap((c) => c.uids));
   const pods = cs.reduce((n, c) => n + c.pods.length, 0);
-  await waitFor(ctx, `rollout of ${cs.map((c) => `${c.kind.toLowerCase()}/${c.namespace}/${c.name}`).join(', ')}`, async () => {
-    for (const c of cs) {
-      const obj = await kube.controller(c.kind, c.namespace, c.name);
-      if (!obj) continue;
-      const st = rolloutState(c.kind, obj);
-      if ('error' in st) throw new Error(`${c.kind.toLowerCase()}/${c.namespace}/${c.name}: ${st.error}`);
-      if (!st.done) return st.waiting;
-    }
-    const left = (await kube.pods()).filter((p) => old.has(p.metadata?.uid ?? '')).map(podId);
-    return left.length ? `old pods still there: ${left.slice(0, 5).join(', ')}` : true;
-  }, (ctx.options.waitSeconds ?? 300) + SECONDS_PER_POD * pods);
+  await waitFor(
+    ctx,
+    `rollout of ${cs.map((c) => `${c.kind.toLowerCase()}/${c.namespace}/${c.name}`).join(', ')}`,
+    async () => {
+      for (const c of cs) {
+        const obj = await kube.controller(c.kind, c.namespace, c.name);
+        if (!obj) continue;
+        const st = rolloutState(c.kind, obj);
+        if ('error' in st) throw new Error(`${c.kind.toLowerCase()}/${c.namespace}/${c.name}: ${st.error}`);
+        if (!st.done) return st.waiting;
+      }
+      const left = (await kube.pods()).filter((p) => old.has(p.metadata?.uid ?? '')).map(podId);
+      return left.length ? `old pods still there: ${left.slice(0, 5).join(', ')}` : true;
+    },
+    (ctx.options.waitSeconds ?? 300) + SECONDS_PER_POD * pods,
+  );
 }
 
 /** Ready pods controlled by `owner` (`Kind/name`) in a namespace. */
 function readyOf(pods: V1Pod[], namespace: string, owner: string): number {
-  return pods.filter((p) => p.metadata?.namespace === namespace && p.metadata?.ownerReferences?.some((o) => o.controller && `${o.kind}/${o.name}` === owner) && podReady(p)).length;
+  return pods.filter(
+    (p) => p.metadata?.namespace === namespace && p.metadata?.ownerReferences?.some((o) => o.controller && `${o.kind}/${o.name}` === owner) && podReady(p),
+  ).length;
 }
 
 /**
@@ -114,9 +121,11 @@ async function evictOne(ctx: PhaseContext<RecoverOptions>, kube: Kube, e: PodEvi
     blocked = r.reason;
     return `refused: ${r.reason}`;
   });
-  ctx.log(deleted === undefined
-    ? `evicted pod ${e.namespace}/${e.name} (${e.why})`
-    : `deleted pod ${e.namespace}/${e.name} (${e.why}): not Ready, so it counts for no disruption budget, and its eviction was refused (${deleted})`);
+  ctx.log(
+    deleted === undefined
+      ? `evicted pod ${e.namespace}/${e.name} (${e.why})`
+      : `deleted pod ${e.namespace}/${e.name} (${e.why}): not Ready, so it counts for no disruption budget, and its eviction was refused (${deleted})`,
+  );
   await waitFor(ctx, `pod ${e.namespace}/${e.name} gone${e.owner ? ` and ${e.owner} back to ${before} Ready pods` : ''}`, async () => {
     const pods = await kube.pods();
     if (pods.some((p) => p.metadata?.uid === e.uid)) return 'still there';
@@ -161,20 +170,27 @@ async function noRollReasons(kube: Kube, pods: V1Pod[], tokenSecrets: ReadonlySe
 /** Step 16 of recover (cluster phase); only when the CA and sa.key were made anew (full-rebuild, replace-ca). */
 export const restartPods: ClusterPhase<RecoverOptions> = {
   id: 'api/restart-pods',
-  title: '16. Restart every pod holding in-cluster credentials, kube-system networking and DNS first: controllers by rollout restart, other pods through the Eviction API; pods without credentials untouched',
+  title:
+    '16. Restart every pod holding in-cluster credentials, kube-system networking and DNS first: controllers by rollout restart, other pods through the Eviction API; pods without credentials untouched',
   scope: 'cluster',
   shouldRun: rebuildsAll,
   async run(ctx) {
     const mark = await restartMark(ctx);
-    await ctx.wet('restart the pods holding in-cluster credentials (rollout restart of their controllers, eviction of the others), kube-system networking and DNS first', async () => {
-      const kube = await kubeFor(ctx);
-      const tokenSecrets = new Set((await kube.secretsOfType(SA_TOKEN_TYPE)).map((s) => `${s.metadata!.namespace}/${s.metadata!.name}`));
-      const pods = await kube.pods();
-      const reasons = await noRollReasons(kube, pods, tokenSecrets);
-      const plan = planRestarts(pods, await kube.replicaSets(), tokenSecrets, mark, (c) => reasons.get(key(c)));
-      for (const g of plan) await runGroup(ctx, kube, g);
-      const n = plan.reduce((a, g) => a + g.controllers.reduce((b, c) => b + c.pods.length, 0) + g.evictions.length, 0);
-      ctx.log(`restarted ${n} pods holding in-cluster credentials: ${plan.flatMap((g) => [...g.controllers.map((c) => `${c.kind.toLowerCase()}/${c.namespace}/${c.name}`), ...g.evictions.map((e) => `pod/${e.namespace}/${e.name}`)]).join(', ') || 'none'}`);
-    }, undefined);
+    await ctx.wet(
+      'restart the pods holding in-cluster credentials (rollout restart of their controllers, eviction of the others), kube-system networking and DNS first',
+      async () => {
+        const kube = await kubeFor(ctx);
+        const tokenSecrets = new Set((await kube.secretsOfType(SA_TOKEN_TYPE)).map((s) => `${s.metadata!.namespace}/${s.metadata!.name}`));
+        const pods = await kube.pods();
+        const reasons = await noRollReasons(kube, pods, tokenSecrets);
+        const plan = planRestarts(pods, await kube.replicaSets(), tokenSecrets, mark, (c) => reasons.get(key(c)));
+        for (const g of plan) await runGroup(ctx, kube, g);
+        const n = plan.reduce((a, g) => a + g.controllers.reduce((b, c) => b + c.pods.length, 0) + g.evictions.length, 0);
+        ctx.log(
+          `restarted ${n} pods holding in-cluster credentials: ${plan.flatMap((g) => [...g.controllers.map((c) => `${c.kind.toLowerCase()}/${c.namespace}/${c.name}`), ...g.evictions.map((e) => `pod/${e.namespace}/${e.name}`)]).join(', ') || 'none'}`,
+        );
+      },
+      undefined,
+    );
   },
 };

@@ -43,10 +43,16 @@ export function credentialRow(pods: V1Pod[], tokenSecrets: ReadonlySet<string>, 
   const check = 'pods with in-cluster credentials restarted after the CA change';
   if (markMs === undefined) return { check, ok: false, detail: 'step 16 (api/restart-pods) did not run: pods still hold the old CA and tokens' };
   const users = pods.filter((p) => isWorkload(p) && usesInClusterCredentials(p, tokenSecrets));
-  const stale = users.filter((p) => new Date(p.metadata?.creationTimestamp as unknown as string).getTime() <= markMs).map((p) => `${p.metadata?.namespace}/${p.metadata?.name} (not restarted)`);
+  const stale = users
+    .filter((p) => new Date(p.metadata?.creationTimestamp as unknown as string).getTime() <= markMs)
+    .map((p) => `${p.metadata?.namespace}/${p.metadata?.name} (not restarted)`);
   const notReady = users.filter((p) => !podReady(p)).map((p) => `${p.metadata?.namespace}/${p.metadata?.name} (not Ready)`);
   const bad = [...stale, ...notReady];
-  return { check, ok: bad.length === 0, detail: bad.length ? bad.join(', ') : `${users.length} pods, all Ready, all started after ${new Date(markMs).toISOString()}` };
+  return {
+    check,
+    ok: bad.length === 0,
+    detail: bad.length ? bad.join(', ') : `${users.length} pods, all Ready, all started after ${new Date(markMs).toISOString()}`,
+  };
 }
 
 /** Workload pods Ready (waited for), and none restarted but those this run restarted on purpose. */
@@ -58,12 +64,20 @@ async function workloadRows(ctx: PhaseContext<RecoverOptions>): Promise<Check[]>
     return notReady.length === 0 ? true : `not Ready: ${notReady.slice(0, 5).join(', ')}`;
   }).catch(() => undefined);
   const pods = (await kube.pods()).filter(isWorkload);
-  const rows: Check[] = [{ check: 'workload pods Ready', ok: notReady.length === 0, detail: notReady.length ? `not Ready: ${notReady.join(', ')}` : `${pods.length} pods` }];
+  const rows: Check[] = [
+    { check: 'workload pods Ready', ok: notReady.length === 0, detail: notReady.length ? `not Ready: ${notReady.join(', ')}` : `${pods.length} pods` },
+  ];
   const before = podsBefore(ctx);
   if (before) {
     const restarted = restartedUids(ctx);
     const bad = unexpectedRestarts(before, pods, restarted);
-    rows.push({ check: 'pods restarted only for in-cluster credentials', ok: bad.length === 0, detail: bad.length ? bad.join('; ') : `${before.filter((b) => !restarted.includes(b.uid)).length} kept running, ${restarted.length} restarted (in-cluster credentials)` });
+    rows.push({
+      check: 'pods restarted only for in-cluster credentials',
+      ok: bad.length === 0,
+      detail: bad.length
+        ? bad.join('; ')
+        : `${before.filter((b) => !restarted.includes(b.uid)).length} kept running, ${restarted.length} restarted (in-cluster credentials)`,
+    });
   }
   if (rebuildsAll(ctx)) {
     const tokenSecrets = new Set((await kube.secretsOfType(SA_TOKEN_TYPE)).map((s) => `${s.metadata!.namespace}/${s.metadata!.name}`));
@@ -91,7 +105,11 @@ async function prove(ctx: PhaseContext<RecoverOptions>): Promise<Check[]> {
   for (const h of ctx.hosts) {
     const res = await chainsTo(ctx.on(h), caPem, { caFile: caFileOf(layoutOf(ctx), h.role) });
     const bad = res.filter((r) => r.status !== 'ok');
-    rows.push({ check: `${h.name} certs chain to CA`, ok: bad.length === 0 && res.length > 0, detail: bad.length ? bad.map((b) => `${b.path} ${b.status}`).join(', ') : `${res.length} files, CA ${fp.slice(0, 23)}` });
+    rows.push({
+      check: `${h.name} certs chain to CA`,
+      ok: bad.length === 0 && res.length > 0,
+      detail: bad.length ? bad.map((b) => `${b.path} ${b.status}`).join(', ') : `${res.length} files, CA ${fp.slice(0, 23)}`,
+    });
   }
   const masters = ctx.hosts.filter((h) => h.role === 'master');
   const sums = await Promise.all(masters.map(async (m) => [m.name, parseSha256((await ctx.on(m).read(SHARED_PKI_ARGV, { allowFail: true })).stdout)] as const));
@@ -102,7 +120,11 @@ async function prove(ctx: PhaseContext<RecoverOptions>): Promise<Check[]> {
   } else {
     const eh = await readEtcdHealth(first);
     const nm = inventoryMasters(ctx).length;
-    rows.push({ check: 'etcd members healthy', ok: eh.healthy.length >= nm && eh.unhealthy.length === 0, detail: `${eh.healthy.length}/${nm} healthy${eh.unhealthy.length ? `; unhealthy ${eh.unhealthy.join(', ')}` : ''}` });
+    rows.push({
+      check: 'etcd members healthy',
+      ok: eh.healthy.length >= nm && eh.unhealthy.length === 0,
+      detail: `${eh.healthy.length}/${nm} healthy${eh.unhealthy.length ? `; unhealthy ${eh.unhealthy.join(', ')}` : ''}`,
+    });
   }
   rows.push(...workload);
   const ns = await first.read(kubectlOn(first.host, 'get', 'namespaces', '-o', 'name'), { allowFail: true });
@@ -119,10 +141,17 @@ async function prove(ctx: PhaseContext<RecoverOptions>): Promise<Check[]> {
   for (const [name, nsName, path] of cms) {
     const r = await first.read(kubectlOn(first.host, '-n', nsName, 'get', 'configmap', name, '-o', path), { allowFail: true });
     let text = r.stdout;
-    if (name === 'cluster-info') text = (/certificate-authority-data:\s*(\S+)/.exec(r.stdout)?.[1] ?? '') && Buffer.from(/certificate-authority-data:\s*(\S+)/.exec(r.stdout)![1], 'base64').toString('utf8');
+    if (name === 'cluster-info')
+      text =
+        (/certificate-authority-data:\s*(\S+)/.exec(r.stdout)?.[1] ?? '') &&
+        Buffer.from(/certificate-authority-data:\s*(\S+)/.exec(r.stdout)![1], 'base64').toString('utf8');
     const has = pemBody(text).includes(body);
     const stale = oldBody ? pemBody(text).includes(oldBody) : false;
-    rows.push({ check: `${name} carries the CA`, ok: has && !stale, detail: !has ? 'new CA missing' : stale ? 'old CA still listed' : 'new CA only' + (oldBody ? ' (old CA gone)' : '') });
+    rows.push({
+      check: `${name} carries the CA`,
+      ok: has && !stale,
+      detail: !has ? 'new CA missing' : stale ? 'old CA still listed' : 'new CA only' + (oldBody ? ' (old CA gone)' : ''),
+    });
     if (name === 'cluster-info') rows.push(clusterInfoServer(ctx, r.stdout));
   }
   rows.push(steadyPodsRow(await steady));
@@ -143,14 +172,23 @@ async function localProxyRow(ctx: PhaseContext<RecoverOptions>): Promise<Check> 
   const seen: string[] = [];
   const bad: string[] = [];
   for (const w of ctx.hosts.filter((h) => h.role === 'worker')) {
-    const out = (await ctx.on(w).read(['sh', '-c', PROXY_AND_SERVER, 'sh', ...LOCAL_PROXY_MANIFESTS], { what: 'local API proxy and kubelet.conf server' })).stdout;
+    const out = (await ctx.on(w).read(['sh', '-c', PROXY_AND_SERVER, 'sh', ...LOCAL_PROXY_MANIFESTS], { what: 'local API proxy and kubelet.conf server' }))
+      .stdout;
     const proxy = /^proxy (\S+)$/m.exec(out)?.[1];
     const server = /^server (\S+)$/m.exec(out)?.[1] ?? '(none)';
     if (!proxy) continue;
     if (/^https:\/\/(localhost|127\.0\.0\.1):\d+$/.test(server)) seen.push(w.name);
     else bad.push(`${w.name}: kubelet.conf server ${server}, not its ${proxy.replace(/^.*\//, '')} on localhost`);
   }
-  return { check, ok: bad.length === 0, detail: bad.length ? bad.join('; ') : seen.length ? `${seen.join(', ')}: kubelet.conf server on localhost (nginx-proxy)` : 'no worker runs a local API proxy' };
+  return {
+    check,
+    ok: bad.length === 0,
+    detail: bad.length
+      ? bad.join('; ')
+      : seen.length
+        ? `${seen.join(', ')}: kubelet.conf server on localhost (nginx-proxy)`
+        : 'no worker runs a local API proxy',
+  };
 }
 
 /**
@@ -171,7 +209,8 @@ function clusterInfoServer(ctx: PhaseContext<RecoverOptions>, kubeconfig: string
 /** Step 17. */
 export const verifyPhase: ClusterPhase<RecoverOptions> = {
   id: 'verify',
-  title: '17. Proof of health: nodes Ready, every cert chains to the one CA (on the hosts), one shared PKI on every master, etcd healthy, objects kept, pods with in-cluster credentials restarted and Ready, CA ConfigMaps, workload pods Ready for 30 s',
+  title:
+    '17. Proof of health: nodes Ready, every cert chains to the one CA (on the hosts), one shared PKI on every master, etcd healthy, objects kept, pods with in-cluster credentials restarted and Ready, CA ConfigMaps, workload pods Ready for 30 s',
   scope: 'cluster',
   async run(ctx) {
     const rows = await ctx.wet('prove the cluster whole (read-only checks)', () => prove(ctx), [] as Check[]);

@@ -18,7 +18,8 @@ const OLD_PKI_FILE = /\.tar\.gz(\.enc|\.sha256)?$|^etcd-snapshot\.db/;
 /** Step 18 of recover. */
 export const oldPkiPhase: ClusterPhase<RecoverOptions> = {
   id: 'cleanup/old-pki',
-  title: '18. replace-ca: the old PKI kept by this run (host archives, the old /etc/kubernetes moved aside, the pulled copies): removed with --purge-old-pki, else where it is said',
+  title:
+    '18. replace-ca: the old PKI kept by this run (host archives, the old /etc/kubernetes moved aside, the pulled copies): removed with --purge-old-pki, else where it is said',
   scope: 'cluster',
   destructive: true,
   shouldRun: onPath('replace-ca'),
@@ -30,14 +31,21 @@ export const oldPkiPhase: ClusterPhase<RecoverOptions> = {
     const masters = ctx.hosts.filter((h) => h.role === 'master').map((h) => h.name);
     const where = `${dir}/ on ${ctx.hosts.map((h) => h.name).join(', ')} (each host's archive; on ${masters.join(', ')} also etc-kubernetes/, the old /etc/kubernetes)${pulled ? ` and the archives in ${pulled} on this machine` : ''}`;
     if (!ctx.options.purgeOldPki) {
-      ctx.log(`the old CA's private keys (compromised) are still kept: ${where}. Remove them once you will not go back: kubemend prune -i ${ctx.inventory.file} --runs ${run}`, 'warn');
+      ctx.log(
+        `the old CA's private keys (compromised) are still kept: ${where}. Remove them once you will not go back: kubemend prune -i ${ctx.inventory.file} --runs ${run}`,
+        'warn',
+      );
       return;
     }
     await Promise.all(ctx.hosts.map((h) => ctx.on(h).run(['rm', '-rf', '--', dir], { what: `remove ${dir} (the old PKI)` })));
     if (pulled) {
-      await ctx.wet(`remove the old PKI pulled to ${pulled} (archives, snapshot; the saved ClusterConfiguration stays)`, async () => {
-        for (const f of existsSync(pulled) ? readdirSync(pulled) : []) if (OLD_PKI_FILE.test(f)) rmSync(join(pulled, f), { force: true });
-      }, undefined);
+      await ctx.wet(
+        `remove the old PKI pulled to ${pulled} (archives, snapshot; the saved ClusterConfiguration stays)`,
+        async () => {
+          for (const f of existsSync(pulled) ? readdirSync(pulled) : []) if (OLD_PKI_FILE.test(f)) rmSync(join(pulled, f), { force: true });
+        },
+        undefined,
+      );
     }
     ctx.log(`removed the old PKI: ${where}`);
   },

@@ -8,18 +8,29 @@ import { sharedKey } from '../../lib/core/shared.js';
 import type { ClusterDocs } from './config.js';
 
 /** recover's options. */
-export const recoverOptions = z.object({
-  replaceCa: z.boolean().default(false).describe('replace the CA of a working cluster (compromised CA): old PKI moved aside, full rebuild'),
-  batchSize: positiveCountOrPercent.default(1).describe('workers rejoined per batch (number or %)'),
-  maxUnavailable: positiveCountOrPercent.optional().describe('workers of a batch worked on at once (number or %; default: the batch size)'),
-  maxFailures: countOrPercent.default(0).describe('workers that may fail before the run stops (number or %)'),
-  waitSeconds: z.number().int().min(10).default(300).describe('how long to wait for etcd, the apiserver and nodes at each step'),
-  backupPassphraseFile: backupPassphraseOption,
-  encryptionConfig: z.string().optional().describe("the apiserver's EncryptionConfiguration file, to read ConfigMaps encrypted at rest when step 0 reads etcd's data (aescbc, aesgcm keys)"),
-  purgeOldPki: z.boolean().default(false).describe('with --replace-ca: once the proof of health passed, remove the old, compromised PKI this run kept (host archives, the moved-aside /etc/kubernetes, the copies pulled here)'),
-}).superRefine((o, ctx) => {
-  if (o.purgeOldPki && !o.replaceCa) ctx.addIssue({ code: 'custom', path: ['purgeOldPki'], message: 'only with --replace-ca (other paths keep the old PKI: it is the current one)' });
-});
+export const recoverOptions = z
+  .object({
+    replaceCa: z.boolean().default(false).describe('replace the CA of a working cluster (compromised CA): old PKI moved aside, full rebuild'),
+    batchSize: positiveCountOrPercent.default(1).describe('workers rejoined per batch (number or %)'),
+    maxUnavailable: positiveCountOrPercent.optional().describe('workers of a batch worked on at once (number or %; default: the batch size)'),
+    maxFailures: countOrPercent.default(0).describe('workers that may fail before the run stops (number or %)'),
+    waitSeconds: z.number().int().min(10).default(300).describe('how long to wait for etcd, the apiserver and nodes at each step'),
+    backupPassphraseFile: backupPassphraseOption,
+    encryptionConfig: z
+      .string()
+      .optional()
+      .describe("the apiserver's EncryptionConfiguration file, to read ConfigMaps encrypted at rest when step 0 reads etcd's data (aescbc, aesgcm keys)"),
+    purgeOldPki: z
+      .boolean()
+      .default(false)
+      .describe(
+        'with --replace-ca: once the proof of health passed, remove the old, compromised PKI this run kept (host archives, the moved-aside /etc/kubernetes, the copies pulled here)',
+      ),
+  })
+  .superRefine((o, ctx) => {
+    if (o.purgeOldPki && !o.replaceCa)
+      ctx.addIssue({ code: 'custom', path: ['purgeOldPki'], message: 'only with --replace-ca (other paths keep the old PKI: it is the current one)' });
+  });
 
 /** Validated recover options. */
 export type RecoverOptions = z.infer<typeof recoverOptions>;
@@ -65,7 +76,10 @@ export function decision(ctx: PhaseContext): PathDecision {
 export const lostMasters = (ctx: PhaseContext): readonly Host[] => ctx.hosts.filter((h) => h.role === 'master' && decision(ctx).lost.includes(h.name));
 
 /** True when the chosen path is one of `paths`. */
-export const onPath = (...paths: RecoverPath[]) => (ctx: PhaseContext): boolean => paths.includes(decision(ctx).path);
+export const onPath =
+  (...paths: RecoverPath[]) =>
+  (ctx: PhaseContext): boolean =>
+    paths.includes(decision(ctx).path);
 
 /** Any path that repairs something (every path but nothing-to-do). */
 export const repairs = (ctx: PhaseContext): boolean => decision(ctx).path !== 'nothing-to-do';

@@ -26,7 +26,12 @@ export function clusterDocs(text: string, source: string): ClusterDocs {
     if (!o?.kind || !KEPT.has(o.kind)) continue;
     if (o.kind === 'ClusterConfiguration') apiVersion = String(o.apiVersion ?? '');
     // a document after the first prints its own `---` marker: dropped, the join puts one back
-    kept.push(d.toString().replace(/^---[ \t]*\n/, '').trimEnd() + '\n');
+    kept.push(
+      d
+        .toString()
+        .replace(/^---[ \t]*\n/, '')
+        .trimEnd() + '\n',
+    );
   }
   if (!apiVersion) throw new Error(`${source}: no kind ClusterConfiguration in it`);
   if (!/^kubeadm\.k8s\.io\/v1beta[34]$/.test(apiVersion)) throw new Error(`${source}: ClusterConfiguration ${apiVersion} is not v1beta3/v1beta4`);
@@ -95,7 +100,9 @@ export function hostConfig(host: Host, cluster: { apiVersion: string; yaml: stri
 
 /** The cluster's documents with their KubeletConfiguration replaced by `kubelet` (a YAML document). */
 function withKubelet(yaml: string, kubelet: string): string {
-  const kept = parseAllDocuments(yaml).filter((d) => (d.toJS() as { kind?: string } | null)?.kind !== 'KubeletConfiguration').map((d) => d.toString().trimEnd() + '\n');
+  const kept = parseAllDocuments(yaml)
+    .filter((d) => (d.toJS() as { kind?: string } | null)?.kind !== 'KubeletConfiguration')
+    .map((d) => d.toString().trimEnd() + '\n');
   return [...kept, kubelet.trimEnd() + '\n'].join('---\n');
 }
 

@@ -21,16 +21,22 @@ type Waits = PhaseContext<{ waitSeconds?: number }>;
 export async function waitEndpoint(ctx: Waits, h: HostContext, endpoint: string, streak: number, why: string): Promise<void> {
   let inRow = 0;
   let answered = 0;
-  await waitFor(ctx, `the control-plane endpoint ${endpoint} answers /readyz with the new CA from ${h.host.name}${streak > 1 ? ` ${streak} times in a row` : ''} (${why})`, async () => {
-    const r = await h.read(kubectlArgv('get', '--raw', '/readyz'), { allowFail: true, what: 'kubectl get --raw /readyz (through the endpoint)' });
-    if (r.exitCode === 0) {
-      answered++;
-      return ++inRow >= streak ? true : `${inRow} answer(s) in a row so far`;
-    }
-    inRow = 0;
-    const last = r.stderr.trim().split('\n').pop() || `exit ${r.exitCode}`;
-    return answered ? `${last} (it answered ${answered} time(s) before: a load balancer without health checks that still sends to masters that are down answers like this)` : last;
-  });
+  await waitFor(
+    ctx,
+    `the control-plane endpoint ${endpoint} answers /readyz with the new CA from ${h.host.name}${streak > 1 ? ` ${streak} times in a row` : ''} (${why})`,
+    async () => {
+      const r = await h.read(kubectlArgv('get', '--raw', '/readyz'), { allowFail: true, what: 'kubectl get --raw /readyz (through the endpoint)' });
+      if (r.exitCode === 0) {
+        answered++;
+        return ++inRow >= streak ? true : `${inRow} answer(s) in a row so far`;
+      }
+      inRow = 0;
+      const last = r.stderr.trim().split('\n').pop() || `exit ${r.exitCode}`;
+      return answered
+        ? `${last} (it answered ${answered} time(s) before: a load balancer without health checks that still sends to masters that are down answers like this)`
+        : last;
+    },
+  );
 }
 
 /**
@@ -48,8 +54,11 @@ export async function waitAdminEndpoint(ctx: Waits, h: HostContext): Promise<voi
   const lead = endpointLeads(ctx)?.[0];
   const endpoint = lead?.endpoint ?? ctx.inventory.controlPlaneEndpoint;
   const streak = lead?.kind === 'master' ? 1 : 3;
-  const why = lead?.kind === 'master'
-    ? `${lead.masters[0]}'s own address`
-    : lead?.kind === 'masters' ? `a name for ${lead.masters.join(', ')}` : 'a load balancer or VIP: once it sends to the new apiserver';
+  const why =
+    lead?.kind === 'master'
+      ? `${lead.masters[0]}'s own address`
+      : lead?.kind === 'masters'
+        ? `a name for ${lead.masters.join(', ')}`
+        : 'a load balancer or VIP: once it sends to the new apiserver';
   await waitEndpoint(ctx, h, endpoint, streak, `${why}; bootstrap-token and upload-certs go through it`);
 }

@@ -57,7 +57,8 @@ async function leader(ctx: PhaseContext): Promise<{ holder: string; renewed: num
 /** After step 13: every master's kubeadm manifest put back; then a restored controller-manager leads. */
 export const evictionRestore: ClusterPhase<RecoverOptions> = {
   id: 'eviction/restore',
-  title: '13. Masters: node-lifecycle eviction restored (kubeadm manifests put back) now that every worker is Ready; wait for a restored kube-controller-manager to lead',
+  title:
+    '13. Masters: node-lifecycle eviction restored (kubeadm manifests put back) now that every worker is Ready; wait for a restored kube-controller-manager to lead',
   scope: 'cluster',
   destructive: true,
   shouldRun: repairs,
@@ -67,10 +68,15 @@ export const evictionRestore: ClusterPhase<RecoverOptions> = {
     let restored = 0;
     for (const m of allMasters(ctx)) if ((await restoreOn(ctx.on(m))) === 'restored') restored++;
     if (!restored) return;
-    await waitFor(ctx, 'a restored kube-controller-manager holding its Lease', async () => {
-      const now = await leader(ctx);
-      if (!now) return 'no Lease holder yet';
-      return now.holder !== before?.holder && now.renewed >= since - 1000 ? true : `Lease still held by ${now.holder}`;
-    }, 120);
+    await waitFor(
+      ctx,
+      'a restored kube-controller-manager holding its Lease',
+      async () => {
+        const now = await leader(ctx);
+        if (!now) return 'no Lease holder yet';
+        return now.holder !== before?.holder && now.renewed >= since - 1000 ? true : `Lease still held by ${now.holder}`;
+      },
+      120,
+    );
   },
 };

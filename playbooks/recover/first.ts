@@ -62,8 +62,10 @@ export function whereItLeads(seen: EndpointSeen, masters: readonly MasterAddress
   const host = seen.endpoint.replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
   const failed = seen.views.filter((v) => v.resolution.error || v.resolution.addresses.length === 0);
   if (failed.length) {
-    return `the control-plane endpoint ${seen.endpoint} (${seen.source}) does not resolve on ${failed.map((v) => `${v.master} (${v.resolution.error ?? 'no address'})`).join(', ')}: ` +
-      'kubeadm on those masters could not reach the API through it, so no master can be rebuilt first. Fix the masters\' resolver (/etc/hosts or DNS) or the endpoint';
+    return (
+      `the control-plane endpoint ${seen.endpoint} (${seen.source}) does not resolve on ${failed.map((v) => `${v.master} (${v.resolution.error ?? 'no address'})`).join(', ')}: ` +
+      "kubeadm on those masters could not reach the API through it, so no master can be rebuilt first. Fix the masters' resolver (/etc/hosts or DNS) or the endpoint"
+    );
   }
   const all = masters.map((m) => m.name);
   const allowed = (addresses: string[]): string[] => {
@@ -75,15 +77,18 @@ export function whereItLeads(seen: EndpointSeen, masters: readonly MasterAddress
   const sets = [...new Set(seen.views.map((v) => v.resolution.addresses.join(',')))];
   const notes: string[] = [];
   if (candidates.length === 0) {
-    return `the masters resolve the control-plane endpoint ${seen.endpoint} (${seen.source}) to different masters (${seen.views.map((v) => `on ${v.master}: ${shown(v.resolution.addresses)}`).join('; ')}): ` +
-      'no master can be reached through it from every master, so none can be rebuilt first. Make every master resolve it alike (/etc/hosts or DNS)';
+    return (
+      `the masters resolve the control-plane endpoint ${seen.endpoint} (${seen.source}) to different masters (${seen.views.map((v) => `on ${v.master}: ${shown(v.resolution.addresses)}`).join('; ')}): ` +
+      'no master can be reached through it from every master, so none can be rebuilt first. Make every master resolve it alike (/etc/hosts or DNS)'
+    );
   }
   const addresses = seen.views[0]?.resolution.addresses ?? [];
   const noMaster = seen.views.every((v) => !v.resolution.addresses.some(owner));
   const kind: Lead['kind'] = noMaster ? 'other' : candidates.length === 1 ? 'master' : 'masters';
   let text: string;
   if (seen.literal) {
-    text = kind === 'other' ? `${host} is no master's address: a load balancer or a VIP, any master behind it can go first` : `${host} is ${owner(host)}'s address`;
+    text =
+      kind === 'other' ? `${host} is no master's address: a load balancer or a VIP, any master behind it can go first` : `${host} is ${owner(host)}'s address`;
   } else if (sets.length > 1) {
     text = `${host} resolves differently on the masters (${seen.views.map((v) => `on ${v.master}: ${shown(v.resolution.addresses)}`).join('; ')}); every master reaches ${list(candidates)} through it`;
   } else if (kind === 'other') {
@@ -101,8 +106,14 @@ export function whereItLeads(seen: EndpointSeen, masters: readonly MasterAddress
   }
   if (!seen.literal && seen.here) {
     const h = seen.here;
-    if (h.error || h.addresses.length === 0) notes.push(`this machine does not resolve ${host} (${h.error ?? 'no address'}); that changes nothing: kubemend reaches the API at the first master's own address`);
-    else if (h.addresses.join(',') !== sets[0] || sets.length > 1) notes.push(`this machine resolves ${host} to ${shown(h.addresses)}, not as the masters do; the masters' view decides (kubeadm runs there), and kubemend reaches the API at the first master's own address`);
+    if (h.error || h.addresses.length === 0)
+      notes.push(
+        `this machine does not resolve ${host} (${h.error ?? 'no address'}); that changes nothing: kubemend reaches the API at the first master's own address`,
+      );
+    else if (h.addresses.join(',') !== sets[0] || sets.length > 1)
+      notes.push(
+        `this machine resolves ${host} to ${shown(h.addresses)}, not as the masters do; the masters' view decides (kubeadm runs there), and kubemend reaches the API at the first master's own address`,
+      );
   }
   return { endpoint: seen.endpoint, source: seen.source, kind, masters: kind === 'other' ? all : candidates, text, notes };
 }
@@ -124,7 +135,12 @@ export function chooseFirst(input: { masters: readonly MasterAddresses[]; endpoi
   const candidates = leads.reduce((acc, l) => acc.filter((m) => l.masters.includes(m)), all);
   const why = leads.map((l) => `the control-plane endpoint ${l.endpoint} (${l.source}): ${l.text}`).join('; ');
   if (candidates.length === 0) {
-    return { reason: why, leads, notes, refusal: `${leads.map((l) => `${l.endpoint} (${l.source}) leads to ${list(l.masters)}`).join(', but ')}: no master is reached through both, so none can be rebuilt first. Make the inventory's controlPlaneEndpoint the ClusterConfiguration's; nothing was changed` };
+    return {
+      reason: why,
+      leads,
+      notes,
+      refusal: `${leads.map((l) => `${l.endpoint} (${l.source}) leads to ${list(l.masters)}`).join(', but ')}: no master is reached through both, so none can be rebuilt first. Make the inventory's controlPlaneEndpoint the ClusterConfiguration's; nothing was changed`,
+    };
   }
   const any = candidates.length === all.length && leads.every((l) => l.kind === 'other');
   const listedFirst = all[0];
@@ -134,8 +150,11 @@ export function chooseFirst(input: { masters: readonly MasterAddresses[]; endpoi
     }
     const to = candidates.length === 1 ? candidates[0] : `one of ${list(candidates)}`;
     return {
-      reason: why, leads, notes,
-      refusal: `the inventory marks ${input.firstGiven} \`first: true\`, but ${why}. The first master's new admin.conf points at the endpoint, ` +
+      reason: why,
+      leads,
+      notes,
+      refusal:
+        `the inventory marks ${input.firstGiven} \`first: true\`, but ${why}. The first master's new admin.conf points at the endpoint, ` +
         '`kubeadm init phase bootstrap-token` and `upload-certs` reach the cluster through it, and the other masters join through it, ' +
         `so the master rebuilt first must be ${to}. Remove \`first: true\` from ${input.firstGiven} (or put it on ${candidates[0]}); nothing was changed`,
     };
@@ -143,8 +162,9 @@ export function chooseFirst(input: { masters: readonly MasterAddresses[]; endpoi
   const first = candidates[0]!;
   const order = first === listedFirst ? '' : ` (the inventory lists ${listedFirst} first)`;
   if (any) return { first, reason: `${why}; ${first} is the inventory's first master`, leads, notes };
-  const because = candidates.length === 1
-    ? 'the other masters join through it and the first master\'s new admin.conf points at it, so it is rebuilt first'
-    : `the first of them in the inventory's order`;
+  const because =
+    candidates.length === 1
+      ? "the other masters join through it and the first master's new admin.conf points at it, so it is rebuilt first"
+      : `the first of them in the inventory's order`;
   return { first, reason: `${why}: ${because}${order}`, leads, notes };
 }

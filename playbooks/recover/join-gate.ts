@@ -44,7 +44,10 @@ export function parseEndpointStatus(out: string): EndpointStatus[] {
   const line = out.split('\n').find((l) => l.trimStart().startsWith('[{'));
   if (!line) throw new Error(`etcdctl endpoint status printed no JSON: ${out.trim().split('\n').pop()?.slice(0, 200) ?? ''}`);
   const safe = line.replace(/"(member_id|leader|raft_term|raftTerm|cluster_id)"\s*:\s*(\d+)/g, '"$1":"$2"');
-  const rows = JSON.parse(safe) as Array<{ Endpoint: string; Status?: { header?: { member_id?: string; raft_term?: string }; leader?: string; raftTerm?: string; isLearner?: boolean } }>;
+  const rows = JSON.parse(safe) as Array<{
+    Endpoint: string;
+    Status?: { header?: { member_id?: string; raft_term?: string }; leader?: string; raftTerm?: string; isLearner?: boolean };
+  }>;
   return rows.map((r) => ({
     endpoint: r.Endpoint,
     memberId: r.Status?.header?.member_id ?? '',
@@ -64,12 +67,19 @@ export function judgeEtcd(status: EndpointStatus[], healthOut: string, name: (en
   if (learners.length) return { ok: false, why: `etcd: ${learners.map((s) => name(s.endpoint)).join(', ')} still a learner (a member add is not finished)` };
   const leaders = new Set(status.map((s) => s.leader));
   const leader = status[0]!.leader;
-  if (leaders.size > 1 || leader === '0' || leader === '') return { ok: false, why: `etcd: the members do not agree on a leader (${status.map((s) => `${name(s.endpoint)}: ${s.leader === '0' ? 'none' : s.leader}`).join(', ')})` };
+  if (leaders.size > 1 || leader === '0' || leader === '')
+    return {
+      ok: false,
+      why: `etcd: the members do not agree on a leader (${status.map((s) => `${name(s.endpoint)}: ${s.leader === '0' ? 'none' : s.leader}`).join(', ')})`,
+    };
   const at = status.find((s) => s.memberId === leader);
   if (!at) return { ok: false, why: `etcd: the leader ${leader} is not among the members that answered` };
   const health = parseEtcdHealth(healthOut);
   if (health.unhealthy.length || health.healthy.length < status.length) {
-    return { ok: false, why: `etcd: ${health.healthy.length} of ${status.length} members healthy${health.unhealthy.length ? `, unhealthy: ${health.unhealthy.map(name).join(', ')}` : ''}` };
+    return {
+      ok: false,
+      why: `etcd: ${health.healthy.length} of ${status.length} members healthy${health.unhealthy.length ? `, unhealthy: ${health.unhealthy.map(name).join(', ')}` : ''}`,
+    };
   }
   return { ok: true, leader: name(at.endpoint), term: at.raftTerm, members: status.length };
 }
@@ -87,7 +97,16 @@ function readyzArgv(m: Host): string[] {
 /** The masters whose apiservers already run the new PKI when `joining` joins: the first, and the others before it in the phase's order. */
 export function rebuiltBefore(h: HostContext, joining: Host): Host[] {
   const others = otherMasters(h);
-  return [inventoryFirst(h), ...others.slice(0, Math.max(0, others.findIndex((m) => m.name === joining.name)))];
+  return [
+    inventoryFirst(h),
+    ...others.slice(
+      0,
+      Math.max(
+        0,
+        others.findIndex((m) => m.name === joining.name),
+      ),
+    ),
+  ];
 }
 
 /** The gate before `h`'s master joins (see the file's comment). */
@@ -100,21 +119,28 @@ export async function joinGate(h: HostContext<RecoverOptions>): Promise<void> {
   let streak = 0;
   let last: { leader: string; term: string } | undefined;
   let passed: GateRead | undefined;
-  await waitFor(h, `the join gate for ${h.host.name}: etcd's leader steady and every member healthy, the apiservers of ${apiservers.map((m) => m.name).join(', ')} ready, ${GATE_STREAK} reads in a row`, async () => {
-    const read = await readOnce(h, first, ask, apiservers, name);
-    if (!read.ok) {
-      streak = 0;
-      return read.why;
-    }
-    if (last && (last.leader !== read.leader || last.term !== read.term)) {
-      h.log(`etcd's leader moved (${last.leader}, term ${last.term} -> ${read.leader}, term ${read.term}) while the gate watched: it waits until it stays`);
-      streak = 0;
-    }
-    last = { leader: read.leader, term: read.term };
-    passed = read;
-    return ++streak >= GATE_STREAK ? true : `${streak} of ${GATE_STREAK} reads in a row so far`;
-  });
-  if (passed?.ok) h.log(`join gate passed: etcd leader ${passed.leader} (term ${passed.term}) over ${GATE_STREAK} reads, ${passed.members} of ${passed.members} members healthy; /readyz ok on ${apiservers.map((m) => m.name).join(', ')}`);
+  await waitFor(
+    h,
+    `the join gate for ${h.host.name}: etcd's leader steady and every member healthy, the apiservers of ${apiservers.map((m) => m.name).join(', ')} ready, ${GATE_STREAK} reads in a row`,
+    async () => {
+      const read = await readOnce(h, first, ask, apiservers, name);
+      if (!read.ok) {
+        streak = 0;
+        return read.why;
+      }
+      if (last && (last.leader !== read.leader || last.term !== read.term)) {
+        h.log(`etcd's leader moved (${last.leader}, term ${last.term} -> ${read.leader}, term ${read.term}) while the gate watched: it waits until it stays`);
+        streak = 0;
+      }
+      last = { leader: read.leader, term: read.term };
+      passed = read;
+      return ++streak >= GATE_STREAK ? true : `${streak} of ${GATE_STREAK} reads in a row so far`;
+    },
+  );
+  if (passed?.ok)
+    h.log(
+      `join gate passed: etcd leader ${passed.leader} (term ${passed.term}) over ${GATE_STREAK} reads, ${passed.members} of ${passed.members} members healthy; /readyz ok on ${apiservers.map((m) => m.name).join(', ')}`,
+    );
 }
 
 /** One read of etcd (on the first master) and of each rebuilt apiserver. */

@@ -48,7 +48,9 @@ export async function recordKubesprayEtcd(ctx: PhaseContext, first: Host): Promi
   if (!earlier) writeRunFile(ctx, STATE_FILE, state);
   ctx.shared.set(KEY, state);
   const n = Object.values(state.certs).reduce((a, c) => a + c.length, 0);
-  ctx.log(`kubespray's etcd before the repair: ${state.members.length} member${state.members.length === 1 ? '' : 's'} (${state.members.join('; ')}), ${n} files in ${ETCD_CERT_DIR} on the masters; kept as they are${earlier ? ' (recorded when this run started)' : ''}`);
+  ctx.log(
+    `kubespray's etcd before the repair: ${state.members.length} member${state.members.length === 1 ? '' : 's'} (${state.members.join('; ')}), ${n} files in ${ETCD_CERT_DIR} on the masters; kept as they are${earlier ? ' (recorded when this run started)' : ''}`,
+  );
   return state;
 }
 
@@ -60,14 +62,20 @@ export function keptRows(before: KubesprayEtcdState | undefined, now: KubesprayE
   rows.push({
     check: "kubespray's etcd members unchanged",
     ok: same(before.members, now.members),
-    detail: same(before.members, now.members) ? `${now.members.length} members, same ids (${now.members.map((m) => m.split(' ')[0]).join(', ')})` : `before: ${before.members.join('; ')}; now: ${now.members.join('; ') || 'none'}`,
+    detail: same(before.members, now.members)
+      ? `${now.members.length} members, same ids (${now.members.map((m) => m.split(' ')[0]).join(', ')})`
+      : `before: ${before.members.join('; ')}; now: ${now.members.join('; ') || 'none'}`,
   });
   const changed = Object.keys(before.certs).filter((m) => !same(before.certs[m], now.certs[m] ?? []));
   const files = Object.values(now.certs).reduce((a, c) => a + c.length, 0);
   rows.push({
     check: `etcd certificates in ${ETCD_CERT_DIR} unchanged`,
     ok: changed.length === 0 && files > 0,
-    detail: changed.length ? `changed on ${changed.join(', ')}` : files ? `${files} files, same sha256 on ${Object.keys(now.certs).length} master(s)` : 'no file found',
+    detail: changed.length
+      ? `changed on ${changed.join(', ')}`
+      : files
+        ? `${files} files, same sha256 on ${Object.keys(now.certs).length} master(s)`
+        : 'no file found',
   });
   return rows;
 }
@@ -77,7 +85,11 @@ export async function kubesprayEtcdRows(ctx: PhaseContext, first: Host): Promise
   const masters = inventoryMasters(ctx);
   const nm = masters.length;
   const eh = await kubesprayEtcdHealth(ctx.on(first));
-  const health: Check = { check: 'etcd members healthy', ok: eh.healthy.length >= nm && eh.unhealthy.length === 0, detail: `${eh.healthy.length}/${nm} healthy (kubespray's etcd service, its etcdctl)${eh.unhealthy.length ? `; unhealthy ${eh.unhealthy.join(', ')}` : ''}` };
+  const health: Check = {
+    check: 'etcd members healthy',
+    ok: eh.healthy.length >= nm && eh.unhealthy.length === 0,
+    detail: `${eh.healthy.length}/${nm} healthy (kubespray's etcd service, its etcdctl)${eh.unhealthy.length ? `; unhealthy ${eh.unhealthy.join(', ')}` : ''}`,
+  };
   const before = ctx.shared.get(KEY) ?? readRunFile<KubesprayEtcdState>(ctx, STATE_FILE);
   const now = await readState(ctx, first, masters);
   return [health, ...keptRows(before, now)];

@@ -14,12 +14,18 @@
 import type { Host } from '../../lib/inventory/types.js';
 
 /** The master's kubelet.env and kubelet-config.yaml from a worker's (`from`) copies. */
-export function masterKubeletFiles(from: Pick<Host, 'name' | 'address'>, master: Pick<Host, 'name' | 'address'>, files: { env: string; config: string }): { env: string; config: string } {
+export function masterKubeletFiles(
+  from: Pick<Host, 'name' | 'address'>,
+  master: Pick<Host, 'name' | 'address'>,
+  files: { env: string; config: string },
+): { env: string; config: string } {
   const env = files.env
     .replace(/--node-ip=[^\s"\\]+/g, `--node-ip=${master.address}`)
     .replace(/--hostname-override=[^\s"\\]+/g, `--hostname-override=${master.name}`);
   // the bind address is the node's own main_ip; a wildcard (kubespray's default without an ip: '::', or 0.0.0.0) is kept
-  const config = files.config.replace(/^address:[ \t]*"?([^"\s]*)"?[ \t]*$/m, (line, v: string) => (v === from.address ? `address: "${master.address}"` : line));
+  const config = files.config.replace(/^address:[ \t]*"?([^"\s]*)"?[ \t]*$/m, (line, v: string) =>
+    v === from.address ? `address: "${master.address}"` : line,
+  );
   return { env, config };
 }
 

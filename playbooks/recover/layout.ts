@@ -94,4 +94,3 @@ export function etcdAsk(layout: RecoverLayout): EtcdAsk {
 export function etcdHealthReader(layout: RecoverLayout): (h: HostContext) => Promise<EtcdHealth> {
   return layout === 'kubespray' ? kubesprayEtcdHealth : readEtcdHealth;
 }
-

@@ -39,14 +39,18 @@ export function usesInClusterCredentials(p: V1Pod, tokenSecrets: ReadonlySet<str
   const mounts = [...(p.spec?.initContainers ?? []), ...(p.spec?.containers ?? [])].flatMap((c) => c.volumeMounts ?? []);
   const mounted = new Set(mounts.map((m) => m.name));
   if (mounts.some((m) => m.mountPath === SA_MOUNT_PATH)) return true;
-  return (p.spec?.volumes ?? []).some((v) => mounted.has(v.name) && (
-    !!v.projected?.sources?.some((s) => !!s.serviceAccountToken) ||
-    (!!v.secret?.secretName && tokenSecrets.has(`${ns}/${v.secret.secretName}`))
-  ));
+  return (p.spec?.volumes ?? []).some(
+    (v) =>
+      mounted.has(v.name) &&
+      (!!v.projected?.sources?.some((s) => !!s.serviceAccountToken) || (!!v.secret?.secretName && tokenSecrets.has(`${ns}/${v.secret.secretName}`))),
+  );
 }
 
 /** The controller `kubectl rollout restart` would restart for this pod: its Deployment (through its ReplicaSet), DaemonSet or StatefulSet. */
-export function restartableOwner(p: V1Pod, replicaSets: ReadonlyMap<string, V1ReplicaSet>): { kind: RestartableKind; namespace: string; name: string } | undefined {
+export function restartableOwner(
+  p: V1Pod,
+  replicaSets: ReadonlyMap<string, V1ReplicaSet>,
+): { kind: RestartableKind; namespace: string; name: string } | undefined {
   const ref = p.metadata?.ownerReferences?.find((o) => o.controller);
   const namespace = p.metadata?.namespace ?? 'default';
   if (!ref) return undefined;
@@ -108,7 +112,8 @@ export function unexpectedRestarts(before: PodMark[], now: V1Pod[], restarted: s
     if (meant.has(b.uid)) continue;
     const n = byUid.get(b.uid);
     if (!n) out.push(`${b.id} (gone)`);
-    else if (b.started.length && n.started.join() !== b.started.join()) out.push(`${b.id} (restarted: started ${n.started.join(',') || 'not running'}, was ${b.started.join(',')})`);
+    else if (b.started.length && n.started.join() !== b.started.join())
+      out.push(`${b.id} (restarted: started ${n.started.join(',') || 'not running'}, was ${b.started.join(',')})`);
   }
   return out;
 }

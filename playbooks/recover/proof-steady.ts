@@ -60,7 +60,12 @@ export function sharedPkiRow(byMaster: ReadonlyMap<string, ReadonlyMap<string, s
 export type PodSample = { atMs: number; pods: V1Pod[] } | { atMs: number; error: string };
 
 /** Look at the pods every `everyMs` until `windowMs` has passed (the first look at once, the last at the window's end). */
-export async function samplePods(list: () => Promise<V1Pod[]>, windowMs = PROOF_WINDOW_MS, everyMs = PROOF_SAMPLE_MS, sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))): Promise<PodSample[]> {
+export async function samplePods(
+  list: () => Promise<V1Pod[]>,
+  windowMs = PROOF_WINDOW_MS,
+  everyMs = PROOF_SAMPLE_MS,
+  sleep = (ms: number) => new Promise((r) => setTimeout(r, ms)),
+): Promise<PodSample[]> {
   const t0 = Date.now();
   const out: PodSample[] = [];
   for (;;) {
@@ -105,5 +110,11 @@ export function steadyPodsRow(samples: PodSample[], windowMs = PROOF_WINDOW_MS):
     for (const p of live) if (!firstUids.has(p.metadata?.uid ?? '')) add(`new:${p.metadata?.uid}`, `${name(p)} new at ${at}`);
   }
   if (!first) return { check, ok: false, detail: [...bad.values()].join('; ') || 'no look at the pods' };
-  return { check, ok: bad.size === 0, detail: bad.size ? [...bad.values()].slice(0, 8).join('; ') + (bad.size > 8 ? ` (+${bad.size - 8} more)` : '') : `${firstUids.size} pods, ${samples.length} looks over ${Math.round((samples.at(-1)!.atMs) / 1000)} s` };
+  return {
+    check,
+    ok: bad.size === 0,
+    detail: bad.size
+      ? [...bad.values()].slice(0, 8).join('; ') + (bad.size > 8 ? ` (+${bad.size - 8} more)` : '')
+      : `${firstUids.size} pods, ${samples.length} looks over ${Math.round(samples.at(-1)!.atMs / 1000)} s`,
+  };
 }

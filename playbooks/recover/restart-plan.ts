@@ -58,7 +58,13 @@ export interface RestartGroup {
 export type NoRoll = (c: { kind: RestartableKind; namespace: string; name: string }) => string | undefined;
 
 /** The restart plan: pods with in-cluster credentials created at or before `markMs`, grouped and ordered. */
-export function planRestarts(pods: V1Pod[], replicaSets: V1ReplicaSet[], tokenSecrets: ReadonlySet<string>, markMs: number, noRoll: NoRoll = () => undefined): RestartGroup[] {
+export function planRestarts(
+  pods: V1Pod[],
+  replicaSets: V1ReplicaSet[],
+  tokenSecrets: ReadonlySet<string>,
+  markMs: number,
+  noRoll: NoRoll = () => undefined,
+): RestartGroup[] {
   const rsByUid = new Map(replicaSets.map((r) => [r.metadata?.uid ?? '', r]));
   const groups = new Map<number, RestartGroup>();
   const groupOf = (g: 0 | 1 | 2) => {

@@ -6,7 +6,15 @@ import type { Fact } from '../../lib/core/types.js';
 import { K8S, PKI } from '../../lib/facts/paths.js';
 
 /** Leaf certificates kubeadm renews (those of a stacked-etcd master; absent ones are skipped). */
-export const RENEWED_CERTS = ['apiserver', 'apiserver-kubelet-client', 'apiserver-etcd-client', 'front-proxy-client', 'etcd/server', 'etcd/peer', 'etcd/healthcheck-client'].map((b) => `${PKI}/${b}.crt`);
+export const RENEWED_CERTS = [
+  'apiserver',
+  'apiserver-kubelet-client',
+  'apiserver-etcd-client',
+  'front-proxy-client',
+  'etcd/server',
+  'etcd/peer',
+  'etcd/healthcheck-client',
+].map((b) => `${PKI}/${b}.crt`);
 /** Kubeconfigs whose embedded client cert kubeadm renews (kubelet.conf is not one: the kubelet rotates its own). */
 export const RENEWED_KUBECONFIGS = ['admin.conf', 'super-admin.conf', 'controller-manager.conf', 'scheduler.conf'].map((f) => `${K8S}/${f}`);
 /** The CAs renewal must keep. */
@@ -50,7 +58,11 @@ export function parseCerts(out: string): CertInfo[] {
 
 /** Fact: the CAs and every renewable leaf of a master (read-only). `tag` keeps before and after apart in the per-run cache. */
 export function masterCerts(tag: 'before' | 'after'): Fact<CertInfo[]> {
-  return { id: `renew:certs:${tag}`, argv: ['sh', '-c', SCRIPT, 'sh', ...CAS, '--', ...RENEWED_CERTS, '--', ...RENEWED_KUBECONFIGS], parse: (out) => parseCerts(out) };
+  return {
+    id: `renew:certs:${tag}`,
+    argv: ['sh', '-c', SCRIPT, 'sh', ...CAS, '--', ...RENEWED_CERTS, '--', ...RENEWED_KUBECONFIGS],
+    parse: (out) => parseCerts(out),
+  };
 }
 
 /** Leaves already past their notAfter at `now`. */

@@ -11,7 +11,7 @@ import { type RenewOptions, renewState } from './options.js';
 /** The phase. */
 export const renewHealthPhase: ClusterPhase<RenewOptions> = {
   id: 'renew/health',
-  title: 'Wait for etcd healthy on every member, every renewed apiserver and the masters\' Nodes Ready',
+  title: "Wait for etcd healthy on every member, every renewed apiserver and the masters' Nodes Ready",
   scope: 'cluster',
   shouldRun: (ctx) => masters(ctx).length > 0,
   async run(ctx: PhaseContext<RenewOptions>) {
@@ -22,7 +22,11 @@ export const renewHealthPhase: ClusterPhase<RenewOptions> = {
     // each master's OWN apiserver, not admin.conf's server: that is the endpoint, which may be a
     // load balancer or another master and would answer for m while m's apiserver is down
     for (const m of ms) await waitApiserver(ctx, ctx.on(m));
-    const notReady = await waitNodesReady(ctx, first, ms.map((m) => m.name));
+    const notReady = await waitNodesReady(
+      ctx,
+      first,
+      ms.map((m) => m.name),
+    );
     if (notReady.length) ctx.log(`Nodes not Ready (renew-certs does not touch their kubelets; see kubemend doctor): ${nameList(notReady.sort())}`, 'warn');
   },
 };

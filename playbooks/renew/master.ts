@@ -32,8 +32,14 @@ async function apiserverUrl(h: HostContext): Promise<string> {
 
 /** Warn when kubelet.conf embeds its client certificate (kubeadm renews neither it nor the kubelet's rotated one). */
 async function checkKubeletConf(h: HostContext): Promise<void> {
-  const r = await h.read(['sh', '-c', 'grep -c "client-certificate-data" "$1" 2>/dev/null; exit 0', 'sh', `${K8S}/kubelet.conf`], { what: 'read kubelet.conf' });
-  if (Number(r.stdout.trim()) > 0) h.log(`${K8S}/kubelet.conf embeds its client certificate, which kubeadm does not renew: point it at /var/lib/kubelet/pki/kubelet-client-current.pem (kubeadm docs, "kubelet client certificate rotation")`, 'warn');
+  const r = await h.read(['sh', '-c', 'grep -c "client-certificate-data" "$1" 2>/dev/null; exit 0', 'sh', `${K8S}/kubelet.conf`], {
+    what: 'read kubelet.conf',
+  });
+  if (Number(r.stdout.trim()) > 0)
+    h.log(
+      `${K8S}/kubelet.conf embeds its client certificate, which kubeadm does not renew: point it at /var/lib/kubelet/pki/kubelet-client-current.pem (kubeadm docs, "kubelet client certificate rotation")`,
+      'warn',
+    );
 }
 
 /** The phase. */
@@ -46,7 +52,12 @@ export const renewMastersPhase: HostPhase<RenewOptions> = {
   async run(h) {
     const s = renewState(h);
     await restoreAside(h);
-    const copies = (await h.read(['sh', '-c', ADMIN_COPIES, 'sh', ADMIN_CONF, ...(h.host.user !== 'root' ? [h.host.user] : [])], { what: 'find copies of admin.conf' })).stdout.split('\n').map((l) => l.trim()).filter(Boolean);
+    const copies = (
+      await h.read(['sh', '-c', ADMIN_COPIES, 'sh', ADMIN_CONF, ...(h.host.user !== 'root' ? [h.host.user] : [])], { what: 'find copies of admin.conf' })
+    ).stdout
+      .split('\n')
+      .map((l) => l.trim())
+      .filter(Boolean);
     const pods = await controlPlanePods(h);
     const url = await apiserverUrl(h);
     await h.run(['kubeadm', 'certs', 'renew', 'all'], { what: 'kubeadm certs renew all', timeoutMs: 300_000 });

@@ -18,7 +18,10 @@ export const CONTROL_PLANE_PODS = ['etcd', 'kube-apiserver', 'kube-controller-ma
 
 /** Move back manifests an interrupted run left aside (mutating; a no-op when there are none). */
 export async function restoreAside(h: HostContext): Promise<void> {
-  await h.run(['sh', '-c', 'set -e; [ -d "$1" ] || exit 0; for f in "$1"/*.yaml; do [ -f "$f" ] && mv -f "$f" "$2/"; done; rmdir "$1"', 'sh', ASIDE, MANIFESTS], { what: `move back manifests left in ${ASIDE}` });
+  await h.run(
+    ['sh', '-c', 'set -e; [ -d "$1" ] || exit 0; for f in "$1"/*.yaml; do [ -f "$f" ] && mv -f "$f" "$2/"; done; rmdir "$1"', 'sh', ASIDE, MANIFESTS],
+    { what: `move back manifests left in ${ASIDE}` },
+  );
 }
 
 /** The control-plane pods that have a manifest on the host (read-only). */
@@ -44,7 +47,9 @@ async function running(h: HostContext, names: readonly string[]): Promise<Set<st
 export async function restartStaticPods(h: HostContext<RenewOptions>, pods: readonly string[], waitRunning: boolean): Promise<void> {
   if (pods.length === 0) return;
   const files = pods.map((p) => `${p}.yaml`);
-  await h.run(['sh', '-c', 'set -e; a=$1 m=$2; shift 2; mkdir -p -m 0700 "$a"; for f in "$@"; do mv "$m/$f" "$a/$f"; done', 'sh', ASIDE, MANIFESTS, ...files], { what: `move ${files.join(', ')} out of ${MANIFESTS}` });
+  await h.run(['sh', '-c', 'set -e; a=$1 m=$2; shift 2; mkdir -p -m 0700 "$a"; for f in "$@"; do mv "$m/$f" "$a/$f"; done', 'sh', ASIDE, MANIFESTS, ...files], {
+    what: `move ${files.join(', ')} out of ${MANIFESTS}`,
+  });
   await waitFor(h, `${h.host.name}: the kubelet stopped ${pods.join(', ')}`, async () => {
     const up = [...(await running(h, pods))];
     return up.length === 0 ? true : `still running: ${up.join(', ')}`;

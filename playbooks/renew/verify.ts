@@ -14,13 +14,17 @@ export const renewVerifyPhase: HostPhase<RenewOptions> = {
   async run(h) {
     const before = renewState(h).before[h.host.name] ?? [];
     // a dry run renews nothing: the comparison is planned, not made
-    await h.wet(`check ${before.length} certificates against those read before the renewal`, async () => {
-      const after = await h.fact(masterCerts('after'));
-      const problems = compareRenewal(before, after);
-      if (problems.length) throw new Error(`renewal check: ${problems.join('; ')}`);
-      const leaves = after.filter((c) => c.kind === 'leaf');
-      const until = leaves.map((c) => c.notAfter).sort()[0];
-      h.log(`${leaves.length} certificates renewed${until ? ` (valid until ${until} at least)` : ''}, ${after.length - leaves.length} CAs unchanged`);
-    }, undefined);
+    await h.wet(
+      `check ${before.length} certificates against those read before the renewal`,
+      async () => {
+        const after = await h.fact(masterCerts('after'));
+        const problems = compareRenewal(before, after);
+        if (problems.length) throw new Error(`renewal check: ${problems.join('; ')}`);
+        const leaves = after.filter((c) => c.kind === 'leaf');
+        const until = leaves.map((c) => c.notAfter).sort()[0];
+        h.log(`${leaves.length} certificates renewed${until ? ` (valid until ${until} at least)` : ''}, ${after.length - leaves.length} CAs unchanged`);
+      },
+      undefined,
+    );
   },
 };

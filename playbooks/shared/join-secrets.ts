@@ -16,8 +16,14 @@ const KEY_LINE = /^[0-9a-f]{64}$/;
 /** The one line of `stdout` that has the shape of `what`; throws (without echoing the output) when none has. */
 export function secretLine(stdout: string, shape: 'token' | 'certificate-key', doing: string): string {
   const re = shape === 'token' ? TOKEN_LINE : KEY_LINE;
-  const lines = stdout.split('\n').map((l) => l.trim()).filter((l) => re.test(l));
-  if (lines.length !== 1) throw new Error(`${doing} printed ${lines.length ? 'more than one' : 'no'} ${shape === 'token' ? 'bootstrap token' : 'certificate key'} (${stdout.split('\n').filter(Boolean).length} lines of output, not shown: they may hold secrets); nothing was changed with it`);
+  const lines = stdout
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => re.test(l));
+  if (lines.length !== 1)
+    throw new Error(
+      `${doing} printed ${lines.length ? 'more than one' : 'no'} ${shape === 'token' ? 'bootstrap token' : 'certificate key'} (${stdout.split('\n').filter(Boolean).length} lines of output, not shown: they may hold secrets); nothing was changed with it`,
+    );
   return lines[0];
 }
 
@@ -35,12 +41,18 @@ export const TOKEN_PURPOSE = {
  */
 export async function deleteJoinSecrets(ctx: PhaseContext, purpose: string, certs: boolean): Promise<void> {
   const what = `delete this run's bootstrap tokens for "${purpose}"${certs ? ' and the kubeadm-certs Secret' : ''}`;
-  await ctx.wet(what, async () => {
-    const kube = await kubeFor(ctx);
-    const n = await deleteRunTokens(kube, runIdOf(ctx), purpose);
-    const gone = certs && (await deleteUploadedCerts(kube));
-    ctx.log(`deleted ${n} bootstrap token${n === 1 ? '' : 's'} made for "${purpose}"${certs ? (gone ? ' and the kubeadm-certs Secret with its owner token' : '; no kubeadm-certs Secret left') : ''}`);
-  }, undefined);
+  await ctx.wet(
+    what,
+    async () => {
+      const kube = await kubeFor(ctx);
+      const n = await deleteRunTokens(kube, runIdOf(ctx), purpose);
+      const gone = certs && (await deleteUploadedCerts(kube));
+      ctx.log(
+        `deleted ${n} bootstrap token${n === 1 ? '' : 's'} made for "${purpose}"${certs ? (gone ? ' and the kubeadm-certs Secret with its owner token' : '; no kubeadm-certs Secret left') : ''}`,
+      );
+    },
+    undefined,
+  );
 }
 
 /**
@@ -51,5 +63,9 @@ export async function deleteJoinSecrets(ctx: PhaseContext, purpose: string, cert
  */
 export async function createToken(h: HostContext, ttl: string, purpose: string): Promise<string> {
   const argv = ['kubeadm', 'token', 'create', '--ttl', ttl, '--description', tokenDescription(runIdOf(h), purpose)];
-  return secretLine((await h.run(argv, { what: 'kubeadm token create', retry: KUBEADM_RETRY.tokenCreate })).stdout, 'token', `${h.host.name}: kubeadm token create`);
+  return secretLine(
+    (await h.run(argv, { what: 'kubeadm token create', retry: KUBEADM_RETRY.tokenCreate })).stdout,
+    'token',
+    `${h.host.name}: kubeadm token create`,
+  );
 }

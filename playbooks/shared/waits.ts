@@ -16,19 +16,30 @@ import { waitFor } from './wait-for.js';
 type Waits = PhaseContext<{ waitSeconds?: number }>;
 
 /** Wait until etcd, asked on `h` (in its etcd container, or with `read`: kubespray's etcdctl), reports `members` healthy members and no unhealthy one. */
-export async function waitEtcdHealthy(ctx: Waits, h: HostContext, members: number, read: (h: HostContext) => Promise<EtcdHealth> = readEtcdHealth): Promise<void> {
+export async function waitEtcdHealthy(
+  ctx: Waits,
+  h: HostContext,
+  members: number,
+  read: (h: HostContext) => Promise<EtcdHealth> = readEtcdHealth,
+): Promise<void> {
   await waitFor(ctx, `etcd healthy on at least ${members} members, none unhealthy (asked on ${h.host.name})`, async () => {
     const s = await read(h);
-    return s.healthy.length >= members && s.unhealthy.length === 0 ? true : `${s.healthy.length} healthy, unhealthy: ${s.unhealthy.join(', ') || 'none listed'}`;
+    return s.healthy.length >= members && s.unhealthy.length === 0
+      ? true
+      : `${s.healthy.length} healthy, unhealthy: ${s.unhealthy.join(', ') || 'none listed'}`;
   });
 }
 
 /** Wait until `h`'s own apiserver answers /readyz at its own address, with the credentials and CA of `h`'s admin.conf. */
 export async function waitApiserver(ctx: Waits, h: HostContext): Promise<void> {
-  await waitFor(ctx, `${h.host.name}'s apiserver (${ownApiserverUrl(h.host)}) answers /readyz with the new CA (admin.conf's credentials on ${h.host.name})`, async () => {
-    const r = await h.read(kubectlOn(h.host, 'get', '--raw', '/readyz'), { allowFail: true, what: 'kubectl get --raw /readyz' });
-    return r.exitCode === 0 ? true : (r.stderr.trim().split('\n').pop() ?? `exit ${r.exitCode}`);
-  });
+  await waitFor(
+    ctx,
+    `${h.host.name}'s apiserver (${ownApiserverUrl(h.host)}) answers /readyz with the new CA (admin.conf's credentials on ${h.host.name})`,
+    async () => {
+      const r = await h.read(kubectlOn(h.host, 'get', '--raw', '/readyz'), { allowFail: true, what: 'kubectl get --raw /readyz' });
+      return r.exitCode === 0 ? true : (r.stderr.trim().split('\n').pop() ?? `exit ${r.exitCode}`);
+    },
+  );
 }
 
 /**

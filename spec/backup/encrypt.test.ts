@@ -34,10 +34,40 @@ test('encryptBackup output is decrypted by the openssl CLI, and openssl enc outp
   const data = Buffer.concat([randomBytes(100_000), Buffer.from([0, 10])]);
   const dir = mkdtempSync(join(tmpdir(), 'km-enc-'));
   writeFileSync(join(dir, 'x.enc'), await encryptBackup(data, passphrase));
-  execFileSync('openssl', ['enc', '-d', '-aes-256-cbc', '-pbkdf2', '-iter', String(BACKUP_KDF_ITER), '-md', 'sha256', '-pass', `file:${file}`, '-in', join(dir, 'x.enc'), '-out', join(dir, 'x')]);
+  execFileSync('openssl', [
+    'enc',
+    '-d',
+    '-aes-256-cbc',
+    '-pbkdf2',
+    '-iter',
+    String(BACKUP_KDF_ITER),
+    '-md',
+    'sha256',
+    '-pass',
+    `file:${file}`,
+    '-in',
+    join(dir, 'x.enc'),
+    '-out',
+    join(dir, 'x'),
+  ]);
   t.deepEqual(readFileSync(join(dir, 'x')), data);
   writeFileSync(join(dir, 'y'), data);
-  execFileSync('openssl', ['enc', '-aes-256-cbc', '-pbkdf2', '-iter', String(BACKUP_KDF_ITER), '-md', 'sha256', '-salt', '-pass', `file:${file}`, '-in', join(dir, 'y'), '-out', join(dir, 'y.enc')]);
+  execFileSync('openssl', [
+    'enc',
+    '-aes-256-cbc',
+    '-pbkdf2',
+    '-iter',
+    String(BACKUP_KDF_ITER),
+    '-md',
+    'sha256',
+    '-salt',
+    '-pass',
+    `file:${file}`,
+    '-in',
+    join(dir, 'y'),
+    '-out',
+    join(dir, 'y.enc'),
+  ]);
   t.deepEqual(decryptBackup(readFileSync(join(dir, 'y.enc')), passphrase), data);
   const wrong = readPassphraseFile(passFile('not it\n')).passphrase;
   const e = t.throws(() => decryptBackup(readFileSync(join(dir, 'y.enc')), wrong));
@@ -49,7 +79,9 @@ test('a passphrase file others can read, an empty one or a missing one is refuse
   t.throws(() => readPassphraseFile(passFile(`${PASS}\n`, 0o644)), { message: /readable by others \(mode 644\): chmod 600/ });
   t.throws(() => readPassphraseFile(passFile('\nsecond line\n')), { message: /first line is empty/ });
   t.throws(() => readPassphraseFile('/nonexistent/pass'), { message: /ENOENT/ });
-  t.throws(() => parseOptions(backup.options, { backupPassphraseFile: passFile(`${PASS}\n`, 0o640) }, 'backup'), { message: /--backup-passphrase-file: passphrase file .* readable by others/ });
+  t.throws(() => parseOptions(backup.options, { backupPassphraseFile: passFile(`${PASS}\n`, 0o640) }, 'backup'), {
+    message: /--backup-passphrase-file: passphrase file .* readable by others/,
+  });
   const ok = passFile();
   t.deepEqual(parseOptions(backup.options, { backupPassphraseFile: ok }, 'backup'), { backupPassphraseFile: ok });
 });
@@ -62,11 +94,17 @@ test('a pulled archive with a passphrase: only ciphertext on disk (0600 under um
   const file = await underUmask(0, () => pullArchive(h, { path: '/var/backups/kubemend/r1/m1.tar.gz', sha256: sha(data) }, run, cipher));
   t.is(file, join(run, 'backups', 'm1.tar.gz.enc'));
   t.deepEqual(readdirSync(join(run, 'backups')).sort(), ['ENCRYPTED.txt', 'm1.tar.gz.enc', 'm1.tar.gz.sha256']);
-  t.regex(readFileSync(join(run, 'backups', 'ENCRYPTED.txt'), 'utf8'), /openssl enc -d -aes-256-cbc -pbkdf2 -iter 200000 -md sha256 -pass file:\S+passphrase -in FILE\.enc -out FILE/);
+  t.regex(
+    readFileSync(join(run, 'backups', 'ENCRYPTED.txt'), 'utf8'),
+    /openssl enc -d -aes-256-cbc -pbkdf2 -iter 200000 -md sha256 -pass file:\S+passphrase -in FILE\.enc -out FILE/,
+  );
   for (const f of readdirSync(join(run, 'backups'))) t.is(statSync(join(run, 'backups', f)).mode & 0o777, 0o600, f);
   t.false(readFileSync(file).includes(Buffer.from('the CA key')), 'plaintext on disk');
   t.deepEqual(archivedHosts(run), ['m1']);
   t.deepEqual(pulledArchive(run, 'm1', cipher).data, data);
   t.throws(() => pulledArchive(run, 'm1'), { code: 'EUSAGE', message: /m1\.tar\.gz\.enc is encrypted: pass --backup-passphrase-file/ } as any);
-  t.throws(() => pulledArchive(run, 'm1', readPassphraseFile(passFile('other\n'))), { code: 'EUSAGE', message: /cannot decrypt: wrong passphrase or a damaged file; nothing was changed/ } as any);
+  t.throws(() => pulledArchive(run, 'm1', readPassphraseFile(passFile('other\n'))), {
+    code: 'EUSAGE',
+    message: /cannot decrypt: wrong passphrase or a damaged file; nothing was changed/,
+  } as any);
 });

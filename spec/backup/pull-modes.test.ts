@@ -13,7 +13,6 @@ function hostWith(name: string, data: Buffer): HostContext {
   return { host: { name }, download: async () => data } as unknown as HostContext;
 }
 
-
 test.serial('pulled archive and its checksum are 0600 in a 0700 backups folder, even with umask 0', async (t) => {
   const run = mkdtempSync(join(tmpdir(), 'km-pull-'));
   const data = Buffer.from('not really a tarball, but private');
@@ -27,7 +26,7 @@ test.serial('pulled archive and its checksum are 0600 in a 0700 backups folder, 
   t.is(readFileSync(`${file}.sha256`, 'utf8'), `${sum}  w1.tar.gz\n`);
 });
 
-test.serial('a download whose sha256 differs from the host\'s is refused and nothing is written', async (t) => {
+test.serial("a download whose sha256 differs from the host's is refused and nothing is written", async (t) => {
   const run = mkdtempSync(join(tmpdir(), 'km-pull-'));
   await t.throwsAsync(pullArchive(hostWith('w2', Buffer.from('truncated')), { path: '/var/backups/kubemend/r1/w2.tar.gz', sha256: '0'.repeat(64) }, run), {
     message: /pull \/var\/backups\/kubemend\/r1\/w2\.tar\.gz: sha256 [0-9a-f]{64} differs from the host's 0{64}/,

@@ -47,11 +47,26 @@ test('restore on a host: uploads, then one script checks the sha256 there and mo
   const archives = new Map([['w1', { host: 'w1', file: '/s/r0/backups/w1.tar.gz', sha256: sha256(data), data }]]);
   const logs: string[] = [];
   const r = await runPlaybook({
-    playbook: restorePlaybook('r0', archives), inventory: inv, transport: fake, hosts: inv.hosts.filter((h) => h.name === 'w1'),
-    options: { fromRun: 'r0' }, dryRun: false, runId: 'r1', runDir: '/nonexistent', sinks: [(e) => { if (e.kind === 'log') logs.push(e.message); }],
+    playbook: restorePlaybook('r0', archives),
+    inventory: inv,
+    transport: fake,
+    hosts: inv.hosts.filter((h) => h.name === 'w1'),
+    options: { fromRun: 'r0' },
+    dryRun: false,
+    runId: 'r1',
+    runDir: '/nonexistent',
+    sinks: [
+      (e) => {
+        if (e.kind === 'log') logs.push(e.message);
+      },
+    ],
   });
   t.is(r.exitCode, 0, JSON.stringify(r.failures));
-  t.deepEqual(fake.calls.map((c) => c.host), ['w1', 'w1', 'w1'], 'm1 never contacted');
+  t.deepEqual(
+    fake.calls.map((c) => c.host),
+    ['w1', 'w1', 'w1'],
+    'm1 never contacted',
+  );
   t.is(fake.calls[0].command, `mkdir -p -m 0700 /var/backups/kubemend/r1`);
   t.deepEqual([fake.calls[1].op, fake.calls[1].command], ['upload', '/var/backups/kubemend/r1/restore-r0.tar.gz']);
   t.deepEqual(fake.files.get('w1:/var/backups/kubemend/r1/restore-r0.tar.gz'), data);
@@ -93,8 +108,15 @@ test('restore on a host whose connection drops after the upload: the uploaded ar
   const data = Buffer.from('archive');
   const archives = new Map([['w1', { host: 'w1', file: '/s/r0/backups/w1.tar.gz', sha256: sha256(data), data }]]);
   const r = await runPlaybook({
-    playbook: restorePlaybook('r0', archives), inventory: inv, transport: fake, hosts: inv.hosts.filter((h) => h.name === 'w1'),
-    options: { fromRun: 'r0' }, dryRun: false, runId: 'r1', runDir: '/nonexistent', sinks: [],
+    playbook: restorePlaybook('r0', archives),
+    inventory: inv,
+    transport: fake,
+    hosts: inv.hosts.filter((h) => h.name === 'w1'),
+    options: { fromRun: 'r0' },
+    dryRun: false,
+    runId: 'r1',
+    runDir: '/nonexistent',
+    sinks: [],
   });
   t.is(r.exitCode, 1);
   t.is(fake.calls.at(-1)?.command, 'rm -f -- /var/backups/kubemend/r1/restore-r0.tar.gz');

@@ -71,7 +71,11 @@ test.serial("restore --limit w1 puts back w1's damaged /etc/kubernetes exactly, 
   const before = await fingerprint(lab, 'w1');
   const m1Before = await fingerprint(lab, 'm1');
   t.regex(before, /file \/etc\/kubernetes\/pki\/ca.crt /);
-  const damage = await lab.exec('w1', ['sh', '-c', 'rm /etc/kubernetes/pki/ca.crt && echo "# damaged" >> /etc/kubernetes/kubelet.conf && sha256sum < /etc/kubernetes/kubelet.conf | cut -c1-64']);
+  const damage = await lab.exec('w1', [
+    'sh',
+    '-c',
+    'rm /etc/kubernetes/pki/ca.crt && echo "# damaged" >> /etc/kubernetes/kubelet.conf && sha256sum < /etc/kubernetes/kubelet.conf | cut -c1-64',
+  ]);
   t.is(damage.code, 0, damage.stderr);
   t.not(await fingerprint(lab, 'w1'), before, 'the damage shows');
 
@@ -82,7 +86,13 @@ test.serial("restore --limit w1 puts back w1's damaged /etc/kubernetes exactly, 
 
   const aside = (/kept on w1 in (\S+)/.exec(r.stdout) ?? [])[1] ?? '';
   t.regex(aside, /^\/var\/backups\/kubemend\/\S+\/replaced$/, r.stdout);
-  const kept = await lab.exec('w1', ['sh', '-c', `sha256sum < "$1/etc/kubernetes/kubelet.conf" | cut -c1-64; [ ! -e "$1/etc/kubernetes/pki/ca.crt" ] && echo no-ca`, 'sh', aside]);
+  const kept = await lab.exec('w1', [
+    'sh',
+    '-c',
+    `sha256sum < "$1/etc/kubernetes/kubelet.conf" | cut -c1-64; [ ! -e "$1/etc/kubernetes/pki/ca.crt" ] && echo no-ca`,
+    'sh',
+    aside,
+  ]);
   t.is(kept.stdout, `${damage.stdout.trim()}\nno-ca\n`, 'the damaged folder was moved aside as it was');
 
   const restoreRun = (/done in \S+ \(run (\S+)\)/.exec(r.stdout) ?? [])[1] ?? '';
@@ -135,35 +145,83 @@ test.serial('an unknown run, a missing --limit, and no --yes without a terminal:
   t.deepEqual(readdirSync(STATE).sort(), runsBefore, 'no run folder made by a refused restore');
 });
 
-test.serial('encrypted backups: only ciphertext pulled (archives and snapshot), the passphrase nowhere; restore refuses without it and restores w1 with it', async (t) => {
-  if (!requireRoot(t)) return;
-  const lab = await sharedLab(LAB);
-  const pass = `restore-test-${createHash('sha256').update(String(Date.now())).digest('hex').slice(0, 12)}`;
-  const passFile = join(mkdtempSync('/tmp/h-restore/pass-'), 'passphrase');
-  writeFileSync(passFile, `${pass}\n`, { mode: 0o600 });
-  const r = await cli(MAIN, ['run', 'backup', '-i', lab.inventoryPath, '--yes', '--limit', 'm1,w1', '--state-dir', STATE, '--backup-passphrase-file', passFile]);
-  t.is(r.code, 0, r.stdout + r.stderr);
-  const run = (/done in \S+ \(run (\S+)\)/.exec(r.stdout) ?? [])[1] ?? '';
-  const dir = join(STATE, run, 'backups');
-  t.deepEqual(readdirSync(dir).filter((f) => !f.endsWith('.sha256') && f !== 'ENCRYPTED.txt').sort(), ['etcd-snapshot.db.enc', 'm1.tar.gz.enc', 'w1.tar.gz.enc']);
-  for (const f of ['m1.tar.gz.enc', 'w1.tar.gz.enc', 'etcd-snapshot.db.enc']) {
-    t.is(readFileSync(join(dir, f)).subarray(0, 8).toString('latin1'), 'Salted__', `${f} is openssl-encrypted`);
-  }
-  // an operator decrypts by hand with openssl and checks it against the sha256 kubemend kept
-  const plain = join(mkdtempSync('/tmp/h-restore/plain-'), 'm1.tar.gz');
-  await exec('openssl', ['enc', '-d', '-aes-256-cbc', '-pbkdf2', '-iter', '200000', '-md', 'sha256', '-pass', `file:${passFile}`, '-in', join(dir, 'm1.tar.gz.enc'), '-out', plain]);
-  t.is(sha(readFileSync(plain)), readFileSync(join(dir, 'm1.tar.gz.sha256'), 'utf8').split(/\s/)[0]);
-  rmSync(plain);
-  const logs = [r.stdout, r.stderr, readFileSync(join(STATE, run, 'journal.jsonl'), 'utf8'), readFileSync(join(STATE, run, 'run.log'), 'utf8')].join('\n');
-  t.false(logs.includes(pass), 'the passphrase reached an output, the journal or the log');
+test.serial(
+  'encrypted backups: only ciphertext pulled (archives and snapshot), the passphrase nowhere; restore refuses without it and restores w1 with it',
+  async (t) => {
+    if (!requireRoot(t)) return;
+    const lab = await sharedLab(LAB);
+    const pass = `restore-test-${createHash('sha256').update(String(Date.now())).digest('hex').slice(0, 12)}`;
+    const passFile = join(mkdtempSync('/tmp/h-restore/pass-'), 'passphrase');
+    writeFileSync(passFile, `${pass}\n`, { mode: 0o600 });
+    const r = await cli(MAIN, [
+      'run',
+      'backup',
+      '-i',
+      lab.inventoryPath,
+      '--yes',
+      '--limit',
+      'm1,w1',
+      '--state-dir',
+      STATE,
+      '--backup-passphrase-file',
+      passFile,
+    ]);
+    t.is(r.code, 0, r.stdout + r.stderr);
+    const run = (/done in \S+ \(run (\S+)\)/.exec(r.stdout) ?? [])[1] ?? '';
+    const dir = join(STATE, run, 'backups');
+    t.deepEqual(
+      readdirSync(dir)
+        .filter((f) => !f.endsWith('.sha256') && f !== 'ENCRYPTED.txt')
+        .sort(),
+      ['etcd-snapshot.db.enc', 'm1.tar.gz.enc', 'w1.tar.gz.enc'],
+    );
+    for (const f of ['m1.tar.gz.enc', 'w1.tar.gz.enc', 'etcd-snapshot.db.enc']) {
+      t.is(readFileSync(join(dir, f)).subarray(0, 8).toString('latin1'), 'Salted__', `${f} is openssl-encrypted`);
+    }
+    // an operator decrypts by hand with openssl and checks it against the sha256 kubemend kept
+    const plain = join(mkdtempSync('/tmp/h-restore/plain-'), 'm1.tar.gz');
+    await exec('openssl', [
+      'enc',
+      '-d',
+      '-aes-256-cbc',
+      '-pbkdf2',
+      '-iter',
+      '200000',
+      '-md',
+      'sha256',
+      '-pass',
+      `file:${passFile}`,
+      '-in',
+      join(dir, 'm1.tar.gz.enc'),
+      '-out',
+      plain,
+    ]);
+    t.is(sha(readFileSync(plain)), readFileSync(join(dir, 'm1.tar.gz.sha256'), 'utf8').split(/\s/)[0]);
+    rmSync(plain);
+    const logs = [r.stdout, r.stderr, readFileSync(join(STATE, run, 'journal.jsonl'), 'utf8'), readFileSync(join(STATE, run, 'run.log'), 'utf8')].join('\n');
+    t.false(logs.includes(pass), 'the passphrase reached an output, the journal or the log');
 
-  const before = await fingerprint(lab, 'w1');
-  await lab.exec('w1', ['sh', '-c', 'echo "# damaged" >> /etc/kubernetes/kubelet.conf']);
-  const without = await cli(MAIN, ['restore', '-i', lab.inventoryPath, '--run', run, '--limit', 'w1', '--yes', '--state-dir', STATE]);
-  t.is(without.code, 2, without.stderr);
-  t.regex(without.stderr, /w1\.tar\.gz\.enc is encrypted: pass --backup-passphrase-file/);
-  const withIt = await cli(MAIN, ['restore', '-i', lab.inventoryPath, '--run', run, '--limit', 'w1', '--yes', '--state-dir', STATE, '--backup-passphrase-file', passFile]);
-  t.is(withIt.code, 0, withIt.stdout + withIt.stderr);
-  t.is(await fingerprint(lab, 'w1'), before, 'w1 restored from the encrypted archive');
-  t.false((withIt.stdout + withIt.stderr).includes(pass));
-});
+    const before = await fingerprint(lab, 'w1');
+    await lab.exec('w1', ['sh', '-c', 'echo "# damaged" >> /etc/kubernetes/kubelet.conf']);
+    const without = await cli(MAIN, ['restore', '-i', lab.inventoryPath, '--run', run, '--limit', 'w1', '--yes', '--state-dir', STATE]);
+    t.is(without.code, 2, without.stderr);
+    t.regex(without.stderr, /w1\.tar\.gz\.enc is encrypted: pass --backup-passphrase-file/);
+    const withIt = await cli(MAIN, [
+      'restore',
+      '-i',
+      lab.inventoryPath,
+      '--run',
+      run,
+      '--limit',
+      'w1',
+      '--yes',
+      '--state-dir',
+      STATE,
+      '--backup-passphrase-file',
+      passFile,
+    ]);
+    t.is(withIt.code, 0, withIt.stdout + withIt.stderr);
+    t.is(await fingerprint(lab, 'w1'), before, 'w1 restored from the encrypted archive');
+    t.false((withIt.stdout + withIt.stderr).includes(pass));
+  },
+);

@@ -27,7 +27,24 @@ test.serial('scripts/bench on 3 hosts: a table row per client and workload, ever
   if (!requireRoot(t)) return;
   await sharedLab(LAB);
   const json = join(mkdtempSync(join(tmpdir(), 'bench-smoke-')), 'r.json');
-  const args = ['--hosts', '3', '--nets', '91', '--dir-base', '/tmp/h-bench/smoke', '--runs', '1', '--only', 'kubemend,floor', '--modes', 'pinned', '--no-write', '--keep', '--json', json];
+  const args = [
+    '--hosts',
+    '3',
+    '--nets',
+    '91',
+    '--dir-base',
+    '/tmp/h-bench/smoke',
+    '--runs',
+    '1',
+    '--only',
+    'kubemend,floor',
+    '--modes',
+    'pinned',
+    '--no-write',
+    '--keep',
+    '--json',
+    json,
+  ];
   const r = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
     const p = spawn(BENCH, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
@@ -37,7 +54,10 @@ test.serial('scripts/bench on 3 hosts: a table row per client and workload, ever
     p.on('close', (code) => resolve({ code, stdout, stderr }));
   });
   t.is(r.code, 0, r.stderr);
-  const rows = r.stdout.split('\n').filter((l) => /^\| 3 \| \d+ cmd \| /.test(l)).map((l) => l.split('|').map((c) => c.trim()));
+  const rows = r.stdout
+    .split('\n')
+    .filter((l) => /^\| 3 \| \d+ cmd \| /.test(l))
+    .map((l) => l.split('|').map((c) => c.trim()));
   const measured = rows.filter((c) => c.length === 11);
   t.deepEqual(measured.map((c) => `${c[2]} ${c[3]}`).sort(), ['1 cmd bare ssh2 (floor)', '1 cmd kubemend', '10 cmd bare ssh2 (floor)', '10 cmd kubemend']);
   for (const c of measured) {

@@ -15,7 +15,10 @@ test('costModel: a worker phase scales per worker, a cluster phase with the node
   ];
   // 3 masters + 4 workers = 7 nodes, projected to 1,003 nodes (3 masters + 1,000 workers)
   const m = costModel(phases, workers, 7, 1003);
-  t.deepEqual(m.rows.map((r: { phase: string; scale: string }) => `${r.phase} ${r.scale}`), ['etcd/restore fixed', 'workers/rejoin workers', 'api/restart-pods nodes']);
+  t.deepEqual(
+    m.rows.map((r: { phase: string; scale: string }) => `${r.phase} ${r.scale}`),
+    ['etcd/restore fixed', 'workers/rejoin workers', 'api/restart-pods nodes'],
+  );
   const [masters, rejoin, api] = m.rows;
   t.true(Number.isNaN(masters.perHostCpuMs));
   t.is(masters.projectedCpuMs, 300);

@@ -61,7 +61,10 @@ test('the bundle reaches a host through ssh2 (kept in node_modules): a refused c
   });
   const dir = mkdtempSync(join(tmpdir(), 'km-bundle-inv-'));
   writeFileSync(join(dir, 'known_hosts'), '');
-  writeFileSync(join(dir, 'inventory.yaml'), `cluster: b\ncontrolPlaneEndpoint: 127.0.0.1:6443\nssh:\n  user: root\n  port: ${port}\n  knownHosts: known_hosts\n  connectTimeout: 20s\nhosts:\n  - name: h1\n    address: 127.0.0.1\n    role: master\n`);
+  writeFileSync(
+    join(dir, 'inventory.yaml'),
+    `cluster: b\ncontrolPlaneEndpoint: 127.0.0.1:6443\nssh:\n  user: root\n  port: ${port}\n  knownHosts: known_hosts\n  connectTimeout: 20s\nhosts:\n  - name: h1\n    address: 127.0.0.1\n    role: master\n`,
+  );
   const args = ['exec', '-i', join(dir, 'inventory.yaml'), '--limit', 'all', '--', 'true'];
   const [b, s] = await Promise.all([node([BUNDLE, ...args], { SSH_AUTH_SOCK: '' }), node(['--import', 'tsx', MAIN, ...args], { SSH_AUTH_SOCK: '' })]);
   t.not(b.code, 0);
@@ -72,7 +75,9 @@ test('the bundle reaches a host through ssh2 (kept in node_modules): a refused c
 
 test('the entry leaves the Kubernetes client, X.509, winston and the prompts to chunks loaded on use', async (t) => {
   t.is((await built).code, 0);
-  const m = JSON.parse(readFileSync(meta, 'utf8')) as { outputs: Record<string, { entryPoint?: string; inputs: Record<string, unknown>; imports: Array<{ path: string; kind: string }> }> };
+  const m = JSON.parse(readFileSync(meta, 'utf8')) as {
+    outputs: Record<string, { entryPoint?: string; inputs: Record<string, unknown>; imports: Array<{ path: string; kind: string }> }>;
+  };
   const outputs = Object.entries(m.outputs).filter(([f]) => f.endsWith('.js'));
   const entry = outputs.find(([, o]) => o.entryPoint === 'lib/cli/main.ts');
   t.truthy(entry);
@@ -87,9 +92,18 @@ test('the entry leaves the Kubernetes client, X.509, winston and the prompts to 
   visit(entry![0]);
   t.true(atStart.size > 1, 'the entry imports its shared chunks');
   const inputs = [...atStart].flatMap((f) => Object.keys(byPath.get(f)!.inputs));
-  t.true(inputs.some((i) => i.startsWith('lib/cli/')), 'the CLI is in the entry');
+  t.true(
+    inputs.some((i) => i.startsWith('lib/cli/')),
+    'the CLI is in the entry',
+  );
   for (const lazy of ['node_modules/@kubernetes/client-node/', 'node_modules/@peculiar/x509/', 'node_modules/winston/', 'node_modules/@inquirer/']) {
-    t.false(inputs.some((i) => i.startsWith(lazy)), `${lazy} loaded at start`);
+    t.false(
+      inputs.some((i) => i.startsWith(lazy)),
+      `${lazy} loaded at start`,
+    );
   }
-  t.false(inputs.some((i) => i.includes('ssh2/')), 'ssh2 stays external');
+  t.false(
+    inputs.some((i) => i.includes('ssh2/')),
+    'ssh2 stays external',
+  );
 });

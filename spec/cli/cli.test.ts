@@ -16,7 +16,10 @@ function inventories() {
   const good = join(dir, 'good.yaml');
   writeFileSync(join(dir, 'known_hosts'), '');
   // addresses in TEST-NET-1: never contacted, the commands under test must stop before
-  writeFileSync(good, `cluster: good\ncontrolPlaneEndpoint: 192.0.2.1:6443\nssh:\n  knownHosts: ${join(dir, 'known_hosts')}\nhosts:\n  - name: m1\n    address: 192.0.2.1\n    role: master\n    first: true\n  - name: w1\n    address: 192.0.2.2\n    role: worker\n`);
+  writeFileSync(
+    good,
+    `cluster: good\ncontrolPlaneEndpoint: 192.0.2.1:6443\nssh:\n  knownHosts: ${join(dir, 'known_hosts')}\nhosts:\n  - name: m1\n    address: 192.0.2.1\n    role: master\n    first: true\n  - name: w1\n    address: 192.0.2.2\n    role: worker\n`,
+  );
   return { dir, bad, good };
 }
 
@@ -87,7 +90,10 @@ test('run --yes journals the run; a failed host exits 1 k0sctl style; resume fin
   t.like(JSON.parse(readFileSync(join(state, runId, 'plan.json'), 'utf8')), { kind: 'kubemend-plan', version: 1 });
   const r2 = await cli(FAKE_MAIN, ['resume', runId, '--yes', '--state-dir', state, '--log-format', 'json']);
   t.is(r2.code, 0, r2.stderr);
-  const events = r2.stdout.trim().split('\n').map((l) => JSON.parse(l));
+  const events = r2.stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
   const ran = events.filter((e) => e.kind === 'host-end' && e.status === 'ok').map((e) => `${e.phase} ${e.host}`);
   t.deepEqual(ran.sort(), ['hello/token m1', 'hello/workers w2'].sort(), 'only what had not completed (and the token) ran again');
   t.false(readFileSync(join(state, runId, 'journal.jsonl'), 'utf8').includes('c0ffee0123456789c0ffee0123456789'), 'the secret token is not journaled');
@@ -109,7 +115,10 @@ test('SIGINT mid-run: exit 130, running hosts finish, no new host starts, the jo
   t.regex(r.stderr, /SIGINT: starting no new work/);
   const runId = /kubemend resume (\S+)/.exec(r.stderr)![1];
   const events = readJournal(join(state, runId, 'journal.jsonl'));
-  t.deepEqual(events.map((e) => e.seq), events.map((_e, i) => i));
+  t.deepEqual(
+    events.map((e) => e.seq),
+    events.map((_e, i) => i),
+  );
   t.like(events.at(-1), { kind: 'run-end', status: 'interrupted', exitCode: 130 });
   const started = events.filter((e) => e.kind === 'host-start').map((e) => `${(e as any).phase} ${(e as any).host}`);
   const ended = events.filter((e) => e.kind === 'host-end').map((e) => `${(e as any).phase} ${(e as any).host}`);
@@ -161,7 +170,9 @@ test('run --plan runs a reviewed plan, and refuses (exit 1, nothing run) when th
   const p = await cli(FAKE_MAIN, ['plan', 'hello', '-i', 'x', '--out', planFile]);
   t.is(p.code, 0, p.stderr);
   t.like(JSON.parse(readFileSync(planFile, 'utf8')), { kind: 'kubemend-plan', version: 1, playbook: 'hello' });
-  const drifted = await cli(FAKE_MAIN, ['run', 'hello', '-i', 'x', '--yes', '--plan', planFile, '--state-dir', join(dir, 's1')], { env: { FAKE_WORKERS: '5' } });
+  const drifted = await cli(FAKE_MAIN, ['run', 'hello', '-i', 'x', '--yes', '--plan', planFile, '--state-dir', join(dir, 's1')], {
+    env: { FAKE_WORKERS: '5' },
+  });
   t.is(drifted.code, 1);
   t.regex(drifted.stderr, /drifted since .*plan\.json.*\n - hello\/workers w5: new/);
   t.false(existsSync(join(dir, 's1')), 'nothing was run');

@@ -20,7 +20,10 @@ const exec = promisify(execFile);
 const tmp = () => mkdtempSync(join(tmpdir(), 'km-compl-'));
 const inv = fakeInventory(2, 3, { cluster: 'c' });
 const deps = { loadInventory: async () => inv, selectHosts: () => inv.hosts, createTransport: () => new FakeTransport() };
-const program = buildProgram(async () => deps, () => undefined);
+const program = buildProgram(
+  async () => deps,
+  () => undefined,
+);
 const c = (...words: string[]) => complete(program, words, deps);
 
 test('commands, options and playbooks (the benchmark hidden)', async (t) => {
@@ -79,7 +82,10 @@ function setup(): { bin: string; inventory: string } {
   chmodSync(join(bin, 'kubemend'), 0o755);
   writeFileSync(join(dir, 'known_hosts'), '');
   const inventory = join(dir, 'inv.yaml');
-  writeFileSync(inventory, `cluster: c\ncontrolPlaneEndpoint: 192.0.2.1:6443\nssh:\n  knownHosts: ${join(dir, 'known_hosts')}\nhosts:\n  - {name: alpha1, address: 192.0.2.1, role: master, first: true}\n  - {name: beta7, address: 192.0.2.2, role: worker}\n`);
+  writeFileSync(
+    inventory,
+    `cluster: c\ncontrolPlaneEndpoint: 192.0.2.1:6443\nssh:\n  knownHosts: ${join(dir, 'known_hosts')}\nhosts:\n  - {name: alpha1, address: 192.0.2.1, role: master, first: true}\n  - {name: beta7, address: 192.0.2.2, role: worker}\n`,
+  );
   return { bin, inventory };
 }
 

@@ -35,7 +35,13 @@ test('kubemend inventory -i FOLDER: summary, group graph, hosts table and where 
   t.regex(o, /^HOST +ROLE +ADDRESS +PORT +USER +JUMP$/m);
   t.regex(o, /^node1 +master\+etcd \(first\) +10\.3\.0\.1 +22 +ubuntu +-$/m);
   t.regex(o, /^node04 +worker +node04 +22 +deploy +-$/m);
-  t.regex(o, new RegExp(`^ {2}node04 +role +worker +groups k8s_cluster, kube_node\\n +address +node04 +the inventory host name\\n +port +22 +${KUBESPRAY}/group_vars/all/all\\.yml:7\\n +user +deploy +${KUBESPRAY}/inventory\\.ini:6$`, 'm'));
+  t.regex(
+    o,
+    new RegExp(
+      `^ {2}node04 +role +worker +groups k8s_cluster, kube_node\\n +address +node04 +the inventory host name\\n +port +22 +${KUBESPRAY}/group_vars/all/all\\.yml:7\\n +user +deploy +${KUBESPRAY}/inventory\\.ini:6$`,
+      'm',
+    ),
+  );
   t.notRegex(o, /^warnings:/m);
 });
 
@@ -45,7 +51,10 @@ test('kubemend inventory --json: the same, with value and origin per field', asy
   t.is(d.version, 1);
   t.is(d.file, join(KUBESPRAY, 'inventory.ini'));
   t.deepEqual(d.cluster, { value: 'mycluster', from: 'folder name mycluster/' });
-  t.deepEqual(d.hosts.map((h) => h.name), ['node1', 'node2', 'node3', 'node04', 'node06', 'node08', 'node05']);
+  t.deepEqual(
+    d.hosts.map((h) => h.name),
+    ['node1', 'node2', 'node3', 'node04', 'node06', 'node08', 'node05'],
+  );
   const n5 = d.hosts.find((h) => h.name === 'node05')!;
   t.deepEqual(n5.address, { value: '10.3.0.5', from: `${join(KUBESPRAY, 'inventory.ini')}:7` });
   t.deepEqual(n5.user, { value: 'admin', from: `${join(KUBESPRAY, 'group_vars/kube_node/ssh.yml')}:3` });
@@ -57,11 +66,23 @@ test('kubemend inventory --json: the same, with value and origin per field', asy
   t.deepEqual(d.warnings, []);
 });
 
-test('--limit knows the inventory\'s groups; an exclusion that excludes nothing is fine; a pattern matching nothing exits 2 listing the groups', async (t) => {
-  t.deepEqual((await json(['-i', KUBESPRAY, '--limit', 'kube_node'])).hosts.map((h) => h.name), ['node04', 'node06', 'node08', 'node05']);
-  t.deepEqual((await json(['-i', KUBESPRAY, '--limit', 'etcd'])).hosts.map((h) => h.name), ['node1', 'node2', 'node3']);
-  t.deepEqual((await json(['-i', KUBESPRAY, '--limit', 'node0*,!node06,!node99'])).hosts.map((h) => h.name), ['node04', 'node08', 'node05']);
-  t.deepEqual((await json(['-i', KUBESPRAY, '--limit', 'kube_*,&etcd'])).hosts.map((h) => h.name), ['node1', 'node2', 'node3']);
+test("--limit knows the inventory's groups; an exclusion that excludes nothing is fine; a pattern matching nothing exits 2 listing the groups", async (t) => {
+  t.deepEqual(
+    (await json(['-i', KUBESPRAY, '--limit', 'kube_node'])).hosts.map((h) => h.name),
+    ['node04', 'node06', 'node08', 'node05'],
+  );
+  t.deepEqual(
+    (await json(['-i', KUBESPRAY, '--limit', 'etcd'])).hosts.map((h) => h.name),
+    ['node1', 'node2', 'node3'],
+  );
+  t.deepEqual(
+    (await json(['-i', KUBESPRAY, '--limit', 'node0*,!node06,!node99'])).hosts.map((h) => h.name),
+    ['node04', 'node08', 'node05'],
+  );
+  t.deepEqual(
+    (await json(['-i', KUBESPRAY, '--limit', 'kube_*,&etcd'])).hosts.map((h) => h.name),
+    ['node1', 'node2', 'node3'],
+  );
   const r = await cli(MAIN, ['inventory', '-i', KUBESPRAY, '--limit', 'nosuch'], { env });
   t.is(r.code, 2);
   t.regex(r.stderr, /--limit: no host matches "nosuch" \(known: node1, .*; groups: all, masters, workers, first, others, etcd, .*kube_node/);
@@ -101,23 +122,38 @@ test('-i FOLDER with two inventory files, or none, exits 2 saying which files', 
 test('an inventory whose etcd is apart from the masters: shown as such, and refused by recover and renew-certs (exit 2, nothing contacted)', async (t) => {
   const d = await json(['-i', KUBESPRAY_ETCD]);
   t.like(d.etcd, { placement: 'separate', members: ['node1', 'node2', 'node3'] });
-  t.like(d.hosts.find((h) => h.name === 'node3'), { role: { value: 'worker' }, etcd: true });
+  t.like(
+    d.hosts.find((h) => h.name === 'node3'),
+    { role: { value: 'worker' }, etcd: true },
+  );
   const text = await cli(MAIN, ['inventory', '-i', KUBESPRAY_ETCD], { env });
   t.regex(text.stdout, /^node3 +worker\+etcd +192\.0\.2\.14 /m);
-  for (const args of [['plan', 'recover'], ['run', 'renew-certs', '--yes', '--limit', 'node1']]) {
+  for (const args of [
+    ['plan', 'recover'],
+    ['run', 'renew-certs', '--yes', '--limit', 'node1'],
+  ]) {
     const r = await cli(MAIN, [...args, '-i', KUBESPRAY_ETCD], { env });
     t.is(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
-    t.regex(r.stderr, /needs etcd stacked on the masters \(kubeadm's layout\), and this inventory's etcd is separate from the masters: node3 runs etcd and is not a master/);
+    t.regex(
+      r.stderr,
+      /needs etcd stacked on the masters \(kubeadm's layout\), and this inventory's etcd is separate from the masters: node3 runs etcd and is not a master/,
+    );
     t.regex(r.stderr, /nothing was contacted/);
     t.is(r.stdout, '');
   }
 });
 
 test("kubespray's sample (etcd on the masters, etcd_deployment_type: host): refused by renew-certs and backup (exit 2, nothing contacted); recover reads the hosts (its step 0 decides)", async (t) => {
-  for (const args of [['run', 'renew-certs', '--yes', '--limit', 'node1'], ['plan', 'backup']]) {
+  for (const args of [
+    ['run', 'renew-certs', '--yes', '--limit', 'node1'],
+    ['plan', 'backup'],
+  ]) {
     const r = await cli(MAIN, [...args, '-i', KUBESPRAY], { env });
     t.is(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
-    t.regex(r.stderr, /needs kubeadm's etcd \(static pods on the masters, its CA in \/etc\/kubernetes\/pki\/etcd\), and this inventory sets etcd_deployment_type: host \(kubespray runs etcd as a systemd service, with its certificates in \/etc\/ssl\/etcd\/ssl; etcd members: node1, node2, node3\)/);
+    t.regex(
+      r.stderr,
+      /needs kubeadm's etcd \(static pods on the masters, its CA in \/etc\/kubernetes\/pki\/etcd\), and this inventory sets etcd_deployment_type: host \(kubespray runs etcd as a systemd service, with its certificates in \/etc\/ssl\/etcd\/ssl; etcd members: node1, node2, node3\)/,
+    );
     t.regex(r.stderr, /nothing was contacted/);
     t.is(r.stdout, '');
   }
@@ -132,16 +168,34 @@ function refusingKubespray(etcdVars: string, etcd = 'm1'): string {
   const dir = mkdtempSync(join(tmpdir(), 'km-spray-'));
   mkdirSync(join(dir, 'group_vars', 'all'), { recursive: true });
   const hosts = ['m1 ansible_host=127.0.0.1 ansible_port=1', 'w1 ansible_host=127.0.0.2 ansible_port=1', 'e1 ansible_host=127.0.0.3 ansible_port=1'];
-  writeFileSync(join(dir, 'inventory.ini'), `[all]\n${hosts.join('\n')}\n\n[kube_control_plane]\nm1\n\n[etcd]\n${etcd.split(',').join('\n')}\n\n[kube_node]\nw1\n\n[k8s_cluster:children]\nkube_control_plane\nkube_node\n`);
+  writeFileSync(
+    join(dir, 'inventory.ini'),
+    `[all]\n${hosts.join('\n')}\n\n[kube_control_plane]\nm1\n\n[etcd]\n${etcd.split(',').join('\n')}\n\n[kube_node]\nw1\n\n[k8s_cluster:children]\nkube_control_plane\nkube_node\n`,
+  );
   writeFileSync(join(dir, 'group_vars', 'all', 'etcd.yml'), etcdVars);
   return join(dir, 'inventory.ini');
 }
 
-test("doctor on a kubespray inventory says which layout it found (a line, and diagnosis.layout in --json) instead of refusing it; it reads the hosts", async (t) => {
+test('doctor on a kubespray inventory says which layout it found (a line, and diagnosis.layout in --json) instead of refusing it; it reads the hosts', async (t) => {
   const cases = [
-    { vars: 'etcd_deployment_type: host\n', etcd: 'm1', line: /layout: kubespray's \(etcd: a systemd service on the masters \(m1\), certificates in \/etc\/ssl\/etcd\/ssl; from inventory: etcd_deployment_type host\)/m, finding: /^ {2}info: layout: kubespray's .*: recover repairs kubespray's default shape .*; no host could be read to confirm this is it/m },
-    { vars: 'etcd_deployment_type: docker\n', etcd: 'm1', line: /layout: kubespray's \(etcd: a container of a systemd unit on the masters \(m1\); from inventory: etcd_deployment_type docker\)/, finding: /^ {2}problem: layout: kubespray's .*kubemend does not repair this kubespray shape yet \(etcd_deployment_type docker\)/m },
-    { vars: 'etcd_deployment_type: host\n', etcd: 'e1', line: /layout: kubespray's \(etcd: a systemd service on the etcd group \(e1\), not the masters alone, certificates in \/etc\/ssl\/etcd\/ssl; from inventory: etcd_deployment_type host; inventory: etcd separate from the masters/, finding: /^ {2}problem: layout: kubespray's .*kubemend does not repair this kubespray shape yet \(etcd separate from the masters/m },
+    {
+      vars: 'etcd_deployment_type: host\n',
+      etcd: 'm1',
+      line: /layout: kubespray's \(etcd: a systemd service on the masters \(m1\), certificates in \/etc\/ssl\/etcd\/ssl; from inventory: etcd_deployment_type host\)/m,
+      finding: /^ {2}info: layout: kubespray's .*: recover repairs kubespray's default shape .*; no host could be read to confirm this is it/m,
+    },
+    {
+      vars: 'etcd_deployment_type: docker\n',
+      etcd: 'm1',
+      line: /layout: kubespray's \(etcd: a container of a systemd unit on the masters \(m1\); from inventory: etcd_deployment_type docker\)/,
+      finding: /^ {2}problem: layout: kubespray's .*kubemend does not repair this kubespray shape yet \(etcd_deployment_type docker\)/m,
+    },
+    {
+      vars: 'etcd_deployment_type: host\n',
+      etcd: 'e1',
+      line: /layout: kubespray's \(etcd: a systemd service on the etcd group \(e1\), not the masters alone, certificates in \/etc\/ssl\/etcd\/ssl; from inventory: etcd_deployment_type host; inventory: etcd separate from the masters/,
+      finding: /^ {2}problem: layout: kubespray's .*kubemend does not repair this kubespray shape yet \(etcd separate from the masters/m,
+    },
   ];
   for (const c of cases) {
     const inv = refusingKubespray(c.vars, c.etcd);

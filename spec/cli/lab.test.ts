@@ -21,7 +21,17 @@ test.serial('exec over real ssh on 20 hosts prints each host its own name, prefi
 test.serial('exec: a failing host makes exit 1 and is named; --limit selects hosts; quoting survives', async (t) => {
   if (!requireRoot(t)) return;
   const lab = await sharedLab(LAB);
-  const r = await cli(MAIN, ['exec', '-i', lab.inventoryPath, '--limit', 'h001,h002,h003', '--', 'sh', '-c', 'echo "it\'s $(hostname)"; [ "$(hostname)" != h002 ]']);
+  const r = await cli(MAIN, [
+    'exec',
+    '-i',
+    lab.inventoryPath,
+    '--limit',
+    'h001,h002,h003',
+    '--',
+    'sh',
+    '-c',
+    'echo "it\'s $(hostname)"; [ "$(hostname)" != h002 ]',
+  ]);
   t.is(r.code, 1);
   t.deepEqual(r.stdout.trim().split('\n').sort(), ["h001 | it's h001", "h002 | it's h002", "h003 | it's h003"]);
   t.regex(r.stderr, /h002 \| exit 1/);
@@ -48,13 +58,25 @@ test.serial('run facts (read-only, no plan pass any more) opens exactly one SSH 
   if (!requireRoot(t)) return;
   const lab = await sharedLab(LAB);
   // sshd logs one "Accepted publickey" per authenticated connection
-  const accepted = async () => new Map(await Promise.all(lab.hosts.map(async (h) => [h.name, Number((await lab.exec(h.name, ['sh', '-c', 'grep -c "Accepted publickey" /var/log/sshd.log || true'])).stdout.trim())] as const)));
+  const accepted = async () =>
+    new Map(
+      await Promise.all(
+        lab.hosts.map(
+          async (h) =>
+            [h.name, Number((await lab.exec(h.name, ['sh', '-c', 'grep -c "Accepted publickey" /var/log/sshd.log || true'])).stdout.trim())] as const,
+        ),
+      ),
+    );
   const before = await accepted();
   const r = await cli(MAIN, ['run', 'facts', '-i', lab.inventoryPath, '--state-dir', mkdtempSync(join(tmpdir(), 'km-lab-'))]);
   t.is(r.code, 0, r.stderr);
   const after = await accepted();
   const made = lab.hosts.map((h) => `${h.name}:${after.get(h.name)! - before.get(h.name)!}`);
-  t.deepEqual(made, lab.hosts.map((h) => `${h.name}:1`), 'one connection per host');
+  t.deepEqual(
+    made,
+    lab.hosts.map((h) => `${h.name}:1`),
+    'one connection per host',
+  );
   t.is(r.stdout.match(/ \| facts\/host: hostname=/g)?.length, 20, 'each host read once');
 });
 
@@ -111,11 +133,22 @@ test.serial('run: SIGINT mid-run over real ssh: exit 130, a whole journal, no ho
     for (const l of raw.trim().split('\n')) JSON.parse(l);
   }, 'every journal line is whole JSON');
   const events = readJournal(join(state, runId, 'journal.jsonl'));
-  t.deepEqual(events.map((e) => e.seq), events.map((_e, i) => i), 'no event lost or repeated');
+  t.deepEqual(
+    events.map((e) => e.seq),
+    events.map((_e, i) => i),
+    'no event lost or repeated',
+  );
   t.like(events.at(-1), { kind: 'run-end', status: 'interrupted', exitCode: 130 });
   const key = (e: any) => `${e.phase} ${e.host}`;
   const started = events.filter((e) => e.kind === 'host-start').map(key);
-  t.deepEqual(events.filter((e) => e.kind === 'host-end').map(key).sort(), started.sort(), 'every started host ended (finished or stopped)');
+  t.deepEqual(
+    events
+      .filter((e) => e.kind === 'host-end')
+      .map(key)
+      .sort(),
+    started.sort(),
+    'every started host ended (finished or stopped)',
+  );
   const workers = lab.hosts.length - 1;
   const before = started.filter((s) => s.startsWith('hello/workers')).length;
   t.true(before < workers, `no new host after the interrupt (${before} of ${workers} started)`);
@@ -130,36 +163,39 @@ test.serial('run: SIGINT mid-run over real ssh: exit 130, a whole journal, no ho
   await cli(MAIN, ['exec', '-i', lab.inventoryPath, '--limit', 'all', '--', 'rm', '-f', file, `${file}.token`]);
 });
 
-test.serial('exec: a host cut off the network mid-command is found dead by SSH keepalive (no hang until the 10 min command timeout), named, exit 1; the other host finishes', async (t) => {
-  if (!requireRoot(t)) return;
-  const lab = await sharedLab(LAB);
-  const secs = String(20 + (process.pid % 9));
-  // the bracket keeps pgrep (and the shell around it) from matching itself
-  const pattern = `sleep ${secs.slice(0, -1)}[${secs.slice(-1)}]`;
-  const running = async () => (await lab.exec('h005', ['sh', '-c', `pgrep -f '${pattern}' || true`])).stdout.trim() !== '';
-  let cut: Promise<unknown> | undefined;
-  try {
-    const r = await cli(MAIN, ['exec', '-i', lab.inventoryPath, '--limit', 'h005,h006', '--', 'sh', '-c', `sleep ${secs}; echo done`], {
-      onSpawn: () => {
-        cut = (async () => {
-          for (let i = 0; i < 300 && !(await running()); i++) await new Promise((res) => setTimeout(res, 100));
-          return lab.lab(['fault', 'cut', 'h005']);
-        })();
-      },
-    });
-    t.is(((await cut) as { code: number }).code, 0, 'h005 was cut while its command ran');
-    t.is(r.code, 1, r.stdout + r.stderr);
-    t.regex(r.stdout, /^h006 \| done$/m, 'the other host ran to its end');
-    t.notRegex(r.stdout, /^h005 \| done$/m);
-    t.regex(r.stderr, /h005/, 'the cut host is named');
-    t.notRegex(r.stderr, /timed out after 600000 ms/, 'found by keepalive, not by the command timeout');
-    t.notRegex(r.stderr, /h005 \| error: connect to/, 'the connection was up when the cut came (a lost one, not a refused one)');
-    t.log(r.stderr.trim().split('\n').slice(-3).join(' / '));
-  } finally {
-    await lab.lab(['fault', 'uncut', 'h005']);
-    await lab.exec('h005', ['sh', '-c', `pkill -f '${pattern}' || true`]);
-  }
-});
+test.serial(
+  'exec: a host cut off the network mid-command is found dead by SSH keepalive (no hang until the 10 min command timeout), named, exit 1; the other host finishes',
+  async (t) => {
+    if (!requireRoot(t)) return;
+    const lab = await sharedLab(LAB);
+    const secs = String(20 + (process.pid % 9));
+    // the bracket keeps pgrep (and the shell around it) from matching itself
+    const pattern = `sleep ${secs.slice(0, -1)}[${secs.slice(-1)}]`;
+    const running = async () => (await lab.exec('h005', ['sh', '-c', `pgrep -f '${pattern}' || true`])).stdout.trim() !== '';
+    let cut: Promise<unknown> | undefined;
+    try {
+      const r = await cli(MAIN, ['exec', '-i', lab.inventoryPath, '--limit', 'h005,h006', '--', 'sh', '-c', `sleep ${secs}; echo done`], {
+        onSpawn: () => {
+          cut = (async () => {
+            for (let i = 0; i < 300 && !(await running()); i++) await new Promise((res) => setTimeout(res, 100));
+            return lab.lab(['fault', 'cut', 'h005']);
+          })();
+        },
+      });
+      t.is(((await cut) as { code: number }).code, 0, 'h005 was cut while its command ran');
+      t.is(r.code, 1, r.stdout + r.stderr);
+      t.regex(r.stdout, /^h006 \| done$/m, 'the other host ran to its end');
+      t.notRegex(r.stdout, /^h005 \| done$/m);
+      t.regex(r.stderr, /h005/, 'the cut host is named');
+      t.notRegex(r.stderr, /timed out after 600000 ms/, 'found by keepalive, not by the command timeout');
+      t.notRegex(r.stderr, /h005 \| error: connect to/, 'the connection was up when the cut came (a lost one, not a refused one)');
+      t.log(r.stderr.trim().split('\n').slice(-3).join(' / '));
+    } finally {
+      await lab.lab(['fault', 'uncut', 'h005']);
+      await lab.exec('h005', ['sh', '-c', `pkill -f '${pattern}' || true`]);
+    }
+  },
+);
 
 test.serial('run facts with a host cut off the network: the others report, the cut host is named, exit 1', async (t) => {
   if (!requireRoot(t)) return;

@@ -30,14 +30,20 @@ test('Ctrl-C during exec while a host has not answered the SSH handshake: "inter
   writeFileSync(join(dir, 'known_hosts'), '');
   execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(dir, 'key')]);
   const inv = join(dir, 'inv.yaml');
-  writeFileSync(inv, `cluster: silent\ncontrolPlaneEndpoint: 127.0.0.1:6443\nssh:\n  knownHosts: ${join(dir, 'known_hosts')}\n  identityFile: ${join(dir, 'key')}\n  port: ${port}\n  connectTimeout: 120s\nhosts:\n  - {name: m1, address: 127.0.0.1, role: master, first: true}\n  - {name: w1, address: 127.0.0.2, role: worker}\n`);
+  writeFileSync(
+    inv,
+    `cluster: silent\ncontrolPlaneEndpoint: 127.0.0.1:6443\nssh:\n  knownHosts: ${join(dir, 'known_hosts')}\n  identityFile: ${join(dir, 'key')}\n  port: ${port}\n  connectTimeout: 120s\nhosts:\n  - {name: m1, address: 127.0.0.1, role: master, first: true}\n  - {name: w1, address: 127.0.0.2, role: worker}\n`,
+  );
   let sentAt = 0;
   try {
     const r = await cli(MAIN, ['exec', '-i', inv, '--limit', 'all', '--', 'uptime'], {
-      onSpawn: (child) => void gotConnection.then(() => setTimeout(() => {
-        sentAt = Date.now();
-        child.kill('SIGINT');
-      }, 500)),
+      onSpawn: (child) =>
+        void gotConnection.then(() =>
+          setTimeout(() => {
+            sentAt = Date.now();
+            child.kill('SIGINT');
+          }, 500),
+        ),
     });
     const tookMs = Date.now() - sentAt;
     t.is(r.code, 130, r.stderr);
@@ -56,10 +62,16 @@ test('JSON events carry durations in whole milliseconds (journal and --log-forma
   const state = tmp();
   const r = await cli(FAKE_MAIN, ['run', 'hello', '-i', 'x', '--yes', '--state-dir', state, '--log-format', 'json'], { env: { FAKE_DELAY_MS: '3' } });
   t.is(r.code, 0, r.stderr);
-  const events = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+  const events = r.stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
   const durations = events.filter((e) => 'durationMs' in e).map((e) => e.durationMs);
   t.true(durations.length > 10);
-  t.true(durations.every((d) => Number.isInteger(d)), JSON.stringify(durations));
+  t.true(
+    durations.every((d) => Number.isInteger(d)),
+    JSON.stringify(durations),
+  );
   const runId = events[0].runId;
   const journal = readFileSync(join(state, runId, 'journal.jsonl'), 'utf8');
   t.notRegex(journal, /"durationMs":\d+\.\d/);
@@ -95,7 +107,11 @@ test('a read-only run (run facts) sends each read to each host once: no plan pas
   const perHost = new Map<string, number>();
   for (const c of sent) perHost.set(`${c.host} ${c.command}`, (perHost.get(`${c.host} ${c.command}`) ?? 0) + 1);
   t.is(new Set(sent.map((c) => c.host)).size, 6, 'every host was read');
-  t.deepEqual([...perHost].filter(([, n]) => n > 1), [], 'no command sent twice');
+  t.deepEqual(
+    [...perHost].filter(([, n]) => n > 1),
+    [],
+    'no command sent twice',
+  );
   t.notRegex(r.stdout, /^plan: /m, 'no plan pass');
   t.regex(r.stdout, /^recap: run \S+ done in /m);
   // a reviewed plan (--plan) still means a plan pass to compare with

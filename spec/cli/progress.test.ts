@@ -14,8 +14,24 @@ const ev = (s: number, e: RunEvent): E => ({ ...e, ts: at(s) }) as E;
 /** A rolling rejoin of w1..w3 in batches of 2: w1 done, w2 failed, w3 running in batch 2. */
 function rolling(): E[] {
   return [
-    ev(0, { kind: 'run-start', runId: 'R1', playbook: 'rejoin-workers', inventory: 'inv', cluster: 'lab', options: {}, selection: {}, version: '0', dryRun: false }),
-    ev(1, { kind: 'phase-start', phase: 'workers/rejoin', title: 'Rejoin workers', hosts: ['w1', 'w2', 'w3'], strategy: 'rolling, batches of 2, max failures 1' }),
+    ev(0, {
+      kind: 'run-start',
+      runId: 'R1',
+      playbook: 'rejoin-workers',
+      inventory: 'inv',
+      cluster: 'lab',
+      options: {},
+      selection: {},
+      version: '0',
+      dryRun: false,
+    }),
+    ev(1, {
+      kind: 'phase-start',
+      phase: 'workers/rejoin',
+      title: 'Rejoin workers',
+      hosts: ['w1', 'w2', 'w3'],
+      strategy: 'rolling, batches of 2, max failures 1',
+    }),
     ev(1, { kind: 'batch', phase: 'workers/rejoin', index: 0, hosts: ['w1', 'w2'] }),
     ev(1, { kind: 'host-start', phase: 'workers/rejoin', host: 'w1' }),
     ev(1, { kind: 'host-start', phase: 'workers/rejoin', host: 'w2' }),
@@ -83,13 +99,16 @@ test('recap rows: done/failed/skipped/duration per host, hosts never reached, cl
     { kind: 'run-end', runId: 'R', status: 'failed', durationMs: 20_000, exitCode: 1, failures: [] },
   ];
   const rows = recapRows(events, ['m1', 'w1', 'w2', 'w3']);
-  t.deepEqual(rows.map((r) => [r.host, r.done, r.failed, r.skipped, r.durationMs, r.note]), [
-    ['m1', 0, 0, 1, 0, undefined],
-    ['w1', 2, 0, 0, 12_000, undefined],
-    ['w2', 1, 1, 0, 7000, 'failed in rejoin'],
-    ['w3', 0, 0, 0, 0, 'not reached'],
-    [CLUSTER_ROW, 1, 0, 0, 1500, undefined],
-  ]);
+  t.deepEqual(
+    rows.map((r) => [r.host, r.done, r.failed, r.skipped, r.durationMs, r.note]),
+    [
+      ['m1', 0, 0, 1, 0, undefined],
+      ['w1', 2, 0, 0, 12_000, undefined],
+      ['w2', 1, 1, 0, 7000, 'failed in rejoin'],
+      ['w3', 0, 0, 0, 0, 'not reached'],
+      [CLUSTER_ROW, 1, 0, 0, 1500, undefined],
+    ],
+  );
   t.is(
     formatRecapTable(rows),
     [
@@ -106,11 +125,21 @@ test('recap rows: done/failed/skipped/duration per host, hosts never reached, cl
 test('recap: the run id and the resume command (state dir only when not the default)', (t) => {
   t.is(resumeCommand('R9', '/var/lib/kubemend/runs', '/var/lib/kubemend/runs'), 'kubemend resume R9');
   t.is(resumeCommand('R9', '/tmp/s', '/var/lib/kubemend/runs'), 'kubemend resume R9 --state-dir /tmp/s');
-  const text = formatRecap({ runId: 'R9', status: 'failed', durationMs: 61_000, rows: [], journal: '/tmp/s/R9/journal.jsonl', resume: 'kubemend resume R9 --state-dir /tmp/s' });
+  const text = formatRecap({
+    runId: 'R9',
+    status: 'failed',
+    durationMs: 61_000,
+    rows: [],
+    journal: '/tmp/s/R9/journal.jsonl',
+    resume: 'kubemend resume R9 --state-dir /tmp/s',
+  });
   t.regex(text, /^recap: run R9 failed in 1m01s$/m);
   t.regex(text, /^run id R9; journal \/tmp\/s\/R9\/journal\.jsonl$/m);
   t.regex(text, /^resume with: kubemend resume R9 --state-dir \/tmp\/s$/m);
-  t.regex(formatRecap({ runId: 'R9', status: 'done', durationMs: 1, rows: [], journal: 'j', resume: 'kubemend resume R9' }), /^re-check with: kubemend resume R9$/m);
+  t.regex(
+    formatRecap({ runId: 'R9', status: 'done', durationMs: 1, rows: [], journal: 'j', resume: 'kubemend resume R9' }),
+    /^re-check with: kubemend resume R9$/m,
+  );
 });
 
 test('recap: each failure once, in full, under the table; the table only says where', (t) => {
@@ -119,15 +148,36 @@ test('recap: each failure once, in full, under the table; the table only says wh
     { kind: 'host-end', phase: 'hello/workers', host: 'w2', status: 'failed', durationMs: 4, error },
     { kind: 'run-end', runId: 'R', status: 'failed', durationMs: 9, exitCode: 1, failures: [] },
   ];
-  const failures = [{ host: 'w2', phase: 'hello/workers', error }, { host: CLUSTER_ROW, phase: 'hello/workers', error: 'gate: API down' }];
-  const text = formatRecap({ runId: 'R', status: 'failed', durationMs: 9, rows: recapRows(events, ['w2']), journal: 'j', resume: 'kubemend resume R', failures, stoppedAt: 'hello/workers' });
+  const failures = [
+    { host: 'w2', phase: 'hello/workers', error },
+    { host: CLUSTER_ROW, phase: 'hello/workers', error: 'gate: API down' },
+  ];
+  const text = formatRecap({
+    runId: 'R',
+    status: 'failed',
+    durationMs: 9,
+    rows: recapRows(events, ['w2']),
+    journal: 'j',
+    resume: 'kubemend resume R',
+    failures,
+    stoppedAt: 'hello/workers',
+  });
   t.regex(text, /^recap: run R failed in 9ms, stopped at phase hello\/workers$/m);
   t.regex(text, /^w2 +0 +1 +0 +4ms +failed in hello\/workers$/m);
   t.is(text.split(error).length - 1, 1, 'the error once, not cut');
   t.regex(text, /^failed on 2 hosts:\n - w2: hello\/workers: write .*x{150}\n - \(cluster\): hello\/workers: gate: API down$/m);
 });
 
-const host = (name: string, role: Host['role']): Host => ({ name, role, address: name, port: 22, user: 'root', sudo: 'none', labels: {}, first: name === 'm1' });
+const host = (name: string, role: Host['role']): Host => ({
+  name,
+  role,
+  address: name,
+  port: 22,
+  user: 'root',
+  sudo: 'none',
+  labels: {},
+  first: name === 'm1',
+});
 
 test('host choices: grouped by role, facts on each line, NotReady workers preselected, unknown facts never preselect', (t) => {
   const hosts = [host('m1', 'master'), host('w1', 'worker'), host('w2', 'worker'), host('w3', 'worker')];
@@ -138,15 +188,24 @@ test('host choices: grouped by role, facts on each line, NotReady workers presel
     ['w3', { node: 'unknown', kubeletCert: 'unknown' }],
   ]);
   const all = hostChoices(hosts, facts, { preselect: 'not-ready' }, T0);
-  t.deepEqual(all.map((c) => ('separator' in c ? c.separator : `${c.value}:${c.checked}`)), ['-- masters (1) --', 'm1:false', '-- workers (3) --', 'w1:true', 'w2:false', 'w3:false']);
+  t.deepEqual(
+    all.map((c) => ('separator' in c ? c.separator : `${c.value}:${c.checked}`)),
+    ['-- masters (1) --', 'm1:false', '-- workers (3) --', 'w1:true', 'w2:false', 'w3:false'],
+  );
   const line = (v: string) => (all.find((c) => 'value' in c && c.value === v) as { name: string }).name;
   t.is(line('m1'), 'm1    Node Ready     kubelet cert 2027-11-29 (364d)  apiserver cert 2026-12-09 (10d)');
   t.is(line('w1'), 'w1    Node NotReady  kubelet cert absent');
   t.is(line('w2'), 'w2    Node Ready     kubelet cert EXPIRED 2026-01-01');
   t.is(line('w3'), 'w3    Node unknown   kubelet cert unknown');
   const workersOnly = hostChoices(hosts, facts, { roles: ['worker'], preselect: 'all' }, T0);
-  t.deepEqual(workersOnly.map((c) => ('separator' in c ? c.separator : `${c.value}:${c.checked}`)), ['-- workers (3) --', 'w1:true', 'w2:true', 'w3:true']);
-  t.false(hostChoices(hosts, new Map(), { preselect: 'not-ready' }).some((c) => 'checked' in c && c.checked), 'nothing known: nothing preselected');
+  t.deepEqual(
+    workersOnly.map((c) => ('separator' in c ? c.separator : `${c.value}:${c.checked}`)),
+    ['-- workers (3) --', 'w1:true', 'w2:true', 'w3:true'],
+  );
+  t.false(
+    hostChoices(hosts, new Map(), { preselect: 'not-ready' }).some((c) => 'checked' in c && c.checked),
+    'nothing known: nothing preselected',
+  );
 });
 
 test('expiry lines: dates, absent files, unreadable ones', (t) => {

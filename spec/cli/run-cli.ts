@@ -18,9 +18,21 @@ export interface CliResult {
 }
 
 /** Run `entry` with args; stdin is not a terminal. `onStdout` sees output as it comes (to send signals). */
-export function cli(entry: string, args: string[], opts: { env?: Record<string, string>; onStdout?: (text: string, child: ReturnType<typeof spawn>) => void; onSpawn?: (child: ReturnType<typeof spawn>) => void } = {}): Promise<CliResult> {
+export function cli(
+  entry: string,
+  args: string[],
+  opts: {
+    env?: Record<string, string>;
+    onStdout?: (text: string, child: ReturnType<typeof spawn>) => void;
+    onSpawn?: (child: ReturnType<typeof spawn>) => void;
+  } = {},
+): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', entry, ...args], { cwd: ROOT, env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', entry, ...args], {
+      cwd: ROOT,
+      env: { ...process.env, ...opts.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     opts.onSpawn?.(child);
     let stdout = '';
     let stderr = '';

@@ -21,9 +21,17 @@ async function stateWithRuns(): Promise<{ state: string; done: string; failed: s
   const failed = runIdOf(failedRun);
   // a run killed mid-phase: its journal stops without a run-end (a later id, so it is the newest)
   const killed = '29991231-235959-dead';
-  const lines = readFileSync(join(state, done, 'journal.jsonl'), 'utf8').trim().split('\n');
+  const lines = readFileSync(join(state, done, 'journal.jsonl'), 'utf8')
+    .trim()
+    .split('\n');
   mkdirSync(join(state, killed));
-  writeFileSync(join(state, killed, 'journal.jsonl'), lines.slice(0, 6).map((l) => l.replace(done, killed).replace(/"ts":"[^"]+"/, '"ts":"2999-12-31T23:59:59.000Z"')).join('\n') + '\n');
+  writeFileSync(
+    join(state, killed, 'journal.jsonl'),
+    lines
+      .slice(0, 6)
+      .map((l) => l.replace(done, killed).replace(/"ts":"[^"]+"/, '"ts":"2999-12-31T23:59:59.000Z"'))
+      .join('\n') + '\n',
+  );
   mkdirSync(join(state, 'junk'));
   writeFileSync(join(state, 'junk', 'journal.jsonl'), 'not json\n{}\n');
   return { state, done, failed, killed };
@@ -44,7 +52,14 @@ test('runs: one line per run, oldest first: id, start, playbook, cluster, result
   t.is(j.code, 0, j.stderr);
   const doc = JSON.parse(j.stdout);
   t.like(doc, { kind: 'kubemend-runs', version: 1, unreadable: ['junk'] });
-  t.deepEqual(doc.runs.map((x: { runId: string; status: string; resumable: boolean }) => [x.runId, x.status, x.resumable]), [[done, 'done', false], [failed, 'failed', true], [killed, 'unknown', true]]);
+  t.deepEqual(
+    doc.runs.map((x: { runId: string; status: string; resumable: boolean }) => [x.runId, x.status, x.resumable]),
+    [
+      [done, 'done', false],
+      [failed, 'failed', true],
+      [killed, 'unknown', true],
+    ],
+  );
   const empty = tmp();
   const none = await cli(MAIN, ['runs', '--state-dir', empty]);
   t.is(none.code, 0);
@@ -57,7 +72,10 @@ test('resume without an id and without a terminal (or with --yes): exit 2 naming
   const before = readFileSync(join(state, failed, 'journal.jsonl'), 'utf8');
   const r = await cli(FAKE_MAIN, ['resume', '--state-dir', state]);
   t.is(r.code, 2);
-  t.regex(r.stderr, /^kubemend: resume: which run\? The last unfinished one is 29991231-235959-dead \(hello on fakeclu, started 2999-12-31 23:59:59 UTC, unfinished\): kubemend resume 29991231-235959-dead --state-dir /m);
+  t.regex(
+    r.stderr,
+    /^kubemend: resume: which run\? The last unfinished one is 29991231-235959-dead \(hello on fakeclu, started 2999-12-31 23:59:59 UTC, unfinished\): kubemend resume 29991231-235959-dead --state-dir /m,
+  );
   const y = await cli(FAKE_MAIN, ['resume', '--state-dir', state, '--yes']);
   t.is(y.code, 2);
   t.regex(y.stderr, /\(--yes never picks a run for you\)/);

@@ -92,7 +92,10 @@ test('in a pseudo-terminal: colour for ok/failed and the recap, none with NO_COL
   // the live progress: a terminal of 0 columns is drawn for 80 (before: one character and an ellipsis)
   const progress = coloured.out.split(/\r?\n|\x1b\[\d*F\x1b\[0J/).filter((l) => /· phase \d\/3 hello\//.test(l));
   t.true(progress.length > 0, 'the progress was drawn');
-  t.true(progress.every((l) => l.length >= 40 && l.length <= 79), JSON.stringify(progress.slice(0, 3)));
+  t.true(
+    progress.every((l) => l.length >= 40 && l.length <= 79),
+    JSON.stringify(progress.slice(0, 3)),
+  );
   const plain = await inPty(['run', 'hello', '-i', 'x', '--yes', '--state-dir', tmp()], { ...env, NO_COLOR: '1' });
   t.is(plain.code, 1);
   t.regex(plain.out, /hello\/workers: failed/);
@@ -103,10 +106,22 @@ test('in a pseudo-terminal: colour for ok/failed and the recap, none with NO_COL
 
 test('the search checkbox: typing filters by text or --limit pattern, space ticks, ctrl-a ticks what is shown, enter accepts every ticked line', async (t) => {
   const inv = fakeInventory(2, 12);
-  const lines = [{ separator: '-- masters (2) --' }, ...inv.hosts.filter((h) => h.role === 'master').map((h) => ({ value: h.name, name: `${h.name}   Node Ready`, short: h.name })), { separator: '-- workers (12) --' }, ...inv.hosts.filter((h) => h.role === 'worker').map((h) => ({ value: h.name, name: `${h.name.padEnd(4)} Node ${h.name === 'w3' ? 'NotReady' : 'Ready'}`, short: h.name }))];
+  const lines = [
+    { separator: '-- masters (2) --' },
+    ...inv.hosts.filter((h) => h.role === 'master').map((h) => ({ value: h.name, name: `${h.name}   Node Ready`, short: h.name })),
+    { separator: '-- workers (12) --' },
+    ...inv.hosts
+      .filter((h) => h.role === 'worker')
+      .map((h) => ({ value: h.name, name: `${h.name.padEnd(4)} Node ${h.name === 'w3' ? 'NotReady' : 'Ready'}`, short: h.name })),
+  ];
   const input = new PassThrough();
   let screen = '';
-  const output = new Writable({ write(c, _e, cb) { screen += c.toString(); cb(); } });
+  const output = new Writable({
+    write(c, _e, cb) {
+      screen += c.toString();
+      cb();
+    },
+  });
   const answer = searchCheckbox({ message: 'choose', choices: lines, filter: hostFilter((l) => selectHosts(inv, [l])) }, { input, output });
   const key = async (s: string) => {
     input.write(s);
@@ -132,7 +147,8 @@ test('the search checkbox: typing filters by text or --limit pattern, space tick
 });
 
 const SOCK = `kubemend-term-${process.pid}`;
-const tmux = async (...args: string[]) => (await promisify(execFile)('tmux', ['-L', SOCK, '-f', '/dev/null', ...args], { env: { ...process.env, LANG: 'C.UTF-8' } })).stdout;
+const tmux = async (...args: string[]) =>
+  (await promisify(execFile)('tmux', ['-L', SOCK, '-f', '/dev/null', ...args], { env: { ...process.env, LANG: 'C.UTF-8' } })).stdout;
 test.after.always(async () => {
   await tmux('kill-server').catch(() => undefined);
 });

@@ -20,7 +20,10 @@ function testNetInventory(): string {
   const dir = tmp();
   writeFileSync(join(dir, 'known_hosts'), '');
   const f = join(dir, 'inv.yaml');
-  writeFileSync(f, `cluster: good\ncontrolPlaneEndpoint: 192.0.2.1:6443\nssh:\n  knownHosts: ${join(dir, 'known_hosts')}\nhosts:\n  - name: m1\n    address: 192.0.2.1\n    role: master\n    first: true\n  - name: w1\n    address: 192.0.2.2\n    role: worker\n`);
+  writeFileSync(
+    f,
+    `cluster: good\ncontrolPlaneEndpoint: 192.0.2.1:6443\nssh:\n  knownHosts: ${join(dir, 'known_hosts')}\nhosts:\n  - name: m1\n    address: 192.0.2.1\n    role: master\n    first: true\n  - name: w1\n    address: 192.0.2.2\n    role: worker\n`,
+  );
   return f;
 }
 
@@ -30,7 +33,10 @@ function refusingInventory(): string {
   writeFileSync(join(dir, 'known_hosts'), '');
   execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(dir, 'key')]);
   const f = join(dir, 'inv.yaml');
-  writeFileSync(f, `cluster: down\ncontrolPlaneEndpoint: 127.0.0.1:6443\nssh:\n  knownHosts: ${join(dir, 'known_hosts')}\n  identityFile: ${join(dir, 'key')}\n  port: 1\nhosts:\n  - {name: m1, address: 127.0.0.1, role: master, first: true}\n  - {name: w1, address: 127.0.0.2, role: worker}\n`);
+  writeFileSync(
+    f,
+    `cluster: down\ncontrolPlaneEndpoint: 127.0.0.1:6443\nssh:\n  knownHosts: ${join(dir, 'known_hosts')}\n  identityFile: ${join(dir, 'key')}\n  port: 1\nhosts:\n  - {name: m1, address: 127.0.0.1, role: master, first: true}\n  - {name: w1, address: 127.0.0.2, role: worker}\n`,
+  );
   return f;
 }
 
@@ -63,7 +69,7 @@ test('bare kubemend and kubemend help NOSUCH are usage errors (exit 2); kubemend
   t.is((await cli(MAIN, ['--help'])).code, 0);
 });
 
-test("exec: everything after the first operand is the remote command, options included (-- optional)", async (t) => {
+test('exec: everything after the first operand is the remote command, options included (-- optional)', async (t) => {
   const r = await cli(FAKE_MAIN, ['exec', '-i', 'x', '--limit', 'w1', 'echo', '-a', '--limit', 'x']);
   t.is(r.code, 0, r.stderr);
   t.is(r.stdout, 'w1 | echo -a --limit x\n');
@@ -93,7 +99,12 @@ test('an empty --limit ("" or " , ") is an error, exit 2, nothing contacted: run
 test('an exclusion that excludes nothing is fine: --limit "m1,w*,!w9" runs on m1 and every worker', async (t) => {
   const r = await cli(FAKE_MAIN, ['run', 'hello', '-i', 'x', '--yes', '--state-dir', tmp(), '--limit', 'm1,w*,!w9', '--log-format', 'json']);
   t.is(r.code, 0, r.stderr);
-  const ran = r.stdout.trim().split('\n').map((l) => JSON.parse(l)).filter((e) => e.kind === 'host-end' && e.status === 'ok').map((e) => e.host);
+  const ran = r.stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l))
+    .filter((e) => e.kind === 'host-end' && e.status === 'ok')
+    .map((e) => e.host);
   t.deepEqual([...new Set(ran)].sort(), ['m1', 'w1', 'w2', 'w3', 'w4']);
 });
 
@@ -107,11 +118,20 @@ test('out-of-range values, files and folders named on the command line, and empt
     [['run', 'recover', '-i', inv, '--yes', '--max-unavailable', '0'], /--max-unavailable: must be at least 1/],
     [['run', 'hello', '-i', inv, '--yes', '--plan', '/nonexistent.json'], /^kubemend: --plan \/nonexistent\.json: no such file or directory$/m],
     [['run', 'hello', '-i', inv, '--yes', '--plan', inv], /--plan .*inv\.yaml: not JSON/],
-    [['plan', 'hello', '-i', inv, '--out', '/nonexistent-dir/p.json'], /^kubemend: --out \/nonexistent-dir\/p\.json: cannot write in \/nonexistent-dir: no such file or directory$/m],
+    [
+      ['plan', 'hello', '-i', inv, '--out', '/nonexistent-dir/p.json'],
+      /^kubemend: --out \/nonexistent-dir\/p\.json: cannot write in \/nonexistent-dir: no such file or directory$/m,
+    ],
     [['plan', 'hello', '-i', inv, '--out', dir], /--out .*: is a folder/],
     [['run', 'hello', '-i', inv, '--yes', '--state-dir', `${inv}/runs`], /--state-dir .*inv\.yaml\/runs: .*inv\.yaml is not a folder/],
-    [['run', 'recover', '-i', inv, '--yes', '--only', 'etcd', '--from', 'workers'], /--from workers --only etcd: selects no phase; phases in order: facts\/shape, facts\/config, facts\/path, .* verify, cleanup\/old-pki$/m],
-    [['plan', 'hello', '-i', inv, '--only', 'hello/token', '--skip', 'hello'], /selects no phase; phases in order: hello\/token, hello\/masters, hello\/workers/],
+    [
+      ['run', 'recover', '-i', inv, '--yes', '--only', 'etcd', '--from', 'workers'],
+      /--from workers --only etcd: selects no phase; phases in order: facts\/shape, facts\/config, facts\/path, .* verify, cleanup\/old-pki$/m,
+    ],
+    [
+      ['plan', 'hello', '-i', inv, '--only', 'hello/token', '--skip', 'hello'],
+      /selects no phase; phases in order: hello\/token, hello\/masters, hello\/workers/,
+    ],
     [['exec', '-i', inv, '--limit', 'all', '--timeout', '90', '--', 'uptime'], /--timeout 90: not a duration like 30s, 1m30s/],
   ];
   for (const [args, re] of cases) {
@@ -141,7 +161,11 @@ test('kubemend playbooks into a closed pipe ends quietly: no stack trace, exit 0
     t.is(r.stderr, '');
     t.is(r.code, 0);
   }
-  const head = execFileSync('bash', ['-c', `set -o pipefail; '${process.execPath}' --import tsx '${MAIN}' playbooks | head -1; echo "rc=$?"`], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  const head = execFileSync('bash', ['-c', `set -o pipefail; '${process.execPath}' --import tsx '${MAIN}' playbooks | head -1; echo "rc=$?"`], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   t.regex(head, /^facts +read-only .*\nrc=0\n$/);
 });
 

@@ -26,4 +26,6 @@ const runMs = performance.now() - t;
 j.close();
 rmSync(dir, { recursive: true });
 const mem = process.memoryUsage().rss / 2 ** 20;
-console.log(`hosts=${n} phases=${plan.phases.length} plan=${planMs.toFixed(0)}ms run=${runMs.toFixed(0)}ms (${((runMs * 1000) / n).toFixed(0)}us/host, journal on) exit=${r.exitCode} rss=${mem.toFixed(0)}MiB load=${(await import('node:os')).loadavg()[0].toFixed(1)}`);
+console.log(
+  `hosts=${n} phases=${plan.phases.length} plan=${planMs.toFixed(0)}ms run=${runMs.toFixed(0)}ms (${((runMs * 1000) / n).toFixed(0)}us/host, journal on) exit=${r.exitCode} rss=${mem.toFixed(0)}MiB load=${(await import('node:os')).loadavg()[0].toFixed(1)}`,
+);

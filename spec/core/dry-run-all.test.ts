@@ -33,11 +33,21 @@ for (const pb of playbooks) {
     const inv = { ...fakeInventory(3, 4), kubeadmConfig: fileURLToPath(new URL('../../inventory/kubeadm-config.yaml', import.meta.url)) };
     const readOnly = new Set<string>();
     const { plan, result } = await buildPlan({
-      playbook: pb, inventory: inv, transport: fake, options: parseOptions(pb.options, NEEDED[pb.name] ?? {}, pb.name),
-      sinks: [(e) => { if (e.kind === 'command' && (e.step === 'read' || e.step === 'fact' || e.step === 'download')) readOnly.add(`${e.host}\0${e.command}`); }],
+      playbook: pb,
+      inventory: inv,
+      transport: fake,
+      options: parseOptions(pb.options, NEEDED[pb.name] ?? {}, pb.name),
+      sinks: [
+        (e) => {
+          if (e.kind === 'command' && (e.step === 'read' || e.step === 'fact' || e.step === 'download')) readOnly.add(`${e.host}\0${e.command}`);
+        },
+      ],
     });
     t.is(result.exitCode, 0, `dry run failed: ${JSON.stringify(result.failures)}`);
-    t.false(fake.calls.some((c) => c.op === 'upload'), 'an upload reached a host');
+    t.false(
+      fake.calls.some((c) => c.op === 'upload'),
+      'an upload reached a host',
+    );
     const sent = fake.calls.filter((c) => c.op === 'run');
     for (const c of sent) t.true(readOnly.has(`${c.host}\0${c.command}`), `${c.host}: mutating command reached the host: ${c.command}`);
     t.true(plan.phases.length > 0);

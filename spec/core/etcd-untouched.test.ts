@@ -63,7 +63,9 @@ const m1Whole: FakeRule[] = [
   {
     host: 'm1',
     command: /openssl x509 -noout -fingerprint/,
-    answer: { stdout: [...MASTER_CA_FILES.map((f) => `file ${f}`), 'fp ca.crt sha256 Fingerprint=AA:BB', 'fp etcd/ca.crt sha256 Fingerprint=CC:DD'].join('\n') + '\n' },
+    answer: {
+      stdout: [...MASTER_CA_FILES.map((f) => `file ${f}`), 'fp ca.crt sha256 Fingerprint=AA:BB', 'fp etcd/ca.crt sha256 Fingerprint=CC:DD'].join('\n') + '\n',
+    },
   },
   ...healthy,
 ];
@@ -94,8 +96,15 @@ async function plannedSteps(pb: AnyPlaybook, s: Scenario): Promise<{ steps: stri
   const raw = Object.fromEntries(Object.entries({ ...s.options, fromRun: RESTORED_FROM, keep: 0 }).filter(([k]) => pb.options?.shape[k] !== undefined)); // keep: prune must be told what to remove
   const steps: string[] = [];
   const { plan, result } = await buildPlan({
-    playbook: pb, inventory: inv, transport: fake, options: parseOptions(pb.options, raw, pb.name),
-    sinks: [(e) => { if (e.kind === 'command') steps.push(e.command); }],
+    playbook: pb,
+    inventory: inv,
+    transport: fake,
+    options: parseOptions(pb.options, raw, pb.name),
+    sinks: [
+      (e) => {
+        if (e.kind === 'command') steps.push(e.command);
+      },
+    ],
   });
   if (result.exitCode !== 0) throw new Error(`dry run of ${pb.name} (${s.name}) failed: ${JSON.stringify(result.failures)}`);
   for (const c of fake.calls) steps.push(c.command); // what reached the fake host too (reads, downloads)
@@ -116,15 +125,22 @@ function etcdDb(): Promise<Buffer> {
 function serveEtcdData(fake: FakeTransport, b: Buffer): void {
   fake.on(/get configmap kubeadm-config/, { exitCode: 1, stderr: 'The connection to the server 10.0.1.1:6443 was refused' });
   fake.on(/pgrep -x etcd/, { stdout: `db ${b.length}\nneed 100\nfree 9000000\netcd \nctr yes\nimage registry.k8s.io/etcd:3.5.16-0\n` }, 'm1');
-  fake.on(/^sh -c 'dd if=/, (_h, cmd) => {
-    const [off, len] = cmd.trim().split(/\s+/).slice(-2).map(Number);
-    return { stdout: b.subarray(off, off + len).toString('base64') };
-  }, 'm1');
+  fake.on(
+    /^sh -c 'dd if=/,
+    (_h, cmd) => {
+      const [off, len] = cmd.trim().split(/\s+/).slice(-2).map(Number);
+      return { stdout: b.subarray(off, off + len).toString('base64') };
+    },
+    'm1',
+  );
   fake.files.set('m1:/var/lib/etcd/member/snap/db', b);
 }
 
 const RESTORED_FROM = '20261129-000000-abcd';
-const restore = restorePlaybook(RESTORED_FROM, new Map(['m1', 'm2', 'm3', 'w1', 'w2', 'w3'].map((h) => [h, { host: h, file: `/x/${h}.tar.gz`, sha256: 'a'.repeat(64), data: Buffer.from('x') }])));
+const restore = restorePlaybook(
+  RESTORED_FROM,
+  new Map(['m1', 'm2', 'm3', 'w1', 'w2', 'w3'].map((h) => [h, { host: h, file: `/x/${h}.tar.gz`, sha256: 'a'.repeat(64), data: Buffer.from('x') }])),
+);
 const playbooks: AnyPlaybook[] = [...listPlaybooks(), restore];
 
 test('the check itself: rm -rf /var/lib/etcd, a move of it, a write into it and rm -rf /var/lib are caught; reads listed are not', (t) => {
@@ -154,8 +170,10 @@ for (const pb of playbooks) {
       }
     }
     t.true(seen.size > 0, `${pb.name} planned no phase at all`);
-    if (pb.name === 'recover') for (const p of ['masters/clean', 'etcd/start', 'rebuild-one/master', 'workers/rejoin']) t.true(seen.has(p), `recover's ${p} was planned in some scenario`);
-    if (pb.name === 'recover') t.true(etcdReads > 0, 'the etcd-data scenario read m1\'s data');
+    if (pb.name === 'recover')
+      for (const p of ['masters/clean', 'etcd/start', 'rebuild-one/master', 'workers/rejoin'])
+        t.true(seen.has(p), `recover's ${p} was planned in some scenario`);
+    if (pb.name === 'recover') t.true(etcdReads > 0, "the etcd-data scenario read m1's data");
   });
 }
 
@@ -172,10 +190,12 @@ test('no source line of lib/ or playbooks/ pairs /var/lib/etcd with a mutating v
   const files = [...sources(join(ROOT, 'lib')), ...sources(join(ROOT, 'playbooks'))];
   t.true(files.length > 20);
   for (const f of files) {
-    readFileSync(f, 'utf8').split('\n').forEach((line, i) => {
-      if (!line.includes('var/lib/etcd')) return;
-      if (/^\s*(\*|\/\/|\/\*\*)/.test(line)) return; // a comment that says it is never touched
-      t.false(verbs.test(line), `${f.slice(ROOT.length)}:${i + 1} pairs /var/lib/etcd with a mutating verb: ${line.trim()}`);
-    });
+    readFileSync(f, 'utf8')
+      .split('\n')
+      .forEach((line, i) => {
+        if (!line.includes('var/lib/etcd')) return;
+        if (/^\s*(\*|\/\/|\/\*\*)/.test(line)) return; // a comment that says it is never touched
+        t.false(verbs.test(line), `${f.slice(ROOT.length)}:${i + 1} pairs /var/lib/etcd with a mutating verb: ${line.trim()}`);
+      });
   }
 });

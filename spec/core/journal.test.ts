@@ -28,23 +28,39 @@ test('a real run journals every step; every line parses; no secret value appears
     ...hello,
     phases: [
       ...hello.phases,
-      { id: 'extra', title: 'secret in stdin, argv, output and errors', hosts: (c) => c.hosts.slice(0, 2), strategy: { kind: 'serial', maxFailures: 1 },
+      {
+        id: 'extra',
+        title: 'secret in stdin, argv, output and errors',
+        hosts: (c) => c.hosts.slice(0, 2),
+        strategy: { kind: 'serial', maxFailures: 1 },
         async run(h) {
           await h.run(['sudo', '-S', 'true'], { stdin: PASSWORD + '\n' });
           await h.run(['echo', pw]);
           if (h.host.name === 'm2') await h.run(['leak', h.get('hello-token')]);
-        } },
+        },
+      },
     ],
   };
   const fake = new FakeTransport()
     .on(/^openssl rand/, { stdout: TOKEN + '\n' })
     .on(/^echo/, (_h, c) => ({ stdout: `${PASSWORD}\n`, stderr: c }))
     .on(/^leak/, { exitCode: 1, stderr: `error: token ${TOKEN} rejected` });
-  const r = await runPlaybook({ playbook: pb, inventory: fakeInventory(2, 2), transport: fake, options: {}, dryRun: false, runId: 'r1', sinks: [journal.sink, log.sink] });
+  const r = await runPlaybook({
+    playbook: pb,
+    inventory: fakeInventory(2, 2),
+    transport: fake,
+    options: {},
+    dryRun: false,
+    runId: 'r1',
+    sinks: [journal.sink, log.sink],
+  });
   journal.close();
   await log.close();
   t.is(r.exitCode, 1);
-  t.true(fake.calls.some((c) => c.wire.includes(TOKEN)), 'the token did reach the hosts');
+  t.true(
+    fake.calls.some((c) => c.wire.includes(TOKEN)),
+    'the token did reach the hosts',
+  );
   t.regex(r.failures[0].error, /<hello-token>/);
   t.false(r.failures[0].error.includes(TOKEN));
 
@@ -54,7 +70,10 @@ test('a real run journals every step; every line parses; no secret value appears
   const events = readJournal(join(dir, 'journal.jsonl'));
   t.is(events[0].kind, 'run-start');
   t.is(events.at(-1)!.kind, 'run-end');
-  t.deepEqual(events.map((e) => e.seq), events.map((_e, i) => i));
+  t.deepEqual(
+    events.map((e) => e.seq),
+    events.map((_e, i) => i),
+  );
   const kinds = new Set(events.map((e) => e.kind));
   for (const k of ['phase-start', 'phase-end', 'host-start', 'host-end', 'command', 'capture']) t.true(kinds.has(k as never), k);
   const cmd = events.find((e) => e.kind === 'command' && e.step === 'run' && e.command.startsWith('sh -c') && e.host === 'w1');
@@ -64,7 +83,10 @@ test('a real run journals every step; every line parses; no secret value appears
 
   const logText = readFileSync(join(dir, 'run.log'), 'utf8');
   t.regex(logText, /w1 \| hello\/workers: ok/);
-  for (const [name, body] of [['journal', text], ['log', logText]]) {
+  for (const [name, body] of [
+    ['journal', text],
+    ['log', logText],
+  ]) {
     t.false(body.includes(TOKEN), `${name} holds the token`);
     t.false(body.includes(PASSWORD), `${name} holds the password`);
   }
@@ -98,7 +120,8 @@ test('run ids cannot escape the state folder', (t) => {
 function ev(seq: number, e: RunEvent): StampedEvent {
   return { ...e, ts: new Date(0).toISOString(), seq } as StampedEvent;
 }
-const cmd = (seq: number, host: string): StampedEvent => ev(seq, { kind: 'command', phase: 'p', host, step: 'read', command: `echo ${seq}`, exitCode: 0, durationMs: 1, dryRun: false });
+const cmd = (seq: number, host: string): StampedEvent =>
+  ev(seq, { kind: 'command', phase: 'p', host, step: 'read', command: `echo ${seq}`, exitCode: 0, durationMs: 1, dryRun: false });
 
 test('batched writes: what resume reads is on disk at once, with every line before it; commands follow at the next of those, after FLUSH_MS, or at close', async (t) => {
   const dir = runDir(mkdtempSync(join(tmpdir(), 'km-journal-')), 'r2');
@@ -130,20 +153,33 @@ test('batched writes: what resume reads is on disk at once, with every line befo
 test('batched writes: a process that exits (process.exit, an uncaught error) without closing its journal still writes every line', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'km-journal-exit-'));
   const journalTs = fileURLToPath(new URL('../../lib/core/journal.ts', import.meta.url));
-  for (const [how, code] of [['process.exit(3)', 3], ["setTimeout(() => { throw new Error('boom'); }, 0)", 1]] as const) {
+  for (const [how, code] of [
+    ['process.exit(3)', 3],
+    ["setTimeout(() => { throw new Error('boom'); }, 0)", 1],
+  ] as const) {
     const sub = join(dir, String(code));
     const script = join(dir, `child-${code}.ts`);
-    writeFileSync(script, `import { openJournal } from ${JSON.stringify(journalTs)};
+    writeFileSync(
+      script,
+      `import { openJournal } from ${JSON.stringify(journalTs)};
 const j = openJournal(${JSON.stringify(sub)});
 for (let i = 1; i <= 3; i++) j.sink({ kind: 'command', phase: 'p', host: 'a', step: 'read', command: 'echo ' + i, exitCode: 0, durationMs: 1, dryRun: false, ts: '1970-01-01T00:00:00.000Z', seq: i });
 ${how};
-`);
+`,
+    );
     // spawn, not spawnSync: the other tests of this file go on meanwhile
-    const child = spawn(process.execPath, ['--import', 'tsx', script], { cwd: fileURLToPath(new URL('../../', import.meta.url)), stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', script], {
+      cwd: fileURLToPath(new URL('../../', import.meta.url)),
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     let stderr = '';
     child.stderr.on('data', (d) => (stderr += d));
     const status = await new Promise((r) => child.on('close', r));
     t.is(status, code, stderr);
-    t.deepEqual(readJournal(join(sub, 'journal.jsonl')).map((e) => e.seq), [1, 2, 3], how);
+    t.deepEqual(
+      readJournal(join(sub, 'journal.jsonl')).map((e) => e.seq),
+      [1, 2, 3],
+      how,
+    );
   }
 });

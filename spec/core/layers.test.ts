@@ -77,9 +77,37 @@ test('findCycle finds a cycle through three folders and none in a chain', (t) =>
     for (const [a, b] of pairs) (g.get(a) ?? g.set(a, new Map()).get(a)!).set(b, `${a}.ts`);
     return g;
   };
-  t.deepEqual(findCycle(graph([['a', 'b'], ['b', 'c'], ['c', 'a'], ['c', 'd']])), ['a', 'b', 'c', 'a']);
-  t.is(findCycle(graph([['a', 'b'], ['b', 'c'], ['a', 'c']])), undefined);
-  t.deepEqual(findCycle(graph([['x', 'y'], ['y', 'y2'], ['y2', 'y']])), ['y', 'y2', 'y']);
+  t.deepEqual(
+    findCycle(
+      graph([
+        ['a', 'b'],
+        ['b', 'c'],
+        ['c', 'a'],
+        ['c', 'd'],
+      ]),
+    ),
+    ['a', 'b', 'c', 'a'],
+  );
+  t.is(
+    findCycle(
+      graph([
+        ['a', 'b'],
+        ['b', 'c'],
+        ['a', 'c'],
+      ]),
+    ),
+    undefined,
+  );
+  t.deepEqual(
+    findCycle(
+      graph([
+        ['x', 'y'],
+        ['y', 'y2'],
+        ['y2', 'y'],
+      ]),
+    ),
+    ['y', 'y2', 'y'],
+  );
 });
 
 test('the folders of lib/ and playbooks/ import one another without a cycle', (t) => {
@@ -100,7 +128,13 @@ test('lib/shell (quoting and secrets) is a leaf; lib/transport does not import l
 test('only the CLI imports the playbooks, and nothing shipped imports the tests or the lab', (t) => {
   const edges = productEdges();
   const intoPlaybooks = [...edges].filter(([from, to]) => from !== 'lib/cli' && from !== 'playbooks' && to.has('playbooks'));
-  t.deepEqual(intoPlaybooks.map(([, to]) => to.get('playbooks')), []);
+  t.deepEqual(
+    intoPlaybooks.map(([, to]) => to.get('playbooks')),
+    [],
+  );
   const intoSpec = [...edges].filter(([, to]) => to.has('spec'));
-  t.deepEqual(intoSpec.map(([, to]) => to.get('spec')), []);
+  t.deepEqual(
+    intoSpec.map(([, to]) => to.get('spec')),
+    [],
+  );
 });

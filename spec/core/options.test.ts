@@ -12,16 +12,24 @@ const schema = z.object({
 });
 
 test('schema keys become kebab-case flags with their help and defaults; booleans take no value', (t) => {
-  t.deepEqual(optionFlags(schema).map((f) => [f.flag, f.boolean, f.defaultValue, f.description]), [
-    ['--batch-size', false, 1, 'workers per batch'],
-    ['--max-failures', false, 0, ''],
-    ['--wait-ready', false, 120, ''],
-    ['--keep-backup', true, undefined, ''],
-  ]);
+  t.deepEqual(
+    optionFlags(schema).map((f) => [f.flag, f.boolean, f.defaultValue, f.description]),
+    [
+      ['--batch-size', false, 1, 'workers per batch'],
+      ['--max-failures', false, 0, ''],
+      ['--wait-ready', false, 120, ''],
+      ['--keep-backup', true, undefined, ''],
+    ],
+  );
 });
 
 test('CLI strings are converted and validated; bad values and unknown options are usage errors', (t) => {
-  t.deepEqual(parseOptions(schema, { batchSize: '25%', maxFailures: '2', waitReady: '60', keepBackup: true }, 'recover'), { batchSize: '25%', maxFailures: 2, waitReady: 60, keepBackup: true });
+  t.deepEqual(parseOptions(schema, { batchSize: '25%', maxFailures: '2', waitReady: '60', keepBackup: true }, 'recover'), {
+    batchSize: '25%',
+    maxFailures: 2,
+    waitReady: 60,
+    keepBackup: true,
+  });
   t.deepEqual(parseOptions(schema, {}, 'recover'), { batchSize: 1, maxFailures: 0, waitReady: 120 });
   const bad = t.throws(() => parseOptions(schema, { batchSize: 'lots' }, 'recover'));
   t.is((bad as { code?: string }).code, 'EUSAGE');

@@ -15,7 +15,6 @@ import { RUN, Shared } from '../../lib/core/shared.js';
 
 const mode = (f: string) => statSync(f).mode & 0o777;
 
-
 test.serial('writeRunFile: a new run file and an existing 0644 one are 0600, even with umask 0', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'km-runfile-'));
   const shared = new Shared();

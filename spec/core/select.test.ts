@@ -36,24 +36,51 @@ test('a pattern that matches no phase is a usage error naming the phases', (t) =
 test('a selection whose patterns each match but that selects no phase is a usage error listing the phases in order', (t) => {
   const e = t.throws(() => selectPhases(ids, { only: ['etcd'], from: 'control-plane' }));
   t.is((e as { code?: string }).code, 'EUSAGE');
-  t.is(e!.message, '--from control-plane --only etcd: selects no phase; phases in order: backup, etcd/ca, etcd/certs, etcd/start, control-plane/certs, workers/rejoin, workers/rejoin-check');
+  t.is(
+    e!.message,
+    '--from control-plane --only etcd: selects no phase; phases in order: backup, etcd/ca, etcd/certs, etcd/start, control-plane/certs, workers/rejoin, workers/rejoin-check',
+  );
   t.throws(() => selectPhases(ids, { skip: ['backup', 'etcd', 'control-plane', 'workers'] }), { message: /selects no phase/ });
 });
 
 test('the runner skips unselected phases and journals why', async (t) => {
   const pb: Playbook = {
-    name: 's', description: '', destructive: false,
-    phases: ids.map((id) => ({ id, title: id, hosts: (c) => c.hosts.slice(0, 1), strategy: { kind: 'serial' as const }, async run(h) { await h.run(['do', id]); } })),
+    name: 's',
+    description: '',
+    destructive: false,
+    phases: ids.map((id) => ({
+      id,
+      title: id,
+      hosts: (c) => c.hosts.slice(0, 1),
+      strategy: { kind: 'serial' as const },
+      async run(h) {
+        await h.run(['do', id]);
+      },
+    })),
   };
   const fake = new FakeTransport();
   const events: any[] = [];
-  const r = await runPlaybook({ playbook: pb, inventory: fakeInventory(1, 0), transport: fake, options: {}, dryRun: false, selection: { skip: ['workers'] , from: 'etcd/start' }, sinks: [(e) => events.push(e)] });
+  const r = await runPlaybook({
+    playbook: pb,
+    inventory: fakeInventory(1, 0),
+    transport: fake,
+    options: {},
+    dryRun: false,
+    selection: { skip: ['workers'], from: 'etcd/start' },
+    sinks: [(e) => events.push(e)],
+  });
   t.is(r.exitCode, 0);
   t.deepEqual(fake.commandsOn('m1'), ['do etcd/start', 'do control-plane/certs']);
-  t.deepEqual(events.filter((e) => e.kind === 'phase-skip').map((e) => `${e.phase}: ${e.reason}`), [
-    'backup: before --from etcd/start', 'etcd/ca: before --from etcd/start', 'etcd/certs: before --from etcd/start',
-    'workers/rejoin: --skip', 'workers/rejoin-check: --skip',
-  ]);
+  t.deepEqual(
+    events.filter((e) => e.kind === 'phase-skip').map((e) => `${e.phase}: ${e.reason}`),
+    [
+      'backup: before --from etcd/start',
+      'etcd/ca: before --from etcd/start',
+      'etcd/certs: before --from etcd/start',
+      'workers/rejoin: --skip',
+      'workers/rejoin-check: --skip',
+    ],
+  );
 });
 
 test('a guard (a safety check) runs whatever --only and --from say, and --skip of it is a usage error', (t) => {
@@ -70,5 +97,8 @@ test('a guard (a safety check) runs whatever --only and --from say, and --skip o
   // a selection that picks nothing but the guard is still one that selects no phase the user asked for
   t.throws(() => selectPhases(guarded, { only: ['etcd'], from: 'control-plane' }, ['facts/shape']), { message: /selects no phase/ });
   // without guards nothing changes
-  t.deepEqual([...selectPhases(guarded, { only: ['etcd/certs'] })].filter(([, v]) => v.run).map(([k]) => k), ['etcd/certs']);
+  t.deepEqual(
+    [...selectPhases(guarded, { only: ['etcd/certs'] })].filter(([, v]) => v.run).map(([k]) => k),
+    ['etcd/certs'],
+  );
 });

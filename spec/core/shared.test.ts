@@ -25,10 +25,13 @@ test('once: every caller shares the first promise; `make` runs once', async (t) 
 test('once: a rejected promise is forgotten, so the next caller tries again', async (t) => {
   const s = new Shared();
   let made = 0;
-  await t.throwsAsync(s.once(P, async () => {
-    made++;
-    throw new Error('blip');
-  }), { message: 'blip' });
+  await t.throwsAsync(
+    s.once(P, async () => {
+      made++;
+      throw new Error('blip');
+    }),
+    { message: 'blip' },
+  );
   t.false(s.has(P));
   t.is(await s.once(P, async () => `v${++made}`), 'v2');
 });
@@ -36,7 +39,13 @@ test('once: a rejected promise is forgotten, so the next caller tries again', as
 test('once: a rejection does not remove a value set under the key since', async (t) => {
   const s = new Shared();
   let fail!: (e: Error) => void;
-  const first = s.once(P, () => new Promise<string>((_, rej) => { fail = rej; }));
+  const first = s.once(
+    P,
+    () =>
+      new Promise<string>((_, rej) => {
+        fail = rej;
+      }),
+  );
   s.set(P, Promise.resolve('newer'));
   fail(new Error('late'));
   await t.throwsAsync(first);

@@ -10,10 +10,28 @@ import { FakeTransport, fakeInventory } from '../helpers/fake-transport.js';
 /** A playbook with one phase over the workers that runs `work NAME` on each, then a second phase. */
 function twoPhases(strategy: Strategy): Playbook {
   return {
-    name: 't', description: 't', destructive: true,
+    name: 't',
+    description: 't',
+    destructive: true,
     phases: [
-      { id: 'workers/do', title: 'do', hosts: (c) => c.hosts.filter((h) => h.role === 'worker'), strategy, async run(h) { await h.run(['work', h.host.name]); } },
-      { id: 'after', title: 'after', hosts: (c) => c.hosts, strategy: { kind: 'serial' }, async run(h) { await h.run(['after', h.host.name]); } },
+      {
+        id: 'workers/do',
+        title: 'do',
+        hosts: (c) => c.hosts.filter((h) => h.role === 'worker'),
+        strategy,
+        async run(h) {
+          await h.run(['work', h.host.name]);
+        },
+      },
+      {
+        id: 'after',
+        title: 'after',
+        hosts: (c) => c.hosts,
+        strategy: { kind: 'serial' },
+        async run(h) {
+          await h.run(['after', h.host.name]);
+        },
+      },
     ],
   };
 }
@@ -58,13 +76,27 @@ test('parallel: a failure beyond the budget starts no new host and stops the run
 });
 
 test('rolling: batch sizes by number and by percentage, gate after each batch with the passed hosts', async (t) => {
-  for (const [batch, expected] of [[2, [['w1', 'w2'], ['w3', 'w4'], ['w5']]], ['40%', [['w1', 'w2'], ['w3', 'w4'], ['w5']]], ['50%', [['w1', 'w2', 'w3'], ['w4', 'w5']]]] as const) {
+  for (const [batch, expected] of [
+    [2, [['w1', 'w2'], ['w3', 'w4'], ['w5']]],
+    ['40%', [['w1', 'w2'], ['w3', 'w4'], ['w5']]],
+    [
+      '50%',
+      [
+        ['w1', 'w2', 'w3'],
+        ['w4', 'w5'],
+      ],
+    ],
+  ] as const) {
     const gates: string[][] = [];
     const fake = new FakeTransport();
     const { r, events } = await go(twoPhases({ kind: 'rolling', batch, gate: async (_c, b: Host[]) => void gates.push(b.map((h) => h.name)) }), fake, 5);
     t.is(r.exitCode, 0);
     const got = events.filter((e) => e.kind === 'batch').map((e) => (e as { hosts: string[] }).hosts);
-    t.deepEqual(got, expected.map((b) => [...b]), `batch ${batch}`);
+    t.deepEqual(
+      got,
+      expected.map((b) => [...b]),
+      `batch ${batch}`,
+    );
     t.deepEqual(gates, got, 'gate called after each batch with its hosts');
     const order = events.filter((e) => e.kind === 'batch' || e.kind === 'gate' || (e.kind === 'host-start' && e.phase === 'workers/do')).map((e) => e.kind);
     t.deepEqual(order.slice(0, 4), ['batch', ...Array(got[0].length).fill('host-start'), 'gate'].slice(0, 4));
@@ -85,10 +117,16 @@ test('rolling: failures within budget leave the run and are reported; later phas
   const fake = new FakeTransport().on('work w2', { exitCode: 1, stderr: 'join failed' });
   const { r } = await go(twoPhases({ kind: 'rolling', batch: 2, maxFailures: 1 }), fake, 6);
   t.deepEqual(fake.calls.filter((c) => c.command.startsWith('work')).length, 6, 'every worker was tried');
-  t.deepEqual(fake.calls.filter((c) => c.command.startsWith('after')).map((c) => c.host), ['w1', 'w3', 'w4', 'w5', 'w6']);
+  t.deepEqual(
+    fake.calls.filter((c) => c.command.startsWith('after')).map((c) => c.host),
+    ['w1', 'w3', 'w4', 'w5', 'w6'],
+  );
   t.is(r.exitCode, 1);
   t.is(r.stoppedAt, undefined);
-  t.deepEqual(r.failures.map((f) => f.host), ['w2']);
+  t.deepEqual(
+    r.failures.map((f) => f.host),
+    ['w2'],
+  );
 });
 
 test('rolling: failure budget exceeded (number and percentage) stops after the batch, names the hosts, exit 1', async (t) => {
@@ -98,18 +136,40 @@ test('rolling: failure budget exceeded (number and percentage) stops after the b
     t.deepEqual(ran, ['w1', 'w2', 'w3', 'w4'], `maxFailures ${maxFailures}`);
     t.is(r.exitCode, 1);
     t.is(r.stoppedAt, 'workers/do');
-    t.is(formatFailures(r.failures), 'failed on 2 hosts:\n - w2: workers/do: work w2: exit 1: kubelet-start failed\n - w4: workers/do: work w4: exit 1: kubelet-start failed');
+    t.is(
+      formatFailures(r.failures),
+      'failed on 2 hosts:\n - w2: workers/do: work w2: exit 1: kubelet-start failed\n - w4: workers/do: work w4: exit 1: kubelet-start failed',
+    );
     t.false(fake.calls.some((c) => c.command.startsWith('after')));
   }
 });
 
 test('rolling: a gate reporting a host counts against the budget; a gate that throws stops the run', async (t) => {
   const fake = new FakeTransport();
-  const { r } = await go(twoPhases({ kind: 'rolling', batch: 2, maxFailures: 0, gate: async (_c, b) => (b.some((h) => h.name === 'w3') ? [{ host: 'w3', reason: 'node not Ready after 60s' }] : undefined) }), fake, 6);
+  const { r } = await go(
+    twoPhases({
+      kind: 'rolling',
+      batch: 2,
+      maxFailures: 0,
+      gate: async (_c, b) => (b.some((h) => h.name === 'w3') ? [{ host: 'w3', reason: 'node not Ready after 60s' }] : undefined),
+    }),
+    fake,
+    6,
+  );
   t.deepEqual(r.failures, [{ host: 'w3', phase: 'workers/do', error: 'gate: node not Ready after 60s' }]);
   t.is(r.stoppedAt, 'workers/do');
   const fake2 = new FakeTransport();
-  const { r: r2, ran } = await go(twoPhases({ kind: 'rolling', batch: 2, gate: async () => { throw new Error('apiserver unreachable'); } }), fake2, 6);
+  const { r: r2, ran } = await go(
+    twoPhases({
+      kind: 'rolling',
+      batch: 2,
+      gate: async () => {
+        throw new Error('apiserver unreachable');
+      },
+    }),
+    fake2,
+    6,
+  );
   t.deepEqual(ran, ['w1', 'w2']);
   t.is(r2.exitCode, 1);
   t.regex(formatFailures(r2.failures), /workers\/do: gate: apiserver unreachable/);
@@ -125,7 +185,14 @@ test('a transport error is wrapped with host and phase once', async (t) => {
 test('a dry run plans rolling batches without calling the gate', async (t) => {
   let gates = 0;
   const events: StampedEvent[] = [];
-  const r = await runPlaybook({ playbook: twoPhases({ kind: 'rolling', batch: 2, gate: async () => void gates++ }), inventory: fakeInventory(0, 4), transport: new FakeTransport(), options: {}, dryRun: true, sinks: [(e) => events.push(e)] });
+  const r = await runPlaybook({
+    playbook: twoPhases({ kind: 'rolling', batch: 2, gate: async () => void gates++ }),
+    inventory: fakeInventory(0, 4),
+    transport: new FakeTransport(),
+    options: {},
+    dryRun: true,
+    sinks: [(e) => events.push(e)],
+  });
   t.is(r.exitCode, 0);
   t.is(gates, 0);
   t.is(events.filter((e) => e.kind === 'batch').length, 2);

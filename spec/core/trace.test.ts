@@ -26,7 +26,14 @@ const burnCpu = (ms: number) => {
 /** A clock the test moves by hand: wall and CPU ms. */
 function manualClock() {
   const t: Clock = { wallMs: 1000, cpuMs: 500 };
-  return { t, clock: () => ({ ...t }), tick: (wall: number, cpu = 0) => { t.wallMs += wall; t.cpuMs += cpu; } };
+  return {
+    t,
+    clock: () => ({ ...t }),
+    tick: (wall: number, cpu = 0) => {
+      t.wallMs += wall;
+      t.cpuMs += cpu;
+    },
+  };
 }
 
 test('stages: each stage its wall and CPU time, where it began, its notes; the text form', (t) => {
@@ -73,7 +80,10 @@ test('windows: overlapping work counts once in busy time and in full in the sum;
   tick(5);
   end(); // twice is once
   t.like(tr.window('connect'), { count: 1, busyMs: 5, sumMs: 5 });
-  t.deepEqual(tr.summary().windows.map((x) => x.name), ['remote', 'connect']);
+  t.deepEqual(
+    tr.summary().windows.map((x) => x.name),
+    ['remote', 'connect'],
+  );
 });
 
 test('wait: a failed promise ends its piece of work too', async (t) => {
@@ -100,16 +110,28 @@ test('wait: the clock starts before the work is called (time spent starting it c
 
 test('the runner puts each phase cost in its phase-end: remote ops = commands sent, time blocked on them, kubemend CPU; a dry run counts none of the held-back steps', async (t) => {
   const pb = definePlaybook({
-    name: 'costly', description: 'x', destructive: false,
+    name: 'costly',
+    description: 'x',
+    destructive: false,
     phases: [
-      { id: 'c/slow', title: 'two slow commands per host', hosts: (c) => c.hosts, strategy: { kind: 'parallel' },
+      {
+        id: 'c/slow',
+        title: 'two slow commands per host',
+        hosts: (c) => c.hosts,
+        strategy: { kind: 'parallel' },
         async run(h) {
           await h.read(['sleepy', 'one']);
           await h.run(['sleepy', 'two']);
-        } },
-      { id: 'c/cpu', title: 'kubemend busy, nothing remote', scope: 'cluster', async run() {
-        burnCpu(40);
-      } },
+        },
+      },
+      {
+        id: 'c/cpu',
+        title: 'kubemend busy, nothing remote',
+        scope: 'cluster',
+        async run() {
+          burnCpu(40);
+        },
+      },
     ],
   });
   const fake = new FakeTransport().on(/^sleepy/, { delayMs: 40 });
@@ -132,7 +154,13 @@ test('the runner puts each phase cost in its phase-end: remote ops = commands se
   t.true((end as { cost: { remoteOps: number } }).cost.remoteOps === 8);
 
   const dry: StampedEvent[] = [];
-  await runPlaybook({ playbook: pb, inventory: fakeInventory(1, 3), transport: new FakeTransport().on(/^sleepy/, { delayMs: 40 }), dryRun: true, sinks: [(e) => dry.push(e)] });
+  await runPlaybook({
+    playbook: pb,
+    inventory: fakeInventory(1, 3),
+    transport: new FakeTransport().on(/^sleepy/, { delayMs: 40 }),
+    dryRun: true,
+    sinks: [(e) => dry.push(e)],
+  });
   const dslow = dry.find((e): e is Extract<StampedEvent, { kind: 'phase-end' }> => e.kind === 'phase-end' && e.phase === 'c/slow')!;
   t.is(dslow.cost!.remoteOps, 4, 'the reads were sent, the held-back runs were not');
 });
@@ -142,7 +170,18 @@ test('KUBEMEND_TRACE=1 and --profile print the stages of a run on stderr; KUBEME
   const args = ['run', 'hello', '-i', 'x', '--yes', '--state-dir', state];
   const text = await cli(FAKE_MAIN, args, { env: { KUBEMEND_TRACE: '1' } });
   t.is(text.code, 0, text.stderr);
-  for (const stage of ['node start-up, modules read', 'modules evaluated', 'parse', 'inventory', 'plan', 'open run files', 'run', 'write journal and log', 'recap', 'close connections']) {
+  for (const stage of [
+    'node start-up, modules read',
+    'modules evaluated',
+    'parse',
+    'inventory',
+    'plan',
+    'open run files',
+    'run',
+    'write journal and log',
+    'recap',
+    'close connections',
+  ]) {
     t.regex(text.stderr, new RegExp(`^${stage.replace(/[(),]/g, '\\$&')} +\\d+ +\\d+ +\\d+`, 'm'), stage);
   }
   t.regex(text.stderr, /^write journal and log .* \d+ journal events in \d+ writes$/m);
@@ -154,7 +193,11 @@ test('KUBEMEND_TRACE=1 and --profile print the stages of a run on stderr; KUBEME
 
   const json = await cli(FAKE_MAIN, args, { env: { KUBEMEND_TRACE: 'json' } });
   const line = json.stderr.split('\n').find((l) => l.startsWith('KUBEMEND_TRACE '))!;
-  const s = JSON.parse(line.slice('KUBEMEND_TRACE '.length)) as { stages: Array<{ name: string; cpuMs: number; wallMs: number }>; total: { cpuMs: number }; peakRssMB: number };
+  const s = JSON.parse(line.slice('KUBEMEND_TRACE '.length)) as {
+    stages: Array<{ name: string; cpuMs: number; wallMs: number }>;
+    total: { cpuMs: number };
+    peakRssMB: number;
+  };
   t.true(s.stages.some((x) => x.name === 'run'));
   const sum = s.stages.reduce((a, x) => a + x.cpuMs, 0);
   t.true(Math.abs(sum - s.total.cpuMs) < 5, `stages add up to the total CPU: ${sum} vs ${s.total.cpuMs}`);

@@ -22,7 +22,7 @@ test('relativeImports: static imports, re-exports, side-effect and dynamic impor
   const src = [
     "import test from 'ava';",
     "import { a } from './a.js';",
-    "import type { B } from \"../b.js\";",
+    'import type { B } from "../b.js";',
     "export * from './c.js';",
     "import './d.js';",
     "const e = await import('./e.js');",
@@ -53,9 +53,17 @@ test('a test that imports the lab fixture directly, through a helper, a dynamic 
 
 test("this repository's list: the lab tests (bare hosts, clusters, shared labs through helpers) are out, the planned and pure tests in", (t) => {
   const unit = unitTestFiles();
-  for (const lab of ['spec/lab/hosts.test.ts', 'spec/lab/node.test.ts', 'spec/rejoin/rejoin-workers.test.ts', 'spec/recover/recover.test.ts', 'spec/security/metachar.test.ts', 'spec/transport/ssh.test.ts']) {
+  for (const lab of [
+    'spec/lab/hosts.test.ts',
+    'spec/lab/node.test.ts',
+    'spec/rejoin/rejoin-workers.test.ts',
+    'spec/recover/recover.test.ts',
+    'spec/security/metachar.test.ts',
+    'spec/transport/ssh.test.ts',
+  ]) {
     t.false(unit.includes(lab), `${lab} needs a lab`);
   }
-  for (const u of ['spec/core/plan.test.ts', 'spec/recover/options.test.ts', 'spec/core/unit-tests.test.ts', 'spec/lab/sim/kubeadm/arguments.test.ts']) t.true(unit.includes(u), `${u} is a unit test`);
+  for (const u of ['spec/core/plan.test.ts', 'spec/recover/options.test.ts', 'spec/core/unit-tests.test.ts', 'spec/lab/sim/kubeadm/arguments.test.ts'])
+    t.true(unit.includes(u), `${u} is a unit test`);
   t.true(unit.length > 50 && unit.length < testFiles().length, `${unit.length} of ${testFiles().length}`);
 });

@@ -8,20 +8,40 @@ const NOW = '2026-11-29T07:00:00Z';
 const YEAR = '2027-11-29T07:00:00Z';
 const CA = 'AA:AA';
 const OLD = 'BB:BB';
-const pki = (ca: string | null) => (ca ? { present: [...MASTER_CA_FILES], ca, etcdCa: 'EE', complete: true } : { present: [], ca: null, etcdCa: null, complete: false });
+const pki = (ca: string | null) =>
+  ca ? { present: [...MASTER_CA_FILES], ca, etcdCa: 'EE', complete: true } : { present: [], ca: null, etcdCa: null, complete: false };
 const wpki = (ca: string | null) => ({ present: ca ? ['ca.crt'] : [], ca, etcdCa: null, complete: false });
 function master(name: string, ca: string | null, expires = YEAR): HostFacts {
-  const files = ca ? [{ path: '/etc/kubernetes/pki/apiserver.crt', expires, ca, chain: 'ok' as const }, { path: '/etc/kubernetes/kubelet.conf', expires: YEAR, ca, chain: 'ok' as const }] : [];
+  const files = ca
+    ? [
+        { path: '/etc/kubernetes/pki/apiserver.crt', expires, ca, chain: 'ok' as const },
+        { path: '/etc/kubernetes/kubelet.conf', expires: YEAR, ca, chain: 'ok' as const },
+      ]
+    : [];
   return { name, role: 'master', pki: pki(ca), kubelet: true, files, node: { ready: true } };
 }
 function worker(name: string, ca: string | null, creds: boolean): HostFacts {
-  const files = creds ? [{ path: KUBELET_CLIENT, expires: YEAR, ca, chain: 'ok' as const }, { path: '/etc/kubernetes/kubelet.conf', expires: YEAR, ca, chain: 'ok' as const }] : [];
+  const files = creds
+    ? [
+        { path: KUBELET_CLIENT, expires: YEAR, ca, chain: 'ok' as const },
+        { path: '/etc/kubernetes/kubelet.conf', expires: YEAR, ca, chain: 'ok' as const },
+      ]
+    : [];
   return { name, role: 'worker', pki: wpki(ca), kubelet: true, files, node: { ready: true } };
 }
-const cluster = (hosts: HostFacts[], over: Partial<ClusterFacts> = {}): ClusterFacts => ({ hosts, etcd: { healthy: ['a', 'b', 'c'], unhealthy: [] }, api: 'ok', now: NOW, ...over });
+const cluster = (hosts: HostFacts[], over: Partial<ClusterFacts> = {}): ClusterFacts => ({
+  hosts,
+  etcd: { healthy: ['a', 'b', 'c'], unhealthy: [] },
+  api: 'ok',
+  now: NOW,
+  ...over,
+});
 const healthyHosts = () => [master('m1', CA), master('m2', CA), master('m3', CA), worker('w1', CA, true), worker('w2', CA, true), worker('w3', CA, true)];
 
-const text = (f: ClusterFacts) => diagnose(f).findings.map((x) => x.message).join('\n');
+const text = (f: ClusterFacts) =>
+  diagnose(f)
+    .findings.map((x) => x.message)
+    .join('\n');
 
 test('healthy: no problem, no playbook, and a note that ca-compromised looks the same', (t) => {
   const d = diagnose(cluster(healthyHosts()));
@@ -32,13 +52,19 @@ test('healthy: no problem, no playbook, and a note that ca-compromised looks the
 });
 
 test('pki-wipe: every master without PKI, workers on the old CA: recover', (t) => {
-  const f = cluster([master('m1', null), master('m2', null), master('m3', null), worker('w1', OLD, true), worker('w2', OLD, true), worker('w3', OLD, true)], { etcd: null, api: 'unreachable' });
+  const f = cluster([master('m1', null), master('m2', null), master('m3', null), worker('w1', OLD, true), worker('w2', OLD, true), worker('w3', OLD, true)], {
+    etcd: null,
+    api: 'unreachable',
+  });
   const d = diagnose(f);
   t.false(d.healthy);
   t.is(d.state, 'pki-wipe');
   t.regex(text(f), /masters m1-m3 have no PKI/);
   t.regex(text(f), /workers w1-w3 trust a CA that no master has/);
-  t.deepEqual(d.recommendations.map((r) => r.playbook), ['recover']);
+  t.deepEqual(
+    d.recommendations.map((r) => r.playbook),
+    ['recover'],
+  );
 });
 
 test('pki-wipe-one: one master without PKI: recover', (t) => {
@@ -47,7 +73,10 @@ test('pki-wipe-one: one master without PKI: recover', (t) => {
   const d = diagnose(cluster(hosts));
   t.is(d.state, 'pki-wipe-one');
   t.regex(text(cluster(hosts)), /master m2 has no PKI/);
-  t.deepEqual(d.recommendations.map((r) => r.playbook), ['recover']);
+  t.deepEqual(
+    d.recommendations.map((r) => r.playbook),
+    ['recover'],
+  );
 });
 
 test('worker-pki: workers without kubelet credentials: rejoin-workers limited to them', (t) => {
@@ -67,11 +96,17 @@ test('expired: leaf certs past notAfter with a valid CA: renew-certs on those ma
   const d = diagnose(cluster(hosts));
   t.is(d.state, 'expired');
   t.regex(text(cluster(hosts)), /1 certificate has expired on master m1: m1:\/etc\/kubernetes\/pki\/apiserver.crt/);
-  t.deepEqual(d.recommendations.map((r) => [r.playbook, r.limit]), [['renew-certs', ['m1']]]);
+  t.deepEqual(
+    d.recommendations.map((r) => [r.playbook, r.limit]),
+    [['renew-certs', ['m1']]],
+  );
 });
 
 test('lab expired: every master expired, API and etcd unreadable with them: renew-certs on every master, not recover', (t) => {
-  const f = cluster([master('m1', CA, '2026-10-30T00:00:00Z'), master('m2', CA, '2026-10-30T00:00:00Z'), master('m3', CA, '2026-10-30T00:00:00Z'), worker('w1', CA, true)], { etcd: null, api: 'unreachable' });
+  const f = cluster(
+    [master('m1', CA, '2026-10-30T00:00:00Z'), master('m2', CA, '2026-10-30T00:00:00Z'), master('m3', CA, '2026-10-30T00:00:00Z'), worker('w1', CA, true)],
+    { etcd: null, api: 'unreachable' },
+  );
   const d = diagnose(f);
   t.is(d.state, 'expired');
   t.regex(text(f), /3 certificates have expired on masters m1-m3: /);
@@ -83,7 +118,10 @@ test('an expired kubelet client cert on a worker: rejoin-workers for it, named w
   hosts[4] = { ...worker('w2', CA, true), files: [{ path: KUBELET_CLIENT, expires: '2026-11-01T00:00:00Z', ca: CA, chain: 'ok' }] };
   const f = cluster(hosts);
   t.regex(text(f), /1 certificate has expired on worker w2: w2:\/var\/lib\/kubelet/);
-  t.deepEqual(diagnose(f).recommendations.map((r) => [r.playbook, r.limit]), [['rejoin-workers', ['w2']]]);
+  t.deepEqual(
+    diagnose(f).recommendations.map((r) => [r.playbook, r.limit]),
+    [['rejoin-workers', ['w2']]],
+  );
 });
 
 test('expiring soon is a warning with renew-certs; API down and unhealthy etcd are problems', (t) => {
@@ -92,14 +130,25 @@ test('expiring soon is a warning with renew-certs; API down and unhealthy etcd a
   const d = diagnose(cluster(hosts));
   t.false(d.healthy);
   t.is(d.findings[0]!.severity, 'warning');
-  t.deepEqual(d.recommendations.map((r) => r.playbook), ['renew-certs']);
+  t.deepEqual(
+    d.recommendations.map((r) => r.playbook),
+    ['renew-certs'],
+  );
   const f2 = cluster(healthyHosts(), { api: 'unreachable', etcd: { healthy: ['a'], unhealthy: ['https://10.94.0.3:2379'] } });
   t.regex(text(f2), /API unreachable/);
   t.regex(text(f2), /etcd members unhealthy: https:\/\/10.94.0.3:2379/);
 });
 
 test('hosts that could not be read: named, and the state is unknown unless what was read shows a fault (issue 13)', (t) => {
-  const down = (name: string, role: 'master' | 'worker'): HostFacts => ({ name, role, error: 'connect to root@10.0.0.1:22: connect ECONNREFUSED', pki: null, kubelet: null, files: [], node: null });
+  const down = (name: string, role: 'master' | 'worker'): HostFacts => ({
+    name,
+    role,
+    error: 'connect to root@10.0.0.1:22: connect ECONNREFUSED',
+    pki: null,
+    kubelet: null,
+    files: [],
+    node: null,
+  });
   const all = cluster([down('m1', 'master'), down('w1', 'worker'), down('w2', 'worker')], { etcd: null, api: 'unreachable' });
   const d = diagnose(all);
   t.false(d.healthy);
@@ -122,7 +171,10 @@ test('hosts that could not be read: named, and the state is unknown unless what 
 test("recover's config source, in step 0's order: inventory file, API, etcd data (throwaway or offline); none is a problem", (t) => {
   const wiped = () => [master('m1', null), master('m2', null), master('m3', null), worker('w1', OLD, true)];
   const down = { api: 'unreachable' as const, etcd: null };
-  t.regex(text(cluster(wiped(), { ...down, kubeadmConfig: '/inv/kubeadm.yaml' })), /recover's ClusterConfiguration: the inventory's kubeadmConfig \/inv\/kubeadm.yaml/);
+  t.regex(
+    text(cluster(wiped(), { ...down, kubeadmConfig: '/inv/kubeadm.yaml' })),
+    /recover's ClusterConfiguration: the inventory's kubeadmConfig \/inv\/kubeadm.yaml/,
+  );
   const etcdData = [{ host: 'm1', dbBytes: 3 * 1048576, reader: 'throwaway etcd from registry.k8s.io/etcd:3.5.16-0 on a copy' }, { host: 'm2' }];
   t.regex(text(cluster(wiped(), { ...down, etcdData })), /else etcd data on m1 \(3\.0 MiB\): throwaway etcd from registry\.k8s\.io\/etcd:3\.5\.16-0/);
   const none = diagnose(cluster(wiped(), { ...down, etcdData: [{ host: 'm1' }] }));
@@ -138,14 +190,20 @@ test("the layout: kubeadm's said as info; a kubespray shape recover does not rep
   t.regex(text(cluster(kubeadm)), /^layout: kubeadm's \(etcd: static pods on the masters; none of kubespray's files on every host read\)$/m);
   t.like(ok.layout, { name: 'kubeadm' });
   // a kubespray cluster after a pki-wipe: its etcd service and certs survive on the masters, the workers keep their nginx-proxy
-  const wiped = [master('m1', null), master('m2', null), master('m3', null), worker('w1', OLD, true), worker('w2', OLD, true), worker('w3', OLD, true)].map((h) => ({
-    ...h, shape: parseShape(h.role === 'master' ? '/etc/systemd/system/etcd.service\n/etc/ssl/etcd/ssl\n' : '/etc/kubernetes/manifests/nginx-proxy.yml\n'),
-  }));
+  const wiped = [master('m1', null), master('m2', null), master('m3', null), worker('w1', OLD, true), worker('w2', OLD, true), worker('w3', OLD, true)].map(
+    (h) => ({
+      ...h,
+      shape: parseShape(h.role === 'master' ? '/etc/systemd/system/etcd.service\n/etc/ssl/etcd/ssl\n' : '/etc/kubernetes/manifests/nginx-proxy.yml\n'),
+    }),
+  );
   const f = cluster(wiped, { etcd: null, api: 'unreachable' });
   const d = diagnose(f);
   t.false(d.healthy);
   t.is(d.state, 'pki-wipe', 'the scenario keeps its name');
-  t.regex(text(f), /layout: kubespray's \(etcd: a systemd service on the masters, certificates in \/etc\/ssl\/etcd\/ssl; from m1: \/etc\/systemd\/system\/etcd.service .*; w3: \/etc\/kubernetes\/manifests\/nginx-proxy.yml .*\): kubemend does not repair this kubespray shape yet \(m1 \(a master\) has no \/etc\/etcd.env: .*; m3 \(a master\) has no \/etc\/etcd.env: [^;]*\)/);
+  t.regex(
+    text(f),
+    /layout: kubespray's \(etcd: a systemd service on the masters, certificates in \/etc\/ssl\/etcd\/ssl; from m1: \/etc\/systemd\/system\/etcd.service .*; w3: \/etc\/kubernetes\/manifests\/nginx-proxy.yml .*\): kubemend does not repair this kubespray shape yet \(m1 \(a master\) has no \/etc\/etcd.env: .*; m3 \(a master\) has no \/etc\/etcd.env: [^;]*\)/,
+  );
   t.notRegex(text(f), /single master/, 'several masters are no reason any more');
   t.is(d.layout.name, 'kubespray');
   t.is(d.layout.evidence.length, 6, 'one line per host with kubespray files');
@@ -157,55 +215,93 @@ test("the layout: kubeadm's said as info; a kubespray shape recover does not rep
 test("kubespray's default shape recover repairs (etcd service on the masters, one or three, nginx-proxy): said as info, and recover recommended after a pki-wipe; rejoin-workers never", async (t) => {
   const { parseShape } = await import('../../lib/facts/shape.js');
   const etcdService = '/etc/systemd/system/etcd.service\n/etc/etcd.env\n/etc/ssl/etcd/ssl\n';
-  const wiped = [master('m1', null), worker('w1', OLD, true)].map((h) => ({ ...h, shape: parseShape(h.role === 'master' ? etcdService : '/etc/kubernetes/manifests/nginx-proxy.yml\n') }));
+  const wiped = [master('m1', null), worker('w1', OLD, true)].map((h) => ({
+    ...h,
+    shape: parseShape(h.role === 'master' ? etcdService : '/etc/kubernetes/manifests/nginx-proxy.yml\n'),
+  }));
   const f = cluster(wiped, { etcd: { healthy: ['https://127.0.0.1:2379'], unhealthy: [] }, api: 'unreachable' });
   const d = diagnose(f);
   t.is(d.state, 'pki-wipe');
-  t.regex(text(f), /^layout: kubespray's \(etcd: a systemd service on the masters, .*\): recover repairs this layout, keeping kubespray's etcd service and its certificates as they are \(docs\/kubespray.md\)$/m);
+  t.regex(
+    text(f),
+    /^layout: kubespray's \(etcd: a systemd service on the masters, .*\): recover repairs this layout, keeping kubespray's etcd service and its certificates as they are \(docs\/kubespray.md\)$/m,
+  );
   t.notRegex(text(f), /does not repair/);
-  t.deepEqual(d.recommendations.map((r) => r.playbook), ['recover']);
+  t.deepEqual(
+    d.recommendations.map((r) => r.playbook),
+    ['recover'],
+  );
   // kubespray's sample shape, 3 masters that are its etcd members, all wiped: recover (step 0's repairableLayout agrees)
-  const three = [master('m1', null), master('m2', null), master('m3', null), worker('w1', OLD, true)].map((h) => ({ ...h, shape: parseShape(h.role === 'master' ? etcdService : '/etc/kubernetes/manifests/nginx-proxy.yml\n') }));
+  const three = [master('m1', null), master('m2', null), master('m3', null), worker('w1', OLD, true)].map((h) => ({
+    ...h,
+    shape: parseShape(h.role === 'master' ? etcdService : '/etc/kubernetes/manifests/nginx-proxy.yml\n'),
+  }));
   const etcd3 = { healthy: [1, 2, 3].map((i) => `https://10.0.1.${i}:2379`), unhealthy: [] };
   const d3 = diagnose(cluster(three, { etcd: etcd3, api: 'unreachable' }));
   t.is(d3.state, 'pki-wipe');
-  t.deepEqual(d3.recommendations.map((r) => r.playbook), ['recover']);
+  t.deepEqual(
+    d3.recommendations.map((r) => r.playbook),
+    ['recover'],
+  );
   t.notRegex(d3.findings.map((x) => x.message).join('\n'), /does not repair/);
   // only m2 wiped (rebuild-one): recover too
-  const one = [master('m1', OLD), master('m2', null), master('m3', OLD), worker('w1', OLD, true)].map((h) => ({ ...h, shape: parseShape(h.role === 'master' ? etcdService : '/etc/kubernetes/manifests/nginx-proxy.yml\n') }));
+  const one = [master('m1', OLD), master('m2', null), master('m3', OLD), worker('w1', OLD, true)].map((h) => ({
+    ...h,
+    shape: parseShape(h.role === 'master' ? etcdService : '/etc/kubernetes/manifests/nginx-proxy.yml\n'),
+  }));
   const d1 = diagnose(cluster(one, { etcd: etcd3 }));
   t.is(d1.state, 'pki-wipe-one');
-  t.deepEqual(d1.recommendations.map((r) => r.playbook), ['recover']);
+  t.deepEqual(
+    d1.recommendations.map((r) => r.playbook),
+    ['recover'],
+  );
   t.notRegex(d1.findings.map((x) => x.message).join('\n'), /does not repair/);
   // two etcd members and one master: etcd also on a host the inventory does not list as a master
   const more = diagnose(cluster(wiped, { etcd: { healthy: ['https://10.0.1.1:2379', 'https://10.0.3.1:2379'], unhealthy: [] }, api: 'unreachable' }));
   t.deepEqual(more.recommendations, []);
-  t.regex(more.findings.map((x) => x.message).join('\n'), /etcd has 2 members and the inventory 1 master: etcd on hosts apart from the masters is not repaired yet/);
+  t.regex(
+    more.findings.map((x) => x.message).join('\n'),
+    /etcd has 2 members and the inventory 1 master: etcd on hosts apart from the masters is not repaired yet/,
+  );
   // a worker without credentials on a repaired kubespray shape, PKI whole: no rejoin-workers (it refuses kubespray's layout), said why
-  const whole = [master('m1', OLD), worker('w1', OLD, false)].map((h) => ({ ...h, shape: parseShape(h.role === 'master' ? etcdService : '/etc/kubernetes/manifests/nginx-proxy.yml\n') }));
+  const whole = [master('m1', OLD), worker('w1', OLD, false)].map((h) => ({
+    ...h,
+    shape: parseShape(h.role === 'master' ? etcdService : '/etc/kubernetes/manifests/nginx-proxy.yml\n'),
+  }));
   const w = diagnose(cluster(whole, { etcd: { healthy: ['https://127.0.0.1:2379'], unhealthy: [] } }));
   t.deepEqual(w.recommendations, []);
   t.regex(w.findings.map((x) => x.message).join('\n'), /rejoin-workers and renew-certs do not handle kubespray's layout/);
 });
 
-test("the layout from the inventory alone: etcd_deployment_type host, docker, or an etcd group apart from the masters; no host read leaves it unknown", (t) => {
+test('the layout from the inventory alone: etcd_deployment_type host, docker, or an etcd group apart from the masters; no host read leaves it unknown', (t) => {
   const { hosts } = { hosts: healthyHosts() };
   const spray = (etcd: NonNullable<ClusterFacts['inventoryEtcd']>) => diagnose(cluster(hosts, { inventoryEtcd: etcd })).layout;
   t.deepEqual(spray({ placement: 'stacked', members: ['m1', 'm2', 'm3'], reason: 'stacked', deploymentType: 'host' }), {
-    name: 'kubespray', etcd: 'a systemd service on the masters (m1-m3), certificates in /etc/ssl/etcd/ssl', evidence: ['inventory: etcd_deployment_type host'],
+    name: 'kubespray',
+    etcd: 'a systemd service on the masters (m1-m3), certificates in /etc/ssl/etcd/ssl',
+    evidence: ['inventory: etcd_deployment_type host'],
   });
   t.is(spray({ placement: 'stacked', members: ['m1'], reason: 'stacked', deploymentType: 'docker' }).etcd, 'a container of a systemd unit on the masters (m1)');
   const sep = spray({ placement: 'separate', members: ['e1', 'e2'], reason: 'separate from the masters: e1, e2 are not masters', deploymentType: 'host' });
   t.is(sep.etcd, 'a systemd service on the etcd group (e1, e2), not the masters alone, certificates in /etc/ssl/etcd/ssl');
   t.deepEqual(sep.evidence, ['inventory: etcd_deployment_type host', 'inventory: etcd separate from the masters: e1, e2 are not masters']);
-  t.is(spray({ placement: 'stacked', members: ['m1'], reason: 'stacked', deploymentType: 'kubeadm' }).name, 'kubeadm', "etcd_deployment_type kubeadm is kubeadm's stacked etcd");
+  t.is(
+    spray({ placement: 'stacked', members: ['m1'], reason: 'stacked', deploymentType: 'kubeadm' }).name,
+    'kubeadm',
+    "etcd_deployment_type kubeadm is kubeadm's stacked etcd",
+  );
   // a healthy cluster of 3 masters from an inventory with kubespray's default etcd: a shape recover repairs (several masters too), nothing to do
   const d = diagnose(cluster(hosts, { inventoryEtcd: { placement: 'stacked', members: ['m1', 'm2', 'm3'], reason: 'stacked', deploymentType: 'host' } }));
   t.is(d.state, 'healthy');
   t.deepEqual(d.recommendations, []);
-  t.regex(d.findings.map((x) => x.message).join('\n'), /recover repairs kubespray's default shape \(its etcd service on the masters, nginx-proxy on the workers\)/);
+  t.regex(
+    d.findings.map((x) => x.message).join('\n'),
+    /recover repairs kubespray's default shape \(its etcd service on the masters, nginx-proxy on the workers\)/,
+  );
   // etcd_deployment_type docker is still refused: said, no playbook
-  const docker = diagnose(cluster(hosts, { inventoryEtcd: { placement: 'stacked', members: ['m1', 'm2', 'm3'], reason: 'stacked', deploymentType: 'docker' } }));
+  const docker = diagnose(
+    cluster(hosts, { inventoryEtcd: { placement: 'stacked', members: ['m1', 'm2', 'm3'], reason: 'stacked', deploymentType: 'docker' } }),
+  );
   t.is(docker.state, 'kubespray');
   t.deepEqual(docker.recommendations, []);
   const unread = diagnose(cluster(hosts.map((h) => ({ ...h, error: 'ssh: connection refused' })))).layout;

@@ -25,7 +25,9 @@ test.before(async (t) => {
   lab = await sharedLab({ masters: 3, workers: 2, net: 94, dir: '/tmp/h-doctor/lab' });
   t.truthy(lab);
 });
-test.after.always(async () => { if (lab && !process.env.KEEP_LAB) await lab.down(); });
+test.after.always(async () => {
+  if (lab && !process.env.KEEP_LAB) await lab.down();
+});
 
 test.serial('healthy lab: exit 0, healthy', async (t) => {
   if (!lab) return t.fail('no lab (not root)');

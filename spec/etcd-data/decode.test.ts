@@ -38,11 +38,26 @@ test('an encrypted value is refused, naming the provider and key, never decoded'
 });
 
 test('a value that is neither, another object, or another ConfigMap is refused with the key named', (t) => {
-  t.regex(t.throws(() => decodeConfigMap(KUBEADM_CONFIG_KEY, Buffer.from('\x01\x02garbage')))!.message, /kubeadm-config: the stored value is neither JSON, protobuf/);
-  t.regex(t.throws(() => decodeConfigMap(KUBEADM_CONFIG_KEY, protoConfigMap('kube-system', 'kubeadm-config', {}, 'v1', 'Secret')))!.message, /v1\/Secret, not v1\/ConfigMap/);
-  t.regex(t.throws(() => configFromValues(v(jsonConfigMap('default', 'kubeadm-config', { ClusterConfiguration: clusterConfigurationText('v1beta4') }))))!.message, /holds default\/kubeadm-config, not kube-system\/kubeadm-config/);
-  t.regex(t.throws(() => configFromValues(v(jsonConfigMap('kube-system', 'kubeadm-config', { other: 'x' }))))!.message, /has no ClusterConfiguration key \(keys: other\)/);
-  t.regex(t.throws(() => configFromValues(v(jsonConfigMap('kube-system', 'kubeadm-config', { ClusterConfiguration: 'kind: InitConfiguration\n' }))))!.message, /not kind ClusterConfiguration/);
+  t.regex(
+    t.throws(() => decodeConfigMap(KUBEADM_CONFIG_KEY, Buffer.from('\x01\x02garbage')))!.message,
+    /kubeadm-config: the stored value is neither JSON, protobuf/,
+  );
+  t.regex(
+    t.throws(() => decodeConfigMap(KUBEADM_CONFIG_KEY, protoConfigMap('kube-system', 'kubeadm-config', {}, 'v1', 'Secret')))!.message,
+    /v1\/Secret, not v1\/ConfigMap/,
+  );
+  t.regex(
+    t.throws(() => configFromValues(v(jsonConfigMap('default', 'kubeadm-config', { ClusterConfiguration: clusterConfigurationText('v1beta4') }))))!.message,
+    /holds default\/kubeadm-config, not kube-system\/kubeadm-config/,
+  );
+  t.regex(
+    t.throws(() => configFromValues(v(jsonConfigMap('kube-system', 'kubeadm-config', { other: 'x' }))))!.message,
+    /has no ClusterConfiguration key \(keys: other\)/,
+  );
+  t.regex(
+    t.throws(() => configFromValues(v(jsonConfigMap('kube-system', 'kubeadm-config', { ClusterConfiguration: 'kind: InitConfiguration\n' }))))!.message,
+    /not kind ClusterConfiguration/,
+  );
 });
 
 for (const ver of ['v1beta3', 'v1beta4'] as const) {
@@ -56,14 +71,27 @@ for (const ver of ['v1beta3', 'v1beta4'] as const) {
     t.is(docs.apiVersion, `kubeadm.k8s.io/${ver}`);
     t.regex(docs.yaml, /kind: KubeletConfiguration/);
     t.regex(docs.yaml, /serverTLSBootstrap: true/);
-    t.deepEqual(parseAllDocuments(docs.yaml).map((d) => (d.toJS() as { kind: string }).kind), ['ClusterConfiguration', 'KubeletConfiguration'], 'two documents, no empty one between');
+    t.deepEqual(
+      parseAllDocuments(docs.yaml).map((d) => (d.toJS() as { kind: string }).kind),
+      ['ClusterConfiguration', 'KubeletConfiguration'],
+      'two documents, no empty one between',
+    );
     t.regex(docs.yaml, ver === 'v1beta3' ? /authorization-mode: Node,RBAC/ : /- name: authorization-mode\n\s+value: Node,RBAC/);
     t.true(KUBELET_CONFIG_KEY.endsWith('kube-system/kubelet-config'));
   });
 }
 
 test('the newest etcd image is chosen by its tag; digests and image ids are skipped', (t) => {
-  t.is(newestEtcdImage(['registry.k8s.io/etcd:3.5.9-0', 'registry.k8s.io/etcd:3.5.16-0', 'registry.k8s.io/etcd@sha256:ab', 'sha256:cd', 'registry.k8s.io/etcd:3.5.15-0']), 'registry.k8s.io/etcd:3.5.16-0');
+  t.is(
+    newestEtcdImage([
+      'registry.k8s.io/etcd:3.5.9-0',
+      'registry.k8s.io/etcd:3.5.16-0',
+      'registry.k8s.io/etcd@sha256:ab',
+      'sha256:cd',
+      'registry.k8s.io/etcd:3.5.15-0',
+    ]),
+    'registry.k8s.io/etcd:3.5.16-0',
+  );
   t.is(newestEtcdImage(['quay.io/coreos/etcd:v3.5.1', 'registry.k8s.io/kube-apiserver:v1.32.4']), 'quay.io/coreos/etcd:v3.5.1');
   t.is(newestEtcdImage(['registry.k8s.io/pause:3.10', 'sha256:cd']), undefined);
 });
@@ -88,7 +116,9 @@ test('with the EncryptionConfiguration: aescbc and aesgcm values decrypt with th
   const k2 = randomBytes(16);
   const dir = mkdtempSync('/tmp/kubemend-encconf-');
   const file = join(dir, 'enc.yaml');
-  writeFileSync(file, `apiVersion: apiserver.config.k8s.io/v1
+  writeFileSync(
+    file,
+    `apiVersion: apiserver.config.k8s.io/v1
 kind: EncryptionConfiguration
 resources:
   - resources: [secrets, configmaps]
@@ -102,7 +132,8 @@ resources:
             - name: key1
               secret: ${k1.toString('base64')}
       - identity: {}
-`);
+`,
+  );
   const decrypt = decryptorFrom(file);
   const data = { ClusterConfiguration: clusterConfigurationText('v1beta4') };
   const plainProto = protoConfigMap('kube-system', 'kubeadm-config', data);
@@ -113,9 +144,15 @@ resources:
   t.is(cfg.kubeletConfiguration, KUBELET_CONFIGURATION);
   // aesgcm binds the value to its etcd key: the same bytes under another key do not open
   t.throws(() => decodeConfigMap(KUBEADM_CONFIG_KEY, gcm, decrypt), { instanceOf: DecryptError, message: /aesgcm key "gcm1" of .* does not decrypt it/ });
-  t.throws(() => decodeConfigMap(KUBEADM_CONFIG_KEY, encrypt('aescbc', 'key9', k1, KUBEADM_CONFIG_KEY, plainProto), decrypt), { message: /aescbc key "key9", which .* does not have/ });
-  t.throws(() => decodeConfigMap(KUBEADM_CONFIG_KEY, encrypt('aescbc', 'key1', randomBytes(32), KUBEADM_CONFIG_KEY, plainProto), decrypt), { instanceOf: DecryptError });
-  t.throws(() => decodeConfigMap(KUBEADM_CONFIG_KEY, Buffer.from('k8s:enc:kms:v2:vault:xyz'), decrypt), { message: /provider kms, which kubemend does not decrypt/ });
+  t.throws(() => decodeConfigMap(KUBEADM_CONFIG_KEY, encrypt('aescbc', 'key9', k1, KUBEADM_CONFIG_KEY, plainProto), decrypt), {
+    message: /aescbc key "key9", which .* does not have/,
+  });
+  t.throws(() => decodeConfigMap(KUBEADM_CONFIG_KEY, encrypt('aescbc', 'key1', randomBytes(32), KUBEADM_CONFIG_KEY, plainProto), decrypt), {
+    instanceOf: DecryptError,
+  });
+  t.throws(() => decodeConfigMap(KUBEADM_CONFIG_KEY, Buffer.from('k8s:enc:kms:v2:vault:xyz'), decrypt), {
+    message: /provider kms, which kubemend does not decrypt/,
+  });
   const msg = t.throws(() => decodeConfigMap(KUBEADM_CONFIG_KEY, cbc))!.message;
   t.regex(msg, /--encryption-config FILE/, 'without it: asked for');
   t.false(msg.includes(k1.toString('base64')));

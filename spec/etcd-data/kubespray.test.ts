@@ -44,8 +44,36 @@ function localHost(env: string): HostContext & { argvs: string[][] } {
 function etcdEnv(dir: string, client: string, drop?: string): string {
   const cert = join(dir, 'c.pem');
   const key = join(dir, 'k.pem');
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', key, '-out', cert, '-subj', '/CN=etcd-admin-m1', '-days', '1'], { stdio: 'ignore' });
-  const lines = [`ETCD_DATA_DIR=/var/lib/etcd`, '', '# CLI settings', `ETCDCTL_ENDPOINTS=${client}`, `ETCDCTL_CACERT=${cert}`, `ETCDCTL_KEY=${key}`, `ETCDCTL_CERT=${cert}`].filter((l) => !drop || !l.startsWith(drop + '='));
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-keyout',
+      key,
+      '-out',
+      cert,
+      '-subj',
+      '/CN=etcd-admin-m1',
+      '-days',
+      '1',
+    ],
+    { stdio: 'ignore' },
+  );
+  const lines = [
+    `ETCD_DATA_DIR=/var/lib/etcd`,
+    '',
+    '# CLI settings',
+    `ETCDCTL_ENDPOINTS=${client}`,
+    `ETCDCTL_CACERT=${cert}`,
+    `ETCDCTL_KEY=${key}`,
+    `ETCDCTL_CERT=${cert}`,
+  ].filter((l) => !drop || !l.startsWith(drop + '='));
   const f = join(dir, 'etcd.env');
   writeFileSync(f, lines.join('\n') + '\n');
   return f;
@@ -55,8 +83,7 @@ test("kubespray's etcd: health, members and the kubeadm-config / kubelet-config 
   const etcd = await startEtcd('etcd1');
   t.teardown(() => etcd.remove());
   try {
-    const cc = clusterConfigurationText('v1beta4', '10.0.1.1:6443')
-      .trimEnd() + '\ncertificatesDir: /etc/kubernetes/ssl\n';
+    const cc = clusterConfigurationText('v1beta4', '10.0.1.1:6443').trimEnd() + '\ncertificatesDir: /etc/kubernetes/ssl\n';
     await etcd.put(KUBEADM_CONFIG_KEY, jsonConfigMap('kube-system', 'kubeadm-config', { ClusterConfiguration: cc }));
     await etcd.put(KUBELET_CONFIG_KEY, protoConfigMap('kube-system', 'kubelet-config', { kubelet: KUBELET_CONFIGURATION }));
     const dir = mkdtempSync(join(tmpdir(), 'km-spray-etcd-'));
@@ -74,7 +101,10 @@ test("kubespray's etcd: health, members and the kubeadm-config / kubelet-config 
     t.is(members.length, 1);
     t.is(members[0]!.name, 'etcd1');
     t.regex(members[0]!.id, /^[0-9a-f]+$/);
-    t.true(h.argvs.every((a) => !/\b(put|del|compact|defrag|member (add|remove))\b/.test(a.join(' '))), 'only reads');
+    t.true(
+      h.argvs.every((a) => !/\b(put|del|compact|defrag|member (add|remove))\b/.test(a.join(' '))),
+      'only reads',
+    );
   } finally {
     await etcd.stop();
   }
@@ -83,7 +113,9 @@ test("kubespray's etcd: health, members and the kubeadm-config / kubelet-config 
 test("without kubespray's files the read fails saying what is missing, and never answers with a guess", async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'km-spray-etcd-'));
   const noEnv = localHost(join(dir, 'absent.env'));
-  await t.throwsAsync(readThroughKubesprayEtcd(noEnv), { message: /^m1: etcdctl get with kubespray's \/etc\/etcd.env settings: exit 9: no .*absent.env \(kubespray's etcd settings\) on this host/ });
+  await t.throwsAsync(readThroughKubesprayEtcd(noEnv), {
+    message: /^m1: etcdctl get with kubespray's \/etc\/etcd.env settings: exit 9: no .*absent.env \(kubespray's etcd settings\) on this host/,
+  });
   const noCert = localHost(etcdEnv(dir, 'https://127.0.0.1:1', 'ETCDCTL_CERT'));
   await t.throwsAsync(readThroughKubesprayEtcd(noCert), { message: /sets no ETCDCTL_CERT/ });
   t.deepEqual(await kubesprayEtcdHealth(noCert), { healthy: [], unhealthy: [] }, 'no health claimed');

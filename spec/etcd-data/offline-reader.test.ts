@@ -21,7 +21,10 @@ test('a db file written by the real etcd reads as etcdctl reads it', async (t) =
   t.teardown(() => etcd.remove());
   try {
     // an older ClusterConfiguration first: only the newest revision may come back
-    await etcd.put(KUBEADM_CONFIG_KEY, jsonConfigMap('kube-system', 'kubeadm-config', { ClusterConfiguration: clusterConfigurationText('v1beta3', '10.9.9.9:6443') }));
+    await etcd.put(
+      KUBEADM_CONFIG_KEY,
+      jsonConfigMap('kube-system', 'kubeadm-config', { ClusterConfiguration: clusterConfigurationText('v1beta3', '10.9.9.9:6443') }),
+    );
     // enough other keys for a tree of branch pages, and one value larger than a page (overflow)
     for (let i = 0; i < 1500; i++) await etcd.put(`/registry/secrets/apps/s${String(i).padStart(5, '0')}`, Buffer.alloc(600, i % 251));
     await etcd.put(BIG, jsonConfigMap('default', 'big', { blob: 'x'.repeat(20_000) }));
@@ -60,15 +63,24 @@ test('a db file written by the real etcd reads as etcdctl reads it', async (t) =
     const mine = await readMembers(db);
     t.deepEqual(
       mine.map((m) => ({ id: BigInt('0x' + m.id).toString(), name: m.name, peerURLs: m.peerURLs })),
-      members.members.map((m: { ID: number | string; name: string; peerURLs: string[] }) => ({ id: BigInt(m.ID).toString(), name: m.name, peerURLs: m.peerURLs })),
+      members.members.map((m: { ID: number | string; name: string; peerURLs: string[] }) => ({
+        id: BigInt(m.ID).toString(),
+        name: m.name,
+        peerURLs: m.peerURLs,
+      })),
     );
-    t.deepEqual(mine.map((m) => m.name), ['m1']);
+    t.deepEqual(
+      mine.map((m) => m.name),
+      ['m1'],
+    );
   } finally {
     await etcd.stop();
   }
 });
 
 test('a file that is not bbolt is refused with its name', async (t) => {
-  await t.throwsAsync(BoltReader.open(bufferReader(Buffer.alloc(8192, 7)), '/var/lib/etcd/member/snap/db'), { message: /\/var\/lib\/etcd\/member\/snap\/db: not a bbolt file/ });
+  await t.throwsAsync(BoltReader.open(bufferReader(Buffer.alloc(8192, 7)), '/var/lib/etcd/member/snap/db'), {
+    message: /\/var\/lib\/etcd\/member\/snap\/db: not a bbolt file/,
+  });
   await t.throwsAsync(BoltReader.open(bufferReader(Buffer.alloc(10)), 'db'), { message: /db: not a bbolt file \(10 bytes\)/ });
 });

@@ -9,32 +9,47 @@ import { BinaryWriter, WireType } from '@bufbuild/protobuf/wire';
 /** The stored bytes of ConfigMap namespace/name with `data`. */
 export function protoConfigMap(namespace: string, name: string, data: Record<string, string>, apiVersion = 'v1', kind = 'ConfigMap'): Buffer {
   const cm = new BinaryWriter();
-  cm.tag(1, WireType.LengthDelimited).fork()
-    .tag(1, WireType.LengthDelimited).string(name)
-    .tag(3, WireType.LengthDelimited).string(namespace)
-    .tag(5, WireType.LengthDelimited).string('0b6f2a4e-5d9c-4f3e-9a51-3c7d2e8b1f00')
+  cm.tag(1, WireType.LengthDelimited)
+    .fork()
+    .tag(1, WireType.LengthDelimited)
+    .string(name)
+    .tag(3, WireType.LengthDelimited)
+    .string(namespace)
+    .tag(5, WireType.LengthDelimited)
+    .string('0b6f2a4e-5d9c-4f3e-9a51-3c7d2e8b1f00')
     .join();
   for (const [k, v] of Object.entries(data)) {
     cm.tag(2, WireType.LengthDelimited).fork().tag(1, WireType.LengthDelimited).string(k).tag(2, WireType.LengthDelimited).string(v).join();
   }
   const u = new BinaryWriter()
-    .tag(1, WireType.LengthDelimited).fork().tag(1, WireType.LengthDelimited).string(apiVersion).tag(2, WireType.LengthDelimited).string(kind).join()
-    .tag(2, WireType.LengthDelimited).bytes(cm.finish())
-    .tag(4, WireType.LengthDelimited).string('')
+    .tag(1, WireType.LengthDelimited)
+    .fork()
+    .tag(1, WireType.LengthDelimited)
+    .string(apiVersion)
+    .tag(2, WireType.LengthDelimited)
+    .string(kind)
+    .join()
+    .tag(2, WireType.LengthDelimited)
+    .bytes(cm.finish())
+    .tag(4, WireType.LengthDelimited)
+    .string('')
     .finish();
   return Buffer.concat([Buffer.from('k8s\0', 'latin1'), Buffer.from(u)]);
 }
 
 /** The stored bytes of the same ConfigMap as JSON (what the lab's apiserver writes). */
 export function jsonConfigMap(namespace: string, name: string, data: Record<string, string>): Buffer {
-  return Buffer.from(JSON.stringify({ kind: 'ConfigMap', apiVersion: 'v1', metadata: { name, namespace, uid: '0b6f2a4e-5d9c-4f3e-9a51-3c7d2e8b1f00' }, data }) + '\n');
+  return Buffer.from(
+    JSON.stringify({ kind: 'ConfigMap', apiVersion: 'v1', metadata: { name, namespace, uid: '0b6f2a4e-5d9c-4f3e-9a51-3c7d2e8b1f00' }, data }) + '\n',
+  );
 }
 
 /** A ClusterConfiguration of kubeadm v1beta3 (extraArgs a map) or v1beta4 (a list of name/value). */
 export function clusterConfigurationText(v: 'v1beta3' | 'v1beta4', endpoint = '10.0.1.1:6443'): string {
-  const args = v === 'v1beta3'
-    ? '  extraArgs:\n    authorization-mode: Node,RBAC\n    audit-log-maxage: "30"\n'
-    : '  extraArgs:\n  - name: authorization-mode\n    value: Node,RBAC\n  - name: audit-log-maxage\n    value: "30"\n';
+  const args =
+    v === 'v1beta3'
+      ? '  extraArgs:\n    authorization-mode: Node,RBAC\n    audit-log-maxage: "30"\n'
+      : '  extraArgs:\n  - name: authorization-mode\n    value: Node,RBAC\n  - name: audit-log-maxage\n    value: "30"\n';
   return `apiServer:
   certSANs:
   - ${endpoint.split(':')[0]}

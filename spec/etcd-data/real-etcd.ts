@@ -45,17 +45,40 @@ export async function startEtcd(name = 'm1', advertisePeer?: string): Promise<Re
   const [cp, pp] = [await freePort(), await freePort()];
   const client = `http://127.0.0.1:${cp}`;
   const peer = `http://127.0.0.1:${pp}`;
-  const p: ChildProcess = spawn('/usr/bin/etcd', [
-    '--name', name, '--data-dir', join(dataDir, 'etcd'),
-    '--listen-client-urls', client, '--advertise-client-urls', client,
-    '--listen-peer-urls', peer, '--initial-advertise-peer-urls', advertisePeer ?? peer,
-    '--initial-cluster', `${name}=${advertisePeer ?? peer}`, '--log-level', 'error',
-  ], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const p: ChildProcess = spawn(
+    '/usr/bin/etcd',
+    [
+      '--name',
+      name,
+      '--data-dir',
+      join(dataDir, 'etcd'),
+      '--listen-client-urls',
+      client,
+      '--advertise-client-urls',
+      client,
+      '--listen-peer-urls',
+      peer,
+      '--initial-advertise-peer-urls',
+      advertisePeer ?? peer,
+      '--initial-cluster',
+      `${name}=${advertisePeer ?? peer}`,
+      '--log-level',
+      'error',
+    ],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
   let err = '';
-  p.stderr?.on('data', (d) => { err += d; });
+  p.stderr?.on('data', (d) => {
+    err += d;
+  });
   const exited = new Promise<number>((res) => p.once('exit', (c) => res(c ?? -1)));
-  p.once('error', (e) => { err += e.message; });
-  const etcdctl = async (...args: string[]) => (await run('/usr/bin/etcdctl', ['--endpoints', client, ...args], { env: { ...process.env, ETCDCTL_API: '3' }, encoding: 'buffer', maxBuffer: 64 << 20 })).stdout.toString('utf8');
+  p.once('error', (e) => {
+    err += e.message;
+  });
+  const etcdctl = async (...args: string[]) =>
+    (
+      await run('/usr/bin/etcdctl', ['--endpoints', client, ...args], { env: { ...process.env, ETCDCTL_API: '3' }, encoding: 'buffer', maxBuffer: 64 << 20 })
+    ).stdout.toString('utf8');
   for (let i = 0; ; i++) {
     try {
       await etcdctl('endpoint', 'health');
@@ -71,7 +94,11 @@ export async function startEtcd(name = 'm1', advertisePeer?: string): Promise<Re
   };
   const b64 = (x: Buffer | string) => Buffer.from(x).toString('base64');
   return {
-    dataDir: join(dataDir, 'etcd'), client, name, peer, etcdctl,
+    dataDir: join(dataDir, 'etcd'),
+    client,
+    name,
+    peer,
+    etcdctl,
     put: (key, value) => gw('/v3/kv/put', { key: b64(key), value: b64(value) }),
     del: (key) => gw('/v3/kv/deleterange', { key: b64(key) }),
     stop: async () => {

@@ -12,7 +12,13 @@ import { promisify } from 'node:util';
 import { caOnly, throwawayTlsBundle } from '../../lib/etcd-data/tls.js';
 
 const run = promisify(execFile);
-const port = () => new Promise<number>((res) => { const s = createServer().listen(0, '127.0.0.1', () => { const p = (s.address() as { port: number }).port; s.close(() => res(p)); }); });
+const port = () =>
+  new Promise<number>((res) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const p = (s.address() as { port: number }).port;
+      s.close(() => res(p));
+    });
+  });
 
 test('the bundle serves etcd over TLS with client certificates required, on 127.0.0.1', async (t) => {
   const pem = await throwawayTlsBundle();
@@ -27,21 +33,71 @@ test('the bundle serves etcd over TLS with client certificates required, on 127.
   writeFileSync(ca, caOnly(pem));
   const [c, p] = [await port(), await port()];
   const url = `https://127.0.0.1:${c}`;
-  const etcd = spawn('/usr/bin/etcd', ['--name', 't', '--data-dir', join(dir, 'data'), '--listen-client-urls', url, '--advertise-client-urls', url,
-    '--listen-peer-urls', `https://127.0.0.1:${p}`, '--initial-advertise-peer-urls', `https://127.0.0.1:${p}`, '--initial-cluster', `t=https://127.0.0.1:${p}`,
-    '--cert-file', f, '--key-file', f, '--trusted-ca-file', ca, '--client-cert-auth', '--peer-cert-file', f, '--peer-key-file', f, '--peer-trusted-ca-file', ca, '--peer-client-cert-auth',
-    '--log-level', 'error'], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let log = ''; etcd.stderr?.on('data', (d) => { log += d; });
+  const etcd = spawn(
+    '/usr/bin/etcd',
+    [
+      '--name',
+      't',
+      '--data-dir',
+      join(dir, 'data'),
+      '--listen-client-urls',
+      url,
+      '--advertise-client-urls',
+      url,
+      '--listen-peer-urls',
+      `https://127.0.0.1:${p}`,
+      '--initial-advertise-peer-urls',
+      `https://127.0.0.1:${p}`,
+      '--initial-cluster',
+      `t=https://127.0.0.1:${p}`,
+      '--cert-file',
+      f,
+      '--key-file',
+      f,
+      '--trusted-ca-file',
+      ca,
+      '--client-cert-auth',
+      '--peer-cert-file',
+      f,
+      '--peer-key-file',
+      f,
+      '--peer-trusted-ca-file',
+      ca,
+      '--peer-client-cert-auth',
+      '--log-level',
+      'error',
+    ],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  let log = '';
+  etcd.stderr?.on('data', (d) => {
+    log += d;
+  });
   const exited = new Promise((r) => etcd.once('exit', r));
-  t.teardown(async () => { etcd.kill('SIGTERM'); await exited; });
+  t.teardown(async () => {
+    etcd.kill('SIGTERM');
+    await exited;
+  });
   const ctl = (...a: string[]) => run('/usr/bin/etcdctl', ['--endpoints', url, '--command-timeout=3s', ...a], { env: { ...process.env, ETCDCTL_API: '3' } });
   let ok = false;
   for (let i = 0; i < 50 && !ok; i++) {
-    ok = await ctl('--cacert', ca, '--cert', f, '--key', f, 'endpoint', 'health').then(() => true, () => false);
+    ok = await ctl('--cacert', ca, '--cert', f, '--key', f, 'endpoint', 'health').then(
+      () => true,
+      () => false,
+    );
     if (!ok) await new Promise((r) => setTimeout(r, 200));
   }
-  const last = await ctl('--cacert', ca, '--cert', f, '--key', f, 'endpoint', 'health').then(() => '', (e) => String(e.stderr ?? e));
+  const last = await ctl('--cacert', ca, '--cert', f, '--key', f, 'endpoint', 'health').then(
+    () => '',
+    (e) => String(e.stderr ?? e),
+  );
   t.true(ok, `etcdctl with the bundle is served: ${last} ${log.slice(-1500)}`);
   await t.throwsAsync(ctl('--cacert', ca, 'endpoint', 'health'), undefined, 'no client certificate: refused');
-  await t.throwsAsync(run('/usr/bin/etcdctl', ['--endpoints', `http://127.0.0.1:${c}`, '--command-timeout=3s', 'endpoint', 'health'], { env: { ...process.env, ETCDCTL_API: '3' } }), undefined, 'plain HTTP: refused');
+  await t.throwsAsync(
+    run('/usr/bin/etcdctl', ['--endpoints', `http://127.0.0.1:${c}`, '--command-timeout=3s', 'endpoint', 'health'], {
+      env: { ...process.env, ETCDCTL_API: '3' },
+    }),
+    undefined,
+    'plain HTTP: refused',
+  );
 });

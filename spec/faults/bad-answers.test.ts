@@ -72,13 +72,23 @@ test('a fact whose command is missing (exit 127) fails its host, naming the comm
     .on(/^systemctl is-active/, { exitCode: 127, stderr: 'sh: 1: systemctl: not found\n' }, broken);
   const seen = new Map<string, string>();
   const pb = definePlaybook({
-    name: 'probe', description: 'facts that need a binary', destructive: false, readOnly: true,
-    phases: [{ id: 'probe/facts', title: 'containers and kubelet', hosts: (c) => c.hosts, strategy: { kind: 'parallel', maxFailures: '100%' },
-      async run(h) {
-        const ids = await h.fact(controlPlaneContainers);
-        const kubelet = await h.fact(serviceActive('kubelet'));
-        seen.set(h.host.name, `${ids.length} ${kubelet}`);
-      } }],
+    name: 'probe',
+    description: 'facts that need a binary',
+    destructive: false,
+    readOnly: true,
+    phases: [
+      {
+        id: 'probe/facts',
+        title: 'containers and kubelet',
+        hosts: (c) => c.hosts,
+        strategy: { kind: 'parallel', maxFailures: '100%' },
+        async run(h) {
+          const ids = await h.fact(controlPlaneContainers);
+          const kubelet = await h.fact(serviceActive('kubelet'));
+          seen.set(h.host.name, `${ids.length} ${kubelet}`);
+        },
+      },
+    ],
   });
   const r = await runPlaybook({ playbook: pb, inventory: inv, transport: fake, options: {}, dryRun: false, runId: 'missing-bin', sinks: [], selection: {} });
   t.false(seen.has(broken), 'no answer was made up for the host without crictl');
@@ -103,19 +113,27 @@ test.before(async () => {
 test.serial('kubeadm token create printing garbage on m1: rejoin-workers exits 1 naming w1 and workers/rejoin, no stack trace, w2 untouched', async (t) => {
   if (!requireRoot(t)) return;
   // a kubeadm whose `token create` exits 0 with no token in its output; everything else is the lab's kubeadm
-  await must(lab, 'm1', `mkdir -p /run/fake && cat > /run/fake/kubeadm <<'EOF'
+  await must(
+    lab,
+    'm1',
+    `mkdir -p /run/fake && cat > /run/fake/kubeadm <<'EOF'
 #!/bin/sh
 if [ "$1 $2" = "token create" ]; then echo "W1129 unexpected: token store busy, try later"; exit 0; fi
 exec /run/fake/kubeadm-real "$@"
 EOF
-chmod 0755 /run/fake/kubeadm && cp /usr/local/bin/kubeadm /run/fake/kubeadm-real && mount --bind /run/fake/kubeadm /usr/local/bin/kubeadm`);
+chmod 0755 /run/fake/kubeadm && cp /usr/local/bin/kubeadm /run/fake/kubeadm-real && mount --bind /run/fake/kubeadm /usr/local/bin/kubeadm`,
+  );
   try {
     t.regex(await must(lab, 'm1', 'kubeadm token create'), /token store busy/, 'the fake is in place');
     const r = await cli(MAIN, ['run', 'rejoin-workers', '-i', lab.inventoryPath, '--yes', '--state-dir', state(), '--max-failures', '1']);
     t.is(r.code, 1, r.stdout + r.stderr);
     const f = failures(r);
     t.is(f.length, 1, f.join('\n'));
-    t.regex(f[0] ?? '', /^- w1: workers\/rejoin: .*m1: kubeadm token create printed no bootstrap token/, 'names the host, the phase, and where the token did not come from');
+    t.regex(
+      f[0] ?? '',
+      /^- w1: workers\/rejoin: .*m1: kubeadm token create printed no bootstrap token/,
+      'names the host, the phase, and where the token did not come from',
+    );
     t.false((r.stdout + r.stderr).includes('token store busy'), 'the output that might hold a secret is not echoed');
     t.notRegex(r.stdout + r.stderr, STACK, 'no stack trace');
     t.regex(r.stdout, /w2 \| workers\/rejoin: skipped/, 'w2 was not touched');
@@ -128,7 +146,11 @@ chmod 0755 /run/fake/kubeadm && cp /usr/local/bin/kubeadm /run/fake/kubeadm-real
 test.serial('kubeadm missing on w1: rejoin-workers exits 1 naming w1, workers/rejoin and kubeadm, no stack trace, w2 untouched', async (t) => {
   if (!requireRoot(t)) return;
   // the lab's /usr/local/bin without kubeadm, bound over it inside w1 only
-  await must(lab, 'w1', 'rm -rf /run/nokubeadm && mkdir /run/nokubeadm && cp -a /usr/local/bin/. /run/nokubeadm/ && rm /run/nokubeadm/kubeadm && mount --bind /run/nokubeadm /usr/local/bin');
+  await must(
+    lab,
+    'w1',
+    'rm -rf /run/nokubeadm && mkdir /run/nokubeadm && cp -a /usr/local/bin/. /run/nokubeadm/ && rm /run/nokubeadm/kubeadm && mount --bind /run/nokubeadm /usr/local/bin',
+  );
   try {
     t.not((await lab.exec('w1', ['sh', '-c', 'command -v kubeadm'])).code, 0, 'kubeadm is gone on w1');
     const r = await cli(MAIN, ['run', 'rejoin-workers', '-i', lab.inventoryPath, '--yes', '--state-dir', state(), '--max-failures', '1']);
@@ -145,27 +167,37 @@ test.serial('kubeadm missing on w1: rejoin-workers exits 1 naming w1, workers/re
   t.true((await ready(lab)).w2, 'w2 Ready');
 });
 
-test.serial('full disk on w2 (64 KiB tmpfs, full, over /var/backups/kubemend): backup exits 1 naming w2 and backup/archive, m1 and w1 archives pulled', async (t) => {
-  if (!requireRoot(t)) return;
-  await must(lab, 'w2', 'mkdir -p /var/backups/kubemend && mount -t tmpfs -o size=64k kmfull /var/backups/kubemend && (head -c 100000 /dev/zero > /var/backups/kubemend/old-backup 2>/dev/null; true)');
-  const dir = state();
-  try {
-    t.regex(await must(lab, 'w2', 'df -k /var/backups/kubemend | tail -n 1'), /\s0\s+100%/, 'the disk is full');
-    const r = await cli(MAIN, ['run', 'backup', '-i', lab.inventoryPath, '--yes', '--state-dir', dir]);
-    t.is(r.code, 1, r.stdout + r.stderr);
-    const f = failures(r);
-    t.is(f.length, 1, f.join('\n'));
-    t.regex(f[0] ?? '', /^- w2: backup\/archive: archive \/etc\/kubernetes and \/var\/lib\/kubelet\/pki into \/var\/backups\/kubemend\/\S+: exit \d+: .*No space left on device/);
-    t.notRegex(r.stdout + r.stderr, STACK, 'no stack trace');
-    const runs = readdirSync(dir);
-    t.is(runs.length, 1);
-    const backups = join(dir, runs[0]!, 'backups');
-    for (const h of ['m1', 'w1']) t.true(existsSync(join(backups, `${h}.tar.gz`)) && existsSync(join(backups, `${h}.tar.gz.sha256`)), `${h} archive pulled`);
-    t.false(existsSync(join(backups, 'w2.tar.gz')), 'no partial w2 archive kept');
-  } finally {
-    await lab.exec('w2', ['umount', '/var/backups/kubemend']);
-  }
-});
+test.serial(
+  'full disk on w2 (64 KiB tmpfs, full, over /var/backups/kubemend): backup exits 1 naming w2 and backup/archive, m1 and w1 archives pulled',
+  async (t) => {
+    if (!requireRoot(t)) return;
+    await must(
+      lab,
+      'w2',
+      'mkdir -p /var/backups/kubemend && mount -t tmpfs -o size=64k kmfull /var/backups/kubemend && (head -c 100000 /dev/zero > /var/backups/kubemend/old-backup 2>/dev/null; true)',
+    );
+    const dir = state();
+    try {
+      t.regex(await must(lab, 'w2', 'df -k /var/backups/kubemend | tail -n 1'), /\s0\s+100%/, 'the disk is full');
+      const r = await cli(MAIN, ['run', 'backup', '-i', lab.inventoryPath, '--yes', '--state-dir', dir]);
+      t.is(r.code, 1, r.stdout + r.stderr);
+      const f = failures(r);
+      t.is(f.length, 1, f.join('\n'));
+      t.regex(
+        f[0] ?? '',
+        /^- w2: backup\/archive: archive \/etc\/kubernetes and \/var\/lib\/kubelet\/pki into \/var\/backups\/kubemend\/\S+: exit \d+: .*No space left on device/,
+      );
+      t.notRegex(r.stdout + r.stderr, STACK, 'no stack trace');
+      const runs = readdirSync(dir);
+      t.is(runs.length, 1);
+      const backups = join(dir, runs[0]!, 'backups');
+      for (const h of ['m1', 'w1']) t.true(existsSync(join(backups, `${h}.tar.gz`)) && existsSync(join(backups, `${h}.tar.gz.sha256`)), `${h} archive pulled`);
+      t.false(existsSync(join(backups, 'w2.tar.gz')), 'no partial w2 archive kept');
+    } finally {
+      await lab.exec('w2', ['umount', '/var/backups/kubemend']);
+    }
+  },
+);
 
 test.after.always(async () => {
   await releaseLab(import.meta.url);

@@ -26,9 +26,30 @@ import { FakeTransport, fakeInventory } from '../helpers/fake-transport.js';
 const LAB = { masters: 2, workers: 1, net: 85, dir: '/tmp/h-resume/lab' };
 const HOSTS = ['m1', 'm2', 'w1'];
 /** Phases after others/join that change hosts (none may run once a join failed). */
-const AFTER_JOIN = ['first/front-proxy-check', 'masters/kubelet', 'masters/controller-manager', 'api/pods-before', 'workers/rejoin', 'api/serving-csrs', 'api/sa-tokens', 'api/restart-pods', 'verify'];
+const AFTER_JOIN = [
+  'first/front-proxy-check',
+  'masters/kubelet',
+  'masters/controller-manager',
+  'api/pods-before',
+  'workers/rejoin',
+  'api/serving-csrs',
+  'api/sa-tokens',
+  'api/restart-pods',
+  'verify',
+];
 /** Phases of a full rebuild that change hosts or the cluster, in run order: where a kill may land. */
-const KILL_PHASES = ['masters/clean', 'etcd/ca', 'etcd/start', 'first/control-plane', 'others/join', 'masters/kubelet', 'masters/controller-manager', 'workers/rejoin', 'api/sa-tokens', 'api/restart-pods'];
+const KILL_PHASES = [
+  'masters/clean',
+  'etcd/ca',
+  'etcd/start',
+  'first/control-plane',
+  'others/join',
+  'masters/kubelet',
+  'masters/controller-manager',
+  'workers/rejoin',
+  'api/sa-tokens',
+  'api/restart-pods',
+];
 // Seed 11 (kill 0.8 s into etcd/ca) failed once on 2026-11-29 under load ~40: the resume's proof
 // passed, then `lab status` found an apps/sa-probe pod not Ready. It passed 5 runs in a row after,
 // and the lab's probe then turned a pod unready on ONE slow answer (now 3 in a row, a readiness
@@ -37,7 +58,11 @@ const KILL_PHASES = ['masters/clean', 'etcd/ca', 'etcd/start', 'first/control-pl
  * RESUME_SEEDS="11:0,29:1" runs other seeds instead (to reproduce one). */
 const SEEDS: Array<[number, number]> = process.env.RESUME_SEEDS
   ? process.env.RESUME_SEEDS.split(',').map((p) => p.split(':').map(Number) as [number, number])
-  : [[11, 0], [29, 1], [47, 2]];
+  : [
+      [11, 0],
+      [29, 1],
+      [47, 2],
+    ];
 const STRATA = 3;
 
 /** True once a test of this file used the lab (only then does the file take it down). */
@@ -72,7 +97,9 @@ async function status(lab: Lab): Promise<Status> {
 }
 
 function clusterCa(s: Status): string[] {
-  return Object.entries(s.cas).filter(([, role]) => role === 'kubernetes').map(([fp]) => fp);
+  return Object.entries(s.cas)
+    .filter(([, role]) => role === 'kubernetes')
+    .map(([fp]) => fp);
 }
 
 /** mulberry32: a small deterministic PRNG, so a seed always kills at the same fraction of the run. */
@@ -120,7 +147,14 @@ async function resume(state: string, runId: string) {
 function assertProof(t: any, out: string): void {
   t.regex(out, /proof of health:/);
   t.notRegex(out, /^FAIL /m, out.slice(-3000));
-  for (const row of ['nodes Ready', 'etcd members healthy', "cluster's objects present", 'shared PKI identical on masters', 'workload pods stay Ready for 30 s', ...HOSTS.map((h) => `${h} certs chain to CA`)]) {
+  for (const row of [
+    'nodes Ready',
+    'etcd members healthy',
+    "cluster's objects present",
+    'shared PKI identical on masters',
+    'workload pods stay Ready for 30 s',
+    ...HOSTS.map((h) => `${h} certs chain to CA`),
+  ]) {
     t.regex(out, new RegExp(`^PASS  ${row.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`, 'm'), `proof row: ${row}`);
   }
 }
@@ -155,7 +189,10 @@ test('a journal with a half-written last line (a kill mid-write) stays readable 
   again.sink({ kind: 'log', phase: 'p', level: 'info', message: 'two', ts: '', seq: 1 } as StampedEvent);
   again.close();
   const events = readJournal(join(dir, 'journal.jsonl'));
-  t.deepEqual(events.map((e) => (e as { message?: string }).message), ['one', 'two']);
+  t.deepEqual(
+    events.map((e) => (e as { message?: string }).message),
+    ['one', 'two'],
+  );
 });
 
 test('a resumed phase whose every host completed earlier still runs its cleanUp (a kill between the last host and the clean-up, e.g. eviction left paused)', async (t) => {
@@ -165,7 +202,16 @@ test('a resumed phase whose every host completed earlier still runs its cleanUp 
     name: 'clean-up-on-resume',
     description: 'test',
     destructive: false,
-    phases: [{ id: 'workers/rejoin', title: 'rejoin', hosts: (ctx) => ctx.hosts.filter((h) => h.role === 'worker'), strategy: { kind: 'serial' }, run: async () => void ran++, cleanUp: async () => void cleaned++ }],
+    phases: [
+      {
+        id: 'workers/rejoin',
+        title: 'rejoin',
+        hosts: (ctx) => ctx.hosts.filter((h) => h.role === 'worker'),
+        strategy: { kind: 'serial' },
+        run: async () => void ran++,
+        cleanUp: async () => void cleaned++,
+      },
+    ],
   });
   const inv = fakeInventory(1, 2);
   const completed = new Set(['workers/rejoin\0w1', 'workers/rejoin\0w2']);
@@ -181,7 +227,11 @@ test.serial('m2 fails in the middle of its join: the run stops there, nothing la
   const marker = (await status(lab)).marker;
   const tokensBefore = await bootstrapTokens(lab);
   t.is((await lab.lab(['break', 'pki-wipe'])).code, 0);
-  const put = await lab.exec('m2', ['sh', '-c', 'cat > /root/kubeadm-faulty && chmod 0755 /root/kubeadm-faulty && mount --bind /root/kubeadm-faulty /usr/local/bin/kubeadm'], { input: FAULTY_KUBEADM });
+  const put = await lab.exec(
+    'm2',
+    ['sh', '-c', 'cat > /root/kubeadm-faulty && chmod 0755 /root/kubeadm-faulty && mount --bind /root/kubeadm-faulty /usr/local/bin/kubeadm'],
+    { input: FAULTY_KUBEADM },
+  );
   t.is(put.code, 0, put.stderr);
   const state = stateDir();
   let t0 = Date.now();
@@ -199,13 +249,20 @@ test.serial('m2 fails in the middle of its join: the run stops there, nothing la
   t.regex(r.out, /control-plane-join/);
   const runId = runIdIn(state);
   const events = journalOf(state, runId);
-  t.true(events.some((e) => e.kind === 'host-end' && e.phase === 'others/join' && e.host === 'm2' && e.status === 'failed'), 'the journal names m2 failing in others/join');
+  t.true(
+    events.some((e) => e.kind === 'host-end' && e.phase === 'others/join' && e.host === 'm2' && e.status === 'failed'),
+    'the journal names m2 failing in others/join',
+  );
   // issue 18 item 4: the failed phase's clean-up deleted its join token and kube-system/kubeadm-certs
   const left = await leftoverJoinSecrets(lab, tokensBefore);
   t.deepEqual(left.tokens, [], 'no bootstrap token of the failed run is left');
   t.false(left.kubeadmCerts, 'kube-system/kubeadm-certs is gone after the failure');
   const later = events.filter((e) => 'phase' in e && AFTER_JOIN.includes(e.phase) && e.kind !== 'phase-skip');
-  t.deepEqual(later.map((e) => `${e.kind} ${'phase' in e ? e.phase : ''}`), [], 'no phase after others/join ran on any host');
+  t.deepEqual(
+    later.map((e) => `${e.kind} ${'phase' in e ? e.phase : ''}`),
+    [],
+    'no phase after others/join ran on any host',
+  );
   for (const h of HOSTS) {
     const file = join(state, runId, 'backups', `${h}.tar.gz`);
     t.true(existsSync(file), `backup of ${h} pulled`);
@@ -219,8 +276,14 @@ test.serial('m2 fails in the middle of its join: the run stops there, nothing la
   t.regex(res.out, /path: full-rebuild/);
   assertProof(t, res.out);
   const after = journalOf(state, runId);
-  t.true(after.some((e) => e.kind === 'host-end' && e.phase === 'others/join' && e.host === 'm2' && e.status === 'ok'), 'm2 joined on resume');
-  t.true(after.some((e) => e.kind === 'host-end' && e.phase === 'etcd/ca' && e.status === 'skipped'), 'completed phases skipped on resume');
+  t.true(
+    after.some((e) => e.kind === 'host-end' && e.phase === 'others/join' && e.host === 'm2' && e.status === 'ok'),
+    'm2 joined on resume',
+  );
+  t.true(
+    after.some((e) => e.kind === 'host-end' && e.phase === 'etcd/ca' && e.status === 'skipped'),
+    'completed phases skipped on resume',
+  );
   await assertHealthy(t, lab, marker);
   // the run's own length (its two attempts, plans excluded), as the runner journals it
   const runMs = after.filter((e) => e.kind === 'run-end').reduce((sum, e) => sum + (e.kind === 'run-end' ? e.durationMs : 0), 0);
@@ -261,7 +324,9 @@ for (const [seed, i] of SEEDS) {
     const runId = runIdIn(state);
     const events = journalOf(state, runId);
     const running = events.filter((e) => e.kind === 'host-start').at(-1);
-    t.log(`seed ${seed}: kill ${delay} ms after ${target} started (${killed.signal ?? `exit ${killed.code}`}), last started: ${running && 'phase' in running ? `${running.phase} ${running.host}` : 'none'}`);
+    t.log(
+      `seed ${seed}: kill ${delay} ms after ${target} started (${killed.signal ?? `exit ${killed.code}`}), last started: ${running && 'phase' in running ? `${running.phase} ${running.host}` : 'none'}`,
+    );
     t.is(killed.signal, 'SIGKILL', `the run was killed mid-way (it ended by itself otherwise): ${killed.out.slice(-1500)}`);
     if (i === 1) appendFileSync(join(state, runId, 'journal.jsonl'), '{"kind":"command","phase":"x","host":"m1","step":"ru'); // as a kill mid-write leaves it
     const res = await resume(state, runId);
@@ -299,7 +364,11 @@ test.serial('the proof FAILs on a cluster that is not whole: another sa.key on m
   t.regex(split.out, /^PASS  m2 certs chain to CA/m, 'every per-host row passes: only the new row sees it');
   // a pod that flaps: apps/plain's health on w1 is 'down' 6 s out of every 12 s while the proof runs,
   // so whenever the proof's wait for Ready passes, its 30 s window holds a down spell
-  const flap = lab.exec('w1', ['sh', '-c', 'while [ ! -e /root/stop-flap ]; do for f in /run/lab/workloads/apps_plain-*.health; do echo down > "$f"; done; sleep 6; for f in /run/lab/workloads/apps_plain-*.health; do echo ok > "$f"; done; sleep 6; done; rm -f /root/stop-flap']);
+  const flap = lab.exec('w1', [
+    'sh',
+    '-c',
+    'while [ ! -e /root/stop-flap ]; do for f in /run/lab/workloads/apps_plain-*.health; do echo down > "$f"; done; sleep 6; for f in /run/lab/workloads/apps_plain-*.health; do echo ok > "$f"; done; sleep 6; done; rm -f /root/stop-flap',
+  ]);
   let flapped;
   try {
     flapped = await proofOnly(lab);

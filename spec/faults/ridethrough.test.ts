@@ -98,78 +98,112 @@ function endpointMaster(lab: Lab): string {
 function assertProof(t: any, out: string): void {
   t.regex(out, /proof of health:/);
   t.notRegex(out, /^FAIL /m, out.slice(-3000));
-  for (const row of ['nodes Ready', 'etcd members healthy', 'workload pods Ready', "cluster's objects present", ...HOSTS.map((h) => `${h} certs chain to CA`)]) {
+  for (const row of [
+    'nodes Ready',
+    'etcd members healthy',
+    'workload pods Ready',
+    "cluster's objects present",
+    ...HOSTS.map((h) => `${h} certs chain to CA`),
+  ]) {
     t.regex(out, new RegExp(`^PASS  ${row.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`, 'm'), `proof row: ${row}`);
   }
 }
 
-test.serial('recover rides out an etcd leader move during each master join and apiserver blips during the worker rejoin and the serving-CSR step', async (t) => {
-  if (!requireRoot(t)) return;
-  const lab = await sharedLab(LAB);
-  const healthy = await labStatus(lab);
-  t.true(healthy.healthy, healthy.problems.join('; '));
-  const broke = await lab.lab(['break', 'pki-wipe']);
-  t.is(broke.code, 0, broke.stderr);
-  const ep = endpointMaster(lab);
-  const state = mkdtempSync('/tmp/kubemend-ridethrough-state-');
-  states.push(state);
-  const joinStart = (m: string) => (es: StampedEvent[]) => es.findIndex((e) => e.kind === 'host-start' && e.phase === 'others/join' && e.host === m);
-  const triggers: Trigger[] = [];
-  for (const m of ['m2', 'm3']) {
-    triggers.push({
-      name: `leader move while ${m}'s gate reads etcd`,
-      // the gate's first etcd read (on the first master) after m's join started
-      when: (es) => { const i = joinStart(m)(es); return i >= 0 && es.slice(i).some((e) => e.kind === 'command' && e.phase === 'others/join' && /endpoint status --cluster/.test(e.command)); },
-      fire: () => lab.lab(['fault', 'etcd-leader-change']),
-    }, {
-      name: `leader move as ${m}'s gate passes (control-plane-prepare runs)`,
-      when: (es) => es.some((e) => e.kind === 'log' && e.phase === 'others/join' && e.host === m && /^join gate passed/.test(e.message)),
-      fire: () => lab.lab(['fault', 'etcd-leader-change']),
-    });
-  }
-  triggers.push({
-    // kubeadm's own API calls retry on their own (token create's writes, kubelet-start's discovery):
-    // the blip starts as w1's kubelet-start ends, when the rolling gate asks the API for w1's Node
-    name: `${ep}'s apiserver refuses for ${BLIP_S}s as w1's kubelet-start ends (the rolling gate reads Nodes)`,
-    when: (es) => es.some((e) => e.kind === 'command' && e.phase === 'workers/rejoin' && e.host === 'w1' && /kubelet-start/.test(e.command)),
-    fire: () => lab.lab(['fault', 'apiserver-blip', ep, String(BLIP_S), '--mode', 'refuse']),
-  }, {
-    name: `${ep}'s apiserver answers 503 for ${BLIP_S}s as the serving-CSR step starts`,
-    when: (es) => es.some((e) => e.kind === 'phase-start' && e.phase === 'api/serving-csrs'),
-    fire: () => lab.lab(['fault', 'apiserver-blip', ep, String(BLIP_S), '--mode', '503']),
-  });
+test.serial(
+  'recover rides out an etcd leader move during each master join and apiserver blips during the worker rejoin and the serving-CSR step',
+  async (t) => {
+    if (!requireRoot(t)) return;
+    const lab = await sharedLab(LAB);
+    const healthy = await labStatus(lab);
+    t.true(healthy.healthy, healthy.problems.join('; '));
+    const broke = await lab.lab(['break', 'pki-wipe']);
+    t.is(broke.code, 0, broke.stderr);
+    const ep = endpointMaster(lab);
+    const state = mkdtempSync('/tmp/kubemend-ridethrough-state-');
+    states.push(state);
+    const joinStart = (m: string) => (es: StampedEvent[]) => es.findIndex((e) => e.kind === 'host-start' && e.phase === 'others/join' && e.host === m);
+    const triggers: Trigger[] = [];
+    for (const m of ['m2', 'm3']) {
+      triggers.push(
+        {
+          name: `leader move while ${m}'s gate reads etcd`,
+          // the gate's first etcd read (on the first master) after m's join started
+          when: (es) => {
+            const i = joinStart(m)(es);
+            return i >= 0 && es.slice(i).some((e) => e.kind === 'command' && e.phase === 'others/join' && /endpoint status --cluster/.test(e.command));
+          },
+          fire: () => lab.lab(['fault', 'etcd-leader-change']),
+        },
+        {
+          name: `leader move as ${m}'s gate passes (control-plane-prepare runs)`,
+          when: (es) => es.some((e) => e.kind === 'log' && e.phase === 'others/join' && e.host === m && /^join gate passed/.test(e.message)),
+          fire: () => lab.lab(['fault', 'etcd-leader-change']),
+        },
+      );
+    }
+    triggers.push(
+      {
+        // kubeadm's own API calls retry on their own (token create's writes, kubelet-start's discovery):
+        // the blip starts as w1's kubelet-start ends, when the rolling gate asks the API for w1's Node
+        name: `${ep}'s apiserver refuses for ${BLIP_S}s as w1's kubelet-start ends (the rolling gate reads Nodes)`,
+        when: (es) => es.some((e) => e.kind === 'command' && e.phase === 'workers/rejoin' && e.host === 'w1' && /kubelet-start/.test(e.command)),
+        fire: () => lab.lab(['fault', 'apiserver-blip', ep, String(BLIP_S), '--mode', 'refuse']),
+      },
+      {
+        name: `${ep}'s apiserver answers 503 for ${BLIP_S}s as the serving-CSR step starts`,
+        when: (es) => es.some((e) => e.kind === 'phase-start' && e.phase === 'api/serving-csrs'),
+        fire: () => lab.lab(['fault', 'apiserver-blip', ep, String(BLIP_S), '--mode', '503']),
+      },
+    );
 
-  const r = await runWithFaults(['run', 'recover', '-i', lab.inventoryPath, '--state-dir', state, '--yes'], state, triggers);
-  for (const tr of triggers) {
-    t.truthy(tr.fired, `fault fired: ${tr.name}`);
-    const f = await tr.fired;
-    t.is(f?.code, 0, `${tr.name}: ${f?.stderr}`);
-    t.log(`${tr.name}: ${(f?.stdout ?? '').trim()}`);
-  }
-  t.is(r.code, 0, r.out.slice(-5000));
-  assertProof(t, r.out);
-  const s = await labStatus(lab);
-  t.true(s.healthy, s.problems.join('; '));
+    const r = await runWithFaults(['run', 'recover', '-i', lab.inventoryPath, '--state-dir', state, '--yes'], state, triggers);
+    for (const tr of triggers) {
+      t.truthy(tr.fired, `fault fired: ${tr.name}`);
+      const f = await tr.fired;
+      t.is(f?.code, 0, `${tr.name}: ${f?.stderr}`);
+      t.log(`${tr.name}: ${(f?.stdout ?? '').trim()}`);
+    }
+    t.is(r.code, 0, r.out.slice(-5000));
+    assertProof(t, r.out);
+    const s = await labStatus(lab);
+    t.true(s.healthy, s.problems.join('; '));
 
-  const events = journalNow(state);
-  for (const [i, m] of ['m2', 'm3'].entries()) {
-    const logs = events.filter((e) => e.kind === 'log' && e.host === m && e.phase === 'others/join').map(logOf);
-    t.true(logs.some((l) => /^join gate passed: etcd leader \S+ \(term \d+\) over 3 reads, 3 of 3 members healthy/.test(l)), `${m}'s gate passed: ${logs.join(' | ')}`);
-    // the move fired at the gate's first read: when it was done before the gate's last read began, the gate must have seen it and waited
-    const passed = events.findIndex((e) => e.kind === 'log' && e.host === m && /^join gate passed/.test(e.message));
-    const lastRead = events.slice(0, passed).reverse().find((e) => e.kind === 'command' && e.phase === 'others/join' && /endpoint status --cluster/.test(e.command));
-    const lastReadStart = lastRead && lastRead.kind === 'command' ? Date.parse(lastRead.ts) - lastRead.durationMs : 0;
-    const moved = triggers[2 * i]!.doneAt ?? Infinity;
-    if (moved < lastReadStart) t.true(logs.some((l) => /^etcd's leader moved \(/.test(l)), `${m}'s gate saw the leader move and waited: ${logs.join(' | ')}`);
-    else t.log(`${m}: the leader move ended after the gate's last read (under load): it landed in the join itself`);
-  }
-  const retries = events.filter(isRetry);
-  t.log(`retries: ${retries.map((e) => `${e.host} ${e.phase} ${e.step}: ${e.cause}`).join('; ') || 'none'}`);
-  t.true(retries.some((e) => ['workers/rejoin'].includes(e.phase) && /connection refused|connection reset|TLS/.test(e.cause)), 'the worker rejoin retried through the refused apiserver');
-  t.true(retries.some((e) => e.phase === 'api/serving-csrs' && e.cause === 'HTTP 503 service unavailable'), 'the serving-CSR step retried through the 503s');
-  const journal = readFileSync(join(state, readdirSync(state)[0]!, 'journal.jsonl'), 'utf8');
-  t.notRegex(journal, /\b[a-z0-9]{6}\.[a-z0-9]{16}\b/, 'no bootstrap token in the journal');
-});
+    const events = journalNow(state);
+    for (const [i, m] of ['m2', 'm3'].entries()) {
+      const logs = events.filter((e) => e.kind === 'log' && e.host === m && e.phase === 'others/join').map(logOf);
+      t.true(
+        logs.some((l) => /^join gate passed: etcd leader \S+ \(term \d+\) over 3 reads, 3 of 3 members healthy/.test(l)),
+        `${m}'s gate passed: ${logs.join(' | ')}`,
+      );
+      // the move fired at the gate's first read: when it was done before the gate's last read began, the gate must have seen it and waited
+      const passed = events.findIndex((e) => e.kind === 'log' && e.host === m && /^join gate passed/.test(e.message));
+      const lastRead = events
+        .slice(0, passed)
+        .reverse()
+        .find((e) => e.kind === 'command' && e.phase === 'others/join' && /endpoint status --cluster/.test(e.command));
+      const lastReadStart = lastRead && lastRead.kind === 'command' ? Date.parse(lastRead.ts) - lastRead.durationMs : 0;
+      const moved = triggers[2 * i]!.doneAt ?? Infinity;
+      if (moved < lastReadStart)
+        t.true(
+          logs.some((l) => /^etcd's leader moved \(/.test(l)),
+          `${m}'s gate saw the leader move and waited: ${logs.join(' | ')}`,
+        );
+      else t.log(`${m}: the leader move ended after the gate's last read (under load): it landed in the join itself`);
+    }
+    const retries = events.filter(isRetry);
+    t.log(`retries: ${retries.map((e) => `${e.host} ${e.phase} ${e.step}: ${e.cause}`).join('; ') || 'none'}`);
+    t.true(
+      retries.some((e) => ['workers/rejoin'].includes(e.phase) && /connection refused|connection reset|TLS/.test(e.cause)),
+      'the worker rejoin retried through the refused apiserver',
+    );
+    t.true(
+      retries.some((e) => e.phase === 'api/serving-csrs' && e.cause === 'HTTP 503 service unavailable'),
+      'the serving-CSR step retried through the 503s',
+    );
+    const journal = readFileSync(join(state, readdirSync(state)[0]!, 'journal.jsonl'), 'utf8');
+    t.notRegex(journal, /\b[a-z0-9]{6}\.[a-z0-9]{16}\b/, 'no bootstrap token in the journal');
+  },
+);
 
 test.serial('a blip that does not clear: the run stops, named, with its retries journaled; resume completes once the apiserver is back', async (t) => {
   if (!requireRoot(t)) return;
@@ -202,7 +236,10 @@ test.serial('a blip that does not clear: the run stops, named, with its retries 
   // is then closed, so it reads as 'connection reset' (the final full run of 2026-12-05); kubectl on a host reads 'connection refused'
   t.regex(r.out, /(masters\/kubelet|api\/pods-before): .*\(tried \d+ times, every failure transient: [^)]*connection (refused|reset)/, r.out.slice(-3000));
   const events = journalNow(state);
-  t.true(events.some((e) => isRetry(e) && (e.phase === 'masters/kubelet' || e.phase === 'api/pods-before') && /^connection (refused|reset)$/.test(e.cause)), 'the retries are journaled');
+  t.true(
+    events.some((e) => isRetry(e) && (e.phase === 'masters/kubelet' || e.phase === 'api/pods-before') && /^connection (refused|reset)$/.test(e.cause)),
+    'the retries are journaled',
+  );
   const runId = readdirSync(state)[0]!;
   const resumed = await cli(MAIN, ['resume', runId, '--state-dir', state, '--yes']);
   t.is(resumed.code, 0, (resumed.stdout + resumed.stderr).slice(-4000));

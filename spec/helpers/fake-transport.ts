@@ -45,7 +45,10 @@ export class FakeTransport implements Transport {
   maxInFlight = 0;
   closed = false;
 
-  constructor(readonly rules: FakeRule[] = [], readonly fallback: FakeAnswer = { exitCode: 0 }) {}
+  constructor(
+    readonly rules: FakeRule[] = [],
+    readonly fallback: FakeAnswer = { exitCode: 0 },
+  ) {}
 
   /** Add a rule in front of the others (the last rule added wins). */
   on(command: string | RegExp, answer: FakeRule['answer'], host?: string | RegExp): this {
@@ -78,16 +81,26 @@ export class FakeTransport implements Transport {
       if (a.delayMs) {
         await new Promise<void>((resolve, reject) => {
           const t = setTimeout(resolve, a.delayMs);
-          opts.signal?.addEventListener('abort', () => {
-            clearTimeout(t);
-            reject(new TransportError(host.name, 'aborted', `${q.display}: aborted`));
-          }, { once: true });
+          opts.signal?.addEventListener(
+            'abort',
+            () => {
+              clearTimeout(t);
+              reject(new TransportError(host.name, 'aborted', `${q.display}: aborted`));
+            },
+            { once: true },
+          );
         });
       }
       if (a.transportError) throw new TransportError(host.name, a.transportError, `${q.display}: ${a.transportError}`);
       return {
-        host: host.name, command: q.display, exitCode: a.exitCode ?? 0, signal: null,
-        stdout: a.stdout ?? '', stderr: a.stderr ?? '', durationMs: performance.now() - t0, truncated: false,
+        host: host.name,
+        command: q.display,
+        exitCode: a.exitCode ?? 0,
+        signal: null,
+        stdout: a.stdout ?? '',
+        stderr: a.stderr ?? '',
+        durationMs: performance.now() - t0,
+        truncated: false,
       };
     } finally {
       this.inFlight--;
@@ -118,7 +131,17 @@ export class FakeTransport implements Transport {
 
 /** A host with defaults, for tests. */
 export function fakeHost(name: string, over: Partial<Host> = {}): Host {
-  return { name, address: `10.0.0.${name.length}`, role: name.startsWith('m') ? 'master' : 'worker', port: 22, user: 'root', sudo: 'none', labels: {}, first: false, ...over };
+  return {
+    name,
+    address: `10.0.0.${name.length}`,
+    role: name.startsWith('m') ? 'master' : 'worker',
+    port: 22,
+    user: 'root',
+    sudo: 'none',
+    labels: {},
+    first: false,
+    ...over,
+  };
 }
 
 /** An inventory of masters m1..mM (m1 first) and workers w1..wW, for tests. */
@@ -127,8 +150,12 @@ export function fakeInventory(masters = 3, workers = 3, over: Partial<Inventory>
   for (let i = 1; i <= masters; i++) hosts.push(fakeHost(`m${i}`, { role: 'master', first: i === 1, address: `10.0.1.${i}` }));
   for (let i = 1; i <= workers; i++) hosts.push(fakeHost(`w${i}`, { role: 'worker', address: `10.0.2.${i}` }));
   return {
-    file: '/tmp/fake-inventory.yaml', cluster: 'fake', controlPlaneEndpoint: '10.0.1.1:6443',
+    file: '/tmp/fake-inventory.yaml',
+    cluster: 'fake',
+    controlPlaneEndpoint: '10.0.1.1:6443',
     ssh: { user: 'root', port: 22, knownHosts: '/tmp/known_hosts', sudo: 'none', connectTimeoutMs: 1000, commandTimeoutMs: 5000 },
-    hosts, warnings: [], ...over,
+    hosts,
+    warnings: [],
+    ...over,
   };
 }

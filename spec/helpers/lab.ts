@@ -126,7 +126,7 @@ export function namesFor(opts: LabOptions): string[] {
   return [
     ...Array.from({ length: m }, (_, i) => `m${i + 1}`),
     ...Array.from({ length: w }, (_, i) => `w${i + 1}`),
-    ...Array.from({ length: opts.layout === 'kubespray' ? opts.etcdHosts ?? 0 : 0 }, (_, i) => `e${i + 1}`),
+    ...Array.from({ length: opts.layout === 'kubespray' ? (opts.etcdHosts ?? 0) : 0 }, (_, i) => `e${i + 1}`),
   ];
 }
 

@@ -139,7 +139,10 @@ function scanScript(script: string, positional: string[], watched: Set<string>, 
     } else {
       // a watched program named anywhere else (eval "kubeadm ...", xargs crictl rm, echo kubeadm): not read
       const mention = flat.slice(at + 1).find((w) => w.text?.split(/\s+/).some((t) => watched.has(basename(t))));
-      if (mention) out.problems.push(`${where}: ${name} ... ${mention.source}: names ${[...watched].find((p) => mention.text!.split(/\s+/).some((t) => basename(t) === p))} where it cannot be read (${name} runs it)`);
+      if (mention)
+        out.problems.push(
+          `${where}: ${name} ... ${mention.source}: names ${[...watched].find((p) => mention.text!.split(/\s+/).some((t) => basename(t) === p))} where it cannot be read (${name} runs it)`,
+        );
     }
     return true;
   });
@@ -158,6 +161,13 @@ export function scanCommandLine(display: string, watched: readonly string[]): Sh
 /** Every call of a `watched` program in a shell script whose positional parameters are unknown. */
 export function scanScriptText(script: string, watched: readonly string[], where: string): ShellScan {
   const out: ShellScan = { calls: [], problems: [] };
-  scanScript(script, Array.from({ length: 9 }, (_, i) => `<$${i + 1}>`), new Set(watched), out, where, true);
+  scanScript(
+    script,
+    Array.from({ length: 9 }, (_, i) => `<$${i + 1}>`),
+    new Set(watched),
+    out,
+    where,
+    true,
+  );
   return out;
 }

@@ -21,7 +21,10 @@ export const LAB_FIXTURE = 'spec/helpers/lab.ts';
  * TypeScript's own scanner reads them (so text that only looks like an import, in a string, is not one).
  */
 export function relativeImports(source: string): string[] {
-  return ts.preProcessFile(source, true, true).importedFiles.map((f) => f.fileName).filter((f) => /^\.{1,2}\//.test(f));
+  return ts
+    .preProcessFile(source, true, true)
+    .importedFiles.map((f) => f.fileName)
+    .filter((f) => /^\.{1,2}\//.test(f));
 }
 
 /** The file a relative specifier names, from `from` (a .ts file): `./x.js` is `./x.ts` in the sources. */
@@ -40,7 +43,9 @@ function importsOf(file: string, cache: Map<string, string[]>): string[] {
     } catch {
       // not a source file of the repository (a .json, a .mjs script): it imports nothing we follow
     }
-    deps = relativeImports(source).map((s) => resolveSpecifier(file, s)).filter((d) => d.endsWith('.ts'));
+    deps = relativeImports(source)
+      .map((s) => resolveSpecifier(file, s))
+      .filter((d) => d.endsWith('.ts'));
     cache.set(file, deps);
   }
   return deps;

@@ -5,7 +5,12 @@ import { setTimeout as sleepMs } from 'node:timers/promises';
 export const sleep = (ms: number): Promise<unknown> => sleepMs(ms);
 
 /** Poll `fn` every `everyMs` until it returns a truthy value; throws with what was awaited and the last error. */
-export async function pollUntil<T>(what: string, fn: () => Promise<T | undefined | false | null> | T | undefined | false | null, timeoutMs: number, everyMs = 250): Promise<T> {
+export async function pollUntil<T>(
+  what: string,
+  fn: () => Promise<T | undefined | false | null> | T | undefined | false | null,
+  timeoutMs: number,
+  everyMs = 250,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   while (Date.now() < deadline) {

@@ -30,7 +30,11 @@ const GROUPS = ['kube_control_plane', 'kube_node', 'etcd', 'g1', 'g2', 'calico_r
 const HOSTS = ['n1', 'n2', 'web01', 'db-a', 'r[01:05:2]', 'x[a:e:2]', 'h[1:2]:2201'];
 const KEYS = ['ansible_user', 'ansible_port', 'x', 'y', 'node_labels'];
 const iniValues = fc.constantFrom('1', '2222', 'abc', "'quoted value'", '"dq"', 'True', '[1, 2]', '{"pool": "gpu"}', '0022', '10.0.0.1', 'x#y');
-const yamlValues = fc.oneof(fc.integer({ min: 0, max: 3000 }), fc.constantFrom('a', 'b c', 'yes', 'no', 'on', '0777', '1.5', null, '~', '{{ x }}'), fc.boolean());
+const yamlValues = fc.oneof(
+  fc.integer({ min: 0, max: 3000 }),
+  fc.constantFrom('a', 'b c', 'yes', 'no', 'on', '0777', '1.5', null, '~', '{{ x }}'),
+  fc.boolean(),
+);
 
 /** A random INI inventory plus vars files (paths -> content). */
 const inventories = fc
@@ -38,15 +42,28 @@ const inventories = fc
     sections: fc.array(
       fc.record({
         group: fc.constantFrom(...GROUPS),
-        hosts: fc.array(fc.record({ pattern: fc.constantFrom(...HOSTS), vars: fc.array(fc.tuple(fc.constantFrom(...KEYS), iniValues), { maxLength: 2 }) }), { maxLength: 3 }),
+        hosts: fc.array(fc.record({ pattern: fc.constantFrom(...HOSTS), vars: fc.array(fc.tuple(fc.constantFrom(...KEYS), iniValues), { maxLength: 2 }) }), {
+          maxLength: 3,
+        }),
         vars: fc.array(fc.tuple(fc.constantFrom(...KEYS, 'ansible_group_priority'), iniValues), { maxLength: 2 }),
         children: fc.array(fc.constantFrom(...GROUPS), { maxLength: 2 }),
       }),
       { minLength: 1, maxLength: 5 },
     ),
     ungrouped: fc.array(fc.tuple(fc.constantFrom(...HOSTS), fc.array(fc.tuple(fc.constantFrom(...KEYS), iniValues), { maxLength: 2 })), { maxLength: 2 }),
-    groupVars: fc.array(fc.record({ name: fc.constantFrom('all', 'k8s_cluster', 'ungrouped', ...GROUPS), asDir: fc.boolean(), ext: fc.constantFrom('.yml', '.yaml', '.json', ''), vars: fc.dictionary(fc.constantFrom(...KEYS), yamlValues, { maxKeys: 3 }) }), { maxLength: 4 }),
-    hostVars: fc.array(fc.record({ name: fc.constantFrom('n1', 'n2', 'web01', 'r03', 'xc'), vars: fc.dictionary(fc.constantFrom(...KEYS), yamlValues, { maxKeys: 2 }) }), { maxLength: 2 }),
+    groupVars: fc.array(
+      fc.record({
+        name: fc.constantFrom('all', 'k8s_cluster', 'ungrouped', ...GROUPS),
+        asDir: fc.boolean(),
+        ext: fc.constantFrom('.yml', '.yaml', '.json', ''),
+        vars: fc.dictionary(fc.constantFrom(...KEYS), yamlValues, { maxKeys: 3 }),
+      }),
+      { maxLength: 4 },
+    ),
+    hostVars: fc.array(
+      fc.record({ name: fc.constantFrom('n1', 'n2', 'web01', 'r03', 'xc'), vars: fc.dictionary(fc.constantFrom(...KEYS), yamlValues, { maxKeys: 2 }) }),
+      { maxLength: 2 },
+    ),
   })
   .map((g) => {
     const lines: string[] = [];
@@ -86,7 +103,8 @@ withAnsible('random INI inventories with group_vars/ and host_vars/: kubemend re
         }
         const a = await bothAnswers(bin, join(dir, 'inventory.ini'));
         if (a.issues.length) return true; // refused by kubemend (Ansible refuses the same inventories: checked by the broken corpus)
-        if (JSON.stringify(a.ours) !== JSON.stringify(a.theirs)) throw new Error(`differs for\n${JSON.stringify(files, null, 1)}\nours   ${JSON.stringify(a.ours)}\ntheirs ${JSON.stringify(a.theirs)}`);
+        if (JSON.stringify(a.ours) !== JSON.stringify(a.theirs))
+          throw new Error(`differs for\n${JSON.stringify(files, null, 1)}\nours   ${JSON.stringify(a.ours)}\ntheirs ${JSON.stringify(a.theirs)}`);
         return true;
       } finally {
         rmSync(dir, { recursive: true, force: true });

@@ -112,7 +112,10 @@ test('a 10 MB file is refused before parsing, as a file issue', async (t) => {
   const host = '  - {name: w1, address: 10.0.1.21, role: worker}\n';
   writeFileSync(file, `cluster: c1\ncontrolPlaneEndpoint: 10.0.0.10:6443\nhosts:\n${host.repeat(Math.ceil(10_000_000 / host.length))}`);
   const err = await refused(t, file);
-  t.deepEqual(err.issues.map((i) => `${i.line}:${i.field}`), ['1:(file)']);
+  t.deepEqual(
+    err.issues.map((i) => `${i.line}:${i.field}`),
+    ['1:(file)'],
+  );
   t.regex(err.issues[0]!.message, /at most 1048576 bytes/);
 });
 

@@ -71,13 +71,27 @@ export async function bothAnswers(bin: string, file: string): Promise<{ ours: Re
   const listing = await ansibleInventoryList({ bin, file, extraSource: dynamicGroupsSource(additions) });
   if (!listing.listing) throw new Error(`ansible-inventory failed: ${listing.error}`);
   const members = (groups: ReadonlyMap<string, { hosts: Iterable<string>; children: Iterable<string> }>): Record<string, string[]> =>
-    Object.fromEntries([...groups.keys()].filter((g) => g !== 'ungrouped').map((g) => [g, hostsOf(groups, g).sort()] as const).filter(([, hs]) => hs.length > 0));
-  const canonical = (o: Record<string, unknown>): Record<string, unknown> => JSON.parse(JSON.stringify(o, (_k, v) => (v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : 1))) : v)));
+    Object.fromEntries(
+      [...groups.keys()]
+        .filter((g) => g !== 'ungrouped')
+        .map((g) => [g, hostsOf(groups, g).sort()] as const)
+        .filter(([, hs]) => hs.length > 0),
+    );
+  const canonical = (o: Record<string, unknown>): Record<string, unknown> =>
+    JSON.parse(
+      JSON.stringify(o, (_k, v) =>
+        v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : 1))) : v,
+      ),
+    );
   return {
     // ansible-inventory leaves hosts without vars out of _meta.hostvars
-    ours: canonical({ hostvars: Object.fromEntries([...flat.vars].filter(([, vs]) => vs.size > 0).map(([h, vs]) => [h, Object.fromEntries([...vs].map(([k, v]) => [k, v.value]))])), members: members(r.model.groups) }),
+    ours: canonical({
+      hostvars: Object.fromEntries(
+        [...flat.vars].filter(([, vs]) => vs.size > 0).map(([h, vs]) => [h, Object.fromEntries([...vs].map(([k, v]) => [k, v.value]))]),
+      ),
+      members: members(r.model.groups),
+    }),
     theirs: canonical({ hostvars: Object.fromEntries(listing.listing.hostvars), members: members(listing.listing.groups) }),
     issues,
   };
 }
-

@@ -8,7 +8,15 @@ import test, { type ExecutionContext } from 'ava';
 import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EtcdTopologyError } from '../../lib/inventory/etcd.js';
-import { InventoryError, loadInventory, requireKubeadmEtcd, requireStackedEtcd, selectHosts, type Inventory, type LoadOptions } from '../../lib/inventory/index.js';
+import {
+  InventoryError,
+  loadInventory,
+  requireKubeadmEtcd,
+  requireStackedEtcd,
+  selectHosts,
+  type Inventory,
+  type LoadOptions,
+} from '../../lib/inventory/index.js';
 import { KUBESPRAY, KUBESPRAY_ETCD, NO_SSH, copyFixture, requireAnsible, withAnsible } from './helpers-ansible.js';
 
 type Mode = 'reader' | 'ansible-inventory';
@@ -31,16 +39,29 @@ both('kubespray sample layout: -i FOLDER finds inventory.ini; group_vars and hos
   const at = (f: string, line: number): string => `${gv(KUBESPRAY, f)}:${line}`;
   t.is(inv.file, join(KUBESPRAY, 'inventory.ini'));
   t.is(inv.reader?.reference, mode === 'reader' ? "kubemend's reader" : 'ansible-inventory');
-  t.deepEqual(inv.hosts.map((h) => `${h.name}/${h.role}`), ['node1/master', 'node2/master', 'node3/master', 'node04/worker', 'node06/worker', 'node08/worker', 'node05/worker']);
+  t.deepEqual(
+    inv.hosts.map((h) => `${h.name}/${h.role}`),
+    ['node1/master', 'node2/master', 'node3/master', 'node04/worker', 'node06/worker', 'node08/worker', 'node05/worker'],
+  );
   t.like(inv.origins, { cluster: 'folder name mycluster/', controlPlaneEndpoint: at('group_vars/all/all.yml', 12) });
   t.is(inv.cluster, 'mycluster', "kubespray's cluster_name (cluster.local, a DNS domain) is not taken as the name");
   t.is(inv.controlPlaneEndpoint, '10.3.0.100:6443');
-  t.deepEqual(inv.etcd, { placement: 'stacked', members: ['node1', 'node2', 'node3'], reason: 'stacked on the masters (group etcd = the masters)', deploymentType: 'host' });
+  t.deepEqual(inv.etcd, {
+    placement: 'stacked',
+    members: ['node1', 'node2', 'node3'],
+    reason: 'stacked on the masters (group etcd = the masters)',
+    deploymentType: 'host',
+  });
   const h = Object.fromEntries(inv.hosts.map((x) => [x.name, x]));
   const o = inv.origins!.hosts;
   // group_vars/all/all.yml (ansible_user: ubuntu, ansible_port: 22) for the masters; group_vars/etcd.yml gives the become password
   t.like(h.node1, { address: '10.3.0.1', user: 'ubuntu', port: 22, sudo: 'password', first: true });
-  t.like(o.node1, { address: at('inventory.ini', 3), user: at('group_vars/all/all.yml', 6), port: at('group_vars/all/all.yml', 7), sudo: at('group_vars/etcd.yml', 3) });
+  t.like(o.node1, {
+    address: at('inventory.ini', 3),
+    user: at('group_vars/all/all.yml', 6),
+    port: at('group_vars/all/all.yml', 7),
+    sudo: at('group_vars/etcd.yml', 3),
+  });
   // host_vars/node3.yml beats every group var
   t.like(h.node3, { port: 2203 });
   t.is(o.node3!.port, at('host_vars/node3.yml', 2));
@@ -54,10 +75,16 @@ both('kubespray sample layout: -i FOLDER finds inventory.ini; group_vars and hos
   t.like(h.node06, { user: 'ops', labels: { pool: 'gpu' } });
   t.is(o.node06!.user, at('host_vars/node06', 2));
   t.deepEqual(inv.warnings, [], 'nothing in the sample layout is unsupported');
-  t.deepEqual(names(selectHosts(inv, ['k8s_cluster'])), names(inv.hosts), 'kubespray\'s dynamic group k8s_cluster');
+  t.deepEqual(names(selectHosts(inv, ['k8s_cluster'])), names(inv.hosts), "kubespray's dynamic group k8s_cluster");
   t.deepEqual(inv.reader?.varsFiles.map((f) => f.slice(KUBESPRAY.length + 1)).sort(), [
-    'group_vars/all/all.yml', 'group_vars/all/etcd.yml', 'group_vars/etcd.yml', 'group_vars/k8s_cluster/k8s-cluster.yml',
-    'group_vars/k8s_cluster/kube_control_plane.yml', 'group_vars/kube_node/ssh.yml', 'host_vars/node06', 'host_vars/node3.yml',
+    'group_vars/all/all.yml',
+    'group_vars/all/etcd.yml',
+    'group_vars/etcd.yml',
+    'group_vars/k8s_cluster/k8s-cluster.yml',
+    'group_vars/k8s_cluster/kube_control_plane.yml',
+    'group_vars/kube_node/ssh.yml',
+    'host_vars/node06',
+    'host_vars/node3.yml',
   ]);
 });
 
@@ -80,13 +107,21 @@ both('the cluster name: --cluster-name > kubemend_cluster_name > a plain cluster
   t.like(flag, { cluster: 'other', origins: { cluster: '--cluster-name' } });
   writeFileSync(all, `${base}kubemend_cluster_name: Edge_7\n`);
   const err = await t.throwsAsync(load(dir), { instanceOf: InventoryError });
-  t.deepEqual(err!.issues.map((i) => `${i.file}:${i.line}:${i.field}`), [`${all}:${base.split('\n').length}:kubemend_cluster_name`]);
+  t.deepEqual(
+    err!.issues.map((i) => `${i.file}:${i.line}:${i.field}`),
+    [`${all}:${base.split('\n').length}:kubemend_cluster_name`],
+  );
   t.regex(err!.issues[0]!.message, /must be a DNS-1123 label/);
   await t.throwsAsync(load(dir, { clusterName: 'Bad Name' }), { instanceOf: InventoryError, message: /--cluster-name "Bad Name" must be a DNS-1123 label/ });
 });
 
 function basenameOf(p: string): string {
-  return p.split('/').filter(Boolean).pop()!.toLowerCase().replace(/[^a-z0-9-]+/g, '-');
+  return p
+    .split('/')
+    .filter(Boolean)
+    .pop()!
+    .toLowerCase()
+    .replace(/[^a-z0-9-]+/g, '-');
 }
 
 both('a Jinja template kubemend cannot evaluate is refused at its file:line, never misread', async (t, load) => {
@@ -110,12 +145,15 @@ both('unsupported Ansible vars are warnings naming the var and its file:line; a 
   const inv = await load(dir);
   const all = join(dir, 'group_vars/all/all.yml');
   const n3 = join(dir, 'host_vars/node3.yml');
-  t.deepEqual(inv.warnings.map((w) => /^.*?:\d+: ansible_\w+/.exec(w)?.[0] ?? w).sort(), [
-    `${all}:${readFileSync(all, 'utf8').split('\n').length - 2}: ansible_ssh_common_args`,
-    `${n3}:3: ansible_become_method`,
-    `${n3}:4: ansible_password`,
-    `${n3}:5: ansible_connection`,
-  ].sort());
+  t.deepEqual(
+    inv.warnings.map((w) => /^.*?:\d+: ansible_\w+/.exec(w)?.[0] ?? w).sort(),
+    [
+      `${all}:${readFileSync(all, 'utf8').split('\n').length - 2}: ansible_ssh_common_args`,
+      `${n3}:3: ansible_become_method`,
+      `${n3}:4: ansible_password`,
+      `${n3}:5: ansible_connection`,
+    ].sort(),
+  );
   t.true(inv.warnings.some((w) => /ansible_become_method: kubemend becomes root with sudo only: become method su/.test(w)));
   t.true(inv.warnings.some((w) => /ansible_connection: kubemend connects over SSH only: connection local/.test(w)));
   t.false(JSON.stringify(inv).includes('Sup3r-Secret'));
@@ -125,73 +163,111 @@ both('Ansible Vault: an encrypted var kubemend needs is refused at its line; a w
   const dir = copyFixture(KUBESPRAY);
   writeFileSync(join(dir, 'group_vars/all/vault.yml'), '$ANSIBLE_VAULT;1.1;AES256\n6331653337343032636332653066383037663033333132360a3461663835303636\n');
   const inv = await load(dir);
-  t.true(inv.warnings.some((w) => w.startsWith(`${join(dir, 'group_vars/all/vault.yml')}: encrypted with Ansible Vault`)), inv.warnings.join('\n'));
-  if (mode === 'ansible-inventory') t.true(inv.warnings.some((w) => /ansible-inventory failed \(exit 4: ERROR! Attempting to decrypt but no vault secrets found\)/.test(w)), inv.warnings.join('\n'));
+  t.true(
+    inv.warnings.some((w) => w.startsWith(`${join(dir, 'group_vars/all/vault.yml')}: encrypted with Ansible Vault`)),
+    inv.warnings.join('\n'),
+  );
+  if (mode === 'ansible-inventory')
+    t.true(
+      inv.warnings.some((w) => /ansible-inventory failed \(exit 4: ERROR! Attempting to decrypt but no vault secrets found\)/.test(w)),
+      inv.warnings.join('\n'),
+    );
   appendFileSync(join(dir, 'host_vars/node3.yml'), 'ansible_user: !vault |\n  $ANSIBLE_VAULT;1.1;AES256\n  3635\n');
   const err = await t.throwsAsync(load(dir), { instanceOf: InventoryError });
-  t.deepEqual(err!.issues.map((i) => `${i.line}:${i.field}`), ['3:ansible_user']);
+  t.deepEqual(
+    err!.issues.map((i) => `${i.line}:${i.field}`),
+    ['3:ansible_user'],
+  );
   t.regex(err!.issues[0]!.message, /encrypted with Ansible Vault/);
 });
 
-both("vars files as Ansible finds them: a folder beats a file of the same name, .yml beats .yaml, hidden, ~ and other extensions skipped, folders walked", async (t, load) => {
-  const dir = copyFixture(KUBESPRAY);
-  writeFileSync(join(dir, 'group_vars/all.yml'), 'ansible_user: not-read\n'); // group_vars/all/ exists: this file is not read
-  writeFileSync(join(dir, 'group_vars/kube_control_plane.yml'), 'ansible_port: 2301\n');
-  writeFileSync(join(dir, 'group_vars/kube_control_plane.yaml'), 'ansible_port: 9999\n'); // .yml found first
-  writeFileSync(join(dir, 'group_vars/kube_node/.hidden.yml'), 'ansible_port: 9001\n');
-  writeFileSync(join(dir, 'group_vars/kube_node/backup.yml~'), 'ansible_port: 9002\n');
-  writeFileSync(join(dir, 'group_vars/kube_node/notes.txt'), 'ansible_port: 9003\n');
-  mkdirSync(join(dir, 'group_vars/kube_node/deeper'));
-  writeFileSync(join(dir, 'group_vars/kube_node/deeper/z.json'), '{"ansible_port": 2302}\n');
-  const inv = await load(dir);
-  const h = Object.fromEntries(inv.hosts.map((x) => [x.name, x]));
-  t.like(h.node1, { user: 'ubuntu', port: 2301 });
-  t.like(h.node3, { port: 2203 });
-  t.like(h.node05, { port: 2302 });
-  t.is(inv.origins!.hosts.node05!.port, `${join(dir, 'group_vars/kube_node/deeper/z.json')}:1`);
-});
+both(
+  'vars files as Ansible finds them: a folder beats a file of the same name, .yml beats .yaml, hidden, ~ and other extensions skipped, folders walked',
+  async (t, load) => {
+    const dir = copyFixture(KUBESPRAY);
+    writeFileSync(join(dir, 'group_vars/all.yml'), 'ansible_user: not-read\n'); // group_vars/all/ exists: this file is not read
+    writeFileSync(join(dir, 'group_vars/kube_control_plane.yml'), 'ansible_port: 2301\n');
+    writeFileSync(join(dir, 'group_vars/kube_control_plane.yaml'), 'ansible_port: 9999\n'); // .yml found first
+    writeFileSync(join(dir, 'group_vars/kube_node/.hidden.yml'), 'ansible_port: 9001\n');
+    writeFileSync(join(dir, 'group_vars/kube_node/backup.yml~'), 'ansible_port: 9002\n');
+    writeFileSync(join(dir, 'group_vars/kube_node/notes.txt'), 'ansible_port: 9003\n');
+    mkdirSync(join(dir, 'group_vars/kube_node/deeper'));
+    writeFileSync(join(dir, 'group_vars/kube_node/deeper/z.json'), '{"ansible_port": 2302}\n');
+    const inv = await load(dir);
+    const h = Object.fromEntries(inv.hosts.map((x) => [x.name, x]));
+    t.like(h.node1, { user: 'ubuntu', port: 2301 });
+    t.like(h.node3, { port: 2203 });
+    t.like(h.node05, { port: 2302 });
+    t.is(inv.origins!.hosts.node05!.port, `${join(dir, 'group_vars/kube_node/deeper/z.json')}:1`);
+  },
+);
 
-both("kubespray's checkout around the inventory: its group_vars are playbook vars (above the inventory's group_vars/all, below its group_vars/GROUP)", async (t, load) => {
-  const root = copyFixture(join(KUBESPRAY, '..', '..'));
-  writeFileSync(join(root, 'cluster.yml'), '- import_playbook: playbooks/cluster.yml\n');
-  mkdirSync(join(root, 'roles', 'kubespray_defaults'), { recursive: true });
-  mkdirSync(join(root, 'group_vars'));
-  writeFileSync(join(root, 'group_vars', 'all.yml'), 'ansible_user: playbook-user\nansible_port: 2400\n');
-  const inv = await load(join(root, 'inventory', 'mycluster'));
-  const h = Object.fromEntries(inv.hosts.map((x) => [x.name, x]));
-  t.like(h.node1, { user: 'playbook-user', port: 2400 });
-  t.is(inv.origins!.hosts.node1!.user, `${join(root, 'group_vars', 'all.yml')}:1`);
-  t.like(h.node05, { user: 'admin', port: 2400 }, 'group_vars/kube_node (inventory) beats the playbook group_vars/all');
-  t.like(h.node3, { port: 2203 });
-});
+both(
+  "kubespray's checkout around the inventory: its group_vars are playbook vars (above the inventory's group_vars/all, below its group_vars/GROUP)",
+  async (t, load) => {
+    const root = copyFixture(join(KUBESPRAY, '..', '..'));
+    writeFileSync(join(root, 'cluster.yml'), '- import_playbook: playbooks/cluster.yml\n');
+    mkdirSync(join(root, 'roles', 'kubespray_defaults'), { recursive: true });
+    mkdirSync(join(root, 'group_vars'));
+    writeFileSync(join(root, 'group_vars', 'all.yml'), 'ansible_user: playbook-user\nansible_port: 2400\n');
+    const inv = await load(join(root, 'inventory', 'mycluster'));
+    const h = Object.fromEntries(inv.hosts.map((x) => [x.name, x]));
+    t.like(h.node1, { user: 'playbook-user', port: 2400 });
+    t.is(inv.origins!.hosts.node1!.user, `${join(root, 'group_vars', 'all.yml')}:1`);
+    t.like(h.node05, { user: 'admin', port: 2400 }, 'group_vars/kube_node (inventory) beats the playbook group_vars/all');
+    t.like(h.node3, { port: 2203 });
+  },
+);
 
-both('etcd apart from the control plane (kubespray docs example): a host in etcd and kube_node is a worker running etcd, not a plain worker', async (t, load) => {
-  const inv = await load(KUBESPRAY_ETCD);
-  t.is(inv.file, join(KUBESPRAY_ETCD, 'hosts.yaml'));
-  t.is(inv.format, 'ansible-yaml');
-  t.deepEqual(inv.hosts.map((h) => `${h.name}/${h.role}`), ['node1/master', 'node2/master', 'node3/worker', 'node4/worker', 'node5/worker', 'node6/worker']);
-  t.like(inv.etcd, { placement: 'separate', members: ['node1', 'node2', 'node3'], deploymentType: 'host' });
-  t.regex(inv.etcd!.reason, /node3 runs etcd and is not a master/);
-  t.deepEqual(names(selectHosts(inv, ['etcd'])), ['node1', 'node2', 'node3']);
-  t.deepEqual(names(selectHosts(inv, ['etcd,&kube_node'])), ['node2', 'node3']);
-  t.deepEqual(names(selectHosts(inv, ['kube_node,!etcd'])), ['node4', 'node5', 'node6']);
-  t.is(inv.cluster, 'edge-1');
-  t.is(inv.origins?.cluster, `${join(KUBESPRAY_ETCD, 'group_vars/all/all.yml')}:5`);
-  // the bastion: a host named like its group gives its vars to the group (Ansible), so group_vars/all's ansible_user wins
-  t.deepEqual(inv.hosts[0]!.jump, { host: '203.0.113.5', port: 22, user: 'ubuntu' });
-  t.true(inv.warnings.some((w) => w.startsWith(`${join(KUBESPRAY_ETCD, 'group_vars/all/all.yml')}:3: ansible_ssh_common_args: not passed (kubemend does not run ssh): for a jump host use the bastion group`)), inv.warnings.join('\n'));
-  t.true(inv.warnings.some((w) => /^bastion is both a host and a group/.test(w)));
-  const err = t.throws(() => requireStackedEtcd(inv, 'playbook recover'), { instanceOf: EtcdTopologyError });
-  t.is(err!.code, 'EUSAGE');
-  t.regex(err!.message, /playbook recover needs etcd stacked on the masters .* node3 runs etcd and is not a master .* nothing was contacted/);
-});
+both(
+  'etcd apart from the control plane (kubespray docs example): a host in etcd and kube_node is a worker running etcd, not a plain worker',
+  async (t, load) => {
+    const inv = await load(KUBESPRAY_ETCD);
+    t.is(inv.file, join(KUBESPRAY_ETCD, 'hosts.yaml'));
+    t.is(inv.format, 'ansible-yaml');
+    t.deepEqual(
+      inv.hosts.map((h) => `${h.name}/${h.role}`),
+      ['node1/master', 'node2/master', 'node3/worker', 'node4/worker', 'node5/worker', 'node6/worker'],
+    );
+    t.like(inv.etcd, { placement: 'separate', members: ['node1', 'node2', 'node3'], deploymentType: 'host' });
+    t.regex(inv.etcd!.reason, /node3 runs etcd and is not a master/);
+    t.deepEqual(names(selectHosts(inv, ['etcd'])), ['node1', 'node2', 'node3']);
+    t.deepEqual(names(selectHosts(inv, ['etcd,&kube_node'])), ['node2', 'node3']);
+    t.deepEqual(names(selectHosts(inv, ['kube_node,!etcd'])), ['node4', 'node5', 'node6']);
+    t.is(inv.cluster, 'edge-1');
+    t.is(inv.origins?.cluster, `${join(KUBESPRAY_ETCD, 'group_vars/all/all.yml')}:5`);
+    // the bastion: a host named like its group gives its vars to the group (Ansible), so group_vars/all's ansible_user wins
+    t.deepEqual(inv.hosts[0]!.jump, { host: '203.0.113.5', port: 22, user: 'ubuntu' });
+    t.true(
+      inv.warnings.some((w) =>
+        w.startsWith(
+          `${join(KUBESPRAY_ETCD, 'group_vars/all/all.yml')}:3: ansible_ssh_common_args: not passed (kubemend does not run ssh): for a jump host use the bastion group`,
+        ),
+      ),
+      inv.warnings.join('\n'),
+    );
+    t.true(inv.warnings.some((w) => /^bastion is both a host and a group/.test(w)));
+    const err = t.throws(() => requireStackedEtcd(inv, 'playbook recover'), { instanceOf: EtcdTopologyError });
+    t.is(err!.code, 'EUSAGE');
+    t.regex(err!.message, /playbook recover needs etcd stacked on the masters .* node3 runs etcd and is not a master .* nothing was contacted/);
+  },
+);
 
 both('a host in etcd only is a host of role etcd; masters without etcd make it separate too', async (t, load) => {
   const dir = copyFixture(KUBESPRAY);
   const ini = join(dir, 'inventory.ini');
-  writeFileSync(ini, readFileSync(ini, 'utf8').replace('[etcd:children]\nkube_control_plane\n', '[etcd]\netcd1 ansible_host=10.3.1.11\netcd2 ansible_host=10.3.1.12\netcd3 ansible_host=10.3.1.13\n'));
+  writeFileSync(
+    ini,
+    readFileSync(ini, 'utf8').replace(
+      '[etcd:children]\nkube_control_plane\n',
+      '[etcd]\netcd1 ansible_host=10.3.1.11\netcd2 ansible_host=10.3.1.12\netcd3 ansible_host=10.3.1.13\n',
+    ),
+  );
   const inv = await load(dir);
-  t.deepEqual(inv.hosts.filter((h) => h.role === 'etcd').map((h) => `${h.name}@${h.address}`), ['etcd1@10.3.1.11', 'etcd2@10.3.1.12', 'etcd3@10.3.1.13']);
+  t.deepEqual(
+    inv.hosts.filter((h) => h.role === 'etcd').map((h) => `${h.name}@${h.address}`),
+    ['etcd1@10.3.1.11', 'etcd2@10.3.1.12', 'etcd3@10.3.1.13'],
+  );
   t.like(inv.etcd, { placement: 'separate', members: ['etcd1', 'etcd2', 'etcd3'] });
   t.regex(inv.etcd!.reason, /etcd1, etcd2, etcd3 run etcd and are not masters; masters node1, node2, node3 run no etcd/);
   t.deepEqual(names(selectHosts(inv, ['masters'])), ['node1', 'node2', 'node3']);
@@ -202,26 +278,42 @@ both('a broken vars file is refused at its own file:line:column, like the invent
   writeFileSync(join(dir, 'group_vars/all/all.yml'), 'ansible_user: ubuntu\nloadbalancer_apiserver: {address: 10.3.0.100\n');
   writeFileSync(join(dir, 'host_vars/node3.yml'), '- a list, not a mapping\n');
   const err = await t.throwsAsync(load(dir), { instanceOf: InventoryError });
-  t.deepEqual(err!.issues.map((i) => `${i.file.slice(dir.length + 1)}:${i.line}:${i.field}`).sort(), ['group_vars/all/all.yml:3:(syntax)', 'host_vars/node3.yml:1:(document)']);
+  t.deepEqual(err!.issues.map((i) => `${i.file.slice(dir.length + 1)}:${i.line}:${i.field}`).sort(), [
+    'group_vars/all/all.yml:3:(syntax)',
+    'host_vars/node3.yml:1:(document)',
+  ]);
   t.regex(err!.format(), new RegExp(`^${join(dir, 'group_vars/all/all.yml')}:3:1: \\(syntax\\): YAML: `, 'm'));
   t.regex(err!.format(), /host_vars\/node3\.yml:1:1: \(document\): a vars file must be a mapping/);
 });
 
-both("etcd_deployment_type host or docker (kubespray's etcd outside kubeadm) is refused even on the masters, unless the command handles it (recover: host); kubeadm is not", async (t, load) => {
-  const inv = await load(KUBESPRAY);
-  t.like(inv.etcd, { placement: 'stacked', deploymentType: 'host' });
-  t.notThrows(() => requireStackedEtcd(inv, 'playbook recover'));
-  const err = t.throws(() => requireKubeadmEtcd(inv, 'playbook renew-certs'), { instanceOf: EtcdTopologyError });
-  t.is(err!.code, 'EUSAGE');
-  t.regex(err!.message, /^playbook renew-certs needs kubeadm's etcd .* etcd_deployment_type: host .*\/etc\/ssl\/etcd\/ssl; etcd members: node1, node2, node3\)\. It does not handle that layout; nothing was contacted/);
-  t.notThrows(() => requireKubeadmEtcd(inv, 'playbook recover', ['host']), 'recover repairs kubespray\'s etcd service on the masters');
-  for (const [type, refused] of [['docker', true], ['kubeadm', false]] as const) {
-    const dir = copyFixture(KUBESPRAY);
-    const f = join(dir, 'group_vars/all/etcd.yml');
-    writeFileSync(f, readFileSync(f, 'utf8').replace('etcd_deployment_type: host', `etcd_deployment_type: ${type}`));
-    const other = await load(dir);
-    t.is(other.etcd?.deploymentType, type);
-    if (refused) t.throws(() => requireKubeadmEtcd(other, 'playbook recover', ['host']), { message: /etcd_deployment_type: docker \(kubespray runs etcd as a container of a systemd unit.* It does not handle that layout \(only etcd_deployment_type host\)/ });
-    else t.notThrows(() => requireKubeadmEtcd(other, 'doctor'));
-  }
-});
+both(
+  "etcd_deployment_type host or docker (kubespray's etcd outside kubeadm) is refused even on the masters, unless the command handles it (recover: host); kubeadm is not",
+  async (t, load) => {
+    const inv = await load(KUBESPRAY);
+    t.like(inv.etcd, { placement: 'stacked', deploymentType: 'host' });
+    t.notThrows(() => requireStackedEtcd(inv, 'playbook recover'));
+    const err = t.throws(() => requireKubeadmEtcd(inv, 'playbook renew-certs'), { instanceOf: EtcdTopologyError });
+    t.is(err!.code, 'EUSAGE');
+    t.regex(
+      err!.message,
+      /^playbook renew-certs needs kubeadm's etcd .* etcd_deployment_type: host .*\/etc\/ssl\/etcd\/ssl; etcd members: node1, node2, node3\)\. It does not handle that layout; nothing was contacted/,
+    );
+    t.notThrows(() => requireKubeadmEtcd(inv, 'playbook recover', ['host']), "recover repairs kubespray's etcd service on the masters");
+    for (const [type, refused] of [
+      ['docker', true],
+      ['kubeadm', false],
+    ] as const) {
+      const dir = copyFixture(KUBESPRAY);
+      const f = join(dir, 'group_vars/all/etcd.yml');
+      writeFileSync(f, readFileSync(f, 'utf8').replace('etcd_deployment_type: host', `etcd_deployment_type: ${type}`));
+      const other = await load(dir);
+      t.is(other.etcd?.deploymentType, type);
+      if (refused)
+        t.throws(() => requireKubeadmEtcd(other, 'playbook recover', ['host']), {
+          message:
+            /etcd_deployment_type: docker \(kubespray runs etcd as a container of a systemd unit.* It does not handle that layout \(only etcd_deployment_type host\)/,
+        });
+      else t.notThrows(() => requireKubeadmEtcd(other, 'doctor'));
+    }
+  },
+);

@@ -16,8 +16,14 @@ test('inventory/example.yaml: 3 masters + 3 workers, defaults and per-host overr
   t.is(inv.cluster, 'prod-eu1');
   t.is(inv.controlPlaneEndpoint, '10.0.0.10:6443');
   t.is(inv.kubeadmConfig, join(examples, 'kubeadm-config.yaml'));
-  t.deepEqual(inv.hosts.map((h) => `${h.name}/${h.role}`), ['m1/master', 'm2/master', 'm3/master', 'w1/worker', 'w2/worker', 'w3/worker']);
-  t.deepEqual(inv.hosts.filter((h) => h.first).map((h) => h.name), ['m1']);
+  t.deepEqual(
+    inv.hosts.map((h) => `${h.name}/${h.role}`),
+    ['m1/master', 'm2/master', 'm3/master', 'w1/worker', 'w2/worker', 'w3/worker'],
+  );
+  t.deepEqual(
+    inv.hosts.filter((h) => h.first).map((h) => h.name),
+    ['m1'],
+  );
   t.is(inv.ssh.connectTimeoutMs, 10_000);
   t.is(inv.ssh.commandTimeoutMs, 600_000);
   t.is(inv.ssh.sudo, 'none');
@@ -33,13 +39,10 @@ test('inventory/kubespray-hosts.yaml: a host in kube_control_plane and kube_node
   t.is(inv.format, 'ansible-yaml');
   t.is(inv.cluster, 'prod-eu1');
   t.is(inv.controlPlaneEndpoint, '10.0.0.10:6443');
-  t.deepEqual(inv.hosts.map((h) => `${h.name}/${h.role}/${h.address}`), [
-    'node1/master/10.0.0.11',
-    'node2/master/10.0.0.12',
-    'node3/master/10.0.0.13',
-    'node4/worker/10.0.1.21',
-    'node5/worker/10.0.1.22',
-  ]);
+  t.deepEqual(
+    inv.hosts.map((h) => `${h.name}/${h.role}/${h.address}`),
+    ['node1/master/10.0.0.11', 'node2/master/10.0.0.12', 'node3/master/10.0.0.13', 'node4/worker/10.0.1.21', 'node5/worker/10.0.1.22'],
+  );
   t.true(inv.hosts[0]!.first);
   t.like(inv.hosts[4], { user: 'admin', port: 2222, sudo: 'nopasswd' });
   t.like(inv.hosts[3], { user: 'root', port: 22, sudo: 'none', labels: { pool: 'general' } });
@@ -50,14 +53,17 @@ test('inventory/ansible.ini: ranges, group vars below host vars, load balancer e
   t.is(inv.format, 'ansible-ini');
   t.is(inv.cluster, 'prod-eu1');
   t.is(inv.controlPlaneEndpoint, 'api.prod-eu1.example.com:6443');
-  t.deepEqual(inv.hosts.map((h) => `${h.name}/${h.role}/${h.address}:${h.port}/${h.user}`), [
-    'm1/master/10.0.0.11:22/root',
-    'm2/master/10.0.0.12:22/root',
-    'm3/master/10.0.0.13:22/root',
-    'w1/worker/10.0.1.21:2222/admin',
-    'w2/worker/10.0.1.22:2222/admin',
-    'w3/worker/10.0.1.23:2222/admin',
-  ]);
+  t.deepEqual(
+    inv.hosts.map((h) => `${h.name}/${h.role}/${h.address}:${h.port}/${h.user}`),
+    [
+      'm1/master/10.0.0.11:22/root',
+      'm2/master/10.0.0.12:22/root',
+      'm3/master/10.0.0.13:22/root',
+      'w1/worker/10.0.1.21:2222/admin',
+      'w2/worker/10.0.1.22:2222/admin',
+      'w3/worker/10.0.1.23:2222/admin',
+    ],
+  );
   t.deepEqual(inv.hosts[5]!.labels, { pool: 'gpu' });
 });
 
@@ -77,7 +83,10 @@ bastion ansible_host=203.0.113.5 ansible_user=jump ansible_port=2022
   const inv = await loadInventory(join(dir, 'Staging_Hosts.ini'), noSshConfig);
   t.is(inv.cluster, 'staging-hosts');
   t.is(inv.controlPlaneEndpoint, '10.1.0.11:6443');
-  t.deepEqual(inv.hosts.map((h) => `${h.name}/${h.role}`), ['cp1/master', 'n1/worker', 'ext-etcd/etcd']);
+  t.deepEqual(
+    inv.hosts.map((h) => `${h.name}/${h.role}`),
+    ['cp1/master', 'n1/worker', 'ext-etcd/etcd'],
+  );
   t.like(inv.etcd, { placement: 'separate', members: ['cp1', 'ext-etcd'] });
   t.regex(inv.etcd!.reason, /ext-etcd runs etcd and is not a master/);
   t.like(inv.hosts[0], { user: 'ubuntu', sudo: 'password' });
@@ -144,7 +153,10 @@ hosts:
   const a = await loadInventory(join(dir, 'inv.yaml'), { sshConfigPath: join(dir, 'ssh_config') });
   t.like(a.hosts[0], { user: 'admin', port: 2200, address: '10.0.0.11' });
   const b = await loadInventory(join(dir, 'hosts.ini'), { sshConfigPath: join(dir, 'ssh_config') });
-  t.deepEqual(b.hosts.map((h) => `${h.name}@${h.address}`), ['cp1@10.0.0.11', 'n1@10.9.0.21']);
+  t.deepEqual(
+    b.hosts.map((h) => `${h.name}@${h.address}`),
+    ['cp1@10.0.0.11', 'n1@10.9.0.21'],
+  );
 });
 
 test('~/.ssh/config values are validated too (a metacharacter in User is refused at the host)', async (t) => {
@@ -159,7 +171,7 @@ test('~/.ssh/config values are validated too (a metacharacter in User is refused
 
 test('defaults: first = first master listed, even masters warn, IPv6, relative paths, jump string, durations', async (t) => {
   const dir = tempFiles({
-    'id_test': 'key',
+    id_test: 'key',
     'inv.yaml': `cluster: v6
 controlPlaneEndpoint: "[fd00::10]:6443"
 ssh:
@@ -175,7 +187,10 @@ hosts:
 `,
   });
   const inv = await loadInventory(join(dir, 'inv.yaml'), { sshConfigPath: join(dir, 'none') });
-  t.deepEqual(inv.hosts.filter((h) => h.first).map((h) => h.name), ['m1']);
+  t.deepEqual(
+    inv.hosts.filter((h) => h.first).map((h) => h.name),
+    ['m1'],
+  );
   t.is(inv.controlPlaneEndpoint, '[fd00::10]:6443');
   t.is(inv.ssh.identityFile, join(dir, 'id_test'));
   t.is(inv.ssh.knownHosts, join(dir, 'known_hosts'));
@@ -200,15 +215,16 @@ n04 ansible_host=10.0.1.3 ansible_port=2022
 `,
   });
   const err = await t.throwsAsync(loadInventory(join(dir, 'hosts.ini'), noSshConfig), { instanceOf: InventoryError });
-  t.deepEqual(err?.issues.map((i) => `${i.line}:${i.field}`), ['7:n04.ansible_host']);
+  t.deepEqual(
+    err?.issues.map((i) => `${i.line}:${i.field}`),
+    ['7:n04.ansible_host'],
+  );
   writeFileSync(join(dir, 'hosts.ini'), readFileSync(join(dir, 'hosts.ini'), 'utf8').replace(/^n04.*$/m, ''));
   const inv = await loadInventory(join(dir, 'hosts.ini'), noSshConfig);
-  t.deepEqual(inv.hosts.map((h) => `${h.name}@${h.address}:${h.port}`), [
-    'cp1@10.0.0.11:2201',
-    'n01@n01:2022',
-    'n02@n02:2022',
-    'n03@10.0.1.3:2022',
-  ]);
+  t.deepEqual(
+    inv.hosts.map((h) => `${h.name}@${h.address}:${h.port}`),
+    ['cp1@10.0.0.11:2201', 'n01@n01:2022', 'n02@n02:2022', 'n03@10.0.1.3:2022'],
+  );
 });
 
 test('the inventory scripts/lab writes (relative key and known_hosts, non-22 port) loads', async (t) => {

@@ -7,7 +7,7 @@ import { parseDocument, stringify } from 'yaml';
 import { InventoryError, loadInventory } from '../../lib/inventory/index.js';
 import { VALID, tempFiles } from './helpers.js';
 
-const dir = tempFiles({ 'id_key': 'key' });
+const dir = tempFiles({ id_key: 'key' });
 // kubemend's reader alone: this fuzzes the reader (spec/inventory/ansible-diff.test.ts compares it with ansible-inventory)
 const opts = { sshConfigPath: join(dir, 'no-ssh-config'), ansibleInventory: false as const };
 let n = 0;
@@ -33,9 +33,56 @@ async function loadsOrExplains(text: string, ext = 'yaml'): Promise<boolean> {
   }
 }
 
-const keys = ['cluster', 'controlPlaneEndpoint', 'kubeadmConfig', 'ssh', 'hosts', 'name', 'address', 'role', 'first', 'user', 'port', 'identityFile', 'sudo', 'jump', 'labels', 'all', 'children', 'vars', 'kube_control_plane', 'kube_node', 'ansible_host', 'ansible_port', 'x'];
+const keys = [
+  'cluster',
+  'controlPlaneEndpoint',
+  'kubeadmConfig',
+  'ssh',
+  'hosts',
+  'name',
+  'address',
+  'role',
+  'first',
+  'user',
+  'port',
+  'identityFile',
+  'sudo',
+  'jump',
+  'labels',
+  'all',
+  'children',
+  'vars',
+  'kube_control_plane',
+  'kube_node',
+  'ansible_host',
+  'ansible_port',
+  'x',
+];
 const scalars = fc.oneof(
-  fc.constantFrom('master', 'worker', 'm1', '10.0.0.1', 'fd00::1', '[::1]:6443', 'a.b:6443', 'none', 'nopasswd', '10s', 'id_key', '~', '', ';', '$(x)', '`x`', "'", '"', '\n', '*a', '&a', '!!binary x'),
+  fc.constantFrom(
+    'master',
+    'worker',
+    'm1',
+    '10.0.0.1',
+    'fd00::1',
+    '[::1]:6443',
+    'a.b:6443',
+    'none',
+    'nopasswd',
+    '10s',
+    'id_key',
+    '~',
+    '',
+    ';',
+    '$(x)',
+    '`x`',
+    "'",
+    '"',
+    '\n',
+    '*a',
+    '&a',
+    '!!binary x',
+  ),
   fc.string(),
   fc.integer(),
   fc.double(),
@@ -49,13 +96,48 @@ const values = fc.letrec((tie) => ({
 })).value;
 
 test('random YAML documents load or throw InventoryError with file, line >= 1 and field on every issue', async (t) => {
-  await fc.assert(fc.asyncProperty(values, async (v) => loadsOrExplains(stringify(v))), { numRuns: 300 * scale });
+  await fc.assert(
+    fc.asyncProperty(values, async (v) => loadsOrExplains(stringify(v))),
+    { numRuns: 300 * scale },
+  );
   t.pass();
 });
 
 test('random text (YAML-ish and INI-ish) loads or throws InventoryError', async (t) => {
-  const yamlish = fc.array(fc.oneof(fc.constantFrom('hosts:', '  - name: m1', '    role: master', 'cluster: c', '[kube_node]', 'a: [', '- ', '  ', '\t', ':', '{', '}', '&x', '*x', '<<: *x', '---', '...', '%YAML 1.2', 'w1 ansible_host=1.2.3.4', '[all:vars]', 'k=v', '"'), fc.string()), { maxLength: 12 });
-  await fc.assert(fc.asyncProperty(yamlish, fc.constantFrom('yaml', 'ini', 'txt'), async (lines, ext) => loadsOrExplains(lines.join('\n'), ext)), { numRuns: 300 * scale });
+  const yamlish = fc.array(
+    fc.oneof(
+      fc.constantFrom(
+        'hosts:',
+        '  - name: m1',
+        '    role: master',
+        'cluster: c',
+        '[kube_node]',
+        'a: [',
+        '- ',
+        '  ',
+        '\t',
+        ':',
+        '{',
+        '}',
+        '&x',
+        '*x',
+        '<<: *x',
+        '---',
+        '...',
+        '%YAML 1.2',
+        'w1 ansible_host=1.2.3.4',
+        '[all:vars]',
+        'k=v',
+        '"',
+      ),
+      fc.string(),
+    ),
+    { maxLength: 12 },
+  );
+  await fc.assert(
+    fc.asyncProperty(yamlish, fc.constantFrom('yaml', 'ini', 'txt'), async (lines, ext) => loadsOrExplains(lines.join('\n'), ext)),
+    { numRuns: 300 * scale },
+  );
   t.pass();
 });
 
@@ -64,9 +146,10 @@ test('random mutations of a valid inventory load or throw InventoryError', async
   const paths: (string | number)[][] = [];
   const walk = (v: unknown, p: (string | number)[]): void => {
     paths.push(p);
-    if (Array.isArray(v)) v.forEach((x, i) => {
-      walk(x, [...p, i]);
-    });
+    if (Array.isArray(v))
+      v.forEach((x, i) => {
+        walk(x, [...p, i]);
+      });
     else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) walk(x, [...p, k]);
   };
   walk(base, []);

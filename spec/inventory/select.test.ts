@@ -19,7 +19,8 @@ test('role helpers', async (t) => {
 
 test('first: true on a later master makes it first and the others the rest', async (t) => {
   const dir = tempFiles({
-    'i.yaml': 'cluster: c\ncontrolPlaneEndpoint: a.example:6443\nhosts:\n  - {name: m1, address: 10.0.0.1, role: master}\n  - {name: m2, address: 10.0.0.2, role: master, first: true}\n  - {name: m3, address: 10.0.0.3, role: master}\n',
+    'i.yaml':
+      'cluster: c\ncontrolPlaneEndpoint: a.example:6443\nhosts:\n  - {name: m1, address: 10.0.0.1, role: master}\n  - {name: m2, address: 10.0.0.2, role: master, first: true}\n  - {name: m3, address: 10.0.0.3, role: master}\n',
   });
   const inv = await loadInventory(join(dir, 'i.yaml'), { sshConfigPath: '/nonexistent' });
   t.is(firstMaster(inv).name, 'm2');
@@ -38,15 +39,24 @@ const cases: [string[] | undefined, string[]][] = [
   [['w2'], ['w2']],
   [['w*'], ['w1', 'w2', 'w3']],
   [['w[12]'], ['w1', 'w2']],
-  [['w3', 'm1'], ['m1', 'w3']],
+  [
+    ['w3', 'm1'],
+    ['m1', 'w3'],
+  ],
   [['w1,w2'], ['w1', 'w2']],
   [['10.0.1.22'], ['w2']],
   [['label:zone=a'], ['m1', 'w1']],
   [['label:pool=gpu'], ['w3']],
   [['label:pool'], ['w1', 'w2', 'w3']],
-  [['workers', '!w2'], ['w1', 'w3']],
+  [
+    ['workers', '!w2'],
+    ['w1', 'w3'],
+  ],
   [['!masters'], ['w1', 'w2', 'w3']],
-  [['masters', 'first'], ['m1', 'm2', 'm3']],
+  [
+    ['masters', 'first'],
+    ['m1', 'm2', 'm3'],
+  ],
 ];
 for (const [limit, expected] of cases) {
   test(`--limit ${JSON.stringify(limit)} selects ${expected.join(',')}`, async (t) => {
@@ -64,7 +74,13 @@ test('a pattern that matches nothing is an error naming it', async (t) => {
 
 test('an exclusion that excludes nothing is fine, as in Ansible (w*,!w9 without a w9)', async (t) => {
   const inv = await load();
-  t.deepEqual(selectHosts(inv, ['w*,!w9']).map((h) => h.name), ['w1', 'w2', 'w3']);
-  t.deepEqual(selectHosts(inv, ['!nope']).map((h) => h.name), inv.hosts.map((h) => h.name));
+  t.deepEqual(
+    selectHosts(inv, ['w*,!w9']).map((h) => h.name),
+    ['w1', 'w2', 'w3'],
+  );
+  t.deepEqual(
+    selectHosts(inv, ['!nope']).map((h) => h.name),
+    inv.hosts.map((h) => h.name),
+  );
   t.throws(() => selectHosts(inv, ['w9,!w1']), { instanceOf: LimitError, message: /"w9"/ }, 'an inclusion that matches nothing is still an error');
 });

@@ -31,7 +31,7 @@ hosts:
   t.is(inv.hosts.find((h) => h.name === 'm1')?.servingSANs, undefined);
 });
 
-test('servingSANs that may never be the host\'s are refused, each at its line, with the reason', async (t) => {
+test("servingSANs that may never be the host's are refused, each at its line, with the reason", async (t) => {
   const dir = tempFiles({
     'inv.yaml': `cluster: c1
 controlPlaneEndpoint: api.example.com:6443
@@ -81,7 +81,19 @@ w1 ansible_host=203.0.113.21
 `,
   });
   const y = await loadInventory(join(dir, 'hosts.yaml'), noSshConfig);
-  t.deepEqual(y.hosts.map((h) => [h.name, h.servingSANs]), [['node1', ['10.0.0.11']], ['node2', ['10.0.0.12', 'node2.internal']]]);
+  t.deepEqual(
+    y.hosts.map((h) => [h.name, h.servingSANs]),
+    [
+      ['node1', ['10.0.0.11']],
+      ['node2', ['10.0.0.12', 'node2.internal']],
+    ],
+  );
   const i = await loadInventory(join(dir, 'hosts.ini'), noSshConfig);
-  t.deepEqual(i.hosts.map((h) => [h.name, h.servingSANs]), [['m1', ['10.0.0.11', 'm1.internal', 'fd00::11']], ['w1', undefined]]);
+  t.deepEqual(
+    i.hosts.map((h) => [h.name, h.servingSANs]),
+    [
+      ['m1', ['10.0.0.11', 'm1.internal', 'fd00::11']],
+      ['w1', undefined],
+    ],
+  );
 });

@@ -24,7 +24,10 @@ function layout(): { dir: string; config: string } {
   writeFileSync(join(dir, 'conf.d', '20-jump.conf'), 'Host w*\n  ProxyJump jumper@10.0.0.5:2022\n');
   writeFileSync(join(dir, 'm1.conf'), 'User fromm1\n');
   const config = join(dir, 'config');
-  writeFileSync(config, `Include ${join(dir, 'conf.d')}/*.conf\n\nHost m1\n  Include ${join(dir, 'm1.conf')}\n  Port 2300\n\nHost w2 w3\n  HostName %h.lab.example\n`);
+  writeFileSync(
+    config,
+    `Include ${join(dir, 'conf.d')}/*.conf\n\nHost m1\n  Include ${join(dir, 'm1.conf')}\n  Port 2300\n\nHost w2 w3\n  HostName %h.lab.example\n`,
+  );
   return { dir, config };
 }
 
@@ -47,23 +50,23 @@ for (const mode of MODES) {
   });
 }
 
-test("a relative Include is under ~/.ssh (a user config), as ssh_config(5) says, not next to the file", (t) => {
+test('a relative Include is under ~/.ssh (a user config), as ssh_config(5) says, not next to the file', (t) => {
   const home = tempFiles({});
   mkdirSync(join(home, '.ssh'));
   writeFileSync(join(home, '.ssh', 'extra.conf'), 'Host x\n  User fromhome\n');
-  const other = tempFiles({ 'config': 'Include extra.conf\nHost y\n  User y\n', 'extra.conf': 'Host x\n  User wrong\n' });
+  const other = tempFiles({ config: 'Include extra.conf\nHost y\n  User y\n', 'extra.conf': 'Host x\n  User wrong\n' });
   const text = expandIncludes(join(other, 'config'), false, 0, home);
   t.regex(text, /User fromhome/);
   t.notRegex(text, /User wrong/);
 });
 
-withSsh('ssh -G evaluates Match (here Match exec), which kubemend\'s reader never runs', async (t) => {
+withSsh("ssh -G evaluates Match (here Match exec), which kubemend's reader never runs", async (t) => {
   if (!SSH) return t.fail('ssh is not installed (CI installs openssh-client)');
   const dir = tempFiles({ config: 'Match originalhost w9 exec "test -n kubemend"\n  User matched\n' });
   const viaSsh = openSshConfig(join(dir, 'config'), { ssh: SSH });
   await viaSsh.prefetch(['w9']);
   t.is(viaSsh.lookup('w9').user, 'matched');
-  t.is(viaSsh.lookup('w8').user, undefined, 'an unset value is not ssh\'s default (the local user)');
+  t.is(viaSsh.lookup('w8').user, undefined, "an unset value is not ssh's default (the local user)");
   const reader = openSshConfig(join(dir, 'config'), { ssh: false });
   t.is(reader.lookup('w9').user, undefined);
 });

@@ -1,13 +1,28 @@
 /** The value syntax rules (they are also what keeps shell metacharacters out of inventories). */
 import test from 'ava';
-import { isAddress, isDnsLabel, isDnsSubdomain, isLabelKey, isLabelValue, isPosixUser, parseDuration, splitHostPort, splitUserHostPort } from '../../lib/inventory/syntax.js';
+import {
+  isAddress,
+  isDnsLabel,
+  isDnsSubdomain,
+  isLabelKey,
+  isLabelValue,
+  isPosixUser,
+  parseDuration,
+  splitHostPort,
+  splitUserHostPort,
+} from '../../lib/inventory/syntax.js';
 
 const META = [';', '$(x)', '`x`', "'", '"', '\n', ' ', '|', '&', '>', '\\'];
 
 const table: [string, (s: string) => boolean, string[], string[]][] = [
   ['isDnsLabel', isDnsLabel, ['prod-eu1', 'a', '0', 'a'.repeat(63)], ['', 'Prod', '-a', 'a-', 'a.b', 'a'.repeat(64)]],
   ['isDnsSubdomain', isDnsSubdomain, ['m1', 'node-1.prod.example', '1-2'], ['', 'M1', 'a..b', '.a', 'a.', 'a_b']],
-  ['isAddress', isAddress, ['10.0.0.1', 'fd00::1', '::1', 'host.example.com', 'Host-1', 'h.example.com.'], ['', '10.0.0.256', '1.2.3', '[::1]', 'a_b', '-a', 'fd00::1%eth0', 'a..b']],
+  [
+    'isAddress',
+    isAddress,
+    ['10.0.0.1', 'fd00::1', '::1', 'host.example.com', 'Host-1', 'h.example.com.'],
+    ['', '10.0.0.256', '1.2.3', '[::1]', 'a_b', '-a', 'fd00::1%eth0', 'a..b'],
+  ],
   ['isPosixUser', isPosixUser, ['root', '_svc', 'ops-1', 'machine$'], ['', 'Root', '1root', 'a$b', 'a'.repeat(33)]],
   ['isLabelKey', isLabelKey, ['zone', 'topology.kubernetes.io/zone', 'a_b.c-d', 'A'], ['', '/zone', 'Example.com/zone', 'a/', '-a', 'a/b/c', 'x'.repeat(64)]],
   ['isLabelValue', isLabelValue, ['', 'a', 'gpu_1.x-y', 'A1'], ['-a', 'a-', 'a b', 'x'.repeat(64)]],

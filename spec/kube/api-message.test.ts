@@ -5,8 +5,12 @@
 import test from 'ava';
 import { apiMessage } from '../../lib/kube/api.js';
 
-test("a Status body given as JSON text: its message, after the HTTP code", (t) => {
-  const err = { code: 403, body: JSON.stringify({ kind: 'Status', message: 'nodes is forbidden: User "system:anonymous" cannot list resource "nodes"' }), message: 'HTTP-Code: 403' };
+test('a Status body given as JSON text: its message, after the HTTP code', (t) => {
+  const err = {
+    code: 403,
+    body: JSON.stringify({ kind: 'Status', message: 'nodes is forbidden: User "system:anonymous" cannot list resource "nodes"' }),
+    message: 'HTTP-Code: 403',
+  };
   t.is(apiMessage(err), 'HTTP 403: nodes is forbidden: User "system:anonymous" cannot list resource "nodes"');
 });
 

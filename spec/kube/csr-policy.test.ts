@@ -26,7 +26,10 @@ const INV = {
 };
 const POLICY = servingPolicy(INV);
 
-async function csr(name: string, o: { user?: string; cn?: string; org?: string; dns?: string[]; ips?: string[]; signer?: string; usages?: string[] }): Promise<V1CertificateSigningRequest> {
+async function csr(
+  name: string,
+  o: { user?: string; cn?: string; org?: string; dns?: string[]; ips?: string[]; signer?: string; usages?: string[] },
+): Promise<V1CertificateSigningRequest> {
   const alg = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' };
   const keys = await webcrypto.subtle.generateKey(alg, true, ['sign', 'verify']);
   const names = [...(o.dns ?? []).map((v) => ({ type: 'dns' as const, value: v })), ...(o.ips ?? []).map((v) => ({ type: 'ip' as const, value: v }))];
@@ -58,7 +61,7 @@ test('approved: the inventory name and address, and the servingSANs listed for t
   t.true(csrPending(a));
 });
 
-test("the master that IS the control-plane endpoint (no load balancer) gets its own address", async (t) => {
+test('the master that IS the control-plane endpoint (no load balancer) gets its own address', async (t) => {
   const p = servingPolicy({ ...INV, controlPlaneEndpoint: '10.88.1.1:6443' });
   t.true(decideCsr(await csr('m1', { user: 'system:node:m1', dns: ['m1'], ips: ['10.88.1.1'] }), p).approve);
   const d = decideCsr(await csr('w2-ep', { user: 'system:node:w2', dns: ['w2'], ips: ['10.88.1.12', '10.88.1.1'] }), p);
@@ -82,7 +85,10 @@ test('refused, each with its reason: what a compromised node could ask for', asy
     [w1('wildcard', ['*.example.com']), /dns:\*\.example\.com is a wildcard/],
     [w1('loopback', ['localhost'], ['127.0.0.1', '::1']), /dns:localhost is a loopback name.*ip:127\.0\.0\.1 is a loopback.*ip:::1 is a loopback/],
     [csr('unknown', { user: 'system:node:w9', dns: ['w9'], ips: ['10.88.1.19'] }), /system:node:w9 is not a node of the inventory/],
-    [csr('signer', { user: 'system:node:w1', dns: ['w1'], ips: ['10.88.1.11'], signer: 'kubernetes.io/kube-apiserver-client-kubelet' }), /signer kubernetes\.io\/kube-apiserver-client-kubelet/],
+    [
+      csr('signer', { user: 'system:node:w1', dns: ['w1'], ips: ['10.88.1.11'], signer: 'kubernetes.io/kube-apiserver-client-kubelet' }),
+      /signer kubernetes\.io\/kube-apiserver-client-kubelet/,
+    ],
     [csr('cn', { user: 'system:node:w1', cn: 'system:node:w2', dns: ['w1'] }), /CN system:node:w2 is not system:node:w1/],
     [csr('user', { user: 'alice', cn: 'system:node:w1', dns: ['w1'] }), /requester alice is not a node/],
     [csr('client', { user: 'system:node:w1', dns: ['w1'], usages: ['digital signature', 'client auth'] }), /usages/],

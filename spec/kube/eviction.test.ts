@@ -34,17 +34,23 @@ function setup(text: string) {
   const m = join(dir, 'kube-controller-manager.yaml');
   const b = join(dir, 'kept.yaml');
   writeFileSync(m, text);
-  const sh = (script: string, args: string[]) => execFileSync('sh', ['-c', script, 'sh', ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
+  const sh = (script: string, args: string[]) =>
+    execFileSync('sh', ['-c', script, 'sh', ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
   return {
-    m, b,
+    m,
+    b,
     pause: () => sh(PAUSE_SH, [m, b, PAUSED_CONTROLLERS, '-node-lifecycle-controller']),
     restore: () => sh(RESTORE_SH, [m, b]),
   };
 }
 
-const controllersLine = (text: string) => text.split('\n').find((l) => l.includes('--controllers='))?.trim();
+const controllersLine = (text: string) =>
+  text
+    .split('\n')
+    .find((l) => l.includes('--controllers='))
+    ?.trim();
 
-test('v1.29 and later: node-lifecycle and taint-eviction controllers disabled; kubeadm\'s manifest kept and put back byte for byte', (t) => {
+test("v1.29 and later: node-lifecycle and taint-eviction controllers disabled; kubeadm's manifest kept and put back byte for byte", (t) => {
   for (const v of ['v1.29.0', 'v1.32.3', 'v1.33.1']) {
     const original = manifest(v);
     const s = setup(original);
@@ -68,7 +74,7 @@ test('v1.28: only the node-lifecycle controller disabled (it evicts by taint its
   t.is(s.pause(), 'already');
 });
 
-test('a manifest without --controllers gets kubeadm\'s list plus the disabled ones; an image without a version tag gets both', (t) => {
+test("a manifest without --controllers gets kubeadm's list plus the disabled ones; an image without a version tag gets both", (t) => {
   const s = setup(manifest('v1.30.2', false));
   t.is(s.pause(), 'paused');
   t.is(controllersLine(readFileSync(s.m, 'utf8')), '- --controllers=*,bootstrapsigner,tokencleaner,-node-lifecycle-controller,-taint-eviction-controller');

@@ -55,7 +55,10 @@ test.serial('direct when reachable; through the SSH tunnel when only the master 
     // a TLS name the apiserver certificate does not carry is refused through the tunnel too
     const wrong = await connectKube(adminConf(lab.dir, 'https://127.0.0.1:6443', 'not-the-apiserver'), { tunnel });
     const err = await t.throwsAsync(() => new Kube(wrong.kc).nodes());
-    t.regex(String(err?.message) + String((err as any)?.cause?.cause?.message ?? (err as any)?.cause?.message ?? ''), /list nodes: .*(altname|certificate|Hostname|host)/i);
+    t.regex(
+      String(err?.message) + String((err as any)?.cause?.cause?.message ?? (err as any)?.cause?.message ?? ''),
+      /list nodes: .*(altname|certificate|Hostname|host)/i,
+    );
     await wrong.close();
   } finally {
     await transport.close();

@@ -11,7 +11,8 @@ import { apiFor, initConfiguration, joinConfiguration, keepRegistration, kubeadm
 import { kubeadmConfigScript } from '../../lib/kubeadm/run.js';
 import { parseMemberList } from '../../lib/facts/etcd.js';
 
-const FLAGS = 'KUBELET_KUBEADM_ARGS="--container-runtime-endpoint=unix:///var/run/containerd/containerd.sock --pod-infra-container-image=registry.k8s.io/pause:3.10 --node-ip=10.9.0.7 --node-labels=zone=a,disk=ssd"\n';
+const FLAGS =
+  'KUBELET_KUBEADM_ARGS="--container-runtime-endpoint=unix:///var/run/containerd/containerd.sock --pod-infra-container-image=registry.k8s.io/pause:3.10 --node-ip=10.9.0.7 --node-labels=zone=a,disk=ssd"\n';
 
 test('kubeadm version -o short picks the config API: v1beta4 from 1.31, v1beta3 before and when unknown', (t) => {
   const v = (s: string) => kubeadmVersion.parse(s, 0);
@@ -26,11 +27,18 @@ test('kubeadm version -o short picks the config API: v1beta4 from 1.31, v1beta3 
 
 test('kubeadm-flags.env: every flag kept; the runtime endpoint becomes criSocket, the rest kubeletExtraArgs', (t) => {
   const flags = parseKubeletFlagsEnv(FLAGS);
-  t.deepEqual(flags.map((f) => f.name), ['container-runtime-endpoint', 'pod-infra-container-image', 'node-ip', 'node-labels']);
+  t.deepEqual(
+    flags.map((f) => f.name),
+    ['container-runtime-endpoint', 'pod-infra-container-image', 'node-ip', 'node-labels'],
+  );
   t.is(flags.find((f) => f.name === 'node-labels')?.value, 'zone=a,disk=ssd');
   const r = keepRegistration('w1', flags);
   t.is(r.criSocket, 'unix:///var/run/containerd/containerd.sock');
-  t.deepEqual(r.kubeletExtraArgs, [{ name: 'pod-infra-container-image', value: 'registry.k8s.io/pause:3.10' }, { name: 'node-ip', value: '10.9.0.7' }, { name: 'node-labels', value: 'zone=a,disk=ssd' }]);
+  t.deepEqual(r.kubeletExtraArgs, [
+    { name: 'pod-infra-container-image', value: 'registry.k8s.io/pause:3.10' },
+    { name: 'node-ip', value: '10.9.0.7' },
+    { name: 'node-labels', value: 'zone=a,disk=ssd' },
+  ]);
   t.deepEqual(parseKubeletFlagsEnv(''), []);
   t.deepEqual(keepRegistration('w1', []), { name: 'w1', kubeletExtraArgs: [] });
 });
@@ -40,7 +48,16 @@ test('JoinConfiguration: token, CA pin and certificate key in the documented fie
   const key = new Secret('k', 'a'.repeat(64));
   const registration = keepRegistration('m2', parseKubeletFlagsEnv(FLAGS));
   for (const api of ['kubeadm.k8s.io/v1beta4', 'kubeadm.k8s.io/v1beta3'] as const) {
-    const doc = parse(joinConfiguration({ api, registration, endpoint: '10.0.1.1:6443', token, caCertHash: 'sha256:f00d', controlPlane: { advertiseAddress: '10.0.1.2', certificateKey: key } }));
+    const doc = parse(
+      joinConfiguration({
+        api,
+        registration,
+        endpoint: '10.0.1.1:6443',
+        token,
+        caCertHash: 'sha256:f00d',
+        controlPlane: { advertiseAddress: '10.0.1.2', certificateKey: key },
+      }),
+    );
     t.is(doc.apiVersion, api);
     t.is(doc.kind, 'JoinConfiguration');
     t.deepEqual(doc.discovery, { bootstrapToken: { apiServerEndpoint: '10.0.1.1:6443', token: 'abcdef.0123456789abcdef', caCertHashes: ['sha256:f00d'] } });
@@ -48,19 +65,30 @@ test('JoinConfiguration: token, CA pin and certificate key in the documented fie
     t.is(doc.nodeRegistration.name, 'm2');
     t.is(doc.nodeRegistration.criSocket, 'unix:///var/run/containerd/containerd.sock');
     const extra = doc.nodeRegistration.kubeletExtraArgs;
-    if (api === 'kubeadm.k8s.io/v1beta4') t.deepEqual(extra.find((e: any) => e.name === 'node-ip'), { name: 'node-ip', value: '10.9.0.7' });
+    if (api === 'kubeadm.k8s.io/v1beta4')
+      t.deepEqual(
+        extra.find((e: any) => e.name === 'node-ip'),
+        { name: 'node-ip', value: '10.9.0.7' },
+      );
     else t.is(extra['node-ip'], '10.9.0.7');
   }
-  const worker = parse(joinConfiguration({ api: 'kubeadm.k8s.io/v1beta4', registration: { name: 'w1', kubeletExtraArgs: [] }, endpoint: 'e:6443', token, caCertHash: 'sha256:1' }));
+  const worker = parse(
+    joinConfiguration({ api: 'kubeadm.k8s.io/v1beta4', registration: { name: 'w1', kubeletExtraArgs: [] }, endpoint: 'e:6443', token, caCertHash: 'sha256:1' }),
+  );
   t.false('controlPlane' in worker, 'a worker join has no controlPlane');
   t.false('kubeletExtraArgs' in worker.nodeRegistration);
 });
 
 test('InitConfiguration: certificateKey and bootstrapTokens (without a token value: kubeadm generates it)', (t) => {
-  const doc = parse(initConfiguration({
-    api: 'kubeadm.k8s.io/v1beta4', registration: { name: 'm1', kubeletExtraArgs: [] }, advertiseAddress: '10.0.1.1',
-    certificateKey: new Secret('k', 'b'.repeat(64)), bootstrapTokens: [{ description: 'kubemend run r: x', ttl: '15m0s' }],
-  }));
+  const doc = parse(
+    initConfiguration({
+      api: 'kubeadm.k8s.io/v1beta4',
+      registration: { name: 'm1', kubeletExtraArgs: [] },
+      advertiseAddress: '10.0.1.1',
+      certificateKey: new Secret('k', 'b'.repeat(64)),
+      bootstrapTokens: [{ description: 'kubemend run r: x', ttl: '15m0s' }],
+    }),
+  );
   t.is(doc.certificateKey, 'b'.repeat(64));
   t.deepEqual(doc.bootstrapTokens, [{ description: 'kubemend run r: x', ttl: '15m0s' }]);
   t.deepEqual(doc.localAPIEndpoint, { advertiseAddress: '10.0.1.1', bindPort: 6443 });
@@ -77,9 +105,19 @@ test('the config script: file made by mktemp under umask 077 in /run, filled fro
 });
 
 test('etcdctl member list -w json: 64-bit ids read exactly, as hex', (t) => {
-  const out = '{"header":{"cluster_id":1},"members":[{"ID":17361924734391449000,"name":"m1","peerURLs":["https://10.0.1.1:2380"],"clientURLs":["https://10.0.1.1:2379"]},{"ID":12345678901234567890,"name":"m2","peerURLs":["https://10.0.1.2:2380"],"isLearner":true}]}';
+  const out =
+    '{"header":{"cluster_id":1},"members":[{"ID":17361924734391449000,"name":"m1","peerURLs":["https://10.0.1.1:2380"],"clientURLs":["https://10.0.1.1:2379"]},{"ID":12345678901234567890,"name":"m2","peerURLs":["https://10.0.1.2:2380"],"isLearner":true}]}';
   const m = parseMemberList(out);
-  t.deepEqual(m.map((x) => x.id), [BigInt('17361924734391449000').toString(16), BigInt('12345678901234567890').toString(16)]);
-  t.deepEqual(m.map((x) => [x.name, x.isLearner]), [['m1', false], ['m2', true]]);
+  t.deepEqual(
+    m.map((x) => x.id),
+    [BigInt('17361924734391449000').toString(16), BigInt('12345678901234567890').toString(16)],
+  );
+  t.deepEqual(
+    m.map((x) => [x.name, x.isLearner]),
+    [
+      ['m1', false],
+      ['m2', true],
+    ],
+  );
   t.throws(() => parseMemberList('Error: context deadline exceeded'), { message: /printed no JSON/ });
 });

@@ -53,9 +53,32 @@ function nodeObj(name: string, ready: boolean, labels: Record<string, string> = 
     kind: 'Node',
     metadata: { name, labels: { 'kubernetes.io/hostname': name, ...labels } },
     status: {
-      conditions: [{ type: 'Ready', status: ready ? 'True' : 'False', reason: 'KubeletReady', message: 'kubelet is posting ready status', lastHeartbeatTime: now(), lastTransitionTime: now() }],
-      addresses: [{ type: 'InternalIP', address: '10.75.0.9' }, { type: 'Hostname', address: name }],
-      nodeInfo: { kubeletVersion: 'v1.32.4', osImage: 'Debian GNU/Linux 12 (bookworm)', kernelVersion: '6.1.0', containerRuntimeVersion: 'lab://1.0', architecture: 'amd64', operatingSystem: 'linux', bootID: 'b', machineID: 'm', systemUUID: 's', kubeProxyVersion: '' },
+      conditions: [
+        {
+          type: 'Ready',
+          status: ready ? 'True' : 'False',
+          reason: 'KubeletReady',
+          message: 'kubelet is posting ready status',
+          lastHeartbeatTime: now(),
+          lastTransitionTime: now(),
+        },
+      ],
+      addresses: [
+        { type: 'InternalIP', address: '10.75.0.9' },
+        { type: 'Hostname', address: name },
+      ],
+      nodeInfo: {
+        kubeletVersion: 'v1.32.4',
+        osImage: 'Debian GNU/Linux 12 (bookworm)',
+        kernelVersion: '6.1.0',
+        containerRuntimeVersion: 'lab://1.0',
+        architecture: 'amd64',
+        operatingSystem: 'linux',
+        bootID: 'b',
+        machineID: 'm',
+        systemUUID: 's',
+        kubeProxyVersion: '',
+      },
     },
   };
 }
@@ -82,7 +105,8 @@ test.before(async () => {
   await ok(admin.post('/api/v1/nodes', nodeObj('w1', true)), 'create node w1');
   await ok(admin.post('/api/v1/namespaces', { metadata: { name: 'apps' } }), 'create ns apps');
   // no controller-manager here: make the `default` service accounts its serviceaccount controller would (admission needs them)
-  for (const ns of ['apps', 'kube-system']) await ok(admin.post(`/api/v1/namespaces/${ns}/serviceaccounts`, { metadata: { name: 'default', namespace: ns } }), `create serviceaccount ${ns}/default`);
+  for (const ns of ['apps', 'kube-system'])
+    await ok(admin.post(`/api/v1/namespaces/${ns}/serviceaccounts`, { metadata: { name: 'default', namespace: ns } }), `create serviceaccount ${ns}/default`);
   await ok(admin.post('/api/v1/namespaces/apps/pods', podObj('apps', 'web-1', 'w1')), 'create pod');
   await ok(admin.post('/api/v1/namespaces/kube-system/pods', podObj('kube-system', 'kube-proxy-abcde', 'w1')), 'create pod');
 });
@@ -92,8 +116,23 @@ test.after.always(async () => {
   await cp?.stop();
 });
 
-test('AGE is printed like Go\'s duration.HumanDuration', (t) => {
-  const cases: [number, string][] = [[-5, '<invalid>'], [0, '0s'], [119, '119s'], [120, '2m'], [200, '3m20s'], [600, '10m'], [3 * 3600 - 1, '179m'], [3 * 3600, '3h'], [5 * 3600 + 60 * 7, '5h7m'], [47 * 3600, '47h'], [50 * 3600, '2d2h'], [9 * 86400, '9d'], [3 * 365 * 86400, '3y'], [2 * 365 * 86400 + 86400, '2y1d']];
+test("AGE is printed like Go's duration.HumanDuration", (t) => {
+  const cases: [number, string][] = [
+    [-5, '<invalid>'],
+    [0, '0s'],
+    [119, '119s'],
+    [120, '2m'],
+    [200, '3m20s'],
+    [600, '10m'],
+    [3 * 3600 - 1, '179m'],
+    [3 * 3600, '3h'],
+    [5 * 3600 + 60 * 7, '5h7m'],
+    [47 * 3600, '47h'],
+    [50 * 3600, '2d2h'],
+    [9 * 86400, '9d'],
+    [3 * 365 * 86400, '3y'],
+    [2 * 365 * 86400 + 86400, '2y1d'],
+  ];
   for (const [s, want] of cases) t.is(humanDuration(s), want, String(s));
 });
 
@@ -114,7 +153,14 @@ test('label and field selectors use the real syntax', (t) => {
 test('merge patch removes nulls; JSON patch applies RFC 6902 operations', (t) => {
   t.deepEqual(mergePatch({ data: { token: 'x', ca: 'y' }, type: 't' }, { data: { token: null } }), { data: { ca: 'y' }, type: 't' });
   const doc = { metadata: { labels: { a: '1' } }, status: { conditions: [{ type: 'Ready' }] } };
-  t.deepEqual(jsonPatch(doc, [{ op: 'add', path: '/metadata/labels/b~1c', value: '2' }, { op: 'remove', path: '/status/conditions/0' }, { op: 'test', path: '/metadata/labels/a', value: '1' }]), { metadata: { labels: { a: '1', 'b/c': '2' } }, status: { conditions: [] } });
+  t.deepEqual(
+    jsonPatch(doc, [
+      { op: 'add', path: '/metadata/labels/b~1c', value: '2' },
+      { op: 'remove', path: '/status/conditions/0' },
+      { op: 'test', path: '/metadata/labels/a', value: '1' },
+    ]),
+    { metadata: { labels: { a: '1', 'b/c': '2' } }, status: { conditions: [] } },
+  );
   t.throws(() => jsonPatch(doc, [{ op: 'test', path: '/metadata/labels/a', value: '9' }]));
   t.deepEqual(doc.status.conditions, [{ type: 'Ready' }], 'the input is not modified');
 });
@@ -135,14 +181,24 @@ test('pod and node rows read like the real printers', (t) => {
       phase: 'Running',
       podIP: '10.244.1.5',
       containerStatuses: [
-        { name: 'a', ready: true, restartCount: 2, state: { running: { startedAt: ago(300) } }, lastState: { terminated: { exitCode: 137, finishedAt: ago(301) } } },
+        {
+          name: 'a',
+          ready: true,
+          restartCount: 2,
+          state: { running: { startedAt: ago(300) } },
+          lastState: { terminated: { exitCode: 137, finishedAt: ago(301) } },
+        },
         { name: 'b', ready: false, restartCount: 0, state: { waiting: { reason: 'CrashLoopBackOff' } } },
       ],
     },
   };
   const rows = toTable(findResource('', 'v1', 'pods')!, [pod], {}).rows as any[];
   t.deepEqual(rows[0].cells.slice(0, 7), ['web', '1/2', 'CrashLoopBackOff', '2 (5m1s ago)', '120m', '10.244.1.5', 'w1']);
-  const node = { metadata: { name: 'w1', creationTimestamp: ago(90), labels: {} }, spec: { unschedulable: true }, status: { conditions: [{ type: 'Ready', status: 'Unknown' }], nodeInfo: { kubeletVersion: 'v1.32.4' } } };
+  const node = {
+    metadata: { name: 'w1', creationTimestamp: ago(90), labels: {} },
+    spec: { unschedulable: true },
+    status: { conditions: [{ type: 'Ready', status: 'Unknown' }], nodeInfo: { kubeletVersion: 'v1.32.4' } },
+  };
   const nrows = toTable(findResource('', 'v1', 'nodes')!, [node], {}).rows as any[];
   t.deepEqual(nrows[0].cells.slice(0, 5), ['w1', 'NotReady,SchedulingDisabled', '<none>', '90s', 'v1.32.4']);
 });
@@ -150,7 +206,11 @@ test('pod and node rows read like the real printers', (t) => {
 test('URL paths map to resources, scopes, subresources and verbs', (t) => {
   const q = new URLSearchParams('watch=true');
   t.like(route('GET', '/api/v1/namespaces/kube-system/pods', q), { verb: 'watch', namespace: 'kube-system' });
-  t.like(route('PUT', '/apis/certificates.k8s.io/v1/certificatesigningrequests/csr-1/approval', new URLSearchParams()), { verb: 'update', name: 'csr-1', subresource: 'approval' });
+  t.like(route('PUT', '/apis/certificates.k8s.io/v1/certificatesigningrequests/csr-1/approval', new URLSearchParams()), {
+    verb: 'update',
+    name: 'csr-1',
+    subresource: 'approval',
+  });
   t.like(route('GET', '/api/v1/namespaces/apps', new URLSearchParams()), { verb: 'get', name: 'apps' });
   t.like(route('PATCH', '/api/v1/namespaces/apps/status', new URLSearchParams()), { verb: 'patch', name: 'apps', subresource: 'status' });
   t.is(route('GET', '/api/v1/namespaces/apps/nodes', new URLSearchParams()), undefined, 'nodes are cluster-scoped');
@@ -182,7 +242,10 @@ test.serial('kubectl get nodes / pods -A / secret -A print the real server-side 
 
   const json = await kubectl(cp.adminConf, 'get', 'nodes', '-o', 'json');
   t.is(json.code, 0, json.stderr);
-  t.deepEqual(JSON.parse(json.stdout).items.map((n: any) => n.metadata.name), ['m1', 'w1']);
+  t.deepEqual(
+    JSON.parse(json.stdout).items.map((n: any) => n.metadata.name),
+    ['m1', 'w1'],
+  );
 });
 
 test.serial('kubectl create configmap, patch secret token:null, delete pod', async (t) => {
@@ -194,7 +257,14 @@ test.serial('kubectl create configmap, patch secret token:null, delete pod', asy
   t.not(again.code, 0);
   t.regex(again.stderr, /configmaps "settings" already exists/);
 
-  await ok(admin.post('/api/v1/namespaces/apps/secrets', { metadata: { name: 'tok' }, type: 'kubernetes.io/service-account-token', data: { token: b64('x'), 'ca.crt': b64('y') } }), 'create');
+  await ok(
+    admin.post('/api/v1/namespaces/apps/secrets', {
+      metadata: { name: 'tok' },
+      type: 'kubernetes.io/service-account-token',
+      data: { token: b64('x'), 'ca.crt': b64('y') },
+    }),
+    'create',
+  );
   const p = await kubectl(cp.adminConf, 'patch', 'secret', 'tok', '-n', 'apps', '-p', '{"data":{"token":null}}');
   t.is(p.code, 0, p.stderr);
   const s = (await admin.get('/api/v1/namespaces/apps/secrets/tok')).body;
@@ -240,7 +310,10 @@ test.serial('a kubelet-serving CSR stays Pending until kubectl certificate appro
   t.is(approve.code, 0, approve.stderr);
   t.is(approve.stdout.trim(), `certificatesigningrequest.certificates.k8s.io/${name} approved`);
   const after = (await admin.get(`/apis/certificates.k8s.io/v1/certificatesigningrequests/${name}`)).body;
-  t.deepEqual(after.status.conditions.map((c: any) => [c.type, c.status, c.reason]), [['Approved', 'True', 'KubectlApprove']]);
+  t.deepEqual(
+    after.status.conditions.map((c: any) => [c.type, c.status, c.reason]),
+    [['Approved', 'True', 'KubectlApprove']],
+  );
   t.is(after.spec.username, 'system:node:w1', 'approval does not change the spec');
   const list2 = await kubectl(cp.adminConf, 'get', 'csr', name);
   t.regex(list2.stdout, /Approved\n?$/);
@@ -260,12 +333,28 @@ test.serial('kubectl wait --for=condition=Ready follows a watch until the node t
 });
 
 test.serial('objects served validate against the official schemas (kubernetes-models)', async (t) => {
-  await ok(admin.post('/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases', { metadata: { name: 'w1' }, spec: { holderIdentity: 'w1', leaseDurationSeconds: 40, renewTime: new Date().toISOString().replace('Z', '000Z').replace(/\.(\d{3})000Z/, '.$1000Z') } }), 'lease');
+  await ok(
+    admin.post('/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases', {
+      metadata: { name: 'w1' },
+      spec: {
+        holderIdentity: 'w1',
+        leaseDurationSeconds: 40,
+        renewTime: new Date()
+          .toISOString()
+          .replace('Z', '000Z')
+          .replace(/\.(\d{3})000Z/, '.$1000Z'),
+      },
+    }),
+    'lease',
+  );
   await ok(admin.post('/api/v1/namespaces/apps/serviceaccounts', { metadata: { name: 'app' } }), 'sa');
   await ok(
     admin.post('/apis/apps/v1/namespaces/kube-system/daemonsets', {
       metadata: { name: 'kube-proxy' },
-      spec: { selector: { matchLabels: { k8s: 'kp' } }, template: { metadata: { labels: { k8s: 'kp' } }, spec: { containers: [{ name: 'kp', image: 'kp' }] } } },
+      spec: {
+        selector: { matchLabels: { k8s: 'kp' } },
+        template: { metadata: { labels: { k8s: 'kp' } }, spec: { containers: [{ name: 'kp', image: 'kp' }] } },
+      },
     }),
     'ds',
   );
@@ -298,12 +387,25 @@ test.serial('objects served validate against the official schemas (kubernetes-mo
 
 /** The first line of `log` matching `re`, once it is there (10 s at most; a timeout throws naming both); the log is written asynchronously. */
 function logLine(log: string, re: RegExp): Promise<string> {
-  return pollUntil(`${re} in ${log}`, () => readFileSync(log, 'utf8').split('\n').find((l) => re.test(l)), 10_000);
+  return pollUntil(
+    `${re} in ${log}`,
+    () =>
+      readFileSync(log, 'utf8')
+        .split('\n')
+        .find((l) => re.test(l)),
+    10_000,
+  );
 }
 
 test.serial('a client cert from another CA or an expired one is not authenticated (401), like x509 auth in the real apiserver', async (t) => {
   const otherCa = await newCA('kubernetes'); // same subject as the cluster CA, as after a PKI rebuild
-  const foreign = await writeClientKubeconfig(join(cp.dir, 'foreign.conf'), { server: cp.server, serverCa: cp.cas.ca, ca: otherCa, cn: 'kubernetes-admin', orgs: ['kubeadm:cluster-admins'] });
+  const foreign = await writeClientKubeconfig(join(cp.dir, 'foreign.conf'), {
+    server: cp.server,
+    serverCa: cp.cas.ca,
+    ca: otherCa,
+    cn: 'kubernetes-admin',
+    orgs: ['kubeadm:cluster-admins'],
+  });
   const r = await kubectl(foreign, 'get', 'nodes');
   t.not(r.code, 0);
   // real kubectl prints the Status's reason "(Unauthorized)" when its discovery cache for this
@@ -314,19 +416,36 @@ test.serial('a client cert from another CA or an expired one is not authenticate
   t.log(`kubectl with a cert from another CA: ${r.stderr.trim()}`);
   // the apiserver's stderr reaches its log file through this process's pipe and write stream, so
   // the line can land after kubectl has its 401 (the full run of 2026-12-05 read the file too soon)
-  t.truthy(await logLine(cp.apiserver.log, /Unable to authenticate the request: \[verifying certificate .* failed: x509: certificate signed by unknown authority/));
+  t.truthy(
+    await logLine(cp.apiserver.log, /Unable to authenticate the request: \[verifying certificate .* failed: x509: certificate signed by unknown authority/),
+  );
 
   const expired = await writeClientKubeconfig(join(cp.dir, 'expired.conf'), {
-    server: cp.server, serverCa: cp.cas.ca, ca: cp.cas.ca, cn: 'kubernetes-admin', orgs: ['kubeadm:cluster-admins'],
-    notBefore: new Date(Date.now() - 3 * 86400_000), notAfter: new Date(Date.now() - 86400_000),
+    server: cp.server,
+    serverCa: cp.cas.ca,
+    ca: cp.cas.ca,
+    cn: 'kubernetes-admin',
+    orgs: ['kubeadm:cluster-admins'],
+    notBefore: new Date(Date.now() - 3 * 86400_000),
+    notAfter: new Date(Date.now() - 86400_000),
   });
   const e = await kubectl(expired, 'get', 'nodes');
   t.not(e.code, 0);
-  t.regex(e.stderr, /You must be logged in to the server \((Unauthorized|the server has asked for the client to provide credentials)\)/, 'either message real kubectl prints for a 401 (see above)');
+  t.regex(
+    e.stderr,
+    /You must be logged in to the server \((Unauthorized|the server has asked for the client to provide credentials)\)/,
+    'either message real kubectl prints for a 401 (see above)',
+  );
   t.truthy(await logLine(cp.apiserver.log, /x509: certificate has expired or is not yet valid/));
 
   // The other direction is a TLS failure: a kubeconfig that trusts another CA rejects the serving cert.
-  const wrongTrust = await writeClientKubeconfig(join(cp.dir, 'wrong-trust.conf'), { server: cp.server, serverCa: otherCa, ca: cp.cas.ca, cn: 'kubernetes-admin', orgs: ['kubeadm:cluster-admins'] });
+  const wrongTrust = await writeClientKubeconfig(join(cp.dir, 'wrong-trust.conf'), {
+    server: cp.server,
+    serverCa: otherCa,
+    ca: cp.cas.ca,
+    cn: 'kubernetes-admin',
+    orgs: ['kubeadm:cluster-admins'],
+  });
   const w = await kubectl(wrongTrust, 'get', 'nodes');
   t.not(w.code, 0);
   t.regex(w.stderr, /x509: certificate signed by unknown authority/);
@@ -354,20 +473,43 @@ test.serial('anonymous and under-privileged users get the real 403 messages', as
   t.regex(node.stderr, /namespaces "apps" is forbidden: User "system:node:w1" cannot delete resource "namespaces" in API group "" at the cluster scope/);
 });
 
-test.serial('stored RBAC (kubeadm\'s roles and bindings) grants access on top of the built-in rules', async (t) => {
+test.serial("stored RBAC (kubeadm's roles and bindings) grants access on top of the built-in rules", async (t) => {
   const jane = KubeClient.fromFile(await cp.kubeconfig('jane', 'jane', ['team:ops']));
   await ok(admin.post('/api/v1/namespaces/kube-system/configmaps', { metadata: { name: 'kubeadm-config' }, data: { ClusterConfiguration: 'x' } }), 'cm');
   const denied = await jane.get('/api/v1/namespaces/kube-system/configmaps/kubeadm-config');
   t.is(denied.status, 403);
-  t.is(denied.body.message, 'configmaps "kubeadm-config" is forbidden: User "jane" cannot get resource "configmaps" in API group "" in the namespace "kube-system"');
+  t.is(
+    denied.body.message,
+    'configmaps "kubeadm-config" is forbidden: User "jane" cannot get resource "configmaps" in API group "" in the namespace "kube-system"',
+  );
   const rbac = '/apis/rbac.authorization.k8s.io/v1';
-  await ok(admin.post(`${rbac}/namespaces/kube-system/roles`, { metadata: { name: 'kubeadm:nodes-kubeadm-config' }, rules: [{ apiGroups: [''], resources: ['configmaps'], resourceNames: ['kubeadm-config'], verbs: ['get'] }] }), 'role');
-  await ok(admin.post(`${rbac}/namespaces/kube-system/rolebindings`, { metadata: { name: 'kubeadm:nodes-kubeadm-config' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'kubeadm:nodes-kubeadm-config' }, subjects: [{ kind: 'Group', name: 'team:ops' }] }), 'rb');
+  await ok(
+    admin.post(`${rbac}/namespaces/kube-system/roles`, {
+      metadata: { name: 'kubeadm:nodes-kubeadm-config' },
+      rules: [{ apiGroups: [''], resources: ['configmaps'], resourceNames: ['kubeadm-config'], verbs: ['get'] }],
+    }),
+    'role',
+  );
+  await ok(
+    admin.post(`${rbac}/namespaces/kube-system/rolebindings`, {
+      metadata: { name: 'kubeadm:nodes-kubeadm-config' },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'kubeadm:nodes-kubeadm-config' },
+      subjects: [{ kind: 'Group', name: 'team:ops' }],
+    }),
+    'rb',
+  );
   await new Promise((r) => setTimeout(r, 1100));
   t.is((await jane.get('/api/v1/namespaces/kube-system/configmaps/kubeadm-config')).status, 200);
   t.is((await jane.get('/api/v1/namespaces/kube-system/configmaps/other')).status, 403, 'resourceNames limits the grant');
   t.is((await jane.get('/api/v1/pods')).status, 403);
-  await ok(admin.post(`${rbac}/clusterrolebindings`, { metadata: { name: 'ops-view' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'view' }, subjects: [{ kind: 'User', name: 'jane' }] }), 'crb');
+  await ok(
+    admin.post(`${rbac}/clusterrolebindings`, {
+      metadata: { name: 'ops-view' },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'view' },
+      subjects: [{ kind: 'User', name: 'jane' }],
+    }),
+    'crb',
+  );
   await new Promise((r) => setTimeout(r, 1100));
   t.is((await jane.get('/api/v1/pods')).status, 200, 'the built-in view ClusterRole, bound but not stored');
   t.is((await jane.delete('/api/v1/namespaces/apps/pods/web-1')).status, 403);
@@ -385,7 +527,11 @@ test.serial('stored RBAC (kubeadm\'s roles and bindings) grants access on top of
 
 test.serial('pods/eviction deletes the pod (kubectl drain path)', async (t) => {
   await ok(admin.post('/api/v1/namespaces/apps/pods', podObj('apps', 'evict-me', 'w1')), 'pod');
-  const r = await admin.post('/api/v1/namespaces/apps/pods/evict-me/eviction', { apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name: 'evict-me', namespace: 'apps' } });
+  const r = await admin.post('/api/v1/namespaces/apps/pods/evict-me/eviction', {
+    apiVersion: 'policy/v1',
+    kind: 'Eviction',
+    metadata: { name: 'evict-me', namespace: 'apps' },
+  });
   t.is(r.status, 201, r.text);
   t.is((await admin.get('/api/v1/namespaces/apps/pods/evict-me')).status, 404);
 });
@@ -394,7 +540,14 @@ test.serial('service-account tokens: verified with sa.pub as loaded; legacy toke
   const sa = await ok(admin.get('/api/v1/namespaces/apps/serviceaccounts/app'), 'sa');
   const mkToken = (key: string) => signJwt(legacyClaims('apps', 'app', sa.metadata.uid, 'app-token'), key);
   const token1 = mkToken(cp.cas.sa.keyPem);
-  await ok(admin.post('/api/v1/namespaces/apps/secrets', { metadata: { name: 'app-token', annotations: { 'kubernetes.io/service-account.name': 'app', 'kubernetes.io/service-account.uid': sa.metadata.uid } }, type: 'kubernetes.io/service-account-token', data: { token: b64(token1) } }), 'token secret');
+  await ok(
+    admin.post('/api/v1/namespaces/apps/secrets', {
+      metadata: { name: 'app-token', annotations: { 'kubernetes.io/service-account.name': 'app', 'kubernetes.io/service-account.uid': sa.metadata.uid } },
+      type: 'kubernetes.io/service-account-token',
+      data: { token: b64(token1) },
+    }),
+    'token secret',
+  );
   await ok(admin.post('/api/v1/namespaces/apps/pods', podObj('apps', 'uses-token', 'w1', 'app')), 'pod');
   const as = (token: string) => new KubeClient({ server: cp.server, ca: Buffer.from(cp.cas.ca.certPem), token });
 
@@ -428,45 +581,100 @@ test.serial('service-account tokens: verified with sa.pub as loaded; legacy toke
   for (const c of [c1, c2, c3]) c.close();
 });
 
-test.serial('kubectl create token: a TokenRequest bound to a pod works while the pod lives and is refused once it is deleted; kubectl get pdb and the eviction of a budgeted pod (429)', async (t) => {
-  await ok(admin.post('/api/v1/namespaces/apps/serviceaccounts', { metadata: { name: 'bound', namespace: 'apps' } }), 'sa bound');
-  await ok(admin.post('/api/v1/namespaces/apps/pods', podObj('apps', 'bound-1', 'w1', 'bound')), 'pod bound-1');
-  const r = await kubectl(cp.adminConf, 'create', 'token', 'bound', '-n', 'apps', '--bound-object-kind', 'Pod', '--bound-object-name', 'bound-1', '--duration', '3607s');
-  t.is(r.code, 0, r.stderr);
-  const token = r.stdout.trim();
-  const claims = JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString());
-  t.is(claims['kubernetes.io'].pod.name, 'bound-1');
-  t.is(claims.sub, 'system:serviceaccount:apps:bound');
-  const as = new KubeClient({ server: cp.server, ca: Buffer.from(cp.cas.ca.certPem), token });
-  t.is((await as.get('/api/v1/namespaces/apps/pods/bound-1')).status, 200);
-  const short = await kubectl(cp.adminConf, 'create', 'token', 'bound', '-n', 'apps', '--duration', '5m');
-  t.not(short.code, 0);
-  t.regex(short.stderr, /may not specify a duration less than 10 minutes/);
-  await ok(admin.delete('/api/v1/namespaces/apps/pods/bound-1'), 'delete pod');
-  t.is((await as.get('/api/v1/namespaces/apps/pods')).status, 401, 'the token died with its pod');
-  as.close();
+test.serial(
+  'kubectl create token: a TokenRequest bound to a pod works while the pod lives and is refused once it is deleted; kubectl get pdb and the eviction of a budgeted pod (429)',
+  async (t) => {
+    await ok(admin.post('/api/v1/namespaces/apps/serviceaccounts', { metadata: { name: 'bound', namespace: 'apps' } }), 'sa bound');
+    await ok(admin.post('/api/v1/namespaces/apps/pods', podObj('apps', 'bound-1', 'w1', 'bound')), 'pod bound-1');
+    const r = await kubectl(
+      cp.adminConf,
+      'create',
+      'token',
+      'bound',
+      '-n',
+      'apps',
+      '--bound-object-kind',
+      'Pod',
+      '--bound-object-name',
+      'bound-1',
+      '--duration',
+      '3607s',
+    );
+    t.is(r.code, 0, r.stderr);
+    const token = r.stdout.trim();
+    const claims = JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString());
+    t.is(claims['kubernetes.io'].pod.name, 'bound-1');
+    t.is(claims.sub, 'system:serviceaccount:apps:bound');
+    const as = new KubeClient({ server: cp.server, ca: Buffer.from(cp.cas.ca.certPem), token });
+    t.is((await as.get('/api/v1/namespaces/apps/pods/bound-1')).status, 200);
+    const short = await kubectl(cp.adminConf, 'create', 'token', 'bound', '-n', 'apps', '--duration', '5m');
+    t.not(short.code, 0);
+    t.regex(short.stderr, /may not specify a duration less than 10 minutes/);
+    await ok(admin.delete('/api/v1/namespaces/apps/pods/bound-1'), 'delete pod');
+    t.is((await as.get('/api/v1/namespaces/apps/pods')).status, 401, 'the token died with its pod');
+    as.close();
 
-  // a budget that allows no disruption: kubectl shows it, the Eviction API refuses with the real 429
-  await ok(admin.post('/api/v1/namespaces/apps/pods', { ...podObj('apps', 'guarded', 'w1'), metadata: { name: 'guarded', namespace: 'apps', labels: { app: 'guarded' } } }), 'pod guarded');
-  await ok(admin.post('/apis/policy/v1/namespaces/apps/poddisruptionbudgets', { metadata: { name: 'guarded', namespace: 'apps' }, spec: { minAvailable: 1, selector: { matchLabels: { app: 'guarded' } } } }), 'pdb');
-  await ok(admin.put('/api/v1/namespaces/apps/pods/guarded/status', { ...(await ok(admin.get('/api/v1/namespaces/apps/pods/guarded'), 'get')), status: { phase: 'Running', conditions: [{ type: 'Ready', status: 'True' }] } }), 'ready');
-  const pdb = await ok(admin.get('/apis/policy/v1/namespaces/apps/poddisruptionbudgets/guarded'), 'get pdb');
-  await ok(admin.put('/apis/policy/v1/namespaces/apps/poddisruptionbudgets/guarded/status', { ...pdb, status: { observedGeneration: 1, disruptionsAllowed: 0, currentHealthy: 1, desiredHealthy: 1, expectedPods: 1 } }), 'pdb status (as the disruption controller writes it)');
-  const table = await kubectl(cp.adminConf, 'get', 'pdb', '-n', 'apps');
-  t.regex(table.stdout, /^NAME\s+MIN AVAILABLE\s+MAX UNAVAILABLE\s+ALLOWED DISRUPTIONS\s+AGE\nguarded\s+1\s+N\/A\s+0\s+\d+s/);
-  const ev = await admin.post('/api/v1/namespaces/apps/pods/guarded/eviction', { apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name: 'guarded', namespace: 'apps' } });
-  t.is(ev.status, 429);
-  t.deepEqual(ev.body.details.causes, [{ reason: 'DisruptionBudget', message: 'The disruption budget guarded needs 1 healthy pods and has 1 currently' }]);
-  t.is((await admin.get('/api/v1/namespaces/apps/pods/guarded')).status, 200, 'the pod stays');
-  await ok(admin.delete('/apis/policy/v1/namespaces/apps/poddisruptionbudgets/guarded'), 'delete pdb');
-  await ok(admin.delete('/api/v1/namespaces/apps/pods/guarded'), 'delete pod');
-});
+    // a budget that allows no disruption: kubectl shows it, the Eviction API refuses with the real 429
+    await ok(
+      admin.post('/api/v1/namespaces/apps/pods', {
+        ...podObj('apps', 'guarded', 'w1'),
+        metadata: { name: 'guarded', namespace: 'apps', labels: { app: 'guarded' } },
+      }),
+      'pod guarded',
+    );
+    await ok(
+      admin.post('/apis/policy/v1/namespaces/apps/poddisruptionbudgets', {
+        metadata: { name: 'guarded', namespace: 'apps' },
+        spec: { minAvailable: 1, selector: { matchLabels: { app: 'guarded' } } },
+      }),
+      'pdb',
+    );
+    await ok(
+      admin.put('/api/v1/namespaces/apps/pods/guarded/status', {
+        ...(await ok(admin.get('/api/v1/namespaces/apps/pods/guarded'), 'get')),
+        status: { phase: 'Running', conditions: [{ type: 'Ready', status: 'True' }] },
+      }),
+      'ready',
+    );
+    const pdb = await ok(admin.get('/apis/policy/v1/namespaces/apps/poddisruptionbudgets/guarded'), 'get pdb');
+    await ok(
+      admin.put('/apis/policy/v1/namespaces/apps/poddisruptionbudgets/guarded/status', {
+        ...pdb,
+        status: { observedGeneration: 1, disruptionsAllowed: 0, currentHealthy: 1, desiredHealthy: 1, expectedPods: 1 },
+      }),
+      'pdb status (as the disruption controller writes it)',
+    );
+    const table = await kubectl(cp.adminConf, 'get', 'pdb', '-n', 'apps');
+    t.regex(table.stdout, /^NAME\s+MIN AVAILABLE\s+MAX UNAVAILABLE\s+ALLOWED DISRUPTIONS\s+AGE\nguarded\s+1\s+N\/A\s+0\s+\d+s/);
+    const ev = await admin.post('/api/v1/namespaces/apps/pods/guarded/eviction', {
+      apiVersion: 'policy/v1',
+      kind: 'Eviction',
+      metadata: { name: 'guarded', namespace: 'apps' },
+    });
+    t.is(ev.status, 429);
+    t.deepEqual(ev.body.details.causes, [{ reason: 'DisruptionBudget', message: 'The disruption budget guarded needs 1 healthy pods and has 1 currently' }]);
+    t.is((await admin.get('/api/v1/namespaces/apps/pods/guarded')).status, 200, 'the pod stays');
+    await ok(admin.delete('/apis/policy/v1/namespaces/apps/poddisruptionbudgets/guarded'), 'delete pdb');
+    await ok(admin.delete('/api/v1/namespaces/apps/pods/guarded'), 'delete pod');
+  },
+);
 
 test.serial('bootstrap tokens authenticate as system:bootstrap:<id> and may create CSRs only', async (t) => {
-  await ok(admin.post('/api/v1/namespaces/kube-system/secrets', bootstrapTokenSecret('abcdef', '0123456789abcdef', { expiration: new Date(Date.now() + 3600_000) })), 'token');
-  await ok(admin.post('/api/v1/namespaces/kube-system/secrets', bootstrapTokenSecret('zzzzzz', '0123456789abcdef', { expiration: new Date(Date.now() - 1000) })), 'expired token');
+  await ok(
+    admin.post('/api/v1/namespaces/kube-system/secrets', bootstrapTokenSecret('abcdef', '0123456789abcdef', { expiration: new Date(Date.now() + 3600_000) })),
+    'token',
+  );
+  await ok(
+    admin.post('/api/v1/namespaces/kube-system/secrets', bootstrapTokenSecret('zzzzzz', '0123456789abcdef', { expiration: new Date(Date.now() - 1000) })),
+    'expired token',
+  );
   await ok(admin.post('/api/v1/namespaces/kube-public/configmaps', { metadata: { name: 'cluster-info' }, data: { kubeconfig: 'x' } }), 'cluster-info');
-  const conf = writeTokenKubeconfig(join(cp.dir, 'bootstrap.conf'), { server: cp.server, serverCa: cp.cas.ca, user: 'tls-bootstrap-token-user', token: 'abcdef.0123456789abcdef' });
+  const conf = writeTokenKubeconfig(join(cp.dir, 'bootstrap.conf'), {
+    server: cp.server,
+    serverCa: cp.cas.ca,
+    user: 'tls-bootstrap-token-user',
+    token: 'abcdef.0123456789abcdef',
+  });
   const c = KubeClient.fromFile(conf);
   const who = await c.post('/apis/authentication.k8s.io/v1/selfsubjectreviews', { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' });
   t.is(who.body.status.userInfo.username, 'system:bootstrap:abcdef');
@@ -474,7 +682,11 @@ test.serial('bootstrap tokens authenticate as system:bootstrap:<id> and may crea
   const key = await newKey();
   const csr = await c.post('/apis/certificates.k8s.io/v1/certificatesigningrequests', {
     metadata: { generateName: 'node-csr-' },
-    spec: { request: b64(await createCSR({ key, cn: 'system:node:w9', orgs: ['system:nodes'] })), signerName: 'kubernetes.io/kube-apiserver-client-kubelet', usages: ['digital signature', 'key encipherment', 'client auth'] },
+    spec: {
+      request: b64(await createCSR({ key, cn: 'system:node:w9', orgs: ['system:nodes'] })),
+      signerName: 'kubernetes.io/kube-apiserver-client-kubelet',
+      usages: ['digital signature', 'key encipherment', 'client auth'],
+    },
   });
   t.is(csr.status, 201, csr.text);
   t.is(csr.body.spec.username, 'system:bootstrap:abcdef');

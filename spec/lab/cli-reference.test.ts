@@ -32,14 +32,25 @@ test('kubeadm table: unique paths, every parent present, every flag and source d
     for (const f of [...c.flags, ...(c.persistent ?? [])]) t.truthy(FLAGS[f], `${c.path}: flag ${f}`);
     t.truthy(SOURCES[c.source], `${c.path}: source ${c.source}`);
   }
-  t.deepEqual(childrenOf(ROOT).map((c) => c.path).sort(), ['certs', 'completion', 'config', 'init', 'join', 'kubeconfig', 'reset', 'token', 'upgrade', 'version']);
+  t.deepEqual(
+    childrenOf(ROOT)
+      .map((c) => c.path)
+      .sort(),
+    ['certs', 'completion', 'config', 'init', 'join', 'kubeconfig', 'reset', 'token', 'upgrade', 'version'],
+  );
   t.true(COMMANDS.length > 60);
 });
 
 test('kubeadm: the commands issue 12 names are refused with the real messages', (t) => {
-  t.is(refusal('init phase upload-certs --upload-certs --certificate-key abc --config /etc/kubemend/kubeadm.yaml'), "can not mix '--config' with arguments [certificate-key]");
+  t.is(
+    refusal('init phase upload-certs --upload-certs --certificate-key abc --config /etc/kubemend/kubeadm.yaml'),
+    "can not mix '--config' with arguments [certificate-key]",
+  );
   t.is(refusal('join phase control-plane-join all 10.0.0.1:6443 --control-plane --token a.b --discovery-token-ca-cert-hash sha256:x'), 'unknown flag: --token');
-  t.is(refusal('join phase control-plane-join all 10.0.0.1:6443 --control-plane --node-name m2'), 'unknown command "10.0.0.1:6443" for "kubeadm join phase control-plane-join all"');
+  t.is(
+    refusal('join phase control-plane-join all 10.0.0.1:6443 --control-plane --node-name m2'),
+    'unknown command "10.0.0.1:6443" for "kubeadm join phase control-plane-join all"',
+  );
   t.is(refusal('init phase certs all --log-file /tmp/x'), 'unknown flag: --log-file');
 });
 
@@ -76,7 +87,10 @@ test('kubeadm: what the real one accepts is accepted', (t) => {
   const alias = k('init phase uploadconfig kubelet --config /x.yaml');
   t.true(alias.ok && alias.command.path === 'init phase upload-config kubelet', 'an alias finds the canonical command');
   const global = k('-v 5 init phase certs all --config /x.yaml');
-  t.true(global.ok && global.command.path === 'init phase certs all' && global.flags.get('v')?.[0] === '5', 'flags before the sub-command are skipped by cobra Find');
+  t.true(
+    global.ok && global.command.path === 'init phase certs all' && global.flags.get('v')?.[0] === '5',
+    'flags before the sub-command are skipped by cobra Find',
+  );
 });
 
 test('kubeadm: pflag refusals, word for word', (t) => {
@@ -90,9 +104,15 @@ test('kubeadm: pflag refusals, word for word', (t) => {
   t.is(refusal('init phase certs all --dry-run=maybe'), 'invalid argument "maybe" for "--dry-run" flag: strconv.ParseBool: parsing "maybe": invalid syntax');
   t.is(refusal('token create --ttl 1x'), 'invalid argument "1x" for "--ttl" flag: time: unknown unit "x" in duration "1x"');
   t.is(refusal('token create --ttl 12'), 'invalid argument "12" for "--ttl" flag: time: missing unit in duration "12"');
-  t.is(refusal('init --apiserver-bind-port http'), 'invalid argument "http" for "--apiserver-bind-port" flag: strconv.ParseInt: parsing "http": invalid syntax');
+  t.is(
+    refusal('init --apiserver-bind-port http'),
+    'invalid argument "http" for "--apiserver-bind-port" flag: strconv.ParseInt: parsing "http": invalid syntax',
+  );
   t.is(refusal('init -v five'), 'invalid argument "five" for "-v, --v" flag: strconv.ParseInt: parsing "five": invalid syntax');
-  t.is(refusal('init phase control-plane all --apiserver-extra-args novalue'), 'invalid argument "novalue" for "--apiserver-extra-args" flag: malformed pair, expect string=string');
+  t.is(
+    refusal('init phase control-plane all --apiserver-extra-args novalue'),
+    'invalid argument "novalue" for "--apiserver-extra-args" flag: malformed pair, expect string=string',
+  );
   // a valued flag takes the next word, even one that looks like a flag
   const eaten = k('init phase certs all --config --dry-run');
   t.true(eaten.ok && eaten.flags.get('config')?.[0] === '--dry-run' && !eaten.flags.has('dry-run'));
@@ -101,14 +121,21 @@ test('kubeadm: pflag refusals, word for word', (t) => {
 });
 
 test('kubeadm: --config mixed with other flags (ValidateMixedArguments), sorted as pflag visits them', (t) => {
-  t.is(refusal('init --config x --service-cidr a --control-plane-endpoint b --pod-network-cidr c'), "can not mix '--config' with arguments [control-plane-endpoint pod-network-cidr service-cidr]");
-  t.is(refusal('join 1.2.3.4:6443 --config x --token a.b --discovery-token-ca-cert-hash h'), "can not mix '--config' with arguments [discovery-token-ca-cert-hash token]");
+  t.is(
+    refusal('init --config x --service-cidr a --control-plane-endpoint b --pod-network-cidr c'),
+    "can not mix '--config' with arguments [control-plane-endpoint pod-network-cidr service-cidr]",
+  );
+  t.is(
+    refusal('join 1.2.3.4:6443 --config x --token a.b --discovery-token-ca-cert-hash h'),
+    "can not mix '--config' with arguments [discovery-token-ca-cert-hash token]",
+  );
   t.is(refusal('token create --config x --ttl 1h'), "can not mix '--config' with arguments [ttl]");
   t.is(refusal('init phase certs all --config x --vmodule a=1'), "can not mix '--config' with arguments [vmodule]");
   for (const ok of [
     'init --config x --upload-certs --skip-certificate-key-print --skip-phases addon/kube-proxy --ignore-preflight-errors all --dry-run --node-name m1 --v 3 --rootfs /',
     'token create --config x --print-join-command --kubeconfig /etc/kubernetes/admin.conf',
-  ]) t.true(k(ok).ok, ok);
+  ])
+    t.true(k(ok).ok, ok);
   // not every command validates it: certs renew reads --config with its other flags
   t.true(k('certs renew all --config x --cert-dir /p').ok);
 });
@@ -116,7 +143,10 @@ test('kubeadm: --config mixed with other flags (ValidateMixedArguments), sorted 
 test('kubeadm: positional arguments, sub-commands, required flags', (t) => {
   t.is(refusal('join a:6443 b:6443'), 'accepts at most 1 arg(s), received 2');
   t.is(refusal('join phase kubelet-start a b'), 'accepts at most 1 arg(s), received 2');
-  t.is(refusal('join phase control-plane-prepare control-plane 10.0.0.1:6443'), 'unknown command "10.0.0.1:6443" for "kubeadm join phase control-plane-prepare control-plane"');
+  t.is(
+    refusal('join phase control-plane-prepare control-plane 10.0.0.1:6443'),
+    'unknown command "10.0.0.1:6443" for "kubeadm join phase control-plane-prepare control-plane"',
+  );
   t.is(refusal('init 10.0.0.1:6443'), 'unknown command "10.0.0.1:6443" for "kubeadm init"');
   t.is(refusal('init phase certs nope'), 'unknown command "nope" for "kubeadm init phase certs"');
   t.is(refusal('inti --config x'), 'unknown command "inti" for "kubeadm"\n\nDid you mean this?\n\tinit\n');
@@ -157,12 +187,23 @@ const c = (line: string) => parseCrictl(line.split(' ').filter(Boolean));
 test('crictl table: every flag has a type, global flags include the runtime endpoint and timeout', (t) => {
   for (const cmd of CRICTL_COMMANDS) for (const f of cmd.flags) t.truthy(f.type, `${cmd.name} ${f.name}`);
   t.truthy(GLOBAL_FLAGS.find((f) => f.name === 'runtime-endpoint' && f.aliases?.includes('r')));
-  t.deepEqual(CRICTL_COMMANDS.find((x) => x.name === 'exec')!.flags.map((f) => f.name).filter((n) => ['interactive', 'tty', 'name', 'label'].includes(n)).sort(), ['interactive', 'label', 'name', 'tty']);
+  t.deepEqual(
+    CRICTL_COMMANDS.find((x) => x.name === 'exec')!
+      .flags.map((f) => f.name)
+      .filter((n) => ['interactive', 'tty', 'name', 'label'].includes(n))
+      .sort(),
+    ['interactive', 'label', 'name', 'tty'],
+  );
 });
 
 test('crictl: refusals as urfave/cli and Go flag print them', (t) => {
   const bad = c('ps --nope');
-  t.true(!bad.ok && bad.message === 'flag provided but not defined: -nope' && bad.exitCode === 1 && bad.usage === 'Incorrect Usage: flag provided but not defined: -nope\n\n');
+  t.true(
+    !bad.ok &&
+      bad.message === 'flag provided but not defined: -nope' &&
+      bad.exitCode === 1 &&
+      bad.usage === 'Incorrect Usage: flag provided but not defined: -nope\n\n',
+  );
   const short = c('ps -aqz');
   t.true(!short.ok && short.message === 'flag provided but not defined: -aqz', 'a combined short option with an unknown letter is not split');
   const global = c('--nope ps');
@@ -183,7 +224,12 @@ test('crictl: refusals as urfave/cli and Go flag print them', (t) => {
 
 test('crictl: what it accepts, and how (flags stop at the first argument; -aq; a valued flag eats the next word)', (t) => {
   const ps = c('ps -aq --name ^etcd$ --label io.kubernetes.pod.namespace=kube-system');
-  t.true(ps.ok && ps.flags.get('all')?.[0] === 'true' && ps.flags.get('quiet')?.[0] === 'true' && ps.flags.get('label')?.[0] === 'io.kubernetes.pod.namespace=kube-system');
+  t.true(
+    ps.ok &&
+      ps.flags.get('all')?.[0] === 'true' &&
+      ps.flags.get('quiet')?.[0] === 'true' &&
+      ps.flags.get('label')?.[0] === 'io.kubernetes.pod.namespace=kube-system',
+  );
   const rm = c('rm abc -f');
   t.true(rm.ok && !rm.flags.has('force') && rm.args.join(' ') === 'abc -f', 'a flag after an id is an argument');
   const exec = c('exec -i abc etcdctl --endpoints=https://127.0.0.1:2379 endpoint health');
@@ -208,9 +254,12 @@ test('Go time.ParseDuration as the parsers use it', (t) => {
 
 test('the lab crictl binary prints what urfave/cli prints: "Incorrect Usage" and the help on stdout, the fatal line on stderr, exit 1; an unknown command exits 3', async (t) => {
   const root = mkdtempSync(join(tmpdir(), 'crictl-'));
-  const run = (args: string[]) => new Promise<{ code: number; stdout: string; stderr: string }>((res) => {
-    execFile('/usr/bin/node', [CRICTL_JS, ...args], { env: { ...process.env, LAB_ROOT: root } }, (err, stdout, stderr) => res({ code: err ? ((err as any).code ?? 1) : 0, stdout, stderr }));
-  });
+  const run = (args: string[]) =>
+    new Promise<{ code: number; stdout: string; stderr: string }>((res) => {
+      execFile('/usr/bin/node', [CRICTL_JS, ...args], { env: { ...process.env, LAB_ROOT: root } }, (err, stdout, stderr) =>
+        res({ code: err ? ((err as any).code ?? 1) : 0, stdout, stderr }),
+      );
+    });
   const bad = await run(['ps', '--nope']);
   t.is(bad.code, 1);
   t.true(bad.stdout.startsWith('Incorrect Usage: flag provided but not defined: -nope\n\nNAME:\n   crictl ps'), bad.stdout);

@@ -8,7 +8,12 @@ import { imageFiles, lookPath } from './sim/ctr/image-fs.js';
 import { imageRefs } from './sim/cri/images.js';
 
 test('--mount parses like ctr: src/source, dst/destination, options split on ":", unknown keys and bare words refused', (t) => {
-  t.deepEqual(parseMountFlag('type=bind,src=/var/lib/x,dst=/d,options=rbind:rw'), { type: 'bind', source: '/var/lib/x', destination: '/d', options: ['rbind', 'rw'] });
+  t.deepEqual(parseMountFlag('type=bind,src=/var/lib/x,dst=/d,options=rbind:rw'), {
+    type: 'bind',
+    source: '/var/lib/x',
+    destination: '/d',
+    options: ['rbind', 'rw'],
+  });
   t.deepEqual(parseMountFlag('type=bind,source=/a,destination=/b'), { type: 'bind', source: '/a', destination: '/b', options: [] });
   t.throws(() => parseMountFlag('type=bind,src=/a,target=/b'), { message: 'mount option "target" not supported' });
   t.throws(() => parseMountFlag('type=bind,/a'), { message: 'invalid mount specification: expected key=val' });

@@ -18,9 +18,24 @@ const DIR2 = labDir('/tmp/h-labhosts/test62');
 /** Runs a command on the host over real ssh as USER; input goes to its stdin. */
 function ssh(lab: Lab, user: string, address: string, cmd: string, input = ''): Promise<ExecResult> {
   const args = [
-    '-F', '/dev/null', '-i', lab.key, '-o', 'IdentitiesOnly=yes', '-o', `UserKnownHostsFile=${lab.knownHosts}`,
-    '-o', 'StrictHostKeyChecking=yes', '-o', 'BatchMode=yes', '-o', 'ConnectTimeout=3', '-o', 'LogLevel=ERROR',
-    `${user}@${address}`, cmd,
+    '-F',
+    '/dev/null',
+    '-i',
+    lab.key,
+    '-o',
+    'IdentitiesOnly=yes',
+    '-o',
+    `UserKnownHostsFile=${lab.knownHosts}`,
+    '-o',
+    'StrictHostKeyChecking=yes',
+    '-o',
+    'BatchMode=yes',
+    '-o',
+    'ConnectTimeout=3',
+    '-o',
+    'LogLevel=ERROR',
+    `${user}@${address}`,
+    cmd,
   ];
   return new Promise((resolve, reject) => {
     const c = spawn('ssh', args);
@@ -72,14 +87,20 @@ test.after.always(async () => {
 
 test.serial('each host has its own hostname and address, and no default route', async (t) => {
   if (!requireRoot(t)) return;
-  t.deepEqual(lab.hosts.map((h) => h.name), ['h001', 'h002', 'h003']);
+  t.deepEqual(
+    lab.hosts.map((h) => h.name),
+    ['h001', 'h002', 'h003'],
+  );
   for (const h of lab.hosts) {
     const r = await ssh(lab, 'root', h.address, 'hostname; ip -4 -o addr show eth0; ip route');
     t.is(r.code, 0, r.stderr);
     const [name, addr, ...routes] = r.stdout.trim().split('\n');
     t.is(name, h.name);
     t.true(addr.includes(`inet ${h.address}/16`), addr);
-    t.false(routes.some((l) => l.startsWith('default')), routes.join('\n'));
+    t.false(
+      routes.some((l) => l.startsWith('default')),
+      routes.join('\n'),
+    );
   }
   // names resolve between hosts through the lab's /etc/hosts
   const r = await ssh(lab, 'root', host('h002').address, 'getent hosts h001 && timeout 3 bash -c "</dev/tcp/h001/22"');
@@ -94,10 +115,19 @@ test.serial('inventory.yaml, hosts.json and known_hosts describe the lab', async
   t.is(inv.controlPlaneEndpoint, `${host('h001').address}:6443`);
   t.deepEqual(inv.ssh, { user: 'root', port: 22, identityFile: 'id_ed25519', knownHosts: 'known_hosts', sudo: 'none' });
   t.deepEqual(inv.hosts, lab.hosts);
-  t.deepEqual(lab.hosts.map((h) => h.role), ['master', 'worker', 'worker']);
-  t.deepEqual(lab.hosts.map((h) => h.address), [`10.${N1}.1.10`, `10.${N1}.1.11`, `10.${N1}.1.12`]);
+  t.deepEqual(
+    lab.hosts.map((h) => h.role),
+    ['master', 'worker', 'worker'],
+  );
+  t.deepEqual(
+    lab.hosts.map((h) => h.address),
+    [`10.${N1}.1.10`, `10.${N1}.1.11`, `10.${N1}.1.12`],
+  );
   const kh = readFileSync(lab.knownHosts, 'utf8').trim().split('\n');
-  t.deepEqual(kh.map((l) => l.split(' ')[0]), lab.hosts.map((h) => h.address));
+  t.deepEqual(
+    kh.map((l) => l.split(' ')[0]),
+    lab.hosts.map((h) => h.address),
+  );
   t.is(new Set(kh.map((l) => l.split(' ')[2])).size, 3, 'each host has its own host key');
 });
 
@@ -226,16 +256,24 @@ test.serial('fault slow shapes a host link both ways (token bucket), unslow remo
   t.notRegex(await sh(`tc qdisc show dev km${N1}-3`), /tbf/);
 });
 
-test.serial('the checkout is read-only at /opt/kubemend; spec/lab/bin is under /usr/local/bin, which a host may write without touching the checkout', async (t) => {
-  if (!requireRoot(t)) return;
-  const name = `x-${process.pid}`;
-  const r = await ssh(lab, 'root', host('h001').address, `test -f /opt/kubemend/package.json && test -f /usr/local/bin/.keep && echo ok; touch /opt/kubemend/x 2>&1; touch /usr/local/bin/${name} && echo wrote; rm -f /usr/local/bin/${name}`);
-  t.true(r.stdout.startsWith('ok\n'), r.stdout);
-  t.is((r.stdout.match(/Read-only file system/g) ?? []).length, 1, r.stdout);
-  t.regex(r.stdout, /^wrote$/m, "root writes /usr/local/bin (kubespray's bin_dir): the host's own upper layer");
-  t.false(existsSync(new URL(`../../spec/lab/bin/${name}`, import.meta.url)), 'never into the checkout');
-  t.false(existsSync(join(DIR, 'hosts', 'h002', 'ulb.up', name)), "nor into another host's layer");
-});
+test.serial(
+  'the checkout is read-only at /opt/kubemend; spec/lab/bin is under /usr/local/bin, which a host may write without touching the checkout',
+  async (t) => {
+    if (!requireRoot(t)) return;
+    const name = `x-${process.pid}`;
+    const r = await ssh(
+      lab,
+      'root',
+      host('h001').address,
+      `test -f /opt/kubemend/package.json && test -f /usr/local/bin/.keep && echo ok; touch /opt/kubemend/x 2>&1; touch /usr/local/bin/${name} && echo wrote; rm -f /usr/local/bin/${name}`,
+    );
+    t.true(r.stdout.startsWith('ok\n'), r.stdout);
+    t.is((r.stdout.match(/Read-only file system/g) ?? []).length, 1, r.stdout);
+    t.regex(r.stdout, /^wrote$/m, "root writes /usr/local/bin (kubespray's bin_dir): the host's own upper layer");
+    t.false(existsSync(new URL(`../../spec/lab/bin/${name}`, import.meta.url)), 'never into the checkout');
+    t.false(existsSync(join(DIR, 'hosts', 'h002', 'ulb.up', name)), "nor into another host's layer");
+  },
+);
 
 test.serial('sharedLab in another process reuses the lab that is up with the same shape', async (t) => {
   if (!requireRoot(t)) return;
@@ -260,7 +298,10 @@ test.serial('a second lab coexists; up refuses a net id in use; down removes eve
   t.false(existsSync(labDir('/tmp/h-labhosts/clash/lab.env')));
 
   const lab2 = await sharedLab({ hosts: 2, net: 62, dir: DIR2 });
-  t.deepEqual(lab2.hosts.map((h) => h.address), [`10.${N2}.1.10`, `10.${N2}.1.11`]);
+  t.deepEqual(
+    lab2.hosts.map((h) => h.address),
+    [`10.${N2}.1.10`, `10.${N2}.1.11`],
+  );
   const r2 = await ssh(lab2, 'root', `10.${N2}.1.11`, 'hostname');
   t.is(r2.stdout.trim(), 'h002');
   // labs are isolated from each other

@@ -21,12 +21,17 @@ export interface Run {
 /** Run `kubeadm args...` with LAB_ROOT=root (and a no-op systemctl). */
 export function kubeadm(root: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
   return new Promise((res) => {
-    execFile('/usr/bin/node', [KUBEADM_JS, ...args], {
-      env: { ...process.env, LAB_ROOT: root, LAB_SYSTEMCTL: '/bin/true', ...env },
-      maxBuffer: 16 << 20,
-    }, (err, stdout, stderr) => {
-      res({ code: err ? ((err as any).code ?? 1) : 0, stdout, stderr });
-    });
+    execFile(
+      '/usr/bin/node',
+      [KUBEADM_JS, ...args],
+      {
+        env: { ...process.env, LAB_ROOT: root, LAB_SYSTEMCTL: '/bin/true', ...env },
+        maxBuffer: 16 << 20,
+      },
+      (err, stdout, stderr) => {
+        res({ code: err ? ((err as any).code ?? 1) : 0, stdout, stderr });
+      },
+    );
   });
 }
 
@@ -58,9 +63,14 @@ export function snapshot(dir: string): Record<string, string> {
 }
 
 /** A kubeadm config file (v1beta4) for node m1 at `addr`, written into root/cfg.yaml (or root/FILE); the certificate key goes in the InitConfiguration, as kubeadm wants it with --config. */
-export function writeConfig(root: string, o: { addr: string; endpoint: string; name?: string; extraSANs?: string[]; certificateKey?: string; file?: string }): string {
+export function writeConfig(
+  root: string,
+  o: { addr: string; endpoint: string; name?: string; extraSANs?: string[]; certificateKey?: string; file?: string },
+): string {
   const path = join(root, o.file ?? 'cfg.yaml');
-  writeFileSync(path, `apiVersion: kubeadm.k8s.io/v1beta4
+  writeFileSync(
+    path,
+    `apiVersion: kubeadm.k8s.io/v1beta4
 kind: InitConfiguration
 ${o.certificateKey ? `certificateKey: ${o.certificateKey}\n` : ''}localAPIEndpoint:
   advertiseAddress: ${o.addr}
@@ -83,6 +93,7 @@ controllerManager:
 apiVersion: kubelet.config.k8s.io/v1beta1
 kind: KubeletConfiguration
 serverTLSBootstrap: true
-`);
+`,
+  );
   return path;
 }

@@ -51,7 +51,15 @@ test('pki: chain verifies with openssl, pin hash equals openssl pipeline, CSR ro
   const dir = tempRoot('pki-');
   const ca = await pki.newCA('kubernetes');
   const key = await pki.newKey();
-  const cert = await pki.signCert({ ca, key, cn: 'system:node:w1', orgs: ['system:nodes'], dnsNames: ['w1'], ips: ['10.75.0.21'], usages: ['client', 'server'] });
+  const cert = await pki.signCert({
+    ca,
+    key,
+    cn: 'system:node:w1',
+    orgs: ['system:nodes'],
+    dnsNames: ['w1'],
+    ips: ['10.75.0.21'],
+    usages: ['client', 'server'],
+  });
   pki.writeKeyPair(dir, 'ca', ca.certPem, ca.keyPem);
   pki.writeKeyPair(dir, 'leaf', cert, key.keyPem);
   t.regex(await openssl(['verify', '-CAfile', join(dir, 'ca.crt'), join(dir, 'leaf.crt')]), /leaf\.crt: OK/);
@@ -59,13 +67,22 @@ test('pki: chain verifies with openssl, pin hash equals openssl pipeline, CSR ro
   writeFileSync(join(dir, 'pub.pem'), pub);
   await openssl(['pkey', '-pubin', '-in', join(dir, 'pub.pem'), '-outform', 'der', '-out', join(dir, 'pub.der')]);
   const { createHash } = await import('node:crypto');
-  t.is(pki.caPinHash(ca.certPem), 'sha256:' + createHash('sha256').update(readFileSync(join(dir, 'pub.der'))).digest('hex'));
-  t.is((readFileSync(join(dir, 'leaf.key')).length > 0 && (await import('node:fs')).statSync(join(dir, 'leaf.key')).mode & 0o777), 0o600);
+  t.is(
+    pki.caPinHash(ca.certPem),
+    'sha256:' +
+      createHash('sha256')
+        .update(readFileSync(join(dir, 'pub.der')))
+        .digest('hex'),
+  );
+  t.is(readFileSync(join(dir, 'leaf.key')).length > 0 && (await import('node:fs')).statSync(join(dir, 'leaf.key')).mode & 0o777, 0o600);
   const other = await pki.newCA('kubernetes');
   t.false(pki.verifyChain(cert, other.certPem), 'a cert does not chain to another CA with the same name');
   t.true(pki.verifyChain(cert, ca.certPem));
   const csr = await pki.createCSR({ key, cn: 'system:node:w2', orgs: ['system:nodes'], dnsNames: ['w2'], ips: ['10.75.0.22'] });
-  t.deepEqual({ ...pki.parseCSR(csr), publicKey: undefined }, { cn: 'system:node:w2', orgs: ['system:nodes'], dnsNames: ['w2'], ips: ['10.75.0.22'], publicKey: undefined });
+  t.deepEqual(
+    { ...pki.parseCSR(csr), publicKey: undefined },
+    { cn: 'system:node:w2', orgs: ['system:nodes'], dnsNames: ['w2'], ips: ['10.75.0.22'], publicKey: undefined },
+  );
   const signed = await pki.signCSR(csr, ca, { usages: ['client'], durationSeconds: 3600 });
   const info = pki.readCertInfo(signed);
   t.is(info.cn, 'system:node:w2');
@@ -76,12 +93,25 @@ test('pki: chain verifies with openssl, pin hash equals openssl pipeline, CSR ro
 
 test('certs all --config: every file has kubeadm CN, O, SANs, usages and validity; chains verify with openssl', async (t) => {
   const { pkiDir, out } = await sharedTree();
-  t.regex(out, /\[certs\] apiserver serving cert is signed for DNS names \[m1 kubernetes kubernetes\.default kubernetes\.default\.svc kubernetes\.default\.svc\.cluster\.local cp\.lab\.test lb\.lab\.test\] and IPs \[10\.96\.0\.1 10\.75\.0\.11 10\.75\.0\.100\]/);
+  t.regex(
+    out,
+    /\[certs\] apiserver serving cert is signed for DNS names \[m1 kubernetes kubernetes\.default kubernetes\.default\.svc kubernetes\.default\.svc\.cluster\.local cp\.lab\.test lb\.lab\.test\] and IPs \[10\.96\.0\.1 10\.75\.0\.11 10\.75\.0\.100\]/,
+  );
   const expect: Record<string, { cn: string; o?: string; ca: string; eku: string; sans?: string[] }> = {
-    apiserver: { cn: 'kube-apiserver', ca: 'ca', eku: 'TLS Web Server Authentication', sans: ['DNS:kubernetes.default.svc.cluster.local', 'DNS:cp.lab.test', 'IP Address:10.96.0.1', 'IP Address:10.75.0.11', 'DNS:m1'] },
+    apiserver: {
+      cn: 'kube-apiserver',
+      ca: 'ca',
+      eku: 'TLS Web Server Authentication',
+      sans: ['DNS:kubernetes.default.svc.cluster.local', 'DNS:cp.lab.test', 'IP Address:10.96.0.1', 'IP Address:10.75.0.11', 'DNS:m1'],
+    },
     'apiserver-kubelet-client': { cn: 'kube-apiserver-kubelet-client', o: 'kubeadm:cluster-admins', ca: 'ca', eku: 'TLS Web Client Authentication' },
     'front-proxy-client': { cn: 'front-proxy-client', ca: 'front-proxy-ca', eku: 'TLS Web Client Authentication' },
-    'etcd/server': { cn: 'm1', ca: 'etcd/ca', eku: 'TLS Web Server Authentication, TLS Web Client Authentication', sans: ['DNS:m1', 'DNS:localhost', 'IP Address:10.75.0.11', 'IP Address:127.0.0.1', 'IP Address:0:0:0:0:0:0:0:1'] },
+    'etcd/server': {
+      cn: 'm1',
+      ca: 'etcd/ca',
+      eku: 'TLS Web Server Authentication, TLS Web Client Authentication',
+      sans: ['DNS:m1', 'DNS:localhost', 'IP Address:10.75.0.11', 'IP Address:127.0.0.1', 'IP Address:0:0:0:0:0:0:0:1'],
+    },
     'etcd/peer': { cn: 'm1', ca: 'etcd/ca', eku: 'TLS Web Server Authentication, TLS Web Client Authentication', sans: ['IP Address:10.75.0.11'] },
     'etcd/healthcheck-client': { cn: 'kube-etcd-healthcheck-client', ca: 'etcd/ca', eku: 'TLS Web Client Authentication' },
     'apiserver-etcd-client': { cn: 'kube-apiserver-etcd-client', ca: 'etcd/ca', eku: 'TLS Web Client Authentication' },
@@ -97,7 +127,11 @@ test('certs all --config: every file has kubeadm CN, O, SANs, usages and validit
     const y = years(pki.readCertInfo(readFileSync(join(pkiDir, `${name}.crt`), 'utf8')));
     t.true(Math.abs(y - 1) < 0.01, `${name} is valid one year (${y})`);
   }
-  for (const [ca, cn] of [['ca', 'kubernetes'], ['front-proxy-ca', 'front-proxy-ca'], ['etcd/ca', 'etcd-ca']]) {
+  for (const [ca, cn] of [
+    ['ca', 'kubernetes'],
+    ['front-proxy-ca', 'front-proxy-ca'],
+    ['etcd/ca', 'etcd-ca'],
+  ]) {
     const txt = await text(join(pkiDir, `${ca}.crt`));
     t.regex(txt, new RegExp(`Subject: CN = ${cn}\\n`));
     t.regex(txt, /CA:TRUE/);
@@ -136,17 +170,50 @@ test('manifests carry kubeadm flags, paths and extraArgs', async (t) => {
   const { root } = await sharedTree();
   const cmd = (n: string) => YAML.parse(readFileSync(join(root, 'etc/kubernetes/manifests', `${n}.yaml`), 'utf8')).spec.containers[0].command as string[];
   const etcd = cmd('etcd');
-  for (const f of ['etcd', '--name=m1', '--data-dir=/var/lib/etcd', `--initial-cluster=m1=https://${ADDR}:2380`, `--listen-client-urls=https://127.0.0.1:2379,https://${ADDR}:2379`,
-    `--advertise-client-urls=https://${ADDR}:2379`, `--listen-peer-urls=https://${ADDR}:2380`, `--initial-advertise-peer-urls=https://${ADDR}:2380`,
-    '--listen-metrics-urls=http://127.0.0.1:2381', '--client-cert-auth=true', '--peer-client-cert-auth=true', '--snapshot-count=10000',
-    '--cert-file=/etc/kubernetes/pki/etcd/server.crt', '--peer-trusted-ca-file=/etc/kubernetes/pki/etcd/ca.crt']) t.true(etcd.includes(f), f);
-  t.false(etcd.some((f) => f.startsWith('--initial-cluster-state')), 'the first member is a new cluster');
+  for (const f of [
+    'etcd',
+    '--name=m1',
+    '--data-dir=/var/lib/etcd',
+    `--initial-cluster=m1=https://${ADDR}:2380`,
+    `--listen-client-urls=https://127.0.0.1:2379,https://${ADDR}:2379`,
+    `--advertise-client-urls=https://${ADDR}:2379`,
+    `--listen-peer-urls=https://${ADDR}:2380`,
+    `--initial-advertise-peer-urls=https://${ADDR}:2380`,
+    '--listen-metrics-urls=http://127.0.0.1:2381',
+    '--client-cert-auth=true',
+    '--peer-client-cert-auth=true',
+    '--snapshot-count=10000',
+    '--cert-file=/etc/kubernetes/pki/etcd/server.crt',
+    '--peer-trusted-ca-file=/etc/kubernetes/pki/etcd/ca.crt',
+  ])
+    t.true(etcd.includes(f), f);
+  t.false(
+    etcd.some((f) => f.startsWith('--initial-cluster-state')),
+    'the first member is a new cluster',
+  );
   const api = cmd('kube-apiserver');
-  for (const f of [`--advertise-address=${ADDR}`, '--client-ca-file=/etc/kubernetes/pki/ca.crt', '--etcd-servers=https://127.0.0.1:2379', '--service-account-key-file=/etc/kubernetes/pki/sa.pub',
-    '--tls-cert-file=/etc/kubernetes/pki/apiserver.crt', '--enable-bootstrap-token-auth=true', '--requestheader-client-ca-file=/etc/kubernetes/pki/front-proxy-ca.crt', '--secure-port=6443']) t.true(api.includes(f), f);
+  for (const f of [
+    `--advertise-address=${ADDR}`,
+    '--client-ca-file=/etc/kubernetes/pki/ca.crt',
+    '--etcd-servers=https://127.0.0.1:2379',
+    '--service-account-key-file=/etc/kubernetes/pki/sa.pub',
+    '--tls-cert-file=/etc/kubernetes/pki/apiserver.crt',
+    '--enable-bootstrap-token-auth=true',
+    '--requestheader-client-ca-file=/etc/kubernetes/pki/front-proxy-ca.crt',
+    '--secure-port=6443',
+  ])
+    t.true(api.includes(f), f);
   const cm = cmd('kube-controller-manager');
-  for (const f of ['--root-ca-file=/etc/kubernetes/pki/ca.crt', '--cluster-signing-key-file=/etc/kubernetes/pki/ca.key', '--controllers=*,bootstrapsigner,tokencleaner',
-    '--kubeconfig=/etc/kubernetes/controller-manager.conf', '--cluster-cidr=10.244.0.0/16', '--lab-eviction-timeout=30s', '--use-service-account-credentials=true']) t.true(cm.includes(f), f);
+  for (const f of [
+    '--root-ca-file=/etc/kubernetes/pki/ca.crt',
+    '--cluster-signing-key-file=/etc/kubernetes/pki/ca.key',
+    '--controllers=*,bootstrapsigner,tokencleaner',
+    '--kubeconfig=/etc/kubernetes/controller-manager.conf',
+    '--cluster-cidr=10.244.0.0/16',
+    '--lab-eviction-timeout=30s',
+    '--use-service-account-credentials=true',
+  ])
+    t.true(cm.includes(f), f);
   t.true(cmd('kube-scheduler').includes('--kubeconfig=/etc/kubernetes/scheduler.conf'));
 });
 
@@ -165,7 +232,10 @@ test('never overwrites: a second run keeps every file byte-identical and says so
   t.is(k.code, 0, k.stderr);
   t.regex(k.stdout, /\[kubeconfig\] Using existing kubeconfig file: "\/etc\/kubernetes\/admin\.conf"/);
   t.deepEqual(snapshot(join(root, 'etc/kubernetes/pki')), before);
-  t.deepEqual(['admin.conf', 'kubelet.conf', 'scheduler.conf'].map((f) => readFileSync(join(root, 'etc/kubernetes', f), 'utf8')), confs);
+  t.deepEqual(
+    ['admin.conf', 'kubelet.conf', 'scheduler.conf'].map((f) => readFileSync(join(root, 'etc/kubernetes', f), 'utf8')),
+    confs,
+  );
 });
 
 test('refusals: kubeconfig with the wrong CA; leaf kept while its CA is missing; leaf from another CA', async (t) => {
@@ -178,15 +248,24 @@ test('refusals: kubeconfig with the wrong CA; leaf kept while its CA is missing;
   rmSync(join(r2, 'etc/kubernetes/pki/ca.key'));
   const leafMissingCA = await kubeadm(r2, ['init', 'phase', 'certs', 'apiserver', '--config', cfg]);
   t.is(leafMissingCA.code, 1);
-  t.regex(leafMissingCA.stderr, /^error execution phase certs\/apiserver: couldn't load CA certificate ca: couldn't load the certificate file \/.*\/etc\/kubernetes\/pki\/ca\.crt: open .*: no such file or directory\n/);
+  t.regex(
+    leafMissingCA.stderr,
+    /^error execution phase certs\/apiserver: couldn't load CA certificate ca: couldn't load the certificate file \/.*\/etc\/kubernetes\/pki\/ca\.crt: open .*: no such file or directory\n/,
+  );
   const ca = await kubeadm(r2, ['init', 'phase', 'certs', 'ca', '--config', cfg]);
   t.is(ca.code, 0, ca.stderr);
   const wrong = await kubeadm(r2, ['init', 'phase', 'kubeconfig', 'admin', '--config', cfg]);
   t.is(wrong.code, 1);
-  t.is(wrong.stderr, 'error execution phase kubeconfig/admin: a kubeconfig file "/etc/kubernetes/admin.conf" exists already but has got the wrong CA cert\nTo see the stack trace of this error execute with --v=5 or higher\n');
+  t.is(
+    wrong.stderr,
+    'error execution phase kubeconfig/admin: a kubeconfig file "/etc/kubernetes/admin.conf" exists already but has got the wrong CA cert\nTo see the stack trace of this error execute with --v=5 or higher\n',
+  );
   const leaf = await kubeadm(r2, ['init', 'phase', 'certs', 'apiserver', '--config', cfg]);
   t.is(leaf.code, 1);
-  t.regex(leaf.stderr, /error execution phase certs\/apiserver: \[certs\] certificate apiserver not signed by CA certificate ca: crypto\/rsa: verification error/);
+  t.regex(
+    leaf.stderr,
+    /error execution phase certs\/apiserver: \[certs\] certificate apiserver not signed by CA certificate ca: crypto\/rsa: verification error/,
+  );
 });
 
 test('certs all without --config falls back to defaults: no controlPlaneEndpoint, no extra SANs (the trap)', async (t) => {
@@ -205,7 +284,11 @@ test('certs all without --config falls back to defaults: no controlPlaneEndpoint
   t.true(withCfg.dnsNames.includes('cp.lab.test') && withCfg.ips.includes('10.75.0.100'));
   const k = await kubeadm(root, ['init', 'phase', 'kubeconfig', 'admin', '--apiserver-advertise-address', ADDR]);
   t.is(k.code, 0, k.stderr);
-  t.is(pki.parseKubeconfig(readFileSync(join(root, 'etc/kubernetes/admin.conf'), 'utf8')).server, `https://${ADDR}:6443`, 'admin.conf points at this node, not the endpoint');
+  t.is(
+    pki.parseKubeconfig(readFileSync(join(root, 'etc/kubernetes/admin.conf'), 'utf8')).server,
+    `https://${ADDR}:6443`,
+    'admin.conf points at this node, not the endpoint',
+  );
 });
 
 test('certs check-expiration prints the real tables; certs renew keeps the CA and renews leaves with the same SANs', async (t) => {
@@ -224,15 +307,32 @@ test('certs check-expiration prints the real tables; certs renew keeps the CA an
   t.regex(chk.stdout, /^ca {22}[A-Z][a-z]{2} \d\d, \d{4} \d\d:\d\d UTC {3}9y {14}no {6}$/m);
   const head = lines.findIndex((l) => l.startsWith('CERTIFICATE '));
   const rows = lines.slice(head + 1, lines.indexOf('', head));
-  t.deepEqual(rows.map((l) => l.split(' ')[0]), ['admin.conf', 'apiserver', 'apiserver-etcd-client', 'apiserver-kubelet-client', 'controller-manager.conf',
-    'etcd-healthcheck-client', 'etcd-peer', 'etcd-server', 'front-proxy-client', 'scheduler.conf', 'super-admin.conf']);
+  t.deepEqual(
+    rows.map((l) => l.split(' ')[0]),
+    [
+      'admin.conf',
+      'apiserver',
+      'apiserver-etcd-client',
+      'apiserver-kubelet-client',
+      'controller-manager.conf',
+      'etcd-healthcheck-client',
+      'etcd-peer',
+      'etcd-server',
+      'front-proxy-client',
+      'scheduler.conf',
+      'super-admin.conf',
+    ],
+  );
   const caBefore = readFileSync(join(r2, 'etc/kubernetes/pki/ca.crt'), 'utf8');
   const apiBefore = readFileSync(join(r2, 'etc/kubernetes/pki/apiserver.crt'), 'utf8');
   const adminBefore = pki.parseKubeconfig(readFileSync(join(r2, 'etc/kubernetes/admin.conf'), 'utf8')).certPem!;
   const ren = await kubeadm(r2, ['certs', 'renew', 'all', '--config', cfg]);
   t.is(ren.code, 0, ren.stderr);
   t.regex(ren.stdout, /certificate for serving the Kubernetes API renewed/);
-  t.regex(ren.stdout, /Done renewing certificates\. You must restart the kube-apiserver, kube-controller-manager, kube-scheduler and etcd, so that they can use the new certificates\./);
+  t.regex(
+    ren.stdout,
+    /Done renewing certificates\. You must restart the kube-apiserver, kube-controller-manager, kube-scheduler and etcd, so that they can use the new certificates\./,
+  );
   t.is(readFileSync(join(r2, 'etc/kubernetes/pki/ca.crt'), 'utf8'), caBefore, 'the CA is kept');
   const apiAfter = readFileSync(join(r2, 'etc/kubernetes/pki/apiserver.crt'), 'utf8');
   t.not(apiAfter, apiBefore);
@@ -270,12 +370,29 @@ test('upload-certs encryption: round trip with the key, wrong key fails like kub
   const files = decryptSecretData(data, key);
   for (const f of COPIED_FILES) t.deepEqual(files.get(secretKeyOf(f)), readFileSync(join(pkiDir, f)), f);
   // etcd.external: the three files its config names, as kubeadm's certsToTransfer; one missing is an empty entry
-  const ext = { certDir: pkiDir, cluster: { etcd: { external: { endpoints: ['https://10.0.0.1:2379'], caFile: join(pkiDir, 'etcd/ca.crt'), certFile: join(pkiDir, 'apiserver-etcd-client.crt'), keyFile: join(pkiDir, 'nosuch.key') } } } } as unknown as Config;
+  const ext = {
+    certDir: pkiDir,
+    cluster: {
+      etcd: {
+        external: {
+          endpoints: ['https://10.0.0.1:2379'],
+          caFile: join(pkiDir, 'etcd/ca.crt'),
+          certFile: join(pkiDir, 'apiserver-etcd-client.crt'),
+          keyFile: join(pkiDir, 'nosuch.key'),
+        },
+      },
+    },
+  } as unknown as Config;
   const extData = encryptCertDir(ext, key);
-  t.deepEqual(Object.keys(extData).sort(), [...COPIED_FILES.slice(0, 6).map(secretKeyOf), 'external-etcd-ca.crt', 'external-etcd.crt', 'external-etcd.key'].sort());
+  t.deepEqual(
+    Object.keys(extData).sort(),
+    [...COPIED_FILES.slice(0, 6).map(secretKeyOf), 'external-etcd-ca.crt', 'external-etcd.crt', 'external-etcd.key'].sort(),
+  );
   t.is(extData['external-etcd.key'], '');
   t.deepEqual(decryptSecretData(extData, key).get('external-etcd-ca.crt'), readFileSync(join(pkiDir, 'etcd/ca.crt')));
-  t.throws(() => decryptSecretData(data, newCertificateKey()), { message: 'error decoding secret data with provided key: cipher: message authentication failed' });
+  t.throws(() => decryptSecretData(data, newCertificateKey()), {
+    message: 'error decoding secret data with provided key: cipher: message authentication failed',
+  });
   t.throws(() => decryptSecretData(data, 'zz' + key.slice(2)), { message: /^error decoding certificate key: encoding\/hex: invalid byte/ });
 });
 
@@ -347,9 +464,18 @@ test('API phases against a local etcd + apiserver: upload-config, upload-certs, 
   const joiner = tempRoot('joiner-');
   const env = { LAB_KUBEADM_DISCOVERY_TIMEOUT: '3s' };
   const id = m![2].split('.')[0];
-  const noJws = await kubeadm(joiner, ['join', 'phase', 'preflight', endpoint, '--token', m![2], '--discovery-token-ca-cert-hash', hash, '--node-name', 'w1'], env);
+  const noJws = await kubeadm(
+    joiner,
+    ['join', 'phase', 'preflight', endpoint, '--token', m![2], '--discovery-token-ca-cert-hash', hash, '--node-name', 'w1'],
+    env,
+  );
   t.is(noJws.code, 1);
-  t.true(noJws.stderr.startsWith(`error execution phase preflight: couldn't validate the identity of the API Server: could not find a JWS signature in the cluster-info ConfigMap for token ID "${id}"\n`), noJws.stderr);
+  t.true(
+    noJws.stderr.startsWith(
+      `error execution phase preflight: couldn't validate the identity of the API Server: could not find a JWS signature in the cluster-info ConfigMap for token ID "${id}"\n`,
+    ),
+    noJws.stderr,
+  );
 
   // the bootstrap signer's signature (as the controller-manager adds it)
   const secret = m![2].split('.')[1];
@@ -357,18 +483,39 @@ test('API phases against a local etcd + apiserver: upload-config, upload-certs, 
   delete signed.metadata.resourceVersion;
   t.is((await admin.put('/api/v1/namespaces/kube-public/configmaps/cluster-info', signed)).status, 200);
   const wrongHash = 'sha256:' + '0'.repeat(64);
-  const bad = await kubeadm(joiner, ['join', 'phase', 'preflight', endpoint, '--token', m![2], '--discovery-token-ca-cert-hash', wrongHash, '--node-name', 'w1'], env);
+  const bad = await kubeadm(
+    joiner,
+    ['join', 'phase', 'preflight', endpoint, '--token', m![2], '--discovery-token-ca-cert-hash', wrongHash, '--node-name', 'w1'],
+    env,
+  );
   t.is(bad.code, 1);
-  t.true(bad.stderr.startsWith(`error execution phase preflight: couldn't validate the identity of the API Server: cluster CA found in cluster-info ConfigMap is invalid: none of the public keys "${hash}" are pinned\n`), bad.stderr);
-  const badSecret = await kubeadm(joiner, ['join', 'phase', 'preflight', endpoint, '--token', `${id}.${'x'.repeat(16)}`, '--discovery-token-ca-cert-hash', hash, '--node-name', 'w1'], env);
+  t.true(
+    bad.stderr.startsWith(
+      `error execution phase preflight: couldn't validate the identity of the API Server: cluster CA found in cluster-info ConfigMap is invalid: none of the public keys "${hash}" are pinned\n`,
+    ),
+    bad.stderr,
+  );
+  const badSecret = await kubeadm(
+    joiner,
+    ['join', 'phase', 'preflight', endpoint, '--token', `${id}.${'x'.repeat(16)}`, '--discovery-token-ca-cert-hash', hash, '--node-name', 'w1'],
+    env,
+  );
   t.is(badSecret.code, 1);
   t.regex(badSecret.stderr, /failed to verify JWS signature of received cluster info object, can't trust this API Server/);
-  const good = await kubeadm(joiner, ['join', 'phase', 'preflight', endpoint, '--token', m![2], '--discovery-token-ca-cert-hash', hash, '--node-name', 'w1'], env);
+  const good = await kubeadm(
+    joiner,
+    ['join', 'phase', 'preflight', endpoint, '--token', m![2], '--discovery-token-ca-cert-hash', hash, '--node-name', 'w1'],
+    env,
+  );
   t.is(good.code, 0, good.stderr);
   t.regex(good.stdout, /\[preflight\] Reading configuration from the "kubeadm-config" ConfigMap in namespace "kube-system"\.\.\./);
 
   // kubelet-start with no kubelet to finish the TLS bootstrap: kubeadm's timeout, files written, the bootstrap credential removed
-  const ks = await kubeadm(joiner, ['join', 'phase', 'kubelet-start', endpoint, '--token', m![2], '--discovery-token-ca-cert-hash', hash, '--node-name', 'w1'], { ...env, LAB_KUBEADM_TLS_BOOTSTRAP_TIMEOUT_MS: '1500' });
+  const ks = await kubeadm(
+    joiner,
+    ['join', 'phase', 'kubelet-start', endpoint, '--token', m![2], '--discovery-token-ca-cert-hash', hash, '--node-name', 'w1'],
+    { ...env, LAB_KUBEADM_TLS_BOOTSTRAP_TIMEOUT_MS: '1500' },
+  );
   t.is(ks.code, 1);
   t.true(ks.stderr.startsWith('error execution phase kubelet-start: context deadline exceeded\n'), ks.stderr);
   t.regex(ks.stdout, /\[kubelet-start\] Waiting for the kubelet to perform the TLS Bootstrap\n[\s\S]*Unfortunately, an error has occurred:/);
@@ -378,10 +525,47 @@ test('API phases against a local etcd + apiserver: upload-config, upload-certs, 
 
   // download-certs with the bootstrap token: right key writes the CA; wrong key is refused
   const cpJoiner = tempRoot('cpjoiner-');
-  const wrongKey = await kubeadm(cpJoiner, ['join', 'phase', 'control-plane-prepare', 'download-certs', endpoint, '--control-plane', '--token', m![2], '--discovery-token-ca-cert-hash', hash, '--certificate-key', newCertificateKey()], env);
+  const wrongKey = await kubeadm(
+    cpJoiner,
+    [
+      'join',
+      'phase',
+      'control-plane-prepare',
+      'download-certs',
+      endpoint,
+      '--control-plane',
+      '--token',
+      m![2],
+      '--discovery-token-ca-cert-hash',
+      hash,
+      '--certificate-key',
+      newCertificateKey(),
+    ],
+    env,
+  );
   t.is(wrongKey.code, 1);
-  t.regex(wrongKey.stderr, /^error execution phase control-plane-prepare\/download-certs: error downloading certs: error decoding secret data with provided key: cipher: message authentication failed\n/);
-  const rightKey = await kubeadm(cpJoiner, ['join', 'phase', 'control-plane-prepare', 'download-certs', endpoint, '--control-plane', '--token', m![2], '--discovery-token-ca-cert-hash', hash, '--certificate-key', key], env);
+  t.regex(
+    wrongKey.stderr,
+    /^error execution phase control-plane-prepare\/download-certs: error downloading certs: error decoding secret data with provided key: cipher: message authentication failed\n/,
+  );
+  const rightKey = await kubeadm(
+    cpJoiner,
+    [
+      'join',
+      'phase',
+      'control-plane-prepare',
+      'download-certs',
+      endpoint,
+      '--control-plane',
+      '--token',
+      m![2],
+      '--discovery-token-ca-cert-hash',
+      hash,
+      '--certificate-key',
+      key,
+    ],
+    env,
+  );
   t.is(rightKey.code, 0, rightKey.stderr);
   t.is(readFileSync(join(cpJoiner, 'etc/kubernetes/pki/ca.key'), 'utf8'), readFileSync(join(cp.pki, 'ca.key'), 'utf8'));
   t.true(existsSync(join(cpJoiner, 'etc/kubernetes/pki/etcd/ca.crt')));
@@ -425,14 +609,34 @@ networking: {podSubnet: 10.244.0.0/16}
 
   const wrong = await exec('w1', ['kubeadm', 'join', ep, '--token', token, '--discovery-token-ca-cert-hash', 'sha256:' + 'a'.repeat(64)]);
   t.is(wrong.code, 1);
-  t.regex(wrong.stderr, /^error execution phase preflight: couldn't validate the identity of the API Server: cluster CA found in cluster-info ConfigMap is invalid: none of the public keys "sha256:[0-9a-f]{64}" are pinned\n/);
+  t.regex(
+    wrong.stderr,
+    /^error execution phase preflight: couldn't validate the identity of the API Server: cluster CA found in cluster-info ConfigMap is invalid: none of the public keys "sha256:[0-9a-f]{64}" are pinned\n/,
+  );
   const wj = await exec('w1', ['kubeadm', 'join', ep, '--token', token, '--discovery-token-ca-cert-hash', hash]);
   t.is(wj.code, 0, wj.stderr);
   t.regex(wj.stdout, /This node has joined the cluster:/);
-  t.true(pki.verifyChain(pki.firstCert((await exec('w1', ['cat', '/var/lib/kubelet/pki/kubelet-client-current.pem'])).stdout), caPem), 'the worker kubelet cert chains to the cluster CA');
-  const badKey = await exec('m2', ['kubeadm', 'join', ep, '--token', token, '--discovery-token-ca-cert-hash', hash, '--control-plane', '--certificate-key', newCertificateKey()]);
+  t.true(
+    pki.verifyChain(pki.firstCert((await exec('w1', ['cat', '/var/lib/kubelet/pki/kubelet-client-current.pem'])).stdout), caPem),
+    'the worker kubelet cert chains to the cluster CA',
+  );
+  const badKey = await exec('m2', [
+    'kubeadm',
+    'join',
+    ep,
+    '--token',
+    token,
+    '--discovery-token-ca-cert-hash',
+    hash,
+    '--control-plane',
+    '--certificate-key',
+    newCertificateKey(),
+  ]);
   t.is(badKey.code, 1);
-  t.regex(badKey.stderr, /^error execution phase control-plane-prepare\/download-certs: error downloading certs: error decoding secret data with provided key: cipher: message authentication failed\n/);
+  t.regex(
+    badKey.stderr,
+    /^error execution phase control-plane-prepare\/download-certs: error downloading certs: error decoding secret data with provided key: cipher: message authentication failed\n/,
+  );
   await exec('m2', ['sh', '-c', 'rm -rf /etc/kubernetes/pki']);
   const mj = await exec('m2', ['kubeadm', 'join', ep, '--token', token, '--discovery-token-ca-cert-hash', hash, '--control-plane', '--certificate-key', key!]);
   t.is(mj.code, 0, mj.stderr);
@@ -450,19 +654,37 @@ networking: {podSubnet: 10.244.0.0/16}
   // (the machine's etcdctl from outside the hosts: a kubeadm host has no etcdctl)
   const members = await etcdctlWitness(dir, { name: 'm2', address: addr('m2') }, ['member', 'list']);
   t.is(members.code, 0, members.stderr);
-  t.deepEqual(members.stdout.trim().split('\n').map((l) => l.split(', ').slice(1, 3).concat(l.split(', ')[5])), [['started', 'm1', 'false'], ['started', 'm2', 'false']].sort((a, b) => (members.stdout.indexOf(a[1]) - members.stdout.indexOf(b[1]))));
+  t.deepEqual(
+    members.stdout
+      .trim()
+      .split('\n')
+      .map((l) => l.split(', ').slice(1, 3).concat(l.split(', ')[5])),
+    [
+      ['started', 'm1', 'false'],
+      ['started', 'm2', 'false'],
+    ].sort((a, b) => members.stdout.indexOf(a[1]) - members.stdout.indexOf(b[1])),
+  );
   t.regex((await exec('m2', ['cat', '/etc/kubernetes/manifests/etcd.yaml'])).stdout, /--initial-cluster-state=existing/);
 
   // a worker re-join while its Node is still Ready is refused, as real kubeadm does
-  const rejoin = await exec('w1', ['sh', '-c', `systemctl stop kubelet; rm -rf /var/lib/kubelet/pki /etc/kubernetes/pki /etc/kubernetes/kubelet.conf; kubeadm join phase kubelet-start ${ep} --token ${token} --discovery-token-ca-cert-hash ${hash}`]);
+  const rejoin = await exec('w1', [
+    'sh',
+    '-c',
+    `systemctl stop kubelet; rm -rf /var/lib/kubelet/pki /etc/kubernetes/pki /etc/kubernetes/kubelet.conf; kubeadm join phase kubelet-start ${ep} --token ${token} --discovery-token-ca-cert-hash ${hash}`,
+  ]);
   t.is(rejoin.code, 1);
-  t.regex(rejoin.stderr, /^error execution phase kubelet-start: a Node with name "w1" and status "Ready" already exists in the cluster\. You must delete the existing Node or change the name of this new joining Node\n/);
+  t.regex(
+    rejoin.stderr,
+    /^error execution phase kubelet-start: a Node with name "w1" and status "Ready" already exists in the cluster\. You must delete the existing Node or change the name of this new joining Node\n/,
+  );
 });
 
 test('config: v1beta3 maps and v1beta4 lists of extraArgs, refused old API version and flag mixing; preflight refusals', async (t) => {
   const root = tempRoot();
   const v3 = join(root, 'v3.yaml');
-  writeFileSync(v3, `apiVersion: kubeadm.k8s.io/v1beta3
+  writeFileSync(
+    v3,
+    `apiVersion: kubeadm.k8s.io/v1beta3
 kind: ClusterConfiguration
 controlPlaneEndpoint: lb.lab.test
 controllerManager:
@@ -473,7 +695,8 @@ apiVersion: kubeadm.k8s.io/v1beta3
 kind: InitConfiguration
 localAPIEndpoint: {advertiseAddress: 10.75.0.12}
 nodeRegistration: {name: m2}
-`);
+`,
+  );
   const cp = await kubeadm(root, ['init', 'phase', 'control-plane', 'controller-manager', '--config', v3]);
   t.is(cp.code, 0, cp.stderr);
   const cmd = YAML.parse(readFileSync(join(root, 'etc/kubernetes/manifests/kube-controller-manager.yaml'), 'utf8')).spec.containers[0].command;
@@ -490,8 +713,21 @@ nodeRegistration: {name: m2}
   // the controller-manager manifest exists now: init's preflight refuses, and names the way out
   const pf = await kubeadm(root, ['init', 'phase', 'preflight', '--config', v3]);
   t.is(pf.code, 1);
-  t.true(pf.stderr.startsWith('error execution phase preflight: [preflight] Some fatal errors occurred:\n\t[ERROR FileAvailable--etc-kubernetes-manifests-kube-controller-manager.yaml]: /etc/kubernetes/manifests/kube-controller-manager.yaml already exists\n[preflight] If you know what you are doing, you can make a check non-fatal with `--ignore-preflight-errors=...`\n'), pf.stderr);
-  const ign = await kubeadm(root, ['init', 'phase', 'preflight', '--config', v3, '--ignore-preflight-errors', 'FileAvailable--etc-kubernetes-manifests-kube-controller-manager.yaml']);
+  t.true(
+    pf.stderr.startsWith(
+      'error execution phase preflight: [preflight] Some fatal errors occurred:\n\t[ERROR FileAvailable--etc-kubernetes-manifests-kube-controller-manager.yaml]: /etc/kubernetes/manifests/kube-controller-manager.yaml already exists\n[preflight] If you know what you are doing, you can make a check non-fatal with `--ignore-preflight-errors=...`\n',
+    ),
+    pf.stderr,
+  );
+  const ign = await kubeadm(root, [
+    'init',
+    'phase',
+    'preflight',
+    '--config',
+    v3,
+    '--ignore-preflight-errors',
+    'FileAvailable--etc-kubernetes-manifests-kube-controller-manager.yaml',
+  ]);
   t.is(ign.code, 0, ign.stderr);
   t.regex(ign.stderr, /\[WARNING FileAvailable--etc-kubernetes-manifests-kube-controller-manager\.yaml\]/);
 });
@@ -500,18 +736,30 @@ test('apiserver unreachable: the phase fails with Go client wording after kubead
   const root = tempRoot();
   const ca = await pki.newCA('kubernetes');
   mkdirSync(join(root, 'etc/kubernetes'), { recursive: true });
-  writeFileSync(join(root, 'etc/kubernetes/admin.conf'), pki.renderKubeconfig({ server: 'https://127.0.0.1:1', caPem: ca.certPem, user: 'kubernetes-admin', token: 'unused-token' }));
+  writeFileSync(
+    join(root, 'etc/kubernetes/admin.conf'),
+    pki.renderKubeconfig({ server: 'https://127.0.0.1:1', caPem: ca.certPem, user: 'kubernetes-admin', token: 'unused-token' }),
+  );
   const r = await kubeadm(root, ['init', 'phase', 'upload-config', 'kubeadm'], { LAB_KUBEADM_API_CALL_TIMEOUT_MS: '1000' });
   t.is(r.code, 1);
-  t.is(r.stderr.split('\n')[0], 'error execution phase upload-config/kubeadm: error uploading the kubeadm ClusterConfiguration: unable to create ConfigMap: Post "https://127.0.0.1:1/api/v1/namespaces/kube-system/configmaps?timeout=10s": dial tcp 127.0.0.1:1: connect: connection refused');
+  t.is(
+    r.stderr.split('\n')[0],
+    'error execution phase upload-config/kubeadm: error uploading the kubeadm ClusterConfiguration: unable to create ConfigMap: Post "https://127.0.0.1:1/api/v1/namespaces/kube-system/configmaps?timeout=10s": dial tcp 127.0.0.1:1: connect: connection refused',
+  );
 });
 
 test('the command line as kubeadm v1.32 reads it: refusals printed as CheckErr prints them (message, stack-trace hint, exit 1), nothing written; help exits 0', async (t) => {
   const root = tempRoot();
   const cases: [string[], string][] = [
     [['init', 'phase', 'certs', 'all', '--log-file', '/tmp/x'], 'unknown flag: --log-file'],
-    [['init', 'phase', 'upload-certs', '--upload-certs', '--certificate-key', 'a'.repeat(64), '--config', '/x.yaml'], "can not mix '--config' with arguments [certificate-key]"],
-    [['join', 'phase', 'control-plane-join', 'all', '10.0.0.1:6443', '--control-plane'], 'unknown command "10.0.0.1:6443" for "kubeadm join phase control-plane-join all"'],
+    [
+      ['init', 'phase', 'upload-certs', '--upload-certs', '--certificate-key', 'a'.repeat(64), '--config', '/x.yaml'],
+      "can not mix '--config' with arguments [certificate-key]",
+    ],
+    [
+      ['join', 'phase', 'control-plane-join', 'all', '10.0.0.1:6443', '--control-plane'],
+      'unknown command "10.0.0.1:6443" for "kubeadm join phase control-plane-join all"',
+    ],
     [['join', 'phase', 'control-plane-join', 'all', '--control-plane', '--token', 'abcdef.0123456789abcdef'], 'unknown flag: --token'],
     [['join', 'a:6443', 'b:6443'], 'accepts at most 1 arg(s), received 2'],
     [['reset', '-x'], "unknown shorthand flag: 'x' in -x"],
@@ -527,7 +775,11 @@ test('the command line as kubeadm v1.32 reads it: refusals printed as CheckErr p
   }
   t.deepEqual(snapshot(root), {}, 'nothing written');
   // a phase with sub-phases, or `init phase` with an unknown word, prints its help and does nothing: exit 0
-  for (const argv of [['init', 'phase', 'certs'], ['init', 'phase', 'nope'], ['init', 'phase', 'certs', 'all', '--help']]) {
+  for (const argv of [
+    ['init', 'phase', 'certs'],
+    ['init', 'phase', 'nope'],
+    ['init', 'phase', 'certs', 'all', '--help'],
+  ]) {
     const h = await kubeadm(root, argv);
     t.is(h.code, 0, argv.join(' '));
     t.regex(h.stdout, /^Usage:\n {2}kubeadm init phase/);
@@ -535,5 +787,8 @@ test('the command line as kubeadm v1.32 reads it: refusals printed as CheckErr p
   // the join phases without discovery flags need the admin.conf control-plane-prepare writes
   const cpj = await kubeadm(root, ['join', 'phase', 'control-plane-join', 'etcd', '--control-plane']);
   t.is(cpj.code, 1);
-  t.is(cpj.stderr.split('\n')[0], "File /etc/kubernetes/admin.conf does not exists. Please use 'kubeadm join phase control-plane-prepare' subcommands to generate it.");
+  t.is(
+    cpj.stderr.split('\n')[0],
+    "File /etc/kubernetes/admin.conf does not exists. Please use 'kubeadm join phase control-plane-prepare' subcommands to generate it.",
+  );
 });

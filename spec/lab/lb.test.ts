@@ -50,12 +50,21 @@ function who(lb: Balancer): Promise<string> {
 test('no backend UP: closed at once; traffic only to backends that passed rise checks, round robin; a failing one marked DOWN, its sessions cut', async (t) => {
   const tls = await newCA('lab-lb-test');
   const [b1, b2] = await Promise.all([backend('b1', tls), backend('b2', tls)]);
-  const lb = await startBalancer({ listen: { host: '127.0.0.1', port: 0 }, backends: [b1, b2].map((b) => ({ name: b.name, host: '127.0.0.1', port: b.port })), interMs: 100, rise: 2, fall: 2 });
+  const lb = await startBalancer({
+    listen: { host: '127.0.0.1', port: 0 },
+    backends: [b1, b2].map((b) => ({ name: b.name, host: '127.0.0.1', port: b.port })),
+    interMs: 100,
+    rise: 2,
+    fall: 2,
+  });
   const up = (name: string) => lb.states().find((s) => s.name === name)!.up;
   try {
     t.regex(await who(lb), /^error: /, 'no backend UP: the connection is closed');
     t.true(lb.refused() >= 1);
-    t.true(lb.states().every((s) => s.sent === 0), 'nothing was sent to a backend that never passed a check');
+    t.true(
+      lb.states().every((s) => s.sent === 0),
+      'nothing was sent to a backend that never passed a check',
+    );
 
     b1.healthy = true;
     await pollUntil('b1 UP', () => up('b1'), 5000);

@@ -26,7 +26,14 @@ test.serial('scripts/lab up: a healthy 3+3 where real kubectl shows every Node R
   if (!requireRoot(t)) return;
   lab = await sharedLab({ masters: 3, workers: 3, net: 81, dir: DIR });
   const { stdout } = await run(KUBECTL, ['--kubeconfig', `${DIR}/admin.conf`, 'get', 'nodes', '--no-headers'], { maxBuffer: 8 << 20 });
-  t.deepEqual(stdout.trim().split('\n').map((l) => l.split(/\s+/).slice(0, 2).join(' ')).sort(), ['m1 Ready', 'm2 Ready', 'm3 Ready', 'w1 Ready', 'w2 Ready', 'w3 Ready']);
+  t.deepEqual(
+    stdout
+      .trim()
+      .split('\n')
+      .map((l) => l.split(/\s+/).slice(0, 2).join(' '))
+      .sort(),
+    ['m1 Ready', 'm2 Ready', 'm3 Ready', 'w1 Ready', 'w2 Ready', 'w3 Ready'],
+  );
   const a = await status(lab);
   t.is(a.code, 0, a.s.problems?.join('\n'));
   t.true(a.s.healthy);
@@ -39,7 +46,7 @@ test.serial('scripts/lab up: a healthy 3+3 where real kubectl shows every Node R
   t.is(b.json, a.json, 'status --json identical before and after a no-op');
 });
 
-test.serial('pki-wipe, then the article\'s commands by hand: every Node Ready, one new CA everywhere, etcd data kept', async (t) => {
+test.serial("pki-wipe, then the article's commands by hand: every Node Ready, one new CA everywhere, etcd data kept", async (t) => {
   if (!requireRoot(t)) return;
   lab ??= await sharedLab({ masters: 3, workers: 3, net: 81, dir: DIR });
   const before = await status(lab);
@@ -68,7 +75,9 @@ test.serial('pki-wipe, then the article\'s commands by hand: every Node Ready, o
   const after = await status(lab);
   t.is(after.code, 0, after.s.problems?.join('\n'));
   t.deepEqual(Object.values(after.s.nodes), ['Ready', 'Ready', 'Ready', 'Ready', 'Ready', 'Ready']);
-  const kubernetesCAs = Object.entries(after.s.cas).filter(([, cn]) => cn === 'kubernetes').map(([fp]) => fp);
+  const kubernetesCAs = Object.entries(after.s.cas)
+    .filter(([, cn]) => cn === 'kubernetes')
+    .map(([fp]) => fp);
   t.is(kubernetesCAs.length, 1, 'every cert and kubeconfig chains to one kubernetes CA');
   t.not(kubernetesCAs[0], oldCa, 'and it is a new CA');
   for (const [host, chains] of Object.entries(after.s.hosts as Record<string, Record<string, { ca: string; expired: boolean }>>)) {

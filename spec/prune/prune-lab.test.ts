@@ -27,7 +27,15 @@ test.serial('prune --keep 1: the plan changes nothing; the run removes the older
   const lab = await sharedLab(LAB);
   const names = lab.hosts.map((h) => h.name);
   for (const h of names) {
-    const made = await lab.exec(h, ['sh', '-c', 'rm -rf /var/backups/kubemend; for d in "$@"; do mkdir -p -m 0700 "/var/backups/kubemend/$d/etc-kubernetes/pki" && echo key > "/var/backups/kubemend/$d/etc-kubernetes/pki/ca.key"; done', 'sh', ...RUNS, FAILED, 'operator-notes']);
+    const made = await lab.exec(h, [
+      'sh',
+      '-c',
+      'rm -rf /var/backups/kubemend; for d in "$@"; do mkdir -p -m 0700 "/var/backups/kubemend/$d/etc-kubernetes/pki" && echo key > "/var/backups/kubemend/$d/etc-kubernetes/pki/ca.key"; done',
+      'sh',
+      ...RUNS,
+      FAILED,
+      'operator-notes',
+    ]);
     t.is(made.code, 0, made.stderr);
   }
   mkdirSync('/tmp/h-prune', { recursive: true });
@@ -35,7 +43,15 @@ test.serial('prune --keep 1: the plan changes nothing; the run removes the older
   t.teardown(() => rmSync(state, { recursive: true, force: true }));
   for (const [id, status] of [...RUNS.map((r) => [r, 'done']), [FAILED, 'failed']] as const) {
     mkdirSync(join(state, id, 'backups'), { recursive: true });
-    writeFileSync(join(state, id, 'journal.jsonl'), [{ kind: 'run-start', seq: 0, ts: '2026-12-01T00:00:00Z', runId: id, playbook: 'recover', inventory: '/i.yaml', cluster: 'lab' }, { kind: 'run-end', seq: 1, runId: id, status }].map((e) => JSON.stringify(e)).join('\n') + '\n');
+    writeFileSync(
+      join(state, id, 'journal.jsonl'),
+      [
+        { kind: 'run-start', seq: 0, ts: '2026-12-01T00:00:00Z', runId: id, playbook: 'recover', inventory: '/i.yaml', cluster: 'lab' },
+        { kind: 'run-end', seq: 1, runId: id, status },
+      ]
+        .map((e) => JSON.stringify(e))
+        .join('\n') + '\n',
+    );
   }
   const all = [...RUNS, FAILED, 'operator-notes'].sort();
 
@@ -51,7 +67,10 @@ test.serial('prune --keep 1: the plan changes nothing; the run removes the older
   t.is(r.code, 0, r.stdout + r.stderr);
   for (const h of names) t.deepEqual(await listing(lab, h), [FAILED, RUNS[2], 'operator-notes'].sort(), h);
   const left = readdirSync(state).sort();
-  t.deepEqual(left.filter((d) => d !== left.find((x) => !RUNS.includes(x) && x !== FAILED)), [FAILED, RUNS[2]].sort());
+  t.deepEqual(
+    left.filter((d) => d !== left.find((x) => !RUNS.includes(x) && x !== FAILED)),
+    [FAILED, RUNS[2]].sort(),
+  );
   const own = left.find((x) => ![...RUNS, FAILED].includes(x))!;
   const events = readJournal(join(state, own, 'journal.jsonl'));
   t.like(events[0], { kind: 'run-start', playbook: 'prune', options: { keep: 1 } });

@@ -24,19 +24,28 @@ test('--keep N keeps the N newest; --older-than removes only older runs; both: o
   t.deepEqual(removed(retention(runs, { keep: 10 }, NOW)), []);
   t.deepEqual(removed(retention(runs, { keep: 0 }, NOW)), ids);
   const kept = retention(runs, { keep: 2 }, NOW).keep;
-  t.deepEqual(kept.map((k) => `${k.id}: ${k.why}`), ['20261208-080000-dddd: one of the 2 newest', '20261210-110000-eeee: one of the 2 newest']);
+  t.deepEqual(
+    kept.map((k) => `${k.id}: ${k.why}`),
+    ['20261208-080000-dddd: one of the 2 newest', '20261210-110000-eeee: one of the 2 newest'],
+  );
 });
 
 test('named runs (--runs) go whatever the rule; unfinished runs stay unless --include-unfinished; other folders are never touched', (t) => {
-  const status = new Map([['20261101-080000-aaaa', 'failed'], ['20261120-080000-bbbb', 'done']]);
+  const status = new Map([
+    ['20261101-080000-aaaa', 'failed'],
+    ['20261120-080000-bbbb', 'done'],
+  ]);
   const all = [...runs, { id: 'lost+found' }, { id: '..' }];
   const r = retention(all, { keep: 1, runs: ['20261208-080000-dddd'] }, NOW, status);
   t.deepEqual(removed(r), ['20261120-080000-bbbb', '20261201-080000-cccc', '20261208-080000-dddd']);
-  t.deepEqual(r.keep.map((k) => `${k.id}: ${k.why}`), [
-    '20261101-080000-aaaa: unfinished (failed): its backups may still be needed; --include-unfinished removes it',
-    '20261210-110000-eeee: one of the 1 newest',
-    'lost+found: not a kubemend run id: left alone',
-    '..: not a kubemend run id: left alone',
-  ]);
+  t.deepEqual(
+    r.keep.map((k) => `${k.id}: ${k.why}`),
+    [
+      '20261101-080000-aaaa: unfinished (failed): its backups may still be needed; --include-unfinished removes it',
+      '20261210-110000-eeee: one of the 1 newest',
+      'lost+found: not a kubemend run id: left alone',
+      '..: not a kubemend run id: left alone',
+    ],
+  );
   t.deepEqual(removed(retention(runs, { keep: 1, includeUnfinished: true }, NOW, status)), ids.slice(0, 4));
 });

@@ -27,7 +27,13 @@ async function plan(opts: { kubeadmConfig?: string; stateDir?: string; cluster?:
   fake.on(/^getent ahosts /, { stdout: '10.0.1.1        STREAM x.example\n10.0.1.1        DGRAM\n' });
   fake.on(KUBEADM_CM, opts.cluster ? { stdout: opts.cluster } : { exitCode: 1, stderr: 'The connection to the server 10.0.1.1:6443 was refused' });
   const inv = { ...fakeInventory(3, 2), ...(opts.kubeadmConfig ? { kubeadmConfig: opts.kubeadmConfig } : {}) };
-  const { plan, result } = await buildPlan({ playbook: recover, inventory: inv, transport: fake, options: parseOptions(recover.options, opts.replaceCa ? { replaceCa: true } : {}, 'recover'), stateDir: opts.stateDir ?? mkdtempSync('/tmp/kubemend-cfg-empty-') });
+  const { plan, result } = await buildPlan({
+    playbook: recover,
+    inventory: inv,
+    transport: fake,
+    options: parseOptions(recover.options, opts.replaceCa ? { replaceCa: true } : {}, 'recover'),
+    stateDir: opts.stateDir ?? mkdtempSync('/tmp/kubemend-cfg-empty-'),
+  });
   const notes = plan.phases.find((p) => p.id === 'facts/config')?.notes ?? [];
   return { notes: notes.join('\n'), result, fake, plan };
 }
@@ -40,14 +46,17 @@ async function plan(opts: { kubeadmConfig?: string; stateDir?: string; cluster?:
 function stateWithBackups(): string {
   const dir = mkdtempSync('/tmp/kubemend-cfg-state-');
   const runs: Array<[string, string, string | undefined, number]> = [
-    ['20260101-000000-aaaa', 'older', 'fake', 1_000], ['20260102-000000-bbbb', 'newest', 'fake', 2_000],
-    ['20260103-000000-cccc', 'other-cluster', 'prod-eu', 3_000], ['20260104-000000-dddd', 'unrecorded', undefined, 4_000],
+    ['20260101-000000-aaaa', 'older', 'fake', 1_000],
+    ['20260102-000000-bbbb', 'newest', 'fake', 2_000],
+    ['20260103-000000-cccc', 'other-cluster', 'prod-eu', 3_000],
+    ['20260104-000000-dddd', 'unrecorded', undefined, 4_000],
   ];
   for (const [run, name, cluster, t] of runs) {
     mkdirSync(join(dir, run, 'backups'), { recursive: true });
     const f = join(dir, run, 'backups', 'kubeadm-config.yaml');
     writeFileSync(f, text.replace(/clusterName: .*/, `clusterName: ${name}`).replace(/controlPlaneEndpoint: .*/, `controlPlaneEndpoint: ${name}.example:6443`));
-    if (cluster) writeFileSync(join(dir, run, 'backups', 'kubeadm-config.source.json'), JSON.stringify({ cluster, source: 'test', savedAt: '2026-01-01T00:00:00Z' }));
+    if (cluster)
+      writeFileSync(join(dir, run, 'backups', 'kubeadm-config.source.json'), JSON.stringify({ cluster, source: 'test', savedAt: '2026-01-01T00:00:00Z' }));
     utimesSync(f, t, t);
   }
   return dir;
@@ -57,7 +66,10 @@ test("the inventory's kubeadmConfig comes first, even when backups exist and the
   const r = await plan({ kubeadmConfig: CONFIG, stateDir: stateWithBackups(), cluster: text });
   t.is(r.result.exitCode, 0, JSON.stringify(r.result.failures));
   t.regex(r.notes, new RegExp(`from inventory kubeadmConfig ${CONFIG}`));
-  t.false(r.fake.calls.some((c) => KUBEADM_CM.test(c.command)), 'the cluster was not asked');
+  t.false(
+    r.fake.calls.some((c) => KUBEADM_CM.test(c.command)),
+    'the cluster was not asked',
+  );
 });
 
 test('without one in the inventory, the newest kubemend backup of this cluster is used, never one of another cluster', async (t) => {
@@ -69,7 +81,7 @@ test('without one in the inventory, the newest kubemend backup of this cluster i
   t.is(newestSavedConfig(state, 'staging'), undefined, 'no backup of that cluster: none, not the newest of another');
 });
 
-test('a config saved by another cluster\'s run is never used, even when it is the only one', async (t) => {
+test("a config saved by another cluster's run is never used, even when it is the only one", async (t) => {
   const dir = mkdtempSync('/tmp/kubemend-cfg-other-');
   mkdirSync(join(dir, 'r1', 'backups'), { recursive: true });
   writeFileSync(join(dir, 'r1', 'backups', 'kubeadm-config.yaml'), text);
@@ -79,7 +91,7 @@ test('a config saved by another cluster\'s run is never used, even when it is th
   t.regex(JSON.stringify(r.result.failures), /no kubemend backup of this cluster holds one/);
 });
 
-test('--replace-ca: the inventory\'s file is used as it is; a backup of the cluster is never used instead', async (t) => {
+test("--replace-ca: the inventory's file is used as it is; a backup of the cluster is never used instead", async (t) => {
   const withInv = await plan({ kubeadmConfig: CONFIG, stateDir: stateWithBackups(), replaceCa: true });
   t.is(withInv.result.exitCode, 0, JSON.stringify(withInv.result.failures));
   t.regex(withInv.notes, new RegExp(`from inventory kubeadmConfig ${CONFIG}`));
@@ -103,9 +115,21 @@ test('--replace-ca in a real run with a config read from the cluster: refused wi
     const runDir = mkdtempSync('/tmp/kubemend-cfg-run-');
     const questions: string[] = [];
     const res = await runPlaybook({
-      playbook: { ...recover, phases: recover.phases.slice(0, 2) }, inventory: fakeInventory(3, 2), transport: fake, dryRun: false, runDir, // phases facts/shape, facts/config
-      stateDir: stateWithBackups(), options: parseOptions(recover.options, { replaceCa: true }, 'recover'),
-      ...(ask ? { ask: async (q: string) => { questions.push(q); return ask(q); } } : {}),
+      playbook: { ...recover, phases: recover.phases.slice(0, 2) },
+      inventory: fakeInventory(3, 2),
+      transport: fake,
+      dryRun: false,
+      runDir, // phases facts/shape, facts/config
+      stateDir: stateWithBackups(),
+      options: parseOptions(recover.options, { replaceCa: true }, 'recover'),
+      ...(ask
+        ? {
+            ask: async (q: string) => {
+              questions.push(q);
+              return ask(q);
+            },
+          }
+        : {}),
     });
     return { res, questions, runDir };
   };
@@ -140,5 +164,8 @@ test('with none of them the run stops at step 0, says how to provide one, and no
   // only the layout probe of every host and the read-only kubectl probes of each master were sent: no phase after step 0 planned anything
   const SHAPE = /\/etc\/ssl\/etcd\/ssl/;
   t.deepEqual([...new Set(r.fake.calls.filter((c) => !SHAPE.test(c.command)).map((c) => c.host))].sort(), ['m1', 'm2', 'm3']);
-  t.true(r.fake.calls.every((c) => c.op === 'run' && (SHAPE.test(c.command) || KUBEADM_CM.test(c.command) || /pgrep -x etcd/.test(c.command))), r.fake.calls.map((c) => c.command).join('\n'));
+  t.true(
+    r.fake.calls.every((c) => c.op === 'run' && (SHAPE.test(c.command) || KUBEADM_CM.test(c.command) || /pgrep -x etcd/.test(c.command))),
+    r.fake.calls.map((c) => c.command).join('\n'),
+  );
 });

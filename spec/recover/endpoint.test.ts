@@ -45,7 +45,9 @@ function lbState(lab: Lab): { backends: Array<{ name: string; up: boolean; sent:
 async function fingerprint(lab: Lab): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
   for (const h of HOSTS) {
-    out[h] = (await lab.exec(h, ['sh', '-c', 'find /etc/kubernetes /var/lib/kubelet/pki -type f -exec sha256sum {} + 2>/dev/null | sort; crictl ps -q | sort'])).stdout;
+    out[h] = (
+      await lab.exec(h, ['sh', '-c', 'find /etc/kubernetes /var/lib/kubelet/pki -type f -exec sha256sum {} + 2>/dev/null | sort; crictl ps -q | sort'])
+    ).stdout;
   }
   return out;
 }
@@ -61,7 +63,8 @@ async function recover(inventory: string) {
 function assertProof(t: any, out: string): void {
   t.regex(out, /proof of health:/);
   t.notRegex(out, /^FAIL /m, out.slice(-3000));
-  for (const row of ['nodes Ready', 'etcd members healthy', "cluster's objects present", 'cluster-info carries the CA']) t.regex(out, new RegExp(`^PASS  ${row}`, 'm'), `proof row: ${row}`);
+  for (const row of ['nodes Ready', 'etcd members healthy', "cluster's objects present", 'cluster-info carries the CA'])
+    t.regex(out, new RegExp(`^PASS  ${row}`, 'm'), `proof row: ${row}`);
   t.regex(out, /^PASS  cluster-info server is the endpoint\s+https:\/\/api\.lab\.test:6443$/m);
 }
 
@@ -73,28 +76,41 @@ async function pointName(t: any, lab: Lab, target: string, on?: string): Promise
 
 let marker: string | undefined;
 
-test.serial('contradictions refused before anything changes (exit 2): `first: true` on m3 while the name leads to m1; m2 resolving the name to itself', async (t) => {
-  if (!requireRoot(t)) return;
-  const lab = await sharedLab(LAB);
-  const s = await status(lab);
-  t.true(s.healthy, s.problems.join('; '));
-  marker = s.marker;
-  t.is((await lab.exec('m2', ['getent', 'hosts', 'api.lab.test'])).stdout.split(/\s+/)[0], lab.hosts.find((h) => h.name === 'm1')!.address, 'the name leads to m1');
-  t.is((await lab.lab(['break', 'pki-wipe'])).code, 0);
-  const before = await fingerprint(lab);
+test.serial(
+  'contradictions refused before anything changes (exit 2): `first: true` on m3 while the name leads to m1; m2 resolving the name to itself',
+  async (t) => {
+    if (!requireRoot(t)) return;
+    const lab = await sharedLab(LAB);
+    const s = await status(lab);
+    t.true(s.healthy, s.problems.join('; '));
+    marker = s.marker;
+    t.is(
+      (await lab.exec('m2', ['getent', 'hosts', 'api.lab.test'])).stdout.split(/\s+/)[0],
+      lab.hosts.find((h) => h.name === 'm1')!.address,
+      'the name leads to m1',
+    );
+    t.is((await lab.lab(['break', 'pki-wipe'])).code, 0);
+    const before = await fingerprint(lab);
 
-  const first = await recover(reversedInventory(lab, 'first-m3', 'm3'));
-  t.is(first.code, 2, first.out.slice(-3000));
-  t.regex(first.out, /refused \(stopped at phase facts\/endpoint\), nothing was changed: .*the inventory marks m3 `first: true`, but the control-plane endpoint api\.lab\.test:6443 .*api\.lab\.test resolves to m1's address \S+ on every master.*must be m1/s);
-  t.deepEqual(await fingerprint(lab), before, 'no file and no container changed on any host');
+    const first = await recover(reversedInventory(lab, 'first-m3', 'm3'));
+    t.is(first.code, 2, first.out.slice(-3000));
+    t.regex(
+      first.out,
+      /refused \(stopped at phase facts\/endpoint\), nothing was changed: .*the inventory marks m3 `first: true`, but the control-plane endpoint api\.lab\.test:6443 .*api\.lab\.test resolves to m1's address \S+ on every master.*must be m1/s,
+    );
+    t.deepEqual(await fingerprint(lab), before, 'no file and no container changed on any host');
 
-  await pointName(t, lab, 'm2', 'm2');
-  const split = await recover(reversedInventory(lab, 'reversed'));
-  await pointName(t, lab, 'm1', 'm2');
-  t.is(split.code, 2, split.out.slice(-3000));
-  t.regex(split.out, /the masters resolve the control-plane endpoint api\.lab\.test:6443 .* to different masters \(on m3: m1's address \S+; on m2: m2's address \S+; on m1: m1's address \S+\)/);
-  t.deepEqual(await fingerprint(lab), before, 'no file and no container changed on any host');
-});
+    await pointName(t, lab, 'm2', 'm2');
+    const split = await recover(reversedInventory(lab, 'reversed'));
+    await pointName(t, lab, 'm1', 'm2');
+    t.is(split.code, 2, split.out.slice(-3000));
+    t.regex(
+      split.out,
+      /the masters resolve the control-plane endpoint api\.lab\.test:6443 .* to different masters \(on m3: m1's address \S+; on m2: m2's address \S+; on m1: m1's address \S+\)/,
+    );
+    t.deepEqual(await fingerprint(lab), before, 'no file and no container changed on any host');
+  },
+);
 
 test.serial('the name leads to m1, masters listed m3, m2, m1: full rebuild after pki-wipe with m1 first; the proof passes', async (t) => {
   if (!requireRoot(t)) return;
@@ -103,7 +119,10 @@ test.serial('the name leads to m1, masters listed m3, m2, m1: full rebuild after
   const r = await recover(reversedInventory(lab, 'reversed'));
   t.is(r.code, 0, r.out.slice(-4000));
   t.regex(r.out, /path: full-rebuild/);
-  t.regex(r.out, /first master: m1: the control-plane endpoint api\.lab\.test:6443 \(the ClusterConfiguration's and the inventory's\): api\.lab\.test resolves to m1's address \S+ on every master: .*\(the inventory lists m3 first\)/);
+  t.regex(
+    r.out,
+    /first master: m1: the control-plane endpoint api\.lab\.test:6443 \(the ClusterConfiguration's and the inventory's\): api\.lab\.test resolves to m1's address \S+ on every master: .*\(the inventory lists m3 first\)/,
+  );
   for (const phase of ['etcd/ca', 'first/control-plane', 'first/bootstrap-token']) t.deepEqual(ranOn(r.state, phase), ['m1'], phase);
   t.deepEqual(ranOn(r.state, 'others/join').sort(), ['m2', 'm3']);
   assertProof(t, r.out);
@@ -113,32 +132,48 @@ test.serial('the name leads to m1, masters listed m3, m2, m1: full rebuild after
   t.is(s.marker, marker, 'the marker object made at lab up survived (etcd data kept)');
 });
 
-test.serial('the name leads to the load balancer, masters listed m3, m2, m1: m3 goes first, its waits on its own apiserver, the endpoint once the balancer sends to it; the proof passes', async (t) => {
-  if (!requireRoot(t)) return;
-  const lab = await sharedLab(LAB);
-  await pointName(t, lab, 'lb');
-  const healthy = await status(lab);
-  t.true(healthy.healthy, healthy.problems.join('; '));
-  marker ??= healthy.marker; // run alone (--match)
-  t.true(lbState(lab).backends.every((b) => b.up), JSON.stringify(lbState(lab)));
-  t.is((await lab.lab(['break', 'pki-wipe'])).code, 0);
-  const sentBefore = Object.fromEntries(lbState(lab).backends.map((b) => [b.name, b.sent]));
-  const r = await recover(reversedInventory(lab, 'reversed'));
-  t.is(r.code, 0, r.out.slice(-4000));
-  t.regex(r.out, /first master: m3: the control-plane endpoint api\.lab\.test:6443 .*api\.lab\.test resolves to 10\.\d+\.0\.10 on every master, no master's address: a load balancer or a VIP, any master behind it can go first; m3 is the inventory's first master/);
-  for (const phase of ['etcd/ca', 'first/control-plane', 'first/bootstrap-token']) t.deepEqual(ranOn(r.state, phase), ['m3'], phase);
-  t.deepEqual(ranOn(r.state, 'others/join').sort(), ['m1', 'm2']);
-  const journal = readFileSync(join(r.state, readdirSync(r.state)[0]!, 'journal.jsonl'), 'utf8');
-  t.regex(journal, /wait: m3's apiserver \(https:\/\/10\.\d+\.1\.12:6443\) answers \/readyz/, "step 5 waits for m3's own apiserver");
-  t.regex(journal, /wait: the control-plane endpoint api\.lab\.test:6443 answers \/readyz with the new CA from m3 3 times in a row/, 'step 6 waits for the balancer to send to m3');
-  const lb = lbState(lab);
-  t.true(lb.backends.every((b) => b.up), JSON.stringify(lb));
-  t.true(lb.backends.find((b) => b.name === 'm3')!.sent > sentBefore.m3!, 'the balancer sent connections to m3');
-  assertProof(t, r.out);
-  const s = await status(lab);
-  t.true(s.healthy, s.problems.join('; '));
-  t.is(s.marker, marker, 'the marker object survived');
-});
+test.serial(
+  'the name leads to the load balancer, masters listed m3, m2, m1: m3 goes first, its waits on its own apiserver, the endpoint once the balancer sends to it; the proof passes',
+  async (t) => {
+    if (!requireRoot(t)) return;
+    const lab = await sharedLab(LAB);
+    await pointName(t, lab, 'lb');
+    const healthy = await status(lab);
+    t.true(healthy.healthy, healthy.problems.join('; '));
+    marker ??= healthy.marker; // run alone (--match)
+    t.true(
+      lbState(lab).backends.every((b) => b.up),
+      JSON.stringify(lbState(lab)),
+    );
+    t.is((await lab.lab(['break', 'pki-wipe'])).code, 0);
+    const sentBefore = Object.fromEntries(lbState(lab).backends.map((b) => [b.name, b.sent]));
+    const r = await recover(reversedInventory(lab, 'reversed'));
+    t.is(r.code, 0, r.out.slice(-4000));
+    t.regex(
+      r.out,
+      /first master: m3: the control-plane endpoint api\.lab\.test:6443 .*api\.lab\.test resolves to 10\.\d+\.0\.10 on every master, no master's address: a load balancer or a VIP, any master behind it can go first; m3 is the inventory's first master/,
+    );
+    for (const phase of ['etcd/ca', 'first/control-plane', 'first/bootstrap-token']) t.deepEqual(ranOn(r.state, phase), ['m3'], phase);
+    t.deepEqual(ranOn(r.state, 'others/join').sort(), ['m1', 'm2']);
+    const journal = readFileSync(join(r.state, readdirSync(r.state)[0]!, 'journal.jsonl'), 'utf8');
+    t.regex(journal, /wait: m3's apiserver \(https:\/\/10\.\d+\.1\.12:6443\) answers \/readyz/, "step 5 waits for m3's own apiserver");
+    t.regex(
+      journal,
+      /wait: the control-plane endpoint api\.lab\.test:6443 answers \/readyz with the new CA from m3 3 times in a row/,
+      'step 6 waits for the balancer to send to m3',
+    );
+    const lb = lbState(lab);
+    t.true(
+      lb.backends.every((b) => b.up),
+      JSON.stringify(lb),
+    );
+    t.true(lb.backends.find((b) => b.name === 'm3')!.sent > sentBefore.m3!, 'the balancer sent connections to m3');
+    assertProof(t, r.out);
+    const s = await status(lab);
+    t.true(s.healthy, s.problems.join('; '));
+    t.is(s.marker, marker, 'the marker object survived');
+  },
+);
 
 test.after.always(async () => {
   await downSharedLab(LAB);

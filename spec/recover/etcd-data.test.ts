@@ -33,7 +33,11 @@ async function etcdFiles(lab: Lab): Promise<Record<string, string>> {
 
 /** What a read could leave on a master: ctr containers and tasks, etcd processes (unless the cluster's own runs), listeners on the ports it uses, copies. */
 async function leftovers(lab: Lab, m: string, etcdRuns = false): Promise<string> {
-  const r = await lab.exec(m, ['sh', '-c', `ctr -n k8s.io containers ls -q; ctr -n k8s.io tasks ls -q; ${etcdRuns ? '' : 'pgrep -a -x etcd;'} ss -Hltn | grep -E "127\\.0\\.0\\.1:239[0-9][0-9]\\b"; ls -d /var/lib/kubemend-etcd-copy.* 2>/dev/null; true`]);
+  const r = await lab.exec(m, [
+    'sh',
+    '-c',
+    `ctr -n k8s.io containers ls -q; ctr -n k8s.io tasks ls -q; ${etcdRuns ? '' : 'pgrep -a -x etcd;'} ss -Hltn | grep -E "127\\.0\\.0\\.1:239[0-9][0-9]\\b"; ls -d /var/lib/kubemend-etcd-copy.* 2>/dev/null; true`,
+  ]);
   return r.stdout.trim();
 }
 
@@ -41,37 +45,50 @@ async function leftovers(lab: Lab, m: string, etcdRuns = false): Promise<string>
 function savedDocs(state: string): Record<string, unknown> {
   const run = readdirSync(state)[0];
   const text = readFileSync(join(state, run, 'backups', 'kubeadm-config.yaml'), 'utf8');
-  return Object.fromEntries(parseAllDocuments(text).map((d) => d.toJS()).map((o: { kind: string }) => [o.kind, o]));
+  return Object.fromEntries(
+    parseAllDocuments(text)
+      .map((d) => d.toJS())
+      .map((o: { kind: string }) => [o.kind, o]),
+  );
 }
 
 let before: { cluster: unknown; kubelet: unknown } | undefined;
 
-test.serial('step 0 alone after pki-wipe-no-config: the config read from etcd data through a throwaway etcd, the original untouched, nothing left', async (t) => {
-  if (!requireRoot(t)) return;
-  const lab = await sharedLab(LAB);
-  before = await configMaps(lab);
-  t.truthy((before.cluster as { controlPlaneEndpoint?: string }).controlPlaneEndpoint);
-  t.is((await lab.lab(['break', 'pki-wipe-no-config'])).code, 0);
-  t.notRegex(readFileSync(lab.inventoryPath, 'utf8'), /kubeadmConfig/);
-  const sums = await etcdFiles(lab);
-  for (const m of MASTERS) t.regex(sums[m], /member\/snap\/db/, `${m} has etcd data`);
-  const state = mkdtempSync('/tmp/kubemend-etcddata-state-');
-  const r = await cli(MAIN, ['run', 'recover', '-i', lab.inventoryPath, '--yes', '--state-dir', state, '--only', 'facts/config']);
-  const out = r.stdout + r.stderr;
-  t.is(r.code, 0, out.slice(-3000));
-  t.regex(out, /etcd members in the data on m1: m1 https:\/\/[\d.]+:2380; m2 https:\/\/[\d.]+:2380; m3 https:\/\/[\d.]+:2380 \(match the inventory\)|etcd members in the data on m1: .*\(match the inventory\)/);
-  t.regex(out, /from etcd data on m1, revision \d+ \(kubeadm-config mod_revision \d+, kubelet-config \d+; json\/json; throwaway etcd from registry\.k8s\.io\/etcd:[\w.-]+ on a copy of \/var\/lib\/etcd, TLS on 127\.0\.0\.1, copy deleted\)/);
-  t.deepEqual(await etcdFiles(lab), sums, "the original etcd files' sha256 are unchanged");
-  for (const m of MASTERS) t.is(await leftovers(lab, m), '', `${m}: no container, task, etcd, listener or copy left`);
-  const docs = savedDocs(state);
-  t.deepEqual(docs.ClusterConfiguration, before.cluster, 'the saved ClusterConfiguration is the ConfigMap\'s');
-  t.deepEqual(docs.KubeletConfiguration, before.kubelet, 'the saved KubeletConfiguration is the ConfigMap\'s');
-  const run = readdirSync(state)[0];
-  t.is(JSON.parse(readFileSync(join(state, run, 'backups', 'kubeadm-config.source.json'), 'utf8')).cluster, 'lab');
-  t.regex(readFileSync(join(state, run, 'journal.jsonl'), 'utf8'), /from etcd data on m1, revision \d+/, 'the source is journaled');
-});
+test.serial(
+  'step 0 alone after pki-wipe-no-config: the config read from etcd data through a throwaway etcd, the original untouched, nothing left',
+  async (t) => {
+    if (!requireRoot(t)) return;
+    const lab = await sharedLab(LAB);
+    before = await configMaps(lab);
+    t.truthy((before.cluster as { controlPlaneEndpoint?: string }).controlPlaneEndpoint);
+    t.is((await lab.lab(['break', 'pki-wipe-no-config'])).code, 0);
+    t.notRegex(readFileSync(lab.inventoryPath, 'utf8'), /kubeadmConfig/);
+    const sums = await etcdFiles(lab);
+    for (const m of MASTERS) t.regex(sums[m], /member\/snap\/db/, `${m} has etcd data`);
+    const state = mkdtempSync('/tmp/kubemend-etcddata-state-');
+    const r = await cli(MAIN, ['run', 'recover', '-i', lab.inventoryPath, '--yes', '--state-dir', state, '--only', 'facts/config']);
+    const out = r.stdout + r.stderr;
+    t.is(r.code, 0, out.slice(-3000));
+    t.regex(
+      out,
+      /etcd members in the data on m1: m1 https:\/\/[\d.]+:2380; m2 https:\/\/[\d.]+:2380; m3 https:\/\/[\d.]+:2380 \(match the inventory\)|etcd members in the data on m1: .*\(match the inventory\)/,
+    );
+    t.regex(
+      out,
+      /from etcd data on m1, revision \d+ \(kubeadm-config mod_revision \d+, kubelet-config \d+; json\/json; throwaway etcd from registry\.k8s\.io\/etcd:[\w.-]+ on a copy of \/var\/lib\/etcd, TLS on 127\.0\.0\.1, copy deleted\)/,
+    );
+    t.deepEqual(await etcdFiles(lab), sums, "the original etcd files' sha256 are unchanged");
+    for (const m of MASTERS) t.is(await leftovers(lab, m), '', `${m}: no container, task, etcd, listener or copy left`);
+    const docs = savedDocs(state);
+    t.deepEqual(docs.ClusterConfiguration, before.cluster, "the saved ClusterConfiguration is the ConfigMap's");
+    t.deepEqual(docs.KubeletConfiguration, before.kubelet, "the saved KubeletConfiguration is the ConfigMap's");
+    const run = readdirSync(state)[0];
+    t.is(JSON.parse(readFileSync(join(state, run, 'backups', 'kubeadm-config.source.json'), 'utf8')).cluster, 'lab');
+    t.regex(readFileSync(join(state, run, 'journal.jsonl'), 'utf8'), /from etcd data on m1, revision \d+/, 'the source is journaled');
+  },
+);
 
-test.serial('run recover with only etcd data: proof of health passes, the recovered configs are the cluster\'s own', async (t) => {
+test.serial("run recover with only etcd data: proof of health passes, the recovered configs are the cluster's own", async (t) => {
   if (!requireRoot(t)) return;
   const lab = await sharedLab(LAB);
   t.truthy(before, 'the first test read the ConfigMaps before the break');
@@ -83,7 +100,8 @@ test.serial('run recover with only etcd data: proof of health passes, the recove
   t.regex(out, /path: full-rebuild/);
   t.regex(out, /proof of health:/);
   t.notRegex(out, /^FAIL /m, out.slice(-3000));
-  for (const row of ['nodes Ready', 'etcd members healthy', "cluster's objects present", 'm1 certs chain to CA', 'w1 certs chain to CA']) t.regex(out, new RegExp(`^PASS  ${row.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`, 'm'), `proof row: ${row}`);
+  for (const row of ['nodes Ready', 'etcd members healthy', "cluster's objects present", 'm1 certs chain to CA', 'w1 certs chain to CA'])
+    t.regex(out, new RegExp(`^PASS  ${row.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`, 'm'), `proof row: ${row}`);
   const docs = savedDocs(state);
   t.deepEqual(docs.ClusterConfiguration, before!.cluster);
   t.deepEqual(docs.KubeletConfiguration, before!.kubelet);

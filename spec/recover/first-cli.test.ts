@@ -19,21 +19,36 @@ function config(): string {
 }
 
 test('first: true on m2 with the endpoint at m1: plan and run exit 2, nothing changed, the reason and m1 named', async (t) => {
-  const env = { FAKE_MASTERS: '3', FAKE_WORKERS: '1', FAKE_KUBEADM_CONFIG: config(), FAKE_FIRST: 'm2', FAKE_CALLS: join(mkdtempSync('/tmp/kubemend-first-cli-'), 'calls.json') };
+  const env = {
+    FAKE_MASTERS: '3',
+    FAKE_WORKERS: '1',
+    FAKE_KUBEADM_CONFIG: config(),
+    FAKE_FIRST: 'm2',
+    FAKE_CALLS: join(mkdtempSync('/tmp/kubemend-first-cli-'), 'calls.json'),
+  };
   const plan = await cli(FAKE_MAIN, ['plan', 'recover', '-i', 'x', '--state-dir', mkdtempSync('/tmp/kubemend-first-cli-')], { env });
   t.is(plan.code, 2, plan.stderr);
-  t.regex(plan.stderr, /refused: .*facts\/endpoint: the inventory marks m2 `first: true`, but the control-plane endpoint 10\.0\.1\.1:6443 .*10\.0\.1\.1 is m1's address.*must be m1\. Remove `first: true` from m2 \(or put it on m1\); nothing was changed/s);
+  t.regex(
+    plan.stderr,
+    /refused: .*facts\/endpoint: the inventory marks m2 `first: true`, but the control-plane endpoint 10\.0\.1\.1:6443 .*10\.0\.1\.1 is m1's address.*must be m1\. Remove `first: true` from m2 \(or put it on m1\); nothing was changed/s,
+  );
   const run = await cli(FAKE_MAIN, ['run', 'recover', '-i', 'x', '--yes', '--state-dir', mkdtempSync('/tmp/kubemend-first-cli-')], { env });
   t.is(run.code, 2, run.stderr);
   t.regex(run.stderr, /refused \(stopped at phase facts\/endpoint\), nothing was changed: .*must be m1/s);
   const calls = JSON.parse(readFileSync(env.FAKE_CALLS, 'utf8')) as Array<{ op: string; command: string }>;
   // kubeadm as a command (step 0's shape probe names /etc/kubernetes/kubeadm-config.yaml, a path it only tests for)
-  t.false(calls.some((c) => c.op === 'upload' || /(^|[\s;&|(])kubeadm\s|crictl (stop|rm)|\bmv\b/.test(c.command)), 'only reads reached the hosts');
+  t.false(
+    calls.some((c) => c.op === 'upload' || /(^|[\s;&|(])kubeadm\s|crictl (stop|rm)|\bmv\b/.test(c.command)),
+    'only reads reached the hosts',
+  );
 });
 
 test('without first: the plan says m1 goes first and why', async (t) => {
   const env = { FAKE_MASTERS: '3', FAKE_WORKERS: '1', FAKE_KUBEADM_CONFIG: config() };
   const plan = await cli(FAKE_MAIN, ['plan', 'recover', '-i', 'x', '--state-dir', mkdtempSync('/tmp/kubemend-first-cli-')], { env });
   t.is(plan.code, 0, plan.stderr);
-  t.regex(plan.stdout, /first master: m1: the control-plane endpoint 10\.0\.1\.1:6443 \(the ClusterConfiguration's and the inventory's\): 10\.0\.1\.1 is m1's address: the other masters join through it/);
+  t.regex(
+    plan.stdout,
+    /first master: m1: the control-plane endpoint 10\.0\.1\.1:6443 \(the ClusterConfiguration's and the inventory's\): 10\.0\.1\.1 is m1's address: the other masters join through it/,
+  );
 });

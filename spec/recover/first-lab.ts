@@ -14,7 +14,10 @@ import type { Lab } from '../helpers/lab.js';
  */
 export function reversedInventory(lab: Lab, name: string, first?: string): string {
   const inv = parse(readFileSync(lab.inventoryPath, 'utf8')) as { hosts: Array<{ name: string; role: string; first?: boolean }> };
-  const masters = inv.hosts.filter((h) => h.role === 'master').reverse().map((h) => (h.name === first ? { ...h, first: true } : h));
+  const masters = inv.hosts
+    .filter((h) => h.role === 'master')
+    .reverse()
+    .map((h) => (h.name === first ? { ...h, first: true } : h));
   inv.hosts = [...masters, ...inv.hosts.filter((h) => h.role !== 'master')];
   const path = join(lab.dir, `inventory-${name}.yaml`);
   writeFileSync(path, `# ${lab.inventoryPath} with the masters in reverse${first ? `, ${first} first: true` : ''}\n${stringify(inv)}`);
@@ -25,7 +28,11 @@ export function reversedInventory(lab: Lab, name: string, first?: string): strin
 export function ranOn(stateDir: string, phase: string): string[] {
   const run = readdirSync(stateDir).filter((d) => !d.startsWith('.'))[0];
   if (!run) return [];
-  const lines = readFileSync(join(stateDir, run, 'journal.jsonl'), 'utf8').split('\n').filter(Boolean);
-  return lines.map((l) => JSON.parse(l) as { kind: string; phase?: string; host?: string; status?: string })
-    .filter((e) => e.kind === 'host-end' && e.phase === phase && e.status === 'ok').map((e) => e.host!);
+  const lines = readFileSync(join(stateDir, run, 'journal.jsonl'), 'utf8')
+    .split('\n')
+    .filter(Boolean);
+  return lines
+    .map((l) => JSON.parse(l) as { kind: string; phase?: string; host?: string; status?: string })
+    .filter((e) => e.kind === 'host-end' && e.phase === phase && e.status === 'ok')
+    .map((e) => e.host!);
 }

@@ -63,7 +63,13 @@ export function forgedCsrs(lab: Lab): ForgedCsr[] {
   const unused = [250, 251, 252, 253].map((i) => w1.address.replace(/\.\d+$/, `.${i}`)).find((a) => !used.has(a));
   if (!unused) throw new Error('forged CSRs: no unused address next to w1');
   return [
-    { name: 'forged-intruder', node: 'intruder', sans: `DNS:intruder,IP:${unused}`, signer: 'kubernetes.io/kubelet-serving', refusal: /refused CSR forged-intruder: requester system:node:intruder is not a node of the inventory/ },
+    {
+      name: 'forged-intruder',
+      node: 'intruder',
+      sans: `DNS:intruder,IP:${unused}`,
+      signer: 'kubernetes.io/kubelet-serving',
+      refusal: /refused CSR forged-intruder: requester system:node:intruder is not a node of the inventory/,
+    },
     // w1 asks for what a compromised node would want: w2's address, the apiserver's service name, a wildcard, an address of nobody
     {
       name: 'forged-w1-extra-san',
@@ -76,7 +82,9 @@ export function forgedCsrs(lab: Lab): ForgedCsr[] {
           "dns:kubernetes\\.default\\.svc is the apiserver's service name",
           'dns:\\*\\.example\\.com is a wildcard',
           'ip:203\\.0\\.113\\.7 is not in the inventory for node w1',
-        ].map((r) => `(?=[^\\n]*${r})`).join('')}`,
+        ]
+          .map((r) => `(?=[^\\n]*${r})`)
+          .join('')}`,
       ),
     },
     { name: 'forged-other-signer', node: 'w2', sans: `DNS:${w2.name},IP:${w2.address}`, signer: 'example.com/serving' },
@@ -95,7 +103,10 @@ export async function createForgedCsrs(lab: Lab): Promise<ForgedCsr[]> {
     const r = await lab.exec('m1', ['sh', '-c', SCRIPT, 'forge-csr', f.name, f.node, f.sans, f.signer]);
     if (r.code !== 0) throw new Error(`forged CSR ${f.name}: create as system:node:${f.node} on m1: exit ${r.code}: ${r.stderr.trim()}`);
     const user = await lab.exec('m1', ['kubectl', ...ADMIN, 'get', 'csr', f.name, '-o', 'jsonpath={.spec.username}']);
-    if (user.stdout.trim() !== `system:node:${f.node}`) throw new Error(`forged CSR ${f.name}: spec.username is ${JSON.stringify(user.stdout.trim())} (exit ${user.code}: ${user.stderr.trim()}), not system:node:${f.node}`);
+    if (user.stdout.trim() !== `system:node:${f.node}`)
+      throw new Error(
+        `forged CSR ${f.name}: spec.username is ${JSON.stringify(user.stdout.trim())} (exit ${user.code}: ${user.stderr.trim()}), not system:node:${f.node}`,
+      );
   }
   return all;
 }

@@ -19,17 +19,23 @@ const ID = { m1: '10276657743932975437', m2: '3319814642761637952', m3: '1844674
 
 /** `endpoint status --cluster -w json` as etcdctl 3.4.23 prints it (one line), members at 10.0.0.1-3. */
 function statusJson(leader: string, term: number, learner?: string): string {
-  const rows = Object.entries(ID).map(([, id], i) => `{"Endpoint":"https://10.0.0.${i + 1}:2379","Status":{"header":{"cluster_id":324952591200643719,"member_id":${id},"revision":9,"raft_term":${term}},"version":"3.4.23","dbSize":20480,"leader":${leader},"raftIndex":40,"raftTerm":${term},"raftAppliedIndex":40,"dbSizeInUse":16384${learner === id ? ',"isLearner":true' : ''}}}`);
+  const rows = Object.entries(ID).map(
+    ([, id], i) =>
+      `{"Endpoint":"https://10.0.0.${i + 1}:2379","Status":{"header":{"cluster_id":324952591200643719,"member_id":${id},"revision":9,"raft_term":${term}},"version":"3.4.23","dbSize":20480,"leader":${leader},"raftIndex":40,"raftTerm":${term},"raftAppliedIndex":40,"dbSizeInUse":16384${learner === id ? ',"isLearner":true' : ''}}}`,
+  );
   return `[${rows.join(',')}]\n`;
 }
 
 const HEALTHY = [1, 2, 3].map((i) => `https://10.0.0.${i}:2379 is healthy: successfully committed proposal: took = 2.1ms`).join('\n') + '\n';
 const name = (e: string) => ({ 'https://10.0.0.1:2379': 'm1', 'https://10.0.0.2:2379': 'm2', 'https://10.0.0.3:2379': 'm3' })[e] ?? e;
 
-test('endpoint status: uint64 ids kept exact; etcdctl\'s warnings on other lines ignored', (t) => {
+test("endpoint status: uint64 ids kept exact; etcdctl's warnings on other lines ignored", (t) => {
   const out = `{"level":"warn","ts":"2026-12-04T22:56:16.087Z","msg":"retrying of unary invoker failed"}\n${statusJson(ID.m3, 7)}Failed to get the status of endpoint https://10.0.0.4:2379 (context deadline exceeded)\n`;
   const s = parseEndpointStatus(out);
-  t.deepEqual(s.map((x) => x.memberId), [ID.m1, ID.m2, ID.m3]);
+  t.deepEqual(
+    s.map((x) => x.memberId),
+    [ID.m1, ID.m2, ID.m3],
+  );
   t.true(s.every((x) => x.leader === ID.m3 && x.raftTerm === '7' && !x.isLearner));
   t.throws(() => parseEndpointStatus('Error: context deadline exceeded\n'), { message: /printed no JSON: Error: context deadline exceeded/ });
 });
@@ -40,12 +46,15 @@ test('one read: passes with one agreed leader and every member healthy; names wh
   split[2]!.leader = '0';
   t.regex((judgeEtcd(split, HEALTHY, name) as { why: string }).why, /do not agree on a leader \(m1: .*, m3: none\)/);
   t.regex((judgeEtcd(parseEndpointStatus(statusJson(ID.m1, 3, ID.m3)), HEALTHY, name) as { why: string }).why, /m3 still a learner/);
-  const sick = HEALTHY.replace('https://10.0.0.2:2379 is healthy: successfully committed proposal: took = 2.1ms', 'https://10.0.0.2:2379 is unhealthy: failed to commit proposal: context deadline exceeded');
+  const sick = HEALTHY.replace(
+    'https://10.0.0.2:2379 is healthy: successfully committed proposal: took = 2.1ms',
+    'https://10.0.0.2:2379 is unhealthy: failed to commit proposal: context deadline exceeded',
+  );
   t.regex((judgeEtcd(parseEndpointStatus(statusJson(ID.m1, 3)), sick, name) as { why: string }).why, /2 of 3 members healthy, unhealthy: m2/);
   t.regex((judgeEtcd(parseEndpointStatus(statusJson('123', 3)), HEALTHY, name) as { why: string }).why, /leader 123 is not among the members/);
 });
 
-test('the gate waits while the leader moves, then passes after steady reads; m1\'s apiserver asked at its own address', async (t) => {
+test("the gate waits while the leader moves, then passes after steady reads; m1's apiserver asked at its own address", async (t) => {
   let reads = 0;
   const fake = new FakeTransport()
     // the first read sees m1 leading; from the second on, m2 (a member add moved it)
@@ -54,8 +63,12 @@ test('the gate waits while the leader moves, then passes after steady reads; m1\
     .on(/get --raw \/readyz/, { exitCode: 0, stdout: 'ok' }, 'm1');
   const events: StampedEvent[] = [];
   const playbook = definePlaybook<RecoverOptions>({
-    name: 'gate-test', description: 'x', destructive: false,
-    phases: [{ id: 'others/join', title: 'gate', hosts: (ctx) => ctx.hosts.filter((h) => h.name === 'm2'), strategy: { kind: 'serial' }, run: (h) => joinGate(h) }],
+    name: 'gate-test',
+    description: 'x',
+    destructive: false,
+    phases: [
+      { id: 'others/join', title: 'gate', hosts: (ctx) => ctx.hosts.filter((h) => h.name === 'm2'), strategy: { kind: 'serial' }, run: (h) => joinGate(h) },
+    ],
   });
   const inventory = fakeInventory(3, 0);
   inventory.hosts.forEach((h, i) => {
@@ -65,11 +78,20 @@ test('the gate waits while the leader moves, then passes after steady reads; m1\
   t.is(r.status, 'done', JSON.stringify(r.failures));
   t.is(reads, 1 + GATE_STREAK, 'one read before the move, then the steady ones');
   const logs = events.filter((e) => e.kind === 'log').map((e) => (e as { message: string }).message);
-  t.true(logs.some((l) => /leader moved \(m1, term 3 -> m2, term 4\)/.test(l)), logs.join('\n'));
-  t.true(logs.some((l) => /join gate passed: etcd leader m2 \(term 4\) over 3 reads, 3 of 3 members healthy; \/readyz ok on m1$/.test(l)), logs.join('\n'));
+  t.true(
+    logs.some((l) => /leader moved \(m1, term 3 -> m2, term 4\)/.test(l)),
+    logs.join('\n'),
+  );
+  t.true(
+    logs.some((l) => /join gate passed: etcd leader m2 \(term 4\) over 3 reads, 3 of 3 members healthy; \/readyz ok on m1$/.test(l)),
+    logs.join('\n'),
+  );
   const readyz = fake.commandsOn('m1').filter((c) => c.includes('/readyz'));
   t.true(readyz.length >= GATE_STREAK);
-  t.true(readyz.every((c) => /--server[= ]https:\/\/10\.0\.0\.1:6443 /.test(c) && /--tls-server-name[= ]kubernetes /.test(c)), readyz[0]);
+  t.true(
+    readyz.every((c) => /--server[= ]https:\/\/10\.0\.0\.1:6443 /.test(c) && /--tls-server-name[= ]kubernetes /.test(c)),
+    readyz[0],
+  );
   t.deepEqual(fake.commandsOn('m2'), [], 'nothing was run on the joining master');
 });
 
@@ -80,9 +102,18 @@ test("on kubespray's layout the gate asks kubespray's etcd service with its own 
     .on(/get --raw \/readyz/, { exitCode: 0, stdout: 'ok' }, 'm1');
   const events: StampedEvent[] = [];
   const playbook = definePlaybook<RecoverOptions>({
-    name: 'gate-test', description: 'x', destructive: false,
+    name: 'gate-test',
+    description: 'x',
+    destructive: false,
     phases: [
-      { id: 'facts/shape', title: 'layout', scope: 'cluster', run: async (ctx) => { ctx.shared.set(LAYOUT_KEY, 'kubespray'); } },
+      {
+        id: 'facts/shape',
+        title: 'layout',
+        scope: 'cluster',
+        run: async (ctx) => {
+          ctx.shared.set(LAYOUT_KEY, 'kubespray');
+        },
+      },
       { id: 'others/join', title: 'gate', hosts: (ctx) => ctx.hosts.filter((h) => h.name === 'm2'), strategy: { kind: 'serial' }, run: (h) => joinGate(h) },
     ],
   });
@@ -94,8 +125,17 @@ test("on kubespray's layout the gate asks kubespray's etcd service with its own 
   t.is(r.status, 'done', JSON.stringify(r.failures));
   const etcd = fake.commandsOn('m1').filter((c) => /etcdctl/.test(c));
   t.true(etcd.length >= 2 * GATE_STREAK, etcd.join('\n'));
-  t.true(etcd.every((c) => c.includes('/etc/etcd.env') && c.includes('/usr/local/bin/etcdctl')), etcd[0]);
-  t.false(fake.commandsOn('m1').some((c) => /crictl/.test(c)), 'no etcd container is asked for');
+  t.true(
+    etcd.every((c) => c.includes('/etc/etcd.env') && c.includes('/usr/local/bin/etcdctl')),
+    etcd[0],
+  );
+  t.false(
+    fake.commandsOn('m1').some((c) => /crictl/.test(c)),
+    'no etcd container is asked for',
+  );
   const logs = events.filter((e) => e.kind === 'log').map((e) => (e as { message: string }).message);
-  t.true(logs.some((l) => /join gate passed: etcd leader m1 \(term 5\) over 3 reads, 3 of 3 members healthy/.test(l)), logs.join('\n'));
+  t.true(
+    logs.some((l) => /join gate passed: etcd leader m1 \(term 5\) over 3 reads, 3 of 3 members healthy/.test(l)),
+    logs.join('\n'),
+  );
 });

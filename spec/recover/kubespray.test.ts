@@ -34,7 +34,12 @@ const ETCDCTL = ['etcdctl.sh', '--endpoints=https://127.0.0.1:2379'];
 async function etcdMembers(lab: Lab, host = 'm1'): Promise<string> {
   const r = await lab.exec(host, ['sh', '-c', `${ETCDCTL.join(' ')} member list -w simple 2>&1`]);
   if (r.code !== 0) throw new Error(`etcdctl.sh member list on ${host}: exit ${r.code}: ${r.stdout}${r.stderr}`);
-  return r.stdout.split('\n').map((l) => l.split(',').slice(0, 3).join(',')).filter(Boolean).sort().join('\n');
+  return r.stdout
+    .split('\n')
+    .map((l) => l.split(',').slice(0, 3).join(','))
+    .filter(Boolean)
+    .sort()
+    .join('\n');
 }
 
 /** A HOME whose ~/.ssh/known_hosts holds the lab's host keys: kubespray's inventory has none of its own, and kubemend (as Ansible) reads ~/.ssh/known_hosts. */
@@ -47,7 +52,11 @@ function homeWithKnownHosts(lab: Lab): string {
 
 /** sha256 of kubespray's etcd certificates and its units on a host, and what /var/backups/kubemend holds. */
 async function untouched(lab: Lab, host: string): Promise<string> {
-  const r = await lab.exec(host, ['sh', '-c', 'find /etc/ssl/etcd /etc/etcd.env /etc/systemd/system /etc/nginx -type f -exec sha256sum {} + 2>/dev/null | sort; ls -A /var/backups/kubemend 2>/dev/null; ls -A /var/lib/kubemend 2>/dev/null; true']);
+  const r = await lab.exec(host, [
+    'sh',
+    '-c',
+    'find /etc/ssl/etcd /etc/etcd.env /etc/systemd/system /etc/nginx -type f -exec sha256sum {} + 2>/dev/null | sort; ls -A /var/backups/kubemend 2>/dev/null; ls -A /var/lib/kubemend 2>/dev/null; true',
+  ]);
   return r.stdout;
 }
 
@@ -60,12 +69,20 @@ async function workloads(lab: Lab): Promise<Record<string, string>> {
 
 /** sha256 of kubespray's etcd certificates, its env file and units on a host (recover must not touch them). */
 async function etcdFiles(lab: Lab, host: string): Promise<string> {
-  return (await lab.exec(host, ['sh', '-c', 'find /etc/ssl/etcd /etc/etcd.env /etc/systemd/system/etcd.service /etc/nginx -type f -exec sha256sum {} + 2>/dev/null | sort'])).stdout;
+  return (
+    await lab.exec(host, [
+      'sh',
+      '-c',
+      'find /etc/ssl/etcd /etc/etcd.env /etc/systemd/system/etcd.service /etc/nginx -type f -exec sha256sum {} + 2>/dev/null | sort',
+    ])
+  ).stdout;
 }
 
 /** The same with each file's mode, owner and link target (a joining master's download-certs writes etcd.external's files in place: their mode must stay kubespray's). */
 async function etcdFilesAndModes(lab: Lab, host: string): Promise<string> {
-  const modes = (await lab.exec(host, ['sh', '-c', 'find /etc/ssl/etcd /etc/etcd.env /etc/systemd/system/etcd.service -printf "%m %u %y %l %p\\n" 2>/dev/null | sort'])).stdout;
+  const modes = (
+    await lab.exec(host, ['sh', '-c', 'find /etc/ssl/etcd /etc/etcd.env /etc/systemd/system/etcd.service -printf "%m %u %y %l %p\\n" 2>/dev/null | sort'])
+  ).stdout;
   return `${await etcdFiles(lab, host)}${modes}`;
 }
 
@@ -92,236 +109,316 @@ async function caOf(lab: Lab, host: string): Promise<string> {
   return (await lab.exec(host, ['openssl', 'x509', '-noout', '-fingerprint', '-sha256', '-in', '/etc/kubernetes/ssl/ca.crt'])).stdout.trim();
 }
 
-test.serial("kubespray layout (etcd service on the master, /etc/kubernetes/ssl, worker through nginx-proxy): after a pki-wipe, recover with kubespray's inventory repairs it, etcd and workloads kept", async (t) => {
-  if (!requireRoot(t)) return;
-  const lab = await sharedLab(LAB);
-  t.teardown(() => lab.down()); // one lab at a time: the next test brings up its own
-  // the shape, as kubespray makes it
-  const m1 = await lab.exec('m1', ['sh', '-c', 'systemctl is-active etcd; readlink /etc/kubernetes/pki; grep -c "external:" /etc/kubernetes/kubeadm-config.yaml; ls /etc/ssl/etcd/ssl']);
-  t.regex(m1.stdout, /^active\n\/etc\/kubernetes\/ssl\n1\n/);
-  t.regex(m1.stdout, /^member-m1\.pem$/m);
-  t.regex(m1.stdout, /^node-m1-key\.pem$/m);
-  t.false(/etcd\.yaml/.test((await lab.exec('m1', ['ls', '/etc/kubernetes/manifests'])).stdout), 'no etcd static pod: etcd is the host service');
-  const w1 = await lab.exec('w1', ['sh', '-c', 'grep "server:" /etc/kubernetes/kubelet.conf; ls /etc/kubernetes/manifests; readlink /etc/kubernetes/pki']);
-  t.regex(w1.stdout, /server: https:\/\/localhost:6443/);
-  t.regex(w1.stdout, /nginx-proxy\.yml/);
-  t.regex(w1.stdout, /^\/etc\/kubernetes\/ssl$/m, "kubespray's preinstall role makes the pki compat link on workers too");
-  const nodes = await kubectl(readLab(lab.dir), ['get', 'nodes', '--no-headers']);
-  t.regex(nodes.stdout, /^w1 +Ready /m, 'the worker is Ready through its nginx-proxy');
-  const caBefore = (await lab.exec('m1', ['openssl', 'x509', '-noout', '-fingerprint', '-sha256', '-in', '/etc/kubernetes/ssl/ca.crt'])).stdout;
+test.serial(
+  "kubespray layout (etcd service on the master, /etc/kubernetes/ssl, worker through nginx-proxy): after a pki-wipe, recover with kubespray's inventory repairs it, etcd and workloads kept",
+  async (t) => {
+    if (!requireRoot(t)) return;
+    const lab = await sharedLab(LAB);
+    t.teardown(() => lab.down()); // one lab at a time: the next test brings up its own
+    // the shape, as kubespray makes it
+    const m1 = await lab.exec('m1', [
+      'sh',
+      '-c',
+      'systemctl is-active etcd; readlink /etc/kubernetes/pki; grep -c "external:" /etc/kubernetes/kubeadm-config.yaml; ls /etc/ssl/etcd/ssl',
+    ]);
+    t.regex(m1.stdout, /^active\n\/etc\/kubernetes\/ssl\n1\n/);
+    t.regex(m1.stdout, /^member-m1\.pem$/m);
+    t.regex(m1.stdout, /^node-m1-key\.pem$/m);
+    t.false(/etcd\.yaml/.test((await lab.exec('m1', ['ls', '/etc/kubernetes/manifests'])).stdout), 'no etcd static pod: etcd is the host service');
+    const w1 = await lab.exec('w1', ['sh', '-c', 'grep "server:" /etc/kubernetes/kubelet.conf; ls /etc/kubernetes/manifests; readlink /etc/kubernetes/pki']);
+    t.regex(w1.stdout, /server: https:\/\/localhost:6443/);
+    t.regex(w1.stdout, /nginx-proxy\.yml/);
+    t.regex(w1.stdout, /^\/etc\/kubernetes\/ssl$/m, "kubespray's preinstall role makes the pki compat link on workers too");
+    const nodes = await kubectl(readLab(lab.dir), ['get', 'nodes', '--no-headers']);
+    t.regex(nodes.stdout, /^w1 +Ready /m, 'the worker is Ready through its nginx-proxy');
+    const caBefore = (await lab.exec('m1', ['openssl', 'x509', '-noout', '-fingerprint', '-sha256', '-in', '/etc/kubernetes/ssl/ca.crt'])).stdout;
 
-  // kubemend reads kubespray's inventory folder
-  const inv = join(lab.dir, 'kubespray', 'inventory.ini');
-  const shown = await cli(MAIN, ['inventory', '-i', inv, '--json']);
-  t.is(shown.code, 0, shown.stderr);
-  t.like(JSON.parse(shown.stdout).etcd, { placement: 'stacked', members: ['m1'], deploymentType: 'host' });
-  const before = await workloads(lab);
-  t.true(Object.keys(before).some((k) => k.startsWith('apps/plain-')), Object.keys(before).join(', '));
+    // kubemend reads kubespray's inventory folder
+    const inv = join(lab.dir, 'kubespray', 'inventory.ini');
+    const shown = await cli(MAIN, ['inventory', '-i', inv, '--json']);
+    t.is(shown.code, 0, shown.stderr);
+    t.like(JSON.parse(shown.stdout).etcd, { placement: 'stacked', members: ['m1'], deploymentType: 'host' });
+    const before = await workloads(lab);
+    t.true(
+      Object.keys(before).some((k) => k.startsWith('apps/plain-')),
+      Object.keys(before).join(', '),
+    );
 
-  // the article's disaster
-  const broken = await lab.lab(['break', 'pki-wipe']);
-  t.is(broken.code, 0, broken.stderr);
-  const members = await etcdMembers(lab);
-  t.regex(members, /etcd1/);
-  const etcdBefore = { m1: await etcdFiles(lab, 'm1'), w1: await etcdFiles(lab, 'w1') };
-  t.regex(etcdBefore.m1, /\/etc\/ssl\/etcd\/ssl\/node-m1\.pem/);
-  const home = homeWithKnownHosts(lab);
+    // the article's disaster
+    const broken = await lab.lab(['break', 'pki-wipe']);
+    t.is(broken.code, 0, broken.stderr);
+    const members = await etcdMembers(lab);
+    t.regex(members, /etcd1/);
+    const etcdBefore = { m1: await etcdFiles(lab, 'm1'), w1: await etcdFiles(lab, 'w1') };
+    t.regex(etcdBefore.m1, /\/etc\/ssl\/etcd\/ssl\/node-m1\.pem/);
+    const home = homeWithKnownHosts(lab);
 
-  // doctor names the layout (from the hosts' files and kubespray's vars), reads etcd through kubespray's etcdctl, and recommends recover
-  const d = await cli(MAIN, ['doctor', '-i', inv], { env: { HOME: home } });
-  t.is(d.code, 1, d.stdout + d.stderr);
-  t.regex(d.stdout, /layout: kubespray's \(etcd: a systemd service on the masters \(m1\), certificates in \/etc\/ssl\/etcd\/ssl; from inventory: etcd_deployment_type host; m1: .*\/etc\/ssl\/etcd\/ssl .*; w1: .*nginx-proxy\.yml .*: recover repairs this layout, keeping kubespray's etcd service and its certificates as they are/);
-  t.regex(d.stdout, /^etcd: 1 healthy, 0 unhealthy$/m);
-  t.regex(d.stdout, /^etcd data on m1: read through kubespray's etcd service on m1, read with its etcdctl and the client certificate \/etc\/etcd\.env names, revision \d+: controlPlaneEndpoint \S+:6443, certificatesDir \/etc\/kubernetes\/ssl, etcd\.external \(endpoints https:\/\/\S+:2379, caFile \/etc\/ssl\/etcd\/ssl\/ca\.pem\)/m);
-  t.regex(d.stdout, /^run: kubemend run recover -i INVENTORY/m);
-  t.notRegex(d.stdout, /does not repair/);
-  // --skip of step 0 is still a usage error: the other steps read the layout it chooses
-  const state = mkdtempSync('/tmp/kubemend-kubespray-');
-  const skip = await cli(MAIN, ['run', 'recover', '-i', lab.inventoryPath, '--yes', '--state-dir', state, '--skip', 'facts/shape']);
-  t.is(skip.code, 2, skip.stdout + skip.stderr);
-  t.regex(skip.stderr, /--skip facts\/shape: facts\/shape is a safety check that always runs/);
+    // doctor names the layout (from the hosts' files and kubespray's vars), reads etcd through kubespray's etcdctl, and recommends recover
+    const d = await cli(MAIN, ['doctor', '-i', inv], { env: { HOME: home } });
+    t.is(d.code, 1, d.stdout + d.stderr);
+    t.regex(
+      d.stdout,
+      /layout: kubespray's \(etcd: a systemd service on the masters \(m1\), certificates in \/etc\/ssl\/etcd\/ssl; from inventory: etcd_deployment_type host; m1: .*\/etc\/ssl\/etcd\/ssl .*; w1: .*nginx-proxy\.yml .*: recover repairs this layout, keeping kubespray's etcd service and its certificates as they are/,
+    );
+    t.regex(d.stdout, /^etcd: 1 healthy, 0 unhealthy$/m);
+    t.regex(
+      d.stdout,
+      /^etcd data on m1: read through kubespray's etcd service on m1, read with its etcdctl and the client certificate \/etc\/etcd\.env names, revision \d+: controlPlaneEndpoint \S+:6443, certificatesDir \/etc\/kubernetes\/ssl, etcd\.external \(endpoints https:\/\/\S+:2379, caFile \/etc\/ssl\/etcd\/ssl\/ca\.pem\)/m,
+    );
+    t.regex(d.stdout, /^run: kubemend run recover -i INVENTORY/m);
+    t.notRegex(d.stdout, /does not repair/);
+    // --skip of step 0 is still a usage error: the other steps read the layout it chooses
+    const state = mkdtempSync('/tmp/kubemend-kubespray-');
+    const skip = await cli(MAIN, ['run', 'recover', '-i', lab.inventoryPath, '--yes', '--state-dir', state, '--skip', 'facts/shape']);
+    t.is(skip.code, 2, skip.stdout + skip.stderr);
+    t.regex(skip.stderr, /--skip facts\/shape: facts\/shape is a safety check that always runs/);
 
-  // the repair, from kubespray's own inventory (HOME's known_hosts, as Ansible)
-  const r = await cli(MAIN, ['run', 'recover', '-i', inv, '--yes', '--state-dir', state], { env: { HOME: home } });
-  const out = r.stdout + r.stderr;
-  t.is(r.code, 0, out.slice(-6000));
-  t.regex(out, /layout: kubespray's \(etcd a systemd service on the masters/);
-  t.regex(out, /path: full-rebuild \(no master holds the cluster CA any more; etcd is kubespray's service .*kept as it is\)/);
-  t.regex(out, /ClusterConfiguration kubeadm\.k8s\.io\/v1beta4 and KubeletConfiguration from etcd data on m1, .*kubespray's etcd service on m1/);
-  t.regex(out, /wrote \/etc\/kubernetes\/kubelet\.env and \/etc\/kubernetes\/kubelet-config\.yaml from w1's/);
-  t.regex(out, /kubelet\.conf server set back to https:\/\/localhost:6443/);
-  for (const row of ['nodes Ready', 'etcd members healthy', "kubespray's etcd members unchanged", 'etcd certificates in /etc/ssl/etcd/ssl unchanged', 'workers reach the apiserver through their local proxy', 'workload pods Ready', 'pods restarted only for in-cluster credentials', 'm1 certs chain to CA', 'w1 certs chain to CA', "cluster's objects present", 'cluster-info carries the CA']) {
-    t.regex(out, new RegExp(`^PASS  ${row.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}`, 'm'), row);
-  }
-  for (const id of ['etcd/ca', 'etcd/ca-copy', 'etcd/start']) t.regex(out, new RegExp(`^ *== ${id}: skipped`, 'm'), `${id} does not run: no etcd CA, certificate or pod made`);
-  t.regex(out, /^ *== etcd\/healthy: /m);
+    // the repair, from kubespray's own inventory (HOME's known_hosts, as Ansible)
+    const r = await cli(MAIN, ['run', 'recover', '-i', inv, '--yes', '--state-dir', state], { env: { HOME: home } });
+    const out = r.stdout + r.stderr;
+    t.is(r.code, 0, out.slice(-6000));
+    t.regex(out, /layout: kubespray's \(etcd a systemd service on the masters/);
+    t.regex(out, /path: full-rebuild \(no master holds the cluster CA any more; etcd is kubespray's service .*kept as it is\)/);
+    t.regex(out, /ClusterConfiguration kubeadm\.k8s\.io\/v1beta4 and KubeletConfiguration from etcd data on m1, .*kubespray's etcd service on m1/);
+    t.regex(out, /wrote \/etc\/kubernetes\/kubelet\.env and \/etc\/kubernetes\/kubelet-config\.yaml from w1's/);
+    t.regex(out, /kubelet\.conf server set back to https:\/\/localhost:6443/);
+    for (const row of [
+      'nodes Ready',
+      'etcd members healthy',
+      "kubespray's etcd members unchanged",
+      'etcd certificates in /etc/ssl/etcd/ssl unchanged',
+      'workers reach the apiserver through their local proxy',
+      'workload pods Ready',
+      'pods restarted only for in-cluster credentials',
+      'm1 certs chain to CA',
+      'w1 certs chain to CA',
+      "cluster's objects present",
+      'cluster-info carries the CA',
+    ]) {
+      t.regex(out, new RegExp(`^PASS  ${row.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}`, 'm'), row);
+    }
+    for (const id of ['etcd/ca', 'etcd/ca-copy', 'etcd/start'])
+      t.regex(out, new RegExp(`^ *== ${id}: skipped`, 'm'), `${id} does not run: no etcd CA, certificate or pod made`);
+    t.regex(out, /^ *== etcd\/healthy: /m);
 
-  // etcd kept: the same members and certificates; no etcd static pod; one new CA in kube_cert_dir, linked from pki
-  t.is(await etcdMembers(lab), members);
-  t.is(await etcdFiles(lab, 'm1'), etcdBefore.m1);
-  t.is(await etcdFiles(lab, 'w1'), etcdBefore.w1);
-  const after = await lab.exec('m1', ['sh', '-c', 'systemctl is-active etcd; readlink /etc/kubernetes/pki; ls /etc/kubernetes/manifests; ls /etc/kubernetes/ssl; openssl x509 -noout -fingerprint -sha256 -in /etc/kubernetes/ssl/ca.crt']);
-  t.regex(after.stdout, /^active\n\/etc\/kubernetes\/ssl\n/);
-  t.notRegex(after.stdout, /etcd\.yaml|^etcd$|^apiserver-etcd-client/m, 'no etcd static pod, no etcd folder or etcd client certificate in kube_cert_dir');
-  t.regex(after.stdout, /^apiserver\.crt$/m);
-  t.not(after.stdout.trim().split('\n').pop(), caBefore.trim(), 'a new cluster CA');
-  // the worker: its CA file at kubespray's caCertPath is the new one, kubelet.conf back on its nginx-proxy, Ready
-  const w = await lab.exec('w1', ['sh', '-c', 'grep "server:" /etc/kubernetes/kubelet.conf; openssl x509 -noout -fingerprint -sha256 -in /etc/kubernetes/ssl/ca.crt; readlink /etc/kubernetes/pki']);
-  t.regex(w.stdout, /server: https:\/\/localhost:6443/);
-  t.true(w.stdout.includes(after.stdout.trim().split('\n').pop()!), `w1's /etc/kubernetes/ssl/ca.crt is the new CA: ${w.stdout}`);
-  t.regex(w.stdout, /^\/etc\/kubernetes\/ssl$/m, "w1's pki compat link kept");
-  const nodesAfter = await lab.exec('m1', ['kubectl', '--kubeconfig', '/etc/kubernetes/admin.conf', 'get', 'nodes', '--no-headers']);
-  t.regex(nodesAfter.stdout, /^w1 +Ready /m, nodesAfter.stdout + nodesAfter.stderr);
-  // the workloads without in-cluster credentials kept running (the same container start), none lost
-  const now = await workloads(lab);
-  for (const [id, startedAt] of Object.entries(before)) {
-    if (/^apps\/(plain|static)-/.test(id)) t.is(now[id], startedAt, `${id} kept running`);
-  }
-  t.is(Object.keys(now).length, Object.keys(before).length, 'as many workload pods as before');
-});
+    // etcd kept: the same members and certificates; no etcd static pod; one new CA in kube_cert_dir, linked from pki
+    t.is(await etcdMembers(lab), members);
+    t.is(await etcdFiles(lab, 'm1'), etcdBefore.m1);
+    t.is(await etcdFiles(lab, 'w1'), etcdBefore.w1);
+    const after = await lab.exec('m1', [
+      'sh',
+      '-c',
+      'systemctl is-active etcd; readlink /etc/kubernetes/pki; ls /etc/kubernetes/manifests; ls /etc/kubernetes/ssl; openssl x509 -noout -fingerprint -sha256 -in /etc/kubernetes/ssl/ca.crt',
+    ]);
+    t.regex(after.stdout, /^active\n\/etc\/kubernetes\/ssl\n/);
+    t.notRegex(after.stdout, /etcd\.yaml|^etcd$|^apiserver-etcd-client/m, 'no etcd static pod, no etcd folder or etcd client certificate in kube_cert_dir');
+    t.regex(after.stdout, /^apiserver\.crt$/m);
+    t.not(after.stdout.trim().split('\n').pop(), caBefore.trim(), 'a new cluster CA');
+    // the worker: its CA file at kubespray's caCertPath is the new one, kubelet.conf back on its nginx-proxy, Ready
+    const w = await lab.exec('w1', [
+      'sh',
+      '-c',
+      'grep "server:" /etc/kubernetes/kubelet.conf; openssl x509 -noout -fingerprint -sha256 -in /etc/kubernetes/ssl/ca.crt; readlink /etc/kubernetes/pki',
+    ]);
+    t.regex(w.stdout, /server: https:\/\/localhost:6443/);
+    t.true(w.stdout.includes(after.stdout.trim().split('\n').pop()!), `w1's /etc/kubernetes/ssl/ca.crt is the new CA: ${w.stdout}`);
+    t.regex(w.stdout, /^\/etc\/kubernetes\/ssl$/m, "w1's pki compat link kept");
+    const nodesAfter = await lab.exec('m1', ['kubectl', '--kubeconfig', '/etc/kubernetes/admin.conf', 'get', 'nodes', '--no-headers']);
+    t.regex(nodesAfter.stdout, /^w1 +Ready /m, nodesAfter.stdout + nodesAfter.stderr);
+    // the workloads without in-cluster credentials kept running (the same container start), none lost
+    const now = await workloads(lab);
+    for (const [id, startedAt] of Object.entries(before)) {
+      if (/^apps\/(plain|static)-/.test(id)) t.is(now[id], startedAt, `${id} kept running`);
+    }
+    t.is(Object.keys(now).length, Object.keys(before).length, 'as many workload pods as before');
+  },
+);
 
-test.serial("kubespray's sample shape, 3 masters that are its etcd members and a worker: after a pki-wipe, recover rebuilds m1, joins m2 and m3 against the external etcd, keeps etcd (same member ids, same /etc/ssl/etcd on every master) and the workloads", async (t) => {
-  if (!requireRoot(t)) return;
-  const lab = await sharedLab(THREE);
-  t.teardown(() => lab.down());
-  const masters = ['m1', 'm2', 'm3'];
-  for (const m of masters) {
-    const s = await lab.exec(m, ['sh', '-c', 'systemctl is-active etcd; readlink /etc/kubernetes/pki; ls /etc/kubernetes/manifests; ls /etc/ssl/etcd/ssl']);
-    t.regex(s.stdout, /^active\n\/etc\/kubernetes\/ssl\n/, m);
-    t.notRegex(s.stdout, /etcd\.yaml/, `${m}: no etcd static pod`);
-    t.regex(s.stdout, /^node-m1\.pem$/m, `${m} holds the first master's node cert, which etcd.external names (kubespray's gen_certs_script.yml)`);
-  }
-  const inv = join(lab.dir, 'kubespray', 'inventory.ini');
-  const shown = await cli(MAIN, ['inventory', '-i', inv, '--json']);
-  t.is(shown.code, 0, shown.stderr);
-  t.like(JSON.parse(shown.stdout).etcd, { placement: 'stacked', members: masters, deploymentType: 'host' });
-  const caBefore = await caOf(lab, 'm1');
-  const before = await workloads(lab);
-  t.true(Object.keys(before).some((k) => k.startsWith('apps/plain-')), Object.keys(before).join(', '));
+test.serial(
+  "kubespray's sample shape, 3 masters that are its etcd members and a worker: after a pki-wipe, recover rebuilds m1, joins m2 and m3 against the external etcd, keeps etcd (same member ids, same /etc/ssl/etcd on every master) and the workloads",
+  async (t) => {
+    if (!requireRoot(t)) return;
+    const lab = await sharedLab(THREE);
+    t.teardown(() => lab.down());
+    const masters = ['m1', 'm2', 'm3'];
+    for (const m of masters) {
+      const s = await lab.exec(m, ['sh', '-c', 'systemctl is-active etcd; readlink /etc/kubernetes/pki; ls /etc/kubernetes/manifests; ls /etc/ssl/etcd/ssl']);
+      t.regex(s.stdout, /^active\n\/etc\/kubernetes\/ssl\n/, m);
+      t.notRegex(s.stdout, /etcd\.yaml/, `${m}: no etcd static pod`);
+      t.regex(s.stdout, /^node-m1\.pem$/m, `${m} holds the first master's node cert, which etcd.external names (kubespray's gen_certs_script.yml)`);
+    }
+    const inv = join(lab.dir, 'kubespray', 'inventory.ini');
+    const shown = await cli(MAIN, ['inventory', '-i', inv, '--json']);
+    t.is(shown.code, 0, shown.stderr);
+    t.like(JSON.parse(shown.stdout).etcd, { placement: 'stacked', members: masters, deploymentType: 'host' });
+    const caBefore = await caOf(lab, 'm1');
+    const before = await workloads(lab);
+    t.true(
+      Object.keys(before).some((k) => k.startsWith('apps/plain-')),
+      Object.keys(before).join(', '),
+    );
 
-  const broken = await lab.lab(['break', 'pki-wipe']);
-  t.is(broken.code, 0, broken.stderr);
-  const members: Record<string, string> = {};
-  const etcdBefore: Record<string, string> = {};
-  for (const h of [...masters, 'w1']) etcdBefore[h] = await etcdFilesAndModes(lab, h);
-  for (const m of masters) members[m] = await etcdMembers(lab, m);
-  t.is(members.m1!.split('\n').length, 3, members.m1);
-  t.is(members.m2, members.m1);
-  const home = homeWithKnownHosts(lab);
+    const broken = await lab.lab(['break', 'pki-wipe']);
+    t.is(broken.code, 0, broken.stderr);
+    const members: Record<string, string> = {};
+    const etcdBefore: Record<string, string> = {};
+    for (const h of [...masters, 'w1']) etcdBefore[h] = await etcdFilesAndModes(lab, h);
+    for (const m of masters) members[m] = await etcdMembers(lab, m);
+    t.is(members.m1!.split('\n').length, 3, members.m1);
+    t.is(members.m2, members.m1);
+    const home = homeWithKnownHosts(lab);
 
-  // doctor: the same decision as recover's step 0 (several masters are repaired now)
-  const { doctor, out } = await doctorThenRecover(t, inv, home);
-  t.regex(doctor, /layout: kubespray's \(etcd: a systemd service on the masters \(m1-m3\), .*: recover repairs this layout, keeping kubespray's etcd service and its certificates as they are/);
-  t.regex(doctor, /^etcd: 3 healthy, 0 unhealthy$/m);
-  t.regex(out, /path: full-rebuild \(no master holds the cluster CA any more; etcd is kubespray's service .*kept as it is\)/);
-  t.regex(out, /kubespray's etcd before the repair: 3 members/);
-  for (const m of ['m2', 'm3']) {
-    t.regex(out, new RegExp(`^${m} \\| others/join: join gate passed: etcd leader \\S+ \\(term \\d+\\) over 3 reads, 3 of 3 members healthy`, 'm'), `${m}'s join gate read kubespray's etcd`);
-    t.regex(out, new RegExp(`^${m} \\| others/join: ok`, 'm'));
-  }
-  for (const id of ['etcd/ca', 'etcd/ca-copy', 'etcd/start']) t.regex(out, new RegExp(`^ *== ${id}: skipped`, 'm'), `${id} does not run`);
-  for (const row of ['nodes Ready', 'etcd members healthy', "kubespray's etcd members unchanged", 'etcd certificates in /etc/ssl/etcd/ssl unchanged', 'workers reach the apiserver through their local proxy', 'shared PKI identical on masters', 'm2 certs chain to CA', 'm3 certs chain to CA', 'w1 certs chain to CA']) {
-    t.regex(out, new RegExp(`^PASS  ${row.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}`, 'm'), row);
-  }
-  t.regex(out, /^PASS  etcd members healthy +3\/3 healthy \(kubespray's etcd service, its etcdctl\)/m);
+    // doctor: the same decision as recover's step 0 (several masters are repaired now)
+    const { doctor, out } = await doctorThenRecover(t, inv, home);
+    t.regex(
+      doctor,
+      /layout: kubespray's \(etcd: a systemd service on the masters \(m1-m3\), .*: recover repairs this layout, keeping kubespray's etcd service and its certificates as they are/,
+    );
+    t.regex(doctor, /^etcd: 3 healthy, 0 unhealthy$/m);
+    t.regex(out, /path: full-rebuild \(no master holds the cluster CA any more; etcd is kubespray's service .*kept as it is\)/);
+    t.regex(out, /kubespray's etcd before the repair: 3 members/);
+    for (const m of ['m2', 'm3']) {
+      t.regex(
+        out,
+        new RegExp(`^${m} \\| others/join: join gate passed: etcd leader \\S+ \\(term \\d+\\) over 3 reads, 3 of 3 members healthy`, 'm'),
+        `${m}'s join gate read kubespray's etcd`,
+      );
+      t.regex(out, new RegExp(`^${m} \\| others/join: ok`, 'm'));
+    }
+    for (const id of ['etcd/ca', 'etcd/ca-copy', 'etcd/start']) t.regex(out, new RegExp(`^ *== ${id}: skipped`, 'm'), `${id} does not run`);
+    for (const row of [
+      'nodes Ready',
+      'etcd members healthy',
+      "kubespray's etcd members unchanged",
+      'etcd certificates in /etc/ssl/etcd/ssl unchanged',
+      'workers reach the apiserver through their local proxy',
+      'shared PKI identical on masters',
+      'm2 certs chain to CA',
+      'm3 certs chain to CA',
+      'w1 certs chain to CA',
+    ]) {
+      t.regex(out, new RegExp(`^PASS  ${row.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}`, 'm'), row);
+    }
+    t.regex(out, /^PASS  etcd members healthy +3\/3 healthy \(kubespray's etcd service, its etcdctl\)/m);
 
-  // etcd kept on every master: the same members (asked on each), the same files, modes and links; no etcd pod
-  for (const m of masters) t.is(await etcdMembers(lab, m), members.m1, `${m}: etcd members unchanged`);
-  for (const h of [...masters, 'w1']) t.is(await etcdFilesAndModes(lab, h), etcdBefore[h], `${h}: /etc/ssl/etcd, etcd.env and etcd.service unchanged`);
-  const ca = await caOf(lab, 'm1');
-  t.not(ca, caBefore, 'a new cluster CA');
-  for (const m of masters) {
-    const a = await lab.exec(m, ['sh', '-c', 'systemctl is-active etcd; readlink /etc/kubernetes/pki; ls /etc/kubernetes/manifests; ls /etc/kubernetes/ssl']);
-    t.regex(a.stdout, /^active\n\/etc\/kubernetes\/ssl\n/, m);
-    t.notRegex(a.stdout, /etcd\.yaml|^etcd$|^apiserver-etcd-client/m, `${m}: no etcd static pod, etcd folder or etcd client certificate`);
-    t.regex(a.stdout, /^kube-apiserver\.yaml$/m, m);
-    t.is(await caOf(lab, m), ca, `${m}: /etc/kubernetes/ssl holds the new CA`);
-  }
-  const w = await lab.exec('w1', ['sh', '-c', 'grep "server:" /etc/kubernetes/kubelet.conf; readlink /etc/kubernetes/pki']);
-  t.regex(w.stdout, /server: https:\/\/localhost:6443/);
-  t.is(await caOf(lab, 'w1'), ca, "w1's /etc/kubernetes/ssl/ca.crt is the new CA");
-  const nodes = await lab.exec('m1', ['kubectl', '--kubeconfig', '/etc/kubernetes/admin.conf', 'get', 'nodes', '--no-headers']);
-  for (const n of [...masters, 'w1']) t.regex(nodes.stdout, new RegExp(`^${n} +Ready `, 'm'), nodes.stdout + nodes.stderr);
-  const now = await workloads(lab);
-  for (const [id, startedAt] of Object.entries(before)) {
-    if (/^apps\/(plain|static)-/.test(id)) t.is(now[id], startedAt, `${id} kept running`);
-  }
-  t.is(Object.keys(now).length, Object.keys(before).length, 'as many workload pods as before');
-});
+    // etcd kept on every master: the same members (asked on each), the same files, modes and links; no etcd pod
+    for (const m of masters) t.is(await etcdMembers(lab, m), members.m1, `${m}: etcd members unchanged`);
+    for (const h of [...masters, 'w1']) t.is(await etcdFilesAndModes(lab, h), etcdBefore[h], `${h}: /etc/ssl/etcd, etcd.env and etcd.service unchanged`);
+    const ca = await caOf(lab, 'm1');
+    t.not(ca, caBefore, 'a new cluster CA');
+    for (const m of masters) {
+      const a = await lab.exec(m, ['sh', '-c', 'systemctl is-active etcd; readlink /etc/kubernetes/pki; ls /etc/kubernetes/manifests; ls /etc/kubernetes/ssl']);
+      t.regex(a.stdout, /^active\n\/etc\/kubernetes\/ssl\n/, m);
+      t.notRegex(a.stdout, /etcd\.yaml|^etcd$|^apiserver-etcd-client/m, `${m}: no etcd static pod, etcd folder or etcd client certificate`);
+      t.regex(a.stdout, /^kube-apiserver\.yaml$/m, m);
+      t.is(await caOf(lab, m), ca, `${m}: /etc/kubernetes/ssl holds the new CA`);
+    }
+    const w = await lab.exec('w1', ['sh', '-c', 'grep "server:" /etc/kubernetes/kubelet.conf; readlink /etc/kubernetes/pki']);
+    t.regex(w.stdout, /server: https:\/\/localhost:6443/);
+    t.is(await caOf(lab, 'w1'), ca, "w1's /etc/kubernetes/ssl/ca.crt is the new CA");
+    const nodes = await lab.exec('m1', ['kubectl', '--kubeconfig', '/etc/kubernetes/admin.conf', 'get', 'nodes', '--no-headers']);
+    for (const n of [...masters, 'w1']) t.regex(nodes.stdout, new RegExp(`^${n} +Ready `, 'm'), nodes.stdout + nodes.stderr);
+    const now = await workloads(lab);
+    for (const [id, startedAt] of Object.entries(before)) {
+      if (/^apps\/(plain|static)-/.test(id)) t.is(now[id], startedAt, `${id} kept running`);
+    }
+    t.is(Object.keys(now).length, Object.keys(before).length, 'as many workload pods as before');
+  },
+);
 
-test.serial("kubespray's sample shape, only m2's PKI lost (pki-wipe-one): recover rebuilds m2 from m1 (rebuild-one) without any etcd certificate, manifest or member change; the CA, etcd and the workloads kept", async (t) => {
-  if (!requireRoot(t)) return;
-  const lab = await sharedLab(THREE_ONE);
-  t.teardown(() => lab.down());
-  const masters = ['m1', 'm2', 'm3'];
-  const inv = join(lab.dir, 'kubespray', 'inventory.ini');
-  const ca = await caOf(lab, 'm1');
-  const before = await workloads(lab);
-  const broken = await lab.lab(['break', 'pki-wipe-one']);
-  t.is(broken.code, 0, broken.stderr);
-  t.regex((await lab.exec('m2', ['sh', '-c', 'ls -A /etc/kubernetes 2>&1; true'])).stdout, /^$|No such file/, "m2's /etc/kubernetes is gone");
-  const members = await etcdMembers(lab);
-  const etcdBefore: Record<string, string> = {};
-  for (const h of [...masters, 'w1']) etcdBefore[h] = await etcdFilesAndModes(lab, h);
-  const home = homeWithKnownHosts(lab);
+test.serial(
+  "kubespray's sample shape, only m2's PKI lost (pki-wipe-one): recover rebuilds m2 from m1 (rebuild-one) without any etcd certificate, manifest or member change; the CA, etcd and the workloads kept",
+  async (t) => {
+    if (!requireRoot(t)) return;
+    const lab = await sharedLab(THREE_ONE);
+    t.teardown(() => lab.down());
+    const masters = ['m1', 'm2', 'm3'];
+    const inv = join(lab.dir, 'kubespray', 'inventory.ini');
+    const ca = await caOf(lab, 'm1');
+    const before = await workloads(lab);
+    const broken = await lab.lab(['break', 'pki-wipe-one']);
+    t.is(broken.code, 0, broken.stderr);
+    t.regex((await lab.exec('m2', ['sh', '-c', 'ls -A /etc/kubernetes 2>&1; true'])).stdout, /^$|No such file/, "m2's /etc/kubernetes is gone");
+    const members = await etcdMembers(lab);
+    const etcdBefore: Record<string, string> = {};
+    for (const h of [...masters, 'w1']) etcdBefore[h] = await etcdFilesAndModes(lab, h);
+    const home = homeWithKnownHosts(lab);
 
-  const { doctor, out } = await doctorThenRecover(t, inv, home);
-  t.regex(doctor, /problems found \(pki-wipe-one\)/);
-  t.regex(out, /path: rebuild-one \(m2 lost their PKI; m1 still holds the CA; etcd is kubespray's service .*kept as it is\)/);
-  t.regex(out, /^m2 \| rebuild-one\/master: etcd on m2 is kubespray's service, kept as it is/m);
-  for (const row of ["kubespray's etcd members unchanged", 'etcd certificates in /etc/ssl/etcd/ssl unchanged', 'shared PKI identical on masters', 'm2 certs chain to CA']) {
-    t.regex(out, new RegExp(`^PASS  ${row.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}`, 'm'), row);
-  }
+    const { doctor, out } = await doctorThenRecover(t, inv, home);
+    t.regex(doctor, /problems found \(pki-wipe-one\)/);
+    t.regex(out, /path: rebuild-one \(m2 lost their PKI; m1 still holds the CA; etcd is kubespray's service .*kept as it is\)/);
+    t.regex(out, /^m2 \| rebuild-one\/master: etcd on m2 is kubespray's service, kept as it is/m);
+    for (const row of [
+      "kubespray's etcd members unchanged",
+      'etcd certificates in /etc/ssl/etcd/ssl unchanged',
+      'shared PKI identical on masters',
+      'm2 certs chain to CA',
+    ]) {
+      t.regex(out, new RegExp(`^PASS  ${row.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}`, 'm'), row);
+    }
 
-  t.is(await etcdMembers(lab), members);
-  for (const h of [...masters, 'w1']) t.is(await etcdFilesAndModes(lab, h), etcdBefore[h], `${h}: /etc/ssl/etcd, etcd.env and etcd.service unchanged`);
-  for (const h of [...masters, 'w1']) t.is(await caOf(lab, h), ca, `${h}: the CA kept`);
-  const m2 = await lab.exec('m2', ['sh', '-c', 'readlink /etc/kubernetes/pki; ls /etc/kubernetes/manifests; ls /etc/kubernetes/ssl']);
-  t.regex(m2.stdout, /^\/etc\/kubernetes\/ssl\n/);
-  t.notRegex(m2.stdout, /etcd\.yaml|^etcd$|^apiserver-etcd-client/m, 'no etcd static pod, etcd folder or etcd client certificate on m2');
-  t.regex(m2.stdout, /^kube-apiserver\.yaml$/m);
-  const nodes = await lab.exec('m1', ['kubectl', '--kubeconfig', '/etc/kubernetes/admin.conf', 'get', 'nodes', '--no-headers']);
-  for (const n of [...masters, 'w1']) t.regex(nodes.stdout, new RegExp(`^${n} +Ready `, 'm'), nodes.stdout + nodes.stderr);
-  const now = await workloads(lab);
-  for (const [id, startedAt] of Object.entries(before)) t.is(now[id], startedAt, `${id} kept running (the CA did not change)`);
-});
+    t.is(await etcdMembers(lab), members);
+    for (const h of [...masters, 'w1']) t.is(await etcdFilesAndModes(lab, h), etcdBefore[h], `${h}: /etc/ssl/etcd, etcd.env and etcd.service unchanged`);
+    for (const h of [...masters, 'w1']) t.is(await caOf(lab, h), ca, `${h}: the CA kept`);
+    const m2 = await lab.exec('m2', ['sh', '-c', 'readlink /etc/kubernetes/pki; ls /etc/kubernetes/manifests; ls /etc/kubernetes/ssl']);
+    t.regex(m2.stdout, /^\/etc\/kubernetes\/ssl\n/);
+    t.notRegex(m2.stdout, /etcd\.yaml|^etcd$|^apiserver-etcd-client/m, 'no etcd static pod, etcd folder or etcd client certificate on m2');
+    t.regex(m2.stdout, /^kube-apiserver\.yaml$/m);
+    const nodes = await lab.exec('m1', ['kubectl', '--kubeconfig', '/etc/kubernetes/admin.conf', 'get', 'nodes', '--no-headers']);
+    for (const n of [...masters, 'w1']) t.regex(nodes.stdout, new RegExp(`^${n} +Ready `, 'm'), nodes.stdout + nodes.stderr);
+    const now = await workloads(lab);
+    for (const [id, startedAt] of Object.entries(before)) t.is(now[id], startedAt, `${id} kept running (the CA did not change)`);
+  },
+);
 
-test.serial('etcd also on a host that is not a master (--etcd-hosts 1), a shape not repaired yet: doctor reads the layout and etcd there; recover refuses it with either inventory, nothing changed', async (t) => {
-  if (!requireRoot(t)) return;
-  const lab = await sharedLab(SEPARATE);
-  t.teardown(() => lab.down());
-  const inv = join(lab.dir, 'kubespray', 'inventory.ini');
-  const shown = await cli(MAIN, ['inventory', '-i', inv, '--json']);
-  t.is(shown.code, 0, shown.stderr);
-  t.like(JSON.parse(shown.stdout).etcd, { placement: 'separate', members: ['m1', 'e1'], deploymentType: 'host' });
-  t.is((await lab.exec('e1', ['systemctl', 'is-active', 'etcd'])).stdout.trim(), 'active');
+test.serial(
+  'etcd also on a host that is not a master (--etcd-hosts 1), a shape not repaired yet: doctor reads the layout and etcd there; recover refuses it with either inventory, nothing changed',
+  async (t) => {
+    if (!requireRoot(t)) return;
+    const lab = await sharedLab(SEPARATE);
+    t.teardown(() => lab.down());
+    const inv = join(lab.dir, 'kubespray', 'inventory.ini');
+    const shown = await cli(MAIN, ['inventory', '-i', inv, '--json']);
+    t.is(shown.code, 0, shown.stderr);
+    t.like(JSON.parse(shown.stdout).etcd, { placement: 'separate', members: ['m1', 'e1'], deploymentType: 'host' });
+    t.is((await lab.exec('e1', ['systemctl', 'is-active', 'etcd'])).stdout.trim(), 'active');
 
-  const broken = await lab.lab(['break', 'pki-wipe']);
-  t.is(broken.code, 0, broken.stderr);
-  const members = await etcdMembers(lab);
-  t.is(members.split('\n').length, 2, members);
-  const before = { m1: await untouched(lab, 'm1'), e1: await untouched(lab, 'e1'), w1: await untouched(lab, 'w1') };
+    const broken = await lab.lab(['break', 'pki-wipe']);
+    t.is(broken.code, 0, broken.stderr);
+    const members = await etcdMembers(lab);
+    t.is(members.split('\n').length, 2, members);
+    const before = { m1: await untouched(lab, 'm1'), e1: await untouched(lab, 'e1'), w1: await untouched(lab, 'w1') };
 
-  const state = mkdtempSync('/tmp/kubemend-kubespray-');
-  const a = await cli(MAIN, ['run', 'recover', '-i', inv, '--yes', '--state-dir', state]);
-  t.is(a.code, 2, a.stdout + a.stderr);
-  t.regex(a.stderr, /playbook recover needs etcd stacked on the masters \(kubeadm's layout\), and this inventory's etcd is separate from the masters: e1 runs etcd and is not a master/);
-  t.regex(a.stderr, /nothing was contacted/);
-  // kubemend's YAML inventory lists m1 and w1 only: the hosts pass step 0's shape, and kubespray's etcd members give e1 away at the config step
-  const b = await cli(MAIN, ['run', 'recover', '-i', lab.inventoryPath, '--yes', '--state-dir', state]);
-  t.is(b.code, 1, b.stdout + b.stderr);
-  t.regex(b.stdout + b.stderr, /cannot plan the run \(stopped at phase facts\/config\), nothing was changed/);
-  t.regex(b.stdout + b.stderr, /etcd member "etcd2" \(https:\/\/\S+:2380\) is on no master's address: etcd on hosts apart from the masters is not repaired yet/);
+    const state = mkdtempSync('/tmp/kubemend-kubespray-');
+    const a = await cli(MAIN, ['run', 'recover', '-i', inv, '--yes', '--state-dir', state]);
+    t.is(a.code, 2, a.stdout + a.stderr);
+    t.regex(
+      a.stderr,
+      /playbook recover needs etcd stacked on the masters \(kubeadm's layout\), and this inventory's etcd is separate from the masters: e1 runs etcd and is not a master/,
+    );
+    t.regex(a.stderr, /nothing was contacted/);
+    // kubemend's YAML inventory lists m1 and w1 only: the hosts pass step 0's shape, and kubespray's etcd members give e1 away at the config step
+    const b = await cli(MAIN, ['run', 'recover', '-i', lab.inventoryPath, '--yes', '--state-dir', state]);
+    t.is(b.code, 1, b.stdout + b.stderr);
+    t.regex(b.stdout + b.stderr, /cannot plan the run \(stopped at phase facts\/config\), nothing was changed/);
+    t.regex(
+      b.stdout + b.stderr,
+      /etcd member "etcd2" \(https:\/\/\S+:2380\) is on no master's address: etcd on hosts apart from the masters is not repaired yet/,
+    );
 
-  const d = await cli(MAIN, ['doctor', '-i', inv], { env: { HOME: homeWithKnownHosts(lab) } });
-  t.is(d.code, 1, d.stdout + d.stderr);
-  t.regex(d.stdout, /layout: kubespray's \(etcd: a systemd service on the etcd group \(m1, e1\), not the masters alone, certificates in \/etc\/ssl\/etcd\/ssl; from inventory: etcd_deployment_type host; inventory: etcd separate from the masters: e1 runs etcd and is not a master; .*e1: \/etc\/systemd\/system\/etcd\.service.*: kubemend does not repair this kubespray shape yet \(etcd separate from the masters/);
-  t.regex(d.stdout, /^etcd: 2 healthy, 0 unhealthy$/m);
-  t.regex(d.stdout, /^etcd data on e1: read through kubespray's etcd service on e1, .*certificatesDir \/etc\/kubernetes\/ssl, etcd\.external/m);
-  t.notRegex(d.stdout, /^run: /m);
+    const d = await cli(MAIN, ['doctor', '-i', inv], { env: { HOME: homeWithKnownHosts(lab) } });
+    t.is(d.code, 1, d.stdout + d.stderr);
+    t.regex(
+      d.stdout,
+      /layout: kubespray's \(etcd: a systemd service on the etcd group \(m1, e1\), not the masters alone, certificates in \/etc\/ssl\/etcd\/ssl; from inventory: etcd_deployment_type host; inventory: etcd separate from the masters: e1 runs etcd and is not a master; .*e1: \/etc\/systemd\/system\/etcd\.service.*: kubemend does not repair this kubespray shape yet \(etcd separate from the masters/,
+    );
+    t.regex(d.stdout, /^etcd: 2 healthy, 0 unhealthy$/m);
+    t.regex(d.stdout, /^etcd data on e1: read through kubespray's etcd service on e1, .*certificatesDir \/etc\/kubernetes\/ssl, etcd\.external/m);
+    t.notRegex(d.stdout, /^run: /m);
 
-  t.is(await etcdMembers(lab), members);
-  t.is(await untouched(lab, 'm1'), before.m1);
-  t.is(await untouched(lab, 'e1'), before.e1);
-  t.is(await untouched(lab, 'w1'), before.w1);
-});
+    t.is(await etcdMembers(lab), members);
+    t.is(await untouched(lab, 'm1'), before.m1);
+    t.is(await untouched(lab, 'e1'), before.e1);
+    t.is(await untouched(lab, 'w1'), before.w1);
+  },
+);

@@ -26,7 +26,14 @@ function step18(path: PathDecision['path']) {
     destructive: true,
     options: recoverOptions,
     phases: [
-      { id: 'facts/path', title: 'path', scope: 'cluster', async run(ctx) { ctx.shared.set(PATH_DECISION, { path, lost: [], staleWorkers: [], reason: 'test' } satisfies PathDecision); } },
+      {
+        id: 'facts/path',
+        title: 'path',
+        scope: 'cluster',
+        async run(ctx) {
+          ctx.shared.set(PATH_DECISION, { path, lost: [], staleWorkers: [], reason: 'test' } satisfies PathDecision);
+        },
+      },
       oldPkiPhase,
     ],
   });
@@ -35,15 +42,29 @@ function step18(path: PathDecision['path']) {
 function runFolder(): string {
   const dir = mkdtempSync(join(tmpdir(), 'km-oldpki-'));
   mkdirSync(join(dir, 'backups'));
-  for (const f of ['m1.tar.gz', 'm1.tar.gz.sha256', 'w1.tar.gz.enc', 'w1.tar.gz.sha256', 'ENCRYPTED.txt', 'kubeadm-config.yaml']) writeFileSync(join(dir, 'backups', f), 'x');
+  for (const f of ['m1.tar.gz', 'm1.tar.gz.sha256', 'w1.tar.gz.enc', 'w1.tar.gz.sha256', 'ENCRYPTED.txt', 'kubeadm-config.yaml'])
+    writeFileSync(join(dir, 'backups', f), 'x');
   return dir;
 }
 
-test('--purge-old-pki after a CA replacement: each host\'s run folder and the pulled archives removed, the saved config kept', async (t) => {
+test("--purge-old-pki after a CA replacement: each host's run folder and the pulled archives removed, the saved config kept", async (t) => {
   const fake = new FakeTransport();
   const dir = runFolder();
   const logs: string[] = [];
-  const r = await runPlaybook({ playbook: step18('replace-ca'), inventory: fakeInventory(1, 1), transport: fake, options: { replaceCa: true, purgeOldPki: true }, dryRun: false, runId: RUN, runDir: dir, sinks: [(e) => { if (e.kind === 'log') logs.push(e.message); }] });
+  const r = await runPlaybook({
+    playbook: step18('replace-ca'),
+    inventory: fakeInventory(1, 1),
+    transport: fake,
+    options: { replaceCa: true, purgeOldPki: true },
+    dryRun: false,
+    runId: RUN,
+    runDir: dir,
+    sinks: [
+      (e) => {
+        if (e.kind === 'log') logs.push(e.message);
+      },
+    ],
+  });
   t.is(r.exitCode, 0, JSON.stringify(r.failures));
   for (const h of ['m1', 'w1']) t.deepEqual(fake.commandsOn(h), [`rm -rf -- /var/backups/kubemend/${RUN}`], h);
   t.deepEqual(readdirSync(join(dir, 'backups')).sort(), ['ENCRYPTED.txt', 'kubeadm-config.yaml']);
@@ -54,7 +75,20 @@ test('without --purge-old-pki: nothing removed, the run says where the old keys 
   const fake = new FakeTransport();
   const dir = runFolder();
   const logs: Array<{ level: string; message: string }> = [];
-  const r = await runPlaybook({ playbook: step18('replace-ca'), inventory: fakeInventory(1, 1), transport: fake, options: { replaceCa: true }, dryRun: false, runId: RUN, runDir: dir, sinks: [(e) => { if (e.kind === 'log') logs.push({ level: e.level, message: e.message }); }] });
+  const r = await runPlaybook({
+    playbook: step18('replace-ca'),
+    inventory: fakeInventory(1, 1),
+    transport: fake,
+    options: { replaceCa: true },
+    dryRun: false,
+    runId: RUN,
+    runDir: dir,
+    sinks: [
+      (e) => {
+        if (e.kind === 'log') logs.push({ level: e.level, message: e.message });
+      },
+    ],
+  });
   t.is(r.exitCode, 0);
   t.is(fake.calls.length, 0);
   t.is(readdirSync(join(dir, 'backups')).length, 6);
@@ -65,7 +99,15 @@ test('without --purge-old-pki: nothing removed, the run says where the old keys 
 
 test('other paths skip step 18 (the PKI kept there is the current one); --purge-old-pki without --replace-ca is refused', async (t) => {
   const fake = new FakeTransport();
-  const r = await runPlaybook({ playbook: step18('full-rebuild'), inventory: fakeInventory(1, 1), transport: fake, options: {}, dryRun: false, runId: RUN, runDir: runFolder() });
+  const r = await runPlaybook({
+    playbook: step18('full-rebuild'),
+    inventory: fakeInventory(1, 1),
+    transport: fake,
+    options: {},
+    dryRun: false,
+    runId: RUN,
+    runDir: runFolder(),
+  });
   t.is(r.exitCode, 0);
   t.is(fake.calls.length, 0);
   t.throws(() => parseOptions(recover.options, { purgeOldPki: true }, 'recover'), { message: /--purge-old-pki: only with --replace-ca/ });

@@ -13,9 +13,18 @@ import { FakeTransport, fakeInventory } from '../helpers/fake-transport.js';
 test('batch size, max unavailable and max failures reach the rolling worker rejoin', async (t) => {
   const options = parseOptions<RecoverOptions>(recover.options, { batchSize: '50%', maxUnavailable: '2', maxFailures: '25%' }, 'recover');
   const inv = { ...fakeInventory(3, 8), kubeadmConfig: fileURLToPath(new URL('../../inventory/kubeadm-config.yaml', import.meta.url)) };
-  const { plan, result } = await buildPlan({ playbook: recover, inventory: inv, transport: new FakeTransport(), options, stateDir: mkdtempSync('/tmp/kubemend-opt-') });
+  const { plan, result } = await buildPlan({
+    playbook: recover,
+    inventory: inv,
+    transport: new FakeTransport(),
+    options,
+    stateDir: mkdtempSync('/tmp/kubemend-opt-'),
+  });
   t.is(result.exitCode, 0, JSON.stringify(result.failures));
-  const line = formatPlanSummary(plan).split('\n').find((l) => l.includes('workers/rejoin')) ?? '';
+  const line =
+    formatPlanSummary(plan)
+      .split('\n')
+      .find((l) => l.includes('workers/rejoin')) ?? '';
   t.regex(line, /rolling, batches of 50%, max unavailable 2, max failures 25%/);
 });
 

@@ -4,7 +4,10 @@ import { parsePkiState } from '../../lib/facts/pki.js';
 import { parseChains } from '../../lib/facts/chains.js';
 import { parseEtcdHealth } from '../../lib/facts/etcd.js';
 
-const full = parsePkiState(['ca.crt', 'ca.key', 'front-proxy-ca.crt', 'front-proxy-ca.key', 'sa.key', 'sa.pub', 'etcd/ca.crt', 'etcd/ca.key'].map((f) => `file ${f}`).join('\n') + '\nfp ca.crt SHA256 Fingerprint=AA:BB\n');
+const full = parsePkiState(
+  ['ca.crt', 'ca.key', 'front-proxy-ca.crt', 'front-proxy-ca.key', 'sa.key', 'sa.pub', 'etcd/ca.crt', 'etcd/ca.key'].map((f) => `file ${f}`).join('\n') +
+    '\nfp ca.crt SHA256 Fingerprint=AA:BB\n',
+);
 const none = parsePkiState('');
 const m = (name: string, pki = full, cp = true) => ({ name, role: 'master' as const, pki, controlPlaneFiles: cp });
 const w = (name: string, pki = full) => ({ name, role: 'worker' as const, pki, controlPlaneFiles: false });
@@ -21,6 +24,15 @@ test('fact parsers', (t) => {
   t.is(full.ca, 'AA:BB');
   t.true(full.complete);
   t.false(none.complete);
-  t.deepEqual(parseChains('ok /a\nbad /b\nabsent /c\nnoise'), [{ status: 'ok', path: '/a' }, { status: 'bad', path: '/b' }, { status: 'absent', path: '/c' }]);
-  t.deepEqual(parseEtcdHealth('https://10.85.0.2:2379 is healthy: successfully committed proposal: took = 2ms\nhttps://10.85.0.3:2379 is unhealthy: failed to commit proposal'), { healthy: ['https://10.85.0.2:2379'], unhealthy: ['https://10.85.0.3:2379'] });
+  t.deepEqual(parseChains('ok /a\nbad /b\nabsent /c\nnoise'), [
+    { status: 'ok', path: '/a' },
+    { status: 'bad', path: '/b' },
+    { status: 'absent', path: '/c' },
+  ]);
+  t.deepEqual(
+    parseEtcdHealth(
+      'https://10.85.0.2:2379 is healthy: successfully committed proposal: took = 2ms\nhttps://10.85.0.3:2379 is unhealthy: failed to commit proposal',
+    ),
+    { healthy: ['https://10.85.0.2:2379'], unhealthy: ['https://10.85.0.3:2379'] },
+  );
 });

@@ -37,7 +37,18 @@ import { join } from 'node:path';
 import { downSharedLab, type Lab, requireRoot, sharedLab } from '../helpers/lab.js';
 import { MAIN, cli } from '../cli/run-cli.js';
 import { type ForgedCsr, createForgedCsrs, csrConditions } from './forged-csrs.js';
-import { NODE_IP_WORKER, addKubeVip, addMasterWorkloads, bootstrapTokens, etcdClusterId, etcdMembers, internalIP, kubeVipIds, leftoverJoinSecrets, pinNodeIp } from './scenario.js';
+import {
+  NODE_IP_WORKER,
+  addKubeVip,
+  addMasterWorkloads,
+  bootstrapTokens,
+  etcdClusterId,
+  etcdMembers,
+  internalIP,
+  kubeVipIds,
+  leftoverJoinSecrets,
+  pinNodeIp,
+} from './scenario.js';
 import { certificateKeysIn, hostRecord, startRecording, stopSampler, tokensIn, unwrapKubeadm } from '../security/host-record.js';
 import { ranOn, reversedInventory } from './first-lab.js';
 
@@ -71,15 +82,23 @@ const isOneOf = (id: string, prefixes: string[]) => prefixes.some((p) => id.star
 async function assertClientsSince(t: any, lab: Lab, since: string): Promise<void> {
   await new Promise((r) => setTimeout(r, 6000)); // a few calls (every 2 s) after `since`
   const s = await status(lab);
-  const withCreds = Object.keys(s.workloads).filter((id) => isOneOf(id, CLIENTS)).sort();
+  const withCreds = Object.keys(s.workloads)
+    .filter((id) => isOneOf(id, CLIENTS))
+    .sort();
   t.deepEqual(Object.keys(s.clients).sort(), withCreds, 'one client report per pod holding credentials');
   t.true(withCreds.length >= 13, `kube-proxy on 5 nodes, 2 CoreDNS, 2 web, 2 agent, 2 batch, 2 sa-probe (${withCreds.length})`);
-  for (const [id, c] of Object.entries(s.clients)) t.true(!!c.lastSuccess && c.lastSuccess > since, `${id}: last successful API call ${c.lastSuccess} after ${since}${c.lastError ? ` (last error: ${c.lastError.error})` : ''}`);
+  for (const [id, c] of Object.entries(s.clients))
+    t.true(
+      !!c.lastSuccess && c.lastSuccess > since,
+      `${id}: last successful API call ${c.lastSuccess} after ${since}${c.lastError ? ` (last error: ${c.lastError.error})` : ''}`,
+    );
 }
 
 /** Fingerprint of the cluster CA the lab sees in use. */
 function clusterCa(s: Status): string[] {
-  return Object.entries(s.cas).filter(([, role]) => role === 'kubernetes').map(([fp]) => fp);
+  return Object.entries(s.cas)
+    .filter(([, role]) => role === 'kubernetes')
+    .map(([fp]) => fp);
 }
 
 /** sha256 of every file of the host's PKI and kubeconfigs, and the ids of running containers. */
@@ -157,7 +176,17 @@ const SLOW_STEP_11 = { phase: 'masters/controller-manager', seconds: 55 };
 function assertProof(t: any, r: { out: string; state: string }): void {
   t.regex(r.out, /proof of health:/);
   t.notRegex(r.out, /^FAIL /m, r.out.slice(-3000));
-  for (const row of ['nodes Ready', 'etcd members healthy', 'workload pods Ready', 'pods restarted only for in-cluster credentials', "cluster's objects present", 'cluster-info carries the CA', 'kube-root-ca.crt carries the CA', 'extension-apiserver-authentication carries the CA', ...HOSTS.map((h) => `${h} certs chain to CA`)]) {
+  for (const row of [
+    'nodes Ready',
+    'etcd members healthy',
+    'workload pods Ready',
+    'pods restarted only for in-cluster credentials',
+    "cluster's objects present",
+    'cluster-info carries the CA',
+    'kube-root-ca.crt carries the CA',
+    'extension-apiserver-authentication carries the CA',
+    ...HOSTS.map((h) => `${h} certs chain to CA`),
+  ]) {
     t.regex(r.out, new RegExp(`^PASS  ${row.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`, 'm'), `proof row: ${row}`);
   }
   const run = readdirSync(r.state)[0];
@@ -173,7 +202,11 @@ test.serial('plan recover after pki-wipe: the full-rebuild path per host, nothin
   tokensAtStart = await bootstrapTokens(lab);
   healthy = await status(lab);
   t.true(healthy.healthy, healthy.problems.join('; '));
-  t.true(Object.keys(healthy.workloads).some((id) => id.startsWith('apps/etcd-backup-')) && Object.keys(healthy.workloads).some((id) => id.startsWith('apps/app-etcd-')), 'the etcd-named workloads run');
+  t.true(
+    Object.keys(healthy.workloads).some((id) => id.startsWith('apps/etcd-backup-')) &&
+      Object.keys(healthy.workloads).some((id) => id.startsWith('apps/app-etcd-')),
+    'the etcd-named workloads run',
+  );
   // before the break: made with the cluster CA that pki-wipe destroys, and outside the fingerprinted folders
   forged = await createForgedCsrs(lab);
   const broke = await lab.lab(['break', 'pki-wipe']);
@@ -183,100 +216,144 @@ test.serial('plan recover after pki-wipe: the full-rebuild path per host, nothin
   const r = await cli(MAIN, ['plan', 'recover', '-i', lab.inventoryPath, '--state-dir', state]);
   t.is(r.code, 0, r.stderr);
   t.regex(r.stdout + r.stderr, /full-rebuild/);
-  for (const phase of ['masters/clean', 'etcd/ca', 'first/control-plane', 'others/join', 'workers/rejoin', 'api/sa-tokens', 'verify']) t.true(r.stdout.includes(phase), `plan lists ${phase}`);
+  for (const phase of ['masters/clean', 'etcd/ca', 'first/control-plane', 'others/join', 'workers/rejoin', 'api/sa-tokens', 'verify'])
+    t.true(r.stdout.includes(phase), `plan lists ${phase}`);
   t.deepEqual(await fingerprint(lab), before, 'no file and no container changed on any host');
 });
 
-test.serial('run recover after pki-wipe (the article): one new CA everywhere, etcd and objects kept, no pod evicted, every pod holding in-cluster credentials restarted and calling the apiserver again, the others untouched', async (t) => {
-  if (!requireRoot(t)) return;
-  const lab = await sharedLab(LAB);
-  const broken = await status(lab);
-  t.false(broken.healthy);
-  await startRecording(lab);
-  const r = await recover([], SLOW_STEP_11, reversedInventory(lab, 'reversed'));
-  await stopSampler(lab);
-  t.is(r.code, 0, r.out.slice(-4000));
-  const ended = new Date().toISOString();
-  t.regex(r.out, /path: full-rebuild/);
-  assertProof(t, r);
-  t.regex(r.out, /^PASS  pods with in-cluster credentials restarted after the CA change\s+\d+ pods, all Ready/m);
-  // eviction paused from step 5 on every master until the last worker was Ready, then restored before the pods were restarted
-  for (const m of ['m1', 'm2', 'm3']) t.regex(r.out, new RegExp(`${m}: node-lifecycle eviction paused until every worker is Ready`));
-  t.true(r.out.indexOf('m1: node-lifecycle eviction paused until every worker is Ready') < r.out.indexOf('== first/bootstrap-token'), 'paused before the apiserver is even up');
-  t.true(r.out.lastIndexOf('kube-controller-manager restored') < r.out.indexOf('== api/restart-pods'), 'the controller-managers restart before the pods, and before the proof');
-  // kube-system networking and DNS first: kube-proxy, then CoreDNS, then the apps
-  const order = ['rollout restart daemonset/kube-proxy -n kube-system', 'rollout restart deployment/coredns -n kube-system', 'rollout restart deployment/web -n apps'].map((x) => r.out.indexOf(x));
-  t.true(order.every((i) => i > 0) && order[0] < order[1] && order[1] < order[2], `restart order ${order}`);
-  t.regex(r.out, /(evicted|deleted) pod apps\/batch-/, 'the ReplicaSet of its own goes through the Eviction API');
-  // issue 19: the endpoint is m1's address, so m1 goes first though the inventory lists m3 first
-  t.regex(r.out, /first master: m1: the control-plane endpoint (\S+):6443 \(the ClusterConfiguration's and the inventory's\): \1 is m1's address: .*\(the inventory lists m3 first\)/);
-  for (const phase of ['etcd/ca', 'first/control-plane', 'first/bootstrap-token']) t.deepEqual(ranOn(r.state, phase), ['m1'], phase);
-  t.regex(r.out, /^PASS  cluster-info server is the endpoint\s+https:\/\/10\.\d+\.1\.10:6443$/m);
-  // issue 18 item 2: the certificate key and every token kubeadm printed, on no host's command line
-  const recs = await Promise.all(HOSTS.map((h) => hostRecord(lab, h)));
-  await unwrapKubeadm(lab);
-  const keys = recs.flatMap((x) => certificateKeysIn(x.printed));
-  const tokens = recs.flatMap((x) => tokensIn(x.printed));
-  t.is(keys.length, 1, 'one certificate key was made (for m2 and m3)');
-  t.true(tokens.length >= 2, 'a control-plane and a worker join token were made');
-  const secrets = [...keys, ...tokens, ...tokens.map((x) => x.split('.')[1]!)];
-  HOSTS.forEach((h, i) => {
-    for (const v of secrets) {
-      t.false(recs[i]!.ps.some((l) => l.includes(v)), `a secret in ${h}'s process list`);
-      t.false(recs[i]!.argv.includes(v), `a secret in kubeadm's arguments on ${h}`);
+test.serial(
+  'run recover after pki-wipe (the article): one new CA everywhere, etcd and objects kept, no pod evicted, every pod holding in-cluster credentials restarted and calling the apiserver again, the others untouched',
+  async (t) => {
+    if (!requireRoot(t)) return;
+    const lab = await sharedLab(LAB);
+    const broken = await status(lab);
+    t.false(broken.healthy);
+    await startRecording(lab);
+    const r = await recover([], SLOW_STEP_11, reversedInventory(lab, 'reversed'));
+    await stopSampler(lab);
+    t.is(r.code, 0, r.out.slice(-4000));
+    const ended = new Date().toISOString();
+    t.regex(r.out, /path: full-rebuild/);
+    assertProof(t, r);
+    t.regex(r.out, /^PASS  pods with in-cluster credentials restarted after the CA change\s+\d+ pods, all Ready/m);
+    // eviction paused from step 5 on every master until the last worker was Ready, then restored before the pods were restarted
+    for (const m of ['m1', 'm2', 'm3']) t.regex(r.out, new RegExp(`${m}: node-lifecycle eviction paused until every worker is Ready`));
+    t.true(
+      r.out.indexOf('m1: node-lifecycle eviction paused until every worker is Ready') < r.out.indexOf('== first/bootstrap-token'),
+      'paused before the apiserver is even up',
+    );
+    t.true(
+      r.out.lastIndexOf('kube-controller-manager restored') < r.out.indexOf('== api/restart-pods'),
+      'the controller-managers restart before the pods, and before the proof',
+    );
+    // kube-system networking and DNS first: kube-proxy, then CoreDNS, then the apps
+    const order = [
+      'rollout restart daemonset/kube-proxy -n kube-system',
+      'rollout restart deployment/coredns -n kube-system',
+      'rollout restart deployment/web -n apps',
+    ].map((x) => r.out.indexOf(x));
+    t.true(order.every((i) => i > 0) && order[0] < order[1] && order[1] < order[2], `restart order ${order}`);
+    t.regex(r.out, /(evicted|deleted) pod apps\/batch-/, 'the ReplicaSet of its own goes through the Eviction API');
+    // issue 19: the endpoint is m1's address, so m1 goes first though the inventory lists m3 first
+    t.regex(
+      r.out,
+      /first master: m1: the control-plane endpoint (\S+):6443 \(the ClusterConfiguration's and the inventory's\): \1 is m1's address: .*\(the inventory lists m3 first\)/,
+    );
+    for (const phase of ['etcd/ca', 'first/control-plane', 'first/bootstrap-token']) t.deepEqual(ranOn(r.state, phase), ['m1'], phase);
+    t.regex(r.out, /^PASS  cluster-info server is the endpoint\s+https:\/\/10\.\d+\.1\.10:6443$/m);
+    // issue 18 item 2: the certificate key and every token kubeadm printed, on no host's command line
+    const recs = await Promise.all(HOSTS.map((h) => hostRecord(lab, h)));
+    await unwrapKubeadm(lab);
+    const keys = recs.flatMap((x) => certificateKeysIn(x.printed));
+    const tokens = recs.flatMap((x) => tokensIn(x.printed));
+    t.is(keys.length, 1, 'one certificate key was made (for m2 and m3)');
+    t.true(tokens.length >= 2, 'a control-plane and a worker join token were made');
+    const secrets = [...keys, ...tokens, ...tokens.map((x) => x.split('.')[1]!)];
+    HOSTS.forEach((h, i) => {
+      for (const v of secrets) {
+        t.false(
+          recs[i]!.ps.some((l) => l.includes(v)),
+          `a secret in ${h}'s process list`,
+        );
+        t.false(recs[i]!.argv.includes(v), `a secret in kubeadm's arguments on ${h}`);
+      }
+    });
+    for (const m of ['m2', 'm3'])
+      t.true(
+        recs[HOSTS.indexOf(m)]!.ps.some((l) => /kubeadm join phase control-plane-prepare all --config \/run\/kubemend-kubeadm\./.test(l)),
+        `${m}'s process list was sampled while it joined`,
+      );
+    await assertNoJoinSecrets(t, lab, r.tokensBefore);
+    // item 5: kubelet flags and configuration kept; masters' kubelet.conf on the rotated certificate
+    t.is(await internalIP(lab, NODE_IP_WORKER), nodeIp, `${NODE_IP_WORKER} kept its --node-ip InternalIP`);
+    for (const m of ['m1', 'm2', 'm3']) {
+      const conf = (await lab.exec(m, ['cat', '/etc/kubernetes/kubelet.conf'])).stdout;
+      t.regex(
+        conf,
+        /client-certificate: \/var\/lib\/kubelet\/pki\/kubelet-client-current\.pem/,
+        `${m}'s kubelet.conf points at kubelet-client-current.pem (kubelet-finalize)`,
+      );
+      t.notRegex(conf, /client-certificate-data/, `${m}'s kubelet.conf embeds no client certificate`);
+      t.regex((await lab.exec(m, ['cat', '/var/lib/kubelet/config.yaml'])).stdout, /serverTLSBootstrap: true/, `${m} kept the cluster's KubeletConfiguration`);
     }
-  });
-  for (const m of ['m2', 'm3']) t.true(recs[HOSTS.indexOf(m)]!.ps.some((l) => /kubeadm join phase control-plane-prepare all --config \/run\/kubemend-kubeadm\./.test(l)), `${m}'s process list was sampled while it joined`);
-  await assertNoJoinSecrets(t, lab, r.tokensBefore);
-  // item 5: kubelet flags and configuration kept; masters' kubelet.conf on the rotated certificate
-  t.is(await internalIP(lab, NODE_IP_WORKER), nodeIp, `${NODE_IP_WORKER} kept its --node-ip InternalIP`);
-  for (const m of ['m1', 'm2', 'm3']) {
-    const conf = (await lab.exec(m, ['cat', '/etc/kubernetes/kubelet.conf'])).stdout;
-    t.regex(conf, /client-certificate: \/var\/lib\/kubelet\/pki\/kubelet-client-current\.pem/, `${m}'s kubelet.conf points at kubelet-client-current.pem (kubelet-finalize)`);
-    t.notRegex(conf, /client-certificate-data/, `${m}'s kubelet.conf embeds no client certificate`);
-    t.regex((await lab.exec(m, ['cat', '/var/lib/kubelet/config.yaml'])).stdout, /serverTLSBootstrap: true/, `${m} kept the cluster's KubeletConfiguration`);
-  }
-  const s = await status(lab);
-  t.true(s.healthy, s.problems.join('; '));
-  t.is(clusterCa(s).length, 1, 'one cluster CA in use on every host');
-  for (const h of HOSTS) for (const [file, v] of Object.entries(s.hosts[h] ?? {})) if (v.ca && s.cas[v.ca] !== 'etcd-ca' && s.cas[v.ca] !== 'front-proxy-ca') t.is(s.cas[v.ca], 'kubernetes', `${h} ${file} chains to the cluster CA`);
-  t.truthy(healthy?.marker);
-  t.is(s.marker, healthy?.marker, 'the marker object made at lab up survived (etcd data kept)');
-  t.is(Object.values(s.etcd).filter((v) => v === 'healthy').length, 3);
-  // serverTLSBootstrap: every rejoined kubelet asked for a serving cert, and step 14 approved it
-  for (const h of ['w1', 'w2']) t.regex(r.out, new RegExp(`approved CSR \\S+ of node ${h}\\b`));
-  const csrs = await lab.exec('m1', ['kubectl', '--kubeconfig', '/etc/kubernetes/admin.conf', 'get', 'csr', '--no-headers']);
-  const pending = csrs.stdout.split('\n').filter((l) => !l.startsWith('forged-')).join('\n');
-  t.notRegex(pending, /kubelet-serving\s+system:node:\S+\s+\S+\s+Pending/, 'no serving CSR of a node left pending');
-  // issues 4 and 6: an unknown node, a foreign SAN, another signer: never approved; the first two refused with the reason
-  await assertForgedNotApproved(t, lab, r.out);
-  for (const f of forged) if (f.refusal) t.regex(r.out, f.refusal, `kubemend says it refused ${f.name}`);
-  for (const [id, w] of Object.entries(healthy?.workloads ?? {})) {
-    if (isOneOf(id, NO_CREDENTIALS)) t.is(s.workloads[id]?.startedAt, w.startedAt, `${id} (no credentials) kept running, never evicted`);
-    if (isOneOf(id, CLIENTS)) t.false(id in s.workloads, `${id} (in-cluster credentials) was restarted`);
-  }
-  await assertClientsSince(t, lab, ended);
-});
+    const s = await status(lab);
+    t.true(s.healthy, s.problems.join('; '));
+    t.is(clusterCa(s).length, 1, 'one cluster CA in use on every host');
+    for (const h of HOSTS)
+      for (const [file, v] of Object.entries(s.hosts[h] ?? {}))
+        if (v.ca && s.cas[v.ca] !== 'etcd-ca' && s.cas[v.ca] !== 'front-proxy-ca') t.is(s.cas[v.ca], 'kubernetes', `${h} ${file} chains to the cluster CA`);
+    t.truthy(healthy?.marker);
+    t.is(s.marker, healthy?.marker, 'the marker object made at lab up survived (etcd data kept)');
+    t.is(Object.values(s.etcd).filter((v) => v === 'healthy').length, 3);
+    // serverTLSBootstrap: every rejoined kubelet asked for a serving cert, and step 14 approved it
+    for (const h of ['w1', 'w2']) t.regex(r.out, new RegExp(`approved CSR \\S+ of node ${h}\\b`));
+    const csrs = await lab.exec('m1', ['kubectl', '--kubeconfig', '/etc/kubernetes/admin.conf', 'get', 'csr', '--no-headers']);
+    const pending = csrs.stdout
+      .split('\n')
+      .filter((l) => !l.startsWith('forged-'))
+      .join('\n');
+    t.notRegex(pending, /kubelet-serving\s+system:node:\S+\s+\S+\s+Pending/, 'no serving CSR of a node left pending');
+    // issues 4 and 6: an unknown node, a foreign SAN, another signer: never approved; the first two refused with the reason
+    await assertForgedNotApproved(t, lab, r.out);
+    for (const f of forged) if (f.refusal) t.regex(r.out, f.refusal, `kubemend says it refused ${f.name}`);
+    for (const [id, w] of Object.entries(healthy?.workloads ?? {})) {
+      if (isOneOf(id, NO_CREDENTIALS)) t.is(s.workloads[id]?.startedAt, w.startedAt, `${id} (no credentials) kept running, never evicted`);
+      if (isOneOf(id, CLIENTS)) t.false(id in s.workloads, `${id} (in-cluster credentials) was restarted`);
+    }
+    await assertClientsSince(t, lab, ended);
+  },
+);
 
-test.serial('the same pki-wipe without the early eviction pause (eviction paused only during step 13, as before): the zone rule evicts the workers\' pods while steps 10-12 run, and the proof says so', async (t) => {
-  if (!requireRoot(t)) return;
-  const lab = await sharedLab(LAB);
-  const before = await status(lab);
-  t.true(before.healthy, before.problems.join('; '));
-  const statics = Object.keys(before.workloads).filter((id) => id.startsWith('apps/static-'));
-  t.is(statics.length, 2);
-  t.is((await lab.lab(['break', 'pki-wipe'])).code, 0);
-  const r = await recover(['--skip', 'eviction/pause-first', '--skip', 'eviction/pause-joined'], SLOW_STEP_11);
-  t.is(r.code, 1, 'the proof of health fails');
-  t.regex(r.out, /^FAIL  pods restarted only for in-cluster credentials\s+.*apps\/static-\S+ \(gone\)/m, r.out.slice(-3000));
-  const kcm = (await Promise.all(['m1', 'm2', 'm3'].map((m) => lab.exec(m, ['sh', '-c', 'cat /var/log/pods/kube-system_kube-controller-manager-*/kube-controller-manager/*.log 2>/dev/null'])))).map((x) => x.stdout).join('\n');
-  t.regex(kcm, /evicting pod apps\/static-\S+ from node w\d \(taint-based eviction\)/, 'the node lifecycle controller evicted them');
-  const s = await status(lab);
-  for (const id of statics) t.false(id in s.workloads, `${id} was evicted`);
-  // its controller made them again once the workers were back: the cluster is whole again
-  t.true(s.healthy, s.problems.join('; '));
-  t.is(Object.keys(s.workloads).filter((id) => id.startsWith('apps/static-')).length, 2);
-});
+test.serial(
+  "the same pki-wipe without the early eviction pause (eviction paused only during step 13, as before): the zone rule evicts the workers' pods while steps 10-12 run, and the proof says so",
+  async (t) => {
+    if (!requireRoot(t)) return;
+    const lab = await sharedLab(LAB);
+    const before = await status(lab);
+    t.true(before.healthy, before.problems.join('; '));
+    const statics = Object.keys(before.workloads).filter((id) => id.startsWith('apps/static-'));
+    t.is(statics.length, 2);
+    t.is((await lab.lab(['break', 'pki-wipe'])).code, 0);
+    const r = await recover(['--skip', 'eviction/pause-first', '--skip', 'eviction/pause-joined'], SLOW_STEP_11);
+    t.is(r.code, 1, 'the proof of health fails');
+    t.regex(r.out, /^FAIL  pods restarted only for in-cluster credentials\s+.*apps\/static-\S+ \(gone\)/m, r.out.slice(-3000));
+    const kcm = (
+      await Promise.all(
+        ['m1', 'm2', 'm3'].map((m) =>
+          lab.exec(m, ['sh', '-c', 'cat /var/log/pods/kube-system_kube-controller-manager-*/kube-controller-manager/*.log 2>/dev/null']),
+        ),
+      )
+    )
+      .map((x) => x.stdout)
+      .join('\n');
+    t.regex(kcm, /evicting pod apps\/static-\S+ from node w\d \(taint-based eviction\)/, 'the node lifecycle controller evicted them');
+    const s = await status(lab);
+    for (const id of statics) t.false(id in s.workloads, `${id} was evicted`);
+    // its controller made them again once the workers were back: the cluster is whole again
+    t.true(s.healthy, s.problems.join('; '));
+    t.is(Object.keys(s.workloads).filter((id) => id.startsWith('apps/static-')).length, 2);
+  },
+);
 
 test.serial('run recover again on the repaired cluster: nothing to do, no certificate or container changed', async (t) => {
   if (!requireRoot(t)) return;
@@ -306,7 +383,11 @@ test.serial('pki-wipe-one: the lost master rebuilt from the others, the CA kept,
   const s = await status(lab);
   t.true(s.healthy, s.problems.join('; '));
   t.deepEqual(clusterCa(s), ca, 'the same CA');
-  t.deepEqual(Object.fromEntries(Object.entries(s.workloads).map(([k, v]) => [k, v.startedAt])), Object.fromEntries(Object.entries(before.workloads).map(([k, v]) => [k, v.startedAt])), 'every workload pod kept running');
+  t.deepEqual(
+    Object.fromEntries(Object.entries(s.workloads).map(([k, v]) => [k, v.startedAt])),
+    Object.fromEntries(Object.entries(before.workloads).map(([k, v]) => [k, v.startedAt])),
+    'every workload pod kept running',
+  );
   // the wipe took m2's kube-vip manifest: put back from its newest backup; the others never stopped
   t.regex(r.out, /m2.*put back \/etc\/kubernetes\/manifests\/kube-vip\.yaml/);
   const now = await kubeVipIds(lab);
@@ -316,33 +397,43 @@ test.serial('pki-wipe-one: the lost master rebuilt from the others, the CA kept,
   await assertNoJoinSecrets(t, lab, r.tokensBefore);
 });
 
-test.serial('pki-wipe-one whose etcd data is lost too: the stale member removed, the master rejoins etcd as a new member, never a one-member cluster', async (t) => {
-  if (!requireRoot(t)) return;
-  const lab = await sharedLab(LAB);
-  const before = await status(lab);
-  const old = (await etcdMembers(lab)).find((m) => m.name === 'm3');
-  t.truthy(old, 'm3 is an etcd member');
-  t.is((await lab.lab(['break', 'pki-wipe-one', '--hosts', 'm3'])).code, 0);
-  // the disk lost the data too (the lab's doing, as the disaster's: no playbook touches /var/lib/etcd)
-  t.is((await lab.exec('m3', ['rm', '-rf', '/var/lib/etcd/member'])).code, 0);
-  const r = await recover();
-  t.is(r.code, 0, r.out.slice(-4000));
-  t.regex(r.out, /path: rebuild-one/);
-  t.regex(r.out, /etcd data of m3 is gone: its stale member removed/);
-  assertProof(t, r);
-  const members = await etcdMembers(lab);
-  t.is(members.length, 3, members.map((m) => m.name).join(', '));
-  t.false(members.some((m) => m.isLearner), 'no learner left');
-  const m3 = members.find((m) => m.name === 'm3');
-  t.truthy(m3);
-  t.not(m3?.id, old?.id, 'm3 is a new member');
-  t.is(await etcdClusterId(lab, 'm3'), await etcdClusterId(lab, 'm1'), "m3's member is in m1's cluster");
-  const s = await status(lab);
-  t.true(s.healthy, s.problems.join('; '));
-  t.is(s.marker, healthy?.marker, 'the marker object survived');
-  t.deepEqual(Object.fromEntries(Object.entries(s.workloads).map(([k, v]) => [k, v.startedAt])), Object.fromEntries(Object.entries(before.workloads).map(([k, v]) => [k, v.startedAt])), 'every workload pod kept running');
-  await assertNoJoinSecrets(t, lab, r.tokensBefore);
-});
+test.serial(
+  'pki-wipe-one whose etcd data is lost too: the stale member removed, the master rejoins etcd as a new member, never a one-member cluster',
+  async (t) => {
+    if (!requireRoot(t)) return;
+    const lab = await sharedLab(LAB);
+    const before = await status(lab);
+    const old = (await etcdMembers(lab)).find((m) => m.name === 'm3');
+    t.truthy(old, 'm3 is an etcd member');
+    t.is((await lab.lab(['break', 'pki-wipe-one', '--hosts', 'm3'])).code, 0);
+    // the disk lost the data too (the lab's doing, as the disaster's: no playbook touches /var/lib/etcd)
+    t.is((await lab.exec('m3', ['rm', '-rf', '/var/lib/etcd/member'])).code, 0);
+    const r = await recover();
+    t.is(r.code, 0, r.out.slice(-4000));
+    t.regex(r.out, /path: rebuild-one/);
+    t.regex(r.out, /etcd data of m3 is gone: its stale member removed/);
+    assertProof(t, r);
+    const members = await etcdMembers(lab);
+    t.is(members.length, 3, members.map((m) => m.name).join(', '));
+    t.false(
+      members.some((m) => m.isLearner),
+      'no learner left',
+    );
+    const m3 = members.find((m) => m.name === 'm3');
+    t.truthy(m3);
+    t.not(m3?.id, old?.id, 'm3 is a new member');
+    t.is(await etcdClusterId(lab, 'm3'), await etcdClusterId(lab, 'm1'), "m3's member is in m1's cluster");
+    const s = await status(lab);
+    t.true(s.healthy, s.problems.join('; '));
+    t.is(s.marker, healthy?.marker, 'the marker object survived');
+    t.deepEqual(
+      Object.fromEntries(Object.entries(s.workloads).map(([k, v]) => [k, v.startedAt])),
+      Object.fromEntries(Object.entries(before.workloads).map(([k, v]) => [k, v.startedAt])),
+      'every workload pod kept running',
+    );
+    await assertNoJoinSecrets(t, lab, r.tokensBefore);
+  },
+);
 
 test.serial('ca-compromised with --replace-ca: a new CA everywhere, the old one gone from the CA ConfigMaps', async (t) => {
   if (!requireRoot(t)) return;
@@ -366,8 +457,9 @@ test.serial('ca-compromised with --replace-ca: a new CA everywhere, the old one 
   t.is(now.length, 1);
   t.false(old.includes(now[0]), 'the CA was replaced');
   await assertForgedNotApproved(t, lab, r.out);
-  t.deepEqual(await kubeVipIds(lab), vip, 'kube-vip (not kubeadm\'s) kept running on every master: its manifest was never moved');
-  for (const [id, w] of Object.entries(before.workloads)) if (/^apps\/(etcd-backup|app-etcd)-/.test(id)) t.is(s.workloads[id]?.startedAt, w.startedAt, `${id} kept running`);
+  t.deepEqual(await kubeVipIds(lab), vip, "kube-vip (not kubeadm's) kept running on every master: its manifest was never moved");
+  for (const [id, w] of Object.entries(before.workloads))
+    if (/^apps\/(etcd-backup|app-etcd)-/.test(id)) t.is(s.workloads[id]?.startedAt, w.startedAt, `${id} kept running`);
   t.is(await internalIP(lab, NODE_IP_WORKER), nodeIp, `${NODE_IP_WORKER} kept its --node-ip InternalIP`);
   await assertNoJoinSecrets(t, lab, r.tokensBefore);
 });

@@ -15,16 +15,28 @@ import { daemonSetRollout, deploymentRollout, rollsByItself, statefulSetRollout 
 const MARK = Date.parse('2026-12-04T10:00:00Z');
 const BEFORE = '2026-12-01T00:00:00Z';
 const AFTER = '2026-12-04T10:05:00Z';
-const projected = { name: 'kube-api-access-x2bcd', projected: { sources: [{ serviceAccountToken: { path: 'token', expirationSeconds: 3607 } }, { configMap: { name: 'kube-root-ca.crt' } }] } };
+const projected = {
+  name: 'kube-api-access-x2bcd',
+  projected: { sources: [{ serviceAccountToken: { path: 'token', expirationSeconds: 3607 } }, { configMap: { name: 'kube-root-ca.crt' } }] },
+};
 const SA_PATH = '/var/run/secrets/kubernetes.io/serviceaccount';
 
-function pod(ns: string, name: string, o: { owner?: [string, string, string]; creds?: 'projected' | 'secret' | 'none' | 'unmounted'; created?: string; ready?: boolean; mirror?: boolean } = {}): V1Pod {
+function pod(
+  ns: string,
+  name: string,
+  o: { owner?: [string, string, string]; creds?: 'projected' | 'secret' | 'none' | 'unmounted'; created?: string; ready?: boolean; mirror?: boolean } = {},
+): V1Pod {
   const creds = o.creds ?? 'projected';
-  const volumes = creds === 'projected' || creds === 'unmounted' ? [projected] : creds === 'secret' ? [{ name: 'tok', secret: { secretName: 'legacy-token' } }] : [];
-  const mounts = creds === 'projected' ? [{ name: projected.name, mountPath: SA_PATH }] : creds === 'secret' ? [{ name: 'tok', mountPath: '/var/run/secrets/lab' }] : [];
+  const volumes =
+    creds === 'projected' || creds === 'unmounted' ? [projected] : creds === 'secret' ? [{ name: 'tok', secret: { secretName: 'legacy-token' } }] : [];
+  const mounts =
+    creds === 'projected' ? [{ name: projected.name, mountPath: SA_PATH }] : creds === 'secret' ? [{ name: 'tok', mountPath: '/var/run/secrets/lab' }] : [];
   return {
     metadata: {
-      namespace: ns, name, uid: `${ns}-${name}`, creationTimestamp: (o.created ?? BEFORE) as unknown as Date,
+      namespace: ns,
+      name,
+      uid: `${ns}-${name}`,
+      creationTimestamp: (o.created ?? BEFORE) as unknown as Date,
       ...(o.owner ? { ownerReferences: [{ apiVersion: 'apps/v1', kind: o.owner[0], name: o.owner[1], uid: o.owner[2], controller: true }] } : {}),
       ...(o.mirror ? { annotations: { 'kubernetes.io/config.mirror': 'abc' } } : {}),
     },
@@ -33,7 +45,12 @@ function pod(ns: string, name: string, o: { owner?: [string, string, string]; cr
   };
 }
 const rs = (ns: string, name: string, uid: string, deployment?: string): V1ReplicaSet => ({
-  metadata: { namespace: ns, name, uid, ...(deployment ? { ownerReferences: [{ apiVersion: 'apps/v1', kind: 'Deployment', name: deployment, uid: `d-${deployment}`, controller: true }] } : {}) },
+  metadata: {
+    namespace: ns,
+    name,
+    uid,
+    ...(deployment ? { ownerReferences: [{ apiVersion: 'apps/v1', kind: 'Deployment', name: deployment, uid: `d-${deployment}`, controller: true }] } : {}),
+  },
 });
 const SECRETS = new Set(['apps/legacy-token']);
 
@@ -49,9 +66,16 @@ test('in-cluster credentials: a mounted projected token, a mounted token Secret,
 });
 
 test('the controller that restarts a pod: its Deployment through its ReplicaSet, its DaemonSet or StatefulSet; none for a ReplicaSet of its own, a Job, a bare pod', (t) => {
-  const rss = new Map([['r1', rs('apps', 'web-abc', 'r1', 'web')], ['r2', rs('apps', 'batch', 'r2')]]);
+  const rss = new Map([
+    ['r1', rs('apps', 'web-abc', 'r1', 'web')],
+    ['r2', rs('apps', 'batch', 'r2')],
+  ]);
   t.deepEqual(restartableOwner(pod('apps', 'w', { owner: ['ReplicaSet', 'web-abc', 'r1'] }), rss), { kind: 'Deployment', namespace: 'apps', name: 'web' });
-  t.deepEqual(restartableOwner(pod('kube-system', 'kp', { owner: ['DaemonSet', 'kube-proxy', 'ds1'] }), rss), { kind: 'DaemonSet', namespace: 'kube-system', name: 'kube-proxy' });
+  t.deepEqual(restartableOwner(pod('kube-system', 'kp', { owner: ['DaemonSet', 'kube-proxy', 'ds1'] }), rss), {
+    kind: 'DaemonSet',
+    namespace: 'kube-system',
+    name: 'kube-proxy',
+  });
   t.deepEqual(restartableOwner(pod('db', 'pg-0', { owner: ['StatefulSet', 'pg', 'ss1'] }), rss), { kind: 'StatefulSet', namespace: 'db', name: 'pg' });
   t.is(restartableOwner(pod('apps', 'b', { owner: ['ReplicaSet', 'batch', 'r2'] }), rss), undefined);
   t.is(restartableOwner(pod('apps', 'j', { owner: ['Job', 'nightly', 'j1'] }), rss), undefined);
@@ -72,36 +96,95 @@ test('the plan: kube-proxy and CoreDNS first and one at a time (proxy before DNS
     pod('kube-system', 'metrics-server-abc-1', { owner: ['ReplicaSet', 'metrics-server-abc', 'r4'] }),
     pod('kube-system', 'etcd-m1', { mirror: true }),
   ];
-  const rss = [rs('apps', 'web-abc', 'r1', 'web'), rs('apps', 'batch', 'r2'), rs('kube-system', 'coredns-abc', 'r3', 'coredns'), rs('kube-system', 'metrics-server-abc', 'r4', 'metrics-server')];
+  const rss = [
+    rs('apps', 'web-abc', 'r1', 'web'),
+    rs('apps', 'batch', 'r2'),
+    rs('kube-system', 'coredns-abc', 'r3', 'coredns'),
+    rs('kube-system', 'metrics-server-abc', 'r4', 'metrics-server'),
+  ];
   const plan = planRestarts(pods, rss, SECRETS, MARK);
-  t.deepEqual(plan.map((g) => [g.group, g.sequential]), [[0, true], [1, false], [2, false]]);
-  t.deepEqual(plan[0].controllers.map((c) => `${c.kind}/${c.name}`), ['DaemonSet/kube-proxy', 'Deployment/coredns']);
-  t.deepEqual(plan[1].controllers.map((c) => `${c.kind}/${c.name}`), ['Deployment/metrics-server']);
-  t.deepEqual(plan[2].controllers.map((c) => `${c.kind}/${c.name}:${c.pods.length}`), ['DaemonSet/sa-probe:1', 'Deployment/web:2'], 'web-abc-3 was made after the mark');
-  t.deepEqual(plan[2].evictions.map((e) => `${e.name} (${e.why})`), ['bare (no controller: it will not come back)', 'batch-1 (ReplicaSet batch has no rollout restart)']);
+  t.deepEqual(
+    plan.map((g) => [g.group, g.sequential]),
+    [
+      [0, true],
+      [1, false],
+      [2, false],
+    ],
+  );
+  t.deepEqual(
+    plan[0].controllers.map((c) => `${c.kind}/${c.name}`),
+    ['DaemonSet/kube-proxy', 'Deployment/coredns'],
+  );
+  t.deepEqual(
+    plan[1].controllers.map((c) => `${c.kind}/${c.name}`),
+    ['Deployment/metrics-server'],
+  );
+  t.deepEqual(
+    plan[2].controllers.map((c) => `${c.kind}/${c.name}:${c.pods.length}`),
+    ['DaemonSet/sa-probe:1', 'Deployment/web:2'],
+    'web-abc-3 was made after the mark',
+  );
+  t.deepEqual(
+    plan[2].evictions.map((e) => `${e.name} (${e.why})`),
+    ['bare (no controller: it will not come back)', 'batch-1 (ReplicaSet batch has no rollout restart)'],
+  );
   const all = JSON.stringify(plan);
   for (const untouched of ['plain-x', 'etcd-m1', 'web-abc-3']) t.false(all.includes(untouched), `${untouched} is not in the plan`);
-  t.deepEqual(planRestarts(pods, rss, SECRETS, MARK, (c) => (c.name === 'web' ? 'its Deployment is paused' : undefined))[2].evictions.map((e) => e.name), ['bare', 'batch-1', 'web-abc-1', 'web-abc-2'], 'a paused Deployment: its pods are evicted');
+  t.deepEqual(
+    planRestarts(pods, rss, SECRETS, MARK, (c) => (c.name === 'web' ? 'its Deployment is paused' : undefined))[2].evictions.map((e) => e.name),
+    ['bare', 'batch-1', 'web-abc-1', 'web-abc-2'],
+    'a paused Deployment: its pods are evicted',
+  );
   t.is(restartGroup('kube-flannel', 'kube-flannel-ds'), 0, "a CNI's own namespace");
   t.is(restartGroup('kube-system', 'cilium-operator'), 0);
 });
 
 test('kubectl rollout status: generation observed, updated, old replicas gone, available; OnDelete and a passed progress deadline are errors', (t) => {
-  const d = (gen: number, st: V1Deployment['status'], replicas = 2): V1Deployment => ({ metadata: { name: 'web', generation: gen }, spec: { replicas, selector: {}, template: {} }, status: st });
+  const d = (gen: number, st: V1Deployment['status'], replicas = 2): V1Deployment => ({
+    metadata: { name: 'web', generation: gen },
+    spec: { replicas, selector: {}, template: {} },
+    status: st,
+  });
   t.deepEqual(deploymentRollout(d(2, { observedGeneration: 1 })), { done: false, waiting: 'Waiting for deployment spec update to be observed...' });
-  t.deepEqual(deploymentRollout(d(2, { observedGeneration: 2, updatedReplicas: 1, replicas: 3, availableReplicas: 2 })), { done: false, waiting: 'Waiting for deployment "web" rollout to finish: 1 out of 2 new replicas have been updated...' });
-  t.deepEqual(deploymentRollout(d(2, { observedGeneration: 2, updatedReplicas: 2, replicas: 3, availableReplicas: 2 })), { done: false, waiting: 'Waiting for deployment "web" rollout to finish: 1 old replicas are pending termination...' });
-  t.deepEqual(deploymentRollout(d(2, { observedGeneration: 2, updatedReplicas: 2, replicas: 2, availableReplicas: 1 })), { done: false, waiting: 'Waiting for deployment "web" rollout to finish: 1 of 2 updated replicas are available...' });
+  t.deepEqual(deploymentRollout(d(2, { observedGeneration: 2, updatedReplicas: 1, replicas: 3, availableReplicas: 2 })), {
+    done: false,
+    waiting: 'Waiting for deployment "web" rollout to finish: 1 out of 2 new replicas have been updated...',
+  });
+  t.deepEqual(deploymentRollout(d(2, { observedGeneration: 2, updatedReplicas: 2, replicas: 3, availableReplicas: 2 })), {
+    done: false,
+    waiting: 'Waiting for deployment "web" rollout to finish: 1 old replicas are pending termination...',
+  });
+  t.deepEqual(deploymentRollout(d(2, { observedGeneration: 2, updatedReplicas: 2, replicas: 2, availableReplicas: 1 })), {
+    done: false,
+    waiting: 'Waiting for deployment "web" rollout to finish: 1 of 2 updated replicas are available...',
+  });
   t.deepEqual(deploymentRollout(d(2, { observedGeneration: 2, updatedReplicas: 2, replicas: 2, availableReplicas: 2 })), { done: true });
-  t.deepEqual(deploymentRollout(d(2, { observedGeneration: 2, conditions: [{ type: 'Progressing', status: 'False', reason: 'ProgressDeadlineExceeded' }] })), { done: false, error: 'deployment "web" exceeded its progress deadline' });
-  const ds = (type: string, st: Partial<NonNullable<V1DaemonSet['status']>>): V1DaemonSet => ({ metadata: { name: 'kube-proxy', generation: 3 }, spec: { selector: {}, template: {}, updateStrategy: { type } }, status: { currentNumberScheduled: 5, numberMisscheduled: 0, numberReady: 5, desiredNumberScheduled: 5, observedGeneration: 3, ...st } });
-  t.deepEqual(daemonSetRollout(ds('RollingUpdate', { updatedNumberScheduled: 4, numberAvailable: 5 })), { done: false, waiting: 'Waiting for daemon set "kube-proxy" rollout to finish: 4 out of 5 new pods have been updated...' });
-  t.deepEqual(daemonSetRollout(ds('RollingUpdate', { updatedNumberScheduled: 5, numberAvailable: 4 })), { done: false, waiting: 'Waiting for daemon set "kube-proxy" rollout to finish: 4 of 5 updated pods are available...' });
+  t.deepEqual(deploymentRollout(d(2, { observedGeneration: 2, conditions: [{ type: 'Progressing', status: 'False', reason: 'ProgressDeadlineExceeded' }] })), {
+    done: false,
+    error: 'deployment "web" exceeded its progress deadline',
+  });
+  const ds = (type: string, st: Partial<NonNullable<V1DaemonSet['status']>>): V1DaemonSet => ({
+    metadata: { name: 'kube-proxy', generation: 3 },
+    spec: { selector: {}, template: {}, updateStrategy: { type } },
+    status: { currentNumberScheduled: 5, numberMisscheduled: 0, numberReady: 5, desiredNumberScheduled: 5, observedGeneration: 3, ...st },
+  });
+  t.deepEqual(daemonSetRollout(ds('RollingUpdate', { updatedNumberScheduled: 4, numberAvailable: 5 })), {
+    done: false,
+    waiting: 'Waiting for daemon set "kube-proxy" rollout to finish: 4 out of 5 new pods have been updated...',
+  });
+  t.deepEqual(daemonSetRollout(ds('RollingUpdate', { updatedNumberScheduled: 5, numberAvailable: 4 })), {
+    done: false,
+    waiting: 'Waiting for daemon set "kube-proxy" rollout to finish: 4 of 5 updated pods are available...',
+  });
   t.deepEqual(daemonSetRollout(ds('RollingUpdate', { updatedNumberScheduled: 5, numberAvailable: 5 })), { done: true });
   t.true('error' in daemonSetRollout(ds('OnDelete', {})));
   t.false(rollsByItself('DaemonSet', ds('OnDelete', {})));
   t.false(rollsByItself('Deployment', { spec: { paused: true, selector: {}, template: {} } }));
-  const ss: V1StatefulSet = { metadata: { name: 'pg', generation: 1 }, spec: { replicas: 2, selector: {}, serviceName: 'pg', template: {}, updateStrategy: { type: 'RollingUpdate' } }, status: { replicas: 2, observedGeneration: 1, readyReplicas: 2, updatedReplicas: 1, currentRevision: 'a', updateRevision: 'b' } };
+  const ss: V1StatefulSet = {
+    metadata: { name: 'pg', generation: 1 },
+    spec: { replicas: 2, selector: {}, serviceName: 'pg', template: {}, updateStrategy: { type: 'RollingUpdate' } },
+    status: { replicas: 2, observedGeneration: 1, readyReplicas: 2, updatedReplicas: 1, currentRevision: 'a', updateRevision: 'b' },
+  };
   t.deepEqual(statefulSetRollout(ss), { done: false, waiting: 'waiting for statefulset rolling update to complete 1 pods at revision b...' });
   t.deepEqual(statefulSetRollout({ ...ss, status: { ...ss.status!, currentRevision: 'b', updatedReplicas: 2 } }), { done: true });
 });
@@ -110,7 +193,11 @@ test('the proof row: every pod with credentials Ready and made after the restart
   const ok = credentialRow([pod('apps', 'a', { created: AFTER }), pod('apps', 'plain', { creds: 'none' })], SECRETS, MARK);
   t.true(ok.ok, ok.detail);
   t.regex(ok.detail, /^1 pods, all Ready/);
-  const stale = credentialRow([pod('apps', 'a', { created: AFTER }), pod('kube-system', 'coredns-1'), pod('apps', 'b', { created: AFTER, ready: false })], SECRETS, MARK);
+  const stale = credentialRow(
+    [pod('apps', 'a', { created: AFTER }), pod('kube-system', 'coredns-1'), pod('apps', 'b', { created: AFTER, ready: false })],
+    SECRETS,
+    MARK,
+  );
   t.false(stale.ok);
   t.is(stale.detail, 'kube-system/coredns-1 (not restarted), apps/b (not Ready)');
   t.false(credentialRow([], SECRETS, undefined).ok);

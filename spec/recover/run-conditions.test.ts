@@ -38,9 +38,12 @@ test('full-rebuild and replace-ca: every step, SA tokens blanked and pods with c
   t.deepEqual(await running('replace-ca'), STEPS);
 });
 
-test('the steps run in the procedure\'s order', (t) => {
+test("the steps run in the procedure's order", (t) => {
   const ids = recover.phases.map((p) => p.id);
   const at = STEPS.map((s) => ids.indexOf(s));
-  t.deepEqual([...at].sort((a, b) => a - b), at);
+  t.deepEqual(
+    [...at].sort((a, b) => a - b),
+    at,
+  );
   t.true(ids.indexOf('masters/controller-manager') < at[0] && at[at.length - 1] < ids.indexOf('verify'));
 });

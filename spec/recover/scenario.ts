@@ -23,7 +23,9 @@ export async function kubectl(lab: Lab, args: string[], input?: string): Promise
 }
 
 /** DaemonSets on the masters (and workers) with containers named `etcd-backup` and `etcd`, in namespace apps. */
-export const MASTER_WORKLOADS = ['etcd-backup', 'etcd'].map((c) => `apiVersion: apps/v1
+export const MASTER_WORKLOADS = ['etcd-backup', 'etcd']
+  .map(
+    (c) => `apiVersion: apps/v1
 kind: DaemonSet
 metadata: {name: ${c === 'etcd' ? 'app-etcd' : c}, namespace: apps, labels: {app: ${c === 'etcd' ? 'app-etcd' : c}}}
 spec:
@@ -36,7 +38,9 @@ spec:
       containers:
       - name: ${c}
         image: registry.k8s.io/pause:3.10
-`).join('---\n');
+`,
+  )
+  .join('---\n');
 
 /** Apply MASTER_WORKLOADS and wait until each has a running container on every master and a Ready pod on every node. */
 export async function addMasterWorkloads(lab: Lab): Promise<void> {
@@ -49,18 +53,35 @@ export async function addMasterWorkloads(lab: Lab): Promise<void> {
   // a running container is not yet a Ready pod: the kubelet reports its status on its next sync
   const nodes = (await kubectl(lab, ['get', 'nodes', '-o', 'name'])).split('\n').filter(Boolean).length;
   for (const app of ['etcd-backup', 'app-etcd']) {
-    await pollUntil(`the ${nodes} ${app} pods (one per node) Ready in the API`, async () => {
-      const out = await kubectl(lab, ['-n', 'apps', 'get', 'pods', '-l', `app=${app}`, '-o', 'jsonpath={range .items[*]}{.status.conditions[?(@.type=="Ready")].status}{"\\n"}{end}']);
-      const ready = out.split('\n').filter(Boolean);
-      return ready.length === nodes && ready.every((x) => x === 'True');
-    }, 120_000, 1000);
+    await pollUntil(
+      `the ${nodes} ${app} pods (one per node) Ready in the API`,
+      async () => {
+        const out = await kubectl(lab, [
+          '-n',
+          'apps',
+          'get',
+          'pods',
+          '-l',
+          `app=${app}`,
+          '-o',
+          'jsonpath={range .items[*]}{.status.conditions[?(@.type=="Ready")].status}{"\\n"}{end}',
+        ]);
+        const ready = out.split('\n').filter(Boolean);
+        return ready.length === nodes && ready.every((x) => x === 'True');
+      },
+      120_000,
+      1000,
+    );
   }
 }
 
 /** Running containers named exactly `name` in namespace `ns` on `host`. */
 export async function containerIds(lab: Lab, host: string, name: string, ns: string): Promise<string[]> {
   const r = await lab.exec(host, ['crictl', 'ps', '-q', '--name', `^${name}$`, '--label', `io.kubernetes.pod.namespace=${ns}`]);
-  return r.stdout.split('\n').map((l) => l.trim()).filter(Boolean);
+  return r.stdout
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
 }
 
 /** A kube-vip-like static pod (not kubeadm's): it runs a sleeper, as the lab runs command + args. */
@@ -81,7 +102,8 @@ export async function addKubeVip(lab: Lab): Promise<void> {
     const r = await lab.exec(m, ['sh', '-c', 'cat > /etc/kubernetes/manifests/kube-vip.yaml'], { input: KUBE_VIP });
     if (r.code !== 0) throw new Error(`${m}: write kube-vip.yaml: ${r.stderr}`);
   }
-  for (const m of ['m1', 'm2', 'm3']) await pollUntil(`kube-vip running on ${m}`, async () => (await containerIds(lab, m, 'kube-vip', 'kube-system')).length === 1, 60_000, 1000);
+  for (const m of ['m1', 'm2', 'm3'])
+    await pollUntil(`kube-vip running on ${m}`, async () => (await containerIds(lab, m, 'kube-vip', 'kube-system')).length === 1, 60_000, 1000);
 }
 
 /** The kube-vip container of each master (undefined where none runs). */
@@ -130,11 +152,25 @@ systemctl restart kubelet`;
 
 /** Every bootstrap token Secret in kube-system: name -> description. */
 export async function bootstrapTokens(lab: Lab): Promise<Map<string, string>> {
-  const out = await kubectl(lab, ['-n', 'kube-system', 'get', 'secrets', '--field-selector', 'type=bootstrap.kubernetes.io/token', '-o', 'jsonpath={range .items[*]}{.metadata.name}{" "}{.data.description}{"\\n"}{end}']);
-  return new Map(out.split('\n').filter(Boolean).map((l) => {
-    const [name, d = ''] = l.split(' ');
-    return [name!, Buffer.from(d, 'base64').toString('utf8')] as const;
-  }));
+  const out = await kubectl(lab, [
+    '-n',
+    'kube-system',
+    'get',
+    'secrets',
+    '--field-selector',
+    'type=bootstrap.kubernetes.io/token',
+    '-o',
+    'jsonpath={range .items[*]}{.metadata.name}{" "}{.data.description}{"\\n"}{end}',
+  ]);
+  return new Map(
+    out
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => {
+        const [name, d = ''] = l.split(' ');
+        return [name!, Buffer.from(d, 'base64').toString('utf8')] as const;
+      }),
+  );
 }
 
 /**

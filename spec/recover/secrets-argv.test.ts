@@ -21,7 +21,9 @@ const CONFIG = fileURLToPath(new URL('../../inventory/kubeadm-config.yaml', impo
 
 /** Every master lost: the full-rebuild path, as facts/path would decide it. */
 const fullRebuild: ClusterPhase<RecoverOptions> = {
-  id: 'facts/path', title: 'path', scope: 'cluster',
+  id: 'facts/path',
+  title: 'path',
+  scope: 'cluster',
   async run(ctx) {
     const d: PathDecision = { path: 'full-rebuild', lost: ['m1', 'm2', 'm3'], staleWorkers: [], reason: 'test' };
     ctx.shared.set(PATH_DECISION, d);
@@ -33,11 +35,21 @@ test('steps 1 and 7-8: the certificate key and the join token reach kubeadm only
     .on('kubeadm certs certificate-key', { stdout: `${KEY}\n` })
     .on(/^kubeadm token create /, { stdout: `${TOKEN}\n` })
     .on(/openssl dgst -sha256/, { stdout: 'f00d\n' })
-    .on(/etcdctl member list|endpoint health/, { stdout: ['10.0.1.1', '10.0.1.2', '10.0.1.3'].map((a) => `https://${a}:2379 is healthy: successfully committed proposal: took = 1ms`).join('\n') + '\n' })
+    .on(/etcdctl member list|endpoint health/, {
+      stdout: ['10.0.1.1', '10.0.1.2', '10.0.1.3'].map((a) => `https://${a}:2379 is healthy: successfully committed proposal: took = 1ms`).join('\n') + '\n',
+    })
     .on(/^kubeadm version -o short$/, { stdout: 'v1.32.4\n' })
     // the join gate (join-gate.ts): one leader every member names, as etcdctl endpoint status -w json prints it
-    .on(/endpoint status --cluster -w json/, { stdout: `[${[1, 2, 3].map((i) => `{"Endpoint":"https://10.0.1.${i}:2379","Status":{"header":{"member_id":${i}00,"raft_term":2},"leader":100,"raftTerm":2}}`).join(',')}]\n` });
-  const pb = definePlaybook<RecoverOptions>({ name: 'recover-7-8', description: '', destructive: true, options: recoverOptions, phases: [configPhase, fullRebuild, cleanPhase, joinOthersPhase] });
+    .on(/endpoint status --cluster -w json/, {
+      stdout: `[${[1, 2, 3].map((i) => `{"Endpoint":"https://10.0.1.${i}:2379","Status":{"header":{"member_id":${i}00,"raft_term":2},"leader":100,"raftTerm":2}}`).join(',')}]\n`,
+    });
+  const pb = definePlaybook<RecoverOptions>({
+    name: 'recover-7-8',
+    description: '',
+    destructive: true,
+    options: recoverOptions,
+    phases: [configPhase, fullRebuild, cleanPhase, joinOthersPhase],
+  });
   const inv = { ...fakeInventory(3, 0), kubeadmConfig: CONFIG };
   const r = await runPlaybook({ playbook: pb, inventory: inv, transport: fake, dryRun: false, options: { waitSeconds: 10 } });
   t.is(r.exitCode, 0, JSON.stringify(r.failures));
@@ -47,7 +59,8 @@ test('steps 1 and 7-8: the certificate key and the join token reach kubeadm only
     t.false(c.wire.includes(KEY), `certificate key on ${c.host}'s command line: ${c.command.slice(0, 200)}`);
     t.false(c.wire.includes(TOKEN) || c.wire.includes(TOKEN.split('.')[1]!), `join token on ${c.host}'s command line: ${c.command.slice(0, 200)}`);
   }
-  for (const [path, content] of fake.files) t.false(content.toString().includes(KEY) || content.toString().includes(TOKEN), `a secret in the uploaded file ${path}`);
+  for (const [path, content] of fake.files)
+    t.false(content.toString().includes(KEY) || content.toString().includes(TOKEN), `a secret in the uploaded file ${path}`);
 
   const upload = runs.find((c) => c.host === 'm1' && c.wire.includes('kubeadm init phase upload-certs'));
   t.truthy(upload, 'upload-certs ran on m1');

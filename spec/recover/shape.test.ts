@@ -27,12 +27,25 @@ import { FakeTransport, fakeInventory } from '../helpers/fake-transport.js';
 const CONFIG = fileURLToPath(new URL('../../inventory/kubeadm-config.yaml', import.meta.url));
 const SHAPE = quoteArgv(clusterShape.argv).display;
 
-async function plan(answers: Record<string, string>, kubeadmConfig = CONFIG, selection?: Selection, size: [number, number] = [3, 2], more?: (f: FakeTransport) => void) {
+async function plan(
+  answers: Record<string, string>,
+  kubeadmConfig = CONFIG,
+  selection?: Selection,
+  size: [number, number] = [3, 2],
+  more?: (f: FakeTransport) => void,
+) {
   const fake = new FakeTransport();
   for (const [host, stdout] of Object.entries(answers)) fake.on(SHAPE, { stdout }, host);
   more?.(fake);
   const inv = { ...fakeInventory(...size), kubeadmConfig };
-  const { plan: p, result } = await buildPlan({ playbook: recover, inventory: inv, transport: fake, options: parseOptions(recover.options, {}, 'recover'), ...(selection ? { selection } : {}), stateDir: mkdtempSync('/tmp/kubemend-shape-') });
+  const { plan: p, result } = await buildPlan({
+    playbook: recover,
+    inventory: inv,
+    transport: fake,
+    options: parseOptions(recover.options, {}, 'recover'),
+    ...(selection ? { selection } : {}),
+    stateDir: mkdtempSync('/tmp/kubemend-shape-'),
+  });
   return { plan: p, result, fake };
 }
 
@@ -40,14 +53,23 @@ test('parseShape: only the known markers count; none is kubeadm', (t) => {
   t.deepEqual(parseShape(''), { layout: 'kubeadm', found: [] });
   const s = parseShape('/etc/ssl/etcd/ssl\n/etc/other\n/etc/kubernetes/manifests/nginx-proxy.yml\n');
   t.is(s.layout, 'kubespray');
-  t.deepEqual(s.found.map((m) => m.path), ['/etc/ssl/etcd/ssl', '/etc/kubernetes/manifests/nginx-proxy.yml']);
-  t.true(KUBESPRAY_MARKERS.every((m) => SHAPE.includes(m.path)), 'the probe asks for every marker');
+  t.deepEqual(
+    s.found.map((m) => m.path),
+    ['/etc/ssl/etcd/ssl', '/etc/kubernetes/manifests/nginx-proxy.yml'],
+  );
+  t.true(
+    KUBESPRAY_MARKERS.every((m) => SHAPE.includes(m.path)),
+    'the probe asks for every marker',
+  );
 });
 
 test("a kubespray-built cluster of a shape not repaired yet (one of 3 masters without kubespray's etcd service, haproxy on a worker) is refused at step 0, naming each reason and host's files, before etcd's data is read or anything planned", async (t) => {
   const r = await plan({
-    m1: '/etc/systemd/system/etcd.service\n/etc/etcd.env\n/etc/ssl/etcd/ssl\n', m2: '/etc/systemd/system/etcd.service\n/etc/etcd.env\n/etc/ssl/etcd/ssl\n', m3: '/etc/ssl/etcd/ssl\n',
-    w1: '/etc/kubernetes/manifests/nginx-proxy.yml\n', w2: '/etc/kubernetes/manifests/haproxy.yml\n',
+    m1: '/etc/systemd/system/etcd.service\n/etc/etcd.env\n/etc/ssl/etcd/ssl\n',
+    m2: '/etc/systemd/system/etcd.service\n/etc/etcd.env\n/etc/ssl/etcd/ssl\n',
+    m3: '/etc/ssl/etcd/ssl\n',
+    w1: '/etc/kubernetes/manifests/nginx-proxy.yml\n',
+    w2: '/etc/kubernetes/manifests/haproxy.yml\n',
   });
   t.is(r.result.exitCode, 1);
   t.is(r.result.stoppedAt, 'facts/shape');
@@ -61,20 +83,54 @@ test("a kubespray-built cluster of a shape not repaired yet (one of 3 masters wi
   t.regex(msg, /Nothing was changed/);
   t.notRegex(msg, /m2 \(a master\)/, 'a master with the whole etcd service is not named as missing it');
   // every host was asked the one read-only probe, and nothing else was sent
-  t.deepEqual(r.fake.calls.map((c) => `${c.host} ${c.command === SHAPE ? 'shape' : c.command}`).sort(), ['m1 shape', 'm2 shape', 'm3 shape', 'w1 shape', 'w2 shape']);
-  t.true(r.plan.phases.every((p) => p.hosts.every((h) => h.steps.every((s) => !s.mutating))), 'no change planned');
+  t.deepEqual(r.fake.calls.map((c) => `${c.host} ${c.command === SHAPE ? 'shape' : c.command}`).sort(), [
+    'm1 shape',
+    'm2 shape',
+    'm3 shape',
+    'w1 shape',
+    'w2 shape',
+  ]);
+  t.true(
+    r.plan.phases.every((p) => p.hosts.every((h) => h.steps.every((s) => !s.mutating))),
+    'no change planned',
+  );
 });
 
 test('etcd on a worker, or a master without the service, is refused too (repairableLayout, pure)', (t) => {
   const spray = parseShape('/etc/systemd/system/etcd.service\n/etc/etcd.env\n/etc/ssl/etcd/ssl\n/etc/kubernetes/ssl\n');
-  t.deepEqual(repairableLayout([{ host: 'm1', role: 'master', shape: spray }, { host: 'w1', role: 'worker', shape: parseShape('/etc/kubernetes/manifests/nginx-proxy.yml\n') }]), { layout: 'kubespray' });
-  const w = repairableLayout([{ host: 'm1', role: 'master', shape: spray }, { host: 'w1', role: 'worker', shape: spray }]);
+  t.deepEqual(
+    repairableLayout([
+      { host: 'm1', role: 'master', shape: spray },
+      { host: 'w1', role: 'worker', shape: parseShape('/etc/kubernetes/manifests/nginx-proxy.yml\n') },
+    ]),
+    { layout: 'kubespray' },
+  );
+  const w = repairableLayout([
+    { host: 'm1', role: 'master', shape: spray },
+    { host: 'w1', role: 'worker', shape: spray },
+  ]);
   t.deepEqual(w, { refused: ["w1 (worker) runs kubespray's etcd service and is not a master: etcd on hosts apart from the masters is not repaired yet"] });
-  t.deepEqual(repairableLayout([{ host: 'm1', role: 'master', shape: parseShape('') }, { host: 'w1', role: 'worker', shape: parseShape('') }]), { layout: 'kubeadm' });
+  t.deepEqual(
+    repairableLayout([
+      { host: 'm1', role: 'master', shape: parseShape('') },
+      { host: 'w1', role: 'worker', shape: parseShape('') },
+    ]),
+    { layout: 'kubeadm' },
+  );
   // kubespray's sample inventory: 3 masters, each an etcd member, workers behind nginx-proxy
   const three = ['m1', 'm2', 'm3'].map((host) => ({ host, role: 'master' as const, shape: spray }));
-  t.deepEqual(repairableLayout([...three, { host: 'w1', role: 'worker', shape: parseShape('/etc/kubernetes/manifests/nginx-proxy.yml\n') }]), { layout: 'kubespray' });
-  t.deepEqual(repairableLayout([...three.slice(0, 2), { host: 'm3', role: 'master', shape: parseShape('/etc/kubernetes/ssl\n') }]), { refused: ["m3 (a master) has no /etc/systemd/system/etcd.service, /etc/etcd.env, /etc/ssl/etcd/ssl: kubespray's etcd service is not there to be kept (etcd_deployment_type kubeadm or docker is not repaired on kubespray's layout)"] }, 'every master must run the service');
+  t.deepEqual(repairableLayout([...three, { host: 'w1', role: 'worker', shape: parseShape('/etc/kubernetes/manifests/nginx-proxy.yml\n') }]), {
+    layout: 'kubespray',
+  });
+  t.deepEqual(
+    repairableLayout([...three.slice(0, 2), { host: 'm3', role: 'master', shape: parseShape('/etc/kubernetes/ssl\n') }]),
+    {
+      refused: [
+        "m3 (a master) has no /etc/systemd/system/etcd.service, /etc/etcd.env, /etc/ssl/etcd/ssl: kubespray's etcd service is not there to be kept (etcd_deployment_type kubeadm or docker is not repaired on kubespray's layout)",
+      ],
+    },
+    'every master must run the service',
+  );
   const m = repairableLayout([{ host: 'm1', role: 'master', shape: parseShape('/etc/kubernetes/ssl\n') }]);
   t.regex(JSON.stringify(m), /m1 \(a master\) has no \/etc\/systemd\/system\/etcd.service, \/etc\/etcd.env, \/etc\/ssl\/etcd\/ssl/);
 });
@@ -85,7 +141,10 @@ test('--only and --from cannot leave out step 0: a partial run on a kubespray sh
     const r = await plan(spray, CONFIG, selection);
     t.is(r.result.stoppedAt, 'facts/shape', JSON.stringify(selection));
     t.regex(JSON.stringify(r.result.failures), /m1: \/etc\/systemd\/system\/etcd.service/);
-    t.true(r.plan.phases.every((p) => p.hosts.every((h) => h.steps.every((s) => !s.mutating))), 'no change planned');
+    t.true(
+      r.plan.phases.every((p) => p.hosts.every((h) => h.steps.every((s) => !s.mutating))),
+      'no change planned',
+    );
   }
   await t.throwsAsync(plan(spray, CONFIG, { skip: ['facts/shape'] }), { message: /--skip facts\/shape: facts\/shape is a safety check/ });
 });
@@ -99,23 +158,40 @@ test("kubeadm's layout on every host: step 0 passes and says so", async (t) => {
 test('a ClusterConfiguration with etcd.external or certificatesDir /etc/kubernetes/ssl (kubespray writes both) stops the config step, nothing changed', async (t) => {
   const text = readFileSync(CONFIG, 'utf8');
   t.is(unsupportedClusterConfig(text), undefined);
-  const ext = text.replace('certificatesDir: /etc/kubernetes/pki', 'certificatesDir: /etc/kubernetes/ssl')
-    .replace(/^etcd:\n  local:\n    dataDir: \/var\/lib\/etcd\n/m, 'etcd:\n  external:\n    endpoints: [https://10.0.1.1:2379]\n    caFile: /etc/ssl/etcd/ssl/ca.pem\n');
+  const ext = text
+    .replace('certificatesDir: /etc/kubernetes/pki', 'certificatesDir: /etc/kubernetes/ssl')
+    .replace(
+      /^etcd:\n  local:\n    dataDir: \/var\/lib\/etcd\n/m,
+      'etcd:\n  external:\n    endpoints: [https://10.0.1.1:2379]\n    caFile: /etc/ssl/etcd/ssl/ca.pem\n',
+    );
   t.not(ext, text);
-  t.regex(unsupportedClusterConfig(ext)!, /etcd.external \(endpoints https:\/\/10.0.1.1:2379\): etcd runs outside kubeadm; certificatesDir \/etc\/kubernetes\/ssl, not \/etc\/kubernetes\/pki/);
+  t.regex(
+    unsupportedClusterConfig(ext)!,
+    /etcd.external \(endpoints https:\/\/10.0.1.1:2379\): etcd runs outside kubeadm; certificatesDir \/etc\/kubernetes\/ssl, not \/etc\/kubernetes\/pki/,
+  );
   const f = join(mkdtempSync('/tmp/kubemend-shape-'), 'kubeadm-config.yaml');
   writeFileSync(f, ext);
   const r = await plan({}, f);
   t.is(r.result.stoppedAt, 'facts/config');
-  t.regex(JSON.stringify(r.result.failures), /has etcd.external .* On kubeadm's layout recover rebuilds kubeadm's stacked etcd and \/etc\/kubernetes\/pki only .* nothing was changed/);
-  t.true(r.plan.phases.every((p) => p.hosts.every((h) => h.steps.every((s) => !s.mutating))), 'no change planned');
+  t.regex(
+    JSON.stringify(r.result.failures),
+    /has etcd.external .* On kubeadm's layout recover rebuilds kubeadm's stacked etcd and \/etc\/kubernetes\/pki only .* nothing was changed/,
+  );
+  t.true(
+    r.plan.phases.every((p) => p.hosts.every((h) => h.steps.every((s) => !s.mutating))),
+    'no change planned',
+  );
 });
 
 /** The kubeadm config kubespray writes (etcd.external with the master's node cert, certificatesDir /etc/kubernetes/ssl), from inventory/kubeadm-config.yaml. */
 function kubesprayConfig(): string {
   const text = readFileSync(CONFIG, 'utf8');
-  const ext = text.replace('certificatesDir: /etc/kubernetes/pki', 'certificatesDir: /etc/kubernetes/ssl')
-    .replace(/^etcd:\n  local:\n    dataDir: \/var\/lib\/etcd\n/m, 'etcd:\n  external:\n    endpoints: [https://10.0.1.1:2379]\n    caFile: /etc/ssl/etcd/ssl/ca.pem\n    certFile: /etc/ssl/etcd/ssl/node-m1.pem\n    keyFile: /etc/ssl/etcd/ssl/node-m1-key.pem\n');
+  const ext = text
+    .replace('certificatesDir: /etc/kubernetes/pki', 'certificatesDir: /etc/kubernetes/ssl')
+    .replace(
+      /^etcd:\n  local:\n    dataDir: \/var\/lib\/etcd\n/m,
+      'etcd:\n  external:\n    endpoints: [https://10.0.1.1:2379]\n    caFile: /etc/ssl/etcd/ssl/ca.pem\n    certFile: /etc/ssl/etcd/ssl/node-m1.pem\n    keyFile: /etc/ssl/etcd/ssl/node-m1-key.pem\n',
+    );
   const f = join(mkdtempSync('/tmp/kubemend-shape-'), 'kubeadm-config.yaml');
   writeFileSync(f, ext);
   return f;
@@ -124,39 +200,73 @@ function kubesprayConfig(): string {
 const SPRAY_M1 = '/etc/systemd/system/etcd.service\n/etc/etcd.env\n/etc/ssl/etcd/ssl\n';
 const SPRAY_W1 = '/etc/kubernetes/ssl\n/etc/kubernetes/kubelet.env\n/etc/kubernetes/manifests/nginx-proxy.yml\n';
 /** kubespray's etcd members as its etcdctl prints them (`member list -w json`): etcd1 on m1's address. */
-const MEMBERS = JSON.stringify({ header: { cluster_id: 1 }, members: [{ ID: 1311, name: 'etcd1', peerURLs: ['https://10.0.1.1:2380'], clientURLs: ['https://10.0.1.1:2379'] }] }).replace('"ID":1311', '"ID":12345678901234567890');
+const MEMBERS = JSON.stringify({
+  header: { cluster_id: 1 },
+  members: [{ ID: 1311, name: 'etcd1', peerURLs: ['https://10.0.1.1:2380'], clientURLs: ['https://10.0.1.1:2379'] }],
+}).replace('"ID":1311', '"ID":12345678901234567890');
 
 test("kubespray's default shape (etcd service on the one master, nginx-proxy on the worker): planned with etcd kept, no etcd CA, certificate or pod; kube_cert_dir and its link made, kubespray's kubelet files put back from the worker's, the worker's CA at kubespray's caCertPath removed before its join (the pki link kept)", async (t) => {
   const r = await plan({ m1: SPRAY_M1, w1: SPRAY_W1 }, kubesprayConfig(), undefined, [1, 1], (f) => {
     f.on(/kubespray_etcdctl member list -w json/, { stdout: MEMBERS });
-    f.on(/kubespray's kubelet files present|for f; do \[ -f "\$f" \] \|\| echo "\$f"; done; exit 0 sh \/etc\/kubernetes\/kubelet\.env/, { stdout: '/etc/kubernetes/kubelet.env\n/etc/kubernetes/kubelet-config.yaml\n' }, 'm1');
-    f.on(/cat "\$1"; else exit 3; fi' sh \/etc\/kubernetes\/kubelet\.env$/, { stdout: 'KUBELET_ADDRESS="--node-ip=10.0.2.1"\nKUBELET_HOSTNAME="--hostname-override=w1"\nKUBELET_ARGS="--bootstrap-kubeconfig=/etc/kubernetes/bootstrap-kubelet.conf \\\n--config=/etc/kubernetes/kubelet-config.yaml \\\n--kubeconfig=/etc/kubernetes/kubelet.conf"\n' }, 'w1');
-    f.on(/cat "\$1"; else exit 3; fi' sh \/etc\/kubernetes\/kubelet-config\.yaml$/, { stdout: 'apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\naddress: "10.0.2.1"\nstaticPodPath: /etc/kubernetes/manifests\n' }, 'w1');
+    f.on(
+      /kubespray's kubelet files present|for f; do \[ -f "\$f" \] \|\| echo "\$f"; done; exit 0 sh \/etc\/kubernetes\/kubelet\.env/,
+      { stdout: '/etc/kubernetes/kubelet.env\n/etc/kubernetes/kubelet-config.yaml\n' },
+      'm1',
+    );
+    f.on(
+      /cat "\$1"; else exit 3; fi' sh \/etc\/kubernetes\/kubelet\.env$/,
+      {
+        stdout:
+          'KUBELET_ADDRESS="--node-ip=10.0.2.1"\nKUBELET_HOSTNAME="--hostname-override=w1"\nKUBELET_ARGS="--bootstrap-kubeconfig=/etc/kubernetes/bootstrap-kubelet.conf \\\n--config=/etc/kubernetes/kubelet-config.yaml \\\n--kubeconfig=/etc/kubernetes/kubelet.conf"\n',
+      },
+      'w1',
+    );
+    f.on(
+      /cat "\$1"; else exit 3; fi' sh \/etc\/kubernetes\/kubelet-config\.yaml$/,
+      { stdout: 'apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\naddress: "10.0.2.1"\nstaticPodPath: /etc/kubernetes/manifests\n' },
+      'w1',
+    );
   });
   t.is(r.result.exitCode, 0, JSON.stringify(r.result.failures));
   const phase = (id: string) => r.plan.phases.find((p) => p.id === id)!;
   t.regex(phase('facts/shape').notes!.join('\n'), /layout: kubespray's \(etcd a systemd service on the masters/);
-  t.regex(phase('facts/config').notes!.join('\n'), /etcd.external's files on every master: \/etc\/ssl\/etcd\/ssl\/ca.pem, \/etc\/ssl\/etcd\/ssl\/node-m1.pem, \/etc\/ssl\/etcd\/ssl\/node-m1-key.pem/);
+  t.regex(
+    phase('facts/config').notes!.join('\n'),
+    /etcd.external's files on every master: \/etc\/ssl\/etcd\/ssl\/ca.pem, \/etc\/ssl\/etcd\/ssl\/node-m1.pem, \/etc\/ssl\/etcd\/ssl\/node-m1-key.pem/,
+  );
   const path = phase('facts/path').notes!.join('\n');
-  t.regex(path, /path: full-rebuild \(no master holds the cluster CA any more; etcd is kubespray's service \(its CA and certificates in \/etc\/ssl\/etcd\/ssl\), kept as it is\)/);
+  t.regex(
+    path,
+    /path: full-rebuild \(no master holds the cluster CA any more; etcd is kubespray's service \(its CA and certificates in \/etc\/ssl\/etcd\/ssl\), kept as it is\)/,
+  );
   t.regex(path, /kubespray's etcd before the repair: 1 member \(ab54a98ceb1f0ad2 etcd1 https:\/\/10.0.1.1:2380\)/);
   for (const id of ['etcd/ca', 'etcd/ca-copy', 'etcd/start']) t.truthy(phase(id).skipped, `${id} does not run`);
   t.falsy(phase('etcd/healthy').skipped, "etcd's health is still waited for, through kubespray's etcdctl");
   const all = r.plan.phases.flatMap((p) => p.hosts.flatMap((h) => h.steps.map((s) => `${h.host} ${s.command}`)));
-  t.false(all.some((c) => /kubeadm .*(certs etcd-|phase etcd local)|etcd\/ca\.(crt|key)$/.test(c)), all.filter((c) => /kubeadm .*etcd/.test(c)).join('\n'));
-  const clean = phase('masters/clean').hosts[0]!.steps.map((s) => s.command).join('\n');
+  t.false(
+    all.some((c) => /kubeadm .*(certs etcd-|phase etcd local)|etcd\/ca\.(crt|key)$/.test(c)),
+    all.filter((c) => /kubeadm .*etcd/.test(c)).join('\n'),
+  );
+  const clean = phase('masters/clean')
+    .hosts[0]!.steps.map((s) => s.command)
+    .join('\n');
   t.regex(clean, /ln -s "\$1" \/etc\/kubernetes\/pki.* sh \/etc\/kubernetes\/ssl/s);
   t.regex(clean, /\/etc\/kubernetes\/kubelet\.env/);
   t.regex(clean, /\/etc\/kubernetes\/kubelet-config\.yaml/);
   t.regex(clean, /systemctl restart kubelet/);
-  const rejoin = phase('workers/rejoin').hosts.find((h) => h.host === 'w1')!.steps.map((s) => s.command).join('\n');
+  const rejoin = phase('workers/rejoin')
+    .hosts.find((h) => h.host === 'w1')!
+    .steps.map((s) => s.command)
+    .join('\n');
   t.regex(rejoin, /rm -rf -- \/var\/lib\/kubelet\/pki \/etc\/kubernetes\/ssl\/ca\.crt \/etc\/kubernetes\/kubelet\.conf/);
   t.notRegex(rejoin, /rm -rf -- .*\/etc\/kubernetes\/pki /, "the pki compat link is kept on kubespray's workers");
 });
 
 test("a master's kubelet.env and kubelet-config.yaml from a worker's: kubespray's three host values set to the master's, the rest kept; a wildcard bind address kept", (t) => {
-  const env = 'KUBE_LOG_LEVEL="--v=2"\nKUBELET_ADDRESS="--node-ip=10.0.2.1"\nKUBELET_HOSTNAME="--hostname-override=w1"\n\nKUBELET_ARGS="--bootstrap-kubeconfig=/etc/kubernetes/bootstrap-kubelet.conf \\\n--config=/etc/kubernetes/kubelet-config.yaml \\\n--kubeconfig=/etc/kubernetes/kubelet.conf \\\n "\n';
-  const config = 'apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\naddress: 10.0.2.1\nstaticPodPath: /etc/kubernetes/manifests\nclusterDNS:\n- 169.254.25.10\n';
+  const env =
+    'KUBE_LOG_LEVEL="--v=2"\nKUBELET_ADDRESS="--node-ip=10.0.2.1"\nKUBELET_HOSTNAME="--hostname-override=w1"\n\nKUBELET_ARGS="--bootstrap-kubeconfig=/etc/kubernetes/bootstrap-kubelet.conf \\\n--config=/etc/kubernetes/kubelet-config.yaml \\\n--kubeconfig=/etc/kubernetes/kubelet.conf \\\n "\n';
+  const config =
+    'apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\naddress: 10.0.2.1\nstaticPodPath: /etc/kubernetes/manifests\nclusterDNS:\n- 169.254.25.10\n';
   t.is(unusableKubeletFiles({ env, config }), undefined);
   const m = masterKubeletFiles({ name: 'w1', address: '10.0.2.1' }, { name: 'm1', address: '10.0.1.1' }, { env, config });
   t.is(m.env, env.replace('--node-ip=10.0.2.1', '--node-ip=10.0.1.1').replace('--hostname-override=w1', '--hostname-override=m1'));
@@ -164,16 +274,28 @@ test("a master's kubelet.env and kubelet-config.yaml from a worker's: kubespray'
   const wild = config.replace('address: 10.0.2.1', 'address: "::"');
   t.is(masterKubeletFiles({ name: 'w1', address: '10.0.2.1' }, { name: 'm1', address: '10.0.1.1' }, { env, config: wild }).config, wild);
   // the worker's join writes the new CA where kubespray's kubelet-config.yaml reads it (clientCAFile)
-  const join = joinConfiguration({ api: 'kubeadm.k8s.io/v1beta4', registration: { name: 'w1', kubeletExtraArgs: [] }, endpoint: '10.0.1.1:6443', token: new Secret('join-token', 'abcdef.0123456789abcdef'), caCertHash: 'sha256:00', caCertPath: KUBESPRAY_CA });
+  const join = joinConfiguration({
+    api: 'kubeadm.k8s.io/v1beta4',
+    registration: { name: 'w1', kubeletExtraArgs: [] },
+    endpoint: '10.0.1.1:6443',
+    token: new Secret('join-token', 'abcdef.0123456789abcdef'),
+    caCertHash: 'sha256:00',
+    caCertPath: KUBESPRAY_CA,
+  });
   t.regex(join, /^caCertPath: \/etc\/kubernetes\/ssl\/ca\.crt$/m);
-  t.regex(unusableKubeletFiles({ env: 'X=1\n', config: 'kind: Pod\n' })!, /kubelet.env without --config=.*; kubelet-config.yaml without kind: KubeletConfiguration/);
+  t.regex(
+    unusableKubeletFiles({ env: 'X=1\n', config: 'kind: Pod\n' })!,
+    /kubelet.env without --config=.*; kubelet-config.yaml without kind: KubeletConfiguration/,
+  );
 });
 
 test("kubespray's etcd members are matched with the masters by their peer address (kubespray names them etcd1...): a member elsewhere, or a master that is none, is named", (t) => {
   const masters = fakeInventory(1, 1).hosts.filter((h) => h.role === 'master');
   const m = (name: string, ip: string) => ({ id: '1', name, peerURLs: [`https://${ip}:2380`], isLearner: false });
   t.deepEqual(kubesprayMemberMismatches([m('etcd1', '10.0.1.1')], masters), []);
-  t.deepEqual(kubesprayMemberMismatches([m('etcd1', '10.0.1.1'), m('etcd2', '10.0.3.1')], masters), ['etcd member "etcd2" (https://10.0.3.1:2380) is on no master\'s address: etcd on hosts apart from the masters is not repaired yet']);
+  t.deepEqual(kubesprayMemberMismatches([m('etcd1', '10.0.1.1'), m('etcd2', '10.0.3.1')], masters), [
+    'etcd member "etcd2" (https://10.0.3.1:2380) is on no master\'s address: etcd on hosts apart from the masters is not repaired yet',
+  ]);
   t.deepEqual(kubesprayMemberMismatches([m('etcd2', '10.0.3.1')], masters), [
     'etcd member "etcd2" (https://10.0.3.1:2380) is on no master\'s address: etcd on hosts apart from the masters is not repaired yet',
     'master m1 (10.0.1.1) is no etcd member (members: etcd2 https://10.0.3.1:2380)',
@@ -181,14 +303,30 @@ test("kubespray's etcd members are matched with the masters by their peer addres
 });
 
 /** kubespray's etcd members on 3 masters (etcd1..3 on 10.0.1.1-3), as its etcdctl prints them. */
-const MEMBERS3 = JSON.stringify({ header: { cluster_id: 1 }, members: [1, 2, 3].map((i) => ({ ID: 1000 + i, name: `etcd${i}`, peerURLs: [`https://10.0.1.${i}:2380`], clientURLs: [`https://10.0.1.${i}:2379`] })) });
+const MEMBERS3 = JSON.stringify({
+  header: { cluster_id: 1 },
+  members: [1, 2, 3].map((i) => ({ ID: 1000 + i, name: `etcd${i}`, peerURLs: [`https://10.0.1.${i}:2380`], clientURLs: [`https://10.0.1.${i}:2379`] })),
+});
 
 test("kubespray's sample shape, 3 masters that are its etcd members: planned as a full rebuild that keeps etcd; m2 and m3 join with control-plane-prepare and control-plane-join (etcd.external: no member added), their kubelet.conf made right after prepare, no etcd step", async (t) => {
   const r = await plan({ m1: SPRAY_M1, m2: SPRAY_M1, m3: SPRAY_M1, w1: SPRAY_W1 }, kubesprayConfig(), undefined, [3, 1], (f) => {
     f.on(/kubespray_etcdctl member list -w json/, { stdout: MEMBERS3 });
-    f.on(/for f; do \[ -f "\$f" \] \|\| echo "\$f"; done; exit 0' sh \/etc\/kubernetes\/kubelet\.env/, { stdout: '/etc/kubernetes/kubelet.env\n/etc/kubernetes/kubelet-config.yaml\n' });
-    f.on(/cat "\$1"; else exit 3; fi' sh \/etc\/kubernetes\/kubelet\.env$/, { stdout: 'KUBELET_ADDRESS="--node-ip=10.0.2.1"\nKUBELET_HOSTNAME="--hostname-override=w1"\nKUBELET_ARGS="--bootstrap-kubeconfig=/etc/kubernetes/bootstrap-kubelet.conf \\\n--config=/etc/kubernetes/kubelet-config.yaml \\\n--kubeconfig=/etc/kubernetes/kubelet.conf"\n' }, 'w1');
-    f.on(/cat "\$1"; else exit 3; fi' sh \/etc\/kubernetes\/kubelet-config\.yaml$/, { stdout: 'apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\naddress: "10.0.2.1"\nstaticPodPath: /etc/kubernetes/manifests\n' }, 'w1');
+    f.on(/for f; do \[ -f "\$f" \] \|\| echo "\$f"; done; exit 0' sh \/etc\/kubernetes\/kubelet\.env/, {
+      stdout: '/etc/kubernetes/kubelet.env\n/etc/kubernetes/kubelet-config.yaml\n',
+    });
+    f.on(
+      /cat "\$1"; else exit 3; fi' sh \/etc\/kubernetes\/kubelet\.env$/,
+      {
+        stdout:
+          'KUBELET_ADDRESS="--node-ip=10.0.2.1"\nKUBELET_HOSTNAME="--hostname-override=w1"\nKUBELET_ARGS="--bootstrap-kubeconfig=/etc/kubernetes/bootstrap-kubelet.conf \\\n--config=/etc/kubernetes/kubelet-config.yaml \\\n--kubeconfig=/etc/kubernetes/kubelet.conf"\n',
+      },
+      'w1',
+    );
+    f.on(
+      /cat "\$1"; else exit 3; fi' sh \/etc\/kubernetes\/kubelet-config\.yaml$/,
+      { stdout: 'apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\naddress: "10.0.2.1"\nstaticPodPath: /etc/kubernetes/manifests\n' },
+      'w1',
+    );
   });
   t.is(r.result.exitCode, 0, JSON.stringify(r.result.failures));
   const phase = (id: string) => r.plan.phases.find((p) => p.id === id)!;
@@ -197,19 +335,36 @@ test("kubespray's sample shape, 3 masters that are its etcd members: planned as 
   t.regex(path, /path: full-rebuild .*etcd is kubespray's service/);
   t.regex(path, /kubespray's etcd before the repair: 3 members/);
   for (const id of ['etcd/ca', 'etcd/ca-copy', 'etcd/start']) t.truthy(phase(id).skipped, `${id} does not run`);
-  t.deepEqual(phase('masters/clean').hosts.filter((h) => h.steps.some((s) => s.mutating)).map((h) => h.host), ['m1', 'm2', 'm3'], 'every master cleaned; w1 only read (its kubelet files are the model)');
+  t.deepEqual(
+    phase('masters/clean')
+      .hosts.filter((h) => h.steps.some((s) => s.mutating))
+      .map((h) => h.host),
+    ['m1', 'm2', 'm3'],
+    'every master cleaned; w1 only read (its kubelet files are the model)',
+  );
   for (const m of ['m2', 'm3']) {
-    const steps = phase('others/join').hosts.find((h) => h.host === m)!.steps.map((s) => s.command);
+    const steps = phase('others/join')
+      .hosts.find((h) => h.host === m)!
+      .steps.map((s) => s.command);
     const prepare = steps.findIndex((c) => /kubeadm join phase control-plane-prepare all/.test(c));
     const kubelet = steps.findIndex((c) => /^kubeadm init phase kubeconfig kubelet --config /.test(c));
     const join = steps.findIndex((c) => /^kubeadm join phase control-plane-join all --control-plane --node-name /.test(c));
     t.true(prepare >= 0 && prepare < kubelet && kubelet < join, steps.join('\n'));
-    const clean = phase('masters/clean').hosts.find((h) => h.host === m)!.steps.map((s) => s.command).join('\n');
+    const clean = phase('masters/clean')
+      .hosts.find((h) => h.host === m)!
+      .steps.map((s) => s.command)
+      .join('\n');
     t.regex(clean, /systemctl restart kubelet/, `${m}: kubespray's kubelet restarted on its files at step 1`);
   }
   const all = r.plan.phases.flatMap((p) => p.hosts.flatMap((h) => h.steps.map((s) => `${h.host} ${s.command}`)));
-  t.false(all.some((c) => /kubeadm .*(certs etcd-|phase etcd local|control-plane-join etcd)|etcd\/ca\.(crt|key)$|member (add|remove)/.test(c)), all.filter((c) => /etcd/.test(c)).join('\n'));
-  t.false(all.some((c) => /crictl exec/.test(c)), 'nothing asks an etcd container: there is none on kubespray\'s layout');
+  t.false(
+    all.some((c) => /kubeadm .*(certs etcd-|phase etcd local|control-plane-join etcd)|etcd\/ca\.(crt|key)$|member (add|remove)/.test(c)),
+    all.filter((c) => /etcd/.test(c)).join('\n'),
+  );
+  t.false(
+    all.some((c) => /crictl exec/.test(c)),
+    "nothing asks an etcd container: there is none on kubespray's layout",
+  );
 });
 
 test("rebuild-one on kubespray's layout (m2 lost its PKI, m1 and m3 hold it): m2 rebuilt from m1 without any etcd CA, certificate, manifest or member change; the others untouched", async (t) => {
@@ -224,15 +379,31 @@ test("rebuild-one on kubespray's layout (m2 lost its PKI, m1 and m3 hold it): m2
   t.is(r.result.exitCode, 0, JSON.stringify(r.result.failures));
   const phase = (id: string) => r.plan.phases.find((p) => p.id === id)!;
   t.regex(phase('facts/path').notes!.join('\n'), /path: rebuild-one \(m2 lost their PKI; m1 still holds the CA; etcd is kubespray's service .*kept as it is\)/);
-  const mutating = (id: string) => phase(id).hosts.filter((h) => h.steps.some((s) => s.mutating)).map((h) => h.host);
+  const mutating = (id: string) =>
+    phase(id)
+      .hosts.filter((h) => h.steps.some((s) => s.mutating))
+      .map((h) => h.host);
   t.deepEqual(mutating('masters/clean'), ['m2']);
   t.deepEqual(mutating('rebuild-one/master'), ['m2']);
   t.deepEqual(mutating('others/join'), [], 'no join on rebuild-one');
-  const steps = phase('rebuild-one/master').hosts.find((h) => h.host === 'm2')!.steps.map((s) => s.command);
-  t.true(steps.some((c) => /^mkdir -p -m 0755 \/etc\/kubernetes\/pki$/.test(c)), steps.join('\n'));
-  t.true(steps.some((c) => /upload \/etc\/kubernetes\/pki\/ca\.key/.test(c)), steps.join('\n'));
+  const steps = phase('rebuild-one/master')
+    .hosts.find((h) => h.host === 'm2')!
+    .steps.map((s) => s.command);
+  t.true(
+    steps.some((c) => /^mkdir -p -m 0755 \/etc\/kubernetes\/pki$/.test(c)),
+    steps.join('\n'),
+  );
+  t.true(
+    steps.some((c) => /upload \/etc\/kubernetes\/pki\/ca\.key/.test(c)),
+    steps.join('\n'),
+  );
   t.true(steps.some((c) => /^kubeadm init phase kubeconfig all --config /.test(c)));
   t.true(steps.some((c) => /^kubeadm init phase control-plane all --config /.test(c)));
   const all = r.plan.phases.flatMap((p) => p.hosts.flatMap((h) => h.steps.map((s) => `${h.host} ${s.command}`)));
-  t.false(all.some((c) => /upload .*etcd|copy .*etcd|mkdir .*pki\/etcd|kubeadm .*(certs etcd-|phase etcd local|control-plane-join etcd)|member (add|remove)|crictl exec/.test(c)), all.filter((c) => /etcd/.test(c)).join('\n'));
+  t.false(
+    all.some((c) =>
+      /upload .*etcd|copy .*etcd|mkdir .*pki\/etcd|kubeadm .*(certs etcd-|phase etcd local|control-plane-join etcd)|member (add|remove)|crictl exec/.test(c),
+    ),
+    all.filter((c) => /etcd/.test(c)).join('\n'),
+  );
 });

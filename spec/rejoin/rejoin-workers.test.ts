@@ -48,7 +48,11 @@ test.serial('after break worker-pki: the broken worker comes back Ready, healthy
   t.regex(r.stdout, /kube-controller-manager restored/);
   t.false((r.stdout + r.stderr).includes('--token ') && /--token [a-z0-9]{6}\.[a-z0-9]{16}/.test(r.stdout + r.stderr), 'no join token printed');
   const nodes = await kubectl(lab, ['get', 'nodes']);
-  for (const n of nodes.items) t.true(n.status.conditions.some((c: any) => c.type === 'Ready' && c.status === 'True'), `${n.metadata.name} Ready`);
+  for (const n of nodes.items)
+    t.true(
+      n.status.conditions.some((c: any) => c.type === 'Ready' && c.status === 'True'),
+      `${n.metadata.name} Ready`,
+    );
   const after = await workloadStarts(lab);
   t.deepEqual(after, before, 'no workload pod evicted or restarted');
   const kcm = await lab.exec('m1', ['grep', '-c', 'node-lifecycle', '/etc/kubernetes/manifests/kube-controller-manager.yaml']);
@@ -66,11 +70,15 @@ async function rollWithSshdKilled(t: any, lab: Lab, victim: string, maxFailures:
   const state = mkdtempSync('/tmp/h-recover-api/state-');
   let stopped: Promise<unknown> | undefined;
   try {
-    const r = await cli(MAIN, ['run', 'rejoin-workers', '-i', lab.inventoryPath, '--yes', '--state-dir', state, '--batch-size', '1', '--max-failures', maxFailures], {
-      onStdout: (text) => {
-        if (!stopped && /w1 \| workers\/rejoin: ok/.test(text)) stopped = lab.lab(['fault', 'kill', victim, 'sshd']);
+    const r = await cli(
+      MAIN,
+      ['run', 'rejoin-workers', '-i', lab.inventoryPath, '--yes', '--state-dir', state, '--batch-size', '1', '--max-failures', maxFailures],
+      {
+        onStdout: (text) => {
+          if (!stopped && /w1 \| workers\/rejoin: ok/.test(text)) stopped = lab.lab(['fault', 'kill', victim, 'sshd']);
+        },
       },
-    });
+    );
     await stopped;
     t.truthy(stopped, 'sshd was stopped mid-run');
     t.is(r.code, 1, r.stdout + r.stderr);
@@ -84,33 +92,46 @@ async function rollWithSshdKilled(t: any, lab: Lab, victim: string, maxFailures:
 /** Every Node of the lab Ready (real kubectl). */
 async function assertAllReady(t: any, lab: Lab): Promise<void> {
   const nodes = await kubectl(lab, ['get', 'nodes']);
-  for (const n of nodes.items) t.true(n.status.conditions.some((c: any) => c.type === 'Ready' && c.status === 'True'), `${n.metadata.name} Ready`);
+  for (const n of nodes.items)
+    t.true(
+      n.status.conditions.some((c: any) => c.type === 'Ready' && c.status === 'True'),
+      `${n.metadata.name} Ready`,
+    );
 }
 
-test.serial('sshd stopped on w3 in the middle of the rolling rejoin: w1 and w2 finish, exit 1 naming w3; after sshd is back, resume completes w3 and skips what was done', async (t) => {
-  if (!requireRoot(t)) return;
-  const lab = await sharedLab(LAB);
-  const { r, state, runId } = await rollWithSshdKilled(t, lab, 'w3', '1');
-  t.regex(r.stdout, /w1 \| workers\/rejoin: ok/);
-  t.regex(r.stdout, /w2 \| workers\/rejoin: ok/);
-  const again = await cli(MAIN, ['resume', runId, '--state-dir', state, '--yes']);
-  t.is(again.code, 0, again.stdout + again.stderr);
-  t.regex(again.stdout, /w3 \| workers\/rejoin: ok/);
-  t.notRegex(again.stdout, /w[12] \| workers\/rejoin: ok/, 'w1 and w2 are not rejoined again');
-  await assertAllReady(t, lab);
-});
+test.serial(
+  'sshd stopped on w3 in the middle of the rolling rejoin: w1 and w2 finish, exit 1 naming w3; after sshd is back, resume completes w3 and skips what was done',
+  async (t) => {
+    if (!requireRoot(t)) return;
+    const lab = await sharedLab(LAB);
+    const { r, state, runId } = await rollWithSshdKilled(t, lab, 'w3', '1');
+    t.regex(r.stdout, /w1 \| workers\/rejoin: ok/);
+    t.regex(r.stdout, /w2 \| workers\/rejoin: ok/);
+    const again = await cli(MAIN, ['resume', runId, '--state-dir', state, '--yes']);
+    t.is(again.code, 0, again.stdout + again.stderr);
+    t.regex(again.stdout, /w3 \| workers\/rejoin: ok/);
+    t.notRegex(again.stdout, /w[12] \| workers\/rejoin: ok/, 'w1 and w2 are not rejoined again');
+    await assertAllReady(t, lab);
+  },
+);
 
-test.serial('failure budget: with --max-failures 0, sshd killed on w2 as its batch comes stops the rolling rejoin there: w3 never started, exit 1; resume finishes', async (t) => {
-  if (!requireRoot(t)) return;
-  const lab = await sharedLab(LAB);
-  const { r, state, runId } = await rollWithSshdKilled(t, lab, 'w2', '0');
-  t.regex(r.stderr, /run stopped at phase workers\/rejoin/, 'the budget stopped the run');
-  t.notRegex(r.stdout, /w3 \| workers\/rejoin: ok/, 'w3 was not rejoined');
-  const events = readJournal(join(state, runId, 'journal.jsonl'));
-  t.false(events.some((e) => e.kind === 'host-start' && e.phase === 'workers/rejoin' && e.host === 'w3'), 'w3 never started: the budget was spent');
-  const again = await cli(MAIN, ['resume', runId, '--state-dir', state, '--yes']);
-  t.is(again.code, 0, again.stdout + again.stderr);
-  t.regex(again.stdout, /w2 \| workers\/rejoin: ok/);
-  t.regex(again.stdout, /w3 \| workers\/rejoin: ok/);
-  await assertAllReady(t, lab);
-});
+test.serial(
+  'failure budget: with --max-failures 0, sshd killed on w2 as its batch comes stops the rolling rejoin there: w3 never started, exit 1; resume finishes',
+  async (t) => {
+    if (!requireRoot(t)) return;
+    const lab = await sharedLab(LAB);
+    const { r, state, runId } = await rollWithSshdKilled(t, lab, 'w2', '0');
+    t.regex(r.stderr, /run stopped at phase workers\/rejoin/, 'the budget stopped the run');
+    t.notRegex(r.stdout, /w3 \| workers\/rejoin: ok/, 'w3 was not rejoined');
+    const events = readJournal(join(state, runId, 'journal.jsonl'));
+    t.false(
+      events.some((e) => e.kind === 'host-start' && e.phase === 'workers/rejoin' && e.host === 'w3'),
+      'w3 never started: the budget was spent',
+    );
+    const again = await cli(MAIN, ['resume', runId, '--state-dir', state, '--yes']);
+    t.is(again.code, 0, again.stdout + again.stderr);
+    t.regex(again.stdout, /w2 \| workers\/rejoin: ok/);
+    t.regex(again.stdout, /w3 \| workers\/rejoin: ok/);
+    await assertAllReady(t, lab);
+  },
+);

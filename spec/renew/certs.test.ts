@@ -10,9 +10,15 @@ garbage`;
 
 test('parseCerts: kind, path, serial and fingerprint upper-cased, notAfter as ISO; unreadable lines dropped', (t) => {
   const c = parseCerts(OUT);
-  t.deepEqual(c.map((x) => x.path), ['/etc/kubernetes/pki/ca.crt', '/etc/kubernetes/pki/apiserver.crt', '/etc/kubernetes/admin.conf']);
+  t.deepEqual(
+    c.map((x) => x.path),
+    ['/etc/kubernetes/pki/ca.crt', '/etc/kubernetes/pki/apiserver.crt', '/etc/kubernetes/admin.conf'],
+  );
   t.deepEqual(c[0], { kind: 'ca', path: '/etc/kubernetes/pki/ca.crt', serial: '63B7D9EE', notAfter: '2036-11-26T09:37:30.000Z', fingerprint: '50:7A:6F' });
-  t.deepEqual(expiredLeaves(c, Date.parse('2026-11-29T00:00:00Z')).map((x) => x.path), ['/etc/kubernetes/pki/apiserver.crt', '/etc/kubernetes/admin.conf']);
+  t.deepEqual(
+    expiredLeaves(c, Date.parse('2026-11-29T00:00:00Z')).map((x) => x.path),
+    ['/etc/kubernetes/pki/apiserver.crt', '/etc/kubernetes/admin.conf'],
+  );
 });
 
 const leaf = (path: string, serial: string, notAfter: string): CertInfo => ({ kind: 'leaf', path, serial, notAfter, fingerprint: serial });
@@ -25,7 +31,12 @@ test('compareRenewal: nothing to say when every leaf has a new serial and a late
 });
 
 test('compareRenewal: names a leaf not renewed, one with an earlier notAfter, one gone, and a CA that changed', (t) => {
-  const before = [ca('ca.crt', 'AA'), leaf('a.crt', '01', '2027-01-01T00:00:00.000Z'), leaf('b.crt', '01', '2027-01-01T00:00:00.000Z'), leaf('c.crt', '01', '2027-01-01T00:00:00.000Z')];
+  const before = [
+    ca('ca.crt', 'AA'),
+    leaf('a.crt', '01', '2027-01-01T00:00:00.000Z'),
+    leaf('b.crt', '01', '2027-01-01T00:00:00.000Z'),
+    leaf('c.crt', '01', '2027-01-01T00:00:00.000Z'),
+  ];
   const after = [ca('ca.crt', 'BB'), leaf('a.crt', '01', '2028-01-01T00:00:00.000Z'), leaf('b.crt', '02', '2026-12-01T00:00:00.000Z')];
   const p = compareRenewal(before, after);
   t.is(p.length, 4);

@@ -70,7 +70,11 @@ async function assertServedRenewed(t: any, l: Lab, after: Map<string, Map<string
     const pem = pair.stdout;
     const cert = Buffer.from(pem.slice(0, pem.indexOf('-----END CERTIFICATE-----') + 25));
     const key = Buffer.from(pem.slice(pem.indexOf('-----BEGIN', 10)));
-    t.is(await servedSerial(h.address, 2379, { cert, key }), certs.get('/etc/kubernetes/pki/etcd/server.crt')!.serial, `${h.name}: etcd serves the renewed cert`);
+    t.is(
+      await servedSerial(h.address, 2379, { cert, key }),
+      certs.get('/etc/kubernetes/pki/etcd/server.crt')!.serial,
+      `${h.name}: etcd serves the renewed cert`,
+    );
   }
 }
 
@@ -84,10 +88,15 @@ async function assertHealthy(t: any, l: Lab, dir: string): Promise<void> {
   const got = await l.exec('m1', ['cat', '/etc/kubernetes/admin.conf']);
   const { writeFileSync } = await import('node:fs');
   writeFileSync(conf, got.stdout, { mode: 0o600 });
-  const nodes = await pollUntil('every Node Ready', async () => {
-    const n = await kubectlJson(conf, ['get', 'nodes']);
-    return n.items.every((x: any) => x.status.conditions.some((c: any) => c.type === 'Ready' && c.status === 'True')) ? n : undefined;
-  }, 90_000, 2000);
+  const nodes = await pollUntil(
+    'every Node Ready',
+    async () => {
+      const n = await kubectlJson(conf, ['get', 'nodes']);
+      return n.items.every((x: any) => x.status.conditions.some((c: any) => c.type === 'Ready' && c.status === 'True')) ? n : undefined;
+    },
+    90_000,
+    2000,
+  );
   t.is(nodes.items.length, 4);
   // the machine's etcdctl, from outside the hosts (a kubeadm host has none)
   const r = await etcdctlWitness(l.dir, l.hosts.find((h) => h.name === 'm1')!, ['endpoint', 'health', '--cluster']);
@@ -95,43 +104,52 @@ async function assertHealthy(t: any, l: Lab, dir: string): Promise<void> {
   t.is((e.stdout.match(/is healthy/g) ?? []).length, 3, e.stdout);
 }
 
-test.serial('rolling renewal of a healthy 3+1: every leaf renewed, CAs kept, components restarted, an apiserver answered every second, all healthy', async (t) => {
-  if (!requireRoot(t) || !lab) return;
-  const before = await allCerts(lab);
-  const state = stateDir();
-  // the lab's admin.conf points at m1:6443 (the controlPlaneEndpoint, no load balancer): m1's
-  // apiserver is down while m1's pods restart, so the poller asks every master's own address
-  const kubeconfig = join(state, 'poll.conf');
-  copyFileSync(join(lab.dir, 'admin.conf'), kubeconfig);
-  const poller = pollApiservers(kubeconfig, lab.hosts.filter((h) => h.role === 'master'));
-  let r;
-  let ticks;
-  try {
-    r = await cli(MAIN, ['run', 'renew-certs', '-i', lab.inventoryPath, '--yes', '--state-dir', state]);
-  } finally {
-    ticks = await poller.stop();
-  }
-  t.is(r.code, 0, r.stdout + r.stderr);
-  t.regex(r.stdout, /rolling: one master at a time/);
-  t.regex(r.stdout, /w1: skipped: a worker has nothing for kubeadm to renew/);
-  t.regex(r.stdout, /m1 \| renew\/verify: 11 certificates renewed/);
-  const after = await allCerts(lab);
-  assertRenewed(t, before, after);
-  await assertServedRenewed(t, lab, after);
-  const silent = ticks.filter((k) => k.ok.length === 0);
-  const down = Object.fromEntries(MASTERS.map((m) => [m, ticks.filter((k) => k.failed[m]).length]));
-  t.log(`${ticks.length} polls; seconds each apiserver did not answer: ${JSON.stringify(down)}`);
-  t.true(ticks.length >= 20, `polled ${ticks.length} times`);
-  t.deepEqual(silent, [], 'at every poll at least one apiserver answered /readyz');
-  await assertHealthy(t, lab, state);
-});
+test.serial(
+  'rolling renewal of a healthy 3+1: every leaf renewed, CAs kept, components restarted, an apiserver answered every second, all healthy',
+  async (t) => {
+    if (!requireRoot(t) || !lab) return;
+    const before = await allCerts(lab);
+    const state = stateDir();
+    // the lab's admin.conf points at m1:6443 (the controlPlaneEndpoint, no load balancer): m1's
+    // apiserver is down while m1's pods restart, so the poller asks every master's own address
+    const kubeconfig = join(state, 'poll.conf');
+    copyFileSync(join(lab.dir, 'admin.conf'), kubeconfig);
+    const poller = pollApiservers(
+      kubeconfig,
+      lab.hosts.filter((h) => h.role === 'master'),
+    );
+    let r;
+    let ticks;
+    try {
+      r = await cli(MAIN, ['run', 'renew-certs', '-i', lab.inventoryPath, '--yes', '--state-dir', state]);
+    } finally {
+      ticks = await poller.stop();
+    }
+    t.is(r.code, 0, r.stdout + r.stderr);
+    t.regex(r.stdout, /rolling: one master at a time/);
+    t.regex(r.stdout, /w1: skipped: a worker has nothing for kubeadm to renew/);
+    t.regex(r.stdout, /m1 \| renew\/verify: 11 certificates renewed/);
+    const after = await allCerts(lab);
+    assertRenewed(t, before, after);
+    await assertServedRenewed(t, lab, after);
+    const silent = ticks.filter((k) => k.ok.length === 0);
+    const down = Object.fromEntries(MASTERS.map((m) => [m, ticks.filter((k) => k.failed[m]).length]));
+    t.log(`${ticks.length} polls; seconds each apiserver did not answer: ${JSON.stringify(down)}`);
+    t.true(ticks.length >= 20, `polled ${ticks.length} times`);
+    t.deepEqual(silent, [], 'at every poll at least one apiserver answered /readyz');
+    await assertHealthy(t, lab, state);
+  },
+);
 
 test.serial('expired: doctor names the masters and renew-certs; renew-certs brings the cluster back', async (t) => {
   if (!requireRoot(t) || !lab) return;
   const b = await lab.lab(['break', 'expired']);
   t.is(b.code, 0, b.stderr);
   const before = await allCerts(lab);
-  t.true([...before.values()].every((c) => c.get('/etc/kubernetes/pki/apiserver.crt')!.notAfter < Date.now()), 'break expired left expired certs');
+  t.true(
+    [...before.values()].every((c) => c.get('/etc/kubernetes/pki/apiserver.crt')!.notAfter < Date.now()),
+    'break expired left expired certs',
+  );
   const d = await cli(MAIN, ['doctor', '-i', lab.inventoryPath]);
   t.is(d.code, 1, d.stdout + d.stderr);
   t.regex(d.stdout, /certificates have expired on masters m1-m3/);
@@ -145,10 +163,15 @@ test.serial('expired: doctor names the masters and renew-certs; renew-certs brin
   assertRenewed(t, before, after);
   await assertServedRenewed(t, lab, after);
   await assertHealthy(t, lab, state);
-  const status = await pollUntil('lab status HEALTHY', async () => {
-    const s = await lab!.lab(['status']);
-    return s.code === 0 ? s : undefined;
-  }, 120_000, 3000);
+  const status = await pollUntil(
+    'lab status HEALTHY',
+    async () => {
+      const s = await lab!.lab(['status']);
+      return s.code === 0 ? s : undefined;
+    },
+    120_000,
+    3000,
+  );
   t.regex(status.stdout, /HEALTHY/);
   const d2 = await cli(MAIN, ['doctor', '-i', lab.inventoryPath]);
   t.is(d2.code, 0, d2.stdout + d2.stderr);

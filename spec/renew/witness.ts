@@ -13,7 +13,9 @@ import { loadKubeconfig } from '../lab/sim/kubeclient.js';
 /** The CAs kubeadm must keep and every cert and kubeconfig it renews on a stacked-etcd master. */
 export const CA_FILES = ['ca', 'front-proxy-ca', 'etcd/ca'].map((b) => `/etc/kubernetes/pki/${b}.crt`);
 export const LEAF_FILES = [
-  ...['apiserver', 'apiserver-kubelet-client', 'apiserver-etcd-client', 'front-proxy-client', 'etcd/server', 'etcd/peer', 'etcd/healthcheck-client'].map((b) => `/etc/kubernetes/pki/${b}.crt`),
+  ...['apiserver', 'apiserver-kubelet-client', 'apiserver-etcd-client', 'front-proxy-client', 'etcd/server', 'etcd/peer', 'etcd/healthcheck-client'].map(
+    (b) => `/etc/kubernetes/pki/${b}.crt`,
+  ),
   ...['admin.conf', 'super-admin.conf', 'controller-manager.conf', 'scheduler.conf'].map((f) => `/etc/kubernetes/${f}`),
 ];
 
@@ -86,5 +88,11 @@ export function pollApiservers(kubeconfig: string, masters: Array<{ name: string
       await new Promise((r) => setTimeout(r, Math.max(0, 1000 - (Date.now() - at))));
     }
   })();
-  return { async stop() { running = false; await loop; return ticks; } };
+  return {
+    async stop() {
+      running = false;
+      await loop;
+      return ticks;
+    },
+  };
 }

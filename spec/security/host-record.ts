@@ -35,8 +35,13 @@ export async function must(lab: Lab, host: string, script: string, input?: strin
 /** Start recording on every host (idempotent; records emptied): kubeadm wrapped, the ps sampler running, sudo's log truncated. */
 export async function startRecording(lab: Lab): Promise<void> {
   for (const h of lab.hosts) {
-    await must(lab, h.name, 'mkdir -p /run/kmrec && : > /run/kmrec/argv && : > /run/kmrec/printed && : > /run/kmrec/ps && : > /run/kmrec/ps-bg && : > /var/log/sudo.log && ' +
-      'if ! grep -q kmrec /usr/local/bin/kubeadm; then cp /usr/local/bin/kubeadm /run/kmrec/kubeadm-real && cat > /run/kmrec/kubeadm && chmod 0755 /run/kmrec/kubeadm && mount --bind /run/kmrec/kubeadm /usr/local/bin/kubeadm; fi', WRAPPER);
+    await must(
+      lab,
+      h.name,
+      'mkdir -p /run/kmrec && : > /run/kmrec/argv && : > /run/kmrec/printed && : > /run/kmrec/ps && : > /run/kmrec/ps-bg && : > /var/log/sudo.log && ' +
+        'if ! grep -q kmrec /usr/local/bin/kubeadm; then cp /usr/local/bin/kubeadm /run/kmrec/kubeadm-real && cat > /run/kmrec/kubeadm && chmod 0755 /run/kmrec/kubeadm && mount --bind /run/kmrec/kubeadm /usr/local/bin/kubeadm; fi',
+      WRAPPER,
+    );
     await must(lab, h.name, `touch /run/kmrec/sampler; setsid sh -c '${SAMPLER}' </dev/null >/dev/null 2>&1 &`);
   }
 }
@@ -48,7 +53,8 @@ export async function stopSampler(lab: Lab): Promise<void> {
 
 /** Take the kubeadm wrapper off every host. */
 export async function unwrapKubeadm(lab: Lab): Promise<void> {
-  for (const h of lab.hosts) await lab.exec(h.name, ['sh', '-c', 'rm -f /run/kmrec/sampler; grep -q kmrec /usr/local/bin/kubeadm && umount /usr/local/bin/kubeadm; exit 0']);
+  for (const h of lab.hosts)
+    await lab.exec(h.name, ['sh', '-c', 'rm -f /run/kmrec/sampler; grep -q kmrec /usr/local/bin/kubeadm && umount /usr/local/bin/kubeadm; exit 0']);
 }
 
 /** What one host recorded. */

@@ -42,7 +42,9 @@ function sh(wire: string): string {
 
 test('quoteArgv: for any string s, sh -c "printf %s " + quoteArgv([s]) prints s', (t) => {
   // NUL cannot be in an argv or a shell word; everything else (newlines, quotes, unicode) can
-  const str = fc.oneof(fc.string({ unit: 'binary' }), fc.string({ unit: fc.constantFrom(...`;$()\`'"\\\n\t |&<>*?~!#{}[]-=% ab`) })).filter((s) => !s.includes('\0'));
+  const str = fc
+    .oneof(fc.string({ unit: 'binary' }), fc.string({ unit: fc.constantFrom(...`;$()\`'"\\\n\t |&<>*?~!#{}[]-=% ab`) }))
+    .filter((s) => !s.includes('\0'));
   fc.assert(
     fc.property(str, (s) => {
       const wire = `printf %s ${quoteArgv([s]).wire}`;
@@ -127,7 +129,10 @@ test.serial('the loader refuses every metacharacter payload in names, addresses,
       const { text, line } = inventoryWith(lab, field, p);
       const file = join(LOCAL, `inv-${n++}.yaml`);
       writeFileSync(file, text);
-      const err = await loadInventory(file, { sshConfigPath: join(LOCAL, 'none') }).then(() => undefined, (e: unknown) => e);
+      const err = await loadInventory(file, { sshConfigPath: join(LOCAL, 'none') }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       if (!(err instanceof InventoryError)) {
         t.fail(`${field} = ${JSON.stringify(p)}: loaded (or not an InventoryError: ${String(err)})`);
         continue;
@@ -144,14 +149,17 @@ test.serial('the loader refuses every metacharacter payload in names, addresses,
 
 test.serial('Ansible INI: metacharacters in host names, ansible_host and ansible_user are refused at file:line', async (t) => {
   const file = join(LOCAL, 'inv.ini');
-  writeFileSync(file, [
-    '[kube_control_plane]',
-    "m1 ansible_host='10.98.1.10;touch /tmp/pwned-1'",
-    '[kube_node]',
-    'w1 ansible_host=10.98.1.11 ansible_user="$(touch /tmp/pwned-2)"',
-    "w`id` ansible_host=10.98.1.12",
-    '',
-  ].join('\n'));
+  writeFileSync(
+    file,
+    [
+      '[kube_control_plane]',
+      "m1 ansible_host='10.98.1.10;touch /tmp/pwned-1'",
+      '[kube_node]',
+      'w1 ansible_host=10.98.1.11 ansible_user="$(touch /tmp/pwned-2)"',
+      'w`id` ansible_host=10.98.1.12',
+      '',
+    ].join('\n'),
+  );
   const err = await t.throwsAsync(loadInventory(file, { sshConfigPath: join(LOCAL, 'none') }));
   t.true(err instanceof InventoryError, String(err));
   const lines = (err as InventoryError).issues.map((i) => i.line);
@@ -168,7 +176,12 @@ async function pwned(lab: Lab): Promise<string[]> {
   const out: string[] = [];
   for (const h of lab.hosts) {
     const r = await lab.exec(h.name, ['sh', '-c', 'ls -d /tmp/pwned* /tmp/contacted 2>/dev/null; exit 0']);
-    out.push(...r.stdout.split('\n').filter(Boolean).map((f) => `${h.name}:${f}`));
+    out.push(
+      ...r.stdout
+        .split('\n')
+        .filter(Boolean)
+        .map((f) => `${h.name}:${f}`),
+    );
   }
   return out;
 }
@@ -192,7 +205,17 @@ test.serial('a playbook path option with metacharacters (--hello-file) is refuse
   if (!requireRoot(t)) return;
   const lab = await acquireLab();
   const before = await sshdLogLines(lab);
-  const r = await cli(MAIN, ['run', 'hello', '-i', lab.inventoryPath, '--yes', '--state-dir', join(LOCAL, 'state'), '--hello-file', '/tmp/x; touch /tmp/pwned-8']);
+  const r = await cli(MAIN, [
+    'run',
+    'hello',
+    '-i',
+    lab.inventoryPath,
+    '--yes',
+    '--state-dir',
+    join(LOCAL, 'state'),
+    '--hello-file',
+    '/tmp/x; touch /tmp/pwned-8',
+  ]);
   t.is(r.code, 2, r.stderr);
   t.regex(r.stderr, /hello-?[Ff]ile|helloFile/);
   t.notRegex(r.stderr, /\n\s+at .*\(/, 'no stack trace');
@@ -203,57 +226,71 @@ test.serial('a playbook path option with metacharacters (--hello-file) is refuse
 // ---------------------------------------------------------------- accepted values arrive literally
 
 /** Local paths (ssh key, known_hosts, kubeadm config) may hold anything but NUL: a folder full of metacharacters. */
-const WEIRD_DIR = join(LOCAL, "d; touch pwned-l $(touch pwned-m) `touch pwned-n` 'q' \"d\"\nnl");
+const WEIRD_DIR = join(LOCAL, 'd; touch pwned-l $(touch pwned-m) `touch pwned-n` \'q\' "d"\nnl');
 
-test.serial('paths with metacharacters (ssh key, known_hosts, kubeadmConfig) are used literally; every argv word reaches root literally as root, via sudo -n and via sudo -S', async (t) => {
-  if (!requireRoot(t)) return;
-  const lab = await acquireLab();
-  mkdirSync(WEIRD_DIR, { recursive: true });
-  const key = join(WEIRD_DIR, "id; `x` $(y) 'k'");
-  const known = join(WEIRD_DIR, 'known "hosts" $(z)');
-  const kcfg = join(WEIRD_DIR, 'kubeadm $(touch pwned-k).yaml');
-  copyFileSync(lab.key, key);
-  execFileSync('chmod', ['600', key]);
-  copyFileSync(lab.knownHosts, known);
-  copyFileSync(join(lab.dir, 'kubeadm-config.yaml'), kcfg);
-  const [m1, w1, w2] = lab.hosts;
-  const q = JSON.stringify;
-  const file = join(LOCAL, 'weird-paths.yaml');
-  writeFileSync(file, [
-    'cluster: lab',
-    `controlPlaneEndpoint: ${q(`${m1!.address}:6443`)}`,
-    `kubeadmConfig: ${q(kcfg)}`,
-    'ssh:',
-    `  identityFile: ${q(key)}`,
-    `  knownHosts: ${q(known)}`,
-    'hosts:',
-    // m1: sudo with a password (kubepw), w1: sudo -n (kube), w2: root
-    `  - {name: ${m1!.name}, address: ${m1!.address}, role: master, user: kubepw, sudo: password}`,
-    `  - {name: ${w1!.name}, address: ${w1!.address}, role: worker, user: kube, sudo: nopasswd}`,
-    `  - {name: ${w2!.name}, address: ${w2!.address}, role: worker, user: root}`,
-    '',
-  ].join('\n'));
-  const inv = await loadInventory(file, { sshConfigPath: join(LOCAL, 'none') });
-  t.is(inv.kubeadmConfig, kcfg, 'kubeadmConfig kept literally');
-  t.is(inv.ssh.identityFile, key);
-  t.is(inv.ssh.knownHosts, known);
+test.serial(
+  'paths with metacharacters (ssh key, known_hosts, kubeadmConfig) are used literally; every argv word reaches root literally as root, via sudo -n and via sudo -S',
+  async (t) => {
+    if (!requireRoot(t)) return;
+    const lab = await acquireLab();
+    mkdirSync(WEIRD_DIR, { recursive: true });
+    const key = join(WEIRD_DIR, "id; `x` $(y) 'k'");
+    const known = join(WEIRD_DIR, 'known "hosts" $(z)');
+    const kcfg = join(WEIRD_DIR, 'kubeadm $(touch pwned-k).yaml');
+    copyFileSync(lab.key, key);
+    execFileSync('chmod', ['600', key]);
+    copyFileSync(lab.knownHosts, known);
+    copyFileSync(join(lab.dir, 'kubeadm-config.yaml'), kcfg);
+    const [m1, w1, w2] = lab.hosts;
+    const q = JSON.stringify;
+    const file = join(LOCAL, 'weird-paths.yaml');
+    writeFileSync(
+      file,
+      [
+        'cluster: lab',
+        `controlPlaneEndpoint: ${q(`${m1!.address}:6443`)}`,
+        `kubeadmConfig: ${q(kcfg)}`,
+        'ssh:',
+        `  identityFile: ${q(key)}`,
+        `  knownHosts: ${q(known)}`,
+        'hosts:',
+        // m1: sudo with a password (kubepw), w1: sudo -n (kube), w2: root
+        `  - {name: ${m1!.name}, address: ${m1!.address}, role: master, user: kubepw, sudo: password}`,
+        `  - {name: ${w1!.name}, address: ${w1!.address}, role: worker, user: kube, sudo: nopasswd}`,
+        `  - {name: ${w2!.name}, address: ${w2!.address}, role: worker, user: root}`,
+        '',
+      ].join('\n'),
+    );
+    const inv = await loadInventory(file, { sshConfigPath: join(LOCAL, 'none') });
+    t.is(inv.kubeadmConfig, kcfg, 'kubeadmConfig kept literally');
+    t.is(inv.ssh.identityFile, key);
+    t.is(inv.ssh.knownHosts, known);
 
-  await Promise.all(lab.hosts.map((h) => lab.exec(h.name, ['sh', '-c', 'rm -rf /tmp/echo /tmp/pwned*; mkdir -m 0700 /tmp/echo'])));
-  // the remote command writes each argument into its own file, byte for byte, and says who ran it
-  const script = 'id -un > /tmp/echo/user; i=0; for a; do i=$((i+1)); printf %s "$a" > /tmp/echo/$i; done';
-  const r = await cli(MAIN, ['exec', '-i', file, '--limit', 'all', '--', 'sh', '-c', script, 'sh', ...PAYLOADS], { env: { KUBEMEND_SUDO_PASSWORD: 'lab-sudo-pw' } });
-  t.is(r.code, 0, r.stderr + r.stdout);
-  for (const h of lab.hosts) {
-    t.is((await lab.exec(h.name, ['cat', '/tmp/echo/user'])).stdout.trim(), 'root', `${h.name} ran it as root`);
-    for (const [i, p] of PAYLOADS.entries()) {
-      const got = await lab.exec(h.name, ['cat', `/tmp/echo/${i + 1}`]);
-      t.is(got.stdout, p, `${h.name}: argument ${i + 1} arrived literally`);
+    await Promise.all(lab.hosts.map((h) => lab.exec(h.name, ['sh', '-c', 'rm -rf /tmp/echo /tmp/pwned*; mkdir -m 0700 /tmp/echo'])));
+    // the remote command writes each argument into its own file, byte for byte, and says who ran it
+    const script = 'id -un > /tmp/echo/user; i=0; for a; do i=$((i+1)); printf %s "$a" > /tmp/echo/$i; done';
+    const r = await cli(MAIN, ['exec', '-i', file, '--limit', 'all', '--', 'sh', '-c', script, 'sh', ...PAYLOADS], {
+      env: { KUBEMEND_SUDO_PASSWORD: 'lab-sudo-pw' },
+    });
+    t.is(r.code, 0, r.stderr + r.stdout);
+    for (const h of lab.hosts) {
+      t.is((await lab.exec(h.name, ['cat', '/tmp/echo/user'])).stdout.trim(), 'root', `${h.name} ran it as root`);
+      for (const [i, p] of PAYLOADS.entries()) {
+        const got = await lab.exec(h.name, ['cat', `/tmp/echo/${i + 1}`]);
+        t.is(got.stdout, p, `${h.name}: argument ${i + 1} arrived literally`);
+      }
     }
-  }
-  t.deepEqual(await pwned(lab), [], 'no injected command ran on any host');
-  t.deepEqual(execFileSync('sh', ['-c', 'ls -a "$1"', 'sh', WEIRD_DIR], { encoding: 'utf8' }).split('\n').filter((f) => f.startsWith('pwned')), [], 'nor locally');
-  t.false(r.stderr.includes('lab-sudo-pw') || r.stdout.includes('lab-sudo-pw'), 'the sudo password is not shown');
-});
+    t.deepEqual(await pwned(lab), [], 'no injected command ran on any host');
+    t.deepEqual(
+      execFileSync('sh', ['-c', 'ls -a "$1"', 'sh', WEIRD_DIR], { encoding: 'utf8' })
+        .split('\n')
+        .filter((f) => f.startsWith('pwned')),
+      [],
+      'nor locally',
+    );
+    t.false(r.stderr.includes('lab-sudo-pw') || r.stdout.includes('lab-sudo-pw'), 'the sudo password is not shown');
+  },
+);
 
 test.after.always(async () => {
   await releaseLab(import.meta.url);

@@ -72,8 +72,11 @@ async function secretsOfRun(lab: Lab, sudo: boolean, records: Map<string, HostRe
   }
   // private keys under /etc/kubernetes/pki, client keys in kubeconfigs, the kubelet's client key
   for (const h of lab.hosts) {
-    const keys = await must(lab, h.name, 'find /etc/kubernetes/pki -name "*.key" -type f -exec cat {} + 2>/dev/null; ' +
-      'cat /var/lib/kubelet/pki/kubelet-client-current.pem 2>/dev/null; exit 0');
+    const keys = await must(
+      lab,
+      h.name,
+      'find /etc/kubernetes/pki -name "*.key" -type f -exec cat {} + 2>/dev/null; ' + 'cat /var/lib/kubelet/pki/kubelet-client-current.pem 2>/dev/null; exit 0',
+    );
     for (const l of pemBodyLines(keys)) add(`private key line on ${h.name}`, l);
     const confs = await must(lab, h.name, 'cat /etc/kubernetes/*.conf 2>/dev/null; exit 0');
     for (const m of confs.matchAll(/client-key-data:\s*(\S+)/g)) {
@@ -126,19 +129,22 @@ function hits(needles: Needle[], hay: [string, string][]): string[] {
 function sudoInventory(lab: Lab): string {
   const [m1, w1, w2] = lab.hosts;
   const file = join(LOCAL, 'sudo-inventory.yaml');
-  writeFileSync(file, [
-    'cluster: lab',
-    `controlPlaneEndpoint: ${m1!.address}:6443`,
-    `kubeadmConfig: ${JSON.stringify(join(lab.dir, 'kubeadm-config.yaml'))}`,
-    'ssh:',
-    `  identityFile: ${JSON.stringify(lab.key)}`,
-    `  knownHosts: ${JSON.stringify(lab.knownHosts)}`,
-    'hosts:',
-    `  - {name: ${m1!.name}, address: ${m1!.address}, role: master, user: kubepw, sudo: password}`,
-    `  - {name: ${w1!.name}, address: ${w1!.address}, role: worker, user: kube, sudo: nopasswd}`,
-    `  - {name: ${w2!.name}, address: ${w2!.address}, role: worker, user: root}`,
-    '',
-  ].join('\n'));
+  writeFileSync(
+    file,
+    [
+      'cluster: lab',
+      `controlPlaneEndpoint: ${m1!.address}:6443`,
+      `kubeadmConfig: ${JSON.stringify(join(lab.dir, 'kubeadm-config.yaml'))}`,
+      'ssh:',
+      `  identityFile: ${JSON.stringify(lab.key)}`,
+      `  knownHosts: ${JSON.stringify(lab.knownHosts)}`,
+      'hosts:',
+      `  - {name: ${m1!.name}, address: ${m1!.address}, role: master, user: kubepw, sudo: password}`,
+      `  - {name: ${w1!.name}, address: ${w1!.address}, role: worker, user: kube, sudo: nopasswd}`,
+      `  - {name: ${w2!.name}, address: ${w2!.address}, role: worker, user: root}`,
+      '',
+    ].join('\n'),
+  );
   return file;
 }
 
@@ -164,24 +170,51 @@ test.serial('recover with --log-format json, through sudo (password on m1, -n on
   await breakPki(lab);
   await startRecording(lab);
   const dir = join(LOCAL, 'state-json');
-  const r = await cli(MAIN, ['run', 'recover', '-i', sudoInventory(lab), '--yes', '--state-dir', dir, '--log-format', 'json'], { env: { KUBEMEND_SUDO_PASSWORD: SUDO_PASSWORD } });
+  const r = await cli(MAIN, ['run', 'recover', '-i', sudoInventory(lab), '--yes', '--state-dir', dir, '--log-format', 'json'], {
+    env: { KUBEMEND_SUDO_PASSWORD: SUDO_PASSWORD },
+  });
   writeFileSync(join(LOCAL, 'json.stdout'), r.stdout);
   writeFileSync(join(LOCAL, 'json.stderr'), r.stderr);
   t.is(r.code, 0, `recover exit ${r.code}: ${r.stderr.slice(-3000)}`);
-  t.true(r.stdout.split('\n').filter(Boolean).every((l) => l.startsWith('{')), 'stdout is JSON lines');
+  t.true(
+    r.stdout
+      .split('\n')
+      .filter(Boolean)
+      .every((l) => l.startsWith('{')),
+    'stdout is JSON lines',
+  );
   const recs = await records(lab);
   await assertHealthy(t, lab);
   const needles = await secretsOfRun(lab, true, recs);
   writeFileSync(join(LOCAL, 'json.needles'), needles.map((n) => n.what).join('\n'));
-  t.true(needles.some((n) => n.what === 'bootstrap token'), 'a token was found to look for');
-  t.false(needles.some((n) => n.what.startsWith('certificate key')), 'one master, no master to join: no certificate key made (steps 7-8 run only for a join)');
-  t.true(needles.some((n) => n.what.startsWith('private key line on m1')), 'private keys were found to look for');
-  t.true(needles.some((n) => n.what.startsWith('client-key-data on m1')), 'client keys were found to look for');
+  t.true(
+    needles.some((n) => n.what === 'bootstrap token'),
+    'a token was found to look for',
+  );
+  t.false(
+    needles.some((n) => n.what.startsWith('certificate key')),
+    'one master, no master to join: no certificate key made (steps 7-8 run only for a join)',
+  );
+  t.true(
+    needles.some((n) => n.what.startsWith('private key line on m1')),
+    'private keys were found to look for',
+  );
+  t.true(
+    needles.some((n) => n.what.startsWith('client-key-data on m1')),
+    'client keys were found to look for',
+  );
   const files = stateFiles(dir);
-  t.true(files.some(([p]) => p.endsWith('journal.jsonl')), 'the journal was scanned');
+  t.true(
+    files.some(([p]) => p.endsWith('journal.jsonl')),
+    'the journal was scanned',
+  );
   t.deepEqual(hits(needles, [['stdout', r.stdout], ['stderr', r.stderr], ...files]), []);
   // issue 18 item 2: nothing secret on any host's command line, and the scan saw what it had to
-  for (const w of ['w1', 'w2']) t.true(recs.get(w)!.ps.some((l) => /kubeadm join phase kubelet-start --config \/run\/kubemend-kubeadm\./.test(l)), `${w}'s process list was sampled while kubeadm joined it (with its config file)`);
+  for (const w of ['w1', 'w2'])
+    t.true(
+      recs.get(w)!.ps.some((l) => /kubeadm join phase kubelet-start --config \/run\/kubemend-kubeadm\./.test(l)),
+      `${w}'s process list was sampled while kubeadm joined it (with its config file)`,
+    );
   t.regex(recs.get('m1')!.sudoLog, /COMMAND=.*kubeadm token create/, "m1's sudo log holds the commands run through sudo");
   t.regex(recs.get('w1')!.sudoLog, /COMMAND=.*kubeadm join phase kubelet-start/, "w1's sudo log holds the join");
   t.deepEqual(hostHits(needles, recs), []);
@@ -199,13 +232,18 @@ test.serial('recover in a terminal (tmux, whole scrollback), after a second pki-
   await execp('tmux', [...TMUX, 'set-option', '-g', 'history-limit', '500000']);
   try {
     await execp('tmux', [...TMUX, 'new-session', '-d', '-s', 'recover', '-x', '160', '-y', '50', cmd]);
-    const exit = await pollUntil('kubemend in tmux to finish', () => {
-      try {
-        return readFileSync(done, 'utf8').trim();
-      } catch {
-        return undefined;
-      }
-    }, 9 * 60_000, 2000);
+    const exit = await pollUntil(
+      'kubemend in tmux to finish',
+      () => {
+        try {
+          return readFileSync(done, 'utf8').trim();
+        } catch {
+          return undefined;
+        }
+      },
+      9 * 60_000,
+      2000,
+    );
     await sleep(500);
     const screen = (await execp('tmux', [...TMUX, 'capture-pane', '-p', '-J', '-S', '-', '-E', '-', '-t', 'recover'], { maxBuffer: 64 << 20 })).stdout;
     writeFileSync(join(LOCAL, 'tty.screen'), screen);

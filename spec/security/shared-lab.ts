@@ -31,17 +31,22 @@ function alive(pid: number): boolean {
 /** Take the lab lock (a folder holding our pid; a dead holder's lock is taken over). */
 async function lock(): Promise<void> {
   mkdirSync(dirname(LOCK), { recursive: true });
-  await pollUntil('the net-98 lab lock (another spec/security or spec/faults file is using the lab)', () => {
-    try {
-      mkdirSync(LOCK);
-      writeFileSync(join(LOCK, 'pid'), String(process.pid));
-      return true;
-    } catch {
-      const pid = Number(existsSync(join(LOCK, 'pid')) ? readFileSync(join(LOCK, 'pid'), 'utf8') : 0);
-      if (pid && !alive(pid)) rmSync(LOCK, { recursive: true, force: true });
-      return false;
-    }
-  }, 9 * 60_000, 500);
+  await pollUntil(
+    'the net-98 lab lock (another spec/security or spec/faults file is using the lab)',
+    () => {
+      try {
+        mkdirSync(LOCK);
+        writeFileSync(join(LOCK, 'pid'), String(process.pid));
+        return true;
+      } catch {
+        const pid = Number(existsSync(join(LOCK, 'pid')) ? readFileSync(join(LOCK, 'pid'), 'utf8') : 0);
+        if (pid && !alive(pid)) rmSync(LOCK, { recursive: true, force: true });
+        return false;
+      }
+    },
+    9 * 60_000,
+    500,
+  );
 }
 
 /** The parent ava process's file arguments; undefined when the parent is not ava (then: this file alone). */
@@ -92,7 +97,14 @@ export function acquireLab(): Promise<Lab> {
 /** Give the lab back; the last file of this ava run (or a file run on its own) takes it down. Call in test.after.always. */
 export async function releaseLab(testFile: string): Promise<void> {
   const me = relative(ROOT, fileURLToPath(testFile));
-  if (!held || !(await held.then(() => true, () => false))) return;
+  if (
+    !held ||
+    !(await held.then(
+      () => true,
+      () => false,
+    ))
+  )
+    return;
   try {
     const run = avaRun();
     let last = true;

@@ -94,9 +94,7 @@ test('hashed entries written by ssh-keygen -H match their hosts, with and withou
 });
 
 test('decisions: known, unknown, changed (with the expected fingerprint), revoked', (t) => {
-  const e = parseKnownHosts(
-    [`10.0.0.1 ${typeAndKey(a)}`, `@revoked 10.0.0.3 ${typeAndKey(c)}`, `10.0.0.3 ${typeAndKey(c)}`].join('\n'),
-  );
+  const e = parseKnownHosts([`10.0.0.1 ${typeAndKey(a)}`, `@revoked 10.0.0.3 ${typeAndKey(c)}`, `10.0.0.3 ${typeAndKey(c)}`].join('\n'));
   t.deepEqual(decideHostKey(e, '10.0.0.1', a.blob), { verdict: 'known', fingerprint: fingerprint(a.blob) });
   const u = decideHostKey(e, '10.0.0.2', b.blob);
   t.is(u.verdict, 'unknown');

@@ -29,11 +29,7 @@ test.after.always(async () => {
 });
 
 /** A transport on the lab with every event kept; closed after the test. */
-async function setup(
-  t: { teardown(fn: () => Promise<void>): void },
-  opts: Parameters<typeof createSshTransport>[1] = {},
-  knownHosts?: string,
-) {
+async function setup(t: { teardown(fn: () => Promise<void>): void }, opts: Parameters<typeof createSshTransport>[1] = {}, knownHosts?: string) {
   const lab = await getLab();
   // generous connect timeout: the test machine is shared and may be heavily loaded
   const inv = labInventory(lab, { connectTimeoutMs: 90_000, ...(knownHosts ? { knownHosts } : {}) });
@@ -198,24 +194,27 @@ test.serial('a wrong sudo password is refused with kind sudo, the password nowhe
 
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
-test.serial('sudo: password in the inventory but NOPASSWD on the host (kube): the password is never sent; cat and uploads get exactly their own input', async (t) => {
-  if (!requireRoot(t)) return;
-  const PW = `never-sent-${randomBytes(6).toString('hex')}`;
-  const { tr, host, lab, events } = await setup(t, { sudoPassword: async () => PW });
-  const h = host('h009', { user: 'kube', sudo: 'password' });
-  t.is((await tr.run(h, ['id', '-un'])).stdout, 'root\n');
-  t.is((await tr.run(h, ['cat'], { stdin: 'own input\n' })).stdout, 'own input\n');
-  t.is((await tr.run(h, ['wc', '-c'], { stdin: '' })).stdout.trim(), '0', 'empty input stays empty');
-  t.is((await tr.run(h, ['wc', '-c'])).stdout.trim(), '0', 'no input at all: nothing on stdin');
-  const bin = Buffer.concat([Buffer.from([0, 10, 13, 255]), randomBytes(70_000), Buffer.from('\n')]);
-  t.is((await tr.run(h, ['sha256sum'], { stdin: bin })).stdout.split(' ')[0], sha(bin), 'binary input byte for byte');
-  await tr.upload(h, '/etc/kubemend-nopw.bin', bin, { mode: 0o600 });
-  t.is((await lab.exec('h009', ['sha256sum', '/etc/kubemend-nopw.bin'])).stdout.split(' ')[0], sha(bin));
-  t.true((await tr.download(h, '/etc/kubemend-nopw.bin')).equals(bin));
-  await tr.upload(h, '/etc/kubemend-nopw.empty', Buffer.alloc(0), { mode: 0o600 });
-  t.is((await lab.exec('h009', ['stat', '-c', '%s %a %U', '/etc/kubemend-nopw.empty'])).stdout.trim(), '0 600 root');
-  t.false(JSON.stringify(events).includes(PW));
-});
+test.serial(
+  'sudo: password in the inventory but NOPASSWD on the host (kube): the password is never sent; cat and uploads get exactly their own input',
+  async (t) => {
+    if (!requireRoot(t)) return;
+    const PW = `never-sent-${randomBytes(6).toString('hex')}`;
+    const { tr, host, lab, events } = await setup(t, { sudoPassword: async () => PW });
+    const h = host('h009', { user: 'kube', sudo: 'password' });
+    t.is((await tr.run(h, ['id', '-un'])).stdout, 'root\n');
+    t.is((await tr.run(h, ['cat'], { stdin: 'own input\n' })).stdout, 'own input\n');
+    t.is((await tr.run(h, ['wc', '-c'], { stdin: '' })).stdout.trim(), '0', 'empty input stays empty');
+    t.is((await tr.run(h, ['wc', '-c'])).stdout.trim(), '0', 'no input at all: nothing on stdin');
+    const bin = Buffer.concat([Buffer.from([0, 10, 13, 255]), randomBytes(70_000), Buffer.from('\n')]);
+    t.is((await tr.run(h, ['sha256sum'], { stdin: bin })).stdout.split(' ')[0], sha(bin), 'binary input byte for byte');
+    await tr.upload(h, '/etc/kubemend-nopw.bin', bin, { mode: 0o600 });
+    t.is((await lab.exec('h009', ['sha256sum', '/etc/kubemend-nopw.bin'])).stdout.split(' ')[0], sha(bin));
+    t.true((await tr.download(h, '/etc/kubemend-nopw.bin')).equals(bin));
+    await tr.upload(h, '/etc/kubemend-nopw.empty', Buffer.alloc(0), { mode: 0o600 });
+    t.is((await lab.exec('h009', ['stat', '-c', '%s %a %U', '/etc/kubemend-nopw.empty'])).stdout.trim(), '0 600 root');
+    t.false(JSON.stringify(events).includes(PW));
+  },
+);
 
 test.serial('sudo: a cached login (kubepw, timestamp_type=global): later commands get exactly their own input, the password line never', async (t) => {
   if (!requireRoot(t)) return;
@@ -235,7 +234,7 @@ test.serial('sudo: a cached login (kubepw, timestamp_type=global): later command
   t.is((await tr.run(pw, ['wc', '-c'], { stdin: '' })).stdout.trim(), '0');
 });
 
-test.serial('an upload through sudo cut by its timeout leaves no temp file (SIGKILL skips the script\'s trap: the transport removes it)', async (t) => {
+test.serial("an upload through sudo cut by its timeout leaves no temp file (SIGKILL skips the script's trap: the transport removes it)", async (t) => {
   if (!requireRoot(t)) return;
   const lab = await getLab();
   const inv = labInventory(lab, { connectTimeoutMs: 90_000, commandTimeoutMs: 8000 });
@@ -260,7 +259,11 @@ test.serial('an upload through sudo cut by its timeout leaves no temp file (SIGK
   await unslow();
   const err = await t.throwsAsync(up, { instanceOf: TransportError });
   t.is(err?.kind, 'timeout');
-  t.deepEqual((await lab.exec('h010', ['ls', '/etc'])).stdout.split('\n').filter((f) => f.startsWith('kubemend-cut')), [], 'part of the file is left on the host');
+  t.deepEqual(
+    (await lab.exec('h010', ['ls', '/etc'])).stdout.split('\n').filter((f) => f.startsWith('kubemend-cut')),
+    [],
+    'part of the file is left on the host',
+  );
 });
 
 test.serial('upload and download over SFTP as root: bytes, mode and owner as asked', async (t) => {
@@ -321,7 +324,10 @@ test.serial('a changed host key is refused with both fingerprints, even with acc
   // h010's line now holds h011's key
   const text = readFileSync(kh, 'utf8').replace(
     new RegExp(`^${target.address.replace(/\./g, '\\.')} .*$`, 'm'),
-    readFileSync(kh, 'utf8').split('\n').find((l) => l.startsWith(`${other.address} `))!.replace(other.address, target.address),
+    readFileSync(kh, 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith(`${other.address} `))!
+      .replace(other.address, target.address),
   );
   writeFileSync(kh, text);
   const { tr, host, events } = await setup(t, { acceptNewHostKeys: true }, kh);
@@ -356,7 +362,9 @@ test.serial('an unknown host is refused by default, accepted and recorded with a
 
   const accept = await setup(t, { acceptNewHostKeys: true }, kh);
   t.is((await accept.tr.run(accept.host('h012'), ['hostname'])).stdout, 'h012\n');
-  const recorded = readFileSync(kh, 'utf8').split('\n').filter((l) => l.startsWith(`${target.address} `));
+  const recorded = readFileSync(kh, 'utf8')
+    .split('\n')
+    .filter((l) => l.startsWith(`${target.address} `));
   t.deepEqual(recorded, [`${target.address} ssh-ed25519 ${labKey(lab, target.address).toString('base64')}`]);
   t.true(accept.events.some((e) => e.type === 'host-key-accepted' && e.fingerprint === fp && e.host === 'h012'));
   // a later run trusts it without the flag
@@ -372,9 +380,7 @@ test.serial('50 hosts in parallel: one TCP connection per host while several com
   const dur = `600.${1000 + Math.floor(Math.random() * 8999)}`;
   const pattern = `^sleep ${dur.replace('.', '\\.')}$`;
   const running = inv.hosts.flatMap((h) =>
-    Array.from({ length: PER_HOST }, (_, i) =>
-      tr.run(h, ['sh', '-c', 'sleep "$1" || true; echo "$2"', 'sh', dur, String(i)], { timeoutMs: 300_000 }),
-    ),
+    Array.from({ length: PER_HOST }, (_, i) => tr.run(h, ['sh', '-c', 'sleep "$1" || true; echo "$2"', 'sh', dur, String(i)], { timeoutMs: 300_000 })),
   );
   // all 300 commands are running on their hosts (the root pid namespace sees the lab's processes)
   const count = async () => Number((await sh(`pgrep -c -f '${pattern}' || true`)).trim());

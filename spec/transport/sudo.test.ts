@@ -41,7 +41,10 @@ test('gate: sudo does not ask (NOPASSWD, a cached login): the password is never 
   // the marker split across chunks, the command's own stderr right after it
   const half = Math.floor(x.ready.length / 2);
   const steps = feedAll(g, [x.ready.slice(0, half), `${x.ready.slice(half)}\nown stderr\n`]);
-  t.deepEqual(steps.map((s) => s.action), [undefined, 'ready']);
+  t.deepEqual(
+    steps.map((s) => s.action),
+    [undefined, 'ready'],
+  );
   t.is(Buffer.concat(steps.map((s) => s.keep)).toString(), 'own stderr\n');
   t.is(g.state, 'running');
   t.false(steps.some((s) => s.action === 'password'));
@@ -51,7 +54,10 @@ test('gate: sudo asks once: the password is written once, then the command runs'
   const x = sudoExchange('secret-pw');
   const g = new SudoGate(x);
   const steps = feedAll(g, [x.prompt, `${x.ready}\n`, 'late\n']);
-  t.deepEqual(steps.map((s) => s.action), ['password', 'ready', undefined]);
+  t.deepEqual(
+    steps.map((s) => s.action),
+    ['password', 'ready', undefined],
+  );
   t.is(g.passwordLine().toString(), 'secret-pw\n');
   t.is(Buffer.concat(steps.map((s) => s.keep)).toString(), 'late\n', 'markers stripped from stderr');
 });
@@ -60,7 +66,10 @@ test('gate: sudo asks again (wrong password): refused, stdin ended, the password
   const x = sudoExchange('wrong-pw');
   const g = new SudoGate(x);
   const steps = feedAll(g, [x.prompt, 'Sorry, try again.\n', x.prompt]);
-  t.deepEqual(steps.map((s) => s.action), ['password', undefined, 'refuse']);
+  t.deepEqual(
+    steps.map((s) => s.action),
+    ['password', undefined, 'refuse'],
+  );
   t.is(g.state, 'refused');
   t.is(g.flush().toString(), 'Sorry, try again.\n');
 });
@@ -83,10 +92,7 @@ test('gate: sudo fails before running anything (not in sudoers): its words are k
 });
 
 test("sudo's refusals are told apart from the command's own failures", (t) => {
-  t.regex(
-    sudoFailure('password', 1, 'Sorry, try again.\nsudo: 1 incorrect password attempt\n') ?? '',
-    /wrong password/,
-  );
+  t.regex(sudoFailure('password', 1, 'Sorry, try again.\nsudo: 1 incorrect password attempt\n') ?? '', /wrong password/);
   t.regex(sudoFailure('nopasswd', 1, 'sudo: a password is required\n') ?? '', /a password is required/);
   t.regex(sudoFailure('nopasswd', 1, 'ops is not in the sudoers file.  This incident will be reported.\n') ?? '', /sudoers/);
   t.regex(sudoFailure('nopasswd', 127, 'sh: 1: sudo: not found\n') ?? '', /not installed/);

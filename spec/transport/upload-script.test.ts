@@ -12,13 +12,19 @@ import { join } from 'node:path';
 import { sudoUploadArgv } from '../../lib/transport/sudo-upload.js';
 
 /** Start the upload script as the transport would run it (argv from sudoUploadArgv), in its own process group. */
-function start(path: string, data: Buffer, mode = 0o600): { child: ChildProcess; done: Promise<{ code: number | null; signal: string | null; stderr: string }>; tmp: string } {
+function start(
+  path: string,
+  data: Buffer,
+  mode = 0o600,
+): { child: ChildProcess; done: Promise<{ code: number | null; signal: string | null; stderr: string }>; tmp: string } {
   const argv = sudoUploadArgv(path, data, mode);
   const tmp = argv[5]!;
   const child = spawn(argv[0]!, argv.slice(1), { detached: true, stdio: ['pipe', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr!.on('data', (d) => (stderr += d));
-  const done = new Promise<{ code: number | null; signal: string | null; stderr: string }>((resolve) => child.on('close', (code, signal) => resolve({ code, signal, stderr })));
+  const done = new Promise<{ code: number | null; signal: string | null; stderr: string }>((resolve) =>
+    child.on('close', (code, signal) => resolve({ code, signal, stderr })),
+  );
   return { child, done, tmp };
 }
 
@@ -82,4 +88,3 @@ for (const signal of ['SIGTERM', 'SIGHUP', 'SIGINT'] as const) {
     t.deepEqual(readdirSync(dir), []);
   });
 }
-

@@ -29,7 +29,12 @@ export interface ExecArgs {
 export function prefixLines(name: string, text: string): string {
   if (!text) return '';
   const body = text.endsWith('\n') ? text.slice(0, -1) : text;
-  return body.split('\n').map((l) => `${name} | ${l}`).join('\n') + '\n';
+  return (
+    body
+      .split('\n')
+      .map((l) => `${name} | ${l}`)
+      .join('\n') + '\n'
+  );
 }
 
 /** `p`, or a rejection as soon as `signal` aborts (a connect or handshake in progress does not hold up Ctrl-C). */
@@ -66,7 +71,15 @@ export async function execCommand(deps: Deps, argv: string[], a: ExecArgs): Prom
   if (!a.limit) {
     try {
       // no --limit on a terminal: the operator ticks the hosts (none preselected)
-      hosts = await chooseHosts({ what: `exec ${argv[0]}`, inventory: inv, transport, hosts, subset: { preselect: 'none' }, select: (l) => deps.selectHosts(inv, l), say: err });
+      hosts = await chooseHosts({
+        what: `exec ${argv[0]}`,
+        inventory: inv,
+        transport,
+        hosts,
+        subset: { preselect: 'none' },
+        select: (l) => deps.selectHosts(inv, l),
+        say: err,
+      });
     } catch (e) {
       await transport.close();
       throw e;
@@ -79,7 +92,10 @@ export async function execCommand(deps: Deps, argv: string[], a: ExecArgs): Prom
   const one = async (h: Host) => {
     if (intr.stop.aborted) return;
     try {
-      const r = await untilAborted(trace.wait(() => transport.run(h, argv, { timeoutMs, signal: intr.abort, sudo: a.sudo })), intr.abort);
+      const r = await untilAborted(
+        trace.wait(() => transport.run(h, argv, { timeoutMs, signal: intr.abort, sudo: a.sudo })),
+        intr.abort,
+      );
       finished.add(h.name);
       const o = prefixLines(h.name, r.stdout);
       const e = prefixLines(h.name, r.stderr);
@@ -112,7 +128,9 @@ export async function execCommand(deps: Deps, argv: string[], a: ExecArgs): Prom
   }
   if (intr.stop.aborted) {
     const left = hosts.filter((h) => !finished.has(h.name)).map((h) => h.name);
-    err(`interrupted: ${finished.size} of ${hosts.length} hosts finished${left.length ? `; not finished: ${left.join(', ')}` : ''}${failed.length ? `; failed: ${failed.join(', ')}` : ''}`);
+    err(
+      `interrupted: ${finished.size} of ${hosts.length} hosts finished${left.length ? `; not finished: ${left.join(', ')}` : ''}${failed.length ? `; failed: ${failed.join(', ')}` : ''}`,
+    );
     return EXIT.interrupted;
   }
   if (failed.length) {

@@ -12,7 +12,9 @@ import { out } from '../io.js';
 
 /** `-i, --inventory`: a file or a kubespray inventory folder; $KUBEMEND_INVENTORY when not given. */
 export function inventoryOption(required: boolean): Option {
-  const o = new Option('-i, --inventory <path>', 'inventory file, or a folder holding one (kubespray: inventory/NAME/); default $KUBEMEND_INVENTORY').env('KUBEMEND_INVENTORY');
+  const o = new Option('-i, --inventory <path>', 'inventory file, or a folder holding one (kubespray: inventory/NAME/); default $KUBEMEND_INVENTORY').env(
+    'KUBEMEND_INVENTORY',
+  );
   return required ? o.makeOptionMandatory() : o;
 }
 
@@ -46,7 +48,10 @@ export function registerInventory(program: Command, getDeps: () => Promise<Deps>
     .option('-l, --limit <hosts>', 'only these hosts or groups (names, globs, groups such as kube_node or etcd)')
     .option('--json', 'print it as JSON (kind kubemend-inventory, version 1)')
     .addOption(clusterNameOption())
-    .addHelpText('after', '\nExamples:\n  $ kubemend inventory -i inventory/mycluster/\n  $ kubemend inventory -i inventory/mycluster/inventory.ini --limit kube_node --json\n\nExit codes: 0 shown, 2 bad inventory or --limit.')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ kubemend inventory -i inventory/mycluster/\n  $ kubemend inventory -i inventory/mycluster/inventory.ini --limit kube_node --json\n\nExit codes: 0 shown, 2 bad inventory or --limit.',
+    )
     .action(async (o: { inventory: string; limit?: string; json?: boolean }) => {
       setExit(await inventoryCommand(await getDeps(), { inventory: o.inventory, limit: o.limit, json: o.json }));
     });

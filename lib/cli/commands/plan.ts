@@ -32,8 +32,16 @@ export async function planCommand(deps: Deps, name: string, a: PlanArgs): Promis
   const intr = onInterrupt(err, 0);
   try {
     const { plan, result } = await buildPlan({
-      playbook: p.playbook, inventory: p.inventory, transport, options: p.options, hosts: p.hosts, selection: p.selection,
-      concurrency: a.concurrency, stop: intr.stop, abort: intr.abort, stateDir: a.stateDir,
+      playbook: p.playbook,
+      inventory: p.inventory,
+      transport,
+      options: p.options,
+      hosts: p.hosts,
+      selection: p.selection,
+      concurrency: a.concurrency,
+      stop: intr.stop,
+      abort: intr.abort,
+      stateDir: a.stateDir,
       sinks: a.logFormat === 'json' ? [jsonRenderer((l) => process.stderr.write(l + '\n'))] : [],
     });
     if (a.out) {

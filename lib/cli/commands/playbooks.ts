@@ -9,7 +9,9 @@ export function playbooksCommand(): number {
   const w = Math.max(...list.map((p) => p.name.length));
   for (const p of list) {
     const flags = optionFlags(p.options).map((f) => f.flag);
-    out(`${p.name.padEnd(w)}  ${p.readOnly ? 'read-only  ' : p.destructive ? 'destructive' : 'changes    '}  ${p.description}${flags.length ? ` [${flags.join(' ')}]` : ''}`);
+    out(
+      `${p.name.padEnd(w)}  ${p.readOnly ? 'read-only  ' : p.destructive ? 'destructive' : 'changes    '}  ${p.description}${flags.length ? ` [${flags.join(' ')}]` : ''}`,
+    );
   }
   return 0;
 }

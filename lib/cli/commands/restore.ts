@@ -37,7 +37,10 @@ export interface RestoreArgs {
 export async function restoreCommand(deps: Deps, a: RestoreArgs): Promise<number> {
   if (!a.run) throw new UsageError('missing --run RUN_ID: the run (backup or recover) whose pulled archives to put back');
   if (a.limit !== undefined) checkLimit(a.limit);
-  if (!a.limit?.trim()) throw new UsageError('missing --limit HOST[,HOST]: restore replaces the live /etc/kubernetes and /var/lib/kubelet/pki of every host it selects, so it never picks all hosts by default; name the hosts to restore');
+  if (!a.limit?.trim())
+    throw new UsageError(
+      'missing --limit HOST[,HOST]: restore replaces the live /etc/kubernetes and /var/lib/kubelet/pki of every host it selects, so it never picks all hosts by default; name the hosts to restore',
+    );
   if (!a.inventory) throw new UsageError('missing -i/--inventory FILE');
   let from: string;
   try {
@@ -81,15 +84,29 @@ export async function restoreCommand(deps: Deps, a: RestoreArgs): Promise<number
     let result;
     try {
       result = await runPlaybook({
-        playbook: restorePlaybook(a.run, archives), inventory: inv, transport, hosts, options: { fromRun: a.run }, selection: { limit: a.limit },
-        concurrency: 1, dryRun: false, runId, runDir: dir, stop: intr.stop, abort: intr.abort, sinks: [journal.sink, log.sink, render],
+        playbook: restorePlaybook(a.run, archives),
+        inventory: inv,
+        transport,
+        hosts,
+        options: { fromRun: a.run },
+        selection: { limit: a.limit },
+        concurrency: 1,
+        dryRun: false,
+        runId,
+        runDir: dir,
+        stop: intr.stop,
+        abort: intr.abort,
+        sinks: [journal.sink, log.sink, render],
       });
     } finally {
       journal.close();
       await log.close();
     }
     if (result.failures.length) err(formatFailures(result.failures));
-    if (result.status === 'done') err(`restored ${hosts.map((h) => h.name).join(', ')} from run ${a.run}; the replaced folders are on each host in ${aside}; restart the kubelet there if its certificates changed (systemctl restart kubelet); journal ${journal.file}`);
+    if (result.status === 'done')
+      err(
+        `restored ${hosts.map((h) => h.name).join(', ')} from run ${a.run}; the replaced folders are on each host in ${aside}; restart the kubelet there if its certificates changed (systemctl restart kubelet); journal ${journal.file}`,
+      );
     else err(`restore ${result.status}; hosts restored before the failure keep their replaced folders in ${aside}; journal ${journal.file}`);
     return result.exitCode;
   } finally {

@@ -44,13 +44,22 @@ export interface RunArgs {
  * The dry run before a real one: prints its summary, compares it with a reviewed plan, and
  * refuses (an exit code) when it drifted, could not be built, or changes a read-only playbook's hosts.
  */
-async function planFirst(common: Omit<RunParams, 'dryRun'>, logFormat: 'text' | 'json', reviewed: { file: string; plan: Plan } | undefined): Promise<Plan | number> {
+async function planFirst(
+  common: Omit<RunParams, 'dryRun'>,
+  logFormat: 'text' | 'json',
+  reviewed: { file: string; plan: Plan } | undefined,
+): Promise<Plan | number> {
   const { plan, result: planned } = await buildPlan(common);
   (logFormat === 'json' ? err : out)(formatPlanSummary(plan), { paint: true }); // stdout stays pure JSON lines
   if (reviewed) {
     const drift = planDrift(reviewed.plan, plan);
     if (drift.length) {
-      err(`the cluster drifted since ${reviewed.file} was made; nothing was changed; plan again:\n${drift.slice(0, 20).map((d) => ` - ${d}`).join('\n')}${drift.length > 20 ? `\n ... ${drift.length - 20} more` : ''}`);
+      err(
+        `the cluster drifted since ${reviewed.file} was made; nothing was changed; plan again:\n${drift
+          .slice(0, 20)
+          .map((d) => ` - ${d}`)
+          .join('\n')}${drift.length > 20 ? `\n ... ${drift.length - 20} more` : ''}`,
+      );
       return EXIT.failed;
     }
   }
@@ -81,7 +90,12 @@ export async function runCommand(deps: Deps, name: string | undefined, a: RunArg
     if (name && name !== resume.playbook) throw new UsageError(`--resume ${a.resume}: that run is of playbook ${resume.playbook}, not ${name}`);
     if (a.inventory && a.inventory !== resume.inventory) err(`warning: resuming with inventory ${a.inventory} (run ${a.resume} used ${resume.inventory})`);
     if (Object.keys(a.rawOptions).length) throw new UsageError(`--resume ${a.resume}: playbook options come from the run being resumed; do not pass them`);
-    args = { ...a, inventory: a.inventory ?? resume.inventory, selection: { ...resume.selection, ...(a.selection.limit ? { limit: a.selection.limit } : {}) }, rawOptions: resume.options };
+    args = {
+      ...a,
+      inventory: a.inventory ?? resume.inventory,
+      selection: { ...resume.selection, ...(a.selection.limit ? { limit: a.selection.limit } : {}) },
+      rawOptions: resume.options,
+    };
     name = resume.playbook;
     if (resume.lastStatus === 'done') err(`note: run ${a.resume} already completed; re-checking what is left`);
   }
@@ -98,15 +112,32 @@ export async function runCommand(deps: Deps, name: string | undefined, a: RunArg
   const intr = onInterrupt(err);
   try {
     if (choose) {
-      const picked = await chooseHosts({ what, inventory: p.inventory, transport, hosts: p.hosts, subset: p.playbook.subset!, select: (l) => deps.selectHosts(p.inventory, l), say: err });
+      const picked = await chooseHosts({
+        what,
+        inventory: p.inventory,
+        transport,
+        hosts: p.hosts,
+        subset: p.playbook.subset!,
+        select: (l) => deps.selectHosts(p.inventory, l),
+        say: err,
+      });
       // the choice is recorded as --limit in the journal: a resume acts on the same hosts
       p.hosts = picked;
       p.selection = { ...p.selection, limit: picked.map((h) => h.name).join(',') };
       err(`hosts: ${p.selection.limit}`);
     }
     const common = {
-      playbook: p.playbook, inventory: p.inventory, transport, options: p.options, hosts: p.hosts, selection: p.selection,
-      concurrency: args.concurrency, stop: intr.stop, abort: intr.abort, completed: resume?.completed, stateDir: args.stateDir,
+      playbook: p.playbook,
+      inventory: p.inventory,
+      transport,
+      options: p.options,
+      hosts: p.hosts,
+      selection: p.selection,
+      concurrency: args.concurrency,
+      stop: intr.stop,
+      abort: intr.abort,
+      completed: resume?.completed,
+      stateDir: args.stateDir,
     };
     // a read-only playbook runs once, for real, its mutating steps refused unsent: a plan first would read every host twice
     let plan: Plan | undefined;
@@ -131,7 +162,16 @@ export async function runCommand(deps: Deps, name: string | undefined, a: RunArg
     let result;
     trace.stage('run', `${p.hosts.length} hosts`);
     try {
-      result = await runPlaybook({ ...common, dryRun: false, refuseMutating: p.playbook.readOnly, runId, runDir: dir, ...(canPrompt() ? { ask: askYesNo } : {}), sinks: [journal.sink, log.sink, render, recap.sink, ...(live ? [live.sink] : [])], firstSeq: resume?.nextSeq });
+      result = await runPlaybook({
+        ...common,
+        dryRun: false,
+        refuseMutating: p.playbook.readOnly,
+        runId,
+        runDir: dir,
+        ...(canPrompt() ? { ask: askYesNo } : {}),
+        sinks: [journal.sink, log.sink, render, recap.sink, ...(live ? [live.sink] : [])],
+        firstSeq: resume?.nextSeq,
+      });
     } finally {
       trace.stage('write journal and log');
       live?.stop();
@@ -143,10 +183,22 @@ export async function runCommand(deps: Deps, name: string | undefined, a: RunArg
     // each failure is printed once, in the recap; stderr keeps one status line (for a stdout sent elsewhere)
     const resumeHint = resumeCommand(runId, args.stateDir, defaultStateDir());
     if (result.status === 'interrupted') err(`interrupted; resume with: ${resumeHint}`, { paint: true });
-    else if (result.status === 'failed') err(`${result.stoppedAt ? `run stopped at phase ${result.stoppedAt}` : 'every phase ran, but some hosts failed'}; resume with: ${resumeHint}`, { paint: true });
+    else if (result.status === 'failed')
+      err(`${result.stoppedAt ? `run stopped at phase ${result.stoppedAt}` : 'every phase ran, but some hosts failed'}; resume with: ${resumeHint}`, {
+        paint: true,
+      });
     const recapText = formatRecap({
-      runId, status: result.status, durationMs: result.durationMs, journal: journal.file, failures: result.failures, stoppedAt: result.stoppedAt,
-      rows: recapRows(recap.events, p.hosts.map((h) => h.name)), resume: resumeHint,
+      runId,
+      status: result.status,
+      durationMs: result.durationMs,
+      journal: journal.file,
+      failures: result.failures,
+      stoppedAt: result.stoppedAt,
+      rows: recapRows(
+        recap.events,
+        p.hosts.map((h) => h.name),
+      ),
+      resume: resumeHint,
     });
     (args.logFormat === 'json' ? err : out)(recapText, { paint: true }); // stdout stays pure JSON lines
     return result.exitCode;

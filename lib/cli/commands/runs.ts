@@ -25,7 +25,14 @@ export function formatRuns(runs: readonly RunSummary[]): string {
   const head = ['RUN ID', 'STARTED (UTC)', 'PLAYBOOK', 'CLUSTER', 'RESULT', 'RESUMABLE', 'INVENTORY'];
   const rows = runs.map((r) => [r.runId, when(r.startedAt), r.playbook, r.cluster, resultOf(r), r.resumable ? 'yes' : 'no', r.inventory]);
   const w = head.map((h, i) => Math.max(h.length, ...rows.map((x) => x[i]!.length)));
-  return [head, ...rows].map((cells) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(w[i]!))).join('  ').trimEnd()).join('\n');
+  return [head, ...rows]
+    .map((cells) =>
+      cells
+        .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(w[i]!)))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }
 
 /** List the runs of a state folder; exit 0 (an empty folder is not an error). */
@@ -56,7 +63,9 @@ export async function offerLastRun(a: { stateDir: string; defaultStateDir: strin
   if (!last) throw new UsageError(`resume: no failed or interrupted run in ${a.stateDir} to resume (kubemend runs lists the runs there)`);
   const about = `${last.runId} (${last.playbook} on ${last.cluster}, started ${when(last.startedAt)} UTC, ${resultOf(last)})`;
   if (a.yes || !canPrompt()) {
-    throw new UsageError(`resume: which run? The last unfinished one is ${about}: ${resumeCommand(last.runId, a.stateDir, a.defaultStateDir)}${a.yes ? ' (--yes never picks a run for you)' : ''}`);
+    throw new UsageError(
+      `resume: which run? The last unfinished one is ${about}: ${resumeCommand(last.runId, a.stateDir, a.defaultStateDir)}${a.yes ? ' (--yes never picks a run for you)' : ''}`,
+    );
   }
   const { confirm } = await import('@inquirer/prompts');
   const ok = await whilePrompting(() => confirm({ message: `resume the last unfinished run, ${about}?`, default: true }, { output: process.stderr }));

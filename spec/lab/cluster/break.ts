@@ -30,9 +30,14 @@ async function wipe(lab: LabDir, m: Host): Promise<void> {
 /** Leaf certs of a master re-issued with past dates (same CA), control plane restarted on them. */
 async function expire(lab: LabDir, m: Host): Promise<void> {
   await sshOk(lab, m, 'expire certs', ['node', '/opt/kubemend/dist-lab/spec/lab/cluster/expire.js']);
-  await sshScript(lab, m, 'restart the control plane', `ids=$(crictl ps -q ${CONTROL_PLANE} || true)
+  await sshScript(
+    lab,
+    m,
+    'restart the control plane',
+    `ids=$(crictl ps -q ${CONTROL_PLANE} || true)
 if [ -n "$ids" ]; then crictl stop $ids >/dev/null; fi
-`);
+`,
+  );
 }
 
 /** A worker's kubelet credentials gone, kubelet restarted. */
@@ -93,13 +98,15 @@ export async function breakLab(lab: LabDir, scenario: string, hostsArg?: string)
 async function main(): Promise<void> {
   const { flags, rest } = parseArgs(process.argv.slice(2), []);
   const scenario = rest[0];
-  if (!scenario) throw new Error('usage: scripts/lab break pki-wipe|pki-wipe-no-config|pki-wipe-one|expired|worker-pki|ca-compromised [--hosts a,b] [--dir DIR]');
+  if (!scenario)
+    throw new Error('usage: scripts/lab break pki-wipe|pki-wipe-no-config|pki-wipe-one|expired|worker-pki|ca-compromised [--hosts a,b] [--dir DIR]');
   const lab = readLab(flags.dir ?? '/tmp/kubemend-lab');
   const hosts = await breakLab(lab, scenario, flags.hosts);
   process.stdout.write(`lab break ${scenario}: ${hosts.length ? hosts.join(', ') : 'nothing broken; DIR/ca-compromised.json says the CA must be replaced'}\n`);
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) main().catch((e: Error) => {
-  process.stderr.write(`lab break: ${e.message}\n`);
-  process.exit(1);
-});
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href)
+  main().catch((e: Error) => {
+    process.stderr.write(`lab break: ${e.message}\n`);
+    process.exit(1);
+  });

@@ -52,7 +52,8 @@ async function main(): Promise<void> {
   process.stdout.write(`${ENDPOINT_NAME} -> ${addresses.join(', ')} on ${hosts.map((h) => h.name).join(', ')}\n`);
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) main().catch((e: Error) => {
-  process.stderr.write(`lab dns: ${e.message}\n`);
-  process.exit(1);
-});
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href)
+  main().catch((e: Error) => {
+    process.stderr.write(`lab dns: ${e.message}\n`);
+    process.exit(1);
+  });

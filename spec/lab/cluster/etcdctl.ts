@@ -24,12 +24,22 @@ export function etcdUrl(host: { address: string }): string {
 }
 
 /** `etcdctl ARGS` against https://ADDRESS:2379 of lab host `host` (or `endpoints`), with that host's certs, from the machine. */
-export function etcdctlWitness(dir: string, host: { name: string; address: string }, args: string[], timeoutMs = 30_000, endpoints?: string[]): Promise<EtcdctlResult> {
+export function etcdctlWitness(
+  dir: string,
+  host: { name: string; address: string },
+  args: string[],
+  timeoutMs = 30_000,
+  endpoints?: string[],
+): Promise<EtcdctlResult> {
   const pki = hostEtcdPki(dir, host.name);
   const argv = [
-    `--endpoints=${(endpoints ?? [etcdUrl(host)]).join(',')}`, `--cacert=${join(pki, 'ca.crt')}`,
-    `--cert=${join(pki, 'healthcheck-client.crt')}`, `--key=${join(pki, 'healthcheck-client.key')}`,
-    '--dial-timeout=3s', '--command-timeout=5s', ...args,
+    `--endpoints=${(endpoints ?? [etcdUrl(host)]).join(',')}`,
+    `--cacert=${join(pki, 'ca.crt')}`,
+    `--cert=${join(pki, 'healthcheck-client.crt')}`,
+    `--key=${join(pki, 'healthcheck-client.key')}`,
+    '--dial-timeout=3s',
+    '--command-timeout=5s',
+    ...args,
   ];
   return new Promise((resolve) => {
     execFile('/usr/bin/etcdctl', argv, { env: { ...process.env, ETCDCTL_API: '3' }, timeout: timeoutMs }, (err, stdout, stderr) => {

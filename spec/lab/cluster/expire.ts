@@ -29,8 +29,17 @@ async function backdate(certPem: string, ca: pki.CA): Promise<string> {
   const info = pki.readCertInfo(certPem);
   const pub = new x509.X509Certificate(pki.firstCert(certPem)).publicKey.toString('pem');
   const now = Date.now();
-  return pki.signCert({ ca, publicKey: pub, cn: info.cn, orgs: info.orgs, dnsNames: info.dnsNames, ips: info.ips,
-    usages: usagesOf(certPem), notBefore: new Date(now - 400 * DAY), notAfter: new Date(now - 30 * DAY) });
+  return pki.signCert({
+    ca,
+    publicKey: pub,
+    cn: info.cn,
+    orgs: info.orgs,
+    dnsNames: info.dnsNames,
+    ips: info.ips,
+    usages: usagesOf(certPem),
+    notBefore: new Date(now - 400 * DAY),
+    notAfter: new Date(now - 30 * DAY),
+  });
 }
 
 /** Which CA (relative name) signed a leaf of the pki folder. */
@@ -42,7 +51,13 @@ function caFor(rel: string): string {
 
 async function main(): Promise<void> {
   const done: string[] = [];
-  for (const rel of ['', 'etcd/'].flatMap((d) => (existsSync(join(PKI, d)) ? readdirSync(join(PKI, d)).filter((f) => f.endsWith('.crt')).map((f) => d + f) : []))) {
+  for (const rel of ['', 'etcd/'].flatMap((d) =>
+    existsSync(join(PKI, d))
+      ? readdirSync(join(PKI, d))
+          .filter((f) => f.endsWith('.crt'))
+          .map((f) => d + f)
+      : [],
+  )) {
     if (/(^|\/)(ca|front-proxy-ca)\.crt$/.test(rel)) continue;
     const caName = caFor(rel);
     const ca = pki.readKeyPair(PKI, caName);

@@ -28,9 +28,7 @@ export async function moveLeader(lab: LabDir, to?: string): Promise<string> {
   const name = (s: EndpointStatus) => lab.masters.find((m) => s.endpoint === etcdUrl(m))?.name ?? s.endpoint;
   const leader = before.find((s) => s.memberId === s.leader);
   if (!leader) throw new Error(`etcd has no leader now (${before.map((s) => `${name(s)}: leader ${s.leader}`).join(', ') || 'no member answered'})`);
-  const target = to
-    ? before.find((s) => s.endpoint === etcdUrl(hostOf(lab, to)))
-    : before.find((s) => s !== leader && !s.isLearner);
+  const target = to ? before.find((s) => s.endpoint === etcdUrl(hostOf(lab, to))) : before.find((s) => s !== leader && !s.isLearner);
   if (!target) throw new Error(to ? `${to}'s etcd did not answer` : 'no other voting member to move the leader to');
   if (target === leader) return `etcd leader already on ${name(leader)}`;
   const moved = await etcdctlWitness(lab.dir, via, ['move-leader', BigInt(target.memberId).toString(16)], 30_000, lab.masters.map(etcdUrl));
@@ -38,7 +36,8 @@ export async function moveLeader(lab: LabDir, to?: string): Promise<string> {
   for (let i = 0; i < 50; i++) {
     const now = await status(lab, via).catch(() => []);
     const l = now.find((s) => s.memberId === s.leader);
-    if (l && l.memberId === target.memberId && now.every((s) => s.leader === l.memberId)) return `etcd leader moved: ${name(leader)} -> ${name(l)} (term ${leader.raftTerm} -> ${l.raftTerm})`;
+    if (l && l.memberId === target.memberId && now.every((s) => s.leader === l.memberId))
+      return `etcd leader moved: ${name(leader)} -> ${name(l)} (term ${leader.raftTerm} -> ${l.raftTerm})`;
     await new Promise((r) => setTimeout(r, 200));
   }
   throw new Error(`etcdctl move-leader answered, but the members do not name ${name(target)} as leader after 10 s`);
@@ -51,7 +50,8 @@ async function main(): Promise<void> {
   process.stdout.write(`${await moveLeader(lab, flags.to)}\n`);
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) main().catch((e: Error) => {
-  process.stderr.write(`lab fault etcd-leader-change: ${e.message}\n`);
-  process.exit(1);
-});
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href)
+  main().catch((e: Error) => {
+    process.stderr.write(`lab fault etcd-leader-change: ${e.message}\n`);
+    process.exit(1);
+  });

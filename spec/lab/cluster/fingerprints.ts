@@ -79,16 +79,22 @@ export async function collectCAs(lab: LabDir, hosts: Host[] = lab.hosts): Promis
   const store = join(lab.dir, 'cas');
   mkdirSync(store, { recursive: true });
   const q = new PQueue({ concurrency: 10 });
-  await Promise.all(hosts.map((h) => q.add(async () => {
-    const r = await ssh(lab, h, ['bash', '-s'], { input: COLLECT, timeoutMs: 60_000 });
-    for (const pem of splitPems(r.stdout)) {
-      const ca = knownCA(pem);
-      const f = join(store, `${ca.fingerprint}.pem`);
-      if (!existsSync(f)) writeFileSync(f, ca.pem);
-    }
-  })));
+  await Promise.all(
+    hosts.map((h) =>
+      q.add(async () => {
+        const r = await ssh(lab, h, ['bash', '-s'], { input: COLLECT, timeoutMs: 60_000 });
+        for (const pem of splitPems(r.stdout)) {
+          const ca = knownCA(pem);
+          const f = join(store, `${ca.fingerprint}.pem`);
+          if (!existsSync(f)) writeFileSync(f, ca.pem);
+        }
+      }),
+    ),
+  );
   const all = new Map<string, KnownCA>();
-  for (const f of readdirSync(store).filter((x) => x.endsWith('.pem')).sort()) {
+  for (const f of readdirSync(store)
+    .filter((x) => x.endsWith('.pem'))
+    .sort()) {
     const ca = knownCA(readFileSync(join(store, f), 'utf8'));
     all.set(ca.fingerprint, ca);
   }
@@ -100,31 +106,45 @@ export async function chainsOf(lab: LabDir, cas: Map<string, KnownCA>, hosts: Ho
   const input = [...cas.values()].map((c) => `#CA ${c.fingerprint}\n${c.pem}`).join('');
   const out: Record<string, HostChains | { error: string }> = {};
   const q = new PQueue({ concurrency: 10 });
-  await Promise.all(hosts.map((h) => q.add(async () => {
-    const r = await ssh(lab, h, ['bash', '-c', `set -u; ${CHECK}`], { input, timeoutMs: 120_000 });
-    if (r.code !== 0) { out[h.name] = { error: `ssh ${h.name}: exit ${r.code}: ${r.stderr.trim()}` }; return; }
-    const chains: HostChains = {};
-    for (const line of r.stdout.split('\n')) {
-      const [path, ca, exp] = line.split(' ');
-      if (path && ca && exp) chains[path] = { ca, expired: exp === 'expired' };
-    }
-    out[h.name] = chains;
-  })));
+  await Promise.all(
+    hosts.map((h) =>
+      q.add(async () => {
+        const r = await ssh(lab, h, ['bash', '-c', `set -u; ${CHECK}`], { input, timeoutMs: 120_000 });
+        if (r.code !== 0) {
+          out[h.name] = { error: `ssh ${h.name}: exit ${r.code}: ${r.stderr.trim()}` };
+          return;
+        }
+        const chains: HostChains = {};
+        for (const line of r.stdout.split('\n')) {
+          const [path, ca, exp] = line.split(' ');
+          if (path && ca && exp) chains[path] = { ca, expired: exp === 'expired' };
+        }
+        out[h.name] = chains;
+      }),
+    ),
+  );
   return out;
 }
 
 /** Fingerprints of the CAs on the masters now: {m1: {ca, front-proxy-ca, etcd/ca}} (missing files omitted). */
 export async function caFingerprints(lab: LabDir): Promise<Record<string, Record<string, string>>> {
   const out: Record<string, Record<string, string>> = {};
-  await Promise.all(lab.masters.map(async (m) => {
-    const r = await ssh(lab, m, ['bash', '-c', 'for f in ca front-proxy-ca etcd/ca; do echo "#F $f"; cat /etc/kubernetes/pki/$f.crt 2>/dev/null; done; exit 0'], { timeoutMs: 60_000 });
-    const row: Record<string, string> = {};
-    for (const part of r.stdout.split('#F ').slice(1)) {
-      const name = part.slice(0, part.indexOf('\n'));
-      const pem = splitPems(part)[0];
-      if (pem) row[name] = knownCA(pem).fingerprint;
-    }
-    out[m.name] = row;
-  }));
+  await Promise.all(
+    lab.masters.map(async (m) => {
+      const r = await ssh(
+        lab,
+        m,
+        ['bash', '-c', 'for f in ca front-proxy-ca etcd/ca; do echo "#F $f"; cat /etc/kubernetes/pki/$f.crt 2>/dev/null; done; exit 0'],
+        { timeoutMs: 60_000 },
+      );
+      const row: Record<string, string> = {};
+      for (const part of r.stdout.split('#F ').slice(1)) {
+        const name = part.slice(0, part.indexOf('\n'));
+        const pem = splitPems(part)[0];
+        if (pem) row[name] = knownCA(pem).fingerprint;
+      }
+      out[m.name] = row;
+    }),
+  );
   return out;
 }

@@ -43,7 +43,10 @@ async function reachableHere(lab: LabDir, m: LabDir['masters'][number], text: st
   const s = /^(\s*)server: https:\/\/([^:/\s]+):(\d+)\s*$/m.exec(text);
   if (!s || /^[\d.]+$/.test(s[2]!)) return text;
   const g = await ssh(lab, m, ['getent', 'ahosts', s[2]!], { timeoutMs: 30_000 });
-  const addr = g.stdout.split('\n').map((l) => l.trim().split(/\s+/)[0]).find((a) => a && /^[\d.]+$/.test(a));
+  const addr = g.stdout
+    .split('\n')
+    .map((l) => l.trim().split(/\s+/)[0])
+    .find((a) => a && /^[\d.]+$/.test(a));
   if (g.code !== 0 || !addr) return text;
   return text.replace(s[0], `${s[1]}server: https://${addr}:${s[3]}\n${s[1]}tls-server-name: ${s[2]}`);
 }
@@ -56,7 +59,7 @@ export function kubectl(lab: LabDir, args: string[], opts: { input?: string; tim
       ['--kubeconfig', adminConfPath(lab), '--request-timeout', '20s', ...args],
       { maxBuffer: 256 << 20, timeout: opts.timeoutMs ?? 60_000 },
       (err, stdout, stderr) => {
-        const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? ((err as { code: number }).code) : 1) : 0;
+        const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0;
         resolve({ code, stdout, stderr });
       },
     );

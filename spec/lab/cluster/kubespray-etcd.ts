@@ -170,8 +170,17 @@ etcdctl \\
 
 /** Files of ETCD_CERT_DIR as a base64 tarball read on `from` (kubespray's slurp), written on `to` (its copy). */
 async function copyCerts(lab: LabDir, from: Host, to: Host, files: string[]): Promise<void> {
-  const tgz = await sshOk(lab, from, `read etcd certs for ${to.name}`, ['sh', '-c', 'cd "$1" && shift && tar czf - "$@" | base64 -w0', 'sh', ETCD_CERT_DIR, ...files]);
-  await sshOk(lab, to, 'write etcd certs', ['sh', '-c', 'umask 027; mkdir -p -m 0700 "$1" && base64 -d | tar xzf - -C "$1"', 'sh', ETCD_CERT_DIR], { input: tgz.trim() });
+  const tgz = await sshOk(lab, from, `read etcd certs for ${to.name}`, [
+    'sh',
+    '-c',
+    'cd "$1" && shift && tar czf - "$@" | base64 -w0',
+    'sh',
+    ETCD_CERT_DIR,
+    ...files,
+  ]);
+  await sshOk(lab, to, 'write etcd certs', ['sh', '-c', 'umask 027; mkdir -p -m 0700 "$1" && base64 -d | tar xzf - -C "$1"', 'sh', ETCD_CERT_DIR], {
+    input: tgz.trim(),
+  });
 }
 
 /** Every etcd certificate where kubespray puts it. */
@@ -179,19 +188,55 @@ export async function makeEtcdCerts(lab: LabDir): Promise<void> {
   const [first, ...others] = lab.etcdMembers;
   const masters = lab.masters.map((m) => m.name);
   await sshScript(lab, first, 'etcd openssl.conf', `mkdir -p -m 0700 ${ETCD_CERT_DIR}\ncat > /etc/ssl/etcd/openssl.conf <<'EOF'\n${opensslConf(lab)}EOF\n`);
-  await sshOk(lab, first, 'make-ssl-etcd.sh', ['env', `MASTERS=${lab.etcdMembers.map((h) => h.name).join(' ')}`, `HOSTS=${masters.join(' ')}`, 'bash', '-c', MAKE_SSL_ETCD]);
+  await sshOk(lab, first, 'make-ssl-etcd.sh', [
+    'env',
+    `MASTERS=${lab.etcdMembers.map((h) => h.name).join(' ')}`,
+    `HOSTS=${masters.join(' ')}`,
+    'bash',
+    '-c',
+    MAKE_SSL_ETCD,
+  ]);
   const pair = (n: string) => [`${n}.pem`, `${n}-key.pem`];
-  const forEtcd = ['ca.pem', 'ca-key.pem', ...lab.etcdMembers.flatMap((h) => [...pair(`admin-${h.name}`), ...pair(`member-${h.name}`)]), ...masters.flatMap((m) => pair(`node-${m}`))];
+  const forEtcd = [
+    'ca.pem',
+    'ca-key.pem',
+    ...lab.etcdMembers.flatMap((h) => [...pair(`admin-${h.name}`), ...pair(`member-${h.name}`)]),
+    ...masters.flatMap((m) => pair(`node-${m}`)),
+  ];
   for (const h of others) await copyCerts(lab, first, h, forEtcd);
   for (const m of lab.masters.filter((x) => !lab.layout.etcd.includes(x.name))) await copyCerts(lab, first, m, ['ca.pem', ...pair(`node-${m.name}`)]);
   // on every master, node-OTHER(-key).pem -> node-SELF(-key).pem where OTHER's file is not there already
-  await Promise.all(lab.masters.map((m) => sshScript(lab, m, 'node cert links', lab.masters.filter((o) => o.name !== m.name).map((o) =>
-    ['', '-key'].map((sfx) => `[ -e ${ETCD_CERT_DIR}/node-${o.name}${sfx}.pem ] || ln -s ${ETCD_CERT_DIR}/node-${m.name}${sfx}.pem ${ETCD_CERT_DIR}/node-${o.name}${sfx}.pem`).join('\n')).join('\n') + '\n')));
+  await Promise.all(
+    lab.masters.map((m) =>
+      sshScript(
+        lab,
+        m,
+        'node cert links',
+        lab.masters
+          .filter((o) => o.name !== m.name)
+          .map((o) =>
+            ['', '-key']
+              .map(
+                (sfx) =>
+                  `[ -e ${ETCD_CERT_DIR}/node-${o.name}${sfx}.pem ] || ln -s ${ETCD_CERT_DIR}/node-${m.name}${sfx}.pem ${ETCD_CERT_DIR}/node-${o.name}${sfx}.pem`,
+              )
+              .join('\n'),
+          )
+          .join('\n') + '\n',
+      ),
+    ),
+  );
 }
 
 /** etcd installed and started on every etcd host (env, unit, binaries), then the cluster healthy. */
 export async function startEtcd(lab: LabDir): Promise<void> {
-  await Promise.all(lab.etcdMembers.map((h) => sshScript(lab, h, 'install etcd', `ln -sf /opt/lab/machine-usr/bin/etcd /usr/local/bin/etcd
+  await Promise.all(
+    lab.etcdMembers.map((h) =>
+      sshScript(
+        lab,
+        h,
+        'install etcd',
+        `ln -sf /opt/lab/machine-usr/bin/etcd /usr/local/bin/etcd
 ln -sf /opt/lab/machine-usr/bin/etcdctl /usr/local/bin/etcdctl
 cat > /usr/local/bin/etcdctl.sh <<'EOF'
 ${etcdctlSh(h)}EOF
@@ -205,10 +250,17 @@ ${ETCD_UNIT}EOF
 systemctl daemon-reload
 systemctl enable etcd
 systemctl start etcd
-`)));
+`,
+      ),
+    ),
+  );
   await waitEtcdHealthy(lab, lab.etcdMembers[0], 120_000);
   // configure.yml's refresh_config: once the cluster is assembled, its state is `existing`
-  await Promise.all(lab.etcdMembers.map((h) => sshScript(lab, h, 'etcd.env existing', `sed -i 's/^ETCD_INITIAL_CLUSTER_STATE=new$/ETCD_INITIAL_CLUSTER_STATE=existing/' /etc/etcd.env\n`)));
+  await Promise.all(
+    lab.etcdMembers.map((h) =>
+      sshScript(lab, h, 'etcd.env existing', `sed -i 's/^ETCD_INITIAL_CLUSTER_STATE=new$/ETCD_INITIAL_CLUSTER_STATE=existing/' /etc/etcd.env\n`),
+    ),
+  );
 }
 
 /** kubespray's wait (configure.yml "Wait for etcd cluster to be healthy"): etcdctl endpoint health on `h` with its admin cert. */
@@ -217,7 +269,11 @@ export async function waitEtcdHealthy(lab: LabDir, h: Host, timeoutMs: number): 
   let last = '';
   for (;;) {
     try {
-      const out = await sshOk(lab, h, 'etcdctl endpoint health', ['sh', '-c', `ETCDCTL_API=3 etcdctl --endpoints=${lab.etcdMembers.map((m) => `https://${m.address}:2379`).join(',')} --cacert=${ETCD_CERT_DIR}/ca.pem --cert=${ETCD_CERT_DIR}/admin-${h.name}.pem --key=${ETCD_CERT_DIR}/admin-${h.name}-key.pem --dial-timeout=3s --command-timeout=5s endpoint health 2>&1`]);
+      const out = await sshOk(lab, h, 'etcdctl endpoint health', [
+        'sh',
+        '-c',
+        `ETCDCTL_API=3 etcdctl --endpoints=${lab.etcdMembers.map((m) => `https://${m.address}:2379`).join(',')} --cacert=${ETCD_CERT_DIR}/ca.pem --cert=${ETCD_CERT_DIR}/admin-${h.name}.pem --key=${ETCD_CERT_DIR}/admin-${h.name}-key.pem --dial-timeout=3s --command-timeout=5s endpoint health 2>&1`,
+      ]);
       if ((out.match(/is healthy/g) ?? []).length === lab.etcdMembers.length) return;
       last = out.trim();
     } catch (e) {

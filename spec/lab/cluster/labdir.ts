@@ -77,7 +77,10 @@ export function parseArgs(argv: string[], switches: string[]): { flags: Record<s
   const rest: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
-    if (!a.startsWith('--')) { rest.push(a); continue; }
+    if (!a.startsWith('--')) {
+      rest.push(a);
+      continue;
+    }
     const eq = a.indexOf('=');
     const name = a.slice(2, eq > 0 ? eq : undefined);
     if (eq > 0) flags[name] = a.slice(eq + 1);

@@ -17,16 +17,26 @@ export interface Result {
 /** ssh options for the lab: its key, its known_hosts, strict host key checking, no prompts. */
 export function sshOptions(lab: LabDir): string[] {
   return [
-    '-i', lab.key,
-    '-o', `UserKnownHostsFile=${lab.knownHosts}`,
-    '-o', 'StrictHostKeyChecking=yes',
-    '-o', 'BatchMode=yes',
-    '-o', 'IdentitiesOnly=yes',
-    '-o', 'KexAlgorithms=curve25519-sha256',
-    '-o', 'ConnectTimeout=20',
-    '-o', 'ServerAliveInterval=15',
-    '-o', 'LogLevel=ERROR',
-    '-p', String(lab.sshPort),
+    '-i',
+    lab.key,
+    '-o',
+    `UserKnownHostsFile=${lab.knownHosts}`,
+    '-o',
+    'StrictHostKeyChecking=yes',
+    '-o',
+    'BatchMode=yes',
+    '-o',
+    'IdentitiesOnly=yes',
+    '-o',
+    'KexAlgorithms=curve25519-sha256',
+    '-o',
+    'ConnectTimeout=20',
+    '-o',
+    'ServerAliveInterval=15',
+    '-o',
+    'LogLevel=ERROR',
+    '-p',
+    String(lab.sshPort),
   ];
 }
 

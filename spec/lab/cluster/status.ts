@@ -46,18 +46,20 @@ const CLIENT_STALE_MS = 30_000;
 async function clientReports(lab: LabDir, pods: Set<string>): Promise<Record<string, ClientReport>> {
   const out: Record<string, ClientReport> = {};
   const script = 'cd /run/lab/workloads 2>/dev/null || exit 0; for f in *.client; do [ -f "$f" ] && printf "%s\\t%s\\n" "$f" "$(cat "$f")"; done; exit 0';
-  await Promise.all(lab.hosts.map(async (h) => {
-    const r = await ssh(lab, h, ['sh', '-c', script], { timeoutMs: 30_000 });
-    for (const line of r.stdout.split('\n')) {
-      const m = /^([^_\t]+)_(.+)\.client\t(.*)$/.exec(line);
-      if (!m || !pods.has(`${m[1]}/${m[2]}`)) continue; // a report left by a pod that is gone
-      try {
-        out[`${m[1]}/${m[2]}`] = { node: h.name, ...(JSON.parse(m[3]) as Omit<ClientReport, 'node'>) };
-      } catch {
-        // a report being written
+  await Promise.all(
+    lab.hosts.map(async (h) => {
+      const r = await ssh(lab, h, ['sh', '-c', script], { timeoutMs: 30_000 });
+      for (const line of r.stdout.split('\n')) {
+        const m = /^([^_\t]+)_(.+)\.client\t(.*)$/.exec(line);
+        if (!m || !pods.has(`${m[1]}/${m[2]}`)) continue; // a report left by a pod that is gone
+        try {
+          out[`${m[1]}/${m[2]}`] = { node: h.name, ...(JSON.parse(m[3]) as Omit<ClientReport, 'node'>) };
+        } catch {
+          // a report being written
+        }
       }
-    }
-  }));
+    }),
+  );
   return out;
 }
 
@@ -80,7 +82,11 @@ async function etcdHealth(lab: LabDir): Promise<Record<string, string>> {
 function sortKeys(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(sortKeys);
   if (v && typeof v === 'object') {
-    return Object.fromEntries(Object.keys(v as object).sort().map((k) => [k, sortKeys((v as Record<string, unknown>)[k])]));
+    return Object.fromEntries(
+      Object.keys(v as object)
+        .sort()
+        .map((k) => [k, sortKeys((v as Record<string, unknown>)[k])]),
+    );
   }
   return v;
 }
@@ -103,7 +109,7 @@ export async function status(lab: LabDir, opts: { clients?: boolean } = {}): Pro
     collectCAs(lab),
   ]);
   const hosts = await chainsOf(lab, cas);
-  const api = nodesR.code === 0 ? 'ok' : nodesR.stderr.trim().split('\n').pop() ?? `exit ${nodesR.code}`;
+  const api = nodesR.code === 0 ? 'ok' : (nodesR.stderr.trim().split('\n').pop() ?? `exit ${nodesR.code}`);
   if (api !== 'ok') problems.push(`kubectl get nodes: ${api}`);
   const nodes: Record<string, string> = {};
   for (const h of lab.hosts) nodes[h.name] = nodesR.code === 0 ? 'Absent' : 'Unknown';
@@ -115,7 +121,12 @@ export async function status(lab: LabDir, opts: { clients?: boolean } = {}): Pro
   for (const [n, s] of Object.entries(nodes)) if (api === 'ok' && s !== 'Ready') problems.push(`node ${n} ${s}`);
   for (const [e, s] of Object.entries(etcd)) if (s !== 'healthy') problems.push(`etcd ${e}: ${s}`);
   const workloads: Status['workloads'] = {};
-  const podItems: any[] = podsR.code === 0 ? (JSON.parse(podsR.stdout).items as any[]).filter((p) => WORKLOAD_NAMESPACES.includes(p.metadata.namespace) && !p.metadata.annotations?.['kubernetes.io/config.mirror']) : [];
+  const podItems: any[] =
+    podsR.code === 0
+      ? (JSON.parse(podsR.stdout).items as any[]).filter(
+          (p) => WORKLOAD_NAMESPACES.includes(p.metadata.namespace) && !p.metadata.annotations?.['kubernetes.io/config.mirror'],
+        )
+      : [];
   if (podsR.code === 0) {
     for (const p of podItems) {
       const cs = p.status?.containerStatuses?.[0];
@@ -132,12 +143,18 @@ export async function status(lab: LabDir, opts: { clients?: boolean } = {}): Pro
   for (const [id, c] of Object.entries(clients)) {
     if (!workloads[id]) continue;
     const age = c.lastSuccess ? Date.now() - Date.parse(c.lastSuccess) : Infinity;
-    if (age > CLIENT_STALE_MS) problems.push(`client ${id}: no successful API call ${c.lastSuccess ? 'for over 30 s' : 'since it started'}${c.lastError ? ` (last error: ${c.lastError.error})` : ''}`);
+    if (age > CLIENT_STALE_MS)
+      problems.push(
+        `client ${id}: no successful API call ${c.lastSuccess ? 'for over 30 s' : 'since it started'}${c.lastError ? ` (last error: ${c.lastError.error})` : ''}`,
+      );
   }
   const marker = markerR.code === 0 ? (JSON.parse(markerR.stdout).data?.createdAt ?? '') : null;
   const used = new Map<string, Set<string>>();
   for (const [h, chains] of Object.entries(hosts)) {
-    if ('error' in chains) { problems.push(`${h}: ${chains.error}`); continue; }
+    if ('error' in chains) {
+      problems.push(`${h}: ${chains.error}`);
+      continue;
+    }
     for (const [path, c] of Object.entries(chains as HostChains)) {
       if (c.ca === 'none') problems.push(`${h}:${path} chains to no known CA`);
       else {
@@ -151,7 +168,18 @@ export async function status(lab: LabDir, opts: { clients?: boolean } = {}): Pro
   for (const [cn, fps] of used) if (fps.size > 1) problems.push(`certs chain to ${fps.size} different "${cn}" CAs`);
   const casOut: Record<string, string> = {};
   for (const [cn, fps] of used) for (const fp of fps) casOut[fp] = cn;
-  return { healthy: problems.length === 0, problems: problems.sort(), api, nodes, etcd, cas: casOut, hosts, workloads, marker, ...(opts.clients ? { clients } : {}) };
+  return {
+    healthy: problems.length === 0,
+    problems: problems.sort(),
+    api,
+    nodes,
+    etcd,
+    cas: casOut,
+    hosts,
+    workloads,
+    marker,
+    ...(opts.clients ? { clients } : {}),
+  };
 }
 
 /** The human form: one line per topic, problems listed. */
@@ -160,25 +188,62 @@ export function human(s: Status): string {
   const lines: string[] = [];
   const nodeList = Object.entries(s.nodes).sort();
   lines.push(`api:       ${s.api}`);
-  lines.push(`nodes:     ${nodeList.filter(([, v]) => v === 'Ready').length}/${nodeList.length} Ready  ${nodeList.filter(([, v]) => v !== 'Ready').map(([k, v]) => `${k}=${v}`).join(' ')}`);
+  lines.push(
+    `nodes:     ${nodeList.filter(([, v]) => v === 'Ready').length}/${nodeList.length} Ready  ${nodeList
+      .filter(([, v]) => v !== 'Ready')
+      .map(([k, v]) => `${k}=${v}`)
+      .join(' ')}`,
+  );
   const etcd = Object.entries(s.etcd).sort();
-  lines.push(`etcd:      ${etcd.filter(([, v]) => v === 'healthy').length}/${etcd.length} healthy  ${etcd.filter(([, v]) => v !== 'healthy').map(([k, v]) => `${k}=${v}`).join(' ')}`);
-  lines.push(`CAs in use: ${Object.entries(s.cas).sort((a, b) => a[1].localeCompare(b[1])).map(([fp, cn]) => `${cn}=${short(fp)}`).join(' ') || '(none)'}`);
+  lines.push(
+    `etcd:      ${etcd.filter(([, v]) => v === 'healthy').length}/${etcd.length} healthy  ${etcd
+      .filter(([, v]) => v !== 'healthy')
+      .map(([k, v]) => `${k}=${v}`)
+      .join(' ')}`,
+  );
+  lines.push(
+    `CAs in use: ${
+      Object.entries(s.cas)
+        .sort((a, b) => a[1].localeCompare(b[1]))
+        .map(([fp, cn]) => `${cn}=${short(fp)}`)
+        .join(' ') || '(none)'
+    }`,
+  );
   for (const [h, chains] of Object.entries(s.hosts).sort()) {
-    if ('error' in chains) { lines.push(`  ${h}: ${chains.error}`); continue; }
+    if ('error' in chains) {
+      lines.push(`  ${h}: ${chains.error}`);
+      continue;
+    }
     const byCa = new Map<string, number>();
     for (const c of Object.values(chains as HostChains)) byCa.set(short(c.ca), (byCa.get(short(c.ca)) ?? 0) + 1);
-    lines.push(`  ${h.padEnd(5)} ${[...byCa].sort().map(([ca, n]) => `${ca}:${n}`).join(' ') || '(no certs)'}`);
+    lines.push(
+      `  ${h.padEnd(5)} ${
+        [...byCa]
+          .sort()
+          .map(([ca, n]) => `${ca}:${n}`)
+          .join(' ') || '(no certs)'
+      }`,
+    );
   }
   const w = Object.values(s.workloads);
   lines.push(`workloads: ${w.filter((x) => x.ready).length}/${w.length} Ready, ${w.reduce((a, x) => a + x.restartCount, 0)} restarts`);
   const cl = Object.entries(s.clients ?? {}).sort();
   if (cl.length) {
     lines.push(`clients:   ${cl.length} in-cluster clients, last successful API call:`);
-    for (const [id, c] of cl) lines.push(`  ${id.padEnd(40)} ${(c.lastSuccess ?? 'never').padEnd(24)} ${c.node}${c.lastError && (!c.lastSuccess || c.lastError.at > c.lastSuccess) ? `  last error: ${c.lastError.error}` : ''}`);
+    for (const [id, c] of cl)
+      lines.push(
+        `  ${id.padEnd(40)} ${(c.lastSuccess ?? 'never').padEnd(24)} ${c.node}${c.lastError && (!c.lastSuccess || c.lastError.at > c.lastSuccess) ? `  last error: ${c.lastError.error}` : ''}`,
+      );
   }
   lines.push(`marker:    ${s.marker === null ? 'NOT FOUND' : `kubemend-lab/marker (createdAt ${s.marker})`}`);
-  lines.push(s.healthy ? 'HEALTHY' : `NOT HEALTHY (${s.problems.length} problems):\n${s.problems.slice(0, 30).map((p) => `  - ${p}`).join('\n')}${s.problems.length > 30 ? `\n  ... ${s.problems.length - 30} more` : ''}`);
+  lines.push(
+    s.healthy
+      ? 'HEALTHY'
+      : `NOT HEALTHY (${s.problems.length} problems):\n${s.problems
+          .slice(0, 30)
+          .map((p) => `  - ${p}`)
+          .join('\n')}${s.problems.length > 30 ? `\n  ... ${s.problems.length - 30} more` : ''}`,
+  );
   return lines.join('\n') + '\n';
 }
 

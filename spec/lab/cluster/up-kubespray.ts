@@ -103,18 +103,26 @@ discovery:
     unsafeSkipCAVerification: true
   tlsBootstrapToken: ${token.reveal()}
 caCertPath: ${KUBE_CERT_DIR}/ca.crt
-${certKey ? `controlPlane:
+${
+  certKey
+    ? `controlPlane:
   localAPIEndpoint:
     advertiseAddress: "${h.address}"
     bindPort: 6443
   certificateKey: ${certKey.reveal()}
-` : ''}nodeRegistration:
+`
+    : ''
+}nodeRegistration:
   name: '${h.name}'
   criSocket: unix:///var/run/containerd/containerd.sock
-${certKey ? `  taints:
+${
+  certKey
+    ? `  taints:
   - effect: NoSchedule
     key: node-role.kubernetes.io/control-plane
-` : ''}`;
+`
+    : ''
+}`;
 }
 
 /** kubelet.env.v1beta1.j2 (kube_log_level 2, the node's ip and name). */
@@ -273,7 +281,11 @@ spec:
 /** roles/kubernetes/preinstall and node on one host: kube_cert_dir and its pki link, kubelet unit, env and config; on a worker the nginx-proxy. The kubelet starts with kubeadm. */
 async function prepareNode(lab: LabDir, h: Host): Promise<void> {
   const worker = h.role === 'worker';
-  await sshScript(lab, h, 'kubespray node role', `mkdir -p /etc/kubernetes/manifests ${KUBE_CERT_DIR}
+  await sshScript(
+    lab,
+    h,
+    'kubespray node role',
+    `mkdir -p /etc/kubernetes/manifests ${KUBE_CERT_DIR}
 cat > /etc/systemd/system/kubelet.service <<'EOF'
 ${KUBELET_UNIT}EOF
 cat > /etc/kubernetes/kubelet.env <<'EOF'
@@ -282,16 +294,21 @@ cat > /etc/kubernetes/kubelet-config.yaml <<'EOF'
 ${kubeletConfig(h)}EOF
 systemctl daemon-reload
 systemctl enable kubelet
-${worker ? `mkdir -p -m 0700 /etc/nginx
+${
+  worker
+    ? `mkdir -p -m 0700 /etc/nginx
 cat > /etc/nginx/nginx.conf <<'EOF'
 ${nginxConf(lab)}EOF
 cat > /etc/kubernetes/manifests/nginx-proxy.yml <<'EOF'
 ${NGINX_PROXY}EOF
-chmod 0640 /etc/kubernetes/manifests/nginx-proxy.yml` : ''}
+chmod 0640 /etc/kubernetes/manifests/nginx-proxy.yml`
+    : ''
+}
 # roles/kubernetes/preinstall/tasks/0050-create_directories.yml "Create kubernetes kubeadm compat cert dir
 # (kubernetes/kubeadm issue 1498)": on every k8s_cluster node, workers too
 ln -sfn ${KUBE_CERT_DIR} /etc/kubernetes/pki
-`);
+`,
+  );
 }
 
 /** A file written on a host from stdin with mode 0600 (it holds a token or a certificate key). */
@@ -303,8 +320,11 @@ async function writeSecretFile(lab: LabDir, h: Host, path: string, text: string)
 export function writeKubesprayInventory(lab: LabDir): string {
   const dir = join(lab.dir, 'kubespray');
   mkdirSync(join(dir, 'group_vars', 'all'), { recursive: true });
-  const line = (h: Host) => `${h.name} ansible_host=${h.address} ip=${h.address}${lab.layout.etcd.includes(h.name) ? ` etcd_member_name=${memberName(lab, h)}` : ''}`;
-  writeFileSync(join(dir, 'inventory.ini'), `# kubespray's inventory (inventory/sample/inventory.ini), written by scripts/lab up --layout kubespray
+  const line = (h: Host) =>
+    `${h.name} ansible_host=${h.address} ip=${h.address}${lab.layout.etcd.includes(h.name) ? ` etcd_member_name=${memberName(lab, h)}` : ''}`;
+  writeFileSync(
+    join(dir, 'inventory.ini'),
+    `# kubespray's inventory (inventory/sample/inventory.ini), written by scripts/lab up --layout kubespray
 [all]
 ${lab.hosts.map(line).join('\n')}
 
@@ -320,18 +340,25 @@ ${lab.workers.map((h) => h.name).join('\n')}
 [k8s_cluster:children]
 kube_control_plane
 kube_node
-`);
-  writeFileSync(join(dir, 'group_vars', 'all', 'all.yml'), `---
+`,
+  );
+  writeFileSync(
+    join(dir, 'group_vars', 'all', 'all.yml'),
+    `---
 ansible_user: root
 ansible_port: ${lab.sshPort}
 ansible_ssh_private_key_file: ${lab.key}
 kubemend_cluster_name: lab-kubespray
 loadbalancer_apiserver_localhost: true
-`);
-  writeFileSync(join(dir, 'group_vars', 'all', 'etcd.yml'), `---
+`,
+  );
+  writeFileSync(
+    join(dir, 'group_vars', 'all', 'etcd.yml'),
+    `---
 etcd_data_dir: /var/lib/etcd
 etcd_deployment_type: host
-`);
+`,
+  );
   return join(dir, 'inventory.ini');
 }
 
@@ -348,7 +375,13 @@ export async function upKubespray(lab: LabDir, step: (s: string) => void): Promi
   const certKey = new Secret('certificate-key', randomBytes(32).toString('hex'));
   step(`kubeadm init --config=/etc/kubernetes/kubeadm-config.yaml on ${first.name}`);
   await writeSecretFile(lab, first, '/etc/kubernetes/kubeadm-config.yaml', kubesprayKubeadmConfig(lab, first, token, certKey));
-  await sshOk(lab, first, 'kubeadm init', ['kubeadm', 'init', '--config=/etc/kubernetes/kubeadm-config.yaml', '--skip-phases=addon/coredns', '--upload-certs'], { timeoutMs: KUBEADM_TIMEOUT });
+  await sshOk(
+    lab,
+    first,
+    'kubeadm init',
+    ['kubeadm', 'init', '--config=/etc/kubernetes/kubeadm-config.yaml', '--skip-phases=addon/coredns', '--upload-certs'],
+    { timeoutMs: KUBEADM_TIMEOUT },
+  );
   if (!(await refreshAdminConf(lab))) throw new Error('lab up: no admin.conf on the first master after kubeadm init');
   for (const m of others) {
     step(`kubeadm join --config /etc/kubernetes/kubeadm-controlplane.yaml on ${m.name}`);
@@ -356,9 +389,22 @@ export async function upKubespray(lab: LabDir, step: (s: string) => void): Promi
     await sshOk(lab, m, `join master ${m.name}`, ['kubeadm', 'join', '--config', '/etc/kubernetes/kubeadm-controlplane.yaml'], { timeoutMs: KUBEADM_TIMEOUT });
   }
   step(`kubeadm join --config /etc/kubernetes/kubeadm-client.conf on ${lab.workers.length} workers, kubelet.conf to https://localhost:6443`);
-  await Promise.all(lab.workers.map(async (w) => {
-    await writeSecretFile(lab, w, '/etc/kubernetes/kubeadm-client.conf', joinConfig(w, `${first.address}:6443`, token));
-    await sshOk(lab, w, `join worker ${w.name}`, ['kubeadm', 'join', '--config', '/etc/kubernetes/kubeadm-client.conf', '--ignore-preflight-errors=DirAvailable--etc-kubernetes-manifests'], { timeoutMs: KUBEADM_TIMEOUT });
-    await sshScript(lab, w, 'kubelet.conf server to localhost', "sed -i -E 's#^( *)server:.*#\\1server: https://localhost:6443#' /etc/kubernetes/kubelet.conf\nsystemctl restart kubelet\n");
-  }));
+  await Promise.all(
+    lab.workers.map(async (w) => {
+      await writeSecretFile(lab, w, '/etc/kubernetes/kubeadm-client.conf', joinConfig(w, `${first.address}:6443`, token));
+      await sshOk(
+        lab,
+        w,
+        `join worker ${w.name}`,
+        ['kubeadm', 'join', '--config', '/etc/kubernetes/kubeadm-client.conf', '--ignore-preflight-errors=DirAvailable--etc-kubernetes-manifests'],
+        { timeoutMs: KUBEADM_TIMEOUT },
+      );
+      await sshScript(
+        lab,
+        w,
+        'kubelet.conf server to localhost',
+        "sed -i -E 's#^( *)server:.*#\\1server: https://localhost:6443#' /etc/kubernetes/kubelet.conf\nsystemctl restart kubelet\n",
+      );
+    }),
+  );
 }

@@ -22,20 +22,44 @@ const KUBEADM_TIMEOUT = 5 * 60_000;
 
 /** kubeadm init on the first master with the lab's config; returns the join credentials. */
 async function init(lab: LabDir, first: Host, serving: boolean, endpoint: string): Promise<JoinInfo> {
-  await sshOk(lab, first, 'write the kubeadm config', ['sh', '-c', 'umask 077; mkdir -p /root/kubeadm && cat > /root/kubeadm/init.yaml'], { input: initConfig(first, serving, endpoint) });
-  const out = await sshOk(lab, first, 'kubeadm init', ['kubeadm', 'init', '--config', '/root/kubeadm/init.yaml', '--upload-certs'], { timeoutMs: KUBEADM_TIMEOUT });
+  await sshOk(lab, first, 'write the kubeadm config', ['sh', '-c', 'umask 077; mkdir -p /root/kubeadm && cat > /root/kubeadm/init.yaml'], {
+    input: initConfig(first, serving, endpoint),
+  });
+  const out = await sshOk(lab, first, 'kubeadm init', ['kubeadm', 'init', '--config', '/root/kubeadm/init.yaml', '--upload-certs'], {
+    timeoutMs: KUBEADM_TIMEOUT,
+  });
   return parseInitOutput(out);
 }
 
 /** kubeadm join of one more master (control plane, stacked etcd). */
 async function joinMaster(lab: LabDir, m: Host, j: JoinInfo): Promise<void> {
-  await sshOk(lab, m, `join master ${m.name}`, ['kubeadm', 'join', j.endpoint, '--control-plane', '--token', j.token, '--discovery-token-ca-cert-hash', j.caCertHash,
-    '--certificate-key', j.certificateKey, '--apiserver-advertise-address', m.address], { timeoutMs: KUBEADM_TIMEOUT });
+  await sshOk(
+    lab,
+    m,
+    `join master ${m.name}`,
+    [
+      'kubeadm',
+      'join',
+      j.endpoint,
+      '--control-plane',
+      '--token',
+      j.token,
+      '--discovery-token-ca-cert-hash',
+      j.caCertHash,
+      '--certificate-key',
+      j.certificateKey,
+      '--apiserver-advertise-address',
+      m.address,
+    ],
+    { timeoutMs: KUBEADM_TIMEOUT },
+  );
 }
 
 /** kubeadm join of one worker. */
 async function joinWorker(lab: LabDir, w: Host, j: JoinInfo): Promise<void> {
-  await sshOk(lab, w, `join worker ${w.name}`, ['kubeadm', 'join', j.endpoint, '--token', j.token, '--discovery-token-ca-cert-hash', j.caCertHash], { timeoutMs: KUBEADM_TIMEOUT });
+  await sshOk(lab, w, `join worker ${w.name}`, ['kubeadm', 'join', j.endpoint, '--token', j.token, '--discovery-token-ca-cert-hash', j.caCertHash], {
+    timeoutMs: KUBEADM_TIMEOUT,
+  });
 }
 
 /** Waits until `expected` Nodes are Ready (real kubectl); throws naming the ones that are not. */
@@ -65,10 +89,18 @@ export async function workloadsPending(lab: LabDir): Promise<string[]> {
   for (const o of items) {
     const id = `${o.kind.toLowerCase()} ${o.metadata.namespace}/${o.metadata.name}`;
     const s = o.status ?? {};
-    if (o.kind === 'Deployment' && ((s.readyReplicas ?? 0) < o.spec.replicas || (s.updatedReplicas ?? 0) < o.spec.replicas)) out.push(`${id} ${s.readyReplicas ?? 0}/${o.spec.replicas} Ready`);
-    if (o.kind === 'DaemonSet' && (!s.desiredNumberScheduled || (s.numberReady ?? 0) < s.desiredNumberScheduled)) out.push(`${id} ${s.numberReady ?? 0}/${s.desiredNumberScheduled ?? 0} Ready`);
-    if (o.kind === 'ReplicaSet' && !o.metadata.ownerReferences?.length && (s.readyReplicas ?? 0) < o.spec.replicas) out.push(`${id} ${s.readyReplicas ?? 0}/${o.spec.replicas} Ready`);
-    if (o.kind === 'Pod' && !o.metadata.annotations?.['kubernetes.io/config.mirror'] && !o.status?.conditions?.some((c: any) => c.type === 'Ready' && c.status === 'True')) out.push(`pod ${o.metadata.namespace}/${o.metadata.name} not Ready`);
+    if (o.kind === 'Deployment' && ((s.readyReplicas ?? 0) < o.spec.replicas || (s.updatedReplicas ?? 0) < o.spec.replicas))
+      out.push(`${id} ${s.readyReplicas ?? 0}/${o.spec.replicas} Ready`);
+    if (o.kind === 'DaemonSet' && (!s.desiredNumberScheduled || (s.numberReady ?? 0) < s.desiredNumberScheduled))
+      out.push(`${id} ${s.numberReady ?? 0}/${s.desiredNumberScheduled ?? 0} Ready`);
+    if (o.kind === 'ReplicaSet' && !o.metadata.ownerReferences?.length && (s.readyReplicas ?? 0) < o.spec.replicas)
+      out.push(`${id} ${s.readyReplicas ?? 0}/${o.spec.replicas} Ready`);
+    if (
+      o.kind === 'Pod' &&
+      !o.metadata.annotations?.['kubernetes.io/config.mirror'] &&
+      !o.status?.conditions?.some((c: any) => c.type === 'Ready' && c.status === 'True')
+    )
+      out.push(`pod ${o.metadata.namespace}/${o.metadata.name} not Ready`);
   }
   return out;
 }
@@ -79,7 +111,10 @@ async function waitWorkloads(lab: LabDir, timeoutMs: number): Promise<void> {
   for (;;) {
     const pending = await workloadsPending(lab);
     if (pending.length === 0) return;
-    if (Date.now() > deadline) throw new Error(`wait for workloads in ${WORKLOAD_NAMESPACES.join(', ')}: ${pending.slice(0, 8).join('; ')}${pending.length > 8 ? ` and ${pending.length - 8} more` : ''}`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `wait for workloads in ${WORKLOAD_NAMESPACES.join(', ')}: ${pending.slice(0, 8).join('; ')}${pending.length > 8 ? ` and ${pending.length - 8} more` : ''}`,
+      );
     await sleep(2000);
   }
 }
@@ -135,7 +170,15 @@ export async function up(dir: string, serving: boolean, kind: EndpointKind = 'ad
   step(`kubeadm join on ${lab.workers.length} workers (10 at a time)`);
   const q = new PQueue({ concurrency: 10 });
   const errors: string[] = [];
-  await Promise.all(lab.workers.map((w) => q.add(() => joinWorker(lab, w, j).catch((e: Error) => { errors.push(e.message); }))));
+  await Promise.all(
+    lab.workers.map((w) =>
+      q.add(() =>
+        joinWorker(lab, w, j).catch((e: Error) => {
+          errors.push(e.message);
+        }),
+      ),
+    ),
+  );
   if (errors.length) throw new Error(`lab up: ${errors.length} worker join(s) failed:\n${errors.sort().join('\n')}`);
   await finish(lab, step, t0);
 }
@@ -143,12 +186,18 @@ export async function up(dir: string, serving: boolean, kind: EndpointKind = 'ad
 /** Every Node Ready, the workloads created and Ready. */
 async function finish(lab: LabDir, step: (s: string) => void, t0: number): Promise<void> {
   step('waiting for every Node to be Ready');
-  await waitNodesReady(lab, lab.nodes.map((h) => h.name), 5 * 60_000 + lab.hosts.length * 5_000);
+  await waitNodesReady(
+    lab,
+    lab.nodes.map((h) => h.name),
+    5 * 60_000 + lab.hosts.length * 5_000,
+  );
   step('creating workloads (apps: web, agent, batch, sa-probe, plain, static; the coredns PodDisruptionBudget; kubemend-lab/marker)');
   const ap = await kubectl(lab, ['apply', '-f', '-'], { input: workloadManifests(new Date().toISOString()) });
   if (ap.code !== 0) throw new Error(`lab up: kubectl apply workloads: exit ${ap.code}: ${ap.stderr.trim()}`);
   await waitWorkloads(lab, 5 * 60_000 + lab.workers.length * 6_000);
-  step(`cluster up (${lab.layout.kind}): ${lab.masters.length} masters + ${lab.workers.length} workers${lab.layout.kind === 'kubespray' ? `, etcd on ${lab.etcdMembers.map((h) => h.name).join(', ')}` : ''}, all Ready, in ${((Date.now() - t0) / 1000).toFixed(1)}s`);
+  step(
+    `cluster up (${lab.layout.kind}): ${lab.masters.length} masters + ${lab.workers.length} workers${lab.layout.kind === 'kubespray' ? `, etcd on ${lab.etcdMembers.map((h) => h.name).join(', ')}` : ''}, all Ready, in ${((Date.now() - t0) / 1000).toFixed(1)}s`,
+  );
   process.stdout.write(`KUBECONFIG=${join(lab.dir, 'admin.conf')} kubectl get nodes\n`);
 }
 
@@ -162,7 +211,8 @@ async function main(): Promise<void> {
   await up(flags.dir ?? '/tmp/kubemend-lab', flags['serving-certs'] === '1', kind as EndpointKind, layout);
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) main().catch((e: Error) => {
-  process.stderr.write(`lab up: ${e.message}\n`);
-  process.exit(1);
-});
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href)
+  main().catch((e: Error) => {
+    process.stderr.write(`lab up: ${e.message}\n`);
+    process.exit(1);
+  });

@@ -71,9 +71,13 @@ spec:
     spec:
       serviceAccountName: sa-probe
       automountServiceAccountToken: false
-${container('probe', 'registry.k8s.io/lab/sa-probe:1.0', `
+${container(
+  'probe',
+  'registry.k8s.io/lab/sa-probe:1.0',
+  `
         volumeMounts:
-        - {name: token, mountPath: /var/run/secrets/lab, readOnly: true}`)}
+        - {name: token, mountPath: /var/run/secrets/lab, readOnly: true}`,
+)}
       volumes:
       - name: token
         secret: {secretName: sa-probe-token}

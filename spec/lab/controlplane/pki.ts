@@ -52,7 +52,14 @@ export async function writeControlPlanePki(root: string, cas: ClusterCAs): Promi
   writeKeyPair(join(pki, 'etcd'), 'ca', cas.etcdCa.certPem, cas.etcdCa.keyPem);
   writeSecretFile(join(pki, 'sa.key'), cas.sa.keyPem);
   writePublicFile(join(pki, 'sa.pub'), cas.sa.publicKeyPem);
-  const leaf = async (dir: string, name: string, ca: CA, cn: string, usages: ('server' | 'client')[], extra: { orgs?: string[]; dns?: string[]; ips?: string[] } = {}) => {
+  const leaf = async (
+    dir: string,
+    name: string,
+    ca: CA,
+    cn: string,
+    usages: ('server' | 'client')[],
+    extra: { orgs?: string[]; dns?: string[]; ips?: string[] } = {},
+  ) => {
     const key = await newKey();
     const cert = await signCert({ ca, key, cn, orgs: extra.orgs, dnsNames: extra.dns, ips: extra.ips, usages });
     writeKeyPair(dir, name, cert, key.keyPem);

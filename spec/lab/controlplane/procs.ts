@@ -64,7 +64,12 @@ export function startProc(cmd: string, args: string[], log: string, env: NodeJS.
 }
 
 /** Poll an HTTPS URL until it answers `ok` (status 200) or the deadline passes. */
-export async function waitHttpsOk(url: string, tls: { ca?: string | Buffer; cert?: string | Buffer; key?: string | Buffer }, timeoutMs = 20_000, proc?: Proc): Promise<void> {
+export async function waitHttpsOk(
+  url: string,
+  tls: { ca?: string | Buffer; cert?: string | Buffer; key?: string | Buffer },
+  timeoutMs = 20_000,
+  proc?: Proc,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let last = '';
   while (Date.now() < deadline) {

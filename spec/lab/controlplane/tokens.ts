@@ -34,5 +34,11 @@ export function bootstrapTokenSecret(id: string, secret: string, o: { expiration
     'auth-extra-groups': b((o.extraGroups ?? ['system:bootstrappers:kubeadm:default-node-token']).join(',')),
   };
   if (o.expiration) data.expiration = b(o.expiration.toISOString().replace(/\.\d+Z$/, 'Z'));
-  return { apiVersion: 'v1', kind: 'Secret', metadata: { name: `bootstrap-token-${id}`, namespace: 'kube-system' }, type: 'bootstrap.kubernetes.io/token', data };
+  return {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name: `bootstrap-token-${id}`, namespace: 'kube-system' },
+    type: 'bootstrap.kubernetes.io/token',
+    data,
+  };
 }

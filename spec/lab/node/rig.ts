@@ -26,7 +26,12 @@ export const WAIT_FACTOR = Number(process.env.NODE_TEST_WAIT_FACTOR) || 3;
 export { sleep };
 
 /** Poll `fn` until it returns a truthy value; throws with what was awaited and the last error. */
-export function waitFor<T>(what: string, fn: () => Promise<T | undefined | false | null> | T | undefined | false | null, timeoutMs = 20_000, everyMs = 250): Promise<T> {
+export function waitFor<T>(
+  what: string,
+  fn: () => Promise<T | undefined | false | null> | T | undefined | false | null,
+  timeoutMs = 20_000,
+  everyMs = 250,
+): Promise<T> {
   // the machine is shared (load averages of 50+ were seen): waits stretch, they never shorten a passing test
   return pollUntil(what, fn, timeoutMs * WAIT_FACTOR, everyMs);
 }
@@ -35,7 +40,10 @@ export function waitFor<T>(what: string, fn: () => Promise<T | undefined | false
 export class NodeRig {
   readonly env: NodeJS.ProcessEnv;
   port = 0;
-  constructor(readonly root: string, readonly name: string) {
+  constructor(
+    readonly root: string,
+    readonly name: string,
+  ) {
     const path = `${LAB_BIN}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin`;
     this.env = {
       ...process.env,

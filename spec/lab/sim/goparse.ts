@@ -43,7 +43,7 @@ export function parseGoInt(s: string, base: 0 | 10, bits: 32 | 64): number {
   return Number(v);
 }
 
-const UNITS: Record<string, number> = { ns: 1e-6, us: 1e-3, 'µs': 1e-3, 'μs': 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+const UNITS: Record<string, number> = { ns: 1e-6, us: 1e-3, µs: 1e-3, μs: 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 
 /** time.ParseDuration, in milliseconds (sub-millisecond parts kept as fractions). */
 export function parseDuration(s: string): number {

@@ -53,7 +53,10 @@ export function loadKubeconfig(path: string): KubeCreds {
 /** Kubernetes REST over HTTPS with one keep-alive agent. */
 export class KubeClient {
   readonly agent: https.Agent;
-  constructor(readonly creds: KubeCreds, readonly timeoutMs = 10_000) {
+  constructor(
+    readonly creds: KubeCreds,
+    readonly timeoutMs = 10_000,
+  ) {
     this.agent = new https.Agent({
       keepAlive: true,
       maxSockets: 8,

@@ -2,15 +2,7 @@
  * The lab's PKI library: RSA keys, CAs, leaf certs, CSRs, signing, kubeadm's CA pin hash and
  * kubeconfig rendering, shaped like kubeadm's pkiutil (RSA 2048, 1 year leaves, 10 year CAs).
  */
-import {
-  X509Certificate as NodeX509,
-  createHash,
-  createPrivateKey,
-  createPublicKey,
-  generateKeyPair,
-  randomBytes,
-  webcrypto,
-} from 'node:crypto';
+import { X509Certificate as NodeX509, createHash, createPrivateKey, createPublicKey, generateKeyPair, randomBytes, webcrypto } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { promisify } from 'node:util';
@@ -98,10 +90,7 @@ function serial(): string {
 }
 
 function sanExtension(dnsNames: readonly string[], ips: readonly string[]): x509.Extension[] {
-  const names: x509.JsonGeneralNames = [
-    ...dnsNames.map((value) => ({ type: 'dns' as const, value })),
-    ...ips.map((value) => ({ type: 'ip' as const, value })),
-  ];
+  const names: x509.JsonGeneralNames = [...dnsNames.map((value) => ({ type: 'dns' as const, value })), ...ips.map((value) => ({ type: 'ip' as const, value }))];
   return names.length ? [new x509.SubjectAlternativeNameExtension(names, false)] : [];
 }
 
@@ -128,10 +117,7 @@ export async function newCA(cn: string, opts: NewCAOptions = {}): Promise<CA> {
     signingKey: await signingKey(key.keyPem),
     signingAlgorithm: ALG,
     extensions: [
-      new x509.KeyUsagesExtension(
-        x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment | x509.KeyUsageFlags.keyCertSign,
-        true,
-      ),
+      new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment | x509.KeyUsageFlags.keyCertSign, true),
       new x509.BasicConstraintsExtension(true, undefined, true),
       await x509.SubjectKeyIdentifierExtension.create(pub),
       ...sanExtension([cn], []),
@@ -163,8 +149,12 @@ export async function signCert(o: SignCertOptions): Promise<string> {
   if (!pubPem) throw new Error(`sign cert ${o.cn}: no public key given`);
   const caCert = new x509.X509Certificate(o.ca.certPem);
   const caKeyPub = await verifyKey(publicKeyOf(o.ca.keyPem));
-  if (createHash('sha256').update(Buffer.from(caCert.publicKey.rawData)).digest('hex') !==
-      createHash('sha256').update(createPublicKey(o.ca.keyPem).export({ type: 'spki', format: 'der' })).digest('hex')) {
+  if (
+    createHash('sha256').update(Buffer.from(caCert.publicKey.rawData)).digest('hex') !==
+    createHash('sha256')
+      .update(createPublicKey(o.ca.keyPem).export({ type: 'spki', format: 'der' }))
+      .digest('hex')
+  ) {
     throw new Error(`sign cert ${o.cn}: the CA key does not match the CA certificate ${caCert.subject}`);
   }
   const now = Date.now();
@@ -241,8 +231,7 @@ export function parseCSR(pem: string): CSRInfo {
   const csr = new x509.Pkcs10CertificateRequest(pem);
   const { cn, orgs } = namesOf(csr.subjectName);
   const { dnsNames, ips } = sansOf(csr.getExtension('2.5.29.17'));
-  const publicKey = createPublicKey({ key: Buffer.from(csr.publicKey.rawData), format: 'der', type: 'spki' })
-    .export({ type: 'spki', format: 'pem' }) as string;
+  const publicKey = createPublicKey({ key: Buffer.from(csr.publicKey.rawData), format: 'der', type: 'spki' }).export({ type: 'spki', format: 'pem' }) as string;
   return { cn, orgs, dnsNames, ips, publicKey };
 }
 

@@ -66,7 +66,12 @@ export async function admitPod(store: Store, pod: Obj, ns: string): Promise<void
   if (!sa) {
     const name = pod.metadata?.name;
     // admission.NewForbidden: without a name yet (generateName) the message has no quoted name
-    throw new ApiError(403, 'Forbidden', `pods ${name ? `"${name}" ` : ''}is forbidden: error looking up service account ${ns}/${spec.serviceAccountName}: serviceaccount "${spec.serviceAccountName}" not found`, { ...(name ? { name } : {}), kind: 'pods' });
+    throw new ApiError(
+      403,
+      'Forbidden',
+      `pods ${name ? `"${name}" ` : ''}is forbidden: error looking up service account ${ns}/${spec.serviceAccountName}: serviceaccount "${spec.serviceAccountName}" not found`,
+      { ...(name ? { name } : {}), kind: 'pods' },
+    );
   }
   if (shouldAutomount(sa, pod)) mountServiceAccountToken(pod);
 }

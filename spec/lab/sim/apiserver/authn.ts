@@ -44,7 +44,8 @@ function certError(sock: TLSSocket): string {
   const id = `SN=${BigInt('0x' + (c.serialNumber || '0'))}, CN=${c.subject?.CN ?? ''}`;
   const code = sock.authorizationError as unknown as string;
   let why = 'x509: certificate signed by unknown authority';
-  if (code === 'CERT_HAS_EXPIRED' || code === 'CERT_NOT_YET_VALID') why = `x509: certificate has expired or is not yet valid: current time ${new Date().toISOString().replace(/\.\d+Z/, 'Z')} is after ${new Date(c.valid_to).toISOString().replace(/\.\d+Z/, 'Z')}`;
+  if (code === 'CERT_HAS_EXPIRED' || code === 'CERT_NOT_YET_VALID')
+    why = `x509: certificate has expired or is not yet valid: current time ${new Date().toISOString().replace(/\.\d+Z/, 'Z')} is after ${new Date(c.valid_to).toISOString().replace(/\.\d+Z/, 'Z')}`;
   else if (code === 'UNSUITABLE_CERTIFICATE' || code === 'INVALID_PURPOSE') why = 'x509: certificate specifies an incompatible key usage';
   return `verifying certificate ${id} failed: ${why} (${code})`;
 }
@@ -58,7 +59,10 @@ async function bootstrapToken(store: Store, id: string, secret: string): Promise
   if (s.metadata.deletionTimestamp) return { error: `bootstrap token ${id}: secret is being deleted` };
   const exp = dataOf(s, 'expiration');
   if (exp && Date.parse(exp) <= Date.now()) return { error: `bootstrap token ${id}: expired at ${exp}` };
-  const extra = (dataOf(s, 'auth-extra-groups') ?? '').split(',').map((g) => g.trim()).filter(Boolean);
+  const extra = (dataOf(s, 'auth-extra-groups') ?? '')
+    .split(',')
+    .map((g) => g.trim())
+    .filter(Boolean);
   for (const g of extra) if (!g.startsWith('system:bootstrappers:')) return { error: `bootstrap token ${id}: invalid extra group ${g}` };
   return { user: authenticated({ username: `system:bootstrap:${id}`, groups: ['system:bootstrappers', ...extra] }) };
 }
@@ -84,7 +88,13 @@ async function serviceAccountToken(cfg: AuthnConfig, store: Store, token: string
     const sa = await store.tryGet(serviceaccounts, ns, saName);
     if (!sa) return { error: `legacy service account token: service account ${ns}/${saName} not found` };
     if (saUid && sa.metadata.uid !== saUid) return { error: `legacy service account token: service account uid ${saUid} does not match ${sa.metadata.uid}` };
-    return { user: authenticated({ username: `system:serviceaccount:${ns}:${saName}`, uid: sa.metadata.uid, groups: ['system:serviceaccounts', `system:serviceaccounts:${ns}`] }) };
+    return {
+      user: authenticated({
+        username: `system:serviceaccount:${ns}:${saName}`,
+        uid: sa.metadata.uid,
+        groups: ['system:serviceaccounts', `system:serviceaccounts:${ns}`],
+      }),
+    };
   }
   if (!cfg.issuers.includes(claims.iss)) return { error: `service account token: issuer ${JSON.stringify(claims.iss)} not accepted` };
   // jwt.Expected{Time: now}.Validate with go-jose's DefaultLeeway (1 min), as pkg/serviceaccount/claims.go
@@ -101,11 +111,13 @@ async function serviceAccountToken(cfg: AuthnConfig, store: Store, token: string
   const sa = await store.tryGet(serviceaccounts, ns, saName);
   if (!sa) return { error: `serviceaccounts "${saName}" not found` };
   if (deletedLongAgo(sa)) return { error: `service account ${ns}/${saName} has been deleted` };
-  if (sa.metadata.uid !== k.serviceaccount?.uid) return { error: `service account UID (${sa.metadata.uid}) does not match claim (${k.serviceaccount?.uid ?? ''})` };
+  if (sa.metadata.uid !== k.serviceaccount?.uid)
+    return { error: `service account UID (${sa.metadata.uid}) does not match claim (${k.serviceaccount?.uid ?? ''})` };
   if (k.secret) {
     const sec = await store.tryGet(secrets, ns, k.secret.name);
     if (!sec || deletedLongAgo(sec)) return { error: 'service account token has been invalidated' };
-    if (sec.metadata.uid !== k.secret.uid) return { error: `secret UID (${sec.metadata.uid}) does not match service account secret ref claim (${k.secret.uid})` };
+    if (sec.metadata.uid !== k.secret.uid)
+      return { error: `secret UID (${sec.metadata.uid}) does not match service account secret ref claim (${k.secret.uid})` };
   }
   const extra: Record<string, string[]> = {};
   if (k.pod) {
@@ -122,7 +134,12 @@ async function serviceAccountToken(cfg: AuthnConfig, store: Store, token: string
   }
   if (claims.jti) extra['authentication.kubernetes.io/credential-id'] = [`JTI=${claims.jti}`];
   return {
-    user: authenticated({ username: `system:serviceaccount:${ns}:${saName}`, uid: sa.metadata.uid, groups: ['system:serviceaccounts', `system:serviceaccounts:${ns}`], ...(Object.keys(extra).length ? { extra } : {}) }),
+    user: authenticated({
+      username: `system:serviceaccount:${ns}:${saName}`,
+      uid: sa.metadata.uid,
+      groups: ['system:serviceaccounts', `system:serviceaccounts:${ns}`],
+      ...(Object.keys(extra).length ? { extra } : {}),
+    }),
   };
 }
 
@@ -135,7 +152,7 @@ export async function authenticate(cfg: AuthnConfig, store: Store, sock: TLSSock
       const cn = cert.subject?.CN;
       const o = cert.subject?.O;
       const groups = asList(o).flatMap((g) => g.split('\n'));
-      return { user: authenticated({ username: Array.isArray(cn) ? cn[0] : cn ?? '', groups }) };
+      return { user: authenticated({ username: Array.isArray(cn) ? cn[0] : (cn ?? ''), groups }) };
     }
     errors.push(certError(sock));
   }

@@ -23,7 +23,8 @@ const PUBLIC_PATHS = ['/healthz', '/livez', '/readyz', '/version'];
 const DISCOVERY_PATHS = ['/api', '/apis', '/openapi'];
 const READ = ['get', 'list', 'watch'];
 /** Service accounts the controller-manager uses with --use-service-account-credentials. */
-const CONTROLLER_SA = /^system:serviceaccount:kube-system:(.+-controller|bootstrap-signer|token-cleaner|root-ca-cert-publisher|certificate-controller|generic-garbage-collector|pod-garbage-collector|daemon-set-controller|node-controller|service-account-controller)$/;
+const CONTROLLER_SA =
+  /^system:serviceaccount:kube-system:(.+-controller|bootstrap-signer|token-cleaner|root-ca-cert-publisher|certificate-controller|generic-garbage-collector|pod-garbage-collector|daemon-set-controller|node-controller|service-account-controller)$/;
 
 function pathMatches(path: string, prefixes: string[]): boolean {
   return prefixes.some((p) => path === p || path.startsWith(p + '/') || path.startsWith(p + '?'));

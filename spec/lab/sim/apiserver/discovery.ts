@@ -65,7 +65,14 @@ export function apiResourceList(group: string, version: string): unknown | undef
     for (const s of r.subresources) {
       const sub = SUBRESOURCE_KINDS[s];
       const verbs = sub ? ['create'] : ['get', 'patch', 'update'];
-      resources.push({ name: `${r.plural}/${s}`, singularName: '', namespaced: r.namespaced, ...(sub?.group ? { group: sub.group, version: sub.version } : {}), kind: sub?.kind ?? r.kind, verbs });
+      resources.push({
+        name: `${r.plural}/${s}`,
+        singularName: '',
+        namespaced: r.namespaced,
+        ...(sub?.group ? { group: sub.group, version: sub.version } : {}),
+        kind: sub?.kind ?? r.kind,
+        verbs,
+      });
     }
   }
   return { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: group ? `${group}/${version}` : version, resources };

@@ -51,7 +51,10 @@ export function prefixEnd(prefix: string): string {
 
 /** An error from etcd or from reaching it. */
 export class EtcdError extends Error {
-  constructor(message: string, readonly unreachable: boolean) {
+  constructor(
+    message: string,
+    readonly unreachable: boolean,
+  ) {
     super(message);
   }
 }
@@ -60,7 +63,11 @@ export class EtcdError extends Error {
 export class Etcd {
   readonly agent: https.Agent;
   #next = 0;
-  constructor(readonly servers: string[], tls: EtcdTls, readonly timeoutMs = 5000) {
+  constructor(
+    readonly servers: string[],
+    tls: EtcdTls,
+    readonly timeoutMs = 5000,
+  ) {
     this.agent = new https.Agent({ keepAlive: true, maxSockets: 32, ca: tls.ca, cert: tls.cert, key: tls.key });
   }
 
@@ -174,38 +181,49 @@ export class Etcd {
       ended = true;
       onEnd(err);
     };
-    const req = https.request(url, { method: 'POST', agent: false, ca: (this.agent.options as any).ca, cert: (this.agent.options as any).cert, key: (this.agent.options as any).key, headers: { 'Content-Type': 'application/json', 'Content-Length': payload.length } }, (res) => {
-      let buf = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => {
-        buf += chunk;
-        // The gateway streams one JSON object per message, newline separated.
-        let idx: number;
-        while ((idx = buf.indexOf('\n')) >= 0) {
-          const line = buf.slice(0, idx).trim();
-          buf = buf.slice(idx + 1);
-          if (!line) continue;
-          let msg: any;
-          try {
-            msg = JSON.parse(line);
-          } catch {
-            continue;
+    const req = https.request(
+      url,
+      {
+        method: 'POST',
+        agent: false,
+        ca: (this.agent.options as any).ca,
+        cert: (this.agent.options as any).cert,
+        key: (this.agent.options as any).key,
+        headers: { 'Content-Type': 'application/json', 'Content-Length': payload.length },
+      },
+      (res) => {
+        let buf = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => {
+          buf += chunk;
+          // The gateway streams one JSON object per message, newline separated.
+          let idx: number;
+          while ((idx = buf.indexOf('\n')) >= 0) {
+            const line = buf.slice(0, idx).trim();
+            buf = buf.slice(idx + 1);
+            if (!line) continue;
+            let msg: any;
+            try {
+              msg = JSON.parse(line);
+            } catch {
+              continue;
+            }
+            if (msg.error) return end(new Error(`etcd watch: ${msg.error.message ?? JSON.stringify(msg.error)}`));
+            const result = msg.result ?? {};
+            if (result.compact_revision && result.compact_revision !== '0') return end(new Error(`etcd watch: revision ${startRevision} compacted`));
+            if (result.canceled) return end(new Error(`etcd watch canceled: ${result.cancel_reason ?? ''}`));
+            const evs: WatchEvent[] = (result.events ?? []).map((e: any) => ({
+              type: e.type === 'DELETE' ? 'DELETE' : 'PUT',
+              kv: decodeKv(e.kv),
+              prevKv: e.prev_kv ? decodeKv(e.prev_kv) : undefined,
+            }));
+            if (evs.length) onEvents(evs);
           }
-          if (msg.error) return end(new Error(`etcd watch: ${msg.error.message ?? JSON.stringify(msg.error)}`));
-          const result = msg.result ?? {};
-          if (result.compact_revision && result.compact_revision !== '0') return end(new Error(`etcd watch: revision ${startRevision} compacted`));
-          if (result.canceled) return end(new Error(`etcd watch canceled: ${result.cancel_reason ?? ''}`));
-          const evs: WatchEvent[] = (result.events ?? []).map((e: any) => ({
-            type: e.type === 'DELETE' ? 'DELETE' : 'PUT',
-            kv: decodeKv(e.kv),
-            prevKv: e.prev_kv ? decodeKv(e.prev_kv) : undefined,
-          }));
-          if (evs.length) onEvents(evs);
-        }
-      });
-      res.on('end', () => end());
-      res.on('error', (e) => end(e));
-    });
+        });
+        res.on('end', () => end());
+        res.on('error', (e) => end(e));
+      },
+    );
     req.on('error', (e) => end(e));
     req.end(payload);
     return () => {

@@ -20,7 +20,10 @@ const MAX_DISRUPTED_PODS = 2000;
 
 /** A 429 with the DisruptionBudget cause (errors.NewTooManyRequests). */
 function tooManyRequests(cause: string, retryAfterSeconds: number): ApiError {
-  return new ApiError(429, 'TooManyRequests', MESSAGE, { causes: [{ reason: 'DisruptionBudget', message: cause }], ...(retryAfterSeconds ? { retryAfterSeconds } : {}) });
+  return new ApiError(429, 'TooManyRequests', MESSAGE, {
+    causes: [{ reason: 'DisruptionBudget', message: cause }],
+    ...(retryAfterSeconds ? { retryAfterSeconds } : {}),
+  });
 }
 
 function forbidden(name: string, why: string): ApiError {
@@ -37,14 +40,24 @@ async function checkAndDecrement(store: Store, ns: string, podName: string, pdbN
   for (let attempt = 0; ; attempt++) {
     const pdb = await store.get(pdbs, ns, pdbName);
     const st = (pdb.status = pdb.status ?? {});
-    if ((st.observedGeneration ?? 0) < (pdb.metadata.generation ?? 1)) throw tooManyRequests(`The disruption budget ${pdbName} is still being processed by the server.`, 10);
+    if ((st.observedGeneration ?? 0) < (pdb.metadata.generation ?? 1))
+      throw tooManyRequests(`The disruption budget ${pdbName} is still being processed by the server.`, 10);
     if ((st.disruptionsAllowed ?? 0) < 0) throw forbidden(pdbName, 'pdb disruptions allowed is negative');
-    if (Object.keys(st.disruptedPods ?? {}).length > MAX_DISRUPTED_PODS) throw forbidden(pdbName, 'DisruptedPods map too big - too many evictions not confirmed by PDB controller');
-    if ((st.disruptionsAllowed ?? 0) === 0) throw tooManyRequests(`The disruption budget ${pdbName} needs ${st.desiredHealthy ?? 0} healthy pods and has ${st.currentHealthy ?? 0} currently`, 0);
+    if (Object.keys(st.disruptedPods ?? {}).length > MAX_DISRUPTED_PODS)
+      throw forbidden(pdbName, 'DisruptedPods map too big - too many evictions not confirmed by PDB controller');
+    if ((st.disruptionsAllowed ?? 0) === 0)
+      throw tooManyRequests(`The disruption budget ${pdbName} needs ${st.desiredHealthy ?? 0} healthy pods and has ${st.currentHealthy ?? 0} currently`, 0);
     st.disruptionsAllowed--;
     if (st.disruptionsAllowed === 0) {
       const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
-      const cond = { type: 'DisruptionAllowed', status: 'False', reason: 'InsufficientPods', message: '', observedGeneration: pdb.metadata.generation ?? 1, lastTransitionTime: now };
+      const cond = {
+        type: 'DisruptionAllowed',
+        status: 'False',
+        reason: 'InsufficientPods',
+        message: '',
+        observedGeneration: pdb.metadata.generation ?? 1,
+        lastTransitionTime: now,
+      };
       st.conditions = [...(st.conditions ?? []).filter((c: Obj) => c.type !== 'DisruptionAllowed'), cond];
     }
     if (dryRun) return;
@@ -71,19 +84,23 @@ export async function evict(store: Store, ns: string, name: string, body: Obj | 
   let pdbName = '';
   if (!canIgnorePdb) {
     const matching = (await store.list(pdbs, ns)).items.filter((b) => labelSelectorMatches(b.spec?.selector, pod.metadata.labels));
-    if (matching.length > 1) throw new ApiError(500, 'InternalError', 'This pod has more than one PodDisruptionBudget, which the eviction subresource does not support.');
+    if (matching.length > 1)
+      throw new ApiError(500, 'InternalError', 'This pod has more than one PodDisruptionBudget, which the eviction subresource does not support.');
     const pdb = matching[0];
     if (pdb) {
       pdbName = pdb.metadata.name;
       const st = pdb.status ?? {};
-      const unreadyWithinBudget = !podReady(pod) && (pdb.spec?.unhealthyPodEvictionPolicy === 'AlwaysAllow' || ((st.currentHealthy ?? 0) >= (st.desiredHealthy ?? 0) && (st.desiredHealthy ?? 0) > 0));
+      const unreadyWithinBudget =
+        !podReady(pod) &&
+        (pdb.spec?.unhealthyPodEvictionPolicy === 'AlwaysAllow' || ((st.currentHealthy ?? 0) >= (st.desiredHealthy ?? 0) && (st.desiredHealthy ?? 0) > 0));
       if (unreadyWithinBudget) precondition = true;
       else await checkAndDecrement(store, ns, name, pdbName, dryRun);
     }
   }
   if (dryRun) return;
   await store.delete(pods, ns, name, precondition ? Number(pod.metadata.resourceVersion) : undefined).catch((e) => {
-    if (precondition && pdbName && e instanceof ApiError && e.reason === 'Conflict') throw tooManyRequests(`The disruption budget ${pdbName} is still being processed by the server.`, 10);
+    if (precondition && pdbName && e instanceof ApiError && e.reason === 'Conflict')
+      throw tooManyRequests(`The disruption budget ${pdbName} is still being processed by the server.`, 10);
     throw e;
   });
 }

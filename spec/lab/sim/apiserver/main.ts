@@ -66,10 +66,11 @@ async function main(): Promise<void> {
     },
   });
   const host = f.bindAddress;
-  const listen = () => new Promise<void>((resolve, reject) => {
-    server.once('error', (e) => reject(new Error(`listen on ${f.bindAddress}:${f.securePort}: ${e.message}`)));
-    server.listen(f.securePort, host, () => resolve());
-  });
+  const listen = () =>
+    new Promise<void>((resolve, reject) => {
+      server.once('error', (e) => reject(new Error(`listen on ${f.bindAddress}:${f.securePort}: ${e.message}`)));
+      server.listen(f.securePort, host, () => resolve());
+    });
   await listen();
   info(`Serving securely on ${f.bindAddress}:${f.securePort}`);
   blip = watchBlip(server, listen);

@@ -16,7 +16,10 @@ export function mergePatch(target: any, patch: any): any {
 function pointer(path: string): string[] {
   if (path === '') return [];
   if (!path.startsWith('/')) throw badRequest(`invalid JSON pointer ${JSON.stringify(path)}`);
-  return path.slice(1).split('/').map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+  return path
+    .slice(1)
+    .split('/')
+    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
 }
 
 function parentOf(doc: any, parts: string[]): [any, string] {
@@ -71,15 +74,29 @@ export function jsonPatch(target: any, ops: any): any {
   let doc = structuredClone(target);
   for (const op of ops) {
     switch (op.op) {
-      case 'add': doc = addAt(doc, op.path, structuredClone(op.value), false); break;
-      case 'replace': doc = addAt(doc, op.path, structuredClone(op.value), true); break;
-      case 'remove': removeAt(doc, op.path); break;
-      case 'move': { const v = removeAt(doc, op.from); doc = addAt(doc, op.path, v, false); break; }
-      case 'copy': doc = addAt(doc, op.path, structuredClone(getAt(doc, op.from)), false); break;
-      case 'test':
-        if (JSON.stringify(getAt(doc, op.path)) !== JSON.stringify(op.value)) throw new ApiError(422, 'Invalid', `jsonpatch test operation does not apply: ${op.path}`);
+      case 'add':
+        doc = addAt(doc, op.path, structuredClone(op.value), false);
         break;
-      default: throw badRequest(`unknown json patch operation ${JSON.stringify(op.op)}`);
+      case 'replace':
+        doc = addAt(doc, op.path, structuredClone(op.value), true);
+        break;
+      case 'remove':
+        removeAt(doc, op.path);
+        break;
+      case 'move': {
+        const v = removeAt(doc, op.from);
+        doc = addAt(doc, op.path, v, false);
+        break;
+      }
+      case 'copy':
+        doc = addAt(doc, op.path, structuredClone(getAt(doc, op.from)), false);
+        break;
+      case 'test':
+        if (JSON.stringify(getAt(doc, op.path)) !== JSON.stringify(op.value))
+          throw new ApiError(422, 'Invalid', `jsonpatch test operation does not apply: ${op.path}`);
+        break;
+      default:
+        throw badRequest(`unknown json patch operation ${JSON.stringify(op.op)}`);
     }
   }
   return doc;
@@ -90,5 +107,9 @@ export function applyPatch(contentType: string, target: any, body: any): any {
   const ct = contentType.split(';')[0].trim();
   if (ct === 'application/json-patch+json') return jsonPatch(target, body);
   if (ct === 'application/merge-patch+json' || ct === 'application/strategic-merge-patch+json') return mergePatch(target, body);
-  throw new ApiError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json`);
+  throw new ApiError(
+    415,
+    'UnsupportedMediaType',
+    `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json`,
+  );
 }

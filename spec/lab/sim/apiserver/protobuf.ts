@@ -16,8 +16,23 @@ interface Field {
 }
 type Msg = { [num: number]: Field };
 
-const OwnerReference: Msg = { 1: { n: 'kind', t: 'string' }, 3: { n: 'name', t: 'string' }, 4: { n: 'uid', t: 'string' }, 5: { n: 'apiVersion', t: 'string' }, 6: { n: 'controller', t: 'bool' }, 7: { n: 'blockOwnerDeletion', t: 'bool' } };
-const ManagedFieldsEntry: Msg = { 1: { n: 'manager', t: 'string' }, 2: { n: 'operation', t: 'string' }, 3: { n: 'apiVersion', t: 'string' }, 4: { n: 'time', t: 'time' }, 6: { n: 'fieldsType', t: 'string' }, 7: { n: 'fieldsV1', t: 'fieldsV1' }, 8: { n: 'subresource', t: 'string' } };
+const OwnerReference: Msg = {
+  1: { n: 'kind', t: 'string' },
+  3: { n: 'name', t: 'string' },
+  4: { n: 'uid', t: 'string' },
+  5: { n: 'apiVersion', t: 'string' },
+  6: { n: 'controller', t: 'bool' },
+  7: { n: 'blockOwnerDeletion', t: 'bool' },
+};
+const ManagedFieldsEntry: Msg = {
+  1: { n: 'manager', t: 'string' },
+  2: { n: 'operation', t: 'string' },
+  3: { n: 'apiVersion', t: 'string' },
+  4: { n: 'time', t: 'time' },
+  6: { n: 'fieldsType', t: 'string' },
+  7: { n: 'fieldsV1', t: 'fieldsV1' },
+  8: { n: 'subresource', t: 'string' },
+};
 const ObjectMeta: Msg = {
   1: { n: 'name', t: 'string' },
   2: { n: 'generateName', t: 'string' },
@@ -35,17 +50,52 @@ const ObjectMeta: Msg = {
   14: { n: 'finalizers', t: 'string', rep: true },
   17: { n: 'managedFields', t: ManagedFieldsEntry, rep: true },
 };
-const ObjectReference: Msg = { 1: { n: 'kind', t: 'string' }, 2: { n: 'namespace', t: 'string' }, 3: { n: 'name', t: 'string' }, 4: { n: 'uid', t: 'string' }, 5: { n: 'apiVersion', t: 'string' }, 6: { n: 'resourceVersion', t: 'string' }, 7: { n: 'fieldPath', t: 'string' } };
+const ObjectReference: Msg = {
+  1: { n: 'kind', t: 'string' },
+  2: { n: 'namespace', t: 'string' },
+  3: { n: 'name', t: 'string' },
+  4: { n: 'uid', t: 'string' },
+  5: { n: 'apiVersion', t: 'string' },
+  6: { n: 'resourceVersion', t: 'string' },
+  7: { n: 'fieldPath', t: 'string' },
+};
 const LocalObjectReference: Msg = { 1: { n: 'name', t: 'string' } };
 const ExtraValue: Msg = { 1: { n: 'items', t: 'string', rep: true } };
-const CSRCondition: Msg = { 1: { n: 'type', t: 'string' }, 2: { n: 'reason', t: 'string' }, 3: { n: 'message', t: 'string' }, 4: { n: 'lastUpdateTime', t: 'time' }, 5: { n: 'lastTransitionTime', t: 'time' }, 6: { n: 'status', t: 'string' } };
+const CSRCondition: Msg = {
+  1: { n: 'type', t: 'string' },
+  2: { n: 'reason', t: 'string' },
+  3: { n: 'message', t: 'string' },
+  4: { n: 'lastUpdateTime', t: 'time' },
+  5: { n: 'lastTransitionTime', t: 'time' },
+  6: { n: 'status', t: 'string' },
+};
 
 /** Message schemas by `apiVersion/kind`. */
 const KINDS: Record<string, Msg> = {
-  'v1/ConfigMap': { 1: { n: 'metadata', t: ObjectMeta }, 2: { n: 'data', t: { map: 'string' } }, 3: { n: 'binaryData', t: { map: 'bytes' } }, 4: { n: 'immutable', t: 'bool' } },
-  'v1/Secret': { 1: { n: 'metadata', t: ObjectMeta }, 2: { n: 'data', t: { map: 'bytes' } }, 3: { n: 'type', t: 'string' }, 4: { n: 'stringData', t: { map: 'string' } }, 5: { n: 'immutable', t: 'bool' } },
-  'v1/Namespace': { 1: { n: 'metadata', t: ObjectMeta }, 2: { n: 'spec', t: { 1: { n: 'finalizers', t: 'string', rep: true } } }, 3: { n: 'status', t: { 1: { n: 'phase', t: 'string' } } } },
-  'v1/ServiceAccount': { 1: { n: 'metadata', t: ObjectMeta }, 2: { n: 'secrets', t: ObjectReference, rep: true }, 3: { n: 'imagePullSecrets', t: LocalObjectReference, rep: true }, 4: { n: 'automountServiceAccountToken', t: 'bool' } },
+  'v1/ConfigMap': {
+    1: { n: 'metadata', t: ObjectMeta },
+    2: { n: 'data', t: { map: 'string' } },
+    3: { n: 'binaryData', t: { map: 'bytes' } },
+    4: { n: 'immutable', t: 'bool' },
+  },
+  'v1/Secret': {
+    1: { n: 'metadata', t: ObjectMeta },
+    2: { n: 'data', t: { map: 'bytes' } },
+    3: { n: 'type', t: 'string' },
+    4: { n: 'stringData', t: { map: 'string' } },
+    5: { n: 'immutable', t: 'bool' },
+  },
+  'v1/Namespace': {
+    1: { n: 'metadata', t: ObjectMeta },
+    2: { n: 'spec', t: { 1: { n: 'finalizers', t: 'string', rep: true } } },
+    3: { n: 'status', t: { 1: { n: 'phase', t: 'string' } } },
+  },
+  'v1/ServiceAccount': {
+    1: { n: 'metadata', t: ObjectMeta },
+    2: { n: 'secrets', t: ObjectReference, rep: true },
+    3: { n: 'imagePullSecrets', t: LocalObjectReference, rep: true },
+    4: { n: 'automountServiceAccountToken', t: 'bool' },
+  },
   'certificates.k8s.io/v1/CertificateSigningRequest': {
     1: { n: 'metadata', t: ObjectMeta },
     2: {
@@ -79,7 +129,15 @@ KINDS['authorization.k8s.io/v1/SelfSubjectAccessReview'] = {
     t: {
       1: {
         n: 'resourceAttributes',
-        t: { 1: { n: 'namespace', t: 'string' }, 2: { n: 'verb', t: 'string' }, 3: { n: 'group', t: 'string' }, 4: { n: 'version', t: 'string' }, 5: { n: 'resource', t: 'string' }, 6: { n: 'subresource', t: 'string' }, 7: { n: 'name', t: 'string' } },
+        t: {
+          1: { n: 'namespace', t: 'string' },
+          2: { n: 'verb', t: 'string' },
+          3: { n: 'group', t: 'string' },
+          4: { n: 'version', t: 'string' },
+          5: { n: 'resource', t: 'string' },
+          6: { n: 'subresource', t: 'string' },
+          7: { n: 'name', t: 'string' },
+        },
       },
       2: { n: 'nonResourceAttributes', t: { 1: { n: 'path', t: 'string' }, 2: { n: 'verb', t: 'string' } } },
     },
@@ -95,7 +153,10 @@ KINDS['authentication.k8s.io/v1/TokenRequest'] = {
     n: 'spec',
     t: {
       1: { n: 'audiences', t: 'string', rep: true },
-      3: { n: 'boundObjectRef', t: { 1: { n: 'kind', t: 'string' }, 2: { n: 'apiVersion', t: 'string' }, 3: { n: 'name', t: 'string' }, 4: { n: 'uid', t: 'string' } } },
+      3: {
+        n: 'boundObjectRef',
+        t: { 1: { n: 'kind', t: 'string' }, 2: { n: 'apiVersion', t: 'string' }, 3: { n: 'name', t: 'string' }, 4: { n: 'uid', t: 'string' } },
+      },
       4: { n: 'expirationSeconds', t: 'int' },
     },
   },
@@ -198,7 +259,7 @@ function decodeMsg(schema: Msg, buf: Buffer): Record<string, unknown> {
         else entry.skip(et & 7);
       }
       out[f.n] = out[f.n] ?? {};
-      out[f.n][k] = f.t.map === ExtraValue ? (v as any).items ?? [] : v;
+      out[f.n][k] = f.t.map === ExtraValue ? ((v as any).items ?? []) : v;
       continue;
     }
     const v = decodeScalar(f.t as Scalar | Msg, r, wire);
@@ -216,7 +277,12 @@ const MAGIC = Buffer.from([0x6b, 0x38, 0x73, 0x00]);
 export function decodeProtobuf(body: Buffer): Record<string, unknown> {
   if (body.length < 4 || !body.subarray(0, 4).equals(MAGIC)) throw new ApiError(400, 'BadRequest', 'protobuf body does not start with the k8s envelope');
   const unknown = decodeMsg(
-    { 1: { n: 'typeMeta', t: { 1: { n: 'apiVersion', t: 'string' }, 2: { n: 'kind', t: 'string' } } }, 2: { n: 'raw', t: 'bytes' }, 3: { n: 'contentEncoding', t: 'string' }, 4: { n: 'contentType', t: 'string' } },
+    {
+      1: { n: 'typeMeta', t: { 1: { n: 'apiVersion', t: 'string' }, 2: { n: 'kind', t: 'string' } } },
+      2: { n: 'raw', t: 'bytes' },
+      3: { n: 'contentEncoding', t: 'string' },
+      4: { n: 'contentType', t: 'string' },
+    },
     body.subarray(4),
   ) as { typeMeta?: { apiVersion?: string; kind?: string }; raw?: string };
   const apiVersion = unknown.typeMeta?.apiVersion ?? '';

@@ -19,12 +19,31 @@ interface Rule {
 
 /** Default rules of the built-in ClusterRoles that kubeadm binds to. */
 const BUILTIN: Record<string, Rule[]> = {
-  'cluster-admin': [{ verbs: ['*'], apiGroups: ['*'], resources: ['*'] }, { verbs: ['*'], nonResourceURLs: ['*'] }],
+  'cluster-admin': [
+    { verbs: ['*'], apiGroups: ['*'], resources: ['*'] },
+    { verbs: ['*'], nonResourceURLs: ['*'] },
+  ],
   'system:node-bootstrapper': [{ verbs: ['create', 'get', 'list', 'watch'], apiGroups: ['certificates.k8s.io'], resources: ['certificatesigningrequests'] }],
-  'system:certificates.k8s.io:certificatesigningrequests:nodeclient': [{ verbs: ['create'], apiGroups: ['certificates.k8s.io'], resources: ['certificatesigningrequests/nodeclient'] }],
-  'system:certificates.k8s.io:certificatesigningrequests:selfnodeclient': [{ verbs: ['create'], apiGroups: ['certificates.k8s.io'], resources: ['certificatesigningrequests/selfnodeclient'] }],
-  'system:basic-user': [{ verbs: ['create'], apiGroups: ['authorization.k8s.io', 'authentication.k8s.io'], resources: ['selfsubjectaccessreviews', 'selfsubjectrulesreviews', 'selfsubjectreviews'] }],
-  view: [{ verbs: ['get', 'list', 'watch'], apiGroups: ['', 'apps', 'coordination.k8s.io'], resources: ['pods', 'configmaps', 'services', 'endpoints', 'serviceaccounts', 'events', 'daemonsets', 'deployments', 'leases', 'namespaces'] }],
+  'system:certificates.k8s.io:certificatesigningrequests:nodeclient': [
+    { verbs: ['create'], apiGroups: ['certificates.k8s.io'], resources: ['certificatesigningrequests/nodeclient'] },
+  ],
+  'system:certificates.k8s.io:certificatesigningrequests:selfnodeclient': [
+    { verbs: ['create'], apiGroups: ['certificates.k8s.io'], resources: ['certificatesigningrequests/selfnodeclient'] },
+  ],
+  'system:basic-user': [
+    {
+      verbs: ['create'],
+      apiGroups: ['authorization.k8s.io', 'authentication.k8s.io'],
+      resources: ['selfsubjectaccessreviews', 'selfsubjectrulesreviews', 'selfsubjectreviews'],
+    },
+  ],
+  view: [
+    {
+      verbs: ['get', 'list', 'watch'],
+      apiGroups: ['', 'apps', 'coordination.k8s.io'],
+      resources: ['pods', 'configmaps', 'services', 'endpoints', 'serviceaccounts', 'events', 'daemonsets', 'deployments', 'leases', 'namespaces'],
+    },
+  ],
 };
 
 const kinds = ['roles', 'rolebindings', 'clusterroles', 'clusterrolebindings'].map((p) => findResource('rbac.authorization.k8s.io', 'v1', p)!);
@@ -86,7 +105,9 @@ export class Rbac {
     for (const b of rbs) {
       if (b.metadata.namespace !== a.namespace || !(b.subjects ?? []).some((s: any) => subjectMatches(s, user, b.metadata.namespace))) continue;
       const rules: Rule[] =
-        b.roleRef?.kind === 'Role' ? roles.find((r) => r.metadata.namespace === a.namespace && r.metadata.name === b.roleRef.name)?.rules ?? [] : clusterRules(b.roleRef?.name);
+        b.roleRef?.kind === 'Role'
+          ? (roles.find((r) => r.metadata.namespace === a.namespace && r.metadata.name === b.roleRef.name)?.rules ?? [])
+          : clusterRules(b.roleRef?.name);
       if (rules.some((r) => ruleMatches(r, a))) return true;
     }
     return false;

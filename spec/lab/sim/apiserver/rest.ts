@@ -54,7 +54,9 @@ export function selectorFilter(query: URLSearchParams): (o: Obj) => boolean {
 async function list(store: Store, req: ResourceRequest): Promise<Result> {
   const { items, revision } = await store.list(req.r, req.namespace);
   const keep = selectorFilter(req.query);
-  const selected = items.filter(keep).sort((a, b) => (`${a.metadata.namespace ?? ''}/${a.metadata.name}` < `${b.metadata.namespace ?? ''}/${b.metadata.name}` ? -1 : 1));
+  const selected = items
+    .filter(keep)
+    .sort((a, b) => (`${a.metadata.namespace ?? ''}/${a.metadata.name}` < `${b.metadata.namespace ?? ''}/${b.metadata.name}` ? -1 : 1));
   const meta = { resourceVersion: String(revision) };
   if (wantsTable(req.accept)) return { code: 200, body: toTable(req.r, selected, meta, req.query.get('includeObject') ?? undefined) };
   return { code: 200, body: { kind: `${req.r.kind}List`, apiVersion: apiVersionOf(req.r), metadata: meta, items: selected } };
@@ -80,7 +82,8 @@ async function create(store: Store, req: ResourceRequest): Promise<Result> {
 async function update(store: Store, req: ResourceRequest): Promise<Result> {
   const body = req.body;
   if (!body || typeof body !== 'object') throw badRequest('the body of the request is not a JSON object');
-  if (body.metadata?.name && body.metadata.name !== req.name) throw badRequest(`the name of the object (${body.metadata.name}) does not match the name on the URL (${req.name})`);
+  if (body.metadata?.name && body.metadata.name !== req.name)
+    throw badRequest(`the name of the object (${body.metadata.name}) does not match the name on the URL (${req.name})`);
   const cur = await store.get(req.r, req.namespace, req.name!);
   const want = body.metadata?.resourceVersion;
   if (want && want !== cur.metadata.resourceVersion) throw conflict(req.r.group, req.r.plural, req.name!);
@@ -112,7 +115,13 @@ async function remove(store: Store, req: ResourceRequest): Promise<Result> {
   if (['pods', 'namespaces', 'nodes'].includes(req.r.plural)) return { code: 200, body: gone };
   return {
     code: 200,
-    body: { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', details: { name: req.name, ...(req.r.group ? { group: req.r.group } : {}), kind: req.r.plural, uid: gone.metadata.uid } },
+    body: {
+      kind: 'Status',
+      apiVersion: 'v1',
+      metadata: {},
+      status: 'Success',
+      details: { name: req.name, ...(req.r.group ? { group: req.r.group } : {}), kind: req.r.plural, uid: gone.metadata.uid },
+    },
   };
 }
 
@@ -134,10 +143,18 @@ async function binding(store: Store, req: ResourceRequest): Promise<Result> {
   const target = req.body?.target?.name;
   if (!target) throw badRequest('binding: target.name is required');
   await store.guaranteedUpdate(req.r, req.namespace, req.name!, (pod) => {
-    if (pod.spec?.nodeName) throw new ApiError(409, 'Conflict', `Operation cannot be fulfilled on pods/binding "${req.name}": pod ${req.name} is already assigned to node "${pod.spec.nodeName}"`);
+    if (pod.spec?.nodeName)
+      throw new ApiError(
+        409,
+        'Conflict',
+        `Operation cannot be fulfilled on pods/binding "${req.name}": pod ${req.name} is already assigned to node "${pod.spec.nodeName}"`,
+      );
     pod.spec.nodeName = target;
     pod.status = pod.status ?? {};
-    pod.status.conditions = [...(pod.status.conditions ?? []).filter((c: any) => c.type !== 'PodScheduled'), { type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: new Date().toISOString().replace(/\.\d+Z$/, 'Z') }];
+    pod.status.conditions = [
+      ...(pod.status.conditions ?? []).filter((c: any) => c.type !== 'PodScheduled'),
+      { type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: new Date().toISOString().replace(/\.\d+Z$/, 'Z') },
+    ];
     return pod;
   });
   return { code: 201, body: { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 } };
@@ -161,12 +178,25 @@ async function selfSubjectAccessReview(req: ResourceRequest): Promise<Result> {
   const ra = spec.resourceAttributes;
   const nra = spec.nonResourceAttributes;
   const attrs: Attributes = ra
-    ? { verb: ra.verb, resource: ra.resource, subresource: ra.subresource || undefined, group: ra.group ?? '', namespace: ra.namespace || undefined, name: ra.name || undefined }
+    ? {
+        verb: ra.verb,
+        resource: ra.resource,
+        subresource: ra.subresource || undefined,
+        group: ra.group ?? '',
+        namespace: ra.namespace || undefined,
+        name: ra.name || undefined,
+      }
     : { verb: nra?.verb ?? 'get', path: nra?.path ?? '/' };
   const ok = req.authorize ? await req.authorize(attrs) : allowed(req.user, attrs);
   return {
     code: 201,
-    body: { kind: 'SelfSubjectAccessReview', apiVersion: 'authorization.k8s.io/v1', metadata: { creationTimestamp: null }, spec, status: { allowed: ok, ...(ok ? { reason: 'lab authorizer' } : {}) } },
+    body: {
+      kind: 'SelfSubjectAccessReview',
+      apiVersion: 'authorization.k8s.io/v1',
+      metadata: { creationTimestamp: null },
+      spec,
+      status: { allowed: ok, ...(ok ? { reason: 'lab authorizer' } : {}) },
+    },
   };
 }
 

@@ -80,11 +80,20 @@ export function labelSelectorMatches(sel: LabelSelector | null | undefined, labe
   for (const e of sel.matchExpressions ?? []) {
     const has = e.key in l;
     switch (e.operator) {
-      case 'In': if (!has || !(e.values ?? []).includes(l[e.key])) return false; break;
-      case 'NotIn': if (has && (e.values ?? []).includes(l[e.key])) return false; break;
-      case 'Exists': if (!has) return false; break;
-      case 'DoesNotExist': if (has) return false; break;
-      default: return false;
+      case 'In':
+        if (!has || !(e.values ?? []).includes(l[e.key])) return false;
+        break;
+      case 'NotIn':
+        if (has && (e.values ?? []).includes(l[e.key])) return false;
+        break;
+      case 'Exists':
+        if (!has) return false;
+        break;
+      case 'DoesNotExist':
+        if (has) return false;
+        break;
+      default:
+        return false;
     }
   }
   return true;

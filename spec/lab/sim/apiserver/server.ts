@@ -59,7 +59,11 @@ async function readBody(req: IncomingMessage): Promise<any> {
   if (chunks.length === 0) return undefined;
   if (ctype.startsWith('application/vnd.kubernetes.protobuf')) return decodeProtobuf(Buffer.concat(chunks));
   if (ctype.includes('cbor')) {
-    throw new ApiError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/vnd.kubernetes.protobuf`);
+    throw new ApiError(
+      415,
+      'UnsupportedMediaType',
+      `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/vnd.kubernetes.protobuf`,
+    );
   }
   const text = Buffer.concat(chunks).toString('utf8');
   if (!text.trim()) return undefined;
@@ -67,7 +71,8 @@ async function readBody(req: IncomingMessage): Promise<any> {
     return JSON.parse(text);
   } catch {
     const ct = req.headers['content-type'] ?? '';
-    if (ct.includes('yaml')) throw new ApiError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json`);
+    if (ct.includes('yaml'))
+      throw new ApiError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json`);
     throw badRequest(`error decoding request body: invalid JSON`);
   }
 }
@@ -112,11 +117,21 @@ async function impersonate(cfg: ServerConfig, user: UserInfo, req: IncomingMessa
   const groups = groupsHeader === undefined ? [] : Array.isArray(groupsHeader) ? groupsHeader : [groupsHeader];
   const can = async (a: Attributes) => allowed(user, a) || (await cfg.rbac.allowed(user, a));
   if (!(await can({ verb: 'impersonate', resource: 'users', group: '', name }))) {
-    throw new ApiError(403, 'Forbidden', `users "${name}" is forbidden: User "${user.username}" cannot impersonate resource "users" in API group "" at the cluster scope`, { name, kind: 'users' });
+    throw new ApiError(
+      403,
+      'Forbidden',
+      `users "${name}" is forbidden: User "${user.username}" cannot impersonate resource "users" in API group "" at the cluster scope`,
+      { name, kind: 'users' },
+    );
   }
   for (const g of groups) {
     if (!(await can({ verb: 'impersonate', resource: 'groups', group: '', name: g }))) {
-      throw new ApiError(403, 'Forbidden', `groups "${g}" is forbidden: User "${user.username}" cannot impersonate resource "groups" in API group "" at the cluster scope`, { name: g, kind: 'groups' });
+      throw new ApiError(
+        403,
+        'Forbidden',
+        `groups "${g}" is forbidden: User "${user.username}" cannot impersonate resource "groups" in API group "" at the cluster scope`,
+        { name: g, kind: 'groups' },
+      );
     }
   }
   if (name === 'system:anonymous') return { username: name, groups: ['system:unauthenticated', ...groups] };
@@ -143,7 +158,16 @@ async function handle(cfg: ServerConfig, req: IncomingMessage, res: ServerRespon
   const attrs: Attributes = { verb: rt.verb, resource: rt.r.plural, subresource: rt.subresource, group: rt.r.group, namespace: rt.namespace, name: rt.name };
   if (!(await authorize(attrs))) throw forbidden(user, attrs);
   const body = ['POST', 'PUT', 'PATCH', 'DELETE'].includes(method) ? await readBody(req) : undefined;
-  const rr = { ...rt, query: url.searchParams, body, contentType: req.headers['content-type'] ?? 'application/json', accept: req.headers.accept, user, authorize, issuer: cfg.issuer };
+  const rr = {
+    ...rt,
+    query: url.searchParams,
+    body,
+    contentType: req.headers['content-type'] ?? 'application/json',
+    accept: req.headers.accept,
+    user,
+    authorize,
+    issuer: cfg.issuer,
+  };
   if (rt.verb === 'watch') return serveWatch(cfg.store, rr, res);
   const out = await serveResource(cfg.store, rr);
   sendJson(res, out.code, out.body);

@@ -16,7 +16,17 @@ export function nameSuffix(): string {
 }
 
 /** Resources whose main-resource updates keep the stored status (status only changes through /status). */
-const STATUS_SPLIT = new Set(['pods', 'nodes', 'namespaces', 'certificatesigningrequests', 'daemonsets', 'deployments', 'replicasets', 'poddisruptionbudgets', 'services']);
+const STATUS_SPLIT = new Set([
+  'pods',
+  'nodes',
+  'namespaces',
+  'certificatesigningrequests',
+  'daemonsets',
+  'deployments',
+  'replicasets',
+  'poddisruptionbudgets',
+  'services',
+]);
 
 /** Resources whose metadata.generation counts spec changes. */
 const GENERATION = new Set(['daemonsets', 'deployments', 'replicasets', 'poddisruptionbudgets']);
@@ -32,7 +42,12 @@ export function prepareCreate(r: ResourceDef, obj: Obj, ns: string | undefined, 
   // RBAC objects and CSRs only need a valid path segment (kubeadm names roles "kubeadm:..."); the rest are DNS subdomains.
   const pathSegmentOnly = r.group === 'rbac.authorization.k8s.io' || r.plural === 'certificatesigningrequests';
   if (pathSegmentOnly ? /[/%]/.test(md.name) || md.name === '.' || md.name === '..' : !NAME_RE.test(md.name) || md.name.length > 253) {
-    throw invalid(r.group, r.kind, md.name, `metadata.name: Invalid value: "${md.name}": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character`);
+    throw invalid(
+      r.group,
+      r.kind,
+      md.name,
+      `metadata.name: Invalid value: "${md.name}": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character`,
+    );
   }
   if (r.namespaced) md.namespace = ns;
   else delete md.namespace;
@@ -183,6 +198,14 @@ function checkSelector(r: ResourceDef, obj: Obj): void {
     throw invalid(r.group, r.kind, obj.metadata.name, 'spec.selector: Required value');
   }
   if (Object.entries(sel.matchLabels ?? {}).some(([k, v]) => labels[k] !== v)) {
-    throw invalid(r.group, r.kind, obj.metadata.name, `spec.template.metadata.labels: Invalid value: map[string]string{${Object.keys(labels).sort().map((k) => `${JSON.stringify(k)}:${JSON.stringify(labels[k])}`).join(', ')}}: \`selector\` does not match template \`labels\``);
+    throw invalid(
+      r.group,
+      r.kind,
+      obj.metadata.name,
+      `spec.template.metadata.labels: Invalid value: map[string]string{${Object.keys(labels)
+        .sort()
+        .map((k) => `${JSON.stringify(k)}:${JSON.stringify(labels[k])}`)
+        .join(', ')}}: \`selector\` does not match template \`labels\``,
+    );
   }
 }

@@ -29,7 +29,18 @@ function nodeRow(n: Obj): unknown[] {
     .sort();
   const addr = (t: string) => (n.status?.addresses ?? []).find((a: any) => a.type === t)?.address ?? '<none>';
   const ni = n.status?.nodeInfo ?? {};
-  return [n.metadata.name, status, roles.length ? roles.join(',') : '<none>', age(n.metadata.creationTimestamp), ni.kubeletVersion ?? '', addr('InternalIP'), addr('ExternalIP'), ni.osImage ?? '<unknown>', ni.kernelVersion ?? '<unknown>', ni.containerRuntimeVersion ?? '<unknown>'];
+  return [
+    n.metadata.name,
+    status,
+    roles.length ? roles.join(',') : '<none>',
+    age(n.metadata.creationTimestamp),
+    ni.kubeletVersion ?? '',
+    addr('InternalIP'),
+    addr('ExternalIP'),
+    ni.osImage ?? '<unknown>',
+    ni.kernelVersion ?? '<unknown>',
+    ni.containerRuntimeVersion ?? '<unknown>',
+  ];
 }
 
 function podRow(p: Obj): unknown[] {
@@ -51,7 +62,17 @@ function podRow(p: Obj): unknown[] {
   if (p.metadata.deletionTimestamp) reason = p.status?.reason === 'NodeLost' ? 'Unknown' : 'Terminating';
   const restartText = lastRestart ? `${restarts} (${humanDuration((Date.now() - lastRestart) / 1000)} ago)` : String(restarts);
   const gates = (p.spec?.readinessGates ?? []).length;
-  return [p.metadata.name, `${ready}/${specCount}`, reason, restartText, age(p.metadata.creationTimestamp), p.status?.podIP || '<none>', p.spec?.nodeName || '<none>', p.status?.nominatedNodeName || '<none>', gates ? `0/${gates}` : '<none>'];
+  return [
+    p.metadata.name,
+    `${ready}/${specCount}`,
+    reason,
+    restartText,
+    age(p.metadata.creationTimestamp),
+    p.status?.podIP || '<none>',
+    p.spec?.nodeName || '<none>',
+    p.status?.nominatedNodeName || '<none>',
+    gates ? `0/${gates}` : '<none>',
+  ];
 }
 
 function csrRow(r: Obj): unknown[] {
@@ -68,7 +89,9 @@ function workloadWide(o: Obj): string[] {
   const sel = o.spec?.selector ?? {};
   const parts = [
     ...Object.entries(sel.matchLabels ?? {}).map(([k, v]) => `${k}=${v}`),
-    ...(sel.matchExpressions ?? []).map((e: Obj) => (e.operator === 'Exists' ? e.key : e.operator === 'DoesNotExist' ? `!${e.key}` : `${e.key} ${e.operator.toLowerCase()} (${(e.values ?? []).join(',')})`)),
+    ...(sel.matchExpressions ?? []).map((e: Obj) =>
+      e.operator === 'Exists' ? e.key : e.operator === 'DoesNotExist' ? `!${e.key}` : `${e.key} ${e.operator.toLowerCase()} (${(e.values ?? []).join(',')})`,
+    ),
   ];
   return [cs.map((x) => x.name).join(','), cs.map((x) => x.image).join(','), parts.join(',') || '<none>'];
 }
@@ -77,45 +100,136 @@ const sizeOf = (o: Obj) => Object.keys(o.data ?? {}).length + Object.keys(o.bina
 
 const PRINTERS: Record<string, { cols: Col[]; row: (o: Obj) => unknown[] }> = {
   nodes: {
-    cols: [NAME, c('Status'), c('Roles'), c('Age'), c('Version'), c('Internal-IP', 'string', 1), c('External-IP', 'string', 1), c('OS-Image', 'string', 1), c('Kernel-Version', 'string', 1), c('Container-Runtime', 'string', 1)],
+    cols: [
+      NAME,
+      c('Status'),
+      c('Roles'),
+      c('Age'),
+      c('Version'),
+      c('Internal-IP', 'string', 1),
+      c('External-IP', 'string', 1),
+      c('OS-Image', 'string', 1),
+      c('Kernel-Version', 'string', 1),
+      c('Container-Runtime', 'string', 1),
+    ],
     row: nodeRow,
   },
   pods: {
-    cols: [NAME, c('Ready'), c('Status'), c('Restarts', 'string'), c('Age'), c('IP', 'string', 1), c('Node', 'string', 1), c('Nominated Node', 'string', 1), c('Readiness Gates', 'string', 1)],
+    cols: [
+      NAME,
+      c('Ready'),
+      c('Status'),
+      c('Restarts', 'string'),
+      c('Age'),
+      c('IP', 'string', 1),
+      c('Node', 'string', 1),
+      c('Nominated Node', 'string', 1),
+      c('Readiness Gates', 'string', 1),
+    ],
     row: podRow,
   },
   certificatesigningrequests: { cols: [NAME, c('Age'), c('SignerName'), c('Requestor'), c('RequestedDuration'), c('Condition')], row: csrRow },
-  secrets: { cols: [NAME, c('Type'), c('Data', 'string'), c('Age')], row: (s) => [s.metadata.name, s.type ?? 'Opaque', sizeOf(s), age(s.metadata.creationTimestamp)] },
+  secrets: {
+    cols: [NAME, c('Type'), c('Data', 'string'), c('Age')],
+    row: (s) => [s.metadata.name, s.type ?? 'Opaque', sizeOf(s), age(s.metadata.creationTimestamp)],
+  },
   configmaps: { cols: [NAME, c('Data', 'string'), c('Age')], row: (m) => [m.metadata.name, sizeOf(m), age(m.metadata.creationTimestamp)] },
   namespaces: { cols: [NAME, c('Status'), c('Age')], row: (n) => [n.metadata.name, n.status?.phase ?? 'Active', age(n.metadata.creationTimestamp)] },
-  serviceaccounts: { cols: [NAME, c('Secrets', 'string'), c('Age')], row: (s) => [s.metadata.name, (s.secrets ?? []).length, age(s.metadata.creationTimestamp)] },
+  serviceaccounts: {
+    cols: [NAME, c('Secrets', 'string'), c('Age')],
+    row: (s) => [s.metadata.name, (s.secrets ?? []).length, age(s.metadata.creationTimestamp)],
+  },
   leases: { cols: [NAME, c('Holder'), c('Age')], row: (l) => [l.metadata.name, l.spec?.holderIdentity ?? '', age(l.metadata.creationTimestamp)] },
   daemonsets: {
-    cols: [NAME, c('Desired', 'integer'), c('Current', 'integer'), c('Ready', 'integer'), c('Up-to-date', 'integer'), c('Available', 'integer'), c('Node Selector'), c('Age')],
+    cols: [
+      NAME,
+      c('Desired', 'integer'),
+      c('Current', 'integer'),
+      c('Ready', 'integer'),
+      c('Up-to-date', 'integer'),
+      c('Available', 'integer'),
+      c('Node Selector'),
+      c('Age'),
+    ],
     row: (d) => {
       const s = d.status ?? {};
-      const sel = Object.entries(d.spec?.template?.spec?.nodeSelector ?? {}).map(([k, v]) => `${k}=${v}`).join(',');
-      return [d.metadata.name, s.desiredNumberScheduled ?? 0, s.currentNumberScheduled ?? 0, s.numberReady ?? 0, s.updatedNumberScheduled ?? 0, s.numberAvailable ?? 0, sel || '<none>', age(d.metadata.creationTimestamp)];
+      const sel = Object.entries(d.spec?.template?.spec?.nodeSelector ?? {})
+        .map(([k, v]) => `${k}=${v}`)
+        .join(',');
+      return [
+        d.metadata.name,
+        s.desiredNumberScheduled ?? 0,
+        s.currentNumberScheduled ?? 0,
+        s.numberReady ?? 0,
+        s.updatedNumberScheduled ?? 0,
+        s.numberAvailable ?? 0,
+        sel || '<none>',
+        age(d.metadata.creationTimestamp),
+      ];
     },
   },
   deployments: {
-    cols: [NAME, c('Ready'), c('Up-to-date', 'integer'), c('Available', 'integer'), c('Age'), c('Containers', 'string', 1), c('Images', 'string', 1), c('Selector', 'string', 1)],
+    cols: [
+      NAME,
+      c('Ready'),
+      c('Up-to-date', 'integer'),
+      c('Available', 'integer'),
+      c('Age'),
+      c('Containers', 'string', 1),
+      c('Images', 'string', 1),
+      c('Selector', 'string', 1),
+    ],
     row: (d) => {
       const s = d.status ?? {};
-      return [d.metadata.name, `${s.readyReplicas ?? 0}/${d.spec?.replicas ?? 0}`, s.updatedReplicas ?? 0, s.availableReplicas ?? 0, age(d.metadata.creationTimestamp), ...workloadWide(d)];
+      return [
+        d.metadata.name,
+        `${s.readyReplicas ?? 0}/${d.spec?.replicas ?? 0}`,
+        s.updatedReplicas ?? 0,
+        s.availableReplicas ?? 0,
+        age(d.metadata.creationTimestamp),
+        ...workloadWide(d),
+      ];
     },
   },
   replicasets: {
-    cols: [NAME, c('Desired', 'integer'), c('Current', 'integer'), c('Ready', 'integer'), c('Age'), c('Containers', 'string', 1), c('Images', 'string', 1), c('Selector', 'string', 1)],
-    row: (r) => [r.metadata.name, r.spec?.replicas ?? 0, r.status?.replicas ?? 0, r.status?.readyReplicas ?? 0, age(r.metadata.creationTimestamp), ...workloadWide(r)],
+    cols: [
+      NAME,
+      c('Desired', 'integer'),
+      c('Current', 'integer'),
+      c('Ready', 'integer'),
+      c('Age'),
+      c('Containers', 'string', 1),
+      c('Images', 'string', 1),
+      c('Selector', 'string', 1),
+    ],
+    row: (r) => [
+      r.metadata.name,
+      r.spec?.replicas ?? 0,
+      r.status?.replicas ?? 0,
+      r.status?.readyReplicas ?? 0,
+      age(r.metadata.creationTimestamp),
+      ...workloadWide(r),
+    ],
   },
   poddisruptionbudgets: {
     cols: [NAME, c('Min Available'), c('Max Unavailable'), c('Allowed Disruptions', 'integer'), c('Age')],
-    row: (p) => [p.metadata.name, p.spec?.minAvailable !== undefined ? String(p.spec.minAvailable) : 'N/A', p.spec?.maxUnavailable !== undefined ? String(p.spec.maxUnavailable) : 'N/A', p.status?.disruptionsAllowed ?? 0, age(p.metadata.creationTimestamp)],
+    row: (p) => [
+      p.metadata.name,
+      p.spec?.minAvailable !== undefined ? String(p.spec.minAvailable) : 'N/A',
+      p.spec?.maxUnavailable !== undefined ? String(p.spec.maxUnavailable) : 'N/A',
+      p.status?.disruptionsAllowed ?? 0,
+      age(p.metadata.creationTimestamp),
+    ],
   },
   events: {
     cols: [c('Last Seen'), c('Type'), c('Reason'), c('Object'), c('Message')],
-    row: (e) => [age(e.lastTimestamp ?? e.eventTime ?? e.metadata.creationTimestamp), e.type ?? '', e.reason ?? '', `${(e.involvedObject?.kind ?? '').toLowerCase()}/${e.involvedObject?.name ?? ''}`, e.message ?? ''],
+    row: (e) => [
+      age(e.lastTimestamp ?? e.eventTime ?? e.metadata.creationTimestamp),
+      e.type ?? '',
+      e.reason ?? '',
+      `${(e.involvedObject?.kind ?? '').toLowerCase()}/${e.involvedObject?.name ?? ''}`,
+      e.message ?? '',
+    ],
   },
 };
 

@@ -38,14 +38,20 @@ const nodes = findResource('', 'v1', 'nodes')!;
 const time = (d: Date) => d.toISOString().replace(/\.\d+Z$/, 'Z');
 
 function invalidRequest(field: string, value: unknown, why: string): ApiError {
-  return new ApiError(422, 'Invalid', `TokenRequest.authentication.k8s.io "" is invalid: ${field}: Invalid value: ${value}: ${why}`, { group: 'authentication.k8s.io', kind: 'TokenRequest', causes: [{ reason: 'FieldValueInvalid', message: `Invalid value: ${value}: ${why}`, field }] });
+  return new ApiError(422, 'Invalid', `TokenRequest.authentication.k8s.io "" is invalid: ${field}: Invalid value: ${value}: ${why}`, {
+    group: 'authentication.k8s.io',
+    kind: 'TokenRequest',
+    causes: [{ reason: 'FieldValueInvalid', message: `Invalid value: ${value}: ${why}`, field }],
+  });
 }
 
 /** Create a token for service account `name` in `ns` from the TokenRequest `body`. */
 export async function createToken(store: Store, iss: TokenIssuer, ns: string, name: string, body: Obj | undefined, now = new Date()): Promise<Obj> {
   const req: Obj = structuredClone(body ?? {});
-  if (req.metadata?.name && req.metadata.name !== name) throw invalidRequest('metadata.name', JSON.stringify(req.metadata.name), 'must match the service account name if specified');
-  if (req.metadata?.namespace && req.metadata.namespace !== ns) throw invalidRequest('metadata.namespace', JSON.stringify(req.metadata.namespace), 'must match the service account namespace if specified');
+  if (req.metadata?.name && req.metadata.name !== name)
+    throw invalidRequest('metadata.name', JSON.stringify(req.metadata.name), 'must match the service account name if specified');
+  if (req.metadata?.namespace && req.metadata.namespace !== ns)
+    throw invalidRequest('metadata.namespace', JSON.stringify(req.metadata.namespace), 'must match the service account namespace if specified');
   const sa = await store.get(serviceaccounts, ns, name);
   const spec: Obj = (req.spec = req.spec ?? {});
   if (!spec.audiences?.length) spec.audiences = [...iss.audiences];
@@ -62,7 +68,8 @@ export async function createToken(store: Store, iss: TokenIssuer, ns: string, na
     const group = String(ref.apiVersion ?? '').includes('/') ? String(ref.apiVersion).split('/')[0] : '';
     if (group === '' && ref.kind === 'Pod') {
       pod = await store.get(pods, ns, ref.name);
-      if (pod.spec?.serviceAccountName !== name) throw badRequest(`cannot bind token for serviceaccount "${name}" to pod running with different serviceaccount name.`);
+      if (pod.spec?.serviceAccountName !== name)
+        throw badRequest(`cannot bind token for serviceaccount "${name}" to pod running with different serviceaccount name.`);
       uid = pod.metadata.uid;
       if (pod.spec?.nodeName) {
         const n = await store.tryGet(nodes, undefined, pod.spec.nodeName);
@@ -73,7 +80,12 @@ export async function createToken(store: Store, iss: TokenIssuer, ns: string, na
       uid = secret.metadata.uid;
     } else throw badRequest(`cannot bind token to object of type ${ref.apiVersion ?? ''}, Kind=${ref.kind ?? ''}`);
     if (ref.uid && ref.uid !== uid) {
-      throw new ApiError(409, 'Conflict', `Operation cannot be fulfilled on ${ref.kind} "${ref.name}": the UID in the bound object reference (${ref.uid}) does not match the UID in record. The object might have been deleted and then recreated`, { name: ref.name, kind: ref.kind });
+      throw new ApiError(
+        409,
+        'Conflict',
+        `Operation cannot be fulfilled on ${ref.kind} "${ref.name}": the UID in the bound object reference (${ref.uid}) does not match the UID in record. The object might have been deleted and then recreated`,
+        { name: ref.name, kind: ref.kind },
+      );
     }
   }
   let requested = seconds;
@@ -91,7 +103,16 @@ export async function createToken(store: Store, iss: TokenIssuer, ns: string, na
   else if (secret) k.secret = { name: secret.metadata.name, uid: secret.metadata.uid };
   if (node) k.node = node;
   if (warnAfter) k.warnafter = t + warnAfter;
-  const claims = { aud: spec.audiences, exp: t + exp, iat: t, iss: iss.issuer, jti: randomUUID(), 'kubernetes.io': k, nbf: t, sub: `system:serviceaccount:${ns}:${sa.metadata.name}` };
+  const claims = {
+    aud: spec.audiences,
+    exp: t + exp,
+    iat: t,
+    iss: iss.issuer,
+    jti: randomUUID(),
+    'kubernetes.io': k,
+    nbf: t,
+    sub: `system:serviceaccount:${ns}:${sa.metadata.name}`,
+  };
   return {
     kind: 'TokenRequest',
     apiVersion: 'authentication.k8s.io/v1',

@@ -68,10 +68,21 @@ function cluster() {
   store.put(R.sa, { metadata: { name: 'web', namespace: 'apps', uid: 'sa-uid' } });
   store.put(R.sa, { metadata: { name: 'quiet', namespace: 'apps', uid: 'sa2' }, automountServiceAccountToken: false });
   store.put(R.nodes, { metadata: { name: 'w1', uid: 'node-uid' } });
-  store.put(R.pods, { metadata: { name: 'web-1', namespace: 'apps', uid: 'pod-uid', labels: { app: 'web' } }, spec: { serviceAccountName: 'web', nodeName: 'w1' }, status: { phase: 'Running', conditions: [{ type: 'Ready', status: 'True' }] } });
+  store.put(R.pods, {
+    metadata: { name: 'web-1', namespace: 'apps', uid: 'pod-uid', labels: { app: 'web' } },
+    spec: { serviceAccountName: 'web', nodeName: 'w1' },
+    status: { phase: 'Running', conditions: [{ type: 'Ready', status: 'True' }] },
+  });
   return store;
 }
-const issuer = (key: KeyObject, extra: Partial<TokenIssuer> = {}): TokenIssuer => ({ key, issuer: ISSUER, audiences: [ISSUER], extendExpiration: true, maxExpirationSeconds: 0, ...extra });
+const issuer = (key: KeyObject, extra: Partial<TokenIssuer> = {}): TokenIssuer => ({
+  key,
+  issuer: ISSUER,
+  audiences: [ISSUER],
+  extendExpiration: true,
+  maxExpirationSeconds: 0,
+  ...extra,
+});
 const claims = (jwt: string) => JSON.parse(Buffer.from(jwt.split('.')[1], 'base64url').toString());
 /** A TLS socket that presented no client certificate. */
 const noCert = { getPeerCertificate: () => ({}), authorized: false } as unknown as TLSSocket;
@@ -79,7 +90,14 @@ const authn = (saKeys: KeyObject[]): AuthnConfig => ({ saKeys, issuers: [ISSUER]
 
 test('ServiceAccount admission: a kube-api-access-* projected volume (token 3607 s, kube-root-ca.crt, namespace) mounted in every container; none when automount is off', async (t) => {
   const store = cluster() as unknown as Store;
-  const pod: Obj = { metadata: { name: 'p', namespace: 'apps' }, spec: { serviceAccountName: 'web', initContainers: [{ name: 'i' }], containers: [{ name: 'a' }, { name: 'b', volumeMounts: [{ name: 'own', mountPath: '/var/run/secrets/kubernetes.io/serviceaccount' }] }] } };
+  const pod: Obj = {
+    metadata: { name: 'p', namespace: 'apps' },
+    spec: {
+      serviceAccountName: 'web',
+      initContainers: [{ name: 'i' }],
+      containers: [{ name: 'a' }, { name: 'b', volumeMounts: [{ name: 'own', mountPath: '/var/run/secrets/kubernetes.io/serviceaccount' }] }],
+    },
+  };
   await admitPod(store, pod, 'apps');
   const vol = pod.spec.volumes.find((v: Obj) => v.name.startsWith('kube-api-access-'));
   t.regex(vol.name, /^kube-api-access-[bcdfghjklmnpqrstvwxz2456789]{5}$/);
@@ -91,7 +109,10 @@ test('ServiceAccount admission: a kube-api-access-* projected volume (token 3607
   const quiet: Obj = { metadata: { name: 'q', namespace: 'apps' }, spec: { serviceAccountName: 'quiet', containers: [{ name: 'a' }] } };
   await admitPod(store, quiet, 'apps');
   t.is((quiet.spec.volumes ?? []).length, 0, "the service account's automountServiceAccountToken: false");
-  const off: Obj = { metadata: { name: 'o', namespace: 'apps' }, spec: { serviceAccountName: 'web', automountServiceAccountToken: false, containers: [{ name: 'a' }] } };
+  const off: Obj = {
+    metadata: { name: 'o', namespace: 'apps' },
+    spec: { serviceAccountName: 'web', automountServiceAccountToken: false, containers: [{ name: 'a' }] },
+  };
   await admitPod(store, off, 'apps');
   t.is((off.spec.volumes ?? []).length, 0, "the pod's own setting first");
   const err = await t.throwsAsync(admitPod(store, { metadata: { generateName: 'x-', namespace: 'apps' }, spec: { containers: [{ name: 'a' }] } }, 'apps'));
@@ -103,7 +124,14 @@ test('TokenRequest: bound to the pod (and its node), extended to a year with war
   const store = cluster() as unknown as Store;
   const { privateKey } = keys();
   const now = new Date('2026-12-04T10:00:00Z');
-  const tr = await createToken(store, issuer(privateKey), 'apps', 'web', { spec: { expirationSeconds: 3607, boundObjectRef: { apiVersion: 'v1', kind: 'Pod', name: 'web-1', uid: 'pod-uid' } } }, now);
+  const tr = await createToken(
+    store,
+    issuer(privateKey),
+    'apps',
+    'web',
+    { spec: { expirationSeconds: 3607, boundObjectRef: { apiVersion: 'v1', kind: 'Pod', name: 'web-1', uid: 'pod-uid' } } },
+    now,
+  );
   t.is(tr.status.expirationTimestamp, '2026-12-04T11:00:07Z');
   const c = claims(tr.status.token);
   const t0 = now.getTime() / 1000;
@@ -115,14 +143,33 @@ test('TokenRequest: bound to the pod (and its node), extended to a year with war
   t.deepEqual(c['kubernetes.io'].node, { name: 'w1', uid: 'node-uid' });
   t.deepEqual(c['kubernetes.io'].serviceaccount, { name: 'web', uid: 'sa-uid' });
   t.is(c.sub, 'system:serviceaccount:apps:web');
-  const plain = claims((await createToken(store, issuer(privateKey, { extendExpiration: false }), 'apps', 'web', { spec: { expirationSeconds: 3607, boundObjectRef: { apiVersion: 'v1', kind: 'Pod', name: 'web-1' } } }, now)).status.token);
+  const plain = claims(
+    (
+      await createToken(
+        store,
+        issuer(privateKey, { extendExpiration: false }),
+        'apps',
+        'web',
+        { spec: { expirationSeconds: 3607, boundObjectRef: { apiVersion: 'v1', kind: 'Pod', name: 'web-1' } } },
+        now,
+      )
+    ).status.token,
+  );
   t.is(plain.exp, t0 + 3607, '--service-account-extend-token-expiration=false');
   t.is(plain['kubernetes.io'].warnafter, undefined);
   const hour = claims((await createToken(store, issuer(privateKey), 'apps', 'web', { spec: {} }, now)).status.token);
   t.is(hour.exp, t0 + 3600, 'expirationSeconds defaults to 1 h; not pod-bound: no extension');
-  await t.throwsAsync(createToken(store, issuer(privateKey), 'apps', 'web', { spec: { expirationSeconds: 599 } }, now), { message: /spec.expirationSeconds: Invalid value: 599: may not specify a duration less than 10 minutes/ });
-  await t.throwsAsync(createToken(store, issuer(privateKey), 'apps', 'quiet', { spec: { boundObjectRef: { apiVersion: 'v1', kind: 'Pod', name: 'web-1' } } }, now), { message: 'cannot bind token for serviceaccount "quiet" to pod running with different serviceaccount name.' });
-  await t.throwsAsync(createToken(store, issuer(privateKey), 'apps', 'web', { spec: { boundObjectRef: { apiVersion: 'v1', kind: 'Pod', name: 'web-1', uid: 'other' } } }, now), { message: /the UID in the bound object reference \(other\) does not match the UID in record/ });
+  await t.throwsAsync(createToken(store, issuer(privateKey), 'apps', 'web', { spec: { expirationSeconds: 599 } }, now), {
+    message: /spec.expirationSeconds: Invalid value: 599: may not specify a duration less than 10 minutes/,
+  });
+  await t.throwsAsync(
+    createToken(store, issuer(privateKey), 'apps', 'quiet', { spec: { boundObjectRef: { apiVersion: 'v1', kind: 'Pod', name: 'web-1' } } }, now),
+    { message: 'cannot bind token for serviceaccount "quiet" to pod running with different serviceaccount name.' },
+  );
+  await t.throwsAsync(
+    createToken(store, issuer(privateKey), 'apps', 'web', { spec: { boundObjectRef: { apiVersion: 'v1', kind: 'Pod', name: 'web-1', uid: 'other' } } }, now),
+    { message: /the UID in the bound object reference \(other\) does not match the UID in record/ },
+  );
   await t.throwsAsync(createToken(store, issuer(privateKey), 'apps', 'nobody', { spec: {} }, now), { message: 'serviceaccounts "nobody" not found' });
 });
 
@@ -159,8 +206,16 @@ test('bound tokens authenticate while their pod lives, signed by the key of ANY 
 test('Eviction API: a PodDisruptionBudget that allows no disruption refuses with 429 and the real cause; one that does is spent and the pod deleted', async (t) => {
   const mem = cluster();
   const store = mem as unknown as Store;
-  mem.put(R.pods, { metadata: { name: 'web-2', namespace: 'apps', uid: 'p2', labels: { app: 'web' } }, spec: {}, status: { phase: 'Running', conditions: [{ type: 'Ready', status: 'True' }] } });
-  mem.put(R.pdbs, { metadata: { name: 'web', namespace: 'apps', generation: 1 }, spec: { minAvailable: 1, selector: { matchLabels: { app: 'web' } } }, status: { observedGeneration: 1, disruptionsAllowed: 1, currentHealthy: 2, desiredHealthy: 1, expectedPods: 2 } });
+  mem.put(R.pods, {
+    metadata: { name: 'web-2', namespace: 'apps', uid: 'p2', labels: { app: 'web' } },
+    spec: {},
+    status: { phase: 'Running', conditions: [{ type: 'Ready', status: 'True' }] },
+  });
+  mem.put(R.pdbs, {
+    metadata: { name: 'web', namespace: 'apps', generation: 1 },
+    spec: { minAvailable: 1, selector: { matchLabels: { app: 'web' } } },
+    status: { observedGeneration: 1, disruptionsAllowed: 1, currentHealthy: 2, desiredHealthy: 1, expectedPods: 2 },
+  });
   await evict(store, 'apps', 'web-1', { apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name: 'web-1', namespace: 'apps' } });
   t.is(await mem.tryGet(R.pods, 'apps', 'web-1'), undefined, 'evicted: deleted');
   const pdb = await mem.get(R.pdbs, 'apps', 'web');
@@ -176,7 +231,10 @@ test('Eviction API: a PodDisruptionBudget that allows no disruption refuses with
   mem.put(R.pdbs, { ...p, metadata: { ...p.metadata, generation: 2 }, status: { ...p.status, disruptionsAllowed: 1 } });
   const stale = (await t.throwsAsync(evict(store, 'apps', 'web-2', undefined))) as ApiError;
   t.is(stale.code, 429);
-  t.deepEqual(stale.details, { causes: [{ reason: 'DisruptionBudget', message: 'The disruption budget web is still being processed by the server.' }], retryAfterSeconds: 10 });
+  t.deepEqual(stale.details, {
+    causes: [{ reason: 'DisruptionBudget', message: 'The disruption budget web is still being processed by the server.' }],
+    retryAfterSeconds: 10,
+  });
   // a pod no budget selects is deleted at once; the name in the body must match the URL
   mem.put(R.pods, { metadata: { name: 'solo', namespace: 'apps', uid: 's' }, spec: {}, status: { phase: 'Running' } });
   await t.throwsAsync(evict(store, 'apps', 'solo', { metadata: { name: 'other' } }), { message: 'name in URL does not match name in Eviction object' });

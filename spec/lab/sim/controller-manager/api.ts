@@ -26,7 +26,10 @@ export interface KObject {
 
 /** An HTTP error from the apiserver, with its status code. */
 export class ApiError extends Error {
-  constructor(message: string, readonly status: number) {
+  constructor(
+    message: string,
+    readonly status: number,
+  ) {
     super(message);
   }
 }

@@ -16,12 +16,14 @@ function read(what: string, path: string): string {
 export function loadFiles(o: Options): Pick<Context, 'signingCA' | 'rootCA' | 'saKey'> {
   const out: Pick<Context, 'signingCA' | 'rootCA' | 'saKey'> = {};
   if (o.clusterSigningCertFile || o.clusterSigningKeyFile) {
-    if (!o.clusterSigningCertFile || !o.clusterSigningKeyFile) throw new Error('cluster signing: both --cluster-signing-cert-file and --cluster-signing-key-file are needed');
+    if (!o.clusterSigningCertFile || !o.clusterSigningKeyFile)
+      throw new Error('cluster signing: both --cluster-signing-cert-file and --cluster-signing-key-file are needed');
     const certPem = read('cluster signing cert', o.clusterSigningCertFile);
     const keyPem = read('cluster signing key', o.clusterSigningKeyFile);
     const certPub = new X509Certificate(certPem).publicKey.export({ type: 'spki', format: 'der' });
     const keyPub = createPublicKey(createPrivateKey(keyPem)).export({ type: 'spki', format: 'der' });
-    if (!certPub.equals(keyPub)) throw new Error(`cluster signing: ${o.clusterSigningKeyFile}: tls: private key does not match public key of ${o.clusterSigningCertFile}`);
+    if (!certPub.equals(keyPub))
+      throw new Error(`cluster signing: ${o.clusterSigningKeyFile}: tls: private key does not match public key of ${o.clusterSigningCertFile}`);
     out.signingCA = { certPem, keyPem };
   }
   if (o.rootCaFile) out.rootCA = read('root CA file', o.rootCaFile);

@@ -21,7 +21,7 @@ export function parseFlags(argv: readonly string[], bools: ReadonlySet<string>):
   return out;
 }
 
-const UNITS: Record<string, number> = { ns: 1e-6, us: 1e-3, 'µs': 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+const UNITS: Record<string, number> = { ns: 1e-6, us: 1e-3, µs: 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 
 /** Parse a Go duration (`10s`, `1m30s`, `500ms`, `0`) into milliseconds. */
 export function parseDuration(text: string): number {

@@ -33,7 +33,11 @@ export class LeaderElector {
   private observedAt = 0;
   private leader = false;
 
-  constructor(private api: Api, private o: LeaderOptions, private log: Logger) {
+  constructor(
+    private api: Api,
+    private o: LeaderOptions,
+    private log: Logger,
+  ) {
     this.identity = o.identity ?? `${hostname()}_${randomUUID()}`;
   }
 

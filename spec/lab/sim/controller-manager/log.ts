@@ -19,8 +19,7 @@ export interface Logger {
 
 /** Make a logger whose lines carry `name`. */
 export function logger(name: string): Logger {
-  const line = (sev: string, msg: string) =>
-    process.stderr.write(`${sev}${stamp()} ${String(process.pid).padStart(7)} ${name}] ${msg}\n`);
+  const line = (sev: string, msg: string) => process.stderr.write(`${sev}${stamp()} ${String(process.pid).padStart(7)} ${name}] ${msg}\n`);
   return {
     info: (m) => line('I', m),
     warn: (m) => line('W', m),

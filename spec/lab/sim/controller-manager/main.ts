@@ -30,9 +30,18 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function controllersFor(ctx: Context): Controller[] {
   const all = [
-    serviceAccountToken(ctx), rootCAPublisher(ctx), csrApproving(ctx), csrSigning(ctx),
-    bootstrapSigner(ctx), tokenCleaner(ctx), nodeLifecycle(ctx), daemonSet(ctx),
-    deployment(ctx), replicaSet(ctx), disruption(ctx), serviceAccounts(ctx),
+    serviceAccountToken(ctx),
+    rootCAPublisher(ctx),
+    csrApproving(ctx),
+    csrSigning(ctx),
+    bootstrapSigner(ctx),
+    tokenCleaner(ctx),
+    nodeLifecycle(ctx),
+    daemonSet(ctx),
+    deployment(ctx),
+    replicaSet(ctx),
+    disruption(ctx),
+    serviceAccounts(ctx),
   ];
   return all.filter((c) => isEnabled(c.name, ctx.opts.controllers));
 }
@@ -68,10 +77,17 @@ async function main(): Promise<void> {
   for (const sig of ['SIGTERM', 'SIGINT'] as const) process.on(sig, () => process.exit(0));
 
   if (opts.leaderElect) {
-    const elector = new LeaderElector(api, {
-      namespace: 'kube-system', name: 'kube-controller-manager',
-      leaseDurationMs: opts.leaseDurationMs, renewDeadlineMs: opts.renewDeadlineMs, retryPeriodMs: opts.retryPeriodMs,
-    }, log);
+    const elector = new LeaderElector(
+      api,
+      {
+        namespace: 'kube-system',
+        name: 'kube-controller-manager',
+        leaseDurationMs: opts.leaseDurationMs,
+        renewDeadlineMs: opts.renewDeadlineMs,
+        retryPeriodMs: opts.retryPeriodMs,
+      },
+      log,
+    );
     await elector.acquire(stop.signal);
     log.info(`started controllers: ${controllers.map((c) => c.name).join(', ')}`);
     for (const c of controllers) void runLoop(c, stop.signal);

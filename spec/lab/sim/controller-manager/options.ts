@@ -31,10 +31,23 @@ export interface Options {
 
 const BOOLS = new Set(['leader-elect', 'use-service-account-credentials', 'allocate-node-cidrs', 'profiling', 'configure-cloud-routes']);
 const USED = new Set([
-  'kubeconfig', 'controllers', 'cluster-signing-cert-file', 'cluster-signing-key-file', 'cluster-signing-duration',
-  'root-ca-file', 'service-account-private-key-file', 'leader-elect', 'leader-elect-lease-duration',
-  'leader-elect-renew-deadline', 'leader-elect-retry-period', 'node-monitor-grace-period', 'node-monitor-period',
-  'lab-eviction-timeout', 'lab-sync-period', 'secure-port', 'bind-address',
+  'kubeconfig',
+  'controllers',
+  'cluster-signing-cert-file',
+  'cluster-signing-key-file',
+  'cluster-signing-duration',
+  'root-ca-file',
+  'service-account-private-key-file',
+  'leader-elect',
+  'leader-elect-lease-duration',
+  'leader-elect-renew-deadline',
+  'leader-elect-retry-period',
+  'node-monitor-grace-period',
+  'node-monitor-period',
+  'lab-eviction-timeout',
+  'lab-sync-period',
+  'secure-port',
+  'bind-address',
 ]);
 
 /** Parse kube-controller-manager's argv. */
@@ -44,7 +57,10 @@ export function parseOptions(argv: readonly string[]): Options {
   if (!kubeconfig) throw new Error('kube-controller-manager: --kubeconfig is required (the simulator has no in-cluster config)');
   return {
     kubeconfig,
-    controllers: (f.get('controllers') ?? '*').split(',').map((s) => s.trim()).filter(Boolean),
+    controllers: (f.get('controllers') ?? '*')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
     clusterSigningCertFile: f.get('cluster-signing-cert-file'),
     clusterSigningKeyFile: f.get('cluster-signing-key-file'),
     clusterSigningDurationMs: durationFlag(f, 'cluster-signing-duration', 8760 * 3_600_000),

@@ -23,7 +23,16 @@ export async function serveHealth(flags: Flags, defaultPort: number, log: Logger
       res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8', 'X-Content-Type-Options': 'nosniff' }).end('ok');
       return;
     }
-    const body = { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: `forbidden: User "system:anonymous" cannot get path "${path}"`, reason: 'Forbidden', details: {}, code: 403 };
+    const body = {
+      kind: 'Status',
+      apiVersion: 'v1',
+      metadata: {},
+      status: 'Failure',
+      message: `forbidden: User "system:anonymous" cannot get path "${path}"`,
+      reason: 'Forbidden',
+      details: {},
+      code: 403,
+    };
     res.writeHead(403, { 'Content-Type': 'application/json' }).end(JSON.stringify(body));
   });
   await new Promise<void>((resolve, reject) => {

@@ -44,15 +44,22 @@ export function podFitsNode(spec: any, node: any): boolean {
   return terms.some((term) => {
     const fields: any[] = term.matchFields ?? [];
     const exprs: any[] = term.matchExpressions ?? [];
-    const fieldOk = fields.every((f) => f.key !== 'metadata.name' || (f.operator === 'In' ? f.values?.includes(node.metadata.name) : !f.values?.includes(node.metadata.name)));
+    const fieldOk = fields.every(
+      (f) => f.key !== 'metadata.name' || (f.operator === 'In' ? f.values?.includes(node.metadata.name) : !f.values?.includes(node.metadata.name)),
+    );
     const exprOk = exprs.every((e) => {
       const has = e.key in labels;
       switch (e.operator) {
-        case 'In': return has && e.values?.includes(labels[e.key]);
-        case 'NotIn': return !has || !e.values?.includes(labels[e.key]);
-        case 'Exists': return has;
-        case 'DoesNotExist': return !has;
-        default: return true;
+        case 'In':
+          return has && e.values?.includes(labels[e.key]);
+        case 'NotIn':
+          return !has || !e.values?.includes(labels[e.key]);
+        case 'Exists':
+          return has;
+        case 'DoesNotExist':
+          return !has;
+        default:
+          return true;
       }
     });
     return (fields.length || exprs.length) > 0 && fieldOk && exprOk;

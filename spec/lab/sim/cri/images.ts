@@ -35,7 +35,14 @@ export function recordImage(name: string, namespace = 'k8s.io'): void {
   const file = join(dir, `${createHash('sha256').update(`${namespace}/${name}`).digest('hex')}.json`);
   if (existsSync(file)) return;
   mkdirSync(dir, { recursive: true });
-  const rec: ImageRecord = { name, namespace, digest: sha(`manifest-list ${name}`), id: sha(`config ${name}`), size: 20_000_000 + (parseInt(sha(name).slice(7, 13), 16) % 40_000_000), pulledAt: new Date().toISOString() };
+  const rec: ImageRecord = {
+    name,
+    namespace,
+    digest: sha(`manifest-list ${name}`),
+    id: sha(`config ${name}`),
+    size: 20_000_000 + (parseInt(sha(name).slice(7, 13), 16) % 40_000_000),
+    pulledAt: new Date().toISOString(),
+  };
   const tmp = `${file}.${process.pid}.tmp`;
   writeFileSync(tmp, JSON.stringify(rec, null, 1) + '\n');
   renameSync(tmp, file);

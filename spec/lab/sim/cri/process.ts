@@ -51,7 +51,7 @@ export async function startDetached(argv: string[], env: NodeJS.ProcessEnv, logP
       child.once('error', (e) => reject(new Error(`start ${argv[0]}: ${e.message}`)));
     });
     const exited = new Promise<number>((resolve) => {
-      child.once('exit', (code, signal) => resolve(code ?? 128 + (signal ? SIGNALS[signal] ?? 1 : 1)));
+      child.once('exit', (code, signal) => resolve(code ?? 128 + (signal ? (SIGNALS[signal] ?? 1) : 1)));
     });
     child.unref();
     return { pid, pidStart: procStart(pid), exited };

@@ -47,7 +47,12 @@ export async function stopContainer(id: string, graceMs = 0): Promise<void> {
   if (c.state !== 'CONTAINER_RUNNING') return;
   const code = await stopProcess(c.pid, c.pidStart, graceMs);
   const now = getContainer(id) ?? c;
-  putContainer({ ...now, state: 'CONTAINER_EXITED', exitCode: now.state === 'CONTAINER_EXITED' ? now.exitCode : code, finishedAt: now.finishedAt ?? new Date().toISOString() });
+  putContainer({
+    ...now,
+    state: 'CONTAINER_EXITED',
+    exitCode: now.state === 'CONTAINER_EXITED' ? now.exitCode : code,
+    finishedAt: now.finishedAt ?? new Date().toISOString(),
+  });
 }
 
 /** Remove a container record; refuses a running one unless `force` (which stops it first). */

@@ -52,10 +52,19 @@ function normalizeId(id: string, ids: string[]): string {
 function goLogFatal(msg: string): Out {
   const d = new Date();
   const pad = (n: number) => String(n).padStart(2, '0');
-  return { stdout: '', stderr: `${d.getFullYear()}/${pad(d.getMonth() + 1)}/${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())} ${msg}\n`, code: 1 };
+  return {
+    stdout: '',
+    stderr: `${d.getFullYear()}/${pad(d.getMonth() + 1)}/${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())} ${msg}\n`,
+    code: 1,
+  };
 }
 
-const CONTAINER_STATES: Record<string, string> = { created: 'CONTAINER_CREATED', running: 'CONTAINER_RUNNING', exited: 'CONTAINER_EXITED', unknown: 'CONTAINER_UNKNOWN' };
+const CONTAINER_STATES: Record<string, string> = {
+  created: 'CONTAINER_CREATED',
+  running: 'CONTAINER_RUNNING',
+  exited: 'CONTAINER_EXITED',
+  unknown: 'CONTAINER_UNKNOWN',
+};
 
 /**
  * crictl's ListContainers + getContainersList (cmd/crictl/container.go, v1.32.0): the CRI filter
@@ -150,7 +159,15 @@ export function pods(o: Parsed): Out {
   const noTrunc = bool(o, 'no-trunc');
   let list = listPods();
   const id = str(o, 'id');
-  if (id) list = list.filter((p) => p.id === normalizeId(id, listPods().map((x) => x.id)));
+  if (id)
+    list = list.filter(
+      (p) =>
+        p.id ===
+        normalizeId(
+          id,
+          listPods().map((x) => x.id),
+        ),
+    );
   if (want) list = list.filter((p) => p.state === want);
   list = list.filter((p) => Object.entries(selector).every(([k, v]) => podLabels(p)[k] === v));
   list = list.filter((p) => (!name || name.test(p.name)) && (!ns || ns.test(p.namespace)));
@@ -197,7 +214,7 @@ async function eachId(
   let failed = false;
   for (const id of ids) {
     try {
-      stdout += (await act(resolveId(id, all, kind))) .replace('%ID%', id);
+      stdout += (await act(resolveId(id, all, kind))).replace('%ID%', id);
     } catch (e) {
       failed = true;
       stderr += logrus('error', `${errPrefix(id)}: ${(e as Error).message}`);
@@ -210,7 +227,13 @@ async function eachId(
 /** `crictl stop ID...`: kill containers (timeout 0 = SIGKILL, as containerd). */
 export function stop(o: Parsed): Promise<Out> {
   const t = num(o, 'timeout') * 1000;
-  return eachId(o.args, 'container', async (id) => (await stopContainer(id, t), '%ID%\n'), 'stopping the container(s)', (id) => `stopping the container "${id}"`);
+  return eachId(
+    o.args,
+    'container',
+    async (id) => (await stopContainer(id, t), '%ID%\n'),
+    'stopping the container(s)',
+    (id) => `stopping the container "${id}"`,
+  );
 }
 
 /** `crictl rm [-f] ID...`: remove containers; a running one only with -f. */
@@ -219,12 +242,24 @@ export function rm(o: Parsed): Promise<Out> {
   let ids = o.args;
   if (bool(o, 'all')) ids = containersNow().map((c) => c.id);
   if (bool(o, 'all') && ids.length === 0) return Promise.resolve({ stdout: '', stderr: '', code: 0 });
-  return eachId(ids, 'container', async (id) => (await removeContainer(id, force), '%ID%\n'), 'unable to remove container(s)', (id) => `removing container "${id}"`);
+  return eachId(
+    ids,
+    'container',
+    async (id) => (await removeContainer(id, force), '%ID%\n'),
+    'unable to remove container(s)',
+    (id) => `removing container "${id}"`,
+  );
 }
 
 /** `crictl stopp ID...`: stop pod sandboxes. */
 export function stopp(o: Parsed): Promise<Out> {
-  return eachId(o.args, 'sandbox', async (id) => (await stopPod(id, 0), 'Stopped sandbox %ID%\n'), 'unable to stop sandbox(es)', (id) => `stopping the pod sandbox "${id}"`);
+  return eachId(
+    o.args,
+    'sandbox',
+    async (id) => (await stopPod(id, 0), 'Stopped sandbox %ID%\n'),
+    'unable to stop sandbox(es)',
+    (id) => `stopping the pod sandbox "${id}"`,
+  );
 }
 
 /** `crictl rmp [-f] ID...`: remove pod sandboxes (a ready one only with -f). */
@@ -233,7 +268,13 @@ export function rmp(o: Parsed): Promise<Out> {
   let ids = o.args;
   if (bool(o, 'all')) ids = listPods().map((p) => p.id);
   if (bool(o, 'all') && ids.length === 0) return Promise.resolve({ stdout: '', stderr: '', code: 0 });
-  return eachId(ids, 'sandbox', async (id) => (await removePod(id, force), 'Removed sandbox %ID%\n'), 'unable to remove sandbox(es)', (id) => `removing the pod sandbox "${id}"`);
+  return eachId(
+    ids,
+    'sandbox',
+    async (id) => (await removePod(id, force), 'Removed sandbox %ID%\n'),
+    'unable to remove sandbox(es)',
+    (id) => `removing the pod sandbox "${id}"`,
+  );
 }
 
 /** `crictl inspect ID...`: container status and info as JSON. */
@@ -245,7 +286,11 @@ export function inspect(o: Parsed): Out {
   for (const arg of o.args) {
     let id: string;
     try {
-      id = resolveId(arg, list.map((c) => c.id), 'container');
+      id = resolveId(
+        arg,
+        list.map((c) => c.id),
+        'container',
+      );
     } catch (e) {
       return { stdout: '', stderr: logrus('fatal', `getting the status of the container "${arg}": ${(e as Error).message}`), code: 1 };
     }
@@ -269,7 +314,12 @@ export function inspect(o: Parsed): Out {
         mounts: [],
         logPath: c.logPath ?? '',
       },
-      info: { sandboxID: c.podId, pid: c.state === 'CONTAINER_RUNNING' ? c.pid : 0, runtimeType: 'io.containerd.runc.v2', config: { metadata: { name: c.name, attempt: c.attempt }, args: c.command ?? [], labels: labels(c, p) } },
+      info: {
+        sandboxID: c.podId,
+        pid: c.state === 'CONTAINER_RUNNING' ? c.pid : 0,
+        runtimeType: 'io.containerd.runc.v2',
+        config: { metadata: { name: c.name, attempt: c.attempt }, args: c.command ?? [], labels: labels(c, p) },
+      },
     });
   }
   return { stdout: JSON.stringify(docs.length === 1 ? docs[0] : docs, null, 2) + '\n', stderr: '', code: 0 };
@@ -281,7 +331,11 @@ export function inspectp(o: Parsed): Out {
   const list = listPods();
   let id: string;
   try {
-    id = resolveId(o.args[0], list.map((p) => p.id), 'sandbox');
+    id = resolveId(
+      o.args[0],
+      list.map((p) => p.id),
+      'sandbox',
+    );
   } catch (e) {
     return { stdout: '', stderr: logrus('fatal', `getting the pod sandbox status for "${o.args[0]}": ${(e as Error).message}`), code: 1 };
   }
@@ -305,7 +359,11 @@ export function logs(o: Parsed): Out {
   const list = containersNow();
   let id: string;
   try {
-    id = resolveId(o.args[0] ?? '', list.map((c) => c.id), 'container');
+    id = resolveId(
+      o.args[0] ?? '',
+      list.map((c) => c.id),
+      'container',
+    );
   } catch (e) {
     return { stdout: '', stderr: logrus('fatal', o.args[0] ? (e as Error).message : 'ID cannot be empty'), code: 1 };
   }
@@ -320,7 +378,10 @@ export function logs(o: Parsed): Out {
   if (typeof tail === 'string' && Number(tail) >= 0) {
     const lines = text.split('\n');
     if (lines[lines.length - 1] === '') lines.pop();
-    text = lines.slice(-Number(tail) || lines.length).map((l) => l + '\n').join('');
+    text = lines
+      .slice(-Number(tail) || lines.length)
+      .map((l) => l + '\n')
+      .join('');
     if (Number(tail) === 0) text = '';
   }
   return { stdout: text, stderr: '', code: 0 };

@@ -21,7 +21,9 @@ async function execIn(given: string, cmd: string[], o: Parsed, stdio: { out: (b:
   const all = containersNow();
   const hits = all.filter((c) => c.id.startsWith(given));
   if (hits.length !== 1) {
-    throw new Error(`execing command in container ${given}: rpc error: code = NotFound desc = an error occurred when try to find container "${given}": not found`);
+    throw new Error(
+      `execing command in container ${given}: rpc error: code = NotFound desc = an error occurred when try to find container "${given}": not found`,
+    );
   }
   const c = hits[0];
   if (c.state !== 'CONTAINER_RUNNING') {
@@ -37,7 +39,9 @@ async function execIn(given: string, cmd: string[], o: Parsed, stdio: { out: (b:
   if (!bin) {
     // runc cannot start it; containerd's streaming server answers with an internal error
     const execId = randomBytes(32).toString('hex');
-    throw new Error(`execing command in container ${given}: Internal error occurred: error executing command in container: failed to exec in container: failed to start exec ${JSON.stringify(execId)}: OCI runtime exec failed: exec failed: unable to start container process: exec: ${JSON.stringify(cmd[0])}: executable file not found in $PATH: unknown`);
+    throw new Error(
+      `execing command in container ${given}: Internal error occurred: error executing command in container: failed to exec in container: failed to start exec ${JSON.stringify(execId)}: OCI runtime exec failed: exec failed: unable to start container process: exec: ${JSON.stringify(cmd[0])}: executable file not found in $PATH: unknown`,
+    );
   }
   let hostname = '';
   try {

@@ -41,9 +41,10 @@ export function ago(iso: string, now = Date.now()): string {
  */
 export function table(rows: string[][]): string {
   const widths: number[] = [];
-  for (const r of rows) r.slice(0, -1).forEach((cell, i) => {
-    widths[i] = Math.max(widths[i] ?? 0, cell.length + 3, 20);
-  });
+  for (const r of rows)
+    r.slice(0, -1).forEach((cell, i) => {
+      widths[i] = Math.max(widths[i] ?? 0, cell.length + 3, 20);
+    });
   return rows.map((r) => r.map((cell, i) => (i < r.length - 1 ? cell.padEnd(widths[i]) : cell)).join('') + '\n').join('');
 }
 

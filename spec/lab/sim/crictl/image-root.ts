@@ -40,7 +40,9 @@ export function imageRoot(image: string): ImageRoot | undefined {
   const exe = executables(files);
   return {
     root,
-    path: IMAGE_PATH.split(':').map((d) => root + d).join(':'),
+    path: IMAGE_PATH.split(':')
+      .map((d) => root + d)
+      .join(':'),
     workdir: '/',
     resolve: (cmd) => {
       const hit = lookPath(cmd, files);

@@ -14,8 +14,17 @@ function appHelp(): string {
 }
 
 const handlers: Record<string, (p: { flags: Map<string, string[]>; args: string[] }) => cmd.Out | Promise<cmd.Out>> = {
-  ps: cmd.ps, pods: cmd.pods, stop: cmd.stop, rm: cmd.rm, stopp: cmd.stopp, rmp: cmd.rmp,
-  inspect: cmd.inspect, inspectp: cmd.inspectp, logs: cmd.logs, version: cmd.version, exec,
+  ps: cmd.ps,
+  pods: cmd.pods,
+  stop: cmd.stop,
+  rm: cmd.rm,
+  stopp: cmd.stopp,
+  rmp: cmd.rmp,
+  inspect: cmd.inspect,
+  inspectp: cmd.inspectp,
+  logs: cmd.logs,
+  version: cmd.version,
+  exec,
 };
 
 async function main(argv: string[]): Promise<number> {

@@ -69,7 +69,16 @@ const on = (p: Parsed, f: string) => p.flags.get(f)?.[0] === 'true';
 /** Lines padded into columns as Go's tabwriter (minwidth, padding) does. */
 function table(rows: string[][], pad = 4): string {
   const w = rows[0].map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
-  return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(w[i] + pad))).join('').trimEnd()).join('\n') + '\n';
+  return (
+    rows
+      .map((r) =>
+        r
+          .map((c, i) => (i === r.length - 1 ? c : c.padEnd(w[i] + pad)))
+          .join('')
+          .trimEnd(),
+      )
+      .join('\n') + '\n'
+  );
 }
 
 const MiB = (n: number) => `${(n / (1 << 20)).toFixed(1)} MiB`;
@@ -78,11 +87,24 @@ function imagesCmd(ns: string, argv: string[]): number {
   const [sub, ...rest] = argv;
   if (sub !== 'ls' && sub !== 'list') throw new Error(`lab ctr: images ${sub ?? ''}: only "images ls" is simulated`);
   const p = parse(rest, { bools: ['quiet'], valued: [], alias: { q: 'quiet' } });
-  const imgs = listImages(ns).flatMap((r) => imageRefs(r).map((ref) => ({ ref, r }))).sort((a, b) => a.ref.localeCompare(b.ref));
+  const imgs = listImages(ns)
+    .flatMap((r) => imageRefs(r).map((ref) => ({ ref, r })))
+    .sort((a, b) => a.ref.localeCompare(b.ref));
   if (on(p, 'quiet')) process.stdout.write(imgs.map((i) => i.ref + '\n').join(''));
   else {
-    process.stdout.write(table([['REF', 'TYPE', 'DIGEST', 'SIZE', 'PLATFORMS', 'LABELS'],
-      ...imgs.map(({ ref, r }) => [ref, 'application/vnd.docker.distribution.manifest.list.v2+json', r.digest, MiB(r.size), 'linux/amd64,linux/arm64', 'io.cri-containerd.image=managed'])]));
+    process.stdout.write(
+      table([
+        ['REF', 'TYPE', 'DIGEST', 'SIZE', 'PLATFORMS', 'LABELS'],
+        ...imgs.map(({ ref, r }) => [
+          ref,
+          'application/vnd.docker.distribution.manifest.list.v2+json',
+          r.digest,
+          MiB(r.size),
+          'linux/amd64,linux/arm64',
+          'io.cri-containerd.image=managed',
+        ]),
+      ]),
+    );
   }
   return 0;
 }
@@ -161,7 +183,12 @@ async function tasksCmd(ns: string, argv: string[]): Promise<number> {
 }
 
 async function main(argv: string[]): Promise<number> {
-  const g = parse(argv, { bools: ['debug', 'help', 'version'], valued: ['namespace', 'address', 'timeout', 'connect-timeout'], alias: { n: 'namespace', a: 'address', h: 'help', v: 'version' }, stopAtArg: true });
+  const g = parse(argv, {
+    bools: ['debug', 'help', 'version'],
+    valued: ['namespace', 'address', 'timeout', 'connect-timeout'],
+    alias: { n: 'namespace', a: 'address', h: 'help', v: 'version' },
+    stopAtArg: true,
+  });
   if (on(g, 'version')) {
     process.stdout.write('ctr github.com/containerd/containerd v1.7.24\n');
     return 0;
@@ -169,11 +196,17 @@ async function main(argv: string[]): Promise<number> {
   const ns = g.flags.get('namespace')?.[0] ?? process.env.CONTAINERD_NAMESPACE ?? 'default';
   const [cmd, ...rest] = g.args;
   switch (cmd) {
-    case 'images': case 'image': case 'i':
+    case 'images':
+    case 'image':
+    case 'i':
       return imagesCmd(ns, rest);
-    case 'containers': case 'container': case 'c':
+    case 'containers':
+    case 'container':
+    case 'c':
       return containersCmd(ns, rest);
-    case 'tasks': case 'task': case 't':
+    case 'tasks':
+    case 'task':
+    case 't':
       return tasksCmd(ns, rest);
     case 'run': {
       const p = parse(rest, {
@@ -184,7 +217,15 @@ async function main(argv: string[]): Promise<number> {
         stopAtArg: true,
       });
       for (const f of ['tty', 'cwd', 'pid-file', 'privileged', 'read-only']) if (p.flags.has(f)) throw new Error(`lab ctr: run --${f} is not simulated`);
-      return run({ namespace: ns, rm: on(p, 'rm'), detach: on(p, 'detach'), netHost: on(p, 'net-host'), mounts: p.flags.get('mount') ?? [], env: p.flags.get('env') ?? [], args: p.args });
+      return run({
+        namespace: ns,
+        rm: on(p, 'rm'),
+        detach: on(p, 'detach'),
+        netHost: on(p, 'net-host'),
+        mounts: p.flags.get('mount') ?? [],
+        env: p.flags.get('env') ?? [],
+        args: p.args,
+      });
     }
     case undefined:
       process.stdout.write('NAME:\n   ctr - \n        __\n  _____/ /______\n\nUSAGE:\n   ctr [global options] command [command options] [arguments...]\n');
@@ -196,7 +237,9 @@ async function main(argv: string[]): Promise<number> {
 }
 
 main(process.argv.slice(2)).then(
-  (code) => { process.exitCode = code; },
+  (code) => {
+    process.exitCode = code;
+  },
   (e: Error) => {
     if (e instanceof Usage) process.stderr.write(`Incorrect Usage: ${e.message}\n\n`);
     process.stderr.write(`ctr: ${e.message}\n`);

@@ -83,7 +83,14 @@ export async function run(o: RunOptions): Promise<number> {
   if (!files) throw new Error(`lab ctr: the lab cannot run image ${image.name} (only the etcd image is simulated)`);
   const mounts = o.mounts.map(parseMountFlag);
   const args = cmd.length ? cmd : ['etcd'];
-  const c: CtrContainer = { id, namespace: o.namespace, image: image.name, args, createdAt: new Date().toISOString(), rootfs: `${taskDir(o.namespace, id)}/rootfs` };
+  const c: CtrContainer = {
+    id,
+    namespace: o.namespace,
+    image: image.name,
+    args,
+    createdAt: new Date().toISOString(),
+    rootfs: `${taskDir(o.namespace, id)}/rootfs`,
+  };
   putCtr(c);
   const failCreate = (why: string): never => {
     if (o.rm) removeCtr(c);
@@ -93,8 +100,10 @@ export async function run(o: RunOptions): Promise<number> {
   if (!exe) failCreate(`exec: "${args[0]}": executable file not found in $PATH`);
   for (const m of mounts) {
     if (m.type !== 'bind') failCreate(`lab ctr: mount type "${m.type}" is not simulated (bind only)`);
-    if (!m.destination.startsWith('/')) failCreate(`error during container init: error mounting "${m.source}" to rootfs at "${m.destination}": mount destination ${m.destination} not absolute`);
-    if (!existsSync(m.source)) failCreate(`error during container init: error mounting "${m.source}" to rootfs at "${m.destination}": stat ${m.source}: no such file or directory`);
+    if (!m.destination.startsWith('/'))
+      failCreate(`error during container init: error mounting "${m.source}" to rootfs at "${m.destination}": mount destination ${m.destination} not absolute`);
+    if (!existsSync(m.source))
+      failCreate(`error during container init: error mounting "${m.source}" to rootfs at "${m.destination}": stat ${m.source}: no such file or directory`);
   }
   mkdirSync(c.rootfs, { recursive: true });
   const ops: string[] = [];
@@ -105,8 +114,24 @@ export async function run(o: RunOptions): Promise<number> {
   }
   if (o.netHost) for (const f of ['/etc/hosts', '/etc/resolv.conf']) if (existsSync(f)) ops.push(f, f, 'file', 'ro');
   const env = [`PATH=${IMAGE_PATH}`, ...o.env];
-  const argv = ['--mount', '--propagation', 'private', ...(o.netHost ? [] : ['--net']), '--', '/bin/sh', '-c', SETUP, 'sh',
-    c.rootfs, String(ops.length / 4), ...ops, ...env, 'chroot', c.rootfs, ...args];
+  const argv = [
+    '--mount',
+    '--propagation',
+    'private',
+    ...(o.netHost ? [] : ['--net']),
+    '--',
+    '/bin/sh',
+    '-c',
+    SETUP,
+    'sh',
+    c.rootfs,
+    String(ops.length / 4),
+    ...ops,
+    ...env,
+    'chroot',
+    c.rootfs,
+    ...args,
+  ];
   const child = spawn('unshare', argv, { detached: true, stdio: o.detach ? 'ignore' : 'inherit' });
   const pid = await new Promise<number>((resolve, reject) => {
     child.once('spawn', () => resolve(child.pid!));
@@ -127,7 +152,9 @@ export async function run(o: RunOptions): Promise<number> {
   const sigs: NodeJS.Signals[] = ['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'];
   const handlers = sigs.map((s) => [s, forward(s)] as const);
   for (const [s, h] of handlers) process.on(s, h);
-  const code = await new Promise<number>((resolve) => child.once('exit', (code, signal) => resolve(code ?? 128 + (signal ? constants.signals[signal] ?? 1 : 1))));
+  const code = await new Promise<number>((resolve) =>
+    child.once('exit', (code, signal) => resolve(code ?? 128 + (signal ? (constants.signals[signal] ?? 1) : 1))),
+  );
   for (const [s, h] of handlers) process.off(s, h);
   const now = getCtr(o.namespace, id);
   if (o.rm) removeCtr(c);

@@ -42,7 +42,10 @@ export function listCtr(ns: string): CtrContainer[] {
   } catch {
     return [];
   }
-  return files.map((f) => getCtr(ns, f.slice(0, -5))).filter((c): c is CtrContainer => !!c).sort((a, b) => a.id.localeCompare(b.id));
+  return files
+    .map((f) => getCtr(ns, f.slice(0, -5)))
+    .filter((c): c is CtrContainer => !!c)
+    .sort((a, b) => a.id.localeCompare(b.id));
 }
 
 /** Write a container record (atomic). */

@@ -19,12 +19,18 @@ async function serviceAccount(api: Api, name: string): Promise<void> {
 export async function runCoreDNS(api: Api, c: Config): Promise<void> {
   await serviceAccount(api, 'coredns');
   await api.createIfMissing(`${NS}/configmaps`, {
-    apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'coredns', namespace: 'kube-system' },
-    data: { Corefile: `.:53 {\n    errors\n    health\n    kubernetes ${c.cluster.networking.dnsDomain} in-addr.arpa ip6.arpa {\n       pods insecure\n       fallthrough in-addr.arpa ip6.arpa\n    }\n    forward . /etc/resolv.conf\n    cache 30\n    loop\n    reload\n}\n` },
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name: 'coredns', namespace: 'kube-system' },
+    data: {
+      Corefile: `.:53 {\n    errors\n    health\n    kubernetes ${c.cluster.networking.dnsDomain} in-addr.arpa ip6.arpa {\n       pods insecure\n       fallthrough in-addr.arpa ip6.arpa\n    }\n    forward . /etc/resolv.conf\n    cache 30\n    loop\n    reload\n}\n`,
+    },
   });
   const labels = { 'k8s-app': 'kube-dns' };
   await api.createIfMissing('/apis/apps/v1/namespaces/kube-system/deployments', {
-    apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'coredns', namespace: 'kube-system', labels },
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: 'coredns', namespace: 'kube-system', labels },
     spec: {
       replicas: 2,
       strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 1 } },
@@ -34,14 +40,19 @@ export async function runCoreDNS(api: Api, c: Config): Promise<void> {
         spec: {
           priorityClassName: 'system-cluster-critical',
           serviceAccountName: 'coredns',
-          tolerations: [{ key: 'CriticalAddonsOnly', operator: 'Exists' }, { key: 'node-role.kubernetes.io/control-plane', effect: 'NoSchedule' }],
+          tolerations: [
+            { key: 'CriticalAddonsOnly', operator: 'Exists' },
+            { key: 'node-role.kubernetes.io/control-plane', effect: 'NoSchedule' },
+          ],
           nodeSelector: { 'kubernetes.io/os': 'linux' },
-          containers: [{
-            name: 'coredns',
-            image: `${c.cluster.imageRepository}/coredns/coredns:v1.11.3`,
-            args: ['-conf', '/etc/coredns/Corefile'],
-            volumeMounts: [{ name: 'config-volume', mountPath: '/etc/coredns', readOnly: true }],
-          }],
+          containers: [
+            {
+              name: 'coredns',
+              image: `${c.cluster.imageRepository}/coredns/coredns:v1.11.3`,
+              args: ['-conf', '/etc/coredns/Corefile'],
+              volumeMounts: [{ name: 'config-volume', mountPath: '/etc/coredns', readOnly: true }],
+            },
+          ],
           dnsPolicy: 'Default',
           volumes: [{ name: 'config-volume', configMap: { name: 'coredns', items: [{ key: 'Corefile', path: 'Corefile' }] } }],
         },
@@ -55,7 +66,9 @@ export async function runCoreDNS(api: Api, c: Config): Promise<void> {
 export async function runKubeProxy(api: Api, c: Config): Promise<void> {
   await serviceAccount(api, 'kube-proxy');
   await api.createIfMissing(`${NS}/configmaps`, {
-    apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'kube-proxy', namespace: 'kube-system', labels: { app: 'kube-proxy' } },
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name: 'kube-proxy', namespace: 'kube-system', labels: { app: 'kube-proxy' } },
     data: {
       'config.conf': `apiVersion: kubeproxy.config.k8s.io/v1alpha1\nkind: KubeProxyConfiguration\nclientConnection:\n  kubeconfig: /var/lib/kube-proxy/kubeconfig.conf\nclusterCIDR: ${c.cluster.networking.podSubnet ?? ''}\nmode: ""\n`,
       'kubeconfig.conf': `apiVersion: v1\nkind: Config\nclusters:\n- cluster:\n    certificate-authority: /var/run/secrets/kubernetes.io/serviceaccount/ca.crt\n    server: ${controlPlaneURL(c)}\n  name: default\ncontexts:\n- context:\n    cluster: default\n    namespace: default\n    user: default\n  name: default\ncurrent-context: default\nusers:\n- name: default\n  user:\n    tokenFile: /var/run/secrets/kubernetes.io/serviceaccount/token\n`,
@@ -63,7 +76,9 @@ export async function runKubeProxy(api: Api, c: Config): Promise<void> {
   });
   const labels = { 'k8s-app': 'kube-proxy' };
   await api.createIfMissing('/apis/apps/v1/namespaces/kube-system/daemonsets', {
-    apiVersion: 'apps/v1', kind: 'DaemonSet', metadata: { name: 'kube-proxy', namespace: 'kube-system', labels },
+    apiVersion: 'apps/v1',
+    kind: 'DaemonSet',
+    metadata: { name: 'kube-proxy', namespace: 'kube-system', labels },
     spec: {
       selector: { matchLabels: labels },
       updateStrategy: { type: 'RollingUpdate' },
@@ -71,14 +86,20 @@ export async function runKubeProxy(api: Api, c: Config): Promise<void> {
         metadata: { labels },
         spec: {
           priorityClassName: 'system-node-critical',
-          containers: [{
-            name: 'kube-proxy',
-            image: `${c.cluster.imageRepository}/kube-proxy:${c.cluster.kubernetesVersion}`,
-            command: ['/usr/local/bin/kube-proxy', '--config=/var/lib/kube-proxy/config.conf', '--hostname-override=$(NODE_NAME)'],
-            env: [{ name: 'NODE_NAME', valueFrom: { fieldRef: { fieldPath: 'spec.nodeName' } } }],
-            securityContext: { privileged: true },
-            volumeMounts: [{ mountPath: '/var/lib/kube-proxy', name: 'kube-proxy' }, { mountPath: '/run/xtables.lock', name: 'xtables-lock' }, { mountPath: '/lib/modules', name: 'lib-modules', readOnly: true }],
-          }],
+          containers: [
+            {
+              name: 'kube-proxy',
+              image: `${c.cluster.imageRepository}/kube-proxy:${c.cluster.kubernetesVersion}`,
+              command: ['/usr/local/bin/kube-proxy', '--config=/var/lib/kube-proxy/config.conf', '--hostname-override=$(NODE_NAME)'],
+              env: [{ name: 'NODE_NAME', valueFrom: { fieldRef: { fieldPath: 'spec.nodeName' } } }],
+              securityContext: { privileged: true },
+              volumeMounts: [
+                { mountPath: '/var/lib/kube-proxy', name: 'kube-proxy' },
+                { mountPath: '/run/xtables.lock', name: 'xtables-lock' },
+                { mountPath: '/lib/modules', name: 'lib-modules', readOnly: true },
+              ],
+            },
+          ],
           hostNetwork: true,
           serviceAccountName: 'kube-proxy',
           volumes: [

@@ -21,7 +21,8 @@ export function goNetError(method: string, url: string, e: unknown): Error {
   else if (/timed out/.test(err.message)) why = `net/http: request canceled while waiting for connection (Client.Timeout exceeded while awaiting headers)`;
   else if (err.code === 'UNABLE_TO_VERIFY_LEAF_SIGNATURE' || err.code === 'SELF_SIGNED_CERT_IN_CHAIN' || err.code === 'DEPTH_ZERO_SELF_SIGNED_CERT') {
     why = `tls: failed to verify certificate: x509: certificate signed by unknown authority`;
-  } else if (err.code === 'ERR_TLS_CERT_ALTNAME_INVALID') why = `tls: failed to verify certificate: x509: certificate is valid for other names, not ${u.hostname}`;
+  } else if (err.code === 'ERR_TLS_CERT_ALTNAME_INVALID')
+    why = `tls: failed to verify certificate: x509: certificate is valid for other names, not ${u.hostname}`;
   else if (err.code === 'CERT_HAS_EXPIRED') why = `tls: failed to verify certificate: x509: certificate has expired or is not yet valid`;
   return Object.assign(new Error(`${verb} "${u.origin}${u.pathname}${u.search || '?timeout=10s'}": ${why}`), { cause: e, code: err.code });
 }

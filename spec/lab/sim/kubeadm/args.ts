@@ -23,5 +23,8 @@ export function boolFlag(a: Args, name: string): boolean {
 
 /** A string-slice flag: every value, split on commas. */
 export function listFlag(a: Args, name: string): string[] {
-  return (a.flags.get(name) ?? []).flatMap((v) => v.split(',')).map((s) => s.trim()).filter(Boolean);
+  return (a.flags.get(name) ?? [])
+    .flatMap((v) => v.split(','))
+    .map((s) => s.trim())
+    .filter(Boolean);
 }

@@ -7,12 +7,14 @@ const base = [
   { name: 'pod-infra-container-image', value: 'registry.k8s.io/pause:3.10' },
 ];
 
-test('an extra arg with a base flag\'s name replaces it (written once, however many runs kept it); sorted by name, then value', (t) => {
-  t.deepEqual(argumentsToCommand(base, [{ name: 'pod-infra-container-image', value: 'registry.k8s.io/pause:3.10' }, { name: 'node-ip', value: '10.9.0.7' }]), [
-    '--container-runtime-endpoint=unix:///var/run/containerd/containerd.sock',
-    '--node-ip=10.9.0.7',
-    '--pod-infra-container-image=registry.k8s.io/pause:3.10',
-  ]);
+test("an extra arg with a base flag's name replaces it (written once, however many runs kept it); sorted by name, then value", (t) => {
+  t.deepEqual(
+    argumentsToCommand(base, [
+      { name: 'pod-infra-container-image', value: 'registry.k8s.io/pause:3.10' },
+      { name: 'node-ip', value: '10.9.0.7' },
+    ]),
+    ['--container-runtime-endpoint=unix:///var/run/containerd/containerd.sock', '--node-ip=10.9.0.7', '--pod-infra-container-image=registry.k8s.io/pause:3.10'],
+  );
   // every run re-reads the file into kubeletExtraArgs: the file stays the same (it grew by one flag a run before)
   let extra = [{ name: 'node-ip', value: '10.9.0.7' }];
   let file: string[] = [];
@@ -25,5 +27,14 @@ test('an extra arg with a base flag\'s name replaces it (written once, however m
 });
 
 test('repeated extra args are all kept, in value order (a list in v1beta4)', (t) => {
-  t.deepEqual(argumentsToCommand([], [{ name: 'node-labels', value: 'b=2' }, { name: 'node-labels', value: 'a=1' }]), ['--node-labels=a=1', '--node-labels=b=2']);
+  t.deepEqual(
+    argumentsToCommand(
+      [],
+      [
+        { name: 'node-labels', value: 'b=2' },
+        { name: 'node-labels', value: 'a=1' },
+      ],
+    ),
+    ['--node-labels=a=1', '--node-labels=b=2'],
+  );
 });

@@ -67,12 +67,33 @@ function etcdSANs(c: Config, extraList: string[] | undefined) {
 export const CERTS: CertSpec[] = [
   { name: 'ca', baseName: 'ca', cn: () => 'kubernetes', usages: [] },
   { name: 'apiserver', baseName: 'apiserver', caName: 'ca', cn: () => 'kube-apiserver', usages: ['server'], sans: apiServerSANs },
-  { name: 'apiserver-kubelet-client', baseName: 'apiserver-kubelet-client', caName: 'ca', cn: () => 'kube-apiserver-kubelet-client', orgs: ['kubeadm:cluster-admins'], usages: ['client'] },
+  {
+    name: 'apiserver-kubelet-client',
+    baseName: 'apiserver-kubelet-client',
+    caName: 'ca',
+    cn: () => 'kube-apiserver-kubelet-client',
+    orgs: ['kubeadm:cluster-admins'],
+    usages: ['client'],
+  },
   { name: 'front-proxy-ca', baseName: 'front-proxy-ca', cn: () => 'front-proxy-ca', usages: [] },
   { name: 'front-proxy-client', baseName: 'front-proxy-client', caName: 'front-proxy-ca', cn: () => 'front-proxy-client', usages: ['client'] },
   { name: 'etcd-ca', baseName: 'etcd/ca', cn: () => 'etcd-ca', usages: [] },
-  { name: 'etcd-server', baseName: 'etcd/server', caName: 'etcd-ca', cn: (c) => c.nodeName, usages: ['server', 'client'], sans: (c) => etcdSANs(c, c.cluster.etcd.local?.serverCertSANs) },
-  { name: 'etcd-peer', baseName: 'etcd/peer', caName: 'etcd-ca', cn: (c) => c.nodeName, usages: ['server', 'client'], sans: (c) => etcdSANs(c, c.cluster.etcd.local?.peerCertSANs) },
+  {
+    name: 'etcd-server',
+    baseName: 'etcd/server',
+    caName: 'etcd-ca',
+    cn: (c) => c.nodeName,
+    usages: ['server', 'client'],
+    sans: (c) => etcdSANs(c, c.cluster.etcd.local?.serverCertSANs),
+  },
+  {
+    name: 'etcd-peer',
+    baseName: 'etcd/peer',
+    caName: 'etcd-ca',
+    cn: (c) => c.nodeName,
+    usages: ['server', 'client'],
+    sans: (c) => etcdSANs(c, c.cluster.etcd.local?.peerCertSANs),
+  },
   { name: 'etcd-healthcheck-client', baseName: 'etcd/healthcheck-client', caName: 'etcd-ca', cn: () => 'kube-etcd-healthcheck-client', usages: ['client'] },
   { name: 'apiserver-etcd-client', baseName: 'apiserver-etcd-client', caName: 'etcd-ca', cn: () => 'kube-apiserver-etcd-client', usages: ['client'] },
 ];
@@ -104,8 +125,13 @@ function loadCert(dir: string, base: string): string {
 export function checkPeriod(base: string, pem: string): void {
   const x = new X509Certificate(pem);
   const now = Date.now();
-  if (now < Date.parse(x.validFrom)) warn(`WARNING: could not validate bounds for certificate ${base}: the certificate is not valid yet: ${new Date(x.validFrom).toISOString()}`, 'certs.go:550');
-  if (now > Date.parse(x.validTo)) warn(`WARNING: could not validate bounds for certificate ${base}: the certificate has expired: ${new Date(x.validTo).toISOString()}`, 'certs.go:550');
+  if (now < Date.parse(x.validFrom))
+    warn(
+      `WARNING: could not validate bounds for certificate ${base}: the certificate is not valid yet: ${new Date(x.validFrom).toISOString()}`,
+      'certs.go:550',
+    );
+  if (now > Date.parse(x.validTo))
+    warn(`WARNING: could not validate bounds for certificate ${base}: the certificate has expired: ${new Date(x.validTo).toISOString()}`, 'certs.go:550');
 }
 
 function validity(c: Config, isCA: boolean): { notBefore: Date; notAfter: Date } {

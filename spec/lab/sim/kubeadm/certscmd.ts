@@ -42,7 +42,14 @@ export function items(c: Config): Item[] {
   const out: Item[] = [];
   for (const s of CERTS) {
     if (!s.caName) continue;
-    out.push({ name: s.name, kind: 'cert', ca: s.caName, path: join(c.certDir, `${s.baseName}.crt`), keyPath: join(c.certDir, `${s.baseName}.key`), long: LONG[s.name] });
+    out.push({
+      name: s.name,
+      kind: 'cert',
+      ca: s.caName,
+      path: join(c.certDir, `${s.baseName}.crt`),
+      keyPath: join(c.certDir, `${s.baseName}.key`),
+      long: LONG[s.name],
+    });
   }
   for (const k of KUBECONFIGS) {
     if (k.name === 'kubelet') continue;
@@ -102,7 +109,11 @@ export function checkExpiration(c: Config, source: ConfigSource): void {
   for (const m of missing) say(m);
   say('');
   const caRows: string[][] = [['CERTIFICATE AUTHORITY', 'EXPIRES', 'RESIDUAL TIME', 'EXTERNALLY MANAGED']];
-  for (const [name, base] of [['ca', 'ca'], ['etcd-ca', 'etcd/ca'], ['front-proxy-ca', 'front-proxy-ca']]) {
+  for (const [name, base] of [
+    ['ca', 'ca'],
+    ['etcd-ca', 'etcd/ca'],
+    ['front-proxy-ca', 'front-proxy-ca'],
+  ]) {
     const f = join(c.certDir, `${base}.crt`);
     if (!existsSync(f)) {
       caRows.push([`!MISSING! ${name}`]);
@@ -134,14 +145,32 @@ async function renewOne(c: Config, it: Item): Promise<boolean> {
   const key = await pki.newKey();
   const nb = Date.now() - pki.BACKDATE_MS;
   const certPem = await pki.signCert({
-    ca, key, cn: info.cn, orgs: info.orgs, dnsNames: info.dnsNames, ips: info.ips, usages,
-    notBefore: new Date(nb), notAfter: new Date(nb + pki.LEAF_VALIDITY_MS),
+    ca,
+    key,
+    cn: info.cn,
+    orgs: info.orgs,
+    dnsNames: info.dnsNames,
+    ips: info.ips,
+    usages,
+    notBefore: new Date(nb),
+    notAfter: new Date(nb + pki.LEAF_VALIDITY_MS),
   });
   if (it.kind === 'cert') {
-    pki.writeKeyPair(join(it.path, '..'), it.path.split('/').pop()!.replace(/\.crt$/, ''), certPem, key.keyPem);
+    pki.writeKeyPair(
+      join(it.path, '..'),
+      it.path
+        .split('/')
+        .pop()!
+        .replace(/\.crt$/, ''),
+      certPem,
+      key.keyPem,
+    );
   } else {
     const kc = pki.parseKubeconfig(readFileSync(it.path, 'utf8'));
-    pki.writeSecretFile(it.path, pki.renderKubeconfig({ server: kc.server, caPem: kc.caPem ?? ca.certPem, clusterName: kc.clusterName, user: kc.user, certPem, keyPem: key.keyPem }));
+    pki.writeSecretFile(
+      it.path,
+      pki.renderKubeconfig({ server: kc.server, caPem: kc.caPem ?? ca.certPem, clusterName: kc.clusterName, user: kc.user, certPem, keyPem: key.keyPem }),
+    );
   }
   return true;
 }
@@ -163,5 +192,7 @@ export async function renew(c: Config, which: string, source: ConfigSource): Pro
     else say(`MISSING! ${it.long}`);
   }
   say('');
-  say('Done renewing certificates. You must restart the kube-apiserver, kube-controller-manager, kube-scheduler and etcd, so that they can use the new certificates.');
+  say(
+    'Done renewing certificates. You must restart the kube-apiserver, kube-controller-manager, kube-scheduler and etcd, so that they can use the new certificates.',
+  );
 }

@@ -100,7 +100,10 @@ export async function kubeconfigUserCmd(a: Args): Promise<void> {
   const name = flag(a, 'client-name') ?? '';
   const c = loadConfig(a, { side: 'init' });
   const caPair = pki.readKeyPair(c.certDir, 'ca');
-  if (!caPair) throw new Error(`couldn't create a kubeconfig; the CA files couldn't be loaded: failed to load certificate: couldn't load the certificate file ${join(c.certDir, 'ca.crt')}: open ${join(c.certDir, 'ca.crt')}: no such file or directory`);
+  if (!caPair)
+    throw new Error(
+      `couldn't create a kubeconfig; the CA files couldn't be loaded: failed to load certificate: couldn't load the certificate file ${join(c.certDir, 'ca.crt')}: open ${join(c.certDir, 'ca.crt')}: no such file or directory`,
+    );
   const validity = flag(a, 'validity-period');
   const text = await makeKubeconfig(c, caPair, name, listFlag(a, 'org'), controlPlaneURL(c), validity ? parseDuration(validity) : undefined);
   process.stdout.write(text);
@@ -109,11 +112,29 @@ export async function kubeconfigUserCmd(a: Args): Promise<void> {
 /** `kubeadm version [-o short|json|yaml]`. */
 export function versionCmd(a: Args): void {
   const out = flag(a, 'output');
-  const info = { major: '1', minor: '32', gitVersion: KUBEADM_VERSION, gitCommit: '59526cd4867447956156ae3a602fcbac10a2c335', gitTreeState: 'clean', buildDate: '2025-04-22T16:02:27Z', goVersion: 'go1.23.6', compiler: 'gc', platform: 'linux/amd64' };
+  const info = {
+    major: '1',
+    minor: '32',
+    gitVersion: KUBEADM_VERSION,
+    gitCommit: '59526cd4867447956156ae3a602fcbac10a2c335',
+    gitTreeState: 'clean',
+    buildDate: '2025-04-22T16:02:27Z',
+    goVersion: 'go1.23.6',
+    compiler: 'gc',
+    platform: 'linux/amd64',
+  };
   if (out === 'short') say(KUBEADM_VERSION);
   else if (out === 'json') say(JSON.stringify({ clientVersion: info }, null, 2));
-  else if (out === 'yaml') say(`clientVersion:\n${Object.entries(info).map(([k, v]) => `  ${k}: ${v}`).join('\n')}`);
-  else say(`kubeadm version: &version.Info{Major:"1", Minor:"32", GitVersion:"${KUBEADM_VERSION}", GitCommit:"${info.gitCommit}", GitTreeState:"clean", BuildDate:"${info.buildDate}", GoVersion:"go1.23.6", Compiler:"gc", Platform:"linux/amd64"}`);
+  else if (out === 'yaml')
+    say(
+      `clientVersion:\n${Object.entries(info)
+        .map(([k, v]) => `  ${k}: ${v}`)
+        .join('\n')}`,
+    );
+  else
+    say(
+      `kubeadm version: &version.Info{Major:"1", Minor:"32", GitVersion:"${KUBEADM_VERSION}", GitCommit:"${info.gitCommit}", GitTreeState:"clean", BuildDate:"${info.buildDate}", GoVersion:"go1.23.6", Compiler:"gc", Platform:"linux/amd64"}`,
+    );
 }
 
 /** `kubeadm reset -f`: remove what init/join made on this node (not the CNI or iptables). */
@@ -134,5 +155,7 @@ export function resetCmd(a: Args): void {
   for (const f of ['admin.conf', 'super-admin.conf', 'kubelet.conf', 'bootstrap-kubelet.conf', 'controller-manager.conf', 'scheduler.conf']) {
     rmSync(join(paths.kubernetes, f), { force: true });
   }
-  say('[reset] Deleting files: [/etc/kubernetes/admin.conf /etc/kubernetes/super-admin.conf /etc/kubernetes/kubelet.conf /etc/kubernetes/bootstrap-kubelet.conf /etc/kubernetes/controller-manager.conf /etc/kubernetes/scheduler.conf]');
+  say(
+    '[reset] Deleting files: [/etc/kubernetes/admin.conf /etc/kubernetes/super-admin.conf /etc/kubernetes/kubelet.conf /etc/kubernetes/bootstrap-kubelet.conf /etc/kubernetes/controller-manager.conf /etc/kubernetes/scheduler.conf]',
+  );
 }

@@ -105,7 +105,11 @@ export function extraArgs(v: unknown): { name: string; value: string }[] {
 export function defaultAddress(): string {
   const ifs = networkInterfaces();
   const v4 = (list?: ReturnType<typeof networkInterfaces>[string]) => list?.find((a) => a.family === 'IPv4' && !a.internal)?.address;
-  const a = v4(ifs.eth0) ?? Object.values(ifs).map((l) => v4(l)).find(Boolean);
+  const a =
+    v4(ifs.eth0) ??
+    Object.values(ifs)
+      .map((l) => v4(l))
+      .find(Boolean);
   if (!a) throw new Error('unable to select an IP from default routes.');
   return a;
 }
@@ -197,8 +201,15 @@ export function etcdFromDoc(etcd: any): ClusterConfiguration['etcd'] {
   if (ext) {
     const endpoints = Array.isArray(ext.endpoints) ? ext.endpoints.map(String) : [];
     if (endpoints.length === 0) throw new Error('etcd.external.endpoints: Required value: empty etcd.external.endpoints');
-    if (!!ext.certFile !== !!ext.keyFile) throw new Error('etcd.external.certFile: Invalid value: "": both etcd.external.certFile and etcd.external.keyFile must be specified');
-    return { external: { endpoints, ...(ext.caFile ? { caFile: String(ext.caFile) } : {}), ...(ext.certFile ? { certFile: String(ext.certFile), keyFile: String(ext.keyFile) } : {}) } };
+    if (!!ext.certFile !== !!ext.keyFile)
+      throw new Error('etcd.external.certFile: Invalid value: "": both etcd.external.certFile and etcd.external.keyFile must be specified');
+    return {
+      external: {
+        endpoints,
+        ...(ext.caFile ? { caFile: String(ext.caFile) } : {}),
+        ...(ext.certFile ? { certFile: String(ext.certFile), keyFile: String(ext.keyFile) } : {}),
+      },
+    };
   }
   const l: LocalEtcd = { dataDir: local?.dataDir ?? '/var/lib/etcd' };
   const ea = extraArgs(local?.extraArgs);
@@ -248,7 +259,14 @@ function tokenSpecs(list: any[] | undefined, a: Args): BootstrapTokenSpec[] {
   }));
   const tok = flag(a, 'token');
   const ttl = flag(a, 'token-ttl');
-  if (fromFile.length === 0) fromFile.push({ token: '', ttl: '24h0m0s', usages: ['signing', 'authentication'], groups: ['system:bootstrappers:kubeadm:default-node-token'], description: undefined });
+  if (fromFile.length === 0)
+    fromFile.push({
+      token: '',
+      ttl: '24h0m0s',
+      usages: ['signing', 'authentication'],
+      groups: ['system:bootstrappers:kubeadm:default-node-token'],
+      description: undefined,
+    });
   if (tok) fromFile[0].token = tok;
   if (ttl) fromFile[0].ttl = ttl;
   return fromFile;

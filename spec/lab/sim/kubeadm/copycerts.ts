@@ -42,7 +42,10 @@ export function newCertificateKey(): string {
 function decodeKey(hexKey: string): Buffer {
   if (!/^([0-9a-fA-F]{2})*$/.test(hexKey)) {
     const bad = hexKey.search(/[^0-9a-fA-F]/);
-    if (bad >= 0) throw new Error(`error decoding certificate key: encoding/hex: invalid byte: U+${hexKey.charCodeAt(bad).toString(16).toUpperCase().padStart(4, '0')} '${hexKey[bad]}'`);
+    if (bad >= 0)
+      throw new Error(
+        `error decoding certificate key: encoding/hex: invalid byte: U+${hexKey.charCodeAt(bad).toString(16).toUpperCase().padStart(4, '0')} '${hexKey[bad]}'`,
+      );
     throw new Error('error decoding certificate key: encoding/hex: odd length hex string');
   }
   return Buffer.from(hexKey, 'hex');
@@ -111,28 +114,39 @@ export function decryptSecretData(data: Record<string, string>, hexKey: string):
 export async function uploadCerts(api: Api, c: Config, hexKey: string): Promise<void> {
   const token = generateToken();
   const { id } = parseToken(token);
-  const tokSecret = await api.createOrUpdate('/api/v1/namespaces/kube-system/secrets', tokenSecret({
-    token, ttl: '2h0m0s', usages: [], groups: [], description: "Proxy for managing TTL for the kubeadm-certs secret",
-  }));
+  const tokSecret = await api.createOrUpdate(
+    '/api/v1/namespaces/kube-system/secrets',
+    tokenSecret({
+      token,
+      ttl: '2h0m0s',
+      usages: [],
+      groups: [],
+      description: 'Proxy for managing TTL for the kubeadm-certs secret',
+    }),
+  );
   const secret = {
     apiVersion: 'v1',
     kind: 'Secret',
     metadata: {
       name: 'kubeadm-certs',
       namespace: 'kube-system',
-      ownerReferences: [{ apiVersion: 'v1', kind: 'Secret', name: `bootstrap-token-${id}`, uid: tokSecret?.metadata?.uid ?? '', blockOwnerDeletion: true, controller: true }],
+      ownerReferences: [
+        { apiVersion: 'v1', kind: 'Secret', name: `bootstrap-token-${id}`, uid: tokSecret?.metadata?.uid ?? '', blockOwnerDeletion: true, controller: true },
+      ],
     },
     type: 'Opaque',
     data: encryptCertDir(c, hexKey),
   };
   await api.createOrUpdate('/api/v1/namespaces/kube-system/secrets', secret);
   await api.createIfMissing('/apis/rbac.authorization.k8s.io/v1/namespaces/kube-system/roles', {
-    apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role',
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    kind: 'Role',
     metadata: { name: 'kubeadm:kubeadm-certs', namespace: 'kube-system' },
     rules: [{ apiGroups: [''], resources: ['secrets'], resourceNames: ['kubeadm-certs'], verbs: ['get'] }],
   });
   await api.createIfMissing('/apis/rbac.authorization.k8s.io/v1/namespaces/kube-system/rolebindings', {
-    apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding',
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    kind: 'RoleBinding',
     metadata: { name: 'kubeadm:kubeadm-certs', namespace: 'kube-system' },
     roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'kubeadm:kubeadm-certs' },
     subjects: [{ kind: 'Group', name: 'system:bootstrappers:kubeadm:default-node-token' }],
@@ -160,7 +174,9 @@ export async function downloadCerts(api: Api, c: Config, hexKey: string): Promis
   decodeKey(key);
   const r = await api.req('GET', '/api/v1/namespaces/kube-system/secrets/kubeadm-certs');
   if (r.status === 404) {
-    throw new Error(`error downloading the secret: Secret "kubeadm-certs" was not found in the "kube-system" Namespace. This Secret might have expired. Please, run \`kubeadm init phase upload-certs --upload-certs\` on a control plane to generate a new one`);
+    throw new Error(
+      `error downloading the secret: Secret "kubeadm-certs" was not found in the "kube-system" Namespace. This Secret might have expired. Please, run \`kubeadm init phase upload-certs --upload-certs\` on a control plane to generate a new one`,
+    );
   }
   if (r.status >= 300) throw new Error(`error downloading the secret: ${apiError(r, 'secrets "kubeadm-certs"').message}`);
   const files = decryptSecretData(r.body?.data ?? {}, key);

@@ -21,7 +21,9 @@ export async function discover(d: Discovery): Promise<DiscoveryResult> {
   if (!d.apiServerEndpoint) throw new Error('discovery.bootstrapToken.apiServerEndpoint: Invalid value: "": the API server endpoint is required');
   if (!d.token) throw new Error('discovery.bootstrapToken.token: Invalid value: "": the bootstrap token is invalid');
   if (!d.unsafeSkipCAVerification && d.caCertHashes.length === 0) {
-    throw new Error('discovery.bootstrapToken: Invalid value: "": using token-based discovery without caCertHashes can be unsafe. Set unsafeSkipCAVerification as true in your kubeadm config file or pass --discovery-token-unsafe-skip-ca-verification flag to continue');
+    throw new Error(
+      'discovery.bootstrapToken: Invalid value: "": using token-based discovery without caCertHashes can be unsafe. Set unsafeSkipCAVerification as true in your kubeadm config file or pass --discovery-token-unsafe-skip-ca-verification flag to continue',
+    );
   }
   for (const h of d.caCertHashes) {
     if (!/^sha256:[0-9a-f]{64}$/i.test(h)) throw new Error(`invalid hash "${h}", expected "format:hex-value". Known format(s) are: sha256`);
@@ -57,7 +59,9 @@ export async function discover(d: Discovery): Promise<DiscoveryResult> {
   const kubeconfigText: string = cm.data.kubeconfig ?? '';
   if (!kubeconfigText) throw new Error(`couldn't validate the identity of the API Server: there is no kubeconfig key in the cluster-info ConfigMap`);
   if (!detachedTokenIsValid(cm.data[`jws-kubeconfig-${token.id}`], kubeconfigText, token.id, token.secret)) {
-    throw new Error(`couldn't validate the identity of the API Server: failed to verify JWS signature of received cluster info object, can't trust this API Server`);
+    throw new Error(
+      `couldn't validate the identity of the API Server: failed to verify JWS signature of received cluster info object, can't trust this API Server`,
+    );
   }
   const kc = YAML.parse(kubeconfigText);
   const cluster = kc?.clusters?.[0]?.cluster ?? {};
@@ -70,7 +74,9 @@ export async function discover(d: Discovery): Promise<DiscoveryResult> {
       throw new Error(`couldn't validate the identity of the API Server: failed to parse certificate: ${(e as Error).message}`);
     }
     if (!d.caCertHashes.map((h) => h.toLowerCase()).includes(hash)) {
-      throw new Error(`couldn't validate the identity of the API Server: cluster CA found in cluster-info ConfigMap is invalid: none of the public keys "${hash}" are pinned`);
+      throw new Error(
+        `couldn't validate the identity of the API Server: cluster CA found in cluster-info ConfigMap is invalid: none of the public keys "${hash}" are pinned`,
+      );
     }
   }
   // second fetch, now trusting the pinned CA, must give the same kubeconfig; retried until the

@@ -50,7 +50,11 @@ class EtcdServerError extends Error {}
 export class EtcdClient {
   readonly #agent: https.Agent;
 
-  constructor(public endpoints: string[], tls: EtcdClientTls, readonly apiCallTimeoutMs = ETCD_API_CALL_TIMEOUT_MS) {
+  constructor(
+    public endpoints: string[],
+    tls: EtcdClientTls,
+    readonly apiCallTimeoutMs = ETCD_API_CALL_TIMEOUT_MS,
+  ) {
     this.#agent = new https.Agent({ keepAlive: false, ca: tls.ca, cert: tls.cert, key: tls.key });
   }
 
@@ -71,21 +75,25 @@ export class EtcdClient {
   #post(endpoint: string, path: string, body: unknown): Promise<any> {
     const payload = Buffer.from(JSON.stringify(body));
     return new Promise((resolve, reject) => {
-      const req = https.request(new URL(path, endpoint), { method: 'POST', agent: this.#agent, timeout: ETCD_TIMEOUT_MS, headers: { 'Content-Type': 'application/json', 'Content-Length': payload.length } }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c) => chunks.push(c));
-        res.on('end', () => {
-          let parsed: any;
-          try {
-            parsed = JSON.parse(Buffer.concat(chunks).toString('utf8'));
-          } catch {
-            parsed = undefined;
-          }
-          if (res.statusCode === 200 && parsed && !parsed.error) resolve(parsed);
-          else reject(new EtcdServerError(parsed?.error ?? parsed?.message ?? `HTTP ${res.statusCode}`));
-        });
-        res.on('error', reject);
-      });
+      const req = https.request(
+        new URL(path, endpoint),
+        { method: 'POST', agent: this.#agent, timeout: ETCD_TIMEOUT_MS, headers: { 'Content-Type': 'application/json', 'Content-Length': payload.length } },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c) => chunks.push(c));
+          res.on('end', () => {
+            let parsed: any;
+            try {
+              parsed = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+            } catch {
+              parsed = undefined;
+            }
+            if (res.statusCode === 200 && parsed && !parsed.error) resolve(parsed);
+            else reject(new EtcdServerError(parsed?.error ?? parsed?.message ?? `HTTP ${res.statusCode}`));
+          });
+          res.on('error', reject);
+        },
+      );
       req.on('timeout', () => req.destroy(new Error('context deadline exceeded')));
       req.on('error', reject);
       req.end(payload);
@@ -111,7 +119,13 @@ export class EtcdClient {
   /** The members (one attempt). */
   async #members(): Promise<Member[]> {
     const r = await this.#call('/v3/cluster/member/list', {});
-    return (r.members ?? []).map((m: any) => ({ id: String(m.ID), name: m.name ?? '', peerURLs: m.peerURLs ?? [], clientURLs: m.clientURLs ?? [], isLearner: !!m.isLearner }));
+    return (r.members ?? []).map((m: any) => ({
+      id: String(m.ID),
+      name: m.name ?? '',
+      peerURLs: m.peerURLs ?? [],
+      clientURLs: m.clientURLs ?? [],
+      isLearner: !!m.isLearner,
+    }));
   }
 
   /** Client.Sync: the endpoints become the started voting members' client URLs. */

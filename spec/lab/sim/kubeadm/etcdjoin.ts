@@ -42,9 +42,15 @@ export async function runEtcdJoin(api: Api, c: Config): Promise<void> {
   if (endpoints.length === 0) throw wrap(new Error('etcd cluster is not healthy: no etcd endpoints found'));
   const pki = join(c.certDir, 'etcd');
   const timeout = Number(process.env.LAB_KUBEADM_ETCD_API_CALL_TIMEOUT_MS ?? ETCD_API_CALL_TIMEOUT_MS);
-  const etcd = new EtcdClient(endpoints, {
-    ca: readFileSync(join(pki, 'ca.crt')), cert: readFileSync(join(pki, 'healthcheck-client.crt')), key: readFileSync(join(pki, 'healthcheck-client.key')),
-  }, timeout);
+  const etcd = new EtcdClient(
+    endpoints,
+    {
+      ca: readFileSync(join(pki, 'ca.crt')),
+      cert: readFileSync(join(pki, 'healthcheck-client.crt')),
+      key: readFileSync(join(pki, 'healthcheck-client.key')),
+    },
+    timeout,
+  );
   try {
     await etcd.sync().catch((e) => {
       throw new Error(`error syncing endpoints with etcd: ${(e as Error).message}`);
@@ -55,20 +61,26 @@ export async function runEtcdJoin(api: Api, c: Config): Promise<void> {
       throw wrap(e);
     });
     say('[etcd] Announced new etcd member joining to the existing etcd cluster');
-    const list: EtcdMember[] = members.filter((m) => m.peerURLs[0]).map((m) => ({
-      name: m.peerURLs[0] === peerURL ? c.nodeName : m.name || BigInt(m.id).toString(16),
-      peerURL: m.peerURLs[0],
-    }));
+    const list: EtcdMember[] = members
+      .filter((m) => m.peerURLs[0])
+      .map((m) => ({
+        name: m.peerURLs[0] === peerURL ? c.nodeName : m.name || BigInt(m.id).toString(16),
+        peerURL: m.peerURLs[0],
+      }));
     say(`[etcd] Creating static Pod manifest for "etcd"`);
     writeManifest('etcd', etcdPod(c, list, 'existing'));
-    const mine = (await etcd.listMembers().catch((e) => {
-      throw wrap(e);
-    })).find((m) => m.peerURLs[0] === peerURL);
+    const mine = (
+      await etcd.listMembers().catch((e) => {
+        throw wrap(e);
+      })
+    ).find((m) => m.peerURLs[0] === peerURL);
     if (!mine) throw wrap(new Error('no member id found for peer URL'));
     await etcd.memberPromote(mine.id).catch((e) => {
       throw wrap(e);
     });
-    say(`[etcd] Waiting for the new etcd member to join the cluster. This can take up to ${(ETCD_HEALTHY_CHECK_INTERVAL_MS * ETCD_HEALTHY_CHECK_RETRIES) / 1000}s`);
+    say(
+      `[etcd] Waiting for the new etcd member to join the cluster. This can take up to ${(ETCD_HEALTHY_CHECK_INTERVAL_MS * ETCD_HEALTHY_CHECK_RETRIES) / 1000}s`,
+    );
     await etcd.waitForClusterAvailable().catch((e) => {
       throw wrap(e);
     });

@@ -190,4 +190,3 @@ export async function runInitPhase(words: string[], args: Args): Promise<void> {
     d.api?.close();
   }
 }
-

@@ -32,7 +32,11 @@ class JoinData {
    * @param useAdminConf kubeadm's newJoinData: a control-plane join whose admin.conf exists reads
    *   the cluster with it instead of discovery (phases run one at a time after control-plane-prepare)
    */
-  constructor(readonly c: Config, readonly args: Args, readonly useAdminConf = false) {}
+  constructor(
+    readonly c: Config,
+    readonly args: Args,
+    readonly useAdminConf = false,
+  ) {}
 
   /** Discovery result (cluster-info verified by JWS and CA pin), or admin.conf's cluster when it stands in for discovery. */
   async discovery(): Promise<DiscoveryResult> {
@@ -153,14 +157,19 @@ function phases(d: JoinData): Phase[] {
           if (node.status === 200) {
             const ready = (node.body?.status?.conditions ?? []).find((x: any) => x.type === 'Ready');
             if (ready?.status === 'True') {
-              throw new Error(`a Node with name "${c.nodeName}" and status "Ready" already exists in the cluster. You must delete the existing Node or change the name of this new joining Node`);
+              throw new Error(
+                `a Node with name "${c.nodeName}" and status "Ready" already exists in the cluster. You must delete the existing Node or change the name of this new joining Node`,
+              );
             }
           } else if (node.status !== 404) {
             throw new Error(`cannot get Node "${c.nodeName}": ${node.body?.message ?? `HTTP ${node.status}`}`);
           }
         };
         await runJoinKubeletStart(c, {
-          server: disc.server, caPem: disc.caPem, token: c.discovery.tlsBootstrapToken ?? '', kubeletConfig: d.kubeletConfig,
+          server: disc.server,
+          caPem: disc.caPem,
+          token: c.discovery.tlsBootstrapToken ?? '',
+          kubeletConfig: d.kubeletConfig,
           timeoutMs: Number(process.env.LAB_KUBEADM_TLS_BOOTSTRAP_TIMEOUT_MS ?? 60_000),
           checkNode,
         });

@@ -9,7 +9,9 @@ const b64url = (b: Buffer | string) => Buffer.from(b).toString('base64url');
 /** Compute the detached signature `header..signature` for content with the token id/secret. */
 export function computeDetachedSignature(content: string, tokenId: string, tokenSecret: string): string {
   const header = b64url(JSON.stringify({ alg: 'HS256', kid: tokenId }));
-  const sig = createHmac('sha256', tokenSecret).update(`${header}.${b64url(content)}`).digest();
+  const sig = createHmac('sha256', tokenSecret)
+    .update(`${header}.${b64url(content)}`)
+    .digest();
   return `${header}..${b64url(sig)}`;
 }
 
@@ -24,7 +26,9 @@ export function detachedTokenIsValid(detached: string, content: string, tokenId:
     return false;
   }
   if (header.alg !== 'HS256' || (header.kid !== undefined && header.kid !== tokenId)) return false;
-  const want = createHmac('sha256', tokenSecret).update(`${parts[0]}.${b64url(content)}`).digest();
+  const want = createHmac('sha256', tokenSecret)
+    .update(`${parts[0]}.${b64url(content)}`)
+    .digest();
   const got = Buffer.from(parts[2], 'base64url');
   return got.length === want.length && timingSafeEqual(got, want);
 }

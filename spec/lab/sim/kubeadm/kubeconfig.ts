@@ -32,8 +32,14 @@ export const KUBECONFIGS: KubeconfigSpec[] = [
 export function loadCA(c: Config): pki.CA {
   const crt = join(c.certDir, 'ca.crt');
   const key = join(c.certDir, 'ca.key');
-  if (!existsSync(crt)) throw new Error(`couldn't create a kubeconfig; the CA files couldn't be loaded: failed to load certificate: couldn't load the certificate file ${crt}: open ${crt}: no such file or directory`);
-  if (!existsSync(key)) throw new Error(`couldn't create a kubeconfig; the CA files couldn't be loaded: failed to load key: couldn't load the private key file ${key}: open ${key}: no such file or directory`);
+  if (!existsSync(crt))
+    throw new Error(
+      `couldn't create a kubeconfig; the CA files couldn't be loaded: failed to load certificate: couldn't load the certificate file ${crt}: open ${crt}: no such file or directory`,
+    );
+  if (!existsSync(key))
+    throw new Error(
+      `couldn't create a kubeconfig; the CA files couldn't be loaded: failed to load key: couldn't load the private key file ${key}: open ${key}: no such file or directory`,
+    );
   return { certPem: readFileSync(crt, 'utf8'), keyPem: readFileSync(key, 'utf8') };
 }
 
@@ -44,7 +50,10 @@ export function validateExisting(path: string, caPem: string, server: string): v
     throw new Error(`a kubeconfig file "${displayPath(path)}" exists already but has got the wrong CA cert`);
   }
   if (cur.server !== server) {
-    warn(`a kubeconfig file "${displayPath(path)}" exists already but has an unexpected API Server URL: expected: ${server}, got: ${cur.server}`, 'kubeconfig.go:322');
+    warn(
+      `a kubeconfig file "${displayPath(path)}" exists already but has an unexpected API Server URL: expected: ${server}, got: ${cur.server}`,
+      'kubeconfig.go:322',
+    );
   }
 }
 
@@ -60,7 +69,11 @@ export async function makeKubeconfig(c: Config, ca: pki.CA, user: string, orgs: 
   const key = await pki.newKey();
   const nb = Date.now() - pki.BACKDATE_MS;
   const certPem = await pki.signCert({
-    ca, key, cn: user, orgs, usages: ['client'],
+    ca,
+    key,
+    cn: user,
+    orgs,
+    usages: ['client'],
     notBefore: new Date(nb),
     notAfter: new Date(nb + (validityMs ?? parseDuration(c.cluster.certificateValidityPeriod))),
   });

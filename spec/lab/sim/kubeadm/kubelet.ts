@@ -113,9 +113,16 @@ If you are on a systemd-powered system, you can try to troubleshoot the error wi
 /** Run `join phase kubelet-start`: bootstrap-kubelet.conf, ca.crt, config, restart, wait for the TLS bootstrap. */
 export async function runJoinKubeletStart(c: Config, o: JoinKubeletOptions): Promise<void> {
   try {
-    pki.writeSecretFile(paths.bootstrapKubeletConf, pki.renderKubeconfig({
-      server: o.server, caPem: o.caPem, clusterName: c.cluster.clusterName, user: 'tls-bootstrap-token-user', token: o.token,
-    }));
+    pki.writeSecretFile(
+      paths.bootstrapKubeletConf,
+      pki.renderKubeconfig({
+        server: o.server,
+        caPem: o.caPem,
+        clusterName: c.cluster.clusterName,
+        user: 'tls-bootstrap-token-user',
+        token: o.token,
+      }),
+    );
     const caPath = c.caCertPath; // join/kubelet.go: written to JoinConfiguration.caCertPath when absent
     if (!existsSync(caPath)) pki.writePublicFile(caPath, o.caPem);
     await o.checkNode();
@@ -164,10 +171,16 @@ export function runKubeletFinalize(c: Config): void {
   const kc = pki.parseKubeconfig(readFileSync(paths.kubeletConf, 'utf8'));
   if (!kc.certPem) return;
   say(`[kubelet-finalize] Updating "/etc/kubernetes/kubelet.conf" to point to a rotatable kubelet client certificate and key`);
-  pki.writeSecretFile(paths.kubeletConf, pki.renderKubeconfig({
-    server: kc.server, caPem: kc.caPem ?? '', clusterName: kc.clusterName || c.cluster.clusterName, user: kc.user,
-    embedFiles: { cert: '/var/lib/kubelet/pki/kubelet-client-current.pem', key: '/var/lib/kubelet/pki/kubelet-client-current.pem' },
-  }));
+  pki.writeSecretFile(
+    paths.kubeletConf,
+    pki.renderKubeconfig({
+      server: kc.server,
+      caPem: kc.caPem ?? '',
+      clusterName: kc.clusterName || c.cluster.clusterName,
+      user: kc.user,
+      embedFiles: { cert: '/var/lib/kubelet/pki/kubelet-client-current.pem', key: '/var/lib/kubelet/pki/kubelet-client-current.pem' },
+    }),
+  );
   // kubeletfinalize.go: "Restarting the kubelet to enable client certificate rotation" (TryRestartKubelet: errors only warned)
   try {
     systemctl('restart');

@@ -26,7 +26,14 @@ function hostPath(name: string, path: string, type: string) {
   return { hostPath: { path, type }, name };
 }
 
-function pod(component: string, command: string[], image: string, volumes: { name: string; path: string; type: string; ro: boolean }[], port: number, extra: { annotations?: Record<string, string>; probeHost?: string; probeScheme?: string; probePath?: string } = {}) {
+function pod(
+  component: string,
+  command: string[],
+  image: string,
+  volumes: { name: string; path: string; type: string; ro: boolean }[],
+  port: number,
+  extra: { annotations?: Record<string, string>; probeHost?: string; probeScheme?: string; probePath?: string } = {},
+) {
   const probe = (path: string, failureThreshold: number) => ({
     failureThreshold,
     httpGet: { host: extra.probeHost ?? '127.0.0.1', path, port, scheme: extra.probeScheme ?? 'HTTPS' },
@@ -51,7 +58,12 @@ function pod(component: string, command: string[], image: string, volumes: { nam
           imagePullPolicy: 'IfNotPresent',
           livenessProbe: probe(extra.probePath ?? '/livez', 8),
           name: component,
-          resources: { requests: { cpu: component === 'etcd' ? '100m' : component === 'kube-apiserver' ? '250m' : component === 'kube-controller-manager' ? '200m' : '100m', ...(component === 'etcd' ? { memory: '100Mi' } : {}) } },
+          resources: {
+            requests: {
+              cpu: component === 'etcd' ? '100m' : component === 'kube-apiserver' ? '250m' : component === 'kube-controller-manager' ? '200m' : '100m',
+              ...(component === 'etcd' ? { memory: '100Mi' } : {}),
+            },
+          },
           startupProbe: probe(extra.probePath ?? '/livez', 24),
           volumeMounts: volumes.map((v) => ({ mountPath: v.path, name: v.name, ...(v.ro ? { readOnly: true } : {}) })),
         },
@@ -73,7 +85,13 @@ function pod(component: string, command: string[], image: string, volumes: { nam
  */
 function etcdFlags(c: Config, dir: string): Record<string, string> {
   const ext = c.cluster.etcd.external;
-  if (!ext) return { 'etcd-cafile': `${dir}/etcd/ca.crt`, 'etcd-certfile': `${dir}/apiserver-etcd-client.crt`, 'etcd-keyfile': `${dir}/apiserver-etcd-client.key`, 'etcd-servers': 'https://127.0.0.1:2379' };
+  if (!ext)
+    return {
+      'etcd-cafile': `${dir}/etcd/ca.crt`,
+      'etcd-certfile': `${dir}/apiserver-etcd-client.crt`,
+      'etcd-keyfile': `${dir}/apiserver-etcd-client.key`,
+      'etcd-servers': 'https://127.0.0.1:2379',
+    };
   return {
     'etcd-servers': ext.endpoints.join(','),
     ...(ext.caFile ? { 'etcd-cafile': ext.caFile } : {}),
@@ -89,50 +107,63 @@ function etcdCertVolumes(c: Config, dir: string): { name: string; path: string; 
   const ext = c.cluster.etcd.external;
   if (!ext) return [];
   const dirs = [...new Set([ext.caFile, ext.certFile, ext.keyFile].filter((f): f is string => !!f).map((f) => f.slice(0, f.lastIndexOf('/')) || '/'))];
-  return dirs.filter((d) => d !== dir && !d.startsWith(`${dir}/`) && d !== '/etc/ssl/certs').map((d, i) => ({ name: `etcd-certs-${i}`, path: d, type: 'DirectoryOrCreate', ro: true }));
+  return dirs
+    .filter((d) => d !== dir && !d.startsWith(`${dir}/`) && d !== '/etc/ssl/certs')
+    .map((d, i) => ({ name: `etcd-certs-${i}`, path: d, type: 'DirectoryOrCreate', ro: true }));
 }
 
 /** The kube-apiserver static pod. */
 export function apiServerPod(c: Config): object {
   const svc = c.cluster.networking.serviceSubnet;
   const PKI = c.cluster.certificatesDir;
-  const cmd = buildCommand('kube-apiserver', {
-    'advertise-address': c.advertiseAddress,
-    'allow-privileged': 'true',
-    'authorization-mode': 'Node,RBAC',
-    'client-ca-file': `${PKI}/ca.crt`,
-    'enable-admission-plugins': 'NodeRestriction',
-    'enable-bootstrap-token-auth': 'true',
-    ...etcdFlags(c, PKI),
-    'kubelet-client-certificate': `${PKI}/apiserver-kubelet-client.crt`,
-    'kubelet-client-key': `${PKI}/apiserver-kubelet-client.key`,
-    'kubelet-preferred-address-types': 'InternalIP,ExternalIP,Hostname',
-    'proxy-client-cert-file': `${PKI}/front-proxy-client.crt`,
-    'proxy-client-key-file': `${PKI}/front-proxy-client.key`,
-    'requestheader-allowed-names': 'front-proxy-client',
-    'requestheader-client-ca-file': `${PKI}/front-proxy-ca.crt`,
-    'requestheader-extra-headers-prefix': 'X-Remote-Extra-',
-    'requestheader-group-headers': 'X-Remote-Group',
-    'requestheader-username-headers': 'X-Remote-User',
-    'secure-port': String(c.bindPort),
-    'service-account-issuer': `https://kubernetes.default.svc.${c.cluster.networking.dnsDomain}`,
-    'service-account-key-file': `${PKI}/sa.pub`,
-    'service-account-signing-key-file': `${PKI}/sa.key`,
-    'service-cluster-ip-range': svc,
-    'tls-cert-file': `${PKI}/apiserver.crt`,
-    'tls-private-key-file': `${PKI}/apiserver.key`,
-  }, c.cluster.apiServer.extraArgs);
-  return pod('kube-apiserver', cmd, `${c.cluster.imageRepository}/kube-apiserver:${c.cluster.kubernetesVersion}`, [
-    { name: 'ca-certs', path: '/etc/ssl/certs', type: 'DirectoryOrCreate', ro: true },
-    { name: 'etc-ca-certificates', path: '/etc/ca-certificates', type: 'DirectoryOrCreate', ro: true },
-    ...etcdCertVolumes(c, PKI),
-    { name: 'k8s-certs', path: PKI, type: 'DirectoryOrCreate', ro: true },
-    { name: 'usr-local-share-ca-certificates', path: '/usr/local/share/ca-certificates', type: 'DirectoryOrCreate', ro: true },
-    { name: 'usr-share-ca-certificates', path: '/usr/share/ca-certificates', type: 'DirectoryOrCreate', ro: true },
-  ], c.bindPort, {
-    annotations: { 'kubeadm.kubernetes.io/kube-apiserver.advertise-address.endpoint': `${c.advertiseAddress}:${c.bindPort}` },
-    probeHost: c.advertiseAddress,
-  });
+  const cmd = buildCommand(
+    'kube-apiserver',
+    {
+      'advertise-address': c.advertiseAddress,
+      'allow-privileged': 'true',
+      'authorization-mode': 'Node,RBAC',
+      'client-ca-file': `${PKI}/ca.crt`,
+      'enable-admission-plugins': 'NodeRestriction',
+      'enable-bootstrap-token-auth': 'true',
+      ...etcdFlags(c, PKI),
+      'kubelet-client-certificate': `${PKI}/apiserver-kubelet-client.crt`,
+      'kubelet-client-key': `${PKI}/apiserver-kubelet-client.key`,
+      'kubelet-preferred-address-types': 'InternalIP,ExternalIP,Hostname',
+      'proxy-client-cert-file': `${PKI}/front-proxy-client.crt`,
+      'proxy-client-key-file': `${PKI}/front-proxy-client.key`,
+      'requestheader-allowed-names': 'front-proxy-client',
+      'requestheader-client-ca-file': `${PKI}/front-proxy-ca.crt`,
+      'requestheader-extra-headers-prefix': 'X-Remote-Extra-',
+      'requestheader-group-headers': 'X-Remote-Group',
+      'requestheader-username-headers': 'X-Remote-User',
+      'secure-port': String(c.bindPort),
+      'service-account-issuer': `https://kubernetes.default.svc.${c.cluster.networking.dnsDomain}`,
+      'service-account-key-file': `${PKI}/sa.pub`,
+      'service-account-signing-key-file': `${PKI}/sa.key`,
+      'service-cluster-ip-range': svc,
+      'tls-cert-file': `${PKI}/apiserver.crt`,
+      'tls-private-key-file': `${PKI}/apiserver.key`,
+    },
+    c.cluster.apiServer.extraArgs,
+  );
+  return pod(
+    'kube-apiserver',
+    cmd,
+    `${c.cluster.imageRepository}/kube-apiserver:${c.cluster.kubernetesVersion}`,
+    [
+      { name: 'ca-certs', path: '/etc/ssl/certs', type: 'DirectoryOrCreate', ro: true },
+      { name: 'etc-ca-certificates', path: '/etc/ca-certificates', type: 'DirectoryOrCreate', ro: true },
+      ...etcdCertVolumes(c, PKI),
+      { name: 'k8s-certs', path: PKI, type: 'DirectoryOrCreate', ro: true },
+      { name: 'usr-local-share-ca-certificates', path: '/usr/local/share/ca-certificates', type: 'DirectoryOrCreate', ro: true },
+      { name: 'usr-share-ca-certificates', path: '/usr/share/ca-certificates', type: 'DirectoryOrCreate', ro: true },
+    ],
+    c.bindPort,
+    {
+      annotations: { 'kubeadm.kubernetes.io/kube-apiserver.advertise-address.endpoint': `${c.advertiseAddress}:${c.bindPort}` },
+      probeHost: c.advertiseAddress,
+    },
+  );
 }
 
 /** The kube-controller-manager static pod. */
@@ -160,29 +191,45 @@ export function controllerManagerPod(c: Config): object {
     defaults['cluster-cidr'] = c.cluster.networking.podSubnet;
   }
   const cmd = buildCommand('kube-controller-manager', defaults, c.cluster.controllerManager.extraArgs);
-  return pod('kube-controller-manager', cmd, `${c.cluster.imageRepository}/kube-controller-manager:${c.cluster.kubernetesVersion}`, [
-    { name: 'ca-certs', path: '/etc/ssl/certs', type: 'DirectoryOrCreate', ro: true },
-    { name: 'etc-ca-certificates', path: '/etc/ca-certificates', type: 'DirectoryOrCreate', ro: true },
-    { name: 'flexvolume-dir', path: '/usr/libexec/kubernetes/kubelet-plugins/volume/exec', type: 'DirectoryOrCreate', ro: false },
-    { name: 'k8s-certs', path: PKI, type: 'DirectoryOrCreate', ro: true },
-    { name: 'kubeconfig', path: '/etc/kubernetes/controller-manager.conf', type: 'FileOrCreate', ro: true },
-    { name: 'usr-local-share-ca-certificates', path: '/usr/local/share/ca-certificates', type: 'DirectoryOrCreate', ro: true },
-    { name: 'usr-share-ca-certificates', path: '/usr/share/ca-certificates', type: 'DirectoryOrCreate', ro: true },
-  ], 10257, { probePath: '/healthz' });
+  return pod(
+    'kube-controller-manager',
+    cmd,
+    `${c.cluster.imageRepository}/kube-controller-manager:${c.cluster.kubernetesVersion}`,
+    [
+      { name: 'ca-certs', path: '/etc/ssl/certs', type: 'DirectoryOrCreate', ro: true },
+      { name: 'etc-ca-certificates', path: '/etc/ca-certificates', type: 'DirectoryOrCreate', ro: true },
+      { name: 'flexvolume-dir', path: '/usr/libexec/kubernetes/kubelet-plugins/volume/exec', type: 'DirectoryOrCreate', ro: false },
+      { name: 'k8s-certs', path: PKI, type: 'DirectoryOrCreate', ro: true },
+      { name: 'kubeconfig', path: '/etc/kubernetes/controller-manager.conf', type: 'FileOrCreate', ro: true },
+      { name: 'usr-local-share-ca-certificates', path: '/usr/local/share/ca-certificates', type: 'DirectoryOrCreate', ro: true },
+      { name: 'usr-share-ca-certificates', path: '/usr/share/ca-certificates', type: 'DirectoryOrCreate', ro: true },
+    ],
+    10257,
+    { probePath: '/healthz' },
+  );
 }
 
 /** The kube-scheduler static pod. */
 export function schedulerPod(c: Config): object {
-  const cmd = buildCommand('kube-scheduler', {
-    'authentication-kubeconfig': '/etc/kubernetes/scheduler.conf',
-    'authorization-kubeconfig': '/etc/kubernetes/scheduler.conf',
-    'bind-address': '127.0.0.1',
-    kubeconfig: '/etc/kubernetes/scheduler.conf',
-    'leader-elect': 'true',
-  }, c.cluster.scheduler.extraArgs);
-  return pod('kube-scheduler', cmd, `${c.cluster.imageRepository}/kube-scheduler:${c.cluster.kubernetesVersion}`, [
-    { name: 'kubeconfig', path: '/etc/kubernetes/scheduler.conf', type: 'FileOrCreate', ro: true },
-  ], 10259, { probePath: '/livez' });
+  const cmd = buildCommand(
+    'kube-scheduler',
+    {
+      'authentication-kubeconfig': '/etc/kubernetes/scheduler.conf',
+      'authorization-kubeconfig': '/etc/kubernetes/scheduler.conf',
+      'bind-address': '127.0.0.1',
+      kubeconfig: '/etc/kubernetes/scheduler.conf',
+      'leader-elect': 'true',
+    },
+    c.cluster.scheduler.extraArgs,
+  );
+  return pod(
+    'kube-scheduler',
+    cmd,
+    `${c.cluster.imageRepository}/kube-scheduler:${c.cluster.kubernetesVersion}`,
+    [{ name: 'kubeconfig', path: '/etc/kubernetes/scheduler.conf', type: 'FileOrCreate', ro: true }],
+    10259,
+    { probePath: '/livez' },
+  );
 }
 
 /** The local etcd static pod; `members` are the other members (join) plus this node. */
@@ -215,14 +262,21 @@ export function etcdPod(c: Config, members: EtcdMember[], state: 'new' | 'existi
   };
   if (state === 'existing') defaults['initial-cluster-state'] = 'existing';
   const cmd = buildCommand('etcd', defaults, local.extraArgs);
-  return pod('etcd', cmd, `${c.cluster.imageRepository}/etcd:3.5.16-0`, [
-    { name: 'etcd-certs', path: `${PKI}/etcd`, type: 'DirectoryOrCreate', ro: false },
-    { name: 'etcd-data', path: local.dataDir, type: 'DirectoryOrCreate', ro: false },
-  ], 2381, {
-    annotations: { 'kubeadm.kubernetes.io/etcd.advertise-client-urls': `https://${a}:2379` },
-    probeScheme: 'HTTP',
-    probePath: '/livez',
-  });
+  return pod(
+    'etcd',
+    cmd,
+    `${c.cluster.imageRepository}/etcd:3.5.16-0`,
+    [
+      { name: 'etcd-certs', path: `${PKI}/etcd`, type: 'DirectoryOrCreate', ro: false },
+      { name: 'etcd-data', path: local.dataDir, type: 'DirectoryOrCreate', ro: false },
+    ],
+    2381,
+    {
+      annotations: { 'kubeadm.kubernetes.io/etcd.advertise-client-urls': `https://${a}:2379` },
+      probeScheme: 'HTTP',
+      probePath: '/livez',
+    },
+  );
 }
 
 /** Write a static pod manifest (overwritten each time, as kubeadm does). */
@@ -259,4 +313,3 @@ export function runEtcdLocal(c: Config): void {
   writeManifest('etcd', etcdPod(c, [], 'new'));
   say(`[etcd] Creating static Pod manifest for local etcd in "/etc/kubernetes/manifests"`);
 }
-

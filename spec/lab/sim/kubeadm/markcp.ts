@@ -17,11 +17,19 @@ export async function runMarkControlPlane(api: Api, c: Config, timeoutMs = 4 * 6
   const start = Date.now();
   let last = '';
   for (;;) {
-    const node = await api.get(path).catch((e) => { last = e.message; return undefined; });
+    const node = await api.get(path).catch((e) => {
+      last = e.message;
+      return undefined;
+    });
     if (node) {
       const have = (node.spec?.taints ?? []) as any[];
       const merged = [...have.filter((h) => !taints.some((t) => t.key === h.key && t.effect === h.effect)), ...taints];
-      const r = await api.req('PATCH', path, { metadata: { labels: Object.fromEntries(CP_LABELS.map((l) => [l, ''])) }, spec: { taints: merged } }, 'application/merge-patch+json');
+      const r = await api.req(
+        'PATCH',
+        path,
+        { metadata: { labels: Object.fromEntries(CP_LABELS.map((l) => [l, ''])) }, spec: { taints: merged } },
+        'application/merge-patch+json',
+      );
       if (r.status < 300) return;
       last = r.body?.message ?? `HTTP ${r.status}`;
     } else if (!last) last = `nodes "${c.nodeName}" not found`;

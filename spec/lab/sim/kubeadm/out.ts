@@ -15,7 +15,11 @@ export function warn(msg: string, src = 'kubeadm.go:1'): void {
 
 /** An error that ends a kubeadm phase: printed as `error execution phase <phase>: <msg>`. */
 export class PhaseError extends Error {
-  constructor(readonly phase: string, message: string, readonly exitCode = 1) {
+  constructor(
+    readonly phase: string,
+    message: string,
+    readonly exitCode = 1,
+  ) {
     super(message);
   }
 }

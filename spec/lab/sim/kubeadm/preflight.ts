@@ -33,7 +33,9 @@ function evaluate(checks: Check[], ignore: string[]): void {
     else errors.push(`\t[ERROR ${ch.name}]: ${ch.error}`);
   }
   if (errors.length) {
-    throw new Error(`[preflight] Some fatal errors occurred:\n${errors.join('\n')}\n[preflight] If you know what you are doing, you can make a check non-fatal with \`--ignore-preflight-errors=...\``);
+    throw new Error(
+      `[preflight] Some fatal errors occurred:\n${errors.join('\n')}\n[preflight] If you know what you are doing, you can make a check non-fatal with \`--ignore-preflight-errors=...\``,
+    );
   }
 }
 
@@ -46,7 +48,8 @@ function externalEtcdFiles(c: Config): Check {
   const ext = c.cluster.etcd.external!;
   const missing = (f: string) => !existsSync(p(f));
   let error: string | undefined;
-  if (ext.caFile && missing(ext.caFile)) error = `couldn't load external etcd's server certificate ${ext.caFile}: open ${ext.caFile}: no such file or directory`;
+  if (ext.caFile && missing(ext.caFile))
+    error = `couldn't load external etcd's server certificate ${ext.caFile}: open ${ext.caFile}: no such file or directory`;
   else if (ext.certFile && ext.keyFile && (missing(ext.certFile) || missing(ext.keyFile))) {
     const f = missing(ext.certFile) ? ext.certFile : ext.keyFile;
     error = `couldn't load external etcd's certificate and key pair ${ext.certFile}, ${ext.keyFile}: open ${f}: no such file or directory`;
@@ -58,21 +61,15 @@ function externalEtcdFiles(c: Config): Check {
 export function initPreflight(c: Config): void {
   const m = (f: string) => join(paths.manifests, f);
   const etcd = c.cluster.etcd.external ? [externalEtcdFiles(c)] : [fileAvailable(m('etcd.yaml')), dirAvailable(paths.etcdData)];
-  evaluate([
-    fileAvailable(m('kube-apiserver.yaml')),
-    fileAvailable(m('kube-controller-manager.yaml')),
-    fileAvailable(m('kube-scheduler.yaml')),
-    ...etcd,
-  ], c.ignorePreflightErrors);
+  evaluate(
+    [fileAvailable(m('kube-apiserver.yaml')), fileAvailable(m('kube-controller-manager.yaml')), fileAvailable(m('kube-scheduler.yaml')), ...etcd],
+    c.ignorePreflightErrors,
+  );
 }
 
 /** `join` preflight (worker, or control plane). */
 export function joinPreflight(c: Config): void {
-  const checks = [
-    fileAvailable(paths.kubeletConf),
-    fileAvailable(paths.bootstrapKubeletConf),
-    fileAvailable(c.caCertPath),
-  ];
+  const checks = [fileAvailable(paths.kubeletConf), fileAvailable(paths.bootstrapKubeletConf), fileAvailable(c.caCertPath)];
   if (c.controlPlane) {
     checks.push(dirAvailable(paths.manifests));
   }

@@ -20,7 +20,13 @@ export function generateToken(): string {
 /** Split a token into id and secret, or fail with kubeadm's message. */
 export function parseToken(t: string): { id: string; secret: string } {
   const m = TOKEN_RE.exec(t);
-  if (!m) throw new Error(`the bootstrap token "${t}" was not of the form "${TOKEN_RE.source.replace(/^\^|\$$/g, '').replace('([a-z0-9]{6})', '[a-z0-9]{6}').replace('([a-z0-9]{16})', '[a-z0-9]{16}')}"`);
+  if (!m)
+    throw new Error(
+      `the bootstrap token "${t}" was not of the form "${TOKEN_RE.source
+        .replace(/^\^|\$$/g, '')
+        .replace('([a-z0-9]{6})', '[a-z0-9]{6}')
+        .replace('([a-z0-9]{16})', '[a-z0-9]{16}')}"`,
+    );
   return { id: m[1], secret: m[2] };
 }
 
@@ -67,7 +73,10 @@ export async function listTokens(api: Api): Promise<TokenRow[]> {
     rows.push({
       token: `${d['token-id']}.${d['token-secret']}`,
       expires: d.expiration ? new Date(d.expiration) : undefined,
-      usages: Object.keys(d).filter((k) => k.startsWith('usage-bootstrap-') && d[k] === 'true').map((k) => k.slice('usage-bootstrap-'.length)).sort(),
+      usages: Object.keys(d)
+        .filter((k) => k.startsWith('usage-bootstrap-') && d[k] === 'true')
+        .map((k) => k.slice('usage-bootstrap-'.length))
+        .sort(),
       description: d.description ?? '',
       groups: d['auth-extra-groups'] ? d['auth-extra-groups'].split(',') : [],
     });
@@ -80,7 +89,14 @@ export function formatTokenList(rows: TokenRow[], now = Date.now()): string {
   const head = ['TOKEN', 'TTL', 'EXPIRES', 'USAGES', 'DESCRIPTION', 'EXTRA GROUPS'];
   const body = rows.map((r) => {
     const ttl = r.expires ? (r.expires.getTime() > now ? humanDuration(r.expires.getTime() - now) : '<invalid>') : '<forever>';
-    return [r.token, ttl, r.expires ? r.expires.toISOString().replace(/\.\d{3}Z$/, 'Z') : '<never>', r.usages.join(','), r.description || '<none>', r.groups.join(',')];
+    return [
+      r.token,
+      ttl,
+      r.expires ? r.expires.toISOString().replace(/\.\d{3}Z$/, 'Z') : '<never>',
+      r.usages.join(','),
+      r.description || '<none>',
+      r.groups.join(','),
+    ];
   });
   return table([head, ...body]);
 }
@@ -88,7 +104,16 @@ export function formatTokenList(rows: TokenRow[], now = Date.now()): string {
 /** A tab-aligned table like Go's tabwriter (padding 3 after the widest cell). */
 export function table(rows: string[][], pad = 3): string {
   const w = rows[0].map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
-  return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(w[i] + pad))).join('').trimEnd()).join('\n') + '\n';
+  return (
+    rows
+      .map((r) =>
+        r
+          .map((c, i) => (i === r.length - 1 ? c : c.padEnd(w[i] + pad)))
+          .join('')
+          .trimEnd(),
+      )
+      .join('\n') + '\n'
+  );
 }
 
 /** Go's duration.ShortHumanDuration ("23h", "59m", "2d", "364d", "10y"). */
@@ -115,4 +140,3 @@ export async function deleteToken(api: Api, tokenOrId: string): Promise<string> 
   if (r.status >= 300) throw new Error(`failed to delete bootstrap token with ID "${id}": ${r.body?.message ?? r.status}`);
   return `bootstrap token "${id}" deleted`;
 }
-

@@ -123,7 +123,8 @@ export async function requestCertificate(
  */
 export async function loadClientCert(p: CredPaths, node: string, shouldStop: () => boolean): Promise<void> {
   if (clientConfigValid(p.kubeconfig)) return;
-  if (existsSync(p.kubeconfig)) log.info('bootstrap.go:101', 'Kubeconfig exists but its client certificate is expired or missing, using the bootstrap kubeconfig', { path: p.kubeconfig });
+  if (existsSync(p.kubeconfig))
+    log.info('bootstrap.go:101', 'Kubeconfig exists but its client certificate is expired or missing, using the bootstrap kubeconfig', { path: p.kubeconfig });
   if (!p.bootstrapKubeconfig || !existsSync(p.bootstrapKubeconfig)) {
     throw new Error(`failed to run Kubelet: unable to load bootstrap kubeconfig: stat ${p.bootstrapKubeconfig}: no such file or directory`);
   }

@@ -54,7 +54,9 @@ export function loadKubeletConfig(path: string): KubeletConfig {
     throw new Error(`failed to load kubelet config file, path: ${path}, error: failed to decode: ${(e as Error).message}`);
   }
   if (doc.kind !== 'KubeletConfiguration') {
-    throw new Error(`failed to load kubelet config file, path: ${path}, error: failed to decode: no kind "${doc.kind ?? ''}" is registered for version "${doc.apiVersion ?? ''}"`);
+    throw new Error(
+      `failed to load kubelet config file, path: ${path}, error: failed to decode: no kind "${doc.kind ?? ''}" is registered for version "${doc.apiVersion ?? ''}"`,
+    );
   }
   return configFrom(doc);
 }

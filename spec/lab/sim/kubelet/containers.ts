@@ -11,7 +11,15 @@ import { recordImage } from '../cri/images.js';
 import { p } from '../paths.js';
 
 /** A new pod sandbox record, READY. */
-export function createSandbox(o: { name: string; namespace: string; uid: string; static: boolean; configHash?: string; source?: string; attempt?: number }): PodRecord {
+export function createSandbox(o: {
+  name: string;
+  namespace: string;
+  uid: string;
+  static: boolean;
+  configHash?: string;
+  source?: string;
+  attempt?: number;
+}): PodRecord {
   const rec: PodRecord = {
     id: newId(),
     name: o.name,
@@ -52,7 +60,10 @@ export function nextAttempt(pod: PodRecord, container: string, last?: ContainerR
 }
 
 /** Start one container of `pod` running `argv`; returns its record (state RUNNING). */
-export async function startContainer(pod: PodRecord, o: { name: string; image: string; argv: string[]; env: NodeJS.ProcessEnv; attempt: number }): Promise<ContainerRecord> {
+export async function startContainer(
+  pod: PodRecord,
+  o: { name: string; image: string; argv: string[]; env: NodeJS.ProcessEnv; attempt: number },
+): Promise<ContainerRecord> {
   const id = newId();
   const logPath = containerLogPath(pod, o.name, o.attempt);
   const createdAt = new Date().toISOString();
@@ -86,7 +97,10 @@ export async function startContainer(pod: PodRecord, o: { name: string; image: s
 /** Crash-loop backoff per container key: first restart at once, then 2 s doubling to 10 s; reset after 20 s of running. */
 export class Backoff {
   readonly #next = new Map<string, { at: number; delay: number }>();
-  constructor(readonly initialMs = 2000, readonly maxMs = Number(process.env.LAB_KUBELET_MAX_BACKOFF_MS) || 10_000) {}
+  constructor(
+    readonly initialMs = 2000,
+    readonly maxMs = Number(process.env.LAB_KUBELET_MAX_BACKOFF_MS) || 10_000,
+  ) {}
 
   /** Whether `key` may be restarted now; `ranMs` = how long its last run lasted. */
   ready(key: string, ranMs: number): boolean {

@@ -84,8 +84,16 @@ async function run(argv: string[]): Promise<void> {
   ensureStore();
   mkdirSync(paths.workloads, { recursive: true });
   serving = new Serving({
-    certDir: creds.certDir, node, ip, port: cfg.port, address: cfg.address, healthzPort: cfg.healthzPort,
-    healthzBind: cfg.healthzBindAddress, tlsBootstrap: cfg.serverTLSBootstrap, certFile: cfg.tlsCertFile, keyFile: cfg.tlsPrivateKeyFile,
+    certDir: creds.certDir,
+    node,
+    ip,
+    port: cfg.port,
+    address: cfg.address,
+    healthzPort: cfg.healthzPort,
+    healthzBind: cfg.healthzBindAddress,
+    tlsBootstrap: cfg.serverTLSBootstrap,
+    certFile: cfg.tlsCertFile,
+    keyFile: cfg.tlsPrivateKeyFile,
   });
   await serving.listen();
   if (cfg.staticPodPath) {

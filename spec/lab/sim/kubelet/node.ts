@@ -41,12 +41,20 @@ export class NodeAgent {
   get nodeUid(): string | undefined {
     return this.#uid;
   }
-  constructor(readonly client: KubeClient, readonly node: NodeInfo) {}
+  constructor(
+    readonly client: KubeClient,
+    readonly node: NodeInfo,
+  ) {}
 
   #status(): any {
     const now = seconds();
     const cond = (type: string, status: string, reason: string, message: string) => ({
-      type, status, reason, message, lastHeartbeatTime: now, lastTransitionTime: this.#readySince,
+      type,
+      status,
+      reason,
+      message,
+      lastHeartbeatTime: now,
+      lastTransitionTime: this.#readySince,
     });
     const mem = `${Math.floor(totalmem() / 1024)}Ki`;
     return {

@@ -40,9 +40,19 @@ export class PodWorkers {
   readonly #mounted = new Map<string, number>();
   /** Each pod's credential files, once its volumes are set up. */
   readonly #creds = new Map<string, { token: string; ca: string } | null>();
-  constructor(readonly client: KubeClient, readonly node: string, readonly ip: string, readonly staticDir: string | undefined, readonly syncFrequencyMs = 60_000) {
+  constructor(
+    readonly client: KubeClient,
+    readonly node: string,
+    readonly ip: string,
+    readonly staticDir: string | undefined,
+    readonly syncFrequencyMs = 60_000,
+  ) {
     this.tokens = new TokenManager(async (ns, name, tr) => {
-      const r = await this.client.post(`/api/v1/namespaces/${ns}/serviceaccounts/${name}/token`, { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', ...tr });
+      const r = await this.client.post(`/api/v1/namespaces/${ns}/serviceaccounts/${name}/token`, {
+        apiVersion: 'authentication.k8s.io/v1',
+        kind: 'TokenRequest',
+        ...tr,
+      });
       if (r.status !== 201) throw new Error(`${r.status} ${r.body?.message ?? r.text.slice(0, 200)}`);
       return r.body as TokenRequest;
     });
@@ -72,23 +82,48 @@ export class PodWorkers {
       const uid = pod.metadata.uid;
       const sandbox = sandboxes.find((s) => !s.static && s.uid === uid && s.state === 'SANDBOX_READY');
       if (pod.metadata.deletionTimestamp) {
-        await this.#kill(sandboxes.filter((s) => !s.static && s.uid === uid), pod);
-        const del = await this.client.request('DELETE', `/api/v1/namespaces/${pod.metadata.namespace}/pods/${pod.metadata.name}`, { kind: 'DeleteOptions', apiVersion: 'v1', gracePeriodSeconds: 0, preconditions: { uid } });
-        if (del.status >= 300 && del.status !== 404 && del.status !== 409) log.error('status_manager.go:872', 'Failed to delete status for pod', { pod: `${pod.metadata.namespace}/${pod.metadata.name}`, err: `${del.status}` });
+        await this.#kill(
+          sandboxes.filter((s) => !s.static && s.uid === uid),
+          pod,
+        );
+        const del = await this.client.request('DELETE', `/api/v1/namespaces/${pod.metadata.namespace}/pods/${pod.metadata.name}`, {
+          kind: 'DeleteOptions',
+          apiVersion: 'v1',
+          gracePeriodSeconds: 0,
+          preconditions: { uid },
+        });
+        if (del.status >= 300 && del.status !== 404 && del.status !== 409)
+          log.error('status_manager.go:872', 'Failed to delete status for pod', {
+            pod: `${pod.metadata.namespace}/${pod.metadata.name}`,
+            err: `${del.status}`,
+          });
         continue;
       }
       if (pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed') continue;
       wanted.add(uid);
       try {
         if (sandbox && Date.now() - (this.#mounted.get(uid) ?? 0) >= this.syncFrequencyMs) {
-          await this.#mount(pod).catch((e) => log.error('volume_manager.go:379', 'Unable to refresh volumes for pod', { pod: `${pod.metadata.namespace}/${pod.metadata.name}`, err: log.errMsg(e) }));
+          await this.#mount(pod).catch((e) =>
+            log.error('volume_manager.go:379', 'Unable to refresh volumes for pod', {
+              pod: `${pod.metadata.namespace}/${pod.metadata.name}`,
+              err: log.errMsg(e),
+            }),
+          );
         }
         const s = sandbox ?? (await this.#startPod(pod));
         if (!s) continue;
-        await this.#ensureContainer(pod, s, containers.filter((c) => c.podId === s.id));
+        await this.#ensureContainer(
+          pod,
+          s,
+          containers.filter((c) => c.podId === s.id),
+        );
         await this.#report(pod, s);
       } catch (e) {
-        log.error('pod_workers.go:1301', 'Error syncing pod, skipping', { pod: `${pod.metadata.namespace}/${pod.metadata.name}`, podUID: uid, err: log.errMsg(e) });
+        log.error('pod_workers.go:1301', 'Error syncing pod, skipping', {
+          pod: `${pod.metadata.namespace}/${pod.metadata.name}`,
+          podUID: uid,
+          err: log.errMsg(e),
+        });
       }
     }
     // containers of pods that are no longer bound here (deleted, evicted, recreated with a new uid)
@@ -145,7 +180,8 @@ export class PodWorkers {
       if (!mounted.has(v.name) || !pluginOf(v)) continue;
       const files = await volumeFiles(pod, v, this.#sources);
       if (!files) continue;
-      if (v.secret && 'token' in files && (await this.#sources.secret(pod.metadata.namespace, v.secret.secretName))?.type === SA_TOKEN_TYPE) tokenSecrets.add(v.secret.secretName);
+      if (v.secret && 'token' in files && (await this.#sources.secret(pod.metadata.namespace, v.secret.secretName))?.type === SA_TOKEN_TYPE)
+        tokenSecrets.add(v.secret.secretName);
       writeVolume(uid, v, files);
     }
     const cv = credentialVolume(pod, (name) => tokenSecrets.has(name));
@@ -193,7 +229,11 @@ export class PodWorkers {
     const attempt = nextAttempt(s, c0.name, last);
     try {
       const rec = await startContainer(s, { name: c0.name, image: c0.image ?? '', argv: ['lab-workload'], env: containerEnv(env), attempt });
-      log.info('kuberuntime_container.go:259', last ? 'Restarted container' : 'Started container', { pod: `${s.namespace}/${s.name}`, container: c0.name, containerID: rec.id });
+      log.info('kuberuntime_container.go:259', last ? 'Restarted container' : 'Started container', {
+        pod: `${s.namespace}/${s.name}`,
+        container: c0.name,
+        containerID: rec.id,
+      });
     } catch (e) {
       this.backoff.restarted(key);
       throw new Error(`failed to "StartContainer" for "${c0.name}": ${log.errMsg(e)}`);
@@ -229,7 +269,12 @@ export class PodWorkers {
     const state = run
       ? { running: { startedAt: seconds(run.startedAt) } }
       : last
-        ? { waiting: { reason: 'CrashLoopBackOff', message: `back-off restarting failed container ${c0.name} in pod ${pod.metadata.name}_${pod.metadata.namespace}(${pod.metadata.uid})` } }
+        ? {
+            waiting: {
+              reason: 'CrashLoopBackOff',
+              message: `back-off restarting failed container ${c0.name} in pod ${pod.metadata.name}_${pod.metadata.namespace}(${pod.metadata.uid})`,
+            },
+          }
         : { waiting: { reason: 'ContainerCreating' } };
     return {
       phase: 'Running',
@@ -256,7 +301,18 @@ export class PodWorkers {
           started: !!run,
           restartCount: c ? c.attempt : 0,
           state,
-          lastState: !run && last ? { terminated: { exitCode: last.exitCode, reason: 'Error', startedAt: seconds(last.startedAt), finishedAt: seconds(last.finishedAt ?? last.startedAt), containerID: `containerd://${last.id}` } } : {},
+          lastState:
+            !run && last
+              ? {
+                  terminated: {
+                    exitCode: last.exitCode,
+                    reason: 'Error',
+                    startedAt: seconds(last.startedAt),
+                    finishedAt: seconds(last.finishedAt ?? last.startedAt),
+                    containerID: `containerd://${last.id}`,
+                  },
+                }
+              : {},
         },
       ],
     };
@@ -286,9 +342,16 @@ export class PodWorkers {
       const hash = m.metadata.annotations['kubernetes.io/config.mirror'];
       const s = statics.find((x) => x.name === m.metadata.name && x.namespace === m.metadata.namespace);
       if (!s || s.uid !== hash) {
-        await this.client.request('DELETE', `/api/v1/namespaces/${m.metadata.namespace}/pods/${m.metadata.name}`, { kind: 'DeleteOptions', apiVersion: 'v1', gracePeriodSeconds: 0, preconditions: { uid: m.metadata.uid } });
+        await this.client.request('DELETE', `/api/v1/namespaces/${m.metadata.namespace}/pods/${m.metadata.name}`, {
+          kind: 'DeleteOptions',
+          apiVersion: 'v1',
+          gracePeriodSeconds: 0,
+          preconditions: { uid: m.metadata.uid },
+        });
       } else {
-        await this.#report(m, s).catch((e) => log.warn('status_manager.go:877', 'Failed to update status for pod', { pod: m.metadata.name, err: log.errMsg(e) }));
+        await this.#report(m, s).catch((e) =>
+          log.warn('status_manager.go:877', 'Failed to update status for pod', { pod: m.metadata.name, err: log.errMsg(e) }),
+        );
       }
     }
     for (const s of statics) {
@@ -315,7 +378,8 @@ export class PodWorkers {
       };
       delete (body.metadata as any).creationTimestamp;
       const r = await this.client.post(`/api/v1/namespaces/${s.namespace}/pods`, body);
-      if (r.status >= 300 && r.status !== 409) log.error('kubelet.go:1917', 'Failed creating a mirror pod', { pod: `${s.namespace}/${s.name}`, err: `${r.status} ${r.body?.message ?? ''}` });
+      if (r.status >= 300 && r.status !== 409)
+        log.error('kubelet.go:1917', 'Failed creating a mirror pod', { pod: `${s.namespace}/${s.name}`, err: `${r.status} ${r.body?.message ?? ''}` });
     }
   }
 }

@@ -21,7 +21,20 @@ export class Serving {
   healthz?: http.Server;
   #requesting = false;
   #lastTry = 0;
-  constructor(readonly o: { certDir: string; node: string; ip: string; port: number; address: string; healthzPort: number; healthzBind: string; tlsBootstrap: boolean; certFile?: string; keyFile?: string }) {}
+  constructor(
+    readonly o: {
+      certDir: string;
+      node: string;
+      ip: string;
+      port: number;
+      address: string;
+      healthzPort: number;
+      healthzBind: string;
+      tlsBootstrap: boolean;
+      certFile?: string;
+      keyFile?: string;
+    },
+  ) {}
 
   /** The current serving cert+key: the bootstrapped one, the configured files, or the self-signed one (made if missing). */
   async current(): Promise<{ cert: string; key: string; source: string } | undefined> {
@@ -31,7 +44,8 @@ export class Serving {
       const pem = existsSync(cur) ? readFileSync(cur, 'utf8') : '';
       return certValidNow(pem) && keyMatchesCert(pem) ? { cert: firstCertPem(pem)!, key: pem, source: cur } : undefined;
     }
-    if (this.o.certFile && this.o.keyFile) return { cert: readFileSync(this.o.certFile, 'utf8'), key: readFileSync(this.o.keyFile, 'utf8'), source: this.o.certFile };
+    if (this.o.certFile && this.o.keyFile)
+      return { cert: readFileSync(this.o.certFile, 'utf8'), key: readFileSync(this.o.keyFile, 'utf8'), source: this.o.certFile };
     const crt = join(this.o.certDir, 'kubelet.crt');
     const key = join(this.o.certDir, 'kubelet.key');
     if (!existsSync(crt) || !existsSync(key) || !certValidNow(readFileSync(crt))) {
@@ -50,12 +64,20 @@ export class Serving {
       res.writeHead(401, { 'Content-Type': 'text/plain' }).end('Unauthorized');
     });
     await new Promise<void>((resolve, reject) => {
-      this.server!.once('error', (e) => reject(new Error(`failed to listen on ${this.o.address}:${this.o.port}: listen tcp ${this.o.address}:${this.o.port}: bind: ${(e as NodeJS.ErrnoException).code === 'EADDRINUSE' ? 'address already in use' : (e as Error).message}`)));
+      this.server!.once('error', (e) =>
+        reject(
+          new Error(
+            `failed to listen on ${this.o.address}:${this.o.port}: listen tcp ${this.o.address}:${this.o.port}: bind: ${(e as NodeJS.ErrnoException).code === 'EADDRINUSE' ? 'address already in use' : (e as Error).message}`,
+          ),
+        ),
+      );
       this.server!.listen(this.o.port, this.o.address, () => resolve());
     });
     log.info('server.go:163', 'Starting to listen', { address: this.o.address, port: this.o.port });
     if (this.o.healthzPort > 0) {
-      this.healthz = http.createServer((req, res) => res.writeHead(req.url === '/healthz' ? 200 : 404, { 'Content-Type': 'text/plain' }).end(req.url === '/healthz' ? 'ok' : '404 page not found'));
+      this.healthz = http.createServer((req, res) =>
+        res.writeHead(req.url === '/healthz' ? 200 : 404, { 'Content-Type': 'text/plain' }).end(req.url === '/healthz' ? 'ok' : '404 page not found'),
+      );
       await new Promise<void>((resolve, reject) => {
         this.healthz!.once('error', reject);
         this.healthz!.listen(this.o.healthzPort, this.o.healthzBind, () => resolve());
@@ -94,9 +116,14 @@ export class Serving {
         );
         storeCert(this.o.certDir, 'kubelet-server', cert, key.pem);
         await this.reload();
-        log.info('certificate_manager.go:605', 'Certificate rotation detected, shutting down client connections to start using new credentials', { logger: 'kubernetes.io/kubelet-serving' });
+        log.info('certificate_manager.go:605', 'Certificate rotation detected, shutting down client connections to start using new credentials', {
+          logger: 'kubernetes.io/kubelet-serving',
+        });
       } catch (e) {
-        log.error('certificate_manager.go:562', 'Failed while requesting a signed certificate from the control plane', { err: log.errMsg(e), logger: 'kubernetes.io/kubelet-serving' });
+        log.error('certificate_manager.go:562', 'Failed while requesting a signed certificate from the control plane', {
+          err: log.errMsg(e),
+          logger: 'kubernetes.io/kubelet-serving',
+        });
       } finally {
         this.#requesting = false;
       }

@@ -29,7 +29,9 @@ export interface StaticPod {
 export function readManifests(dir: string, node: string): StaticPod[] {
   let files: string[];
   try {
-    files = readdirSync(dir).filter((f) => !f.startsWith('.')).sort();
+    files = readdirSync(dir)
+      .filter((f) => !f.startsWith('.'))
+      .sort();
   } catch {
     return [];
   }
@@ -67,7 +69,10 @@ export function readManifests(dir: string, node: string): StaticPod[] {
 export class StaticPods {
   readonly backoff = new Backoff();
   #busy = false;
-  constructor(readonly dir: string, readonly node: string) {}
+  constructor(
+    readonly dir: string,
+    readonly node: string,
+  ) {}
 
   /** One reconcile pass. */
   async sync(): Promise<void> {
@@ -96,7 +101,11 @@ export class StaticPods {
         }
       }
     }
-    const ready = new Map(listPods().filter((p) => p.static && p.state === 'SANDBOX_READY').map((p) => [p.uid, p]));
+    const ready = new Map(
+      listPods()
+        .filter((p) => p.static && p.state === 'SANDBOX_READY')
+        .map((p) => [p.uid, p]),
+    );
     const containers = containersNow();
     for (const want of desired) {
       let pod: PodRecord | undefined = ready.get(want.uid);
@@ -125,13 +134,20 @@ export class StaticPods {
       for (const old of mine.slice(0, -1)) removeContainerRecord(old.id);
       try {
         const rec = await startContainer(pod, { name: c0.name, image: c0.image ?? '', argv, env: containerEnv(env), attempt });
-        log.info('kuberuntime_container.go:259', last ? 'Restarted container' : 'Started container', { pod: want.fullName, container: c0.name, containerID: rec.id, attempt });
+        log.info('kuberuntime_container.go:259', last ? 'Restarted container' : 'Started container', {
+          pod: want.fullName,
+          container: c0.name,
+          containerID: rec.id,
+          attempt,
+        });
       } catch (e) {
         this.backoff.restarted(key);
-        log.error('pod_workers.go:1301', 'Error syncing pod, skipping', { pod: want.fullName, err: `failed to "StartContainer" for "${c0.name}": ${log.errMsg(e)}` });
+        log.error('pod_workers.go:1301', 'Error syncing pod, skipping', {
+          pod: want.fullName,
+          err: `failed to "StartContainer" for "${c0.name}": ${log.errMsg(e)}`,
+        });
       }
       if (last) this.backoff.restarted(key);
     }
   }
-
 }

@@ -25,7 +25,9 @@ function rig(jitterMs = 0) {
   return { m, at: (ms: number) => (now = T0 + ms), fail: (f: boolean) => (fail = f) };
 }
 
-const tr = (seconds: number, uid = 'pod-1'): TokenRequest => ({ spec: { expirationSeconds: seconds, boundObjectRef: { apiVersion: 'v1', kind: 'Pod', name: 'p', uid } } });
+const tr = (seconds: number, uid = 'pod-1'): TokenRequest => ({
+  spec: { expirationSeconds: seconds, boundObjectRef: { apiVersion: 'v1', kind: 'Pod', name: 'p', uid } },
+});
 
 test('a 3607 s token is kept until 80% of its life (2886 s) and refreshed after', async (t) => {
   const { m, at } = rig();
@@ -60,7 +62,7 @@ test('a failed refresh keeps the old token while it is valid, then fails; a firs
   await t.throwsAsync(m.token('apps', 'other', tr(600)), { message: 'failed to fetch token: connection refused' });
 });
 
-test('tokens are cached per bound pod; a deleted pod\'s are forgotten', async (t) => {
+test("tokens are cached per bound pod; a deleted pod's are forgotten", async (t) => {
   const { m } = rig();
   t.is((await m.token('apps', 'web', tr(3607, 'a'))).status!.token, 't1');
   t.is((await m.token('apps', 'web', tr(3607, 'b'))).status!.token, 't2');

@@ -43,7 +43,8 @@ function keyFiles(data: Record<string, string> | undefined, items: any[] | undef
   if (!items?.length) return Object.fromEntries(Object.keys(d).map((k) => [k, val(k)]));
   const out: Record<string, string> = {};
   for (const it of items) {
-    if (!(it.key in d)) throw new Error(`${what}: ${decode ? 'references non-existent secret key' : 'configmap references non-existent config key'}: ${it.key}`);
+    if (!(it.key in d))
+      throw new Error(`${what}: ${decode ? 'references non-existent secret key' : 'configmap references non-existent config key'}: ${it.key}`);
     out[it.path] = val(it.key);
   }
   return out;
@@ -51,12 +52,18 @@ function keyFiles(data: Record<string, string> | undefined, items: any[] | undef
 
 function fieldOf(pod: any, fieldPath: string): string {
   switch (fieldPath) {
-    case 'metadata.namespace': return pod.metadata.namespace;
-    case 'metadata.name': return pod.metadata.name;
-    case 'metadata.uid': return pod.metadata.uid;
-    case 'spec.nodeName': return pod.spec?.nodeName ?? '';
-    case 'spec.serviceAccountName': return pod.spec?.serviceAccountName ?? '';
-    default: throw new Error(`unsupported fieldPath ${fieldPath}`);
+    case 'metadata.namespace':
+      return pod.metadata.namespace;
+    case 'metadata.name':
+      return pod.metadata.name;
+    case 'metadata.uid':
+      return pod.metadata.uid;
+    case 'spec.nodeName':
+      return pod.spec?.nodeName ?? '';
+    case 'spec.serviceAccountName':
+      return pod.spec?.serviceAccountName ?? '';
+    default:
+      throw new Error(`unsupported fieldPath ${fieldPath}`);
   }
 }
 
@@ -65,7 +72,12 @@ export async function volumeFiles(pod: any, v: any, src: VolumeSources): Promise
   const ns = pod.metadata.namespace;
   const failed = (why: string) => new Error(`MountVolume.SetUp failed for volume "${v.name}" : ${why}`);
   /** The keys of a Secret or ConfigMap as files ({} when it is optional and absent). */
-  const keysOf = async (kind: 'secret' | 'configmap', name: string, items: any[] | undefined, optional: boolean | undefined): Promise<Record<string, string>> => {
+  const keysOf = async (
+    kind: 'secret' | 'configmap',
+    name: string,
+    items: any[] | undefined,
+    optional: boolean | undefined,
+  ): Promise<Record<string, string>> => {
     const o = kind === 'secret' ? await src.secret(ns, name) : await src.configMap(ns, name);
     if (!o) {
       if (optional) return {};

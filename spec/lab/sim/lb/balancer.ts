@@ -86,7 +86,11 @@ export async function startBalancer(o: BalancerOptions): Promise<Balancer> {
   let refused = 0;
   let next = 0;
   let closing = false;
-  const changed = () => o.onChange?.(states.map((s) => ({ ...s })), refused);
+  const changed = () =>
+    o.onChange?.(
+      states.map((s) => ({ ...s })),
+      refused,
+    );
 
   const runCheck = async (s: BackendState) => {
     const r = await check(s, path, o.checkTimeoutMs ?? 10_000);
@@ -111,7 +115,11 @@ export async function startBalancer(o: BalancerOptions): Promise<Balancer> {
   const timers = new Map<string, NodeJS.Timeout>();
   const loop = (s: BackendState): void => {
     void runCheck(s).finally(() => {
-      if (!closing) timers.set(s.name, setTimeout(() => loop(s), inter));
+      if (!closing)
+        timers.set(
+          s.name,
+          setTimeout(() => loop(s), inter),
+        );
     });
   };
   states.forEach(loop);
@@ -182,7 +190,9 @@ export async function startBalancer(o: BalancerOptions): Promise<Balancer> {
   });
   const a = server.address();
   const address = typeof a === 'object' && a ? { host: a.address, port: a.port } : o.listen;
-  log(`${now()} listening on ${address.host}:${address.port}; backends ${states.map((s) => `${s.name}=${s.host}:${s.port}`).join(' ')}; check GET ${path} every ${inter} ms, rise ${rise}, fall ${fall}`);
+  log(
+    `${now()} listening on ${address.host}:${address.port}; backends ${states.map((s) => `${s.name}=${s.host}:${s.port}`).join(' ')}; check GET ${path} every ${inter} ms, rise ${rise}, fall ${fall}`,
+  );
   changed();
   return {
     address,

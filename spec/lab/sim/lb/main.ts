@@ -35,19 +35,26 @@ async function main(argv: string[]): Promise<void> {
     else if (['--inter', '--rise', '--fall'].includes(a)) num[a.slice(2)] = Number(v);
     else throw new Error(`unknown option ${a}`);
   }
-  if (!listen || backends.length === 0) throw new Error('usage: main.js --listen ADDR:PORT --backend NAME=ADDR:PORT... [--state FILE] [--inter MS] [--rise N] [--fall N]');
+  if (!listen || backends.length === 0)
+    throw new Error('usage: main.js --listen ADDR:PORT --backend NAME=ADDR:PORT... [--state FILE] [--inter MS] [--rise N] [--fall N]');
   const lb = await startBalancer({
-    listen, backends, interMs: num.inter, rise: num.rise, fall: num.fall,
+    listen,
+    backends,
+    interMs: num.inter,
+    rise: num.rise,
+    fall: num.fall,
     log: (l) => process.stdout.write(`${l}\n`),
-    onChange: state ? (states, refused) => {
-      latest = { backends: states, refused };
-      // at most one write per 200 ms: every connection is a change (counts)
-      timer ??= setTimeout(() => {
-        timer = undefined;
-        writeFileSync(`${state}.tmp`, JSON.stringify(latest, null, 1) + '\n');
-        renameSync(`${state}.tmp`, state!);
-      }, 200);
-    } : undefined,
+    onChange: state
+      ? (states, refused) => {
+          latest = { backends: states, refused };
+          // at most one write per 200 ms: every connection is a change (counts)
+          timer ??= setTimeout(() => {
+            timer = undefined;
+            writeFileSync(`${state}.tmp`, JSON.stringify(latest, null, 1) + '\n');
+            renameSync(`${state}.tmp`, state!);
+          }, 200);
+        }
+      : undefined,
   });
   const stop = () => void lb.close().then(() => process.exit(0));
   process.on('SIGTERM', stop);

@@ -50,7 +50,7 @@ const find = (ds: Directive[] | undefined, name: string) => (ds ?? []).filter((d
 export function nginxTime(v: string | undefined, dflt: number): number {
   const m = /^(\d+)(ms|s|m|h)?$/.exec(v ?? '');
   if (!m) return dflt;
-  return Number(m[1]) * ({ ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[(m[2] ?? 's') as 'ms']);
+  return Number(m[1]) * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[(m[2] ?? 's') as 'ms'];
 }
 
 /** `listen` argument to host and port (`127.0.0.1:6443`, `8081`, `[::1]:6443`). */
@@ -91,7 +91,8 @@ export function healthPorts(conf: Directive[]): number[] {
   return out;
 }
 
-const log = (level: string, msg: string) => process.stderr.write(`${new Date().toISOString().replace('T', ' ').slice(0, 19)} [${level}] ${process.pid}#0: ${msg}\n`);
+const log = (level: string, msg: string) =>
+  process.stderr.write(`${new Date().toISOString().replace('T', ' ').slice(0, 19)} [${level}] ${process.pid}#0: ${msg}\n`);
 
 function proxy(p: ReturnType<typeof streamProxies>[number]): void {
   const active = new Map<string, number>(p.upstream.map((u) => [u, 0]));
@@ -112,7 +113,10 @@ function proxy(p: ReturnType<typeof streamProxies>[number]): void {
         const timer = setTimeout(() => up.destroy(new Error('upstream timed out (110: Connection timed out)')), p.connectMs);
         up.once('error', (e) => {
           clearTimeout(timer);
-          log('error', `*1 connect() to ${target} failed (${e.message}) while connecting to upstream, client: ${client.remoteAddress}, server: ${l.host}:${l.port}, upstream: "${target}"`);
+          log(
+            'error',
+            `*1 connect() to ${target} failed (${e.message}) while connecting to upstream, client: ${client.remoteAddress}, server: ${l.host}:${l.port}, upstream: "${target}"`,
+          );
           attempt(k + 1);
         });
         up.once('connect', () => {

@@ -31,7 +31,11 @@ async function markUnschedulable(api: Api, pod: KObject, message: string): Promi
 /** One scheduling pass over unbound pods. */
 async function schedule(api: Api, rr: RoundRobin): Promise<void> {
   const pods = (await api.list('pods', '/api/v1/pods')).filter(
-    (p) => !p.spec?.nodeName && !p.metadata.deletionTimestamp && !['Succeeded', 'Failed'].includes(p.status?.phase) && (p.spec?.schedulerName ?? 'default-scheduler') === 'default-scheduler',
+    (p) =>
+      !p.spec?.nodeName &&
+      !p.metadata.deletionTimestamp &&
+      !['Succeeded', 'Failed'].includes(p.status?.phase) &&
+      (p.spec?.schedulerName ?? 'default-scheduler') === 'default-scheduler',
   );
   if (!pods.length) return;
   const nodes = await api.list('nodes', '/api/v1/nodes');
@@ -45,7 +49,10 @@ async function schedule(api: Api, rr: RoundRobin): Promise<void> {
         continue;
       }
       await api.create(`binding of pod ${ns}/${name} to ${node}`, `/api/v1/namespaces/${ns}/pods/${name}/binding`, {
-        apiVersion: 'v1', kind: 'Binding', metadata: { name, namespace: ns, uid: pod.metadata.uid }, target: { apiVersion: 'v1', kind: 'Node', name: node },
+        apiVersion: 'v1',
+        kind: 'Binding',
+        metadata: { name, namespace: ns, uid: pod.metadata.uid },
+        target: { apiVersion: 'v1', kind: 'Node', name: node },
       });
       log.info(`successfully bound pod ${ns}/${name} to node ${node}`);
     } catch (e) {
@@ -80,12 +87,17 @@ async function main(): Promise<void> {
     }
   };
   if (!boolFlag(flags, 'leader-elect', true)) return loop();
-  const elector = new LeaderElector(api, {
-    namespace: 'kube-system', name: 'kube-scheduler',
-    leaseDurationMs: durationFlag(flags, 'leader-elect-lease-duration', 6000),
-    renewDeadlineMs: durationFlag(flags, 'leader-elect-renew-deadline', 4000),
-    retryPeriodMs: durationFlag(flags, 'leader-elect-retry-period', 1000),
-  }, log);
+  const elector = new LeaderElector(
+    api,
+    {
+      namespace: 'kube-system',
+      name: 'kube-scheduler',
+      leaseDurationMs: durationFlag(flags, 'leader-elect-lease-duration', 6000),
+      renewDeadlineMs: durationFlag(flags, 'leader-elect-renew-deadline', 4000),
+      retryPeriodMs: durationFlag(flags, 'leader-elect-retry-period', 1000),
+    },
+    log,
+  );
   await elector.acquire(stop.signal);
   void loop();
   await elector.holdUntilLost(stop.signal);

@@ -9,7 +9,10 @@ import { type Toleration, podFitsNode, readyStatus, untolerated } from '../contr
 export function misfit(pod: KObject, node: KObject): string | undefined {
   const tols: Toleration[] = pod.spec?.tolerations ?? [];
   if (readyStatus(node) !== 'True') return 'node(s) were not ready';
-  if (node.spec?.unschedulable && !tols.some((t) => (t.key === 'node.kubernetes.io/unschedulable' || (!t.key && t.operator === 'Exists')) && (!t.effect || t.effect === 'NoSchedule'))) {
+  if (
+    node.spec?.unschedulable &&
+    !tols.some((t) => (t.key === 'node.kubernetes.io/unschedulable' || (!t.key && t.operator === 'Exists')) && (!t.effect || t.effect === 'NoSchedule'))
+  ) {
     return 'node(s) were unschedulable';
   }
   const bad = untolerated(node.spec?.taints ?? [], tols, ['NoSchedule', 'NoExecute']);
@@ -38,6 +41,8 @@ export class RoundRobin {
     }
     const parts = [...reasons.entries()].map(([r, c]) => `${c} ${r}`).sort();
     const n = nodes.length;
-    return { message: `0/${n} nodes are available: ${parts.join(', ')}. preemption: 0/${n} nodes are available: ${n} Preemption is not helpful for scheduling.` };
+    return {
+      message: `0/${n} nodes are available: ${parts.join(', ')}. preemption: 0/${n} nodes are available: ${n} Preemption is not helpful for scheduling.`,
+    };
   }
 }

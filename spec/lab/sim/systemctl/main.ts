@@ -136,7 +136,24 @@ function status(): Out {
   return { out, code: st.active === 'active' ? 0 : 3 };
 }
 
-const KNOWN_VERBS = new Set(['start', 'stop', 'restart', 'try-restart', 'reload-or-restart', 'is-active', 'is-enabled', 'is-failed', 'status', 'enable', 'disable', 'daemon-reload', 'reset-failed', 'show', 'cat', 'kill']);
+const KNOWN_VERBS = new Set([
+  'start',
+  'stop',
+  'restart',
+  'try-restart',
+  'reload-or-restart',
+  'is-active',
+  'is-enabled',
+  'is-failed',
+  'status',
+  'enable',
+  'disable',
+  'daemon-reload',
+  'reset-failed',
+  'show',
+  'cat',
+  'kill',
+]);
 
 async function main(argv: string[]): Promise<number> {
   const opts = new Set(argv.filter((a) => a.startsWith('-')));
@@ -224,7 +241,10 @@ async function main(argv: string[]): Promise<number> {
       case 'show': {
         const st = activeState();
         o = isKubelet
-          ? { out: `Id=${UNIT}\nActiveState=${st.active}\nSubState=${st.sub}\nMainPID=${mainPid() ?? 0}\nUnitFileState=${enabled() ? 'enabled' : 'disabled'}\nLoadState=loaded\n`, code: 0 }
+          ? {
+              out: `Id=${UNIT}\nActiveState=${st.active}\nSubState=${st.sub}\nMainPID=${mainPid() ?? 0}\nUnitFileState=${enabled() ? 'enabled' : 'disabled'}\nLoadState=loaded\n`,
+              code: 0,
+            }
           : { out: `Id=${unit}\nActiveState=inactive\nSubState=dead\nMainPID=0\nLoadState=not-found\n`, code: 0 };
         break;
       }

@@ -89,7 +89,11 @@ export async function start(unit: string): Promise<Out> {
     await sleep(50);
   }
   const a = active(unit);
-  if (a.active === 'failed') return { err: `Job for ${unit} failed because the control process exited with error code.\nSee "systemctl status ${unit}" and "journalctl -xeu ${unit}" for details.\n`, code: 1 };
+  if (a.active === 'failed')
+    return {
+      err: `Job for ${unit} failed because the control process exited with error code.\nSee "systemctl status ${unit}" and "journalctl -xeu ${unit}" for details.\n`,
+      code: 1,
+    };
   return { code: 0 };
 }
 
@@ -159,7 +163,11 @@ export async function serviceVerb(verb: string, unit: string): Promise<Out | und
       const a = active(unit);
       const dot = a.active === 'active' || a.active === 'activating' ? '●' : a.active === 'failed' ? '×' : '○';
       const desc = readEtcUnit(unit)?.get('Unit')?.get('Description')?.at(-1) ?? unit;
-      const lines = [`${dot} ${unit} - ${desc}`, `     Loaded: loaded (/etc/systemd/system/${unit}; ${enabled ? 'enabled' : 'disabled'}; preset: enabled)`, `     Active: ${a.active} (${a.sub})${a.since ? ` since ${a.since}` : ''}`];
+      const lines = [
+        `${dot} ${unit} - ${desc}`,
+        `     Loaded: loaded (/etc/systemd/system/${unit}; ${enabled ? 'enabled' : 'disabled'}; preset: enabled)`,
+        `     Active: ${a.active} (${a.sub})${a.since ? ` since ${a.since}` : ''}`,
+      ];
       if (a.mainPid) lines.push(`   Main PID: ${a.mainPid} (${unit.replace(/\.service$/, '')})`);
       let tail: string[] = [];
       try {
@@ -171,7 +179,10 @@ export async function serviceVerb(verb: string, unit: string): Promise<Out | und
     }
     case 'show': {
       const a = active(unit);
-      return { out: `Id=${unit}\nActiveState=${a.active}\nSubState=${a.sub}\nMainPID=${a.mainPid ?? 0}\nUnitFileState=${enabled ? 'enabled' : 'disabled'}\nLoadState=loaded\nFragmentPath=/etc/systemd/system/${unit}\n`, code: 0 };
+      return {
+        out: `Id=${unit}\nActiveState=${a.active}\nSubState=${a.sub}\nMainPID=${a.mainPid ?? 0}\nUnitFileState=${enabled ? 'enabled' : 'disabled'}\nLoadState=loaded\nFragmentPath=/etc/systemd/system/${unit}\n`,
+        code: 0,
+      };
     }
     case 'kill': {
       const pid = active(unit).mainPid;

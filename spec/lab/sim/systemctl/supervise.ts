@@ -65,7 +65,7 @@ async function main(unit: string): Promise<void> {
     });
     if (stopping) break;
     const u = readEtcUnit(unit);
-    const restart = u ? serviceValue(u, 'Restart') ?? 'no' : 'no';
+    const restart = u ? (serviceValue(u, 'Restart') ?? 'no') : 'no';
     const again = restart === 'always' || (restart === 'on-failure' && code !== 0);
     if (!again) {
       state(unit, code === 0 ? 'inactive' : 'failed', code === 0 ? 'success' : 'exit-code');
@@ -78,7 +78,10 @@ async function main(unit: string): Promise<void> {
   state(unit, 'inactive');
 }
 
-main(process.argv[2] ?? '').then(() => process.exit(0), (e) => {
-  process.stderr.write(`supervise: ${(e as Error).message}\n`);
-  process.exit(1);
-});
+main(process.argv[2] ?? '').then(
+  () => process.exit(0),
+  (e) => {
+    process.stderr.write(`supervise: ${(e as Error).message}\n`);
+    process.exit(1);
+  },
+);

@@ -89,7 +89,12 @@ export function execStart(u: UnitFile, env: Record<string, string>): string[] {
       out.push(...(env[whole[1]] ?? '').split(/\s+/).filter(Boolean));
       continue;
     }
-    out.push(w.replace(/^"(.*)"$/, '$1').replace(/^'(.*)'$/, '$1').replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_, n: string) => env[n] ?? ''));
+    out.push(
+      w
+        .replace(/^"(.*)"$/, '$1')
+        .replace(/^'(.*)'$/, '$1')
+        .replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_, n: string) => env[n] ?? ''),
+    );
   }
   return out;
 }

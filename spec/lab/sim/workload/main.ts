@@ -44,7 +44,9 @@ function readOr(path: string | undefined): Buffer | undefined {
 function klog(sev: 'I' | 'E', where: string, msg: string): void {
   const d = new Date();
   const p = (n: number, w = 2) => String(n).padStart(w, '0');
-  process.stdout.write(`${sev}${p(d.getUTCMonth() + 1)}${p(d.getUTCDate())} ${p(d.getUTCHours())}:${p(d.getUTCMinutes())}:${p(d.getUTCSeconds())}.${p(d.getUTCMilliseconds(), 3)}000 ${String(process.pid).padStart(7)} ${where}] ${msg}\n`);
+  process.stdout.write(
+    `${sev}${p(d.getUTCMonth() + 1)}${p(d.getUTCDate())} ${p(d.getUTCHours())}:${p(d.getUTCMinutes())}:${p(d.getUTCSeconds())}.${p(d.getUTCMilliseconds(), 3)}000 ${String(process.pid).padStart(7)} ${where}] ${msg}\n`,
+  );
 }
 
 /** Node's TLS error codes in Go's crypto/x509 words. */
@@ -97,9 +99,17 @@ function check(url: URL, token: string, agent: https.Agent): Promise<{ ok: boole
     const req = https.request(url, { method: 'GET', headers, agent, timeout: 5000 }, (res) => {
       res.resume();
       const probe = `${res.statusCode} ${res.statusMessage ?? ''}`.trim();
-      res.on('end', () => resolve(res.statusCode === 200 ? { ok: true, status: 200, probe: 'ok', text: 'ok' } : { ok: false, status: res.statusCode, probe, text: res.statusCode === 401 ? 'Unauthorized' : probe }));
+      res.on('end', () =>
+        resolve(
+          res.statusCode === 200
+            ? { ok: true, status: 200, probe: 'ok', text: 'ok' }
+            : { ok: false, status: res.statusCode, probe, text: res.statusCode === 401 ? 'Unauthorized' : probe },
+        ),
+      );
     });
-    req.on('timeout', () => req.destroy(Object.assign(new Error('net/http: request canceled (Client.Timeout exceeded while awaiting headers)'), { code: 'ETIMEDOUT' })));
+    req.on('timeout', () =>
+      req.destroy(Object.assign(new Error('net/http: request canceled (Client.Timeout exceeded while awaiting headers)'), { code: 'ETIMEDOUT' })),
+    );
     req.on('error', (e) => {
       const text = `Get "${url.href}": ${goTlsError(e as NodeJS.ErrnoException)}`;
       resolve({ ok: false, probe: `error: ${text}`, text });
@@ -119,7 +129,12 @@ function main(): void {
   const started = new Date().toISOString();
   // rest.InClusterConfig: the CA file is loaded once, into the transport's TLS config
   const ca = readOr(process.env.SA_CA_FILE);
-  if (!ca) klog('E', 'config.go:547', `Expected to load root CA config from ${process.env.SA_CA_FILE}, but got err: open ${process.env.SA_CA_FILE}: no such file or directory`);
+  if (!ca)
+    klog(
+      'E',
+      'config.go:547',
+      `Expected to load root CA config from ${process.env.SA_CA_FILE}, but got err: open ${process.env.SA_CA_FILE}: no such file or directory`,
+    );
   const token = new FileToken(tokenFile);
   const api = process.env.KUBE_API ?? 'https://127.0.0.1:6443';
   const url = new URL(`/api/v1/namespaces/${encodeURIComponent(ns)}/pods/${encodeURIComponent(name)}`, api);
@@ -143,7 +158,12 @@ function main(): void {
       if (r.status === 401) token.reset();
       if (++failures >= FAILURE_THRESHOLD) ready = false;
       lastError = { at: now, error: r.text };
-      if (r.text !== logged) klog('E', 'reflector.go:158', `"Unhandled Error" err="pkg/mod/k8s.io/client-go/tools/cache/reflector.go:251: Failed to watch *v1.Pod: failed to list *v1.Pod: ${r.text}"`);
+      if (r.text !== logged)
+        klog(
+          'E',
+          'reflector.go:158',
+          `"Unhandled Error" err="pkg/mod/k8s.io/client-go/tools/cache/reflector.go:251: Failed to watch *v1.Pod: failed to list *v1.Pod: ${r.text}"`,
+        );
       logged = r.text;
     }
     atomicWrite(health, (ready ? 'ok' : r.probe) + '\n');

@@ -44,7 +44,9 @@ export function bootstrapSigner(ctx: Context): Controller {
       const next = signedData(data, secrets);
       if (same(data, next)) return;
       await ctx.api.update('configmap kube-public/cluster-info', CM, { ...cm, data: next });
-      const ids = Object.keys(next).filter((k) => k.startsWith(PREFIX)).map((k) => k.slice(PREFIX.length));
+      const ids = Object.keys(next)
+        .filter((k) => k.startsWith(PREFIX))
+        .map((k) => k.slice(PREFIX.length));
       log.info(`updated cluster-info signatures for tokens [${ids.join(' ')}]`);
     },
   };

@@ -16,8 +16,7 @@ export interface BootstrapToken {
   secretName: string;
 }
 
-const field = (s: KObject, k: string): string | undefined =>
-  s.data?.[k] !== undefined ? Buffer.from(s.data[k], 'base64').toString('utf8') : undefined;
+const field = (s: KObject, k: string): string | undefined => (s.data?.[k] !== undefined ? Buffer.from(s.data[k], 'base64').toString('utf8') : undefined);
 
 /** Parse a secret as a bootstrap token, or undefined when it is not a well-formed one. */
 export function parseBootstrapToken(s: KObject): BootstrapToken | undefined {
@@ -27,7 +26,11 @@ export function parseBootstrapToken(s: KObject): BootstrapToken | undefined {
   if (!/^[a-z0-9]{6}$/.test(id) || !/^[a-z0-9]{16}$/.test(secret)) return undefined;
   if (s.metadata.name !== `bootstrap-token-${id}`) return undefined;
   const exp = field(s, 'expiration');
-  const usages = new Set(Object.keys(s.data ?? {}).filter((k) => k.startsWith('usage-bootstrap-') && field(s, k) === 'true').map((k) => k.slice('usage-bootstrap-'.length)));
+  const usages = new Set(
+    Object.keys(s.data ?? {})
+      .filter((k) => k.startsWith('usage-bootstrap-') && field(s, k) === 'true')
+      .map((k) => k.slice('usage-bootstrap-'.length)),
+  );
   return { id, secret, expiration: exp ? new Date(exp) : undefined, usages, secretName: s.metadata.name };
 }
 

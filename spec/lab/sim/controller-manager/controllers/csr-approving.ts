@@ -44,7 +44,10 @@ export function csrApproving(ctx: Context): Controller {
         if (!ok) continue;
         const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
         const conditions = [...(csr.status?.conditions ?? []), { type: 'Approved', status: 'True', ...ok, lastUpdateTime: now, lastTransitionTime: now }];
-        await ctx.api.update(`approval of csr ${csr.metadata.name}`, `${PATH}/${csr.metadata.name}/approval`, { ...csr, status: { ...csr.status, conditions } });
+        await ctx.api.update(`approval of csr ${csr.metadata.name}`, `${PATH}/${csr.metadata.name}/approval`, {
+          ...csr,
+          status: { ...csr.status, conditions },
+        });
         log.info(`approved csr ${csr.metadata.name} of ${csr.spec?.username}: ${ok.message}`);
       }
     },

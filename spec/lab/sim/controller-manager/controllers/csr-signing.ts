@@ -9,8 +9,15 @@ import type { KObject } from '../api.js';
 import type { Context, Controller } from '../context.js';
 import { signCSR, type Usage } from '../../pki.js';
 import {
-  APISERVER_CLIENT, KUBELET_CLIENT, KUBELET_SERVING, apiserverClientProblem, hasCondition, kubeletClientProblem,
-  kubeletServingProblem, requestOf, requestPem,
+  APISERVER_CLIENT,
+  KUBELET_CLIENT,
+  KUBELET_SERVING,
+  apiserverClientProblem,
+  hasCondition,
+  kubeletClientProblem,
+  kubeletServingProblem,
+  requestOf,
+  requestPem,
 } from '../csr-rules.js';
 
 const PATH = '/apis/certificates.k8s.io/v1/certificatesigningrequests';

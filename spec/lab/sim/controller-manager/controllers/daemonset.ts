@@ -77,7 +77,9 @@ export function daemonPod(ds: KObject, nodeName: string): KObject {
       namespace: ds.metadata.namespace,
       labels: { ...(t.metadata?.labels ?? {}), [HASH]: dsTemplateHash(ds), 'pod-template-generation': String(ds.metadata.generation ?? 1) },
       ...(t.metadata?.annotations ? { annotations: t.metadata.annotations } : {}),
-      ownerReferences: [{ apiVersion: 'apps/v1', kind: 'DaemonSet', name: ds.metadata.name, uid: ds.metadata.uid!, controller: true, blockOwnerDeletion: true } as any],
+      ownerReferences: [
+        { apiVersion: 'apps/v1', kind: 'DaemonSet', name: ds.metadata.name, uid: ds.metadata.uid!, controller: true, blockOwnerDeletion: true } as any,
+      ],
     },
     spec: {
       ...t.spec,
@@ -109,7 +111,10 @@ export function daemonSet(ctx: Context): Controller {
       for (const ds of sets) {
         if (ds.metadata.deletionTimestamp) continue;
         const ns = ds.metadata.namespace!;
-        const owned = pods.filter((p) => p.metadata.namespace === ns && !p.metadata.deletionTimestamp && p.metadata.ownerReferences?.some((o) => o.controller && o.uid === ds.metadata.uid));
+        const owned = pods.filter(
+          (p) =>
+            p.metadata.namespace === ns && !p.metadata.deletionTimestamp && p.metadata.ownerReferences?.some((o) => o.controller && o.uid === ds.metadata.uid),
+        );
         let desired = 0;
         let scheduled = 0;
         let ready = 0;
@@ -140,7 +145,9 @@ export function daemonSet(ctx: Context): Controller {
           const extra = keep ? ordered.slice(1) : ordered;
           if (!keep && mine.length) misscheduled += mine.filter((p) => p.spec?.nodeName).length;
           for (const p of extra) {
-            log.info(`deleting pod ${ns}/${p.metadata.name} of daemonset ${ds.metadata.name}: ${keep ? 'more than one on' : 'should not run on'} node ${node.metadata.name}`);
+            log.info(
+              `deleting pod ${ns}/${p.metadata.name} of daemonset ${ds.metadata.name}: ${keep ? 'more than one on' : 'should not run on'} node ${node.metadata.name}`,
+            );
             await ctx.api.delete(`pod ${ns}/${p.metadata.name}`, `/api/v1/namespaces/${ns}/pods/${p.metadata.name}`);
           }
           const kept = keep ? ordered[0] : undefined;
@@ -150,7 +157,8 @@ export function daemonSet(ctx: Context): Controller {
             if (podAvailable(kept, minReady) && readyStatus(node) !== 'Unknown') available++;
           }
           if (kept && kept.metadata.labels?.[HASH] === hash) updated++;
-          if (run && kept) rolling.push(kept.metadata.labels?.[HASH] === hash ? { node: node.metadata.name, newPod: kept } : { node: node.metadata.name, oldPod: kept });
+          if (run && kept)
+            rolling.push(kept.metadata.labels?.[HASH] === hash ? { node: node.metadata.name, newPod: kept } : { node: node.metadata.name, oldPod: kept });
         }
         const strategy = ds.spec?.updateStrategy;
         if ((strategy?.type ?? 'RollingUpdate') === 'RollingUpdate' && rolling.some((n) => n.oldPod)) {
@@ -162,12 +170,21 @@ export function daemonSet(ctx: Context): Controller {
         }
         const status = {
           ...(ds.status ?? {}),
-          currentNumberScheduled: scheduled, desiredNumberScheduled: desired, numberMisscheduled: misscheduled, numberReady: ready,
-          numberAvailable: available, numberUnavailable: Math.max(0, desired - available), updatedNumberScheduled: updated, observedGeneration: ds.metadata.generation ?? 1,
+          currentNumberScheduled: scheduled,
+          desiredNumberScheduled: desired,
+          numberMisscheduled: misscheduled,
+          numberReady: ready,
+          numberAvailable: available,
+          numberUnavailable: Math.max(0, desired - available),
+          updatedNumberScheduled: updated,
+          observedGeneration: ds.metadata.generation ?? 1,
         };
         if (statusUnsupported || Object.entries(status).every(([k, v]) => ds.status?.[k] === v)) continue;
         try {
-          await ctx.api.update(`status of daemonset ${ns}/${ds.metadata.name}`, `/apis/apps/v1/namespaces/${ns}/daemonsets/${ds.metadata.name}/status`, { ...ds, status });
+          await ctx.api.update(`status of daemonset ${ns}/${ds.metadata.name}`, `/apis/apps/v1/namespaces/${ns}/daemonsets/${ds.metadata.name}/status`, {
+            ...ds,
+            status,
+          });
         } catch (e) {
           if (e instanceof ApiError && (e.status === 404 || e.status === 405)) {
             statusUnsupported = true;

@@ -19,7 +19,8 @@ const DESIRED = 'deployment.kubernetes.io/desired-replicas';
 const MAX = 'deployment.kubernetes.io/max-replicas';
 
 const revisionOf = (o: KObject) => Number(o.metadata.annotations?.[REVISION] ?? 0);
-const byAge = (a: KObject, b: KObject) => Date.parse(a.metadata.creationTimestamp ?? '') - Date.parse(b.metadata.creationTimestamp ?? '') || a.metadata.name.localeCompare(b.metadata.name);
+const byAge = (a: KObject, b: KObject) =>
+  Date.parse(a.metadata.creationTimestamp ?? '') - Date.parse(b.metadata.creationTimestamp ?? '') || a.metadata.name.localeCompare(b.metadata.name);
 
 /** The new ReplicaSet for a Deployment (not yet created): template + pod-template-hash, owned by it. */
 export function newReplicaSet(d: KObject, replicas: number, revision: number, maxReplicas: number): KObject {
@@ -36,7 +37,9 @@ export function newReplicaSet(d: KObject, replicas: number, revision: number, ma
       namespace: d.metadata.namespace,
       labels: template.metadata.labels,
       annotations: { [DESIRED]: String(d.spec.replicas ?? 1), [MAX]: String(maxReplicas), [REVISION]: String(revision) },
-      ownerReferences: [{ apiVersion: 'apps/v1', kind: 'Deployment', name: d.metadata.name, uid: d.metadata.uid!, controller: true, blockOwnerDeletion: true } as any],
+      ownerReferences: [
+        { apiVersion: 'apps/v1', kind: 'Deployment', name: d.metadata.name, uid: d.metadata.uid!, controller: true, blockOwnerDeletion: true } as any,
+      ],
     },
     spec: { replicas, minReadySeconds: d.spec.minReadySeconds ?? 0, selector: sel, template },
   };
@@ -51,7 +54,9 @@ export function deployment(ctx: Context): Controller {
     const ns = rs.metadata.namespace!;
     const annotations = { ...(rs.metadata.annotations ?? {}), [DESIRED]: String(d.spec.replicas ?? 1) };
     await ctx.api.update(`replicaset ${ns}/${rs.metadata.name}`, `/apis/apps/v1/namespaces/${ns}/replicasets/${rs.metadata.name}`, {
-      ...rs, metadata: { ...rs.metadata, annotations }, spec: { ...rs.spec, replicas },
+      ...rs,
+      metadata: { ...rs.metadata, annotations },
+      spec: { ...rs.spec, replicas },
     });
     log.info(`Scaled ${why} replica set ${rs.metadata.name} from ${rs.spec?.replicas ?? 0} to ${replicas} (deployment ${ns}/${d.metadata.name})`);
   }
@@ -63,15 +68,28 @@ export function deployment(ctx: Context): Controller {
     const old = owned.filter((rs) => rs !== newRS);
     const desired = d.spec?.replicas ?? 1;
     const recreate = d.spec?.strategy?.type === 'Recreate';
-    const { surge, unavailable } = recreate ? { surge: 0, unavailable: desired } : fenceposts(d.spec?.strategy?.rollingUpdate?.maxSurge, d.spec?.strategy?.rollingUpdate?.maxUnavailable, desired);
+    const { surge, unavailable } = recreate
+      ? { surge: 0, unavailable: desired }
+      : fenceposts(d.spec?.strategy?.rollingUpdate?.maxSurge, d.spec?.strategy?.rollingUpdate?.maxUnavailable, desired);
     const sum = (rss: KObject[], f: (r: KObject) => number) => rss.reduce((n, r) => n + f(r), 0);
     let changed = false;
     if (!d.spec?.paused) {
       if (!newRS) {
         const revision = Math.max(0, ...owned.map(revisionOf)) + 1;
-        const start = recreate ? 0 : newRSReplicas(desired, surge, sum(old, (r) => r.spec?.replicas ?? 0), 0);
+        const start = recreate
+          ? 0
+          : newRSReplicas(
+              desired,
+              surge,
+              sum(old, (r) => r.spec?.replicas ?? 0),
+              0,
+            );
         try {
-          newRS = await ctx.api.create(`replicaset of deployment ${ns}/${d.metadata.name}`, `/apis/apps/v1/namespaces/${ns}/replicasets`, newReplicaSet(d, start, revision, desired + surge));
+          newRS = await ctx.api.create(
+            `replicaset of deployment ${ns}/${d.metadata.name}`,
+            `/apis/apps/v1/namespaces/${ns}/replicasets`,
+            newReplicaSet(d, start, revision, desired + surge),
+          );
         } catch (e) {
           if (e instanceof ApiError && e.status === 409) return; // a leftover of the same name: next sync
           throw e;
@@ -89,7 +107,15 @@ export function deployment(ctx: Context): Controller {
         }
       } else {
         const cur = newRS.spec?.replicas ?? 0;
-        const next = cur > desired ? desired : newRSReplicas(desired, surge, sum(owned, (r) => r.spec?.replicas ?? 0), cur);
+        const next =
+          cur > desired
+            ? desired
+            : newRSReplicas(
+                desired,
+                surge,
+                sum(owned, (r) => r.spec?.replicas ?? 0),
+                cur,
+              );
         if (next !== cur) {
           await scale(newRS, next, d, next > cur ? 'up' : 'down');
           progress.set(d.metadata.uid!, Date.now());
@@ -112,7 +138,8 @@ export function deployment(ctx: Context): Controller {
     if (revisionOf(d) !== revisionOf(newRS)) {
       try {
         await ctx.api.update(`deployment ${ns}/${d.metadata.name}`, `/apis/apps/v1/namespaces/${ns}/deployments/${d.metadata.name}`, {
-          ...d, metadata: { ...d.metadata, annotations: { ...(d.metadata.annotations ?? {}), [REVISION]: String(revisionOf(newRS)) } },
+          ...d,
+          metadata: { ...d.metadata, annotations: { ...(d.metadata.annotations ?? {}), [REVISION]: String(revisionOf(newRS)) } },
         });
       } catch (e) {
         if (!isConflict(e)) throw e;
@@ -139,7 +166,14 @@ export function deployment(ctx: Context): Controller {
     const old = (t: string) => (d.status?.conditions ?? []).find((c: any) => c.type === t);
     const cond = (type: string, status: string, reason: string, message: string) => {
       const o = old(type);
-      return { type, status, lastUpdateTime: o?.reason === reason && o?.status === status ? o.lastUpdateTime : now, lastTransitionTime: o?.status === status ? o.lastTransitionTime : now, reason, message };
+      return {
+        type,
+        status,
+        lastUpdateTime: o?.reason === reason && o?.status === status ? o.lastUpdateTime : now,
+        lastTransitionTime: o?.status === status ? o.lastTransitionTime : now,
+        reason,
+        message,
+      };
     };
     const complete = updated === desired && replicas === desired && available >= desired && (newRS.status?.availableReplicas ?? 0) >= desired;
     const deadline = d.spec?.progressDeadlineSeconds ?? 600;
@@ -151,9 +185,10 @@ export function deployment(ctx: Context): Controller {
       : Date.now() - last > deadline * 1000
         ? cond('Progressing', 'False', 'ProgressDeadlineExceeded', `ReplicaSet "${rsName}" has timed out progressing.`)
         : cond('Progressing', 'True', 'ReplicaSetUpdated', `ReplicaSet "${rsName}" is progressing.`);
-    const availableCond = available >= desired - unavailable
-      ? cond('Available', 'True', 'MinimumReplicasAvailable', 'Deployment has minimum availability.')
-      : cond('Available', 'False', 'MinimumReplicasUnavailable', 'Deployment does not have minimum availability.');
+    const availableCond =
+      available >= desired - unavailable
+        ? cond('Available', 'True', 'MinimumReplicasAvailable', 'Deployment has minimum availability.')
+        : cond('Available', 'False', 'MinimumReplicasUnavailable', 'Deployment does not have minimum availability.');
     const status = {
       observedGeneration: d.metadata.generation ?? 1,
       replicas,
@@ -163,10 +198,15 @@ export function deployment(ctx: Context): Controller {
       ...(replicas - available > 0 ? { unavailableReplicas: replicas - available } : {}),
       conditions: [availableCond, progressing],
     };
-    const same = (a: any, b: any) => JSON.stringify({ ...a, conditions: (a?.conditions ?? []).map((c: any) => [c.type, c.status, c.reason]) }) === JSON.stringify({ ...b, conditions: (b?.conditions ?? []).map((c: any) => [c.type, c.status, c.reason]) });
+    const same = (a: any, b: any) =>
+      JSON.stringify({ ...a, conditions: (a?.conditions ?? []).map((c: any) => [c.type, c.status, c.reason]) }) ===
+      JSON.stringify({ ...b, conditions: (b?.conditions ?? []).map((c: any) => [c.type, c.status, c.reason]) });
     if (same(d.status ?? {}, status)) return;
     try {
-      await ctx.api.update(`status of deployment ${ns}/${d.metadata.name}`, `/apis/apps/v1/namespaces/${ns}/deployments/${d.metadata.name}/status`, { ...d, status });
+      await ctx.api.update(`status of deployment ${ns}/${d.metadata.name}`, `/apis/apps/v1/namespaces/${ns}/deployments/${d.metadata.name}/status`, {
+        ...d,
+        status,
+      });
     } catch (e) {
       if (!(e instanceof ApiError && (e.status === 409 || e.status === 404))) throw e;
     }

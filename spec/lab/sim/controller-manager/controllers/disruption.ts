@@ -55,7 +55,11 @@ export function disruption(ctx: Context): Controller {
         const strip = (s: any) => JSON.stringify({ ...s, conditions: (s?.conditions ?? []).map((c: any) => [c.type, c.status, c.reason]) });
         if (strip(pdb.status ?? {}) === strip(status)) continue;
         try {
-          await ctx.api.update(`status of poddisruptionbudget ${ns}/${pdb.metadata.name}`, `/apis/policy/v1/namespaces/${ns}/poddisruptionbudgets/${pdb.metadata.name}/status`, { ...pdb, status });
+          await ctx.api.update(
+            `status of poddisruptionbudget ${ns}/${pdb.metadata.name}`,
+            `/apis/policy/v1/namespaces/${ns}/poddisruptionbudgets/${pdb.metadata.name}/status`,
+            { ...pdb, status },
+          );
         } catch (e) {
           // 409: an eviction spent the budget meanwhile; the next sync reads it again
           if (!(e instanceof ApiError && (e.status === 409 || e.status === 404))) throw e;

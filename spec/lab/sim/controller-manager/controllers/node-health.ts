@@ -23,11 +23,21 @@ export function unknownStatus(node: KObject, now = new Date()): any {
     const i = conds.findIndex((c) => c.type === type);
     if (i < 0) {
       conds.push({
-        type, status: 'Unknown', reason: 'NodeStatusNeverUpdated', message: 'Kubelet never posted node status.',
-        lastHeartbeatTime: node.metadata.creationTimestamp ?? metaTime(now), lastTransitionTime: metaTime(now),
+        type,
+        status: 'Unknown',
+        reason: 'NodeStatusNeverUpdated',
+        message: 'Kubelet never posted node status.',
+        lastHeartbeatTime: node.metadata.creationTimestamp ?? metaTime(now),
+        lastTransitionTime: metaTime(now),
       });
     } else if (conds[i].status !== 'Unknown') {
-      conds[i] = { ...conds[i], status: 'Unknown', reason: 'NodeStatusUnknown', message: 'Kubelet stopped posting node status.', lastTransitionTime: metaTime(now) };
+      conds[i] = {
+        ...conds[i],
+        status: 'Unknown',
+        reason: 'NodeStatusUnknown',
+        message: 'Kubelet stopped posting node status.',
+        lastTransitionTime: metaTime(now),
+      };
     }
   }
   return { ...node.status, conditions: conds };

@@ -31,7 +31,10 @@ export function nodeLifecycle(ctx: Context): Controller {
       const next = conds.map((c) => (c.type === 'Ready' ? { ...c, status: 'False', lastTransitionTime: metaTime() } : c));
       const ns = pod.metadata.namespace;
       try {
-        await ctx.api.update(`status of pod ${ns}/${pod.metadata.name}`, `/api/v1/namespaces/${ns}/pods/${pod.metadata.name}/status`, { ...pod, status: { ...pod.status, conditions: next } });
+        await ctx.api.update(`status of pod ${ns}/${pod.metadata.name}`, `/api/v1/namespaces/${ns}/pods/${pod.metadata.name}/status`, {
+          ...pod,
+          status: { ...pod.status, conditions: next },
+        });
       } catch (e) {
         if (!isConflict(e)) log.warn(`marking pod ${ns}/${pod.metadata.name} not ready: ${(e as Error).message}`);
       }
@@ -45,28 +48,32 @@ export function nodeLifecycle(ctx: Context): Controller {
     async sync() {
       const now = Date.now();
       let nodes = await ctx.api.list('nodes', '/api/v1/nodes');
-      const leases = new Map((await ctx.api.list('leases in kube-node-lease', '/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases')).map((l) => [l.metadata.name, l]));
+      const leases = new Map(
+        (await ctx.api.list('leases in kube-node-lease', '/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases')).map((l) => [l.metadata.name, l]),
+      );
       const pods = await ctx.api.list('pods', '/api/v1/pods');
       const podsOn = (n: string) => pods.filter((p) => p.spec?.nodeName === n && !p.metadata.deletionTimestamp);
       for (const name of [...probes.keys()]) if (!nodes.some((n) => n.metadata.name === name)) probes.delete(name);
 
-      nodes = await Promise.all(nodes.map(async (node) => {
-        const name = node.metadata.name;
-        const ready = (node.status?.conditions ?? []).find((c: any) => c.type === 'Ready');
-        const key = `${leases.get(name)?.spec?.renewTime ?? ''}|${ready?.lastHeartbeatTime ?? ''}|${ready?.status ?? ''}`;
-        const probe = probes.get(name);
-        if (!probe || probe.key !== key) {
-          probes.set(name, { key, at: now });
-          return node;
-        }
-        if (now - probe.at <= grace || ready?.status === 'Unknown') return node;
-        try {
-          return await markUnknown(node, podsOn(name));
-        } catch (e) {
-          if (!isConflict(e)) throw e;
-          return node;
-        }
-      }));
+      nodes = await Promise.all(
+        nodes.map(async (node) => {
+          const name = node.metadata.name;
+          const ready = (node.status?.conditions ?? []).find((c: any) => c.type === 'Ready');
+          const key = `${leases.get(name)?.spec?.renewTime ?? ''}|${ready?.lastHeartbeatTime ?? ''}|${ready?.status ?? ''}`;
+          const probe = probes.get(name);
+          if (!probe || probe.key !== key) {
+            probes.set(name, { key, at: now });
+            return node;
+          }
+          if (now - probe.at <= grace || ready?.status === 'Unknown') return node;
+          try {
+            return await markUnknown(node, podsOn(name));
+          } catch (e) {
+            if (!isConflict(e)) throw e;
+            return node;
+          }
+        }),
+      );
 
       const state = zoneState(nodes);
       const small = nodes.length <= LARGE_CLUSTER;
@@ -77,7 +84,10 @@ export function nodeLifecycle(ctx: Context): Controller {
         const want = desiredTaints(node, noExecute);
         if (!sameTaints(current, want)) {
           try {
-            const saved = await ctx.api.update(`taints of node ${node.metadata.name}`, `/api/v1/nodes/${node.metadata.name}`, { ...node, spec: { ...node.spec, taints: want } });
+            const saved = await ctx.api.update(`taints of node ${node.metadata.name}`, `/api/v1/nodes/${node.metadata.name}`, {
+              ...node,
+              spec: { ...node.spec, taints: want },
+            });
             node.spec = saved.spec ?? { ...node.spec, taints: want };
             node.metadata = saved.metadata ?? node.metadata;
           } catch (e) {

@@ -21,7 +21,9 @@ export function podFromTemplate(rs: KObject): KObject {
       namespace: rs.metadata.namespace,
       labels: { ...(t.metadata?.labels ?? {}) },
       ...(t.metadata?.annotations ? { annotations: { ...t.metadata.annotations } } : {}),
-      ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: rs.metadata.name, uid: rs.metadata.uid!, controller: true, blockOwnerDeletion: true } as any],
+      ownerReferences: [
+        { apiVersion: 'apps/v1', kind: 'ReplicaSet', name: rs.metadata.name, uid: rs.metadata.uid!, controller: true, blockOwnerDeletion: true } as any,
+      ],
     } as any,
     spec: structuredClone(t.spec ?? {}),
   };
@@ -60,7 +62,9 @@ export function replicaSet(ctx: Context): Controller {
           }
         }
         const minReady = rs.spec?.minReadySeconds ?? 0;
-        const labelled = mine.filter((p) => labelSelectorMatches(rs.spec?.template?.metadata ? { matchLabels: rs.spec.template.metadata.labels ?? {} } : {}, p.metadata.labels));
+        const labelled = mine.filter((p) =>
+          labelSelectorMatches(rs.spec?.template?.metadata ? { matchLabels: rs.spec.template.metadata.labels ?? {} } : {}, p.metadata.labels),
+        );
         const status = {
           replicas: mine.length,
           fullyLabeledReplicas: labelled.length,
@@ -70,7 +74,10 @@ export function replicaSet(ctx: Context): Controller {
         };
         if (Object.entries(status).every(([k, v]) => rs.status?.[k] === v)) continue;
         try {
-          await ctx.api.update(`status of replicaset ${ns}/${rs.metadata.name}`, `/apis/apps/v1/namespaces/${ns}/replicasets/${rs.metadata.name}/status`, { ...rs, status: { ...(rs.status ?? {}), ...status } });
+          await ctx.api.update(`status of replicaset ${ns}/${rs.metadata.name}`, `/apis/apps/v1/namespaces/${ns}/replicasets/${rs.metadata.name}/status`, {
+            ...rs,
+            status: { ...(rs.status ?? {}), ...status },
+          });
         } catch (e) {
           if (!(e instanceof ApiError && (e.status === 409 || e.status === 404))) throw e;
         }

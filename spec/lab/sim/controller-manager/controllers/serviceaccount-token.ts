@@ -52,7 +52,9 @@ export function serviceAccountToken(ctx: Context): Controller {
       if (!ctx.saKey) return;
       const secrets = (await ctx.api.list('secrets', '/api/v1/secrets')).filter((s) => s.type === SA_TOKEN_TYPE && !s.metadata.deletionTimestamp);
       if (!secrets.length) return;
-      const accounts = new Map((await ctx.api.list('serviceaccounts', '/api/v1/serviceaccounts')).map((a) => [`${a.metadata.namespace}/${a.metadata.name}`, a]));
+      const accounts = new Map(
+        (await ctx.api.list('serviceaccounts', '/api/v1/serviceaccounts')).map((a) => [`${a.metadata.namespace}/${a.metadata.name}`, a]),
+      );
       for (const s of secrets) {
         const ns = s.metadata.namespace!;
         const saName = s.metadata.annotations?.[NAME_KEY] ?? '';

@@ -22,7 +22,11 @@ export function serviceAccounts(ctx: Context): Controller {
         const n = ns.metadata.name;
         if (have.has(n) || ns.metadata.deletionTimestamp || ns.status?.phase === 'Terminating') continue;
         try {
-          await ctx.api.create(`serviceaccount ${n}/default`, `/api/v1/namespaces/${n}/serviceaccounts`, { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'default', namespace: n } });
+          await ctx.api.create(`serviceaccount ${n}/default`, `/api/v1/namespaces/${n}/serviceaccounts`, {
+            apiVersion: 'v1',
+            kind: 'ServiceAccount',
+            metadata: { name: 'default', namespace: n },
+          });
           log.info(`created serviceaccount ${n}/default`);
         } catch (e) {
           if (!(e instanceof ApiError && e.status === 409)) throw e;

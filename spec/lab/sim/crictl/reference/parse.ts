@@ -63,7 +63,8 @@ function setGo(out: CrictlFlags, f: CrictlFlag, name: string, value: string | un
     else if (f.type === 'int64') parseGoInt(v, 0, 64);
     else if (f.type === 'duration') parseDuration(v);
   } catch (e) {
-    if (e instanceof GoParseError) throw new UsageError(`invalid value ${JSON.stringify(v)} for flag -${name}: ${/out of range/.test(e.message) ? 'value out of range' : 'parse error'}`);
+    if (e instanceof GoParseError)
+      throw new UsageError(`invalid value ${JSON.stringify(v)} for flag -${name}: ${/out of range/.test(e.message) ? 'value out of range' : 'parse error'}`);
     throw e;
   }
   const values = f.type === 'stringSlice' ? v.split(',') : [v];
@@ -142,7 +143,13 @@ export function parseCrictl(argv: readonly string[]): CrictlParsed | CrictlRefus
   if (name === undefined) return { ...base, help: true, version: false };
   const command = crictlCommand(name);
   if (!command) {
-    if (OTHER_COMMANDS.includes(name)) return { ok: false, message: `crictl ${name} exists in crictl v1.32 but is not in the lab's crictl table (spec/lab/sim/crictl/reference)`, exitCode: 1, stage: 'unmodelled' };
+    if (OTHER_COMMANDS.includes(name))
+      return {
+        ok: false,
+        message: `crictl ${name} exists in crictl v1.32 but is not in the lab's crictl table (spec/lab/sim/crictl/reference)`,
+        exitCode: 1,
+        stage: 'unmodelled',
+      };
     return { ok: false, message: `No help topic for '${name}'`, exitCode: 3, stage: 'command' };
   }
   const flags: CrictlFlags = new Map();

@@ -53,13 +53,46 @@ const ENDPOINT: ArgsRule = { kind: 'max', n: 1 };
 // ---- init phases (cmd/kubeadm/app/cmd/phases/init/*.go); leaves take init's cobra.NoArgs
 
 const CERT_BASE: FlagName[] = ['cert-dir', 'config', 'kubernetes-version', 'dry-run'];
-const CERT_APISERVER: FlagName[] = [...CERT_BASE, 'apiserver-advertise-address', 'control-plane-endpoint', 'apiserver-cert-extra-sans', 'service-dns-domain', 'service-cidr'];
-const CERT_LEAVES = ['ca', 'apiserver-kubelet-client', 'front-proxy-ca', 'front-proxy-client', 'etcd-ca', 'etcd-server', 'etcd-peer', 'etcd-healthcheck-client', 'apiserver-etcd-client'];
+const CERT_APISERVER: FlagName[] = [
+  ...CERT_BASE,
+  'apiserver-advertise-address',
+  'control-plane-endpoint',
+  'apiserver-cert-extra-sans',
+  'service-dns-domain',
+  'service-cidr',
+];
+const CERT_LEAVES = [
+  'ca',
+  'apiserver-kubelet-client',
+  'front-proxy-ca',
+  'front-proxy-client',
+  'etcd-ca',
+  'etcd-server',
+  'etcd-peer',
+  'etcd-healthcheck-client',
+  'apiserver-etcd-client',
+];
 
-const KUBECONFIG_BASE: FlagName[] = ['apiserver-advertise-address', 'control-plane-endpoint', 'apiserver-bind-port', 'cert-dir', 'config', 'kubeconfig-dir', 'kubernetes-version', 'dry-run'];
+const KUBECONFIG_BASE: FlagName[] = [
+  'apiserver-advertise-address',
+  'control-plane-endpoint',
+  'apiserver-bind-port',
+  'cert-dir',
+  'config',
+  'kubeconfig-dir',
+  'kubernetes-version',
+  'dry-run',
+];
 
 const CONTROL_PLANE_BASE: FlagName[] = ['config', 'cert-dir', 'kubernetes-version', 'image-repository', 'patches', 'dry-run'];
-const CP_APISERVER: FlagName[] = ['apiserver-advertise-address', 'control-plane-endpoint', 'apiserver-bind-port', 'apiserver-extra-args', 'feature-gates', 'service-cidr'];
+const CP_APISERVER: FlagName[] = [
+  'apiserver-advertise-address',
+  'control-plane-endpoint',
+  'apiserver-bind-port',
+  'apiserver-extra-args',
+  'feature-gates',
+  'service-cidr',
+];
 const CP_CONTROLLER_MANAGER: FlagName[] = ['controller-manager-extra-args', 'pod-network-cidr'];
 const CP_SCHEDULER: FlagName[] = ['scheduler-extra-args'];
 
@@ -70,16 +103,57 @@ const ADDON_PROXY: FlagName[] = ['apiserver-advertise-address', 'control-plane-e
 const UPLOAD_CONFIG: FlagName[] = ['config', 'kubeconfig', 'dry-run'];
 const KUBELET_FINALIZE: FlagName[] = ['config', 'cert-dir', 'dry-run'];
 
-const initLeaf = (path: string, flags: FlagName[], source: SourceKey, aliases?: string[]): CommandDef =>
-  ({ path: `init phase ${path}`, flags, args: NONE, behaviour: 'run', mixedConfig: true, source, ...(aliases ? { aliases } : {}) });
-const initGroup = (path: string, source: SourceKey, aliases?: string[]): CommandDef =>
-  ({ path: `init phase ${path}`, flags: [], args: NONE, behaviour: 'phase-group', source, ...(aliases ? { aliases } : {}) });
+const initLeaf = (path: string, flags: FlagName[], source: SourceKey, aliases?: string[]): CommandDef => ({
+  path: `init phase ${path}`,
+  flags,
+  args: NONE,
+  behaviour: 'run',
+  mixedConfig: true,
+  source,
+  ...(aliases ? { aliases } : {}),
+});
+const initGroup = (path: string, source: SourceKey, aliases?: string[]): CommandDef => ({
+  path: `init phase ${path}`,
+  flags: [],
+  args: NONE,
+  behaviour: 'phase-group',
+  source,
+  ...(aliases ? { aliases } : {}),
+});
 
 const INIT: CommandDef[] = [
   {
     path: 'init',
-    flags: ['apiserver-advertise-address', 'apiserver-bind-port', 'apiserver-cert-extra-sans', 'cert-dir', 'certificate-key', 'config', 'control-plane-endpoint', 'cri-socket', 'dry-run', 'feature-gates', 'ignore-preflight-errors', 'image-repository', 'kubernetes-version', 'node-name', 'patches', 'pod-network-cidr', 'service-cidr', 'service-dns-domain', 'skip-certificate-key-print', 'skip-phases', 'skip-token-print', 'token', 'token-ttl', 'upload-certs'],
-    args: NONE, behaviour: 'run', mixedConfig: true, source: 'init',
+    flags: [
+      'apiserver-advertise-address',
+      'apiserver-bind-port',
+      'apiserver-cert-extra-sans',
+      'cert-dir',
+      'certificate-key',
+      'config',
+      'control-plane-endpoint',
+      'cri-socket',
+      'dry-run',
+      'feature-gates',
+      'ignore-preflight-errors',
+      'image-repository',
+      'kubernetes-version',
+      'node-name',
+      'patches',
+      'pod-network-cidr',
+      'service-cidr',
+      'service-dns-domain',
+      'skip-certificate-key-print',
+      'skip-phases',
+      'skip-token-print',
+      'token',
+      'token-ttl',
+      'upload-certs',
+    ],
+    args: NONE,
+    behaviour: 'run',
+    mixedConfig: true,
+    source: 'init',
   },
   { path: 'init phase', flags: [], args: ANY, behaviour: 'help', source: 'runner' },
   initLeaf('preflight', ['config', 'cri-socket', 'dry-run', 'ignore-preflight-errors', 'image-repository'], 'initPhases'),
@@ -118,25 +192,80 @@ const INIT: CommandDef[] = [
 
 // ---- join and its phases (cmd/kubeadm/app/cmd/join.go, phases/join/*.go)
 
-const DISCOVERY: FlagName[] = ['discovery-file', 'discovery-token', 'discovery-token-ca-cert-hash', 'discovery-token-unsafe-skip-ca-verification', 'tls-bootstrap-token', 'token'];
+const DISCOVERY: FlagName[] = [
+  'discovery-file',
+  'discovery-token',
+  'discovery-token-ca-cert-hash',
+  'discovery-token-unsafe-skip-ca-verification',
+  'tls-bootstrap-token',
+  'token',
+];
 
-const joinPhase = (path: string, flags: FlagName[], args: ArgsRule, source: SourceKey): CommandDef =>
-  ({ path: `join phase ${path}`, flags, args, behaviour: 'run', mixedConfig: true, source });
+const joinPhase = (path: string, flags: FlagName[], args: ArgsRule, source: SourceKey): CommandDef => ({
+  path: `join phase ${path}`,
+  flags,
+  args,
+  behaviour: 'run',
+  mixedConfig: true,
+  source,
+});
 
 const JOIN: CommandDef[] = [
   {
     path: 'join',
-    flags: ['apiserver-advertise-address', 'apiserver-bind-port', 'certificate-key', 'config', 'control-plane', 'cri-socket', ...DISCOVERY, 'dry-run', 'ignore-preflight-errors', 'node-name', 'patches', 'skip-phases'],
-    args: ENDPOINT, behaviour: 'run', mixedConfig: true, source: 'join',
+    flags: [
+      'apiserver-advertise-address',
+      'apiserver-bind-port',
+      'certificate-key',
+      'config',
+      'control-plane',
+      'cri-socket',
+      ...DISCOVERY,
+      'dry-run',
+      'ignore-preflight-errors',
+      'node-name',
+      'patches',
+      'skip-phases',
+    ],
+    args: ENDPOINT,
+    behaviour: 'run',
+    mixedConfig: true,
+    source: 'join',
   },
   { path: 'join phase', flags: [], args: ANY, behaviour: 'help', source: 'runner' },
-  joinPhase('preflight', ['config', 'ignore-preflight-errors', 'control-plane', 'apiserver-advertise-address', 'apiserver-bind-port', 'cri-socket', 'node-name', ...DISCOVERY, 'certificate-key', 'dry-run'], ENDPOINT, 'joinPhases'),
+  joinPhase(
+    'preflight',
+    [
+      'config',
+      'ignore-preflight-errors',
+      'control-plane',
+      'apiserver-advertise-address',
+      'apiserver-bind-port',
+      'cri-socket',
+      'node-name',
+      ...DISCOVERY,
+      'certificate-key',
+      'dry-run',
+    ],
+    ENDPOINT,
+    'joinPhases',
+  ),
   { path: 'join phase control-plane-prepare', flags: [], args: NONE, behaviour: 'phase-group', source: 'cpPrepare' },
-  joinPhase('control-plane-prepare all', ['apiserver-advertise-address', 'apiserver-bind-port', 'config', 'control-plane', 'node-name', ...DISCOVERY, 'certificate-key', 'patches'], ENDPOINT, 'cpPrepare'),
+  joinPhase(
+    'control-plane-prepare all',
+    ['apiserver-advertise-address', 'apiserver-bind-port', 'config', 'control-plane', 'node-name', ...DISCOVERY, 'certificate-key', 'patches'],
+    ENDPOINT,
+    'cpPrepare',
+  ),
   joinPhase('control-plane-prepare download-certs', ['config', 'control-plane', ...DISCOVERY, 'certificate-key'], ENDPOINT, 'cpPrepare'),
   joinPhase('control-plane-prepare certs', ['apiserver-advertise-address', 'config', 'control-plane', 'node-name', ...DISCOVERY], ENDPOINT, 'cpPrepare'),
   joinPhase('control-plane-prepare kubeconfig', ['config', 'control-plane', ...DISCOVERY, 'certificate-key'], ENDPOINT, 'cpPrepare'),
-  joinPhase('control-plane-prepare control-plane', ['apiserver-advertise-address', 'apiserver-bind-port', 'config', 'control-plane', 'patches'], NONE, 'cpPrepare'),
+  joinPhase(
+    'control-plane-prepare control-plane',
+    ['apiserver-advertise-address', 'apiserver-bind-port', 'config', 'control-plane', 'patches'],
+    NONE,
+    'cpPrepare',
+  ),
   joinPhase('kubelet-start', ['config', 'cri-socket', 'node-name', ...DISCOVERY, 'patches', 'dry-run'], ENDPOINT, 'joinKubelet'),
   { path: 'join phase control-plane-join', flags: [], args: NONE, behaviour: 'phase-group', source: 'cpJoin' },
   joinPhase('control-plane-join all', ['config', 'control-plane', 'node-name', 'patches', 'apiserver-advertise-address', 'dry-run'], NONE, 'cpJoin'),
@@ -149,12 +278,32 @@ const JOIN: CommandDef[] = [
 
 // ---- the other commands
 
-const RENEWABLE = ['all', 'admin.conf', 'apiserver', 'apiserver-etcd-client', 'apiserver-kubelet-client', 'controller-manager.conf', 'etcd-healthcheck-client', 'etcd-peer', 'etcd-server', 'front-proxy-client', 'scheduler.conf', 'super-admin.conf'];
+const RENEWABLE = [
+  'all',
+  'admin.conf',
+  'apiserver',
+  'apiserver-etcd-client',
+  'apiserver-kubelet-client',
+  'controller-manager.conf',
+  'etcd-healthcheck-client',
+  'etcd-peer',
+  'etcd-server',
+  'front-proxy-client',
+  'scheduler.conf',
+  'super-admin.conf',
+];
 const PRINT: FlagName[] = ['output', 'allow-missing-template-keys', 'show-managed-fields'];
 
 const OTHERS: CommandDef[] = [
   { path: 'token', flags: [], persistent: ['dry-run', 'kubeconfig'], args: ANY, behaviour: 'subcmd', source: 'token' },
-  { path: 'token create', flags: ['certificate-key', 'config', 'description', 'groups', 'print-join-command', 'ttl', 'usages'], args: ANY, behaviour: 'run', mixedConfig: true, source: 'token' },
+  {
+    path: 'token create',
+    flags: ['certificate-key', 'config', 'description', 'groups', 'print-join-command', 'ttl', 'usages'],
+    args: ANY,
+    behaviour: 'run',
+    mixedConfig: true,
+    source: 'token',
+  },
   { path: 'token delete', flags: [], args: ANY, behaviour: 'run', source: 'token' },
   { path: 'token generate', flags: [], args: ANY, behaviour: 'run', source: 'token' },
   { path: 'token list', flags: PRINT, args: ANY, behaviour: 'run', source: 'token' },
@@ -163,10 +312,25 @@ const OTHERS: CommandDef[] = [
   { path: 'certs check-expiration', flags: ['cert-dir', 'config', 'kubeconfig', ...PRINT], args: ANY, behaviour: 'run', source: 'otherCmds' },
   { path: 'certs generate-csr', flags: ['cert-dir', 'config', 'kubeconfig-dir'], args: ANY, behaviour: 'unmodelled', source: 'otherCmds' },
   { path: 'certs renew', flags: [], args: ANY, behaviour: 'subcmd', source: 'otherCmds' },
-  ...RENEWABLE.map((c): CommandDef => ({ path: `certs renew ${c}`, flags: ['cert-dir', 'config', 'kubeconfig'], args: ANY, behaviour: 'run', source: 'otherCmds' })),
+  ...RENEWABLE.map(
+    (c): CommandDef => ({ path: `certs renew ${c}`, flags: ['cert-dir', 'config', 'kubeconfig'], args: ANY, behaviour: 'run', source: 'otherCmds' }),
+  ),
   { path: 'kubeconfig', flags: [], args: ANY, behaviour: 'subcmd', source: 'otherCmds' },
-  { path: 'kubeconfig user', flags: ['client-name', 'config', 'org', 'token', 'validity-period'], args: ANY, behaviour: 'run', required: ['client-name'], source: 'otherCmds' },
-  { path: 'reset', flags: ['cert-dir', 'cleanup-tmp-dir', 'config', 'cri-socket', 'dry-run', 'force', 'ignore-preflight-errors', 'kubeconfig', 'skip-phases'], args: NONE, behaviour: 'run', source: 'otherCmds' },
+  {
+    path: 'kubeconfig user',
+    flags: ['client-name', 'config', 'org', 'token', 'validity-period'],
+    args: ANY,
+    behaviour: 'run',
+    required: ['client-name'],
+    source: 'otherCmds',
+  },
+  {
+    path: 'reset',
+    flags: ['cert-dir', 'cleanup-tmp-dir', 'config', 'cri-socket', 'dry-run', 'force', 'ignore-preflight-errors', 'kubeconfig', 'skip-phases'],
+    args: NONE,
+    behaviour: 'run',
+    source: 'otherCmds',
+  },
   { path: 'reset phase', flags: [], args: ANY, behaviour: 'unmodelled', source: 'otherCmds' },
   { path: 'version', flags: ['output'], args: ANY, behaviour: 'run', source: 'otherCmds' },
   // present in kubeadm v1.32, outside what kubemend and the lab use

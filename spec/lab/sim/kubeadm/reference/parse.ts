@@ -35,7 +35,19 @@ export interface Refused {
 export const STACK_HINT = 'To see the stack trace of this error execute with --v=5 or higher';
 
 /** ValidateMixedArguments' allowed flags besides skip-* (validation.go, v1.32). */
-const MIXED_ALLOWED = new Set(['config', 'ignore-preflight-errors', 'dry-run', 'kubeconfig', 'node-name', 'kubeconfig-dir', 'upload-certs', 'print-join-command', 'rootfs', 'v', 'log-file']);
+const MIXED_ALLOWED = new Set([
+  'config',
+  'ignore-preflight-errors',
+  'dry-run',
+  'kubeconfig',
+  'node-name',
+  'kubeconfig-dir',
+  'upload-certs',
+  'print-join-command',
+  'rootfs',
+  'v',
+  'log-file',
+]);
 
 /** Every ancestor of `c`, root first, then `c`. */
 function lineage(c: CommandDef): CommandDef[] {
@@ -127,7 +139,9 @@ function distance(a: string, b: string): number {
 
 /** cobra's findSuggestions for the root ("\n\nDid you mean this?\n\t...\n"). */
 function suggestions(c: CommandDef, typed: string): string {
-  const s = childrenOf(c).map(nameOf).filter((n) => distance(typed, n) <= 2 || n.toLowerCase().startsWith(typed.toLowerCase()));
+  const s = childrenOf(c)
+    .map(nameOf)
+    .filter((n) => distance(typed, n) <= 2 || n.toLowerCase().startsWith(typed.toLowerCase()));
   return s.length ? `\n\nDid you mean this?\n${s.map((n) => `\t${n}\n`).join('')}` : '';
 }
 
@@ -139,7 +153,8 @@ function setValue(out: Map<string, string[]>, name: string, d: FlagDef, value: s
     else if (d.type === 'duration') parseDuration(value);
     else if (d.type === 'int32') parseGoInt(value, 0, 32);
     else if (d.type === 'level') parseGoInt(value, 10, 32);
-    else if (d.type === 'mapStringString' && value.split(',').some((kv) => kv !== '' && !kv.includes('='))) throw new GoParseError('malformed pair, expect string=string');
+    else if (d.type === 'mapStringString' && value.split(',').some((kv) => kv !== '' && !kv.includes('=')))
+      throw new GoParseError('malformed pair, expect string=string');
   } catch (e) {
     if (e instanceof GoParseError) throw new FlagError(`invalid argument ${JSON.stringify(value)} for ${JSON.stringify(label)} flag: ${e.message}`);
     throw e;
@@ -251,7 +266,10 @@ export function parseKubeadm(argv: readonly string[]): Parsed | Refused {
   // 5. what the command checks first when it runs
   if (cmd.behaviour === 'phase-group') return done(true);
   if (cmd.behaviour === 'subcmd') {
-    return refuse('subcommand', rest.length ? `invalid subcommand: ${JSON.stringify(rest[0])}` : `missing subcommand; ${JSON.stringify(nameOf(cmd))} is not meant to be run on its own`);
+    return refuse(
+      'subcommand',
+      rest.length ? `invalid subcommand: ${JSON.stringify(rest[0])}` : `missing subcommand; ${JSON.stringify(nameOf(cmd))} is not meant to be run on its own`,
+    );
   }
   if (cmd.mixedConfig) {
     const mixed = mixedWithConfig(flags);
