@@ -67,6 +67,15 @@ async function workloads(lab: Lab): Promise<Record<string, string>> {
   return Object.fromEntries(Object.entries(s.workloads).map(([k, v]) => [k, v.startedAt]));
 }
 
+/** The workload pods without in-cluster credentials (apps/plain-*, apps/static-*) kept running (the same container start), and none lost. */
+async function workloadsKept(t: ExecutionContext, lab: Lab, before: Record<string, string>): Promise<void> {
+  const now = await workloads(lab);
+  for (const [id, startedAt] of Object.entries(before)) {
+    if (/^apps\/(plain|static)-/.test(id)) t.is(now[id], startedAt, `${id} kept running`);
+  }
+  t.is(Object.keys(now).length, Object.keys(before).length, 'as many workload pods as before');
+}
+
 /** sha256 of kubespray's etcd certificates, its env file and units on a host (recover must not touch them). */
 async function etcdFiles(lab: Lab, host: string): Promise<string> {
   return (
@@ -226,11 +235,7 @@ test.serial(
     const nodesAfter = await lab.exec('m1', ['kubectl', '--kubeconfig', '/etc/kubernetes/admin.conf', 'get', 'nodes', '--no-headers']);
     t.regex(nodesAfter.stdout, /^w1 +Ready /m, nodesAfter.stdout + nodesAfter.stderr);
     // the workloads without in-cluster credentials kept running (the same container start), none lost
-    const now = await workloads(lab);
-    for (const [id, startedAt] of Object.entries(before)) {
-      if (/^apps\/(plain|static)-/.test(id)) t.is(now[id], startedAt, `${id} kept running`);
-    }
-    t.is(Object.keys(now).length, Object.keys(before).length, 'as many workload pods as before');
+    await workloadsKept(t, lab, before);
   },
 );
 
@@ -318,11 +323,7 @@ test.serial(
     t.is(await caOf(lab, 'w1'), ca, "w1's /etc/kubernetes/ssl/ca.crt is the new CA");
     const nodes = await lab.exec('m1', ['kubectl', '--kubeconfig', '/etc/kubernetes/admin.conf', 'get', 'nodes', '--no-headers']);
     for (const n of [...masters, 'w1']) t.regex(nodes.stdout, new RegExp(`^${n} +Ready `, 'm'), nodes.stdout + nodes.stderr);
-    const now = await workloads(lab);
-    for (const [id, startedAt] of Object.entries(before)) {
-      if (/^apps\/(plain|static)-/.test(id)) t.is(now[id], startedAt, `${id} kept running`);
-    }
-    t.is(Object.keys(now).length, Object.keys(before).length, 'as many workload pods as before');
+    await workloadsKept(t, lab, before);
   },
 );
 
