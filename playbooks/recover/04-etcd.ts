@@ -1,6 +1,6 @@
 /** Step 4: masters: etcd certs and the etcd static pod (old data, old membership), then every member healthy. */
 import type { HostPhase } from '../../lib/core/types.js';
-import { firstMaster, inventoryFirst, inventoryMasters, masters } from '../../lib/core/hosts.js';
+import { firstMaster, inventoryMasters, masters } from '../../lib/core/hosts.js';
 import { type RecoverOptions, rebuildsAll } from './common.js';
 import { kubeadm } from '../shared/commands.js';
 import { waitEtcdHealthy } from '../shared/waits.js';
@@ -23,13 +23,12 @@ export const etcdStartPhase: HostPhase<RecoverOptions> = {
 /** Step 4b: wait for every member healthy before the apiserver is rebuilt (on kubespray's layout its service, asked with its own etcdctl and /etc/etcd.env). */
 export const etcdHealthyPhase: HostPhase<RecoverOptions> = {
   id: 'etcd/healthy',
-  title: "4. Wait until etcd is healthy on every member (kubespray's etcd service: asked with its etcdctl)",
+  title: "4. Wait until etcd is healthy on every member (asked in its etcd container; on kubespray's layout, with kubespray's etcdctl)",
   hosts: firstMaster,
   strategy: { kind: 'serial' },
   shouldRun: rebuildsAll,
   async run(h) {
     const members = inventoryMasters(h).length;
     await waitEtcdHealthy(h, h, members, etcdHealthReader(layoutOf(h)));
-    void inventoryFirst;
   },
 };
