@@ -114,20 +114,14 @@ export function kubeletDoc(yaml: string): string | undefined {
 
 /** The etcd data folder of the ClusterConfiguration (etcd.local.dataDir; kubeadm's default /var/lib/etcd). */
 export function etcdDataDir(yaml: string): string {
-  for (const d of parseAllDocuments(yaml)) {
-    const o = d.toJS() as { kind?: string; etcd?: { local?: { dataDir?: string } } } | null;
-    if (o?.kind === 'ClusterConfiguration' && o.etcd?.local?.dataDir) return String(o.etcd.local.dataDir);
-  }
-  return '/var/lib/etcd'; // kubeadm's default (read here, never written: spec/core/etcd-untouched.test.ts)
+  const dataDir = findClusterConfiguration(yaml)?.etcd?.local?.dataDir;
+  return dataDir ? String(dataDir) : '/var/lib/etcd'; // kubeadm's default (read here, never written: spec/core/etcd-untouched.test.ts)
 }
 
 /** The controlPlaneEndpoint written in the ClusterConfiguration, if any. */
 export function endpointOf(yaml: string): string | undefined {
-  for (const d of parseAllDocuments(yaml)) {
-    const o = d.toJS() as { kind?: string; controlPlaneEndpoint?: string } | null;
-    if (o?.kind === 'ClusterConfiguration' && o.controlPlaneEndpoint) return String(o.controlPlaneEndpoint);
-  }
-  return undefined;
+  const endpoint = findClusterConfiguration(yaml)?.controlPlaneEndpoint;
+  return endpoint ? String(endpoint) : undefined;
 }
 
 /** Each component's extraArgs as name -> values, from v1beta3 (a map) or v1beta4 (a list of {name, value}). */
@@ -155,10 +149,8 @@ function flatten(o: unknown, path: string, out: Map<string, string>): void {
 /** The ClusterConfiguration of a config text as flat `path -> value` (extraArgs as maps in both API versions). */
 export function flatClusterConfiguration(text: string): Map<string, string> {
   const out = new Map<string, string>();
-  for (const d of parseAllDocuments(text)) {
-    const o = d.toJS() as { kind?: string } | null;
-    if (o?.kind === 'ClusterConfiguration') flatten(o, '', out);
-  }
+  const cc = findClusterConfiguration(text);
+  if (cc) flatten(cc, '', out);
   return out;
 }
 
