@@ -49,8 +49,7 @@ export const otherMasters = (ctx: PhaseContext): readonly Host[] => {
 
 /** The first master, whether or not --limit selected it (cluster phases use it). */
 export function inventoryFirst(ctx: PhaseContext): Host {
-  const name = firstMasterName(ctx);
-  return ctx.inventory.hosts.find((x) => x.name === name)!;
+  return hostNamed(ctx, firstMasterName(ctx));
 }
 
 /** The inventory host called `name`. */
