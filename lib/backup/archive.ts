@@ -1,8 +1,10 @@
 /**
  * Backups of a host's kubeadm state: `/etc/kubernetes` and `/var/lib/kubelet/pki` archived ON
  * the host under `/var/backups/kubemend/<run>/` with a sha256, then pulled to the laptop under
- * the run's folder (`<run-dir>/backups/<host>.tar.gz`, files 0600 in folders 0700).
- * `/var/lib/etcd` is never part of it and never touched.
+ * the run's folder (`<run-dir>/backups/<host>.tar.gz`, files 0600 in folders 0700). On a
+ * kubespray-built host the archive also holds kubespray's etcd certificates and settings
+ * (ETCD_KEPT_PATHS), which kubemend never changes: kept for an operator's hand, never put back by a
+ * restore. `/var/lib/etcd` is never part of it and never touched.
  */
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
@@ -20,8 +22,18 @@ export function hostBackupDir(runId: string): string {
   return `/var/backups/kubemend/${runId}`;
 }
 
-/** The paths archived (relative to /). */
+/** The paths archived and put back by a restore (relative to /). */
 export const BACKUP_PATHS = ['etc/kubernetes', 'var/lib/kubelet/pki'] as const;
+
+/**
+ * kubespray's etcd files where a host has them (relative to /): etcd_cert_dir with its CA key
+ * (roles/etcd/tasks/gen_certs_script.yml), /etc/etcd.env and the unit (roles/etcd/tasks/configure.yml,
+ * etcd-host.service.j2), on its etcd members and (the certificates) its masters. recover keeps them as
+ * they are and its proof compares their sha256; they are archived because they are the one copy of
+ * etcd's PKI, and never restored by kubemend (a restore while etcd runs on them would swap its
+ * certificates under it): an operator takes them from the archive by hand.
+ */
+export const ETCD_KEPT_PATHS = ['etc/ssl/etcd', 'etc/etcd.env', 'etc/systemd/system/etcd.service'] as const;
 
 /** Archive the paths that exist into DIR/NAME.tar.gz and print its sha256 (script args: DIR NAME PATHS...). */
 const ARCHIVE = `set -eu
@@ -43,7 +55,9 @@ export function sha256(b: Buffer | string): string {
 /** Archive the host's kubeadm state on the host; returns the archive's path and sha256 ('' in a dry run). */
 export async function archiveOnHost(h: HostContext, runId: string, name = h.host.name): Promise<{ path: string; sha256: string }> {
   const dir = hostBackupDir(runId);
-  const r = await h.run(['sh', '-c', ARCHIVE, 'sh', dir, name, ...BACKUP_PATHS], { what: `archive /etc/kubernetes and /var/lib/kubelet/pki into ${dir}` });
+  const r = await h.run(['sh', '-c', ARCHIVE, 'sh', dir, name, ...BACKUP_PATHS, ...ETCD_KEPT_PATHS], {
+    what: `archive /etc/kubernetes, /var/lib/kubelet/pki (and kubespray's etcd files where there) into ${dir}`,
+  });
   return { path: `${dir}/${name}.tar.gz`, sha256: (/^([0-9a-f]{64})\s/.exec(r.stdout.trim()) ?? [])[1] ?? '' };
 }
 

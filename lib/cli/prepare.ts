@@ -58,8 +58,9 @@ export async function prepare(
   const inventory = await deps.loadInventory(a.inventory);
   for (const w of inventory.warnings) err(`warning: ${w}`);
   if (!playbook.separateEtcd) {
-    requireStackedEtcd(inventory, `playbook ${playbook.name}`);
-    requireKubeadmEtcd(inventory, `playbook ${playbook.name}`, playbook.kubesprayEtcd ? ['host'] : []);
+    const handled = playbook.kubesprayEtcd ? ['host'] : []; // recover keeps kubespray's etcd service, on the masters or apart
+    requireStackedEtcd(inventory, `playbook ${playbook.name}`, handled);
+    requireKubeadmEtcd(inventory, `playbook ${playbook.name}`, handled);
   }
   const hosts = deps.selectHosts(inventory, a.selection.limit);
   if (hosts.length === 0) throw new UsageError(`--limit ${a.selection.limit}: no host selected`);

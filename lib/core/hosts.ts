@@ -30,6 +30,23 @@ export function firstMasterName(ctx: PhaseContext): string {
 /** Every master of the inventory, whatever --limit selected or earlier phases dropped (etcd's member count, the proof). */
 export const inventoryMasters = (ctx: Pick<PhaseContext, 'inventory'>): Host[] => ctx.inventory.hosts.filter((h) => h.role === 'master');
 
+/**
+ * The inventory's etcd members, whatever --limit selected: its etcd group when it names one (an
+ * Ansible inventory; kubespray's etcd group may hold hosts that are not masters, and leave masters
+ * out), else the masters (kubeadm's stacked etcd). etcd's member counts come from here.
+ */
+export function inventoryEtcdMembers(ctx: Pick<PhaseContext, 'inventory'>): Host[] {
+  const names = ctx.inventory.etcd?.members ?? [];
+  if (!names.length) return inventoryMasters(ctx);
+  return names.map((n) => ctx.inventory.hosts.find((h) => h.name === n)).filter((h): h is Host => !!h);
+}
+
+/** True when `h` is one of the inventory's etcd members (inventoryEtcdMembers). */
+export const isEtcdMember = (ctx: Pick<PhaseContext, 'inventory'>, h: Host): boolean => inventoryEtcdMembers(ctx).some((m) => m.name === h.name);
+
+/** The hosts of the run that are Kubernetes nodes (masters and workers): not the etcd-only hosts, which run no kubelet and hold no cluster CA. */
+export const kubeNodes = (ctx: Pick<PhaseContext, 'hosts'>): readonly Host[] => ctx.hosts.filter((h) => h.role !== 'etcd');
+
 /** Every host still in the run. */
 export const allHosts = (ctx: PhaseContext): readonly Host[] => ctx.hosts;
 /** Every master. */

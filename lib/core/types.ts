@@ -194,7 +194,7 @@ export interface Playbook<O = unknown> {
   hidden?: boolean;
   /** Works when etcd runs apart from the masters (Inventory.etcd separate); otherwise such an inventory is refused before any host is contacted. */
   separateEtcd?: boolean;
-  /** Works on kubespray's etcd service on the masters (etcd_deployment_type host); otherwise such an inventory is refused before any host is contacted. */
+  /** Works on kubespray's etcd service (etcd_deployment_type host), on the masters or on an etcd group apart; otherwise such an inventory is refused before any host is contacted. */
   kubesprayEtcd?: boolean;
   phases: Phase<O>[];
 }

@@ -47,22 +47,26 @@ export function layoutLine(l: Layout): string {
 
 /**
  * Why recover does not repair this kubespray-built cluster (empty when it does): its etcd apart from
- * the masters or of type docker (from the inventory), or a shape step 0 refuses (lib/facts/shape.ts
- * repairableLayout: the haproxy proxy, a master without kubespray's etcd service, etcd on another host).
+ * the masters without etcd_deployment_type host, or of type docker (from the inventory), a shape step 0
+ * refuses (lib/facts/shape.ts repairableLayout: the haproxy proxy, an etcd member without kubespray's etcd
+ * service, ...), or more etcd members than the inventory's etcd group names.
  */
 export function kubesprayNotRepaired(f: ClusterFacts): string[] {
   const e = f.inventoryEtcd;
   const why: string[] = [];
-  if (e?.placement === 'separate') why.push(`etcd ${e.reason}`);
+  if (e?.placement === 'separate' && e.deploymentType !== 'host') why.push(`etcd ${e.reason}, and the inventory does not say etcd_deployment_type host`);
   if (e?.deploymentType === 'docker') why.push('etcd_deployment_type docker');
   const read = f.hosts.filter((h) => !h.error && h.shape);
-  const got = repairableLayout(read.map((h) => ({ host: h.name, role: h.role, shape: h.shape! })));
+  const got = repairableLayout(
+    read.map((h) => ({ host: h.name, role: h.role, shape: h.shape! })),
+    e?.members ?? [],
+  );
   if ('refused' in got) why.push(...got.refused);
   const members = (f.etcd?.healthy.length ?? 0) + (f.etcd?.unhealthy.length ?? 0);
-  const masters = f.hosts.filter((h) => h.role === 'master').length;
-  if (e?.placement !== 'separate' && members > masters)
+  const named = e?.members?.length ? e.members : f.hosts.filter((h) => h.role === 'master').map((h) => h.name);
+  if (members > named.length)
     why.push(
-      `etcd has ${members} members and the inventory ${masters} master${masters === 1 ? '' : 's'}: etcd on hosts apart from the masters is not repaired yet`,
+      `etcd has ${members} members and the inventory names ${named.length} (${nameList(named)}): list every etcd host in the inventory's etcd group, as kubespray's own inventory does`,
     );
   return why;
 }

@@ -41,21 +41,27 @@ export function memberMismatches(members: readonly StoredMember[], masters: read
 }
 
 /**
- * The mismatches between kubespray's etcd members and the inventory's masters (pure). kubespray
- * names members by etcd_member_name (`etcd1`, ...: roles/etcd/templates/etcd.env.j2 ETCD_NAME), not
- * by node name, so they are matched by their peer URL's address: every member on a master's address,
- * every master a member. A member elsewhere is etcd on a host that is not a master, which recover
- * does not repair yet.
+ * The mismatches between kubespray's etcd members and the inventory's etcd group (pure): `group` is
+ * its etcd hosts (kubespray's `etcd` group, which may hold hosts that are not masters and leave masters
+ * out), or its masters when the inventory names no etcd group (`fromGroup` false). kubespray names
+ * members by etcd_member_name (`etcd1`, ...: roles/etcd/templates/etcd.env.j2 ETCD_NAME), not by node
+ * name, so they are matched by their peer URL's address: every member on a group host's address, every
+ * group host a member.
  */
-export function kubesprayMemberMismatches(members: readonly EtcdMember[], masters: readonly Host[]): string[] {
+export function kubesprayMemberMismatches(members: readonly EtcdMember[], group: readonly Host[], fromGroup = true): string[] {
   const out: string[] = [];
+  const which = fromGroup ? "the inventory's etcd group" : "the inventory's masters (it names no etcd group)";
   for (const m of members) {
-    if (!masters.some((h) => m.peerURLs.map(urlHost).includes(h.address)))
-      out.push(`etcd member "${m.name}" (${m.peerURLs.join(', ')}) is on no master's address: etcd on hosts apart from the masters is not repaired yet`);
+    if (!group.some((h) => m.peerURLs.map(urlHost).includes(h.address)))
+      out.push(
+        `etcd member "${m.name}" (${m.peerURLs.join(', ')}) is on the address of no host of ${which}${fromGroup ? '' : ": list kubespray's etcd hosts in the inventory (its etcd group), as kubespray's own inventory does"}`,
+      );
   }
-  for (const h of masters) {
+  for (const h of group) {
     if (!members.some((m) => m.peerURLs.map(urlHost).includes(h.address)))
-      out.push(`master ${h.name} (${h.address}) is no etcd member (members: ${members.map((m) => `${m.name} ${m.peerURLs.join(',')}`).join('; ') || 'none'})`);
+      out.push(
+        `${h.role === 'master' ? 'master' : 'etcd host'} ${h.name} (${h.address}) of ${which} is no etcd member (members: ${members.map((m) => `${m.name} ${m.peerURLs.join(',')}`).join('; ') || 'none'})`,
+      );
   }
   return out;
 }

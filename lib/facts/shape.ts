@@ -68,26 +68,48 @@ const ETCD_SERVICE = ['/etc/systemd/system/etcd.service', '/etc/etcd.env', '/etc
 
 /**
  * The layout recover repairs on these hosts, or why it cannot (pure): kubeadm's when no host shows
- * a kubespray file; kubespray's default when every master runs kubespray's etcd service (the etcd
- * group is the masters: one master, or several as kubespray's sample inventory has), no other host
- * runs it, and the workers' local proxy is nginx-proxy (or none). The other kubespray shapes are
- * refused, each reason naming its host.
+ * a kubespray file; kubespray's default when every etcd member runs kubespray's etcd service, no other
+ * host runs it, and the workers' local proxy is nginx-proxy (or none). The etcd members are
+ * `etcdGroup` (the inventory's etcd group, which may hold hosts that are not masters), else the
+ * masters. A master outside the etcd group must hold /etc/ssl/etcd/ssl (kubespray gives it ca.pem and
+ * its node pair: roles/etcd/tasks/gen_nodes_certs_script.yml) and is repaired when it is the only
+ * master. The other kubespray shapes are refused, each reason naming its host.
  */
 export function repairableLayout(
   shapes: ReadonlyArray<{ host: string; role: Role; shape: ClusterShape }>,
+  etcdGroup: readonly string[] = [],
 ): { layout: 'kubeadm' | 'kubespray' } | { refused: string[] } {
   if (shapes.every((s) => s.shape.layout === 'kubeadm')) return { layout: 'kubeadm' };
   const why: string[] = [];
+  const grouped = etcdGroup.length > 0;
+  const member = (s: { host: string; role: Role }) => (grouped ? etcdGroup.includes(s.host) : s.role === 'master');
   const masters = shapes.filter((s) => s.role === 'master');
-  for (const m of masters) {
+  for (const m of shapes.filter(member)) {
     const missing = ETCD_SERVICE.filter((p) => !has(m.shape, p));
     if (missing.length)
       why.push(
-        `${m.host} (a master) has no ${missing.join(', ')}: kubespray's etcd service is not there to be kept (etcd_deployment_type kubeadm or docker is not repaired on kubespray's layout)`,
+        `${m.host} (${m.role === 'master' ? 'a master' : m.role}${grouped ? ", in the inventory's etcd group" : ''}) has no ${missing.join(', ')}: kubespray's etcd service is not there to be kept (etcd_deployment_type kubeadm or docker is not repaired on kubespray's layout)`,
+      );
+    if (m.role === 'worker')
+      why.push(
+        `${m.host} is a worker and an etcd member: a Kubernetes node that is also kubespray's etcd member is not repaired yet (only masters and etcd-only hosts)`,
       );
   }
-  for (const o of shapes.filter((s) => s.role !== 'master' && has(s.shape, '/etc/systemd/system/etcd.service'))) {
-    why.push(`${o.host} (${o.role}) runs kubespray's etcd service and is not a master: etcd on hosts apart from the masters is not repaired yet`);
+  const outside = masters.filter((m) => !member(m));
+  for (const m of outside) {
+    if (!has(m.shape, '/etc/ssl/etcd/ssl'))
+      why.push(`${m.host} (a master outside the inventory's etcd group) has no /etc/ssl/etcd/ssl: the etcd client certificate its apiserver uses is not there`);
+  }
+  if (outside.length && masters.length > 1)
+    why.push(
+      `${outside.map((m) => m.host).join(', ')} (a master outside the inventory's etcd group, among ${masters.length} masters): joining it again is not repaired yet (on such a master kubespray's node-OTHER.pem are links to its own pair, which kubeadm's download-certs would write through: docs/kubespray.md)`,
+    );
+  for (const o of shapes.filter((s) => !member(s) && has(s.shape, '/etc/systemd/system/etcd.service'))) {
+    why.push(
+      grouped
+        ? `${o.host} (${o.role}) runs kubespray's etcd service and is not in the inventory's etcd group`
+        : `${o.host} (${o.role}) runs kubespray's etcd service and is not a master: list kubespray's etcd group in the inventory`,
+    );
   }
   for (const h of shapes.filter((s) => has(s.shape, '/etc/kubernetes/manifests/haproxy.yml'))) {
     why.push(`${h.host} runs kubespray's haproxy local API proxy: only the nginx-proxy one is repaired yet`);

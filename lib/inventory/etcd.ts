@@ -11,10 +11,14 @@ export class EtcdTopologyError extends Error {
   }
 }
 
-/** Throw EtcdTopologyError when `inv`'s etcd is not stacked on the masters; `what` names the command. */
-export function requireStackedEtcd(inv: Inventory, what: string): void {
+/**
+ * Throw EtcdTopologyError when `inv`'s etcd is not stacked on the masters, unless its
+ * etcd_deployment_type is one the command handles apart from the masters (`handled`: recover keeps
+ * kubespray's `host` etcd wherever its etcd group puts it); `what` names the command.
+ */
+export function requireStackedEtcd(inv: Inventory, what: string, handled: readonly string[] = []): void {
   const e = inv.etcd;
-  if (!e || e.placement === 'stacked') return;
+  if (!e || e.placement === 'stacked' || (e.deploymentType && handled.includes(e.deploymentType))) return;
   throw new EtcdTopologyError(
     `${what} needs etcd stacked on the masters (kubeadm's layout), and this inventory's etcd is ${e.reason} (etcd members: ${e.members.join(', ') || 'none'}). ` +
       `It does not handle a separate etcd yet; nothing was contacted. \`kubemend inventory -i ${inv.file}\` shows what was read.`,

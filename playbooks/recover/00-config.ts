@@ -23,7 +23,7 @@ import { RUN } from '../../lib/core/shared.js';
 import { kubesprayEtcdMembers, readThroughKubesprayEtcd } from '../../lib/etcd-data/kubespray.js';
 import type { EtcdMember } from '../../lib/facts/etcd.js';
 import { isKubespray, layoutOf } from './layout.js';
-import { inventoryMasters } from '../../lib/core/hosts.js';
+import { inventoryEtcdMembers, inventoryMasters } from '../../lib/core/hosts.js';
 
 /** The kubeadm-config file name kept in a run's backups folder. */
 export const SAVED_CONFIG = 'kubeadm-config.yaml';
@@ -152,16 +152,24 @@ async function fromEtcdData(ctx: PhaseContext<RecoverOptions>): Promise<Found | 
   return undefined;
 }
 
+/** The etcd members of the run in the order they are asked: the first master when it is one, then the etcd group's order. */
+function etcdMembersFirstFirst(ctx: PhaseContext): Host[] {
+  const members = inventoryEtcdMembers(ctx).filter((e) => ctx.hosts.some((h) => h.name === e.name));
+  return [...members.filter((h) => h.first), ...members.filter((h) => !h.first)];
+}
+
 /**
- * kubespray's layout: the ConfigMaps read through its running etcd service on the first master that
- * answers (its own etcdctl and /etc/etcd.env: lib/etcd-data/kubespray.ts), after its members are
- * checked against the inventory's masters. Read-only; a plan reads too (nothing is started).
+ * kubespray's layout: the ConfigMaps read through its running etcd service on the first etcd member
+ * that answers (its own etcdctl and /etc/etcd.env: lib/etcd-data/kubespray.ts; a master outside the
+ * etcd group has neither: layout.ts etcdAskHost), after its members are checked against the
+ * inventory's etcd group (its masters when it names none). Read-only; a plan reads too (nothing is started).
  */
 async function fromKubesprayEtcd(ctx: PhaseContext<RecoverOptions>): Promise<Found | undefined> {
   const decrypt = ctx.options.encryptionConfig ? decryptorFrom(ctx.options.encryptionConfig) : undefined;
-  const masters = inventoryMasters(ctx);
+  const group = inventoryEtcdMembers(ctx);
+  const fromGroup = ctx.inventory.groups?.etcd !== undefined; // an Ansible inventory's etcd group; kubemend's YAML names none (its members are the masters)
   const why: string[] = [];
-  for (const m of mastersFirstFirst(ctx)) {
+  for (const m of etcdMembersFirstFirst(ctx)) {
     const h = ctx.on(m);
     let members: EtcdMember[];
     try {
@@ -170,11 +178,13 @@ async function fromKubesprayEtcd(ctx: PhaseContext<RecoverOptions>): Promise<Fou
       why.push(`${m.name}: ${(e as Error).message.split('\n')[0]}`);
       continue;
     }
-    const bad = kubesprayMemberMismatches(members, masters);
+    const bad = kubesprayMemberMismatches(members, group, fromGroup);
     if (bad.length)
-      throw new Error(`kubespray's etcd on ${m.name} has members that do not match the inventory's masters; nothing was changed:\n - ${bad.join('\n - ')}`);
+      throw new Error(
+        `kubespray's etcd on ${m.name} has members that do not match the inventory's ${fromGroup ? 'etcd group' : 'masters'}; nothing was changed:\n - ${bad.join('\n - ')}`,
+      );
     ctx.log(
-      `kubespray's etcd members (asked on ${m.name}): ${members.map((x) => `${x.name} ${x.id} ${x.peerURLs.join(',')}`).join('; ')} (one on each master)`,
+      `kubespray's etcd members (asked on ${m.name}): ${members.map((x) => `${x.name} ${x.id} ${x.peerURLs.join(',')}`).join('; ')} (one on each host of the ${fromGroup ? 'etcd group' : 'masters'}: ${group.map((h) => h.name).join(', ')})`,
     );
     return foundIn(m, await readThroughKubesprayEtcd(h, decrypt));
   }

@@ -7,7 +7,7 @@ import { readRunFile, writeRunFile } from '../shared/run-files.js';
 import { type HostPki, choosePath } from './path.js';
 import { KUBE_CERT_DIR, isKubespray, masterCaFiles } from './layout.js';
 import { recordKubesprayEtcd } from './kubespray-etcd.js';
-import { inventoryFirst } from '../../lib/core/hosts.js';
+import { inventoryFirst, kubeNodes } from '../../lib/core/hosts.js';
 
 /** Control-plane files a whole master has besides its CAs (on kubespray's layout no etcd.yaml: etcd is its service). */
 const CP_FILES = [
@@ -37,8 +37,14 @@ export const pathPhase: ClusterPhase<RecoverOptions> = {
   rerunOnResume: true,
   async run(ctx) {
     const spray = isKubespray(ctx);
+    // kubespray's etcd-only hosts hold no cluster CA and run no kubelet: nothing on them is repaired
+    const etcdOnly = ctx.hosts.filter((h) => h.role === 'etcd').map((h) => h.name);
+    if (etcdOnly.length)
+      ctx.log(
+        `${etcdOnly.join(', ')}: etcd only (kubespray's etcd service, not a Kubernetes node): nothing there changes; its certificates and etcd.env are archived by the backup, its members and certificates compared by the proof`,
+      );
     const hosts: HostPki[] = await Promise.all(
-      ctx.hosts.map(async (h) => {
+      kubeNodes(ctx).map(async (h) => {
         const hc = ctx.on(h);
         const pki = await hc.fact(spray ? KUBESPRAY_PKI : pkiState);
         const files =

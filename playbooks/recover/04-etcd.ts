@@ -1,10 +1,10 @@
 /** Step 4: masters: etcd certs and the etcd static pod (old data, old membership), then every member healthy. */
 import type { HostPhase } from '../../lib/core/types.js';
-import { firstMaster, inventoryMasters, masters } from '../../lib/core/hosts.js';
+import { firstMaster, masters } from '../../lib/core/hosts.js';
 import { type RecoverOptions, rebuildsAll } from './common.js';
 import { kubeadm } from '../shared/commands.js';
 import { waitEtcdHealthy } from '../shared/waits.js';
-import { etcdHealthReader, layoutOf, rebuildsKubeadmEtcd } from './layout.js';
+import { etcdAskHost, etcdHealthReader, etcdMemberCount, layoutOf, rebuildsKubeadmEtcd } from './layout.js';
 
 /** Step 4a: certs and manifest on every master. */
 export const etcdStartPhase: HostPhase<RecoverOptions> = {
@@ -28,7 +28,7 @@ export const etcdHealthyPhase: HostPhase<RecoverOptions> = {
   strategy: { kind: 'serial' },
   shouldRun: rebuildsAll,
   async run(h) {
-    const members = inventoryMasters(h).length;
-    await waitEtcdHealthy(h, h, members, etcdHealthReader(layoutOf(h)));
+    // the etcd group's count (kubespray's may hold hosts that are not masters), asked on an etcd member
+    await waitEtcdHealthy(h, h.on(etcdAskHost(h, h.host)), etcdMemberCount(h), etcdHealthReader(layoutOf(h)));
   },
 };

@@ -32,9 +32,8 @@
  * the control-plane join token and kube-system/kubeadm-certs are deleted.
  */
 import type { HostPhase } from '../../lib/core/types.js';
-import { inventoryMasters, otherMasters } from '../../lib/core/hosts.js';
+import { otherMasters } from '../../lib/core/hosts.js';
 import { apiFor, keepRegistration, joinConfiguration, kubeadmVersion, kubeletFlagsEnv } from '../../lib/kubeadm/config.js';
-import { kubeadmWithConfig } from '../../lib/kubeadm/run.js';
 import { type RecoverOptions, rebuildsAll } from './common.js';
 import { TOKEN_PURPOSE, deleteJoinSecrets } from '../shared/join-secrets.js';
 import { kubeadm } from '../shared/commands.js';
@@ -42,8 +41,9 @@ import { readRunFile } from '../shared/run-files.js';
 import { CA_HASH, CERT_KEY, CP_JOIN_TOKEN, UPLOADED, asSecret, uploadCertsForJoin } from './07-upload-certs.js';
 import { waitApiserver, waitEtcdHealthy } from '../shared/waits.js';
 import { joinGate } from './join-gate.js';
-import { etcdHealthReader, isKubespray, layoutOf } from './layout.js';
+import { etcdAskHost, etcdHealthReader, etcdMemberCount, isKubespray, layoutOf } from './layout.js';
 import { KUBEADM_RETRY } from '../../lib/kubeadm/idempotent.js';
+import { kubeadmWithConfig } from '../../lib/kubeadm/run.js';
 
 /** Steps 7-8. */
 export const joinOthersPhase: HostPhase<RecoverOptions> = {
@@ -80,7 +80,7 @@ export const joinOthersPhase: HostPhase<RecoverOptions> = {
       ['kubeadm', 'join', 'phase', 'control-plane-join', 'all', '--control-plane', '--node-name', h.host.name, '--apiserver-advertise-address', h.host.address],
       { what: 'kubeadm join phase control-plane-join all', timeoutMs: 300_000 },
     );
-    await waitEtcdHealthy(h, h, inventoryMasters(h).length, etcdHealthReader(layoutOf(h)));
+    await waitEtcdHealthy(h, h.on(etcdAskHost(h, h.host)), etcdMemberCount(h), etcdHealthReader(layoutOf(h)));
     await waitApiserver(h, h);
   },
   async cleanUp(ctx) {

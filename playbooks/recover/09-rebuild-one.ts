@@ -28,8 +28,7 @@ import { kubeadm } from '../shared/commands.js';
 import { copyPki } from './copy.js';
 import { etcdDataDir } from './config.js';
 import { waitApiserver, waitEtcdHealthy } from '../shared/waits.js';
-import { inventoryMasters } from '../../lib/core/hosts.js';
-import { etcdHealthReader, layoutOf, masterCaFiles } from './layout.js';
+import { etcdAskHost, etcdHealthReader, etcdMemberCount, layoutOf, masterCaFiles } from './layout.js';
 
 /** The peer URL kubeadm gives a member (etcdutil.GetPeerURL: https://ADDRESS:2380). */
 export function peerURL(address: string): string {
@@ -98,7 +97,7 @@ export const rebuildOnePhase: HostPhase<RecoverOptions> = {
       );
     }
     await kubeadm(h, ['init', 'phase', 'control-plane', 'all']);
-    await waitEtcdHealthy(h, h, inventoryMasters(h).length, etcdHealthReader(layout));
+    await waitEtcdHealthy(h, h.on(etcdAskHost(h, h.host)), etcdMemberCount(h), etcdHealthReader(layout));
     await waitApiserver(h, h);
   },
 };

@@ -1,7 +1,7 @@
 /** Step 17: the proof of health, as a table in the output and journal; a failed check fails the run. */
 import type { V1Pod } from '@kubernetes/client-node';
 import type { ClusterPhase, PhaseContext } from '../../lib/core/types.js';
-import { inventoryFirst, inventoryMasters } from '../../lib/core/hosts.js';
+import { inventoryFirst, inventoryMasters, kubeNodes } from '../../lib/core/hosts.js';
 import { chainsTo } from '../../lib/facts/chains.js';
 import { CA_CRT } from '../../lib/facts/paths.js';
 import { readEtcdHealth } from '../../lib/facts/etcd.js';
@@ -90,7 +90,9 @@ async function workloadRows(ctx: PhaseContext<RecoverOptions>): Promise<Check[]>
 async function prove(ctx: PhaseContext<RecoverOptions>): Promise<Check[]> {
   const first = ctx.on(inventoryFirst(ctx));
   const rows: Check[] = [];
-  const names = ctx.hosts.map((h) => h.name);
+  // kubespray's etcd-only hosts are no Nodes and hold no cluster certificate: their etcd is proved by its own rows
+  const nodesOfRun = kubeNodes(ctx);
+  const names = nodesOfRun.map((h) => h.name);
   await waitNodesReady(ctx, first, names).catch(() => undefined);
   const nodes = await first.read(kubectlOn(first.host, 'get', 'nodes', '-o', 'json'), { allowFail: true });
   const ready = nodes.exitCode === 0 ? readyNodes(nodes.stdout) : new Set<string>();
@@ -102,7 +104,7 @@ async function prove(ctx: PhaseContext<RecoverOptions>): Promise<Check[]> {
   const steady = samplePods(() => kube.pods());
   const caPem = (await first.download(CA_CRT)).toString('utf8');
   const fp = (await first.read(['openssl', 'x509', '-noout', '-fingerprint', '-sha256', '-in', CA_CRT])).stdout.trim().replace(/^.*=/, '');
-  for (const h of ctx.hosts) {
+  for (const h of nodesOfRun) {
     const res = await chainsTo(ctx.on(h), caPem, { caFile: caFileOf(layoutOf(ctx), h.role) });
     const bad = res.filter((r) => r.status !== 'ok');
     rows.push({

@@ -3,7 +3,8 @@
  * not, and an apiserver answers `etcdserver: leader changed` while it moves, so a join started
  * right after the previous one can fail for a blip (issue 21). Before `control-plane-prepare` the
  * gate waits, polling (not sleeping), until, over GATE_STREAK reads in a row 2 s apart:
- * - etcd, asked on the first master (`etcdctl endpoint status --cluster`, `endpoint health
+ * - etcd, asked on the first master, or on kubespray's layout on an etcd member when the first master is
+ *   none (layout.ts etcdAskHost) (`etcdctl endpoint status --cluster`, `endpoint health
  *   --cluster`: in its etcd container on kubeadm's layout, with kubespray's own etcdctl and
  *   /etc/etcd.env on kubespray's, where etcd is a host service and no container exists: layout.ts
  *   etcdAsk), has one leader that every member names, the same leader and raft term in every read,
@@ -17,13 +18,13 @@
  */
 import type { Host } from '../../lib/inventory/types.js';
 import type { HostContext } from '../../lib/core/types.js';
-import { inventoryFirst, inventoryMasters, otherMasters } from '../../lib/core/hosts.js';
+import { inventoryEtcdMembers, inventoryFirst, otherMasters } from '../../lib/core/hosts.js';
 import { parseEtcdHealth } from '../../lib/facts/etcd.js';
 import { ADMIN_CONF } from '../../lib/facts/paths.js';
 import { ownApiserverFlags } from '../../lib/kube/own-apiserver.js';
 import type { RecoverOptions } from './common.js';
 import { waitFor } from '../shared/wait-for.js';
-import { type EtcdAsk, etcdAsk, layoutOf } from './layout.js';
+import { type EtcdAsk, etcdAsk, etcdAskHost, layoutOf } from './layout.js';
 
 /** Reads in a row that must agree before a master joins. */
 export const GATE_STREAK = 3;
@@ -84,9 +85,9 @@ export function judgeEtcd(status: EndpointStatus[], healthOut: string, name: (en
   return { ok: true, leader: name(at.endpoint), term: at.raftTerm, members: status.length };
 }
 
-/** The name of the inventory master whose address is in `endpoint` (the URL itself when none). */
-function memberName(masters: readonly Host[]): (endpoint: string) => string {
-  return (endpoint) => masters.find((m) => new RegExp(`//\\[?${m.address.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\]?:`).test(endpoint))?.name ?? endpoint;
+/** The name of the inventory's etcd member whose address is in `endpoint` (the URL itself when none). */
+function memberName(members: readonly Host[]): (endpoint: string) => string {
+  return (endpoint) => members.find((m) => new RegExp(`//\\[?${m.address.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\]?:`).test(endpoint))?.name ?? endpoint;
 }
 
 /** kubectl /readyz of `m`'s own apiserver (lib/kube/own-apiserver.ts), with its admin.conf's credentials and CA; 5 s per try, the gate polls. */
@@ -111,9 +112,8 @@ export function rebuiltBefore(h: HostContext, joining: Host): Host[] {
 
 /** The gate before `h`'s master joins (see the file's comment). */
 export async function joinGate(h: HostContext<RecoverOptions>): Promise<void> {
-  const first = h.on(inventoryFirst(h));
-  const masters = inventoryMasters(h);
-  const name = memberName(masters);
+  const first = h.on(etcdAskHost(h, inventoryFirst(h)));
+  const name = memberName(inventoryEtcdMembers(h));
   const apiservers = rebuiltBefore(h, h.host);
   const ask = etcdAsk(layoutOf(h));
   let streak = 0;
@@ -143,7 +143,7 @@ export async function joinGate(h: HostContext<RecoverOptions>): Promise<void> {
     );
 }
 
-/** One read of etcd (on the first master) and of each rebuilt apiserver. */
+/** One read of etcd (on the first master, or the etcd member asked instead) and of each rebuilt apiserver. */
 async function readOnce(h: HostContext, first: HostContext, ask: EtcdAsk, apiservers: Host[], name: (e: string) => string): Promise<GateRead> {
   const [status, health] = await Promise.all([
     first.read(ask.status, { what: `etcdctl endpoint status --cluster (${ask.where})` }),

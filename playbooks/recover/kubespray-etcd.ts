@@ -1,7 +1,7 @@
 /**
  * kubespray's etcd, kept as it is by recover (layout.ts): what it was before any change (step 0:
  * its members, asked with kubespray's own etcdctl and /etc/etcd.env, lib/etcd-data/kubespray.ts;
- * the sha256 of every file of etcd_cert_dir /etc/ssl/etcd/ssl on each master), kept in the run's
+ * the sha256 of every file of etcd_cert_dir /etc/ssl/etcd/ssl on each master and each etcd member), kept in the run's
  * folder so a resumed run compares with the first attempt's; and the proof's rows that it still is
  * (step 17): the same member ids, the same certificates, every member healthy.
  */
@@ -10,16 +10,16 @@ import { sharedKey } from '../../lib/core/shared.js';
 import type { Host } from '../../lib/inventory/types.js';
 import type { EtcdMember } from '../../lib/facts/etcd.js';
 import { kubesprayEtcdHealth, kubesprayEtcdMembers } from '../../lib/etcd-data/kubespray.js';
-import { ETCD_CERT_DIR } from './layout.js';
+import { ETCD_CERT_DIR, etcdAskHost, etcdMemberCount } from './layout.js';
 import { readRunFile, writeRunFile } from '../shared/run-files.js';
 import type { Check } from './17-verify.js';
-import { inventoryMasters } from '../../lib/core/hosts.js';
+import { inventoryEtcdMembers, inventoryMasters } from '../../lib/core/hosts.js';
 
 /** What kubespray's etcd was at step 0. */
 export interface KubesprayEtcdState {
   /** `id name peerURLs` of each member, sorted. */
   members: string[];
-  /** Per master: `sha256  path` of every file under /etc/ssl/etcd/ssl, sorted. */
+  /** Per master and etcd member: `sha256  path` of every file under /etc/ssl/etcd/ssl, sorted. */
   certs: Record<string, string[]>;
 }
 
@@ -33,11 +33,19 @@ const CERT_SUMS = ['sh', '-c', 'find "$1" -type f -exec sha256sum {} + 2>/dev/nu
 /** A member as one comparable line. */
 export const memberLine = (m: EtcdMember): string => `${m.id} ${m.name} ${m.peerURLs.join(',')}`;
 
-/** Read kubespray's etcd as it is now: members on `first`, certificate sums on each master of the inventory. */
-async function readState(ctx: PhaseContext, first: Host, masters = inventoryMasters(ctx)): Promise<KubesprayEtcdState> {
-  const members = (await kubesprayEtcdMembers(ctx.on(first))).map(memberLine).sort();
+/** The hosts that hold kubespray's etcd certificates: every master (its node pair) and every etcd member, each once. */
+export function etcdCertHolders(ctx: PhaseContext): Host[] {
+  const out = inventoryMasters(ctx);
+  for (const e of inventoryEtcdMembers(ctx)) if (!out.some((h) => h.name === e.name)) out.push(e);
+  return out;
+}
+
+/** Read kubespray's etcd as it is now: members asked for `first` (on an etcd member: layout.ts etcdAskHost), certificate sums on each holder. */
+async function readState(ctx: PhaseContext, first: Host): Promise<KubesprayEtcdState> {
+  const members = (await kubesprayEtcdMembers(ctx.on(etcdAskHost(ctx, first)))).map(memberLine).sort();
   const certs: Record<string, string[]> = {};
-  for (const m of masters) certs[m.name] = (await ctx.on(m).read(CERT_SUMS, { what: `sha256 of ${ETCD_CERT_DIR}` })).stdout.split('\n').filter(Boolean);
+  for (const m of etcdCertHolders(ctx))
+    certs[m.name] = (await ctx.on(m).read(CERT_SUMS, { what: `sha256 of ${ETCD_CERT_DIR}` })).stdout.split('\n').filter(Boolean);
   return { members, certs };
 }
 
@@ -49,7 +57,7 @@ export async function recordKubesprayEtcd(ctx: PhaseContext, first: Host): Promi
   ctx.shared.set(KEY, state);
   const n = Object.values(state.certs).reduce((a, c) => a + c.length, 0);
   ctx.log(
-    `kubespray's etcd before the repair: ${state.members.length} member${state.members.length === 1 ? '' : 's'} (${state.members.join('; ')}), ${n} files in ${ETCD_CERT_DIR} on the masters; kept as they are${earlier ? ' (recorded when this run started)' : ''}`,
+    `kubespray's etcd before the repair: ${state.members.length} member${state.members.length === 1 ? '' : 's'} (${state.members.join('; ')}), ${n} files in ${ETCD_CERT_DIR} on ${Object.keys(state.certs).join(', ')}; kept as they are${earlier ? ' (recorded when this run started)' : ''}`,
   );
   return state;
 }
@@ -74,7 +82,7 @@ export function keptRows(before: KubesprayEtcdState | undefined, now: KubesprayE
     detail: changed.length
       ? `changed on ${changed.join(', ')}`
       : files
-        ? `${files} files, same sha256 on ${Object.keys(now.certs).length} master(s)`
+        ? `${files} files, same sha256 on ${Object.keys(now.certs).length} host(s) (${Object.keys(now.certs).join(', ')})`
         : 'no file found',
   });
   return rows;
@@ -82,15 +90,14 @@ export function keptRows(before: KubesprayEtcdState | undefined, now: KubesprayE
 
 /** Step 17 on kubespray's layout: members healthy, and the members and certificates as at step 0. */
 export async function kubesprayEtcdRows(ctx: PhaseContext, first: Host): Promise<Check[]> {
-  const masters = inventoryMasters(ctx);
-  const nm = masters.length;
-  const eh = await kubesprayEtcdHealth(ctx.on(first));
+  const nm = etcdMemberCount(ctx);
+  const eh = await kubesprayEtcdHealth(ctx.on(etcdAskHost(ctx, first)));
   const health: Check = {
     check: 'etcd members healthy',
     ok: eh.healthy.length >= nm && eh.unhealthy.length === 0,
     detail: `${eh.healthy.length}/${nm} healthy (kubespray's etcd service, its etcdctl)${eh.unhealthy.length ? `; unhealthy ${eh.unhealthy.join(', ')}` : ''}`,
   };
   const before = ctx.shared.get(KEY) ?? readRunFile<KubesprayEtcdState>(ctx, STATE_FILE);
-  const now = await readState(ctx, first, masters);
+  const now = await readState(ctx, first);
   return [health, ...keptRows(before, now)];
 }

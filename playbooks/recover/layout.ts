@@ -9,7 +9,8 @@
  */
 import type { HostContext, PhaseContext } from '../../lib/core/types.js';
 import { sharedKey } from '../../lib/core/shared.js';
-import type { Role } from '../../lib/inventory/types.js';
+import type { Host, Role } from '../../lib/inventory/types.js';
+import { inventoryEtcdMembers, isEtcdMember } from '../../lib/core/hosts.js';
 import { CA_CRT, KUBESPRAY_MASTER_CA_FILES, MASTER_CA_FILES } from '../../lib/facts/paths.js';
 import { ETCD_HEALTH_ARGV, type EtcdHealth, etcdctlRead, readEtcdHealth } from '../../lib/facts/etcd.js';
 import { ETCD_ENV, KUBESPRAY_HEALTH_ARGV, KUBESPRAY_STATUS_ARGV, kubesprayEtcdHealth } from '../../lib/etcd-data/kubespray.js';
@@ -94,3 +95,20 @@ export function etcdAsk(layout: RecoverLayout): EtcdAsk {
 export function etcdHealthReader(layout: RecoverLayout): (h: HostContext) => Promise<EtcdHealth> {
   return layout === 'kubespray' ? kubesprayEtcdHealth : readEtcdHealth;
 }
+
+/**
+ * The host etcd is asked on for `h` (read-only): `h` itself on kubeadm's layout (its etcd container)
+ * and on kubespray's when `h` is an etcd member; otherwise the inventory's first etcd member still in
+ * the run. kubespray writes /etc/etcd.env and runs etcd only on its etcd group (roles/etcd/tasks/main.yml:
+ * install, configure and refresh_config `when: ('etcd' in group_names)`; a master outside that group
+ * only gets ca.pem and its node pair: gen_nodes_certs_script.yml), so a master that is no etcd member
+ * cannot ask.
+ */
+export function etcdAskHost(ctx: PhaseContext, h: Host): Host {
+  if (!isKubespray(ctx) || isEtcdMember(ctx, h)) return h;
+  const members = inventoryEtcdMembers(ctx);
+  return members.find((m) => ctx.hosts.some((x) => x.name === m.name)) ?? members[0] ?? h;
+}
+
+/** How many etcd members the waits and the proof expect: the inventory's etcd group (the masters on kubeadm's stacked layout). */
+export const etcdMemberCount = (ctx: PhaseContext): number => inventoryEtcdMembers(ctx).length;

@@ -261,8 +261,28 @@ test("kubespray's default shape recover repairs (etcd service on the masters, on
   t.deepEqual(more.recommendations, []);
   t.regex(
     more.findings.map((x) => x.message).join('\n'),
-    /etcd has 2 members and the inventory 1 master: etcd on hosts apart from the masters is not repaired yet/,
+    /etcd has 2 members and the inventory names 1 \(m1\): list every etcd host in the inventory's etcd group/,
   );
+  // the same with kubespray's inventory: its etcd group m1, e1 (e1 etcd only, no Kubernetes node): recover repairs it
+  const e1: HostFacts = { name: 'e1', role: 'etcd', pki: wpki(null), kubelet: false, files: [], node: 'absent', shape: parseShape(etcdService) };
+  const apart = diagnose(
+    cluster([...wiped, e1], {
+      etcd: { healthy: ['https://10.0.1.1:2379', 'https://10.0.3.1:2379'], unhealthy: [] },
+      api: 'unreachable',
+      inventoryEtcd: {
+        placement: 'separate',
+        members: ['m1', 'e1'],
+        reason: 'separate from the masters: e1 runs etcd and is not a master',
+        deploymentType: 'host',
+      },
+    }),
+  );
+  t.is(apart.state, 'pki-wipe');
+  t.deepEqual(
+    apart.recommendations.map((r) => r.playbook),
+    ['recover'],
+  );
+  t.notRegex(apart.findings.map((x) => x.message).join('\n'), /does not repair/);
   // a worker without credentials on a repaired kubespray shape, PKI whole: no rejoin-workers (it refuses kubespray's layout), said why
   const whole = [master('m1', OLD), worker('w1', OLD, false)].map((h) => ({
     ...h,

@@ -250,6 +250,12 @@ both(
     const err = t.throws(() => requireStackedEtcd(inv, 'playbook recover'), { instanceOf: EtcdTopologyError });
     t.is(err!.code, 'EUSAGE');
     t.regex(err!.message, /playbook recover needs etcd stacked on the masters .* node3 runs etcd and is not a master .* nothing was contacted/);
+    // recover keeps kubespray's `host` etcd wherever its etcd group puts it: the same inventory passes when that type is handled, unless it says another
+    t.is(inv.etcd?.deploymentType, 'host');
+    t.notThrows(() => requireStackedEtcd(inv, 'playbook recover', ['host']));
+    t.throws(() => requireStackedEtcd({ ...inv, etcd: { ...inv.etcd!, deploymentType: 'docker' } }, 'playbook recover', ['host']), {
+      instanceOf: EtcdTopologyError,
+    });
   },
 );
 

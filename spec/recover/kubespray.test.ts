@@ -10,8 +10,9 @@
  * the same on kubespray's sample shape (3 masters that are its etcd members, 1 worker, net 65): the
  * other masters join as control planes against the external etcd, the join gate and waits asking
  * kubespray's etcd through its etcdctl. The third loses only m2's PKI there (pki-wipe-one): m2 is
- * rebuilt from m1 (rebuild-one), the CA and etcd kept. The fourth (etcd also on a host that is not a
- * master) is a shape recover still refuses, changing nothing.
+ * rebuilt from m1 (rebuild-one), the CA and etcd kept. The fourth has etcd also on e1, a host that
+ * is not a master (`--etcd-hosts 1`): recover repairs it from kubespray's inventory, nothing on e1
+ * changed (its certificates archived first), and refuses an inventory that leaves e1 out.
  */
 import test, { type ExecutionContext } from 'ava';
 import { copyFileSync, mkdirSync, mkdtempSync } from 'node:fs';
@@ -373,7 +374,7 @@ test.serial(
 );
 
 test.serial(
-  'etcd also on a host that is not a master (--etcd-hosts 1), a shape not repaired yet: doctor reads the layout and etcd there; recover refuses it with either inventory, nothing changed',
+  "etcd also on a host that is not a master (--etcd-hosts 1: the etcd group m1, e1): after a pki-wipe, recover with kubespray's inventory repairs it, nothing on e1 changed, etcd and workloads kept; an inventory without the etcd group is refused",
   async (t) => {
     if (!requireRoot(t)) return;
     const lab = await sharedLab(SEPARATE);
@@ -383,43 +384,51 @@ test.serial(
     t.is(shown.code, 0, shown.stderr);
     t.like(JSON.parse(shown.stdout).etcd, { placement: 'separate', members: ['m1', 'e1'], deploymentType: 'host' });
     t.is((await lab.exec('e1', ['systemctl', 'is-active', 'etcd'])).stdout.trim(), 'active');
+    const ca = await caOf(lab, 'm1');
+    const before = await workloads(lab);
 
     const broken = await lab.lab(['break', 'pki-wipe']);
     t.is(broken.code, 0, broken.stderr);
     const members = await etcdMembers(lab);
     t.is(members.split('\n').length, 2, members);
-    const before = { m1: await untouched(lab, 'm1'), e1: await untouched(lab, 'e1'), w1: await untouched(lab, 'w1') };
+    const etcdBefore: Record<string, string> = {};
+    for (const h of ['m1', 'e1', 'w1']) etcdBefore[h] = await etcdFilesAndModes(lab, h);
+    t.regex(etcdBefore.e1, /\/etc\/ssl\/etcd\/ssl\/member-e1\.pem/);
+    const e1Before = await untouched(lab, 'e1');
 
-    const state = mkdtempSync('/tmp/kubemend-kubespray-');
-    const a = await cli(MAIN, ['run', 'recover', '-i', inv, '--yes', '--state-dir', state]);
-    t.is(a.code, 2, a.stdout + a.stderr);
-    t.regex(
-      a.stderr,
-      /playbook recover needs etcd stacked on the masters \(kubeadm's layout\), and this inventory's etcd is separate from the masters: e1 runs etcd and is not a master/,
-    );
-    t.regex(a.stderr, /nothing was contacted/);
     // kubemend's YAML inventory lists m1 and w1 only: the hosts pass step 0's shape, and kubespray's etcd members give e1 away at the config step
+    const state = mkdtempSync('/tmp/kubemend-kubespray-');
     const b = await cli(MAIN, ['run', 'recover', '-i', lab.inventoryPath, '--yes', '--state-dir', state]);
     t.is(b.code, 1, b.stdout + b.stderr);
     t.regex(b.stdout + b.stderr, /cannot plan the run \(stopped at phase facts\/config\), nothing was changed/);
     t.regex(
       b.stdout + b.stderr,
-      /etcd member "etcd2" \(https:\/\/\S+:2380\) is on no master's address: etcd on hosts apart from the masters is not repaired yet/,
+      /etcd member "etcd2" \(https:\/\/\S+:2380\) is on the address of no host of the inventory's masters \(it names no etcd group\): list kubespray's etcd hosts in the inventory/,
     );
+    t.is(await untouched(lab, 'e1'), e1Before, 'the refused run changed nothing on e1');
 
-    const d = await cli(MAIN, ['doctor', '-i', inv], { env: { HOME: homeWithKnownHosts(lab) } });
-    t.is(d.code, 1, d.stdout + d.stderr);
-    t.regex(
-      d.stdout,
-      /layout: kubespray's \(etcd: a systemd service on the etcd group \(m1, e1\), not the masters alone, certificates in \/etc\/ssl\/etcd\/ssl; from inventory: etcd_deployment_type host; inventory: etcd separate from the masters: e1 runs etcd and is not a master; .*e1: \/etc\/systemd\/system\/etcd\.service.*: kubemend does not repair this kubespray shape yet \(etcd separate from the masters/,
-    );
-    t.regex(d.stdout, /^etcd: 2 healthy, 0 unhealthy$/m);
-    t.regex(d.stdout, /^etcd data on e1: read through kubespray's etcd service on e1, .*certificatesDir \/etc\/kubernetes\/ssl, etcd\.external/m);
-    t.notRegex(d.stdout, /^run: /m);
+    const home = homeWithKnownHosts(lab);
+    const { doctor, out } = await doctorThenRecover(t, inv, home);
+    t.regex(doctor, /layout: kubespray's \(etcd: a systemd service on the etcd group \(m1, e1\), not the masters alone, .*: recover repairs this layout/);
+    t.regex(doctor, /^etcd: 2 healthy, 0 unhealthy$/m);
+    t.regex(out, /layout: kubespray's \(etcd a systemd service on its etcd group \(m1, e1\)/);
+    t.regex(out, /e1: etcd only \(kubespray's etcd service, not a Kubernetes node\): nothing there changes/);
+    t.regex(out, /kubespray's etcd members \(asked on m1\): .*\(one on each host of the etcd group: m1, e1\)/);
+    t.regex(out, /path: full-rebuild \(no master holds the cluster CA any more; etcd is kubespray's service .*kept as it is\)/);
+    t.regex(out, /^PASS  etcd members healthy +2\/2 healthy/m);
+    t.regex(out, /^PASS  etcd certificates in \/etc\/ssl\/etcd\/ssl unchanged +\d+ files, same sha256 on 2 host\(s\) \(m1, e1\)/m);
+    t.regex(out, /^PASS  nodes Ready +2 nodes/m);
+    t.notRegex(out, /^(PASS|FAIL)  e1 certs chain/m, 'e1 is no Kubernetes node: no certificate row');
 
     t.is(await etcdMembers(lab), members);
-    t.is(await untouched(lab, 'm1'), before.m1);
-    t.is(await untouched(lab, 'e1'), before.e1);
-    t.is(await untouched(lab, 'w1'), before.w1);
+    t.is(await etcdMembers(lab, 'e1'), members, 'the same members asked on e1');
+    for (const h of ['m1', 'e1', 'w1']) t.is(await etcdFilesAndModes(lab, h), etcdBefore[h], `${h}: /etc/ssl/etcd, etcd.env and etcd.service unchanged`);
+    const e1 = await lab.exec('e1', ['sh', '-c', 'ls -A /etc/kubernetes 2>&1; tar -tzf /var/backups/kubemend/*/e1.tar.gz | sort']);
+    t.regex(e1.stdout, /No such file/, 'nothing made in /etc/kubernetes on e1');
+    t.regex(e1.stdout, /^etc\/ssl\/etcd\/ssl\/ca-key\.pem$/m, "e1's etcd certificates archived before the run");
+    t.regex(e1.stdout, /^etc\/etcd\.env$/m);
+    t.not(await caOf(lab, 'm1'), ca, 'a new cluster CA');
+    t.is(await caOf(lab, 'w1'), await caOf(lab, 'm1'), "w1 trusts m1's new CA");
+    await workloadsKept(t, lab, before);
   },
 );

@@ -109,7 +109,7 @@ test('etcd on a worker, or a master without the service, is refused too (repaira
     { host: 'm1', role: 'master', shape: spray },
     { host: 'w1', role: 'worker', shape: spray },
   ]);
-  t.deepEqual(w, { refused: ["w1 (worker) runs kubespray's etcd service and is not a master: etcd on hosts apart from the masters is not repaired yet"] });
+  t.deepEqual(w, { refused: ["w1 (worker) runs kubespray's etcd service and is not a master: list kubespray's etcd group in the inventory"] });
   t.deepEqual(
     repairableLayout([
       { host: 'm1', role: 'master', shape: parseShape('') },
@@ -133,6 +133,49 @@ test('etcd on a worker, or a master without the service, is refused too (repaira
   );
   const m = repairableLayout([{ host: 'm1', role: 'master', shape: parseShape('/etc/kubernetes/ssl\n') }]);
   t.regex(JSON.stringify(m), /m1 \(a master\) has no \/etc\/systemd\/system\/etcd.service, \/etc\/etcd.env, \/etc\/ssl\/etcd\/ssl/);
+});
+
+test("kubespray's etcd group apart from the masters (repairableLayout with the inventory's etcd group, pure): etcd-only hosts and one master outside the group repaired; several masters with one outside, a worker member, or a member without the service refused", (t) => {
+  const spray = parseShape('/etc/systemd/system/etcd.service\n/etc/etcd.env\n/etc/ssl/etcd/ssl\n/etc/kubernetes/ssl\n');
+  const etcdOnly = parseShape('/etc/systemd/system/etcd.service\n/etc/etcd.env\n/etc/ssl/etcd/ssl\n');
+  // a master outside the etcd group: ca.pem and its node pair in /etc/ssl/etcd/ssl (gen_nodes_certs_script.yml), no service, no etcd.env
+  const certsOnly = parseShape('/etc/ssl/etcd/ssl\n/etc/kubernetes/ssl\n');
+  const w1 = { host: 'w1', role: 'worker' as const, shape: parseShape('/etc/kubernetes/manifests/nginx-proxy.yml\n') };
+  const e = (host: string) => ({ host, role: 'etcd' as const, shape: etcdOnly });
+  // --etcd-hosts 1: the etcd group m1, e1
+  t.deepEqual(repairableLayout([{ host: 'm1', role: 'master', shape: spray }, w1, e('e1')], ['m1', 'e1']), { layout: 'kubespray' });
+  // etcd on e1..e3 only, one master outside the group
+  t.deepEqual(repairableLayout([{ host: 'm1', role: 'master', shape: certsOnly }, w1, e('e1'), e('e2'), e('e3')], ['e1', 'e2', 'e3']), {
+    layout: 'kubespray',
+  });
+  // without the etcd group, the same hosts are refused: e1 runs etcd and is no master
+  t.deepEqual(repairableLayout([{ host: 'm1', role: 'master', shape: spray }, w1, e('e1')]), {
+    refused: ["e1 (etcd) runs kubespray's etcd service and is not a master: list kubespray's etcd group in the inventory"],
+  });
+  const several = repairableLayout([{ host: 'm1', role: 'master', shape: spray }, { host: 'm2', role: 'master', shape: certsOnly }, w1, e('e1')], ['m1', 'e1']);
+  t.regex(JSON.stringify(several), /m2 \(a master outside the inventory's etcd group, among 2 masters\): joining it again is not repaired yet/);
+  const noCerts = repairableLayout([{ host: 'm1', role: 'master', shape: parseShape('/etc/kubernetes/ssl\n') }, e('e1')], ['e1']);
+  t.deepEqual(noCerts, {
+    refused: ["m1 (a master outside the inventory's etcd group) has no /etc/ssl/etcd/ssl: the etcd client certificate its apiserver uses is not there"],
+  });
+  const half = repairableLayout(
+    [
+      { host: 'm1', role: 'master', shape: spray },
+      { host: 'e1', role: 'etcd', shape: parseShape('/etc/ssl/etcd/ssl\n') },
+    ],
+    ['m1', 'e1'],
+  );
+  t.regex(JSON.stringify(half), /e1 \(etcd, in the inventory's etcd group\) has no \/etc\/systemd\/system\/etcd.service, \/etc\/etcd.env/);
+  const workerMember = repairableLayout(
+    [
+      { host: 'm1', role: 'master', shape: spray },
+      { host: 'w1', role: 'worker', shape: spray },
+    ],
+    ['m1', 'w1'],
+  );
+  t.regex(JSON.stringify(workerMember), /w1 is a worker and an etcd member: a Kubernetes node that is also kubespray's etcd member is not repaired yet/);
+  const stray = repairableLayout([{ host: 'm1', role: 'master', shape: spray }, e('e1'), e('e2')], ['m1', 'e1']);
+  t.deepEqual(stray, { refused: ["e2 (etcd) runs kubespray's etcd service and is not in the inventory's etcd group"] });
 });
 
 test('--only and --from cannot leave out step 0: a partial run on a kubespray shape not repaired is refused there too', async (t) => {
@@ -293,12 +336,18 @@ test("kubespray's etcd members are matched with the masters by their peer addres
   const masters = fakeInventory(1, 1).hosts.filter((h) => h.role === 'master');
   const m = (name: string, ip: string) => ({ id: '1', name, peerURLs: [`https://${ip}:2380`], isLearner: false });
   t.deepEqual(kubesprayMemberMismatches([m('etcd1', '10.0.1.1')], masters), []);
-  t.deepEqual(kubesprayMemberMismatches([m('etcd1', '10.0.1.1'), m('etcd2', '10.0.3.1')], masters), [
-    'etcd member "etcd2" (https://10.0.3.1:2380) is on no master\'s address: etcd on hosts apart from the masters is not repaired yet',
+  t.deepEqual(kubesprayMemberMismatches([m('etcd1', '10.0.1.1'), m('etcd2', '10.0.3.1')], masters, false), [
+    "etcd member \"etcd2\" (https://10.0.3.1:2380) is on the address of no host of the inventory's masters (it names no etcd group): list kubespray's etcd hosts in the inventory (its etcd group), as kubespray's own inventory does",
   ]);
   t.deepEqual(kubesprayMemberMismatches([m('etcd2', '10.0.3.1')], masters), [
-    'etcd member "etcd2" (https://10.0.3.1:2380) is on no master\'s address: etcd on hosts apart from the masters is not repaired yet',
-    'master m1 (10.0.1.1) is no etcd member (members: etcd2 https://10.0.3.1:2380)',
+    'etcd member "etcd2" (https://10.0.3.1:2380) is on the address of no host of the inventory\'s etcd group',
+    "master m1 (10.0.1.1) of the inventory's etcd group is no etcd member (members: etcd2 https://10.0.3.1:2380)",
+  ]);
+  // the etcd group m1, e1 (an etcd-only host): both members match
+  const e1 = { ...masters[0]!, name: 'e1', address: '10.0.3.1', role: 'etcd' as const, first: false };
+  t.deepEqual(kubesprayMemberMismatches([m('etcd1', '10.0.1.1'), m('etcd2', '10.0.3.1')], [...masters, e1]), []);
+  t.deepEqual(kubesprayMemberMismatches([m('etcd1', '10.0.1.1')], [...masters, e1]), [
+    "etcd host e1 (10.0.3.1) of the inventory's etcd group is no etcd member (members: etcd1 https://10.0.1.1:2380)",
   ]);
 });
 
