@@ -72,8 +72,8 @@ const ETCD_SERVICE = ['/etc/systemd/system/etcd.service', '/etc/etcd.env', '/etc
  * host runs it, and the workers' local proxy is nginx-proxy (or none). The etcd members are
  * `etcdGroup` (the inventory's etcd group, which may hold hosts that are not masters), else the
  * masters. A master outside the etcd group must hold /etc/ssl/etcd/ssl (kubespray gives it ca.pem and
- * its node pair: roles/etcd/tasks/gen_nodes_certs_script.yml) and is repaired when it is the only
- * master. The other kubespray shapes are refused, each reason naming its host.
+ * its node pair: roles/etcd/tasks/gen_nodes_certs_script.yml; step 8 joins it without download-certs:
+ * playbooks/recover/join-prepare.ts). The other kubespray shapes are refused, each reason naming its host.
  */
 export function repairableLayout(
   shapes: ReadonlyArray<{ host: string; role: Role; shape: ClusterShape }>,
@@ -100,10 +100,6 @@ export function repairableLayout(
     if (!has(m.shape, '/etc/ssl/etcd/ssl'))
       why.push(`${m.host} (a master outside the inventory's etcd group) has no /etc/ssl/etcd/ssl: the etcd client certificate its apiserver uses is not there`);
   }
-  if (outside.length && masters.length > 1)
-    why.push(
-      `${outside.map((m) => m.host).join(', ')} (a master outside the inventory's etcd group, among ${masters.length} masters): joining it again is not repaired yet (on such a master kubespray's node-OTHER.pem are links to its own pair, which kubeadm's download-certs would write through: docs/kubespray.md)`,
-    );
   for (const o of shapes.filter((s) => !member(s) && has(s.shape, '/etc/systemd/system/etcd.service'))) {
     why.push(
       grouped

@@ -18,7 +18,9 @@
  * writes the three files etcd.external names from kubeadm-certs (`external-etcd-ca.crt`, `.crt`,
  * `.key`: cmd/kubeadm/app/phases/copycerts/copycerts.go certsToTransfer, v1.32), the same bytes as
  * the joining master holds already (kubespray's gen_certs_script.yml gives every master every
- * master's node-HOST.pem; step 0 checked they are there, and the proof compares their sha256);
+ * master's node-HOST.pem; step 0 checked they are there, and the proof compares their sha256); on a
+ * master outside kubespray's etcd group, whose node-FIRST.pem is a link to its own pair, download-certs
+ * is left out and the shared CA files copied instead (join-prepare.ts);
  * control-plane-join's etcd subphase adds no member ("Using external etcd - no local stacked
  * instance added": cmd/kubeadm/app/cmd/phases/join/controlplanejoin.go runEtcdPhase), so kubespray's
  * members stay as they are; and the gate and waits ask kubespray's etcd through its etcdctl.
@@ -42,8 +44,7 @@ import { CA_HASH, CERT_KEY, CP_JOIN_TOKEN, UPLOADED, asSecret, uploadCertsForJoi
 import { waitApiserver, waitEtcdHealthy } from '../shared/waits.js';
 import { joinGate } from './join-gate.js';
 import { etcdAskHost, etcdHealthReader, etcdMemberCount, isKubespray, layoutOf } from './layout.js';
-import { KUBEADM_RETRY } from '../../lib/kubeadm/idempotent.js';
-import { kubeadmWithConfig } from '../../lib/kubeadm/run.js';
+import { controlPlanePrepare } from './join-prepare.js';
 
 /** Steps 7-8. */
 export const joinOthersPhase: HostPhase<RecoverOptions> = {
@@ -66,10 +67,7 @@ export const joinOthersPhase: HostPhase<RecoverOptions> = {
       controlPlane: { advertiseAddress: h.host.address, certificateKey: asSecret(h, CERT_KEY) },
     });
     await joinGate(h);
-    await kubeadmWithConfig(h, ['join', 'phase', 'control-plane-prepare', 'all'], join, {
-      what: 'kubeadm join phase control-plane-prepare all (JoinConfiguration)',
-      retry: KUBEADM_RETRY.controlPlanePrepare,
-    });
+    await controlPlanePrepare(h, join); // `all`, or without download-certs on a master outside kubespray's etcd group (join-prepare.ts)
     if (isKubespray(h))
       await kubeadm(
         h,

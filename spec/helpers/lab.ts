@@ -67,6 +67,8 @@ export interface LabOptions {
   layout?: 'kubeadm' | 'kubespray';
   /** With layout kubespray: `--etcd-hosts N`, hosts e1..eN running etcd only. */
   etcdHosts?: number;
+  /** With layout kubespray: `--etcd-masters K`, only the first K masters in kubespray's etcd group (default: all). */
+  etcdMasters?: number;
   /** Cluster mode only: the controlPlaneEndpoint (`--endpoint`): m1's address (default), api.lab.test, or the load balancer. */
   endpoint?: 'address' | 'name' | 'lb';
   /** Cluster mode only: the load balancer in front of the masters (`--lb`; implied by endpoint 'lb'). */
@@ -190,7 +192,10 @@ function clusterShape(opts: LabOptions): string {
   const endpoint = opts.endpoint ?? 'address';
   const lb = opts.lb || endpoint === 'lb';
   const more = endpoint !== 'address' || lb ? ` endpoint=${endpoint} lb=${lb ? 1 : 0}` : '';
-  const spray = opts.layout === 'kubespray' ? ` layout=kubespray etcd-hosts=${opts.etcdHosts ?? 0}` : '';
+  const spray =
+    opts.layout === 'kubespray'
+      ? ` layout=kubespray etcd-hosts=${opts.etcdHosts ?? 0}${opts.etcdMasters === undefined ? '' : ` etcd-masters=${opts.etcdMasters}`}`
+      : '';
   return `masters=${opts.masters ?? 3} workers=${opts.workers ?? 3} serving=${opts.servingCerts ? 1 : 0}${more}${spray}`;
 }
 
@@ -257,6 +262,7 @@ async function bringUp(dir: string, opts: LabOptions): Promise<Lab> {
   if (opts.endpoint && opts.hosts === undefined) args.push('--endpoint', opts.endpoint);
   if (opts.lb && opts.hosts === undefined) args.push('--lb');
   if (opts.layout === 'kubespray' && opts.hosts === undefined) args.push('--layout', 'kubespray', '--etcd-hosts', String(opts.etcdHosts ?? 0));
+  if (opts.layout === 'kubespray' && opts.hosts === undefined && opts.etcdMasters !== undefined) args.push('--etcd-masters', String(opts.etcdMasters));
   try {
     await run(LAB_CMD, args, { maxBuffer: 64 << 20 });
   } catch (e) {

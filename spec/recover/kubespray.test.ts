@@ -12,7 +12,9 @@
  * kubespray's etcd through its etcdctl. The third loses only m2's PKI there (pki-wipe-one): m2 is
  * rebuilt from m1 (rebuild-one), the CA and etcd kept. The fourth has etcd also on e1, a host that
  * is not a master (`--etcd-hosts 1`): recover repairs it from kubespray's inventory, nothing on e1
- * changed (its certificates archived first), and refuses an inventory that leaves e1 out.
+ * changed (its certificates archived first), and refuses an inventory that leaves e1 out. The fifth
+ * adds m2, a master outside the etcd group (`--etcd-masters 1`): m2 joins without download-certs, its
+ * /etc/ssl/etcd (kubespray's node-m1.pem links to its own pair) unchanged.
  */
 import test, { type ExecutionContext } from 'ava';
 import { copyFileSync, mkdirSync, mkdtempSync } from 'node:fs';
@@ -29,6 +31,8 @@ const THREE = { masters: 3, workers: 1, net: 65, layout: 'kubespray' as const };
 const THREE_ONE = { masters: 3, workers: 1, net: 66, layout: 'kubespray' as const };
 /** The same with etcd also on e1, a host that is neither master nor worker (kubespray's etcd group: m1, e1). */
 const SEPARATE = { masters: 1, workers: 1, etcdHosts: 1, net: 64, layout: 'kubespray' as const };
+/** kubespray's etcd group m1, e1 with m2 a master outside it (`--etcd-masters 1`): kubespray gives m2 ca.pem, its node pair and node-m1.pem links to that pair. */
+const OUTSIDE = { masters: 2, workers: 1, etcdHosts: 1, etcdMasters: 1, net: 68, layout: 'kubespray' as const };
 const ETCDCTL = ['etcdctl.sh', '--endpoints=https://127.0.0.1:2379'];
 
 /** etcd's member list (ids and names) on `host` (m1 by default), through kubespray's etcdctl.sh and admin cert. */
@@ -429,6 +433,48 @@ test.serial(
     t.regex(e1.stdout, /^etc\/etcd\.env$/m);
     t.not(await caOf(lab, 'm1'), ca, 'a new cluster CA');
     t.is(await caOf(lab, 'w1'), await caOf(lab, 'm1'), "w1 trusts m1's new CA");
+    await workloadsKept(t, lab, before);
+  },
+);
+
+test.serial(
+  "a master outside kubespray's etcd group (2 masters, the etcd group m1, e1: m2 holds ca.pem, its node pair and node-m1.pem links): after a pki-wipe, recover joins m2 without download-certs; /etc/ssl/etcd unchanged on every host, etcd and workloads kept",
+  async (t) => {
+    if (!requireRoot(t)) return;
+    const lab = await sharedLab(OUTSIDE);
+    t.teardown(() => lab.down());
+    const inv = join(lab.dir, 'kubespray', 'inventory.ini');
+    const shown = await cli(MAIN, ['inventory', '-i', inv, '--json']);
+    t.is(shown.code, 0, shown.stderr);
+    t.like(JSON.parse(shown.stdout).etcd, { placement: 'separate', members: ['m1', 'e1'], deploymentType: 'host' });
+    // what kubespray lays out on a master outside its etcd group (gen_nodes_certs_script.yml, "Pretend all control plane have all certs")
+    const m2 = await lab.exec('m2', ['sh', '-c', 'ls /etc/etcd.env 2>&1; readlink /etc/ssl/etcd/ssl/node-m1.pem; ls /etc/ssl/etcd/ssl']);
+    t.regex(m2.stdout, /No such file/, 'no etcd.env on m2: it runs no etcd');
+    t.regex(m2.stdout, /^\/etc\/ssl\/etcd\/ssl\/node-m2\.pem$/m, "node-m1.pem on m2 is a link to m2's own pair");
+    t.notRegex(m2.stdout, /^member-|^admin-/m, 'no member or admin pair on m2');
+    const before = await workloads(lab);
+
+    const broken = await lab.lab(['break', 'pki-wipe']);
+    t.is(broken.code, 0, broken.stderr);
+    const members = await etcdMembers(lab);
+    t.is(members.split('\n').length, 2, members);
+    const hosts = ['m1', 'm2', 'e1', 'w1'];
+    const etcdBefore: Record<string, string> = {};
+    for (const h of hosts) etcdBefore[h] = await etcdFilesAndModes(lab, h);
+
+    const { out } = await doctorThenRecover(t, inv, homeWithKnownHosts(lab));
+    t.regex(
+      out,
+      /m2 is outside kubespray's etcd group: its node-m1\.pem is a link to its own etcd pair, so download-certs is not run; the shared CA files are copied from m1/,
+    );
+    t.regex(out, /^PASS  etcd certificates in \/etc\/ssl\/etcd\/ssl unchanged +\d+ files, same sha256 on 3 host\(s\) \(m1, m2, e1\)/m);
+    t.regex(out, /^PASS  shared PKI identical on masters/m);
+    t.regex(out, /^PASS  nodes Ready +3 nodes/m);
+
+    t.is(await etcdMembers(lab), members);
+    for (const h of hosts)
+      t.is(await etcdFilesAndModes(lab, h), etcdBefore[h], `${h}: /etc/ssl/etcd (files, modes, links), etcd.env and etcd.service unchanged`);
+    t.is(await caOf(lab, 'm2'), await caOf(lab, 'm1'), 'one new CA on both masters');
     await workloadsKept(t, lab, before);
   },
 );

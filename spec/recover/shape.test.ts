@@ -135,7 +135,7 @@ test('etcd on a worker, or a master without the service, is refused too (repaira
   t.regex(JSON.stringify(m), /m1 \(a master\) has no \/etc\/systemd\/system\/etcd.service, \/etc\/etcd.env, \/etc\/ssl\/etcd\/ssl/);
 });
 
-test("kubespray's etcd group apart from the masters (repairableLayout with the inventory's etcd group, pure): etcd-only hosts and one master outside the group repaired; several masters with one outside, a worker member, or a member without the service refused", (t) => {
+test("kubespray's etcd group apart from the masters (repairableLayout with the inventory's etcd group, pure): etcd-only hosts and masters outside the group repaired; a worker member, a master without etcd's certificates, or a member without the service refused", (t) => {
   const spray = parseShape('/etc/systemd/system/etcd.service\n/etc/etcd.env\n/etc/ssl/etcd/ssl\n/etc/kubernetes/ssl\n');
   const etcdOnly = parseShape('/etc/systemd/system/etcd.service\n/etc/etcd.env\n/etc/ssl/etcd/ssl\n');
   // a master outside the etcd group: ca.pem and its node pair in /etc/ssl/etcd/ssl (gen_nodes_certs_script.yml), no service, no etcd.env
@@ -153,7 +153,7 @@ test("kubespray's etcd group apart from the masters (repairableLayout with the i
     refused: ["e1 (etcd) runs kubespray's etcd service and is not a master: list kubespray's etcd group in the inventory"],
   });
   const several = repairableLayout([{ host: 'm1', role: 'master', shape: spray }, { host: 'm2', role: 'master', shape: certsOnly }, w1, e('e1')], ['m1', 'e1']);
-  t.regex(JSON.stringify(several), /m2 \(a master outside the inventory's etcd group, among 2 masters\): joining it again is not repaired yet/);
+  t.deepEqual(several, { layout: 'kubespray' }, 'a master outside the etcd group among several: step 8 joins it without download-certs (join-prepare.ts)');
   const noCerts = repairableLayout([{ host: 'm1', role: 'master', shape: parseShape('/etc/kubernetes/ssl\n') }, e('e1')], ['e1']);
   t.deepEqual(noCerts, {
     refused: ["m1 (a master outside the inventory's etcd group) has no /etc/ssl/etcd/ssl: the etcd client certificate its apiserver uses is not there"],
@@ -256,19 +256,7 @@ test("kubespray's default shape (etcd service on the one master, nginx-proxy on 
       { stdout: '/etc/kubernetes/kubelet.env\n/etc/kubernetes/kubelet-config.yaml\n' },
       'm1',
     );
-    f.on(
-      /cat "\$1"; else exit 3; fi' sh \/etc\/kubernetes\/kubelet\.env$/,
-      {
-        stdout:
-          'KUBELET_ADDRESS="--node-ip=10.0.2.1"\nKUBELET_HOSTNAME="--hostname-override=w1"\nKUBELET_ARGS="--bootstrap-kubeconfig=/etc/kubernetes/bootstrap-kubelet.conf \\\n--config=/etc/kubernetes/kubelet-config.yaml \\\n--kubeconfig=/etc/kubernetes/kubelet.conf"\n',
-      },
-      'w1',
-    );
-    f.on(
-      /cat "\$1"; else exit 3; fi' sh \/etc\/kubernetes\/kubelet-config\.yaml$/,
-      { stdout: 'apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\naddress: "10.0.2.1"\nstaticPodPath: /etc/kubernetes/manifests\n' },
-      'w1',
-    );
+    kubesprayKubeletTextOfW1(f);
   });
   t.is(r.result.exitCode, 0, JSON.stringify(r.result.failures));
   const phase = (id: string) => r.plan.phases.find((p) => p.id === id)!;
@@ -357,25 +345,35 @@ const MEMBERS3 = JSON.stringify({
   members: [1, 2, 3].map((i) => ({ ID: 1000 + i, name: `etcd${i}`, peerURLs: [`https://10.0.1.${i}:2380`], clientURLs: [`https://10.0.1.${i}:2379`] })),
 });
 
+/** w1's kubespray kubelet files as the masters' step 1 reads them (kubelet.env and kubelet-config.yaml there, their text). */
+function kubesprayKubeletOnW1(f: FakeTransport): void {
+  f.on(/for f; do \[ -f "\$f" \] \|\| echo "\$f"; done; exit 0' sh \/etc\/kubernetes\/kubelet\.env/, {
+    stdout: '/etc/kubernetes/kubelet.env\n/etc/kubernetes/kubelet-config.yaml\n',
+  });
+  kubesprayKubeletTextOfW1(f);
+}
+
+/** The text of w1's kubelet.env and kubelet-config.yaml (kubespray's templates, rendered for w1). */
+function kubesprayKubeletTextOfW1(f: FakeTransport): void {
+  f.on(
+    /cat "\$1"; else exit 3; fi' sh \/etc\/kubernetes\/kubelet\.env$/,
+    {
+      stdout:
+        'KUBELET_ADDRESS="--node-ip=10.0.2.1"\nKUBELET_HOSTNAME="--hostname-override=w1"\nKUBELET_ARGS="--bootstrap-kubeconfig=/etc/kubernetes/bootstrap-kubelet.conf \\\n--config=/etc/kubernetes/kubelet-config.yaml \\\n--kubeconfig=/etc/kubernetes/kubelet.conf"\n',
+    },
+    'w1',
+  );
+  f.on(
+    /cat "\$1"; else exit 3; fi' sh \/etc\/kubernetes\/kubelet-config\.yaml$/,
+    { stdout: 'apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\naddress: "10.0.2.1"\nstaticPodPath: /etc/kubernetes/manifests\n' },
+    'w1',
+  );
+}
+
 test("kubespray's sample shape, 3 masters that are its etcd members: planned as a full rebuild that keeps etcd; m2 and m3 join with control-plane-prepare and control-plane-join (etcd.external: no member added), their kubelet.conf made right after prepare, no etcd step", async (t) => {
   const r = await plan({ m1: SPRAY_M1, m2: SPRAY_M1, m3: SPRAY_M1, w1: SPRAY_W1 }, kubesprayConfig(), undefined, [3, 1], (f) => {
     f.on(/kubespray_etcdctl member list -w json/, { stdout: MEMBERS3 });
-    f.on(/for f; do \[ -f "\$f" \] \|\| echo "\$f"; done; exit 0' sh \/etc\/kubernetes\/kubelet\.env/, {
-      stdout: '/etc/kubernetes/kubelet.env\n/etc/kubernetes/kubelet-config.yaml\n',
-    });
-    f.on(
-      /cat "\$1"; else exit 3; fi' sh \/etc\/kubernetes\/kubelet\.env$/,
-      {
-        stdout:
-          'KUBELET_ADDRESS="--node-ip=10.0.2.1"\nKUBELET_HOSTNAME="--hostname-override=w1"\nKUBELET_ARGS="--bootstrap-kubeconfig=/etc/kubernetes/bootstrap-kubelet.conf \\\n--config=/etc/kubernetes/kubelet-config.yaml \\\n--kubeconfig=/etc/kubernetes/kubelet.conf"\n',
-      },
-      'w1',
-    );
-    f.on(
-      /cat "\$1"; else exit 3; fi' sh \/etc\/kubernetes\/kubelet-config\.yaml$/,
-      { stdout: 'apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\naddress: "10.0.2.1"\nstaticPodPath: /etc/kubernetes/manifests\n' },
-      'w1',
-    );
+    kubesprayKubeletOnW1(f);
   });
   t.is(r.result.exitCode, 0, JSON.stringify(r.result.failures));
   const phase = (id: string) => r.plan.phases.find((p) => p.id === id)!;
@@ -413,6 +411,74 @@ test("kubespray's sample shape, 3 masters that are its etcd members: planned as 
   t.false(
     all.some((c) => /crictl exec/.test(c)),
     "nothing asks an etcd container: there is none on kubespray's layout",
+  );
+});
+
+test("kubespray's etcd group m1, e1 (e1 etcd only) and m2 a master outside it: planned as a full rebuild that keeps etcd; e1 only read (archived, no PKI fact, no node row); etcd asked on m1 with 2 members expected; m2 joins without download-certs (the CA files copied from m1, then certs, kubeconfig, control-plane), m1's etcd pair never written on m2", async (t) => {
+  const fake = new FakeTransport();
+  for (const [host, stdout] of Object.entries({ m1: SPRAY_M1, m2: '/etc/ssl/etcd/ssl\n', w1: SPRAY_W1, e1: SPRAY_M1 })) fake.on(SHAPE, { stdout }, host);
+  const two = JSON.stringify({
+    header: { cluster_id: 1 },
+    members: [
+      { ID: 1001, name: 'etcd1', peerURLs: ['https://10.0.1.1:2380'], clientURLs: ['https://10.0.1.1:2379'] },
+      { ID: 1002, name: 'etcd2', peerURLs: ['https://10.0.3.1:2380'], clientURLs: ['https://10.0.3.1:2379'] },
+    ],
+  });
+  fake.on(/kubespray_etcdctl member list -w json/, { stdout: two }, 'm1');
+  kubesprayKubeletOnW1(fake);
+  const base = fakeInventory(2, 1);
+  const e1 = { ...base.hosts.find((h) => h.name === 'w1')!, name: 'e1', role: 'etcd' as const, address: '10.0.3.1' };
+  const inv = {
+    ...base,
+    kubeadmConfig: kubesprayConfig(),
+    hosts: [...base.hosts, e1],
+    etcd: {
+      placement: 'separate' as const,
+      members: ['m1', 'e1'],
+      reason: 'separate from the masters: e1 runs etcd and is not a master; master m2 runs no etcd',
+      deploymentType: 'host',
+    },
+    groups: { etcd: ['m1', 'e1'], kube_control_plane: ['m1', 'm2'], kube_node: ['w1'] },
+  };
+  const { plan: p, result } = await buildPlan({
+    playbook: recover,
+    inventory: inv,
+    transport: fake,
+    options: parseOptions(recover.options, {}, 'recover'),
+    stateDir: mkdtempSync('/tmp/kubemend-shape-'),
+  });
+  t.is(result.exitCode, 0, JSON.stringify(result.failures));
+  const phase = (id: string) => p.phases.find((x) => x.id === id)!;
+  t.regex(phase('facts/shape').notes!.join('\n'), /layout: kubespray's \(etcd a systemd service on its etcd group \(m1, e1\)/);
+  const path = phase('facts/path').notes!.join('\n');
+  t.regex(path, /e1: etcd only \(kubespray's etcd service, not a Kubernetes node\): nothing there changes/);
+  t.regex(path, /path: full-rebuild .*masters rebuilt: m1, m2$/m);
+  t.regex(path, /kubespray's etcd before the repair: 2 members .* files in \/etc\/ssl\/etcd\/ssl on m1, m2, e1/);
+  const e1Changes = p.phases.flatMap((x) =>
+    x.hosts.filter((h) => h.host === 'e1').flatMap((h) => h.steps.filter((s) => s.mutating).map((s) => `${x.id}: ${s.command}`)),
+  );
+  t.true(
+    e1Changes.every((c) => c.startsWith('backup/archive: ')),
+    `on e1 only the backup's archive is written: ${e1Changes.join('\n')}`,
+  );
+  t.regex(e1Changes.join('\n'), /etc\/ssl\/etcd etc\/etcd\.env etc\/systemd\/system\/etcd\.service/, "e1's etcd files archived");
+  const m2 = phase('others/join')
+    .hosts.find((h) => h.host === 'm2')!
+    .steps.map((s) => s.command);
+  const copy = m2.findIndex((c) => /\/etc\/kubernetes\/pki\/ca\.key/.test(c));
+  const certs = m2.findIndex((c) => /kubeadm join phase control-plane-prepare certs/.test(c));
+  const kubeconfig = m2.findIndex((c) => /kubeadm join phase control-plane-prepare kubeconfig/.test(c));
+  const manifests = m2.findIndex((c) => /kubeadm join phase control-plane-prepare control-plane/.test(c));
+  const join = m2.findIndex((c) => /^kubeadm join phase control-plane-join all --control-plane --node-name m2 /.test(c));
+  t.true(copy >= 0 && copy < certs && certs < kubeconfig && kubeconfig < manifests && manifests < join, m2.join('\n'));
+  t.false(
+    m2.some((c) => /control-plane-prepare (all|download-certs)|etcd\/ca\.|\/etc\/ssl\/etcd/.test(c)),
+    "no download-certs on m2 (it would write m1's etcd pair through the node-m1.pem link), no etcd CA, nothing in /etc/ssl/etcd",
+  );
+  const all = p.phases.flatMap((x) => x.hosts.flatMap((h) => h.steps.map((s) => `${h.host} ${s.command}`)));
+  t.false(
+    all.some((c) => /kubeadm .*(certs etcd-|phase etcd local|control-plane-join etcd)|member (add|remove)/.test(c)),
+    all.filter((c) => /etcd/.test(c)).join('\n'),
   );
 });
 

@@ -129,21 +129,30 @@ function writeInventoryExtras(lab: LabDir, first: Host, endpoint: string): void 
 }
 
 /**
- * DIR/layout.json for `layout` (kubespray: etcd on the masters and on the hosts of role etcd, as
- * kubespray's etcd group; kubeadm: no file, stacked etcd).
+ * DIR/layout.json for `layout` (kubespray: etcd on the first `etcdMasters` masters, all by default,
+ * and on the hosts of role etcd, as kubespray's etcd group; kubeadm: no file, stacked etcd).
  */
-function writeLayout(dir: string, layout: Layout['kind']): void {
+function writeLayout(dir: string, layout: Layout['kind'], etcdMasters?: number): void {
   const f = join(dir, 'layout.json');
   if (layout === 'kubeadm') return;
   const hosts = JSON.parse(readFileSync(join(dir, 'hosts.json'), 'utf8')) as Host[];
-  const l: Layout = { kind: layout, etcd: [...hosts.filter((h) => h.role === 'master'), ...hosts.filter((h) => h.role === 'etcd')].map((h) => h.name) };
+  const masters = hosts.filter((h) => h.role === 'master');
+  const members = [...masters.slice(0, etcdMasters ?? masters.length), ...hosts.filter((h) => h.role === 'etcd')];
+  if (!members.length) throw new Error(`lab up ${dir}: no etcd member (--etcd-masters 0 needs --etcd-hosts N)`);
+  const l: Layout = { kind: layout, etcd: members.map((h) => h.name) };
   if (!existsSync(f)) writeFileSync(f, JSON.stringify(l, null, 1) + '\n');
 }
 
 /** Brings the cluster up on the lab's hosts (kubeadm's layout with the given endpoint, or kubespray's). */
-export async function up(dir: string, serving: boolean, kind: EndpointKind = 'address', layout: Layout['kind'] = 'kubeadm'): Promise<void> {
+export async function up(
+  dir: string,
+  serving: boolean,
+  kind: EndpointKind = 'address',
+  layout: Layout['kind'] = 'kubeadm',
+  etcdMasters?: number,
+): Promise<void> {
   const t0 = Date.now();
-  writeLayout(dir, layout);
+  writeLayout(dir, layout, etcdMasters);
   const lab = readLab(dir);
   const [first, ...others] = lab.masters;
   if (!first) throw new Error(`lab up ${lab.dir}: no master host`);
@@ -201,14 +210,16 @@ async function finish(lab: LabDir, step: (s: string) => void, t0: number): Promi
   process.stdout.write(`KUBECONFIG=${join(lab.dir, 'admin.conf')} kubectl get nodes\n`);
 }
 
-/** CLI: node up.js --dir DIR [--serving-certs] [--endpoint address|name|lb] [--layout kubeadm|kubespray] [--masters M --workers W (informative)] */
+/** CLI: node up.js --dir DIR [--serving-certs] [--endpoint address|name|lb] [--layout kubeadm|kubespray [--etcd-masters K]] [--masters M --workers W (informative)] */
 async function main(): Promise<void> {
   const { flags } = parseArgs(process.argv.slice(2), ['serving-certs']);
   const kind = flags.endpoint ?? 'address';
   if (!['address', 'name', 'lb'].includes(kind)) throw new Error(`--endpoint must be address, name or lb, got ${JSON.stringify(kind)}`);
   const layout = flags.layout ?? 'kubeadm';
   if (layout !== 'kubeadm' && layout !== 'kubespray') throw new Error(`--layout ${layout}: kubeadm or kubespray`);
-  await up(flags.dir ?? '/tmp/kubemend-lab', flags['serving-certs'] === '1', kind as EndpointKind, layout);
+  const em = flags['etcd-masters'];
+  if (em !== undefined && !/^\d+$/.test(em)) throw new Error(`--etcd-masters ${em}: a number of masters`);
+  await up(flags.dir ?? '/tmp/kubemend-lab', flags['serving-certs'] === '1', kind as EndpointKind, layout, em === undefined ? undefined : Number(em));
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href)
