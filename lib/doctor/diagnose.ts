@@ -148,7 +148,7 @@ export function diagnose(f: ClusterFacts): Diagnosis {
         severity: 'info',
         message: seen
           ? `${layoutLine(layout)}: recover repairs this layout, keeping kubespray's etcd service and its certificates as they are (docs/kubespray.md)`
-          : `${layoutLine(layout)}: recover repairs kubespray's default shape (its etcd service on the masters, nginx-proxy on the workers) keeping its etcd; no host could be read to confirm this is it (docs/kubespray.md)`,
+          : `${layoutLine(layout)}: recover repairs kubespray's default shape (its etcd service on ${f.inventoryEtcd?.placement === 'separate' ? 'its etcd group' : 'the masters'}, nginx-proxy on the workers) keeping its etcd; no host could be read to confirm this is it (docs/kubespray.md)`,
       });
     }
     const read = (f.etcdData ?? []).find((x) => x.config);

@@ -56,6 +56,9 @@ export function kubesprayNotRepaired(f: ClusterFacts): string[] {
   const why: string[] = [];
   if (e?.placement === 'separate' && e.deploymentType !== 'host') why.push(`etcd ${e.reason}, and the inventory does not say etcd_deployment_type host`);
   if (e?.deploymentType === 'docker') why.push('etcd_deployment_type docker');
+  const workerMembers = f.hosts.filter((h) => h.role === 'worker' && e?.members.includes(h.name)).map((h) => h.name);
+  if (workerMembers.length)
+    why.push(`${nameList(workerMembers)} in the etcd group and a worker: a Kubernetes node that is also an etcd member is not repaired yet`);
   const read = f.hosts.filter((h) => !h.error && h.shape);
   const got = repairableLayout(
     read.map((h) => ({ host: h.name, role: h.role, shape: h.shape! })),

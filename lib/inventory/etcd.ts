@@ -18,7 +18,16 @@ export class EtcdTopologyError extends Error {
  */
 export function requireStackedEtcd(inv: Inventory, what: string, handled: readonly string[] = []): void {
   const e = inv.etcd;
-  if (!e || e.placement === 'stacked' || (e.deploymentType && handled.includes(e.deploymentType))) return;
+  if (!e || e.placement === 'stacked') return;
+  if (e.deploymentType && handled.includes(e.deploymentType)) {
+    // etcd-only hosts and masters outside the group are handled; a Kubernetes worker that is also an etcd member is not (yet)
+    const workers = e.members.filter((m) => inv.hosts.some((h) => h.name === m && h.role === 'worker'));
+    if (!workers.length) return;
+    throw new EtcdTopologyError(
+      `${what} keeps kubespray's etcd on the masters and on etcd-only hosts, and this inventory's etcd group also holds ${workers.join(', ')}, ${workers.length === 1 ? 'a worker' : 'workers'} (kube_node): ` +
+        `a Kubernetes worker that is also an etcd member is not repaired yet; nothing was contacted. \`kubemend inventory -i ${inv.file}\` shows what was read.`,
+    );
+  }
   throw new EtcdTopologyError(
     `${what} needs etcd stacked on the masters (kubeadm's layout), and this inventory's etcd is ${e.reason} (etcd members: ${e.members.join(', ') || 'none'}). ` +
       `It does not handle a separate etcd yet; nothing was contacted. \`kubemend inventory -i ${inv.file}\` shows what was read.`,

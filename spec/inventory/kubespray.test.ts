@@ -250,10 +250,14 @@ both(
     const err = t.throws(() => requireStackedEtcd(inv, 'playbook recover'), { instanceOf: EtcdTopologyError });
     t.is(err!.code, 'EUSAGE');
     t.regex(err!.message, /playbook recover needs etcd stacked on the masters .* node3 runs etcd and is not a master .* nothing was contacted/);
-    // recover keeps kubespray's `host` etcd wherever its etcd group puts it: the same inventory passes when that type is handled, unless it says another
+    // recover keeps kubespray's `host` etcd on the masters and etcd-only hosts: here node3 is a worker in the etcd group, still refused;
+    // as an etcd-only host it passes; another etcd_deployment_type does not
     t.is(inv.etcd?.deploymentType, 'host');
-    t.notThrows(() => requireStackedEtcd(inv, 'playbook recover', ['host']));
-    t.throws(() => requireStackedEtcd({ ...inv, etcd: { ...inv.etcd!, deploymentType: 'docker' } }, 'playbook recover', ['host']), {
+    const w = t.throws(() => requireStackedEtcd(inv, 'playbook recover', ['host']), { instanceOf: EtcdTopologyError });
+    t.regex(w!.message, /etcd group also holds node3, a worker \(kube_node\): a Kubernetes worker that is also an etcd member is not repaired yet/);
+    const etcdOnly = { ...inv, hosts: inv.hosts.map((h) => (h.name === 'node3' ? { ...h, role: 'etcd' as const } : h)) };
+    t.notThrows(() => requireStackedEtcd(etcdOnly, 'playbook recover', ['host']));
+    t.throws(() => requireStackedEtcd({ ...etcdOnly, etcd: { ...inv.etcd!, deploymentType: 'docker' } }, 'playbook recover', ['host']), {
       instanceOf: EtcdTopologyError,
     });
   },
