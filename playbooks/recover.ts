@@ -35,7 +35,7 @@ export default definePlaybook<RecoverOptions>({
   name: 'recover',
   description: 'Rebuild the PKI of a kubeadm cluster (full-rebuild, rebuild-one, replace-ca) and prove it whole',
   destructive: true,
-  kubesprayEtcd: true, // kubespray's etcd service on the masters is kept (recover/layout.ts); step 0 refuses the shapes not repaired
+  kubesprayEtcd: true, // kubespray's etcd service on the masters is kept (shared/layout.ts); step 0 refuses the shapes not repaired
   options: recoverOptions,
   phases: [
     shapePhase, //              0  the layout: kubeadm's or kubespray's default (other kubespray shapes refused before anything is read or changed)

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { countOrPercent, positiveCountOrPercent } from '../lib/core/options.js';
 import { definePlaybook } from '../lib/core/types.js';
-import { workersRejoinPhase } from './recover/13b-workers-rejoin.js';
+import { workersRejoinPhase } from './shared/workers-rejoin.js';
 
 /** rejoin-workers' options (batching, unavailability, failure budget, Ready timeout). */
 const options = z.object({

@@ -34,7 +34,7 @@ export function parsePkiState(out: string, caFiles: readonly string[] = MASTER_C
 /**
  * The CA files (`caFiles`, relative) present under `dir` and the CA fingerprints: kubeadm's
  * /etc/kubernetes/pki by default; kubespray's kube_cert_dir /etc/kubernetes/ssl (which its workers
- * hold without the pki link, and which has no etcd CA: recover/layout.ts).
+ * hold without the pki link, and which has no etcd CA: playbooks/shared/layout.ts).
  */
 export function pkiStateIn(dir: string, caFiles: readonly string[]): Fact<PkiState> {
   return {

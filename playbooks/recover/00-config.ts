@@ -22,7 +22,7 @@ import { clusterDocs, configDifferences, externalEtcdFiles, unsupportedClusterCo
 import { RUN } from '../../lib/core/shared.js';
 import { kubesprayEtcdMembers, readThroughKubesprayEtcd } from '../../lib/etcd-data/kubespray.js';
 import type { EtcdMember } from '../../lib/facts/etcd.js';
-import { isKubespray, layoutOf } from './layout.js';
+import { isKubespray, layoutOf } from '../shared/layout.js';
 import { inventoryEtcdMembers, inventoryMasters } from '../../lib/core/hosts.js';
 
 /** The kubeadm-config file name kept in a run's backups folder. */

@@ -5,7 +5,7 @@ import { ADMIN_CONF, CA_CRT } from '../../lib/facts/paths.js';
 import { PATH_DECISION, type PathDecision, type RecoverOptions } from './common.js';
 import { readRunFile, writeRunFile } from '../shared/run-files.js';
 import { type HostPki, choosePath } from './path.js';
-import { KUBE_CERT_DIR, isKubespray, masterCaFiles } from './layout.js';
+import { KUBE_CERT_DIR, isKubespray, masterCaFiles } from '../shared/layout.js';
 import { recordKubesprayEtcd } from './kubespray-etcd.js';
 import { inventoryFirst, kubeNodes } from '../../lib/core/hosts.js';
 

@@ -1,6 +1,6 @@
 /**
  * Step 0 (shape): before anything is read from etcd or changed, every host is checked for
- * kubespray's layout (lib/facts/shape.ts), and the layout recover repairs is chosen (layout.ts):
+ * kubespray's layout (lib/facts/shape.ts), and the layout recover repairs is chosen (shared/layout.ts):
  * kubeadm's own, or kubespray's default (etcd as a systemd service on the masters or on the
  * inventory's etcd group, hosts that are not masters among them, with its certificates in
  * /etc/ssl/etcd/ssl, certificatesDir /etc/kubernetes/ssl, the workers' nginx-proxy on
@@ -11,7 +11,7 @@
  */
 import type { ClusterPhase, PhaseContext } from '../../lib/core/types.js';
 import { clusterShape, describeShapes, repairableLayout } from '../../lib/facts/shape.js';
-import { LAYOUT_KEY } from './layout.js';
+import { LAYOUT_KEY } from '../shared/layout.js';
 
 /** Thrown when the hosts are laid out as recover cannot repair yet; nothing was changed. */
 export class UnsupportedShapeError extends Error {

@@ -23,7 +23,7 @@ import { type RecoverOptions, lostMasters, recoverConfig } from './common.js';
 import { TOKEN_PURPOSE } from '../shared/join-secrets.js';
 import { runIdOf } from '../shared/run-files.js';
 import { hostConfig } from './config.js';
-import { KUBESPRAY_KUBELET_CONFIG, KUBESPRAY_KUBELET_ENV, KUBE_CERT_DIR, isKubespray } from './layout.js';
+import { KUBESPRAY_KUBELET_CONFIG, KUBESPRAY_KUBELET_ENV, KUBE_CERT_DIR, isKubespray } from '../shared/layout.js';
 import { masterKubeletFiles, unusableKubeletFiles } from './kubespray-kubelet.js';
 
 /** kubeadm's PKI files (cmd/kubeadm/app/constants: the CAs, the leaf certs, the sa key pair), relative to /etc/kubernetes. */

@@ -1,9 +1,8 @@
 /** Step 2: first master: a new etcd CA. */
 import type { HostPhase } from '../../lib/core/types.js';
 import { firstMaster } from '../../lib/core/hosts.js';
-import type { RecoverOptions } from './common.js';
+import { type RecoverOptions, rebuildsKubeadmEtcd } from './common.js';
 import { kubeadm } from '../shared/commands.js';
-import { rebuildsKubeadmEtcd } from './layout.js';
 
 /** Step 2. */
 export const etcdCaPhase: HostPhase<RecoverOptions> = {
@@ -12,7 +11,7 @@ export const etcdCaPhase: HostPhase<RecoverOptions> = {
   hosts: firstMaster,
   strategy: { kind: 'serial' },
   destructive: true,
-  shouldRun: rebuildsKubeadmEtcd, // kubespray's layout: its etcd service and CA kept (layout.ts)
+  shouldRun: rebuildsKubeadmEtcd, // kubespray's layout: its etcd service and CA kept (shared/layout.ts)
   async run(h) {
     await kubeadm(h, ['init', 'phase', 'certs', 'etcd-ca']);
   },

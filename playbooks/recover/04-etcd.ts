@@ -1,10 +1,10 @@
 /** Step 4: masters: etcd certs and the etcd static pod (old data, old membership), then every member healthy. */
 import type { HostPhase } from '../../lib/core/types.js';
 import { firstMaster, masters } from '../../lib/core/hosts.js';
-import { type RecoverOptions, rebuildsAll } from './common.js';
+import { type RecoverOptions, rebuildsAll, rebuildsKubeadmEtcd } from './common.js';
 import { kubeadm } from '../shared/commands.js';
 import { waitEtcdHealthy } from '../shared/waits.js';
-import { etcdAskHost, etcdHealthReader, etcdMemberCount, layoutOf, rebuildsKubeadmEtcd } from './layout.js';
+import { etcdAskHost, etcdHealthReader, etcdMemberCount, layoutOf } from '../shared/layout.js';
 
 /** Step 4a: certs and manifest on every master. */
 export const etcdStartPhase: HostPhase<RecoverOptions> = {
@@ -13,7 +13,7 @@ export const etcdStartPhase: HostPhase<RecoverOptions> = {
   hosts: masters,
   strategy: { kind: 'parallel' },
   destructive: true,
-  shouldRun: rebuildsKubeadmEtcd, // kubespray's layout: its etcd service kept (layout.ts)
+  shouldRun: rebuildsKubeadmEtcd, // kubespray's layout: its etcd service kept (shared/layout.ts)
   async run(h) {
     for (const c of ['etcd-healthcheck-client', 'etcd-peer', 'etcd-server']) await kubeadm(h, ['init', 'phase', 'certs', c]);
     await kubeadm(h, ['init', 'phase', 'etcd', 'local']);

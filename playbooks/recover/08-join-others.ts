@@ -14,7 +14,7 @@
  * Before each join, the join gate (join-gate.ts): etcd's leader steady, every member healthy, the
  * rebuilt apiservers ready, several reads in a row.
  *
- * On kubespray's layout (layout.ts) etcd is `etcd.external`: control-plane-prepare's download-certs
+ * On kubespray's layout (shared/layout.ts) etcd is `etcd.external`: control-plane-prepare's download-certs
  * writes the three files etcd.external names from kubeadm-certs (`external-etcd-ca.crt`, `.crt`,
  * `.key`: cmd/kubeadm/app/phases/copycerts/copycerts.go certsToTransfer, v1.32), the same bytes as
  * the joining master holds already (kubespray's gen_certs_script.yml gives every master every
@@ -43,7 +43,7 @@ import { readRunFile } from '../shared/run-files.js';
 import { CA_HASH, CERT_KEY, CP_JOIN_TOKEN, UPLOADED, asSecret, uploadCertsForJoin } from './07-upload-certs.js';
 import { waitApiserver, waitEtcdHealthy } from '../shared/waits.js';
 import { joinGate } from './join-gate.js';
-import { etcdAskHost, etcdHealthReader, etcdMemberCount, isKubespray, layoutOf } from './layout.js';
+import { etcdAskHost, etcdHealthReader, etcdMemberCount, isKubespray, layoutOf } from '../shared/layout.js';
 import { controlPlanePrepare } from './join-prepare.js';
 
 /** Steps 7-8. */

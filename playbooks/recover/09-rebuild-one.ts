@@ -13,7 +13,7 @@
  *   etcdphase.CreateStackedEtcdStaticPodManifestFile; the phase takes no argument and reads the
  *   admin.conf made just before). kubemend never writes, moves or deletes anything in the data dir.
  *
- * On kubespray's layout (layout.ts) etcd is kubespray's service, kept as it is on the lost master
+ * On kubespray's layout (shared/layout.ts) etcd is kubespray's service, kept as it is on the lost master
  * (its /etc/ssl/etcd/ssl and its data survive a wiped /etc/kubernetes): no etcd CA is copied (there is
  * none in kube_cert_dir: KUBESPRAY_MASTER_CA_FILES), no etcd phase runs, and the wait asks kubespray's
  * etcd through its etcdctl. `kubeconfig all` writes kubelet.conf, on which kubespray's kubelet (restarted
@@ -28,7 +28,7 @@ import { kubeadm } from '../shared/commands.js';
 import { copyPki } from './copy.js';
 import { etcdDataDir } from './config.js';
 import { waitApiserver, waitEtcdHealthy } from '../shared/waits.js';
-import { etcdAskHost, etcdHealthReader, etcdMemberCount, layoutOf, masterCaFiles } from './layout.js';
+import { etcdAskHost, etcdHealthReader, etcdMemberCount, layoutOf, masterCaFiles } from '../shared/layout.js';
 
 /** The peer URL kubeadm gives a member (etcdutil.GetPeerURL: https://ADDRESS:2380). */
 export function peerURL(address: string): string {

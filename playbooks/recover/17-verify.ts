@@ -18,7 +18,7 @@ import { readyNodes, waitNodesReady } from '../shared/waits.js';
 import { endpointOf } from './config.js';
 import { endpointParts } from '../../lib/facts/endpoint.js';
 import { SHARED_PKI_ARGV, parseSha256, samplePods, sharedPkiRow, steadyPodsRow } from './proof-steady.js';
-import { LOCAL_PROXY_MANIFESTS, caFileOf, isKubespray, layoutOf } from './layout.js';
+import { LOCAL_PROXY_MANIFESTS, caFileOf, isKubespray, layoutOf } from '../shared/layout.js';
 import { kubesprayEtcdRows } from './kubespray-etcd.js';
 
 /** One row of the proof. */

@@ -6,6 +6,7 @@ import type { Host } from '../../lib/inventory/types.js';
 import type { PhaseContext } from '../../lib/core/types.js';
 import { sharedKey } from '../../lib/core/shared.js';
 import type { ClusterDocs } from './config.js';
+import { isKubespray } from '../shared/layout.js';
 
 /** recover's options. */
 export const recoverOptions = z
@@ -86,3 +87,11 @@ export const repairs = (ctx: PhaseContext): boolean => decision(ctx).path !== 'n
 
 /** Full rebuild or CA replacement: every master rebuilt from a new CA. */
 export const rebuildsAll = onPath('full-rebuild', 'replace-ca');
+
+/**
+ * Steps 2-4a (etcd CA, its copy, etcd certificates and static pods): on a full rebuild of kubeadm's
+ * layout only. On kubespray's, etcd is its service with its own CA: kubeadm makes none of them with
+ * etcd.external (cmd/kubeadm/app/cmd/phases/init/certs.go: "External etcd mode: Skipping ...";
+ * phases/init/etcd.go runEtcdPhaseLocal writes no manifest), and recover keeps it as it is.
+ */
+export const rebuildsKubeadmEtcd = (ctx: PhaseContext): boolean => rebuildsAll(ctx) && !isKubespray(ctx);

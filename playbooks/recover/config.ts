@@ -4,7 +4,7 @@ import type { Host } from '../../lib/inventory/types.js';
 import type { Secret } from '../../lib/shell/secret.js';
 import { type InitOptions, type KubeadmApi, type NodeRegistration, initConfiguration } from '../../lib/kubeadm/config.js';
 import { findClusterConfiguration } from '../../lib/kubeadm/cluster-configuration.js';
-import { KUBE_CERT_DIR, type RecoverLayout } from './layout.js';
+import { KUBE_CERT_DIR, type RecoverLayout } from '../shared/layout.js';
 
 /** Kinds kept from the source file (Init/JoinConfiguration are made per node). */
 const KEPT = new Set(['ClusterConfiguration', 'KubeletConfiguration', 'KubeProxyConfiguration']);
@@ -43,7 +43,7 @@ export function clusterDocs(text: string, source: string): ClusterDocs {
  * On kubeadm's layout: an external etcd (kubeadm makes no etcd certificate and runs no etcd then:
  * recover's etcd steps would make a second etcd beside it) or a certificatesDir other than
  * kubeadm's /etc/kubernetes/pki (every fact and copy of recover reads /etc/kubernetes/pki). On
- * kubespray's (layout.ts): the reverse, etcd.external (kubespray's etcd service, kept) with
+ * kubespray's (shared/layout.ts): the reverse, etcd.external (kubespray's etcd service, kept) with
  * certificatesDir /etc/kubernetes/ssl (kube_cert_dir, which /etc/kubernetes/pki links to).
  */
 export function unsupportedClusterConfig(yaml: string, layout: RecoverLayout = 'kubeadm'): string | undefined {

@@ -6,7 +6,7 @@
  * - etcd, asked on the first master, or on kubespray's layout on an etcd member when the first master is
  *   none (layout.ts etcdAskHost) (`etcdctl endpoint status --cluster`, `endpoint health
  *   --cluster`: in its etcd container on kubeadm's layout, with kubespray's own etcdctl and
- *   /etc/etcd.env on kubespray's, where etcd is a host service and no container exists: layout.ts
+ *   /etc/etcd.env on kubespray's, where etcd is a host service and no container exists: shared/layout.ts
  *   etcdAsk), has one leader that every member names, the same leader and raft term in every read,
  *   no learner (a member add half done), and every member healthy. On kubespray's layout a join
  *   adds no member (etcd.external), but the apiservers still answer `leader changed` while its
@@ -24,7 +24,7 @@ import { ADMIN_CONF } from '../../lib/facts/paths.js';
 import { ownApiserverFlags } from '../../lib/kube/own-apiserver.js';
 import type { RecoverOptions } from './common.js';
 import { waitFor } from '../shared/wait-for.js';
-import { type EtcdAsk, etcdAsk, etcdAskHost, layoutOf } from './layout.js';
+import { type EtcdAsk, etcdAsk, etcdAskHost, layoutOf } from '../shared/layout.js';
 
 /** Reads in a row that must agree before a master joins. */
 export const GATE_STREAK = 3;

@@ -29,7 +29,7 @@ import type { HostContext } from '../../lib/core/types.js';
 import { KUBEADM_RETRY } from '../../lib/kubeadm/idempotent.js';
 import { kubeadmWithConfig } from '../../lib/kubeadm/run.js';
 import { copyPki } from './copy.js';
-import { isKubespray, masterCaFiles } from './layout.js';
+import { isKubespray, masterCaFiles } from '../shared/layout.js';
 
 /** control-plane-prepare's subphases after download-certs, in kubeadm's order (controlplaneprepare.go NewControlPlanePreparePhase). */
 export const PREPARE_WITHOUT_DOWNLOAD = ['certs', 'kubeconfig', 'control-plane'] as const;

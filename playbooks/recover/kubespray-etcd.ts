@@ -1,5 +1,5 @@
 /**
- * kubespray's etcd, kept as it is by recover (layout.ts): what it was before any change (step 0:
+ * kubespray's etcd, kept as it is by recover (shared/layout.ts): what it was before any change (step 0:
  * its members, asked with kubespray's own etcdctl and /etc/etcd.env, lib/etcd-data/kubespray.ts;
  * the sha256 of every file of etcd_cert_dir /etc/ssl/etcd/ssl on each master and each etcd member), kept in the run's
  * folder so a resumed run compares with the first attempt's; and the proof's rows that it still is
@@ -10,7 +10,7 @@ import { sharedKey } from '../../lib/core/shared.js';
 import type { Host } from '../../lib/inventory/types.js';
 import type { EtcdMember } from '../../lib/facts/etcd.js';
 import { kubesprayEtcdHealth, kubesprayEtcdMembers } from '../../lib/etcd-data/kubespray.js';
-import { ETCD_CERT_DIR, etcdAskHost, etcdMemberCount } from './layout.js';
+import { ETCD_CERT_DIR, etcdAskHost, etcdMemberCount } from '../shared/layout.js';
 import { readRunFile, writeRunFile } from '../shared/run-files.js';
 import type { Check } from './17-verify.js';
 import { inventoryEtcdMembers, inventoryMasters } from '../../lib/core/hosts.js';

@@ -125,6 +125,18 @@ test('lib/shell (quoting and secrets) is a leaf; lib/transport does not import l
   t.true(edges.get('lib/core')?.has('lib/shell'), 'core redacts through lib/shell');
 });
 
+test('playbooks/shared (what several playbooks use) imports from lib/ and itself only, never a playbook', (t) => {
+  const files = sources('playbooks').filter((f) => f.startsWith('playbooks/shared/'));
+  t.true(files.length > 5, 'playbooks/shared was read');
+  const out = files.flatMap((file) =>
+    relativeImports(readFileSync(join(REPO, file), 'utf8'))
+      .map((spec) => [file, relative(REPO, resolve(REPO, dirname(file), spec))] as const)
+      .filter(([, target]) => !target.startsWith('lib/') && !target.startsWith('playbooks/shared/'))
+      .map(([file, target]) => `${file} imports ${target}`),
+  );
+  t.deepEqual(out, []);
+});
+
 test('only the CLI imports the playbooks, and nothing shipped imports the tests or the lab', (t) => {
   const edges = productEdges();
   const intoPlaybooks = [...edges].filter(([from, to]) => from !== 'lib/cli' && from !== 'playbooks' && to.has('playbooks'));

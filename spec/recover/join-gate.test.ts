@@ -11,7 +11,7 @@ import { definePlaybook } from '../../lib/core/types.js';
 import type { StampedEvent } from '../../lib/core/events.js';
 import { GATE_STREAK, joinGate, judgeEtcd, parseEndpointStatus } from '../../playbooks/recover/join-gate.js';
 import type { RecoverOptions } from '../../playbooks/recover/common.js';
-import { LAYOUT_KEY } from '../../playbooks/recover/layout.js';
+import { LAYOUT_KEY } from '../../playbooks/shared/layout.js';
 import { FakeTransport, fakeInventory } from '../helpers/fake-transport.js';
 
 /** Member ids above 2^53 (a JS number would round them). */

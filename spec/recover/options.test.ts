@@ -6,7 +6,7 @@ import { buildPlan, formatPlanSummary } from '../../lib/core/plan.js';
 import { parseOptions } from '../../lib/core/options.js';
 import recover from '../../playbooks/recover.js';
 import rejoinWorkers from '../../playbooks/rejoin-workers.js';
-import { batchReadySeconds } from '../../playbooks/recover/13b-workers-rejoin.js';
+import { batchReadySeconds } from '../../playbooks/shared/workers-rejoin.js';
 import type { RecoverOptions } from '../../playbooks/recover/common.js';
 import { FakeTransport, fakeInventory } from '../helpers/fake-transport.js';
 

@@ -19,7 +19,7 @@ import recover from '../../playbooks/recover.js';
 import { unsupportedClusterConfig } from '../../playbooks/recover/config.js';
 import { kubesprayMemberMismatches } from '../../lib/etcd-data/members.js';
 import { masterKubeletFiles, unusableKubeletFiles } from '../../playbooks/recover/kubespray-kubelet.js';
-import { KUBESPRAY_CA } from '../../playbooks/recover/layout.js';
+import { KUBESPRAY_CA } from '../../playbooks/shared/layout.js';
 import { joinConfiguration } from '../../lib/kubeadm/config.js';
 import { Secret } from '../../lib/shell/secret.js';
 import { FakeTransport, fakeInventory } from '../helpers/fake-transport.js';

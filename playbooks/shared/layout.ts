@@ -14,7 +14,6 @@ import { inventoryEtcdMembers, isEtcdMember } from '../../lib/core/hosts.js';
 import { CA_CRT, KUBESPRAY_MASTER_CA_FILES, MASTER_CA_FILES } from '../../lib/facts/paths.js';
 import { ETCD_HEALTH_ARGV, type EtcdHealth, etcdctlRead, readEtcdHealth } from '../../lib/facts/etcd.js';
 import { ETCD_ENV, KUBESPRAY_HEALTH_ARGV, KUBESPRAY_STATUS_ARGV, kubesprayEtcdHealth } from '../../lib/etcd-data/kubespray.js';
-import { rebuildsAll } from './common.js';
 
 /** The two layouts recover repairs. */
 export type RecoverLayout = 'kubeadm' | 'kubespray';
@@ -60,14 +59,6 @@ export function masterCaFiles(layout: RecoverLayout): readonly string[] {
 export function caFileOf(layout: RecoverLayout, role: Role): string {
   return layout === 'kubespray' && role !== 'master' ? KUBESPRAY_CA : CA_CRT;
 }
-
-/**
- * Steps 2-4a (etcd CA, its copy, etcd certificates and static pods): on a full rebuild of kubeadm's
- * layout only. On kubespray's, etcd is its service with its own CA: kubeadm makes none of them with
- * etcd.external (cmd/kubeadm/app/cmd/phases/init/certs.go: "External etcd mode: Skipping ...";
- * phases/init/etcd.go runEtcdPhaseLocal writes no manifest), and recover keeps it as it is.
- */
-export const rebuildsKubeadmEtcd = (ctx: PhaseContext): boolean => rebuildsAll(ctx) && !isKubespray(ctx);
 
 /** How recover asks etcd on a layout (read-only, on an etcd member): argvs whose stderr is merged and whose exit is 0, and the words for a log. */
 export interface EtcdAsk {
