@@ -14,10 +14,11 @@
  * is not a master (`--etcd-hosts 1`): recover repairs it from kubespray's inventory, nothing on e1
  * changed (its certificates archived first), and refuses an inventory that leaves e1 out. The fifth
  * adds m2, a master outside the etcd group (`--etcd-masters 1`): m2 joins without download-certs, its
- * /etc/ssl/etcd (kubespray's node-m1.pem links to its own pair) unchanged.
+ * /etc/ssl/etcd (kubespray's node-m1.pem links to its own pair) unchanged. The sixth loses only m2's PKI
+ * there (pki-wipe-one): m2 is rebuilt from m1, etcd asked on m1, nothing of /etc/ssl/etcd written.
  */
 import test, { type ExecutionContext } from 'ava';
-import { copyFileSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { requireRoot, sharedLab, type Lab } from '../helpers/lab.js';
 import { MAIN, cli } from '../cli/run-cli.js';
@@ -33,6 +34,8 @@ const THREE_ONE = { masters: 3, workers: 1, net: 66, layout: 'kubespray' as cons
 const SEPARATE = { masters: 1, workers: 1, etcdHosts: 1, net: 64, layout: 'kubespray' as const };
 /** kubespray's etcd group m1, e1 with m2 a master outside it (`--etcd-masters 1`): kubespray gives m2 ca.pem, its node pair and node-m1.pem links to that pair. */
 const OUTSIDE = { masters: 2, workers: 1, etcdHosts: 1, etcdMasters: 1, net: 68, layout: 'kubespray' as const };
+/** The same shape for the loss of m2's PKI alone (its own lab). */
+const OUTSIDE_ONE = { ...OUTSIDE, net: 69 };
 const ETCDCTL = ['etcdctl.sh', '--endpoints=https://127.0.0.1:2379'];
 
 /** etcd's member list (ids and names) on `host` (m1 by default), through kubespray's etcdctl.sh and admin cert. */
@@ -102,9 +105,9 @@ async function etcdFilesAndModes(lab: Lab, host: string): Promise<string> {
 
 /**
  * doctor on a wiped kubespray lab (exit 1: problems, recover recommended, no refusal), then `kubemend run
- * recover -i INV --yes` with kubespray's inventory (exit 0, every proof row PASS): both outputs.
+ * recover -i INV --yes` with kubespray's inventory (exit 0, every proof row PASS): both outputs, and the run's state folder.
  */
-async function doctorThenRecover(t: ExecutionContext, inv: string, home: string): Promise<{ doctor: string; out: string }> {
+async function doctorThenRecover(t: ExecutionContext, inv: string, home: string): Promise<{ doctor: string; out: string; state: string }> {
   const d = await cli(MAIN, ['doctor', '-i', inv], { env: { HOME: home } });
   t.is(d.code, 1, d.stdout + d.stderr);
   t.regex(d.stdout, /^run: kubemend run recover -i INVENTORY/m);
@@ -115,7 +118,7 @@ async function doctorThenRecover(t: ExecutionContext, inv: string, home: string)
   t.is(r.code, 0, out.slice(-6000));
   const proof = out.split('\n').filter((l) => /^(PASS|FAIL) /.test(l));
   t.true(proof.length > 10 && proof.every((l) => l.startsWith('PASS')), proof.join('\n'));
-  return { doctor: d.stdout, out };
+  return { doctor: d.stdout, out, state };
 }
 
 /** sha256 fingerprint of the cluster CA in a host's kube_cert_dir. */
@@ -452,6 +455,9 @@ test.serial(
     t.regex(m2.stdout, /No such file/, 'no etcd.env on m2: it runs no etcd');
     t.regex(m2.stdout, /^\/etc\/ssl\/etcd\/ssl\/node-m2\.pem$/m, "node-m1.pem on m2 is a link to m2's own pair");
     t.notRegex(m2.stdout, /^member-|^admin-/m, 'no member or admin pair on m2');
+    // kubespray's own join ran download-certs on m2: kubeadm's os.WriteFile wrote m1's node pair through the link into m2's file
+    const sum = async (h: string, f: string) => (await lab.exec(h, ['sha256sum', `/etc/ssl/etcd/ssl/${f}`])).stdout.split(' ')[0];
+    t.is(await sum('m2', 'node-m2.pem'), await sum('m1', 'node-m1.pem'), "m2's node-m2.pem holds m1's certificate after kubespray's join");
     const before = await workloads(lab);
 
     const broken = await lab.lab(['break', 'pki-wipe']);
@@ -476,5 +482,43 @@ test.serial(
       t.is(await etcdFilesAndModes(lab, h), etcdBefore[h], `${h}: /etc/ssl/etcd (files, modes, links), etcd.env and etcd.service unchanged`);
     t.is(await caOf(lab, 'm2'), await caOf(lab, 'm1'), 'one new CA on both masters');
     await workloadsKept(t, lab, before);
+  },
+);
+
+test.serial(
+  "a master outside kubespray's etcd group loses its PKI alone (pki-wipe-one on m2, the etcd group m1, e1): recover rebuilds m2 from m1 (rebuild-one), etcd asked on an etcd member; the CA, /etc/ssl/etcd on every host and the workloads kept",
+  async (t) => {
+    if (!requireRoot(t)) return;
+    const lab = await sharedLab(OUTSIDE_ONE);
+    t.teardown(() => lab.down());
+    const inv = join(lab.dir, 'kubespray', 'inventory.ini');
+    const ca = await caOf(lab, 'm1');
+    const before = await workloads(lab);
+    const broken = await lab.lab(['break', 'pki-wipe-one']);
+    t.is(broken.code, 0, broken.stderr);
+    const members = await etcdMembers(lab);
+    const hosts = ['m1', 'm2', 'e1', 'w1'];
+    const etcdBefore: Record<string, string> = {};
+    for (const h of hosts) etcdBefore[h] = await etcdFilesAndModes(lab, h);
+
+    const { doctor, out, state } = await doctorThenRecover(t, inv, homeWithKnownHosts(lab));
+    t.regex(doctor, /problems found \(pki-wipe-one\)/);
+    t.regex(out, /path: rebuild-one \(m2 lost their PKI; m1 still holds the CA; etcd is kubespray's service .*kept as it is\)/);
+    const runLog = readdirSync(state)
+      .map((d) => readFileSync(join(state, d, 'run.log'), 'utf8'))
+      .join('');
+    t.regex(
+      runLog,
+      /wait: etcd healthy on at least 2 members, none unhealthy \(asked on m1\) -> 0/,
+      'etcd asked on an etcd member, not on m2 (no etcd.env there)',
+    );
+    t.regex(out, /^PASS  m2 certs chain to CA/m);
+
+    t.is(await etcdMembers(lab), members);
+    for (const h of hosts)
+      t.is(await etcdFilesAndModes(lab, h), etcdBefore[h], `${h}: /etc/ssl/etcd (files, modes, links), etcd.env and etcd.service unchanged`);
+    for (const h of ['m1', 'm2', 'w1']) t.is(await caOf(lab, h), ca, `${h}: the CA kept`);
+    const now = await workloads(lab);
+    for (const [id, startedAt] of Object.entries(before)) t.is(now[id], startedAt, `${id} kept running (the CA did not change)`);
   },
 );
