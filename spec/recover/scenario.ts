@@ -173,15 +173,24 @@ export async function bootstrapTokens(lab: Lab): Promise<Map<string, string>> {
   );
 }
 
+/** The uid of kube-system/kubeadm-certs (kubeadm's upload-certs Secret), or undefined when there is none. */
+export async function kubeadmCertsUid(lab: Lab): Promise<string | undefined> {
+  const r = await lab.exec('m1', [...KUBECTL, '-n', 'kube-system', 'get', 'secret', 'kubeadm-certs', '-o', 'jsonpath={.metadata.uid}']);
+  return r.code === 0 && r.stdout.trim() ? r.stdout.trim() : undefined;
+}
+
 /**
  * What a run left behind: bootstrap tokens that were not there before it (`before`: bootstrapTokens
- * taken before the run) or that name a kubemend run, and whether kube-system/kubeadm-certs exists.
+ * taken before the run) or that name a kubemend run, and whether a kube-system/kubeadm-certs is
+ * there that is not the one `certsBefore` (its uid before the run: lab up's own upload-certs
+ * Secret lives 2 h, and a run that uploads no certs neither makes nor deletes it; undefined: none
+ * was there, or the API was down, so any is the run's).
  */
-export async function leftoverJoinSecrets(lab: Lab, before: Map<string, string>): Promise<{ tokens: string[]; kubeadmCerts: boolean }> {
+export async function leftoverJoinSecrets(lab: Lab, before: Map<string, string>, certsBefore?: string): Promise<{ tokens: string[]; kubeadmCerts: boolean }> {
   const now = await bootstrapTokens(lab);
   const tokens = [...now].filter(([n, d]) => !before.has(n) || d.startsWith('kubemend run ')).map(([n, d]) => `${n} (${d || 'no description'})`);
-  const certs = await lab.exec('m1', [...KUBECTL, '-n', 'kube-system', 'get', 'secret', 'kubeadm-certs', '-o', 'name']);
-  return { tokens, kubeadmCerts: certs.code === 0 };
+  const certs = await kubeadmCertsUid(lab);
+  return { tokens, kubeadmCerts: certs !== undefined && certs !== certsBefore };
 }
 
 /** One etcd member. */
