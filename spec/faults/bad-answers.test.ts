@@ -185,7 +185,7 @@ test.serial(
       t.is(f.length, 1, f.join('\n'));
       t.regex(
         f[0] ?? '',
-        /^- w2: backup\/archive: archive \/etc\/kubernetes and \/var\/lib\/kubelet\/pki into \/var\/backups\/kubemend\/\S+: exit \d+: .*No space left on device/,
+        /^- w2: backup\/archive: archive \/etc\/kubernetes, \/var\/lib\/kubelet\/pki \(and kubespray's etcd files where there\) into \/var\/backups\/kubemend\/\S+: exit \d+: .*No space left on device/,
       );
       t.notRegex(r.stdout + r.stderr, STACK, 'no stack trace');
       const runs = readdirSync(dir);
