@@ -92,10 +92,9 @@ function foundIn(m: Host, read: EtcdConfigRead): Found {
   };
 }
 
-/** Masters in the order they are tried: the first master, then the others. */
-function mastersFirstFirst(ctx: PhaseContext): Host[] {
-  const ms = ctx.hosts.filter((h) => h.role === 'master');
-  return [...ms.filter((h) => h.first), ...ms.filter((h) => !h.first)];
+/** `hosts` in the order they are tried: the first master (when among them), then the others in their order. */
+function firstFirst(hosts: readonly Host[]): Host[] {
+  return [...hosts.filter((h) => h.first), ...hosts.filter((h) => !h.first)];
 }
 
 /**
@@ -109,7 +108,7 @@ async function fromEtcdData(ctx: PhaseContext<RecoverOptions>): Promise<Found | 
   const decrypt = ctx.options.encryptionConfig ? decryptorFrom(ctx.options.encryptionConfig) : undefined;
   const why: string[] = [];
   const masters = inventoryMasters(ctx);
-  for (const m of mastersFirstFirst(ctx)) {
+  for (const m of firstFirst(ctx.hosts.filter((h) => h.role === 'master'))) {
     const h = ctx.on(m);
     let probe;
     try {
@@ -152,12 +151,6 @@ async function fromEtcdData(ctx: PhaseContext<RecoverOptions>): Promise<Found | 
   return undefined;
 }
 
-/** The etcd members of the run in the order they are asked: the first master when it is one, then the etcd group's order. */
-function etcdMembersFirstFirst(ctx: PhaseContext): Host[] {
-  const members = inventoryEtcdMembers(ctx).filter((e) => ctx.hosts.some((h) => h.name === e.name));
-  return [...members.filter((h) => h.first), ...members.filter((h) => !h.first)];
-}
-
 /**
  * kubespray's layout: the ConfigMaps read through its running etcd service on the first etcd member
  * that answers (its own etcdctl and /etc/etcd.env: lib/etcd-data/kubespray.ts; a master outside the
@@ -169,7 +162,7 @@ async function fromKubesprayEtcd(ctx: PhaseContext<RecoverOptions>): Promise<Fou
   const group = inventoryEtcdMembers(ctx);
   const fromGroup = ctx.inventory.groups?.etcd !== undefined; // an Ansible inventory's etcd group; kubemend's YAML names none (its members are the masters)
   const why: string[] = [];
-  for (const m of etcdMembersFirstFirst(ctx)) {
+  for (const m of firstFirst(group.filter((e) => ctx.hosts.some((h) => h.name === e.name)))) {
     const h = ctx.on(m);
     let members: EtcdMember[];
     try {

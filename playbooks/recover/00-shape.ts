@@ -5,8 +5,8 @@
  * inventory's etcd group, hosts that are not masters among them, with its certificates in
  * /etc/ssl/etcd/ssl, certificatesDir /etc/kubernetes/ssl, the workers' nginx-proxy on
  * localhost:6443), whose etcd recover keeps as it is. A kubespray shape recover has not been shown
- * to repair (a haproxy local proxy, kubespray files without its etcd service, several masters one of
- * which is outside the etcd group, a worker that is an etcd member: lib/facts/shape.ts
+ * to repair (a haproxy local proxy, an etcd member without kubespray's etcd service, a master outside
+ * the etcd group without /etc/ssl/etcd/ssl, a worker that is an etcd member: lib/facts/shape.ts
  * repairableLayout) is refused here, naming what was found, before anything changes.
  */
 import type { ClusterPhase, PhaseContext } from '../../lib/core/types.js';

@@ -3,8 +3,7 @@ import type { HostPhase } from '../../lib/core/types.js';
 import { firstMaster, masters } from '../../lib/core/hosts.js';
 import { type RecoverOptions, rebuildsAll, rebuildsKubeadmEtcd } from './common.js';
 import { kubeadm } from '../shared/commands.js';
-import { waitEtcdHealthy } from '../shared/waits.js';
-import { etcdAskHost, etcdHealthReader, etcdMemberCount, layoutOf } from '../shared/layout.js';
+import { waitEtcdGroupHealthy } from '../shared/waits.js';
 
 /** Step 4a: certs and manifest on every master. */
 export const etcdStartPhase: HostPhase<RecoverOptions> = {
@@ -29,6 +28,6 @@ export const etcdHealthyPhase: HostPhase<RecoverOptions> = {
   shouldRun: rebuildsAll,
   async run(h) {
     // the etcd group's count (kubespray's may hold hosts that are not masters), asked on an etcd member
-    await waitEtcdHealthy(h, h.on(etcdAskHost(h, h.host)), etcdMemberCount(h), etcdHealthReader(layoutOf(h)));
+    await waitEtcdGroupHealthy(h);
   },
 };

@@ -41,9 +41,9 @@ import { TOKEN_PURPOSE, deleteJoinSecrets } from '../shared/join-secrets.js';
 import { kubeadm } from '../shared/commands.js';
 import { readRunFile } from '../shared/run-files.js';
 import { CA_HASH, CERT_KEY, CP_JOIN_TOKEN, UPLOADED, asSecret, uploadCertsForJoin } from './07-upload-certs.js';
-import { waitApiserver, waitEtcdHealthy } from '../shared/waits.js';
+import { waitApiserver, waitEtcdGroupHealthy } from '../shared/waits.js';
 import { joinGate } from './join-gate.js';
-import { etcdAskHost, etcdHealthReader, etcdMemberCount, isKubespray, layoutOf } from '../shared/layout.js';
+import { isKubespray } from '../shared/layout.js';
 import { controlPlanePrepare } from './join-prepare.js';
 
 /** Steps 7-8. */
@@ -78,7 +78,7 @@ export const joinOthersPhase: HostPhase<RecoverOptions> = {
       ['kubeadm', 'join', 'phase', 'control-plane-join', 'all', '--control-plane', '--node-name', h.host.name, '--apiserver-advertise-address', h.host.address],
       { what: 'kubeadm join phase control-plane-join all', timeoutMs: 300_000 },
     );
-    await waitEtcdHealthy(h, h.on(etcdAskHost(h, h.host)), etcdMemberCount(h), etcdHealthReader(layoutOf(h)));
+    await waitEtcdGroupHealthy(h);
     await waitApiserver(h, h);
   },
   async cleanUp(ctx) {

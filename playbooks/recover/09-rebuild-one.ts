@@ -27,8 +27,8 @@ import { hostNamed } from '../../lib/core/hosts.js';
 import { kubeadm } from '../shared/commands.js';
 import { copyPki } from './copy.js';
 import { etcdDataDir } from './config.js';
-import { waitApiserver, waitEtcdHealthy } from '../shared/waits.js';
-import { etcdAskHost, etcdHealthReader, etcdMemberCount, layoutOf, masterCaFiles } from '../shared/layout.js';
+import { waitApiserver, waitEtcdGroupHealthy } from '../shared/waits.js';
+import { layoutOf, masterCaFiles } from '../shared/layout.js';
 
 /** The peer URL kubeadm gives a member (etcdutil.GetPeerURL: https://ADDRESS:2380). */
 export function peerURL(address: string): string {
@@ -97,7 +97,7 @@ export const rebuildOnePhase: HostPhase<RecoverOptions> = {
       );
     }
     await kubeadm(h, ['init', 'phase', 'control-plane', 'all']);
-    await waitEtcdHealthy(h, h.on(etcdAskHost(h, h.host)), etcdMemberCount(h), etcdHealthReader(layout));
+    await waitEtcdGroupHealthy(h);
     await waitApiserver(h, h);
   },
 };

@@ -24,7 +24,7 @@
  *   control-plane; each takes --config). Its apiserver then reads etcd.external's paths through
  *   kubespray's links, its own node pair signed by the same etcd CA, and nothing of /etc/ssl/etcd changes.
  */
-import { firstMasterName, hostNamed, isEtcdMember } from '../../lib/core/hosts.js';
+import { inventoryFirst, isEtcdMember } from '../../lib/core/hosts.js';
 import type { HostContext } from '../../lib/core/types.js';
 import { KUBEADM_RETRY } from '../../lib/kubeadm/idempotent.js';
 import { kubeadmWithConfig } from '../../lib/kubeadm/run.js';
@@ -46,7 +46,7 @@ export async function controlPlanePrepare(h: HostContext, join: string): Promise
     });
     return;
   }
-  const first = hostNamed(h, firstMasterName(h));
+  const first = inventoryFirst(h);
   h.log(
     `${h.host.name} is outside kubespray's etcd group: its node-${first.name}.pem is a link to its own etcd pair, so download-certs is not run; the shared CA files are copied from ${first.name}`,
   );

@@ -11,6 +11,7 @@ import { type EtcdHealth, readEtcdHealth } from '../../lib/facts/etcd.js';
 import { ownApiserverUrl } from '../../lib/kube/own-apiserver.js';
 import { kubectlOn } from './commands.js';
 import { waitFor } from './wait-for.js';
+import { etcdAskHost, etcdHealthReader, etcdMemberCount, layoutOf } from './layout.js';
 
 /** The option the waits honour (recover's and renew-certs' --wait-seconds). */
 type Waits = PhaseContext<{ waitSeconds?: number }>;
@@ -28,6 +29,15 @@ export async function waitEtcdHealthy(
       ? true
       : `${s.healthy.length} healthy, unhealthy: ${s.unhealthy.join(', ') || 'none listed'}`;
   });
+}
+
+/**
+ * Wait until every member of the inventory's etcd group is healthy, for `h`: asked on `h` when it is
+ * an etcd member, else on one (a master outside kubespray's etcd group has no etcd.env), the layout's
+ * way (etcd container, or kubespray's etcdctl). Steps 4b, 8 and rebuild-one.
+ */
+export async function waitEtcdGroupHealthy(h: HostContext<{ waitSeconds?: number }>): Promise<void> {
+  await waitEtcdHealthy(h, h.on(etcdAskHost(h, h.host)), etcdMemberCount(h), etcdHealthReader(layoutOf(h)));
 }
 
 /** Wait until `h`'s own apiserver answers /readyz at its own address, with the credentials and CA of `h`'s admin.conf. */
