@@ -15,7 +15,7 @@ export { freePort, startProc, waitHttpsOk, SIM_DIST, LAB_BIN, REPO } from './pro
 export type { Proc } from './procs.js';
 export { kubectl } from './kubectl.js';
 export type { KubectlResult } from './kubectl.js';
-export { signJwt, legacyClaims, bootstrapTokenSecret } from './tokens.js';
+export { signJwt, legacyClaims, bootstrapTokenSecret, refusedSoon } from './tokens.js';
 
 /** Options of startControlPlane. */
 export interface ControlPlaneOptions {

@@ -1,5 +1,8 @@
-/** Test tokens: service-account JWTs as kube-controller-manager signs them, and bootstrap token secrets. */
+/** Test tokens: service-account JWTs as kube-controller-manager signs them, bootstrap token secrets, and waiting for a revoked one to be refused. */
 import { createPrivateKey, sign } from 'node:crypto';
+import { pollUntil } from '../../helpers/wait.js';
+import { TOKEN_SUCCESS_TTL_MS } from '../sim/apiserver/authn.js';
+import type { KubeClient } from '../sim/kubeclient.js';
 
 const b64u = (v: unknown) => Buffer.from(typeof v === 'string' ? v : JSON.stringify(v)).toString('base64url');
 
@@ -41,4 +44,9 @@ export function bootstrapTokenSecret(id: string, secret: string, o: { expiration
     type: 'bootstrap.kubernetes.io/token',
     data,
   };
+}
+
+/** Until a revoked token is refused (401): the apiserver takes a token that authenticated for 10 s more, as the real one (authn.ts). */
+export function refusedSoon(c: KubeClient, path: string, what: string): Promise<true> {
+  return pollUntil(`${what}: 401 for GET ${path}`, async () => (await c.get(path)).status === 401 || undefined, TOKEN_SUCCESS_TTL_MS + 5000, 500);
 }

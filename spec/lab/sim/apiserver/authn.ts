@@ -4,11 +4,13 @@
  * (signature with any key of any `--service-account-key-file` loaded at start; legacy tokens also
  * looked up in their secret; bound tokens need their service account, and their pod or secret, to
  * still exist with the uid in the token, as pkg/serviceaccount/claims.go checks), else anonymous.
- * A credential that is presented and fails gives 401, never anonymous.
+ * A credential that is presented and fails gives 401, never anonymous. A token that authenticated
+ * is taken again without a lookup for 10 s, a failed one never (kube-apiserver's token cache,
+ * pkg/kubeapiserver/options/authentication.go: TokenSuccessCacheTTL 10 s, TokenFailureCacheTTL 0).
  */
 import type { KeyObject } from 'node:crypto';
 import type { TLSSocket } from 'node:tls';
-import { timingSafeEqual } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { looksLikeJwt, verifyJwt } from './jwt.js';
 import { info } from './log.js';
 import { findResource } from './resources.js';
@@ -143,6 +145,28 @@ async function serviceAccountToken(cfg: AuthnConfig, store: Store, token: string
   };
 }
 
+/** kube-apiserver's TokenSuccessCacheTTL. */
+export const TOKEN_SUCCESS_TTL_MS = 10_000;
+
+/** Per authenticator (one per apiserver): successful token authentications by the token's SHA-256 (never the token itself), until when they hold. */
+const tokenCaches = new WeakMap<AuthnConfig, Map<string, { user: UserInfo; until: number }>>();
+
+/** The bearer token's user from `cfg`'s success cache, or from `lookup` (a success is then cached). */
+async function cachedToken(cfg: AuthnConfig, token: string, lookup: () => Promise<AuthnResult | undefined>): Promise<AuthnResult | undefined> {
+  let tokenCache = tokenCaches.get(cfg);
+  if (!tokenCache) tokenCaches.set(cfg, (tokenCache = new Map()));
+  const key = createHash('sha256').update(token).digest('hex');
+  const now = Date.now();
+  const hit = tokenCache.get(key);
+  if (hit && hit.until > now) return { user: hit.user };
+  const r = await lookup();
+  if (r && 'user' in r) {
+    if (tokenCache.size > 10_000) tokenCache.clear();
+    tokenCache.set(key, { user: r.user, until: now + TOKEN_SUCCESS_TTL_MS });
+  } else tokenCache.delete(key);
+  return r;
+}
+
 /** Authenticate one request from its TLS socket and Authorization header. */
 export async function authenticate(cfg: AuthnConfig, store: Store, sock: TLSSocket, authorization: string | undefined): Promise<AuthnResult> {
   const errors: string[] = [];
@@ -161,11 +185,11 @@ export async function authenticate(cfg: AuthnConfig, store: Store, sock: TLSSock
     const token = m[1];
     const bt = BOOTSTRAP_RE.exec(token);
     if (bt && cfg.bootstrapTokens) {
-      const r = await bootstrapToken(store, bt[1], bt[2]);
+      const r = await cachedToken(cfg, token, () => bootstrapToken(store, bt[1], bt[2]));
       if (r && 'user' in r) return r;
       if (r) errors.push(r.error);
     } else if (looksLikeJwt(token)) {
-      const r = await serviceAccountToken(cfg, store, token);
+      const r = (await cachedToken(cfg, token, () => serviceAccountToken(cfg, store, token)))!;
       if ('user' in r) return r;
       errors.push(r.error);
     } else errors.push('invalid bearer token');

@@ -8,7 +8,7 @@ import test from 'ava';
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import type { TLSSocket } from 'node:tls';
 import { admitPod, tokenVolumeSource } from './admission.js';
-import { authenticate, type AuthnConfig } from './authn.js';
+import { TOKEN_SUCCESS_TTL_MS, authenticate, type AuthnConfig } from './authn.js';
 import { evict } from './eviction.js';
 import { findResource, type ResourceDef } from './resources.js';
 import { ApiError, notFound } from './status.js';
@@ -201,6 +201,26 @@ test('bound tokens authenticate while their pod lives, signed by the key of ANY 
   mem.put(R.pods, { metadata: { name: 'web-1', namespace: 'apps', uid: 'pod-uid-2' }, spec: { serviceAccountName: 'web' } });
   const again = await authenticate(authn([cur.publicKey]), store, noCert, bearer(newToken));
   t.deepEqual(again, { error: 'pod UID (pod-uid-2) does not match service account pod ref claim (pod-uid)' });
+});
+
+test('a token that authenticated is taken again for 10 s without a lookup (kube-apiserver TokenSuccessCacheTTL), a refused one is looked up again at once (TokenFailureCacheTTL 0)', async (t) => {
+  const mem = cluster();
+  const store = mem as unknown as Store;
+  const k = keys();
+  const ref = { apiVersion: 'v1', kind: 'Pod', name: 'web-1', uid: 'pod-uid' };
+  const token = (await createToken(store, issuer(k.privateKey), 'apps', 'web', { spec: { expirationSeconds: 3607, boundObjectRef: ref } })).status.token;
+  const cfg = authn([k.publicKey]);
+  const bearer = `Bearer ${token}`;
+  t.true('user' in (await authenticate(cfg, store, noCert, bearer)));
+  await mem.delete(R.pods, 'apps', 'web-1');
+  // the same apiserver still takes it (cached success); a fresh one (a restarted apiserver) does not
+  t.true('user' in (await authenticate(cfg, store, noCert, bearer)), 'cached for TOKEN_SUCCESS_TTL_MS');
+  const fresh = authn([k.publicKey]);
+  t.deepEqual(await authenticate(fresh, store, noCert, bearer), { error: 'service account token has been invalidated' });
+  // a refusal is not cached: the pod made again with its uid, the same authenticator takes the token at once
+  mem.put(R.pods, { metadata: { name: 'web-1', namespace: 'apps', uid: 'pod-uid' }, spec: { serviceAccountName: 'web' } });
+  t.true('user' in (await authenticate(fresh, store, noCert, bearer)));
+  t.is(TOKEN_SUCCESS_TTL_MS, 10_000);
 });
 
 test('Eviction API: a PodDisruptionBudget that allows no disruption refuses with 429 and the real cause; one that does is spent and the pod deleted', async (t) => {
