@@ -40,11 +40,29 @@ function describe(res: KubeResponse): string {
   return `${res.status}${reason ? ' ' + reason : ''}: ${msg}`;
 }
 
+/** Options of an Api. */
+export interface ApiOptions {
+  /**
+   * How long a list is shared between callers (0: never). The controller-manager's controllers read
+   * the shared informers' caches, not the apiserver, so their lists may be this stale; any write
+   * made through this Api drops them, so a controller always sees what this process wrote.
+   */
+  listCacheMs?: number;
+}
+
 /** REST helpers for the controllers. */
 export class Api {
-  constructor(readonly client: KubeClient) {}
+  readonly #lists = new Map<string, { at: number; items: Promise<KObject[]> }>();
+  readonly #listCacheMs: number;
+  constructor(
+    readonly client: KubeClient,
+    opts: ApiOptions = {},
+  ) {
+    this.#listCacheMs = opts.listCacheMs ?? 0;
+  }
 
   private async call<T>(what: string, method: string, path: string, body?: unknown, ct?: string): Promise<T> {
+    if (method !== 'GET') this.#lists.clear();
     let res: KubeResponse;
     try {
       res = await this.client.request(method, path, body, ct);
@@ -57,6 +75,16 @@ export class Api {
 
   /** List objects at a collection path; returns the items. */
   async list(what: string, path: string): Promise<KObject[]> {
+    if (!this.#listCacheMs) return this.#fetchList(what, path);
+    const hit = this.#lists.get(path);
+    if (hit && Date.now() - hit.at < this.#listCacheMs) return structuredClone(await hit.items);
+    const entry = { at: Date.now(), items: this.#fetchList(what, path) };
+    this.#lists.set(path, entry);
+    // a failed list is not kept: the next caller asks again
+    entry.items.catch(() => this.#lists.get(path) === entry && this.#lists.delete(path));
+    return structuredClone(await entry.items);
+  }
+  async #fetchList(what: string, path: string): Promise<KObject[]> {
     const body = await this.call<{ items?: KObject[] }>(`list ${what}`, 'GET', path);
     return body?.items ?? [];
   }

@@ -70,7 +70,8 @@ async function main(): Promise<void> {
   if (unknown.length) log.info(`--controllers: not simulated, ignored: ${unknown.join(',')}`);
   const files = loadFiles(opts);
   await serveHealth(opts.flags, 10257, log);
-  const api = new Api(KubeClient.fromFile(opts.kubeconfig));
+  // lists shared for one sync period, as controllers that read informer caches see the cluster
+  const api = new Api(KubeClient.fromFile(opts.kubeconfig), { listCacheMs: opts.syncPeriodMs });
   const ctx: Context = { api, log, opts, ...files };
   const controllers = controllersFor(ctx);
   const stop = new AbortController();
