@@ -10,7 +10,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import test from 'ava';
-import { MAIN, ROOT } from './run-cli.js';
+import { ROOT, SOURCE_MAIN } from './run-cli.js';
 
 // inside the checkout: the bundle finds ssh2 in node_modules from where it lies, as dist/bin does
 mkdirSync(join(ROOT, 'dist'), { recursive: true });
@@ -42,7 +42,7 @@ test.serial('the bundle builds', async (t) => {
 for (const args of [['--version'], ['playbooks'], ['--help'], ['run', '--help']]) {
   test(`kubemend ${args.join(' ')}: the bundle prints what the sources print`, async (t) => {
     t.is((await built).code, 0);
-    const [b, s] = await Promise.all([node([BUNDLE, ...args]), node(['--import', 'tsx', MAIN, ...args])]);
+    const [b, s] = await Promise.all([node([BUNDLE, ...args]), node(['--import', 'tsx', SOURCE_MAIN, ...args])]);
     t.is(b.code, 0, b.stderr);
     t.is(b.code, s.code);
     t.is(b.stdout, s.stdout);
@@ -66,7 +66,7 @@ test('the bundle reaches a host through ssh2 (kept in node_modules): a refused c
     `cluster: b\ncontrolPlaneEndpoint: 127.0.0.1:6443\nssh:\n  user: root\n  port: ${port}\n  knownHosts: known_hosts\n  connectTimeout: 20s\nhosts:\n  - name: h1\n    address: 127.0.0.1\n    role: master\n`,
   );
   const args = ['exec', '-i', join(dir, 'inventory.yaml'), '--limit', 'all', '--', 'true'];
-  const [b, s] = await Promise.all([node([BUNDLE, ...args], { SSH_AUTH_SOCK: '' }), node(['--import', 'tsx', MAIN, ...args], { SSH_AUTH_SOCK: '' })]);
+  const [b, s] = await Promise.all([node([BUNDLE, ...args], { SSH_AUTH_SOCK: '' }), node(['--import', 'tsx', SOURCE_MAIN, ...args], { SSH_AUTH_SOCK: '' })]);
   t.not(b.code, 0);
   t.is(b.code, s.code, `${b.stderr}\n---\n${s.stderr}`);
   t.regex(b.stderr, /ECONNREFUSED/);

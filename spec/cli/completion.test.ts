@@ -78,7 +78,7 @@ function setup(): { bin: string; inventory: string } {
   const dir = tmp();
   const bin = join(dir, 'bin');
   mkdirSync(bin);
-  writeFileSync(join(bin, 'kubemend'), `#!/bin/sh\nexec '${process.execPath}' --import tsx '${MAIN}' "$@"\n`);
+  writeFileSync(join(bin, 'kubemend'), `#!/bin/sh\nexec '${process.execPath}' '${MAIN}' "$@"\n`);
   chmodSync(join(bin, 'kubemend'), 0o755);
   writeFileSync(join(dir, 'known_hosts'), '');
   const inventory = join(dir, 'inv.yaml');

@@ -90,7 +90,7 @@ test.serial(
     const state = mkdtempSync('/tmp/h-ux/state-');
     mkdirSync(state, { recursive: true });
 
-    const cmd = `cd ${ROOT} && ${process.execPath} --import tsx ${MAIN} run rejoin-workers -i ${lab.inventoryPath} --state-dir ${state} --batch-size 1; echo "EXIT=$?"; sleep 600`;
+    const cmd = `cd ${ROOT} && ${process.execPath} ${MAIN} run rejoin-workers -i ${lab.inventoryPath} --state-dir ${state} --batch-size 1; echo "EXIT=$?"; sleep 600`;
     await tmux('new-session', '-d', '-s', 'km', '-x', '200', '-y', '50', cmd);
     await tmux('set-option', '-t', 'km', 'history-limit', '20000');
 

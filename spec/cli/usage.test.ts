@@ -151,7 +151,7 @@ test('durations take the Go forms kubectl users type: exec --timeout 1m30s', asy
 test('kubemend playbooks into a closed pipe ends quietly: no stack trace, exit 0 (issue 13)', async (t) => {
   for (let i = 0; i < 3; i++) {
     const r = await new Promise<{ code: number | null; stderr: string }>((resolve, reject) => {
-      const child = spawn(process.execPath, ['--import', 'tsx', MAIN, 'playbooks'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(process.execPath, [MAIN, 'playbooks'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
       child.stdout.destroy(); // the reader is gone before the first line (as `| head -0`)
       let stderr = '';
       child.stderr.on('data', (d) => (stderr += d));
@@ -161,7 +161,7 @@ test('kubemend playbooks into a closed pipe ends quietly: no stack trace, exit 0
     t.is(r.stderr, '');
     t.is(r.code, 0);
   }
-  const head = execFileSync('bash', ['-c', `set -o pipefail; '${process.execPath}' --import tsx '${MAIN}' playbooks | head -1; echo "rc=$?"`], {
+  const head = execFileSync('bash', ['-c', `set -o pipefail; '${process.execPath}' '${MAIN}' playbooks | head -1; echo "rc=$?"`], {
     cwd: ROOT,
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'pipe'],

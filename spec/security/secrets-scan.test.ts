@@ -226,7 +226,7 @@ test.serial('recover in a terminal (tmux, whole scrollback), after a second pki-
   await startRecording(lab);
   const dir = join(LOCAL, 'state-tty');
   const done = join(LOCAL, 'tty.exit');
-  const cmd = `cd ${ROOT} && ${process.execPath} --import tsx ${MAIN} run recover -i ${lab.inventoryPath} --yes --state-dir ${dir}; echo "kubemend exit $?" > ${done}; sleep 3600`;
+  const cmd = `cd ${ROOT} && ${process.execPath} ${MAIN} run recover -i ${lab.inventoryPath} --yes --state-dir ${dir}; echo "kubemend exit $?" > ${done}; sleep 3600`;
   await execp('tmux', [...TMUX, 'kill-server']).catch(() => undefined);
   await execp('tmux', [...TMUX, 'new-session', '-d', '-s', 'idle', 'sleep 3600']);
   await execp('tmux', [...TMUX, 'set-option', '-g', 'history-limit', '500000']);
