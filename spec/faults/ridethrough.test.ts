@@ -9,7 +9,8 @@
  *   for BLIP_S seconds, as while its container restarts, as the first worker's kubelet-start ends
  *   (the rolling gate then reads its Node through that apiserver; kubeadm's own calls retry by
  *   themselves, as the real kubeadm's do); and it answers 503 for BLIP_S seconds as the
- *   serving-CSR step starts.
+ *   serving-CSR step starts (kubemend held with SIGSTOP until they are on: the step's calls take
+ *   tens of ms, less than the lab tool needs to set the fault up).
  * The run ends with exit 0, a proof of health that passes, the lab's own witnesses healthy, and a
  * journal that shows each gate waiting out the move and each retry with its cause (no secret).
  * Then a blip that does not clear (a rebuild-one of m2; the endpoint's apiserver refuses from the
@@ -17,7 +18,8 @@
  * `kubemend resume` completes once the apiserver is back.
  */
 import test from 'ava';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, mkdtempSync, openSync, readFileSync, readSync, readdirSync, rmSync } from 'node:fs';
+import { StringDecoder } from 'node:string_decoder';
 import { join } from 'node:path';
 import { readJournal } from '../../lib/core/journal.js';
 import type { StampedEvent } from '../../lib/core/events.js';
@@ -52,31 +54,73 @@ function journalNow(state: string): StampedEvent[] {
   return file && existsSync(file) ? readJournal(file) : [];
 }
 
+/** The journal of the one run in `state` as it grows: each call parses only the lines written since the last. */
+function journalFollower(state: string): () => StampedEvent[] {
+  const events: StampedEvent[] = [];
+  const utf8 = new StringDecoder('utf8');
+  let file = '';
+  let offset = 0;
+  let rest = '';
+  return () => {
+    if (!file) {
+      const runs = existsSync(state) ? readdirSync(state) : [];
+      if (runs.length !== 1) return events;
+      file = join(state, runs[0]!, 'journal.jsonl');
+    }
+    if (!existsSync(file)) return events;
+    const fd = openSync(file, 'r');
+    try {
+      const size = fstatSync(fd).size;
+      if (size > offset) {
+        const buf = Buffer.alloc(size - offset);
+        offset += readSync(fd, buf, 0, buf.length, offset);
+        rest += utf8.write(buf);
+      }
+    } finally {
+      closeSync(fd);
+    }
+    const lines = rest.split('\n');
+    rest = lines.pop() ?? '';
+    for (const l of lines) if (l.trim()) events.push(JSON.parse(l) as StampedEvent);
+    return events;
+  };
+}
+
 /** A fault fired once when `when` first holds for the journal; what the lab tool said is kept. */
 interface Trigger {
   name: string;
   when(events: StampedEvent[]): boolean;
   fire(): Promise<{ code: number; stdout: string; stderr: string }>;
+  /**
+   * Hold kubemend (SIGSTOP) from the moment `when` holds until the fault is in place (SIGCONT), for a
+   * step whose calls would otherwise be done before the lab tool has set the fault up.
+   */
+  hold?: boolean;
   fired?: Promise<{ code: number; stdout: string; stderr: string }>;
   /** When the lab tool returned (epoch ms). */
   doneAt?: number;
 }
 
-/** Run `kubemend args` while polling its journal every 150 ms and firing each trigger once. */
+/** Run `kubemend args` while following its journal every 20 ms and firing each trigger once. */
 async function runWithFaults(args: string[], state: string, triggers: Trigger[]) {
-  const timer = setInterval(() => {
-    let events: StampedEvent[];
-    try {
-      events = journalNow(state);
-    } catch {
-      return; // a line being written
-    }
-    for (const tr of triggers) {
-      if (!tr.fired && tr.when(events)) tr.fired = tr.fire().finally(() => (tr.doneAt = Date.now()));
-    }
-  }, 150);
+  const follow = journalFollower(state);
+  let timer: NodeJS.Timeout | undefined;
   try {
-    const r = await cli(MAIN, args);
+    const r = await cli(MAIN, args, {
+      onSpawn: (child) => {
+        timer = setInterval(() => {
+          const events = follow();
+          for (const tr of triggers) {
+            if (tr.fired || !tr.when(events)) continue;
+            if (tr.hold) child.kill('SIGSTOP');
+            tr.fired = tr.fire().finally(() => {
+              tr.doneAt = Date.now();
+              if (tr.hold) child.kill('SIGCONT');
+            });
+          }
+        }, 20);
+      },
+    });
     return { ...r, out: r.stdout + r.stderr };
   } finally {
     clearInterval(timer);
@@ -151,7 +195,9 @@ test.serial(
       },
       {
         name: `${ep}'s apiserver answers 503 for ${BLIP_S}s as the serving-CSR step starts`,
+        // the step's calls take a few tens of ms once its CSRs are there: kubemend is held until the 503s are on
         when: (es) => es.some((e) => e.kind === 'phase-start' && e.phase === 'api/serving-csrs'),
+        hold: true,
         fire: () => lab.lab(['fault', 'apiserver-blip', ep, String(BLIP_S), '--mode', '503']),
       },
     );
