@@ -6,7 +6,7 @@ import test from 'ava';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { relativeImports, testFiles, unitTestFiles } from '../helpers/unit-tests.js';
+import { labTestFiles, relativeImports, testFiles, unitTestFiles } from '../helpers/unit-tests.js';
 
 /** A repository in a temporary folder with these files (path -> text). */
 function repo(files: Record<string, string>): string {
@@ -49,6 +49,11 @@ test('a test that imports the lab fixture directly, through a helper, a dynamic 
   });
   t.deepEqual(testFiles(root), ['spec/a/direct.test.ts', 'spec/a/dynamic.test.ts', 'spec/a/indirect.test.ts', 'spec/b/cycle.test.ts', 'spec/b/unit.test.ts']);
   t.deepEqual(unitTestFiles(root), ['spec/b/unit.test.ts']);
+  t.deepEqual(
+    labTestFiles(root),
+    ['spec/a/direct.test.ts', 'spec/a/dynamic.test.ts', 'spec/a/indirect.test.ts', 'spec/b/cycle.test.ts'],
+    'the lab list is every other file',
+  );
 });
 
 test("this repository's list: the lab tests (bare hosts, clusters, shared labs through helpers) are out, the planned and pure tests in", (t) => {

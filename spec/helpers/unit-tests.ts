@@ -3,7 +3,8 @@
  * A test file needs a lab when it, or any file it imports (relative imports, followed to the end),
  * imports the lab fixture (spec/helpers/lab.ts: requireRoot, sharedLab, runLab, scripts/lab).
  * Derived from the imports, so a new lab test cannot slip into the unit list; spec/core/unit-tests.test.ts
- * checks the derivation. Run directly, it prints the list, one file a line (paths from the repository).
+ * checks the derivation. Run directly, it prints the list, one file a line (paths from the repository);
+ * with --lab, the other files (scripts/test runs the two lists side by side).
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -88,6 +89,13 @@ export function unitTestFiles(root = REPO): string[] {
   return testFiles(root).filter((f) => !needsLab(join(root, f), root, cache));
 }
 
+/** The test files that need a lab (every other one), paths from `root`. */
+export function labTestFiles(root = REPO): string[] {
+  const unit = new Set(unitTestFiles(root));
+  return testFiles(root).filter((f) => !unit.has(f));
+}
+
 if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
-  process.stdout.write(`${unitTestFiles().join('\n')}\n`);
+  const files = process.argv.includes('--lab') ? labTestFiles() : unitTestFiles();
+  process.stdout.write(`${files.join('\n')}\n`);
 }
