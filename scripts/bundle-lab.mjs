@@ -3,7 +3,7 @@
 // every simulated binary (spec/lab/sim/*/main.ts) and systemctl's supervisor. A lab cluster starts
 // them thousands of times in a test run (kubeadm, crictl, systemctl calls; the control plane and the
 // pods restarted by each repair): one file spares node reading and linking ~100 modules at each
-// start (about 0.15 s of CPU, docs/benchmarks.md "The lab"). Not split: a program's paths from
+// start (about 0.12 s of CPU: spec/lab/README.md). Not split: a program's paths from
 // import.meta.url (systemctl's supervise.js, the CRI's sim folder) stay those of its own folder.
 // The cluster scripts (spec/lab/cluster) stay as tsc wrote them: they run once per lab command and
 // import one another's modules, whose run-as-a-script checks would all fire in one bundle.
