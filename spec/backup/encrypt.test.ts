@@ -7,7 +7,8 @@
 import test from 'ava';
 import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { tempDir } from '../helpers/tmp.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pullArchive } from '../../lib/backup/archive.js';
@@ -23,7 +24,7 @@ const PASS = `pass phrase ${randomBytes(6).toString('hex')}`;
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
 function passFile(content = `${PASS}\n`, mode = 0o600): string {
-  const f = join(mkdtempSync(join(tmpdir(), 'km-pass-')), 'passphrase');
+  const f = join(tempDir(join(tmpdir(), 'km-pass-')), 'passphrase');
   writeFileSync(f, content, { mode });
   return f;
 }
@@ -32,7 +33,7 @@ test('encryptBackup output is decrypted by the openssl CLI, and openssl enc outp
   const file = passFile();
   const { passphrase } = readPassphraseFile(file);
   const data = Buffer.concat([randomBytes(100_000), Buffer.from([0, 10])]);
-  const dir = mkdtempSync(join(tmpdir(), 'km-enc-'));
+  const dir = tempDir(join(tmpdir(), 'km-enc-'));
   writeFileSync(join(dir, 'x.enc'), await encryptBackup(data, passphrase));
   execFileSync('openssl', [
     'enc',
@@ -87,7 +88,7 @@ test('a passphrase file others can read, an empty one or a missing one is refuse
 });
 
 test('a pulled archive with a passphrase: only ciphertext on disk (0600 under umask 0), the plaintext sha256 beside it; restore decrypts and checks it', async (t) => {
-  const run = mkdtempSync(join(tmpdir(), 'km-pullenc-'));
+  const run = tempDir(join(tmpdir(), 'km-pullenc-'));
   const data = Buffer.from(`-----BEGIN PRIVATE KEY-----\nthe CA key inside the archive ${randomBytes(8).toString('hex')}\n`);
   const h = { host: { name: 'm1' }, download: async () => data } as unknown as HostContext;
   const cipher = readPassphraseFile(passFile());

@@ -1,7 +1,8 @@
 /** A pulled backup on the laptop: folder 0700, archive and checksum 0600 whatever the umask; a checksum mismatch writes nothing. */
 import test from 'ava';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { tempDir } from '../helpers/tmp.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pullArchive } from '../../lib/backup/archive.js';
@@ -14,7 +15,7 @@ function hostWith(name: string, data: Buffer): HostContext {
 }
 
 test.serial('pulled archive and its checksum are 0600 in a 0700 backups folder, even with umask 0', async (t) => {
-  const run = mkdtempSync(join(tmpdir(), 'km-pull-'));
+  const run = tempDir(join(tmpdir(), 'km-pull-'));
   const data = Buffer.from('not really a tarball, but private');
   const sum = createHash('sha256').update(data).digest('hex');
   const file = await underUmask(0, () => pullArchive(hostWith('w1', data), { path: '/var/backups/kubemend/r1/w1.tar.gz', sha256: sum }, run));
@@ -27,7 +28,7 @@ test.serial('pulled archive and its checksum are 0600 in a 0700 backups folder, 
 });
 
 test.serial("a download whose sha256 differs from the host's is refused and nothing is written", async (t) => {
-  const run = mkdtempSync(join(tmpdir(), 'km-pull-'));
+  const run = tempDir(join(tmpdir(), 'km-pull-'));
   await t.throwsAsync(pullArchive(hostWith('w2', Buffer.from('truncated')), { path: '/var/backups/kubemend/r1/w2.tar.gz', sha256: '0'.repeat(64) }, run), {
     message: /pull \/var\/backups\/kubemend\/r1\/w2\.tar\.gz: sha256 [0-9a-f]{64} differs from the host's 0{64}/,
   });

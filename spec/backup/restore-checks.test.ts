@@ -5,7 +5,8 @@
  */
 import test from 'ava';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { tempDir } from '../helpers/tmp.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sha256 } from '../../lib/backup/archive.js';
@@ -14,7 +15,7 @@ import { runPlaybook } from '../../lib/core/runner.js';
 import { FakeTransport, fakeInventory } from '../helpers/fake-transport.js';
 
 function runFolder(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'kubemend-restore-'));
+  const dir = tempDir(join(tmpdir(), 'kubemend-restore-'));
   mkdirSync(join(dir, 'backups'));
   return dir;
 }
@@ -80,7 +81,7 @@ test('restore on a host: uploads, then one script checks the sha256 there and mo
 
 /** Run the host-side restore script here (sh) on an archive in a temp folder; paths that exist nowhere, so nothing of this machine is moved. */
 function restoreHere(content: Buffer, sum: string): { code: number; dir: string } {
-  const dir = mkdtempSync(join(tmpdir(), 'km-restore-script-'));
+  const dir = tempDir(join(tmpdir(), 'km-restore-script-'));
   const src = join(dir, 'restore-r0.tar.gz');
   writeFileSync(src, content);
   let code = 0;

@@ -8,7 +8,8 @@
 import test from 'ava';
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tempDir } from '../helpers/tmp.js';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { readJournal } from '../../lib/core/journal.js';
@@ -18,7 +19,7 @@ import { MAIN, cli } from '../cli/run-cli.js';
 const LAB = { masters: 1, workers: 1, net: 95, dir: '/tmp/h-restore/lab' };
 const exec = promisify(execFile);
 mkdirSync('/tmp/h-restore', { recursive: true });
-const STATE = mkdtempSync('/tmp/h-restore/state-');
+const STATE = tempDir('/tmp/h-restore/state-');
 
 /** Every file (sha256 and mode) and symlink (target) under the folders a backup keeps, one line each. */
 const FINGERPRINT = `find /etc/kubernetes /var/lib/kubelet/pki \\( -type f -o -type l \\) 2>/dev/null | sort | while read -r f; do
@@ -151,7 +152,7 @@ test.serial(
     if (!requireRoot(t)) return;
     const lab = await sharedLab(LAB);
     const pass = `restore-test-${createHash('sha256').update(String(Date.now())).digest('hex').slice(0, 12)}`;
-    const passFile = join(mkdtempSync('/tmp/h-restore/pass-'), 'passphrase');
+    const passFile = join(tempDir('/tmp/h-restore/pass-'), 'passphrase');
     writeFileSync(passFile, `${pass}\n`, { mode: 0o600 });
     const r = await cli(MAIN, [
       'run',
@@ -179,7 +180,7 @@ test.serial(
       t.is(readFileSync(join(dir, f)).subarray(0, 8).toString('latin1'), 'Salted__', `${f} is openssl-encrypted`);
     }
     // an operator decrypts by hand with openssl and checks it against the sha256 kubemend kept
-    const plain = join(mkdtempSync('/tmp/h-restore/plain-'), 'm1.tar.gz');
+    const plain = join(tempDir('/tmp/h-restore/plain-'), 'm1.tar.gz');
     await exec('openssl', [
       'enc',
       '-d',

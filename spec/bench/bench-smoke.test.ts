@@ -1,6 +1,7 @@
 /** scripts/bench does not rot: on a 3-host lab it measures kubemend and the floor and prints a parseable result table. */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { tempDir } from '../helpers/tmp.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -26,7 +27,7 @@ test('parseTimeV: user, sys and peak RSS from GNU time -v', (t) => {
 test.serial('scripts/bench on 3 hosts: a table row per client and workload, every run ok, ratios', async (t) => {
   if (!requireRoot(t)) return;
   await sharedLab(LAB);
-  const json = join(mkdtempSync(join(tmpdir(), 'bench-smoke-')), 'r.json');
+  const json = join(tempDir(join(tmpdir(), 'bench-smoke-')), 'r.json');
   const args = [
     '--hosts',
     '3',

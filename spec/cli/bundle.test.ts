@@ -5,7 +5,8 @@
  * the prompts) out of its entry: loaded when used.
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tempDir } from '../helpers/tmp.js';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,7 +15,7 @@ import { ROOT, SOURCE_MAIN } from './run-cli.js';
 
 // inside the checkout: the bundle finds ssh2 in node_modules from where it lies, as dist/bin does
 mkdirSync(join(ROOT, 'dist'), { recursive: true });
-const out = mkdtempSync(join(ROOT, 'dist', '.bundle-test-'));
+const out = tempDir(join(ROOT, 'dist', '.bundle-test-'));
 test.after.always(() => rmSync(out, { recursive: true, force: true }));
 const meta = join(out, 'meta.json');
 
@@ -59,7 +60,7 @@ test('the bundle reaches a host through ssh2 (kept in node_modules): a refused c
       s.close(() => resolve(p));
     });
   });
-  const dir = mkdtempSync(join(tmpdir(), 'km-bundle-inv-'));
+  const dir = tempDir(join(tmpdir(), 'km-bundle-inv-'));
   writeFileSync(join(dir, 'known_hosts'), '');
   writeFileSync(
     join(dir, 'inventory.yaml'),

@@ -1,13 +1,14 @@
 /** The CLI without a lab: listing, help, exit codes for bad input, no-terminal refusal, run/resume/JSON output, SIGINT. */
 import test from 'ava';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { tempDir } from '../helpers/tmp.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readJournal } from '../../lib/core/journal.js';
 import { spawn } from 'node:child_process';
 import { FAKE_MAIN, MAIN, ROOT, cli } from './run-cli.js';
 
-const tmp = () => mkdtempSync(join(tmpdir(), 'km-cli-'));
+const tmp = () => tempDir(join(tmpdir(), 'km-cli-'));
 
 function inventories() {
   const dir = tmp();

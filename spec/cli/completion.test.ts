@@ -6,7 +6,8 @@
  */
 import test from 'ava';
 import { execFile } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { tempDir } from '../helpers/tmp.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -17,7 +18,7 @@ import { pollUntil, sleep } from '../helpers/wait.js';
 import { FAKE_MAIN, MAIN, ROOT, cli } from './run-cli.js';
 
 const exec = promisify(execFile);
-const tmp = () => mkdtempSync(join(tmpdir(), 'km-compl-'));
+const tmp = () => tempDir(join(tmpdir(), 'km-compl-'));
 const inv = fakeInventory(2, 3, { cluster: 'c' });
 const deps = { loadInventory: async () => inv, selectHosts: () => inv.hosts, createTransport: () => new FakeTransport() };
 const program = buildProgram(

@@ -4,7 +4,8 @@
  * No lab: the fixtures' addresses are never contacted.
  */
 import test from 'ava';
-import { cpSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
+import { tempDir } from '../helpers/tmp.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,7 +16,7 @@ const FIXTURES = fileURLToPath(new URL('../inventory/fixtures/', import.meta.url
 const KUBESPRAY = join(FIXTURES, 'kubespray', 'inventory', 'mycluster');
 const KUBESPRAY_ETCD = join(FIXTURES, 'kubespray-etcd');
 /** No ~/.ssh/config of the machine: a path that does not exist is an empty config. */
-const env = { HOME: mkdtempSync(join(tmpdir(), 'km-home-')) };
+const env = { HOME: tempDir(join(tmpdir(), 'km-home-')) };
 
 async function json(args: string[], extra: Record<string, string> = {}): Promise<InventoryDescription> {
   const r = await cli(MAIN, ['inventory', ...args, '--json'], { env: { ...env, ...extra } });
@@ -108,7 +109,7 @@ test('--cluster-name names the cluster (the name the confirmation asks for); a b
 });
 
 test('-i FOLDER with two inventory files, or none, exits 2 saying which files', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'km-inv-'));
+  const dir = tempDir(join(tmpdir(), 'km-inv-'));
   cpSync(KUBESPRAY, dir, { recursive: true });
   writeFileSync(join(dir, 'hosts.yaml'), 'all:\n  hosts: {}\n');
   const two = await cli(MAIN, ['inventory', '-i', dir], { env });
@@ -168,7 +169,7 @@ test("kubespray's sample (etcd on the masters, etcd_deployment_type: host): refu
 
 /** A kubespray inventory folder whose hosts refuse connections (127.0.0.x port 1): `etcd.yml` holds `etcdVars`, the etcd group `etcd`. */
 function refusingKubespray(etcdVars: string, etcd = 'm1'): string {
-  const dir = mkdtempSync(join(tmpdir(), 'km-spray-'));
+  const dir = tempDir(join(tmpdir(), 'km-spray-'));
   mkdirSync(join(dir, 'group_vars', 'all'), { recursive: true });
   const hosts = ['m1 ansible_host=127.0.0.1 ansible_port=1', 'w1 ansible_host=127.0.0.2 ansible_port=1', 'e1 ansible_host=127.0.0.3 ansible_port=1'];
   writeFileSync(

@@ -1,6 +1,7 @@
 /** The CLI over REAL ssh on a 20-host lab (net 76): exec prints each host's own name; hello and facts run end to end; SIGINT stops exec and a run cleanly (the run resumable). */
 import test from 'ava';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { tempDir } from '../helpers/tmp.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readJournal } from '../../lib/core/journal.js';
@@ -41,7 +42,7 @@ test.serial('exec: a failing host makes exit 1 and is named; --limit selects hos
 test.serial('run hello over real ssh writes each host its name; facts reads it back; journal complete', async (t) => {
   if (!requireRoot(t)) return;
   const lab = await sharedLab(LAB);
-  const state = mkdtempSync(join(tmpdir(), 'km-lab-'));
+  const state = tempDir(join(tmpdir(), 'km-lab-'));
   const r = await cli(MAIN, ['run', 'hello', '-i', lab.inventoryPath, '--yes', '--state-dir', state]);
   t.is(r.code, 0, r.stderr + r.stdout);
   const check = await cli(MAIN, ['exec', '-i', lab.inventoryPath, '--limit', 'all', '--', 'cat', '/tmp/kubemend-hello']);
@@ -68,7 +69,7 @@ test.serial('run facts (read-only, no plan pass any more) opens exactly one SSH 
       ),
     );
   const before = await accepted();
-  const r = await cli(MAIN, ['run', 'facts', '-i', lab.inventoryPath, '--state-dir', mkdtempSync(join(tmpdir(), 'km-lab-'))]);
+  const r = await cli(MAIN, ['run', 'facts', '-i', lab.inventoryPath, '--state-dir', tempDir(join(tmpdir(), 'km-lab-'))]);
   t.is(r.code, 0, r.stderr);
   const after = await accepted();
   const made = lab.hosts.map((h) => `${h.name}:${after.get(h.name)! - before.get(h.name)!}`);
@@ -111,7 +112,7 @@ test.serial('exec: SIGINT aborts running remote commands and exits 130', async (
 test.serial('run: SIGINT mid-run over real ssh: exit 130, a whole journal, no host started after it, resume completes the rest', async (t) => {
   if (!requireRoot(t)) return;
   const lab = await sharedLab(LAB);
-  const state = mkdtempSync(join(tmpdir(), 'km-lab-'));
+  const state = tempDir(join(tmpdir(), 'km-lab-'));
   const file = `/tmp/kubemend-sigint-${process.pid}`;
   let sent = false;
   // workers 2 at a time, so most are still waiting when the first ends and the signal goes
@@ -200,7 +201,7 @@ test.serial(
 test.serial('run facts with a host cut off the network: the others report, the cut host is named, exit 1', async (t) => {
   if (!requireRoot(t)) return;
   const lab = await sharedLab(LAB);
-  const state = mkdtempSync(join(tmpdir(), 'km-lab-'));
+  const state = tempDir(join(tmpdir(), 'km-lab-'));
   const cut = await lab.lab(['fault', 'cut', 'h005']);
   t.is(cut.code, 0, cut.stderr);
   try {

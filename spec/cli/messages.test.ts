@@ -5,13 +5,14 @@
  */
 import test from 'ava';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { tempDir } from '../helpers/tmp.js';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FAKE_MAIN, MAIN, cli } from './run-cli.js';
 
-const tmp = () => mkdtempSync(join(tmpdir(), 'km-msg-'));
+const tmp = () => tempDir(join(tmpdir(), 'km-msg-'));
 
 test('Ctrl-C during exec while a host has not answered the SSH handshake: "interrupted", exit 130 at once, not a connect timeout', async (t) => {
   // a host that accepts TCP and never speaks SSH: the handshake would wait for the connect timeout

@@ -7,7 +7,8 @@
  */
 import test from 'ava';
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tempDir } from '../helpers/tmp.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -26,7 +27,7 @@ const tmux = async (...args: string[]) => (await exec('tmux', ['-L', SOCK, '-f',
 const screen = () => tmux('capture-pane', '-p', '-J', '-S', '-', '-t', 'km');
 
 function testNetInventory(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'km-prompt-'));
+  const dir = tempDir(join(tmpdir(), 'km-prompt-'));
   writeFileSync(join(dir, 'known_hosts'), '');
   const f = join(dir, 'inv.yaml');
   // TEST-NET-1 addresses: never contacted, the command must stop before
@@ -87,7 +88,7 @@ test.serial(
     t.is(broke.code, 0, broke.stderr);
     for (const w of ['w1', 'w2', 'w3']) t.is(await fileSha(lab, w), 'absent', `${w} lost its kubelet credentials`);
     const cluster = /^cluster:\s*(\S+)/m.exec(readFileSync(lab.inventoryPath, 'utf8'))![1];
-    const state = mkdtempSync('/tmp/h-ux/state-');
+    const state = tempDir('/tmp/h-ux/state-');
     mkdirSync(state, { recursive: true });
 
     const cmd = `cd ${ROOT} && ${process.execPath} ${MAIN} run rejoin-workers -i ${lab.inventoryPath} --state-dir ${state} --batch-size 1; echo "EXIT=$?"; sleep 600`;

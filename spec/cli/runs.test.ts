@@ -5,12 +5,13 @@
  */
 import test from 'ava';
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tempDir } from '../helpers/tmp.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FAKE_MAIN, MAIN, ROOT, cli } from './run-cli.js';
 
-const tmp = () => mkdtempSync(join(tmpdir(), 'km-runs-'));
+const tmp = () => tempDir(join(tmpdir(), 'km-runs-'));
 const runIdOf = (r: { stdout: string }) => /^recap: run (\S+) /m.exec(r.stdout)![1]!;
 
 /** A state folder with a done run, a failed one, a killed one (no run-end journaled) and a folder without a readable journal. */

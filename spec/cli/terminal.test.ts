@@ -6,7 +6,8 @@
  */
 import test from 'ava';
 import { execFile, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { tempDir } from '../helpers/tmp.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, Writable } from 'node:stream';
@@ -21,7 +22,7 @@ import { fakeInventory } from '../helpers/fake-transport.js';
 import { pollUntil, sleep } from '../helpers/wait.js';
 import { FAKE_MAIN, ROOT, cli } from './run-cli.js';
 
-const tmp = () => mkdtempSync(join(tmpdir(), 'km-term-'));
+const tmp = () => tempDir(join(tmpdir(), 'km-term-'));
 /** Any control character but tab and newline (C0, DEL, C1). */
 const CONTROL = /[\x00-\x08\x0b-\x1f\x7f-\x9f]/;
 const SGR_COLOUR = /\x1b\[3\dm/;

@@ -8,12 +8,13 @@
 import test from 'ava';
 import { spawn } from 'node:child_process';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { tempDir } from '../helpers/tmp.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FAKE_MAIN, MAIN, ROOT, cli } from './run-cli.js';
 
-const tmp = () => mkdtempSync(join(tmpdir(), 'km-usage-'));
+const tmp = () => tempDir(join(tmpdir(), 'km-usage-'));
 
 /** An inventory whose hosts are in TEST-NET-1: a command that contacted them would hang on the connect. */
 function testNetInventory(): string {

@@ -3,7 +3,8 @@
  * answering at once. `npx tsx spec/core/bench-runner.ts [hosts]` prints plan and run times
  * for the hello playbook (1 + 2 steps per host) with the journal on.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
+import { tempDir } from '../helpers/tmp.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openJournal } from '../../lib/core/journal.js';
@@ -18,7 +19,7 @@ const fake = new FakeTransport().on(/^openssl/, { stdout: '0123456789abcdef01234
 let t = performance.now();
 const { plan } = await buildPlan({ playbook: hello, inventory: inv, transport: fake, options: {}, concurrency: 50 });
 const planMs = performance.now() - t;
-const dir = mkdtempSync(join(tmpdir(), 'km-bench-'));
+const dir = tempDir(join(tmpdir(), 'km-bench-'));
 const j = openJournal(dir);
 t = performance.now();
 const r = await runPlaybook({ playbook: hello, inventory: inv, transport: fake, options: {}, dryRun: false, concurrency: 50, sinks: [j.sink] });

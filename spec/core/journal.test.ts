@@ -1,6 +1,7 @@
 /** The journal: every line parses, secrets never reach it, a partial last line is ignored, files are private. */
 import test from 'ava';
-import { appendFileSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { tempDir } from '../helpers/tmp.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
@@ -19,7 +20,7 @@ const TOKEN = 'sekrit.0123456789abcdef';
 const PASSWORD = 'hunter2-sudo-pw';
 
 test('a real run journals every step; every line parses; no secret value appears anywhere in the run folder', async (t) => {
-  const state = mkdtempSync(join(tmpdir(), 'km-journal-'));
+  const state = tempDir(join(tmpdir(), 'km-journal-'));
   const dir = runDir(state, 'r1');
   const journal = openJournal(dir);
   const log = await openFileLog(dir);
@@ -97,7 +98,7 @@ test('a real run journals every step; every line parses; no secret value appears
 });
 
 test('the reader ignores a partial last line (a crash mid-write) but not a broken line in the middle', (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'km-journal-'));
+  const dir = tempDir(join(tmpdir(), 'km-journal-'));
   const f = join(dir, 'journal.jsonl');
   writeFileSync(f, '{"kind":"run-start","seq":0}\n{"kind":"host-end","phase":"a","host":"w1","status":"ok","seq":1}\n');
   appendFileSync(f, '{"kind":"host-end","phase":"a","ho');
@@ -124,7 +125,7 @@ const cmd = (seq: number, host: string): StampedEvent =>
   ev(seq, { kind: 'command', phase: 'p', host, step: 'read', command: `echo ${seq}`, exitCode: 0, durationMs: 1, dryRun: false });
 
 test('batched writes: what resume reads is on disk at once, with every line before it; commands follow at the next of those, after FLUSH_MS, or at close', async (t) => {
-  const dir = runDir(mkdtempSync(join(tmpdir(), 'km-journal-')), 'r2');
+  const dir = runDir(tempDir(join(tmpdir(), 'km-journal-')), 'r2');
   const j = openJournal(dir);
   const onDisk = () => readJournal(j.file).map((e) => e.seq);
   j.sink(ev(1, { kind: 'run-start', runId: 'r2', playbook: 'x', inventory: 'i', cluster: 'c', options: {}, selection: {}, version: '0', dryRun: false }));
@@ -151,7 +152,7 @@ test('batched writes: what resume reads is on disk at once, with every line befo
 });
 
 test('batched writes: a process that exits (process.exit, an uncaught error) without closing its journal still writes every line', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'km-journal-exit-'));
+  const dir = tempDir(join(tmpdir(), 'km-journal-exit-'));
   const journalTs = fileURLToPath(new URL('../../lib/core/journal.ts', import.meta.url));
   for (const [how, code] of [
     ['process.exit(3)', 3],

@@ -4,7 +4,8 @@
  * existed before with a looser mode (writeFileSync's `mode` only applies to a file it creates).
  */
 import test from 'ava';
-import { mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { tempDir } from '../helpers/tmp.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { PhaseContext } from '../../lib/core/types.js';
@@ -16,7 +17,7 @@ import { RUN, Shared } from '../../lib/core/shared.js';
 const mode = (f: string) => statSync(f).mode & 0o777;
 
 test.serial('writeRunFile: a new run file and an existing 0644 one are 0600, even with umask 0', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'km-runfile-'));
+  const dir = tempDir(join(tmpdir(), 'km-runfile-'));
   const shared = new Shared();
   shared.set(RUN, { id: 'r1', dir });
   const ctx = { shared } as unknown as PhaseContext;
@@ -30,7 +31,7 @@ test.serial('writeRunFile: a new run file and an existing 0644 one are 0600, eve
 });
 
 test.serial('plan --out over an existing 0644 file leaves it 0600, even with umask 0', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'km-planout-'));
+  const dir = tempDir(join(tmpdir(), 'km-planout-'));
   const out = join(dir, 'plan.json');
   writeFileSync(out, 'old', { mode: 0o644 });
   const r = await underUmask(0, () => cli(FAKE_MAIN, ['plan', 'hello', '-i', 'x', '--out', out]));
@@ -43,7 +44,7 @@ test.serial('plan --out over an existing 0644 file leaves it 0600, even with uma
 });
 
 test.serial('a run under umask 0: state folders 0700; plan.json, journal and run.log 0600', async (t) => {
-  const base = mkdtempSync(join(tmpdir(), 'km-runmodes-'));
+  const base = tempDir(join(tmpdir(), 'km-runmodes-'));
   const state = join(base, 'not-yet', 'runs');
   const r = await underUmask(0, () => cli(FAKE_MAIN, ['run', 'hello', '-i', 'x', '--yes', '--state-dir', state]));
   t.is(r.code, 0, r.stderr);

@@ -1,6 +1,6 @@
 /** Resume: a second attempt skips the phase x host pairs that completed and re-runs the rest. */
 import test from 'ava';
-import { mkdtempSync } from 'node:fs';
+import { tempDir } from '../helpers/tmp.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openJournal, readJournal, runDir } from '../../lib/core/journal.js';
@@ -10,7 +10,7 @@ import hello from '../../playbooks/hello.js';
 import { FakeTransport, fakeInventory } from '../helpers/fake-transport.js';
 
 test('resume skips completed pairs, re-runs failed and never-started ones, and re-captures values', async (t) => {
-  const state = mkdtempSync(join(tmpdir(), 'km-resume-'));
+  const state = tempDir(join(tmpdir(), 'km-resume-'));
   const inv = fakeInventory(3, 2);
   const j1 = openJournal(runDir(state, 'r1'));
   // first attempt: m2 fails in the serial masters phase, so m3 and the workers never start
@@ -79,6 +79,6 @@ test('resume skips completed pairs, re-runs failed and never-started ones, and r
 });
 
 test('resuming an unknown run is a usage error', (t) => {
-  const e = t.throws(() => loadResume(mkdtempSync(join(tmpdir(), 'km-resume-')), 'nope'));
+  const e = t.throws(() => loadResume(tempDir(join(tmpdir(), 'km-resume-')), 'nope'));
   t.is((e as { code?: string }).code, 'EUSAGE');
 });

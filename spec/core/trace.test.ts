@@ -3,7 +3,8 @@
  * work, each phase's cost in the journal, and KUBEMEND_TRACE / --profile on the real CLI.
  */
 import test from 'ava';
-import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
+import { tempDir } from '../helpers/tmp.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readJournal } from '../../lib/core/journal.js';
@@ -166,7 +167,7 @@ test('the runner puts each phase cost in its phase-end: remote ops = commands se
 });
 
 test('KUBEMEND_TRACE=1 and --profile print the stages of a run on stderr; KUBEMEND_TRACE=json one parseable line; nothing without them; the journal keeps each phase cost', async (t) => {
-  const state = mkdtempSync(join(tmpdir(), 'km-trace-'));
+  const state = tempDir(join(tmpdir(), 'km-trace-'));
   const args = ['run', 'hello', '-i', 'x', '--yes', '--state-dir', state];
   const text = await cli(FAKE_MAIN, args, { env: { KUBEMEND_TRACE: '1' } });
   t.is(text.code, 0, text.stderr);

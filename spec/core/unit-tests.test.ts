@@ -3,14 +3,15 @@
  * through any chain of imports is a lab test and stays out of it; the others are in.
  */
 import test from 'ava';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { tempDir } from '../helpers/tmp.js';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { labTestFiles, relativeImports, testFiles, unitTestFiles } from '../helpers/unit-tests.js';
 
 /** A repository in a temporary folder with these files (path -> text). */
 function repo(files: Record<string, string>): string {
-  const root = mkdtempSync(join(tmpdir(), 'kubemend-unit-list-'));
+  const root = tempDir(join(tmpdir(), 'kubemend-unit-list-'));
   for (const [path, text] of Object.entries(files)) {
     mkdirSync(dirname(join(root, path)), { recursive: true });
     writeFileSync(join(root, path), text);

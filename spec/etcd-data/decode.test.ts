@@ -5,7 +5,8 @@
 import test from 'ava';
 import { parseAllDocuments } from 'yaml';
 import { createCipheriv, randomBytes } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
+import { tempDir } from '../helpers/tmp.js';
 import { join } from 'node:path';
 import { DecryptError, decryptorFrom } from '../../lib/etcd-data/encryption.js';
 import { EncryptedValueError, decodeConfigMap, valueKind } from '../../lib/etcd-data/decode.js';
@@ -114,7 +115,7 @@ function encrypt(type: 'aescbc' | 'aesgcm', name: string, key: Buffer, etcdKey: 
 test('with the EncryptionConfiguration: aescbc and aesgcm values decrypt with the key they name; a wrong or missing key, or kms, is refused', (t) => {
   const k1 = randomBytes(32);
   const k2 = randomBytes(16);
-  const dir = mkdtempSync('/tmp/kubemend-encconf-');
+  const dir = tempDir('/tmp/kubemend-encconf-');
   const file = join(dir, 'enc.yaml');
   writeFileSync(
     file,

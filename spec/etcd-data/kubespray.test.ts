@@ -6,7 +6,8 @@
  */
 import test from 'ava';
 import { execFile, execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
+import { tempDir } from '../helpers/tmp.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -86,7 +87,7 @@ test("kubespray's etcd: health, members and the kubeadm-config / kubelet-config 
     const cc = clusterConfigurationText('v1beta4', '10.0.1.1:6443').trimEnd() + '\ncertificatesDir: /etc/kubernetes/ssl\n';
     await etcd.put(KUBEADM_CONFIG_KEY, jsonConfigMap('kube-system', 'kubeadm-config', { ClusterConfiguration: cc }));
     await etcd.put(KUBELET_CONFIG_KEY, protoConfigMap('kube-system', 'kubelet-config', { kubelet: KUBELET_CONFIGURATION }));
-    const dir = mkdtempSync(join(tmpdir(), 'km-spray-etcd-'));
+    const dir = tempDir(join(tmpdir(), 'km-spray-etcd-'));
     const h = localHost(etcdEnv(dir, etcd.client));
 
     const r = await readThroughKubesprayEtcd(h);
@@ -111,7 +112,7 @@ test("kubespray's etcd: health, members and the kubeadm-config / kubelet-config 
 });
 
 test("without kubespray's files the read fails saying what is missing, and never answers with a guess", async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'km-spray-etcd-'));
+  const dir = tempDir(join(tmpdir(), 'km-spray-etcd-'));
   const noEnv = localHost(join(dir, 'absent.env'));
   await t.throwsAsync(readThroughKubesprayEtcd(noEnv), {
     message: /^m1: etcdctl get with kubespray's \/etc\/etcd.env settings: exit 9: no .*absent.env \(kubespray's etcd settings\) on this host/,

@@ -4,7 +4,8 @@
  * real etcdctl, so the test compares the reader with etcd itself.
  */
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
+import { tempDir } from '../helpers/tmp.js';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -41,7 +42,7 @@ export interface RealEtcd {
 
 /** Start etcd (`advertisePeer`: the peer URL its member record gets, e.g. a lab master's); throws when it does not start. */
 export async function startEtcd(name = 'm1', advertisePeer?: string): Promise<RealEtcd> {
-  const dataDir = mkdtempSync('/tmp/kubemend-etcd-data-');
+  const dataDir = tempDir('/tmp/kubemend-etcd-data-');
   const [cp, pp] = [await freePort(), await freePort()];
   const client = `http://127.0.0.1:${cp}`;
   const peer = `http://127.0.0.1:${pp}`;

@@ -5,7 +5,7 @@
  * reads), the ConfigMaps read offline, the source named with the revision; the plan starts nothing.
  */
 import test from 'ava';
-import { mkdtempSync } from 'node:fs';
+import { tempDir } from '../helpers/tmp.js';
 import { buildPlan } from '../../lib/core/plan.js';
 import { parseOptions } from '../../lib/core/options.js';
 import recover from '../../playbooks/recover.js';
@@ -53,7 +53,7 @@ test('only etcd data: members checked, the ConfigMaps read offline in the plan, 
     inventory: fakeInventory(1, 1),
     transport: fake,
     options: parseOptions(recover.options, {}, 'recover'),
-    stateDir: mkdtempSync('/tmp/kubemend-etcd-plan-'),
+    stateDir: tempDir('/tmp/kubemend-etcd-plan-'),
   });
   const notes = (plan.phases.find((p) => p.id === 'facts/config')?.notes ?? []).join('\n');
   t.regex(notes, /etcd members in the data on m1: m1 https:\/\/10\.0\.1\.1:2380 \(match the inventory\)/);
@@ -85,7 +85,7 @@ test('members that do not match the inventory are refused, naming each mismatch;
     inventory: fakeInventory(3, 1),
     transport: fake,
     options: parseOptions(recover.options, {}, 'recover'),
-    stateDir: mkdtempSync('/tmp/kubemend-etcd-plan-'),
+    stateDir: tempDir('/tmp/kubemend-etcd-plan-'),
   });
   t.is(result.stoppedAt, 'facts/config');
   const msg = JSON.stringify(result.failures);

@@ -5,7 +5,8 @@
  */
 import test from 'ava';
 import { execFile, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
+import { tempDir } from '../helpers/tmp.js';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -24,7 +25,7 @@ test('the bundle serves etcd over TLS with client certificates required, on 127.
   const pem = await throwawayTlsBundle();
   t.is((pem.match(/BEGIN CERTIFICATE/g) ?? []).length, 2);
   t.is((pem.match(/BEGIN PRIVATE KEY/g) ?? []).length, 1);
-  const dir = mkdtempSync('/tmp/kubemend-etcd-tls-');
+  const dir = tempDir('/tmp/kubemend-etcd-tls-');
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const f = join(dir, 'tls.pem');
   writeFileSync(f, pem, { mode: 0o600 });

@@ -5,7 +5,8 @@
  * the missing one are bind mounts over the lab's /usr/local/bin inside one host, undone after.
  */
 import test from 'ava';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { tempDir } from '../helpers/tmp.js';
 import { join } from 'node:path';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
@@ -54,7 +55,7 @@ const made: string[] = [];
 /** A fresh state folder (removed after the file: backups hold private keys). */
 function state(): string {
   mkdirSync('/tmp/h-sec', { recursive: true });
-  const d = mkdtempSync('/tmp/h-sec/faults-state-');
+  const d = tempDir('/tmp/h-sec/faults-state-');
   made.push(d);
   return d;
 }

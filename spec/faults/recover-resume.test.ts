@@ -12,7 +12,8 @@
  */
 import test from 'ava';
 import { spawn } from 'node:child_process';
-import { appendFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tempDir } from '../helpers/tmp.js';
 import { join } from 'node:path';
 import { openJournal, readJournal } from '../../lib/core/journal.js';
 import type { StampedEvent } from '../../lib/core/events.js';
@@ -79,7 +80,7 @@ const states: string[] = [];
 
 /** A new state folder for one run. */
 function stateDir(): string {
-  const d = mkdtempSync('/tmp/kubemend-resume-state-');
+  const d = tempDir('/tmp/kubemend-resume-state-');
   states.push(d);
   return d;
 }
@@ -179,7 +180,7 @@ exec /usr/bin/node "\${LAB_SIM_DIST:-/opt/kubemend/dist-lab}/spec/lab/sim/kubead
 `;
 
 test('a journal with a half-written last line (a kill mid-write) stays readable after a resume appends to it', (t) => {
-  const dir = mkdtempSync('/tmp/kubemend-journal-');
+  const dir = tempDir('/tmp/kubemend-journal-');
   const j = openJournal(dir);
   j.sink({ kind: 'log', phase: 'p', level: 'info', message: 'one', ts: '', seq: 0 } as StampedEvent);
   j.close();

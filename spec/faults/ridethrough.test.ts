@@ -18,7 +18,8 @@
  * `kubemend resume` completes once the apiserver is back.
  */
 import test from 'ava';
-import { closeSync, existsSync, fstatSync, mkdtempSync, openSync, readFileSync, readSync, readdirSync, rmSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, openSync, readFileSync, readSync, readdirSync, rmSync } from 'node:fs';
+import { tempDir } from '../helpers/tmp.js';
 import { StringDecoder } from 'node:string_decoder';
 import { join } from 'node:path';
 import { readJournal } from '../../lib/core/journal.js';
@@ -163,7 +164,7 @@ test.serial(
     const broke = await lab.lab(['break', 'pki-wipe']);
     t.is(broke.code, 0, broke.stderr);
     const ep = endpointMaster(lab);
-    const state = mkdtempSync('/tmp/kubemend-ridethrough-state-');
+    const state = tempDir('/tmp/kubemend-ridethrough-state-');
     states.push(state);
     const joinStart = (m: string) => (es: StampedEvent[]) => es.findIndex((e) => e.kind === 'host-start' && e.phase === 'others/join' && e.host === m);
     const triggers: Trigger[] = [];
@@ -258,7 +259,7 @@ test.serial('a blip that does not clear: the run stops, named, with its retries 
   const broke = await lab.lab(['break', 'pki-wipe-one', '--hosts', 'm2']);
   t.is(broke.code, 0, broke.stderr);
   const ep = endpointMaster(lab);
-  const state = mkdtempSync('/tmp/kubemend-ridethrough-state-');
+  const state = tempDir('/tmp/kubemend-ridethrough-state-');
   states.push(state);
   // much longer than any retry budget (kubectl reads: 3 + 6 + 12 s of waits; API calls: 1 + 2 + 4 + 8 s)
   const LONG_S = 600;

@@ -5,7 +5,8 @@
  * Needs ansible-core: skipped without it, failed without it under CI=true.
  */
 import fc from 'fast-check';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tempDir } from '../helpers/tmp.js';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { stringify } from 'yaml';
@@ -91,7 +92,7 @@ withAnsible('random INI inventories with group_vars/ and host_vars/: kubemend re
   const runs = Number(process.env.FC_RUNS ?? 1) * 25;
   await fc.assert(
     fc.asyncProperty(inventories, async (files) => {
-      const dir = mkdtempSync(join(tmpdir(), 'kubemend-diff-'));
+      const dir = tempDir(join(tmpdir(), 'kubemend-diff-'));
       try {
         for (const [p, c] of Object.entries(files)) {
           try {

@@ -1,6 +1,7 @@
 /** Test helpers for Ansible inventories: the committed kubespray-layout fixtures, copies to change, and the ansible-inventory requirement. */
 import test, { type TestFn } from 'ava';
-import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, readFileSync, rmSync } from 'node:fs';
+import { tempDir } from '../helpers/tmp.js';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -28,7 +29,7 @@ process.on('exit', () => {
 
 /** A fresh copy of fixture folder `src` (removed when the test process exits). */
 export function copyFixture(src: string): string {
-  const dir = mkdtempSync(join(tmpdir(), 'kubemend-fixture-'));
+  const dir = tempDir(join(tmpdir(), 'kubemend-fixture-'));
   made.push(dir);
   cpSync(src, dir, { recursive: true });
   return dir;

@@ -1,5 +1,6 @@
 /** Test helpers: temp dirs with inventory and ssh config files. */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
+import { tempDir } from '../helpers/tmp.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -10,7 +11,7 @@ process.on('exit', () => {
 
 /** A fresh temp dir (removed when the test process exits) with `files` (name -> content) written into it. */
 export function tempFiles(files: Record<string, string>): string {
-  const dir = mkdtempSync(join(tmpdir(), 'kubemend-inv-'));
+  const dir = tempDir(join(tmpdir(), 'kubemend-inv-'));
   made.push(dir);
   for (const [name, content] of Object.entries(files)) writeFileSync(join(dir, name), content);
   return dir;

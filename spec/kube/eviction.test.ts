@@ -6,7 +6,8 @@
  */
 import test from 'ava';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { tempDir } from '../helpers/tmp.js';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { PAUSED_CONTROLLERS, PAUSE_SH, RESTORE_SH } from '../../lib/kube/eviction.js';
@@ -30,7 +31,7 @@ ${controllers ? '    - --controllers=*,bootstrapsigner,tokencleaner\n' : ''}    
 }
 
 function setup(text: string) {
-  const dir = mkdtempSync(join(tmpdir(), 'kubemend-kcm-'));
+  const dir = tempDir(join(tmpdir(), 'kubemend-kcm-'));
   const m = join(dir, 'kube-controller-manager.yaml');
   const b = join(dir, 'kept.yaml');
   writeFileSync(m, text);

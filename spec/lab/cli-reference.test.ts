@@ -6,7 +6,7 @@
  */
 import test from 'ava';
 import { execFile } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { tempDir } from '../helpers/tmp.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO } from './kubeadm-rig.js';
@@ -253,7 +253,7 @@ test('Go time.ParseDuration as the parsers use it', (t) => {
 });
 
 test('the lab crictl binary prints what urfave/cli prints: "Incorrect Usage" and the help on stdout, the fatal line on stderr, exit 1; an unknown command exits 3', async (t) => {
-  const root = mkdtempSync(join(tmpdir(), 'crictl-'));
+  const root = tempDir(join(tmpdir(), 'crictl-'));
   const run = (args: string[]) =>
     new Promise<{ code: number; stdout: string; stderr: string }>((res) => {
       execFile('/usr/bin/node', [CRICTL_JS, ...args], { env: { ...process.env, LAB_ROOT: root } }, (err, stdout, stderr) =>

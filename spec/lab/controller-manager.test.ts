@@ -6,7 +6,8 @@
 import test from 'ava';
 import { execFile } from 'node:child_process';
 import { X509Certificate, createHmac, createPublicKey, verify as verifySig } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tempDir } from '../helpers/tmp.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -172,7 +173,7 @@ test.before(async () => {
     if (!existsSync(main)) throw new Error(`${main} is missing: run npm run build first`);
   }
   // our own folder name, apart from other suites' kubemend-cp-* folders
-  cpDir = mkdtempSync(join(tmpdir(), 'kubemend-cm-test-'));
+  cpDir = tempDir(join(tmpdir(), 'kubemend-cm-test-'));
   cp = await startControlPlane({ dir: cpDir });
   admin = KubeClient.fromFile(cp.adminConf);
   // the ServiceAccount admission plugin refuses pods whose service account does not exist; tests

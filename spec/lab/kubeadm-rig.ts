@@ -1,6 +1,7 @@
 /** The kubeadm test rig (not the simulator, which is spec/lab/sim/kubeadm/): run the compiled lab kubeadm in a LAB_ROOT temp folder, and openssl. */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { tempDir } from '../helpers/tmp.js';
 import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -45,7 +46,7 @@ export function openssl(args: string[], input?: string): Promise<string> {
 
 /** A fresh LAB_ROOT temp folder. */
 export function tempRoot(prefix = 'kubeadm-'): string {
-  return mkdtempSync(join(tmpdir(), prefix));
+  return tempDir(join(tmpdir(), prefix));
 }
 
 /** sha256 of every file under dir, by relative path. */

@@ -5,7 +5,8 @@
  * unfinished run and any folder that is not a run, and journals the prune run.
  */
 import test from 'ava';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tempDir } from '../helpers/tmp.js';
 import { join } from 'node:path';
 import { readJournal } from '../../lib/core/journal.js';
 import { type Lab, requireRoot, sharedLab } from '../helpers/lab.js';
@@ -39,7 +40,7 @@ test.serial('prune --keep 1: the plan changes nothing; the run removes the older
     t.is(made.code, 0, made.stderr);
   }
   mkdirSync('/tmp/h-prune', { recursive: true });
-  const state = mkdtempSync('/tmp/h-prune/state-');
+  const state = tempDir('/tmp/h-prune/state-');
   t.teardown(() => rmSync(state, { recursive: true, force: true }));
   for (const [id, status] of [...RUNS.map((r) => [r, 'done']), [FAILED, 'failed']] as const) {
     mkdirSync(join(state, id, 'backups'), { recursive: true });

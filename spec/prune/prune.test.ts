@@ -5,7 +5,8 @@
  * command plans, refuses without a rule, and with --yes removes.
  */
 import test from 'ava';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { tempDir } from '../helpers/tmp.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildPlan } from '../../lib/core/plan.js';
@@ -33,7 +34,7 @@ function localRun(state: string, id: string, cluster: string, status?: 'done' | 
 }
 
 function stateDir(cluster: string): string {
-  const state = mkdtempSync(join(tmpdir(), 'km-prune-'));
+  const state = tempDir(join(tmpdir(), 'km-prune-'));
   for (const id of [OLD, MID, NEW]) localRun(state, id, cluster, 'done');
   localRun(state, FAILED, cluster, 'failed');
   localRun(state, '20261002-080000-0000', 'another-cluster', 'done');

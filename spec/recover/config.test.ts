@@ -4,7 +4,8 @@
  * ConfigMap), and a stop that changes nothing when there is none. Planned against the fake transport.
  */
 import test from 'ava';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { tempDir } from '../helpers/tmp.js';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildPlan } from '../../lib/core/plan.js';
@@ -32,7 +33,7 @@ async function plan(opts: { kubeadmConfig?: string; stateDir?: string; cluster?:
     inventory: inv,
     transport: fake,
     options: parseOptions(recover.options, opts.replaceCa ? { replaceCa: true } : {}, 'recover'),
-    stateDir: opts.stateDir ?? mkdtempSync('/tmp/kubemend-cfg-empty-'),
+    stateDir: opts.stateDir ?? tempDir('/tmp/kubemend-cfg-empty-'),
   });
   const notes = plan.phases.find((p) => p.id === 'facts/config')?.notes ?? [];
   return { notes: notes.join('\n'), result, fake, plan };
@@ -44,7 +45,7 @@ async function plan(opts: { kubeadmConfig?: string; stateDir?: string; cluster?:
  * before configs recorded their cluster: neither may ever be used.
  */
 function stateWithBackups(): string {
-  const dir = mkdtempSync('/tmp/kubemend-cfg-state-');
+  const dir = tempDir('/tmp/kubemend-cfg-state-');
   const runs: Array<[string, string, string | undefined, number]> = [
     ['20260101-000000-aaaa', 'older', 'fake', 1_000],
     ['20260102-000000-bbbb', 'newest', 'fake', 2_000],
@@ -82,7 +83,7 @@ test('without one in the inventory, the newest kubemend backup of this cluster i
 });
 
 test("a config saved by another cluster's run is never used, even when it is the only one", async (t) => {
-  const dir = mkdtempSync('/tmp/kubemend-cfg-other-');
+  const dir = tempDir('/tmp/kubemend-cfg-other-');
   mkdirSync(join(dir, 'r1', 'backups'), { recursive: true });
   writeFileSync(join(dir, 'r1', 'backups', 'kubeadm-config.yaml'), text);
   writeFileSync(join(dir, 'r1', 'backups', 'kubeadm-config.source.json'), JSON.stringify({ cluster: 'prod-eu', source: 'x', savedAt: 'y' }));
@@ -112,7 +113,7 @@ test('--replace-ca in a real run with a config read from the cluster: refused wi
   const run = async (ask?: (q: string) => Promise<boolean>) => {
     const fake = new FakeTransport();
     fake.on(KUBEADM_CM, { stdout: cluster });
-    const runDir = mkdtempSync('/tmp/kubemend-cfg-run-');
+    const runDir = tempDir('/tmp/kubemend-cfg-run-');
     const questions: string[] = [];
     const res = await runPlaybook({
       playbook: { ...recover, phases: recover.phases.slice(0, 2) },

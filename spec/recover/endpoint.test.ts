@@ -15,7 +15,8 @@
  * The tests run in order on the one lab, all on the one pki-wipe the first test made.
  */
 import test from 'ava';
-import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
+import { tempDir } from '../helpers/tmp.js';
 import { join } from 'node:path';
 import { downSharedLab, type Lab, requireRoot, sharedLab } from '../helpers/lab.js';
 import { MAIN, cli } from '../cli/run-cli.js';
@@ -54,7 +55,7 @@ async function fingerprint(lab: Lab): Promise<Record<string, string>> {
 
 /** `kubemend run recover --yes` with `inventory`; its state folder and all its output. */
 async function recover(inventory: string) {
-  const state = mkdtempSync('/tmp/kubemend-endpoint-state-');
+  const state = tempDir('/tmp/kubemend-endpoint-state-');
   const r = await cli(MAIN, ['run', 'recover', '-i', inventory, '--yes', '--state-dir', state]);
   return { ...r, state, out: r.stdout + r.stderr };
 }
@@ -117,7 +118,7 @@ test.serial('the name leads to m1, masters listed m3, m2, m1: the plan puts m1 f
   const lab = await sharedLab(LAB);
   if ((await status(lab)).healthy) t.is((await lab.lab(['break', 'pki-wipe'])).code, 0); // run alone (--match)
   const before = await fingerprint(lab);
-  const state = mkdtempSync('/tmp/kubemend-endpoint-state-');
+  const state = tempDir('/tmp/kubemend-endpoint-state-');
   const r = await cli(MAIN, ['plan', 'recover', '-i', reversedInventory(lab, 'reversed'), '--state-dir', state]);
   t.is(r.code, 0, (r.stdout + r.stderr).slice(-4000));
   t.regex(r.stdout + r.stderr, /full-rebuild/);

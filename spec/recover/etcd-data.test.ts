@@ -8,7 +8,8 @@
  * returned before the break.
  */
 import test from 'ava';
-import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
+import { tempDir } from '../helpers/tmp.js';
 import { join } from 'node:path';
 import { parseAllDocuments, parse } from 'yaml';
 import { requireRoot, sharedLab, type Lab } from '../helpers/lab.js';
@@ -65,7 +66,7 @@ test.serial(
     t.notRegex(readFileSync(lab.inventoryPath, 'utf8'), /kubeadmConfig/);
     const sums = await etcdFiles(lab);
     for (const m of MASTERS) t.regex(sums[m], /member\/snap\/db/, `${m} has etcd data`);
-    const state = mkdtempSync('/tmp/kubemend-etcddata-state-');
+    const state = tempDir('/tmp/kubemend-etcddata-state-');
     const r = await cli(MAIN, ['run', 'recover', '-i', lab.inventoryPath, '--yes', '--state-dir', state, '--only', 'facts/config']);
     const out = r.stdout + r.stderr;
     t.is(r.code, 0, out.slice(-3000));
@@ -92,7 +93,7 @@ test.serial("run recover with only etcd data: proof of health passes, the recove
   if (!requireRoot(t)) return;
   const lab = await sharedLab(LAB);
   t.truthy(before, 'the first test read the ConfigMaps before the break');
-  const state = mkdtempSync('/tmp/kubemend-etcddata-state-');
+  const state = tempDir('/tmp/kubemend-etcddata-state-');
   const r = await cli(MAIN, ['run', 'recover', '-i', lab.inventoryPath, '--yes', '--state-dir', state]);
   const out = r.stdout + r.stderr;
   t.is(r.code, 0, out.slice(-4000));
@@ -116,7 +117,7 @@ test.serial('without the etcd image (no throwaway etcd): the offline reader, in 
   t.is((await lab.lab(['break', 'pki-wipe-no-config'])).code, 0);
   for (const m of MASTERS) await lab.exec(m, ['sh', '-c', 'grep -l \'"name": "registry.k8s.io/etcd:\' /var/lib/containerd/lab/images/*.json | xargs -r rm -f']);
   const sums = await etcdFiles(lab);
-  const state = mkdtempSync('/tmp/kubemend-etcddata-state-');
+  const state = tempDir('/tmp/kubemend-etcddata-state-');
   const r = await cli(MAIN, ['run', 'recover', '-i', lab.inventoryPath, '--yes', '--state-dir', state, '--only', 'facts/config']);
   const out = r.stdout + r.stderr;
   t.is(r.code, 0, out.slice(-3000));

@@ -5,7 +5,8 @@
  * leads to; without `first:` the plan names m1 first and why.
  */
 import test from 'ava';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { tempDir } from '../helpers/tmp.js';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { FAKE_MAIN, cli } from '../cli/run-cli.js';
@@ -13,7 +14,7 @@ import { FAKE_MAIN, cli } from '../cli/run-cli.js';
 /** A ClusterConfiguration whose controlPlaneEndpoint is fakeInventory's m1 (10.0.1.1). */
 function config(): string {
   const text = readFileSync(fileURLToPath(new URL('../../inventory/kubeadm-config.yaml', import.meta.url)), 'utf8');
-  const f = join(mkdtempSync('/tmp/kubemend-first-cli-'), 'kubeadm-config.yaml');
+  const f = join(tempDir('/tmp/kubemend-first-cli-'), 'kubeadm-config.yaml');
   writeFileSync(f, text.replace(/controlPlaneEndpoint: .*/, 'controlPlaneEndpoint: 10.0.1.1:6443'));
   return f;
 }
@@ -24,15 +25,15 @@ test('first: true on m2 with the endpoint at m1: plan and run exit 2, nothing ch
     FAKE_WORKERS: '1',
     FAKE_KUBEADM_CONFIG: config(),
     FAKE_FIRST: 'm2',
-    FAKE_CALLS: join(mkdtempSync('/tmp/kubemend-first-cli-'), 'calls.json'),
+    FAKE_CALLS: join(tempDir('/tmp/kubemend-first-cli-'), 'calls.json'),
   };
-  const plan = await cli(FAKE_MAIN, ['plan', 'recover', '-i', 'x', '--state-dir', mkdtempSync('/tmp/kubemend-first-cli-')], { env });
+  const plan = await cli(FAKE_MAIN, ['plan', 'recover', '-i', 'x', '--state-dir', tempDir('/tmp/kubemend-first-cli-')], { env });
   t.is(plan.code, 2, plan.stderr);
   t.regex(
     plan.stderr,
     /refused: .*facts\/endpoint: the inventory marks m2 `first: true`, but the control-plane endpoint 10\.0\.1\.1:6443 .*10\.0\.1\.1 is m1's address.*must be m1\. Remove `first: true` from m2 \(or put it on m1\); nothing was changed/s,
   );
-  const run = await cli(FAKE_MAIN, ['run', 'recover', '-i', 'x', '--yes', '--state-dir', mkdtempSync('/tmp/kubemend-first-cli-')], { env });
+  const run = await cli(FAKE_MAIN, ['run', 'recover', '-i', 'x', '--yes', '--state-dir', tempDir('/tmp/kubemend-first-cli-')], { env });
   t.is(run.code, 2, run.stderr);
   t.regex(run.stderr, /refused \(stopped at phase facts\/endpoint\), nothing was changed: .*must be m1/s);
   const calls = JSON.parse(readFileSync(env.FAKE_CALLS, 'utf8')) as Array<{ op: string; command: string }>;
@@ -45,7 +46,7 @@ test('first: true on m2 with the endpoint at m1: plan and run exit 2, nothing ch
 
 test('without first: the plan says m1 goes first and why', async (t) => {
   const env = { FAKE_MASTERS: '3', FAKE_WORKERS: '1', FAKE_KUBEADM_CONFIG: config() };
-  const plan = await cli(FAKE_MAIN, ['plan', 'recover', '-i', 'x', '--state-dir', mkdtempSync('/tmp/kubemend-first-cli-')], { env });
+  const plan = await cli(FAKE_MAIN, ['plan', 'recover', '-i', 'x', '--state-dir', tempDir('/tmp/kubemend-first-cli-')], { env });
   t.is(plan.code, 0, plan.stderr);
   t.regex(
     plan.stdout,

@@ -9,7 +9,8 @@
  * `first: true` stops the run before anything changes with exit 2.
  */
 import test from 'ava';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { tempDir } from '../helpers/tmp.js';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildPlan } from '../../lib/core/plan.js';
@@ -167,7 +168,7 @@ const CONFIG = fileURLToPath(new URL('../../inventory/kubeadm-config.yaml', impo
 /** fakeInventory(3, 1) with the masters listed m3, m2, m1 and a ClusterConfiguration whose endpoint is `endpoint`. */
 function reversedInventory(endpoint: string, firstGiven?: string): Inventory {
   const inv = fakeInventory(3, 1, { controlPlaneEndpoint: endpoint });
-  const dir = mkdtempSync('/tmp/kubemend-first-');
+  const dir = tempDir('/tmp/kubemend-first-');
   const cfg = join(dir, 'kubeadm-config.yaml');
   writeFileSync(cfg, readFileSync(CONFIG, 'utf8').replace(/controlPlaneEndpoint: .*/, `controlPlaneEndpoint: ${endpoint}`));
   const masters = inv.hosts
@@ -201,7 +202,7 @@ for (const [kind, endpoint, first] of [
       inventory: reversedInventory(endpoint),
       transport: fake,
       options: parseOptions(recover.options, {}, 'recover'),
-      stateDir: mkdtempSync('/tmp/kubemend-first-state-'),
+      stateDir: tempDir('/tmp/kubemend-first-state-'),
     });
     t.is(result.exitCode, 0, JSON.stringify(result.failures));
     const notes = (plan.phases.find((p) => p.id === 'facts/endpoint')?.notes ?? []).join('\n');
@@ -243,8 +244,8 @@ test('a `first: true` that contradicts the endpoint: the run stops at step 0 wit
     transport: fake,
     options: {},
     dryRun: false,
-    stateDir: mkdtempSync('/tmp/kubemend-first-state-'),
-    runDir: mkdtempSync('/tmp/kubemend-first-run-'),
+    stateDir: tempDir('/tmp/kubemend-first-state-'),
+    runDir: tempDir('/tmp/kubemend-first-run-'),
   });
   t.is(r.exitCode, 2);
   t.is(r.stoppedAt, 'facts/endpoint');
@@ -274,7 +275,7 @@ test('on a path that rebuilds no master from a first one, a contradicting `first
     inventory: reversedInventory('10.0.1.1:6443', 'm3'),
     transport: fake,
     options: parseOptions(recover.options, {}, 'recover'),
-    stateDir: mkdtempSync('/tmp/kubemend-first-state-'),
+    stateDir: tempDir('/tmp/kubemend-first-state-'),
   });
   t.regex((plan.phases.find((p) => p.id === 'facts/path')?.notes ?? []).join('\n'), /path: nothing-to-do/);
   t.regex(

@@ -11,7 +11,8 @@
  * takes it down. spec/recover/kubespray.test.ts has the masters-are-the-etcd-group shapes.
  */
 import test from 'ava';
-import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
+import { tempDir } from '../helpers/tmp.js';
 import { join } from 'node:path';
 import { requireRoot, sharedLab } from '../helpers/lab.js';
 import { MAIN, cli } from '../cli/run-cli.js';
@@ -50,7 +51,7 @@ test.serial(
     const e1Before = await untouched(lab, 'e1');
 
     // kubemend's YAML inventory lists m1 and w1 only: the hosts pass step 0's shape, and kubespray's etcd members give e1 away at the config step
-    const state = mkdtempSync('/tmp/kubemend-kubespray-');
+    const state = tempDir('/tmp/kubemend-kubespray-');
     const b = await cli(MAIN, ['run', 'recover', '-i', lab.inventoryPath, '--yes', '--state-dir', state]);
     t.is(b.code, 1, b.stdout + b.stderr);
     t.regex(b.stdout + b.stderr, /cannot plan the run \(stopped at phase facts\/config\), nothing was changed/);

@@ -5,7 +5,8 @@
  * recover from kubespray's inventory, and the cluster CA a host trusts.
  */
 import type { ExecutionContext } from 'ava';
-import { copyFileSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { copyFileSync, mkdirSync } from 'node:fs';
+import { tempDir } from '../helpers/tmp.js';
 import { join } from 'node:path';
 import type { Lab } from '../helpers/lab.js';
 import { MAIN, cli } from '../cli/run-cli.js';
@@ -27,7 +28,7 @@ export async function etcdMembers(lab: Lab, host = 'm1'): Promise<string> {
 
 /** A HOME whose ~/.ssh/known_hosts holds the lab's host keys: kubespray's inventory has none of its own, and kubemend (as Ansible) reads ~/.ssh/known_hosts. */
 export function homeWithKnownHosts(lab: Lab): string {
-  const home = mkdtempSync('/tmp/kubemend-kubespray-home-');
+  const home = tempDir('/tmp/kubemend-kubespray-home-');
   mkdirSync(join(home, '.ssh'), { mode: 0o700 });
   copyFileSync(join(lab.dir, 'known_hosts'), join(home, '.ssh', 'known_hosts'));
   return home;
@@ -87,7 +88,7 @@ export async function doctorThenRecover(t: ExecutionContext, inv: string, home: 
   t.is(d.code, 1, d.stdout + d.stderr);
   t.regex(d.stdout, /^run: kubemend run recover -i INVENTORY/m);
   t.notRegex(d.stdout, /does not repair/);
-  const state = mkdtempSync('/tmp/kubemend-kubespray-');
+  const state = tempDir('/tmp/kubemend-kubespray-');
   const r = await cli(MAIN, ['run', 'recover', '-i', inv, '--yes', '--state-dir', state], { env: { HOME: home } });
   const out = r.stdout + r.stderr;
   t.is(r.code, 0, out.slice(-6000));

@@ -15,7 +15,7 @@
  * own file, so that both run side by side).
  */
 import test from 'ava';
-import { mkdtempSync } from 'node:fs';
+import { tempDir } from '../helpers/tmp.js';
 import { join } from 'node:path';
 import { requireRoot, sharedLab } from '../helpers/lab.js';
 import { MAIN, cli } from '../cli/run-cli.js';
@@ -87,7 +87,7 @@ test.serial(
     t.regex(d.stdout, /^run: kubemend run recover -i INVENTORY/m);
     t.notRegex(d.stdout, /does not repair/);
     // --skip of step 0 is still a usage error: the other steps read the layout it chooses
-    const state = mkdtempSync('/tmp/kubemend-kubespray-');
+    const state = tempDir('/tmp/kubemend-kubespray-');
     const skip = await cli(MAIN, ['run', 'recover', '-i', lab.inventoryPath, '--yes', '--state-dir', state, '--skip', 'facts/shape']);
     t.is(skip.code, 2, skip.stdout + skip.stderr);
     t.regex(skip.stderr, /--skip facts\/shape: facts\/shape is a safety check that always runs/);

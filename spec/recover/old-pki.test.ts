@@ -5,7 +5,8 @@
  * remove them; --purge-old-pki without --replace-ca is refused before any host is contacted.
  */
 import test from 'ava';
-import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { tempDir } from '../helpers/tmp.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseOptions } from '../../lib/core/options.js';
@@ -40,7 +41,7 @@ function step18(path: PathDecision['path']) {
 }
 
 function runFolder(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'km-oldpki-'));
+  const dir = tempDir(join(tmpdir(), 'km-oldpki-'));
   mkdirSync(join(dir, 'backups'));
   for (const f of ['m1.tar.gz', 'm1.tar.gz.sha256', 'w1.tar.gz.enc', 'w1.tar.gz.sha256', 'ENCRYPTED.txt', 'kubeadm-config.yaml'])
     writeFileSync(join(dir, 'backups', f), 'x');

@@ -1,7 +1,7 @@
 /** recover's rolling options: batch size, max unavailable and failure budget as numbers or percentages, shown in the plan. */
 import test from 'ava';
 import { fileURLToPath } from 'node:url';
-import { mkdtempSync } from 'node:fs';
+import { tempDir } from '../helpers/tmp.js';
 import { buildPlan, formatPlanSummary } from '../../lib/core/plan.js';
 import { parseOptions } from '../../lib/core/options.js';
 import recover from '../../playbooks/recover.js';
@@ -18,7 +18,7 @@ test('batch size, max unavailable and max failures reach the rolling worker rejo
     inventory: inv,
     transport: new FakeTransport(),
     options,
-    stateDir: mkdtempSync('/tmp/kubemend-opt-'),
+    stateDir: tempDir('/tmp/kubemend-opt-'),
   });
   t.is(result.exitCode, 0, JSON.stringify(result.failures));
   const line =

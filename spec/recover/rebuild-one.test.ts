@@ -10,7 +10,7 @@
  * the tests run in order, each from the healthy cluster the one before left.
  */
 import test from 'ava';
-import { mkdtempSync } from 'node:fs';
+import { tempDir } from '../helpers/tmp.js';
 import { downSharedLab, requireRoot, sharedLab } from '../helpers/lab.js';
 import { MAIN, cli } from '../cli/run-cli.js';
 import { addKubeVip, addMasterWorkloads, etcdClusterId, etcdMembers, kubeVipIds } from './scenario.js';
@@ -27,7 +27,7 @@ test.before(async () => {
   await addMasterWorkloads(lab);
   await addKubeVip(lab);
   // the operator's backup before the disaster: recover puts kube-vip's manifest back from it
-  const backup = await cli(MAIN, ['run', 'backup', '-i', lab.inventoryPath, '--yes', '--state-dir', mkdtempSync('/tmp/kubemend-rebuild-one-backup-')]);
+  const backup = await cli(MAIN, ['run', 'backup', '-i', lab.inventoryPath, '--yes', '--state-dir', tempDir('/tmp/kubemend-rebuild-one-backup-')]);
   if (backup.code !== 0) throw new Error(`kubemend run backup: exit ${backup.code}: ${(backup.stdout + backup.stderr).slice(-2000)}`);
   marker = (await status(lab)).marker;
 });

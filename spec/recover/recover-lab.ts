@@ -5,7 +5,8 @@
  * a recover run (optionally frozen at a phase), and the checks every run's output must pass.
  */
 import type { ExecutionContext } from 'ava';
-import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { tempDir } from '../helpers/tmp.js';
 import { join } from 'node:path';
 import type { Lab } from '../helpers/lab.js';
 import { MAIN, cli } from '../cli/run-cli.js';
@@ -100,7 +101,7 @@ export interface RecoverRun {
 
 /** `kubemend run recover --yes` on the lab; its state folder, all its output, the bootstrap tokens and kubeadm-certs' uid before it. */
 export async function recover(lab: Lab, o: RecoverRun = {}) {
-  const state = mkdtempSync('/tmp/kubemend-recover-state-');
+  const state = tempDir('/tmp/kubemend-recover-state-');
   const tokensBefore = await bootstrapTokens(lab).catch(() => o.tokensAtStart ?? new Map<string, string>());
   const certsBefore = await kubeadmCertsUid(lab);
   const freeze = o.freeze;

@@ -31,7 +31,7 @@
  * (spec/recover/endpoint.test.ts has the other kinds of endpoint).
  */
 import test from 'ava';
-import { mkdtempSync } from 'node:fs';
+import { tempDir } from '../helpers/tmp.js';
 import { downSharedLab, type Lab, requireRoot, sharedLab } from '../helpers/lab.js';
 import { MAIN, cli } from '../cli/run-cli.js';
 import { type ForgedCsr, createForgedCsrs, csrConditions } from './forged-csrs.js';
@@ -102,7 +102,7 @@ test.serial('plan recover after pki-wipe: the full-rebuild path per host, nothin
   const broke = await lab.lab(['break', 'pki-wipe']);
   t.is(broke.code, 0, broke.stderr);
   const before = await fingerprint(lab);
-  const state = mkdtempSync('/tmp/kubemend-recover-state-');
+  const state = tempDir('/tmp/kubemend-recover-state-');
   const r = await cli(MAIN, ['plan', 'recover', '-i', lab.inventoryPath, '--state-dir', state]);
   t.is(r.code, 0, r.stderr);
   t.regex(r.stdout + r.stderr, /full-rebuild/);

@@ -7,7 +7,8 @@
  * Planned against the fake transport.
  */
 import test from 'ava';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { tempDir } from '../helpers/tmp.js';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildPlan } from '../../lib/core/plan.js';
@@ -44,7 +45,7 @@ async function plan(
     transport: fake,
     options: parseOptions(recover.options, {}, 'recover'),
     ...(selection ? { selection } : {}),
-    stateDir: mkdtempSync('/tmp/kubemend-shape-'),
+    stateDir: tempDir('/tmp/kubemend-shape-'),
   });
   return { plan: p, result, fake };
 }
@@ -212,7 +213,7 @@ test('a ClusterConfiguration with etcd.external or certificatesDir /etc/kubernet
     unsupportedClusterConfig(ext)!,
     /etcd.external \(endpoints https:\/\/10.0.1.1:2379\): etcd runs outside kubeadm; certificatesDir \/etc\/kubernetes\/ssl, not \/etc\/kubernetes\/pki/,
   );
-  const f = join(mkdtempSync('/tmp/kubemend-shape-'), 'kubeadm-config.yaml');
+  const f = join(tempDir('/tmp/kubemend-shape-'), 'kubeadm-config.yaml');
   writeFileSync(f, ext);
   const r = await plan({}, f);
   t.is(r.result.stoppedAt, 'facts/config');
@@ -235,7 +236,7 @@ function kubesprayConfig(): string {
       /^etcd:\n  local:\n    dataDir: \/var\/lib\/etcd\n/m,
       'etcd:\n  external:\n    endpoints: [https://10.0.1.1:2379]\n    caFile: /etc/ssl/etcd/ssl/ca.pem\n    certFile: /etc/ssl/etcd/ssl/node-m1.pem\n    keyFile: /etc/ssl/etcd/ssl/node-m1-key.pem\n',
     );
-  const f = join(mkdtempSync('/tmp/kubemend-shape-'), 'kubeadm-config.yaml');
+  const f = join(tempDir('/tmp/kubemend-shape-'), 'kubeadm-config.yaml');
   writeFileSync(f, ext);
   return f;
 }
@@ -445,7 +446,7 @@ test("kubespray's etcd group m1, e1 (e1 etcd only) and m2 a master outside it: p
     inventory: inv,
     transport: fake,
     options: parseOptions(recover.options, {}, 'recover'),
-    stateDir: mkdtempSync('/tmp/kubemend-shape-'),
+    stateDir: tempDir('/tmp/kubemend-shape-'),
   });
   t.is(result.exitCode, 0, JSON.stringify(result.failures));
   const phase = (id: string) => p.phases.find((x) => x.id === id)!;

@@ -1,7 +1,8 @@
 /** rejoin-workers against a lab cluster over real ssh, real kubectl as the witness (net 88). */
 import test from 'ava';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readdirSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
+import { tempDir } from '../helpers/tmp.js';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { readJournal } from '../../lib/core/journal.js';
@@ -39,7 +40,7 @@ test.serial('after break worker-pki: the broken worker comes back Ready, healthy
   t.is(broke.code, 0, broke.stderr);
   const before = await workloadStarts(lab);
   t.true(before.size >= 3);
-  const state = mkdtempSync('/tmp/h-recover-api/state-');
+  const state = tempDir('/tmp/h-recover-api/state-');
   const r = await cli(MAIN, ['run', 'rejoin-workers', '-i', lab.inventoryPath, '--yes', '--state-dir', state, '--batch-size', '1']);
   t.is(r.code, 0, r.stderr + r.stdout);
   t.regex(r.stdout, /w2 \| workers\/rejoin: skipped: kubelet cert chains to the current CA/);
@@ -67,7 +68,7 @@ test.serial('after break worker-pki: the broken worker comes back Ready, healthy
  */
 async function rollWithSshdKilled(t: any, lab: Lab, victim: string, maxFailures: string) {
   t.is((await lab.lab(['break', 'worker-pki', '--hosts', 'w1,w2,w3'])).code, 0);
-  const state = mkdtempSync('/tmp/h-recover-api/state-');
+  const state = tempDir('/tmp/h-recover-api/state-');
   let stopped: Promise<unknown> | undefined;
   try {
     const r = await cli(

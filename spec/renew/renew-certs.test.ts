@@ -6,7 +6,8 @@
  */
 import test from 'ava';
 import { execFile } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, rmSync } from 'node:fs';
+import { tempDir } from '../helpers/tmp.js';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { type Lab, requireRoot, sharedLab } from '../helpers/lab.js';
@@ -36,7 +37,7 @@ test.after.always(async () => {
 
 function stateDir(): string {
   mkdirSync('/tmp/h-renew', { recursive: true });
-  const d = mkdtempSync('/tmp/h-renew/state-');
+  const d = tempDir('/tmp/h-renew/state-');
   stateDirs.push(d);
   return d;
 }

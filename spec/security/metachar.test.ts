@@ -6,7 +6,8 @@
 import test from 'ava';
 import fc from 'fast-check';
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tempDir } from '../helpers/tmp.js';
 import { join } from 'node:path';
 import { quoteArg, quoteArgv } from '../../lib/shell/quote.js';
 import { InventoryError, loadInventory } from '../../lib/inventory/index.js';
@@ -31,7 +32,7 @@ const PAYLOADS = [
 ];
 
 mkdirSync('/tmp/h-sec', { recursive: true });
-const LOCAL = mkdtempSync('/tmp/h-sec/metachar-');
+const LOCAL = tempDir('/tmp/h-sec/metachar-');
 
 // ---------------------------------------------------------------- quoteArgv, locally
 

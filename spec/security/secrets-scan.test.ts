@@ -19,7 +19,8 @@
  */
 import test from 'ava';
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tempDir } from '../helpers/tmp.js';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { requireRoot, type Lab } from '../helpers/lab.js';
@@ -30,7 +31,7 @@ import { type HostRecord, certificateKeysIn, hostRecord, must, startRecording, s
 
 const execp = promisify(execFile);
 mkdirSync('/tmp/h-sec', { recursive: true });
-const LOCAL = mkdtempSync('/tmp/h-sec/secrets-');
+const LOCAL = tempDir('/tmp/h-sec/secrets-');
 const SUDO_PASSWORD = 'lab-sudo-pw';
 const TMUX = ['-L', 'kubemend-sec98', '-f', '/dev/null'];
 

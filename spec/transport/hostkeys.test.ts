@@ -3,7 +3,8 @@
  * decisions about an offered key, fingerprints as ssh-keygen prints them, and recording.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { tempDir } from '../helpers/tmp.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import test from 'ava';
@@ -18,7 +19,7 @@ import {
   recordHostKey,
 } from '../../lib/transport/hostkeys.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'kubemend-hostkeys-'));
+const dir = tempDir(join(tmpdir(), 'kubemend-hostkeys-'));
 
 /** A fresh ed25519 public key blob made by ssh-keygen, and its `.pub` line. */
 function newKey(name: string): { blob: Buffer; pub: string; file: string } {

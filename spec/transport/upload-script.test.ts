@@ -6,7 +6,8 @@
 import test from 'ava';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { tempDir } from '../helpers/tmp.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sudoUploadArgv } from '../../lib/transport/sudo-upload.js';
@@ -34,7 +35,7 @@ async function until(cond: () => boolean): Promise<void> {
 }
 
 test('the whole input: the file has exactly those bytes and the mode, no temp file left', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'km-upload-'));
+  const dir = tempDir(join(tmpdir(), 'km-upload-'));
   for (const data of [Buffer.concat([randomBytes(200_000), Buffer.from([0, 10, 13, 255])]), Buffer.alloc(0)]) {
     const path = join(dir, `f-${data.length}`);
     const u = start(path, data, 0o640);
@@ -48,7 +49,7 @@ test('the whole input: the file has exactly those bytes and the mode, no temp fi
 });
 
 test('input cut short (the connection dropped: cat sees EOF): the old file stays, no temp file', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'km-upload-'));
+  const dir = tempDir(join(tmpdir(), 'km-upload-'));
   const path = join(dir, 'ca.key');
   writeFileSync(path, 'the old key\n');
   const data = randomBytes(10_000);
@@ -62,7 +63,7 @@ test('input cut short (the connection dropped: cat sees EOF): the old file stays
 });
 
 test('the same number of bytes but other bytes: refused by the sha256 check', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'km-upload-'));
+  const dir = tempDir(join(tmpdir(), 'km-upload-'));
   const path = join(dir, 'x');
   const u = start(path, Buffer.from('abcd'));
   u.child.stdin!.end(Buffer.from('abce'));
@@ -74,7 +75,7 @@ test('the same number of bytes but other bytes: refused by the sha256 check', as
 
 for (const signal of ['SIGTERM', 'SIGHUP', 'SIGINT'] as const) {
   test(`${signal} to the session mid-upload: the partial temp file is removed, the target untouched`, async (t) => {
-    const dir = mkdtempSync(join(tmpdir(), 'km-upload-'));
+    const dir = tempDir(join(tmpdir(), 'km-upload-'));
     const path = join(dir, 'ca.key');
     const data = randomBytes(100_000);
     const u = start(path, data);

@@ -1,6 +1,7 @@
 /** Host key decisions of the transport: unknown refused or recorded, changed and revoked always refused. */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { tempDir } from '../helpers/tmp.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import test from 'ava';
@@ -9,7 +10,7 @@ import type { TransportEvent } from '../../lib/transport/options.js';
 import { TransportError } from '../../lib/transport/types.js';
 import { HostKeyChecker } from '../../lib/transport/verify.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'kubemend-verify-'));
+const dir = tempDir(join(tmpdir(), 'kubemend-verify-'));
 function newKey(name: string): { blob: Buffer; line: string } {
   const file = join(dir, name);
   execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', file]);

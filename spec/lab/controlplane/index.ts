@@ -3,7 +3,8 @@
  * client TLS and the simulated kube-apiserver started with kubeadm's flags, plus kubeconfigs.
  * Shared by the control-plane tests (the controller-manager tests start their process on top).
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
+import { tempDir } from '../../helpers/tmp.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type ClusterCAs, newClusterCAs, writeClientKubeconfig, writeControlPlanePki } from './pki.js';
@@ -127,7 +128,7 @@ export function startEtcd(dir: string, pki: string, clientPort: number, peerPort
 /** Start a local control plane (etcd + kube-apiserver) and wait until /readyz is ok. */
 export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise<ControlPlane> {
   const temp = !opts.dir;
-  const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'kubemend-cp-'));
+  const dir = opts.dir ?? tempDir(join(tmpdir(), 'kubemend-cp-'));
   let cas = opts.cas ?? (await newClusterCAs());
   const pki = await writeControlPlanePki(dir, cas);
   const [etcdPort, peerPort, apiPort] = [await freePort(), await freePort(), await freePort()];
