@@ -5,7 +5,7 @@
  * the missing one are bind mounts over the lab's /usr/local/bin inside one host, undone after.
  */
 import test from 'ava';
-import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { tempDir } from '../helpers/tmp.js';
 import { join } from 'node:path';
 import { execFile } from 'node:child_process';
@@ -51,13 +51,10 @@ function failures(r: CliResult): string[] {
   return lines.filter((l, i) => !planned.has(i) && /^\s*- \S+: \S+: /.test(l)).map((l) => l.trim());
 }
 
-const made: string[] = [];
-/** A fresh state folder (removed after the file: backups hold private keys). */
+/** A fresh state folder (removed when the file's process ends, tempDir: backups hold private keys). */
 function state(): string {
   mkdirSync('/tmp/h-sec', { recursive: true });
-  const d = tempDir('/tmp/h-sec/faults-state-');
-  made.push(d);
-  return d;
+  return tempDir('/tmp/h-sec/faults-state-');
 }
 
 // ---------------------------------------------------------------- without the lab
@@ -202,5 +199,4 @@ test.serial(
 
 test.after.always(async () => {
   await releaseLab(import.meta.url);
-  for (const d of made) rmSync(d, { recursive: true, force: true });
 });

@@ -12,7 +12,7 @@
  */
 import test from 'ava';
 import { spawn } from 'node:child_process';
-import { appendFileSync, existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, readdirSync } from 'node:fs';
 import { tempDir } from '../helpers/tmp.js';
 import { join } from 'node:path';
 import { openJournal, readJournal } from '../../lib/core/journal.js';
@@ -75,14 +75,9 @@ function getLab(): Promise<Lab> {
   return sharedLab(LAB);
 }
 
-/** The runs' state folders (their backups hold private keys): removed when the file ends. */
-const states: string[] = [];
-
-/** A new state folder for one run. */
+/** A new state folder for one run (its backups hold private keys: removed when the file's process ends, tempDir). */
 function stateDir(): string {
-  const d = tempDir('/tmp/kubemend-resume-state-');
-  states.push(d);
-  return d;
+  return tempDir('/tmp/kubemend-resume-state-');
 }
 
 interface Status {
@@ -385,7 +380,6 @@ test.serial('the proof FAILs on a cluster that is not whole: another sa.key on m
 });
 
 test.after.always(async () => {
-  for (const d of states) rmSync(d, { recursive: true, force: true });
   if (process.getuid?.() !== 0 || !usedLab || process.env.KEEP_LAB === '1') return;
   await (await sharedLab(LAB).catch(() => undefined))?.down();
 });

@@ -18,7 +18,7 @@
  * `kubemend resume` completes once the apiserver is back.
  */
 import test from 'ava';
-import { closeSync, existsSync, fstatSync, openSync, readFileSync, readSync, readdirSync, rmSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, openSync, readFileSync, readSync, readdirSync } from 'node:fs';
 import { tempDir } from '../helpers/tmp.js';
 import { StringDecoder } from 'node:string_decoder';
 import { join } from 'node:path';
@@ -32,9 +32,7 @@ const HOSTS = ['m1', 'm2', 'm3', 'w1', 'w2'];
 /** How long each apiserver blip lasts (shorter than the retries' budget: kubeadm 3+6+12 s, API 1+2+4+8 s). */
 const BLIP_S = 8;
 
-const states: string[] = [];
 test.after.always(async () => {
-  for (const s of states) rmSync(s, { recursive: true, force: true });
   // no other file uses this lab: left up, its 3+2 cluster loaded the machine for the rest of the suite
   await downSharedLab(LAB);
 });
@@ -165,7 +163,6 @@ test.serial(
     t.is(broke.code, 0, broke.stderr);
     const ep = endpointMaster(lab);
     const state = tempDir('/tmp/kubemend-ridethrough-state-');
-    states.push(state);
     const joinStart = (m: string) => (es: StampedEvent[]) => es.findIndex((e) => e.kind === 'host-start' && e.phase === 'others/join' && e.host === m);
     const triggers: Trigger[] = [];
     for (const m of ['m2', 'm3']) {
@@ -260,7 +257,6 @@ test.serial('a blip that does not clear: the run stops, named, with its retries 
   t.is(broke.code, 0, broke.stderr);
   const ep = endpointMaster(lab);
   const state = tempDir('/tmp/kubemend-ridethrough-state-');
-  states.push(state);
   // much longer than any retry budget (kubectl reads: 3 + 6 + 12 s of waits; API calls: 1 + 2 + 4 + 8 s)
   const LONG_S = 600;
   const blip: Trigger = {

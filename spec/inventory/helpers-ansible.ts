@@ -1,6 +1,6 @@
 /** Test helpers for Ansible inventories: the committed kubespray-layout fixtures, copies to change, and the ansible-inventory requirement. */
 import test, { type TestFn } from 'ava';
-import { cpSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, readFileSync } from 'node:fs';
 import { tempDir } from '../helpers/tmp.js';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -22,15 +22,9 @@ export const KUBESPRAY_ETCD = join(FIXTURES, 'kubespray-etcd');
 /** No ssh config, no ssh -G: the tests do not depend on the machine's ~/.ssh/config. */
 export const NO_SSH = { sshConfigPath: '/nonexistent/ssh_config', ssh: false as const };
 
-const made: string[] = [];
-process.on('exit', () => {
-  for (const d of made) rmSync(d, { recursive: true, force: true });
-});
-
 /** A fresh copy of fixture folder `src` (removed when the test process exits). */
 export function copyFixture(src: string): string {
   const dir = tempDir(join(tmpdir(), 'kubemend-fixture-'));
-  made.push(dir);
   cpSync(src, dir, { recursive: true });
   return dir;
 }

@@ -1,18 +1,12 @@
 /** Test helpers: temp dirs with inventory and ssh config files. */
-import { rmSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { tempDir } from '../helpers/tmp.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-const made: string[] = [];
-process.on('exit', () => {
-  for (const d of made) rmSync(d, { recursive: true, force: true });
-});
-
 /** A fresh temp dir (removed when the test process exits) with `files` (name -> content) written into it. */
 export function tempFiles(files: Record<string, string>): string {
   const dir = tempDir(join(tmpdir(), 'kubemend-inv-'));
-  made.push(dir);
   for (const [name, content] of Object.entries(files)) writeFileSync(join(dir, name), content);
   return dir;
 }

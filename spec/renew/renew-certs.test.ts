@@ -6,7 +6,7 @@
  */
 import test from 'ava';
 import { execFile } from 'node:child_process';
-import { copyFileSync, mkdirSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync } from 'node:fs';
 import { tempDir } from '../helpers/tmp.js';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -24,22 +24,18 @@ const MASTERS = ['m1', 'm2', 'm3'];
 const DAY = 86_400_000;
 const exec = promisify(execFile);
 let lab: Lab | undefined;
-const stateDirs: string[] = [];
 
 test.before(async () => {
   if (process.getuid?.() === 0) lab = await sharedLab(LAB);
 });
 test.after.always(async () => {
-  // the runs' folders hold the pulled backups, private keys included
-  for (const d of stateDirs) rmSync(d, { recursive: true, force: true });
   if (lab && !process.env.KEEP_LAB) await lab.down();
 });
 
 function stateDir(): string {
   mkdirSync('/tmp/h-renew', { recursive: true });
-  const d = tempDir('/tmp/h-renew/state-');
-  stateDirs.push(d);
-  return d;
+  // removed when the file's process ends (tempDir): the runs' folders hold the pulled backups, private keys included
+  return tempDir('/tmp/h-renew/state-');
 }
 
 async function allCerts(l: Lab): Promise<Map<string, Map<string, Seen>>> {
