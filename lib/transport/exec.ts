@@ -48,10 +48,22 @@ export interface ExecOptions {
    * prompt shows on stderr, and `stdin` only once the command has started.
    */
   sudo?: SudoExchange;
+  /**
+   * The wire ends with NO_INPUT: the command reads /dev/null, so nothing is written to the channel,
+   * not even the EOF (one packet, one write and its encryption less per command).
+   */
+  noInput?: boolean;
 }
 
 /** Put before a wire command: prints the session leader's pid (= session id) on stderr, then execs. */
 export const SESSION_PREAMBLE = 'echo "$$" >&2; exec ';
+
+/**
+ * Put after a wire command (quoteArgv's: one simple command) that gets no input: it reads
+ * /dev/null, as it would read the EOF sent on its channel, and a command that asks a question
+ * (a prompt) still gets end of input at once rather than waiting until its timeout.
+ */
+export const NO_INPUT = ' </dev/null';
 
 /** Opens an exec channel on client for `wire` and resolves when the channel closes. */
 export function execOnChannel(client: Client, wire: string, opts: ExecOptions): Promise<RawResult> {
@@ -79,6 +91,7 @@ export function execOnChannel(client: Client, wire: string, opts: ExecOptions): 
       else writeStdin(channel);
     };
     const writeStdin = (ch: ClientChannel) => {
+      if (opts.noInput) return;
       if (opts.stdin?.length) ch.write(opts.stdin);
       ch.end();
     };
