@@ -28,7 +28,7 @@ step() { printf '[solve %4ds] %s\n' $(($(date +%s) - t0)) "$*"; }
 # on HOST: run the bash script given on stdin (values are put in with printf %q)
 on() { "${SSH[@]}" "root@$(addr "$1")" bash -euo pipefail -s; }
 wait_for() { # SECONDS WHAT CMD...: retry CMD every 2 s
-  local n=$(($1 / 2)) what=$2; shift 2
+  local n=$(($1 / 2)) what=$2 i; shift 2
   for ((i = 0; i < n; i++)); do "$@" >/dev/null 2>&1 && return 0; sleep 2; done
   echo "solve-by-hand: timed out: $what" >&2; return 1
 }
