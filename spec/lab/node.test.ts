@@ -23,7 +23,7 @@ import {
   writeClientKubeconfig,
   writeTokenKubeconfig,
 } from './controlplane/index.js';
-import { newCA, newKey, signCert, writeKeyPair } from './sim/pki.js';
+import { newCA, newKey, readCertInfo, signCert, writeKeyPair } from './sim/pki.js';
 import { KubeClient } from './sim/kubeclient.js';
 import { humanDuration, table } from './sim/crictl/format.js';
 import { etcdctlWitness } from './cluster/etcdctl.js';
@@ -398,8 +398,13 @@ test.serial('TLS bootstrap: token -> CSR -> signed client cert in kubelet-client
   t.true(lstatSync(current).isSymbolicLink());
   t.regex(readlinkSync(current), /kubelet-client-\d{4}-\d{2}-\d{2}-\d{2}-\d{2}-\d{2}\.pem$/);
   const pem = readFileSync(current, 'utf8');
-  t.regex(pem, /-----BEGIN (RSA |EC )?PRIVATE KEY-----/);
+  // as the real kubelet: an ECDSA P-256 key in SEC1 PEM (keyutil.MakeEllipticPrivateKeyPEM), and a cert
+  // without key encipherment, which its CSR did not ask for (client-go DefaultKubeletClientGetUsages)
+  t.regex(pem, /-----BEGIN EC PRIVATE KEY-----/);
   const cert = new X509Certificate(pem);
+  t.is(cert.publicKey.asymmetricKeyType, 'ec');
+  t.is(cert.publicKey.asymmetricKeyDetails?.namedCurve, 'prime256v1');
+  t.deepEqual(readCertInfo(pem).keyUsage, ['digitalSignature']);
   t.is(cert.subject.split('\n').sort().join(','), 'CN=system:node:boot1,O=system:nodes');
   t.true(cert.verify(new X509Certificate(cp.cas.ca.certPem).publicKey), 'signed by the cluster CA');
   const conf = readFileSync(r.path('etc/kubernetes/kubelet.conf'), 'utf8');
@@ -410,7 +415,7 @@ test.serial('TLS bootstrap: token -> CSR -> signed client cert in kubelet-client
   t.is(csrs.length, 1);
   t.regex(csrs[0].metadata.name, /^node-csr-/);
   t.is(csrs[0].spec.signerName, 'kubernetes.io/kube-apiserver-client-kubelet');
-  t.deepEqual([...csrs[0].spec.usages].sort(), ['client auth', 'digital signature', 'key encipherment']);
+  t.deepEqual([...csrs[0].spec.usages].sort(), ['client auth', 'digital signature']);
   const node = await waitFor(
     'node boot1 Ready',
     async () => {
@@ -469,7 +474,7 @@ test.serial('serverTLSBootstrap: the kubelet-serving CSR stays Pending until app
       ),
     20_000,
   );
-  t.deepEqual([...csr.spec.usages].sort(), ['digital signature', 'key encipherment', 'server auth']);
+  t.deepEqual([...csr.spec.usages].sort(), ['digital signature', 'server auth'], 'an ECDSA key: no key encipherment (DefaultKubeletServingGetUsages)');
   await sleep(4000);
   const pending = JSON.parse(await kubectl('get', 'csr', csr.metadata.name, '-o', 'json'));
   t.falsy(pending.status?.certificate, 'nobody approves serving CSRs by default');

@@ -70,9 +70,12 @@ async function signingKey(keyPem: string): Promise<CryptoKey> {
   return webcrypto.subtle.importKey('pkcs8', der, ALG, false, ['sign']) as Promise<CryptoKey>;
 }
 
+/** A public key for a certificate: RSA, or ECDSA P-256 (the kubelet's CSR keys: sim/kubelet/certs.ts). */
 async function verifyKey(publicKeyPem: string): Promise<CryptoKey> {
-  const der = createPublicKey(publicKeyPem).export({ type: 'spki', format: 'der' });
-  return webcrypto.subtle.importKey('spki', der, ALG, true, ['verify']) as Promise<CryptoKey>;
+  const key = createPublicKey(publicKeyPem);
+  const der = key.export({ type: 'spki', format: 'der' });
+  const alg = key.asymmetricKeyType === 'ec' ? { name: 'ECDSA', namedCurve: 'P-256' } : ALG;
+  return webcrypto.subtle.importKey('spki', der, alg, true, ['verify']) as Promise<CryptoKey>;
 }
 
 function subject(cn: string, orgs: readonly string[] = []): x509.JsonName {
@@ -138,6 +141,8 @@ export interface SignCertOptions {
   dnsNames?: readonly string[];
   ips?: readonly string[];
   usages?: readonly Usage[];
+  /** Key usage "key encipherment" (default true: kubeadm's pkiutil.NewSignedCert sets it on every cert; a CSR signer only when the CSR asks). */
+  keyEncipherment?: boolean;
   isCA?: boolean;
   notBefore?: Date;
   notAfter?: Date;
@@ -162,7 +167,7 @@ export async function signCert(o: SignCertOptions): Promise<string> {
   const eku: string[] = [];
   if (usages.includes('server')) eku.push(x509.ExtendedKeyUsage.serverAuth);
   if (usages.includes('client')) eku.push(x509.ExtendedKeyUsage.clientAuth);
-  let ku = x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment;
+  let ku = x509.KeyUsageFlags.digitalSignature | (o.keyEncipherment === false ? 0 : x509.KeyUsageFlags.keyEncipherment);
   if (o.isCA) ku |= x509.KeyUsageFlags.keyCertSign;
   const pub = await verifyKey(pubPem);
   const cert = await x509.X509CertificateGenerator.create({
@@ -241,7 +246,7 @@ export async function verifyCSR(pem: string): Promise<boolean> {
 }
 
 /** Sign a CSR with a CA, keeping its subject and SANs (what a CSR signer does). */
-export async function signCSR(csrPem: string, ca: CA, opts: { usages: Usage[]; durationSeconds?: number }): Promise<string> {
+export async function signCSR(csrPem: string, ca: CA, opts: { usages: Usage[]; keyEncipherment?: boolean; durationSeconds?: number }): Promise<string> {
   const info = parseCSR(csrPem);
   if (!(await verifyCSR(csrPem))) throw new Error(`sign CSR for ${info.cn}: the CSR signature does not verify`);
   const now = Date.now();
@@ -253,6 +258,7 @@ export async function signCSR(csrPem: string, ca: CA, opts: { usages: Usage[]; d
     dnsNames: info.dnsNames,
     ips: info.ips,
     usages: opts.usages,
+    ...(opts.keyEncipherment === undefined ? {} : { keyEncipherment: opts.keyEncipherment }),
     notBefore: new Date(now - BACKDATE_MS),
     notAfter: new Date(now + (opts.durationSeconds ? opts.durationSeconds * 1000 : LEAF_VALIDITY_MS)),
   });
@@ -291,15 +297,18 @@ export interface CertInfo {
   isCA: boolean;
   issuerCN: string;
   serial: string;
+  /** Key usage flags set, by their RFC 5280 names: digitalSignature, keyEncipherment, keyCertSign... */
+  keyUsage: string[];
 }
 
-/** Read subject, SANs, validity and issuer of a cert PEM (the first cert in the text). */
+/** Read subject, SANs, validity, issuer and key usage of a cert PEM (the first cert in the text). */
 export function readCertInfo(pem: string): CertInfo {
   const c = new x509.X509Certificate(firstCert(pem));
   const { cn, orgs } = namesOf(c.subjectName);
   const { cn: issuerCN } = namesOf(c.issuerName);
   const { dnsNames, ips } = sansOf(c.getExtension(x509.SubjectAlternativeNameExtension));
   const bc = c.getExtension(x509.BasicConstraintsExtension);
+  const ku = c.getExtension(x509.KeyUsagesExtension)?.usages ?? 0;
   return {
     cn,
     orgs,
@@ -311,6 +320,9 @@ export function readCertInfo(pem: string): CertInfo {
     isCA: !!bc?.ca,
     issuerCN,
     serial: c.serialNumber,
+    keyUsage: Object.entries(x509.KeyUsageFlags)
+      .filter(([name, flag]) => typeof flag === 'number' && name !== 'none' && (ku & flag) !== 0)
+      .map(([name]) => name),
   };
 }
 

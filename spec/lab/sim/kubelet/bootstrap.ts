@@ -12,7 +12,7 @@ import YAML from 'yaml';
 import { registerSecret } from '../../../../lib/shell/secret.js';
 import { KubeClient, type KubeCreds, loadKubeconfig } from '../kubeclient.js';
 import { paths } from '../paths.js';
-import { certFileStamp, certValidNow, makeCSR, newKey } from './certs.js';
+import { certFileStamp, certValidNow, csrUsages, makeCSR, newKey } from './certs.js';
 import * as log from './log.js';
 
 /** Where the kubelet keeps its credentials. */
@@ -135,7 +135,7 @@ export async function loadClientCert(p: CredPaths, node: string, shouldStop: () 
   const key = await newKey();
   const cn = `system:node:${node}`;
   const orgs = ['system:nodes'];
-  const usages = ['digital signature', 'key encipherment', 'client auth'];
+  const usages = csrUsages(key, 'client auth');
   const pem = await makeCSR(key, cn, orgs);
   const spki = Buffer.from(await crypto.subtle.exportKey('spki', key.keys.publicKey));
   const client = new KubeClient(boot);

@@ -1,8 +1,12 @@
 /**
  * The kubelet's own key material: private keys, PKCS#10 CSRs for its client and serving certs,
  * the self-signed serving cert it makes without serverTLSBootstrap, and validity checks.
- * Keys are RSA 2048 (the real kubelet uses ECDSA P-256; the lab's CSR signer, pki.signCSR,
- * imports subject keys as RSA), so CSR usages include "key encipherment" as the real one does for RSA.
+ * As the real kubelet: the keys of its CSRs (TLS bootstrap and serving certs) are ECDSA P-256
+ * ("EC PRIVATE KEY": keyutil.MakeEllipticPrivateKeyPEM in pkg/kubelet/certificate/bootstrap,
+ * ecdsa.GenerateKey(P256) in client-go's certificate manager), so their usages leave out "key
+ * encipherment" (client-go util/certificate DefaultKubeletClientGetUsages and
+ * DefaultKubeletServingGetUsages: encipherment only for an RSA key); the self-signed kubelet.crt is
+ * RSA 2048 (client-go util/cert GenerateSelfSignedCertKey).
  */
 import { X509Certificate, createPrivateKey, createPublicKey, generateKeyPair, randomBytes, webcrypto } from 'node:crypto';
 import { promisify } from 'node:util';
@@ -10,20 +14,35 @@ import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
 
 x509.cryptoProvider.set(webcrypto as unknown as Crypto);
-const ALG = { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' } as const;
+const RSA = { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' } as const;
+const EC = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
 
-/** A private key PEM with its WebCrypto handles. */
+/** A private key PEM with its WebCrypto handles and the algorithm it signs with. */
 export interface Key {
   pem: string;
   keys: CryptoKeyPair;
+  alg: typeof RSA | typeof EC;
 }
 
-/** A new RSA 2048 private key (PKCS#1 PEM, as the kubelet writes "RSA PRIVATE KEY"). */
+/** A new ECDSA P-256 private key, the kubelet's for its CSRs (SEC1 PEM: "EC PRIVATE KEY"). */
 export async function newKey(): Promise<Key> {
+  const { privateKey, publicKey } = await promisify(generateKeyPair)('ec', { namedCurve: 'P-256' });
+  const priv = await webcrypto.subtle.importKey('pkcs8', privateKey.export({ type: 'pkcs8', format: 'der' }), EC, true, ['sign']);
+  const pub = await webcrypto.subtle.importKey('spki', publicKey.export({ type: 'spki', format: 'der' }), EC, true, ['verify']);
+  return { pem: privateKey.export({ type: 'sec1', format: 'pem' }) as string, keys: { privateKey: priv, publicKey: pub } as CryptoKeyPair, alg: EC };
+}
+
+/** A new RSA 2048 private key, the self-signed kubelet.crt's (PKCS#1 PEM: "RSA PRIVATE KEY"). */
+async function newRsaKey(): Promise<Key> {
   const { privateKey, publicKey } = await promisify(generateKeyPair)('rsa', { modulusLength: 2048 });
-  const priv = await webcrypto.subtle.importKey('pkcs8', privateKey.export({ type: 'pkcs8', format: 'der' }), ALG, true, ['sign']);
-  const pub = await webcrypto.subtle.importKey('spki', publicKey.export({ type: 'spki', format: 'der' }), ALG, true, ['verify']);
-  return { pem: privateKey.export({ type: 'pkcs1', format: 'pem' }) as string, keys: { privateKey: priv, publicKey: pub } as CryptoKeyPair };
+  const priv = await webcrypto.subtle.importKey('pkcs8', privateKey.export({ type: 'pkcs8', format: 'der' }), RSA, true, ['sign']);
+  const pub = await webcrypto.subtle.importKey('spki', publicKey.export({ type: 'spki', format: 'der' }), RSA, true, ['verify']);
+  return { pem: privateKey.export({ type: 'pkcs1', format: 'pem' }) as string, keys: { privateKey: priv, publicKey: pub } as CryptoKeyPair, alg: RSA };
+}
+
+/** The usages a kubelet CSR asks for with `key` (client-go's DefaultKubelet{Client,Serving}GetUsages). */
+export function csrUsages(key: Key, auth: 'client auth' | 'server auth'): string[] {
+  return key.alg === RSA ? ['digital signature', 'key encipherment', auth] : ['digital signature', auth];
 }
 
 /** A PKCS#10 CSR PEM for subject O=`orgs`, CN=`cn` with optional DNS and IP SANs. */
@@ -32,7 +51,7 @@ export async function makeCSR(key: Key, cn: string, orgs: string[], dnsNames: st
   const csr = await x509.Pkcs10CertificateRequestGenerator.create({
     name: [...orgs.map((o) => ({ O: [o] })), { CN: [cn] }],
     keys: key.keys,
-    signingAlgorithm: ALG,
+    signingAlgorithm: key.alg,
     extensions: sans.length ? [new x509.SubjectAlternativeNameExtension(sans)] : [],
   });
   return csr.toString('pem') + '\n';
@@ -43,7 +62,7 @@ export async function makeCSR(key: Key, cn: string, orgs: string[], dnsNames: st
  * issuer `<host>-ca@<unix>`, subject `<host>@<unix>`, SANs host name and address, one year.
  */
 export async function selfSignedServing(host: string, ip: string): Promise<{ certPem: string; keyPem: string }> {
-  const key = await newKey();
+  const key = await newRsaKey();
   const now = Math.floor(Date.now() / 1000);
   const serial = randomBytes(8);
   serial[0] &= 0x7f;
@@ -55,7 +74,7 @@ export async function selfSignedServing(host: string, ip: string): Promise<{ cer
     notAfter: new Date(Date.now() + 365 * 24 * 3600_000),
     publicKey: key.keys.publicKey,
     signingKey: key.keys.privateKey,
-    signingAlgorithm: ALG,
+    signingAlgorithm: key.alg,
     extensions: [
       new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment, true),
       new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth], false),

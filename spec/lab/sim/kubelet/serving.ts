@@ -11,7 +11,7 @@ import https from 'node:https';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { KubeClient } from '../kubeclient.js';
-import { certValidNow, firstCertPem, keyMatchesCert, makeCSR, newKey, selfSignedServing } from './certs.js';
+import { certValidNow, csrUsages, firstCertPem, keyMatchesCert, makeCSR, newKey, selfSignedServing } from './certs.js';
 import { requestCertificate, storeCert } from './bootstrap.js';
 import * as log from './log.js';
 
@@ -110,7 +110,7 @@ export class Serving {
         log.info('certificate_manager.go:356', 'Rotating certificates', { logger: 'kubernetes.io/kubelet-serving' });
         const cert = await requestCertificate(
           client,
-          { name, pem, signerName: 'kubernetes.io/kubelet-serving', usages: ['digital signature', 'key encipherment', 'server auth'] },
+          { name, pem, signerName: 'kubernetes.io/kubelet-serving', usages: csrUsages(key, 'server auth') },
           2000,
           stopping,
         );

@@ -70,7 +70,9 @@ export function csrSigning(ctx: Context): Controller {
           const left = Math.floor((caNotAfter.getTime() - Date.now()) / 1000);
           if (left <= 0) throw new Error(`sign csr ${name}: the signer has expired: NotAfter=${caNotAfter.toISOString()}`);
           const durationSeconds = Math.min(lifetimeSeconds(csr, ctx.opts.clusterSigningDurationMs), left);
-          const pem = await signCSR(requestPem(csr), ctx.signingCA, { usages: certUsages, durationSeconds });
+          // the key usages are the CSR's own (the real signer's keyUsagesFromStrings): no "key encipherment" for an ECDSA kubelet key
+          const keyEncipherment = usages.includes('key encipherment');
+          const pem = await signCSR(requestPem(csr), ctx.signingCA, { usages: certUsages, keyEncipherment, durationSeconds });
           status = { ...csr.status, certificate: Buffer.from(pem).toString('base64') };
         }
         await ctx.api.update(`status of csr ${name}`, `${PATH}/${name}/status`, { ...csr, status });
