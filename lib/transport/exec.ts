@@ -48,26 +48,23 @@ export interface ExecOptions {
    * prompt shows on stderr, and `stdin` only once the command has started.
    */
   sudo?: SudoExchange;
-  /**
-   * The wire ends with NO_INPUT: the command reads /dev/null, so nothing is written to the channel,
-   * not even the EOF (one packet, one write and its encryption less per command).
-   */
-  noInput?: boolean;
 }
 
 /** Put before a wire command: prints the session leader's pid (= session id) on stderr, then execs. */
 export const SESSION_PREAMBLE = 'echo "$$" >&2; exec ';
 
 /**
- * Put after a wire command (quoteArgv's: one simple command) that gets no input: it reads
- * /dev/null, as it would read the EOF sent on its channel, and a command that asks a question
- * (a prompt) still gets end of input at once rather than waiting until its timeout.
+ * Put after a wire command (quoteArgv's: one simple command) that gets no input, neither stdin nor
+ * a sudo password: it reads /dev/null, as it would read the EOF sent on its channel (a command
+ * that asks a question still gets end of input at once), and nothing is written to the channel,
+ * not even the EOF: one packet, one write and its encryption less per command.
  */
-export const NO_INPUT = ' </dev/null';
+const NO_INPUT = ' </dev/null';
 
 /** Opens an exec channel on client for `wire` and resolves when the channel closes. */
 export function execOnChannel(client: Client, wire: string, opts: ExecOptions): Promise<RawResult> {
   const started = performance.now();
+  const noInput = !opts.stdin?.length && !opts.sudo;
   return new Promise<RawResult>((resolve, reject) => {
     let settled = false;
     let channel: ClientChannel | undefined;
@@ -91,7 +88,7 @@ export function execOnChannel(client: Client, wire: string, opts: ExecOptions): 
       else writeStdin(channel);
     };
     const writeStdin = (ch: ClientChannel) => {
-      if (opts.noInput) return;
+      if (noInput) return;
       if (opts.stdin?.length) ch.write(opts.stdin);
       ch.end();
     };
@@ -157,7 +154,7 @@ export function execOnChannel(client: Client, wire: string, opts: ExecOptions): 
     }, opts.timeoutMs);
 
     try {
-      client.exec(wire, (e, ch) => {
+      client.exec(noInput ? wire + NO_INPUT : wire, (e, ch) => {
         if (e) return fail(new ExecStopped('channel', `opening a channel: ${e.message}`, { cause: e }));
         channel = ch;
         if (settled) {

@@ -10,7 +10,7 @@ import { type CommandResult, type RunOptions, type Transport, type UploadOptions
 import type { SshTransportOptions, TransportEvent } from './options.js';
 import { agentSocket, KeyStore } from './auth.js';
 import { Connection, type ConnectionContext, type ConnectTarget, connectionId } from './connection.js';
-import { ExecStopped, execOnChannel, NO_INPUT, type RawResult, SESSION_PREAMBLE } from './exec.js';
+import { ExecStopped, execOnChannel, type RawResult, SESSION_PREAMBLE } from './exec.js';
 import { HostKeyChecker } from './verify.js';
 import { type SudoExchange, type SudoPlan, sudoArgv, sudoExchange, sudoFailure, sudoPlan } from './sudo.js';
 import { sftpRead, sftpRemoveQuietly, sftpRename, sftpWriteTemp, tempName } from './sftp.js';
@@ -150,10 +150,7 @@ class Ssh implements SshTransport {
     try {
       const { wire, exchange } = this.#wire(sudo.plan, argv, sudo.password);
       const kill = (sid: number) => this.#killSession(conn, sudo.plan, sudo.password, sid);
-      // no stdin and no sudo password to write: the command reads /dev/null, and no EOF is sent
-      const noInput = !o.stdin?.length && !exchange;
-      const full = SESSION_PREAMBLE + wire + (noInput ? NO_INPUT : '');
-      return await conn.withChannel((c) => execOnChannel(c, full, { ...o, kill, ...(exchange ? { sudo: exchange } : {}), ...(noInput ? { noInput } : {}) }));
+      return await conn.withChannel((c) => execOnChannel(c, SESSION_PREAMBLE + wire, { ...o, kill, ...(exchange ? { sudo: exchange } : {}) }));
     } catch (e) {
       if (e instanceof TransportError) throw e;
       if (e instanceof ExecStopped) {

@@ -72,7 +72,7 @@ test.serial('exec: exit code, stdout, stderr, stdin and a signal', async (t) => 
   t.is(k.signal, 'SIGTERM');
   const c = await tr.run(h, ['sh', '-c', 'cat; hostname'], { stdin: 'line one\n' });
   t.is(c.stdout, 'line one\nh001\n');
-  // no input: the command reads /dev/null (NO_INPUT), so no EOF goes on the wire, and a command
+  // no input: the command reads /dev/null (exec.ts NO_INPUT), so no EOF goes on the wire, and a command
   // that reads stdin ends at once; with input, it reads the channel
   t.is((await tr.run(h, ['readlink', '/proc/self/fd/0'])).stdout, '/dev/null\n');
   t.is((await tr.run(h, ['cat'])).stdout, '');
