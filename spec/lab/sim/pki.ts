@@ -258,7 +258,7 @@ export async function signCSR(csrPem: string, ca: CA, opts: { usages: Usage[]; k
     dnsNames: info.dnsNames,
     ips: info.ips,
     usages: opts.usages,
-    ...(opts.keyEncipherment === undefined ? {} : { keyEncipherment: opts.keyEncipherment }),
+    keyEncipherment: opts.keyEncipherment ?? true,
     notBefore: new Date(now - BACKDATE_MS),
     notAfter: new Date(now + (opts.durationSeconds ? opts.durationSeconds * 1000 : LEAF_VALIDITY_MS)),
   });
@@ -321,7 +321,7 @@ export function readCertInfo(pem: string): CertInfo {
     issuerCN,
     serial: c.serialNumber,
     keyUsage: Object.entries(x509.KeyUsageFlags)
-      .filter(([name, flag]) => typeof flag === 'number' && name !== 'none' && (ku & flag) !== 0)
+      .filter(([, flag]) => typeof flag === 'number' && (ku & flag) !== 0)
       .map(([name]) => name),
   };
 }

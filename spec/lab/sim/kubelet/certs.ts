@@ -25,19 +25,22 @@ export interface Key {
 }
 
 /** A new ECDSA P-256 private key, the kubelet's for its CSRs (SEC1 PEM: "EC PRIVATE KEY"). */
-export async function newKey(): Promise<Key> {
-  const { privateKey, publicKey } = await promisify(generateKeyPair)('ec', { namedCurve: 'P-256' });
-  const priv = await webcrypto.subtle.importKey('pkcs8', privateKey.export({ type: 'pkcs8', format: 'der' }), EC, true, ['sign']);
-  const pub = await webcrypto.subtle.importKey('spki', publicKey.export({ type: 'spki', format: 'der' }), EC, true, ['verify']);
-  return { pem: privateKey.export({ type: 'sec1', format: 'pem' }) as string, keys: { privateKey: priv, publicKey: pub } as CryptoKeyPair, alg: EC };
+export function newKey(): Promise<Key> {
+  return generate(EC, 'sec1');
 }
 
 /** A new RSA 2048 private key, the self-signed kubelet.crt's (PKCS#1 PEM: "RSA PRIVATE KEY"). */
-async function newRsaKey(): Promise<Key> {
-  const { privateKey, publicKey } = await promisify(generateKeyPair)('rsa', { modulusLength: 2048 });
-  const priv = await webcrypto.subtle.importKey('pkcs8', privateKey.export({ type: 'pkcs8', format: 'der' }), RSA, true, ['sign']);
-  const pub = await webcrypto.subtle.importKey('spki', publicKey.export({ type: 'spki', format: 'der' }), RSA, true, ['verify']);
-  return { pem: privateKey.export({ type: 'pkcs1', format: 'pem' }) as string, keys: { privateKey: priv, publicKey: pub } as CryptoKeyPair, alg: RSA };
+function newRsaKey(): Promise<Key> {
+  return generate(RSA, 'pkcs1');
+}
+
+/** A key pair of `alg` (RSA 2048 or ECDSA P-256), its private key as a `pemType` PEM. */
+async function generate(alg: Key['alg'], pemType: 'sec1' | 'pkcs1'): Promise<Key> {
+  const { privateKey, publicKey } =
+    alg === EC ? await promisify(generateKeyPair)('ec', { namedCurve: 'P-256' }) : await promisify(generateKeyPair)('rsa', { modulusLength: 2048 });
+  const priv = await webcrypto.subtle.importKey('pkcs8', privateKey.export({ type: 'pkcs8', format: 'der' }), alg, true, ['sign']);
+  const pub = await webcrypto.subtle.importKey('spki', publicKey.export({ type: 'spki', format: 'der' }), alg, true, ['verify']);
+  return { pem: privateKey.export({ type: pemType, format: 'pem' }) as string, keys: { privateKey: priv, publicKey: pub } as CryptoKeyPair, alg };
 }
 
 /** The usages a kubelet CSR asks for with `key` (client-go's DefaultKubelet{Client,Serving}GetUsages). */
