@@ -5,6 +5,7 @@
  */
 import test from 'ava';
 import { readFileSync } from 'node:fs';
+import https from 'node:https';
 import { join } from 'node:path';
 import { Node } from 'kubernetes-models/v1/Node';
 import { NodeList } from 'kubernetes-models/v1/NodeList';
@@ -524,6 +525,61 @@ test.serial("stored RBAC (kubeadm's roles and bindings) grants access on top of 
   t.regex(imp.stderr, /secrets is forbidden: User "jane" cannot list resource "secrets"/, 'admins impersonate; the impersonated user is authorized');
   const noImp = await kubectl(janeConf, 'get', 'pods', '--as=system:admin', '--as-group=system:masters');
   t.regex(noImp.stderr, /users "system:admin" is forbidden: User "jane" cannot impersonate resource "users"/);
+});
+
+/** etcd's count of range requests served so far, from its /metrics on the client port (the apiserver's etcd client cert). */
+async function etcdRanges(): Promise<number> {
+  const text = await new Promise<string>((resolve, reject) => {
+    const req = https.get(
+      `https://127.0.0.1:${cp.etcdPort}/metrics`,
+      {
+        ca: readFileSync(join(cp.pki, 'etcd/ca.crt')),
+        cert: readFileSync(join(cp.pki, 'apiserver-etcd-client.crt')),
+        key: readFileSync(join(cp.pki, 'apiserver-etcd-client.key')),
+      },
+      (res) => {
+        let body = '';
+        res.on('data', (c) => (body += c));
+        res.on('end', () => resolve(body));
+      },
+    );
+    req.on('error', reject);
+  });
+  const m = /^etcd_mvcc_range_total (\S+)$/m.exec(text);
+  if (!m) throw new Error('etcd /metrics has no etcd_mvcc_range_total');
+  return Number(m[1]);
+}
+
+test.serial('stored RBAC is read once and then followed by etcd watches, as from informers: requests read none of it, a change applies', async (t) => {
+  const bob = KubeClient.fromFile(await cp.kubeconfig('bob', 'bob'));
+  t.is((await bob.get('/api/v1/namespaces/apps/secrets')).status, 403, 'the first check reads the stored RBAC');
+  // etcd reads in 3 s without bob, then in 3 s with 30 of his refused requests (a refusal reads no object):
+  // any difference is the authorizer reading the RBAC objects again (4 lists per read)
+  const window = async (requests: number) => {
+    const before = await etcdRanges();
+    for (let i = 0; i < 30; i++) {
+      if (i < requests) t.is((await bob.get('/api/v1/namespaces/apps/secrets')).status, 403);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    return (await etcdRanges()) - before;
+  };
+  const idle = await window(0);
+  const busy = await window(30);
+  t.log(`etcd ranges in 3 s: ${idle} without bob's requests, ${busy} with 30 of them`);
+  t.true(busy - idle < 4, `the 30 refused requests read etcd ${busy - idle} more times than none (the RBAC objects read again)`);
+  const rbac = '/apis/rbac.authorization.k8s.io/v1';
+  await ok(
+    admin.post(`${rbac}/namespaces/apps/rolebindings`, {
+      metadata: { name: 'bob-view' },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'view' },
+      subjects: [{ kind: 'User', name: 'bob' }],
+    }),
+    'rolebinding bob-view',
+  );
+  await pollUntil('bob may list pods in apps after the binding', async () => (await bob.get('/api/v1/namespaces/apps/pods')).status === 200, 5000, 50);
+  await ok(admin.delete(`${rbac}/namespaces/apps/rolebindings/bob-view`), 'delete rolebinding bob-view');
+  await pollUntil('bob refused again once the binding is gone', async () => (await bob.get('/api/v1/namespaces/apps/pods')).status === 403, 5000, 50);
+  bob.close();
 });
 
 test.serial('pods/eviction deletes the pod (kubectl drain path)', async (t) => {

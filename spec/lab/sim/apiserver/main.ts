@@ -48,13 +48,14 @@ async function main(): Promise<void> {
   const store = new Store(etcd);
   const enableBootstrap = f.enableBootstrapTokenAuth;
   let blip: Blip | undefined; // the lab's fault apiserver-blip (blip.ts)
+  const rbac = new Rbac(store);
   const server = createServer({
     unavailable: () => blip?.unavailable() ?? false,
     cert,
     key,
     clientCA,
     store,
-    rbac: new Rbac(store),
+    rbac,
     serverAddress: `${f.advertiseAddress ?? f.bindAddress}:${f.securePort}`,
     authn: { saKeys, issuers: f.serviceAccountIssuers, audiences: f.apiAudiences, bootstrapTokens: enableBootstrap, anonymous: f.anonymousAuth },
     issuer: {
@@ -90,6 +91,7 @@ async function main(): Promise<void> {
   const shutdown = (sig: string) => {
     info(`received ${sig}, shutting down`);
     stopTrust();
+    rbac.close();
     server.close();
     server.closeAllConnections?.();
     etcd.close();

@@ -2,7 +2,10 @@
  * RBAC over the Roles, ClusterRoles and bindings stored in the cluster (what kubeadm creates:
  * kubeadm:get-nodes, kubeadm:nodes-kubeadm-config, kubeadm:kubeadm-certs, ...), consulted after the
  * fixed built-in rules of authz.ts. Built-in ClusterRoles named by a binding but not stored resolve
- * to their default rules. Stored objects are re-read at most once a second (the real one uses informers).
+ * to their default rules. The stored objects are read once and kept while etcd watches on their
+ * prefixes stay quiet, as the real authorizer reads them from informers: a change is seen as soon as
+ * its watch event arrives, and an idle apiserver reads nothing. Without a running watch (etcd
+ * restarted, the watch failed) they are re-read at most once a second until a watch runs again.
  */
 import type { Attributes } from './authz.js';
 import { findResource } from './resources.js';
@@ -48,6 +51,13 @@ const BUILTIN: Record<string, Rule[]> = {
 
 const kinds = ['roles', 'rolebindings', 'clusterroles', 'clusterrolebindings'].map((p) => findResource('rbac.authorization.k8s.io', 'v1', p)!);
 
+/** The etcd key prefixes of the four kinds: `/registry/clusterrole` holds clusterroles and clusterrolebindings, `/registry/role` roles and rolebindings. */
+const WATCHED_PREFIXES = ['/registry/clusterrole', '/registry/role'];
+/** How long objects read without a running watch are used. */
+const UNWATCHED_MS = 1000;
+/** How long objects read under a running watch are used without an event (a resync, like an informer's, in case a watch stalls without ending). */
+const WATCHED_MS = 30_000;
+
 const has = (list: string[] | undefined, v: string) => !!list && (list.includes('*') || list.includes(v));
 
 function subjectMatches(s: any, user: UserInfo, bindingNs?: string): boolean {
@@ -73,19 +83,49 @@ function ruleMatches(rule: Rule, a: Attributes): boolean {
 export class Rbac {
   #cache?: { at: number; objs: Obj[][] };
   #loading?: Promise<Obj[][]>;
+  /** Bumped by every watch event: a read that began before it is not kept. */
+  #generation = 0;
+  /** Stops the running watches; undefined when none runs. */
+  #stopWatch?: () => void;
   constructor(readonly store: Store) {}
 
   async #load(): Promise<Obj[][]> {
-    if (this.#cache && Date.now() - this.#cache.at < 1000) return this.#cache.objs;
-    this.#loading ??= Promise.all(kinds.map((k) => this.store.list(k).then((l) => l.items)))
-      .then((objs) => {
-        this.#cache = { at: Date.now(), objs };
-        return objs;
-      })
-      .finally(() => {
-        this.#loading = undefined;
-      });
+    if (this.#cache && Date.now() - this.#cache.at < (this.#stopWatch ? WATCHED_MS : UNWATCHED_MS)) return this.#cache.objs;
+    this.#loading ??= this.#read().finally(() => {
+      this.#loading = undefined;
+    });
     return this.#loading;
+  }
+
+  async #read(): Promise<Obj[][]> {
+    const generation = this.#generation;
+    const lists = await Promise.all(kinds.map((k) => this.store.list(k)));
+    const objs = lists.map((l) => l.items);
+    if (generation === this.#generation) this.#cache = { at: Date.now(), objs };
+    if (!this.#stopWatch) this.#watch(Math.min(...lists.map((l) => l.revision)) + 1);
+    return objs;
+  }
+
+  /** Watches the RBAC prefixes from `revision`: any event drops the cache; the end of a watch stops both and drops it. */
+  #watch(revision: number): void {
+    const changed = () => {
+      this.#generation++;
+      this.#cache = undefined;
+    };
+    let stops: (() => void)[] = [];
+    const stop = () => {
+      for (const s of stops) s();
+      stops = [];
+      if (this.#stopWatch === stop) this.#stopWatch = undefined;
+      changed();
+    };
+    this.#stopWatch = stop;
+    stops = WATCHED_PREFIXES.map((p) => this.store.etcd.watch(p, revision, changed, stop));
+  }
+
+  /** Stops the watches (the apiserver is shutting down). */
+  close(): void {
+    this.#stopWatch?.();
   }
 
   /** True when a stored binding grants `a` to `user`. */
