@@ -25,6 +25,32 @@ export interface StaticPod {
   manifest: any;
 }
 
+/** Each manifest file's text when last parsed, and what it parsed to (frozen: callers share it) or the parse error. */
+const parsed = new Map<string, { text: string; doc?: any; error?: string }>();
+
+function deepFreeze<T>(v: T): T {
+  if (v && typeof v === 'object' && !Object.isFrozen(v)) {
+    Object.freeze(v);
+    for (const x of Object.values(v)) deepFreeze(x);
+  }
+  return v;
+}
+
+/** The manifest at `path` (text and parsed document), parsed again only when its text changed: both sync loops read the folder every second or two. */
+function readManifest(path: string): { text: string; doc?: any; error?: string } {
+  const text = readFileSync(path, 'utf8');
+  const hit = parsed.get(path);
+  if (hit?.text === text) return hit;
+  let entry: { text: string; doc?: any; error?: string };
+  try {
+    entry = { text, doc: deepFreeze(YAML.parse(text)) };
+  } catch (e) {
+    entry = { text, error: log.errMsg(e) };
+  }
+  parsed.set(path, entry);
+  return entry;
+}
+
 /** Read every non-hidden file of `dir` as a pod manifest; duplicates of a name are dropped (as real). */
 export function readManifests(dir: string, node: string): StaticPod[] {
   let files: string[];
@@ -35,6 +61,8 @@ export function readManifests(dir: string, node: string): StaticPod[] {
   } catch {
     return [];
   }
+  const paths = new Set(files.map((f) => join(dir, f)));
+  for (const p of parsed.keys()) if (p.startsWith(`${dir}/`) && !paths.has(p)) parsed.delete(p);
   const out: StaticPod[] = [];
   const seen = new Set<string>();
   for (const f of files) {
@@ -42,8 +70,9 @@ export function readManifests(dir: string, node: string): StaticPod[] {
     let text: string;
     let doc: any;
     try {
-      text = readFileSync(path, 'utf8');
-      doc = YAML.parse(text);
+      const m = readManifest(path);
+      if (m.error !== undefined) throw new Error(m.error);
+      ({ text, doc } = m);
     } catch (e) {
       log.error('file.go:223', 'Could not process manifest file', { path, err: log.errMsg(e) });
       continue;
