@@ -1,7 +1,12 @@
 /**
  * Which CA each certificate and kubeconfig of each host chains to, found as an operator would:
  * the candidate CAs are read from the hosts over ssh (and remembered in DIR/cas/, so a CA that
- * was wiped is still recognised), and every cert is checked with `openssl verify` on its host.
+ * was wiped is still recognised). Each host's certificates (never a key: only the CERTIFICATE
+ * blocks of its files and kubeconfigs) are read over ssh in one command and each is verified here
+ * against the known CAs with OpenSSL through node:crypto (issuer name, key identifiers and
+ * keyCertSign by `checkIssued`, then the signature by `verify`; times not checked, like `openssl
+ * verify -no_check_time`): the same checks as `openssl verify` on the host, without one openssl
+ * process per certificate and CA.
  */
 import { X509Certificate } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -38,30 +43,74 @@ done
 exit 0
 `;
 
-const CHECK = `tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
-awk -v d="$tmp" '/^#CA /{f=d "/" $2 ".pem"; next} {print > f}'
-check() {
-  ca=none
-  for c in "$tmp"/*.pem; do
-    [ -f "$c" ] || continue
-    if openssl verify -no_check_time -CAfile "$c" "$2" >/dev/null 2>&1; then ca=$(basename "$c" .pem); break; fi
-  done
-  if openssl x509 -noout -checkend 0 -in "$2" >/dev/null 2>&1; then exp=valid; else exp=expired; fi
-  echo "$1 $ca $exp"
-}
-for f in $(find /etc/kubernetes/pki -name '*.crt' 2>/dev/null | sort); do check "$f" "$f"; done
-for f in /var/lib/kubelet/pki/kubelet-client-current.pem /var/lib/kubelet/pki/kubelet-server-current.pem; do
-  [ -f "$f" ] && check "$f" "$f"
+/** Prints `#F <path>` and the certificate blocks of each cert file, `#K <kubeconfig>` and its two data fields (`C`: client cert, `A`: CA), never a key. */
+const READ_CERTS = `for f in $(find /etc/kubernetes/pki -name '*.crt' 2>/dev/null | sort) /var/lib/kubelet/pki/kubelet-client-current.pem /var/lib/kubelet/pki/kubelet-server-current.pem; do
+  [ -f "$f" ] || continue
+  echo "#F $f"
+  sed -n '/-----BEGIN CERTIFICATE-----/,/-----END CERTIFICATE-----/p' "$f"
 done
 for k in /etc/kubernetes/*.conf; do
   [ -f "$k" ] || continue
-  d=$(sed -n 's/^ *client-certificate-data: *//p' "$k" | head -1)
-  if [ -n "$d" ]; then echo "$d" | base64 -d >"$tmp/cc"; check "$k" "$tmp/cc"; fi
-  a=$(sed -n 's/^ *certificate-authority-data: *//p' "$k" | head -1)
-  if [ -n "$a" ]; then echo "$a" | base64 -d >"$tmp/cc"; check "$k#trusts" "$tmp/cc"; fi
+  echo "#K $k"
+  sed -n 's/^ *client-certificate-data: */C /p; s/^ *certificate-authority-data: */A /p' "$k"
 done
 exit 0
 `;
+
+/**
+ * The fingerprint of the first known CA that issued `cert` (name, key ids, keyCertSign and
+ * signature), or "none". A self-signed cert chains only to itself, as openssl verify has it (a CA
+ * re-issued with the same name and key verifies its leaves, not the other CA cert).
+ */
+function issuerOf(cert: X509Certificate, cas: { fingerprint: string; x509: X509Certificate }[]): string {
+  if (cert.checkIssued(cert) && cert.verify(cert.publicKey)) {
+    const own = cert.fingerprint256.replace(/:/g, '').toLowerCase();
+    return cas.some((c) => c.fingerprint === own) ? own : 'none';
+  }
+  for (const ca of cas) if (cert.checkIssued(ca.x509) && cert.verify(ca.x509.publicKey)) return ca.fingerprint;
+  return 'none';
+}
+
+/** The check of one cert (a PEM, its first certificate): its CA and whether it has expired; undefined when it does not parse (as openssl would fail on it). */
+function checkPem(pem: string, cas: { fingerprint: string; x509: X509Certificate }[]): CertCheck | undefined {
+  const first = splitPems(pem)[0];
+  if (!first) return undefined;
+  let cert: X509Certificate;
+  try {
+    cert = new X509Certificate(first);
+  } catch {
+    return undefined;
+  }
+  return { ca: issuerOf(cert, cas), expired: Date.parse(cert.validTo) <= Date.now() };
+}
+
+/** The chains of one host from READ_CERTS' output. */
+export function chainsFromListing(listing: string, cas: Map<string, KnownCA>): HostChains {
+  const known = [...cas.values()].map((c) => ({ fingerprint: c.fingerprint, x509: new X509Certificate(c.pem) }));
+  const chains: HostChains = {};
+  const none: CertCheck = { ca: 'none', expired: true };
+  for (const part of listing.split(/^#(?=[FK] )/m).slice(1)) {
+    const nl = part.indexOf('\n');
+    const head = nl < 0 ? part : part.slice(0, nl);
+    const body = nl < 0 ? '' : part.slice(nl + 1);
+    const path = head.slice(2);
+    if (head.startsWith('F ')) {
+      chains[path] = checkPem(body, known) ?? none;
+      continue;
+    }
+    const field = (k: string) =>
+      body
+        .split('\n')
+        .find((l) => l.startsWith(`${k} `))
+        ?.slice(2)
+        .trim();
+    const client = field('C');
+    if (client) chains[path] = checkPem(Buffer.from(client, 'base64').toString('utf8'), known) ?? none;
+    const ca = field('A');
+    if (ca) chains[`${path}#trusts`] = checkPem(Buffer.from(ca, 'base64').toString('utf8'), known) ?? none;
+  }
+  return chains;
+}
 
 function splitPems(text: string): string[] {
   return text.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
@@ -101,25 +150,19 @@ export async function collectCAs(lab: LabDir, hosts: Host[] = lab.hosts): Promis
   return all;
 }
 
-/** On each host, which known CA each cert and kubeconfig chains to (openssl verify on the host). */
+/** On each host, which known CA each cert and kubeconfig chains to (read over ssh, verified here). */
 export async function chainsOf(lab: LabDir, cas: Map<string, KnownCA>, hosts: Host[] = lab.hosts): Promise<Record<string, HostChains | { error: string }>> {
-  const input = [...cas.values()].map((c) => `#CA ${c.fingerprint}\n${c.pem}`).join('');
   const out: Record<string, HostChains | { error: string }> = {};
   const q = new PQueue({ concurrency: 10 });
   await Promise.all(
     hosts.map((h) =>
       q.add(async () => {
-        const r = await ssh(lab, h, ['bash', '-c', `set -u; ${CHECK}`], { input, timeoutMs: 120_000 });
+        const r = await ssh(lab, h, ['bash', '-c', READ_CERTS], { timeoutMs: 120_000 });
         if (r.code !== 0) {
           out[h.name] = { error: `ssh ${h.name}: exit ${r.code}: ${r.stderr.trim()}` };
           return;
         }
-        const chains: HostChains = {};
-        for (const line of r.stdout.split('\n')) {
-          const [path, ca, exp] = line.split(' ');
-          if (path && ca && exp) chains[path] = { ca, expired: exp === 'expired' };
-        }
-        out[h.name] = chains;
+        out[h.name] = chainsFromListing(r.stdout, cas);
       }),
     ),
   );
