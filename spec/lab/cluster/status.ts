@@ -2,11 +2,11 @@
  * `scripts/lab status [--json] [--clients] [--dir DIR]`: the cluster's health as an operator finds
  * it: nodes (real kubectl with the admin.conf fetched from a master), etcd (the machine's `etcdctl
  * endpoint health --cluster`, from outside the hosts, with a master's certificates), which CA
- * every cert and kubeconfig of every host chains to (`openssl verify` on the host), workload
- * restarts (kube-system and apps), each in-cluster client's last successful API call (the report
- * it writes on its host) and the marker ConfigMap. JSON output is sorted and holds no timestamps
- * of its own (the clients' times only with --clients), so a no-op leaves it identical. Exit 1 when
- * not healthy.
+ * every cert and kubeconfig of every host chains to (read over ssh, verified as `openssl verify`
+ * does: fingerprints.ts), workload restarts (kube-system and apps), each in-cluster client's last
+ * successful API call (the report it writes on its host) and the marker ConfigMap. JSON output is
+ * sorted and holds no timestamps of its own (the clients' times only with --clients), so a no-op
+ * leaves it identical. Exit 1 when not healthy.
  */
 import { pathToFileURL } from 'node:url';
 import { chainsOf, collectCAs, type HostChains } from './fingerprints.js';
