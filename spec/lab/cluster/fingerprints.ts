@@ -63,12 +63,25 @@ exit 0
  * re-issued with the same name and key verifies its leaves, not the other CA cert).
  */
 function issuerOf(cert: X509Certificate, cas: { fingerprint: string; x509: X509Certificate }[]): string {
-  if (cert.checkIssued(cert) && cert.verify(cert.publicKey)) {
-    const own = cert.fingerprint256.replace(/:/g, '').toLowerCase();
+  if (signedBy(cert, cert)) {
+    const own = hexFingerprint(cert);
     return cas.some((c) => c.fingerprint === own) ? own : 'none';
   }
-  for (const ca of cas) if (cert.checkIssued(ca.x509) && cert.verify(ca.x509.publicKey)) return ca.fingerprint;
-  return 'none';
+  return cas.find((ca) => signedBy(cert, ca.x509))?.fingerprint ?? 'none';
+}
+
+/**
+ * Whether `ca` issued `cert` (name, key ids, keyCertSign) and signed it; times not checked. The
+ * same test as sim/pki.ts verifyChain without its validity window, not imported from there so
+ * that `lab status` does not load the lab's PKI library (@peculiar/x509: ~0.2 CPU-s a start).
+ */
+function signedBy(cert: X509Certificate, ca: X509Certificate): boolean {
+  return cert.checkIssued(ca) && cert.verify(ca.publicKey);
+}
+
+/** A cert's SHA-256 fingerprint as the lab names CAs: hex, no colons, lower case. */
+function hexFingerprint(c: X509Certificate): string {
+  return c.fingerprint256.replace(/:/g, '').toLowerCase();
 }
 
 /** The check of one cert (a PEM, its first certificate): its CA and whether it has expired; undefined when it does not parse (as openssl would fail on it). */
@@ -120,7 +133,7 @@ function splitPems(text: string): string[] {
 export function knownCA(pem: string): KnownCA {
   const c = new X509Certificate(pem);
   const cn = /(?:^|\n)CN=([^\n]*)/.exec(c.subject)?.[1] ?? c.subject;
-  return { fingerprint: c.fingerprint256.replace(/:/g, '').toLowerCase(), cn, pem: pem.trim() + '\n' };
+  return { fingerprint: hexFingerprint(c), cn, pem: pem.trim() + '\n' };
 }
 
 /** Reads every CA on the hosts over ssh, adds them to DIR/cas/, and returns all CAs ever seen. */

@@ -36,9 +36,14 @@ function deepFreeze<T>(v: T): T {
   return v;
 }
 
-/** The manifest at `path` (text and parsed document), parsed again only when its text changed: both sync loops read the folder every second or two. */
-function readManifest(path: string): { text: string; doc?: any; error?: string } {
-  const text = readFileSync(path, 'utf8');
+/** The manifest at `path` (text and parsed document, or why not), parsed again only when its text changed: both sync loops read the folder every second or two. */
+function readManifest(path: string): { text?: string; doc?: any; error?: string } {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    return { error: log.errMsg(e) };
+  }
   const hit = parsed.get(path);
   if (hit?.text === text) return hit;
   let entry: { text: string; doc?: any; error?: string };
@@ -67,14 +72,9 @@ export function readManifests(dir: string, node: string): StaticPod[] {
   const seen = new Set<string>();
   for (const f of files) {
     const path = join(dir, f);
-    let text: string;
-    let doc: any;
-    try {
-      const m = readManifest(path);
-      if (m.error !== undefined) throw new Error(m.error);
-      ({ text, doc } = m);
-    } catch (e) {
-      log.error('file.go:223', 'Could not process manifest file', { path, err: log.errMsg(e) });
+    const { text, doc, error } = readManifest(path);
+    if (error !== undefined || text === undefined) {
+      log.error('file.go:223', 'Could not process manifest file', { path, err: error });
       continue;
     }
     if (doc?.kind !== 'Pod' || !doc?.metadata?.name || !doc?.spec?.containers?.length) {
