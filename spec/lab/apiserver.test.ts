@@ -19,6 +19,7 @@ import { Lease } from 'kubernetes-models/coordination.k8s.io/v1/Lease';
 import { DaemonSet } from 'kubernetes-models/apps/v1/DaemonSet';
 import { CertificateSigningRequest } from 'kubernetes-models/certificates.k8s.io/v1/CertificateSigningRequest';
 import { KubeClient } from './sim/kubeclient.js';
+import { Etcd } from './sim/apiserver/etcd.js';
 import { createCSR, newCA, newKey } from './sim/pki.js';
 import {
   type ControlPlane,
@@ -527,28 +528,30 @@ test.serial("stored RBAC (kubeadm's roles and bindings) grants access on top of 
   t.regex(noImp.stderr, /users "system:admin" is forbidden: User "jane" cannot impersonate resource "users"/);
 });
 
-/** etcd's count of range requests served so far, from its /metrics on the client port (the apiserver's etcd client cert). */
-async function etcdRanges(): Promise<number> {
+/** The etcd client TLS the apiserver uses (its --etcd-cafile/certfile/keyfile). */
+const etcdTls = () => ({
+  ca: readFileSync(join(cp.pki, 'etcd/ca.crt')),
+  cert: readFileSync(join(cp.pki, 'apiserver-etcd-client.crt')),
+  key: readFileSync(join(cp.pki, 'apiserver-etcd-client.key')),
+});
+
+/** A counter from etcd's /metrics on the client port (summed over its labels). */
+async function etcdMetric(name: string): Promise<number> {
   const text = await new Promise<string>((resolve, reject) => {
-    const req = https.get(
-      `https://127.0.0.1:${cp.etcdPort}/metrics`,
-      {
-        ca: readFileSync(join(cp.pki, 'etcd/ca.crt')),
-        cert: readFileSync(join(cp.pki, 'apiserver-etcd-client.crt')),
-        key: readFileSync(join(cp.pki, 'apiserver-etcd-client.key')),
-      },
-      (res) => {
-        let body = '';
-        res.on('data', (c) => (body += c));
-        res.on('end', () => resolve(body));
-      },
-    );
+    const req = https.get(`https://127.0.0.1:${cp.etcdPort}/metrics`, etcdTls(), (res) => {
+      let body = '';
+      res.on('data', (c) => (body += c));
+      res.on('end', () => resolve(body));
+    });
     req.on('error', reject);
   });
-  const m = /^etcd_mvcc_range_total (\S+)$/m.exec(text);
-  if (!m) throw new Error('etcd /metrics has no etcd_mvcc_range_total');
-  return Number(m[1]);
+  const values = [...text.matchAll(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'gm'))].map((m) => Number(m[1]));
+  if (!values.length) throw new Error(`etcd /metrics has no ${name}`);
+  return values.reduce((a, b) => a + b, 0);
 }
+
+/** etcd's count of range requests served so far. */
+const etcdRanges = () => etcdMetric('etcd_mvcc_range_total');
 
 test.serial('stored RBAC is read once and then followed by etcd watches, as from informers: requests read none of it, a change applies', async (t) => {
   const bob = KubeClient.fromFile(await cp.kubeconfig('bob', 'bob'));
@@ -581,6 +584,49 @@ test.serial('stored RBAC is read once and then followed by etcd watches, as from
   await pollUntil('bob refused again once the binding is gone', async () => (await bob.get('/api/v1/namespaces/apps/pods')).status === 403, 5000, 50);
   bob.close();
 });
+
+test.serial(
+  "lists come from the watch cache once it has seen etcd's current revision: a write straight into etcd is in the next list, and etcd no longer sends the collection for every list",
+  async (t) => {
+    const big = 'x'.repeat(4096);
+    for (let i = 0; i < 30; i++)
+      await ok(
+        admin.post('/api/v1/namespaces/apps/configmaps', { metadata: { name: `bulk-${i}`, labels: { bulk: 'yes' } }, data: { big } }),
+        `configmap bulk-${i}`,
+      );
+    const names = async () =>
+      (await ok(admin.get('/api/v1/namespaces/apps/configmaps'), 'list configmaps')).items.map((c: { metadata: { name: string } }) => c.metadata.name);
+    // the first list starts the cache (and reads etcd itself); wait until lists stop reading the objects
+    const sentBy = async (lists: number) => {
+      const before = await etcdMetric('etcd_network_client_grpc_sent_bytes_total');
+      for (let i = 0; i < lists; i++) t.true((await names()).includes('bulk-29'), 'the list has every configmap');
+      return (await etcdMetric('etcd_network_client_grpc_sent_bytes_total')) - before;
+    };
+    await pollUntil('the watch cache serves lists', async () => (await sentBy(1)) < 30 * 4096, 10_000, 200);
+    const sent = await sentBy(20);
+    t.log(`etcd sent ${sent} bytes to clients for 20 lists of 30 configmaps of 4 KiB`);
+    t.true(sent < 30 * 4096, `etcd sent ${sent} bytes: less than one copy of the collection (${20 * 30 * 4096}+ if every list read it)`);
+
+    const etcd = new Etcd([`https://127.0.0.1:${cp.etcdPort}`], etcdTls());
+    try {
+      const obj = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'straight', namespace: 'apps', uid: 'u-straight' }, data: { a: '1' } };
+      const rev = await etcd.putIf('/registry/configmaps/apps/straight', JSON.stringify(obj));
+      const listed = (await ok(admin.get('/api/v1/namespaces/apps/configmaps'), 'list')).items.find(
+        (c: { metadata: { name: string } }) => c.metadata.name === 'straight',
+      );
+      t.is(listed?.metadata.resourceVersion, String(rev), 'a put straight into etcd is in the very next list, at its revision');
+      await etcd.deleteIf('/registry/configmaps/apps/straight');
+      t.false((await names()).includes('straight'), 'and a delete straight in etcd');
+      await etcd.putIf('/lab-not-registry', 'x'); // a revision no object holds: the next list does not wait for it in vain
+      t.true((await names()).includes('bulk-0'));
+      await etcd.deleteIf('/lab-not-registry');
+    } finally {
+      etcd.close();
+    }
+    await ok(admin.request('DELETE', '/api/v1/namespaces/apps/configmaps?labelSelector=bulk%3Dyes'), 'delete the bulk configmaps');
+    t.false((await names()).includes('bulk-0'), 'a deleted collection is gone from the next list');
+  },
+);
 
 test.serial('pods/eviction deletes the pod (kubectl drain path)', async (t) => {
   await ok(admin.post('/api/v1/namespaces/apps/pods', podObj('apps', 'evict-me', 'w1')), 'pod');

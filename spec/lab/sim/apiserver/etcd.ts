@@ -168,13 +168,16 @@ export class Etcd {
     return prev ? { kv: decodeKv(prev), revision: Number(r.header.revision) } : undefined;
   }
 
-  /** Watch keys under `prefix` from `startRevision`; calls onEvents per batch; returns a stop function. onEnd gets the error, if any. */
-  watch(prefix: string, startRevision: number, onEvents: (evs: WatchEvent[]) => void, onEnd: (err?: Error) => void): () => void {
+  /**
+   * Watch keys under `prefix` ('' = every key) from `startRevision`; calls onEvents per batch;
+   * returns a stop function. onEnd gets the error, if any. `prevKv`: events carry the previous value.
+   */
+  watch(prefix: string, startRevision: number, onEvents: (evs: WatchEvent[]) => void, onEnd: (err?: Error) => void, prevKv = true): () => void {
     const server = this.servers[this.#next % this.servers.length];
     const url = new URL('/v3/watch', server);
-    const payload = Buffer.from(
-      JSON.stringify({ create_request: { key: b64(prefix), range_end: b64(prefixEnd(prefix)), start_revision: String(startRevision), prev_kv: true } }),
-    );
+    // etcd: key "\0" with range_end "\0" is every key
+    const range = prefix ? { key: b64(prefix), range_end: b64(prefixEnd(prefix)) } : { key: b64('\0'), range_end: b64('\0') };
+    const payload = Buffer.from(JSON.stringify({ create_request: { ...range, start_revision: String(startRevision), prev_kv: prevKv } }));
     let ended = false;
     const end = (err?: Error) => {
       if (ended) return;

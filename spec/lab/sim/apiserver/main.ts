@@ -10,6 +10,7 @@ import { loadPublicKeys } from './jwt.js';
 import { error, info } from './log.js';
 import { createServer } from './server.js';
 import { Store } from './store.js';
+import { WatchCache } from './cache.js';
 import { Rbac } from './rbac.js';
 import { runTrustController } from './trust.js';
 import { ensureNamespaces } from './bootstrap.js';
@@ -45,7 +46,8 @@ async function main(): Promise<void> {
   // every key of every --service-account-key-file verifies tokens; the signing key issues TokenRequests
   const saKeys = loadPublicKeys(f.serviceAccountKeyFiles);
   const signingKey = createPrivateKey(read('service-account-signing-key-file', f.serviceAccountSigningKeyFile)!);
-  const store = new Store(etcd);
+  const cache = new WatchCache(etcd);
+  const store = new Store(etcd, cache);
   const enableBootstrap = f.enableBootstrapTokenAuth;
   let blip: Blip | undefined; // the lab's fault apiserver-blip (blip.ts)
   const rbac = new Rbac(store);
@@ -92,6 +94,7 @@ async function main(): Promise<void> {
     info(`received ${sig}, shutting down`);
     stopTrust();
     rbac.close();
+    cache.close();
     server.close();
     server.closeAllConnections?.();
     etcd.close();

@@ -4,6 +4,7 @@
  * compare-and-swap on mod_revision for updates (409 Conflict when stale).
  */
 import { randomUUID } from 'node:crypto';
+import type { WatchCache } from './cache.js';
 import { type Etcd, EtcdError, type KV } from './etcd.js';
 import { type ResourceDef, apiVersionOf, keyOf, prefixOf } from './resources.js';
 import { ApiError, alreadyExists, conflict, notFound, storageError } from './status.js';
@@ -35,9 +36,12 @@ async function wrap<T>(what: string, fn: () => Promise<T>): Promise<T> {
   }
 }
 
-/** Objects of every resource, kept in etcd. */
+/** Objects of every resource, kept in etcd; lists served by the watch cache when there is one. */
 export class Store {
-  constructor(readonly etcd: Etcd) {}
+  constructor(
+    readonly etcd: Etcd,
+    readonly cache?: WatchCache,
+  ) {}
 
   /** Get one object or throw 404. */
   async get(r: ResourceDef, ns: string | undefined, name: string): Promise<Obj> {
@@ -54,7 +58,8 @@ export class Store {
 
   /** List objects (one namespace, or all when `ns` is undefined), with the revision read at. */
   async list(r: ResourceDef, ns?: string): Promise<{ items: Obj[]; revision: number }> {
-    const { kvs, revision } = await wrap(`list ${r.plural}`, () => this.etcd.list(prefixOf(r, ns)));
+    const prefix = prefixOf(r, ns);
+    const { kvs, revision } = await wrap(`list ${r.plural}`, () => (this.cache ? this.cache.list(prefix) : this.etcd.list(prefix)));
     // A cluster-scoped prefix must not match deeper keys; a namespaced all-ns prefix keeps ns/name keys.
     const depth = r.namespaced ? 2 : 1;
     const base = prefixOf(r).length;
