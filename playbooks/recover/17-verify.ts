@@ -101,7 +101,8 @@ async function prove(ctx: PhaseContext<RecoverOptions>): Promise<Check[]> {
   // the pods are waited Ready first; then they are watched over the window while the other checks run
   const workload = await workloadRows(ctx);
   const kube = await kubeFor(ctx);
-  const steady = samplePods(() => kube.pods());
+  const windowMs = ctx.options.proofSeconds * 1000;
+  const steady = samplePods(() => kube.pods(), windowMs);
   const caPem = (await first.download(CA_CRT)).toString('utf8');
   const fp = (await first.read(['openssl', 'x509', '-noout', '-fingerprint', '-sha256', '-in', CA_CRT])).stdout.trim().replace(/^.*=/, '');
   for (const h of nodesOfRun) {
@@ -156,7 +157,7 @@ async function prove(ctx: PhaseContext<RecoverOptions>): Promise<Check[]> {
     });
     if (name === 'cluster-info') rows.push(clusterInfoServer(ctx, r.stdout));
   }
-  rows.push(steadyPodsRow(await steady));
+  rows.push(steadyPodsRow(await steady, windowMs));
   return rows;
 }
 

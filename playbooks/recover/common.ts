@@ -16,6 +16,7 @@ export const recoverOptions = z
     maxUnavailable: positiveCountOrPercent.optional().describe('workers of a batch worked on at once (number or %; default: the batch size)'),
     maxFailures: countOrPercent.default(0).describe('workers that may fail before the run stops (number or %)'),
     waitSeconds: z.number().int().min(10).default(300).describe('how long to wait for etcd, the apiserver and nodes at each step'),
+    proofSeconds: z.number().int().min(0).max(3600).default(30).describe('how long the proof of health watches the workload pods stay Ready (0: one look)'),
     backupPassphraseFile: backupPassphraseOption,
     encryptionConfig: z
       .string()

@@ -8,7 +8,7 @@ import { MASTER_CA_FILES, PKI } from '../../lib/facts/paths.js';
 import { isWorkload, podReady } from './pods.js';
 import type { Check } from './17-verify.js';
 
-/** How long the workload pods must stay Ready, and how often they are looked at. */
+/** How long the workload pods must stay Ready by default (recover's --proof-seconds), and how often they are looked at. */
 export const PROOF_WINDOW_MS = 30_000;
 export const PROOF_SAMPLE_MS = 3_000;
 

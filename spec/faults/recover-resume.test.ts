@@ -23,6 +23,7 @@ import { bootstrapTokens, leftoverJoinSecrets } from '../recover/scenario.js';
 import { runPlaybook } from '../../lib/core/runner.js';
 import { definePlaybook } from '../../lib/core/types.js';
 import { FakeTransport, fakeInventory } from '../helpers/fake-transport.js';
+import { LAB_PROOF } from '../recover/recover-lab.js';
 
 const LAB = { masters: 2, workers: 1, net: 85, dir: '/tmp/h-resume/lab' };
 const HOSTS = ['m1', 'm2', 'w1'];
@@ -139,8 +140,8 @@ async function resume(state: string, runId: string) {
   return { ...r, out: r.stdout + r.stderr, ms: Date.now() - t0 };
 }
 
-/** The proof of health printed no FAIL row and every host's certs chain to the one CA. */
-function assertProof(t: any, out: string): void {
+/** The proof of health printed no FAIL row and every host's certs chain to the one CA; its steady window was `seconds` long. */
+function assertProof(t: any, out: string, seconds = 10): void {
   t.regex(out, /proof of health:/);
   t.notRegex(out, /^FAIL /m, out.slice(-3000));
   for (const row of [
@@ -148,7 +149,7 @@ function assertProof(t: any, out: string): void {
     'etcd members healthy',
     "cluster's objects present",
     'shared PKI identical on masters',
-    'workload pods stay Ready for 30 s',
+    `workload pods stay Ready for ${seconds} s`,
     ...HOSTS.map((h) => `${h} certs chain to CA`),
   ]) {
     t.regex(out, new RegExp(`^PASS  ${row.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`, 'm'), `proof row: ${row}`);
@@ -233,7 +234,7 @@ test.serial('m2 fails in the middle of its join: the run stops there, nothing la
   let t0 = Date.now();
   let r;
   try {
-    const ran = await cli(MAIN, ['run', 'recover', '-i', lab.inventoryPath, '--yes', '--state-dir', state]);
+    const ran = await cli(MAIN, ['run', 'recover', '-i', lab.inventoryPath, '--yes', '--state-dir', state, ...LAB_PROOF]);
     r = { ...ran, out: ran.stdout + ran.stderr };
   } finally {
     await lab.exec('m2', ['sh', '-c', 'umount /usr/local/bin/kubeadm; rm -f /root/kubeadm-faulty']);
@@ -299,7 +300,7 @@ for (const [seed, i] of SEEDS) {
     const target = third[Math.floor(rnd() * third.length)];
     const delay = Math.round(rnd() * 1500);
     const state = stateDir();
-    const run = startKubemend(['run', 'recover', '-i', lab.inventoryPath, '--yes', '--state-dir', state]);
+    const run = startKubemend(['run', 'recover', '-i', lab.inventoryPath, '--yes', '--state-dir', state, ...LAB_PROOF]);
     const startedTarget = (): boolean => {
       try {
         return journalOf(state, runIdIn(state)).some((e) => e.kind === 'phase-start' && e.phase === target);
@@ -334,24 +335,24 @@ for (const [seed, i] of SEEDS) {
   });
 }
 
-/** `recover --only facts,verify`: the proof alone, read-only, on the cluster as it is. */
-async function proofOnly(lab: Lab) {
-  const r = await cli(MAIN, ['run', 'recover', '-i', lab.inventoryPath, '--yes', '--state-dir', stateDir(), '--only', 'facts,verify']);
+/** `recover --only facts,verify`: the proof alone, read-only, on the cluster as it is (`extra`: more options). */
+async function proofOnly(lab: Lab, extra: string[] = []) {
+  const r = await cli(MAIN, ['run', 'recover', '-i', lab.inventoryPath, '--yes', '--state-dir', stateDir(), '--only', 'facts,verify', ...extra]);
   return { ...r, out: r.stdout + r.stderr };
 }
 
 test.serial('the proof FAILs on a cluster that is not whole: another sa.key on m2; a workload pod that turns not Ready inside the 30 s window', async (t) => {
   if (!requireRoot(t)) return;
   const lab = await getLab();
-  const healthy = await proofOnly(lab);
+  const healthy = await proofOnly(lab); // recover's default window, 30 s
   t.is(healthy.code, 0, healthy.out.slice(-3000));
-  assertProof(t, healthy.out);
+  assertProof(t, healthy.out, 30);
   // a split key: m2 signs service-account tokens with a key m1 would not verify (issue 13)
   const sa = '/etc/kubernetes/pki/sa.key';
   t.is((await lab.exec('m2', ['sh', '-c', `cp -p ${sa} /root/sa.key.kept && openssl genrsa -out ${sa} 2048 2>/dev/null`])).code, 0);
   let split;
   try {
-    split = await proofOnly(lab);
+    split = await proofOnly(lab, LAB_PROOF);
   } finally {
     await lab.exec('m2', ['sh', '-c', `mv /root/sa.key.kept ${sa}`]);
   }
@@ -375,7 +376,7 @@ test.serial('the proof FAILs on a cluster that is not whole: another sa.key on m
   t.is(flapped.code, 1, flapped.out.slice(-3000));
   t.regex(flapped.out, /^FAIL  workload pods stay Ready for 30 s +.*apps\/plain-\S+ not Ready at \+\d+ s/m);
   t.regex(flapped.out, /^PASS  shared PKI identical on masters/m);
-  const after = await proofOnly(lab);
+  const after = await proofOnly(lab, LAB_PROOF);
   t.is(after.code, 0, `the cluster is whole again: ${after.out.slice(-2000)}`);
 });
 

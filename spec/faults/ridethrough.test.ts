@@ -26,6 +26,7 @@ import { readJournal } from '../../lib/core/journal.js';
 import type { StampedEvent } from '../../lib/core/events.js';
 import { downSharedLab, type Lab, requireRoot, sharedLab } from '../helpers/lab.js';
 import { MAIN, cli } from '../cli/run-cli.js';
+import { LAB_PROOF } from '../recover/recover-lab.js';
 
 const LAB = { masters: 3, workers: 2, net: 74, dir: '/tmp/h-ridethrough/lab', servingCerts: true };
 const HOSTS = ['m1', 'm2', 'm3', 'w1', 'w2'];
@@ -200,7 +201,7 @@ test.serial(
       },
     );
 
-    const r = await runWithFaults(['run', 'recover', '-i', lab.inventoryPath, '--state-dir', state, '--yes'], state, triggers);
+    const r = await runWithFaults(['run', 'recover', '-i', lab.inventoryPath, '--state-dir', state, '--yes', ...LAB_PROOF], state, triggers);
     for (const tr of triggers) {
       t.truthy(tr.fired, `fault fired: ${tr.name}`);
       const f = await tr.fired;
@@ -266,7 +267,7 @@ test.serial('a blip that does not clear: the run stops, named, with its retries 
   };
   let r;
   try {
-    r = await runWithFaults(['run', 'recover', '-i', lab.inventoryPath, '--state-dir', state, '--yes'], state, [blip]);
+    r = await runWithFaults(['run', 'recover', '-i', lab.inventoryPath, '--state-dir', state, '--yes', ...LAB_PROOF], state, [blip]);
   } finally {
     await blip.fired;
     // the apiserver comes back (removing the fault's file ends it at its next read)

@@ -21,6 +21,7 @@ import { join } from 'node:path';
 import { downSharedLab, type Lab, requireRoot, sharedLab } from '../helpers/lab.js';
 import { MAIN, cli } from '../cli/run-cli.js';
 import { ranOn, reversedInventory } from './first-lab.js';
+import { LAB_PROOF } from './recover-lab.js';
 
 const LAB = { masters: 3, workers: 1, net: 89, endpoint: 'name', lb: true } as const;
 const HOSTS = ['m1', 'm2', 'm3', 'w1'];
@@ -56,7 +57,7 @@ async function fingerprint(lab: Lab): Promise<Record<string, string>> {
 /** `kubemend run recover --yes` with `inventory`; its state folder and all its output. */
 async function recover(inventory: string) {
   const state = tempDir('/tmp/kubemend-endpoint-state-');
-  const r = await cli(MAIN, ['run', 'recover', '-i', inventory, '--yes', '--state-dir', state]);
+  const r = await cli(MAIN, ['run', 'recover', '-i', inventory, '--yes', '--state-dir', state, ...LAB_PROOF]);
   return { ...r, state, out: r.stdout + r.stderr };
 }
 

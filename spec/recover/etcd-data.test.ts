@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { parseAllDocuments, parse } from 'yaml';
 import { requireRoot, sharedLab, type Lab } from '../helpers/lab.js';
 import { MAIN, cli } from '../cli/run-cli.js';
+import { LAB_PROOF } from './recover-lab.js';
 
 const LAB = { masters: 3, workers: 1, net: 87 };
 const MASTERS = ['m1', 'm2', 'm3'];
@@ -94,7 +95,7 @@ test.serial("run recover with only etcd data: proof of health passes, the recove
   const lab = await sharedLab(LAB);
   t.truthy(before, 'the first test read the ConfigMaps before the break');
   const state = tempDir('/tmp/kubemend-etcddata-state-');
-  const r = await cli(MAIN, ['run', 'recover', '-i', lab.inventoryPath, '--yes', '--state-dir', state]);
+  const r = await cli(MAIN, ['run', 'recover', '-i', lab.inventoryPath, '--yes', '--state-dir', state, ...LAB_PROOF]);
   const out = r.stdout + r.stderr;
   t.is(r.code, 0, out.slice(-4000));
   t.regex(out, /from etcd data on m1, revision \d+ .*throwaway etcd/);

@@ -17,6 +17,7 @@ import { join } from 'node:path';
 import { requireRoot, sharedLab } from '../helpers/lab.js';
 import { MAIN, cli } from '../cli/run-cli.js';
 import { etcdMembers, homeWithKnownHosts, untouched, workloads, workloadsKept, etcdFilesAndModes, doctorThenRecover, caOf } from './kubespray-lab.js';
+import { LAB_PROOF } from './recover-lab.js';
 
 /** The same with etcd also on e1, a host that is neither master nor worker (kubespray's etcd group: m1, e1). */
 const SEPARATE = { masters: 1, workers: 1, etcdHosts: 1, net: 64, layout: 'kubespray' as const };
@@ -52,7 +53,7 @@ test.serial(
 
     // kubemend's YAML inventory lists m1 and w1 only: the hosts pass step 0's shape, and kubespray's etcd members give e1 away at the config step
     const state = tempDir('/tmp/kubemend-kubespray-');
-    const b = await cli(MAIN, ['run', 'recover', '-i', lab.inventoryPath, '--yes', '--state-dir', state]);
+    const b = await cli(MAIN, ['run', 'recover', '-i', lab.inventoryPath, '--yes', '--state-dir', state, ...LAB_PROOF]);
     t.is(b.code, 1, b.stdout + b.stderr);
     t.regex(b.stdout + b.stderr, /cannot plan the run \(stopped at phase facts\/config\), nothing was changed/);
     t.regex(

@@ -10,6 +10,7 @@ import { tempDir } from '../helpers/tmp.js';
 import { join } from 'node:path';
 import type { Lab } from '../helpers/lab.js';
 import { MAIN, cli } from '../cli/run-cli.js';
+import { LAB_PROOF } from './recover-lab.js';
 
 /** kubespray's etcdctl wrapper, at the local member. */
 const ETCDCTL = ['etcdctl.sh', '--endpoints=https://127.0.0.1:2379'];
@@ -89,7 +90,7 @@ export async function doctorThenRecover(t: ExecutionContext, inv: string, home: 
   t.regex(d.stdout, /^run: kubemend run recover -i INVENTORY/m);
   t.notRegex(d.stdout, /does not repair/);
   const state = tempDir('/tmp/kubemend-kubespray-');
-  const r = await cli(MAIN, ['run', 'recover', '-i', inv, '--yes', '--state-dir', state], { env: { HOME: home } });
+  const r = await cli(MAIN, ['run', 'recover', '-i', inv, '--yes', '--state-dir', state, ...LAB_PROOF], { env: { HOME: home } });
   const out = r.stdout + r.stderr;
   t.is(r.code, 0, out.slice(-6000));
   const proof = out.split('\n').filter((l) => /^(PASS|FAIL) /.test(l));

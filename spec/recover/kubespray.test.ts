@@ -22,6 +22,7 @@ import { MAIN, cli } from '../cli/run-cli.js';
 import { kubectl } from '../lab/cluster/kube.js';
 import { readLab } from '../lab/cluster/labdir.js';
 import { etcdMembers, homeWithKnownHosts, workloads, workloadsKept, etcdFiles, etcdFilesAndModes, doctorThenRecover, caOf } from './kubespray-lab.js';
+import { LAB_PROOF } from './recover-lab.js';
 
 const LAB = { masters: 1, workers: 1, net: 63, layout: 'kubespray' as const };
 /** kubespray's sample inventory's shape: 3 masters, each an etcd member (kubespray's etcd group is kube_control_plane), and a worker. */
@@ -93,7 +94,7 @@ test.serial(
     t.regex(skip.stderr, /--skip facts\/shape: facts\/shape is a safety check that always runs/);
 
     // the repair, from kubespray's own inventory (HOME's known_hosts, as Ansible)
-    const r = await cli(MAIN, ['run', 'recover', '-i', inv, '--yes', '--state-dir', state], { env: { HOME: home } });
+    const r = await cli(MAIN, ['run', 'recover', '-i', inv, '--yes', '--state-dir', state, ...LAB_PROOF], { env: { HOME: home } });
     const out = r.stdout + r.stderr;
     t.is(r.code, 0, out.slice(-6000));
     t.regex(out, /layout: kubespray's \(etcd a systemd service on the masters/);

@@ -7,6 +7,7 @@ import { parseOptions } from '../../lib/core/options.js';
 import recover from '../../playbooks/recover.js';
 import rejoinWorkers from '../../playbooks/rejoin-workers.js';
 import { batchReadySeconds } from '../../playbooks/shared/workers-rejoin.js';
+import { samplePods, steadyPodsRow } from '../../playbooks/recover/proof-steady.js';
 import type { RecoverOptions } from '../../playbooks/recover/common.js';
 import { FakeTransport, fakeInventory } from '../helpers/fake-transport.js';
 
@@ -38,4 +39,19 @@ test("recover's --wait-seconds reaches the rolling rejoin's wait for each batch'
   t.is(batchReadySeconds(parseOptions(recover.options, {}, 'recover')), 300, "recover's default wait");
   t.is(batchReadySeconds(parseOptions(rejoinWorkers.options, {}, 'rejoin-workers')), 180, "rejoin-workers' own --ready-timeout default");
   t.is(batchReadySeconds(parseOptions(rejoinWorkers.options, { readyTimeout: 42 }, 'rejoin-workers')), 42);
+});
+
+test("--proof-seconds is the proof's steady window: 30 s by default, 0 is one look, refused outside 0-3600 naming the option", async (t) => {
+  t.is(parseOptions<RecoverOptions>(recover.options, {}, 'recover').proofSeconds, 30);
+  t.is(parseOptions<RecoverOptions>(recover.options, { proofSeconds: 0 }, 'recover').proofSeconds, 0);
+  for (const bad of [-1, 3601, 1.5]) t.throws(() => parseOptions(recover.options, { proofSeconds: bad }, 'recover'), { message: /proofSeconds|proof-seconds/ });
+  let looks = 0;
+  const samples = await samplePods(
+    async () => (looks++, []),
+    0,
+    3000,
+    async () => t.fail('a 0 s window does not wait'),
+  );
+  t.is(looks, 1, 'one look');
+  t.is(steadyPodsRow(samples, 0).check, 'workload pods stay Ready for 0 s');
 });

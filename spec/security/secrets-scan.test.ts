@@ -28,6 +28,7 @@ import { pollUntil, sleep } from '../helpers/wait.js';
 import { MAIN, ROOT, cli } from '../cli/run-cli.js';
 import { acquireLab, releaseLab } from './shared-lab.js';
 import { type HostRecord, certificateKeysIn, hostRecord, must, startRecording, stopSampler, tokensIn, unwrapKubeadm } from './host-record.js';
+import { LAB_PROOF } from '../recover/recover-lab.js';
 
 const execp = promisify(execFile);
 mkdirSync('/tmp/h-sec', { recursive: true });
@@ -171,7 +172,7 @@ test.serial('recover with --log-format json, through sudo (password on m1, -n on
   await breakPki(lab);
   await startRecording(lab);
   const dir = join(LOCAL, 'state-json');
-  const r = await cli(MAIN, ['run', 'recover', '-i', sudoInventory(lab), '--yes', '--state-dir', dir, '--log-format', 'json'], {
+  const r = await cli(MAIN, ['run', 'recover', '-i', sudoInventory(lab), '--yes', '--state-dir', dir, '--log-format', 'json', ...LAB_PROOF], {
     env: { KUBEMEND_SUDO_PASSWORD: SUDO_PASSWORD },
   });
   writeFileSync(join(LOCAL, 'json.stdout'), r.stdout);
@@ -227,7 +228,7 @@ test.serial('recover in a terminal (tmux, whole scrollback), after a second pki-
   await startRecording(lab);
   const dir = join(LOCAL, 'state-tty');
   const done = join(LOCAL, 'tty.exit');
-  const cmd = `cd ${ROOT} && ${process.execPath} ${MAIN} run recover -i ${lab.inventoryPath} --yes --state-dir ${dir}; echo "kubemend exit $?" > ${done}; sleep 3600`;
+  const cmd = `cd ${ROOT} && ${process.execPath} ${MAIN} run recover -i ${lab.inventoryPath} --yes --state-dir ${dir} ${LAB_PROOF.join(' ')}; echo "kubemend exit $?" > ${done}; sleep 3600`;
   await execp('tmux', [...TMUX, 'kill-server']).catch(() => undefined);
   await execp('tmux', [...TMUX, 'new-session', '-d', '-s', 'idle', 'sleep 3600']);
   await execp('tmux', [...TMUX, 'set-option', '-g', 'history-limit', '500000']);
