@@ -628,6 +628,22 @@ test.serial(
   },
 );
 
+test.serial('a GET with resourceVersion=0 (the kubelet reading its Node) is served from the watch cache; a GET without it reads etcd', async (t) => {
+  await ok(admin.get('/api/v1/nodes'), 'list nodes'); // the watch cache runs
+  const ranges = async (query: string) => {
+    const before = await etcdRanges();
+    for (let i = 0; i < 20; i++) t.is((await ok(admin.get(`/api/v1/nodes/m1${query}`), `get node m1${query}`)).metadata.name, 'm1');
+    return (await etcdRanges()) - before;
+  };
+  const cached = await ranges('?resourceVersion=0');
+  const quorum = await ranges('');
+  t.log(`etcd ranges for 20 GETs: ${cached} with resourceVersion=0, ${quorum} without`);
+  t.true(quorum >= 20, `every GET without resourceVersion reads etcd (${quorum})`);
+  t.true(cached < 10, `GETs with resourceVersion=0 read etcd ${cached} times (the background's reads only)`);
+  const gone = await admin.get('/api/v1/nodes/nosuch?resourceVersion=0');
+  t.is(gone.status, 404, 'absent from the cache and from etcd: 404');
+});
+
 test.serial('pods/eviction deletes the pod (kubectl drain path)', async (t) => {
   await ok(admin.post('/api/v1/namespaces/apps/pods', podObj('apps', 'evict-me', 'w1')), 'pod');
   const r = await admin.post('/api/v1/namespaces/apps/pods/evict-me/eviction', {

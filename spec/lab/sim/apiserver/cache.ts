@@ -48,6 +48,14 @@ export class WatchCache {
     return this.etcd.list(prefix);
   }
 
+  /**
+   * The key as the cache holds it (undefined: absent there), or null when no watch runs: a GET with
+   * `resourceVersion=0` ("any version", served from the real watch cache without asking etcd).
+   */
+  peek(key: string): KV | undefined | null {
+    return this.#gen ? this.#gen.kvs.get(key) : null;
+  }
+
   /** Stops the watch for good (the apiserver is shutting down). */
   close(): void {
     this.#closed = true;

@@ -223,7 +223,14 @@ export async function serveResource(store: Store, req: ResourceRequest): Promise
   }
   switch (verb) {
     case 'get':
-      return { code: 200, body: render(req, await store.get(r, req.namespace, req.name!)) };
+      // resourceVersion=0: any version, from the watch cache (as the kubelet reads its Node: FromApiserverCache)
+      return {
+        code: 200,
+        body: render(
+          req,
+          await (req.query.get('resourceVersion') === '0' ? store.getAnyVersion(r, req.namespace, req.name!) : store.get(r, req.namespace, req.name!)),
+        ),
+      };
     case 'list':
       return list(store, req);
     case 'create':

@@ -50,6 +50,14 @@ export class Store {
     return decode(kv);
   }
 
+  /** Get one object or throw 404, from the watch cache when it runs (`resourceVersion=0`: any version will do), else from etcd. */
+  async getAnyVersion(r: ResourceDef, ns: string | undefined, name: string): Promise<Obj> {
+    const kv = this.cache?.peek(keyOf(r, ns, name));
+    // no watch running, or absent from the cache (it may be just made): etcd says
+    if (kv === null || kv === undefined) return this.get(r, ns, name);
+    return decode(kv);
+  }
+
   /** Get one object or undefined. */
   async tryGet(r: ResourceDef, ns: string | undefined, name: string): Promise<Obj | undefined> {
     const kv = await wrap(`get ${r.plural} ${name}`, () => this.etcd.get(keyOf(r, ns, name)));

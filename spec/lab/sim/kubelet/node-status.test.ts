@@ -44,9 +44,9 @@ test('the status is patched on the first beat, then only read while nothing but 
   await r.agent.heartbeat();
   t.deepEqual(r.calls, [
     'PUT /apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/w1',
-    'GET /api/v1/nodes/w1',
+    'GET /api/v1/nodes/w1?resourceVersion=0',
     'PUT /apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/w1',
-    'GET /api/v1/nodes/w1',
+    'GET /api/v1/nodes/w1?resourceVersion=0',
   ]);
 });
 

@@ -161,7 +161,8 @@ export class NodeAgent {
     const failed = (res: { status: number; body?: any; text: string }) =>
       new Error(`error updating node status, will retry: ${res.status} ${res.body?.message ?? res.text.slice(0, 200)}`);
     if (Date.now() - this.#reportedAt < STATUS_REPORT_MS) {
-      const got = await this.client.get(`/api/v1/nodes/${this.node.name}`);
+      // from the apiserver's cache, as the real kubelet's first try (kubelet_node_status.go, tryUpdateNodeStatus: util.FromApiserverCache)
+      const got = await this.client.get(`/api/v1/nodes/${this.node.name}?resourceVersion=0`);
       if (got.status === 404) throw notFound();
       if (got.status >= 300) throw failed(got);
       const types = status.conditions.map((c: any) => c.type);
