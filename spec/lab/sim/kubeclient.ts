@@ -50,9 +50,17 @@ export function loadKubeconfig(path: string): KubeCreds {
   };
 }
 
-/** Kubernetes REST over HTTPS with one keep-alive agent. */
+/** An open streaming GET (a watch) with a 2xx status: `close` ends it; `ended` settles when it ends (with the error, if any). */
+export interface KubeStream {
+  status: number;
+  close(): void;
+  ended: Promise<Error | undefined>;
+}
+
+/** Kubernetes REST over HTTPS with one keep-alive agent (and another for long-lived streams). */
 export class KubeClient {
   readonly agent: https.Agent;
+  #streamAgent?: https.Agent;
   constructor(
     readonly creds: KubeCreds,
     readonly timeoutMs = 10_000,
@@ -65,6 +73,17 @@ export class KubeClient {
       key: creds.key,
       rejectUnauthorized: !creds.insecure,
     });
+  }
+
+  /** The agent of streams: they hold a socket each for as long as they run, so they do not take the request agent's sockets. */
+  get streamAgent(): https.Agent {
+    return (this.#streamAgent ??= new https.Agent({
+      keepAlive: true,
+      ca: this.creds.ca,
+      cert: this.creds.cert,
+      key: this.creds.key,
+      rejectUnauthorized: !this.creds.insecure,
+    }));
   }
 
   /** Build a client from a kubeconfig file. */
@@ -105,6 +124,62 @@ export class KubeClient {
     });
   }
 
+  /**
+   * A streaming GET (`?watch=true`): resolves once the headers arrive (within `timeoutMs`), then gives each
+   * newline-delimited line of the body to `onLine` until the server ends it or `close` is called. A non-2xx answer
+   * resolves as a KubeResponse (its whole body read) instead; network and TLS errors reject.
+   */
+  stream(path: string, onLine: (line: string) => void): Promise<KubeStream | KubeResponse> {
+    const url = new URL(path, this.creds.server);
+    const headers: Record<string, string> = { Accept: 'application/json' };
+    if (this.creds.token) headers.Authorization = `Bearer ${this.creds.token}`;
+    return new Promise((resolvePromise, reject) => {
+      const req = https.request(url, { method: 'GET', headers, agent: this.streamAgent }, (res) => {
+        clearTimeout(timer);
+        const status = res.statusCode ?? 0;
+        if (status < 200 || status >= 300) {
+          const chunks: Buffer[] = [];
+          res.on('data', (c) => chunks.push(c));
+          res.on('end', () => {
+            const text = Buffer.concat(chunks).toString('utf8');
+            let body: any;
+            try {
+              body = text ? JSON.parse(text) : undefined;
+            } catch {
+              body = undefined;
+            }
+            resolvePromise({ status, body, text });
+          });
+          res.on('error', reject);
+          return;
+        }
+        let endStream: (err?: Error) => void = () => {};
+        const ended = new Promise<Error | undefined>((r) => {
+          let done = false;
+          endStream = (err) => {
+            if (done) return;
+            done = true;
+            r(err);
+          };
+        });
+        let rest = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => {
+          const lines = (rest + chunk).split('\n');
+          rest = lines.pop()!;
+          for (const line of lines) if (line.trim()) onLine(line);
+        });
+        res.on('end', () => endStream());
+        res.on('error', (e) => endStream(e));
+        res.on('close', () => endStream(res.complete ? undefined : new Error(`GET ${url.pathname}: stream closed`)));
+        resolvePromise({ status, ended, close: () => (endStream(), req.destroy()) });
+      });
+      const timer = setTimeout(() => req.destroy(new Error(`GET ${url.pathname}: no answer after ${this.timeoutMs} ms`)), this.timeoutMs);
+      req.on('error', (e) => (clearTimeout(timer), reject(e)));
+      req.end();
+    });
+  }
+
   /** GET path. */
   get<T = any>(path: string) {
     return this.request<T>('GET', path);
@@ -128,5 +203,6 @@ export class KubeClient {
   /** Close idle sockets. */
   close(): void {
     this.agent.destroy();
+    this.#streamAgent?.destroy();
   }
 }

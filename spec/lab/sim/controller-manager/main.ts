@@ -70,12 +70,16 @@ async function main(): Promise<void> {
   if (unknown.length) log.info(`--controllers: not simulated, ignored: ${unknown.join(',')}`);
   const files = loadFiles(opts);
   await serveHealth(opts.flags, 10257, log);
-  // lists shared for one sync period, as controllers that read informer caches see the cluster
-  const api = new Api(KubeClient.fromFile(opts.kubeconfig), { listCacheMs: opts.syncPeriodMs });
+  // lists answered from watch-fed caches, as the real controllers read their shared informers
+  const api = new Api(KubeClient.fromFile(opts.kubeconfig), { informers: true });
   const ctx: Context = { api, log, opts, ...files };
   const controllers = controllersFor(ctx);
   const stop = new AbortController();
-  for (const sig of ['SIGTERM', 'SIGINT'] as const) process.on(sig, () => process.exit(0));
+  for (const sig of ['SIGTERM', 'SIGINT'] as const)
+    process.on(sig, () => {
+      api.close();
+      process.exit(0);
+    });
 
   if (opts.leaderElect) {
     const elector = new LeaderElector(
@@ -94,6 +98,7 @@ async function main(): Promise<void> {
     for (const c of controllers) void runLoop(c, stop.signal);
     await elector.holdUntilLost(stop.signal);
     stop.abort();
+    api.close();
     log.error('leaderelection lost');
     process.exit(1);
   }
