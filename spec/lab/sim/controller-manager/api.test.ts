@@ -154,6 +154,29 @@ test('watch events update the cache', async (t) => {
   t.is(s.requests.length, 2);
 });
 
+test('onChange hears each watch event that changed the items, with the path listed (the kubelet syncs on it)', async (t) => {
+  const s = await fakeApiserver();
+  const heard: string[] = [];
+  const api = new Api(s.client, { informers: true, onChange: (path) => heard.push(path) });
+  t.teardown(() => {
+    api.close();
+    s.client.close();
+    s.server.closeAllConnections();
+    s.server.close();
+  });
+  s.put('a');
+  await api.list('pods', PODS);
+  t.deepEqual(heard, [], 'the list itself is no change');
+  s.put('b');
+  s.remove('a');
+  await until('two events heard', () => heard.length === 2);
+  t.deepEqual(heard, [PODS, PODS]);
+  s.emit('MODIFIED', { metadata: { name: 'b', namespace: 'apps', resourceVersion: '1' } });
+  s.put('c');
+  await until('the next event', () => heard.length >= 3);
+  t.is(heard.length, 3, 'an event the cache already holds (an older revision) is not a change');
+});
+
 test('events that come while a relist runs are not lost', async (t) => {
   const { s, api } = await rig(t);
   s.emitOnWrite = false;

@@ -51,6 +51,8 @@ export interface ApiOptions {
   informers?: boolean;
   /** How long one watch of an informer runs before its cache is dropped and listed again (default: 30 to 60 s, spread). */
   resyncMs?: () => number;
+  /** Called when a watch event changed an informer's items (the path it lists). */
+  onChange?: (path: string) => void;
 }
 
 /** The resource a REST path names (group/version prefix, plural) and its namespace, or undefined when it names none. */
@@ -79,6 +81,7 @@ export class Api {
   readonly #informers = new Map<string, Informer>();
   readonly #useInformers: boolean;
   readonly #resyncMs: () => number;
+  readonly #onChange?: (path: string) => void;
   #closed = false;
   constructor(
     readonly client: KubeClient,
@@ -86,6 +89,7 @@ export class Api {
   ) {
     this.#useInformers = opts.informers ?? false;
     this.#resyncMs = opts.resyncMs ?? (() => 30_000 + Math.floor(Math.random() * 30_000));
+    this.#onChange = opts.onChange;
   }
 
   private async call<T>(what: string, method: string, path: string, body?: unknown, ct?: string): Promise<T> {
@@ -123,6 +127,7 @@ export class Api {
         {
           list: (w, p) => this.#fetchList(w, p),
           ended: (i) => this.#informers.get(i.path) === i && this.#informers.delete(i.path),
+          changed: (i) => this.#onChange?.(i.path),
         },
         this.#resyncMs(),
       );

@@ -14,6 +14,8 @@ export interface InformerHooks {
   list(what: string, path: string): Promise<{ items?: KObject[]; metadata?: { resourceVersion?: string } }>;
   /** Called once when the informer is over (watch ended or closed). */
   ended(inf: Informer): void;
+  /** Called after a watch event changed the items (an event handler: its owner may sync now rather than at its next period). */
+  changed?(inf: Informer): void;
 }
 
 /** One watch event as the apiserver streams it. */
@@ -150,6 +152,7 @@ export class Informer {
     if (ev.type === 'DELETED') this.#items.delete(keyOf(ev.object));
     else this.#items.set(keyOf(ev.object), ev.object);
     this.#rv = rv;
+    if (!this.#buffer) this.hooks.changed?.(this);
   }
 
   #end(): void {

@@ -23,6 +23,8 @@ import { StaticPods } from './staticpods.js';
 let stopping = false;
 const timers: NodeJS.Timeout[] = [];
 let serving: Serving | undefined;
+/** Stops the pod watch at shutdown (set once the pod workers run). */
+let closeWorkers: (() => void) | undefined;
 
 function setState(state: string, result = 'success'): void {
   mkdirSync(dirname(unitFiles.state), { recursive: true });
@@ -118,7 +120,7 @@ async function run(argv: string[]): Promise<void> {
     }
   });
   let lastPodErr = '';
-  every(2000, async () => {
+  const syncPods = async () => {
     try {
       await workers.sync();
       lastPodErr = '';
@@ -127,13 +129,18 @@ async function run(argv: string[]): Promise<void> {
       if (msg !== lastPodErr) log.error('reflector.go:158', 'Failed to watch pods', { err: msg });
       lastPodErr = msg;
     }
-  });
+  };
+  // every 2 s (containers and probes), and at once when the pods bound here change (the sync loop's config channel)
+  workers.onChange = () => void (stopping || syncPods());
+  closeWorkers = () => workers.close();
+  every(2000, syncPods);
 }
 
 function shutdown(): void {
   if (stopping) return;
   stopping = true;
   for (const t of timers) clearTimeout(t);
+  closeWorkers?.();
   serving?.close();
   log.info('kubelet.go:1697', 'Shutting down kubelet (containers keep running)');
   try {

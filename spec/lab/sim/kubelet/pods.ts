@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { type ContainerRecord, type PodRecord, listPods, removeContainerRecord } from '../cri/store.js';
 import { containersNow, removePod } from '../cri/runtime.js';
 import type { KubeClient } from '../kubeclient.js';
+import { Api } from '../controller-manager/api.js';
 import { paths } from '../paths.js';
 import { Backoff, containerEnv, createSandbox, nextAttempt, startContainer } from './containers.js';
 import * as log from './log.js';
@@ -33,6 +34,12 @@ function seconds(iso: string): string {
 export class PodWorkers {
   readonly backoff = new Backoff();
   #busy = false;
+  /** A sync was asked for while one ran: it runs again when done. */
+  #again = false;
+  /** Set by the kubelet: called when the pods bound here changed (a watch event), to sync now rather than at the next period. */
+  onChange?: () => void;
+  /** The pods bound here, listed once and then followed by a watch (the real kubelet's API pod source is a reflector). */
+  readonly #pods: Api;
   nodeUid?: string;
   /** The token manager (in memory: a restarted kubelet requests every token again). */
   readonly tokens: TokenManager;
@@ -47,6 +54,7 @@ export class PodWorkers {
     readonly staticDir: string | undefined,
     readonly syncFrequencyMs = 60_000,
   ) {
+    this.#pods = new Api(client, { informers: true, onChange: () => this.onChange?.() });
     this.tokens = new TokenManager(async (ns, name, tr) => {
       const r = await this.client.post(`/api/v1/namespaces/${ns}/serviceaccounts/${name}/token`, {
         apiVersion: 'authentication.k8s.io/v1',
@@ -58,21 +66,31 @@ export class PodWorkers {
     });
   }
 
-  /** One pass: list this node's pods, start/stop/restart, report status. Throws when the API cannot be listed. */
+  /** One pass: this node's pods (from the watch-fed list), start/stop/restart, report status; asked during a pass, another follows. Throws when the API cannot be listed. */
   async sync(): Promise<void> {
-    if (this.#busy) return;
+    if (this.#busy) {
+      this.#again = true;
+      return;
+    }
     this.#busy = true;
     try {
-      await this.#sync();
+      do {
+        this.#again = false;
+        await this.#sync();
+      } while (this.#again);
     } finally {
       this.#busy = false;
     }
   }
 
+  /** Stops the pod watch (the kubelet is shutting down). */
+  close(): void {
+    this.#pods.close();
+  }
+
   async #sync(): Promise<void> {
-    const res = await this.client.get(`/api/v1/pods?fieldSelector=${encodeURIComponent(`spec.nodeName=${this.node}`)}`);
-    if (res.status !== 200) throw new Error(`failed to list pods bound to node ${this.node}: ${res.status} ${res.body?.message ?? res.text.slice(0, 200)}`);
-    const items: any[] = (res.body?.items ?? []).filter((p: any) => p?.spec?.nodeName === this.node);
+    const bound = await this.#pods.list('*v1.Pod', `/api/v1/pods?fieldSelector=${encodeURIComponent(`spec.nodeName=${this.node}`)}`);
+    const items: any[] = bound.filter((p: any) => p?.spec?.nodeName === this.node);
     const mirrors = items.filter((p) => p.metadata?.annotations?.['kubernetes.io/config.mirror']);
     const pods = items.filter((p) => !p.metadata?.annotations?.['kubernetes.io/config.mirror']);
     const sandboxes = listPods();

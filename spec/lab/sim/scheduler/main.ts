@@ -67,7 +67,8 @@ async function main(): Promise<void> {
   if (!kubeconfig) throw new Error('--kubeconfig is required (the simulator has no in-cluster config)');
   const period = durationFlag(flags, 'lab-sync-period', 1000);
   log.info('Version: v1.32.4 (lab simulator)');
-  const api = new Api(KubeClient.fromFile(kubeconfig));
+  // its pod and node lists from watch-fed caches, as the real scheduler's informers
+  const api = new Api(KubeClient.fromFile(kubeconfig), { informers: true });
   await serveHealth(flags, 10259, log);
   for (const sig of ['SIGTERM', 'SIGINT'] as const) process.on(sig, () => process.exit(0));
   const rr = new RoundRobin();

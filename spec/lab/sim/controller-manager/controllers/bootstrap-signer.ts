@@ -9,6 +9,7 @@ import { detachedJws } from '../jws.js';
 import { BOOTSTRAP_TOKEN_TYPE, isExpired, parseBootstrapToken } from './bootstrap-tokens.js';
 
 const CM = '/api/v1/namespaces/kube-public/configmaps/cluster-info';
+const CLUSTER_INFO_LIST = '/api/v1/namespaces/kube-public/configmaps?fieldSelector=metadata.name%3Dcluster-info';
 const PREFIX = 'jws-kubeconfig-';
 
 /** The data cluster-info should hold given the bootstrap token secrets. */
@@ -37,7 +38,8 @@ export function bootstrapSigner(ctx: Context): Controller {
     name: 'bootstrap-signer-controller',
     periodMs: ctx.opts.syncPeriodMs,
     async sync() {
-      const cm = await ctx.api.get('configmap kube-public/cluster-info', CM);
+      // from a watch-fed list of that one ConfigMap, as the real signer's ConfigMap lister (bootstrapsigner.go)
+      const cm = (await ctx.api.list('configmap kube-public/cluster-info', CLUSTER_INFO_LIST))[0];
       if (!cm) return;
       const secrets = (await ctx.api.list('secrets in kube-system', '/api/v1/namespaces/kube-system/secrets')).filter((s) => s.type === BOOTSTRAP_TOKEN_TYPE);
       const data = cm.data ?? {};
