@@ -36,6 +36,7 @@ export async function waitEndpoint(ctx: Waits, h: HostContext, endpoint: string,
         ? `${last} (it answered ${answered} time(s) before: a load balancer without health checks that still sends to masters that are down answers like this)`
         : last;
     },
+    { everyMs: 2000 }, // the answers in a row are 2 s apart: a balancer's health checks have seen the new backend
   );
 }
 

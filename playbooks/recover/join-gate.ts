@@ -28,6 +28,8 @@ import { type EtcdAsk, etcdAsk, etcdAskHost, layoutOf } from '../shared/layout.j
 
 /** Reads in a row that must agree before a master joins. */
 export const GATE_STREAK = 3;
+/** The reads' spacing: the gate proves a leader steady over GATE_STREAK reads this far apart. */
+export const GATE_READ_MS = 2000;
 
 /** One member's answer to `etcdctl endpoint status`. */
 export interface EndpointStatus {
@@ -136,6 +138,7 @@ export async function joinGate(h: HostContext<RecoverOptions>): Promise<void> {
       passed = read;
       return ++streak >= GATE_STREAK ? true : `${streak} of ${GATE_STREAK} reads in a row so far`;
     },
+    { everyMs: GATE_READ_MS },
   );
   if (passed?.ok)
     h.log(

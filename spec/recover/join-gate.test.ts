@@ -9,7 +9,8 @@ import test from 'ava';
 import { runPlaybook } from '../../lib/core/runner.js';
 import { definePlaybook } from '../../lib/core/types.js';
 import type { StampedEvent } from '../../lib/core/events.js';
-import { GATE_STREAK, joinGate, judgeEtcd, parseEndpointStatus } from '../../playbooks/recover/join-gate.js';
+import { GATE_READ_MS, GATE_STREAK, joinGate, judgeEtcd, parseEndpointStatus } from '../../playbooks/recover/join-gate.js';
+import { POLL_MS, pauseAfter } from '../../playbooks/shared/wait-for.js';
 import type { RecoverOptions } from '../../playbooks/recover/common.js';
 import { LAYOUT_KEY } from '../../playbooks/shared/layout.js';
 import { FakeTransport, fakeInventory } from '../helpers/fake-transport.js';
@@ -56,9 +57,10 @@ test('one read: passes with one agreed leader and every member healthy; names wh
 
 test("the gate waits while the leader moves, then passes after steady reads; m1's apiserver asked at its own address", async (t) => {
   let reads = 0;
+  const readAt: number[] = [];
   const fake = new FakeTransport()
     // the first read sees m1 leading; from the second on, m2 (a member add moved it)
-    .on(/endpoint status --cluster/, () => ({ stdout: reads++ === 0 ? statusJson(ID.m1, 3) : statusJson(ID.m2, 4) }), 'm1')
+    .on(/endpoint status --cluster/, () => (readAt.push(Date.now()), { stdout: reads++ === 0 ? statusJson(ID.m1, 3) : statusJson(ID.m2, 4) }), 'm1')
     .on(/endpoint health --cluster/, { stdout: HEALTHY }, 'm1')
     .on(/get --raw \/readyz/, { exitCode: 0, stdout: 'ok' }, 'm1');
   const events: StampedEvent[] = [];
@@ -77,6 +79,12 @@ test("the gate waits while the leader moves, then passes after steady reads; m1'
   const r = await runPlaybook({ playbook, inventory, transport: fake, dryRun: false, sinks: [(e) => events.push(e)] });
   t.is(r.status, 'done', JSON.stringify(r.failures));
   t.is(reads, 1 + GATE_STREAK, 'one read before the move, then the steady ones');
+  // the steady reads prove a leader steady over time: they keep the gate's spacing (waitFor's first looks come sooner)
+  const gaps = readAt.slice(1).map((at, i) => at - readAt[i]);
+  t.true(
+    gaps.every((g) => g >= GATE_READ_MS - 50),
+    `reads ${gaps.join(', ')} ms apart`,
+  );
   const logs = events.filter((e) => e.kind === 'log').map((e) => (e as { message: string }).message);
   t.true(
     logs.some((l) => /leader moved \(m1, term 3 -> m2, term 4\)/.test(l)),
@@ -137,5 +145,17 @@ test("on kubespray's layout the gate asks kubespray's etcd service with its own 
   t.true(
     logs.some((l) => /join gate passed: etcd leader m1 \(term 5\) over 3 reads, 3 of 3 members healthy/.test(l)),
     logs.join('\n'),
+  );
+});
+
+test("waitFor's pauses: 0.25, 0.5, 1 s, then every 2 s; a wait that counts looks in a row keeps its fixed spacing", (t) => {
+  t.deepEqual(
+    [0, 1, 2, 3, 4, 50].map((n) => pauseAfter(n)),
+    [250, 500, 1000, 2000, 2000, 2000],
+  );
+  t.is(POLL_MS.at(-1), 2000, 'a long wait looks every 2 s, as before');
+  t.deepEqual(
+    [0, 1, 7].map((n) => pauseAfter(n, GATE_READ_MS)),
+    [2000, 2000, 2000],
   );
 });
