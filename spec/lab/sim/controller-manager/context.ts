@@ -21,10 +21,12 @@ export interface Context {
   saKey?: KeyObject;
 }
 
-/** A control loop: `sync` is called every `periodMs` while this process is the leader. */
+/** A control loop: `sync` is called every `periodMs` while this process is the leader, and soon after a change it watches. */
 export interface Controller {
   /** Canonical controller name (`node-lifecycle-controller`). */
   name: string;
   periodMs: number;
+  /** Resources (plurals) whose changes, seen by the informers, run `sync` at once, as the real controllers' event handlers queue work. */
+  watches?: readonly string[];
   sync(): Promise<void>;
 }

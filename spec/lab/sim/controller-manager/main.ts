@@ -5,6 +5,7 @@
  */
 import { KubeClient } from '../kubeclient.js';
 import { Api } from './api.js';
+import { Wakers, runLoop } from './loop.js';
 import { loadFiles } from './files.js';
 import type { Context, Controller } from './context.js';
 import { LeaderElector } from './leader.js';
@@ -26,7 +27,6 @@ import { disruption } from './controllers/disruption.js';
 import { serviceAccounts } from './controllers/serviceaccount.js';
 
 const log = logger('kube-controller-manager');
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function controllersFor(ctx: Context): Controller[] {
   const all = [
@@ -46,22 +46,6 @@ function controllersFor(ctx: Context): Controller[] {
   return all.filter((c) => isEnabled(c.name, ctx.opts.controllers));
 }
 
-async function runLoop(c: Controller, signal: AbortSignal): Promise<void> {
-  const clog = log.child(c.name);
-  let lastError = '';
-  while (!signal.aborted) {
-    try {
-      await c.sync();
-      lastError = '';
-    } catch (e) {
-      const msg = (e as Error).message;
-      if (msg !== lastError) clog.error(msg);
-      lastError = msg;
-    }
-    await sleep(c.periodMs);
-  }
-}
-
 async function main(): Promise<void> {
   const opts = parseOptions(process.argv.slice(2));
   log.info(`Version: v1.32.4 (lab simulator)`);
@@ -71,7 +55,8 @@ async function main(): Promise<void> {
   const files = loadFiles(opts);
   await serveHealth(opts.flags, 10257, log);
   // lists answered from watch-fed caches, as the real controllers read their shared informers
-  const api = new Api(KubeClient.fromFile(opts.kubeconfig), { informers: true });
+  const wakers = new Wakers();
+  const api = new Api(KubeClient.fromFile(opts.kubeconfig), { informers: true, onChange: (path) => wakers.changed(path) });
   const ctx: Context = { api, log, opts, ...files };
   const controllers = controllersFor(ctx);
   const stop = new AbortController();
@@ -95,7 +80,7 @@ async function main(): Promise<void> {
     );
     await elector.acquire(stop.signal);
     log.info(`started controllers: ${controllers.map((c) => c.name).join(', ')}`);
-    for (const c of controllers) void runLoop(c, stop.signal);
+    for (const c of controllers) void runLoop(c, stop.signal, wakers, log);
     await elector.holdUntilLost(stop.signal);
     stop.abort();
     api.close();
@@ -103,7 +88,7 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   log.info(`leader election off; started controllers: ${controllers.map((c) => c.name).join(', ')}`);
-  await Promise.all(controllers.map((c) => runLoop(c, stop.signal)));
+  await Promise.all(controllers.map((c) => runLoop(c, stop.signal, wakers, log)));
 }
 
 main().catch((e) => {

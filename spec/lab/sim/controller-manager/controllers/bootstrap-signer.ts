@@ -36,6 +36,7 @@ export function bootstrapSigner(ctx: Context): Controller {
   const log = ctx.log.child('bootstrapsigner');
   return {
     name: 'bootstrap-signer-controller',
+    watches: ['secrets', 'configmaps'],
     periodMs: ctx.opts.syncPeriodMs,
     async sync() {
       // from a watch-fed list of that one ConfigMap, as the real signer's ConfigMap lister (bootstrapsigner.go)

@@ -37,6 +37,7 @@ export function csrApproving(ctx: Context): Controller {
   const log = ctx.log.child('csrapproving');
   return {
     name: 'certificatesigningrequest-approving-controller',
+    watches: ['certificatesigningrequests'],
     periodMs: ctx.opts.syncPeriodMs,
     async sync() {
       for (const csr of await ctx.api.list('certificatesigningrequests', PATH)) {

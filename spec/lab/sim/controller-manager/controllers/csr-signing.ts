@@ -40,6 +40,7 @@ export function csrSigning(ctx: Context): Controller {
   const log = ctx.log.child('csrsigning');
   return {
     name: 'certificatesigningrequest-signing-controller',
+    watches: ['certificatesigningrequests'],
     periodMs: ctx.opts.syncPeriodMs,
     async sync() {
       if (!ctx.signingCA) return;

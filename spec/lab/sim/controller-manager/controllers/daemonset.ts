@@ -102,6 +102,7 @@ export function daemonSet(ctx: Context): Controller {
   let statusUnsupported = false;
   return {
     name: 'daemonset-controller',
+    watches: ['daemonsets', 'pods', 'nodes'],
     periodMs: ctx.opts.syncPeriodMs,
     async sync() {
       const sets = await ctx.api.list('daemonsets', '/apis/apps/v1/daemonsets');

@@ -214,6 +214,7 @@ export function deployment(ctx: Context): Controller {
 
   return {
     name: 'deployment-controller',
+    watches: ['deployments', 'replicasets'],
     periodMs: ctx.opts.syncPeriodMs,
     async sync() {
       const deployments = await ctx.api.list('deployments', '/apis/apps/v1/deployments');

@@ -38,6 +38,7 @@ export function disruption(ctx: Context): Controller {
   const log = ctx.log.child('disruption');
   return {
     name: 'disruption-controller',
+    watches: ['poddisruptionbudgets', 'pods'],
     periodMs: ctx.opts.syncPeriodMs,
     async sync() {
       const budgets = await ctx.api.list('poddisruptionbudgets', '/apis/policy/v1/poddisruptionbudgets');

@@ -34,6 +34,7 @@ export function replicaSet(ctx: Context): Controller {
   const log = ctx.log.child('replicaset');
   return {
     name: 'replicaset-controller',
+    watches: ['replicasets', 'pods'],
     periodMs: ctx.opts.syncPeriodMs,
     async sync() {
       const sets = await ctx.api.list('replicasets', '/apis/apps/v1/replicasets');

@@ -13,6 +13,7 @@ export function rootCAPublisher(ctx: Context): Controller {
   const log = ctx.log.child('root-ca-cert-publisher');
   return {
     name: 'root-ca-certificate-publisher-controller',
+    watches: ['namespaces', 'configmaps'],
     periodMs: ctx.opts.syncPeriodMs,
     async sync() {
       const ca = ctx.rootCA;

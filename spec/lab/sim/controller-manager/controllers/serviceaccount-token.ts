@@ -47,6 +47,7 @@ export function serviceAccountToken(ctx: Context): Controller {
   const log = ctx.log.child('serviceaccount-token');
   return {
     name: 'serviceaccount-token-controller',
+    watches: ['serviceaccounts', 'secrets'],
     periodMs: ctx.opts.syncPeriodMs,
     async sync() {
       if (!ctx.saKey) return;

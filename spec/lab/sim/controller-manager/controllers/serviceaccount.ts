@@ -10,6 +10,7 @@ export function serviceAccounts(ctx: Context): Controller {
   const log = ctx.log.child('serviceaccount');
   return {
     name: 'serviceaccount-controller',
+    watches: ['namespaces', 'serviceaccounts'],
     periodMs: ctx.opts.syncPeriodMs,
     async sync() {
       const namespaces = await ctx.api.list('namespaces', '/api/v1/namespaces');
