@@ -31,15 +31,27 @@ const RESTARTS = 'restarts.json';
 /** Seconds each pod of a controller adds to the wait for its rollout (a DaemonSet on 50 nodes rolls one node at a time). */
 const SECONDS_PER_POD = 15;
 
-/** The restart mark: pods holding credentials created at or before it are restarted; kept across a resume. */
+/**
+ * The restart mark: pods holding credentials created before it are restarted; kept across a resume.
+ * creationTimestamp has whole seconds, so the mark is the next whole second of the first master's
+ * clock and nothing is restarted before it has passed: a pod created before the step has a
+ * timestamp before the mark, every pod the step makes one at or after it (a mark in the middle of a
+ * second could not tell the two apart: a DaemonSet's pod replaced within that second looked old).
+ */
 export async function restartMark(ctx: PhaseContext<RecoverOptions>): Promise<number> {
   const kept = readRunFile<{ markMs: number }>(ctx, RESTART_MARK);
   if (kept) return kept.markMs;
   const first = ctx.on(inventoryFirst(ctx));
   // the apiserver's clock stamps creationTimestamp: read the time on a master, not on this machine
   const secs = Number((await first.read(['date', '-u', '+%s'], { what: 'date on the first master' })).stdout.trim());
-  const markMs = Number.isFinite(secs) && secs > 0 ? secs * 1000 : Date.now();
+  const markMs = Number.isFinite(secs) && secs > 0 ? (secs + 1) * 1000 : Math.ceil(Date.now() / 1000) * 1000;
   writeRunFile(ctx, RESTART_MARK, { markMs, at: new Date(markMs).toISOString() });
+  // the master's clock read `secs` at most a second ago plus the read's way back: a second from now it is past the mark
+  await ctx.wet(
+    `wait: the first master's clock past the restart mark ${new Date(markMs).toISOString()}`,
+    () => new Promise((r) => setTimeout(r, 1000)),
+    undefined,
+  );
   return markMs;
 }
 

@@ -44,7 +44,7 @@ export function credentialRow(pods: V1Pod[], tokenSecrets: ReadonlySet<string>, 
   if (markMs === undefined) return { check, ok: false, detail: 'step 16 (api/restart-pods) did not run: pods still hold the old CA and tokens' };
   const users = pods.filter((p) => isWorkload(p) && usesInClusterCredentials(p, tokenSecrets));
   const stale = users
-    .filter((p) => new Date(p.metadata?.creationTimestamp as unknown as string).getTime() <= markMs)
+    .filter((p) => new Date(p.metadata?.creationTimestamp as unknown as string).getTime() < markMs)
     .map((p) => `${p.metadata?.namespace}/${p.metadata?.name} (not restarted)`);
   const notReady = users.filter((p) => !podReady(p)).map((p) => `${p.metadata?.namespace}/${p.metadata?.name} (not Ready)`);
   const bad = [...stale, ...notReady];

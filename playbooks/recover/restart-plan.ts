@@ -57,7 +57,7 @@ export interface RestartGroup {
 /** Options a controller cannot roll by itself (resolved by the caller from the live object). */
 export type NoRoll = (c: { kind: RestartableKind; namespace: string; name: string }) => string | undefined;
 
-/** The restart plan: pods with in-cluster credentials created at or before `markMs`, grouped and ordered. */
+/** The restart plan: pods with in-cluster credentials created before `markMs`, grouped and ordered. */
 export function planRestarts(
   pods: V1Pod[],
   replicaSets: V1ReplicaSet[],
@@ -74,7 +74,7 @@ export function planRestarts(
   for (const p of pods) {
     if (!isWorkload(p) || !usesInClusterCredentials(p, tokenSecrets)) continue;
     const created = new Date(p.metadata?.creationTimestamp as unknown as string).getTime();
-    if (!(created <= markMs)) continue; // made after the keys changed: it already has the new CA and token
+    if (!(created < markMs)) continue; // made after the keys changed: it already has the new CA and token
     const ns = p.metadata!.namespace!;
     const id = `${ns}/${p.metadata!.name}`;
     const owner = restartableOwner(p, rsByUid);

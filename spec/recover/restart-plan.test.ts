@@ -202,3 +202,25 @@ test('the proof row: every pod with credentials Ready and made after the restart
   t.is(stale.detail, 'kube-system/coredns-1 (not restarted), apps/b (not Ready)');
   t.false(credentialRow([], SECRETS, undefined).ok);
 });
+
+test('the restart mark is a whole second the step waits past: a pod stamped in it was made by the step, one a second earlier was not', (t) => {
+  const atMark = '2026-12-04T10:00:00Z';
+  const justBefore = '2026-12-04T09:59:59Z';
+  const row = credentialRow(
+    [pod('kube-system', 'kube-proxy-new', { created: atMark }), pod('kube-system', 'kube-proxy-old', { created: justBefore })],
+    SECRETS,
+    MARK,
+  );
+  t.is(row.detail, 'kube-system/kube-proxy-old (not restarted)');
+  const planned = planRestarts(
+    [pod('kube-system', 'kube-proxy-new', { created: atMark }), pod('kube-system', 'kube-proxy-old', { created: justBefore })],
+    [],
+    SECRETS,
+    MARK,
+  );
+  t.deepEqual(
+    planned.flatMap((g) => [...g.controllers.flatMap((c) => c.pods), ...g.evictions.map((e) => e.name)]),
+    ['kube-proxy-old'],
+    'a resumed run does not restart again the pods its first pass made in the mark second',
+  );
+});
