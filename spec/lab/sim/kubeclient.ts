@@ -4,6 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import type { IncomingMessage } from 'node:http';
 import https from 'node:https';
 import YAML from 'yaml';
 
@@ -57,6 +58,23 @@ export interface KubeStream {
   ended: Promise<Error | undefined>;
 }
 
+/** Reads a whole response: its status, its text and the text parsed as JSON (undefined when it is not JSON). */
+function readResponse(res: IncomingMessage, resolve: (r: KubeResponse) => void, reject: (e: Error) => void): void {
+  const chunks: Buffer[] = [];
+  res.on('data', (c) => chunks.push(c));
+  res.on('end', () => {
+    const text = Buffer.concat(chunks).toString('utf8');
+    let body: any;
+    try {
+      body = text ? JSON.parse(text) : undefined;
+    } catch {
+      body = undefined;
+    }
+    resolve({ status: res.statusCode ?? 0, body, text });
+  });
+  res.on('error', reject);
+}
+
 /** Kubernetes REST over HTTPS with one keep-alive agent (and another for long-lived streams). */
 export class KubeClient {
   readonly agent: https.Agent;
@@ -102,21 +120,7 @@ export class KubeClient {
     }
     if (this.creds.token) headers.Authorization = `Bearer ${this.creds.token}`;
     return new Promise((resolvePromise, reject) => {
-      const req = https.request(url, { method, headers, agent: this.agent, timeout: this.timeoutMs }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c) => chunks.push(c));
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          let parsed: any;
-          try {
-            parsed = text ? JSON.parse(text) : undefined;
-          } catch {
-            parsed = undefined;
-          }
-          resolvePromise({ status: res.statusCode ?? 0, body: parsed, text });
-        });
-        res.on('error', reject);
-      });
+      const req = https.request(url, { method, headers, agent: this.agent, timeout: this.timeoutMs }, (res) => readResponse(res, resolvePromise, reject));
       req.on('timeout', () => req.destroy(new Error(`${method} ${url.pathname}: timed out after ${this.timeoutMs} ms`)));
       req.on('error', reject);
       if (payload) req.write(payload);
@@ -137,22 +141,7 @@ export class KubeClient {
       const req = https.request(url, { method: 'GET', headers, agent: this.streamAgent }, (res) => {
         clearTimeout(timer);
         const status = res.statusCode ?? 0;
-        if (status < 200 || status >= 300) {
-          const chunks: Buffer[] = [];
-          res.on('data', (c) => chunks.push(c));
-          res.on('end', () => {
-            const text = Buffer.concat(chunks).toString('utf8');
-            let body: any;
-            try {
-              body = text ? JSON.parse(text) : undefined;
-            } catch {
-              body = undefined;
-            }
-            resolvePromise({ status, body, text });
-          });
-          res.on('error', reject);
-          return;
-        }
+        if (status < 200 || status >= 300) return readResponse(res, resolvePromise, reject);
         let endStream: (err?: Error) => void = () => {};
         const ended = new Promise<Error | undefined>((r) => {
           let done = false;
