@@ -98,7 +98,7 @@ export const masterKubeletsPhase: HostPhase<RecoverOptions> = {
         const r = await h.read(['test', '-e', KUBELET_CLIENT], { allowFail: true });
         return r.exitCode === 0 ? true : 'not yet';
       },
-      120,
+      { seconds: 120 },
     );
     // the subphase was renamed in 1.31 (kubernetes/kubernetes#124419); an unknown version gets the current name
     const v = await h.fact(kubeadmVersion);

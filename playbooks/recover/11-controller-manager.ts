@@ -29,7 +29,7 @@ export const controllerManagerPhase: HostPhase<RecoverOptions> = {
         const r = await h.read(kubeSystemContainersArgv(['kube-controller-manager']), { allowFail: true });
         return r.stdout.trim() === '' ? true : 'still running';
       },
-      90,
+      { seconds: 90 },
     );
     await kubeadm(h, ['init', 'phase', 'control-plane', 'controller-manager']);
     if (paused) await pauseOn(h);

@@ -90,7 +90,7 @@ async function waitRollouts(ctx: PhaseContext<RecoverOptions>, kube: Kube, cs: C
       const left = (await kube.pods()).filter((p) => old.has(p.metadata?.uid ?? '')).map(podId);
       return left.length ? `old pods still there: ${left.slice(0, 5).join(', ')}` : true;
     },
-    (ctx.options.waitSeconds ?? 300) + SECONDS_PER_POD * pods,
+    { seconds: (ctx.options.waitSeconds ?? 300) + SECONDS_PER_POD * pods },
   );
 }
 

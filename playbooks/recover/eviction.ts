@@ -76,7 +76,7 @@ export const evictionRestore: ClusterPhase<RecoverOptions> = {
         if (!now) return 'no Lease holder yet';
         return now.holder !== before?.holder && now.renewed >= since - 1000 ? true : `Lease still held by ${now.holder}`;
       },
-      120,
+      { seconds: 120 },
     );
   },
 };

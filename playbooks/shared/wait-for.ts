@@ -26,9 +26,8 @@ export async function waitFor(
   ctx: PhaseContext<{ waitSeconds?: number }>,
   what: string,
   check: () => Promise<true | string>,
-  opts: number | WaitOptions = {},
+  o: WaitOptions = {},
 ): Promise<void> {
-  const o = typeof opts === 'number' ? { seconds: opts } : opts;
   await ctx.wet(
     `wait: ${what}`,
     async () => {

@@ -41,9 +41,10 @@ export class WatchCache {
 
   /** Every key under `prefix`, sorted as etcd sorts them, with the revision they are current at. */
   async list(prefix: string): Promise<{ kvs: KV[]; revision: number }> {
-    const current = await this.etcd.revision();
     const gen = this.#gen;
-    if (gen && prefix.startsWith(CACHED) && (await this.#caughtUp(gen, current))) return { kvs: scan(gen.kvs, prefix), revision: gen.revision };
+    // the revision is read only when the cache could answer: without it the list itself reads etcd
+    if (gen && prefix.startsWith(CACHED) && (await this.#caughtUp(gen, await this.etcd.revision())))
+      return { kvs: scan(gen.kvs, prefix), revision: gen.revision };
     void this.#start();
     return this.etcd.list(prefix);
   }
