@@ -73,6 +73,23 @@ export interface LabOptions {
   endpoint?: 'address' | 'name' | 'lb';
   /** Cluster mode only: the load balancer in front of the masters (`--lb`; implied by endpoint 'lb'). */
   lb?: boolean;
+  /**
+   * Cluster mode only: the ClusterConfiguration's encryptionAlgorithm, the type of every key kubeadm
+   * makes (`--encryption-algorithm`). Default here ECDSA-P256, not kubeadm's RSA-2048: an RSA 2048
+   * key costs ~130 ms of CPU to make and a 3-master cluster makes ~45 at every bring-up and full
+   * rebuild, which on 2 cores was about a tenth of the suite. The files that keep kubeadm's
+   * default (no encryptionAlgorithm in the config) say `encryptionAlgorithm: 'RSA-2048'`.
+   */
+  encryptionAlgorithm?: 'ECDSA-P256' | 'RSA-2048' | 'RSA-3072' | 'RSA-4096';
+}
+
+/** The lab tests' default encryptionAlgorithm (LabOptions.encryptionAlgorithm says why). */
+export const LAB_KEY_ALGORITHM = 'ECDSA-P256';
+
+/** The `--encryption-algorithm` a cluster of these options is made with; undefined for kubeadm's default (RSA-2048: none written). */
+function keyAlgorithmFlag(opts: LabOptions): string | undefined {
+  const alg = opts.encryptionAlgorithm ?? LAB_KEY_ALGORITHM;
+  return alg === 'RSA-2048' ? undefined : alg;
 }
 
 /**
@@ -196,7 +213,8 @@ function clusterShape(opts: LabOptions): string {
     opts.layout === 'kubespray'
       ? ` layout=kubespray etcd-hosts=${opts.etcdHosts ?? 0}${opts.etcdMasters === undefined ? '' : ` etcd-masters=${opts.etcdMasters}`}`
       : '';
-  return `masters=${opts.masters ?? 3} workers=${opts.workers ?? 3} serving=${opts.servingCerts ? 1 : 0}${more}${spray}`;
+  const alg = keyAlgorithmFlag(opts);
+  return `masters=${opts.masters ?? 3} workers=${opts.workers ?? 3} serving=${opts.servingCerts ? 1 : 0}${more}${spray}${alg ? ` encryption-algorithm=${alg}` : ''}`;
 }
 
 function clusterUp(dir: string): string | undefined {
@@ -263,6 +281,8 @@ async function bringUp(dir: string, opts: LabOptions): Promise<Lab> {
   if (opts.lb && opts.hosts === undefined) args.push('--lb');
   if (opts.layout === 'kubespray' && opts.hosts === undefined) args.push('--layout', 'kubespray', '--etcd-hosts', String(opts.etcdHosts ?? 0));
   if (opts.layout === 'kubespray' && opts.hosts === undefined && opts.etcdMasters !== undefined) args.push('--etcd-masters', String(opts.etcdMasters));
+  const alg = keyAlgorithmFlag(opts);
+  if (alg && opts.hosts === undefined) args.push('--encryption-algorithm', alg);
   try {
     await run(LAB_CMD, args, { maxBuffer: 64 << 20 });
   } catch (e) {

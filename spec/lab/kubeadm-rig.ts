@@ -66,7 +66,7 @@ export function snapshot(dir: string): Record<string, string> {
 /** A kubeadm config file (v1beta4) for node m1 at `addr`, written into root/cfg.yaml (or root/FILE); the certificate key goes in the InitConfiguration, as kubeadm wants it with --config. */
 export function writeConfig(
   root: string,
-  o: { addr: string; endpoint: string; name?: string; extraSANs?: string[]; certificateKey?: string; file?: string },
+  o: { addr: string; endpoint: string; name?: string; extraSANs?: string[]; certificateKey?: string; file?: string; encryptionAlgorithm?: string },
 ): string {
   const path = join(root, o.file ?? 'cfg.yaml');
   writeFileSync(
@@ -81,7 +81,7 @@ nodeRegistration:
 ---
 apiVersion: kubeadm.k8s.io/v1beta4
 kind: ClusterConfiguration
-controlPlaneEndpoint: ${o.endpoint}
+${o.encryptionAlgorithm ? `encryptionAlgorithm: ${o.encryptionAlgorithm}\n` : ''}controlPlaneEndpoint: ${o.endpoint}
 apiServer:
   certSANs: [${(o.extraSANs ?? ['lb.lab.test', '10.75.0.100']).join(', ')}]
 networking:

@@ -679,6 +679,58 @@ networking: {podSubnet: 10.244.0.0/16}
   );
 });
 
+test('encryptionAlgorithm ECDSA-P256: every key kubeadm makes is EC P-256 and signs with ecdsa-with-SHA256 (certs, kubeconfigs, sa); renew follows the config; an unknown algorithm is refused, nothing written', async (t) => {
+  const root = tempRoot();
+  const cfg = writeConfig(root, { addr: ADDR, endpoint: ENDPOINT, encryptionAlgorithm: 'ECDSA-P256' });
+  for (const phase of [
+    ['certs', 'all'],
+    ['kubeconfig', 'all'],
+  ]) {
+    const r = await kubeadm(root, ['init', 'phase', ...phase, '--config', cfg]);
+    t.is(r.code, 0, r.stderr);
+  }
+  const pkiDir = join(root, 'etc/kubernetes/pki');
+  const keys = [
+    'ca',
+    'apiserver',
+    'apiserver-kubelet-client',
+    'front-proxy-ca',
+    'front-proxy-client',
+    'etcd/ca',
+    'etcd/server',
+    'etcd/peer',
+    'apiserver-etcd-client',
+    'sa',
+  ];
+  for (const k of keys)
+    t.regex(readFileSync(join(pkiDir, `${k}.key`), 'utf8'), /^-----BEGIN EC PRIVATE KEY-----\n/, `${k}.key (keyutil.MarshalPrivateKeyToPEM: SEC1)`);
+  for (const c of ['ca', 'apiserver', 'etcd/peer', 'front-proxy-client']) {
+    const txt = await text(join(pkiDir, `${c}.crt`));
+    t.regex(txt, /Signature Algorithm: ecdsa-with-SHA256/, c);
+    t.regex(txt, /Public Key Algorithm: id-ecPublicKey[\s\S]*NIST CURVE: P-256/, c);
+    t.regex(txt, /Digital Signature, Key Encipherment/, `${c}: pkiutil's key usage whatever the key type`);
+  }
+  t.regex(await openssl(['verify', '-CAfile', join(pkiDir, 'ca.crt'), join(pkiDir, 'apiserver.crt')]), /: OK\n/);
+  const admin = pki.parseKubeconfig(readFileSync(join(root, 'etc/kubernetes/admin.conf'), 'utf8'));
+  t.regex(admin.keyPem ?? '', /^-----BEGIN EC PRIVATE KEY-----/, 'admin.conf client key');
+  // renewal/manager.go RenewUsingLocalCA: the new key is of the config's algorithm, not the old cert's
+  const rsaCfg = writeConfig(root, { addr: ADDR, endpoint: ENDPOINT, file: 'rsa.yaml' });
+  const ren = await kubeadm(root, ['certs', 'renew', 'apiserver', '--config', rsaCfg]);
+  t.is(ren.code, 0, ren.stderr);
+  t.regex(readFileSync(join(pkiDir, 'apiserver.key'), 'utf8'), /^-----BEGIN RSA PRIVATE KEY-----\n/, 'renewed with RSA-2048, the config given');
+  t.regex(await text(join(pkiDir, 'apiserver.crt')), /Signature Algorithm: ecdsa-with-SHA256/, 'still signed by the EC CA');
+  // validation.go ValidateEncryptionAlgorithm
+  const bad = tempRoot();
+  const badCfg = writeConfig(bad, { addr: ADDR, endpoint: ENDPOINT, encryptionAlgorithm: 'RSA-1024' });
+  const b = await kubeadm(bad, ['init', 'phase', 'certs', 'all', '--config', badCfg]);
+  t.is(b.code, 1);
+  t.regex(
+    b.stderr,
+    /encryptionAlgorithm: Invalid value: "RSA-1024": Invalid encryption algorithm "RSA-1024"\. Must be one of \[ECDSA-P256 RSA-2048 RSA-3072 RSA-4096\]/,
+  );
+  t.false(existsSync(join(bad, 'etc/kubernetes/pki/ca.key')), 'nothing written');
+});
+
 test('config: v1beta3 maps and v1beta4 lists of extraArgs, refused old API version and flag mixing; preflight refusals', async (t) => {
   const root = tempRoot();
   const v3 = join(root, 'v3.yaml');

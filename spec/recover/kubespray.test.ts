@@ -24,7 +24,8 @@ import { readLab } from '../lab/cluster/labdir.js';
 import { etcdMembers, homeWithKnownHosts, workloads, workloadsKept, etcdFiles, etcdFilesAndModes, doctorThenRecover, caOf } from './kubespray-lab.js';
 import { LAB_PROOF } from './recover-lab.js';
 
-const LAB = { masters: 1, workers: 1, net: 63, layout: 'kubespray' as const };
+/** kubespray's defaults, kube_asymmetric_encryption_algorithm RSA-2048 among them (the other kubespray labs are ECDSA-P256: spec/helpers/lab.ts). */
+const LAB = { masters: 1, workers: 1, net: 63, layout: 'kubespray' as const, encryptionAlgorithm: 'RSA-2048' as const };
 /** kubespray's sample inventory's shape: 3 masters, each an etcd member (kubespray's etcd group is kube_control_plane), and a worker. */
 const THREE = { masters: 3, workers: 1, net: 65, layout: 'kubespray' as const };
 /** The same shape for the loss of one master's PKI (its own lab: each test takes its lab down). */

@@ -140,6 +140,18 @@ export async function recover(lab: Lab, o: RecoverRun = {}) {
  */
 export const SLOW_STEP_11 = { phase: 'masters/controller-manager', seconds: 55 };
 
+/**
+ * Every master's ca.key, apiserver.key and sa.key are `type` PEM blocks ("EC" for ECDSA-P256, "RSA"
+ * for RSA-2048): kubeadm makes every key of the cluster's encryptionAlgorithm, so a rebuild from the
+ * cluster's own ClusterConfiguration keeps the key type the cluster was made with.
+ */
+export async function assertKeyType(t: ExecutionContext, lab: Lab, type: 'EC' | 'RSA'): Promise<void> {
+  for (const m of HOSTS.filter((h) => h.startsWith('m'))) {
+    const r = await lab.exec(m, ['sh', '-c', 'cd /etc/kubernetes/pki && head -qn1 ca.key apiserver.key sa.key']);
+    t.deepEqual(r.stdout.trim().split('\n'), Array(3).fill(`-----BEGIN ${type} PRIVATE KEY-----`), `${m}: ca.key, apiserver.key, sa.key are ${type} keys`);
+  }
+}
+
 /** Every check of the proof printed PASS, none FAIL, and the proof is in the journal too. */
 export function assertProof(t: ExecutionContext, r: { out: string; state: string }): void {
   t.regex(r.out, /proof of health:/);

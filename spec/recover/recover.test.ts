@@ -46,6 +46,7 @@ import {
   SLOW_STEP_11,
   type Status,
   assertClientsSince,
+  assertKeyType,
   assertNoJoinSecrets,
   assertProof,
   clusterCa,
@@ -56,7 +57,8 @@ import {
   status,
 } from './recover-lab.js';
 
-const LAB = labOf(84);
+/** kubeadm's default key type (no encryptionAlgorithm in the config): the other lab files' clusters are ECDSA-P256 (spec/helpers/lab.ts). */
+const LAB = { ...labOf(84), encryptionAlgorithm: 'RSA-2048' as const };
 
 /** The lab as it was before the first break (the witness for what must survive). */
 let healthy: Status | undefined;
@@ -125,6 +127,7 @@ test.serial(
     const ended = new Date().toISOString();
     t.regex(r.out, /path: full-rebuild/);
     assertProof(t, r);
+    await assertKeyType(t, lab, 'RSA');
     t.regex(r.out, /^PASS  pods with in-cluster credentials restarted after the CA change\s+\d+ pods, all Ready/m);
     // eviction paused from step 5 on every master until the last worker was Ready, then restored before the pods were restarted
     for (const m of ['m1', 'm2', 'm3']) t.regex(r.out, new RegExp(`${m}: node-lifecycle eviction paused until every worker is Ready`));

@@ -9,7 +9,7 @@
  */
 import test from 'ava';
 import { downSharedLab, requireRoot, sharedLab } from '../helpers/lab.js';
-import { SLOW_STEP_11, labOf, recover, status } from './recover-lab.js';
+import { SLOW_STEP_11, assertKeyType, labOf, recover, status } from './recover-lab.js';
 
 const LAB = labOf(83);
 
@@ -25,6 +25,7 @@ test.serial(
     t.is((await lab.lab(['break', 'pki-wipe'])).code, 0);
     const r = await recover(lab, { extra: ['--skip', 'eviction/pause-first', '--skip', 'eviction/pause-joined'], freeze: SLOW_STEP_11 });
     t.is(r.code, 1, 'the proof of health fails');
+    await assertKeyType(t, lab, 'EC'); // the lab's ECDSA-P256 (spec/helpers/lab.ts), kept through the full rebuild
     t.regex(r.out, /^FAIL  pods restarted only for in-cluster credentials\s+.*apps\/static-\S+ \(gone\)/m, r.out.slice(-3000));
     const kcm = (
       await Promise.all(

@@ -5,12 +5,16 @@ import type { Host } from './labdir.js';
 export const POD_SUBNET = '10.244.0.0/16';
 export const SERVICE_SUBNET = '10.96.0.0/12';
 
-/** The ClusterConfiguration document (kubeadm v1beta4) of a lab cluster whose first master is `first`, its endpoint `endpoint` (host:port; default first's address). */
-export function clusterConfiguration(first: Host, endpoint = `${first.address}:6443`): string {
+/**
+ * The ClusterConfiguration document (kubeadm v1beta4) of a lab cluster whose first master is `first`,
+ * its endpoint `endpoint` (host:port; default first's address), its keys of `encryptionAlgorithm`
+ * (kubeadm v1.31+; none written: kubeadm's default, RSA-2048).
+ */
+export function clusterConfiguration(first: Host, endpoint = `${first.address}:6443`, encryptionAlgorithm?: string): string {
   return `apiVersion: kubeadm.k8s.io/v1beta4
 kind: ClusterConfiguration
 clusterName: kubernetes
-kubernetesVersion: v1.32.4
+${encryptionAlgorithm ? `encryptionAlgorithm: ${encryptionAlgorithm}\n` : ''}kubernetesVersion: v1.32.4
 controlPlaneEndpoint: ${endpoint}
 apiServer:
   certSANs:
@@ -24,7 +28,7 @@ networking:
 }
 
 /** The full `kubeadm init --config` file: InitConfiguration, ClusterConfiguration, KubeletConfiguration. */
-export function initConfig(first: Host, servingCerts: boolean, endpoint?: string): string {
+export function initConfig(first: Host, servingCerts: boolean, endpoint?: string, encryptionAlgorithm?: string): string {
   return `apiVersion: kubeadm.k8s.io/v1beta4
 kind: InitConfiguration
 localAPIEndpoint:
@@ -33,7 +37,7 @@ localAPIEndpoint:
 nodeRegistration:
   name: ${first.name}
 ---
-${clusterConfiguration(first, endpoint)}---
+${clusterConfiguration(first, endpoint, encryptionAlgorithm)}---
 apiVersion: kubelet.config.k8s.io/v1beta1
 kind: KubeletConfiguration
 serverTLSBootstrap: ${servingCerts}

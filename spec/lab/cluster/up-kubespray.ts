@@ -37,8 +37,11 @@ function newToken(): Secret {
   return new Secret('join-token', `${pick(6)}.${pick(16)}`);
 }
 
-/** kubeadm-config.v1beta4.yaml.j2 for the first master, as kubespray's defaults render it (no external LB: the master's own address). */
-export function kubesprayKubeadmConfig(lab: LabDir, first: Host, token: Secret, certKey: Secret): string {
+/**
+ * kubeadm-config.v1beta4.yaml.j2 for the first master, as kubespray's defaults render it (no external
+ * LB: the master's own address; encryptionAlgorithm is kube_asymmetric_encryption_algorithm, RSA-2048 by default).
+ */
+export function kubesprayKubeadmConfig(lab: LabDir, first: Host, token: Secret, certKey: Secret, encryptionAlgorithm = 'RSA-2048'): string {
   const endpoints = lab.etcdMembers.map((h) => `      - "https://${h.address}:2379"`).join('\n');
   return `apiVersion: kubeadm.k8s.io/v1beta4
 kind: InitConfiguration
@@ -60,6 +63,7 @@ nodeRegistration:
 apiVersion: kubeadm.k8s.io/v1beta4
 kind: ClusterConfiguration
 clusterName: cluster.local
+encryptionAlgorithm: ${encryptionAlgorithm}
 etcd:
   external:
       endpoints:
@@ -363,7 +367,7 @@ etcd_deployment_type: host
 }
 
 /** Brings the kubespray-shaped cluster up; `step` reports progress. */
-export async function upKubespray(lab: LabDir, step: (s: string) => void): Promise<void> {
+export async function upKubespray(lab: LabDir, step: (s: string) => void, encryptionAlgorithm?: string): Promise<void> {
   const [first, ...others] = lab.masters;
   if (!first) throw new Error(`lab up ${lab.dir}: no master host`);
   step(`etcd (kubespray, etcd_deployment_type host) on ${lab.etcdMembers.map((h) => h.name).join(', ')}`);
@@ -374,7 +378,7 @@ export async function upKubespray(lab: LabDir, step: (s: string) => void): Promi
   const token = newToken();
   const certKey = new Secret('certificate-key', randomBytes(32).toString('hex'));
   step(`kubeadm init --config=/etc/kubernetes/kubeadm-config.yaml on ${first.name}`);
-  await writeSecretFile(lab, first, '/etc/kubernetes/kubeadm-config.yaml', kubesprayKubeadmConfig(lab, first, token, certKey));
+  await writeSecretFile(lab, first, '/etc/kubernetes/kubeadm-config.yaml', kubesprayKubeadmConfig(lab, first, token, certKey, encryptionAlgorithm));
   await sshOk(
     lab,
     first,

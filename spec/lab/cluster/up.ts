@@ -21,9 +21,9 @@ import { WORKLOAD_NAMESPACES, workloadManifests } from './workloads.js';
 const KUBEADM_TIMEOUT = 5 * 60_000;
 
 /** kubeadm init on the first master with the lab's config; returns the join credentials. */
-async function init(lab: LabDir, first: Host, serving: boolean, endpoint: string): Promise<JoinInfo> {
+async function init(lab: LabDir, first: Host, serving: boolean, endpoint: string, encryptionAlgorithm?: string): Promise<JoinInfo> {
   await sshOk(lab, first, 'write the kubeadm config', ['sh', '-c', 'umask 077; mkdir -p /root/kubeadm && cat > /root/kubeadm/init.yaml'], {
-    input: initConfig(first, serving, endpoint),
+    input: initConfig(first, serving, endpoint, encryptionAlgorithm),
   });
   const out = await sshOk(lab, first, 'kubeadm init', ['kubeadm', 'init', '--config', '/root/kubeadm/init.yaml', '--upload-certs'], {
     timeoutMs: KUBEADM_TIMEOUT,
@@ -120,8 +120,8 @@ async function waitWorkloads(lab: LabDir, timeoutMs: number): Promise<void> {
 }
 
 /** Adds `kubeadmConfig:` to the inventory the host part wrote (once), and sets its controlPlaneEndpoint. */
-function writeInventoryExtras(lab: LabDir, first: Host, endpoint: string): void {
-  writeFileSync(join(lab.dir, 'kubeadm-config.yaml'), clusterConfiguration(first, endpoint));
+function writeInventoryExtras(lab: LabDir, first: Host, endpoint: string, encryptionAlgorithm?: string): void {
+  writeFileSync(join(lab.dir, 'kubeadm-config.yaml'), clusterConfiguration(first, endpoint, encryptionAlgorithm));
   const inv = join(lab.dir, 'inventory.yaml');
   let text = readFileSync(inv, 'utf8').replace(/^controlPlaneEndpoint: .*$/m, `controlPlaneEndpoint: ${endpoint}`);
   if (!/^kubeadmConfig:/m.test(text)) text = text.replace(/^(controlPlaneEndpoint: .*\n)/m, '$1kubeadmConfig: kubeadm-config.yaml\n');
@@ -150,6 +150,7 @@ export async function up(
   kind: EndpointKind = 'address',
   layout: Layout['kind'] = 'kubeadm',
   etcdMasters?: number,
+  encryptionAlgorithm?: string,
 ): Promise<void> {
   const t0 = Date.now();
   writeLayout(dir, layout, etcdMasters);
@@ -158,7 +159,7 @@ export async function up(
   if (!first) throw new Error(`lab up ${lab.dir}: no master host`);
   const step = (s: string) => process.stdout.write(`[lab] ${((Date.now() - t0) / 1000).toFixed(1)}s ${s}\n`);
   if (lab.layout.kind === 'kubespray') {
-    await upKubespray(lab, step);
+    await upKubespray(lab, step, encryptionAlgorithm);
     step(`kubespray inventory ${writeKubesprayInventory(lab)}`);
     await finish(lab, step, t0);
     return;
@@ -169,8 +170,8 @@ export async function up(
     await pointName(lab, [first.address], lab.hosts);
   }
   step(`kubeadm init on ${first.name} (controlPlaneEndpoint ${endpoint})`);
-  const j = await init(lab, first, serving, endpoint);
-  writeInventoryExtras(lab, first, endpoint);
+  const j = await init(lab, first, serving, endpoint, encryptionAlgorithm);
+  writeInventoryExtras(lab, first, endpoint, encryptionAlgorithm);
   if (!(await refreshAdminConf(lab))) throw new Error('lab up: no admin.conf on the first master after kubeadm init');
   for (const m of others) {
     step(`kubeadm join --control-plane on ${m.name}`);
@@ -210,7 +211,7 @@ async function finish(lab: LabDir, step: (s: string) => void, t0: number): Promi
   process.stdout.write(`KUBECONFIG=${join(lab.dir, 'admin.conf')} kubectl get nodes\n`);
 }
 
-/** CLI: node up.js --dir DIR [--serving-certs] [--endpoint address|name|lb] [--layout kubeadm|kubespray [--etcd-masters K]] [--masters M --workers W (informative)] */
+/** CLI: node up.js --dir DIR [--serving-certs] [--endpoint address|name|lb] [--layout kubeadm|kubespray [--etcd-masters K]] [--encryption-algorithm ALG] [--masters M --workers W (informative)] */
 async function main(): Promise<void> {
   const { flags } = parseArgs(process.argv.slice(2), ['serving-certs']);
   const kind = flags.endpoint ?? 'address';
@@ -219,7 +220,8 @@ async function main(): Promise<void> {
   if (layout !== 'kubeadm' && layout !== 'kubespray') throw new Error(`--layout ${layout}: kubeadm or kubespray`);
   const em = flags['etcd-masters'];
   if (em !== undefined && !/^\d+$/.test(em)) throw new Error(`--etcd-masters ${em}: a number of masters`);
-  await up(flags.dir ?? '/tmp/kubemend-lab', flags['serving-certs'] === '1', kind as EndpointKind, layout, em === undefined ? undefined : Number(em));
+  const alg = flags['encryption-algorithm'];
+  await up(flags.dir ?? '/tmp/kubemend-lab', flags['serving-certs'] === '1', kind as EndpointKind, layout, em === undefined ? undefined : Number(em), alg);
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href)

@@ -1,6 +1,7 @@
 /**
- * The lab's PKI library: RSA keys, CAs, leaf certs, CSRs, signing, kubeadm's CA pin hash and
- * kubeconfig rendering, shaped like kubeadm's pkiutil (RSA 2048, 1 year leaves, 10 year CAs).
+ * The lab's PKI library: keys, CAs, leaf certs, CSRs, signing, kubeadm's CA pin hash and
+ * kubeconfig rendering, shaped like kubeadm's pkiutil (RSA 2048 unless the ClusterConfiguration's
+ * encryptionAlgorithm says otherwise, 1 year leaves, 10 year CAs).
  */
 import { X509Certificate as NodeX509, createHash, createPrivateKey, createPublicKey, generateKeyPair, randomBytes, webcrypto } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -13,6 +14,8 @@ import YAML from 'yaml';
 x509.cryptoProvider.set(webcrypto as unknown as Crypto);
 
 const ALG = { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' } as const;
+/** ECDSA P-256 with SHA-256: what Go's x509.CreateCertificate signs with for a P-256 key (ecdsa-with-SHA256). */
+const EC_ALG = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
 const DAY = 24 * 3600 * 1000;
 /** kubeadm's leaf validity: one year. */
 export const LEAF_VALIDITY_MS = 365 * DAY;
@@ -21,7 +24,7 @@ export const CA_VALIDITY_MS = 10 * 365 * DAY;
 /** kubeadm backdates new certs by 5 minutes (constants.CertificateBackdate) to tolerate clock skew. */
 export const BACKDATE_MS = 5 * 60 * 1000;
 
-/** An RSA key pair as PEM: PKCS#1 private key (as kubeadm writes) and SPKI public key. */
+/** A key pair as PEM, as kubeadm writes it (keyutil.MarshalPrivateKeyToPEM: PKCS#1 "RSA PRIVATE KEY" or SEC1 "EC PRIVATE KEY"), and its SPKI public key. */
 export interface KeyPair {
   keyPem: string;
   publicKeyPem: string;
@@ -36,24 +39,45 @@ export interface CA {
 /** Key usage profile of a leaf cert, as kubeadm's certutil.Config.Usages. */
 export type Usage = 'server' | 'client';
 
-const keyPool: Promise<KeyPair>[] = [];
+/**
+ * The key types of kubeadm's ClusterConfiguration.encryptionAlgorithm (v1beta4, kubeadm v1.31+):
+ * the four ValidateEncryptionAlgorithm accepts in v1.32 (cmd/kubeadm/app/apis/kubeadm/validation/
+ * validation.go; index id 45066735), in its sets.List order. Every key kubeadm makes (CAs, leaves,
+ * kubeconfigs, sa.key) is of this type (pkiutil.GeneratePrivateKey; index id 58245222).
+ */
+export const KEY_ALGORITHMS = ['ECDSA-P256', 'RSA-2048', 'RSA-3072', 'RSA-4096'] as const;
+/** One of KEY_ALGORITHMS. */
+export type KeyAlgorithm = (typeof KEY_ALGORITHMS)[number];
+/** kubeadm's default encryptionAlgorithm. */
+export const DEFAULT_KEY_ALGORITHM: KeyAlgorithm = 'RSA-2048';
 
-/** Start generating `n` keys in the background (in parallel on the libuv pool); newKey() takes them first. */
-export function prefetchKeys(n: number): void {
+const keyPools = new Map<KeyAlgorithm, Promise<KeyPair>[]>();
+
+/** Start generating `n` keys of `alg` in the background (in parallel on the libuv pool); newKey(alg) takes them first. */
+export function prefetchKeys(n: number, alg: KeyAlgorithm = DEFAULT_KEY_ALGORITHM): void {
+  const pool = keyPools.get(alg) ?? [];
+  keyPools.set(alg, pool);
   for (let i = 0; i < n; i++) {
-    const k = generateKey();
+    const k = generateKey(alg);
     k.catch(() => undefined);
-    keyPool.push(k);
+    pool.push(k);
   }
 }
 
-/** Make an RSA 2048 key pair (kubeadm's default key type). */
-export async function newKey(): Promise<KeyPair> {
-  return keyPool.shift() ?? generateKey();
+/** Make a key pair of `alg` (default RSA 2048, kubeadm's default key type). */
+export async function newKey(alg: KeyAlgorithm = DEFAULT_KEY_ALGORITHM): Promise<KeyPair> {
+  return keyPools.get(alg)?.shift() ?? generateKey(alg);
 }
 
-async function generateKey(): Promise<KeyPair> {
-  const { privateKey, publicKey } = await promisify(generateKeyPair)('rsa', { modulusLength: 2048 });
+async function generateKey(alg: KeyAlgorithm): Promise<KeyPair> {
+  if (alg === 'ECDSA-P256') {
+    const { privateKey, publicKey } = await promisify(generateKeyPair)('ec', { namedCurve: 'P-256' });
+    return {
+      keyPem: privateKey.export({ type: 'sec1', format: 'pem' }) as string,
+      publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }) as string,
+    };
+  }
+  const { privateKey, publicKey } = await promisify(generateKeyPair)('rsa', { modulusLength: Number(alg.slice('RSA-'.length)) });
   return {
     keyPem: privateKey.export({ type: 'pkcs1', format: 'pem' }) as string,
     publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }) as string,
@@ -65,16 +89,21 @@ export function publicKeyOf(keyPem: string): string {
   return createPublicKey(createPrivateKey(keyPem)).export({ type: 'spki', format: 'pem' }) as string;
 }
 
+/** The signature algorithm a private key signs with (Go's x509 default for its type: SHA256WithRSA or ECDSAWithSHA256). */
+function signatureAlgorithm(keyPem: string): typeof ALG | typeof EC_ALG {
+  return createPrivateKey(keyPem).asymmetricKeyType === 'ec' ? EC_ALG : ALG;
+}
+
 async function signingKey(keyPem: string): Promise<CryptoKey> {
   const der = createPrivateKey(keyPem).export({ type: 'pkcs8', format: 'der' });
-  return webcrypto.subtle.importKey('pkcs8', der, ALG, false, ['sign']) as Promise<CryptoKey>;
+  return webcrypto.subtle.importKey('pkcs8', der, signatureAlgorithm(keyPem), false, ['sign']) as Promise<CryptoKey>;
 }
 
 /** A public key for a certificate: RSA, or ECDSA P-256 (the kubelet's CSR keys: sim/kubelet/certs.ts). */
 async function verifyKey(publicKeyPem: string): Promise<CryptoKey> {
   const key = createPublicKey(publicKeyPem);
   const der = key.export({ type: 'spki', format: 'der' });
-  const alg = key.asymmetricKeyType === 'ec' ? { name: 'ECDSA', namedCurve: 'P-256' } : ALG;
+  const alg = key.asymmetricKeyType === 'ec' ? EC_ALG : ALG;
   return webcrypto.subtle.importKey('spki', der, alg, true, ['verify']) as Promise<CryptoKey>;
 }
 
@@ -103,11 +132,13 @@ export interface NewCAOptions {
   notAfter?: Date;
   /** Reuse an existing key instead of making one. */
   key?: KeyPair;
+  /** The type of the key to make (default RSA 2048). */
+  algorithm?: KeyAlgorithm;
 }
 
 /** Make a self-signed CA like kubeadm's pkiutil.NewCertificateAuthority (10 years, SAN = CN). */
 export async function newCA(cn: string, opts: NewCAOptions = {}): Promise<CA> {
-  const key = opts.key ?? (await newKey());
+  const key = opts.key ?? (await newKey(opts.algorithm));
   const now = Date.now();
   const pub = await verifyKey(key.publicKeyPem);
   const cert = await x509.X509CertificateGenerator.create({
@@ -118,7 +149,7 @@ export async function newCA(cn: string, opts: NewCAOptions = {}): Promise<CA> {
     notAfter: opts.notAfter ?? new Date((opts.notBefore?.getTime() ?? now - BACKDATE_MS) + CA_VALIDITY_MS),
     publicKey: pub,
     signingKey: await signingKey(key.keyPem),
-    signingAlgorithm: ALG,
+    signingAlgorithm: signatureAlgorithm(key.keyPem),
     extensions: [
       new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment | x509.KeyUsageFlags.keyCertSign, true),
       new x509.BasicConstraintsExtension(true, undefined, true),
@@ -178,7 +209,7 @@ export async function signCert(o: SignCertOptions): Promise<string> {
     notAfter: o.notAfter ?? new Date((o.notBefore?.getTime() ?? now - BACKDATE_MS) + LEAF_VALIDITY_MS),
     publicKey: pub,
     signingKey: await signingKey(o.ca.keyPem),
-    signingAlgorithm: ALG,
+    signingAlgorithm: signatureAlgorithm(o.ca.keyPem),
     extensions: [
       new x509.KeyUsagesExtension(ku, true),
       ...(eku.length ? [new x509.ExtendedKeyUsageExtension(eku, false)] : []),
@@ -209,7 +240,7 @@ export async function createCSR(o: { key: KeyPair; cn: string; orgs?: string[]; 
   const csr = await x509.Pkcs10CertificateRequestGenerator.create({
     name: subject(o.cn, o.orgs),
     keys,
-    signingAlgorithm: ALG,
+    signingAlgorithm: signatureAlgorithm(o.key.keyPem),
     extensions: sanExtension(o.dnsNames ?? [], o.ips ?? []),
   });
   return csr.toString('pem') + '\n';

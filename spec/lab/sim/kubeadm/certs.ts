@@ -155,7 +155,7 @@ export async function runCAPhase(c: Config, spec: CertSpec): Promise<void> {
     return;
   }
   say(`[certs] Generating "${spec.baseName}" certificate and key`);
-  const ca = await pki.newCA(spec.cn(c), validity(c, true));
+  const ca = await pki.newCA(spec.cn(c), { ...validity(c, true), algorithm: c.cluster.encryptionAlgorithm });
   pki.writeKeyPair(dir, spec.baseName, ca.certPem, ca.keyPem);
 }
 
@@ -179,8 +179,11 @@ export async function runCertPhase(c: Config, spec: CertSpec): Promise<void> {
     }
     checkPeriod(ca.baseName, caPem);
     const leaf = new X509Certificate(pem);
-    if (!leaf.verify(new X509Certificate(caPem).publicKey)) {
-      throw new Error(`[certs] certificate ${spec.baseName} not signed by CA certificate ${ca.baseName}: crypto/rsa: verification error`);
+    const caKey = new X509Certificate(caPem).publicKey;
+    if (!leaf.verify(caKey)) {
+      // Go's x509 CheckSignature: rsa.VerifyPKCS1v15's error, or its own for ECDSA
+      const why = caKey.asymmetricKeyType === 'ec' ? 'x509: ECDSA verification failure' : 'crypto/rsa: verification error';
+      throw new Error(`[certs] certificate ${spec.baseName} not signed by CA certificate ${ca.baseName}: ${why}`);
     }
     say(`[certs] Using existing ${spec.baseName} certificate and key on disk`);
     return;
@@ -190,7 +193,7 @@ export async function runCertPhase(c: Config, spec: CertSpec): Promise<void> {
   say(`[certs] Generating "${spec.baseName}" certificate and key`);
   const sans = spec.sans?.(c) ?? { dnsNames: [], ips: [] };
   if (spec.sans) say(`[certs] ${spec.baseName} serving cert is signed for DNS names [${sans.dnsNames.join(' ')}] and IPs [${sans.ips.join(' ')}]`);
-  const key = await pki.newKey();
+  const key = await pki.newKey(c.cluster.encryptionAlgorithm);
   const certPem = await pki.signCert({ ca: caPair, key, cn: spec.cn(c), orgs: spec.orgs, ...sans, usages: spec.usages, ...validity(c, false) });
   pki.writeKeyPair(dir, spec.baseName, certPem, key.keyPem);
 }
@@ -203,7 +206,8 @@ export async function runSAPhase(c: Config): Promise<void> {
     return;
   }
   say('[certs] Generating "sa" key and public key');
-  const k = await pki.newKey();
+  // certs.go CreateServiceAccountKeyAndPublicKeyFiles(certsDir, cfg.EncryptionAlgorithmType()) (index id 181245524)
+  const k = await pki.newKey(c.cluster.encryptionAlgorithm);
   pki.writeSecretFile(join(dir, 'sa.key'), k.keyPem);
   pki.writePublicFile(join(dir, 'sa.pub'), k.publicKeyPem);
 }
@@ -232,7 +236,7 @@ export function prefetchKeysFor(c: Config, kubeconfigFiles: string[] = []): void
   let n = CERTS.filter((s) => !existsSync(keyPath(c.certDir, s.baseName)) && !existsSync(crtPath(c.certDir, s.baseName))).length;
   if (!existsSync(join(c.certDir, 'sa.key'))) n++;
   n += kubeconfigFiles.filter((f) => !existsSync(f)).length;
-  pki.prefetchKeys(n);
+  pki.prefetchKeys(n, c.cluster.encryptionAlgorithm);
 }
 
 /** Run `init phase certs all`. */

@@ -142,7 +142,8 @@ async function renewOne(c: Config, it: Item): Promise<boolean> {
   const eku = (x as any).keyUsage as string[] | undefined;
   if (eku?.includes('1.3.6.1.5.5.7.3.1')) usages.push('server');
   if (eku?.includes('1.3.6.1.5.5.7.3.2')) usages.push('client');
-  const key = await pki.newKey();
+  // renewal/manager.go RenewUsingLocalCA: a new key of the cluster's encryptionAlgorithm, not the old cert's (index id 116734938)
+  const key = await pki.newKey(c.cluster.encryptionAlgorithm);
   const nb = Date.now() - pki.BACKDATE_MS;
   const certPem = await pki.signCert({
     ca,

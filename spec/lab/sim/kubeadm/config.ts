@@ -8,6 +8,7 @@ import { hostname, networkInterfaces } from 'node:os';
 import YAML from 'yaml';
 import { type Args, boolFlag, flag, listFlag } from './args.js';
 import { paths, p } from '../paths.js';
+import { DEFAULT_KEY_ALGORITHM, KEY_ALGORITHMS, type KeyAlgorithm } from '../pki.js';
 
 /** The kubeadm version the lab simulates. */
 export const KUBEADM_VERSION = 'v1.32.4';
@@ -33,7 +34,8 @@ export interface ClusterConfiguration {
   controlPlaneEndpoint?: string;
   controllerManager: { extraArgs?: { name: string; value: string }[] };
   dns: Record<string, unknown>;
-  encryptionAlgorithm: string;
+  /** The type of every key kubeadm makes (v1beta4; kubeadm v1.31+). */
+  encryptionAlgorithm: KeyAlgorithm;
   /** Exactly one of local (kubeadm's stacked etcd static pod) and external (an etcd kubeadm does not run, e.g. kubespray's host etcd). */
   etcd: { local?: LocalEtcd; external?: ExternalEtcd };
   imageRepository: string;
@@ -152,7 +154,7 @@ export function defaultCluster(): ClusterConfiguration {
     clusterName: 'kubernetes',
     controllerManager: {},
     dns: {},
-    encryptionAlgorithm: 'RSA-2048',
+    encryptionAlgorithm: DEFAULT_KEY_ALGORITHM,
     etcd: { local: { dataDir: '/var/lib/etcd' } },
     imageRepository: 'registry.k8s.io',
     kubernetesVersion: KUBEADM_VERSION,
@@ -180,6 +182,8 @@ export function clusterFromDoc(doc: any): ClusterConfiguration {
   if (doc.kubernetesVersion) c.kubernetesVersion = doc.kubernetesVersion;
   if (doc.caCertificateValidityPeriod) c.caCertificateValidityPeriod = doc.caCertificateValidityPeriod;
   if (doc.certificateValidityPeriod) c.certificateValidityPeriod = doc.certificateValidityPeriod;
+  // a v1beta3 document has no such field (kubeadm's lenient decoding warns and ignores it)
+  if (doc.encryptionAlgorithm && doc.apiVersion !== 'kubeadm.k8s.io/v1beta3') c.encryptionAlgorithm = encryptionAlgorithmOf(doc.encryptionAlgorithm);
   c.etcd = etcdFromDoc(doc.etcd);
   c.networking = {
     dnsDomain: doc.networking?.dnsDomain ?? 'cluster.local',
@@ -187,6 +191,16 @@ export function clusterFromDoc(doc: any): ClusterConfiguration {
     ...(doc.networking?.podSubnet ? { podSubnet: doc.networking.podSubnet } : {}),
   };
   return c;
+}
+
+/**
+ * A ClusterConfiguration's encryptionAlgorithm, as kubeadm v1.32 validates it (validation.go
+ * ValidateEncryptionAlgorithm, field.Invalid at "encryptionAlgorithm"; index id 45066735).
+ */
+export function encryptionAlgorithmOf(value: unknown): KeyAlgorithm {
+  const v = String(value);
+  if ((KEY_ALGORITHMS as readonly string[]).includes(v)) return v as KeyAlgorithm;
+  throw new Error(`encryptionAlgorithm: Invalid value: "${v}": Invalid encryption algorithm "${v}". Must be one of [${KEY_ALGORITHMS.join(' ')}]`);
 }
 
 /**

@@ -50,7 +50,7 @@ function phases(d: InitData): Phase[] {
     {
       name: 'kubeconfig',
       run: () => {
-        if (!d.wholeInit) pki.prefetchKeys(KUBECONFIGS.filter((k) => !existsSync(join(paths.kubernetes, k.file))).length);
+        if (!d.wholeInit) pki.prefetchKeys(KUBECONFIGS.filter((k) => !existsSync(join(paths.kubernetes, k.file))).length, c.cluster.encryptionAlgorithm);
         say(`[kubeconfig] Using kubeconfig folder "/etc/kubernetes"`);
       },
       children: KUBECONFIGS.map((k) => ({ name: k.name, run: () => runKubeconfigPhase(c, k.name) })),

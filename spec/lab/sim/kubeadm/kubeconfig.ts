@@ -66,7 +66,7 @@ export function displayPath(path: string): string {
 
 /** Make one kubeconfig text signed by the CA (a fresh key and client cert). */
 export async function makeKubeconfig(c: Config, ca: pki.CA, user: string, orgs: string[], server: string, validityMs?: number): Promise<string> {
-  const key = await pki.newKey();
+  const key = await pki.newKey(c.cluster.encryptionAlgorithm);
   const nb = Date.now() - pki.BACKDATE_MS;
   const certPem = await pki.signCert({
     ca,
