@@ -187,9 +187,13 @@ test.serial(
     triggers.push(
       {
         // kubeadm's own API calls retry on their own (token create's writes, kubelet-start's discovery):
-        // the blip starts as w1's kubelet-start ends, when the rolling gate asks the API for w1's Node
+        // the blip starts as w1's kubelet-start ends, when the rolling gate asks the API for w1's Node.
+        // kubemend is held until the refusals are on: without it, a lab whose kubelet registers within
+        // the second the lab tool takes to set the fault up let the gate see w1 Ready first, and the
+        // test saw no retry (the full run of 2026-12-06 on ECDSA keys)
         name: `${ep}'s apiserver refuses for ${BLIP_S}s as w1's kubelet-start ends (the rolling gate reads Nodes)`,
         when: (es) => es.some((e) => e.kind === 'command' && e.phase === 'workers/rejoin' && e.host === 'w1' && /kubelet-start/.test(e.command)),
+        hold: true,
         fire: () => lab.lab(['fault', 'apiserver-blip', ep, String(BLIP_S), '--mode', 'refuse']),
       },
       {
