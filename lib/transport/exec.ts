@@ -51,7 +51,20 @@ export interface ExecOptions {
 }
 
 /** Put before a wire command: prints the session leader's pid (= session id) on stderr, then execs. */
-export const SESSION_PREAMBLE = 'echo "$$" >&2; exec ';
+const SESSION_PREAMBLE = 'echo "$$" >&2; exec ';
+
+/** Shell builtins that also exist as binaries: `exec NAME` would fork the binary, where the shell runs them itself. */
+const BUILTIN = /^(echo|printf|test|true|false|pwd)( |$)/;
+
+/**
+ * `wire` (quoteArgv's) after the session preamble. The command is exec'ed, so that it is the
+ * session leader (a signal that kills it shows as its exit signal, and the session has one process
+ * per channel), except a shell builtin: `exec echo` would start /usr/bin/echo, one process more on
+ * the host per command for no gain (it ends at once; the session id is the shell's either way).
+ */
+export function sessionWire(wire: string): string {
+  return BUILTIN.test(wire) ? `echo "$$" >&2; ${wire}` : SESSION_PREAMBLE + wire;
+}
 
 /**
  * Put after a wire command (quoteArgv's: one simple command) that gets no input, neither stdin nor

@@ -10,7 +10,7 @@ import { type CommandResult, type RunOptions, type Transport, type UploadOptions
 import type { SshTransportOptions, TransportEvent } from './options.js';
 import { agentSocket, KeyStore } from './auth.js';
 import { Connection, type ConnectionContext, type ConnectTarget, connectionId } from './connection.js';
-import { ExecStopped, execOnChannel, type RawResult, SESSION_PREAMBLE } from './exec.js';
+import { ExecStopped, execOnChannel, type RawResult, sessionWire } from './exec.js';
 import { HostKeyChecker } from './verify.js';
 import { type SudoExchange, type SudoPlan, sudoArgv, sudoExchange, sudoFailure, sudoPlan } from './sudo.js';
 import { sftpRead, sftpRemoveQuietly, sftpRename, sftpWriteTemp, tempName } from './sftp.js';
@@ -150,7 +150,7 @@ class Ssh implements SshTransport {
     try {
       const { wire, exchange } = this.#wire(sudo.plan, argv, sudo.password);
       const kill = (sid: number) => this.#killSession(conn, sudo.plan, sudo.password, sid);
-      return await conn.withChannel((c) => execOnChannel(c, SESSION_PREAMBLE + wire, { ...o, kill, ...(exchange ? { sudo: exchange } : {}) }));
+      return await conn.withChannel((c) => execOnChannel(c, sessionWire(wire), { ...o, kill, ...(exchange ? { sudo: exchange } : {}) }));
     } catch (e) {
       if (e instanceof TransportError) throw e;
       if (e instanceof ExecStopped) {

@@ -77,6 +77,10 @@ test.serial('exec: exit code, stdout, stderr, stdin and a signal', async (t) => 
   t.is((await tr.run(h, ['readlink', '/proc/self/fd/0'])).stdout, '/dev/null\n');
   t.is((await tr.run(h, ['cat'])).stdout, '');
   t.notRegex((await tr.run(h, ['sh', '-c', 'readlink /proc/self/fd/0; cat >/dev/null'], { stdin: 'x' })).stdout, /\/dev\/null/);
+  // a shell builtin runs in the session's shell, not exec'ed as the binary of its name (exec.ts
+  // sessionWire): the builtin echo prints its argument, GNU's /usr/bin/echo would print its version
+  t.is((await tr.run(h, ['echo', '--version'])).stdout, '--version\n');
+  t.regex((await tr.run(h, ['env', 'echo', '--version'])).stdout, /GNU coreutils/, 'the binary, for contrast');
 });
 
 test.serial('a command timeout kills the remote command and names host, command and timeout', async (t) => {
