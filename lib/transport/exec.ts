@@ -53,8 +53,8 @@ export interface ExecOptions {
 /** Put before a wire command: prints the session leader's pid (= session id) on stderr, then execs. */
 const SESSION_PREAMBLE = 'echo "$$" >&2; exec ';
 
-/** Shell builtins that also exist as binaries: `exec NAME` would fork the binary, where the shell runs them itself. */
-const BUILTIN = /^(echo|printf|test|true|false|pwd)( |$)/;
+/** Shell builtins that also exist as binaries, the same in bash and dash: `exec NAME` would fork the binary, where the shell runs them itself. */
+const BUILTIN = /^(echo|printf|test|true|false)( |$)/;
 
 /**
  * `wire` (quoteArgv's) after the session preamble. The command is exec'ed, so that it is the
