@@ -39,7 +39,7 @@ export interface ExecOptions {
   maxOutputBytes?: number;
   signal?: AbortSignal;
   /**
-   * The wire starts with SESSION_PREAMBLE: the first stderr line is the remote session id
+   * The wire is sessionWire's: the first stderr line is the remote session id
    * (stripped), handed to `kill` when the command is stopped, so the remote processes die too.
    */
   kill?: (sessionId: number) => Promise<void>;
@@ -50,8 +50,8 @@ export interface ExecOptions {
   sudo?: SudoExchange;
 }
 
-/** Put before a wire command: prints the session leader's pid (= session id) on stderr, then execs. */
-const SESSION_PREAMBLE = 'echo "$$" >&2; exec ';
+/** Put before a wire command: prints the session leader's pid (= session id) on stderr. */
+const SESSION_PREAMBLE = 'echo "$$" >&2; ';
 
 /** Shell builtins that also exist as binaries, the same in bash and dash: `exec NAME` would fork the binary, where the shell runs them itself. */
 const BUILTIN = /^(echo|printf|test|true|false)( |$)/;
@@ -63,7 +63,7 @@ const BUILTIN = /^(echo|printf|test|true|false)( |$)/;
  * the host per command for no gain (it ends at once; the session id is the shell's either way).
  */
 export function sessionWire(wire: string): string {
-  return BUILTIN.test(wire) ? `echo "$$" >&2; ${wire}` : SESSION_PREAMBLE + wire;
+  return BUILTIN.test(wire) ? SESSION_PREAMBLE + wire : `${SESSION_PREAMBLE}exec ${wire}`;
 }
 
 /**
