@@ -10,6 +10,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import type { ExecutionContext } from 'ava';
+import type { KeyAlgorithm } from '../lab/sim/pki.js';
 
 const run = promisify(execFile);
 
@@ -80,11 +81,11 @@ export interface LabOptions {
    * rebuild, which on 2 cores was about a tenth of the suite. The files that keep kubeadm's
    * default (no encryptionAlgorithm in the config) say `encryptionAlgorithm: 'RSA-2048'`.
    */
-  encryptionAlgorithm?: 'ECDSA-P256' | 'RSA-2048' | 'RSA-3072' | 'RSA-4096';
+  encryptionAlgorithm?: KeyAlgorithm;
 }
 
 /** The lab tests' default encryptionAlgorithm (LabOptions.encryptionAlgorithm says why). */
-export const LAB_KEY_ALGORITHM = 'ECDSA-P256';
+export const LAB_KEY_ALGORITHM: KeyAlgorithm = 'ECDSA-P256';
 
 /** The `--encryption-algorithm` a cluster of these options is made with; undefined for kubeadm's default (RSA-2048: none written). */
 function keyAlgorithmFlag(opts: LabOptions): string | undefined {

@@ -59,7 +59,7 @@ export interface KubeStream {
 }
 
 /** Reads a whole response: its status, its text and the text parsed as JSON (undefined when it is not JSON). */
-function readResponse(res: IncomingMessage, resolve: (r: KubeResponse) => void, reject: (e: Error) => void): void {
+export function readResponse(res: IncomingMessage, resolve: (r: KubeResponse) => void, reject: (e: Error) => void): void {
   const chunks: Buffer[] = [];
   res.on('data', (c) => chunks.push(c));
   res.on('end', () => {

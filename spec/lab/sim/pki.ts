@@ -70,16 +70,12 @@ export async function newKey(alg: KeyAlgorithm = DEFAULT_KEY_ALGORITHM): Promise
 }
 
 async function generateKey(alg: KeyAlgorithm): Promise<KeyPair> {
-  if (alg === 'ECDSA-P256') {
-    const { privateKey, publicKey } = await promisify(generateKeyPair)('ec', { namedCurve: 'P-256' });
-    return {
-      keyPem: privateKey.export({ type: 'sec1', format: 'pem' }) as string,
-      publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }) as string,
-    };
-  }
-  const { privateKey, publicKey } = await promisify(generateKeyPair)('rsa', { modulusLength: Number(alg.slice('RSA-'.length)) });
+  const ec = alg === 'ECDSA-P256';
+  const { privateKey, publicKey } = ec
+    ? await promisify(generateKeyPair)('ec', { namedCurve: 'P-256' })
+    : await promisify(generateKeyPair)('rsa', { modulusLength: Number(alg.slice('RSA-'.length)) });
   return {
-    keyPem: privateKey.export({ type: 'pkcs1', format: 'pem' }) as string,
+    keyPem: privateKey.export({ type: ec ? 'sec1' : 'pkcs1', format: 'pem' }) as string,
     publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }) as string,
   };
 }
@@ -89,14 +85,15 @@ export function publicKeyOf(keyPem: string): string {
   return createPublicKey(createPrivateKey(keyPem)).export({ type: 'spki', format: 'pem' }) as string;
 }
 
-/** The signature algorithm a private key signs with (Go's x509 default for its type: SHA256WithRSA or ECDSAWithSHA256). */
-function signatureAlgorithm(keyPem: string): typeof ALG | typeof EC_ALG {
-  return createPrivateKey(keyPem).asymmetricKeyType === 'ec' ? EC_ALG : ALG;
-}
-
-async function signingKey(keyPem: string): Promise<CryptoKey> {
-  const der = createPrivateKey(keyPem).export({ type: 'pkcs8', format: 'der' });
-  return webcrypto.subtle.importKey('pkcs8', der, signatureAlgorithm(keyPem), false, ['sign']) as Promise<CryptoKey>;
+/**
+ * A private key PEM as WebCrypto signs with it, and the algorithm it signs with (Go's x509 default
+ * for its type: SHA256WithRSA or ECDSAWithSHA256).
+ */
+async function signer(keyPem: string): Promise<{ key: CryptoKey; algorithm: typeof ALG | typeof EC_ALG }> {
+  const priv = createPrivateKey(keyPem);
+  const algorithm = priv.asymmetricKeyType === 'ec' ? EC_ALG : ALG;
+  const key = (await webcrypto.subtle.importKey('pkcs8', priv.export({ type: 'pkcs8', format: 'der' }), algorithm, false, ['sign'])) as CryptoKey;
+  return { key, algorithm };
 }
 
 /** A public key for a certificate: RSA, or ECDSA P-256 (the kubelet's CSR keys: sim/kubelet/certs.ts). */
@@ -141,6 +138,7 @@ export async function newCA(cn: string, opts: NewCAOptions = {}): Promise<CA> {
   const key = opts.key ?? (await newKey(opts.algorithm));
   const now = Date.now();
   const pub = await verifyKey(key.publicKeyPem);
+  const sign = await signer(key.keyPem);
   const cert = await x509.X509CertificateGenerator.create({
     serialNumber: serial(),
     subject: subject(cn),
@@ -148,8 +146,8 @@ export async function newCA(cn: string, opts: NewCAOptions = {}): Promise<CA> {
     notBefore: opts.notBefore ?? new Date(now - BACKDATE_MS),
     notAfter: opts.notAfter ?? new Date((opts.notBefore?.getTime() ?? now - BACKDATE_MS) + CA_VALIDITY_MS),
     publicKey: pub,
-    signingKey: await signingKey(key.keyPem),
-    signingAlgorithm: signatureAlgorithm(key.keyPem),
+    signingKey: sign.key,
+    signingAlgorithm: sign.algorithm,
     extensions: [
       new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment | x509.KeyUsageFlags.keyCertSign, true),
       new x509.BasicConstraintsExtension(true, undefined, true),
@@ -201,6 +199,7 @@ export async function signCert(o: SignCertOptions): Promise<string> {
   let ku = x509.KeyUsageFlags.digitalSignature | (o.keyEncipherment === false ? 0 : x509.KeyUsageFlags.keyEncipherment);
   if (o.isCA) ku |= x509.KeyUsageFlags.keyCertSign;
   const pub = await verifyKey(pubPem);
+  const sign = await signer(o.ca.keyPem);
   const cert = await x509.X509CertificateGenerator.create({
     serialNumber: serial(),
     subject: subject(o.cn, o.orgs),
@@ -208,8 +207,8 @@ export async function signCert(o: SignCertOptions): Promise<string> {
     notBefore: o.notBefore ?? new Date(now - BACKDATE_MS),
     notAfter: o.notAfter ?? new Date((o.notBefore?.getTime() ?? now - BACKDATE_MS) + LEAF_VALIDITY_MS),
     publicKey: pub,
-    signingKey: await signingKey(o.ca.keyPem),
-    signingAlgorithm: signatureAlgorithm(o.ca.keyPem),
+    signingKey: sign.key,
+    signingAlgorithm: sign.algorithm,
     extensions: [
       new x509.KeyUsagesExtension(ku, true),
       ...(eku.length ? [new x509.ExtendedKeyUsageExtension(eku, false)] : []),
@@ -233,14 +232,15 @@ export interface CSRInfo {
 
 /** Make a PKCS#10 CSR PEM signed by `key`. */
 export async function createCSR(o: { key: KeyPair; cn: string; orgs?: string[]; dnsNames?: string[]; ips?: string[] }): Promise<string> {
+  const sign = await signer(o.key.keyPem);
   const keys = {
-    privateKey: await signingKey(o.key.keyPem),
+    privateKey: sign.key,
     publicKey: await verifyKey(o.key.publicKeyPem),
   } as CryptoKeyPair;
   const csr = await x509.Pkcs10CertificateRequestGenerator.create({
     name: subject(o.cn, o.orgs),
     keys,
-    signingAlgorithm: signatureAlgorithm(o.key.keyPem),
+    signingAlgorithm: sign.algorithm,
     extensions: sanExtension(o.dnsNames ?? [], o.ips ?? []),
   });
   return csr.toString('pem') + '\n';

@@ -3,6 +3,7 @@
  * `/v3/watch`), the way the simulated apiserver stores objects in the real etcd.
  */
 import https from 'node:https';
+import { readResponse } from '../kubeclient.js';
 
 /** One key-value as etcd returns it, decoded. */
 export interface KV {
@@ -95,23 +96,16 @@ export class Etcd {
       const req = https.request(
         url,
         { method: 'POST', agent: this.agent, timeout: this.timeoutMs, headers: { 'Content-Type': 'application/json', 'Content-Length': payload.length } },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (c) => chunks.push(c));
-          res.on('end', () => {
-            const text = Buffer.concat(chunks).toString('utf8');
-            let parsed: any;
-            try {
-              parsed = JSON.parse(text);
-            } catch {
-              parsed = undefined;
-            }
-            if (res.statusCode !== 200 || !parsed || parsed.error) {
-              reject(new EtcdError(`etcd ${server}${path}: HTTP ${res.statusCode}: ${parsed?.error ?? parsed?.message ?? text.slice(0, 200)}`, false));
-            } else resolve(parsed);
-          });
-          res.on('error', (e) => reject(new EtcdError(`etcd ${server}${path}: ${e.message}`, true)));
-        },
+        (res) =>
+          readResponse(
+            res,
+            ({ status, body, text }) => {
+              if (status !== 200 || !body || body.error) {
+                reject(new EtcdError(`etcd ${server}${path}: HTTP ${status}: ${body?.error ?? body?.message ?? text.slice(0, 200)}`, false));
+              } else resolve(body);
+            },
+            (e) => reject(new EtcdError(`etcd ${server}${path}: ${e.message}`, true)),
+          ),
       );
       req.on('timeout', () => req.destroy(new Error(`timed out after ${this.timeoutMs} ms`)));
       req.on('error', (e) => reject(new EtcdError(`etcd ${server}${path}: ${e.message}`, true)));
