@@ -8,6 +8,7 @@
 import { createDecipheriv } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
+import { valueKind } from './decode.js';
 
 /** A value that cannot be decrypted with what the operator gave (never retried another way). */
 export class DecryptError extends Error {}
@@ -51,7 +52,12 @@ export function decryptorFrom(file: string): Decrypt {
     try {
       if (type === 'aescbc') {
         const d = createDecipheriv(`aes-${key.length * 8}-cbc`, key, data.subarray(0, 16));
-        return Buffer.concat([d.update(data.subarray(16)), d.final()]);
+        const plain = Buffer.concat([d.update(data.subarray(16)), d.final()]);
+        // CBC carries no integrity check: under a wrong key the last block still ends in valid
+        // PKCS#7 padding about one time in 256, and the result is noise. What the apiserver
+        // stores is protobuf (k8s\0) or JSON, so anything else is the wrong key, not a value.
+        if (!isStoredObject(plain)) throw new Error('not a stored object');
+        return plain;
       }
       const d = createDecipheriv(`aes-${key.length * 8}-gcm` as 'aes-256-gcm', key, data.subarray(0, 12));
       d.setAAD(Buffer.from(etcdKey));
@@ -61,4 +67,17 @@ export function decryptorFrom(file: string): Decrypt {
       throw new DecryptError(`${etcdKey}: ${type} key "${name}" of ${file} does not decrypt it (another key with the same name?)`);
     }
   };
+}
+
+/** Whether `b` is what the apiserver stores before encryption: protobuf (k8s\0) or JSON that parses. */
+function isStoredObject(b: Buffer): boolean {
+  const kind = valueKind(b);
+  if (kind === 'protobuf') return true;
+  if (kind !== 'json') return false;
+  try {
+    JSON.parse(b.toString('utf8'));
+    return true;
+  } catch {
+    return false;
+  }
 }
