@@ -6,9 +6,9 @@
  *   openssl enc -d -aes-256-cbc -pbkdf2 -iter 200000 -md sha256 -pass file:PASSFILE -in m1.tar.gz.enc -out m1.tar.gz
  *
  * The plaintext is never written to disk; its sha256 (kept beside, as for plain backups) is
- * checked after decryption, which also catches a wrong passphrase. The passphrase is a Secret.
+ * checked by decryptBackup, which is what catches a wrong passphrase. The passphrase is a Secret.
  */
-import { createCipheriv, createDecipheriv, pbkdf2, pbkdf2Sync, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, pbkdf2, pbkdf2Sync, randomBytes } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -82,16 +82,24 @@ export async function encryptBackup(data: Buffer, pass: Secret): Promise<Buffer>
   return Buffer.concat([MAGIC, salt, c.update(data), c.final()]);
 }
 
-/** Decrypt what encryptBackup (or `openssl enc -aes-256-cbc -pbkdf2 -iter 200000 -md sha256`) made; throws on a wrong passphrase or a damaged file (never naming the passphrase). */
-export function decryptBackup(data: Buffer, pass: Secret): Buffer {
+/**
+ * Decrypt what encryptBackup (or `openssl enc -aes-256-cbc -pbkdf2 -iter 200000 -md sha256`) made,
+ * and check the plaintext against `wantSha256` (the checksum kept beside it). CBC has no integrity
+ * check: a wrong passphrase passes the padding check about one time in 256 and yields noise, so the
+ * checksum is what refuses it. Throws on a wrong passphrase or a damaged file (never naming the passphrase).
+ */
+export function decryptBackup(data: Buffer, pass: Secret, wantSha256: string): Buffer {
   if (data.length < 32 || !data.subarray(0, 8).equals(MAGIC)) throw new Error('not an encrypted kubemend backup (no openssl "Salted__" header)');
   const kiv = pbkdf2Sync(Buffer.from(pass.reveal(), 'utf8'), data.subarray(8, 16), BACKUP_KDF_ITER, 48, 'sha256');
   const d = createDecipheriv('aes-256-cbc', kiv.subarray(0, 32), kiv.subarray(32));
+  let plain: Buffer;
   try {
-    return Buffer.concat([d.update(data.subarray(16)), d.final()]);
+    plain = Buffer.concat([d.update(data.subarray(16)), d.final()]);
   } catch {
-    throw new Error('cannot decrypt: wrong passphrase or a damaged file');
+    plain = Buffer.alloc(0);
   }
+  if (createHash('sha256').update(plain).digest('hex') !== wantSha256) throw new Error('cannot decrypt: wrong passphrase or a damaged file');
+  return plain;
 }
 
 const CIPHER = sharedKey<BackupCipher>('backup:cipher');

@@ -72,7 +72,7 @@ export function pulledArchive(runDir: string, host: string, cipher?: BackupCiphe
         `restore ${host}: ${encrypted} is encrypted: pass --backup-passphrase-file FILE (the file it was pulled with); nothing was changed`,
       );
     try {
-      data = decryptBackup(readFileSync(encrypted), cipher.passphrase);
+      data = decryptBackup(readFileSync(encrypted), cipher.passphrase, want);
     } catch (e) {
       throw new RestoreRefused(`restore ${host}: ${encrypted}: ${(e as Error).message}; nothing was changed`);
     }
