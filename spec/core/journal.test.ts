@@ -97,6 +97,27 @@ test('a real run journals every step; every line parses; no secret value appears
   t.is(statSync(join(dir, 'run.log')).mode & 0o777, 0o600);
 });
 
+test('run.log: one line per shown event, in order, with its time and level; a line reaches the file within the flush interval without a close', async (t) => {
+  const dir = runDir(tempDir(join(tmpdir(), 'km-runlog-')), 'r1');
+  const log = await openFileLog(dir);
+  const file = join(dir, 'run.log');
+  const at = (i: number) => new Date(Date.UTC(2026, 0, 1, 0, 0, i)).toISOString();
+  log.sink({ kind: 'log', phase: 'p', host: 'h1', level: 'info', message: 'first', ts: at(0), seq: 0 });
+  await new Promise((r) => setTimeout(r, FLUSH_MS + 400));
+  t.is(readFileSync(file, 'utf8'), `${at(0)} info  h1 | p: first\n`, 'written before close (someone tailing the log sees it)');
+  const n = 300;
+  for (let i = 1; i <= n; i++) {
+    log.sink({ kind: 'command', phase: 'p', host: `h${i}`, step: 'read', command: `echo ${i}`, exitCode: 0, durationMs: 2, dryRun: false, ts: at(i), seq: i });
+  }
+  log.sink({ kind: 'host-end', phase: 'p', host: 'h1', status: 'failed', error: 'boom', durationMs: 5, ts: at(n + 1), seq: n + 1 });
+  await log.close();
+  const lines = readFileSync(file, 'utf8').split('\n');
+  t.is(lines.pop(), '', 'ends with a newline');
+  t.is(lines.length, n + 2);
+  for (let i = 1; i <= n; i++) t.is(lines[i], `${at(i)} debug h${i} | read: echo ${i} -> 0 (2ms)`);
+  t.is(lines[n + 1], `${at(n + 1)} warn  h1 | p: failed: boom`);
+});
+
 test('the reader ignores a partial last line (a crash mid-write) but not a broken line in the middle', (t) => {
   const dir = tempDir(join(tmpdir(), 'km-journal-'));
   const f = join(dir, 'journal.jsonl');
