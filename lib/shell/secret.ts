@@ -54,10 +54,11 @@ export function registerSecret(value: string, label = 'secret'): void {
  * Secrets recognised by their shape, even when kubemend never registered them (kubeadm prints
  * `[bootstrap-token] Using token: ...` from `init phase bootstrap-token`, a host may print a key).
  */
-const SHAPES: [RegExp, string][] = [
-  [/\b[a-z0-9]{6}\.[a-z0-9]{16}\b/g, '<bootstrap-token>'],
-  [/-----BEGIN ([A-Z0-9 ]*)PRIVATE KEY-----[\s\S]*?(-----END \1PRIVATE KEY-----|$)/g, '<private-key>'],
-  [/(client-key-data:\s*)[A-Za-z0-9+/=]{16,}/g, '$1<client-key>'],
+const SHAPES: [needle: string, shape: RegExp, placeholder: string][] = [
+  // each with a text every match contains: a text without it is not scanned (most texts, at every event)
+  ['.', /\b[a-z0-9]{6}\.[a-z0-9]{16}\b/g, '<bootstrap-token>'],
+  ['PRIVATE KEY-----', /-----BEGIN ([A-Z0-9 ]*)PRIVATE KEY-----[\s\S]*?(-----END \1PRIVATE KEY-----|$)/g, '<private-key>'],
+  ['client-key-data:', /(client-key-data:\s*)[A-Za-z0-9+/=]{16,}/g, '$1<client-key>'],
 ];
 
 /** Replace every registered secret value in `text` with its placeholder (the transport uses this on command output, so a new secret can still be captured). */
@@ -74,7 +75,7 @@ export function redactRegistered(text: string): string {
 export function redact(text: string): string {
   if (!text) return text;
   let out = redactRegistered(text);
-  for (const [re, to] of SHAPES) out = out.replace(re, to);
+  for (const [needle, re, to] of SHAPES) if (out.includes(needle)) out = out.replace(re, to);
   return out;
 }
 
