@@ -9,11 +9,29 @@
 //   node scripts/bundle.mjs [--outdir dist/bin] [--metafile FILE]
 import { build } from 'esbuild';
 import { chmodSync, readFileSync, rmSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 
 const ROOT = resolve(new URL('..', import.meta.url).pathname);
 const { values: a } = parseArgs({ options: { outdir: { type: 'string', default: join(ROOT, 'dist/bin') }, metafile: { type: 'string' } } });
+
+/**
+ * zod's classic API re-exports its 64 locales (`z.locales`, 366 KB, a fifth of the entry); kubemend
+ * uses none but English, which zod's schemas import on their own (v4/classic/schemas.js). The
+ * locales index is built as English only: less for V8 to compile at every start.
+ */
+const zodEnglishOnly = {
+  name: 'zod-english-only',
+  setup(b) {
+    b.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (r) =>
+      /[\\/]node_modules[\\/]zod[\\/]/.test(r.importer) ? { path: join(dirname(r.importer), '../locales/en.js'), namespace: 'zod-locales' } : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: 'zod-locales' }, (r) => ({
+      contents: `export { default as en } from ${JSON.stringify(r.path)};`,
+      resolveDir: dirname(r.path),
+    }));
+  },
+};
 
 rmSync(a.outdir, { recursive: true, force: true });
 const r = await build({
@@ -34,6 +52,7 @@ const r = await build({
   chunkNames: 'chunks/[name]-[hash]',
   logLevel: 'warning',
   metafile: !!a.metafile,
+  plugins: [zodEnglishOnly],
 });
 chmodSync(join(a.outdir, 'kubemend.js'), 0o755);
 if (a.metafile) (await import('node:fs')).writeFileSync(a.metafile, JSON.stringify(r.metafile));

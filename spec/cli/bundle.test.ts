@@ -74,6 +74,26 @@ test('the bundle reaches a host through ssh2 (kept in node_modules): a refused c
   t.notRegex(b.stderr, /could not be loaded|Cannot find|internal error/);
 });
 
+test("zod's messages are English in the bundle, as from the sources (the bundle keeps zod's English locale only)", async (t) => {
+  t.is((await built).code, 0);
+  const dir = tempDir(join(tmpdir(), 'km-bundle-zod-'));
+  writeFileSync(
+    join(dir, 'inventory.yaml'),
+    'cluster: b\ncontrolPlaneEndpoint: 127.0.0.1:6443\nhosts:\n  - name: h1\n    address: 127.0.0.1\n    role: master\n',
+  );
+  const args = ['run', 'bench-seq', '--count', 'x', '-i', join(dir, 'inventory.yaml'), '--yes'];
+  const [b, s] = await Promise.all([node([BUNDLE, ...args]), node(['--import', 'tsx', SOURCE_MAIN, ...args])]);
+  t.is(b.code, 2, b.stderr);
+  t.is(b.stderr, s.stderr);
+  t.regex(b.stderr, /--count: Invalid input: expected number, received string/);
+  const m = JSON.parse(readFileSync(meta, 'utf8')) as { inputs: Record<string, unknown> };
+  t.deepEqual(
+    Object.keys(m.inputs).filter((i) => i.includes('zod/v4/locales/') && !i.endsWith('/en.js')),
+    [],
+    'no other locale in any output',
+  );
+});
+
 test('the entry leaves the Kubernetes client, X.509, winston and the prompts to chunks loaded on use', async (t) => {
   t.is((await built).code, 0);
   const m = JSON.parse(readFileSync(meta, 'utf8')) as {
