@@ -143,15 +143,23 @@ function writeLayout(dir: string, layout: Layout['kind'], etcdMasters?: number):
   if (!existsSync(f)) writeFileSync(f, JSON.stringify(l, null, 1) + '\n');
 }
 
+/** How `up` brings a cluster up. */
+export interface UpOptions {
+  /** kubelets ask for serving certificates (serverTLSBootstrap). */
+  serving?: boolean;
+  /** What controlPlaneEndpoint names (default the first master's address). */
+  endpoint?: EndpointKind;
+  /** kubeadm's stacked etcd (default) or kubespray's. */
+  layout?: Layout['kind'];
+  /** kubespray: etcd on the first this many masters (default all). */
+  etcdMasters?: number;
+  /** ClusterConfiguration.encryptionAlgorithm (default: kubeadm's, RSA-2048). */
+  encryptionAlgorithm?: string;
+}
+
 /** Brings the cluster up on the lab's hosts (kubeadm's layout with the given endpoint, or kubespray's). */
-export async function up(
-  dir: string,
-  serving: boolean,
-  kind: EndpointKind = 'address',
-  layout: Layout['kind'] = 'kubeadm',
-  etcdMasters?: number,
-  encryptionAlgorithm?: string,
-): Promise<void> {
+export async function up(dir: string, o: UpOptions = {}): Promise<void> {
+  const { serving = false, endpoint: kind = 'address', layout = 'kubeadm', etcdMasters, encryptionAlgorithm } = o;
   const t0 = Date.now();
   writeLayout(dir, layout, etcdMasters);
   const lab = readLab(dir);
@@ -221,7 +229,13 @@ async function main(): Promise<void> {
   const em = flags['etcd-masters'];
   if (em !== undefined && !/^\d+$/.test(em)) throw new Error(`--etcd-masters ${em}: a number of masters`);
   const alg = flags['encryption-algorithm'];
-  await up(flags.dir ?? '/tmp/kubemend-lab', flags['serving-certs'] === '1', kind as EndpointKind, layout, em === undefined ? undefined : Number(em), alg);
+  await up(flags.dir ?? '/tmp/kubemend-lab', {
+    serving: flags['serving-certs'] === '1',
+    endpoint: kind as EndpointKind,
+    layout,
+    etcdMasters: em === undefined ? undefined : Number(em),
+    encryptionAlgorithm: alg,
+  });
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href)
