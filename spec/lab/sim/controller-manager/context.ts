@@ -4,8 +4,8 @@
  */
 import type { KeyObject } from 'node:crypto';
 import type { CA } from '../pki.js';
-import type { Api } from './api.js';
-import type { Logger } from './log.js';
+import type { Api } from '../client/api.js';
+import type { Logger } from '../component-base/log.js';
 import type { Options } from './options.js';
 
 /** Shared state of a running controller-manager. */

@@ -4,7 +4,7 @@
  * (k8s.io/api/certificates/v1 ValidateKubeletClientCSR / ValidateKubeletServingCSR).
  */
 import { type CSRInfo, parseCSR } from '../pki.js';
-import type { KObject } from './api.js';
+import type { KObject } from '../client/api.js';
 
 /** The signers the controller-manager's csrsigning controller signs for. */
 export const KUBELET_CLIENT = 'kubernetes.io/kube-apiserver-client-kubelet';

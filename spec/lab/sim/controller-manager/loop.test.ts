@@ -5,7 +5,7 @@
  */
 import test from 'ava';
 import type { Controller } from './context.js';
-import type { Logger } from './log.js';
+import type { Logger } from '../component-base/log.js';
 import { Wakers, runLoop } from './loop.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -3,9 +3,9 @@
  * watches, soon after the informers saw a change (as the real controllers' event handlers put work
  * on their queues), at most once per MIN_GAP_MS.
  */
-import { resourceOf } from './api.js';
+import { resourceOf } from '../client/api.js';
 import type { Controller } from './context.js';
-import type { Logger } from './log.js';
+import type { Logger } from '../component-base/log.js';
 
 /** The least time between two syncs of a controller woken by changes (a burst of events is one more sync). */
 const MIN_GAP_MS = 100;

@@ -4,15 +4,15 @@
  * until leadership is lost (then exits 1, as the real one does, and the kubelet restarts it).
  */
 import { KubeClient } from '../kubeclient.js';
-import { Api } from './api.js';
+import { Api } from '../client/api.js';
 import { Wakers, runLoop } from './loop.js';
 import { loadFiles } from './files.js';
 import type { Context, Controller } from './context.js';
-import { LeaderElector } from './leader.js';
-import { logger } from './log.js';
+import { LeaderElector } from '../client/leader.js';
+import { logger } from '../component-base/log.js';
 import { isEnabled, unknownControllers } from './names.js';
 import { parseOptions } from './options.js';
-import { serveHealth } from './serving.js';
+import { serveHealth } from '../component-base/serving.js';
 import { csrApproving } from './controllers/csr-approving.js';
 import { csrSigning } from './controllers/csr-signing.js';
 import { bootstrapSigner } from './controllers/bootstrap-signer.js';

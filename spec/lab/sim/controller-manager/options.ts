@@ -2,7 +2,7 @@
  * kube-controller-manager's flags as kubeadm writes them, plus the lab's `--lab-eviction-timeout`;
  * timings default to the lab's short values (see spec/lab/README.md, "Timings").
  */
-import { type Flags, boolFlag, durationFlag, parseFlags } from './flags.js';
+import { type Flags, boolFlag, durationFlag, parseFlags } from '../component-base/flags.js';
 
 /** What the controller-manager was told to do. */
 export interface Options {

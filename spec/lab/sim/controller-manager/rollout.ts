@@ -7,7 +7,7 @@
  * PodDisruptionBudget's status (pkg/controller/disruption).
  */
 import { createHash } from 'node:crypto';
-import type { KObject } from './api.js';
+import type { KObject } from '../client/api.js';
 
 /** An int or a percentage string (`"25%"`), as intstr.IntOrString. */
 export type IntOrPercent = number | string | undefined;

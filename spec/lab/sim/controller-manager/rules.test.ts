@@ -1,7 +1,7 @@
 /** Unit tests of the controller-manager's and scheduler's pure rules (no processes). */
 import test from 'ava';
 import { createHmac } from 'node:crypto';
-import { parseDuration, parseFlags } from './flags.js';
+import { parseDuration, parseFlags } from '../component-base/flags.js';
 import { isEnabled } from './names.js';
 import { evictionTime, desiredTaints, zoneState, unknownStatus } from './controllers/node-health.js';
 import { approvalFor } from './controllers/csr-approving.js';
@@ -11,7 +11,7 @@ import { shouldRun } from './controllers/daemonset.js';
 import { detachedJws } from './jws.js';
 import { RoundRobin } from '../scheduler/pick.js';
 import { createCSR, newKey } from '../pki.js';
-import type { KObject } from './api.js';
+import type { KObject } from '../client/api.js';
 import {
   type NodePods,
   budgetStatus,

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { type ContainerRecord, type PodRecord, listPods, removeContainerRecord } from '../cri/store.js';
 import { containersNow, removePod } from '../cri/runtime.js';
 import type { KubeClient } from '../kubeclient.js';
-import { Api } from '../controller-manager/api.js';
+import { Api } from '../client/api.js';
 import { paths } from '../paths.js';
 import { Backoff, containerEnv, createSandbox, nextAttempt, startContainer } from './containers.js';
 import * as log from './log.js';

@@ -4,13 +4,13 @@
  * (round robin) through the pods/binding subresource; unschedulable pods get PodScheduled=False.
  */
 import { KubeClient } from '../kubeclient.js';
-import { Api, ApiError, type KObject } from '../controller-manager/api.js';
-import { boolFlag, durationFlag, parseFlags } from '../controller-manager/flags.js';
-import { LeaderElector } from '../controller-manager/leader.js';
-import { logger } from '../controller-manager/log.js';
+import { Api, ApiError, type KObject } from '../client/api.js';
+import { boolFlag, durationFlag, parseFlags } from '../component-base/flags.js';
+import { LeaderElector } from '../client/leader.js';
+import { logger } from '../component-base/log.js';
 import { metaTime } from '../controller-manager/controllers/node-health.js';
 import { RoundRobin } from './pick.js';
-import { serveHealth } from '../controller-manager/serving.js';
+import { serveHealth } from '../component-base/serving.js';
 
 const log = logger('kube-scheduler');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -2,7 +2,7 @@
  * The lab scheduler's decision: the nodes a pod fits (Ready, schedulable, taints tolerated,
  * nodeSelector and required node affinity), chosen round robin.
  */
-import type { KObject } from '../controller-manager/api.js';
+import type { KObject } from '../client/api.js';
 import { type Toleration, podFitsNode, readyStatus, untolerated } from '../controller-manager/taints.js';
 
 /** Why a node does not fit a pod, or undefined when it fits. */

@@ -3,7 +3,7 @@
  * unexpired bootstrap token with usage-bootstrap-signing, `data["jws-kubeconfig-<id>"]` is the
  * detached JWS of `data.kubeconfig` keyed by the token secret; signatures of gone tokens are removed.
  */
-import type { KObject } from '../api.js';
+import type { KObject } from '../../client/api.js';
 import type { Context, Controller } from '../context.js';
 import { detachedJws } from '../jws.js';
 import { BOOTSTRAP_TOKEN_TYPE, isExpired, parseBootstrapToken } from './bootstrap-tokens.js';

@@ -2,7 +2,7 @@
  * Bootstrap token secrets (`kube-system/bootstrap-token-<id>`, type bootstrap.kubernetes.io/token)
  * read the way k8s.io/cluster-bootstrap does: id and secret formats, expiration, usages.
  */
-import type { KObject } from '../api.js';
+import type { KObject } from '../../client/api.js';
 
 /** The type of bootstrap token secrets. */
 export const BOOTSTRAP_TOKEN_TYPE = 'bootstrap.kubernetes.io/token';

@@ -4,7 +4,7 @@
  * or by a node for its own name (system:nodes: node-autoapprove-certificate-rotation). Never
  * approves kubelet-serving CSRs, exactly like the real approver.
  */
-import type { KObject } from '../api.js';
+import type { KObject } from '../../client/api.js';
 import type { Context, Controller } from '../context.js';
 import { KUBELET_CLIENT, hasCondition, kubeletClientProblem, requestOf } from '../csr-rules.js';
 

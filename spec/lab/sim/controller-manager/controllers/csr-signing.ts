@@ -5,7 +5,7 @@
  * `--cluster-signing-duration`; invalid requests get the real Failed/SignerValidationFailure condition.
  */
 import { X509Certificate } from 'node:crypto';
-import type { KObject } from '../api.js';
+import type { KObject } from '../../client/api.js';
 import type { Context, Controller } from '../context.js';
 import { signCSR, type Usage } from '../../pki.js';
 import {

@@ -8,8 +8,8 @@
  * unavailable; OnDelete leaves them until they are deleted.
  */
 import { randomInt } from 'node:crypto';
-import type { KObject } from '../api.js';
-import { ApiError } from '../api.js';
+import type { KObject } from '../../client/api.js';
+import { ApiError } from '../../client/api.js';
 import type { Context, Controller } from '../context.js';
 import { type Toleration, podFitsNode, readyStatus, untolerated } from '../taints.js';
 import { type NodePods, daemonPodsToReplace, podAvailable, safeHash, scaled } from '../rollout.js';

@@ -8,8 +8,8 @@
  * and the Available / Progressing conditions as kubectl rollout status reads them
  * (pkg/controller/deployment: rolling.go, recreate.go, sync.go, progress.go).
  */
-import type { KObject } from '../api.js';
-import { ApiError, isConflict } from '../api.js';
+import type { KObject } from '../../client/api.js';
+import { ApiError, isConflict } from '../../client/api.js';
 import type { Context, Controller } from '../context.js';
 import { controlledBy, fenceposts, newRSReplicas, oldRSSizes, sameTemplate, templateHash } from '../rollout.js';
 import { metaTime } from './node-health.js';

@@ -5,8 +5,8 @@
  * them, StatefulSets), how many are Ready, the evictions still unconfirmed (`disruptedPods`), and
  * `disruptionsAllowed`, which the Eviction API spends.
  */
-import type { KObject } from '../api.js';
-import { ApiError } from '../api.js';
+import type { KObject } from '../../client/api.js';
+import { ApiError } from '../../client/api.js';
 import type { Context, Controller } from '../context.js';
 import { labelSelectorMatches } from '../../apiserver/selectors.js';
 import { budgetStatus, controllerOf } from '../rollout.js';

@@ -3,7 +3,7 @@
  * taints follow from its Ready condition, the zone's disruption state, and when a pod on a
  * tainted node is evicted (taint-based eviction with tolerationSeconds).
  */
-import type { KObject } from '../api.js';
+import type { KObject } from '../../client/api.js';
 import { type Taint, type Toleration, readyStatus, tolerates } from '../taints.js';
 
 /** Taint keys owned by the node lifecycle controller. */

@@ -6,8 +6,8 @@
  * DaemonSet and static pods. No new NoExecute taints in a partial disruption of a small cluster,
  * none at all in a full disruption (every node NotReady), as in real Kubernetes.
  */
-import type { KObject } from '../api.js';
-import { isConflict } from '../api.js';
+import type { KObject } from '../../client/api.js';
+import { isConflict } from '../../client/api.js';
 import type { Context, Controller } from '../context.js';
 import type { Taint } from '../taints.js';
 import { readyStatus } from '../taints.js';

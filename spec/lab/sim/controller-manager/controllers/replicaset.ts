@@ -4,8 +4,8 @@
  * ranking (unscheduled, pending, not ready, newest first). Status: replicas, fullyLabeledReplicas,
  * readyReplicas, availableReplicas (Ready for minReadySeconds), observedGeneration.
  */
-import type { KObject } from '../api.js';
-import { ApiError } from '../api.js';
+import type { KObject } from '../../client/api.js';
+import { ApiError } from '../../client/api.js';
 import type { Context, Controller } from '../context.js';
 import { labelSelectorMatches } from '../../apiserver/selectors.js';
 import { activePod, controlledBy, deletionOrder, podAvailable, podReady } from '../rollout.js';

@@ -4,7 +4,7 @@
  * `ca.crt` = the root CA read at start when it differs, and `namespace`. A secret whose service
  * account is gone (or has another uid) is deleted, as the real controller does.
  */
-import type { KObject } from '../api.js';
+import type { KObject } from '../../client/api.js';
 import type { Context, Controller } from '../context.js';
 import { signJwt } from '../jws.js';
 import type { KeyObject } from 'node:crypto';

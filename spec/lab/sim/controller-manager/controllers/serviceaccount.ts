@@ -2,7 +2,7 @@
  * serviceaccount-controller: every active namespace has the `default` ServiceAccount (the
  * ServiceAccount admission plugin refuses pods whose service account does not exist).
  */
-import { ApiError } from '../api.js';
+import { ApiError } from '../../client/api.js';
 import type { Context, Controller } from '../context.js';
 
 /** Make the serviceaccount controller. */

@@ -9,7 +9,7 @@
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import type { Api, KObject } from './api.js';
-import type { Logger } from './log.js';
+import type { Logger } from '../component-base/log.js';
 
 /** Timings and identity of a leader election. */
 export interface LeaderOptions {

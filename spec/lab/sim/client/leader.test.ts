@@ -7,7 +7,7 @@ import test from 'ava';
 import type { Api, KObject } from './api.js';
 import { ApiError } from './api.js';
 import { LeaderElector } from './leader.js';
-import type { Logger } from './log.js';
+import type { Logger } from '../component-base/log.js';
 
 /** An apiserver holding one Lease, recording the calls made to it; `conflictNext` fails the next update with 409. */
 function rig() {

@@ -1,5 +1,6 @@
 /**
- * The controllers' view of the apiserver: typed calls over the lab's KubeClient that throw
+ * The lab components' view of the apiserver (client-go's role: the controller-manager, the
+ * scheduler and the kubelet use it): typed calls over the lab's KubeClient that throw
  * errors saying what was being done (`list nodes: 401 Unauthorized: ...`) on any non-2xx answer.
  */
 import type { KubeClient, KubeResponse } from '../kubeclient.js';
