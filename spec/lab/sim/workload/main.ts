@@ -4,7 +4,7 @@
  * at start (a CA that changes later is not seen: TLS fails with x509 until the pod is restarted);
  * the token file is re-read every minute and after a 401 (transport.NewCachedFileTokenSource:
  * period 1 min, leeway 10 s; tokenSourceTransport resets the cached token on a 401). Every 2 s it
- * reads its own Pod. It writes /run/lab/workloads/<ns>_<name>.health (`ok`, or what failed once 3
+ * reads its own Pod, over one kept connection as client-go's. It writes /run/lab/workloads/<ns>_<name>.health (`ok`, or what failed once 3
  * checks in a row failed, a readiness probe's failureThreshold) and <ns>_<name>.client (JSON: when
  * it started, its last successful API call, its last error), which the lab's witnesses read.
  * Errors go to its log in client-go's words. Without a token it just stays healthy.
@@ -138,7 +138,9 @@ function main(): void {
   const token = new FileToken(tokenFile);
   const api = process.env.KUBE_API ?? 'https://127.0.0.1:6443';
   const url = new URL(`/api/v1/namespaces/${encodeURIComponent(ns)}/pods/${encodeURIComponent(name)}`, api);
-  const agent = new https.Agent({ keepAlive: false, ca });
+  // client-go keeps one connection to the apiserver (HTTP/2) and makes a new one only when it is
+  // cut (an apiserver restart, a timeout): a new CA is met at that reconnection, as here
+  const agent = new https.Agent({ keepAlive: true, maxSockets: 1, ca });
   // a readiness probe's failureThreshold (3, Kubernetes' default): not ready until the first
   // success, then ready until 3 checks in a row failed, so one slow answer of a busy apiserver
   // does not flip the pod (a token the apiserver refuses still shows within ~3 intervals)
