@@ -6,7 +6,7 @@
  * Its contract with resume: an event resume or `runs` reads (run-start, phase-end, phase-skip,
  * host-end, gate, run-end) is on disk, after every event before it, before the run goes on.
  * The others (commands, logs, captures, host and phase starts, batches) are batched off the hot
- * path: written with the next of those events, at most FLUSH_MS later, at close, or when the
+ * path: written with the next of those events, at most FLUSH_MS (line-batch.ts) later, at close, or when the
  * process exits. So a process killed outright (SIGKILL, power loss) loses at most the command
  * and log lines of the last FLUSH_MS of phase x host pairs whose end was not written, which
  * resume runs again; Ctrl-C and every other exit write everything.
@@ -17,6 +17,7 @@ import { join } from 'node:path';
 import { type EventSink, type StampedEvent, redactDeep } from './events.js';
 import { redact } from '../shell/secret.js';
 import { privateDir } from './private-file.js';
+import { lineBatch } from './line-batch.js';
 
 /** The default state folder: `~/.kubemend/runs`. */
 export function defaultStateDir(): string {
@@ -40,11 +41,6 @@ export function ensureRunDir(dir: string): string {
 /** Events written (with every line before them) before the run goes on: what resume and `runs` read. */
 export const COMMIT_KINDS: ReadonlySet<StampedEvent['kind']> = new Set(['run-start', 'phase-skip', 'phase-end', 'host-end', 'gate', 'run-end']);
 
-/** The longest a batched line waits for its write (ms). */
-export const FLUSH_MS = 100;
-/** Batched bytes that force a write. */
-const FLUSH_BYTES = 64 * 1024;
-
 /** An open journal: `sink` appends one line per event. */
 export interface JournalWriter {
   readonly file: string;
@@ -64,21 +60,14 @@ export function openJournal(dir: string): JournalWriter {
   chmodSync(file, 0o600);
   dropPartialLine(fd, file);
   let open = true;
-  let pending: string[] = [];
-  let bytes = 0;
-  let timer: NodeJS.Timeout | undefined;
   const stats = { events: 0, writes: 0 };
-  const flush = () => {
-    if (timer) clearTimeout(timer);
-    timer = undefined;
-    if (!open || pending.length === 0) return;
-    const text = pending.join('');
-    pending = [];
-    bytes = 0;
-    const buf = Buffer.from(text);
+  const batch = lineBatch((lines) => {
+    if (!open) return;
+    const buf = Buffer.from(lines.join(''));
     for (let off = 0; off < buf.length; ) off += writeSync(fd, buf, off);
     stats.writes++;
-  };
+  });
+  const flush = batch.flush;
   // every exit that runs JavaScript (process.exit, an uncaught error) writes what is batched
   process.on('exit', flush);
   return {
@@ -88,10 +77,7 @@ export function openJournal(dir: string): JournalWriter {
       if (!open) return;
       const line = redact(JSON.stringify(redactDeep(e))) + '\n';
       stats.events++;
-      pending.push(line);
-      bytes += line.length;
-      if (COMMIT_KINDS.has(e.kind) || bytes >= FLUSH_BYTES) flush();
-      else timer ??= setTimeout(flush, FLUSH_MS).unref();
+      batch.add(line, COMMIT_KINDS.has(e.kind));
     },
     flush,
     close() {

@@ -2,7 +2,7 @@
 import { join } from 'node:path';
 import { type EventSink, type StampedEvent, formatEvent, redactDeep } from './events.js';
 import { redact } from '../shell/secret.js';
-import { FLUSH_MS } from './journal.js';
+import { lineBatch } from './line-batch.js';
 
 /** Print events as human lines through `write` (commands and starts only when verbose). */
 export function textRenderer(write: (line: string) => void, verbose = false): EventSink {
@@ -42,7 +42,7 @@ const levelOf = (e: StampedEvent): string =>
 
 /**
  * Open `dir/run.log` with winston (loaded on first use: it costs start-up time). Lines are handed
- * to winston in batches, as the journal's are written (at most FLUSH_MS late, and on close): one
+ * to winston in batches (lineBatch, as the journal's: at most FLUSH_MS late, and on close): one
  * winston write per batch, not per command, spares the file stream's thread-pool round trip per
  * line (docs/benchmarks.md: at 50 hosts x 100 commands that was ~11,000 futex wake-ups).
  */
@@ -52,25 +52,15 @@ export async function openFileLog(dir: string): Promise<FileLog> {
   const transport = new winston.transports.File({ filename: file, options: { flags: 'a', mode: 0o600 } });
   // each line is stamped and levelled when it is logged (below); winston writes a batch as it is
   const logger = winston.createLogger({ level: 'debug', format: winston.format.printf((i) => String(i.message)), transports: [transport] });
-  let pending: string[] = [];
-  let timer: NodeJS.Timeout | undefined;
-  const flush = () => {
-    if (timer) clearTimeout(timer);
-    timer = undefined;
-    if (pending.length === 0) return;
-    logger.info(pending.join('\n'));
-    pending = [];
-  };
+  const batch = lineBatch((lines) => logger.info(lines.join('\n')));
   return {
     sink(e) {
       const line = formatEvent(e, true);
-      if (line === undefined) return;
-      pending.push(`${e.ts} ${levelOf(e).padEnd(5)} ${line}`);
-      timer ??= setTimeout(flush, FLUSH_MS).unref();
+      if (line !== undefined) batch.add(`${e.ts} ${levelOf(e).padEnd(5)} ${line}`);
     },
     close: () =>
       new Promise<void>((resolve) => {
-        flush();
+        batch.flush();
         transport.on('finish', () => resolve());
         logger.end();
         setTimeout(resolve, 2000).unref();
