@@ -92,13 +92,14 @@ export function decryptBackup(data: Buffer, pass: Secret, wantSha256: string): B
   if (data.length < 32 || !data.subarray(0, 8).equals(MAGIC)) throw new Error('not an encrypted kubemend backup (no openssl "Salted__" header)');
   const kiv = pbkdf2Sync(Buffer.from(pass.reveal(), 'utf8'), data.subarray(8, 16), BACKUP_KDF_ITER, 48, 'sha256');
   const d = createDecipheriv('aes-256-cbc', kiv.subarray(0, 32), kiv.subarray(32));
+  const refused = new Error('cannot decrypt: wrong passphrase or a damaged file');
   let plain: Buffer;
   try {
     plain = Buffer.concat([d.update(data.subarray(16)), d.final()]);
   } catch {
-    plain = Buffer.alloc(0);
+    throw refused;
   }
-  if (createHash('sha256').update(plain).digest('hex') !== wantSha256) throw new Error('cannot decrypt: wrong passphrase or a damaged file');
+  if (createHash('sha256').update(plain).digest('hex') !== wantSha256) throw refused;
   return plain;
 }
 
