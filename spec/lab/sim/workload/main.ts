@@ -4,8 +4,9 @@
  * at start (a CA that changes later is not seen: TLS fails with x509 until the pod is restarted);
  * the token file is re-read every minute and after a 401 (transport.NewCachedFileTokenSource:
  * period 1 min, leeway 10 s; tokenSourceTransport resets the cached token on a 401). Every 2 s it
- * reads its own Pod, over one kept connection as client-go's. It writes /run/lab/workloads/<ns>_<name>.health (`ok`, or what failed once 3
- * checks in a row failed, a readiness probe's failureThreshold) and <ns>_<name>.client (JSON: when
+ * reads its own Pod, over one kept connection as client-go's. It writes
+ * /run/lab/workloads/<ns>_<name>.health (`ok`, or what failed once 3 checks in a row failed, a
+ * readiness probe's failureThreshold) and <ns>_<name>.client (JSON: when
  * it started, its last successful API call, its last error), which the lab's witnesses read.
  * Errors go to its log in client-go's words. Without a token it just stays healthy.
  */
