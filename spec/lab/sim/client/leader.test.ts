@@ -39,20 +39,27 @@ function rig() {
   return { api, calls, state, lines, elector: (identity: string) => new LeaderElector(api, { ...opts, identity }, log) };
 }
 
+/** Wait until `done()` (polled every ms), at most 10 s: a loaded machine may run the elector's 1 ms loop only a few times in 30 ms. */
+async function until(done: () => boolean): Promise<void> {
+  for (const end = Date.now() + 10_000; !done() && Date.now() < end; ) await new Promise((res) => setTimeout(res, 1));
+}
+
 test('the leader renews with one update and no read; a failed update falls back to reading the Lease', async (t) => {
   const r = rig();
   const a = r.elector('a');
   const stop = new AbortController();
+  // a failed assertion throws: the renewal loop must stop all the same, or the test process never ends
+  t.teardown(() => stop.abort());
   await a.acquire(stop.signal);
   t.deepEqual(r.calls, ['GET', 'POST'], 'no Lease: created');
   r.calls.length = 0;
   const renewing = a.holdUntilLost(stop.signal);
-  await new Promise((res) => setTimeout(res, 30));
+  await until(() => r.calls.length >= 3);
   t.true(r.calls.length >= 3, `renewed (${r.calls.join(' ')})`);
   t.false(r.calls.includes('GET'), 'the leader renews without reading the Lease');
   r.calls.length = 0;
   r.state.conflictNext = true;
-  await new Promise((res) => setTimeout(res, 30));
+  await until(() => r.calls.length >= 3);
   t.deepEqual(r.calls.slice(0, 3), ['PUT', 'GET', 'PUT'], 'a conflict: read, then update what was read');
   t.regex(r.lines.join('\n'), /Failed to update lock optimistically: update lease: 409 Conflict/);
   t.is(r.state.lease?.spec.holderIdentity, 'a');
